@@ -1,0 +1,83 @@
+// The engine seam: the one interface behind which the reference interpreter (spec/), the native
+// engine (host-shim/, through koffi) and V8 (node's WebAssembly API) run a store. The appendix
+// functions in lib/api.ts check their arguments (types, bounds, mutability, store ownership) and
+// then call one of these methods, so an engine may assume its arguments are valid.
+
+import type { Module as ModuleAst } from '../spec/structure/module.js';
+import type {
+  ExternKind, ExternType, FuncType, GlobalType, MemType, TableType, TagType,
+} from '../spec/structure/types.js';
+import type { WasmError } from './errors.js';
+import type { Ref, Val } from './values.js';
+
+export type EngineName = 'reference' | 'v8';
+
+/** A value at the seam: function references carry the store's plain function index. */
+export type EngineVal = Val<number>;
+export type EngineRef = Ref<number>;
+
+/** An external address at the seam: the kind and the index in that kind's store list. */
+export interface EngineExtern {
+  readonly kind: ExternKind;
+  readonly addr: number;
+}
+
+/**
+ * A host function as an engine sees it. The lib wraps the embedder's store-passing function into
+ * this shape; it returns results of the right types or an error (which the engine propagates to
+ * the caller of func_invoke as that error).
+ */
+export type EngineHostFunc = (args: EngineVal[]) => EngineVal[] | WasmError;
+
+/** A decoded or parsed module as the API hands it around; validation results are cached. */
+export interface ModuleValue {
+  readonly ast: ModuleAst;
+  /** The binary form when the module came from bytes (engines that need bytes encode otherwise). */
+  readonly bytes?: Uint8Array;
+  /** Set by the first successful module_validate / module_instantiate. */
+  validated?: { readonly imports: readonly ExternType[]; readonly exports: readonly ExternType[] };
+}
+
+export interface Engine {
+  readonly name: EngineName;
+
+  /** Instantiate a *valid* module whose imports have already been checked against `imports`. */
+  instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
+    { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError;
+
+  funcAlloc(type: FuncType, host: EngineHostFunc): number;
+  funcType(func: number): FuncType;
+  /** Arguments already match the function's parameter types. */
+  funcInvoke(func: number, args: readonly EngineVal[]): EngineVal[] | WasmError;
+
+  tableAlloc(type: TableType, init: EngineRef): number;
+  tableType(table: number): TableType;
+  tableSize(table: number): number;
+  /** `i` is in bounds. */
+  tableRead(table: number, i: number): EngineRef;
+  /** `i` is in bounds and `ref` matches the element type. */
+  tableWrite(table: number, i: number, ref: EngineRef): void;
+  /** False when the table cannot grow by `n` (limits or resources). */
+  tableGrow(table: number, n: number, init: EngineRef): boolean;
+
+  memAlloc(type: MemType): number;
+  memType(mem: number): MemType;
+  /** Size in pages. */
+  memSize(mem: number): number;
+  /** `i` is in bounds. */
+  memRead(mem: number, i: number): number;
+  memWrite(mem: number, i: number, byte: number): void;
+  memGrow(mem: number, n: number): boolean;
+
+  globalAlloc(type: GlobalType, val: EngineVal): number;
+  globalType(global: number): GlobalType;
+  globalRead(global: number): EngineVal;
+  /** The global is mutable and `val` matches its type. */
+  globalWrite(global: number, val: EngineVal): void;
+
+  tagAlloc(type: TagType): number;
+  tagType(tag: number): TagType;
+  exnAlloc(tag: number, fields: readonly EngineVal[]): number;
+  exnTag(exn: number): number;
+  exnRead(exn: number): EngineVal[];
+}

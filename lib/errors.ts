@@ -1,0 +1,48 @@
+// Errors of the embedding API. The spec's `error` results are returned values, told apart by
+// `isError`; exceptions are only for programmer errors (a consumed store, a foreign address).
+
+const errorBrand: unique symbol = Symbol('wasmo.error');
+
+/**
+ * What went wrong, in the testsuite's classification:
+ * - `malformed`: bytes or text do not form a module (module_decode / module_parse)
+ * - `invalid`: the module does not validate (module_validate)
+ * - `unlinkable`: imports do not match the module's import types (module_instantiate)
+ * - `uninstantiable`: a trap while running segment initialisers or the start function
+ * - `trap`: a trap during func_invoke
+ * - `exhaustion`: the call stack bound was reached ("call stack exhausted")
+ * - `host`: a host function returned an error or threw
+ * - `argument`: an argument the embedder passed does not fit (wrong type, out of range index,
+ *   immutable global, failed grow)
+ */
+export type ErrorKind =
+  | 'malformed' | 'invalid' | 'unlinkable' | 'uninstantiable' | 'trap' | 'exhaustion' | 'host' | 'argument';
+
+/** The spec's `error`, refined with a classification and a message a person understands. */
+export interface WasmError {
+  readonly [errorBrand]: true;
+  readonly kind: ErrorKind;
+  /** For traps and module errors: the spec's text as the testsuite states it. */
+  readonly message: string;
+  /** The exception a host function threw, when that is the origin. */
+  readonly cause?: unknown;
+}
+
+export function wasmError(kind: ErrorKind, message: string, cause?: unknown): WasmError {
+  return Object.freeze(cause === undefined ? { [errorBrand]: true as const, kind, message } : { [errorBrand]: true as const, kind, message, cause });
+}
+
+/** Type guard: is this result an `error`? */
+export function isError(x: unknown): x is WasmError {
+  return typeof x === 'object' && x !== null && (x as { [errorBrand]?: unknown })[errorBrand] === true;
+}
+
+/** A store was used after an operation consumed it (every mutating operation returns a new one). */
+export class StaleStoreError extends Error {
+  override readonly name = 'StaleStoreError';
+}
+
+/** An address or module instance was passed to a store it does not belong to. */
+export class ForeignAddressError extends Error {
+  override readonly name = 'ForeignAddressError';
+}

@@ -1,0 +1,32 @@
+// The error classes of the reference engine. Each carries the message the official testsuite
+// expects (e.g. "integer divide by zero", "type mismatch", "unexpected end"); the lib turns them
+// into returned `error` values.
+
+export abstract class SpecError extends Error {
+  abstract readonly kind: 'malformed' | 'invalid' | 'unlinkable' | 'trap' | 'exhaustion';
+}
+
+/** The binary or text form does not derive a module (assert_malformed). */
+export class MalformedError extends SpecError {
+  readonly kind = 'malformed';
+}
+
+/** The module is not valid (assert_invalid). */
+export class ValidationError extends SpecError {
+  readonly kind = 'invalid';
+}
+
+/** Imports do not match (assert_unlinkable). */
+export class LinkError extends SpecError {
+  readonly kind = 'unlinkable';
+}
+
+/** A trap during execution (assert_trap). */
+export class Trap extends SpecError {
+  readonly kind = 'trap';
+}
+
+/** Call depth bound reached: "call stack exhausted" (assert_exhaustion). */
+export class Exhaustion extends SpecError {
+  readonly kind = 'exhaustion';
+}
