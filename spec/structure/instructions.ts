@@ -527,3 +527,9 @@ export const opByCode: ReadonlyMap<number, Opname> = new Map(
     return [info.prefix === undefined ? info.code : (info.prefix << 16) | info.code, op] as const;
   }),
 );
+
+/** Instructions computed from their operands alone (spec §4.4.1 numeric, §4.4.3 vector, minus
+ *  constants and memory access): the numerics table implements exactly these. */
+export type NumericOp = {
+  [O in Opname]: (typeof opcodes)[O] extends { readonly sig: OpType; readonly imm: 'none' | 'lane' | 'shuffle' } ? O : never;
+}[Opname];
