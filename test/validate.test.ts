@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../spec/errors.js';
-import type { Expr, Instr } from '../spec/structure/instructions.js';
+import { opcodes, type Expr, type Instr, type Opname } from '../spec/structure/instructions.js';
 import { emptyModule, type Module } from '../spec/structure/module.js';
 import type { ExternType, FuncType, ValType } from '../spec/structure/types.js';
 import { matchExternType, matchValType } from '../spec/valid/match.js';
@@ -242,5 +243,56 @@ describe('matching', () => {
     expect(matchExternType(tb('funcref'), tb('funcref'))).toBe(true);
     expect(matchExternType(tb('funcref'), tb('externref'))).toBe(false);
     expect(matchExternType(mem(1), tb('funcref'))).toBe(false);
+  });
+});
+
+describe('fixed-signature instructions (property)', () => {
+  // Straight-line code built by tracking the operand types: every op whose parameters are on top of
+  // the stack may come next. Such code validates; an op whose parameters are not there does not.
+  const nullary = (Object.keys(opcodes) as Opname[]).filter((op) => opcodes[op].imm === 'none');
+  const withSig = nullary.flatMap((op) => {
+    const info: { readonly sig?: readonly [readonly ValType[], readonly ValType[]] } = opcodes[op];
+    return info.sig === undefined ? [] : [{ op, params: info.sig[0], results: info.sig[1] }];
+  });
+  const consts: Record<string, Instr> = {
+    i32: i32c(7), i64: i64c(7n), f32: f32c, f64: { op: 'f64.const', bits: 0n },
+    v128: { op: 'v128.const', bytes: new Uint8Array(16) },
+  };
+  const endsWith = (stack: readonly ValType[], ts: readonly ValType[]) =>
+    stack.length >= ts.length && ts.every((t, i) => stack[stack.length - ts.length + i] === t);
+
+  function build(choices: readonly number[]): { body: Instr[]; stack: ValType[] } {
+    const body: Instr[] = [];
+    const stack: ValType[] = [];
+    for (const n of choices) {
+      const fits = withSig.filter((s) => endsWith(stack, s.params));
+      const pick = fits[n % (fits.length + 5)];
+      if (pick === undefined) {
+        const t = (['i32', 'i64', 'f32', 'f64', 'v128'] as const)[n % 5]!;
+        body.push(consts[t]!);
+        stack.push(t);
+      } else {
+        body.push({ op: pick.op } as Instr);
+        stack.splice(stack.length - pick.params.length, pick.params.length, ...pick.results);
+      }
+    }
+    return { body, stack };
+  }
+
+  it('accepts well-typed sequences', () => {
+    fc.assert(fc.property(fc.array(fc.nat(1000), { maxLength: 40 }), (choices) => {
+      const { body, stack } = build(choices);
+      validateModule(func([...body, ...stack.map((): Instr => ({ op: 'drop' }))]));
+      validateModule(func(body, ft([], stack)));
+    }));
+  });
+
+  it('refuses an op whose operands are not on the stack', () => {
+    fc.assert(fc.property(fc.array(fc.nat(1000), { maxLength: 40 }), fc.nat(), (choices, n) => {
+      const { body, stack } = build(choices);
+      const misfits = withSig.filter((s) => s.params.length > 0 && !endsWith(stack, s.params));
+      const bad = misfits[n % misfits.length]!;
+      invalid(func([...body, { op: bad.op } as Instr, ...bad.results.map((): Instr => ({ op: 'drop' }))]), 'type mismatch');
+    }));
   });
 });
