@@ -1,0 +1,437 @@
+// The embedding API: the 36 functions of the spec's appendix "Embedding", in its order and with
+// its names. Each is thin: check the arguments (store currency, address ownership, value types,
+// bounds), dispatch to the store's Engine, wrap the result.
+//
+// Conventions:
+// - The spec's `error` is a returned WasmError (tell it apart with `isError`); exceptions are for
+//   programmer errors: a consumed store (StaleStoreError), an address of another store
+//   (ForeignAddressError), a malformed value representation or a negative / fractional index
+//   (RangeError / TypeError), and allocating with an initial value of the wrong type (TypeError;
+//   the appendix gives those functions no error result).
+// - Checks the spec leaves to the embedder are made: argument types on func_invoke, value types on
+//   global_write / table_write / table_grow, mutability on global_write, bytes in 0..255 on
+//   mem_write; they fail with an 'argument' error.
+// - An operation returning `Store | WasmError` that fails leaves the input store current (it
+//   returned no successor); module_instantiate and func_invoke always consume it, since the
+//   store may be modified even when they fail.
+
+import type { EngineName, EngineVal, ModuleValue } from './engine.js';
+import { ReferenceEngine } from './engines/reference.js';
+import { V8Engine } from './engines/v8.js';
+import { isError, wasmError, type WasmError } from './errors.js';
+import {
+  type Addr, type ExnAddr, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr,
+  type ModuleInst, type Ref, type Store, StoreState, type TableAddr, type TagAddr, type Val,
+  fromEngineRef, fromEngineVal, live, own, ownerOf, toEngineRef, toEngineVal, u64, valType,
+} from './store.js';
+import { decodeModule } from '../spec/binary/decode.js';
+import { MalformedError, ValidationError } from '../spec/errors.js';
+import type {
+  ExternType, FuncType, GlobalType, MemType, RefType, TableType, TagType, ValType,
+} from '../spec/structure/types.js';
+import { PAGE_SIZE } from '../spec/structure/types.js';
+import { parseModule } from '../spec/text/parse.js';
+import { matchExternType, matchValType } from '../spec/valid/match.js';
+import { validateModule } from '../spec/valid/validate.js';
+
+export type Module = ModuleValue;
+
+/**
+ * A host function: receives the current store (it may re-enter wasm with it) and returns the
+ * latest store with its results, or an error that the caller's func_invoke returns as is.
+ */
+export type HostFunc = (store: Store, args: Val[]) => [Store, Val[]] | WasmError;
+
+function argumentError(message: string): WasmError {
+  return wasmError('argument', message);
+}
+
+/** `undefined` when `v` fits `t`, else a "type mismatch" error naming `what`. */
+function mismatch(st: StoreState, v: Val, t: ValType, what: string): WasmError | undefined {
+  const actual = valType(v);
+  if (v.type === 'ref.func') own(st, v.addr, 'func');
+  return matchValType(actual, t) ? undefined : argumentError(`type mismatch: ${what} expects ${t}, got ${actual}`);
+}
+
+/** Checks `vals` against `types`, for arguments, host results and exception fields alike. */
+function mismatches(st: StoreState, vals: readonly Val[], types: readonly ValType[], what: string): WasmError | undefined {
+  if (vals.length !== types.length) {
+    return argumentError(`type mismatch: ${what} expects ${types.length} values, got ${vals.length}`);
+  }
+  for (let i = 0; i < types.length; i++) {
+    const e = mismatch(st, vals[i]!, types[i]!, `${what} ${i}`);
+    if (e !== undefined) return e;
+  }
+  return undefined;
+}
+
+/** For allocations, whose appendix signatures have no error: a wrong initial value throws. */
+function requireFits(st: StoreState, v: Val, t: ValType, what: string): void {
+  const e = mismatch(st, v, t, what);
+  if (e !== undefined) throw new TypeError(e.message);
+}
+
+// 1
+export function store_init(options?: { engine?: EngineName }): Store {
+  const engine = options?.engine === 'v8' ? new V8Engine() : new ReferenceEngine();
+  return new StoreState(engine).current;
+}
+
+// 2
+export function module_decode(bytes: Uint8Array): Module | WasmError {
+  // Copied so later changes to the caller's buffer cannot change the module.
+  const own = bytes.slice();
+  try {
+    return { ast: decodeModule(own), bytes: own };
+  } catch (e) {
+    if (e instanceof MalformedError) return wasmError('malformed', e.message);
+    throw e;
+  }
+}
+
+// 3
+export function module_parse(text: string): Module | WasmError {
+  try {
+    return { ast: parseModule(text) };
+  } catch (e) {
+    if (e instanceof MalformedError) return wasmError('malformed', e.message);
+    throw e;
+  }
+}
+
+// 4
+export function module_validate(module: Module): WasmError | undefined {
+  if (module.validated !== undefined) return undefined;
+  try {
+    module.validated = validateModule(module.ast);
+    return undefined;
+  } catch (e) {
+    if (e instanceof ValidationError) return wasmError('invalid', e.message);
+    throw e;
+  }
+}
+
+/** The validated import and export types; a module that is not valid breaks a precondition. */
+function validated(module: Module, fn: string): NonNullable<Module['validated']> {
+  const e = module_validate(module);
+  if (e !== undefined) throw new TypeError(`${fn}: the module is not valid (${e.message})`);
+  return module.validated!;
+}
+
+/** The type of an external address as the engine reports it. */
+function externType(st: StoreState, a: ExternAddr): ExternType {
+  const { engine } = st;
+  switch (a.kind) {
+    case 'func': return { kind: 'func', type: engine.funcType(own(st, a, 'func')) };
+    case 'table': return { kind: 'table', type: engine.tableType(own(st, a, 'table')) };
+    case 'mem': return { kind: 'mem', type: engine.memType(own(st, a, 'mem')) };
+    case 'global': return { kind: 'global', type: engine.globalType(own(st, a, 'global')) };
+    case 'tag': return { kind: 'tag', type: engine.tagType(own(st, a, 'tag')) };
+  }
+}
+
+// 5
+export function module_instantiate(
+  store: Store, module: Module, externaddrs: readonly ExternAddr[],
+): [Store, ModuleInst | WasmError] {
+  const st = live(store);
+  st.advance();
+  const invalid = module_validate(module);
+  if (invalid !== undefined) return [st.advance(), invalid];
+  const { imports } = module.validated!;
+  if (externaddrs.length !== imports.length) {
+    return [st.advance(), wasmError('unlinkable', `unknown import: the module has ${imports.length} imports, got ${externaddrs.length} external addresses`)];
+  }
+  for (let i = 0; i < imports.length; i++) {
+    const actual = externType(st, externaddrs[i]!);
+    if (!matchExternType(actual, imports[i]!)) {
+      const { module: m, name } = module.ast.imports[i]!;
+      return [st.advance(), wasmError('unlinkable', `incompatible import type for "${m}" "${name}"`)];
+    }
+  }
+  const result = st.engine.instantiate(module, externaddrs.map((a) => ({ kind: a.kind, addr: a.index })));
+  if (isError(result)) return [st.advance(), result];
+  const inst = st.instance(result.exports.map((x) => ({ name: x.name, addr: st.addr(x.extern.kind, x.extern.addr) })));
+  return [st.advance(), inst];
+}
+
+// 6
+export function module_imports(module: Module): [string, string, ExternType][] {
+  const { imports } = validated(module, 'module_imports');
+  return module.ast.imports.map((im, i) => [im.module, im.name, imports[i]!]);
+}
+
+// 7
+export function module_exports(module: Module): [string, ExternType][] {
+  const { exports } = validated(module, 'module_exports');
+  return module.ast.exports.map((ex, i) => [ex.name, exports[i]!]);
+}
+
+// 8
+export function instance_export(moduleinst: ModuleInst, name: string): ExternAddr | WasmError {
+  ownerOf(moduleinst);
+  const found = moduleinst.exports.find((x) => x.name === name);
+  return found === undefined ? argumentError(`unknown export "${name}"`) : found.addr;
+}
+
+// 9
+export function func_alloc(store: Store, type: FuncType, hostfunc: HostFunc): [Store, FuncAddr] {
+  const st = live(store);
+  const host = (args: EngineVal[]): EngineVal[] | WasmError => {
+    let out: [Store, Val[]] | WasmError;
+    try {
+      out = hostfunc(st.current, args.map((v) => fromEngineVal(st, v)));
+    } catch (e) {
+      return wasmError('host', `host function threw: ${e instanceof Error ? e.message : String(e)}`, e);
+    }
+    if (isError(out)) return out;
+    try {
+      const [s, results] = out;
+      if (s !== st.current) return wasmError('host', 'host function returned a store that is not the current one');
+      const bad = mismatches(st, results, type.results, 'host function result');
+      if (bad !== undefined) return wasmError('host', bad.message);
+      return results.map((v) => toEngineVal(st, v));
+    } catch (e) {
+      return wasmError('host', `host function returned malformed results: ${e instanceof Error ? e.message : String(e)}`, e);
+    }
+  };
+  const addr = st.engine.funcAlloc(type, host);
+  return [st.advance(), st.addr('func', addr)];
+}
+
+// 10
+export function func_type(store: Store, funcaddr: FuncAddr): FuncType {
+  const st = live(store);
+  return st.engine.funcType(own(st, funcaddr, 'func'));
+}
+
+// 11
+/**
+ * Exceptions (the appendix's `exception` result) cannot arise: modules have no exception-handling
+ * instructions and host functions fail only with `error`.
+ */
+export function func_invoke(store: Store, funcaddr: FuncAddr, args: readonly Val[]): [Store, Val[] | WasmError] {
+  const st = live(store);
+  const fa = own(st, funcaddr, 'func');
+  st.advance();
+  const bad = mismatches(st, args, st.engine.funcType(fa).params, 'argument');
+  if (bad !== undefined) return [st.advance(), bad];
+  const result = st.engine.funcInvoke(fa, args.map((v) => toEngineVal(st, v)));
+  return [st.advance(), isError(result) ? result : result.map((v) => fromEngineVal(st, v))];
+}
+
+// 12
+export function table_alloc(store: Store, type: TableType, init: Ref): [Store, TableAddr] {
+  const st = live(store);
+  requireFits(st, init, type.reftype, 'table_alloc initial value');
+  const addr = st.engine.tableAlloc(type, toEngineRef(st, init));
+  return [st.advance(), st.addr('table', addr)];
+}
+
+// 13
+export function table_type(store: Store, tableaddr: TableAddr): TableType {
+  const st = live(store);
+  return st.engine.tableType(own(st, tableaddr, 'table'));
+}
+
+/** The table index and the element index, or an error when `i` is out of bounds. */
+function tableSlot(store: Store, tableaddr: TableAddr, i: number | bigint): [StoreState, number, number] | WasmError {
+  const st = live(store);
+  const ta = own(st, tableaddr, 'table');
+  const idx = u64(i, 'table index');
+  const size = st.engine.tableSize(ta);
+  return idx < size ? [st, ta, idx] : argumentError(`out of bounds table access: index ${i}, size ${size}`);
+}
+
+// 14
+export function table_read(store: Store, tableaddr: TableAddr, i: number | bigint): Ref | WasmError {
+  const slot = tableSlot(store, tableaddr, i);
+  if (isError(slot)) return slot;
+  const [st, ta, idx] = slot;
+  return fromEngineRef(st, st.engine.tableRead(ta, idx));
+}
+
+// 15
+export function table_write(store: Store, tableaddr: TableAddr, i: number | bigint, ref: Ref): Store | WasmError {
+  const slot = tableSlot(store, tableaddr, i);
+  if (isError(slot)) return slot;
+  const [st, ta, idx] = slot;
+  const bad = mismatch(st, ref, st.engine.tableType(ta).reftype, 'table element');
+  if (bad !== undefined) return bad;
+  st.engine.tableWrite(ta, idx, toEngineRef(st, ref));
+  return st.advance();
+}
+
+// 16
+export function table_size(store: Store, tableaddr: TableAddr): number {
+  const st = live(store);
+  return st.engine.tableSize(own(st, tableaddr, 'table'));
+}
+
+// 17
+export function table_grow(store: Store, tableaddr: TableAddr, n: number | bigint, init: Ref): Store | WasmError {
+  const st = live(store);
+  const ta = own(st, tableaddr, 'table');
+  const count = u64(n, 'table grow count');
+  const bad = mismatch(st, init, st.engine.tableType(ta).reftype, 'table element');
+  if (bad !== undefined) return bad;
+  if (!st.engine.tableGrow(ta, count, toEngineRef(st, init))) return argumentError(`table cannot grow by ${n}`);
+  return st.advance();
+}
+
+// 18
+export function mem_alloc(store: Store, type: MemType): [Store, MemAddr] {
+  const st = live(store);
+  const addr = st.engine.memAlloc(type);
+  return [st.advance(), st.addr('mem', addr)];
+}
+
+// 19
+export function mem_type(store: Store, memaddr: MemAddr): MemType {
+  const st = live(store);
+  return st.engine.memType(own(st, memaddr, 'mem'));
+}
+
+/** The memory index and the byte index, or an error when `i` is out of bounds. */
+function memByte(store: Store, memaddr: MemAddr, i: number | bigint): [StoreState, number, number] | WasmError {
+  const st = live(store);
+  const ma = own(st, memaddr, 'mem');
+  const idx = u64(i, 'memory index');
+  const size = st.engine.memSize(ma) * PAGE_SIZE;
+  return idx < size ? [st, ma, idx] : argumentError(`out of bounds memory access: index ${i}, size ${size}`);
+}
+
+// 20
+export function mem_read(store: Store, memaddr: MemAddr, i: number | bigint): number | WasmError {
+  const slot = memByte(store, memaddr, i);
+  if (isError(slot)) return slot;
+  const [st, ma, idx] = slot;
+  return st.engine.memRead(ma, idx);
+}
+
+// 21
+export function mem_write(store: Store, memaddr: MemAddr, i: number | bigint, byte: number): Store | WasmError {
+  const slot = memByte(store, memaddr, i);
+  if (isError(slot)) return slot;
+  const [st, ma, idx] = slot;
+  if (!Number.isInteger(byte) || byte < 0 || byte > 255) return argumentError(`not a byte: ${byte}`);
+  st.engine.memWrite(ma, idx, byte);
+  return st.advance();
+}
+
+// 22
+export function mem_size(store: Store, memaddr: MemAddr): number {
+  const st = live(store);
+  return st.engine.memSize(own(st, memaddr, 'mem'));
+}
+
+// 23
+export function mem_grow(store: Store, memaddr: MemAddr, n: number | bigint): Store | WasmError {
+  const st = live(store);
+  const ma = own(st, memaddr, 'mem');
+  const count = u64(n, 'memory grow count');
+  if (!st.engine.memGrow(ma, count)) return argumentError(`memory cannot grow by ${n} pages`);
+  return st.advance();
+}
+
+// 24
+export function tag_alloc(store: Store, type: TagType): [Store, TagAddr] {
+  const st = live(store);
+  const addr = st.engine.tagAlloc(type);
+  return [st.advance(), st.addr('tag', addr)];
+}
+
+// 25
+export function tag_type(store: Store, tagaddr: TagAddr): TagType {
+  const st = live(store);
+  return st.engine.tagType(own(st, tagaddr, 'tag'));
+}
+
+// 26
+export function exn_alloc(store: Store, tagaddr: TagAddr, vals: readonly Val[]): [Store, ExnAddr] {
+  const st = live(store);
+  const ta = own(st, tagaddr, 'tag');
+  const bad = mismatches(st, vals, st.engine.tagType(ta).type.params, 'exception field');
+  if (bad !== undefined) throw new TypeError(bad.message);
+  const addr = st.engine.exnAlloc(ta, vals.map((v) => toEngineVal(st, v)));
+  return [st.advance(), st.addr('exn', addr)];
+}
+
+// 27
+export function exn_tag(store: Store, exnaddr: ExnAddr): TagAddr {
+  const st = live(store);
+  return st.addr('tag', st.engine.exnTag(own(st, exnaddr, 'exn')));
+}
+
+// 28
+export function exn_read(store: Store, exnaddr: ExnAddr): Val[] {
+  const st = live(store);
+  return st.engine.exnRead(own(st, exnaddr, 'exn')).map((v) => fromEngineVal(st, v));
+}
+
+// 29
+export function global_alloc(store: Store, type: GlobalType, val: Val): [Store, GlobalAddr] {
+  const st = live(store);
+  requireFits(st, val, type.type, 'global_alloc initial value');
+  const addr = st.engine.globalAlloc(type, toEngineVal(st, val));
+  return [st.advance(), st.addr('global', addr)];
+}
+
+// 30
+export function global_type(store: Store, globaladdr: GlobalAddr): GlobalType {
+  const st = live(store);
+  return st.engine.globalType(own(st, globaladdr, 'global'));
+}
+
+// 31
+export function global_read(store: Store, globaladdr: GlobalAddr): Val {
+  const st = live(store);
+  return fromEngineVal(st, st.engine.globalRead(own(st, globaladdr, 'global')));
+}
+
+// 32
+export function global_write(store: Store, globaladdr: GlobalAddr, val: Val): Store | WasmError {
+  const st = live(store);
+  const ga = own(st, globaladdr, 'global');
+  const type = st.engine.globalType(ga);
+  if (!type.mut) return argumentError('global is immutable');
+  const bad = mismatch(st, val, type.type, 'global');
+  if (bad !== undefined) return bad;
+  st.engine.globalWrite(ga, toEngineVal(st, val));
+  return st.advance();
+}
+
+// 33
+export function ref_type(store: Store, ref: Ref): RefType {
+  const st = live(store);
+  if (ref.type === 'ref.func') own(st, ref.addr, 'func');
+  return valType(ref) as RefType;
+}
+
+// 34
+/** Every value type of WebAssembly 2.0 has a default, so this never returns an error today. */
+export function val_default(type: ValType): Val | WasmError {
+  switch (type) {
+    case 'i32': return { type: 'i32', value: 0 };
+    case 'i64': return { type: 'i64', value: 0n };
+    case 'f32': return { type: 'f32', bits: 0 };
+    case 'f64': return { type: 'f64', bits: 0n };
+    case 'v128': return { type: 'v128', bytes: new Uint8Array(16) };
+    case 'funcref': return { type: 'ref.null', heaptype: 'func' };
+    case 'externref': return { type: 'ref.null', heaptype: 'extern' };
+  }
+}
+
+// 35
+export function match_valtype(valtype1: ValType, valtype2: ValType): boolean {
+  return matchValType(valtype1, valtype2);
+}
+
+// 36
+export function match_externtype(externtype1: ExternType, externtype2: ExternType): boolean {
+  return matchExternType(externtype1, externtype2);
+}
+
+export type {
+  Addr, ExnAddr, ExternAddr, FuncAddr, GlobalAddr, MemAddr, ModuleInst, Ref, Store, TableAddr, TagAddr, Val,
+};

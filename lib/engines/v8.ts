@@ -1,0 +1,372 @@
+// The V8 engine behind the seam: node's WebAssembly JS API, for comparison with the others.
+//
+// Differences by design (the JS API is the only way in):
+// - f32/f64 values cross the boundary as JS numbers, so NaN payloads and signalling bits are not
+//   kept: arguments, results, global and exception reads may come back as a different NaN.
+// - v128 values cannot cross the JS API at all: passing or returning one, and globals or
+//   exception fields of type v128, fail (func_invoke with an 'argument' error, the rest by
+//   throwing).
+// - Trap messages are V8's, mapped to the spec's texts (see `trapMessage`); where V8 uses one
+//   message for several spec traps, the mapping picks the likelier one.
+// - Memory64 and tables above V8's size limits are not supported.
+//
+// Instantiation compiles a re-encoded module rather than the original bytes: every import is
+// renamed ("", "<index>") so that imports sharing a name can still receive different values, and
+// every function is exported under a hidden name, so that any function reference V8 hands back
+// (from a table, a global or a call) is an exported-function object whose index and type the
+// engine already knows (the JS API returns the same object for the same function every time).
+
+import type {
+  Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
+} from '../engine.js';
+import { wasmError, type WasmError } from '../errors.js';
+import { f32ToNumber, f64ToNumber } from '../values.js';
+import { encodeModule } from '../../spec/binary/encode.js';
+import type { Module } from '../../spec/structure/module.js';
+import { emptyModule } from '../../spec/structure/module.js';
+import type {
+  ExternKind, FuncType, GlobalType, MemType, RefType, TableType, TagType, ValType,
+} from '../../spec/structure/types.js';
+import { PAGE_SIZE, heapTypeOf } from '../../spec/structure/types.js';
+
+/** A host function's error, thrown through V8's frames so the invoker gets it back. */
+class HostFailure extends Error {
+  constructor(readonly error: WasmError) {
+    super(error.message);
+  }
+}
+
+/** An operation the JS API cannot express. */
+export class V8Unsupported extends Error {
+  override readonly name = 'V8Unsupported';
+}
+
+type JsFunc = (...args: unknown[]) => unknown;
+
+// Node 20 has exception-handling's Tag and Exception, but its type declarations do not.
+interface JsTag { readonly brand?: 'tag' }
+interface JsException { getArg(tag: JsTag, index: number): unknown }
+const { Tag, Exception } = WebAssembly as unknown as {
+  Tag: new (type: { parameters: Descriptor[] }) => JsTag;
+  Exception: new (tag: JsTag, payload: unknown[]) => JsException;
+};
+
+/** Compile re-encoded bytes (typed loosely by the encoder) with V8. */
+function compile(bytes: Uint8Array): WebAssembly.Module {
+  return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+}
+type Descriptor = WebAssembly.ValueType | 'externref';
+
+const f32buf = new Float32Array(1);
+const u32buf = new Uint32Array(f32buf.buffer);
+const f64buf = new Float64Array(1);
+const u64buf = new BigUint64Array(f64buf.buffer);
+
+/** V8's RuntimeError messages and the spec's texts for them. */
+const TRAPS: readonly (readonly [string, string])[] = [
+  ['unreachable', 'unreachable'],
+  ['memory access out of bounds', 'out of bounds memory access'],
+  ['divide by zero', 'integer divide by zero'],
+  ['remainder by zero', 'integer divide by zero'],
+  ['divide result unrepresentable', 'integer overflow'],
+  ['float unrepresentable in integer range', 'invalid conversion to integer'],
+  // call_indirect past the table's end ("undefined element") shares this text with table.get/set,
+  // table.init/copy/fill out of bounds; the latter are what table tests exercise.
+  ['table index is out of bounds', 'out of bounds table access'],
+  ['element segment out of bounds', 'out of bounds table access'],
+  ['data segment out of bounds', 'out of bounds memory access'],
+  ['null function or function signature mismatch', 'indirect call type mismatch'],
+  ['function signature mismatch', 'indirect call type mismatch'],
+  ['null function', 'uninitialized element'],
+  ['dereferencing a null pointer', 'null reference'],
+];
+
+/** The spec's text for a V8 trap message (V8's own text when it has no counterpart). */
+export function trapMessage(v8Message: string): string {
+  return TRAPS.find(([v8]) => v8Message === v8)?.[1] ?? v8Message;
+}
+
+function descriptor(t: ValType): Descriptor {
+  switch (t) {
+    case 'funcref': return 'anyfunc';
+    case 'v128': throw new V8Unsupported('v128 values cannot cross the JS API');
+    default: return t;
+  }
+}
+
+export class V8Engine implements Engine {
+  readonly name = 'v8';
+  /** `type` is unknown only for functions first seen in a table an aborted instantiation filled. */
+  private readonly funcs: { fn: JsFunc; type?: FuncType }[] = [];
+  private readonly tables: { table: WebAssembly.Table; type: TableType }[] = [];
+  private readonly mems: { mem: WebAssembly.Memory; type: MemType }[] = [];
+  private readonly globals: { global: WebAssembly.Global; type: GlobalType }[] = [];
+  private readonly tags: { tag: JsTag; type: TagType }[] = [];
+  private readonly exns: { exn: JsException; tag: number }[] = [];
+  /** JS objects already in a store list, by list, so re-exports map to the same address. */
+  private readonly known = new Map<unknown, number>();
+  /** `ref.extern N` as a JS value: one frozen object per N, both ways. */
+  private readonly hostRefs = new Map<number, object>();
+  private readonly hostRefNums = new WeakMap<object, number>();
+
+  private register<T extends { type?: unknown }>(list: T[], obj: unknown, entry: T): number {
+    const found = this.known.get(obj);
+    if (found !== undefined) return found;
+    list.push(entry);
+    this.known.set(obj, list.length - 1);
+    return list.length - 1;
+  }
+
+  private funcIndex(fn: JsFunc, type?: FuncType): number {
+    return this.register(this.funcs, fn, type === undefined ? { fn } : { fn, type });
+  }
+
+  private toJs(v: EngineVal): unknown {
+    switch (v.type) {
+      case 'i32': case 'i64': return v.value;
+      case 'f32': return f32ToNumber(v.bits);
+      case 'f64': return f64ToNumber(v.bits);
+      case 'v128': throw new V8Unsupported('v128 values cannot cross the JS API');
+      case 'ref.null': return null;
+      case 'ref.func': return this.funcs[v.addr]!.fn;
+      case 'ref.extern': {
+        let obj = this.hostRefs.get(v.host);
+        if (obj === undefined) {
+          obj = Object.freeze({ host: v.host });
+          this.hostRefs.set(v.host, obj);
+          this.hostRefNums.set(obj, v.host);
+        }
+        return obj;
+      }
+    }
+  }
+
+  private fromJs(t: ValType, x: unknown): EngineVal {
+    switch (t) {
+      case 'i32': return { type: 'i32', value: (x as number) | 0 };
+      case 'i64': return { type: 'i64', value: BigInt.asIntN(64, x as bigint) };
+      case 'f32': f32buf[0] = x as number; return { type: 'f32', bits: u32buf[0]! };
+      case 'f64': f64buf[0] = x as number; return { type: 'f64', bits: u64buf[0]! };
+      case 'v128': throw new V8Unsupported('v128 values cannot cross the JS API');
+      case 'funcref': case 'externref': return this.refFromJs(t, x);
+    }
+  }
+
+  private refFromJs(t: RefType, x: unknown): EngineRef {
+    if (x === null || x === undefined) return { type: 'ref.null', heaptype: heapTypeOf(t) };
+    if (t === 'funcref') return { type: 'ref.func', addr: this.funcIndex(x as JsFunc) };
+    const host = this.hostRefNums.get(x as object);
+    if (host === undefined) throw new TypeError('externref that this engine did not create');
+    return { type: 'ref.extern', host };
+  }
+
+  /** The JS value of an import or export of `kind` at `addr`. */
+  private object(kind: ExternKind, addr: number): unknown {
+    switch (kind) {
+      case 'func': return this.funcs[addr]!.fn;
+      case 'table': return this.tables[addr]!.table;
+      case 'mem': return this.mems[addr]!.mem;
+      case 'global': return this.globals[addr]!.global;
+      case 'tag': return this.tags[addr]!.tag;
+    }
+  }
+
+  /** Run a call into V8, turning its exceptions into errors; `trapKind` classifies traps. */
+  private attempt<T>(trapKind: 'trap' | 'uninstantiable', f: () => T): T | WasmError {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof HostFailure) return e.error;
+      if (e instanceof WebAssembly.RuntimeError) return wasmError(trapKind, trapMessage(e.message));
+      if (e instanceof WebAssembly.LinkError) return wasmError('unlinkable', e.message);
+      if (e instanceof WebAssembly.CompileError) return wasmError('invalid', e.message);
+      if (e instanceof RangeError && /call stack/i.test(e.message)) return wasmError('exhaustion', 'call stack exhausted');
+      if (e instanceof V8Unsupported || e instanceof TypeError) return wasmError('argument', `v8 engine: ${e.message}`);
+      throw e;
+    }
+  }
+
+  instantiate(module: ModuleValue, imports: readonly EngineExtern[]) {
+    const { ast, validated } = module;
+    const funcTypes = [
+      ...ast.imports.flatMap((im) => (im.desc.kind === 'func' ? [ast.types[im.desc.type]!] : [])),
+      ...ast.funcs.map((f) => ast.types[f.type]!),
+    ];
+    const hidden = (i: number): string => `\u0000wasmo.func.${i}`;
+    const rewritten: Module = {
+      ...ast,
+      imports: ast.imports.map((im, i) => ({ ...im, module: '', name: String(i) })),
+      exports: [...ast.exports, ...funcTypes.map((_, i) => ({ name: hidden(i), desc: { kind: 'func' as const, index: i } }))],
+    };
+    const importObject = { '': Object.fromEntries(imports.map((x, i) => [String(i), this.object(x.kind, x.addr) as WebAssembly.ImportValue])) };
+    return this.attempt('uninstantiable', () => {
+      const instance = new WebAssembly.Instance(compile(encodeModule(rewritten)), importObject);
+      const ex = instance.exports;
+      funcTypes.forEach((type, i) => this.funcIndex(ex[hidden(i)] as JsFunc, type));
+      const types = validated!.exports;
+      return {
+        exports: ast.exports.map((x, i) => {
+          const obj = ex[x.name];
+          const xt = types[i]!;
+          let addr: number;
+          switch (xt.kind) {
+            case 'func': addr = this.funcIndex(obj as JsFunc); break;
+            case 'table': addr = this.register(this.tables, obj, { table: obj as WebAssembly.Table, type: xt.type }); break;
+            case 'mem': addr = this.register(this.mems, obj, { mem: obj as WebAssembly.Memory, type: xt.type }); break;
+            case 'global': addr = this.register(this.globals, obj, { global: obj as WebAssembly.Global, type: xt.type }); break;
+            case 'tag': addr = this.register(this.tags, obj, { tag: obj as JsTag, type: xt.type }); break;
+          }
+          return { name: x.name, extern: { kind: xt.kind, addr } };
+        }),
+      };
+    });
+  }
+
+  /** A host function gets a funcref identity by passing through a one-import, one-export module. */
+  funcAlloc(type: FuncType, host: EngineHostFunc): number {
+    const js = (...args: unknown[]): unknown => {
+      const result = host(type.params.map((t, i) => this.fromJs(t, args[i])));
+      if (!Array.isArray(result)) throw new HostFailure(result);
+      const out = result.map((v) => this.toJs(v));
+      return type.results.length === 1 ? out[0] : out;
+    };
+    const wrapper: Module = {
+      ...emptyModule(),
+      types: [type],
+      imports: [{ module: '', name: 'f', desc: { kind: 'func', type: 0 } }],
+      exports: [{ name: 'f', desc: { kind: 'func', index: 0 } }],
+    };
+    const instance = new WebAssembly.Instance(compile(encodeModule(wrapper)), { '': { f: js } });
+    return this.funcIndex(instance.exports['f'] as JsFunc, type);
+  }
+
+  funcType(func: number): FuncType {
+    const { type } = this.funcs[func]!;
+    if (type === undefined) throw new V8Unsupported('the type of a function from an aborted instantiation is unknown');
+    return type;
+  }
+
+  funcInvoke(func: number, args: readonly EngineVal[]): EngineVal[] | WasmError {
+    const { results } = this.funcType(func);
+    const { fn } = this.funcs[func]!;
+    return this.attempt('trap', () => {
+      const r = fn(...args.map((v) => this.toJs(v)));
+      const out = results.length === 1 ? [r] : results.length === 0 ? [] : Array.from(r as Iterable<unknown>);
+      return out.map((x, i) => this.fromJs(results[i]!, x));
+    });
+  }
+
+  tableAlloc(type: TableType, init: EngineRef): number {
+    if (type.addrtype === 'i64') throw new V8Unsupported('table64 is not supported');
+    const table = new WebAssembly.Table(
+      { element: descriptor(type.reftype) as WebAssembly.TableKind, initial: type.limits.min, ...(type.limits.max === undefined ? {} : { maximum: type.limits.max }) },
+      this.toJs(init),
+    );
+    return this.register(this.tables, table, { table, type });
+  }
+
+  tableType(table: number): TableType {
+    const t = this.tables[table]!;
+    return { ...t.type, limits: { ...t.type.limits, min: t.table.length } };
+  }
+
+  tableSize(table: number): number {
+    return this.tables[table]!.table.length;
+  }
+
+  tableRead(table: number, i: number): EngineRef {
+    const t = this.tables[table]!;
+    return this.refFromJs(t.type.reftype, t.table.get(i));
+  }
+
+  tableWrite(table: number, i: number, ref: EngineRef): void {
+    this.tables[table]!.table.set(i, this.toJs(ref));
+  }
+
+  tableGrow(table: number, n: number, init: EngineRef): boolean {
+    try {
+      this.tables[table]!.table.grow(n, this.toJs(init));
+      return true;
+    } catch (e) {
+      if (e instanceof RangeError || e instanceof TypeError) return false;
+      throw e;
+    }
+  }
+
+  memAlloc(type: MemType): number {
+    if (type.addrtype === 'i64') throw new V8Unsupported('memory64 is not supported');
+    const mem = new WebAssembly.Memory({ initial: type.limits.min, ...(type.limits.max === undefined ? {} : { maximum: type.limits.max }) });
+    return this.register(this.mems, mem, { mem, type });
+  }
+
+  memType(mem: number): MemType {
+    const m = this.mems[mem]!;
+    return { ...m.type, limits: { ...m.type.limits, min: this.memSize(mem) } };
+  }
+
+  memSize(mem: number): number {
+    return this.mems[mem]!.mem.buffer.byteLength / PAGE_SIZE;
+  }
+
+  memRead(mem: number, i: number): number {
+    // A fresh view each time: growing detaches the old buffer.
+    return new Uint8Array(this.mems[mem]!.mem.buffer)[i]!;
+  }
+
+  memWrite(mem: number, i: number, byte: number): void {
+    new Uint8Array(this.mems[mem]!.mem.buffer)[i] = byte;
+  }
+
+  memGrow(mem: number, n: number): boolean {
+    try {
+      this.mems[mem]!.mem.grow(n);
+      return true;
+    } catch (e) {
+      if (e instanceof RangeError || e instanceof TypeError) return false;
+      throw e;
+    }
+  }
+
+  globalAlloc(type: GlobalType, val: EngineVal): number {
+    const global = new WebAssembly.Global({ value: descriptor(type.type) as WebAssembly.ValueType, mutable: type.mut }, this.toJs(val));
+    return this.register(this.globals, global, { global, type });
+  }
+
+  globalType(global: number): GlobalType {
+    return this.globals[global]!.type;
+  }
+
+  globalRead(global: number): EngineVal {
+    const g = this.globals[global]!;
+    return this.fromJs(g.type.type, g.global.value);
+  }
+
+  globalWrite(global: number, val: EngineVal): void {
+    this.globals[global]!.global.value = this.toJs(val);
+  }
+
+  tagAlloc(type: TagType): number {
+    const tag = new Tag({ parameters: type.type.params.map(descriptor) });
+    return this.register(this.tags, tag, { tag, type });
+  }
+
+  tagType(tag: number): TagType {
+    return this.tags[tag]!.type;
+  }
+
+  exnAlloc(tag: number, fields: readonly EngineVal[]): number {
+    const exn = new Exception(this.tags[tag]!.tag, fields.map((v) => this.toJs(v)));
+    this.exns.push({ exn, tag });
+    return this.exns.length - 1;
+  }
+
+  exnTag(exn: number): number {
+    return this.exns[exn]!.tag;
+  }
+
+  exnRead(exn: number): EngineVal[] {
+    const { exn: e, tag } = this.exns[exn]!;
+    const t = this.tags[tag]!;
+    return t.type.type.params.map((p, i) => this.fromJs(p, e.getArg(t.tag, i)));
+  }
+}

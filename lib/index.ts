@@ -1,0 +1,14 @@
+// wasmo's public entry point: the embedding API, values and their constructors, types and errors.
+
+export * from './api.js';
+export type { EngineName } from './engine.js';
+export {
+  ForeignAddressError, StaleStoreError, isError, wasmError, type ErrorKind, type WasmError,
+} from './errors.js';
+export {
+  f32, f32ToNumber, f32bits, f64, f64ToNumber, f64bits, i32, i64, refExtern, refNull, v128,
+} from './values.js';
+export type {
+  AddrType, ExternKind, ExternType, FuncType, GlobalType, HeapType, Limits, MemType, NumType, RefType,
+  TableType, TagType, ValType,
+} from '../spec/structure/types.js';
