@@ -1,0 +1,301 @@
+// Encoding — WebAssembly spec chapter 5, the inverse of decode.ts: canonical shortest LEB128s,
+// empty sections left out, the data count section whenever there are data segments or code
+// uses a data index, element segments in the most specific form that represents them, custom
+// sections at the end. Memory indices other than 0 on memory instructions are written in the
+// 3.0 (multi-memory) form, which a 2.0 decoder rejects.
+
+import {
+  opInfo, type BlockType, type Expr, type ImmKind, type ImmOf, type Instr, type MemArg, type OpsWith,
+} from '../structure/instructions.js';
+import type { Elem, Export, Func, Global, Import, Module } from '../structure/module.js';
+import { refTypeOf, type AddrType, type FuncType, type GlobalType, type Limits, type TableType, type ValType } from '../structure/types.js';
+import { MAGIC, SectionId, VERSION, externKindCode, funcsUseDataIndex, valTypeCode } from './format.js';
+import { writeSigned, writeUnsigned } from './leb128.js';
+
+/** §5.5.16 encodes a module. */
+export function encodeModule(m: Module): Uint8Array {
+  const out: number[] = [...MAGIC, ...VERSION];
+  const section = (id: number, items: readonly unknown[] | undefined, content: (b: number[]) => void): void => {
+    if (items !== undefined && items.length === 0) return;
+    const body: number[] = [];
+    content(body);
+    out.push(id);
+    writeUnsigned(out, body.length);
+    pushAll(out, body);
+  };
+  const vecSection = <T>(id: number, items: readonly T[], item: (b: number[], x: T) => void): void =>
+    section(id, items, (b) => vec(b, items, item));
+
+  vecSection(SectionId.type, m.types, funcType);
+  vecSection(SectionId.import, m.imports, importEntry);
+  vecSection(SectionId.function, m.funcs, (b, f) => writeUnsigned(b, f.type));
+  vecSection(SectionId.table, m.tables, (b, t) => tableType(b, t.type));
+  vecSection(SectionId.memory, m.mems, (b, mem) => limits(b, mem.type.addrtype, mem.type.limits));
+  vecSection(SectionId.global, m.globals, global);
+  vecSection(SectionId.export, m.exports, exportEntry);
+  if (m.start !== undefined) section(SectionId.start, undefined, (b) => writeUnsigned(b, m.start!));
+  vecSection(SectionId.element, m.elems, elem);
+  if (m.datas.length > 0 || funcsUseDataIndex(m.funcs)) {
+    section(SectionId.datacount, undefined, (b) => writeUnsigned(b, m.datas.length));
+  }
+  vecSection(SectionId.code, m.funcs, code);
+  vecSection(SectionId.data, m.datas, (b, d) => {
+    if (d.mode.kind === 'passive') b.push(0x01);
+    else {
+      if (d.mode.mem === 0) b.push(0x00);
+      else {
+        b.push(0x02);
+        writeUnsigned(b, d.mode.mem);
+      }
+      expr(b, d.mode.offset);
+    }
+    bytes(b, d.init);
+  });
+  for (const c of m.customs) {
+    section(SectionId.custom, undefined, (b) => {
+      name(b, c.name);
+      pushAll(b, c.bytes);
+    });
+  }
+  return Uint8Array.from(out);
+}
+
+/** Appends without spreading, which overflows the call stack on large bodies. */
+function pushAll(out: number[], xs: ArrayLike<number>): void {
+  for (let i = 0; i < xs.length; i++) out.push(xs[i]!);
+}
+
+function vec<T>(out: number[], items: readonly T[], item: (b: number[], x: T) => void): void {
+  writeUnsigned(out, items.length);
+  for (const x of items) item(out, x);
+}
+
+function bytes(out: number[], b: Uint8Array): void {
+  writeUnsigned(out, b.length);
+  pushAll(out, b);
+}
+
+const utf8 = new TextEncoder();
+
+function name(out: number[], s: string): void {
+  bytes(out, utf8.encode(s));
+}
+
+// ---- §5.3 types ----
+
+function valType(out: number[], t: ValType): void {
+  out.push(valTypeCode[t]);
+}
+
+function funcType(out: number[], t: FuncType): void {
+  out.push(0x60);
+  vec(out, t.params, valType);
+  vec(out, t.results, valType);
+}
+
+function limits(out: number[], addrtype: AddrType, l: Limits): void {
+  out.push((addrtype === 'i64' ? 0x04 : 0x00) | (l.max === undefined ? 0x00 : 0x01));
+  writeUnsigned(out, l.min);
+  if (l.max !== undefined) writeUnsigned(out, l.max);
+}
+
+function tableType(out: number[], t: TableType): void {
+  valType(out, t.reftype);
+  limits(out, t.addrtype, t.limits);
+}
+
+function globalType(out: number[], t: GlobalType): void {
+  valType(out, t.type);
+  out.push(t.mut ? 0x01 : 0x00);
+}
+
+// ---- §5.4 instructions ----
+
+function expr(out: number[], e: Expr): void {
+  instrs(out, e);
+  out.push(0x0b);
+}
+
+function instrs(out: number[], is: readonly Instr[]): void {
+  for (const i of is) instr(out, i);
+}
+
+function blockType(out: number[], bt: BlockType): void {
+  if (bt === null) out.push(0x40);
+  else if (typeof bt === 'string') valType(out, bt);
+  else writeSigned(out, bt.typeidx);
+}
+
+function memarg(out: number[], m: MemArg): void {
+  if (m.mem === 0) writeUnsigned(out, m.align);
+  else {
+    writeUnsigned(out, m.align | 0x40);
+    writeUnsigned(out, m.mem);
+  }
+  writeUnsigned(out, m.offset);
+}
+
+type InstrOf<K extends ImmKind> = { readonly op: OpsWith<K> } & ImmOf[K];
+
+/** `i` seen as an instruction of immediate kind `k`; callers pass `opInfo(i.op).imm`. */
+function as<K extends ImmKind>(i: Instr, _k: K): InstrOf<K> {
+  return i as InstrOf<K>;
+}
+
+function instr(out: number[], i: Instr): void {
+  const info = opInfo(i.op);
+  const u = (n: number): void => writeUnsigned(out, n);
+  if (info.imm === 'select' && as(i, 'select').types !== undefined) {
+    out.push(0x1c);
+    return vec(out, as(i, 'select').types!, valType);
+  }
+  if (info.prefix === undefined) out.push(info.code);
+  else {
+    out.push(info.prefix);
+    u(info.code);
+  }
+  switch (info.imm) {
+    case 'none': case 'select': return;
+    case 'block': {
+      const b = as(i, 'block');
+      blockType(out, b.bt);
+      return expr(out, b.body);
+    }
+    case 'if': {
+      const b = as(i, 'if');
+      blockType(out, b.bt);
+      instrs(out, b.then);
+      if (b.else.length > 0) {
+        out.push(0x05);
+        instrs(out, b.else);
+      }
+      return void out.push(0x0b);
+    }
+    case 'label': return u(as(i, 'label').label);
+    case 'br_table': {
+      const b = as(i, 'br_table');
+      vec(out, b.labels, writeUnsigned);
+      return u(b.default);
+    }
+    case 'func': return u(as(i, 'func').func);
+    case 'call_indirect': {
+      const c = as(i, 'call_indirect');
+      u(c.type);
+      return u(c.table);
+    }
+    case 'local': return u(as(i, 'local').local);
+    case 'global': return u(as(i, 'global').global);
+    case 'table': return u(as(i, 'table').table);
+    case 'table_copy': {
+      const c = as(i, 'table_copy');
+      u(c.dst);
+      return u(c.src);
+    }
+    case 'table_init': {
+      const c = as(i, 'table_init');
+      u(c.elem);
+      return u(c.table);
+    }
+    case 'elem': return u(as(i, 'elem').elem);
+    case 'memarg': return memarg(out, as(i, 'memarg').memarg);
+    case 'mem': return u(as(i, 'mem').mem);
+    case 'memory_copy': {
+      const c = as(i, 'memory_copy');
+      u(c.dst);
+      return u(c.src);
+    }
+    case 'memory_init': {
+      const c = as(i, 'memory_init');
+      u(c.data);
+      return u(c.mem);
+    }
+    case 'data': return u(as(i, 'data').data);
+    case 'i32': return writeSigned(out, as(i, 'i32').value);
+    case 'i64': return writeSigned(out, as(i, 'i64').value);
+    case 'f32': {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setUint32(0, as(i, 'f32').bits, true);
+      return pushAll(out, b);
+    }
+    case 'f64': {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setBigUint64(0, as(i, 'f64').bits, true);
+      return pushAll(out, b);
+    }
+    case 'v128': return pushAll(out, as(i, 'v128').bytes);
+    case 'heaptype': return valType(out, refTypeOf(as(i, 'heaptype').heaptype));
+    case 'lane': return void out.push(as(i, 'lane').lane);
+    case 'shuffle': return pushAll(out, as(i, 'shuffle').lanes);
+    case 'memarg_lane': {
+      const c = as(i, 'memarg_lane');
+      memarg(out, c.memarg);
+      return void out.push(c.lane);
+    }
+  }
+}
+
+// ---- §5.5 sections ----
+
+function importEntry(out: number[], im: Import): void {
+  name(out, im.module);
+  name(out, im.name);
+  out.push(externKindCode[im.desc.kind]);
+  switch (im.desc.kind) {
+    case 'func': return writeUnsigned(out, im.desc.type);
+    case 'table': return tableType(out, im.desc.type);
+    case 'mem': return limits(out, im.desc.type.addrtype, im.desc.type.limits);
+    case 'global': return globalType(out, im.desc.type);
+    case 'tag':
+      out.push(0x00);
+      return writeUnsigned(out, im.desc.type);
+  }
+}
+
+function exportEntry(out: number[], ex: Export): void {
+  name(out, ex.name);
+  out.push(externKindCode[ex.desc.kind]);
+  writeUnsigned(out, ex.desc.index);
+}
+
+function global(out: number[], g: Global): void {
+  globalType(out, g.type);
+  expr(out, g.init);
+}
+
+/** §5.5.12: function indices (flags 0–3) when every item is a `ref.func` of a funcref segment,
+ *  and no explicit table index or type (flags 0, 4) when the defaults say it. */
+function elem(out: number[], e: Elem): void {
+  const funcIndices = e.type === 'funcref' && e.init.every((x) => x.length === 1 && x[0]!.op === 'ref.func');
+  const implicit = e.mode.kind === 'active' && e.mode.table === 0 && e.type === 'funcref';
+  const modeBits = e.mode.kind === 'passive' ? 0x01 : e.mode.kind === 'declarative' ? 0x03 : implicit ? 0x00 : 0x02;
+  out.push(modeBits | (funcIndices ? 0x00 : 0x04));
+  if (e.mode.kind === 'active') {
+    if (!implicit) writeUnsigned(out, e.mode.table);
+    expr(out, e.mode.offset);
+  }
+  if (funcIndices) {
+    if (modeBits !== 0x00) out.push(0x00);
+    vec(out, e.init, (b, x) => writeUnsigned(b, (x[0] as { func: number }).func));
+  } else {
+    if (modeBits !== 0x00) valType(out, e.type);
+    vec(out, e.init, expr);
+  }
+}
+
+/** §5.5.13: locals compressed into runs of equal types. */
+function code(out: number[], f: Func): void {
+  const body: number[] = [];
+  const runs: { n: number; type: ValType }[] = [];
+  for (const t of f.locals) {
+    const last = runs[runs.length - 1];
+    if (last?.type === t) last.n++;
+    else runs.push({ n: 1, type: t });
+  }
+  vec(body, runs, (b, r) => {
+    writeUnsigned(b, r.n);
+    valType(b, r.type);
+  });
+  expr(body, f.body);
+  writeUnsigned(out, body.length);
+  pushAll(out, body);
+}

@@ -1,0 +1,48 @@
+// Facts of the binary format (spec §5.5) shared by the decoder and the encoder.
+
+import type { Instr } from '../structure/instructions.js';
+import type { Func } from '../structure/module.js';
+import type { ValType } from '../structure/types.js';
+
+export const MAGIC = [0x00, 0x61, 0x73, 0x6d] as const;
+export const VERSION = [0x01, 0x00, 0x00, 0x00] as const;
+
+/** §5.5.2 section ids. */
+export const SectionId = {
+  custom: 0, type: 1, import: 2, function: 3, table: 4, memory: 5, global: 6, export: 7,
+  start: 8, element: 9, code: 10, data: 11, datacount: 12,
+} as const;
+
+/** The order non-custom sections must come in (§5.5.16): data count sits before code. */
+export const SECTION_ORDER = [
+  SectionId.type, SectionId.import, SectionId.function, SectionId.table, SectionId.memory,
+  SectionId.global, SectionId.export, SectionId.start, SectionId.element, SectionId.datacount,
+  SectionId.code, SectionId.data,
+] as const;
+
+/** Byte codes of the external kinds in imports and exports (§5.5.5, tag as in 3.0). */
+export const externKindCode = { func: 0x00, table: 0x01, mem: 0x02, global: 0x03, tag: 0x04 } as const;
+
+/** Whether some function body uses a data index (`memory.init`, `data.drop`): such code needs
+ *  the data count section, since code is decoded before the data section (§5.5.13). */
+export function funcsUseDataIndex(funcs: readonly Func[]): boolean {
+  return funcs.some((f) => someInstr(f.body, (i) => i.op === 'memory.init' || i.op === 'data.drop'));
+}
+
+function someInstr(instrs: readonly Instr[], pred: (i: Instr) => boolean): boolean {
+  return instrs.some((i) => {
+    if (pred(i)) return true;
+    if ('body' in i) return someInstr(i.body, pred);
+    if ('then' in i) return someInstr(i.then, pred) || someInstr(i.else, pred);
+    return false;
+  });
+}
+
+/** §5.3.1–5.3.3 value type codes (single bytes; negative numbers as s7). */
+export const valTypeCode = {
+  i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b, funcref: 0x70, externref: 0x6f,
+} as const satisfies Record<ValType, number>;
+
+export const valTypeByCode: ReadonlyMap<number, ValType> = new Map(
+  (Object.keys(valTypeCode) as ValType[]).map((t) => [valTypeCode[t], t] as const),
+);
