@@ -1,0 +1,22 @@
+;; The assertions `wasmo wast examples/add.wast` checks against examples/add.wat's functions.
+(module
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1)))
+  (func $fac (export "fac") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0))
+      (then (i64.const 1))
+      (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+  (func (export "div") (param i32 i32) (result i32)
+    (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "sqrt") (param f64) (result f64)
+    (f64.sqrt (local.get 0))))
+
+(assert_return (invoke "add" (i32.const 2) (i32.const 3)) (i32.const 5))
+(assert_return (invoke "add" (i32.const 0x7fffffff) (i32.const 1)) (i32.const -0x80000000))
+(assert_return (invoke "fac" (i64.const 20)) (i64.const 2432902008176640000))
+(assert_return (invoke "sqrt" (f64.const 2)) (f64.const 0x1.6a09e667f3bcdp+0))
+(assert_return (invoke "sqrt" (f64.const -1)) (f64.const nan:canonical))
+(assert_trap (invoke "div" (i32.const 1) (i32.const 0)) "integer divide by zero")
+(assert_trap (invoke "div" (i32.const 0x80000000) (i32.const -1)) "integer overflow")
+(assert_invalid (module (func (result i32) (i64.const 0))) "type mismatch")
+(assert_malformed (module quote "(func (i32.add2))") "unknown operator")

@@ -1,0 +1,352 @@
+#!/usr/bin/env node
+// The `wasmo` command line: `run` instantiates a module and calls a function, `wast` runs
+// conformance scripts. `main` takes its arguments and output streams as parameters so tests call
+// it in-process; user errors are one line on stderr and an exit status, never a stack trace.
+
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
+import type { ValType } from '../spec/structure/types.js';
+import type { EngineName } from './engine.js';
+import { isError, type WasmError } from './errors.js';
+import {
+  func_invoke, func_type, instance_export, module_decode, module_exports, module_imports,
+  module_instantiate, module_parse, module_validate, store_init, type Module, type Val,
+} from './index.js';
+import { f32bits, f64bits, i32, i64, refNull } from './values.js';
+import {
+  formatExternType, formatFuncType, formatVal, loadExpectedFailures, runWast,
+  type ExpectedFailures, type FileResult,
+} from './wast.js';
+
+/** Where the command writes; each call is one or more whole lines. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** Exit statuses: failures of the work itself, and mistakes in the command line. */
+const FAILURE = 1;
+const USAGE = 2;
+
+const HELP = `Usage: wasmo <command> [options]
+
+A WebAssembly runtime for Node.js.
+
+Commands:
+  run FILE [--invoke NAME [ARG...]]   instantiate a .wat or .wasm module and call a function
+  wast PATH... [options]              run .wast conformance scripts and report per file
+
+Options:
+  -h, --help      show this help (\`wasmo <command> --help\` shows a command's options)
+  -v, --version   print the version
+`;
+
+const RUN_HELP = `Usage: wasmo run FILE [--engine NAME] [--invoke NAME [ARG...]]
+
+Instantiates FILE (.wasm: binary format; anything else: text format) and, with --invoke, calls
+the exported function NAME with the ARGs, printing each result on its own line. Without
+--invoke it calls the export \`_start\` if there is one, else lists the exports.
+A module with imports is refused for now (no WASI yet).
+
+Options:
+  --invoke NAME [ARG...]   call export NAME; every argument after NAME is one of its
+                           parameters, written as a wasm text constant of the parameter's
+                           type: i32/i64 decimal or hex (-1, 0xff), f32/f64 decimal, hex float
+                           (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\` for a reference
+  --engine NAME            engine to run on: reference (default) or v8
+  -h, --help               show this help
+`;
+
+const WAST_HELP = `Usage: wasmo wast PATH... [--engine NAME] [--expected FILE] [--list FILE] [--json]
+
+Runs .wast scripts (the official testsuite's format) and prints one line per file (commands
+passed, failed, expected failures, unexpected passes, milliseconds) and the totals. A PATH that
+is a directory stands for every .wast file in it. Exits with status 1 when any command fails
+that the expected-failures file does not list; unexpected passes are reported.
+
+Options:
+  --engine NAME     engine to run on: reference (default) or v8
+  --expected FILE   JSON object mapping "file.wast:line" to the reason that command is known to
+                    fail on this engine
+  --list FILE       run only the files FILE names (one per line, # starts a comment), found in
+                    the directories given as PATHs, or in FILE's own folder when none is given
+  --json            print all results as one JSON document instead of the table
+  -h, --help        show this help
+`;
+
+/** A mistake in the command line or its inputs: reported as one line, never with a stack. */
+class UsageError extends Error {
+  constructor(message: string, readonly status: number = USAGE) {
+    super(message);
+  }
+}
+
+/** Runs the command line `argv` (without the node and script paths); returns the exit status. */
+export function main(argv: readonly string[], io: Io = processIo): number {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+        io.stdout(HELP);
+        return command === undefined ? USAGE : 0;
+      case '-v':
+      case '--version':
+        io.stdout(`${version()}\n`);
+        return 0;
+      case 'run':
+        return run(rest, io);
+      case 'wast':
+        return wast(rest, io);
+      default:
+        throw new UsageError(`unknown command "${command}" (see wasmo --help)`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`wasmo: ${e.message}\n`);
+      return e.status;
+    }
+    // Not a user mistake but still one line: the stack is of no use to someone running a program.
+    io.stderr(`wasmo: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return FAILURE;
+  }
+}
+
+function version(): string {
+  // The package root is above this file both in lib/ (sources) and dist/lib/ (built).
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const path = join(dir, 'package.json');
+    if (existsSync(path)) {
+      const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'wasmo' && pkg.version !== undefined) return pkg.version;
+    }
+  }
+  throw new Error('package.json of wasmo not found');
+}
+
+function engineName(value: string | undefined): EngineName {
+  if (value === 'reference' || value === 'v8') return value;
+  throw new UsageError(`--engine takes reference or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
+}
+
+/** The value after an option, which must be there. */
+function optionValue(args: readonly string[], i: number): string {
+  const value = args[i + 1];
+  if (value === undefined) throw new UsageError(`${args[i]} needs a value`);
+  return value;
+}
+
+// ---- wasmo run ----
+
+function run(args: readonly string[], io: Io): number {
+  let file: string | undefined;
+  let engine: EngineName = 'reference';
+  let invoke: { name: string; args: readonly string[] } | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-h' || a === '--help') {
+      io.stdout(RUN_HELP);
+      return 0;
+    } else if (a === '--engine') {
+      engine = engineName(optionValue(args, i++));
+    } else if (a === '--invoke') {
+      // Everything after the name is an argument, so negative numbers are not taken for options.
+      invoke = { name: optionValue(args, i), args: args.slice(i + 2) };
+      break;
+    } else if (a.startsWith('-')) {
+      throw new UsageError(`run: unknown option ${a} (see wasmo run --help)`);
+    } else if (file === undefined) {
+      file = a;
+    } else {
+      throw new UsageError(`run: one module file only, got "${file}" and "${a}"`);
+    }
+  }
+  if (file === undefined) throw new UsageError('run: no module file given (see wasmo run --help)');
+
+  const module = loadModule(file);
+  const imports = module_imports(module);
+  if (imports.length > 0) {
+    const [mod, name, type] = imports[0]!;
+    throw new UsageError(`${file}: unknown import "${mod}" "${name}" (${formatExternType(type)}): wasmo run provides no imports yet`, FAILURE);
+  }
+  const [store, inst] = module_instantiate(store_init({ engine }), module, []);
+  if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
+
+  const exports = module_exports(module);
+  if (invoke === undefined) {
+    if (!exports.some(([name, t]) => name === '_start' && t.kind === 'func')) {
+      for (const [name, type] of exports) io.stdout(`${name}: ${formatExternType(type)}\n`);
+      return 0;
+    }
+    invoke = { name: '_start', args: [] };
+  }
+  const func = instance_export(inst, invoke.name);
+  if (isError(func)) throw new UsageError(`${file}: no export named "${invoke.name}"`, FAILURE);
+  if (func.kind !== 'func') throw new UsageError(`${file}: export "${invoke.name}" is a ${func.kind}, not a function`, FAILURE);
+  const type = func_type(store, func);
+  if (invoke.args.length !== type.params.length) {
+    throw new UsageError(`${invoke.name} takes ${type.params.length} argument(s) (${formatFuncType(type)}), got ${invoke.args.length}`);
+  }
+  const values = invoke.args.map((text, i) => parseArgument(text, type.params[i]!, i + 1));
+  const [, results] = func_invoke(store, func, values);
+  if (isError(results)) throw new UsageError(`${invoke.name}: ${results.kind === 'trap' ? 'trap' : results.kind}: ${results.message}`, FAILURE);
+  for (const v of results) io.stdout(`${formatVal(v)}\n`);
+  return 0;
+}
+
+function loadModule(file: string): Module {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    throw new UsageError(`cannot read ${file}: ${reason}`, FAILURE);
+  }
+  const module = file.endsWith('.wasm') ? module_decode(bytes) : module_parse(new TextDecoder().decode(bytes));
+  if (isError(module)) throw moduleError(file, 'malformed module', module);
+  const invalid = module_validate(module);
+  if (invalid !== undefined) throw moduleError(file, 'invalid module', invalid);
+  return module;
+}
+
+function moduleError(file: string, what: string, error: WasmError): UsageError {
+  return new UsageError(`${file}: ${what}: ${error.message}`, FAILURE);
+}
+
+/** A command-line argument as a value of the parameter's type, in wasm text constant syntax. */
+export function parseArgument(text: string, type: ValType, position: number): Val {
+  const bad = (why: string): never => {
+    throw new UsageError(`argument ${position} "${text}" ${why}`);
+  };
+  const bits = (r: bigint | 'syntax' | 'range'): bigint =>
+    r === 'syntax' ? bad(`is not a valid ${type} constant`) : r === 'range' ? bad(`is out of range for ${type}`) : r;
+  switch (type) {
+    case 'i32': return i32(Number(bits(parseInt(text, 32))));
+    case 'i64': return i64(bits(parseInt(text, 64)));
+    case 'f32': return f32bits(Number(bits(parseFloat(text, F32))));
+    case 'f64': return f64bits(bits(parseFloat(text, F64)));
+    case 'funcref':
+    case 'externref':
+      return text === 'null' ? refNull(type === 'funcref' ? 'func' : 'extern') : bad(`is not accepted for ${type}: only null is`);
+    case 'v128':
+      return bad('cannot be given: v128 parameters are not supported on the command line');
+  }
+}
+
+// ---- wasmo wast ----
+
+function wast(args: readonly string[], io: Io): number {
+  const paths: string[] = [];
+  let engine: EngineName = 'reference';
+  let json = false;
+  let expected: ExpectedFailures = {};
+  let list: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-h' || a === '--help') {
+      io.stdout(WAST_HELP);
+      return 0;
+    } else if (a === '--engine') {
+      engine = engineName(optionValue(args, i++));
+    } else if (a === '--json') {
+      json = true;
+    } else if (a === '--expected') {
+      const path = optionValue(args, i++);
+      try {
+        expected = loadExpectedFailures(path);
+      } catch (e) {
+        throw new UsageError(`--expected ${path}: ${(e as Error).message}`, FAILURE);
+      }
+    } else if (a === '--list') {
+      list = optionValue(args, i++);
+    } else if (a.startsWith('-')) {
+      throw new UsageError(`wast: unknown option ${a} (see wasmo wast --help)`);
+    } else {
+      paths.push(a);
+    }
+  }
+  const files = scriptFiles(paths, list);
+  if (files.length === 0) throw new UsageError('wast: no .wast files given (see wasmo wast --help)');
+
+  const start = performance.now();
+  const results: FileResult[] = [];
+  const row = (cells: readonly (string | number)[]): string =>
+    `${String(cells[0]).padEnd(44)}${cells.slice(1).map((c) => String(c).padStart(8)).join('')}\n`;
+  if (!json) io.stdout(row(['file', 'passed', 'failed', 'xfail', 'xpass', 'ms']));
+  for (const file of files) {
+    const r = runWast(file, { engine, expected });
+    results.push(r);
+    if (!json) io.stdout(row([r.file, r.passed, r.failed, r.expectedFailures, r.unexpectedPasses, r.ms]));
+  }
+  const sum = (key: 'passed' | 'failed' | 'expectedFailures' | 'unexpectedPasses'): number =>
+    results.reduce((n, r) => n + r[key], 0);
+  const totals = {
+    files: results.length, passed: sum('passed'), failed: sum('failed'),
+    expectedFailures: sum('expectedFailures'), unexpectedPasses: sum('unexpectedPasses'),
+    ms: Math.round(performance.now() - start),
+  };
+  if (json) {
+    io.stdout(`${JSON.stringify({ engine, totals, files: results }, null, 2)}\n`);
+  } else {
+    io.stdout(row([`total (${totals.files} files, ${engine})`, totals.passed, totals.failed, totals.expectedFailures, totals.unexpectedPasses, totals.ms]));
+    for (const r of results) {
+      for (const report of r.reports) {
+        if (report.outcome === 'failed') io.stdout(`FAIL ${r.file}:${report.line} ${report.command}: ${report.message}\n`);
+        if (report.outcome === 'unexpected-pass') io.stdout(`XPASS ${r.file}:${report.line} ${report.command} (listed as: ${report.reason})\n`);
+      }
+    }
+  }
+  return totals.failed > 0 ? FAILURE : 0;
+}
+
+/** The script files the paths and the list name, in order. */
+function scriptFiles(paths: readonly string[], list: string | undefined): string[] {
+  const kinds = paths.map((p) => {
+    try {
+      return { path: p, dir: statSync(p).isDirectory() };
+    } catch {
+      throw new UsageError(`no such file or directory: ${p}`, FAILURE);
+    }
+  });
+  const files = kinds.filter((k) => !k.dir).map((k) => k.path);
+  const dirs = kinds.filter((k) => k.dir).map((k) => k.path);
+  if (list === undefined) {
+    for (const dir of dirs) {
+      files.push(...readdirSync(dir).filter((f) => f.endsWith('.wast')).sort().map((f) => join(dir, f)));
+    }
+    return files;
+  }
+  let text: string;
+  try {
+    text = readFileSync(list, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read list ${list}`, FAILURE);
+  }
+  const bases = dirs.length > 0 ? dirs : [dirname(resolve(list))];
+  for (const name of text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter((l) => l !== '')) {
+    const found = bases.map((b) => join(b, name)).find((p) => existsSync(p));
+    if (found === undefined) throw new UsageError(`${name} (from ${list}) is not in ${bases.join(', ')}`, FAILURE);
+    files.push(found);
+  }
+  return files;
+}
+
+/** Is this module the program node was started with (through npm's bin symlink too)? */
+function isProgram(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+// Run only as the program itself, not when a test imports main.
+if (isProgram()) process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,207 @@
+// The `wasmo` command line, called in-process through `main` with captured output; plus one run of
+// the built program when dist/ exists (CI builds before testing).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { main } from '../lib/cli.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const example = (name: string) => join(root, 'examples', name);
+const dir = mkdtempSync(join(tmpdir(), 'wasmo-cli-'));
+function file(name: string, content: string | Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+function wasmo(...argv: string[]): { status: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const status = main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { status, stdout, stderr };
+}
+
+/** A user error: a non-zero status and exactly one line on stderr, with no stack trace. */
+function expectOneLineError(r: { status: number; stdout: string; stderr: string }, text: string | RegExp): void {
+  expect(r.status).not.toBe(0);
+  expect(r.stderr.split('\n')).toHaveLength(2);
+  expect(r.stderr).toMatch(/^wasmo: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.stderr).toMatch(text);
+}
+
+describe('wasmo', () => {
+  test('--version prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(wasmo('--version')).toEqual({ status: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+
+  test('--help names the commands; no command at all is a usage error', () => {
+    const r = wasmo('--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/run FILE/);
+    expect(r.stdout).toMatch(/wast PATH/);
+    expect(wasmo().status).toBe(2);
+  });
+
+  test('each command documents every flag it takes', () => {
+    const run = wasmo('run', '--help').stdout;
+    for (const flag of ['--invoke', '--engine', '--help']) expect(run).toContain(flag);
+    const wast = wasmo('wast', '--help').stdout;
+    for (const flag of ['--engine', '--expected', '--list', '--json', '--help']) expect(wast).toContain(flag);
+  });
+
+  test('an unknown command is a usage error', () => {
+    expectOneLineError(wasmo('frobnicate'), /unknown command "frobnicate"/);
+  });
+});
+
+describe('wasmo run', () => {
+  test('invokes a function with arguments and prints its result', () => {
+    expect(wasmo('run', example('add.wat'), '--invoke', 'add', '2', '3')).toEqual({ status: 0, stdout: '5\n', stderr: '' });
+  });
+
+  test('parses arguments by parameter type: negative, hex, i64, floats', () => {
+    expect(wasmo('run', example('add.wat'), '--invoke', 'add', '-7', '0x10').stdout).toBe('9\n');
+    expect(wasmo('run', example('add.wat'), '--invoke', 'add', '0xffffffff', '0').stdout).toBe('-1\n');
+    expect(wasmo('run', example('add.wat'), '--invoke', 'fac', '20').stdout).toBe('2432902008176640000\n');
+    expect(wasmo('run', example('add.wat'), '--invoke', 'sqrt', '0x1.2p4').stdout).toBe('4.242640687119285\n');
+    expect(wasmo('run', example('add.wat'), '--invoke', 'sqrt', 'inf').stdout).toBe('inf\n');
+    expect(wasmo('run', example('add.wat'), '--invoke', 'sqrt', '-1').stdout).toMatch(/^-?nan\n$/);
+  });
+
+  test('prints every result on its own line, floats in wasm text form', () => {
+    const path = file('multi.wat', `(module (func (export "f") (param f32) (result f32 i64 f32)
+      (local.get 0) (i64.const -5) (f32.const nan:0x1234)))`);
+    expect(wasmo('run', path, '--invoke', 'f', '0.1').stdout).toBe('0.1\n-5\nnan:0x1234\n');
+  });
+
+  test('runs a binary module', () => {
+    const add = Uint8Array.from([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, // type (i32 i32) -> i32
+      0x03, 0x02, 0x01, 0x00, // one function of type 0
+      0x07, 0x07, 0x01, 0x03, 0x61, 0x64, 0x64, 0x00, 0x00, // export "add"
+      0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b, // local.get 0 local.get 1 i32.add
+    ]);
+    expect(wasmo('run', file('add.wasm', add), '--invoke', 'add', '40', '2').stdout).toBe('42\n');
+  });
+
+  test('on the v8 engine too', () => {
+    expect(wasmo('run', example('add.wat'), '--engine', 'v8', '--invoke', 'add', '2', '3').stdout).toBe('5\n');
+  });
+
+  test('without --invoke lists the exports, or calls _start when there is one', () => {
+    const r = wasmo('run', example('add.wat'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('add: func (param i32 i32) (result i32)\n');
+    expect(r.stdout).toContain('fac: func (param i64) (result i64)\n');
+    const start = file('start.wat', '(module (func (export "_start") (result i32) (i32.const 42)))');
+    expect(wasmo('run', start)).toEqual({ status: 0, stdout: '42\n', stderr: '' });
+  });
+
+  test('a trap is one line and a failure', () => {
+    expectOneLineError(wasmo('run', example('add.wat'), '--invoke', 'div', '1', '0'), /trap: integer divide by zero/);
+  });
+
+  test('file and module errors are one line each', () => {
+    expectOneLineError(wasmo('run', join(dir, 'missing.wat')), /cannot read .*missing\.wat: no such file/);
+    expectOneLineError(wasmo('run', file('bad.wat', '(module (func (i32.add2)))')), /malformed module: /);
+    expectOneLineError(wasmo('run', file('bad.wasm', Uint8Array.from([0, 0x61, 0x73]))), /malformed module: /);
+    expectOneLineError(wasmo('run', file('invalid.wat', '(module (func (result i32) (i64.const 0)))')), /invalid module: type mismatch/);
+  });
+
+  test('a module with imports is refused, naming the import', () => {
+    const path = file('imports.wat', '(module (import "env" "log" (func (param i32))))');
+    expectOneLineError(wasmo('run', path), /unknown import "env" "log"/);
+  });
+
+  test('argument mistakes are usage errors', () => {
+    const add = example('add.wat');
+    expectOneLineError(wasmo('run', add, '--invoke', 'add', '1'), /add takes 2 argument/);
+    expectOneLineError(wasmo('run', add, '--invoke', 'add', '1', 'x'), /argument 2 "x" is not a valid i32 constant/);
+    expectOneLineError(wasmo('run', add, '--invoke', 'add', '1', '0x100000000'), /argument 2 "0x100000000" is out of range for i32/);
+    expectOneLineError(wasmo('run', add, '--invoke', 'nope'), /no export named "nope"/);
+    expectOneLineError(wasmo('run', add, '--invoke'), /--invoke needs a value/);
+    expectOneLineError(wasmo('run', add, '--engine', 'spidermonkey'), /--engine takes reference or v8/);
+    expectOneLineError(wasmo('run', add, '--bogus'), /unknown option --bogus/);
+    expectOneLineError(wasmo('run'), /no module file given/);
+  });
+});
+
+describe('wasmo wast', () => {
+  const failing = file('failing.wast', '(module (func (export "one") (result i32) (i32.const 1)))\n(assert_return (invoke "one") (i32.const 2))\n');
+
+  test('runs a script and prints a table with totals', () => {
+    const r = wasmo('wast', example('add.wast'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^file\s+passed\s+failed\s+xfail\s+xpass\s+ms\n/);
+    expect(r.stdout).toMatch(/\nadd\.wast\s+10\s+0\s+0\s+0\s+\d+\n/);
+    expect(r.stdout).toMatch(/\ntotal \(1 files, reference\)\s+10\s+0\s+0\s+0\s+\d+\n/);
+  });
+
+  test('on the v8 engine', () => {
+    expect(wasmo('wast', '--engine', 'v8', example('add.wast')).stdout).toMatch(/total \(1 files, v8\)\s+10\s+0/);
+  });
+
+  test('a failing command fails the run and is named', () => {
+    const r = wasmo('wast', failing);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('FAIL failing.wast:2 assert_return: result 0: expected i32 2, got i32 1\n');
+  });
+
+  test('--expected excuses listed failures and reports listed passes', () => {
+    const expected = file('expected.json', JSON.stringify({ 'failing.wast:2': 'demo', 'add.wast:14': 'not really' }));
+    const r = wasmo('wast', '--expected', expected, failing, example('add.wast'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\nfailing\.wast\s+1\s+0\s+1\s+0/);
+    expect(r.stdout).toContain('XPASS add.wast:14 assert_return (listed as: not really)\n');
+    expectOneLineError(wasmo('wast', '--expected', file('bad.json', '[1]'), failing), /--expected .*bad\.json/);
+  });
+
+  test('--json prints the results as one document', () => {
+    const r = wasmo('wast', '--json', failing);
+    const doc = JSON.parse(r.stdout) as { engine: string; totals: { passed: number; failed: number }; files: { file: string }[] };
+    expect(doc.engine).toBe('reference');
+    expect(doc.totals).toMatchObject({ files: 1, passed: 1, failed: 1 });
+    expect(doc.files[0]!.file).toBe('failing.wast');
+  });
+
+  test('a directory stands for its .wast files; --list picks files by name', () => {
+    const listDir = mkdtempSync(join(tmpdir(), 'wasmo-list-'));
+    writeFileSync(join(listDir, 'b.wast'), '(module)\n');
+    writeFileSync(join(listDir, 'a.wast'), '(module)\n(module)\n');
+    writeFileSync(join(listDir, 'notes.txt'), 'not a script');
+    expect(wasmo('wast', listDir).stdout).toMatch(/\na\.wast\s+2.*\nb\.wast\s+1.*\ntotal \(2 files/s);
+    const list = join(listDir, 'list.txt');
+    writeFileSync(list, '# just one\nb.wast\n');
+    expect(wasmo('wast', '--list', list).stdout).toMatch(/\nb\.wast\s+1.*\ntotal \(1 files/s);
+    expect(wasmo('wast', listDir, '--list', list).stdout).toMatch(/total \(1 files/);
+    writeFileSync(list, 'c.wast\n');
+    expectOneLineError(wasmo('wast', '--list', list), /c\.wast \(from .*\) is not in/);
+  });
+
+  test('command-line mistakes', () => {
+    expectOneLineError(wasmo('wast', join(dir, 'none.wast')), /no such file or directory: .*none\.wast/);
+    expectOneLineError(wasmo('wast'), /no \.wast files given/);
+    expectOneLineError(wasmo('wast', '--engine'), /--engine needs a value/);
+    expectOneLineError(wasmo('wast', '--frob', failing), /unknown option --frob/);
+  });
+});
+
+describe.skipIf(!existsSync(join(root, 'dist/lib/cli.js')))('the built program', () => {
+  test('runs the README command', () => {
+    const r = spawnSync(process.execPath, ['dist/lib/cli.js', 'run', 'examples/add.wat', '--invoke', 'add', '2', '3'], { cwd: root, encoding: 'utf8' });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, '5\n', '']);
+  });
+
+  test('exits non-zero on an error', () => {
+    const r = spawnSync(process.execPath, ['dist/lib/cli.js', 'run', 'examples/missing.wat'], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('wasmo: cannot read examples/missing.wat: no such file\n');
+  });
+});
