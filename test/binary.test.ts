@@ -236,6 +236,8 @@ interface BinaryCase {
   readonly file: string;
   readonly line: number;
   readonly bytes: Uint8Array;
+  /** `module`, or the assertion the module is in. */
+  readonly command: string;
   /** The expected message of an assert_malformed, absent for a well-formed module. */
   readonly malformed?: string;
 }
@@ -326,15 +328,15 @@ function testsuiteCases(): BinaryCase[] {
       if (!('list' in cmd)) continue;
       const head = cmd.list[0];
       const direct = binaryModule(cmd);
-      if (direct) out.push({ file, line: cmd.line, bytes: direct });
+      if (direct) out.push({ file, line: cmd.line, bytes: direct, command: 'module' });
       else if (head && 'atom' in head && head.atom.startsWith('assert_') && cmd.list[1]) {
         const bytes = binaryModule(cmd.list[1]);
         if (!bytes) continue;
         const message = cmd.list[2];
         if (head.atom === 'assert_malformed' && message && 'atom' in message) {
-          out.push({ file, line: cmd.line, bytes, malformed: message.atom.slice(1, -1) });
+          out.push({ file, line: cmd.line, bytes, command: head.atom, malformed: message.atom.slice(1, -1) });
         } else {
-          out.push({ file, line: cmd.line, bytes });
+          out.push({ file, line: cmd.line, bytes, command: head.atom });
         }
       }
     }
@@ -354,5 +356,14 @@ describe('testsuite binary modules (WebAssembly 2.0 files)', () => {
   it.each(all.filter((c) => c.malformed !== undefined).map((c) => [`${c.file}:${c.line}`, c] as const))(
     '%s is malformed', (_, c) => {
       expect(malformed(c.bytes).slice(0, c.malformed!.length)).toBe(c.malformed);
+    });
+  // Re-encoding a decoded module gives the same module, and a binary V8 judges as it judges the
+  // original (both valid, or both not: the encoder adds no error of its own).
+  it.each(all.filter((c) => c.malformed === undefined).map((c) => [`${c.file}:${c.line}`, c] as const))(
+    '%s re-encodes', (_, c) => {
+      const m = decodeModule(c.bytes);
+      const again = encodeModule(m);
+      expect(decodeModule(again)).toEqual(m);
+      expect(WebAssembly.validate(again)).toBe(WebAssembly.validate(c.bytes));
     });
 });

@@ -13,18 +13,18 @@ import { MAGIC, SectionId, VERSION, externKindCode, funcsUseDataIndex, valTypeCo
 import { writeSigned, writeUnsigned } from './leb128.js';
 
 /** §5.5.16 encodes a module. */
-export function encodeModule(m: Module): Uint8Array {
+export function encodeModule(m: Module): Uint8Array<ArrayBuffer> {
   const out: number[] = [...MAGIC, ...VERSION];
-  const section = (id: number, items: readonly unknown[] | undefined, content: (b: number[]) => void): void => {
-    if (items !== undefined && items.length === 0) return;
+  const section = (id: number, content: (b: number[]) => void): void => {
     const body: number[] = [];
     content(body);
     out.push(id);
     writeUnsigned(out, body.length);
     pushAll(out, body);
   };
-  const vecSection = <T>(id: number, items: readonly T[], item: (b: number[], x: T) => void): void =>
-    section(id, items, (b) => vec(b, items, item));
+  const vecSection = <T>(id: number, items: readonly T[], item: (b: number[], x: T) => void): void => {
+    if (items.length > 0) section(id, (b) => vec(b, items, item));
+  };
 
   vecSection(SectionId.type, m.types, funcType);
   vecSection(SectionId.import, m.imports, importEntry);
@@ -33,10 +33,11 @@ export function encodeModule(m: Module): Uint8Array {
   vecSection(SectionId.memory, m.mems, (b, mem) => limits(b, mem.type.addrtype, mem.type.limits));
   vecSection(SectionId.global, m.globals, global);
   vecSection(SectionId.export, m.exports, exportEntry);
-  if (m.start !== undefined) section(SectionId.start, undefined, (b) => writeUnsigned(b, m.start!));
+  const start = m.start;
+  if (start !== undefined) section(SectionId.start, (b) => writeUnsigned(b, start));
   vecSection(SectionId.element, m.elems, elem);
   if (m.datas.length > 0 || funcsUseDataIndex(m.funcs)) {
-    section(SectionId.datacount, undefined, (b) => writeUnsigned(b, m.datas.length));
+    section(SectionId.datacount, (b) => writeUnsigned(b, m.datas.length));
   }
   vecSection(SectionId.code, m.funcs, code);
   vecSection(SectionId.data, m.datas, (b, d) => {
@@ -52,7 +53,7 @@ export function encodeModule(m: Module): Uint8Array {
     bytes(b, d.init);
   });
   for (const c of m.customs) {
-    section(SectionId.custom, undefined, (b) => {
+    section(SectionId.custom, (b) => {
       name(b, c.name);
       pushAll(b, c.bytes);
     });

@@ -73,6 +73,13 @@ function checkSignedLast(b: number, remaining: number): void {
 
 /** Shortest unsigned encoding of a non-negative integer (number or bigint). */
 export function writeUnsigned(out: number[], value: number | bigint): void {
+  if (typeof value === 'number' && value <= 0xffff_ffff) {
+    // Indices and sizes: the common case, without bigint arithmetic.
+    let v = value;
+    for (; v >= 0x80; v = Math.floor(v / 0x80)) out.push((v & 0x7f) | 0x80);
+    out.push(v);
+    return;
+  }
   let v = BigInt(value);
   for (;;) {
     const b = Number(v & 0x7fn);
