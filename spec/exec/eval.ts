@@ -742,7 +742,9 @@ function run<T>(body: () => T): T {
     return body();
   } catch (e) {
     depth = depth0;
-    if (e instanceof RangeError && /call stack/i.test(e.message)) throw new Exhaustion('call stack exhausted');
+    // Near the JS stack limit even inspecting the message can overflow again, so any RangeError
+    // counts: the interpreter raises none itself (growmem catches its allocation failures).
+    if (e instanceof RangeError) throw new Exhaustion('call stack exhausted');
     throw e;
   }
 }
