@@ -165,6 +165,7 @@ export function readSExprs(text: string): SExpr[] {
       stack[stack.length - 1]!.items.push({ kind: 'list', items: l.items, line: l.line, start: l.start, end: pos });
     } else if (c === '"') {
       stack[stack.length - 1]!.items.push(readString());
+      if (pos < text.length && !/[\s();]/.test(text[pos]!)) fail('unknown operator');
     } else {
       stack[stack.length - 1]!.items.push(readAtom());
     }

@@ -4,6 +4,18 @@
 const DEC = /^[0-9](?:_?[0-9])*$/;
 const HEX = /^[0-9a-fA-F](?:_?[0-9a-fA-F])*$/;
 
+const NUM = '[0-9](?:_?[0-9])*';
+const HEXNUM = '[0-9a-fA-F](?:_?[0-9a-fA-F])*';
+/** §6.3.1–§6.3.2 the lexical forms of numbers; an idchar run starting like one but of none of
+ *  these forms is no token at all. */
+const NUMBER_TOKEN = new RegExp(
+  `^[+-]?(?:${NUM}(?:\\.(?:${NUM})?)?(?:[eE][+-]?${NUM})?|0x${HEXNUM}(?:\\.(?:${HEXNUM})?)?(?:[pP][+-]?${NUM})?|inf|nan|nan:0x${HEXNUM})$`,
+);
+
+export function isNumberToken(s: string): boolean {
+  return NUMBER_TOKEN.test(s);
+}
+
 /** Why a literal was rejected: not of the literal's form, or of it but not representable. */
 export type LiteralError = 'syntax' | 'range';
 

@@ -5,7 +5,7 @@ import { opcodes, type BlockType, type Expr, type ImmKind, type Instr, type MemA
 import type { Data, DataMode, Elem, ElemMode, Export, Func, Global, Import, ImportDesc, Mem, Module, Table } from '../structure/module.js';
 import { funcTypeEquals, type FuncType, type GlobalType, type Limits, type RefType, type TableType, type ValType } from '../structure/types.js';
 import { isList, readSExprs, TextError, type SExpr, type SList, type Token } from './lexer.js';
-import { F32, F64, parseFloat, parseInt, parseNat } from './numbers.js';
+import { F32, F64, isNumberToken, parseFloat, parseInt, parseNat } from './numbers.js';
 
 /** Parses one module: `(module $id? field*)` or, as §6.6.14 allows, the bare fields. */
 export function parseModule(text: string): Module {
@@ -36,8 +36,6 @@ export function isForm(e: SExpr | undefined, kw: string): e is SList {
   return isList(e) && isKeyword(e.items[0], kw);
 }
 
-const NUMBER_START = /^[+-]?(?:[0-9]|inf$|nan$|nan:0x)/;
-
 /** The words of the text and script grammars besides instruction names: an idchar run that is
  *  none of these nor a number is an unknown operator, as the reference lexer reports it. */
 const WORDS = new Set([
@@ -50,12 +48,15 @@ const WORDS = new Set([
   'nan:arithmetic', 'script', 'input', 'output',
 ]);
 
+/** A keyword token the reference lexer would not recognise at all. */
+function isUnknownWord(e: SExpr | undefined): e is Token {
+  return isKeyword(e) && !WORDS.has(e.text) && !Object.hasOwn(opcodes, e.text) && !isNumberToken(e.text) &&
+    !/^(offset|align)=(?:[0-9](?:_?[0-9])*|0x[0-9a-fA-F](?:_?[0-9a-fA-F])*)$/.test(e.text);
+}
+
 /** The error for a token that does not fit where it stands. */
 export function unexpected(e: SExpr | undefined, parentLine: number): never {
-  if (isKeyword(e) && !WORDS.has(e.text) && !(e.text in opcodes) && !NUMBER_START.test(e.text) &&
-      !/^(offset|align)=/.test(e.text)) {
-    fail(`unknown operator ${e.text}`, e);
-  }
+  if (isUnknownWord(e)) fail(`unknown operator ${e.text}`, e);
   fail('unexpected token', e ?? parentLine);
 }
 
@@ -142,7 +143,7 @@ function u64(t: Token, text = t.text): number {
 }
 
 function isNat(e: SExpr | undefined): e is Token {
-  return isKeyword(e) && /^(?:[0-9]|0x)/.test(e.text);
+  return isKeyword(e) && parseNat(e.text) !== undefined;
 }
 
 function isIndex(e: SExpr | undefined): e is Token {
@@ -154,15 +155,16 @@ function isIndex(e: SExpr | undefined): e is Token {
 
 type IntBits = 8 | 16 | 32 | 64;
 
+// The reference parser reads any number token here and reports a misfit as out of range.
 export function intLiteral(t: SExpr, bits: IntBits, line: number): bigint {
-  if (!isKeyword(t) || !NUMBER_START.test(t.text)) unexpected(t, line);
+  if (!isKeyword(t) || !isNumberToken(t.text)) unexpected(t, line);
   const r = parseInt(t.text, bits);
-  if (typeof r === 'string') fail(bits === 8 ? 'i8 constant out of range' : 'constant out of range', t);
+  if (typeof r === 'string') fail('constant out of range', t);
   return r;
 }
 
 export function floatLiteral(t: SExpr, bits: 32 | 64, line: number): bigint {
-  if (!isKeyword(t) || !NUMBER_START.test(t.text)) unexpected(t, line);
+  if (!isKeyword(t) || !isNumberToken(t.text)) unexpected(t, line);
   const r = parseFloat(t.text, bits === 32 ? F32 : F64);
   if (typeof r === 'string') fail('constant out of range', t);
   return r;
@@ -182,11 +184,17 @@ export function isShape(s: string): s is Shape {
   return Object.hasOwn(SHAPES, s);
 }
 
-/** The lane literals following a shape: all number tokens (none can start an instruction). */
-export function laneTokens(c: Cursor, shape: Shape): SExpr[] {
-  const lanes: SExpr[] = [];
-  while (isKeyword(c.peek()) && /^[+-]?(?:[0-9]|inf|nan)/.test((c.peek() as Token).text)) lanes.push(c.next());
-  if (lanes.length !== SHAPES[shape].lanes) fail('wrong number of lane literals', c.peek() ?? c.line);
+/** The lane literals following a shape: all number tokens (none can start an instruction), and
+ *  in scripts' expected results also NaN patterns. */
+export function laneTokens(c: Cursor, shape: Shape, nanPatterns = false): Token[] {
+  const lanes: Token[] = [];
+  const isLane = (e: SExpr | undefined): e is Token =>
+    isKeyword(e) && (isNumberToken(e.text) || (nanPatterns && (e.text === 'nan:canonical' || e.text === 'nan:arithmetic')));
+  for (let e = c.peek(); isLane(e); e = c.peek()) lanes.push(c.keyword());
+  if (lanes.length !== SHAPES[shape].lanes) {
+    if (isUnknownWord(c.peek())) unexpected(c.peek(), c.line);
+    fail('wrong number of lane literals', c.peek() ?? c.line);
+  }
   return lanes;
 }
 
@@ -280,6 +288,7 @@ function signature(c: Cursor, allowIds: boolean): Signature {
     r.next();
     while (!r.atEnd()) sig.results.push(valType(r));
   }
+  if (isForm(c.peek(), 'param')) fail('unexpected token', c.peek()!);
   return sig;
 }
 
@@ -550,10 +559,10 @@ class FuncContext {
         }
         case 'lane': return { lane: laneIndex(c) };
         case 'shuffle': {
-          const lanes: number[] = [];
-          while (isNat(c.peek())) lanes.push(laneIndex(c));
-          if (lanes.length !== 16) fail('invalid lane length', c.line);
-          return { lanes };
+          const tokens: Token[] = [];
+          while (isKeyword(c.peek()) && isNumberToken((c.peek() as Token).text)) tokens.push(c.keyword());
+          if (tokens.length !== 16) fail('invalid lane length', c.line);
+          return { lanes: tokens.map(u8) };
         }
         case 'memarg_lane': {
           const memarg_ = memarg(op, c);
@@ -574,6 +583,10 @@ function heapType(c: Cursor): 'func' | 'extern' {
 function laneIndex(c: Cursor): number {
   const t = c.next();
   if (!isNat(t)) unexpected(t, c.line);
+  return u8(t);
+}
+
+function u8(t: Token): number {
   const n = parseNat(t.text);
   if (n === undefined || n > 255n) fail('i8 constant out of range', t);
   return Number(n);
@@ -595,7 +608,7 @@ function memarg(op: Opname, c: Cursor): MemArg {
   const q = c.peek();
   if (isKeyword(q) && q.text.startsWith('align=')) {
     align = u64(c.keyword(), q.text.slice(6));
-    if (align === 0 || (align & (align - 1)) !== 0) fail('alignment', q);
+    if (align === 0 || (align & (align - 1)) !== 0) fail('alignment must be a power of two', q);
   }
   return { offset, align: Math.log2(align), mem: 0 };
 }

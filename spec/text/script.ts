@@ -7,8 +7,16 @@ import {
   Cursor, decodeName, fail, floatLiteral, intLiteral, isForm, isKeyword, isShape, laneBytes, laneTokens, SHAPES, unexpected,
 } from './parse.js';
 
+/** Fields that make a script one inline module (the script grammar's `inline_module`). */
+const MODULE_FIELDS = new Set(['type', 'import', 'func', 'table', 'memory', 'global', 'export', 'start', 'elem', 'data']);
+
 export function parseScript(text: string): Command[] {
-  return readSExprs(text).map((e) => {
+  const top = readSExprs(text);
+  const first = top[0];
+  if (isList(first) && isKeyword(first.items[0]) && MODULE_FIELDS.has(first.items[0].text)) {
+    return [{ kind: 'module', line: first.line, source: { type: 'text', text }, definition: false }];
+  }
+  return top.map((e) => {
     if (!isList(e)) unexpected(e, e.line);
     return command(e, text);
   });
@@ -179,7 +187,7 @@ function expectation(list: SList): Expected {
         c.next();
         const shape = p.text as 'f32x4' | 'f64x2';
         const bits = shape === 'f32x4' ? 32 : 64;
-        const lanes = laneTokens(c, shape).map((l) =>
+        const lanes = laneTokens(c, shape, true).map((l) =>
           isNanPattern(l) ? { nan: l.text } : { bits: bits === 32 ? Number(floatLiteral(l, 32, list.line)) : floatLiteral(l, 64, list.line) });
         c.end();
         return { kind: 'v128lanes', shape, lanes };
