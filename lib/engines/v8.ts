@@ -6,8 +6,9 @@
 // - v128 values cannot cross the JS API at all: passing or returning one, and globals or
 //   exception fields of type v128, fail (func_invoke with an 'argument' error, the rest by
 //   throwing).
-// - Trap messages are V8's, mapped to the spec's texts (see `trapMessage`); where V8 uses one
-//   message for several spec traps, the mapping picks the likelier one.
+// - Trap messages are V8's, mapped to the spec's texts (see `trapMessage`). V8 uses one message
+//   for several spec traps of call_indirect; the trapping instruction (found from the stack trace)
+//   and the table's contents tell them apart where they can (see `refineTrap`).
 // - Memory64 and tables above V8's size limits are not supported.
 //
 // Instantiation compiles a re-encoded module rather than the original bytes: every import is
@@ -15,6 +16,8 @@
 // every function is exported under a hidden name, so that any function reference V8 hands back
 // (from a table, a global or a call) is an exported-function object whose index and type the
 // engine already knows (the JS API returns the same object for the same function every time).
+// Tables are exported under hidden names too, and the module is named "wasmo<k>" (name section)
+// so a trap's stack frame leads back to the module's bytes.
 
 import type {
   Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
@@ -22,12 +25,13 @@ import type {
 import { wasmError, type WasmError } from '../errors.js';
 import { f32ToNumber, f64ToNumber } from '../values.js';
 import { encodeModule } from '../../spec/binary/encode.js';
+import { readUnsigned, writeUnsigned } from '../../spec/binary/leb128.js';
 import type { Module } from '../../spec/structure/module.js';
 import { emptyModule } from '../../spec/structure/module.js';
 import type {
   ExternKind, FuncType, GlobalType, MemType, RefType, TableType, TagType, ValType,
 } from '../../spec/structure/types.js';
-import { PAGE_SIZE, heapTypeOf } from '../../spec/structure/types.js';
+import { PAGE_SIZE, funcTypeEquals, heapTypeOf } from '../../spec/structure/types.js';
 
 /** A host function's error, thrown through V8's frames so the invoker gets it back. */
 class HostFailure extends Error {
@@ -70,8 +74,7 @@ const TRAPS: readonly (readonly [string, string])[] = [
   ['remainder by zero', 'integer divide by zero'],
   ['divide result unrepresentable', 'integer overflow'],
   ['float unrepresentable in integer range', 'invalid conversion to integer'],
-  // call_indirect past the table's end ("undefined element") shares this text with table.get/set,
-  // table.init/copy/fill out of bounds; the latter are what table tests exercise.
+  // Also call_indirect's "undefined element": see `refineTrap`.
   ['table index is out of bounds', 'out of bounds table access'],
   ['element segment out of bounds', 'out of bounds table access'],
   ['data segment out of bounds', 'out of bounds memory access'],
@@ -85,6 +88,26 @@ const TRAPS: readonly (readonly [string, string])[] = [
 export function trapMessage(v8Message: string): string {
   return TRAPS.find(([v8]) => v8Message === v8)?.[1] ?? v8Message;
 }
+
+/** A name section naming the module `name` (the module-name subsection, id 0). */
+function nameSection(name: string): { name: string; bytes: Uint8Array } {
+  const utf8 = new TextEncoder().encode(name);
+  const sub: number[] = [];
+  writeUnsigned(sub, utf8.length);
+  sub.push(...utf8);
+  const bytes = [0x00];
+  writeUnsigned(bytes, sub.length);
+  bytes.push(...sub);
+  return { name: 'name', bytes: Uint8Array.from(bytes) };
+}
+
+/**
+ * Where a RuntimeError was raised: the module number and byte offset of its top wasm frame, in
+ * V8's own format (`…:wasm-function[3]:0x5c`) or as source-map-aware formatters print it
+ * (`…:1:93`, a 1-based column).
+ */
+const TRAP_SITE = /wasm:\/\/wasm\/wasmo(\d+)-[0-9a-f]+:(?:wasm-function\[\d+\]:0x([0-9a-f]+)|1:(\d+))/;
+const CALL_INDIRECT = 0x11;
 
 function descriptor(t: ValType): Descriptor {
   switch (t) {
@@ -108,6 +131,8 @@ export class V8Engine implements Engine {
   /** `ref.extern N` as a JS value: one frozen object per N, both ways. */
   private readonly hostRefs = new Map<number, object>();
   private readonly hostRefNums = new WeakMap<object, number>();
+  /** Every module compiled by `instantiate`, with its tables once instantiation succeeded. */
+  private readonly compiled: { bytes: Uint8Array; types: readonly FuncType[]; tables?: WebAssembly.Table[] }[] = [];
 
   private register<T extends { type?: unknown }>(list: T[], obj: unknown, entry: T): number {
     const found = this.known.get(obj);
@@ -177,7 +202,7 @@ export class V8Engine implements Engine {
       return f();
     } catch (e) {
       if (e instanceof HostFailure) return e.error;
-      if (e instanceof WebAssembly.RuntimeError) return wasmError(trapKind, trapMessage(e.message));
+      if (e instanceof WebAssembly.RuntimeError) return wasmError(trapKind, this.refineTrap(e));
       if (e instanceof WebAssembly.LinkError) return wasmError('unlinkable', e.message);
       if (e instanceof WebAssembly.CompileError) return wasmError('invalid', e.message);
       if (e instanceof RangeError && /call stack/i.test(e.message)) return wasmError('exhaustion', 'call stack exhausted');
@@ -186,23 +211,60 @@ export class V8Engine implements Engine {
     }
   }
 
+  /**
+   * The spec's text for a trap. At a call_indirect, V8's "table index is out of bounds" is the
+   * spec's "undefined element", and its "null function or function signature mismatch" is
+   * "uninitialized element" when no entry of the table has a function of another type, and
+   * "indirect call type mismatch" when no entry is null (both present: the call's operand is
+   * gone, so the latter is a guess).
+   */
+  private refineTrap(e: WebAssembly.RuntimeError): string {
+    const spec = trapMessage(e.message);
+    const site = TRAP_SITE.exec(e.stack ?? '');
+    const mod = site === null ? undefined : this.compiled[Number(site[1])];
+    let at = site === null ? 0 : site[2] !== undefined ? parseInt(site[2], 16) : Number(site[3]) - 1;
+    if (mod === undefined || mod.bytes[at] !== CALL_INDIRECT) return spec;
+    if (spec === 'out of bounds table access') return 'undefined element';
+    if (spec !== 'indirect call type mismatch' || mod.tables === undefined) return spec;
+    const next = (): number => mod.bytes[++at]!;
+    const type = mod.types[readUnsigned(next, 32)]!;
+    const table = mod.tables[readUnsigned(next, 32)]!;
+    let mismatched = false;
+    for (let i = 0; i < table.length; i++) {
+      const fn = table.get(i) as JsFunc | null;
+      const entry = fn === null ? undefined : this.funcs[this.known.get(fn)!]?.type;
+      if (entry !== undefined && !funcTypeEquals(entry, type)) mismatched = true;
+    }
+    return mismatched ? spec : 'uninitialized element';
+  }
+
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]) {
     const { ast, validated } = module;
     const funcTypes = [
       ...ast.imports.flatMap((im) => (im.desc.kind === 'func' ? [ast.types[im.desc.type]!] : [])),
       ...ast.funcs.map((f) => ast.types[f.type]!),
     ];
-    const hidden = (i: number): string => `\u0000wasmo.func.${i}`;
+    const tableCount = ast.imports.filter((im) => im.desc.kind === 'table').length + ast.tables.length;
+    const hidden = (kind: 'func' | 'table', i: number): string => `\u0000wasmo.${kind}.${i}`;
+    const k = this.compiled.length;
     const rewritten: Module = {
       ...ast,
       imports: ast.imports.map((im, i) => ({ ...im, module: '', name: String(i) })),
-      exports: [...ast.exports, ...funcTypes.map((_, i) => ({ name: hidden(i), desc: { kind: 'func' as const, index: i } }))],
+      exports: [
+        ...ast.exports,
+        ...funcTypes.map((_, i) => ({ name: hidden('func', i), desc: { kind: 'func' as const, index: i } })),
+        ...Array.from({ length: tableCount }, (_, i) => ({ name: hidden('table', i), desc: { kind: 'table' as const, index: i } })),
+      ],
+      customs: [nameSection(`wasmo${k}`)],
     };
+    const compiled: (typeof this.compiled)[number] = { bytes: encodeModule(rewritten), types: ast.types };
+    this.compiled.push(compiled);
     const importObject = { '': Object.fromEntries(imports.map((x, i) => [String(i), this.object(x.kind, x.addr) as WebAssembly.ImportValue])) };
     return this.attempt('uninstantiable', () => {
-      const instance = new WebAssembly.Instance(compile(encodeModule(rewritten)), importObject);
+      const instance = new WebAssembly.Instance(compile(compiled.bytes), importObject);
       const ex = instance.exports;
-      funcTypes.forEach((type, i) => this.funcIndex(ex[hidden(i)] as JsFunc, type));
+      funcTypes.forEach((type, i) => this.funcIndex(ex[hidden('func', i)] as JsFunc, type));
+      compiled.tables = Array.from({ length: tableCount }, (_, i) => ex[hidden('table', i)] as WebAssembly.Table);
       const types = validated!.exports;
       return {
         exports: ast.exports.map((x, i) => {
