@@ -6,6 +6,7 @@ import { decodeModule } from '../spec/binary/decode.js';
 import { encodeModule } from '../spec/binary/encode.js';
 import { readSigned, readSigned64, readUnsigned, writeSigned, writeUnsigned } from '../spec/binary/leb128.js';
 import { MalformedError } from '../spec/errors.js';
+import { parseScript } from '../spec/text/script.js';
 import { emptyModule, type Module } from '../spec/structure/module.js';
 import { arbitraryModule } from './arbitrary-module.js';
 
@@ -235,110 +236,21 @@ describe('encodeModule', () => {
 interface BinaryCase {
   readonly file: string;
   readonly line: number;
-  readonly bytes: Uint8Array;
-  /** `module`, or the assertion the module is in. */
-  readonly command: string;
+  readonly bytes: Uint8Array<ArrayBuffer>;
   /** The expected message of an assert_malformed, absent for a well-formed module. */
   readonly malformed?: string;
 }
 
-type SExpr = { readonly atom: string; readonly line: number } | { readonly list: readonly SExpr[]; readonly line: number };
-
-/** A small S-expression reader for .wast files: enough to find `(module binary "…")`. */
-function readSExprs(text: string): SExpr[] {
-  let i = 0;
-  let line = 1;
-  const skipSpace = (): void => {
-    for (;;) {
-      if (text[i] === '\n') { line++; i++; }
-      else if (/\s/.test(text[i] ?? '')) i++;
-      else if (text.startsWith(';;', i)) { while (i < text.length && text[i] !== '\n') i++; }
-      else if (text.startsWith('(;', i)) {
-        let depth = 0;
-        do {
-          if (text.startsWith('(;', i)) { depth++; i += 2; }
-          else if (text.startsWith(';)', i)) { depth--; i += 2; }
-          else { if (text[i] === '\n') line++; i++; }
-        } while (depth > 0);
-      } else return;
-    }
-  };
-  const expr = (): SExpr => {
-    const start = line;
-    if (text[i] === '(') {
-      i++;
-      const items: SExpr[] = [];
-      for (skipSpace(); text[i] !== ')'; skipSpace()) items.push(expr());
-      i++;
-      return { list: items, line: start };
-    }
-    const from = i;
-    if (text[i] === '"') {
-      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      i++;
-    } else {
-      while (i < text.length && !/[\s()]/.test(text[i]!)) i++;
-    }
-    return { atom: text.slice(from, i), line: start };
-  };
-  const out: SExpr[] = [];
-  for (skipSpace(); i < text.length; skipSpace()) out.push(expr());
-  return out;
-}
-
-/** The bytes of a wast string literal (its escapes). */
-function stringBytes(literal: string): number[] {
-  const out: number[] = [];
-  const s = literal.slice(1, -1);
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] !== '\\') {
-      const cp = s.codePointAt(i)!;
-      out.push(...new TextEncoder().encode(String.fromCodePoint(cp)));
-      if (cp > 0xffff) i++;
-      continue;
-    }
-    const c = s[++i]!;
-    const simple: Record<string, number> = { n: 10, t: 9, r: 13, '\\': 92, "'": 39, '"': 34 };
-    if (c in simple) out.push(simple[c]!);
-    else if (c === 'u') {
-      const end = s.indexOf('}', i);
-      out.push(...new TextEncoder().encode(String.fromCodePoint(parseInt(s.slice(i + 2, end), 16))));
-      i = end;
-    } else {
-      out.push(parseInt(s.slice(i, i + 2), 16));
-      i++;
-    }
-  }
-  return out;
-}
-
-function binaryModule(e: SExpr): Uint8Array | undefined {
-  if (!('list' in e) || !('atom' in (e.list[0] ?? {})) || (e.list[0] as { atom: string }).atom !== 'module') return undefined;
-  const atoms = e.list.map((x) => ('atom' in x ? x.atom : ''));
-  const at = atoms.indexOf('binary');
-  if (at < 0) return undefined;
-  return Uint8Array.from(atoms.slice(at + 1).flatMap(stringBytes));
-}
-
+/** The binary modules of the 2.0 files, read with the script parser. */
 function testsuiteCases(): BinaryCase[] {
   const files = readFileSync(join(TESTSUITE, 'wasm2.txt'), 'utf8').split('\n').filter((f) => f.endsWith('.wast'));
   const out: BinaryCase[] = [];
   for (const file of files) {
-    for (const cmd of readSExprs(readFileSync(join(TESTSUITE, 'core', file), 'utf8'))) {
-      if (!('list' in cmd)) continue;
-      const head = cmd.list[0];
-      const direct = binaryModule(cmd);
-      if (direct) out.push({ file, line: cmd.line, bytes: direct, command: 'module' });
-      else if (head && 'atom' in head && head.atom.startsWith('assert_') && cmd.list[1]) {
-        const bytes = binaryModule(cmd.list[1]);
-        if (!bytes) continue;
-        const message = cmd.list[2];
-        if (head.atom === 'assert_malformed' && message && 'atom' in message) {
-          out.push({ file, line: cmd.line, bytes, command: head.atom, malformed: message.atom.slice(1, -1) });
-        } else {
-          out.push({ file, line: cmd.line, bytes, command: head.atom });
-        }
-      }
+    for (const cmd of parseScript(readFileSync(join(TESTSUITE, 'core', file), 'utf8'))) {
+      if (!('source' in cmd) || cmd.source.type !== 'binary') continue;
+      const bytes = Uint8Array.from(cmd.source.bytes);
+      if (cmd.kind === 'assert_malformed') out.push({ file, line: cmd.line, bytes, malformed: cmd.message });
+      else out.push({ file, line: cmd.line, bytes });
     }
   }
   return out;
