@@ -189,9 +189,9 @@ describe('calls', () => {
     ], { types: [ft([], ['i32'])], tables: [{ type: { addrtype: 'i32', limits: { min: 3 }, reftype: 'funcref' } }], elems }));
     expect(run('2', 0)).toEqual([42]);
     expect(() => run('2', 1)).toThrow(trap('indirect call type mismatch'));
-    expect(() => run('2', 2)).toThrow(trap('uninitialized element'));
-    expect(() => run('2', 3)).toThrow(trap('undefined element'));
-    expect(() => run('2', -1)).toThrow(trap('undefined element'));
+    expect(() => run('2', 2)).toThrow(trap('uninitialized element 2'));
+    expect(() => run('2', 3)).toThrow(trap('undefined element 3'));
+    expect(() => run('2', -1)).toThrow(trap('undefined element 4294967295'));
   });
 
   it('function types of call_indirect compare structurally across type indices', () => {

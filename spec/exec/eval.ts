@@ -19,6 +19,9 @@ import type { Ref, Value } from './values.js';
 
 /** Frames (wasm calls plus host calls) allowed on the stack at once, across nested invocations. */
 const MAX_CALL_DEPTH = 20_000;
+/** Operand-stack slots (locals included) one invocation may use: deep recursion through functions
+ *  with many locals is exhaustion long before the call depth bound (skip-stack-guard-page.wast). */
+const MAX_STACK_VALUES = 1 << 20;
 
 const OOB_MEMORY = 'out of bounds memory access';
 const OOB_TABLE = 'out of bounds table access';
@@ -429,9 +432,10 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
       case Op.CallIndirect: {
         const tab = S.tables[inst.tableaddrs[B[i]!]!]!;
         const j = (vs[--sp] as number) >>> 0;
-        if (j >= tab.elem.length) throw new Trap('undefined element');
+        // The reference interpreter names the index in these two messages (eval.ml).
+        if (j >= tab.elem.length) throw new Trap(`undefined element ${j}`);
         const r = tab.elem[j]!;
-        if (r.type !== 'ref.func') throw new Trap('uninitialized element');
+        if (r.type !== 'ref.func') throw new Trap(`uninitialized element ${j}`);
         callee = S.funcs[r.addr]!;
         if (!funcTypeEquals(callee.type, inst.types[A[i]!]!)) throw new Trap('indirect call type mismatch');
         break;
@@ -719,6 +723,7 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
     fp = sp - n;
     pc = 0;
     const locals = code.locals;
+    if (sp + locals.length > MAX_STACK_VALUES) throw new Exhaustion('call stack exhausted');
     for (let k = 0; k < locals.length; k++) vs[sp++] = locals[k]!;
     lh[lsp++] = sp;
   }
