@@ -4,7 +4,7 @@
 import { opcodes, type BlockType, type Expr, type ImmKind, type Instr, type MemArg, type Opname } from '../structure/instructions.js';
 import type { Data, DataMode, Elem, ElemMode, Export, Func, Global, Import, ImportDesc, Mem, Module, Table } from '../structure/module.js';
 import { funcTypeEquals, type FuncType, type GlobalType, type Limits, type RefType, type TableType, type ValType } from '../structure/types.js';
-import { isList, readSExprs, TextError, type SExpr, type SList, type Token } from './lexer.js';
+import { concatBytes, isList, readSExprs, TextError, type SExpr, type SList, type Token } from './lexer.js';
 import { F32, F64, isNumberToken, parseFloat, parseInt, parseNat } from './numbers.js';
 
 /** Parses one module: `(module $id? field*)` or, as §6.6.14 allows, the bare fields. */
@@ -115,7 +115,8 @@ export class Cursor {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of a name, not a byte order mark.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** §6.3.4 names: strings that are valid UTF-8. */
 export function decodeName(t: Token): string {
@@ -314,7 +315,7 @@ class ModuleContext {
   bind(space: Space, id: string | undefined, at: SExpr | number): number {
     const index = this.counts[space]++;
     if (id !== undefined) {
-      if (this.ids[space].has(id)) fail(`duplicate ${space === 'memory' ? 'memory' : space}`, at);
+      if (this.ids[space].has(id)) fail(`duplicate ${space}`, at);
       this.ids[space].set(id, index);
     }
     return index;
@@ -840,10 +841,11 @@ function tableType(c: Cursor): TableType {
   return { addrtype: 'i32', limits: l, reftype: refType(c) };
 }
 
-function strings(c: Cursor): Uint8Array {
+/** `string*` up to the end of the list: the bytes of all of them. */
+export function strings(c: Cursor): Uint8Array {
   const parts: Uint8Array[] = [];
   while (!c.atEnd()) parts.push(c.string().bytes);
-  return Buffer.concat(parts);
+  return concatBytes(parts);
 }
 
 /** §6.6.5 a function's type use, locals and body. */

@@ -4,7 +4,7 @@
 import type { Action, Command, Expected, ModuleSource, NanPattern, ScriptValue } from '../script/ast.js';
 import { isList, readSExprs, type SExpr, type SList, type Token } from './lexer.js';
 import {
-  Cursor, decodeName, fail, floatLiteral, intLiteral, isForm, isKeyword, isShape, laneBytes, laneTokens, SHAPES, unexpected,
+  Cursor, decodeName, fail, floatLiteral, intLiteral, isForm, isKeyword, isShape, laneBytes, laneTokens, SHAPES, strings, unexpected,
 } from './parse.js';
 
 /** Fields that make a script one inline module (the script grammar's `inline_module`). */
@@ -86,18 +86,13 @@ function moduleSource(list: SList, text: string): { name?: string; source: Modul
   c.next();
   const definitionToken = isKeyword(c.peek(), 'definition') ? (c.next() as Token) : undefined;
   const name = c.optId();
-  const strings = (): Uint8Array => {
-    const parts: Uint8Array[] = [];
-    while (!c.atEnd()) parts.push(c.string().bytes);
-    return Buffer.concat(parts);
-  };
   let source: ModuleSource;
   if (isKeyword(c.peek(), 'binary')) {
     c.next();
-    source = { type: 'binary', bytes: strings() };
+    source = { type: 'binary', bytes: strings(c) };
   } else if (isKeyword(c.peek(), 'quote')) {
     c.next();
-    source = { type: 'quote', text: Buffer.from(strings()).toString('utf8') };
+    source = { type: 'quote', text: new TextDecoder().decode(strings(c)) };
   } else {
     // The module as written; `definition` is dropped so that the text is a plain module.
     const body = definitionToken === undefined
