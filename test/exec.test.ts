@@ -85,17 +85,14 @@ describe('control instructions', () => {
   });
 
   it('br_table selects its label, the default beyond the list, and carries multiple values', () => {
-    // (block (result i32 i32) (block (result i32 i32) (i32.const 1) (i32.const 2) (local.get 0)
-    //   (br_table 0 1 1)) i32.add (i32.const 100) ) ... results (a, b)
+    // Inner and outer block both yield (i32 i32); label 0 adds 10 to the second value on the way.
     const two = { typeidx: 0 };
     const m = module([{
       type: ft(['i32'], ['i32', 'i32']),
       body: [
         block(two,
           block(two, i32(1), i32(2), get(0), { op: 'br_table', labels: [0, 1], default: 2 }),
-          // reached from label 0: swap-ish marker: add 10 to the second value
           i32(10), { op: 'i32.add' }, br(0)),
-        // after the outer block: reached from labels 0 (via inner fallthrough) and 1
       ],
     }], { types: [ft([], ['i32', 'i32'])] });
     const { run } = setup(m);
@@ -106,26 +103,28 @@ describe('control instructions', () => {
     expect(run('0', -1)).toEqual([1, 2]);
   });
 
-  it('block and if with parameters from a type index', () => {
-    const m = module([{
-      type: ft(['i32', 'i32'], ['i32']),
-      body: [
-        get(0), get(1),
-        { op: 'if', bt: { typeidx: 0 }, then: [{ op: 'i32.sub' }], else: [{ op: 'i32.mul' }] },
-        // a stack value below the if's parameters would be wrong: nothing below it here
-      ],
-    }], { types: [ft(['i32'], ['i32'])] });
-    // if consumes the condition (local 1) and receives local 0 as its parameter
-    m.funcs[0] = { ...m.funcs[0]!, body: [get(0), get(0), get(1),
-      { op: 'if', bt: { typeidx: 1 }, then: [{ op: 'i32.sub' }], else: [{ op: 'i32.mul' }] }] };
-    const m2: Module = { ...m, types: [...m.types, ft(['i32', 'i32'], ['i32'])] };
-    const { run } = setup(m2);
-    expect(run('0', 7, 1)).toEqual([0]);
-    expect(run('0', 7, 0)).toEqual([49]);
+  it('block and if take parameters from a type index; branches keep the values below them', () => {
+    const binop = ft(['i32', 'i32'], ['i32']);
+    const { run } = setup(module([
+      {
+        type: ft(['i32', 'i32', 'i32'], ['i32']),
+        body: [get(0), get(1), get(2),
+          { op: 'if', bt: { typeidx: 0 }, then: [{ op: 'i32.sub' }], else: [{ op: 'i32.mul' }] }],
+      },
+      {
+        type: ft(['i32', 'i32'], ['i32']),
+        body: [i32(100), get(0), get(1),
+          block({ typeidx: 0 }, { op: 'i32.add' }, br(0), { op: 'unreachable' }),
+          { op: 'i32.sub' }],
+      },
+    ], { types: [binop] }));
+    expect(run('0', 7, 2, 1)).toEqual([5]);
+    expect(run('0', 7, 2, 0)).toEqual([14]);
+    expect(run('1', 3, 4)).toEqual([93]);
   });
 
   it('br out of a loop with parameters re-enters it with the carried value', () => {
-    // (i32.const 0) (loop (param i32) (result i32) i32.const 1 i32.add local.tee 0? …) count to 5
+    // (loop (param i32) (result i32) …) adds 1 to its parameter and branches back while it is < 5.
     const m = module([{
       type: ft([], ['i32']),
       body: [

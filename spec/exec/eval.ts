@@ -120,6 +120,8 @@ class Compiler {
   private readonly instr: Instr[] = [];
   private readonly table: BrTarget[][] = [];
   private readonly ctls: Ctl[] = [];
+  /** br / br_if instructions whose target pc is copied into `c` at the end. */
+  private readonly branches: [number, BrTarget][] = [];
 
   constructor(private readonly types: readonly FuncType[]) {}
 
@@ -160,8 +162,6 @@ class Compiler {
     const t = this.target(label);
     this.branches.push([this.emit(op, label, t.arity, 0, t.pop), t]);
   }
-
-  private readonly branches: [number, BrTarget][] = [];
 
   private block(bt: BlockType, loop: boolean, body: readonly Instr[]): void {
     const [np, nr] = blockArity(this.types, bt);
