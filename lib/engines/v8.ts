@@ -78,6 +78,10 @@ const TRAPS: readonly (readonly [string, string])[] = [
   ['table index is out of bounds', 'out of bounds table access'],
   ['element segment out of bounds', 'out of bounds table access'],
   ['data segment out of bounds', 'out of bounds memory access'],
+  // Active segments failing during instantiation.
+  ['element segment is out of bounds', 'out of bounds table access'],
+  ['table initializer is out of bounds', 'out of bounds table access'],
+  ['data segment is out of bounds', 'out of bounds memory access'],
   ['null function or function signature mismatch', 'indirect call type mismatch'],
   ['function signature mismatch', 'indirect call type mismatch'],
   ['null function', 'uninitialized element'],
@@ -86,7 +90,9 @@ const TRAPS: readonly (readonly [string, string])[] = [
 
 /** The spec's text for a V8 trap message (V8's own text when it has no counterpart). */
 export function trapMessage(v8Message: string): string {
-  return TRAPS.find(([v8]) => v8Message === v8)?.[1] ?? v8Message;
+  // Traps raised by the JS API itself are prefixed with its function: "WebAssembly.Instance(): …".
+  const text = v8Message.replace(/^WebAssembly\.[\w.]+\(\): /, '');
+  return TRAPS.find(([v8]) => text === v8)?.[1] ?? text;
 }
 
 /** A name section naming the module `name` (the module-name subsection, id 0). */
