@@ -1,0 +1,643 @@
+#include "compiler/singlepass/singlepass.h"
+
+#include <xbyak/xbyak.h>
+#include <xbyak/xbyak_util.h>
+
+#include <map>
+#include <memory>
+
+#include "environ/function_decoder.h"
+#include "runtime/vmcontext.h"
+
+namespace wasmo {
+namespace {
+
+using namespace Xbyak;
+using namespace Xbyak::util;
+
+// Code is built in a growable heap buffer and copied into CodeMemory, which alone makes it
+// executable; xbyak must not change page protections itself.
+class HeapAllocator : public Allocator {
+ public:
+  bool useProtect() const override { return false; }
+};
+
+/*
+ * Frame layout (rbp-relative), set up by the prologue:
+ *   [rbp+8] return address, [rbp] caller's rbp, [rbp-8] r14, [rbp-16] r15, [rbp-24] vals pointer,
+ *   local i at [rbp-40-8i]; operand stack slot k at [rsp+8k] (rsp fixed after the prologue).
+ * Calling convention, shared by wasm->wasm calls and the entry from C (WasmFunction):
+ *   rdi = VMContext, rsi = vals (arguments on entry, results written there on return).
+ * A call passes its arguments in place: they are the caller's top operand slots, and the callee's
+ * results land in the same slots.
+ */
+constexpr int32_t kSavedVals = -24;
+constexpr int32_t kLocalsStart = -40;
+
+struct Value {
+  enum Kind : uint8_t { Const, Slot } kind;
+  ValType type;
+  uint64_t bits;  // Const only; i32 and f32 zero-extended
+};
+
+struct Frame {
+  Op op;  // Block, Loop, If; the function body is a Block at depth 0
+  size_t base;  // operand stack height below the construct's parameters
+  size_t params, results;
+  std::unique_ptr<Label> label;     // branch target: the end, or the loop's head
+  std::unique_ptr<Label> elseLabel; // if only
+  bool hasElse = false;
+};
+
+class Singlepass : public CodeGenerator {
+ public:
+  Singlepass(HeapAllocator *alloc) : CodeGenerator(4096, AutoGrow, alloc) {
+    Cpu cpu;
+    hasPopcnt_ = cpu.has(Cpu::tPOPCNT);
+  }
+
+  void beginFunction(uint32_t, const FuncType &ft, std::span<const ValType> locals) {
+    stack_.clear();
+    frames_.clear();
+    traps_.clear();
+    maxSlots_ = 0;
+    dead_ = false;
+    numLocals_ = locals.size();
+    returnLabel_ = std::make_unique<Label>();
+    functionResults_ = ft.results.size();
+
+    push(rbp);
+    mov(rbp, rsp);
+    push(r14);
+    push(r15);
+    push(rsi);
+    sub(rsp, 0x7FFFFFFF);  // imm32 form, patched in endFunction with the frame size
+    frameSizePatch_ = getSize() - 4;
+    mov(r14, rdi);
+    // Below the limit there is no room left for this frame: trap before touching it (spec 4.4.10,
+    // "call stack exhausted" is the embedder's resource limit).
+    cmp(rsp, qword[r14 + kOffStackLimit]);
+    jb(trapLabel(TrapCode::StackExhausted), T_NEAR);
+    mov(r15, qword[r14 + kOffMemoryBase]);
+    for (size_t i = 0; i < ft.params.size(); i++) {
+      mov(rax, qword[rsi + 8 * i]);
+      mov(local(i), rax);
+    }
+    // Non-parameter locals start at zero (spec 4.4.10.1).
+    size_t declared = locals.size() - ft.params.size();
+    if (declared > 8) {
+      lea(rdi, local(locals.size() - 1));
+      mov(rcx, declared);
+      xor_(eax, eax);
+      rep();
+      stosq();
+    } else {
+      for (size_t i = ft.params.size(); i < locals.size(); i++) mov(local(i), 0);
+    }
+    Frame f{Op::Block, 0, 0, ft.results.size(), std::make_unique<Label>(), nullptr};
+    frames_.push_back(std::move(f));
+  }
+
+  void endFunction(bool fallthrough) {
+    if (fallthrough) returnSequence();
+    L(*returnLabel_);
+    mov(r14, qword[rbp - 8]);
+    mov(r15, qword[rbp - 16]);
+    leave();
+    ret();
+    for (auto &[code, label] : traps_) {
+      L(*label);
+      mov(edi, static_cast<uint32_t>(code));
+      Xbyak::CodeGenerator::call(qword[r14 + kOffRaiseTrap]);
+    }
+    // The pushes after rbp took 24 bytes; the frame keeps rsp 16-byte aligned for calls into C.
+    uint64_t bytes = 8 + 8 * numLocals_ + 8 * maxSlots_;
+    if ((24 + bytes) % 16 != 0) bytes += 8;
+    if (bytes > 0x7FFFFFFF) unsupported("a frame of more than 2 GiB");
+    rewrite(frameSizePatch_, bytes, 4);
+  }
+
+  void unreachable() {
+    jmp(trapLabel(TrapCode::Unreachable), T_NEAR);
+    dead_ = true;
+  }
+  void nop() {}
+
+  void block(const BlockType &bt) { enter(Op::Block, bt); }
+  void loop(const BlockType &bt) {
+    enter(Op::Loop, bt);
+    L(*frames_.back().label);
+  }
+  void if_(const BlockType &bt) {
+    loadTo(eax, stack_.size() - 1);
+    stack_.pop_back();
+    enter(Op::If, bt);
+    frames_.back().elseLabel = std::make_unique<Label>();
+    test(eax, eax);
+    jz(*frames_.back().elseLabel, T_NEAR);
+  }
+  void else_(bool fallthrough) {
+    Frame &f = frames_.back();
+    if (fallthrough) {
+      materializeTop(f.results);
+      jmp(*f.label, T_NEAR);
+    }
+    L(*f.elseLabel);
+    f.hasElse = true;
+    // The else branch starts from the parameters the if left in their slots.
+    resetStack(f.base, f.params);
+    dead_ = false;
+  }
+  void end(bool fallthrough) {
+    Frame &f = frames_.back();
+    if (fallthrough) materializeTop(f.results);
+    if (f.op == Op::If && !f.hasElse) L(*f.elseLabel);
+    if (f.op != Op::Loop) L(*f.label);
+    resetStack(f.base, f.results);
+    frames_.pop_back();
+    dead_ = false;
+  }
+
+  void br(uint32_t depth) {
+    branchTo(depth);
+    dead_ = true;
+  }
+  void brIf(uint32_t depth) {
+    loadTo(eax, stack_.size() - 1);
+    stack_.pop_back();
+    Label skip;
+    test(eax, eax);
+    jz(skip, T_NEAR);
+    branchTo(depth);
+    L(skip);
+  }
+  void brTable(std::span<const uint32_t> targets, uint32_t def) {
+    loadTo(ecx, stack_.size() - 1);
+    stack_.pop_back();
+    // A compare chain: simple and position-independent; a jump table is a later optimisation.
+    for (size_t i = 0; i < targets.size(); i++) {
+      Label next;
+      cmp(ecx, static_cast<uint32_t>(i));
+      jne(next, T_NEAR);
+      branchTo(targets[i]);
+      L(next);
+    }
+    branchTo(def);
+    dead_ = true;
+  }
+  void return_() {
+    returnSequence();
+    dead_ = true;
+  }
+
+  void call(uint32_t func, const FuncType &ft) {
+    size_t n = ft.params.size();
+    size_t argBase = stack_.size() - n;
+    for (size_t k = argBase; k < stack_.size(); k++) materialize(k);
+    noteSlot(argBase + ft.results.size());
+    lea(rsi, ptr[rsp + 8 * argBase]);
+    mov(rdi, r14);
+    mov(rax, qword[r14 + kOffFuncs]);
+    Xbyak::CodeGenerator::call(qword[rax + 8 * func]);
+    stack_.resize(argBase);
+    for (ValType t : ft.results) stack_.push_back(Value{Value::Slot, t, 0});
+  }
+  void callIndirect(uint32_t, const FuncType &, uint32_t) { unsupported("call_indirect"); }
+
+  void drop(ValType) { stack_.pop_back(); }
+  void select(ValType t) {
+    size_t k = stack_.size() - 3;
+    loadTo(rax, k);
+    loadTo(rcx, k + 1);
+    loadTo(edx, k + 2);
+    test(edx, edx);
+    cmovz(rax, rcx);
+    stack_.resize(k);
+    pushRax(t);
+  }
+
+  void localGet(uint32_t x, ValType t) {
+    mov(rax, local(x));
+    pushRax(t);
+  }
+  void localSet(uint32_t x, ValType) {
+    storeTo(local(x), stack_.size() - 1);
+    stack_.pop_back();
+  }
+  void localTee(uint32_t x, ValType) { storeTo(local(x), stack_.size() - 1); }
+  void globalGet(uint32_t x, const GlobalType &g) {
+    mov(rax, qword[r14 + kOffGlobals]);
+    mov(rax, qword[rax + 8 * x]);
+    mov(rax, qword[rax]);
+    pushRax(g.type);
+  }
+  void globalSet(uint32_t x, const GlobalType &) {
+    mov(rcx, qword[r14 + kOffGlobals]);
+    mov(rcx, qword[rcx + 8 * x]);
+    loadTo(rax, stack_.size() - 1);
+    mov(qword[rcx], rax);
+    stack_.pop_back();
+  }
+  void tableGet(uint32_t, ValType) { unsupported("table.get"); }
+  void tableSet(uint32_t, ValType) { unsupported("table.set"); }
+
+  void load(Op op, const MemArg &ma) {
+    Address a = effectiveAddress(ma);
+    ValType t = ValType::I32;
+    switch (op) {
+      case Op::I32Load: mov(eax, dword[a.getRegExp()]); break;
+      case Op::I64Load: mov(rax, qword[a.getRegExp()]); t = ValType::I64; break;
+      case Op::F32Load: mov(eax, dword[a.getRegExp()]); t = ValType::F32; break;
+      case Op::F64Load: mov(rax, qword[a.getRegExp()]); t = ValType::F64; break;
+      case Op::I32Load8S: movsx(eax, byte[a.getRegExp()]); break;
+      case Op::I32Load8U: movzx(eax, byte[a.getRegExp()]); break;
+      case Op::I32Load16S: movsx(eax, word[a.getRegExp()]); break;
+      case Op::I32Load16U: movzx(eax, word[a.getRegExp()]); break;
+      case Op::I64Load8S: movsx(rax, byte[a.getRegExp()]); t = ValType::I64; break;
+      case Op::I64Load8U: movzx(eax, byte[a.getRegExp()]); t = ValType::I64; break;
+      case Op::I64Load16S: movsx(rax, word[a.getRegExp()]); t = ValType::I64; break;
+      case Op::I64Load16U: movzx(eax, word[a.getRegExp()]); t = ValType::I64; break;
+      case Op::I64Load32S: movsxd(rax, dword[a.getRegExp()]); t = ValType::I64; break;
+      case Op::I64Load32U: mov(eax, dword[a.getRegExp()]); t = ValType::I64; break;
+      default: unsupported(opName(op));
+    }
+    stack_.pop_back();
+    pushRax(t);
+  }
+  void store(Op op, const MemArg &ma) {
+    loadTo(rcx, stack_.size() - 1);
+    stack_.pop_back();
+    Address a = effectiveAddress(ma);
+    switch (op) {
+      case Op::I32Store: case Op::F32Store: case Op::I64Store32: mov(dword[a.getRegExp()], ecx); break;
+      case Op::I64Store: case Op::F64Store: mov(qword[a.getRegExp()], rcx); break;
+      case Op::I32Store8: case Op::I64Store8: mov(byte[a.getRegExp()], cl); break;
+      case Op::I32Store16: case Op::I64Store16: mov(word[a.getRegExp()], cx); break;
+      default: unsupported(opName(op));
+    }
+    stack_.pop_back();
+  }
+  void memorySize(uint32_t) {
+    mov(rax, qword[r14 + kOffMemoryPages]);
+    pushRax(ValType::I32);
+  }
+  void memoryGrow(uint32_t) {
+    loadTo(esi, stack_.size() - 1);
+    stack_.pop_back();
+    mov(rdi, r14);
+    Xbyak::CodeGenerator::call(qword[r14 + kOffMemoryGrow]);
+    mov(eax, eax);  // the C ABI leaves the upper half of an int32_t result undefined
+    pushRax(ValType::I32);
+  }
+
+  void i32Const(int32_t v) { stack_.push_back(Value{Value::Const, ValType::I32, static_cast<uint32_t>(v)}); }
+  void i64Const(int64_t v) { stack_.push_back(Value{Value::Const, ValType::I64, static_cast<uint64_t>(v)}); }
+  void f32Const(uint32_t bits) { stack_.push_back(Value{Value::Const, ValType::F32, bits}); }
+  void f64Const(uint64_t bits) { stack_.push_back(Value{Value::Const, ValType::F64, bits}); }
+
+  void numeric(Op op);
+
+  void refNull(ValType) { unsupported("ref.null"); }
+  void refIsNull(ValType) { unsupported("ref.is_null"); }
+  void refFunc(uint32_t) { unsupported("ref.func"); }
+  void bulk(Op op, uint32_t, uint32_t) { unsupported(opName(op)); }
+
+ private:
+  Address local(size_t i) { return qword[rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(i))]; }
+  Address slot(size_t k) {
+    noteSlot(k + 1);
+    return qword[rsp + static_cast<int32_t>(8 * k)];
+  }
+  void noteSlot(size_t count) {
+    if (count > maxSlots_) maxSlots_ = count;
+  }
+
+  Label &trapLabel(TrapCode code) {
+    auto &label = traps_[code];
+    if (!label) label = std::make_unique<Label>();
+    return *label;
+  }
+
+  // Loads operand k into `r` (32-bit registers read the low half).
+  void loadTo(const Reg &r, size_t k) {
+    const Value &v = stack_[k];
+    if (v.kind == Value::Const) {
+      if (r.isBit(32)) mov(r, static_cast<uint32_t>(v.bits));
+      else mov(r, v.bits);
+    } else if (r.isBit(32)) {
+      mov(r, dword[rsp + static_cast<int32_t>(8 * k)]);
+    } else {
+      mov(r, qword[rsp + static_cast<int32_t>(8 * k)]);
+    }
+  }
+  void storeTo(const Address &dst, size_t k) {
+    const Value &v = stack_[k];
+    if (v.kind == Value::Const && static_cast<int64_t>(v.bits) == static_cast<int32_t>(v.bits)) {
+      mov(dst, static_cast<uint32_t>(v.bits));  // sign-extended imm32
+    } else {
+      loadTo(rax, k);
+      mov(dst, rax);
+    }
+  }
+  void materialize(size_t k) {
+    if (stack_[k].kind == Value::Slot) {
+      noteSlot(k + 1);
+      return;
+    }
+    storeTo(slot(k), k);
+    stack_[k].kind = Value::Slot;
+  }
+  void materializeTop(size_t n) {
+    for (size_t k = stack_.size() - n; k < stack_.size(); k++) materialize(k);
+  }
+  void pushRax(ValType t) {
+    size_t k = stack_.size();
+    mov(slot(k), rax);
+    stack_.push_back(Value{Value::Slot, t, 0});
+  }
+  void resetStack(size_t base, size_t count) {
+    ValType t = ValType::I32;
+    stack_.resize(base, Value{Value::Slot, t, 0});
+    for (size_t i = 0; i < count; i++) stack_.push_back(Value{Value::Slot, t, 0});
+    // Only the kind matters after a merge point; types are the validator's business.
+  }
+  void enter(Op op, const BlockType &bt) {
+    size_t p = bt.params.size();
+    // Parameters live in their slots at every entry, so branches back to a loop can put them there.
+    materializeTop(p);
+    Frame f{op, stack_.size() - p, p, bt.results.size(), std::make_unique<Label>(), nullptr};
+    frames_.push_back(std::move(f));
+  }
+  // Moves the branch's values into the target's slots and jumps (spec 4.4.8.6: the label's arity
+  // values are kept, the rest of the operand stack down to the label's height is dropped).
+  void branchTo(uint32_t depth) {
+    Frame &f = frames_[frames_.size() - 1 - depth];
+    if (&f == &frames_.front()) {
+      returnSequence();
+      return;
+    }
+    size_t n = f.op == Op::Loop ? f.params : f.results;
+    size_t from = stack_.size() - n;
+    for (size_t i = 0; i < n; i++) {
+      if (from + i == f.base + i && stack_[from + i].kind == Value::Slot) continue;
+      storeTo(slot(f.base + i), from + i);
+    }
+    jmp(*f.label, T_NEAR);
+  }
+  void returnSequence() {
+    size_t n = functionResults_;
+    if (n > 0) mov(rcx, qword[rbp + kSavedVals]);
+    for (size_t j = 0; j < n; j++) {
+      loadTo(rax, stack_.size() - n + j);
+      mov(qword[rcx + static_cast<int32_t>(8 * j)], rax);
+    }
+    jmp(*returnLabel_, T_NEAR);
+  }
+  // The address operand (top of stack) plus the static offset; r15 is the memory base. An i32
+  // address plus a u32 offset is below 8 GiB, inside the reservation (runtime/memory.cpp).
+  Address effectiveAddress(const MemArg &ma) {
+    loadTo(eax, stack_.size() - 1);  // zero-extends into rax
+    if (ma.offset <= 0x7FFFFFFF) return ptr[r15 + rax + static_cast<int32_t>(ma.offset)];
+    mov(rdx, ma.offset);
+    add(rax, rdx);
+    return ptr[r15 + rax];
+  }
+
+  void binary32(Op op);
+  void binary64(Op op);
+  void divide(Op op, bool is64);
+
+  std::vector<Value> stack_;
+  std::vector<Frame> frames_;
+  std::map<TrapCode, std::unique_ptr<Label>> traps_;
+  std::unique_ptr<Label> returnLabel_;
+  size_t maxSlots_ = 0, numLocals_ = 0, functionResults_ = 0, frameSizePatch_ = 0;
+  bool dead_ = false;
+  bool hasPopcnt_ = false;
+};
+static_assert(FunctionBackend<Singlepass>);
+
+void Singlepass::divide(Op op, bool is64) {
+  bool isSigned = op == Op::I32DivS || op == Op::I32RemS || op == Op::I64DivS || op == Op::I64RemS;
+  bool isRem = op == Op::I32RemS || op == Op::I32RemU || op == Op::I64RemS || op == Op::I64RemU;
+  Reg a = is64 ? Reg(rax) : Reg(eax), b = is64 ? Reg(rcx) : Reg(ecx), d = is64 ? Reg(rdx) : Reg(edx);
+  test(b, b);
+  jz(trapLabel(TrapCode::IntegerDivideByZero), T_NEAR);
+  Label done;
+  if (isSigned) {
+    // x86 faults on INT_MIN / -1; the spec wants an overflow trap for div_s and 0 for rem_s.
+    Label normal;
+    cmp(b, -1);
+    jne(normal);
+    if (isRem) {
+      xor_(eax, eax);
+      jmp(done, T_NEAR);
+    } else {
+      if (is64) {
+        mov(rdx, uint64_t{1} << 63);
+        cmp(rax, rdx);
+      } else {
+        cmp(eax, 0x80000000);
+      }
+      je(trapLabel(TrapCode::IntegerOverflow), T_NEAR);
+    }
+    L(normal);
+    if (is64) cqo(); else cdq();
+    idiv(b);
+  } else {
+    xor_(edx, edx);
+    div(b);
+  }
+  if (isRem) mov(a, d);
+  L(done);
+}
+
+void Singlepass::binary32(Op op) {
+  size_t k = stack_.size() - 2;
+  loadTo(eax, k);
+  loadTo(ecx, k + 1);
+  auto compare = [&](void (CodeGenerator::*set)(const Operand &)) {
+    cmp(eax, ecx);
+    (this->*set)(al);
+    movzx(eax, al);
+  };
+  switch (op) {
+    case Op::I32Add: add(eax, ecx); break;
+    case Op::I32Sub: sub(eax, ecx); break;
+    case Op::I32Mul: imul(eax, ecx); break;
+    case Op::I32And: and_(eax, ecx); break;
+    case Op::I32Or: or_(eax, ecx); break;
+    case Op::I32Xor: xor_(eax, ecx); break;
+    // x86 masks the count to 5 bits, as the spec's shifts do (spec 4.3.2).
+    case Op::I32Shl: shl(eax, cl); break;
+    case Op::I32ShrS: sar(eax, cl); break;
+    case Op::I32ShrU: shr(eax, cl); break;
+    case Op::I32Rotl: rol(eax, cl); break;
+    case Op::I32Rotr: ror(eax, cl); break;
+    case Op::I32DivS: case Op::I32DivU: case Op::I32RemS: case Op::I32RemU: divide(op, false); break;
+    case Op::I32Eq: compare(&CodeGenerator::sete); break;
+    case Op::I32Ne: compare(&CodeGenerator::setne); break;
+    case Op::I32LtS: compare(&CodeGenerator::setl); break;
+    case Op::I32LtU: compare(&CodeGenerator::setb); break;
+    case Op::I32GtS: compare(&CodeGenerator::setg); break;
+    case Op::I32GtU: compare(&CodeGenerator::seta); break;
+    case Op::I32LeS: compare(&CodeGenerator::setle); break;
+    case Op::I32LeU: compare(&CodeGenerator::setbe); break;
+    case Op::I32GeS: compare(&CodeGenerator::setge); break;
+    case Op::I32GeU: compare(&CodeGenerator::setae); break;
+    default: unsupported(opName(op));
+  }
+  stack_.resize(k);
+  pushRax(ValType::I32);
+}
+
+void Singlepass::binary64(Op op) {
+  size_t k = stack_.size() - 2;
+  loadTo(rax, k);
+  loadTo(rcx, k + 1);
+  ValType result = ValType::I64;
+  auto compare = [&](void (CodeGenerator::*set)(const Operand &)) {
+    cmp(rax, rcx);
+    (this->*set)(al);
+    movzx(eax, al);
+    result = ValType::I32;
+  };
+  switch (op) {
+    case Op::I64Add: add(rax, rcx); break;
+    case Op::I64Sub: sub(rax, rcx); break;
+    case Op::I64Mul: imul(rax, rcx); break;
+    case Op::I64And: and_(rax, rcx); break;
+    case Op::I64Or: or_(rax, rcx); break;
+    case Op::I64Xor: xor_(rax, rcx); break;
+    case Op::I64Shl: shl(rax, cl); break;
+    case Op::I64ShrS: sar(rax, cl); break;
+    case Op::I64ShrU: shr(rax, cl); break;
+    case Op::I64Rotl: rol(rax, cl); break;
+    case Op::I64Rotr: ror(rax, cl); break;
+    case Op::I64DivS: case Op::I64DivU: case Op::I64RemS: case Op::I64RemU: divide(op, true); break;
+    case Op::I64Eq: compare(&CodeGenerator::sete); break;
+    case Op::I64Ne: compare(&CodeGenerator::setne); break;
+    case Op::I64LtS: compare(&CodeGenerator::setl); break;
+    case Op::I64LtU: compare(&CodeGenerator::setb); break;
+    case Op::I64GtS: compare(&CodeGenerator::setg); break;
+    case Op::I64GtU: compare(&CodeGenerator::seta); break;
+    case Op::I64LeS: compare(&CodeGenerator::setle); break;
+    case Op::I64LeU: compare(&CodeGenerator::setbe); break;
+    case Op::I64GeS: compare(&CodeGenerator::setge); break;
+    case Op::I64GeU: compare(&CodeGenerator::setae); break;
+    default: unsupported(opName(op));
+  }
+  stack_.resize(k);
+  pushRax(result);
+}
+
+// Every numeric instruction is listed: a new one in opcodes.h fails to compile here (-Wswitch)
+// until it is either implemented or marked as not supported yet.
+void Singlepass::numeric(Op op) {
+  size_t k = stack_.size() - 1;
+  auto unary32 = [&](ValType result, auto emit) {
+    loadTo(eax, k);
+    emit();
+    stack_.pop_back();
+    pushRax(result);
+  };
+  auto unary64 = [&](ValType result, auto emit) {
+    loadTo(rax, k);
+    emit();
+    stack_.pop_back();
+    pushRax(result);
+  };
+  switch (op) {
+    case Op::I32Add: case Op::I32Sub: case Op::I32Mul: case Op::I32DivS: case Op::I32DivU:
+    case Op::I32RemS: case Op::I32RemU: case Op::I32And: case Op::I32Or: case Op::I32Xor:
+    case Op::I32Shl: case Op::I32ShrS: case Op::I32ShrU: case Op::I32Rotl: case Op::I32Rotr:
+    case Op::I32Eq: case Op::I32Ne: case Op::I32LtS: case Op::I32LtU: case Op::I32GtS:
+    case Op::I32GtU: case Op::I32LeS: case Op::I32LeU: case Op::I32GeS: case Op::I32GeU:
+      binary32(op);
+      return;
+    case Op::I64Add: case Op::I64Sub: case Op::I64Mul: case Op::I64DivS: case Op::I64DivU:
+    case Op::I64RemS: case Op::I64RemU: case Op::I64And: case Op::I64Or: case Op::I64Xor:
+    case Op::I64Shl: case Op::I64ShrS: case Op::I64ShrU: case Op::I64Rotl: case Op::I64Rotr:
+    case Op::I64Eq: case Op::I64Ne: case Op::I64LtS: case Op::I64LtU: case Op::I64GtS:
+    case Op::I64GtU: case Op::I64LeS: case Op::I64LeU: case Op::I64GeS: case Op::I64GeU:
+      binary64(op);
+      return;
+    case Op::I32Eqz:
+      return unary32(ValType::I32, [&] { test(eax, eax); sete(al); movzx(eax, al); });
+    case Op::I64Eqz:
+      return unary64(ValType::I32, [&] { test(rax, rax); sete(al); movzx(eax, al); });
+    case Op::I32Clz:
+      // bsr gives the highest set bit's index and sets ZF for 0; clz = 31 - index, 32 for 0.
+      return unary32(ValType::I32, [&] { mov(ecx, -1); bsr(eax, eax); cmovz(eax, ecx); neg(eax); add(eax, 31); });
+    case Op::I64Clz:
+      return unary64(ValType::I64, [&] { mov(rcx, -1); bsr(rax, rax); cmovz(rax, rcx); neg(rax); add(rax, 63); });
+    case Op::I32Ctz:
+      return unary32(ValType::I32, [&] { mov(ecx, 32); bsf(eax, eax); cmovz(eax, ecx); });
+    case Op::I64Ctz:
+      return unary64(ValType::I64, [&] { mov(ecx, 64); bsf(rax, rax); cmovz(rax, rcx); });
+    case Op::I32Popcnt:
+      if (!hasPopcnt_) unsupported("i32.popcnt on a CPU without POPCNT");
+      return unary32(ValType::I32, [&] { popcnt(eax, eax); });
+    case Op::I64Popcnt:
+      if (!hasPopcnt_) unsupported("i64.popcnt on a CPU without POPCNT");
+      return unary64(ValType::I64, [&] { popcnt(rax, rax); });
+    case Op::I32WrapI64: return unary32(ValType::I32, [] {});  // the 32-bit load drops the high half
+    case Op::I64ExtendI32S: return unary32(ValType::I64, [&] { movsxd(rax, eax); });
+    case Op::I64ExtendI32U: return unary32(ValType::I64, [] {});  // 32-bit loads zero-extend
+    case Op::I32Extend8S: return unary32(ValType::I32, [&] { movsx(eax, al); });
+    case Op::I32Extend16S: return unary32(ValType::I32, [&] { movsx(eax, ax); });
+    case Op::I64Extend8S: return unary64(ValType::I64, [&] { movsx(rax, al); });
+    case Op::I64Extend16S: return unary64(ValType::I64, [&] { movsx(rax, ax); });
+    case Op::I64Extend32S: return unary64(ValType::I64, [&] { movsxd(rax, eax); });
+    // Reinterpretations keep the bits (spec 4.3.3): operands are kept as raw bits already.
+    case Op::I32ReinterpretF32: return unary32(ValType::I32, [] {});
+    case Op::F32ReinterpretI32: return unary32(ValType::F32, [] {});
+    case Op::I64ReinterpretF64: return unary64(ValType::I64, [] {});
+    case Op::F64ReinterpretI64: return unary64(ValType::F64, [] {});
+
+    case Op::F32Eq: case Op::F32Ne: case Op::F32Lt: case Op::F32Gt: case Op::F32Le: case Op::F32Ge:
+    case Op::F64Eq: case Op::F64Ne: case Op::F64Lt: case Op::F64Gt: case Op::F64Le: case Op::F64Ge:
+    case Op::F32Add: case Op::F32Sub: case Op::F32Mul: case Op::F32Div: case Op::F32Min: case Op::F32Max:
+    case Op::F32Copysign: case Op::F64Add: case Op::F64Sub: case Op::F64Mul: case Op::F64Div:
+    case Op::F64Min: case Op::F64Max: case Op::F64Copysign:
+    case Op::F32Abs: case Op::F32Neg: case Op::F32Ceil: case Op::F32Floor: case Op::F32Trunc:
+    case Op::F32Nearest: case Op::F32Sqrt: case Op::F64Abs: case Op::F64Neg: case Op::F64Ceil:
+    case Op::F64Floor: case Op::F64Trunc: case Op::F64Nearest: case Op::F64Sqrt:
+    case Op::I32TruncF32S: case Op::I32TruncF32U: case Op::I32TruncF64S: case Op::I32TruncF64U:
+    case Op::I64TruncF32S: case Op::I64TruncF32U: case Op::I64TruncF64S: case Op::I64TruncF64U:
+    case Op::F32ConvertI32S: case Op::F32ConvertI32U: case Op::F32ConvertI64S: case Op::F32ConvertI64U:
+    case Op::F32DemoteF64: case Op::F64ConvertI32S: case Op::F64ConvertI32U: case Op::F64ConvertI64S:
+    case Op::F64ConvertI64U: case Op::F64PromoteF32:
+    case Op::I32TruncSatF32S: case Op::I32TruncSatF32U: case Op::I32TruncSatF64S: case Op::I32TruncSatF64U:
+    case Op::I64TruncSatF32S: case Op::I64TruncSatF32U: case Op::I64TruncSatF64S: case Op::I64TruncSatF64U:
+      unsupported(opName(op));
+
+    // The decoder sends these elsewhere; they never reach numeric().
+#define WASMO_NOT_NUMERIC(name, ...) case Op::name:
+    WASMO_SPECIAL_OPS(WASMO_NOT_NUMERIC) WASMO_LOAD_OPS(WASMO_NOT_NUMERIC)
+    WASMO_STORE_OPS(WASMO_NOT_NUMERIC) WASMO_BULK_OPS(WASMO_NOT_NUMERIC)
+#undef WASMO_NOT_NUMERIC
+      throw CompileError{WASMO_INTERNAL, std::string("numeric() called with ") + opName(op)};
+  }
+}
+
+}  // namespace
+
+CompiledCode compileSinglepass(const Module &module) {
+  HeapAllocator alloc;
+  Singlepass gen(&alloc);
+  CompiledCode out;
+  try {
+    for (uint32_t i = module.importedFuncs; i < module.funcs.size(); i++) {
+      out.functionOffsets.push_back(static_cast<uint32_t>(gen.getSize()));
+      FunctionDecoder<Singlepass>(module, i, gen).run();
+    }
+    gen.ready();
+  } catch (const Xbyak::Error &e) {
+    throw CompileError{WASMO_INTERNAL, std::string("code generation failed: ") + e.what()};
+  }
+  out.code.assign(gen.getCode(), gen.getCode() + gen.getSize());
+  return out;
+}
+
+}  // namespace wasmo

@@ -1,0 +1,347 @@
+// The module decoder (spec 5.5) with module-level validation (spec 3.4); function bodies are left
+// to FunctionDecoder, run by the compiler driver with a backend.
+#include "environ/module.h"
+
+#include "environ/reader.h"
+
+namespace wasmo {
+
+const char *opName(Op op) {
+  switch (op) {
+#define WASMO_NAME(name, code, text, ...) case Op::name: return text;
+    WASMO_SPECIAL_OPS(WASMO_NAME) WASMO_LOAD_OPS(WASMO_NAME) WASMO_STORE_OPS(WASMO_NAME)
+    WASMO_UNARY_OPS(WASMO_NAME) WASMO_BINARY_OPS(WASMO_NAME) WASMO_BULK_OPS(WASMO_NAME)
+#undef WASMO_NAME
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr uint64_t kMaxPages = 65536;  // 4 GiB of 64 KiB pages (spec 3.2.4)
+
+class ModuleDecoder {
+ public:
+  explicit ModuleDecoder(std::span<const uint8_t> bytes) {
+    m_.bytes.assign(bytes.begin(), bytes.end());
+  }
+
+  Module run() {
+    Reader r(m_.bytes.data(), 0, m_.bytes.size());
+    static constexpr uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6D};
+    for (uint8_t b : kMagic) {
+      if (r.atEnd() || r.u8() != b) malformed("magic header not detected");
+    }
+    if (r.end() - r.pos() < 4) malformed("unexpected end");
+    if (r.fixed32() != 1) malformed("unknown binary version");
+    // Sections come in this order, each at most once; custom sections anywhere (spec 5.5.2).
+    static constexpr int kOrder[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};  // id 12 before 10
+    int lastRank = 0;
+    uint32_t funcCount = 0;
+    bool sawCode = false;
+    while (!r.atEnd()) {
+      uint8_t id = r.u8();
+      if (id > 12) malformed("malformed section id");
+      uint32_t size = r.u32();
+      if (r.end() - r.pos() < size) malformed("length out of bounds");
+      Reader s(m_.bytes.data(), r.pos(), r.pos() + size);
+      s.setEofMessage("unexpected end of section or function");
+      r.skip(size);
+      if (id == 0) {
+        s.name();  // custom sections carry a name, then anything (spec 5.5.3)
+        continue;
+      }
+      int rank = kOrder[id];
+      if (rank <= lastRank) malformed("unexpected content after last section");
+      lastRank = rank;
+      switch (id) {
+        case 1: typeSection(s); break;
+        case 2: importSection(s); break;
+        case 3: funcCount = functionSection(s); break;
+        case 4: tableSection(s); break;
+        case 5: memorySection(s); break;
+        case 6: globalSection(s); break;
+        case 7: exportSection(s); break;
+        case 8: startSection(s); break;
+        case 9: elementSection(s); break;
+        case 10: codeSection(s, funcCount); sawCode = true; break;
+        case 11: dataSection(s); break;
+        case 12: m_.dataCount = s.u32(); break;
+        default: break;
+      }
+      if (!s.atEnd()) malformed("section size mismatch");
+    }
+    if (funcCount != 0 && !sawCode) malformed("function and code section have inconsistent lengths");
+    if (m_.dataCount && *m_.dataCount != m_.datas.size())
+      malformed("data count and data section have inconsistent lengths");
+    return std::move(m_);
+  }
+
+ private:
+  ValType valType(Reader &r) {
+    uint8_t code = r.u8();
+    switch (code) {
+      case WASMO_I32: case WASMO_I64: case WASMO_F32: case WASMO_F64: case WASMO_V128:
+      case WASMO_FUNCREF: case WASMO_EXTERNREF:
+        return static_cast<ValType>(code);
+      default:
+        malformed("malformed value type");
+    }
+  }
+  ValType refType(Reader &r) {
+    uint8_t code = r.u8();
+    if (code != WASMO_FUNCREF && code != WASMO_EXTERNREF) malformed("malformed reference type");
+    return static_cast<ValType>(code);
+  }
+  Limits limits(Reader &r, uint64_t bound, const char *boundMessage) {
+    uint8_t flags = r.u8();
+    if (flags > 1) malformed("malformed limits flags");
+    Limits l;
+    l.min = r.u32();
+    if (flags == 1) l.max = r.u32();
+    if (l.min > bound) invalid(boundMessage);
+    if (l.max && *l.max > bound) invalid(boundMessage);
+    if (l.max && l.min > *l.max) invalid("size minimum must not be greater than maximum");
+    return l;
+  }
+  TableType tableType(Reader &r) {
+    TableType t;
+    t.elem = refType(r);
+    t.limits = limits(r, UINT32_MAX, "table size");
+    return t;
+  }
+  MemType memType(Reader &r) {
+    return MemType{limits(r, kMaxPages, "memory size must be at most 65536 pages (4GiB)")};
+  }
+  GlobalType globalType(Reader &r) {
+    GlobalType g;
+    g.type = valType(r);
+    uint8_t mut = r.u8();
+    if (mut > 1) malformed("malformed mutability");
+    g.mut = mut == 1;
+    return g;
+  }
+
+  /** A constant expression (spec 3.3.10) of type `expected`, in 2.0's single-instruction form. */
+  ConstExpr constExpr(Reader &r, ValType expected) {
+    ConstExpr e;
+    uint8_t op = r.u8();
+    switch (op) {
+      case 0x41: e.op = Op::I32Const; e.type = ValType::I32; e.bits = static_cast<uint32_t>(r.s32()); break;
+      case 0x42: e.op = Op::I64Const; e.type = ValType::I64; e.bits = static_cast<uint64_t>(r.s64()); break;
+      case 0x43: e.op = Op::F32Const; e.type = ValType::F32; e.bits = r.fixed32(); break;
+      case 0x44: e.op = Op::F64Const; e.type = ValType::F64; e.bits = r.fixed64(); break;
+      case 0xD0: e.op = Op::RefNull; e.type = refType(r); break;
+      case 0xD2: {
+        e.op = Op::RefFunc;
+        e.type = ValType::FuncRef;
+        e.bits = r.u32();
+        if (e.bits >= m_.funcs.size()) invalid("unknown function " + std::to_string(e.bits));
+        m_.declaredRefs[e.bits] = true;
+        break;
+      }
+      case 0x23: {
+        e.op = Op::GlobalGet;
+        e.bits = r.u32();
+        // In 2.0 only imported globals may be read, and they must be immutable (spec 3.3.10).
+        if (e.bits >= m_.importedGlobals) invalid("unknown global " + std::to_string(e.bits));
+        if (m_.globals[e.bits].mut) invalid("constant expression required");
+        e.type = m_.globals[e.bits].type;
+        break;
+      }
+      case 0x0B: invalid("type mismatch");
+      default: invalid("constant expression required");
+    }
+    uint8_t end = r.u8();
+    if (end != 0x0B) invalid(end <= 0xD2 ? "constant expression required" : "illegal opcode");
+    if (e.type != expected) invalid("type mismatch");
+    return e;
+  }
+
+  void typeSection(Reader &r) {
+    uint32_t n = r.u32();
+    for (uint32_t i = 0; i < n; i++) {
+      if (r.u8() != 0x60) malformed("integer representation too long");
+      FuncType ft;
+      uint32_t np = r.u32();
+      for (uint32_t k = 0; k < np; k++) ft.params.push_back(valType(r));
+      uint32_t nr = r.u32();
+      for (uint32_t k = 0; k < nr; k++) ft.results.push_back(valType(r));
+      m_.types.push_back(std::move(ft));
+    }
+  }
+  void importSection(Reader &r) {
+    uint32_t n = r.u32();
+    for (uint32_t i = 0; i < n; i++) {
+      Import im;
+      im.module = r.name();
+      im.name = r.name();
+      im.kind = r.u8();
+      switch (im.kind) {
+        case WASMO_EXTERN_FUNC:
+          im.typeIndex = r.u32();
+          if (im.typeIndex >= m_.types.size()) invalid("unknown type");
+          m_.funcs.push_back(im.typeIndex);
+          m_.importedFuncs++;
+          break;
+        case WASMO_EXTERN_TABLE:
+          im.table = tableType(r);
+          m_.tables.push_back(im.table);
+          m_.importedTables++;
+          break;
+        case WASMO_EXTERN_MEMORY:
+          im.memory = memType(r);
+          m_.memories.push_back(im.memory);
+          m_.importedMemories++;
+          break;
+        case WASMO_EXTERN_GLOBAL:
+          im.global = globalType(r);
+          m_.globals.push_back(im.global);
+          m_.importedGlobals++;
+          break;
+        default:
+          malformed("malformed import kind");
+      }
+      m_.imports.push_back(std::move(im));
+    }
+    m_.declaredRefs.assign(m_.funcs.size(), false);
+  }
+  uint32_t functionSection(Reader &r) {
+    uint32_t n = r.u32();
+    for (uint32_t i = 0; i < n; i++) {
+      uint32_t t = r.u32();
+      if (t >= m_.types.size()) invalid("unknown type");
+      m_.funcs.push_back(t);
+    }
+    m_.declaredRefs.assign(m_.funcs.size(), false);
+    return n;
+  }
+  void tableSection(Reader &r) {
+    uint32_t n = r.u32();
+    for (uint32_t i = 0; i < n; i++) m_.tables.push_back(tableType(r));
+  }
+  void memorySection(Reader &r) {
+    uint32_t n = r.u32();
+    for (uint32_t i = 0; i < n; i++) m_.memories.push_back(memType(r));
+    if (m_.memories.size() > 1) invalid("multiple memories");
+  }
+  void globalSection(Reader &r) {
+    if (m_.declaredRefs.size() != m_.funcs.size()) m_.declaredRefs.assign(m_.funcs.size(), false);
+    uint32_t n = r.u32();
+    for (uint32_t i = 0; i < n; i++) {
+      GlobalType g = globalType(r);
+      m_.globalInits.push_back(constExpr(r, g.type));
+      m_.globals.push_back(g);
+    }
+  }
+  void exportSection(Reader &r) {
+    uint32_t n = r.u32();
+    for (uint32_t i = 0; i < n; i++) {
+      Export e;
+      e.name = r.name();
+      e.kind = r.u8();
+      e.index = r.u32();
+      size_t bound = 0;
+      const char *what = "";
+      switch (e.kind) {
+        case WASMO_EXTERN_FUNC: bound = m_.funcs.size(); what = "unknown function "; break;
+        case WASMO_EXTERN_TABLE: bound = m_.tables.size(); what = "unknown table "; break;
+        case WASMO_EXTERN_MEMORY: bound = m_.memories.size(); what = "unknown memory "; break;
+        case WASMO_EXTERN_GLOBAL: bound = m_.globals.size(); what = "unknown global "; break;
+        default: malformed("malformed export kind");
+      }
+      if (e.index >= bound) invalid(what + std::to_string(e.index));
+      for (const Export &other : m_.exports)
+        if (other.name == e.name) invalid("duplicate export name");
+      if (e.kind == WASMO_EXTERN_FUNC) m_.declaredRefs[e.index] = true;
+      m_.exports.push_back(std::move(e));
+    }
+  }
+  void startSection(Reader &r) {
+    uint32_t f = r.u32();
+    if (f >= m_.funcs.size()) invalid("unknown function " + std::to_string(f));
+    const FuncType &ft = m_.funcType(f);
+    if (!ft.params.empty() || !ft.results.empty()) invalid("start function");
+    m_.start = f;
+  }
+  void elementSection(Reader &r) {
+    if (m_.declaredRefs.size() != m_.funcs.size()) m_.declaredRefs.assign(m_.funcs.size(), false);
+    uint32_t n = r.u32();
+    for (uint32_t i = 0; i < n; i++) {
+      ElemSegment seg;
+      uint32_t flags = r.u32();
+      if (flags > 7) malformed("malformed elements segment kind");
+      // Bit 0: passive or declarative; bit 1: explicit table index or declarative; bit 2: expressions
+      // instead of function indices (spec 5.5.12).
+      bool active = !(flags & 1);
+      if (active) {
+        if (flags & 2) seg.table = r.u32();
+        if (seg.table >= m_.tables.size()) invalid("unknown table " + std::to_string(seg.table));
+        seg.mode = SegmentMode::Active;
+        seg.offset = constExpr(r, ValType::I32);
+      } else {
+        seg.mode = (flags & 2) ? SegmentMode::Declarative : SegmentMode::Passive;
+      }
+      bool exprs = flags & 4;
+      if (!active || (flags & 2)) {
+        if (exprs) seg.type = refType(r);
+        else if (r.u8() != 0x00) malformed("malformed element kind");
+      }
+      uint32_t count = r.u32();
+      for (uint32_t k = 0; k < count; k++) {
+        if (exprs) {
+          seg.init.push_back(constExpr(r, seg.type));
+        } else {
+          uint32_t f = r.u32();
+          if (f >= m_.funcs.size()) invalid("unknown function " + std::to_string(f));
+          m_.declaredRefs[f] = true;
+          seg.init.push_back(ConstExpr{Op::RefFunc, f, ValType::FuncRef});
+        }
+      }
+      if (active && m_.tables[seg.table].elem != seg.type) invalid("type mismatch");
+      m_.elems.push_back(std::move(seg));
+    }
+  }
+  void codeSection(Reader &r, uint32_t funcCount) {
+    uint32_t n = r.u32();
+    if (n != funcCount) malformed("function and code section have inconsistent lengths");
+    for (uint32_t i = 0; i < n; i++) {
+      uint32_t size = r.u32();
+      if (r.end() - r.pos() < size) malformed("unexpected end of section or function");
+      m_.bodies.push_back(FunctionBody{r.pos(), r.pos() + size});
+      r.skip(size);
+    }
+  }
+  void dataSection(Reader &r) {
+    uint32_t n = r.u32();
+    if (m_.dataCount && *m_.dataCount != n) malformed("data count and data section have inconsistent lengths");
+    for (uint32_t i = 0; i < n; i++) {
+      DataSegment seg;
+      uint32_t flags = r.u32();
+      if (flags > 2) malformed("malformed data segment kind");
+      if (flags != 1) {
+        seg.mode = SegmentMode::Active;
+        if (flags == 2) seg.memory = r.u32();
+        if (seg.memory >= m_.memories.size()) invalid("unknown memory " + std::to_string(seg.memory));
+        seg.offset = constExpr(r, ValType::I32);
+      }
+      uint32_t len = r.u32();
+      seg.begin = r.pos();
+      r.skip(len);
+      seg.end = r.pos();
+      m_.datas.push_back(seg);
+    }
+  }
+
+  Module m_;
+};
+
+}  // namespace
+
+Module decodeModule(std::span<const uint8_t> bytes) {
+  Module m = ModuleDecoder(bytes).run();
+  if (m.declaredRefs.size() != m.funcs.size()) m.declaredRefs.assign(m.funcs.size(), false);
+  return m;
+}
+
+}  // namespace wasmo

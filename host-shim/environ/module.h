@@ -1,0 +1,103 @@
+// The module as the binary decoder sees it (spec 2.5 structure, 5.5 binary format): types, index
+// spaces and segments, with function bodies left as byte ranges for the function decoder.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "environ/opcodes.h"
+#include "include/wasmo.h"
+
+namespace wasmo {
+
+/** A failure with the testsuite's classification and text; the C ABI turns it into a status. */
+struct CompileError {
+  wasmo_status status;
+  std::string message;
+};
+[[noreturn]] inline void malformed(std::string message) { throw CompileError{WASMO_MALFORMED, std::move(message)}; }
+[[noreturn]] inline void invalid(std::string message) { throw CompileError{WASMO_INVALID, std::move(message)}; }
+[[noreturn]] inline void unsupported(std::string what) {
+  throw CompileError{WASMO_UNSUPPORTED, "not supported yet: " + what};
+}
+
+enum class ValType : uint8_t {
+  I32 = WASMO_I32, I64 = WASMO_I64, F32 = WASMO_F32, F64 = WASMO_F64, V128 = WASMO_V128,
+  FuncRef = WASMO_FUNCREF, ExternRef = WASMO_EXTERNREF,
+};
+inline bool isRef(ValType t) { return t == ValType::FuncRef || t == ValType::ExternRef; }
+
+struct FuncType {
+  std::vector<ValType> params, results;
+  bool operator==(const FuncType &) const = default;
+};
+struct Limits {
+  uint64_t min = 0;
+  std::optional<uint64_t> max;
+};
+struct TableType { ValType elem = ValType::FuncRef; Limits limits; };
+struct MemType { Limits limits; };
+struct GlobalType { ValType type = ValType::I32; bool mut = false; };
+
+/** A constant expression (spec 3.3.10): one instruction before `end` in WebAssembly 2.0. */
+struct ConstExpr {
+  Op op = Op::I32Const;  // I32Const, I64Const, F32Const, F64Const, RefNull, RefFunc or GlobalGet
+  uint64_t bits = 0;     // the constant's bits, or the function / global index
+  ValType type = ValType::I32;
+};
+
+struct Import {
+  std::string module, name;
+  uint8_t kind = WASMO_EXTERN_FUNC;
+  uint32_t typeIndex = 0;  // functions
+  TableType table;
+  MemType memory;
+  GlobalType global;
+};
+struct Export { std::string name; uint8_t kind = WASMO_EXTERN_FUNC; uint32_t index = 0; };
+
+enum class SegmentMode : uint8_t { Passive, Active, Declarative };
+struct ElemSegment {
+  SegmentMode mode = SegmentMode::Passive;
+  uint32_t table = 0;
+  ConstExpr offset;
+  ValType type = ValType::FuncRef;
+  std::vector<ConstExpr> init;
+};
+struct DataSegment {
+  SegmentMode mode = SegmentMode::Passive;
+  uint32_t memory = 0;
+  ConstExpr offset;
+  size_t begin = 0, end = 0;  // the bytes, as a range of Module::bytes
+};
+struct FunctionBody { size_t begin = 0, end = 0; };
+
+struct Module {
+  std::vector<uint8_t> bytes;
+  std::vector<FuncType> types;
+  std::vector<Import> imports;
+  // Index spaces, imports first (spec 2.5.1).
+  std::vector<uint32_t> funcs;  // type index of each function
+  std::vector<TableType> tables;
+  std::vector<MemType> memories;
+  std::vector<GlobalType> globals;
+  uint32_t importedFuncs = 0, importedTables = 0, importedMemories = 0, importedGlobals = 0;
+  std::vector<ConstExpr> globalInits;  // of the defined globals
+  std::vector<Export> exports;
+  std::optional<uint32_t> start;
+  std::vector<ElemSegment> elems;
+  std::optional<uint32_t> dataCount;
+  std::vector<DataSegment> datas;
+  std::vector<FunctionBody> bodies;  // of the defined functions
+  // C.refs (spec 3.4.10): functions a ref.func in a function body may name.
+  std::vector<bool> declaredRefs;
+
+  const FuncType &funcType(uint32_t func) const { return types[funcs[func]]; }
+};
+
+/** Decodes the module's sections (spec 5.5) and validates everything but function bodies. */
+Module decodeModule(std::span<const uint8_t> bytes);
+
+}  // namespace wasmo

@@ -1,0 +1,95 @@
+/* wasmo's C ABI: the only door into the native core (bound by lib/native.ts through koffi).
+ *
+ * Coarse on purpose: each call does a lot of work, so the ~25-140 ns koffi crossing does not matter.
+ * No C++ exception crosses it: every entry point returns a wasmo_status and, on failure, writes a
+ * NUL-terminated message into the caller's buffer `err` of `err_len` bytes.
+ *
+ * Values cross as uint64_t slots holding the value's bits: i32 and f32 zero-extended, i64 and f64
+ * as is (so NaN payloads survive), references as described at wasmo_instance_invoke.
+ */
+#ifndef WASMO_H
+#define WASMO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(WASMO_BUILDING)
+#define WASMO_API __attribute__((visibility("default")))
+#else
+#define WASMO_API
+#endif
+
+/* The testsuite's classification of failures, as lib/errors.ts ErrorKind. */
+typedef enum wasmo_status {
+  WASMO_OK = 0,
+  WASMO_MALFORMED = 1,      /* bytes do not form a module */
+  WASMO_INVALID = 2,        /* the module does not validate */
+  WASMO_UNLINKABLE = 3,
+  WASMO_UNINSTANTIABLE = 4, /* a trap in a data/elem initialiser or the start function */
+  WASMO_TRAP = 5,
+  WASMO_EXHAUSTION = 6,     /* "call stack exhausted" */
+  WASMO_UNSUPPORTED = 7,    /* valid, but the engine cannot run it yet ("not supported yet: <what>") */
+  WASMO_INTERNAL = 8        /* a bug or a resource failure (out of memory, mmap) */
+} wasmo_status;
+
+/* Value type codes: the binary format's (spec 5.3.3, 5.3.4). */
+enum {
+  WASMO_I32 = 0x7F, WASMO_I64 = 0x7E, WASMO_F32 = 0x7D, WASMO_F64 = 0x7C,
+  WASMO_V128 = 0x7B, WASMO_FUNCREF = 0x70, WASMO_EXTERNREF = 0x6F
+};
+
+/* Extern kinds: the binary format's export descriptors (spec 5.5.10). */
+enum { WASMO_EXTERN_FUNC = 0, WASMO_EXTERN_TABLE = 1, WASMO_EXTERN_MEMORY = 2, WASMO_EXTERN_GLOBAL = 3 };
+
+typedef struct wasmo_module wasmo_module;
+typedef struct wasmo_instance wasmo_instance;
+
+/* Decode and validate only (the validate-only backend): OK, MALFORMED or INVALID. */
+WASMO_API int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t err_len);
+
+/* Decode, validate and compile with the singlepass backend. */
+WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, wasmo_module **out,
+                                   char *err, size_t err_len);
+WASMO_API void wasmo_module_free(wasmo_module *module);
+
+WASMO_API uint32_t wasmo_module_import_count(const wasmo_module *module);
+WASMO_API uint32_t wasmo_module_export_count(const wasmo_module *module);
+/* Export `i`: its name (UTF-8, NUL-terminated, truncated to name_len), kind and index in its index space. */
+WASMO_API int wasmo_module_export(const wasmo_module *module, uint32_t i, char *name, size_t name_len,
+                                  uint32_t *kind, uint32_t *index);
+/* The type of function `func` (module index space): counts, and type codes into arrays of 256
+ * bytes each (a function type with more cannot be described here and returns INTERNAL). */
+WASMO_API int wasmo_module_func_type(const wasmo_module *module, uint32_t func, uint8_t *params,
+                                     uint32_t *param_count, uint8_t *results, uint32_t *result_count);
+/* A global's type: value type code and mutability (0 const, 1 var). */
+WASMO_API int wasmo_module_global_type(const wasmo_module *module, uint32_t global, uint8_t *type,
+                                       uint8_t *mut);
+
+/* Instantiate a module without imports: allocate memories and globals, initialise data, run start. */
+WASMO_API int wasmo_instance_new(const wasmo_module *module, wasmo_instance **out, char *err,
+                                 size_t err_len);
+WASMO_API void wasmo_instance_free(wasmo_instance *instance);
+
+/* Call function `func`: `vals` holds the arguments on entry and the results on return, and has
+ * max(params, results) slots. TRAP and EXHAUSTION carry the spec's message. */
+WASMO_API int wasmo_instance_invoke(wasmo_instance *instance, uint32_t func, uint64_t *vals,
+                                    char *err, size_t err_len);
+
+WASMO_API uint32_t wasmo_instance_memory_pages(const wasmo_instance *instance, uint32_t memory);
+/* The memory's bytes (valid until the instance is freed: memories grow in place). */
+WASMO_API uint8_t *wasmo_instance_memory_data(const wasmo_instance *instance, uint32_t memory);
+/* memory.grow: the old size in pages, or -1. */
+WASMO_API int32_t wasmo_instance_memory_grow(wasmo_instance *instance, uint32_t memory, uint32_t delta);
+
+/* `global` must be in range (the caller checks against the module). */
+WASMO_API uint64_t wasmo_instance_global_get(const wasmo_instance *instance, uint32_t global);
+WASMO_API void wasmo_instance_global_set(wasmo_instance *instance, uint32_t global, uint64_t bits);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
