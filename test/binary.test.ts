@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeModule } from '../spec/binary/decode.js';
 import { encodeModule } from '../spec/binary/encode.js';
 import { readSigned, readSigned64, readUnsigned, writeSigned, writeUnsigned } from '../spec/binary/leb128.js';
 import { MalformedError } from '../spec/errors.js';
+import { parseModule } from '../spec/text/parse.js';
 import { parseScript } from '../spec/text/script.js';
 import { emptyModule, type Module } from '../spec/structure/module.js';
 import { arbitraryModule } from './arbitrary-module.js';
@@ -279,3 +281,32 @@ describe('testsuite binary modules (WebAssembly 2.0 files)', () => {
       expect(WebAssembly.validate(again)).toBe(WebAssembly.validate(c.bytes));
     });
 });
+
+// The V8 engine hands text modules to `new WebAssembly.Module` through the encoder.
+describe('testsuite text modules (WebAssembly 2.0 files)', () => {
+  it('encode to binaries V8 validates, which decode to the same module', () => {
+    const failures: string[] = [];
+    let count = 0;
+    for (const file of readFileSync(join(TESTSUITE, 'wasm2.txt'), 'utf8').split('\n').filter((f) => f.endsWith('.wast'))) {
+      for (const cmd of parseScript(readFileSync(join(TESTSUITE, 'core', file), 'utf8'))) {
+        if (cmd.kind !== 'module' || cmd.source.type !== 'text') continue;
+        const m = parseModule(cmd.source.text);
+        const bytes = encodeModule(m);
+        count++;
+        if (!WebAssembly.validate(bytes)) failures.push(`${file}:${cmd.line} rejected by V8`);
+        else if (!isDeepStrictEqual(normalize(decodeModule(bytes)), normalize(m))) failures.push(`${file}:${cmd.line} round trip`);
+      }
+    }
+    expect(count).toBeGreaterThan(1000);
+    expect(failures).toEqual([]);
+  });
+});
+
+/** Key order and absent-versus-undefined fields do not matter to a Module. */
+function normalize(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(normalize);
+  if (x instanceof Uint8Array) return Array.from(x);
+  if (x === null || typeof x !== 'object') return x;
+  return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, normalize(v)]));
+}
+
