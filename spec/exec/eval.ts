@@ -48,10 +48,11 @@ interface BrTarget { readonly label: number; readonly arity: number; readonly po
 /** A compiled function body or constant expression. Immediates are in `a`…`d` per instruction. */
 interface Code {
   readonly op: Int32Array;
-  readonly a: Float64Array;
-  readonly b: Float64Array;
-  readonly c: Float64Array;
-  readonly d: Float64Array;
+  /** Memory offsets (u32) are stored wrapped to i32 and read back with `>>> 0`. */
+  readonly a: Int32Array;
+  readonly b: Int32Array;
+  readonly c: Int32Array;
+  readonly d: Int32Array;
   readonly val: readonly Value[];
   readonly fn: readonly NumFn[];
   readonly instr: readonly Instr[];
@@ -136,8 +137,8 @@ class Compiler {
     for (const t of outer.fixups) t.pc = ret;
     for (const [i, t] of this.branches) this.c[i] = t.pc;
     return {
-      op: Int32Array.from(this.op), a: Float64Array.from(this.a), b: Float64Array.from(this.b),
-      c: Float64Array.from(this.c), d: Float64Array.from(this.d),
+      op: Int32Array.from(this.op), a: Int32Array.from(this.a), b: Int32Array.from(this.b),
+      c: Int32Array.from(this.c), d: Int32Array.from(this.d),
       val: this.val, fn: this.fn, instr: this.instr, table: this.table,
       nparams, locals, nresults,
     };
@@ -325,7 +326,7 @@ export function dataDrop(S: Store, inst: ModuleInst, x: number): void {
 // wrapping, and the access traps when ea + N exceeds the memory's length).
 
 function effectiveAddress(i: Value, offset: number, size: number, mem: Uint8Array): number {
-  const ea = ((i as number) >>> 0) + offset;
+  const ea = ((i as number) >>> 0) + (offset >>> 0);
   if (ea + size > mem.length) throw new Trap(OOB_MEMORY);
   return ea;
 }
