@@ -284,13 +284,20 @@ function signature(c: Cursor, allowIds: boolean): Signature {
       }
     }
   }
+  sig.results.push(...results(c));
+  if (isForm(c.peek(), 'param')) fail('unexpected token', c.peek()!);
+  return sig;
+}
+
+/** `(result t*)*` */
+function results(c: Cursor): ValType[] {
+  const types: ValType[] = [];
   while (isForm(c.peek(), 'result')) {
     const r = new Cursor(c.list());
     r.next();
-    while (!r.atEnd()) sig.results.push(valType(r));
+    while (!r.atEnd()) types.push(valType(r));
   }
-  if (isForm(c.peek(), 'param')) fail('unexpected token', c.peek()!);
-  return sig;
+  return types;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -555,8 +562,8 @@ class FuncContext {
         case 'v128': return { bytes: v128Literal(c) };
         case 'heaptype': return { heaptype: heapType(c) };
         case 'select': {
-          if (!isForm(c.peek(), 'result')) return {};
-          return { types: signature(c, false).results };
+          // Plain `select` (0x1B) unless a result list is written, even an empty one (0x1C).
+          return isForm(c.peek(), 'result') ? { types: results(c) } : {};
         }
         case 'lane': return { lane: laneIndex(c) };
         case 'shuffle': {
@@ -895,7 +902,7 @@ function elemSegment(c: Cursor, mod: ModuleContext): Elem {
     const { type, init } = list(false);
     return { type, init, mode: { kind: 'declarative' } };
   }
-  if (c.atEnd() || isKeyword(c.peek())) {
+  if (c.atEnd() || isKeyword(c.peek(), 'func') || isRefTypeKeyword(c.peek())) {
     const { type, init } = list(false);
     return { type, init, mode: { kind: 'passive' } };
   }
