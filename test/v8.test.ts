@@ -1,0 +1,128 @@
+// The V8 engine: how its trap messages map to the spec's texts, and where it differs by design
+// from the reference engine (values cross the JS API as JS numbers; no v128 across it).
+
+import { describe, expect, it } from 'vitest';
+import { trapMessage } from '../lib/engines/v8.js';
+import {
+  f32bits, f64bits, func_invoke, global_alloc, global_read, i32, instance_export, isError,
+  module_instantiate, module_parse, store_init, table_read,
+  type FuncAddr, type ModuleInst, type Store, type TableAddr, type Val, type WasmError,
+} from '../lib/index.js';
+
+function ok<T>(x: T | WasmError): T {
+  if (isError(x)) throw new Error(`unexpected error ${x.kind}: ${x.message}`);
+  return x;
+}
+
+function instantiate(store: Store, text: string): [Store, ModuleInst] {
+  const [s, inst] = module_instantiate(store, ok(module_parse(text)), []);
+  return [s, ok(inst)];
+}
+
+function call(store: Store, inst: ModuleInst, name: string, args: Val[]): [Store, Val[] | WasmError] {
+  return func_invoke(store, ok(instance_export(inst, name)) as FuncAddr, args);
+}
+
+describe('trapMessage', () => {
+  it.each([
+    ['unreachable', 'unreachable'],
+    ['memory access out of bounds', 'out of bounds memory access'],
+    ['divide by zero', 'integer divide by zero'],
+    ['remainder by zero', 'integer divide by zero'],
+    ['divide result unrepresentable', 'integer overflow'],
+    ['float unrepresentable in integer range', 'invalid conversion to integer'],
+    ['table index is out of bounds', 'out of bounds table access'],
+    ['null function or function signature mismatch', 'indirect call type mismatch'],
+    ['WebAssembly.Instance(): data segment is out of bounds', 'out of bounds memory access'],
+    ['something new', 'something new'],
+  ])('maps %j to %j', (v8, spec) => {
+    expect(trapMessage(v8)).toBe(spec);
+  });
+});
+
+describe('v8 engine traps', () => {
+  it('maps each trap of a running function to the spec text', () => {
+    let [s, inst] = instantiate(store_init({ engine: 'v8' }), `(module (memory 1)
+      (func (export "ld") (param i32) (result i32) local.get 0 i32.load)
+      (func (export "rem") (param i32) (result i32) i32.const 1 local.get 0 i32.rem_s)
+      (func (export "cvt") (param f64) (result i64) local.get 0 i64.trunc_f64_u))`);
+    const cases: [string, Val[], string][] = [
+      ['ld', [i32(65535)], 'out of bounds memory access'],
+      ['rem', [i32(0)], 'integer divide by zero'],
+      ['cvt', [f64bits(0xbff0000000000000n)], 'invalid conversion to integer'],
+    ];
+    for (const [name, args, message] of cases) {
+      let r: Val[] | WasmError;
+      [s, r] = call(s, inst, name, args);
+      expect(r).toMatchObject({ kind: 'trap', message });
+    }
+  });
+
+  it('tells the traps of call_indirect apart', () => {
+    let [s, inst] = instantiate(store_init({ engine: 'v8' }), `(module
+      (type $v (func)) (type $i (func (param i32)))
+      (table 3 funcref) (elem (i32.const 0) $f)
+      (func $f)
+      (func (export "call") (param i32) local.get 0 call_indirect (type $v))
+      (func (export "mismatch") i32.const 0 i32.const 0 call_indirect (type $i))
+      (func (export "get") (param i32) (result funcref) local.get 0 table.get 0))`);
+    let r: Val[] | WasmError;
+    [s, r] = call(s, inst, 'call', [i32(3)]);
+    expect(r).toMatchObject({ kind: 'trap', message: 'undefined element' });
+    [s, r] = call(s, inst, 'call', [i32(1)]);
+    expect(r).toMatchObject({ kind: 'trap', message: 'uninitialized element' });
+    [s, r] = call(s, inst, 'get', [i32(3)]);
+    expect(r).toMatchObject({ kind: 'trap', message: 'out of bounds table access' });
+    [, r] = call(s, inst, 'call', [i32(0)]);
+    expect(ok(r)).toEqual([]);
+  });
+
+  it('reports a type mismatch when the table holds no null entry', () => {
+    const [s, inst] = instantiate(store_init({ engine: 'v8' }), `(module
+      (type $i (func (param i32))) (table 1 funcref) (elem (i32.const 0) $f) (func $f)
+      (func (export "mismatch") i32.const 0 i32.const 0 call_indirect (type $i)))`);
+    expect(call(s, inst, 'mismatch', [])[1]).toMatchObject({ kind: 'trap', message: 'indirect call type mismatch' });
+  });
+});
+
+describe('v8 engine differences by design', () => {
+  it('cannot pass v128 values across the JS API', () => {
+    const [s, inst] = instantiate(store_init({ engine: 'v8' }), '(module (func (export "id") (param v128) (result v128) local.get 0))');
+    const [s1, r] = call(s, inst, 'id', [{ type: 'v128', bytes: new Uint8Array(16) }]);
+    expect(r).toMatchObject({ kind: 'argument' });
+    expect(() => global_alloc(s1, { mut: false, type: 'v128' }, { type: 'v128', bytes: new Uint8Array(16) })).toThrow(/v128/);
+  });
+
+  it('keeps ordinary float bits but not necessarily NaN payloads (they cross as JS numbers)', () => {
+    let [s, inst] = instantiate(store_init({ engine: 'v8' }), '(module (func (export "id") (param f32) (result f32) local.get 0))');
+    let r: Val[] | WasmError;
+    [s, r] = call(s, inst, 'id', [f32bits(0x80000001)]);
+    expect(ok(r)).toEqual([f32bits(0x80000001)]);
+    [, r] = call(s, inst, 'id', [f32bits(0x7fa00001)]);
+    const [out] = ok(r) as [{ type: 'f32'; bits: number }];
+    expect(Number.isNaN(new Float32Array(new Uint32Array([out.bits]).buffer)[0])).toBe(true);
+  });
+
+  it('gives imports sharing a name their own values and knows every function reference', () => {
+    let s = store_init({ engine: 'v8' });
+    let g1;
+    let g2;
+    [s, g1] = global_alloc(s, { mut: false, type: 'i32' }, i32(1));
+    [s, g2] = global_alloc(s, { mut: false, type: 'i32' }, i32(2));
+    const m = ok(module_parse(`(module (import "m" "g" (global $a i32)) (import "m" "g" (global $b i32))
+      (table (export "t") 1 funcref) (elem (i32.const 0) $hidden) (func $hidden (result i32) i32.const 3)
+      (func (export "sum") (result i32) global.get $a global.get $b i32.add))`));
+    let inst;
+    [s, inst] = module_instantiate(s, m, [g1, g2]);
+    const i = ok(inst);
+    let r: Val[] | WasmError;
+    [s, r] = call(s, i, 'sum', []);
+    expect(ok(r)).toEqual([i32(3)]);
+    const ref = ok(table_read(s, ok(instance_export(i, 't')) as TableAddr, 0));
+    expect(ref.type).toBe('ref.func');
+    if (ref.type !== 'ref.func') return;
+    [s, r] = func_invoke(s, ref.addr, []);
+    expect(ok(r)).toEqual([i32(3)]);
+    expect(global_read(s, g2)).toEqual(i32(2));
+  });
+});
