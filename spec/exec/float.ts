@@ -6,13 +6,14 @@
 // 53 >= 2*24 + 2 (Figueroa, "When is double rounding innocuous?").
 //
 // NaN propagation (§4.3.3): the result of an operator with a NaN operand is the first NaN operand
-// (in operand order) made quiet, like x86 SSE; quieting keeps a canonical NaN canonical and makes
-// any other NaN an arithmetic NaN, so this is one of the results the spec allows. A NaN produced
-// from non-NaN operands (inf - inf, 0 / 0, sqrt(-1)) is the positive canonical NaN.
+// (in operand order) made quiet, as x86 SSE does; quieting keeps a canonical NaN canonical and
+// makes any other NaN an arithmetic NaN, so this is one of the results the spec allows. A NaN
+// produced from non-NaN operands (inf - inf, 0 / 0, sqrt(-1)) is the positive canonical NaN. This
+// is the choice of the spec's reference interpreter (determine_binary_nan in
+// interpreter/exec/fxx.ml). V8 on x86 differs only where it returns the negative canonical NaN
+// (the x86 default NaN) or canonicalises in min/max: both results are allowed.
 
 export interface Format<B extends number | bigint> {
-  /** Bit width: 32 or 64. */
-  readonly width: number;
   /** Significand bits, without the implicit leading bit. */
   readonly mantissa: number;
   readonly canonicalNaN: B;
@@ -32,7 +33,6 @@ export interface Format<B extends number | bigint> {
 const scratch = new DataView(new ArrayBuffer(8));
 
 export const f32: Format<number> = {
-  width: 32,
   mantissa: 23,
   canonicalNaN: 0x7fc00000,
   isNaN: (z) => (z & 0x7fffffff) > 0x7f800000,
@@ -55,7 +55,6 @@ const F64_INF = 0x7ff0000000000000n;
 const F64_QUIET = 1n << 51n;
 
 export const f64: Format<bigint> = {
-  width: 64,
   mantissa: 52,
   canonicalNaN: 0x7ff8000000000000n,
   isNaN: (z) => (z & F64_MAGNITUDE) > F64_INF,
@@ -76,9 +75,9 @@ export const f64: Format<bigint> = {
 /** Round to nearest integer, ties to even (§4.3.3 fnearest); keeps the sign of zero. */
 function nearest(x: number): number {
   if (!Number.isFinite(x) || Math.abs(x) >= 2 ** 52) return x; // already integral
-  let r = Math.round(x); // ties toward +inf
-  if (r - x === 0.5 && r % 2 !== 0) r -= 1;
-  return r === 0 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : r;
+  // Math.round breaks ties toward +inf, and keeps the sign of zero (Math.round(-0.5) is -0).
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 export interface FloatOps<B extends number | bigint> {

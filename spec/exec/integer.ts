@@ -13,10 +13,10 @@ const overflow = (): never => {
   throw new Trap('integer overflow');
 };
 
-export const u32 = (i: number): number => i >>> 0;
-export const u64 = (i: bigint): bigint => BigInt.asUintN(64, i);
-export const s64 = (i: bigint): bigint => BigInt.asIntN(64, i);
-export const bool = (b: boolean): number => (b ? 1 : 0);
+const u32 = (i: number): number => i >>> 0;
+const u64 = (i: bigint): bigint => BigInt.asUintN(64, i);
+const s64 = (i: bigint): bigint => BigInt.asIntN(64, i);
+const bool = (b: boolean): number => (b ? 1 : 0);
 
 function popcnt32(i: number): number {
   let x = i - ((i >>> 1) & 0x55555555);
