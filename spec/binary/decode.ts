@@ -7,7 +7,7 @@
 
 import { MalformedError } from '../errors.js';
 import {
-  opByCode, opInfo, type BlockType, type Expr, type ImmKind, type Instr, type MemArg, type Opname,
+  opByCode, opInfo, type BlockType, type Expr, type ImmKind, type Instr, type MemArg,
 } from '../structure/instructions.js';
 import type {
   Custom, Data, DataMode, Elem, ElemMode, Export, Func, Global, Import, ImportDesc, Mem, Module, Table,
@@ -208,10 +208,11 @@ class Decoder {
     if (op === undefined) {
       throw new MalformedError(`illegal opcode ${hex(b)}${sub === undefined ? '' : ` ${hex(sub)}`}`);
     }
-    return { op, ...this.immediates(op, opInfo(op).imm) } as Instr;
+    // The cast joins the opcode with immediates of its own kind, which is what `Instr` says.
+    return { op, ...this.immediates(opInfo(op).imm) } as Instr;
   }
 
-  private immediates(op: Opname, kind: ImmKind): object {
+  private immediates(kind: ImmKind): object {
     switch (kind) {
       case 'none': return {};
       case 'block': {
@@ -284,8 +285,8 @@ class Decoder {
         return { memarg, lane: this.byte() };
       }
     }
-    const unreachable: never = kind;
-    throw new Error(`${op}: unknown immediate kind ${String(unreachable)}`);
+    const unknown: never = kind;
+    throw new Error(`unknown immediate kind ${String(unknown)}`);
   }
 
   /** §5.4.9 block types: 0x40, a value type, or a type index as a non-negative s33. */

@@ -232,6 +232,10 @@ function instr(out: number[], i: Instr): void {
       memarg(out, c.memarg);
       return void out.push(c.lane);
     }
+    default: {
+      const unknown: never = info.imm;
+      throw new Error(`unknown immediate kind ${String(unknown)}`);
+    }
   }
 }
 
