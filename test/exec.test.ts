@@ -7,7 +7,8 @@ import { Exhaustion, LinkError, Trap } from '../spec/errors.js';
 import { invoke } from '../spec/exec/eval.js';
 import { instantiate } from '../spec/exec/instantiate.js';
 import {
-  allocglobal, allochostfunc, allocmem, alloctable, Store, type ExternAddr, type ModuleInst,
+  allocglobal, allochostfunc, allocmem, alloctable, defaultValue, growmem, growtable, Store,
+  type ExternAddr, type ModuleInst,
 } from '../spec/exec/runtime.js';
 import type { Ref, Value } from '../spec/exec/values.js';
 import type { BlockType, Expr, Instr } from '../spec/structure/instructions.js';
@@ -250,6 +251,19 @@ describe('host functions', () => {
     expect(() => invoke(S, target, [])).toThrow(Exhaustion);
   });
 
+  it('may call back into wasm with its own arguments', () => {
+    const S = new Store();
+    let double = -1;
+    const viaHost = allochostfunc(S, ft(['i32'], ['i32']), (args) => [(invoke(S, double, args)[0] as number) + 1]);
+    const m = module([
+      { type: ft(['i32'], ['i32']), body: [get(0), get(0), { op: 'i32.add' }] },
+      { type: ft(['i32'], ['i32']), body: [get(0), call(0), call(0)] },
+    ], { imports: [{ module: 'h', name: 'f', desc: { kind: 'func', type: 0 } }], types: [ft(['i32'], ['i32'])] });
+    const inst = instantiate(S, m, [{ kind: 'func', addr: viaHost }]);
+    double = inst.funcaddrs[1]!;
+    expect(invoke(S, inst.funcaddrs[2]!, [5])).toEqual([23]);
+  });
+
   it('a mismatching import is a LinkError', () => {
     const S = new Store();
     const h = allochostfunc(S, ft(['i32'], []), () => []);
@@ -479,5 +493,82 @@ describe('instantiation', () => {
     });
     expect(() => instantiate(S, m, [{ kind: 'table', addr: tab }])).toThrow(trap('out of bounds table access'));
     expect(S.tables[tab]!.elem.map((r) => r.type)).toEqual(['ref.func', 'ref.null']);
+  });
+});
+
+describe('instantiation drops segments', () => {
+  it('active and declarative segments are dropped; passive ones stay usable', () => {
+    const seg = (mode: Elem['mode']): Elem => ({ type: 'funcref', init: [[{ op: 'ref.func', func: 0 }]], mode });
+    const { run } = setup(module([
+      { type: ft(['i32', 'i32', 'i32'], []), body: [get(0), get(1), get(2), { op: 'table.init', elem: 0, table: 0 }] },
+      { type: ft(['i32', 'i32', 'i32'], []), body: [get(0), get(1), get(2), { op: 'table.init', elem: 1, table: 0 }] },
+      { type: ft(['i32', 'i32', 'i32'], []), body: [get(0), get(1), get(2), { op: 'table.init', elem: 2, table: 0 }] },
+      { type: ft(['i32', 'i32', 'i32'], []), body: [get(0), get(1), get(2), { op: 'memory.init', data: 0, mem: 0 }] },
+      { type: ft(['i32', 'i32', 'i32'], []), body: [get(0), get(1), get(2), { op: 'memory.init', data: 1, mem: 0 }] },
+    ], {
+      ...mem1,
+      tables: [{ type: { addrtype: 'i32', limits: { min: 4 }, reftype: 'funcref' } }],
+      elems: [seg({ kind: 'active', table: 0, offset: [i32(0)] }), seg({ kind: 'declarative' }), seg({ kind: 'passive' })],
+      datas: [
+        { init: new Uint8Array([1]), mode: { kind: 'active', mem: 0, offset: [i32(0)] } },
+        { init: new Uint8Array([2]), mode: { kind: 'passive' } },
+      ],
+    }));
+    run('0', 0, 0, 0);
+    expect(() => run('0', 0, 0, 1)).toThrow(trap('out of bounds table access'));
+    expect(() => run('1', 0, 0, 1)).toThrow(trap('out of bounds table access'));
+    run('2', 0, 0, 1);
+    expect(() => run('3', 0, 0, 1)).toThrow(trap('out of bounds memory access'));
+    run('4', 0, 0, 1);
+  });
+});
+
+describe('globals and references', () => {
+  it('global.get / global.set, ref.func in initialisers', () => {
+    const { run, inst } = setup(module([
+      { type: ft(['i64'], ['i64']), body: [{ op: 'global.get', global: 0 }, get(0), { op: 'global.set', global: 0 }] },
+      { type: ft([], ['funcref']), body: [{ op: 'global.get', global: 1 }] },
+    ], {
+      globals: [
+        { type: { mut: true, type: 'i64' }, init: [i64(-1n)] },
+        { type: { mut: false, type: 'funcref' }, init: [{ op: 'ref.func', func: 0 }] },
+      ],
+    }));
+    expect(run('0', 5n)).toEqual([-1n]);
+    expect(run('0', 6n)).toEqual([5n]);
+    expect(run('1')).toEqual([ref(inst.funcaddrs[0]!)]);
+  });
+});
+
+describe('allocation and growth', () => {
+  it('default values are zero bit patterns and null references', () => {
+    expect(['i32', 'i64', 'f32', 'f64', 'funcref', 'externref'].map((t) => defaultValue(t as ValType)))
+      .toEqual([0, 0n, 0, 0n, nullFunc, { type: 'ref.null', heaptype: 'extern' }]);
+    expect([...(defaultValue('v128') as Uint8Array)]).toEqual(new Array(16).fill(0));
+  });
+
+  it('growmem fails beyond the maximum and 2^16 pages; growtable beyond the maximum and 2^32 - 1', () => {
+    const S = new Store();
+    const mem = S.mems[allocmem(S, { addrtype: 'i32', limits: { min: 0 } })]!;
+    expect(growmem(mem, 0x10001)).toBe(false);
+    expect(growmem(mem, 2)).toBe(true);
+    expect(mem.data.length).toBe(2 * 65536);
+    expect(mem.type.limits.min).toBe(2);
+    const table = S.tables[alloctable(S, { addrtype: 'i32', limits: { min: 1, max: 3 }, reftype: 'funcref' }, nullFunc)]!;
+    expect(growtable(table, 3, nullFunc)).toBe(false);
+    expect(growtable(table, 2, ref(0))).toBe(true);
+    expect(table.elem).toEqual([nullFunc, ref(0), ref(0)]);
+    expect(table.type.limits).toEqual({ min: 3, max: 3 });
+    const unbounded = S.tables[alloctable(S, { addrtype: 'i32', limits: { min: 1 }, reftype: 'funcref' }, nullFunc)]!;
+    expect(growtable(unbounded, 0xffffffff, nullFunc)).toBe(false);
+  });
+
+  it('memory.grow without a maximum still stops at 2^16 pages', () => {
+    const { run } = setup(module([
+      { type: ft(['i32'], ['i32']), body: [get(0), { op: 'memory.grow', mem: 0 }] },
+    ], { mems: [{ type: { addrtype: 'i32', limits: { min: 0 } } }] }));
+    expect(run('0', 0x10001)).toEqual([-1]);
+    expect(run('0', -1)).toEqual([-1]);
+    expect(run('0', 1)).toEqual([0]);
   });
 });
