@@ -532,6 +532,7 @@ class FuncContext {
     const imm = ((): object => {
       switch (kind) {
         case 'none': return {};
+        // Structured instructions are read by `plain` and `folded`, with their labels.
         case 'block': case 'if': return fail('unexpected token', c.line);
         case 'label': return { label: this.label(c) };
         case 'br_table': {
