@@ -6,8 +6,8 @@
 // - The spec's `error` is a returned WasmError (tell it apart with `isError`); exceptions are for
 //   programmer errors: a consumed store (StaleStoreError), an address of another store
 //   (ForeignAddressError), a malformed value representation or a negative / fractional index
-//   (RangeError / TypeError), and allocating with an initial value of the wrong type (TypeError;
-//   the appendix gives those functions no error result).
+//   (RangeError / TypeError), and allocating with a type that is not valid (RangeError) or an
+//   initial value of the wrong type (TypeError): the appendix gives allocations no error result.
 // - Checks the spec leaves to the embedder are made: argument types on func_invoke, value types on
 //   global_write / table_write / table_grow, mutability on global_write, bytes in 0..255 on
 //   mem_write; they fail with an 'argument' error.
@@ -26,6 +26,7 @@ import {
 } from './store.js';
 import { decodeModule } from '../spec/binary/decode.js';
 import { MalformedError, ValidationError } from '../spec/errors.js';
+import { emptyModule, type Import } from '../spec/structure/module.js';
 import type {
   ExternType, FuncType, GlobalType, MemType, RefType, TableType, TagType, ValType,
 } from '../spec/structure/types.js';
@@ -69,6 +70,23 @@ function mismatches(st: StoreState, vals: readonly Val[], types: readonly ValTyp
 function requireFits(st: StoreState, v: Val, t: ValType, what: string): void {
   const e = mismatch(st, v, t, what);
   if (e !== undefined) throw new TypeError(e.message);
+}
+
+/**
+ * Allocation preconditions: the type is valid under the empty context. Checked by validating a
+ * module that imports it (so the validator's rules are the only copy); a violation throws.
+ */
+function requireValid(fn: string, xt: ExternType): void {
+  const [types, desc]: [FuncType[], Import['desc']] =
+    xt.kind === 'func' ? [[xt.type], { kind: 'func', type: 0 }]
+      : xt.kind === 'tag' ? [[xt.type.type], { kind: 'tag', type: 0 }]
+        : [[], xt];
+  try {
+    validateModule({ ...emptyModule(), types, imports: [{ module: '', name: '', desc }] });
+  } catch (e) {
+    if (e instanceof ValidationError) throw new RangeError(`${fn}: invalid type: ${e.message}`);
+    throw e;
+  }
 }
 
 // 1
@@ -177,6 +195,7 @@ export function instance_export(moduleinst: ModuleInst, name: string): ExternAdd
 // 9
 export function func_alloc(store: Store, type: FuncType, hostfunc: HostFunc): [Store, FuncAddr] {
   const st = live(store);
+  requireValid('func_alloc', { kind: 'func', type });
   const host = (args: EngineVal[]): EngineVal[] | WasmError => {
     let out: [Store, Val[]] | WasmError;
     try {
@@ -223,6 +242,7 @@ export function func_invoke(store: Store, funcaddr: FuncAddr, args: readonly Val
 // 12
 export function table_alloc(store: Store, type: TableType, init: Ref): [Store, TableAddr] {
   const st = live(store);
+  requireValid('table_alloc', { kind: 'table', type });
   requireFits(st, init, type.reftype, 'table_alloc initial value');
   const addr = st.engine.tableAlloc(type, toEngineRef(st, init));
   return [st.advance(), st.addr('table', addr)];
@@ -282,6 +302,7 @@ export function table_grow(store: Store, tableaddr: TableAddr, n: number | bigin
 // 18
 export function mem_alloc(store: Store, type: MemType): [Store, MemAddr] {
   const st = live(store);
+  requireValid('mem_alloc', { kind: 'mem', type });
   const addr = st.engine.memAlloc(type);
   return [st.advance(), st.addr('mem', addr)];
 }
@@ -337,6 +358,7 @@ export function mem_grow(store: Store, memaddr: MemAddr, n: number | bigint): St
 // 24
 export function tag_alloc(store: Store, type: TagType): [Store, TagAddr] {
   const st = live(store);
+  requireValid('tag_alloc', { kind: 'tag', type });
   const addr = st.engine.tagAlloc(type);
   return [st.advance(), st.addr('tag', addr)];
 }
@@ -372,6 +394,7 @@ export function exn_read(store: Store, exnaddr: ExnAddr): Val[] {
 // 29
 export function global_alloc(store: Store, type: GlobalType, val: Val): [Store, GlobalAddr] {
   const st = live(store);
+  requireValid('global_alloc', { kind: 'global', type });
   requireFits(st, val, type.type, 'global_alloc initial value');
   const addr = st.engine.globalAlloc(type, toEngineVal(st, val));
   return [st.advance(), st.addr('global', addr)];

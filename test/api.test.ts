@@ -414,6 +414,15 @@ describe.each<EngineName>(['reference', 'v8'])('%s engine', (engine) => {
       expect(mem_size(s, m)).toBe(1);
       expect(() => mem_read(s, m, -1)).toThrow(RangeError);
     });
+
+    it('throws for memory and table types that are not valid (a precondition)', () => {
+      const s = init();
+      expect(() => mem_alloc(s, { addrtype: 'i32', limits: { min: 2, max: 1 } })).toThrow(/minimum must not be greater than maximum/);
+      expect(() => mem_alloc(s, { addrtype: 'i32', limits: { min: 65537 } })).toThrow(RangeError);
+      expect(() => table_alloc(s, { addrtype: 'i32', limits: { min: 3, max: 2 }, reftype: 'funcref' }, refNull('func'))).toThrow(RangeError);
+      // Nothing was allocated, so the store is still current.
+      expect(mem_alloc(s, { addrtype: 'i32', limits: { min: 0 } })[1].index).toBe(0);
+    });
   });
 
   describe('tags and exceptions', () => {
