@@ -8,7 +8,8 @@ import type { HeapType } from '../structure/types.js';
 export type ModuleSource =
   /** `(module …)` written out in text: the whole S-expression, to be parsed by the wat parser. */
   | { readonly type: 'text'; readonly text: string }
-  /** `(module quote "…"*)`: the concatenated strings, to be parsed as `(module <text>)`. */
+  /** `(module quote "…"*)`: the concatenated strings, parsed directly (they may hold a whole
+   *  `(module …)` or only its fields; parseModule takes both). */
   | { readonly type: 'quote'; readonly text: string }
   /** `(module binary "…"*)`: the concatenated bytes, to be decoded. */
   | { readonly type: 'binary'; readonly bytes: Uint8Array };
