@@ -20,7 +20,7 @@ import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
 import { isError, wasmError, type WasmError } from './errors.js';
 import {
-  type Addr, type ExnAddr, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr,
+  type ExnAddr, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr,
   type ModuleInst, type Ref, type Store, StoreState, type TableAddr, type TagAddr, type Val,
   fromEngineRef, fromEngineVal, live, own, ownerOf, toEngineRef, toEngineVal, u64, valType,
 } from './store.js';
@@ -455,6 +455,7 @@ export function match_externtype(externtype1: ExternType, externtype2: ExternTyp
   return matchExternType(externtype1, externtype2);
 }
 
+export { Addr, ModuleInst, Store } from './store.js';
 export type {
-  Addr, ExnAddr, ExternAddr, FuncAddr, GlobalAddr, MemAddr, ModuleInst, Ref, Store, TableAddr, TagAddr, Val,
-};
+  ExnAddr, ExternAddr, FuncAddr, GlobalAddr, MemAddr, Ref, TableAddr, TagAddr, Val,
+} from './store.js';
