@@ -624,7 +624,8 @@ const immArb = (op: NumericOp): fc.Arbitrary<Imm> =>
       ? fc.array(fc.nat({ max: 31 }), { minLength: 16, maxLength: 16 }).map((ls) => ({ lanes: ls }))
       : fc.constant({});
 
-const NUM_RUNS = 300;
+// NUMERICS_RUNS=3000 for a deeper run.
+const NUM_RUNS = Number(process.env["NUMERICS_RUNS"] ?? 300);
 const allOps = Object.keys(numerics) as NumericOp[];
 
 describe('agrees with V8', () => {
