@@ -2,6 +2,7 @@
 // call_indirect traps, memory/table/bulk instructions and their bounds, instantiation order and
 // partial initialisation, host functions, call-depth exhaustion.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Exhaustion, LinkError, Trap } from '../spec/errors.js';
 import { invoke } from '../spec/exec/eval.js';
@@ -570,5 +571,47 @@ describe('allocation and growth', () => {
     expect(run('0', 0x10001)).toEqual([-1]);
     expect(run('0', -1)).toEqual([-1]);
     expect(run('0', 1)).toEqual([0]);
+  });
+});
+
+describe('properties against a byte-array model', () => {
+  const small = { mems: [{ type: { addrtype: 'i32' as const, limits: { min: 1 } } }] };
+  const u32 = fc.oneof(fc.integer({ min: 0, max: 70000 }), fc.integer({ min: 0xfffe0000, max: 0xffffffff }));
+
+  it('memory.copy and memory.fill trap exactly when out of bounds, else act as memmove / memset', () => {
+    const { run, S } = setup(module([
+      { type: ft(['i32', 'i32', 'i32'], []), body: [get(0), get(1), get(2), { op: 'memory.copy', dst: 0, src: 0 }] },
+      { type: ft(['i32', 'i32', 'i32'], []), body: [get(0), get(1), get(2), { op: 'memory.fill', mem: 0 }] },
+    ], small));
+    fc.assert(fc.property(fc.boolean(), u32, u32, fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 255 }),
+      (copy, d, s, n, seed) => {
+        const mem = S.mems[0]!.data;
+        for (let k = 0; k < mem.length; k += 97) mem[k] = (k + seed) & 0xff;
+        const model = mem.slice();
+        const inBounds = d + n <= mem.length && (!copy || s + n <= mem.length);
+        if (inBounds) {
+          if (copy) model.set(model.slice(s, s + n), d);
+          else model.fill(s & 0xff, d, d + n);
+        }
+        const act = () => run(copy ? '0' : '1', d | 0, s | 0, n);
+        if (inBounds) act();
+        else expect(act).toThrow(trap('out of bounds memory access'));
+        expect(Buffer.from(S.mems[0]!.data).equals(Buffer.from(model))).toBe(true);
+      }));
+  });
+
+  it('loads trap exactly when address + offset + width exceeds the memory, without wrapping', () => {
+    const offsets = [0, 1, 65532, 65536, 0x7fffffff, 0xffffffff];
+    const { run, S } = setup(module(offsets.map((offset) => (
+      { type: ft(['i32'], ['i32']), body: [get(0), { op: 'i32.load', memarg: memarg(offset) }] }
+    )), small));
+    const mem = S.mems[0]!.data;
+    for (let k = 0; k < mem.length; k++) mem[k] = (k * 7) & 0xff;
+    fc.assert(fc.property(fc.integer({ min: 0, max: offsets.length - 1 }), u32, (which, addr) => {
+      const ea = addr + offsets[which]!;
+      const act = () => run(String(which), addr | 0);
+      if (ea + 4 > mem.length) expect(act).toThrow(trap('out of bounds memory access'));
+      else expect(act()).toEqual([Buffer.from(mem).readInt32LE(ea)]);
+    }));
   });
 });
