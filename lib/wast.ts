@@ -131,6 +131,9 @@ class ScriptRun {
   private readonly instances = new Map<string, Instance>();
   private readonly definitions = new Map<string, Module>();
   private lastDefinition: Module | undefined;
+  /** Line of the last module command that failed, and of the last failure under each name. */
+  private failedAt: number | undefined;
+  private readonly failedNames = new Map<string, number>();
   /** Registered names → their exports, for resolving imports by (module, name). */
   private readonly registry = new Map<string, ReadonlyMap<string, ExternAddr>>();
 
@@ -145,6 +148,11 @@ class ScriptRun {
       this.dispatch(command);
       return undefined;
     } catch (e) {
+      if (command.kind === 'module' || command.kind === 'instance') {
+        // Remembered so the commands that would have used the module say why they cannot.
+        this.failedAt = command.line;
+        if (command.name !== undefined) this.failedNames.set(command.name, command.line);
+      }
       return e instanceof CommandFailure ? e.message : `crash: ${describeException(e)}`;
     }
   }
@@ -223,7 +231,11 @@ class ScriptRun {
 
   private instance(name: string | undefined): Instance {
     const instance = name === undefined ? this.current : this.instances.get(name);
-    if (instance === undefined) fail(name === undefined ? 'no current module (did it fail?)' : `unknown module ${name}`);
+    if (instance === undefined) {
+      const failedAt = name === undefined ? this.failedAt : this.failedNames.get(name);
+      const what = name === undefined ? 'no current module' : `no module ${name}`;
+      fail(failedAt === undefined ? what : `${what}: the module at line ${failedAt} failed`);
+    }
     return instance;
   }
 
@@ -291,8 +303,11 @@ class ScriptRun {
 
 function load(source: ModuleSource): Module | WasmError {
   switch (source.type) {
-    case 'text': return module_parse(source.text);
-    case 'quote': return module_parse(`(module ${source.text})`);
+    // A quoted text is a module written in full or as bare fields (the inline abbreviation, §6.6.13),
+    // which module_parse accepts both, as the reference interpreter's parser does.
+    case 'text':
+    case 'quote':
+      return module_parse(source.text);
     case 'binary': return module_decode(source.bytes);
   }
 }

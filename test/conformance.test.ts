@@ -155,6 +155,17 @@ describe('runner', () => {
     expect(r.reports.find((p) => p.line === 5)).toMatchObject({ outcome: 'unexpected-pass', reason: 'passes really' });
   });
 
+  test('commands on a module that failed say which one', () => {
+    const text = '(module $M (func (result i32)))\n(assert_return (invoke "f"))\n(assert_return (invoke $M "f"))\n(assert_return (invoke $N "f"))\n';
+    const r = runWast({ text, name: 'cascade.wast' }, { engine: 'reference' });
+    expect(r.reports.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^instantiation failed unexpectedly: invalid: type mismatch/),
+      'no current module: the module at line 1 failed',
+      'no module $M: the module at line 1 failed',
+      'no module $N',
+    ]);
+  });
+
   test('a script that does not parse is one failure', () => {
     const r = runWast({ text: '(module', name: 'broken.wast' }, { engine: 'reference' });
     expect([r.passed, r.failed]).toEqual([0, 1]);
