@@ -513,6 +513,8 @@ export interface ImmOf {
 
 /** An instruction: its name and the immediates its kind carries. */
 export type Instr = { [K in ImmKind]: { readonly op: OpsWith<K> } & ImmOf[K] }[ImmKind];
+/** One instruction by name (`Extract<Instr, { op: O }>` does not narrow: `Instr` is grouped by kind). */
+export type InstrOf<O extends Opname> = { readonly op: O } & ImmOf[(typeof opcodes)[O]['imm']];
 /** §2.4.10 expressions. */
 export type Expr = readonly Instr[];
 
