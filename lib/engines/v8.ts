@@ -31,7 +31,7 @@ import { emptyModule } from '../../spec/structure/module.js';
 import type {
   ExternKind, FuncType, GlobalType, MemType, RefType, TableType, TagType, ValType,
 } from '../../spec/structure/types.js';
-import { PAGE_SIZE, funcTypeEquals, heapTypeOf } from '../../spec/structure/types.js';
+import { PAGE_SIZE, heapTypeOf } from '../../spec/structure/types.js';
 
 /** A host function's error, thrown through V8's frames so the invoker gets it back. */
 class HostFailure extends Error {
@@ -138,7 +138,7 @@ export class V8Engine implements Engine {
   private readonly hostRefs = new Map<number, object>();
   private readonly hostRefNums = new WeakMap<object, number>();
   /** Every module compiled by `instantiate`, with its tables once instantiation succeeded. */
-  private readonly compiled: { bytes: Uint8Array; types: readonly FuncType[]; tables?: WebAssembly.Table[] }[] = [];
+  private readonly compiled: { bytes: Uint8Array; tables?: WebAssembly.Table[] }[] = [];
 
   private register<T extends { type?: unknown }>(list: T[], obj: unknown, entry: T): number {
     const found = this.known.get(obj);
@@ -220,9 +220,8 @@ export class V8Engine implements Engine {
   /**
    * The spec's text for a trap. At a call_indirect, V8's "table index is out of bounds" is the
    * spec's "undefined element", and its "null function or function signature mismatch" is
-   * "uninitialized element" when no entry of the table has a function of another type, and
-   * "indirect call type mismatch" when no entry is null (both present: the call's operand is
-   * gone, so the latter is a guess).
+   * "uninitialized element" if the table has a null entry, else "indirect call type mismatch".
+   * (The call's operand is gone, so with both kinds of entry present this guesses the commoner.)
    */
   private refineTrap(e: WebAssembly.RuntimeError): string {
     const spec = trapMessage(e.message);
@@ -233,15 +232,12 @@ export class V8Engine implements Engine {
     if (spec === 'out of bounds table access') return 'undefined element';
     if (spec !== 'indirect call type mismatch' || mod.tables === undefined) return spec;
     const next = (): number => mod.bytes[++at]!;
-    const type = mod.types[readUnsigned(next, 32)]!;
+    readUnsigned(next, 32); // the type index
     const table = mod.tables[readUnsigned(next, 32)]!;
-    let mismatched = false;
     for (let i = 0; i < table.length; i++) {
-      const fn = table.get(i) as JsFunc | null;
-      const entry = fn === null ? undefined : this.funcs[this.known.get(fn)!]?.type;
-      if (entry !== undefined && !funcTypeEquals(entry, type)) mismatched = true;
+      if (table.get(i) === null) return 'uninitialized element';
     }
-    return mismatched ? spec : 'uninitialized element';
+    return spec;
   }
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]) {
@@ -263,7 +259,7 @@ export class V8Engine implements Engine {
       ],
       customs: [nameSection(`wasmo${k}`)],
     };
-    const compiled: (typeof this.compiled)[number] = { bytes: encodeModule(rewritten), types: ast.types };
+    const compiled: (typeof this.compiled)[number] = { bytes: encodeModule(rewritten) };
     this.compiled.push(compiled);
     const importObject = { '': Object.fromEntries(imports.map((x, i) => [String(i), this.object(x.kind, x.addr) as WebAssembly.ImportValue])) };
     return this.attempt('uninstantiable', () => {
