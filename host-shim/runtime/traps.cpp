@@ -1,5 +1,7 @@
 #include "runtime/traps.h"
 
+#include "environ/module.h"
+
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -35,8 +37,43 @@ struct EntryFrame {
   uint32_t trap;
 };
 thread_local EntryFrame *innermost = nullptr;
+thread_local bool threadReady = false;
+
+// Wasm runs on a stack of its own, one per thread: the caller's stack is not ours to measure
+// (koffi calls native code on a 2 MiB block of its own, whose bounds we cannot see), and a stack we
+// own has exact bounds, so the prologue's limit check leaves a known margin for runtime calls.
+constexpr size_t kWasmStackSize = size_t{32} << 20;
+constexpr size_t kStackGuard = 64 * 1024;
+constexpr size_t kStackMargin = 256 * 1024;  // for C++ helpers called from wasm and the handler
+thread_local uint8_t *wasmStack = nullptr;
 thread_local uintptr_t threadStackLimit = 0;
-thread_local bool altStackReady = false;
+
+}  // namespace
+}  // namespace wasmo
+
+// callOnStack(vmctx, f, vals, stackTop): calls f(vmctx, vals) with rsp = stackTop (16-aligned),
+// then returns on the caller's stack. A trap leaves by siglongjmp, which restores rsp itself.
+extern "C" void wasmo_call_on_stack(wasmo::VMContext *, wasmo::WasmFunction, uint64_t *, void *);
+asm(R"(
+  .text
+  .p2align 4
+  .hidden wasmo_call_on_stack
+  .type wasmo_call_on_stack, @function
+wasmo_call_on_stack:
+  push %rbp
+  mov %rsp, %rbp
+  mov %rcx, %rsp
+  mov %rsi, %rax
+  mov %rdx, %rsi
+  call *%rax
+  mov %rbp, %rsp
+  pop %rbp
+  ret
+  .size wasmo_call_on_stack, .-wasmo_call_on_stack
+)");
+
+namespace wasmo {
+namespace {
 
 // Code ranges, read by the signal handler without locks: slots are claimed under a mutex and
 // published with release stores; begin == 0 means free.
@@ -101,7 +138,7 @@ void installHandlers() {
 // Node gives threads no alternate signal stack; without one a fault near the stack's end could
 // not be handled at all.
 void ensureThreadSetup() {
-  if (altStackReady) return;
+  if (threadReady) return;
   stack_t current;
   if (sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
     constexpr size_t kSize = 64 * 1024;
@@ -113,17 +150,15 @@ void ensureThreadSetup() {
       sigaltstack(&ss, nullptr);
     }
   }
-  // Wasm may use the thread's stack down to a margin above its end, left for C++ runtime calls
-  // and signal delivery.
-  pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-    void *addr;
-    size_t size;
-    pthread_attr_getstack(&attr, &addr, &size);
-    pthread_attr_destroy(&attr);
-    threadStackLimit = reinterpret_cast<uintptr_t>(addr) + 256 * 1024;
-  }
-  altStackReady = true;
+  // Reserved, not committed: only the pages deep recursion touches cost memory. The lowest pages
+  // stay inaccessible as a last line of defence behind the prologues' limit check.
+  void *mem = mmap(nullptr, kWasmStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                   -1, 0);
+  if (mem == MAP_FAILED) throw CompileError{WASMO_INTERNAL, "cannot map a stack for wasm"};
+  mprotect(mem, kStackGuard, PROT_NONE);
+  wasmStack = static_cast<uint8_t *>(mem);
+  threadStackLimit = reinterpret_cast<uintptr_t>(wasmStack) + kStackGuard + kStackMargin;
+  threadReady = true;
 }
 
 }  // namespace
@@ -166,7 +201,11 @@ std::optional<TrapCode> callWasm(VMContext *vmctx, WasmFunction f, uint64_t *val
   vmctx->stackLimit = threadStackLimit;
   if (sigsetjmp(frame.jb, 0) == 0) {
     innermost = &frame;
-    f(vmctx, vals);
+    // Already on the wasm stack (wasm -> host -> wasm): stay there; else switch to its top.
+    uintptr_t sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    uintptr_t base = reinterpret_cast<uintptr_t>(wasmStack);
+    if (sp > base && sp <= base + kWasmStackSize) f(vmctx, vals);
+    else wasmo_call_on_stack(vmctx, f, vals, wasmStack + kWasmStackSize);
     innermost = frame.prev;
     vmctx->stackLimit = savedLimit;
     return std::nullopt;

@@ -1,0 +1,280 @@
+// The binding of host-shim's C ABI (host-shim/include/wasmo.h): the one module that imports koffi.
+// Everything native goes through the typed wrappers below; statuses become values, never throws,
+// except when the library itself cannot be loaded (NativeUnavailableError).
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import koffi from 'koffi';
+
+/** host-shim's wasmo_status, as in wasmo.h. */
+export const Status = {
+  ok: 0, malformed: 1, invalid: 2, unlinkable: 3, uninstantiable: 4, trap: 5, exhaustion: 6,
+  unsupported: 7, internal: 8,
+} as const;
+export type StatusName = keyof typeof Status;
+const statusNames = Object.keys(Status) as StatusName[];
+
+/** A failed native call: its status and the C side's message (the spec's text for traps). */
+export interface NativeFailure {
+  readonly status: Exclude<StatusName, 'ok'>;
+  readonly message: string;
+}
+export function isNativeFailure(x: unknown): x is NativeFailure {
+  return typeof x === 'object' && x !== null && 'status' in x && 'message' in x;
+}
+
+/** Value type codes of the binary format, as wasmo.h's WASMO_I32 … */
+export const TypeCode = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b, funcref: 0x70, externref: 0x6f } as const;
+export type TypeName = keyof typeof TypeCode;
+const typeNames = new Map<number, TypeName>(Object.entries(TypeCode).map(([k, v]) => [v, k as TypeName]));
+
+export const ExternCode = { func: 0, table: 1, mem: 2, global: 3 } as const;
+export type ExternName = keyof typeof ExternCode;
+const externNames: ExternName[] = ['func', 'table', 'mem', 'global'];
+
+/** The native library is not built or cannot be loaded. */
+export class NativeUnavailableError extends Error {
+  override readonly name = 'NativeUnavailableError';
+}
+
+const ERR_LEN = 1024;
+
+// koffi returns pointers as opaque objects; keep them typed apart at this module's boundary.
+type Ptr = { readonly __native: unique symbol };
+
+interface Bindings {
+  validate(bytes: Uint8Array, len: number, err: Uint8Array, errLen: number): number;
+  compile(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  moduleFree(m: Ptr): void;
+  importCount(m: Ptr): number;
+  exportCount(m: Ptr): number;
+  exportAt(m: Ptr, i: number, name: Uint8Array, nameLen: number, kind: [number], index: [number]): number;
+  funcType(m: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
+  globalType(m: Ptr, g: number, type: [number], mut: [number]): number;
+  instanceNew(m: Ptr, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  instanceFree(i: Ptr): void;
+  invoke(i: Ptr, f: number, vals: BigUint64Array, err: Uint8Array, errLen: number): number;
+  memoryPages(i: Ptr, mem: number): number;
+  memoryData(i: Ptr, mem: number): Ptr | null;
+  memoryGrow(i: Ptr, mem: number, delta: number): number;
+  globalGet(i: Ptr, g: number): bigint | number;
+  globalSet(i: Ptr, g: number, bits: bigint): void;
+}
+
+/** Where the library is: $WASMO_NATIVE_LIB, else build/native/ of the checkout (from lib/ or dist/lib/). */
+function libraryPath(): string {
+  const fromEnv = process.env['WASMO_NATIVE_LIB'];
+  if (fromEnv) return fromEnv;
+  const candidates = ['../build/native/libwasmo.so', '../../build/native/libwasmo.so']
+    .map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new NativeUnavailableError(
+      `the native engine is not built (looked for ${candidates.join(', ')}); build it with ` +
+      '`cmake -S host-shim -B build/native -DCMAKE_BUILD_TYPE=Release && cmake --build build/native -j2`');
+  }
+  return found;
+}
+
+let bindings: Bindings | undefined;
+
+function load(): Bindings {
+  if (bindings) return bindings;
+  const path = libraryPath();
+  let lib: koffi.IKoffiLib;
+  try {
+    lib = koffi.load(path);
+  } catch (e) {
+    throw new NativeUnavailableError(`cannot load the native engine from ${path}: ${(e as Error).message}`);
+  }
+  // Named pointer types: the signatures below refer to them by name.
+  koffi.pointer('wasmo_module', koffi.opaque());
+  koffi.pointer('wasmo_instance', koffi.opaque());
+  const f = (sig: string): koffi.KoffiFunction => lib.func(sig);
+  const b = {
+    validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, _Out_ uint8_t *err, size_t err_len)'),
+    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    moduleFree: f('void wasmo_module_free(wasmo_module m)'),
+    importCount: f('uint32_t wasmo_module_import_count(wasmo_module m)'),
+    exportCount: f('uint32_t wasmo_module_export_count(wasmo_module m)'),
+    exportAt: f('int wasmo_module_export(wasmo_module m, uint32_t i, _Out_ uint8_t *name, size_t name_len, _Out_ uint32_t *kind, _Out_ uint32_t *index)'),
+    funcType: f('int wasmo_module_func_type(wasmo_module m, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
+    globalType: f('int wasmo_module_global_type(wasmo_module m, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
+    instanceNew: f('int wasmo_instance_new(wasmo_module m, _Out_ wasmo_instance *out, _Out_ uint8_t *err, size_t err_len)'),
+    instanceFree: f('void wasmo_instance_free(wasmo_instance i)'),
+    invoke: f('int wasmo_instance_invoke(wasmo_instance i, uint32_t f, _Inout_ uint64_t *vals, _Out_ uint8_t *err, size_t err_len)'),
+    memoryPages: f('uint32_t wasmo_instance_memory_pages(wasmo_instance i, uint32_t mem)'),
+    memoryData: f('void *wasmo_instance_memory_data(wasmo_instance i, uint32_t mem)'),
+    memoryGrow: f('int32_t wasmo_instance_memory_grow(wasmo_instance i, uint32_t mem, uint32_t delta)'),
+    globalGet: f('uint64_t wasmo_instance_global_get(wasmo_instance i, uint32_t g)'),
+    globalSet: f('void wasmo_instance_global_set(wasmo_instance i, uint32_t g, uint64_t bits)'),
+  };
+  bindings = b as unknown as Bindings;
+  return bindings;
+}
+
+/** Is the native library loadable here? (The message says why not.) */
+export function nativeAvailable(): true | NativeUnavailableError {
+  try {
+    load();
+    return true;
+  } catch (e) {
+    if (e instanceof NativeUnavailableError) return e;
+    throw e;
+  }
+}
+
+function cString(buf: Uint8Array): string {
+  const end = buf.indexOf(0);
+  return new TextDecoder().decode(buf.subarray(0, end < 0 ? buf.length : end));
+}
+
+function failure(status: number, err: Uint8Array): NativeFailure {
+  const name = statusNames[status];
+  if (name === undefined || name === 'ok') return { status: 'internal', message: `unknown native status ${status}` };
+  return { status: name, message: cString(err) };
+}
+
+export interface NativeFuncType {
+  readonly params: readonly TypeName[];
+  readonly results: readonly TypeName[];
+}
+export interface NativeExport {
+  readonly name: string;
+  readonly kind: ExternName;
+  readonly index: number;
+}
+
+function typeName(code: number): TypeName {
+  const t = typeNames.get(code);
+  if (t === undefined) throw new Error(`native: unknown value type code ${code}`);
+  return t;
+}
+
+/** Decode and validate only. */
+export function validate(bytes: Uint8Array): true | NativeFailure {
+  const b = load();
+  const err = new Uint8Array(ERR_LEN);
+  const status = b.validate(bytes, bytes.length, err, ERR_LEN);
+  return status === Status.ok ? true : failure(status, err);
+}
+
+/** A module compiled by the singlepass backend; free() releases its code. */
+export class NativeModule {
+  private constructor(private handle: Ptr | null) {}
+
+  static compile(bytes: Uint8Array): NativeModule | NativeFailure {
+    const b = load();
+    const err = new Uint8Array(ERR_LEN);
+    const out: [Ptr | null] = [null];
+    const status = b.compile(bytes, bytes.length, out, err, ERR_LEN);
+    if (status !== Status.ok || out[0] === null) return failure(status, err);
+    return new NativeModule(out[0]);
+  }
+
+  /** @internal the live handle; throws after free(). */
+  ptr(): Ptr {
+    if (this.handle === null) throw new Error('native module used after free()');
+    return this.handle;
+  }
+
+  get importCount(): number {
+    return load().importCount(this.ptr());
+  }
+
+  exports(): NativeExport[] {
+    const b = load();
+    const n = b.exportCount(this.ptr());
+    const result: NativeExport[] = [];
+    for (let i = 0; i < n; i++) {
+      const name = new Uint8Array(ERR_LEN);
+      const kind: [number] = [0];
+      const index: [number] = [0];
+      b.exportAt(this.ptr(), i, name, ERR_LEN, kind, index);
+      result.push({ name: cString(name), kind: externNames[kind[0]]!, index: index[0] });
+    }
+    return result;
+  }
+
+  funcType(func: number): NativeFuncType {
+    const params = new Uint8Array(256);
+    const results = new Uint8Array(256);
+    const np: [number] = [0];
+    const nr: [number] = [0];
+    if (load().funcType(this.ptr(), func, params, np, results, nr) !== Status.ok) {
+      throw new RangeError(`native: no function ${func}`);
+    }
+    return { params: [...params.subarray(0, np[0])].map(typeName), results: [...results.subarray(0, nr[0])].map(typeName) };
+  }
+
+  globalType(global: number): { readonly type: TypeName; readonly mutable: boolean } {
+    const type: [number] = [0];
+    const mut: [number] = [0];
+    if (load().globalType(this.ptr(), global, type, mut) !== Status.ok) throw new RangeError(`native: no global ${global}`);
+    return { type: typeName(type[0]), mutable: mut[0] === 1 };
+  }
+
+  free(): void {
+    if (this.handle !== null) load().moduleFree(this.handle);
+    this.handle = null;
+  }
+}
+
+/** An instance of a NativeModule; it keeps the module's code alive on the C side. */
+export class NativeInstance {
+  private constructor(private handle: Ptr | null) {}
+
+  static create(module: NativeModule): NativeInstance | NativeFailure {
+    const b = load();
+    const err = new Uint8Array(ERR_LEN);
+    const out: [Ptr | null] = [null];
+    const status = b.instanceNew(module.ptr(), out, err, ERR_LEN);
+    if (status !== Status.ok || out[0] === null) return failure(status, err);
+    return new NativeInstance(out[0]);
+  }
+
+  private ptr(): Ptr {
+    if (this.handle === null) throw new Error('native instance used after free()');
+    return this.handle;
+  }
+
+  /**
+   * Calls function `func`. `vals` holds the arguments' bits (i32/f32 zero-extended) and receives
+   * the results; it needs max(params, results) slots.
+   */
+  invoke(func: number, vals: BigUint64Array): true | NativeFailure {
+    const err = new Uint8Array(ERR_LEN);
+    const status = load().invoke(this.ptr(), func, vals, err, ERR_LEN);
+    return status === Status.ok ? true : failure(status, err);
+  }
+
+  memoryPages(mem: number): number {
+    return load().memoryPages(this.ptr(), mem);
+  }
+
+  /** The memory's current bytes, without copy (valid until the next grow or free()). */
+  memoryBytes(mem: number): Uint8Array {
+    const b = load();
+    const pages = b.memoryPages(this.ptr(), mem);
+    const data = b.memoryData(this.ptr(), mem);
+    if (data === null || pages === 0) return new Uint8Array(0);
+    return new Uint8Array(koffi.view(data, pages * 65536));
+  }
+
+  memoryGrow(mem: number, delta: number): number {
+    return load().memoryGrow(this.ptr(), mem, delta);
+  }
+
+  globalGet(global: number): bigint {
+    return BigInt.asUintN(64, BigInt(load().globalGet(this.ptr(), global)));
+  }
+
+  globalSet(global: number, bits: bigint): void {
+    load().globalSet(this.ptr(), global, BigInt.asUintN(64, bits));
+  }
+
+  free(): void {
+    if (this.handle !== null) load().instanceFree(this.handle);
+    this.handle = null;
+  }
+}

@@ -1,0 +1,195 @@
+// The native engine through its binding (lib/native.ts): compile and run with the singlepass
+// backend, every trap it supports comes back as the spec's message with the process still alive,
+// node's own WebAssembly still traps correctly afterwards, and deep recursion is "call stack exhausted".
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { isError, module_parse } from '../lib/index.js';
+import {
+  NativeInstance, NativeModule, isNativeFailure, nativeAvailable, validate, type NativeFailure,
+} from '../lib/native.js';
+import { encodeModule } from '../spec/binary/encode.js';
+
+const available = nativeAvailable();
+
+function wasm(text: string): Uint8Array {
+  const m = module_parse(text);
+  if (isError(m)) throw new Error(`test module does not parse: ${m.message}`);
+  return encodeModule(m.ast);
+}
+
+function compile(text: string): NativeModule {
+  const m = NativeModule.compile(wasm(text));
+  if (isNativeFailure(m)) throw new Error(`compile failed: ${m.status}: ${m.message}`);
+  return m;
+}
+
+function instantiate(text: string): { module: NativeModule; instance: NativeInstance; func: (name: string) => number } {
+  const module = compile(text);
+  const instance = NativeInstance.create(module);
+  if (isNativeFailure(instance)) throw new Error(`instantiate failed: ${instance.message}`);
+  const exports = module.exports();
+  const func = (name: string): number => {
+    const e = exports.find((x) => x.name === name && x.kind === 'func');
+    if (!e) throw new Error(`no exported function ${name}`);
+    return e.index;
+  };
+  return { module, instance, func };
+}
+
+/** Calls with i32/i64 arguments given as bigints (bits); returns the result bits or the failure. */
+function run(inst: NativeInstance, func: number, args: bigint[], results = 1): bigint[] | NativeFailure {
+  const vals = new BigUint64Array(Math.max(args.length, results, 1));
+  args.forEach((a, i) => { vals[i] = BigInt.asUintN(64, a); });
+  const r = inst.invoke(func, vals);
+  return r === true ? [...vals.subarray(0, results)] : r;
+}
+
+const i32 = (x: bigint): bigint => BigInt.asIntN(32, x);
+
+describe.skipIf(available !== true)('native engine (singlepass)', () => {
+  beforeAll(() => {
+    expect(available).toBe(true);
+  });
+
+  it('runs arithmetic, locals, blocks, loops and calls', () => {
+    const { instance, func } = instantiate(`(module
+      (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+      (func $fac (export "fac") (param i64) (result i64)
+        (if (result i64) (i64.eqz (local.get 0))
+          (then (i64.const 1))
+          (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+      (func (export "sum") (param i32) (result i32) (local i32)
+        (block $done
+          (loop $next
+            (br_if $done (i32.eqz (local.get 0)))
+            (local.set 1 (i32.add (local.get 1) (local.get 0)))
+            (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+            (br $next)))
+        (local.get 1))
+      (func (export "sel") (param i32) (result i64) (select (i64.const -1) (i64.const 7) (local.get 0)))
+      (func (export "bits") (param i32) (result i32)
+        (i32.add (i32.clz (local.get 0)) (i32.mul (i32.ctz (local.get 0)) (i32.const 100))))
+      (func (export "table") (param i32) (result i32)
+        (block (block (block (br_table 0 1 2 (local.get 0))) (return (i32.const 10))) (return (i32.const 11)))
+        (i32.const 12))
+      (func (export "swap") (param i32 i32) (result i32 i32) (local.get 1) (local.get 0))
+      (func (export "divs") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+      (func (export "rems") (param i32 i32) (result i32) (i32.rem_s (local.get 0) (local.get 1)))
+      (func (export "ext") (param i32) (result i64) (i64.extend_i32_s (local.get 0)))
+    )`);
+    expect(run(instance, func('add'), [2n, 3n])).toEqual([5n]);
+    expect(run(instance, func('fac'), [20n])).toEqual([2432902008176640000n]);
+    expect(run(instance, func('sum'), [100000n])).toEqual([BigInt.asUintN(32, 5000050000n)]);
+    expect(run(instance, func('sel'), [1n])).toEqual([BigInt.asUintN(64, -1n)]);
+    expect(run(instance, func('sel'), [0n])).toEqual([7n]);
+    expect(run(instance, func('bits'), [8n])).toEqual([328n]);
+    expect(run(instance, func('bits'), [0n])).toEqual([3232n]);
+    expect([0n, 1n, 2n, 3n, 99n].map((i) => run(instance, func('table'), [i]))).toEqual([[10n], [11n], [12n], [12n], [12n]]);
+    expect(run(instance, func('swap'), [1n, 2n], 2)).toEqual([2n, 1n]);
+    expect(run(instance, func('divs'), [-7n, 2n]).map?.((x: bigint) => i32(x))).toEqual([-3n]);
+    expect(run(instance, func('rems'), [-0x80000000n, -1n])).toEqual([0n]);
+    expect(run(instance, func('ext'), [-5n])).toEqual([BigInt.asUintN(64, -5n)]);
+  });
+
+  it('reads and writes memory and globals, grows memory in place', () => {
+    const { instance, func } = instantiate(`(module
+      (memory 1 3)
+      (data (i32.const 16) "\\2a\\00\\00\\00")
+      (global $g (mut i64) (i64.const 5))
+      (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+      (func (export "load8s") (param i32) (result i32) (i32.load8_s offset=1 (local.get 0)))
+      (func (export "store") (param i32 i64) (i64.store (local.get 0) (local.get 1)))
+      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+      (func (export "size") (result i32) (memory.size))
+      (func (export "bump") (result i64) (global.set $g (i64.add (global.get $g) (i64.const 1))) (global.get $g))
+    )`);
+    expect(run(instance, func('load'), [16n])).toEqual([42n]);
+    expect(run(instance, func('store'), [100n, 0x1122334455667788n], 0)).toEqual([]);
+    expect(run(instance, func('load'), [104n])).toEqual([0x11223344n]);
+    expect(instance.memoryBytes(0)[100]).toBe(0x88);
+    expect(run(instance, func('load8s'), [99n])).toEqual([BigInt.asUintN(32, -0x78n)]);
+    expect(run(instance, func('grow'), [1n])).toEqual([1n]);
+    expect(run(instance, func('size'), [])).toEqual([2n]);
+    expect(run(instance, func('store'), [65536n * 2n - 8n, 1n], 0)).toEqual([]);
+    expect(run(instance, func('grow'), [2n])).toEqual([BigInt.asUintN(32, -1n)]);
+    expect(run(instance, func('bump'), [])).toEqual([6n]);
+    expect(instance.globalGet(0)).toBe(6n);
+  });
+
+  it('turns every supported trap into the spec message, and the process goes on', () => {
+    const { instance, func } = instantiate(`(module
+      (memory 1)
+      (func (export "unreachable") (unreachable))
+      (func (export "div0") (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0)))
+      (func (export "rem0") (param i64) (result i64) (i64.rem_s (i64.const 1) (local.get 0)))
+      (func (export "overflow") (result i32) (i32.div_s (i32.const 0x80000000) (i32.const -1)))
+      (func (export "overflow64") (result i64) (i64.div_s (i64.const 0x8000000000000000) (i64.const -1)))
+      (func (export "oob") (param i32) (result i32) (i32.load (local.get 0)))
+      (func (export "oob_offset") (param i32) (result i32) (i32.load offset=0xffffffff (local.get 0)))
+      (func (export "oob_store") (param i32) (i64.store (local.get 0) (i64.const 1)))
+      (func $deep (export "deep") (param i32) (result i32) (i32.add (call $deep (local.get 0)) (i32.const 1)))
+      (func (export "ok") (result i32) (i32.const 1))
+    )`);
+    const cases: [string, bigint[], string, string][] = [
+      ['unreachable', [], 'trap', 'unreachable'],
+      ['div0', [0n], 'trap', 'integer divide by zero'],
+      ['rem0', [0n], 'trap', 'integer divide by zero'],
+      ['overflow', [], 'trap', 'integer overflow'],
+      ['overflow64', [], 'trap', 'integer overflow'],
+      ['oob', [65536n], 'trap', 'out of bounds memory access'],
+      ['oob', [0xfffffffcn], 'trap', 'out of bounds memory access'],
+      ['oob_offset', [0xffffffffn], 'trap', 'out of bounds memory access'],
+      ['oob_store', [65533n], 'trap', 'out of bounds memory access'],
+      ['deep', [0n], 'exhaustion', 'call stack exhausted'],
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const [name, args, status, message] of cases) {
+        expect({ name, r: run(instance, func(name), args) }).toEqual({ name, r: { status, message } });
+        expect(run(instance, func('ok'), [])).toEqual([1n]);
+      }
+    }
+    // The bytes just below the end are still accessible: the guard begins exactly at the end.
+    expect(run(instance, func('oob'), [65532n])).toEqual([0n]);
+  });
+
+  it("leaves node's own WebAssembly trapping correctly after ours trapped", () => {
+    const text = `(module (memory 1) (func (export "oob") (param i32) (result i32) (i32.load (local.get 0))))`;
+    const { instance, func } = instantiate(text);
+    expect(run(instance, func('oob'), [70000n])).toEqual({ status: 'trap', message: 'out of bounds memory access' });
+    const v8 = new WebAssembly.Instance(new WebAssembly.Module(wasm(text) as Uint8Array<ArrayBuffer>));
+    const oob = v8.exports['oob'] as (x: number) => number;
+    expect(() => oob(70000)).toThrow(WebAssembly.RuntimeError);
+    expect(oob(0)).toBe(0);
+    expect(run(instance, func('oob'), [70000n])).toEqual({ status: 'trap', message: 'out of bounds memory access' });
+    expect(() => oob(0x7fffffff)).toThrow(/out of bounds/);
+  });
+
+  it('validates with the testsuite texts and refuses what it cannot compile yet', () => {
+    const bytes = (...body: number[]): Uint8Array => new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, // type 0: [] -> [i32]
+      0x03, 0x02, 0x01, 0x00,
+      0x0a, body.length + 2, 0x01, body.length, ...body,
+    ]);
+    expect(validate(bytes(0x00, 0x41, 0x01, 0x0b))).toBe(true);
+    expect(validate(bytes(0x00, 0x42, 0x01, 0x0b))).toEqual({ status: 'invalid', message: 'type mismatch' });
+    expect(validate(bytes(0x00, 0x20, 0x00, 0x0b))).toEqual({ status: 'invalid', message: 'unknown local' });
+    expect(validate(bytes(0x00, 0x0b))).toEqual({ status: 'invalid', message: 'type mismatch' });
+    expect(validate(bytes(0x00, 0x41, 0x01))).toEqual({ status: 'malformed', message: 'END opcode expected' });
+    expect(validate(bytes(0x00, 0x41))).toEqual({ status: 'malformed', message: 'unexpected end' });
+    expect(validate(bytes(0x00, 0xff, 0x0b))).toEqual({ status: 'malformed', message: 'illegal opcode' });
+    expect(validate(bytes(0x00, 0x0c, 0x01, 0x0b))).toEqual({ status: 'invalid', message: 'unknown label' });
+    expect(validate(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00])))
+      .toEqual({ status: 'malformed', message: 'unknown binary version' });
+    // Unreachable code is validated but never reaches the backend.
+    expect(validate(bytes(0x00, 0x00, 0x6a, 0x0b))).toBe(true);
+    expect(NativeModule.compile(wasm('(module (func (result f32) (f32.add (f32.const 1) (f32.const 2))))')))
+      .toEqual({ status: 'unsupported', message: 'not supported yet: f32.add' });
+  });
+});
+
+describe.skipIf(available === true)('native engine not built', () => {
+  it('says how to build it', () => {
+    expect(String(available)).toMatch(/cmake -S host-shim/);
+  });
+});
