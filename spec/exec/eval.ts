@@ -281,12 +281,12 @@ class Compiler {
 const compiledFuncs = new WeakMap<Func, Code>();
 const compiledExprs = new WeakMap<Expr, Code>();
 
-function codeOf(f: FuncInst & { readonly code: Func; readonly module: ModuleInst }): Code {
-  let code = compiledFuncs.get(f.code);
+/** The compiled body of module function `func` of type `type`, in a module with types `types`. */
+function codeOf(func: Func, type: FuncType, types: readonly FuncType[]): Code {
+  let code = compiledFuncs.get(func);
   if (code === undefined) {
-    code = new Compiler(f.module.types)
-      .compile(f.code.body, f.type.params.length, f.code.locals.map(defaultValue), f.type.results.length);
-    compiledFuncs.set(f.code, code);
+    code = new Compiler(types).compile(func.body, type.params.length, func.locals.map(defaultValue), type.results.length);
+    compiledFuncs.set(func, code);
   }
   return code;
 }
@@ -718,8 +718,8 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
     enterFrame();
     frameCode[fc] = code; framePc[fc] = pc; frameFp[fc] = fp; frameLsp[fc] = lsp; frameInst[fc] = inst;
     fc++;
-    code = codeOf(callee as FuncInst & { code: Func; module: ModuleInst });
     inst = callee.module!;
+    code = codeOf(callee.code!, callee.type, inst.types);
     op = code.op; A = code.a; B = code.b; C = code.c; D = code.d;
     fp = sp - n;
     pc = 0;
@@ -760,5 +760,6 @@ export function invoke(S: Store, funcaddr: number, args: readonly Value[]): Valu
   const f = S.funcs[funcaddr]!;
   const host = f.host;
   if (host !== undefined) return run(() => callHost(host, args.slice()));
-  return run(() => execute(S, codeOf(f as FuncInst & { code: Func; module: ModuleInst }), f.module!, args));
+  const inst = f.module!;
+  return run(() => execute(S, codeOf(f.code!, f.type, inst.types), inst, args));
 }
