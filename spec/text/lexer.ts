@@ -70,7 +70,8 @@ export function readSExprs(text: string): SExpr[] {
       } else if (c === ' ' || c === '\t' || c === '\r') {
         pos++;
       } else if (c === ';' && text[pos + 1] === ';') {
-        while (pos < text.length && text[pos] !== '\n') pos++;
+        // §6.2.4: a line comment ends at any newline, and a bare U+0D is one.
+        while (pos < text.length && text[pos] !== '\n' && text[pos] !== '\r') pos++;
       } else if (c === '(' && text[pos + 1] === ';') {
         // §6.2.4 block comments nest.
         let depth = 0;
