@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import koffi from 'koffi';
+import koffi, { type LibraryHandle } from 'koffi';
 
 /** host-shim's wasmo_status, as in wasmo.h. */
 export const Status = {
@@ -81,7 +81,7 @@ let bindings: Bindings | undefined;
 function load(): Bindings {
   if (bindings) return bindings;
   const path = libraryPath();
-  let lib: koffi.IKoffiLib;
+  let lib: LibraryHandle;
   try {
     lib = koffi.load(path);
   } catch (e) {
@@ -90,7 +90,7 @@ function load(): Bindings {
   // Named pointer types: the signatures below refer to them by name.
   koffi.pointer('wasmo_module', koffi.opaque());
   koffi.pointer('wasmo_instance', koffi.opaque());
-  const f = (sig: string): koffi.KoffiFunction => lib.func(sig);
+  const f = (sig: string): ReturnType<LibraryHandle['func']> => lib.func(sig);
   const b = {
     validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, _Out_ uint8_t *err, size_t err_len)'),
     compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),

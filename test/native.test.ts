@@ -7,6 +7,7 @@ import { isError, module_parse } from '../lib/index.js';
 import {
   NativeInstance, NativeModule, isNativeFailure, nativeAvailable, validate, type NativeFailure,
 } from '../lib/native.js';
+import { NativeEngine, NativeUnsupported } from '../lib/engines/native.js';
 import { encodeModule } from '../spec/binary/encode.js';
 
 const available = nativeAvailable();
@@ -185,6 +186,40 @@ describe.skipIf(available !== true)('native engine (singlepass)', () => {
     expect(validate(bytes(0x00, 0x00, 0x6a, 0x0b))).toBe(true);
     expect(NativeModule.compile(wasm('(module (func (result f32) (f32.add (f32.const 1) (f32.const 2))))')))
       .toEqual({ status: 'unsupported', message: 'not supported yet: f32.add' });
+  });
+});
+
+describe.skipIf(available !== true)('NativeEngine at the engine seam', () => {
+  it('instantiates, invokes and reads exports with exact values', () => {
+    const engine = new NativeEngine();
+    const m = module_parse(`(module (memory (export "mem") 1) (global (export "g") (mut f64) (f64.const -0.5))
+      (func (export "f") (param i64 f32) (result f32 i64) (local.get 1) (local.get 0))
+      (func (export "poke") (i32.store8 (i32.const 3) (i32.const 0xab))))`);
+    if (isError(m)) throw new Error(m.message);
+    const r = engine.instantiate(m, []);
+    if (isError(r)) throw new Error(r.message);
+    const addr = (name: string): number => r.exports.find((e) => e.name === name)!.extern.addr;
+    // A signalling NaN's payload survives the crossing.
+    expect(engine.funcInvoke(addr('f'), [{ type: 'i64', value: -2n }, { type: 'f32', bits: 0x7fa00001 }]))
+      .toEqual([{ type: 'f32', bits: 0x7fa00001 }, { type: 'i64', value: -2n }]);
+    expect(engine.funcInvoke(addr('poke'), [])).toEqual([]);
+    expect(engine.memRead(addr('mem'), 3)).toBe(0xab);
+    expect(engine.memGrow(addr('mem'), 1)).toBe(true);
+    expect(engine.memSize(addr('mem'))).toBe(2);
+    expect(engine.globalRead(addr('g'))).toEqual({ type: 'f64', bits: 0xbfe0000000000000n });
+  });
+
+  it('returns spec errors and names what it cannot do yet', () => {
+    const engine = new NativeEngine();
+    const bad = module_parse('(module (func (result i32) (i64.const 1)))');
+    if (isError(bad)) throw new Error(bad.message);
+    expect(engine.instantiate(bad, [])).toMatchObject({ kind: 'invalid', message: 'type mismatch' });
+    const start = module_parse('(module (func $s unreachable) (start $s))');
+    if (isError(start)) throw new Error(start.message);
+    expect(engine.instantiate(start, [])).toMatchObject({ kind: 'uninstantiable', message: 'unreachable' });
+    const table = module_parse('(module (table 1 funcref))');
+    if (isError(table)) throw new Error(table.message);
+    expect(() => engine.instantiate(table, [])).toThrow(NativeUnsupported);
   });
 });
 
