@@ -197,7 +197,7 @@ function run(args: readonly string[], io: Io): number {
   }
   const values = invoke.args.map((text, i) => parseArgument(text, type.params[i]!, i + 1));
   const [, results] = func_invoke(store, func, values);
-  if (isError(results)) throw new UsageError(`${invoke.name}: ${results.kind === 'trap' ? 'trap' : results.kind}: ${results.message}`, FAILURE);
+  if (isError(results)) throw new UsageError(`${invoke.name}: ${results.kind}: ${results.message}`, FAILURE);
   for (const v of results) io.stdout(`${formatVal(v)}\n`);
   return 0;
 }

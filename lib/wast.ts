@@ -26,7 +26,8 @@ export type Outcome = 'passed' | 'failed' | 'expected-failure' | 'unexpected-pas
 /** A command whose outcome is not a plain pass. */
 export interface CommandReport {
   readonly line: number;
-  readonly command: Command['kind'];
+  /** The command's kind; `script` when the script as a whole does not parse. */
+  readonly command: Command['kind'] | 'script';
   readonly outcome: Exclude<Outcome, 'passed'>;
   /** What went wrong (absent for an unexpected pass). */
   readonly message?: string;
@@ -63,7 +64,7 @@ export function runWast(source: WastSource, options: WastOptions): FileResult {
   const expected = options.expected ?? {};
   const reports: CommandReport[] = [];
   let passed = 0;
-  const record = (line: number, command: Command['kind'], failure: string | undefined): void => {
+  const record = (line: number, command: CommandReport['command'], failure: string | undefined): void => {
     const reason = expected[`${name}:${line}`];
     if (failure === undefined) {
       if (reason === undefined) passed++;
@@ -80,7 +81,7 @@ export function runWast(source: WastSource, options: WastOptions): FileResult {
     commands = parseScript(text);
   } catch (e) {
     // A script the parser rejects is one failure at line 0: nothing of it can run.
-    record(0, 'module', `script does not parse: ${describeException(e)}`);
+    record(0, 'script', `script does not parse: ${describeException(e)}`);
   }
   if (commands !== undefined) {
     const run = new ScriptRun(options.engine);

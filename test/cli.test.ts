@@ -108,6 +108,11 @@ describe('wasmo run', () => {
     expectOneLineError(wasmo('run', example('add.wat'), '--invoke', 'div', '1', '0'), /trap: integer divide by zero/);
   });
 
+  test('call stack exhaustion is one line and a failure', () => {
+    const path = file('recurse.wat', '(module (func $f (export "f") (call $f)))');
+    expectOneLineError(wasmo('run', path, '--invoke', 'f'), /f: exhaustion: call stack exhausted/);
+  });
+
   test('file and module errors are one line each', () => {
     expectOneLineError(wasmo('run', join(dir, 'missing.wat')), /cannot read .*missing\.wat: no such file/);
     expectOneLineError(wasmo('run', file('bad.wat', '(module (func (i32.add2)))')), /malformed module: /);
