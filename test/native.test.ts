@@ -2,6 +2,7 @@
 // backend, every trap it supports comes back as the spec's message with the process still alive,
 // node's own WebAssembly still traps correctly afterwards, and deep recursion is "call stack exhausted".
 
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isError, module_parse } from '../lib/index.js';
 import {
@@ -9,6 +10,7 @@ import {
 } from '../lib/native.js';
 import { NativeEngine, NativeUnsupported } from '../lib/engines/native.js';
 import { encodeModule } from '../spec/binary/encode.js';
+import { parseScript } from '../spec/text/script.js';
 
 const available = nativeAvailable();
 
@@ -220,6 +222,40 @@ describe.skipIf(available !== true)('NativeEngine at the engine seam', () => {
     const table = module_parse('(module (table 1 funcref))');
     if (isError(table)) throw new Error(table.message);
     expect(() => engine.instantiate(table, [])).toThrow(NativeUnsupported);
+  });
+});
+
+describe.skipIf(available !== true)('native validator on the testsuite', () => {
+  // Every module, assert_invalid and binary assert_malformed of the non-SIMD 2.0 files: the native
+  // decoder+validator must agree on the outcome and the message. A ratchet: the known differences
+  // (3.0-style u64 limits and offsets, LEB128 and section-boundary message precedence) may only shrink.
+  it('agrees with the expected outcomes and messages', () => {
+    const testsuite = '../shared/testsuite';
+    const files = readFileSync(`${testsuite}/wasm2.txt`, 'utf8').split('\n').map((l) => l.trim())
+      .filter((l) => l.endsWith('.wast') && !l.includes('simd'));
+    let agree = 0;
+    const differ: string[] = [];
+    for (const file of files) {
+      for (const c of parseScript(readFileSync(`${testsuite}/core/${file.replace(/^core\//, '')}`, 'utf8'))) {
+        if (c.kind !== 'module' && c.kind !== 'assert_invalid' && c.kind !== 'assert_malformed') continue;
+        let bytes: Uint8Array;
+        if (c.source.type === 'binary') {
+          bytes = c.source.bytes;
+        } else {
+          if (c.kind === 'assert_malformed') continue;  // text-level malformations never reach bytes
+          const m = module_parse(c.source.text);
+          if (isError(m)) throw new Error(`${file}:${c.line}: ${m.message}`);
+          bytes = encodeModule(m.ast);
+        }
+        const r = validate(bytes);
+        const want = c.kind === 'module' ? 'ok' : c.kind === 'assert_invalid' ? 'invalid' : 'malformed';
+        const message = c.kind === 'module' ? '' : c.message;
+        if (r === true ? want === 'ok' : r.status === want && (r.message.startsWith(message) || message.startsWith(r.message))) agree++;
+        else differ.push(`${file}:${c.line}: want ${want} ${message}, got ${r === true ? 'ok' : `${r.status} ${r.message}`}`);
+      }
+    }
+    expect(agree).toBeGreaterThanOrEqual(2543);
+    expect(differ.length, differ.join('\n')).toBeLessThanOrEqual(32);
   });
 });
 
