@@ -1,11 +1,11 @@
 // The V8 engine: how its trap messages map to the spec's texts, and where it differs by design
-// from the reference engine (values cross the JS API as JS numbers; no v128 across it).
+// from the reference engine (outside func_invoke, values cross the JS API as JS values).
 
 import { describe, expect, it } from 'vitest';
 import { trapMessage } from '../lib/engines/v8.js';
 import {
   f32bits, f64bits, func_invoke, global_alloc, global_read, i32, instance_export, isError,
-  module_instantiate, module_parse, store_init, table_read,
+  module_instantiate, module_parse, refExtern, store_init, table_read,
   type FuncAddr, type ModuleInst, type Store, type TableAddr, type Val, type WasmError,
 } from '../lib/index.js';
 
@@ -86,21 +86,29 @@ describe('v8 engine traps', () => {
 });
 
 describe('v8 engine differences by design', () => {
-  it('cannot pass v128 values across the JS API', () => {
-    const [s, inst] = instantiate(store_init({ engine: 'v8' }), '(module (func (export "id") (param v128) (result v128) local.get 0))');
-    const [s1, r] = call(s, inst, 'id', [{ type: 'v128', bytes: new Uint8Array(16) }]);
-    expect(r).toMatchObject({ kind: 'argument' });
-    expect(() => global_alloc(s1, { mut: false, type: 'v128' }, { type: 'v128', bytes: new Uint8Array(16) })).toThrow(/v128/);
+  it('passes v128 values and exact float bits through func_invoke (by a trampoline)', () => {
+    let [s, inst] = instantiate(store_init({ engine: 'v8' }), `(module
+      (func (export "id") (param v128) (result v128) local.get 0)
+      (func (export "mix") (param f32 externref f64 funcref) (result funcref f64 externref f32)
+        local.get 3 local.get 2 local.get 1 local.get 0))`);
+    const bytes = Uint8Array.from({ length: 16 }, (_, i) => 255 - i);
+    let r: Val[] | WasmError;
+    [s, r] = call(s, inst, 'id', [{ type: 'v128', bytes }]);
+    expect(ok(r)).toEqual([{ type: 'v128', bytes }]);
+    const f = ok(instance_export(inst, 'id')) as FuncAddr;
+    [s, r] = call(s, inst, 'mix', [f32bits(0x7fa00001), refExtern(5), f64bits(0xfff4000000000123n), { type: 'ref.func', addr: f }]);
+    expect(ok(r)).toEqual([{ type: 'ref.func', addr: f }, f64bits(0xfff4000000000123n), refExtern(5), f32bits(0x7fa00001)]);
   });
 
-  it('keeps ordinary float bits but not necessarily NaN payloads (they cross as JS numbers)', () => {
-    let [s, inst] = instantiate(store_init({ engine: 'v8' }), '(module (func (export "id") (param f32) (result f32) local.get 0))');
-    let r: Val[] | WasmError;
-    [s, r] = call(s, inst, 'id', [f32bits(0x80000001)]);
-    expect(ok(r)).toEqual([f32bits(0x80000001)]);
-    [, r] = call(s, inst, 'id', [f32bits(0x7fa00001)]);
-    const [out] = ok(r) as [{ type: 'f32'; bits: number }];
-    expect(Number.isNaN(new Float32Array(new Uint32Array([out.bits]).buffer)[0])).toBe(true);
+  it('cannot pass v128 values through globals, and global reads lose NaN payloads (JS numbers)', () => {
+    let s = store_init({ engine: 'v8' });
+    expect(() => global_alloc(s, { mut: false, type: 'v128' }, { type: 'v128', bytes: new Uint8Array(16) })).toThrow(/v128/);
+    let g;
+    [s, g] = global_alloc(s, { mut: false, type: 'f32' }, f32bits(0x80000001));
+    expect(global_read(s, g)).toEqual(f32bits(0x80000001));
+    [s, g] = global_alloc(s, { mut: false, type: 'f32' }, f32bits(0x7fa00001));
+    const read = global_read(s, g) as { type: 'f32'; bits: number };
+    expect(Number.isNaN(new Float32Array(new Uint32Array([read.bits]).buffer)[0])).toBe(true);
   });
 
   it('gives imports sharing a name their own values and knows every function reference', () => {

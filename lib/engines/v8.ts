@@ -1,11 +1,11 @@
 // The V8 engine behind the seam: node's WebAssembly JS API, for comparison with the others.
 //
 // Differences by design (the JS API is the only way in):
-// - f32/f64 values cross the boundary as JS numbers, so NaN payloads and signalling bits are not
-//   kept: arguments, results, global and exception reads may come back as a different NaN.
-// - v128 values cannot cross the JS API at all: passing or returning one, and globals or
-//   exception fields of type v128, fail (func_invoke with an 'argument' error, the rest by
-//   throwing).
+// - func_invoke passes arguments and results through memory and tables (see `trampoline`), so
+//   they keep their exact bits, v128 included. Elsewhere values cross as JS values: f32/f64 as
+//   JS numbers, which do not keep NaN payloads or signalling bits (host function arguments and
+//   results, global reads and writes, exception fields), and v128 cannot cross at all (host
+//   functions with v128 in their type fail when called; v128 globals and exception fields throw).
 // - Trap messages are V8's, mapped to the spec's texts (see `trapMessage`). V8 uses one message
 //   for several spec traps of call_indirect; the trapping instruction (found from the stack trace)
 //   and the table's contents tell them apart where they can (see `refineTrap`).
@@ -26,6 +26,7 @@ import { wasmError, type WasmError } from '../errors.js';
 import { f32ToNumber, f64ToNumber } from '../values.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { readUnsigned, writeUnsigned } from '../../spec/binary/leb128.js';
+import type { Instr } from '../../spec/structure/instructions.js';
 import type { Module } from '../../spec/structure/module.js';
 import { emptyModule } from '../../spec/structure/module.js';
 import type {
@@ -95,6 +96,10 @@ export function trapMessage(v8Message: string): string {
   return TRAPS.find(([v8]) => text === v8)?.[1] ?? text;
 }
 
+/** Bytes per value in the scratch memory: one v128. V8 allows 1000 parameters or results at most,
+ *  so one page holds them all. */
+const SLOT = 16;
+
 /** A name section naming the module `name` (the module-name subsection, id 0). */
 function nameSection(name: string): { name: string; bytes: Uint8Array } {
   const utf8 = new TextEncoder().encode(name);
@@ -137,6 +142,12 @@ export class V8Engine implements Engine {
   /** `ref.extern N` as a JS value: one frozen object per N, both ways. */
   private readonly hostRefs = new Map<number, object>();
   private readonly hostRefNums = new WeakMap<object, number>();
+  /** Trampolines by function type, and what they pass values through (see `trampoline`). */
+  private readonly trampolines = new Map<string, () => void>();
+  private readonly scratch = new WebAssembly.Memory({ initial: 1 });
+  private readonly callee = new WebAssembly.Table({ element: 'anyfunc', initial: 1 });
+  private readonly funcRefs = new WebAssembly.Table({ element: 'anyfunc', initial: 0 });
+  private readonly externRefs = new WebAssembly.Table({ element: 'externref', initial: 0 }, null);
   /** Every module compiled by `instantiate`, with its tables once instantiation succeeded. */
   private readonly compiled: { bytes: Uint8Array; tables?: WebAssembly.Table[] }[] = [];
 
@@ -310,14 +321,95 @@ export class V8Engine implements Engine {
     return type;
   }
 
+  /**
+   * Invokes through a trampoline (see `trampoline`): arguments and results pass through the
+   * scratch memory and tables, not JS values, so float bits and v128 values survive.
+   */
   funcInvoke(func: number, args: readonly EngineVal[]): EngineVal[] | WasmError {
-    const { results } = this.funcType(func);
-    const { fn } = this.funcs[func]!;
+    const type = this.funcType(func);
+    const { scratch, funcRefs, externRefs, callee } = this;
+    const need = Math.max(type.params.length, type.results.length);
+    if (funcRefs.length < need) funcRefs.grow(need - funcRefs.length, null);
+    if (externRefs.length < need) externRefs.grow(need - externRefs.length, null);
+    const run = this.trampoline(type);
     return this.attempt('trap', () => {
-      const r = fn(...args.map((v) => this.toJs(v)));
-      const out = results.length === 1 ? [r] : results.length === 0 ? [] : Array.from(r as Iterable<unknown>);
-      return out.map((x, i) => this.fromJs(results[i]!, x));
+      const view = new DataView(scratch.buffer);
+      args.forEach((v, i) => {
+        const at = SLOT * i;
+        switch (v.type) {
+          case 'i32': view.setInt32(at, v.value, true); break;
+          case 'i64': view.setBigInt64(at, v.value, true); break;
+          case 'f32': view.setUint32(at, v.bits, true); break;
+          case 'f64': view.setBigUint64(at, v.bits, true); break;
+          case 'v128': new Uint8Array(scratch.buffer, at, 16).set(v.bytes); break;
+          default: (type.params[i] === 'funcref' ? funcRefs : externRefs).set(i, this.toJs(v));
+        }
+      });
+      callee.set(0, this.funcs[func]!.fn);
+      run();
+      // Nested invocations (from host functions) reuse the slots, but only between this call's
+      // loading its arguments and storing its results.
+      const out = view;
+      return type.results.map((t, i): EngineVal => {
+        const at = SLOT * i;
+        switch (t) {
+          case 'i32': return { type: 'i32', value: out.getInt32(at, true) };
+          case 'i64': return { type: 'i64', value: out.getBigInt64(at, true) };
+          case 'f32': return { type: 'f32', bits: out.getUint32(at, true) };
+          case 'f64': return { type: 'f64', bits: out.getBigUint64(at, true) };
+          case 'v128': return { type: 'v128', bytes: new Uint8Array(scratch.buffer.slice(at, at + 16)) };
+          case 'funcref': return this.refFromJs(t, funcRefs.get(i));
+          case 'externref': return this.refFromJs(t, externRefs.get(i));
+        }
+      });
     });
+  }
+
+  /**
+   * A function `run()` that calls `callee[0]` (of type `type`) with arguments loaded from the
+   * scratch memory (slot i at byte 16·i) or, for references, from slot i of the reference
+   * tables, and stores the results the same way. One per function type, compiled on first use.
+   */
+  private trampoline(type: FuncType): () => void {
+    const key = `${type.params.join(',')}->${type.results.join(',')}`;
+    let run = this.trampolines.get(key);
+    if (run !== undefined) return run;
+    const memarg = (i: number, t: 'i32' | 'i64' | 'f32' | 'f64' | 'v128') =>
+      ({ align: t === 'v128' ? 4 : t === 'i32' || t === 'f32' ? 2 : 3, offset: SLOT * i, mem: 0 });
+    const body: Instr[] = [];
+    type.params.forEach((t, i) => {
+      if (t === 'funcref' || t === 'externref') {
+        body.push({ op: 'i32.const', value: i }, { op: 'table.get', table: t === 'funcref' ? 1 : 2 });
+      } else {
+        body.push({ op: 'i32.const', value: 0 }, { op: `${t}.load`, memarg: memarg(i, t) });
+      }
+    });
+    body.push({ op: 'i32.const', value: 0 }, { op: 'call_indirect', type: 0, table: 0 });
+    // Results come off the stack last first, into locals, then go to their slots.
+    for (let i = type.results.length - 1; i >= 0; i--) body.push({ op: 'local.set', local: i });
+    type.results.forEach((t, i) => {
+      if (t === 'funcref' || t === 'externref') {
+        body.push({ op: 'i32.const', value: i }, { op: 'local.get', local: i }, { op: 'table.set', table: t === 'funcref' ? 1 : 2 });
+      } else {
+        body.push({ op: 'i32.const', value: 0 }, { op: 'local.get', local: i }, { op: `${t}.store`, memarg: memarg(i, t) });
+      }
+    });
+    const table = (name: string, reftype: RefType) =>
+      ({ module: '', name, desc: { kind: 'table' as const, type: { addrtype: 'i32' as const, limits: { min: 0 }, reftype } } });
+    const module: Module = {
+      ...emptyModule(),
+      types: [type, { params: [], results: [] }],
+      imports: [
+        table('callee', 'funcref'), table('funcs', 'funcref'), table('externs', 'externref'),
+        { module: '', name: 'scratch', desc: { kind: 'mem', type: { addrtype: 'i32', limits: { min: 1 } } } },
+      ],
+      funcs: [{ type: 1, locals: type.results, body }],
+      exports: [{ name: 'run', desc: { kind: 'func', index: 0 } }],
+    };
+    const imports = { '': { callee: this.callee, funcs: this.funcRefs, externs: this.externRefs, scratch: this.scratch } };
+    run = new WebAssembly.Instance(compile(encodeModule(module)), imports).exports['run'] as () => void;
+    this.trampolines.set(key, run);
+    return run;
   }
 
   tableAlloc(type: TableType, init: EngineRef): number {
