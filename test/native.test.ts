@@ -155,6 +155,70 @@ describe.skipIf(available !== true)('native engine (singlepass)', () => {
     expect(run(instance, func('oob'), [65532n])).toEqual([0n]);
   });
 
+  it('computes floating point as V8 does, signs of zero and NaNs included', () => {
+    const binops = ['add', 'sub', 'mul', 'div', 'min', 'max', 'copysign', 'eq', 'ne', 'lt', 'gt', 'le', 'ge'];
+    const unops = ['abs', 'neg', 'sqrt', 'ceil', 'floor', 'trunc', 'nearest'];
+    const cmp = new Set(['eq', 'ne', 'lt', 'gt', 'le', 'ge']);
+    const fns = ['f32', 'f64'].flatMap((t) => [
+      ...binops.map((op) => `(func (export "${t}.${op}") (param ${t} ${t}) (result ${cmp.has(op) ? 'i32' : t}) (${t}.${op} (local.get 0) (local.get 1)))`),
+      ...unops.map((op) => `(func (export "${t}.${op}") (param ${t}) (result ${t}) (${t}.${op} (local.get 0)))`),
+    ]);
+    const conv = [
+      ['f32.convert_i32_s', 'i32', 'f32'], ['f32.convert_i32_u', 'i32', 'f32'], ['f32.convert_i64_s', 'i64', 'f32'],
+      ['f32.convert_i64_u', 'i64', 'f32'], ['f64.convert_i32_s', 'i32', 'f64'], ['f64.convert_i32_u', 'i32', 'f64'],
+      ['f64.convert_i64_s', 'i64', 'f64'], ['f64.convert_i64_u', 'i64', 'f64'], ['f32.demote_f64', 'f64', 'f32'],
+      ['f64.promote_f32', 'f32', 'f64'],
+    ] as const;
+    const text = `(module ${fns.join(' ')} ${conv.map(([op, a, r]) => `(func (export "${op}") (param ${a}) (result ${r}) (${op} (local.get 0)))`).join(' ')})`;
+    const { instance, func } = instantiate(text);
+    const v8 = new WebAssembly.Instance(new WebAssembly.Module(wasm(text) as Uint8Array<ArrayBuffer>)).exports;
+    const floats = [0, -0, 1, -1.5, 2.5, 0.1, 1e30, -3e38, Infinity, -Infinity, NaN, 2 ** -140, 123456.789];
+    const f64buf = new Float64Array(1);
+    const u64 = new BigUint64Array(f64buf.buffer);
+    const f32buf = new Float32Array(1);
+    const u32 = new Uint32Array(f32buf.buffer);
+    const toBits = (t: string, x: number): bigint => {
+      if (t === 'f64') { f64buf[0] = x; return u64[0]!; }
+      f32buf[0] = x; return BigInt(u32[0]!);
+    };
+    const fromBits = (t: string, b: bigint): number => {
+      if (t === 'f64') { u64[0] = b; return f64buf[0]!; }
+      if (t === 'f32') { u32[0] = Number(b); return f32buf[0]!; }
+      return Number(BigInt.asIntN(32, b));
+    };
+    const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+    const mismatches: string[] = [];
+    for (const t of ['f32', 'f64']) {
+      for (const op of binops) {
+        const name = `${t}.${op}`;
+        for (const a of floats) for (const b of floats) {
+          const r = run(instance, func(name), [toBits(t, a), toBits(t, b)]);
+          const want = (v8[name] as (x: number, y: number) => number)(a, b);
+          if (isNativeFailure(r) || !same(fromBits(cmp.has(op) ? 'i32' : t, r[0]!), want)) mismatches.push(`${name}(${a}, ${b})`);
+        }
+      }
+      for (const op of unops) {
+        const name = `${t}.${op}`;
+        for (const a of floats) {
+          const r = run(instance, func(name), [toBits(t, a)]);
+          const want = (v8[name] as (x: number) => number)(a);
+          if (isNativeFailure(r) || !same(fromBits(t, r[0]!), want)) mismatches.push(`${name}(${a})`);
+        }
+      }
+    }
+    const ints = [0n, 1n, -1n, 0x7fffffffn, -0x80000000n, 0x7fffffffffffffffn, -0x8000000000000000n, 0x7ffffffffffffdffn, 12345678901234567n];
+    for (const [op, a, r] of conv) {
+      const args: (number | bigint)[] = a === 'i64' ? ints : a === 'i32' ? ints.map((x) => Number(BigInt.asIntN(32, x))) : floats;
+      for (const x of args) {
+        const bits = typeof x === 'bigint' ? x : a === 'i32' ? BigInt(x) : toBits(a, x);
+        const got = run(instance, func(op), [bits]);
+        const want = (v8[op] as (x: number | bigint) => number)(x);
+        if (isNativeFailure(got) || !same(fromBits(r, got[0]!), want)) mismatches.push(`${op}(${x})`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
   it("leaves node's own WebAssembly trapping correctly after ours trapped", () => {
     const text = `(module (memory 1) (func (export "oob") (param i32) (result i32) (i32.load (local.get 0))))`;
     const { instance, func } = instantiate(text);
@@ -186,8 +250,8 @@ describe.skipIf(available !== true)('native engine (singlepass)', () => {
       .toEqual({ status: 'malformed', message: 'unknown binary version' });
     // Unreachable code is validated but never reaches the backend.
     expect(validate(bytes(0x00, 0x00, 0x6a, 0x0b))).toBe(true);
-    expect(NativeModule.compile(wasm('(module (func (result f32) (f32.add (f32.const 1) (f32.const 2))))')))
-      .toEqual({ status: 'unsupported', message: 'not supported yet: f32.add' });
+    expect(NativeModule.compile(wasm('(module (func (result i32) (i32.trunc_f32_s (f32.const 1))))')))
+      .toEqual({ status: 'unsupported', message: 'not supported yet: i32.trunc_f32_s' });
   });
 });
 

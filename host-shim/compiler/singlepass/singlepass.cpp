@@ -54,6 +54,7 @@ class Singlepass : public CodeGenerator {
   Singlepass(HeapAllocator *alloc) : CodeGenerator(4096, AutoGrow, alloc) {
     Cpu cpu;
     hasPopcnt_ = cpu.has(Cpu::tPOPCNT);
+    hasSse41_ = cpu.has(Cpu::tSSE41);
   }
 
   void beginFunction(uint32_t, const FuncType &ft, std::span<const ValType> locals) {
@@ -405,6 +406,9 @@ class Singlepass : public CodeGenerator {
 
   void binary32(Op op);
   void binary64(Op op);
+  void floatBinary(Op op, bool is64);
+  void floatUnary(Op op, bool is64);
+  void convertU64(bool toF64);
   void divide(Op op, bool is64);
 
   std::vector<Value> stack_;
@@ -414,6 +418,7 @@ class Singlepass : public CodeGenerator {
   size_t maxSlots_ = 0, numLocals_ = 0, functionResults_ = 0, frameSizePatch_ = 0;
   bool dead_ = false;
   bool hasPopcnt_ = false;
+  bool hasSse41_ = false;
 };
 static_assert(FunctionBackend<Singlepass>);
 
@@ -531,6 +536,109 @@ void Singlepass::binary64(Op op) {
   pushRax(result);
 }
 
+void Singlepass::floatBinary(Op op, bool is64) {
+  size_t k = stack_.size() - 2;
+  loadTo(is64 ? Reg(rax) : Reg(eax), k);
+  loadTo(is64 ? Reg(rcx) : Reg(ecx), k + 1);
+  if (is64) { movq(xmm0, rax); movq(xmm1, rcx); } else { movd(xmm0, eax); movd(xmm1, ecx); }
+  auto ucomi = [&](const Xmm &a, const Xmm &b) { if (is64) ucomisd(a, b); else ucomiss(a, b); };
+  // Unordered compares set ZF, PF and CF: every test below is false for NaN except ne.
+  auto compare = [&](bool swap, void (CodeGenerator::*set)(const Operand &)) {
+    if (swap) ucomi(xmm1, xmm0); else ucomi(xmm0, xmm1);
+    (this->*set)(al);
+    movzx(eax, al);
+  };
+  ValType result = is64 ? ValType::F64 : ValType::F32;
+  bool isCompare = true;
+  switch (op) {
+    case Op::F32Eq: case Op::F64Eq: ucomi(xmm0, xmm1); sete(al); setnp(cl); and_(al, cl); movzx(eax, al); break;
+    case Op::F32Ne: case Op::F64Ne: ucomi(xmm0, xmm1); setne(al); setp(cl); or_(al, cl); movzx(eax, al); break;
+    case Op::F32Gt: case Op::F64Gt: compare(false, &CodeGenerator::seta); break;
+    case Op::F32Ge: case Op::F64Ge: compare(false, &CodeGenerator::setae); break;
+    case Op::F32Lt: case Op::F64Lt: compare(true, &CodeGenerator::seta); break;
+    case Op::F32Le: case Op::F64Le: compare(true, &CodeGenerator::setae); break;
+    default: isCompare = false; break;
+  }
+  if (!isCompare) {
+    switch (op) {
+      case Op::F32Add: addss(xmm0, xmm1); break;
+      case Op::F64Add: addsd(xmm0, xmm1); break;
+      case Op::F32Sub: subss(xmm0, xmm1); break;
+      case Op::F64Sub: subsd(xmm0, xmm1); break;
+      case Op::F32Mul: mulss(xmm0, xmm1); break;
+      case Op::F64Mul: mulsd(xmm0, xmm1); break;
+      case Op::F32Div: divss(xmm0, xmm1); break;
+      case Op::F64Div: divsd(xmm0, xmm1); break;
+      case Op::F32Min: case Op::F64Min: case Op::F32Max: case Op::F64Max: {
+        // fmin/fmax (spec 4.3.3): NaN if either is NaN, and -0 < +0, which minss/maxss ignore.
+        bool isMin = op == Op::F32Min || op == Op::F64Min;
+        Label nan, equal, done;
+        ucomi(xmm0, xmm1);
+        jp(nan, T_NEAR);
+        je(equal, T_NEAR);
+        if (isMin) { if (is64) minsd(xmm0, xmm1); else minss(xmm0, xmm1); }
+        else { if (is64) maxsd(xmm0, xmm1); else maxss(xmm0, xmm1); }
+        jmp(done, T_NEAR);
+        L(equal);  // equal values differ at most in the sign of zero: or keeps -0, and keeps +0
+        if (isMin) orps(xmm0, xmm1); else andps(xmm0, xmm1);
+        jmp(done, T_NEAR);
+        L(nan);
+        if (is64) addsd(xmm0, xmm1); else addss(xmm0, xmm1);  // a quiet NaN
+        L(done);
+        break;
+      }
+      default: unsupported(opName(op));
+    }
+    if (is64) movq(rax, xmm0); else movd(eax, xmm0);
+  } else {
+    result = ValType::I32;
+  }
+  stack_.resize(k);
+  pushRax(result);
+}
+
+void Singlepass::floatUnary(Op op, bool is64) {
+  size_t k = stack_.size() - 1;
+  if (op != Op::F32Sqrt && op != Op::F64Sqrt && !hasSse41_) unsupported(std::string(opName(op)) + " without SSE4.1");
+  loadTo(is64 ? Reg(rax) : Reg(eax), k);
+  if (is64) movq(xmm0, rax); else movd(xmm0, eax);
+  // roundss/roundsd modes: 0 nearest-even, 1 down, 2 up, 3 toward zero.
+  switch (op) {
+    case Op::F32Sqrt: sqrtss(xmm0, xmm0); break;
+    case Op::F64Sqrt: sqrtsd(xmm0, xmm0); break;
+    case Op::F32Nearest: roundss(xmm0, xmm0, 0); break;
+    case Op::F64Nearest: roundsd(xmm0, xmm0, 0); break;
+    case Op::F32Floor: roundss(xmm0, xmm0, 1); break;
+    case Op::F64Floor: roundsd(xmm0, xmm0, 1); break;
+    case Op::F32Ceil: roundss(xmm0, xmm0, 2); break;
+    case Op::F64Ceil: roundsd(xmm0, xmm0, 2); break;
+    case Op::F32Trunc: roundss(xmm0, xmm0, 3); break;
+    case Op::F64Trunc: roundsd(xmm0, xmm0, 3); break;
+    default: unsupported(opName(op));
+  }
+  if (is64) movq(rax, xmm0); else movd(eax, xmm0);
+  stack_.pop_back();
+  pushRax(is64 ? ValType::F64 : ValType::F32);
+}
+
+// u64 -> float: cvtsi2s* is signed; for values with the top bit set, halve (keeping the low bit
+// so rounding stays correct), convert, and double.
+void Singlepass::convertU64(bool toF64) {
+  Label big, done;
+  test(rax, rax);
+  js(big, T_NEAR);
+  if (toF64) cvtsi2sd(xmm0, rax); else cvtsi2ss(xmm0, rax);
+  jmp(done, T_NEAR);
+  L(big);
+  mov(rcx, rax);
+  shr(rcx, 1);
+  and_(eax, 1);
+  or_(rcx, rax);
+  if (toF64) { cvtsi2sd(xmm0, rcx); addsd(xmm0, xmm0); } else { cvtsi2ss(xmm0, rcx); addss(xmm0, xmm0); }
+  L(done);
+  if (toF64) movq(rax, xmm0); else movd(eax, xmm0);
+}
+
 // Every numeric instruction is listed: a new one in opcodes.h fails to compile here (-Wswitch)
 // until it is either implemented or marked as not supported yet.
 void Singlepass::numeric(Op op) {
@@ -596,18 +704,50 @@ void Singlepass::numeric(Op op) {
     case Op::F64ReinterpretI64: return unary64(ValType::F64, [] {});
 
     case Op::F32Eq: case Op::F32Ne: case Op::F32Lt: case Op::F32Gt: case Op::F32Le: case Op::F32Ge:
-    case Op::F64Eq: case Op::F64Ne: case Op::F64Lt: case Op::F64Gt: case Op::F64Le: case Op::F64Ge:
     case Op::F32Add: case Op::F32Sub: case Op::F32Mul: case Op::F32Div: case Op::F32Min: case Op::F32Max:
-    case Op::F32Copysign: case Op::F64Add: case Op::F64Sub: case Op::F64Mul: case Op::F64Div:
-    case Op::F64Min: case Op::F64Max: case Op::F64Copysign:
-    case Op::F32Abs: case Op::F32Neg: case Op::F32Ceil: case Op::F32Floor: case Op::F32Trunc:
-    case Op::F32Nearest: case Op::F32Sqrt: case Op::F64Abs: case Op::F64Neg: case Op::F64Ceil:
-    case Op::F64Floor: case Op::F64Trunc: case Op::F64Nearest: case Op::F64Sqrt:
+      floatBinary(op, false);
+      return;
+    case Op::F64Eq: case Op::F64Ne: case Op::F64Lt: case Op::F64Gt: case Op::F64Le: case Op::F64Ge:
+    case Op::F64Add: case Op::F64Sub: case Op::F64Mul: case Op::F64Div: case Op::F64Min: case Op::F64Max:
+      floatBinary(op, true);
+      return;
+    // Sign operations act on the bits alone, NaN payloads included (spec 4.3.3 fneg, fabs, fcopysign).
+    case Op::F32Abs: return unary32(ValType::F32, [&] { and_(eax, 0x7FFFFFFF); });
+    case Op::F32Neg: return unary32(ValType::F32, [&] { xor_(eax, 0x80000000); });
+    case Op::F64Abs: return unary64(ValType::F64, [&] { btr(rax, 63); });
+    case Op::F64Neg: return unary64(ValType::F64, [&] { btc(rax, 63); });
+    case Op::F32Copysign: case Op::F64Copysign: {
+      bool is64 = op == Op::F64Copysign;
+      size_t a = stack_.size() - 2;
+      loadTo(rax, a);
+      loadTo(rcx, a + 1);
+      int bit = is64 ? 63 : 31;
+      btr(rax, bit);
+      shr(rcx, bit);
+      shl(rcx, bit);
+      or_(rax, rcx);
+      stack_.resize(a);
+      pushRax(is64 ? ValType::F64 : ValType::F32);
+      return;
+    }
+    case Op::F32Sqrt: case Op::F32Ceil: case Op::F32Floor: case Op::F32Trunc: case Op::F32Nearest:
+      floatUnary(op, false);
+      return;
+    case Op::F64Sqrt: case Op::F64Ceil: case Op::F64Floor: case Op::F64Trunc: case Op::F64Nearest:
+      floatUnary(op, true);
+      return;
+    case Op::F32ConvertI32S: return unary32(ValType::F32, [&] { cvtsi2ss(xmm0, eax); movd(eax, xmm0); });
+    case Op::F32ConvertI32U: return unary32(ValType::F32, [&] { cvtsi2ss(xmm0, rax); movd(eax, xmm0); });
+    case Op::F32ConvertI64S: return unary64(ValType::F32, [&] { cvtsi2ss(xmm0, rax); movd(eax, xmm0); });
+    case Op::F64ConvertI32S: return unary32(ValType::F64, [&] { cvtsi2sd(xmm0, eax); movq(rax, xmm0); });
+    case Op::F64ConvertI32U: return unary32(ValType::F64, [&] { cvtsi2sd(xmm0, rax); movq(rax, xmm0); });
+    case Op::F64ConvertI64S: return unary64(ValType::F64, [&] { cvtsi2sd(xmm0, rax); movq(rax, xmm0); });
+    case Op::F32ConvertI64U: return unary64(ValType::F32, [&] { convertU64(false); });
+    case Op::F64ConvertI64U: return unary64(ValType::F64, [&] { convertU64(true); });
+    case Op::F32DemoteF64: return unary64(ValType::F32, [&] { movq(xmm0, rax); cvtsd2ss(xmm0, xmm0); movd(eax, xmm0); });
+    case Op::F64PromoteF32: return unary32(ValType::F64, [&] { movd(xmm0, eax); cvtss2sd(xmm0, xmm0); movq(rax, xmm0); });
     case Op::I32TruncF32S: case Op::I32TruncF32U: case Op::I32TruncF64S: case Op::I32TruncF64U:
     case Op::I64TruncF32S: case Op::I64TruncF32U: case Op::I64TruncF64S: case Op::I64TruncF64U:
-    case Op::F32ConvertI32S: case Op::F32ConvertI32U: case Op::F32ConvertI64S: case Op::F32ConvertI64U:
-    case Op::F32DemoteF64: case Op::F64ConvertI32S: case Op::F64ConvertI32U: case Op::F64ConvertI64S:
-    case Op::F64ConvertI64U: case Op::F64PromoteF32:
     case Op::I32TruncSatF32S: case Op::I32TruncSatF32U: case Op::I32TruncSatF64S: case Op::I32TruncSatF64U:
     case Op::I64TruncSatF32S: case Op::I64TruncSatF32U: case Op::I64TruncSatF64S: case Op::I64TruncSatF64U:
       unsupported(opName(op));
