@@ -530,15 +530,32 @@ describe('exact bits', () => {
   const snan32 = 0x7fa00001;
   const snan64 = 0xfff4000000000123n;
 
-  it('NaN payloads survive globals on the reference engine (V8 reads globals as JS numbers)', () => {
-    let s = store_init();
+  it.each<EngineName>(['reference', 'v8'])('NaN payloads survive globals on the %s engine', (engine) => {
+    let s = store_init({ engine });
     let g32: GlobalAddr;
     let g64: GlobalAddr;
-    [s, g32] = global_alloc(s, { mut: true, type: 'f32' }, f32bits(snan32));
+    [s, g32] = global_alloc(s, { mut: false, type: 'f32' }, f32bits(snan32));
     [s, g64] = global_alloc(s, { mut: true, type: 'f64' }, f64bits(0n));
     s = ok(global_write(s, g64, f64bits(snan64)));
     expect(global_read(s, g32)).toEqual(f32bits(snan32));
     expect(global_read(s, g64)).toEqual(f64bits(snan64));
+  });
+
+  it.each<EngineName>(['reference', 'v8'])('NaN payloads and v128 values cross host functions on the %s engine', (engine) => {
+    let s = store_init({ engine });
+    let host: FuncAddr;
+    const seen: Val[][] = [];
+    [s, host] = func_alloc(s, { params: ['f32', 'v128'], results: ['f64', 'v128'] }, (store, args) => {
+      seen.push(args);
+      return [store, [f64bits(snan64), args[1]!]];
+    });
+    let inst: ModuleInst;
+    [s, inst] = instantiate(s, `(module (import "h" "f" (func $f (param f32 v128) (result f64 v128)))
+      (func (export "run") (param f32 v128) (result f64 v128) local.get 0 local.get 1 call $f))`, [host]);
+    const vec = v128(Uint8Array.from({ length: 16 }, (_, i) => i * 3));
+    const [, r] = func_invoke(s, func(inst, 'run'), [f32bits(snan32), vec]);
+    expect(ok(r)).toEqual([f64bits(snan64), vec]);
+    expect(seen).toEqual([[f32bits(snan32), vec]]);
   });
 
   it.each<EngineName>(['reference', 'v8'])('NaN payloads survive func_invoke on the %s engine', (engine) => {
@@ -550,8 +567,8 @@ describe('exact bits', () => {
     expect(ok(r)).toEqual([f64bits(snan64)]);
   });
 
-  it('v128 values are copied in and out on the reference engine', () => {
-    let s = store_init();
+  it.each<EngineName>(['reference', 'v8'])('v128 values are copied in and out on the %s engine', (engine) => {
+    let s = store_init({ engine });
     let g: GlobalAddr;
     const bytes = Uint8Array.from({ length: 16 }, (_, i) => i);
     const val = { type: 'v128', bytes } as const;

@@ -1,11 +1,11 @@
 // The V8 engine: how its trap messages map to the spec's texts, and where it differs by design
-// from the reference engine (outside func_invoke, values cross the JS API as JS values).
+// from the reference engine (exception fields cross the JS API as JS values).
 
 import { describe, expect, it } from 'vitest';
 import { trapMessage } from '../lib/engines/v8.js';
 import {
-  f32bits, f64bits, func_invoke, global_alloc, global_read, i32, instance_export, isError,
-  module_instantiate, module_parse, refExtern, store_init, table_read,
+  exn_alloc, exn_read, f32bits, f64bits, func_invoke, global_alloc, global_read, i32, instance_export, isError,
+  module_instantiate, module_parse, refExtern, store_init, table_read, tag_alloc,
   type FuncAddr, type ModuleInst, type Store, type TableAddr, type Val, type WasmError,
 } from '../lib/index.js';
 
@@ -100,15 +100,15 @@ describe('v8 engine differences by design', () => {
     expect(ok(r)).toEqual([{ type: 'ref.func', addr: f }, f64bits(0xfff4000000000123n), refExtern(5), f32bits(0x7fa00001)]);
   });
 
-  it('cannot pass v128 values through globals, and global reads lose NaN payloads (JS numbers)', () => {
+  it('passes exception fields as JS values: no v128, no NaN payloads', () => {
     let s = store_init({ engine: 'v8' });
-    expect(() => global_alloc(s, { mut: false, type: 'v128' }, { type: 'v128', bytes: new Uint8Array(16) })).toThrow(/v128/);
-    let g;
-    [s, g] = global_alloc(s, { mut: false, type: 'f32' }, f32bits(0x80000001));
-    expect(global_read(s, g)).toEqual(f32bits(0x80000001));
-    [s, g] = global_alloc(s, { mut: false, type: 'f32' }, f32bits(0x7fa00001));
-    const read = global_read(s, g) as { type: 'f32'; bits: number };
-    expect(Number.isNaN(new Float32Array(new Uint32Array([read.bits]).buffer)[0])).toBe(true);
+    expect(() => tag_alloc(s, { type: { params: ['v128'], results: [] } })).toThrow(/v128/);
+    let tag;
+    [s, tag] = tag_alloc(s, { type: { params: ['f32'], results: [] } });
+    let exn;
+    [s, exn] = exn_alloc(s, tag, [f32bits(0x7fa00001)]);
+    const [field] = exn_read(s, exn) as [{ type: 'f32'; bits: number }];
+    expect(Number.isNaN(new Float32Array(new Uint32Array([field.bits]).buffer)[0])).toBe(true);
   });
 
   it('gives imports sharing a name their own values and knows every function reference', () => {

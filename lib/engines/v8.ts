@@ -1,11 +1,11 @@
 // The V8 engine behind the seam: node's WebAssembly JS API, for comparison with the others.
 //
 // Differences by design (the JS API is the only way in):
-// - func_invoke passes arguments and results through memory and tables (see `trampoline`), so
-//   they keep their exact bits, v128 included. Elsewhere values cross as JS values: f32/f64 as
-//   JS numbers, which do not keep NaN payloads or signalling bits (host function arguments and
-//   results, global reads and writes, exception fields), and v128 cannot cross at all (host
-//   functions with v128 in their type fail when called; v128 globals and exception fields throw).
+// - Values cross between JS and wasm through "slots" in a scratch memory and tables (see `SLOT`),
+//   read and written by small helper modules (trampolines for func_invoke, wrappers for host
+//   functions, accessors for globals), so they keep their exact bits, NaN payloads and v128
+//   included. Only exception fields cross as JS values: f32/f64 as JS numbers, which do not keep
+//   NaN payloads or signalling bits, and v128 not at all (tag_alloc throws for a v128 field).
 // - Trap messages are V8's, mapped to the spec's texts (see `trapMessage`). V8 uses one message
 //   for several spec traps of call_indirect; the trapping instruction (found from the stack trace)
 //   and the table's contents tell them apart where they can (see `refineTrap`).
@@ -26,7 +26,7 @@ import { wasmError, type WasmError } from '../errors.js';
 import { f32ToNumber, f64ToNumber } from '../values.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { readUnsigned, writeUnsigned } from '../../spec/binary/leb128.js';
-import type { Instr } from '../../spec/structure/instructions.js';
+import type { Instr, MemArg } from '../../spec/structure/instructions.js';
 import type { Module } from '../../spec/structure/module.js';
 import { emptyModule } from '../../spec/structure/module.js';
 import type {
@@ -96,9 +96,43 @@ export function trapMessage(v8Message: string): string {
   return TRAPS.find(([v8]) => text === v8)?.[1] ?? text;
 }
 
-/** Bytes per value in the scratch memory: one v128. V8 allows 1000 parameters or results at most,
- *  so one page holds them all. */
+/**
+ * Values cross between JS and wasm code through slots rather than as JS values, to keep their
+ * exact bits: slot i is bytes [16·i, 16·i + 16) of a scratch memory for numbers and vectors, and
+ * entry i of a funcref or externref table for references. 16 bytes hold a v128; V8 allows 1000
+ * parameters or results at most, so one page holds them all.
+ */
 const SLOT = 16;
+
+/** The imports through which helper modules reach the slots (memory 0, tables `funcs`, `externs`). */
+const SLOT_IMPORTS: Module['imports'] = [
+  { module: '', name: 'funcs', desc: { kind: 'table', type: { addrtype: 'i32', limits: { min: 0 }, reftype: 'funcref' } } },
+  { module: '', name: 'externs', desc: { kind: 'table', type: { addrtype: 'i32', limits: { min: 0 }, reftype: 'externref' } } },
+  { module: '', name: 'scratch', desc: { kind: 'mem', type: { addrtype: 'i32', limits: { min: 1 } } } },
+];
+
+/** Index of the slot table for `t` in a helper module (the slot imports come first). */
+function slotTable(t: RefType): number {
+  return t === 'funcref' ? 0 : 1;
+}
+
+function memarg(t: 'i32' | 'i64' | 'f32' | 'f64' | 'v128', i: number): MemArg {
+  return { align: t === 'v128' ? 4 : t === 'i32' || t === 'f32' ? 2 : 3, offset: SLOT * i, mem: 0 };
+}
+
+/** Code pushing the value in slot `i` of type `t`. */
+function loadSlot(t: ValType, i: number): Instr[] {
+  return t === 'funcref' || t === 'externref'
+    ? [{ op: 'i32.const', value: i }, { op: 'table.get', table: slotTable(t) }]
+    : [{ op: 'i32.const', value: 0 }, { op: `${t}.load`, memarg: memarg(t, i) }];
+}
+
+/** Code storing the value `value` pushes into slot `i` of type `t`. */
+function storeSlot(t: ValType, i: number, value: Instr): Instr[] {
+  return t === 'funcref' || t === 'externref'
+    ? [{ op: 'i32.const', value: i }, value, { op: 'table.set', table: slotTable(t) }]
+    : [{ op: 'i32.const', value: 0 }, value, { op: `${t}.store`, memarg: memarg(t, i) }];
+}
 
 /** A name section naming the module `name` (the module-name subsection, id 0). */
 function nameSection(name: string): { name: string; bytes: Uint8Array } {
@@ -134,7 +168,7 @@ export class V8Engine implements Engine {
   private readonly funcs: { fn: JsFunc; type?: FuncType }[] = [];
   private readonly tables: { table: WebAssembly.Table; type: TableType }[] = [];
   private readonly mems: { mem: WebAssembly.Memory; type: MemType }[] = [];
-  private readonly globals: { global: WebAssembly.Global; type: GlobalType }[] = [];
+  private readonly globals: { global: WebAssembly.Global; type: GlobalType; accessor?: { get: () => void; set?: () => void } }[] = [];
   private readonly tags: { tag: JsTag; type: TagType }[] = [];
   private readonly exns: { exn: JsException; tag: number }[] = [];
   /** JS objects already in a store list, by list, so re-exports map to the same address. */
@@ -297,22 +331,30 @@ export class V8Engine implements Engine {
     });
   }
 
-  /** A host function gets a funcref identity by passing through a one-import, one-export module. */
+  /**
+   * A host function gets a funcref identity by being wrapped in a module function, which passes
+   * its arguments and results through the slots (exact bits, v128 included) to a JS function
+   * without parameters or results.
+   */
   funcAlloc(type: FuncType, host: EngineHostFunc): number {
-    const js = (...args: unknown[]): unknown => {
-      const result = host(type.params.map((t, i) => this.fromJs(t, args[i])));
+    const js = (): void => {
+      const result = host(this.readSlots(type.params));
       if (!Array.isArray(result)) throw new HostFailure(result);
-      const out = result.map((v) => this.toJs(v));
-      return type.results.length === 1 ? out[0] : out;
+      this.writeSlots(type.results, result);
     };
+    const body: Instr[] = [
+      ...type.params.flatMap((t, i) => storeSlot(t, i, { op: 'local.get', local: i })),
+      { op: 'call', func: 0 },
+      ...type.results.flatMap(loadSlot),
+    ];
     const wrapper: Module = {
       ...emptyModule(),
-      types: [type],
-      imports: [{ module: '', name: 'f', desc: { kind: 'func', type: 0 } }],
-      exports: [{ name: 'f', desc: { kind: 'func', index: 0 } }],
+      types: [type, { params: [], results: [] }],
+      imports: [{ module: '', name: 'host', desc: { kind: 'func', type: 1 } }, ...SLOT_IMPORTS],
+      funcs: [{ type: 0, locals: [], body }],
+      exports: [{ name: 'f', desc: { kind: 'func', index: 1 } }],
     };
-    const instance = new WebAssembly.Instance(compile(encodeModule(wrapper)), { '': { f: js } });
-    return this.funcIndex(instance.exports['f'] as JsFunc, type);
+    return this.funcIndex(this.helper(wrapper, { host: js })['f'] as JsFunc, type);
   }
 
   funcType(func: number): FuncType {
@@ -327,87 +369,85 @@ export class V8Engine implements Engine {
    */
   funcInvoke(func: number, args: readonly EngineVal[]): EngineVal[] | WasmError {
     const type = this.funcType(func);
-    const { scratch, funcRefs, externRefs, callee } = this;
-    const need = Math.max(type.params.length, type.results.length);
-    if (funcRefs.length < need) funcRefs.grow(need - funcRefs.length, null);
-    if (externRefs.length < need) externRefs.grow(need - externRefs.length, null);
     const run = this.trampoline(type);
     return this.attempt('trap', () => {
-      const view = new DataView(scratch.buffer);
-      args.forEach((v, i) => {
-        const at = SLOT * i;
-        switch (v.type) {
-          case 'i32': view.setInt32(at, v.value, true); break;
-          case 'i64': view.setBigInt64(at, v.value, true); break;
-          case 'f32': view.setUint32(at, v.bits, true); break;
-          case 'f64': view.setBigUint64(at, v.bits, true); break;
-          case 'v128': new Uint8Array(scratch.buffer, at, 16).set(v.bytes); break;
-          default: (type.params[i] === 'funcref' ? funcRefs : externRefs).set(i, this.toJs(v));
-        }
-      });
-      callee.set(0, this.funcs[func]!.fn);
+      this.writeSlots(type.params, args);
+      this.callee.set(0, this.funcs[func]!.fn);
       run();
-      // Nested invocations (from host functions) reuse the slots, but only between this call's
-      // loading its arguments and storing its results.
-      const out = view;
-      return type.results.map((t, i): EngineVal => {
-        const at = SLOT * i;
-        switch (t) {
-          case 'i32': return { type: 'i32', value: out.getInt32(at, true) };
-          case 'i64': return { type: 'i64', value: out.getBigInt64(at, true) };
-          case 'f32': return { type: 'f32', bits: out.getUint32(at, true) };
-          case 'f64': return { type: 'f64', bits: out.getBigUint64(at, true) };
-          case 'v128': return { type: 'v128', bytes: new Uint8Array(scratch.buffer.slice(at, at + 16)) };
-          case 'funcref': return this.refFromJs(t, funcRefs.get(i));
-          case 'externref': return this.refFromJs(t, externRefs.get(i));
-        }
-      });
+      return this.readSlots(type.results);
     });
   }
 
   /**
-   * A function `run()` that calls `callee[0]` (of type `type`) with arguments loaded from the
-   * scratch memory (slot i at byte 16·i) or, for references, from slot i of the reference
-   * tables, and stores the results the same way. One per function type, compiled on first use.
+   * Puts values into the slots wasm code reads them from (see `SLOT`). Nested invocations (from
+   * host functions) reuse the slots, but only between an invocation's reading its values and
+   * writing its results, so nothing is overwritten while still needed.
+   */
+  private writeSlots(types: readonly ValType[], vals: readonly EngineVal[]): void {
+    const { buffer } = this.scratch;
+    const view = new DataView(buffer);
+    for (const refs of [this.funcRefs, this.externRefs]) {
+      if (refs.length < vals.length) refs.grow(vals.length - refs.length, null);
+    }
+    vals.forEach((v, i) => {
+      const at = SLOT * i;
+      switch (v.type) {
+        case 'i32': view.setInt32(at, v.value, true); break;
+        case 'i64': view.setBigInt64(at, v.value, true); break;
+        case 'f32': view.setUint32(at, v.bits, true); break;
+        case 'f64': view.setBigUint64(at, v.bits, true); break;
+        case 'v128': new Uint8Array(buffer, at, 16).set(v.bytes); break;
+        default: (types[i] === 'funcref' ? this.funcRefs : this.externRefs).set(i, this.toJs(v));
+      }
+    });
+  }
+
+  private readSlots(types: readonly ValType[]): EngineVal[] {
+    const { buffer } = this.scratch;
+    const view = new DataView(buffer);
+    return types.map((t, i): EngineVal => {
+      const at = SLOT * i;
+      switch (t) {
+        case 'i32': return { type: 'i32', value: view.getInt32(at, true) };
+        case 'i64': return { type: 'i64', value: view.getBigInt64(at, true) };
+        case 'f32': return { type: 'f32', bits: view.getUint32(at, true) };
+        case 'f64': return { type: 'f64', bits: view.getBigUint64(at, true) };
+        case 'v128': return { type: 'v128', bytes: new Uint8Array(buffer.slice(at, at + 16)) };
+        case 'funcref': return this.refFromJs(t, this.funcRefs.get(i));
+        case 'externref': return this.refFromJs(t, this.externRefs.get(i));
+      }
+    });
+  }
+
+  /** Instantiates a helper module whose imports "" "scratch", "funcs", "externs" are the slots. */
+  private helper(module: Module, more: Record<string, WebAssembly.ImportValue> = {}): WebAssembly.Exports {
+    const slots = { scratch: this.scratch, funcs: this.funcRefs, externs: this.externRefs };
+    return new WebAssembly.Instance(compile(encodeModule(module)), { '': { ...slots, ...more } }).exports;
+  }
+
+  /**
+   * A function `run()` that calls `callee[0]` (of type `type`) with the arguments in the slots
+   * and stores its results in the slots. One per function type, compiled on first use.
    */
   private trampoline(type: FuncType): () => void {
     const key = `${type.params.join(',')}->${type.results.join(',')}`;
     let run = this.trampolines.get(key);
     if (run !== undefined) return run;
-    const memarg = (i: number, t: 'i32' | 'i64' | 'f32' | 'f64' | 'v128') =>
-      ({ align: t === 'v128' ? 4 : t === 'i32' || t === 'f32' ? 2 : 3, offset: SLOT * i, mem: 0 });
-    const body: Instr[] = [];
-    type.params.forEach((t, i) => {
-      if (t === 'funcref' || t === 'externref') {
-        body.push({ op: 'i32.const', value: i }, { op: 'table.get', table: t === 'funcref' ? 1 : 2 });
-      } else {
-        body.push({ op: 'i32.const', value: 0 }, { op: `${t}.load`, memarg: memarg(i, t) });
-      }
-    });
-    body.push({ op: 'i32.const', value: 0 }, { op: 'call_indirect', type: 0, table: 0 });
-    // Results come off the stack last first, into locals, then go to their slots.
-    for (let i = type.results.length - 1; i >= 0; i--) body.push({ op: 'local.set', local: i });
-    type.results.forEach((t, i) => {
-      if (t === 'funcref' || t === 'externref') {
-        body.push({ op: 'i32.const', value: i }, { op: 'local.get', local: i }, { op: 'table.set', table: t === 'funcref' ? 1 : 2 });
-      } else {
-        body.push({ op: 'i32.const', value: 0 }, { op: 'local.get', local: i }, { op: `${t}.store`, memarg: memarg(i, t) });
-      }
-    });
-    const table = (name: string, reftype: RefType) =>
-      ({ module: '', name, desc: { kind: 'table' as const, type: { addrtype: 'i32' as const, limits: { min: 0 }, reftype } } });
+    const body: Instr[] = [
+      ...type.params.flatMap(loadSlot),
+      { op: 'i32.const', value: 0 }, { op: 'call_indirect', type: 0, table: 2 },
+      // Results come off the stack last first, into locals, then go to their slots.
+      ...type.results.map((_, i): Instr => ({ op: 'local.set', local: type.results.length - 1 - i })),
+      ...type.results.flatMap((t, i) => storeSlot(t, i, { op: 'local.get', local: i })),
+    ];
     const module: Module = {
       ...emptyModule(),
       types: [type, { params: [], results: [] }],
-      imports: [
-        table('callee', 'funcref'), table('funcs', 'funcref'), table('externs', 'externref'),
-        { module: '', name: 'scratch', desc: { kind: 'mem', type: { addrtype: 'i32', limits: { min: 1 } } } },
-      ],
+      imports: [...SLOT_IMPORTS, { module: '', name: 'callee', desc: { kind: 'table', type: { addrtype: 'i32', limits: { min: 0 }, reftype: 'funcref' } } }],
       funcs: [{ type: 1, locals: type.results, body }],
       exports: [{ name: 'run', desc: { kind: 'func', index: 0 } }],
     };
-    const imports = { '': { callee: this.callee, funcs: this.funcRefs, externs: this.externRefs, scratch: this.scratch } };
-    run = new WebAssembly.Instance(compile(encodeModule(module)), imports).exports['run'] as () => void;
+    run = this.helper(module, { callee: this.callee })['run'] as () => void;
     this.trampolines.set(key, run);
     return run;
   }
@@ -483,8 +523,25 @@ export class V8Engine implements Engine {
     }
   }
 
+  /**
+   * Numbers and vectors get their exact initial bits from a module defining the global with a
+   * constant initialiser; references need no bits and use the JS API.
+   */
   globalAlloc(type: GlobalType, val: EngineVal): number {
-    const global = new WebAssembly.Global({ value: descriptor(type.type) as WebAssembly.ValueType, mutable: type.mut }, this.toJs(val));
+    let global: WebAssembly.Global;
+    if (val.type === 'ref.null' || val.type === 'ref.func' || val.type === 'ref.extern') {
+      global = new WebAssembly.Global({ value: descriptor(type.type) as WebAssembly.ValueType, mutable: type.mut }, this.toJs(val));
+    } else {
+      const init: Instr = val.type === 'i32' || val.type === 'i64'
+        ? { op: `${val.type}.const`, value: val.value } as Instr
+        : val.type === 'v128' ? { op: 'v128.const', bytes: val.bytes } : { op: `${val.type}.const`, bits: val.bits } as Instr;
+      const module: Module = {
+        ...emptyModule(),
+        globals: [{ type, init: [init] }],
+        exports: [{ name: 'g', desc: { kind: 'global', index: 0 } }],
+      };
+      global = new WebAssembly.Instance(compile(encodeModule(module))).exports['g'] as WebAssembly.Global;
+    }
     return this.register(this.globals, global, { global, type });
   }
 
@@ -492,13 +549,40 @@ export class V8Engine implements Engine {
     return this.globals[global]!.type;
   }
 
+  /** Reads and writes go through an accessor module, for exact bits (see `accessor`). */
   globalRead(global: number): EngineVal {
-    const g = this.globals[global]!;
-    return this.fromJs(g.type.type, g.global.value);
+    const { type } = this.globals[global]!;
+    this.accessor(global).get();
+    return this.readSlots([type.type])[0]!;
   }
 
   globalWrite(global: number, val: EngineVal): void {
-    this.globals[global]!.global.value = this.toJs(val);
+    const { type } = this.globals[global]!;
+    this.writeSlots([type.type], [val]);
+    this.accessor(global).set!();
+  }
+
+  /** `get()` copies the global to slot 0, `set()` (for a mutable global) copies slot 0 to it. */
+  private accessor(global: number): { get: () => void; set?: () => void } {
+    const g = this.globals[global]!;
+    if (g.accessor !== undefined) return g.accessor;
+    const t = g.type.type;
+    const module: Module = {
+      ...emptyModule(),
+      types: [{ params: [], results: [] }],
+      imports: [{ module: '', name: 'global', desc: { kind: 'global', type: g.type } }, ...SLOT_IMPORTS],
+      funcs: [
+        { type: 0, locals: [], body: storeSlot(t, 0, { op: 'global.get', global: 0 }) },
+        ...(g.type.mut ? [{ type: 0, locals: [], body: [...loadSlot(t, 0), { op: 'global.set', global: 0 } as const] }] : []),
+      ],
+      exports: [
+        { name: 'get', desc: { kind: 'func', index: 0 } },
+        ...(g.type.mut ? [{ name: 'set', desc: { kind: 'func' as const, index: 1 } }] : []),
+      ],
+    };
+    const ex = this.helper(module, { global: g.global });
+    g.accessor = { get: ex['get'] as () => void, ...(g.type.mut ? { set: ex['set'] as () => void } : {}) };
+    return g.accessor;
   }
 
   tagAlloc(type: TagType): number {
