@@ -3,6 +3,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include <bit>
 #include <map>
 #include <memory>
 
@@ -409,6 +410,8 @@ class Singlepass : public CodeGenerator {
   void floatBinary(Op op, bool is64);
   void floatUnary(Op op, bool is64);
   void convertU64(bool toF64);
+  void truncate(bool src64, bool dst64, bool isSigned, bool saturating);
+  void floatConst(const Xmm &x, double value, bool is64);
   void divide(Op op, bool is64);
 
   std::vector<Value> stack_;
@@ -639,6 +642,91 @@ void Singlepass::convertU64(bool toF64) {
   if (toF64) movq(rax, xmm0); else movd(eax, xmm0);
 }
 
+void Singlepass::floatConst(const Xmm &x, double value, bool is64) {
+  if (is64) {
+    mov(rdx, std::bit_cast<uint64_t>(value));
+    movq(x, rdx);
+  } else {
+    mov(edx, std::bit_cast<uint32_t>(static_cast<float>(value)));
+    movd(x, edx);
+  }
+}
+
+// trunc (spec 4.3.3 trunc_s/trunc_u): NaN is an invalid conversion, values whose integer part is
+// out of range overflow; trunc_sat maps NaN to 0 and clamps instead. The bounds are exact in the
+// source type; the lower one is inclusive where the minimum itself is representable.
+void Singlepass::truncate(bool src64, bool dst64, bool isSigned, bool saturating) {
+  size_t k = stack_.size() - 1;
+  loadTo(src64 ? Reg(rax) : Reg(eax), k);
+  if (src64) movq(xmm0, rax); else movd(xmm0, eax);
+  auto ucomi = [&](const Xmm &a, const Xmm &b) { if (src64) ucomisd(a, b); else ucomiss(a, b); };
+  auto cvtt = [&](const Reg &r) { if (src64) cvttsd2si(r, xmm0); else cvttss2si(r, xmm0); };
+  double lo, hi;
+  bool loInclusive;
+  if (isSigned) {
+    lo = dst64 ? -9223372036854775808.0 : (src64 ? -2147483649.0 : -2147483648.0);
+    loInclusive = dst64 || !src64;
+    hi = dst64 ? 9223372036854775808.0 : 2147483648.0;
+  } else {
+    lo = -1.0;
+    loInclusive = false;
+    hi = dst64 ? 18446744073709551616.0 : 4294967296.0;
+  }
+  Label nan, low, high, done;
+  ucomi(xmm0, xmm0);
+  jp(nan, T_NEAR);
+  floatConst(xmm1, lo, src64);
+  ucomi(xmm0, xmm1);
+  if (loInclusive) jb(low, T_NEAR); else jbe(low, T_NEAR);
+  floatConst(xmm1, hi, src64);
+  ucomi(xmm0, xmm1);
+  jae(high, T_NEAR);
+  if (isSigned) {
+    cvtt(dst64 ? Reg(rax) : Reg(eax));
+  } else if (!dst64) {
+    cvtt(rax);  // below 2^32, so the signed 64-bit conversion is exact
+  } else {
+    Label big;
+    floatConst(xmm1, 9223372036854775808.0, src64);
+    ucomi(xmm0, xmm1);
+    jae(big, T_NEAR);
+    cvtt(rax);
+    jmp(done, T_NEAR);
+    L(big);
+    if (src64) subsd(xmm0, xmm1); else subss(xmm0, xmm1);
+    cvtt(rax);
+    btc(rax, 63);
+  }
+  jmp(done, T_NEAR);
+  L(nan);
+  if (saturating) {
+    xor_(eax, eax);
+    jmp(done, T_NEAR);
+  } else {
+    jmp(trapLabel(TrapCode::InvalidConversion), T_NEAR);
+  }
+  L(low);
+  if (saturating) {
+    if (!isSigned) xor_(eax, eax);
+    else if (dst64) mov(rax, uint64_t{1} << 63);
+    else mov(eax, 0x80000000);
+    jmp(done, T_NEAR);
+  } else {
+    jmp(trapLabel(TrapCode::IntegerOverflow), T_NEAR);
+  }
+  L(high);
+  if (saturating) {
+    if (dst64) mov(rax, isSigned ? uint64_t{0x7FFFFFFFFFFFFFFF} : ~uint64_t{0});
+    else mov(eax, isSigned ? 0x7FFFFFFFu : 0xFFFFFFFFu);
+  } else {
+    jmp(trapLabel(TrapCode::IntegerOverflow), T_NEAR);
+  }
+  L(done);
+  if (!dst64) mov(eax, eax);
+  stack_.pop_back();
+  pushRax(dst64 ? ValType::I64 : ValType::I32);
+}
+
 // Every numeric instruction is listed: a new one in opcodes.h fails to compile here (-Wswitch)
 // until it is either implemented or marked as not supported yet.
 void Singlepass::numeric(Op op) {
@@ -746,11 +834,22 @@ void Singlepass::numeric(Op op) {
     case Op::F64ConvertI64U: return unary64(ValType::F64, [&] { convertU64(true); });
     case Op::F32DemoteF64: return unary64(ValType::F32, [&] { movq(xmm0, rax); cvtsd2ss(xmm0, xmm0); movd(eax, xmm0); });
     case Op::F64PromoteF32: return unary32(ValType::F64, [&] { movd(xmm0, eax); cvtss2sd(xmm0, xmm0); movq(rax, xmm0); });
-    case Op::I32TruncF32S: case Op::I32TruncF32U: case Op::I32TruncF64S: case Op::I32TruncF64U:
-    case Op::I64TruncF32S: case Op::I64TruncF32U: case Op::I64TruncF64S: case Op::I64TruncF64U:
-    case Op::I32TruncSatF32S: case Op::I32TruncSatF32U: case Op::I32TruncSatF64S: case Op::I32TruncSatF64U:
-    case Op::I64TruncSatF32S: case Op::I64TruncSatF32U: case Op::I64TruncSatF64S: case Op::I64TruncSatF64U:
-      unsupported(opName(op));
+    case Op::I32TruncF32S: truncate(false, false, true, false); return;
+    case Op::I32TruncF32U: truncate(false, false, false, false); return;
+    case Op::I32TruncF64S: truncate(true, false, true, false); return;
+    case Op::I32TruncF64U: truncate(true, false, false, false); return;
+    case Op::I64TruncF32S: truncate(false, true, true, false); return;
+    case Op::I64TruncF32U: truncate(false, true, false, false); return;
+    case Op::I64TruncF64S: truncate(true, true, true, false); return;
+    case Op::I64TruncF64U: truncate(true, true, false, false); return;
+    case Op::I32TruncSatF32S: truncate(false, false, true, true); return;
+    case Op::I32TruncSatF32U: truncate(false, false, false, true); return;
+    case Op::I32TruncSatF64S: truncate(true, false, true, true); return;
+    case Op::I32TruncSatF64U: truncate(true, false, false, true); return;
+    case Op::I64TruncSatF32S: truncate(false, true, true, true); return;
+    case Op::I64TruncSatF32U: truncate(false, true, false, true); return;
+    case Op::I64TruncSatF64S: truncate(true, true, true, true); return;
+    case Op::I64TruncSatF64U: truncate(true, true, false, true); return;
 
     // The decoder sends these elsewhere; they never reach numeric().
 #define WASMO_NOT_NUMERIC(name, ...) case Op::name:
