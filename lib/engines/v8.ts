@@ -23,7 +23,7 @@ import type {
   Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
 import { wasmError, type WasmError } from '../errors.js';
-import { f32ToNumber, f64ToNumber } from '../values.js';
+import { f32, f32ToNumber, f64, f64ToNumber } from '../values.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { readUnsigned, writeUnsigned } from '../../spec/binary/leb128.js';
 import type { Instr, MemArg } from '../../spec/structure/instructions.js';
@@ -47,6 +47,7 @@ export class V8Unsupported extends Error {
 }
 
 type JsFunc = (...args: unknown[]) => unknown;
+type Descriptor = WebAssembly.ValueType | 'externref';
 
 // Node 20 has exception-handling's Tag and Exception, but its type declarations do not.
 interface JsTag { readonly brand?: 'tag' }
@@ -60,12 +61,6 @@ const { Tag, Exception } = WebAssembly as unknown as {
 function compile(bytes: Uint8Array): WebAssembly.Module {
   return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
 }
-type Descriptor = WebAssembly.ValueType | 'externref';
-
-const f32buf = new Float32Array(1);
-const u32buf = new Uint32Array(f32buf.buffer);
-const f64buf = new Float64Array(1);
-const u64buf = new BigUint64Array(f64buf.buffer);
 
 /** V8's RuntimeError messages and the spec's texts for them. */
 const TRAPS: readonly (readonly [string, string])[] = [
@@ -171,7 +166,7 @@ export class V8Engine implements Engine {
   private readonly globals: { global: WebAssembly.Global; type: GlobalType; accessor?: { get: () => void; set?: () => void } }[] = [];
   private readonly tags: { tag: JsTag; type: TagType }[] = [];
   private readonly exns: { exn: JsException; tag: number }[] = [];
-  /** JS objects already in a store list, by list, so re-exports map to the same address. */
+  /** The index of each JS object already in one of the lists, so re-exports keep their address. */
   private readonly known = new Map<unknown, number>();
   /** `ref.extern N` as a JS value: one frozen object per N, both ways. */
   private readonly hostRefs = new Map<number, object>();
@@ -221,8 +216,8 @@ export class V8Engine implements Engine {
     switch (t) {
       case 'i32': return { type: 'i32', value: (x as number) | 0 };
       case 'i64': return { type: 'i64', value: BigInt.asIntN(64, x as bigint) };
-      case 'f32': f32buf[0] = x as number; return { type: 'f32', bits: u32buf[0]! };
-      case 'f64': f64buf[0] = x as number; return { type: 'f64', bits: u64buf[0]! };
+      case 'f32': return f32(x as number);
+      case 'f64': return f64(x as number);
       case 'v128': throw new V8Unsupported('v128 values cannot cross the JS API');
       case 'funcref': case 'externref': return this.refFromJs(t, x);
     }
