@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { trapMessage } from '../lib/engines/v8.js';
 import {
   exn_alloc, exn_read, f32bits, f64bits, func_invoke, global_alloc, global_read, i32, instance_export, isError,
-  module_instantiate, module_parse, refExtern, store_init, table_read, tag_alloc,
+  module_instantiate, module_parse, refExtern, refNull, store_init, table_read, tag_alloc,
   type FuncAddr, type ModuleInst, type Store, type TableAddr, type Val, type WasmError,
 } from '../lib/index.js';
 
@@ -98,6 +98,12 @@ describe('v8 engine differences by design', () => {
     const f = ok(instance_export(inst, 'id')) as FuncAddr;
     [s, r] = call(s, inst, 'mix', [f32bits(0x7fa00001), refExtern(5), f64bits(0xfff4000000000123n), { type: 'ref.func', addr: f }]);
     expect(ok(r)).toEqual([{ type: 'ref.func', addr: f }, f64bits(0xfff4000000000123n), refExtern(5), f32bits(0x7fa00001)]);
+  });
+
+  it('has reference slots for more results than parameters', () => {
+    const [s, inst] = instantiate(store_init({ engine: 'v8' }), `(module
+      (func (export "refs") (result externref funcref externref) ref.null extern ref.null func ref.null extern))`);
+    expect(ok(call(s, inst, 'refs', [])[1])).toEqual([refNull('extern'), refNull('func'), refNull('extern')]);
   });
 
   it('passes exception fields as JS values: no v128, no NaN payloads', () => {

@@ -349,7 +349,8 @@ export class V8Engine implements Engine {
       funcs: [{ type: 0, locals: [], body }],
       exports: [{ name: 'f', desc: { kind: 'func', index: 1 } }],
     };
-    return this.funcIndex(this.helper(wrapper, { host: js })['f'] as JsFunc, type);
+    const slots = Math.max(type.params.length, type.results.length);
+    return this.funcIndex(this.helper(wrapper, slots, { host: js })['f'] as JsFunc, type);
   }
 
   funcType(func: number): FuncType {
@@ -381,9 +382,6 @@ export class V8Engine implements Engine {
   private writeSlots(types: readonly ValType[], vals: readonly EngineVal[]): void {
     const { buffer } = this.scratch;
     const view = new DataView(buffer);
-    for (const refs of [this.funcRefs, this.externRefs]) {
-      if (refs.length < vals.length) refs.grow(vals.length - refs.length, null);
-    }
     vals.forEach((v, i) => {
       const at = SLOT * i;
       switch (v.type) {
@@ -414,10 +412,16 @@ export class V8Engine implements Engine {
     });
   }
 
-  /** Instantiates a helper module whose imports "" "scratch", "funcs", "externs" are the slots. */
-  private helper(module: Module, more: Record<string, WebAssembly.ImportValue> = {}): WebAssembly.Exports {
-    const slots = { scratch: this.scratch, funcs: this.funcRefs, externs: this.externRefs };
-    return new WebAssembly.Instance(compile(encodeModule(module)), { '': { ...slots, ...more } }).exports;
+  /**
+   * Instantiates a helper module whose imports "" "scratch", "funcs", "externs" are the slots,
+   * after making sure the reference tables have the `slots` entries it uses.
+   */
+  private helper(module: Module, slots: number, more: Record<string, WebAssembly.ImportValue> = {}): WebAssembly.Exports {
+    for (const refs of [this.funcRefs, this.externRefs]) {
+      if (refs.length < slots) refs.grow(slots - refs.length, null);
+    }
+    const imports = { scratch: this.scratch, funcs: this.funcRefs, externs: this.externRefs, ...more };
+    return new WebAssembly.Instance(compile(encodeModule(module)), { '': imports }).exports;
   }
 
   /**
@@ -442,7 +446,7 @@ export class V8Engine implements Engine {
       funcs: [{ type: 1, locals: type.results, body }],
       exports: [{ name: 'run', desc: { kind: 'func', index: 0 } }],
     };
-    run = this.helper(module, { callee: this.callee })['run'] as () => void;
+    run = this.helper(module, Math.max(type.params.length, type.results.length), { callee: this.callee })['run'] as () => void;
     this.trampolines.set(key, run);
     return run;
   }
@@ -575,7 +579,7 @@ export class V8Engine implements Engine {
         ...(g.type.mut ? [{ name: 'set', desc: { kind: 'func' as const, index: 1 } }] : []),
       ],
     };
-    const ex = this.helper(module, { global: g.global });
+    const ex = this.helper(module, 1, { global: g.global });
     g.accessor = { get: ex['get'] as () => void, ...(g.type.mut ? { set: ex['set'] as () => void } : {}) };
     return g.accessor;
   }
