@@ -14,6 +14,8 @@
 // - An operation returning `Store | WasmError` that fails leaves the input store current (it
 //   returned no successor); module_instantiate and func_invoke always consume it, since the
 //   store may be modified even when they fail.
+// - What an engine cannot do at all (the V8 engine: v128 exception fields, memory64) throws from
+//   the engine; everything the spec lets fail is a returned error.
 
 import type { EngineName, EngineVal, ModuleValue } from './engine.js';
 import { ReferenceEngine } from './engines/reference.js';
