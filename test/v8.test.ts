@@ -49,12 +49,34 @@ describe('v8 engine traps', () => {
     const cases: [string, Val[], string][] = [
       ['ld', [i32(65535)], 'out of bounds memory access'],
       ['rem', [i32(0)], 'integer divide by zero'],
-      ['cvt', [f64bits(0xbff0000000000000n)], 'invalid conversion to integer'],
+      ['cvt', [f64bits(0xbff0000000000000n)], 'integer overflow'],
     ];
     for (const [name, args, message] of cases) {
       let r: Val[] | WasmError;
       [s, r] = call(s, inst, name, args);
       expect(r).toMatchObject({ kind: 'trap', message });
+    }
+  });
+
+  it('tells the traps of truncations apart', () => {
+    let [s, inst] = instantiate(store_init({ engine: 'v8' }), `(module
+      (func (export "i32") (param f32) (result i32) (block (result i32) local.get 0 i32.trunc_f32_s))
+      (func (export "i64u") (param f64) (result i64) (if (result i64) (i32.const 1)
+        (then local.get 0 i64.trunc_f64_u) (else i64.const 0)))
+      (func (export "sat") (param f32) (result i32) local.get 0 i32.trunc_sat_f32_s))`);
+    const cases: [string, Val[], Val[] | string][] = [
+      ['i32', [f32bits(0x7fc00000)], 'invalid conversion to integer'],
+      ['i32', [f32bits(0x4f000000)], 'integer overflow'],
+      ['i32', [f32bits(0xc0400000)], [i32(-3)]],
+      ['i64u', [f64bits(0xfff8000000000001n)], 'invalid conversion to integer'],
+      ['i64u', [f64bits(0xbff0000000000000n)], 'integer overflow'],
+      ['sat', [f32bits(0x7fc00000)], [i32(0)]],
+    ];
+    for (const [name, args, expected] of cases) {
+      let r: Val[] | WasmError;
+      [s, r] = call(s, inst, name, args);
+      if (typeof expected === 'string') expect(r).toMatchObject({ kind: 'trap', message: expected });
+      else expect(ok(r)).toEqual(expected);
     }
   });
 

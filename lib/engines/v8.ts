@@ -6,9 +6,10 @@
 //   functions, accessors for globals), so they keep their exact bits, NaN payloads and v128
 //   included. Only exception fields cross as JS values: f32/f64 as JS numbers, which do not keep
 //   NaN payloads or signalling bits, and v128 not at all (tag_alloc throws for a v128 field).
-// - Trap messages are V8's, mapped to the spec's texts (see `trapMessage`). V8 uses one message
-//   for several spec traps of call_indirect; the trapping instruction (found from the stack trace)
-//   and the table's contents tell them apart where they can (see `refineTrap`).
+// - Trap messages are V8's, mapped to the spec's texts (see `trapMessage`). Where V8 uses one
+//   message for several spec traps (call_indirect's, the truncations'), the trapping instruction
+//   (found from the stack trace) and the table's contents tell them apart (see `refineTrap`);
+//   truncations are routed through helper functions for that (see `routeTruncations`).
 // - Memory64 and tables above V8's size limits are not supported.
 //
 // Instantiation compiles a re-encoded module rather than the original bytes: every import is
@@ -26,8 +27,8 @@ import { wasmError, type WasmError } from '../errors.js';
 import { f32, f32ToNumber, f64, f64ToNumber } from '../values.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { readUnsigned, writeUnsigned } from '../../spec/binary/leb128.js';
-import type { Instr, MemArg } from '../../spec/structure/instructions.js';
-import type { Module } from '../../spec/structure/module.js';
+import { opInfo, type Expr, type Instr, type MemArg, type Opname } from '../../spec/structure/instructions.js';
+import type { Func, Module } from '../../spec/structure/module.js';
 import { emptyModule } from '../../spec/structure/module.js';
 import type {
   ExternKind, FuncType, GlobalType, MemType, RefType, TableType, TagType, ValType,
@@ -148,6 +149,67 @@ function nameSection(name: string): { name: string; bytes: Uint8Array } {
  */
 const TRAP_SITE = /wasm:\/\/wasm\/wasmo(\d+)-[0-9a-f]+:(?:wasm-function\[\d+\]:0x([0-9a-f]+)|1:(\d+))/;
 const CALL_INDIRECT = 0x11;
+const CODE_SECTION = 10;
+
+/** The truncations that trap; V8 reports NaN and out-of-range operands with one message. */
+const TRAPPING_TRUNCS: ReadonlySet<Opname> = new Set<Opname>([
+  'i32.trunc_f32_s', 'i32.trunc_f32_u', 'i32.trunc_f64_s', 'i32.trunc_f64_u',
+  'i64.trunc_f32_s', 'i64.trunc_f32_u', 'i64.trunc_f64_s', 'i64.trunc_f64_u',
+]);
+
+/**
+ * Routes each trapping truncation through a helper function, appended after the module's
+ * functions so that no index moves, which traps with `unreachable` on NaN and truncates
+ * otherwise. A trap inside the helpers is then "invalid conversion to integer" if it is the
+ * `unreachable` and "integer overflow" if it is the truncation (see `refineTrap`).
+ */
+function routeTruncations(m: Module, funcCount: number): { module: Module; helpers: number } {
+  const types = [...m.types];
+  const helpers: Func[] = [];
+  const helperOf = new Map<Opname, number>();
+  const helper = (op: Opname): number => {
+    let index = helperOf.get(op);
+    if (index === undefined) {
+      const [[operand], [result]] = opInfo(op).sig!;
+      types.push({ params: [operand!], results: [result!] });
+      const x: Instr = { op: 'local.get', local: 0 };
+      helpers.push({
+        type: types.length - 1,
+        locals: [],
+        body: [x, x, { op: `${operand as 'f32' | 'f64'}.ne` }, { op: 'if', bt: null, then: [{ op: 'unreachable' }], else: [] }, x, { op } as Instr],
+      });
+      index = funcCount + helpers.length - 1;
+      helperOf.set(op, index);
+    }
+    return index;
+  };
+  const route = (body: Expr): Instr[] => body.map((ins): Instr => {
+    if (TRAPPING_TRUNCS.has(ins.op)) return { op: 'call', func: helper(ins.op) };
+    if (ins.op === 'block' || ins.op === 'loop') return { ...ins, body: route(ins.body) };
+    if (ins.op === 'if') return { ...ins, then: route(ins.then), else: route(ins.else) };
+    return ins;
+  });
+  const funcs = m.funcs.map((f) => ({ ...f, body: route(f.body) }));
+  return { module: { ...m, types, funcs: [...funcs, ...helpers] }, helpers: helpers.length };
+}
+
+/** The byte offset of the `index`th function body (its size field) in a module's code section. */
+function codeEntryOffset(bytes: Uint8Array, index: number): number {
+  let at = 8;
+  const next = (): number => bytes[at++]!;
+  for (;;) {
+    const id = next();
+    const size = readUnsigned(next, 32);
+    if (id === CODE_SECTION) break;
+    at += size;
+  }
+  readUnsigned(next, 32); // the number of bodies
+  for (let i = 0; i < index; i++) {
+    const size = readUnsigned(next, 32);
+    at += size;
+  }
+  return at;
+}
 
 function descriptor(t: ValType): Descriptor {
   switch (t) {
@@ -177,8 +239,11 @@ export class V8Engine implements Engine {
   private readonly callee = new WebAssembly.Table({ element: 'anyfunc', initial: 1 });
   private readonly funcRefs = new WebAssembly.Table({ element: 'anyfunc', initial: 0 });
   private readonly externRefs = new WebAssembly.Table({ element: 'externref', initial: 0 }, null);
-  /** Every module compiled by `instantiate`, with its tables once instantiation succeeded. */
-  private readonly compiled: { bytes: Uint8Array; tables?: WebAssembly.Table[] }[] = [];
+  /**
+   * Every module compiled by `instantiate`: its bytes, where its truncation helpers start (see
+   * `routeTruncations`), and its tables once instantiation succeeded.
+   */
+  private readonly compiled: { bytes: Uint8Array; helpersAt: number; tables?: WebAssembly.Table[] }[] = [];
 
   private register<T extends { type?: unknown }>(list: T[], obj: unknown, entry: T): number {
     const found = this.known.get(obj);
@@ -258,7 +323,8 @@ export class V8Engine implements Engine {
   }
 
   /**
-   * The spec's text for a trap. At a call_indirect, V8's "table index is out of bounds" is the
+   * The spec's text for a trap. In a truncation helper, "unreachable" means a NaN operand and
+   * anything else an operand out of range (see `routeTruncations`). At a call_indirect, V8's "table index is out of bounds" is the
    * spec's "undefined element", and its "null function or function signature mismatch" is
    * "uninitialized element" if the table has a null entry, else "indirect call type mismatch".
    * (The call's operand is gone, so with both kinds of entry present this guesses the commoner.)
@@ -268,7 +334,9 @@ export class V8Engine implements Engine {
     const site = TRAP_SITE.exec(e.stack ?? '');
     const mod = site === null ? undefined : this.compiled[Number(site[1])];
     let at = site === null ? 0 : site[2] !== undefined ? parseInt(site[2], 16) : Number(site[3]) - 1;
-    if (mod === undefined || mod.bytes[at] !== CALL_INDIRECT) return spec;
+    if (mod === undefined) return spec;
+    if (at >= mod.helpersAt) return spec === 'unreachable' ? 'invalid conversion to integer' : 'integer overflow';
+    if (mod.bytes[at] !== CALL_INDIRECT) return spec;
     if (spec === 'out of bounds table access') return 'undefined element';
     if (spec !== 'indirect call type mismatch' || mod.tables === undefined) return spec;
     const next = (): number => mod.bytes[++at]!;
@@ -299,7 +367,10 @@ export class V8Engine implements Engine {
       ],
       customs: [nameSection(`wasmo${k}`)],
     };
-    const compiled: (typeof this.compiled)[number] = { bytes: encodeModule(rewritten) };
+    const routed = routeTruncations(rewritten, funcTypes.length);
+    const bytes = encodeModule(routed.module);
+    const helpersAt = routed.helpers === 0 ? bytes.length : codeEntryOffset(bytes, ast.funcs.length);
+    const compiled: (typeof this.compiled)[number] = { bytes, helpersAt };
     this.compiled.push(compiled);
     const importObject = { '': Object.fromEntries(imports.map((x, i) => [String(i), this.object(x.kind, x.addr) as WebAssembly.ImportValue])) };
     return this.attempt('uninstantiable', () => {
