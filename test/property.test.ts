@@ -1,0 +1,178 @@
+// Differential property: the reference engine and V8 agree, bit for bit, on every numeric and
+// vector instruction applied to random operands. Each instruction is wrapped in a function whose
+// parameters and results are integers only (floats and vectors are reinterpreted / assembled
+// inside the module), so no value crosses V8's JS API as a lossy JS number.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeModule } from '../spec/binary/encode.js';
+import { type Instr, type NumericOp, opcodes } from '../spec/structure/instructions.js';
+import type { Func, Module } from '../spec/structure/module.js';
+import type { NumType, ValType } from '../spec/structure/types.js';
+import {
+  func_invoke, instance_export, isError, module_decode, module_instantiate, store_init,
+  type EngineName, type Val,
+} from '../lib/index.js';
+
+type Operand = NumType | 'v128';
+
+const numericOps = (Object.keys(opcodes) as (keyof typeof opcodes)[]).filter(
+  (op): op is NumericOp => {
+    const info = opcodes[op] as { imm: string; sig?: unknown };
+    return info.sig !== undefined && (info.imm === 'none' || info.imm === 'lane' || info.imm === 'shuffle');
+  },
+);
+
+/** How a value of each type crosses the JS boundary exactly: as these integer parameters. */
+const carrier: Record<Operand, NumType[]> = {
+  i32: ['i32'], i64: ['i64'], f32: ['i32'], f64: ['i64'], v128: ['i64', 'i64'],
+};
+
+/** Instructions that rebuild an operand of type `t` from its carrier locals starting at `at`. */
+function assemble(t: Operand, at: number): Instr[] {
+  switch (t) {
+    case 'i32': case 'i64': return [{ op: 'local.get', local: at }];
+    case 'f32': return [{ op: 'local.get', local: at }, { op: 'f32.reinterpret_i32' }];
+    case 'f64': return [{ op: 'local.get', local: at }, { op: 'f64.reinterpret_i64' }];
+    case 'v128': return [
+      { op: 'local.get', local: at }, { op: 'i64x2.splat' },
+      { op: 'local.get', local: at + 1 }, { op: 'i64x2.replace_lane', lane: 1 },
+    ];
+  }
+}
+
+/** Lane-count and lane-bounded immediates for the instruction. */
+function arbInstr(op: NumericOp): fc.Arbitrary<Instr> {
+  const imm = (opcodes[op] as { imm: string }).imm;
+  if (imm === 'shuffle') {
+    return fc.array(fc.integer({ min: 0, max: 31 }), { minLength: 16, maxLength: 16 })
+      .map((lanes) => ({ op, lanes }) as Instr);
+  }
+  if (imm === 'lane') {
+    const shape = op.slice(0, op.indexOf('.'));
+    const count = Number(shape.slice(shape.indexOf('x') + 1));
+    return fc.integer({ min: 0, max: count - 1 }).map((lane) => ({ op, lane }) as Instr);
+  }
+  return fc.constant({ op } as Instr);
+}
+
+/** One module: export "f" takes carriers of the operands, applies the instruction and returns
+ *  the result's bits (a v128 as two i64 lanes, using a local to read both). */
+function moduleFor(instr: Instr, params: readonly Operand[], result: Operand): Module {
+  const carriers = params.flatMap((p) => carrier[p]);
+  const body: Instr[] = [];
+  let at = 0;
+  for (const p of params) { body.push(...assemble(p, at)); at += carrier[p].length; }
+  body.push(instr);
+  const locals: ValType[] = [];
+  switch (result) {
+    case 'f32': body.push({ op: 'i32.reinterpret_f32' }); break;
+    case 'f64': body.push({ op: 'i64.reinterpret_f64' }); break;
+    case 'v128':
+      locals.push('v128');
+      body.push(
+        { op: 'local.set', local: at },
+        { op: 'local.get', local: at }, { op: 'i64x2.extract_lane', lane: 0 },
+        { op: 'local.get', local: at }, { op: 'i64x2.extract_lane', lane: 1 },
+      );
+      break;
+    default: break;
+  }
+  const func: Func = { type: 0, locals, body };
+  return {
+    types: [{ params: carriers, results: carrier[result] }],
+    funcs: [func], tables: [], mems: [], globals: [], elems: [], datas: [],
+    imports: [], exports: [{ name: 'f', desc: { kind: 'func', index: 0 } }], customs: [],
+  };
+}
+
+type Outcome = { ok: true; bits: bigint[] } | { ok: false; message: string };
+
+function run(engine: EngineName, bytes: Uint8Array, args: Val[]): Outcome {
+  const module = module_decode(bytes);
+  if (isError(module)) throw new Error(`encoder produced a malformed module: ${module.message}`);
+  const [store, inst] = module_instantiate(store_init({ engine }), module, []);
+  if (isError(inst)) throw new Error(`${engine}: instantiation failed: ${inst.message}`);
+  const f = instance_export(inst, 'f');
+  if (isError(f) || f.kind !== 'func') throw new Error('export f missing');
+  const [, results] = func_invoke(store, f, args);
+  if (isError(results)) return { ok: false, message: results.message };
+  return {
+    ok: true,
+    bits: results.map((r) => {
+      if (r.type === 'i32') return BigInt(r.value >>> 0);
+      if (r.type === 'i64') return BigInt.asUintN(64, r.value);
+      throw new Error(`unexpected result type ${r.type}`);
+    }),
+  };
+}
+
+// §4.3.3: a NaN result is canonical when every NaN operand is canonical, arithmetic otherwise; so
+// two engines may differ in NaN bits only. Compare lane by lane with that freedom.
+const isNaN32 = (b: bigint) => (b & 0x7f800000n) === 0x7f800000n && (b & 0x7fffffn) !== 0n;
+const isNaN64 = (b: bigint) =>
+  (b & 0x7ff0000000000000n) === 0x7ff0000000000000n && (b & 0xfffffffffffffn) !== 0n;
+const quiet32 = (b: bigint) => (b & 0x400000n) !== 0n;
+const quiet64 = (b: bigint) => (b & 0x8000000000000n) !== 0n;
+
+/** NaN-producing float instructions may return any arithmetic NaN; everything else is exact. */
+function nanFreedom(op: NumericOp): 'f32' | 'f64' | undefined {
+  if (/^(f32x4|f64x2|f32|f64)\.(add|sub|mul|div|sqrt|min|max|ceil|floor|trunc|nearest|demote_f64x2_zero|promote_low_f32x4|demote_f64|promote_f32)$/.test(op)) {
+    return op.startsWith('f32') ? 'f32' : 'f64';
+  }
+  return undefined;
+}
+
+function sameResult(op: NumericOp, result: Operand, a: Outcome, b: Outcome): boolean {
+  if (!a.ok || !b.ok) return !a.ok && !b.ok && a.message === b.message;
+  const lanesOf = (bits: bigint[]): { bits: bigint; width: 32 | 64 }[] =>
+    result === 'v128'
+      ? bits.flatMap((w) => (nanFreedom(op) === 'f32'
+        ? [{ bits: w & 0xffffffffn, width: 32 as const }, { bits: w >> 32n, width: 32 as const }]
+        : [{ bits: w, width: 64 as const }]))
+      : bits.map((w) => ({ bits: w, width: (result === 'f32' || result === 'i32' ? 32 : 64) as 32 | 64 }));
+  const la = lanesOf(a.bits), lb = lanesOf(b.bits);
+  if (la.length !== lb.length) return false;
+  const free = nanFreedom(op) !== undefined;
+  return la.every((x, i) => {
+    const y = lb[i]!;
+    if (x.bits === y.bits) return true;
+    if (!free) return false;
+    const [nan, quiet] = x.width === 32 ? [isNaN32, quiet32] : [isNaN64, quiet64];
+    return nan(x.bits) && nan(y.bits) && quiet(x.bits) && quiet(y.bits);
+  });
+}
+
+/** Operands biased towards the edges where engines go wrong: zeros, extremes, NaNs, infinities. */
+const arbI32 = fc.oneof(fc.integer({ min: -2147483648, max: 2147483647 }),
+  fc.constantFrom(0, 1, -1, 0x7fffffff, -0x80000000, 0x7f800000, 0xff800000 | 0, 0x7fc00000, 0x7fa00001, 0xffc00000 | 0, 0x80000000 | 0, 0x4f000000, 0xcf000000 | 0));
+const arbI64 = fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+  fc.constantFrom(0n, 1n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 0x7ff0000000000000n, -0x10000000000000n,
+    0x7ff8000000000000n, 0x7ff4000000000001n, 0x43e0000000000000n, -0x3c20000000000000n, 0x41e0000000000000n));
+
+function arbArgs(params: readonly Operand[]): fc.Arbitrary<Val[]> {
+  const carriers = params.flatMap((p) => carrier[p]);
+  return fc.tuple(...carriers.map((c) => (c === 'i32'
+    ? arbI32.map((v): Val => ({ type: 'i32', value: v }))
+    : arbI64.map((v): Val => ({ type: 'i64', value: BigInt.asIntN(64, v) })))));
+}
+
+describe('reference engine and V8 agree on single instructions', () => {
+  it.each(numericOps)('%s', (op) => {
+    const [params, results] = opcodes[op].sig as unknown as [Operand[], Operand[]];
+    const result = results[0]!;
+    fc.assert(
+      fc.property(arbInstr(op), arbArgs(params), (instr, args) => {
+        const bytes = encodeModule(moduleFor(instr, params, result));
+        const ref = run('reference', bytes, args);
+        const v8 = run('v8', bytes, args);
+        if (!sameResult(op, result, ref, v8)) {
+          expect.fail(`${JSON.stringify(instr)} on ${args.map((a) => ('value' in a ? String(a.value) : a.type)).join(', ')}:`
+            + ` reference ${JSON.stringify(ref, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))}`
+            + ` v8 ${JSON.stringify(v8, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))}`);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
