@@ -77,14 +77,16 @@ export function runWast(source: WastSource, options: WastOptions): FileResult {
   };
 
   let commands: Command[] | undefined;
+  let run: ScriptRun | undefined;
   try {
     commands = parseScript(text);
+    run = new ScriptRun(options.engine);
   } catch (e) {
-    // A script the parser rejects is one failure at line 0: nothing of it can run.
-    record(0, 'script', `script does not parse: ${describeException(e)}`);
+    // A script the parser rejects, or a store without its spectest module, is one failure at
+    // line 0: nothing of the script can run.
+    record(0, 'script', `${commands === undefined ? 'script does not parse' : 'cannot set up the store'}: ${describeException(e)}`);
   }
-  if (commands !== undefined) {
-    const run = new ScriptRun(options.engine);
+  if (commands !== undefined && run !== undefined) {
     for (const command of commands) record(command.line, command.kind, run.execute(command));
   }
   const count = (o: Outcome): number => reports.filter((r) => r.outcome === o).length;
