@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeModule } from '../spec/binary/decode.js';
 import { ValidationError } from '../spec/errors.js';
+import type { ModuleSource } from '../spec/script/ast.js';
 import { opcodes, type Expr, type Instr, type Opname } from '../spec/structure/instructions.js';
 import { emptyModule, type Module } from '../spec/structure/module.js';
 import type { ExternType, FuncType, ValType } from '../spec/structure/types.js';
+import { parseModule } from '../spec/text/parse.js';
+import { parseScript } from '../spec/text/script.js';
 import { matchExternType, matchValType } from '../spec/valid/match.js';
 import { validateModule } from '../spec/valid/validate.js';
 
@@ -294,5 +299,44 @@ describe('fixed-signature instructions (property)', () => {
       const bad = misfits[n % misfits.length]!;
       invalid(func([...body, { op: bad.op } as Instr, ...bad.results.map((): Instr => ({ op: 'drop' }))]), 'type mismatch');
     }));
+  });
+});
+
+describe('the 2.0 testsuite', () => {
+  const SUITE = '/work/shared/testsuite';
+  const files = readFileSync(`${SUITE}/wasm2.txt`, 'utf8').split('\n').filter((f) => f !== '');
+  const load = (source: ModuleSource): Module =>
+    source.type === 'binary' ? decodeModule(source.bytes) : parseModule(source.text);
+  const errorOf = (m: Module): string | undefined => {
+    try {
+      validateModule(m);
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      return e.message;
+    }
+  };
+
+  it('every assert_invalid fails with its message, every other module validates', () => {
+    const failures: string[] = [];
+    let invalidPassed = 0;
+    let validPassed = 0;
+    for (const file of files) {
+      for (const c of parseScript(readFileSync(`${SUITE}/core/${file}`, 'utf8'))) {
+        if (!('source' in c) || c.kind === 'assert_malformed') continue;
+        const message = errorOf(load(c.source));
+        if (c.kind === 'assert_invalid') {
+          if (message?.startsWith(c.message)) invalidPassed++;
+          else failures.push(`${file}:${c.line}: expected "${c.message}", got ${message === undefined ? 'valid' : `"${message}"`}`);
+        } else if (message === undefined) {
+          validPassed++;
+        } else {
+          failures.push(`${file}:${c.line}: expected valid, got "${message}"`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    // 2.0 files, testsuite commit 193e551: 1665 assert_invalid, 1352 other modules (incl. assert_unlinkable and assert_uninstantiable).
+    expect({ invalidPassed, validPassed }).toEqual({ invalidPassed: 1665, validPassed: 1352 });
   });
 });
