@@ -120,7 +120,7 @@ class Validator {
     frame.unreachable = true;
   }
 
-  /** §3.3.8 block types: the instruction type [t1*] → [t2*] they denote. */
+  /** §3.2.2 block types: the instruction type [t1*] → [t2*] they denote. */
   private blockType(bt: BlockType): FuncType {
     if (bt === null) return { params: [], results: [] };
     if (typeof bt === 'string') return { params: [], results: [bt] };

@@ -1,5 +1,5 @@
-// Matching of types — the spec's "Import Subtyping" rules (WebAssembly 2.0 §4.5.2, §3.2 "Matching"
-// in 3.0): when an external value of type `a` may be supplied for an import of type `b`.
+// Matching of types — WebAssembly 2.0 §3.2.8 "Import Subtyping": when an external value of type
+// `a` may be supplied for an import of type `b` (module_instantiate, match_externtype).
 
 import { funcTypeEquals, type ExternType, type Limits, type ValType } from '../structure/types.js';
 

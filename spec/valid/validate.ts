@@ -43,7 +43,7 @@ function tagType(c: Context, x: number): TagType {
   return { type };
 }
 
-/** §3.4.10 import descriptions and their external types. */
+/** §3.4.9 import descriptions and their external types. */
 function importType(c: Context, desc: ImportDesc): ExternType {
   switch (desc.kind) {
     case 'func':
