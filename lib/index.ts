@@ -12,3 +12,11 @@ export type {
   AddrType, ExternKind, ExternType, FuncType, GlobalType, HeapType, Limits, MemType, NumType, RefType,
   TableType, TagType, ValType,
 } from '../spec/structure/types.js';
+export type { ModuleValue } from './engine.js';
+export type { AddrKind } from './store.js';
+export type { FuncAddrLike, Ref as RefOf, Val as ValOf } from './values.js';
+export type { ResultType, VecType } from '../spec/structure/types.js';
+/** The module's abstract syntax (spec §2.5), as decoded or parsed: `Module['ast']`. */
+export type * as syntax from '../spec/structure/module.js';
+/** Instructions (spec §2.4) with their opcode table. */
+export type * as instructions from '../spec/structure/instructions.js';

@@ -16,7 +16,7 @@ export type AddrKind = ExternKind | 'exn';
 
 /** An address in one store lineage; interned, so equal addresses are the same object. */
 export class Addr<K extends AddrKind> {
-  /** Only the store creates addresses (see {@link StoreState.addr}). */
+  /** Only the store creates addresses (through the store lineage's interning). */
   constructor(readonly kind: K, readonly index: number) {}
 }
 
@@ -33,7 +33,7 @@ export type Ref = RefOf<FuncAddr>;
 
 /** One store value; opaque apart from the name of the engine that runs it. */
 export class Store {
-  /** Only {@link StoreState} mints stores. */
+  /** Only the store lineage mints stores. */
   constructor(readonly engine: EngineName) {}
 }
 

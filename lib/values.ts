@@ -61,10 +61,10 @@ export function v128(bytes: ArrayLike<number>): Val<never> {
   if (bytes.length !== 16) throw new RangeError(`v128 needs 16 bytes, got ${bytes.length}`);
   return { type: 'v128', bytes: Uint8Array.from(bytes) };
 }
-export function refNull(heaptype: HeapType): Val<never> {
+export function refNull(heaptype: HeapType): Ref<never> {
   return { type: 'ref.null', heaptype };
 }
-export function refExtern(host: number): Val<never> {
+export function refExtern(host: number): Ref<never> {
   return { type: 'ref.extern', host };
 }
 

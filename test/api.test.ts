@@ -256,7 +256,7 @@ describe.each<EngineName>(['reference', 'v8'])('%s engine', (engine) => {
       const seen: Val[][] = [];
       [s, f] = func_alloc(s, { params: ['i32', 'i64'], results: ['i64'] }, (store, args) => {
         seen.push(args);
-        const [a, b] = args as [{ value: number }, { value: bigint }];
+        const [a, b] = args as [Extract<Val, { type: 'i32' }>, Extract<Val, { type: 'i64' }>];
         return [store, [i64(BigInt(a.value) + b.value)]];
       });
       expect(func_type(s, f)).toEqual({ params: ['i32', 'i64'], results: ['i64'] });

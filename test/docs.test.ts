@@ -30,7 +30,7 @@ describe('API reference', () => {
 
 describe('README', () => {
   test('the main command prints what the README says', () => {
-    const command = /^npm ci && npm run build && node dist\/lib\/cli\.js (.*)$/m.exec(readme);
+    const command = /^scripts\/debian-deps\.sh && npm ci && npm run build && node dist\/lib\/cli\.js (.*)$/m.exec(readme);
     const claim = /^prints `(.*)`/m.exec(readme);
     expect(command).not.toBeNull();
     expect(claim).not.toBeNull();

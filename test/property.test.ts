@@ -127,9 +127,9 @@ function sameResult(op: NumericOp, result: Operand, a: Outcome, b: Outcome): boo
   if (!a.ok || !b.ok) return !a.ok && !b.ok && a.message === b.message;
   const lanesOf = (bits: bigint[]): { bits: bigint; width: 32 | 64 }[] =>
     result === 'v128'
-      ? bits.flatMap((w) => (nanFreedom(op) === 'f32'
-        ? [{ bits: w & 0xffffffffn, width: 32 as const }, { bits: w >> 32n, width: 32 as const }]
-        : [{ bits: w, width: 64 as const }]))
+      ? bits.flatMap((w): { bits: bigint; width: 32 | 64 }[] => (nanFreedom(op) === 'f32'
+        ? [{ bits: w & 0xffffffffn, width: 32 }, { bits: w >> 32n, width: 32 }]
+        : [{ bits: w, width: 64 }]))
       : bits.map((w) => ({ bits: w, width: (result === 'f32' || result === 'i32' ? 32 : 64) as 32 | 64 }));
   const la = lanesOf(a.bits), lb = lanesOf(b.bits);
   if (la.length !== lb.length) return false;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeModule } from '../spec/binary/decode.js';
 import { ValidationError } from '../spec/errors.js';
 import type { ModuleSource } from '../spec/script/ast.js';
-import { opcodes, type Expr, type Instr, type Opname } from '../spec/structure/instructions.js';
+import { opcodes, type Expr, type Instr, type OpInfo, type Opname } from '../spec/structure/instructions.js';
 import { emptyModule, type Module } from '../spec/structure/module.js';
 import type { ExternType, FuncType, ValType } from '../spec/structure/types.js';
 import { parseModule } from '../spec/text/parse.js';
@@ -256,7 +256,7 @@ describe('fixed-signature instructions (property)', () => {
   // the stack may come next. Such code validates; an op whose parameters are not there does not.
   const nullary = (Object.keys(opcodes) as Opname[]).filter((op) => opcodes[op].imm === 'none');
   const withSig = nullary.flatMap((op) => {
-    const info: { readonly sig?: readonly [readonly ValType[], readonly ValType[]] } = opcodes[op];
+    const info: OpInfo = opcodes[op];
     return info.sig === undefined ? [] : [{ op, params: info.sig[0], results: info.sig[1] }];
   });
   const consts: Record<string, Instr> = {

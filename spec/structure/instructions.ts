@@ -12,9 +12,9 @@ export type ImmKind =
   | 'data' | 'i32' | 'i64' | 'f32' | 'f64' | 'v128' | 'heaptype' | 'select' | 'lane' | 'shuffle'
   | 'memarg_lane';
 
-type OpType = readonly [readonly (NumType | VecType)[], readonly (NumType | VecType)[]];
+export type OpType = readonly [readonly (NumType | VecType)[], readonly (NumType | VecType)[]];
 
-interface OpInfo {
+export interface OpInfo {
   /** 0xFC or 0xFD for prefixed instructions; the code is then the LEB128 u32 that follows. */
   readonly prefix?: 0xfc | 0xfd;
   readonly code: number;

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The Debian 12 packages wasmo builds with: CMake and g++ for the native engine (host-shim/),
+# xbyak for its x86-64 encoder. Runs apt-get through sudo unless already root.
+set -euo pipefail
+packages=(cmake g++ libxbyak-dev)
+sudo=()
+[ "$(id -u)" = 0 ] || sudo=(sudo)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -o DPkg::Lock::Timeout=600
+"${sudo[@]}" apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}"
