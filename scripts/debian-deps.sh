@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Debian 12 packages wasmo builds with: CMake and g++ for the native engine (host-shim/),
-# xbyak for its x86-64 encoder. Runs apt-get through sudo unless already root.
+# xbyak for its x86-64 encoder, FlatBuffers (headers and flatc) for artifact metadata. Runs apt-get through sudo unless already root.
 set -euo pipefail
-packages=(cmake g++ libxbyak-dev)
+packages=(cmake g++ libxbyak-dev libflatbuffers-dev flatbuffers-compiler)
 sudo=()
 [ "$(id -u)" = 0 ] || sudo=(sudo)
 missing=()
