@@ -9,7 +9,7 @@ import koffi, { type LibraryHandle } from 'koffi';
 /** host-shim's wasmo_status, as in wasmo.h. */
 export const Status = {
   ok: 0, malformed: 1, invalid: 2, unlinkable: 3, uninstantiable: 4, trap: 5, exhaustion: 6,
-  unsupported: 7, internal: 8, host: 9,
+  unsupported: 7, internal: 8, incompatible: 9, host: 10,
 } as const;
 export type StatusName = keyof typeof Status;
 const statusNames = Object.keys(Status) as StatusName[];
@@ -28,6 +28,10 @@ export const TypeCode = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b
 export type TypeName = keyof typeof TypeCode;
 const typeNames = new Map<number, TypeName>(Object.entries(TypeCode).map(([k, v]) => [v, k as TypeName]));
 
+export const ExternCode = { func: 0, table: 1, mem: 2, global: 3 } as const;
+export type ExternName = keyof typeof ExternCode;
+const externNames: ExternName[] = ['func', 'table', 'mem', 'global'];
+
 /** The native library is not built or cannot be loaded. */
 export class NativeUnavailableError extends Error {
   override readonly name = 'NativeUnavailableError';
@@ -42,8 +46,15 @@ interface Bindings {
   validate(bytes: Uint8Array, len: number, err: Uint8Array, errLen: number): number;
   compile(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   moduleFree(m: Ptr): void;
+  deserialize(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  loadFile(path: string, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  serializedSize(m: Ptr): number;
+  serialize(m: Ptr, buf: Uint8Array, len: number): number;
   importCount(m: Ptr): number;
   exportCount(m: Ptr): number;
+  exportAt(m: Ptr, i: number, name: Uint8Array, nameLen: number, kind: [number], index: [number]): number;
+  moduleFuncType(m: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
+  moduleGlobalType(m: Ptr, g: number, type: [number], mut: [number]): number;
   storeNew(id: number, callback: unknown): Ptr | null;
   storeFree(s: Ptr): void;
   instantiate(s: Ptr, m: Ptr, imports: Uint32Array, n: number, exports: Uint32Array, err: Uint8Array, errLen: number): number;
@@ -101,8 +112,15 @@ function load(): Bindings {
     validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, _Out_ uint8_t *err, size_t err_len)'),
     compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
+    deserialize: f('int wasmo_module_deserialize(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    loadFile: f('int wasmo_module_load_file(const char *path, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    serializedSize: f('size_t wasmo_module_serialized_size(wasmo_module m)'),
+    serialize: f('int wasmo_module_serialize(wasmo_module m, _Out_ uint8_t *buf, size_t len)'),
     importCount: f('uint32_t wasmo_module_import_count(wasmo_module m)'),
     exportCount: f('uint32_t wasmo_module_export_count(wasmo_module m)'),
+    exportAt: f('int wasmo_module_export(wasmo_module m, uint32_t i, _Out_ uint8_t *name, size_t name_len, _Out_ uint32_t *kind, _Out_ uint32_t *index)'),
+    moduleFuncType: f('int wasmo_module_func_type(wasmo_module m, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
+    moduleGlobalType: f('int wasmo_module_global_type(wasmo_module m, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
     storeNew: f('wasmo_store wasmo_store_new(uint32_t id, wasmo_host_callback *callback)'),
     storeFree: f('void wasmo_store_free(wasmo_store s)'),
     instantiate: f('int wasmo_store_instantiate(wasmo_store s, wasmo_module m, const uint32_t *imports, uint32_t n, _Out_ uint32_t *exports, _Out_ uint8_t *err, size_t err_len)'),
@@ -153,6 +171,17 @@ export interface NativeFuncType {
   readonly params: readonly TypeName[];
   readonly results: readonly TypeName[];
 }
+export interface NativeExport {
+  readonly name: string;
+  readonly kind: ExternName;
+  readonly index: number;
+}
+
+/** The type codes of a function type from the C side's 256-byte arrays. */
+function funcTypeFrom(params: Uint8Array, np: number, results: Uint8Array, nr: number): NativeFuncType {
+  return { params: [...params.subarray(0, np)].map(typeName), results: [...results.subarray(0, nr)].map(typeName) };
+}
+
 function typeName(code: number): TypeName {
   const t = typeNames.get(code);
   if (t === undefined) throw new Error(`native: unknown value type code ${code}`);
@@ -167,17 +196,55 @@ export function validate(bytes: Uint8Array): true | NativeFailure {
   return status === Status.ok ? true : failure(status, err);
 }
 
-/** A module compiled by the singlepass backend; free() releases it (instances keep its code alive). */
+/** Runs a C constructor of modules: the module, or the failure it reported. */
+function made(call: (out: [Ptr | null], err: Uint8Array) => number): Ptr | NativeFailure {
+  const err = new Uint8Array(ERR_LEN);
+  const out: [Ptr | null] = [null];
+  const status = call(out, err);
+  if (status !== Status.ok || out[0] === null) return failure(status, err);
+  return out[0];
+}
+
+/**
+ * A module compiled by the singlepass backend; free() releases its code. Every module is loaded
+ * from an artifact (host-shim/artifact/): compiling makes one and loads it from memory,
+ * `deserialize` and `loadFile` load one made earlier, `serialize` gives its bytes back. Instances
+ * keep its code alive after free().
+ */
 export class NativeModule {
   private constructor(private handle: Ptr | null) {}
 
+  private static of(p: Ptr | NativeFailure): NativeModule | NativeFailure {
+    return isNativeFailure(p) ? p : new NativeModule(p);
+  }
+
   static compile(bytes: Uint8Array): NativeModule | NativeFailure {
     const b = load();
-    const err = new Uint8Array(ERR_LEN);
-    const out: [Ptr | null] = [null];
-    const status = b.compile(bytes, bytes.length, out, err, ERR_LEN);
-    if (status !== Status.ok || out[0] === null) return failure(status, err);
-    return new NativeModule(out[0]);
+    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, out, err, ERR_LEN)));
+  }
+
+  /**
+   * Loads an artifact from bytes. A corrupted one fails with status 'malformed', one made by
+   * another format, engine, CPU or configuration with 'incompatible'; the message names the problem.
+   */
+  static deserialize(bytes: Uint8Array): NativeModule | NativeFailure {
+    const b = load();
+    return NativeModule.of(made((out, err) => b.deserialize(bytes, bytes.length, out, err, ERR_LEN)));
+  }
+
+  /** Loads an artifact by mapping the file (no copy); failures as deserialize, or 'internal' when unreadable. */
+  static loadFile(path: string): NativeModule | NativeFailure {
+    const b = load();
+    return NativeModule.of(made((out, err) => b.loadFile(path, out, err, ERR_LEN)));
+  }
+
+  /** The artifact this module was loaded from, byte for byte. */
+  serialize(): Uint8Array {
+    const b = load();
+    const size = Number(b.serializedSize(this.ptr()));
+    const buf = new Uint8Array(size);
+    if (b.serialize(this.ptr(), buf, size) !== Status.ok) throw new Error('native: serialize failed');
+    return buf;
   }
 
   /** @internal the live handle; throws after free(). */
@@ -192,6 +259,40 @@ export class NativeModule {
 
   get exportCount(): number {
     return load().exportCount(this.ptr());
+  }
+
+  /** The exports with their index in the module's index spaces. */
+  exports(): NativeExport[] {
+    const b = load();
+    const n = b.exportCount(this.ptr());
+    const result: NativeExport[] = [];
+    for (let i = 0; i < n; i++) {
+      const name = new Uint8Array(ERR_LEN);
+      const kind: [number] = [0];
+      const index: [number] = [0];
+      b.exportAt(this.ptr(), i, name, ERR_LEN, kind, index);
+      result.push({ name: cString(name), kind: externNames[kind[0]]!, index: index[0] });
+    }
+    return result;
+  }
+
+  /** The type of function `func` of the module's index space. */
+  funcType(func: number): NativeFuncType {
+    const params = new Uint8Array(256);
+    const results = new Uint8Array(256);
+    const np: [number] = [0];
+    const nr: [number] = [0];
+    if (load().moduleFuncType(this.ptr(), func, params, np, results, nr) !== Status.ok) {
+      throw new RangeError(`native: no function ${func}`);
+    }
+    return funcTypeFrom(params, np[0], results, nr[0]);
+  }
+
+  globalType(global: number): { readonly type: TypeName; readonly mutable: boolean } {
+    const type: [number] = [0];
+    const mut: [number] = [0];
+    if (load().moduleGlobalType(this.ptr(), global, type, mut) !== Status.ok) throw new RangeError(`native: no global ${global}`);
+    return { type: typeName(type[0]), mutable: mut[0] === 1 };
   }
 
   free(): void {
@@ -297,7 +398,7 @@ export class NativeStore {
       const nr: [number] = [0];
       const status = load().funcType(this.ptr(), func, params, np, results, nr);
       if (status !== Status.ok) throw new Error(`native: the type of function ${func} has more than 256 values`);
-      t = { params: [...params.subarray(0, np[0])].map(typeName), results: [...results.subarray(0, nr[0])].map(typeName) };
+      t = funcTypeFrom(params, np[0], results, nr[0]);
       this.types.set(func, t);
     }
     return t;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <new>
 
+#include "artifact/artifact.h"
 #include "compiler/singlepass/singlepass.h"
 #include "compiler/validate.h"
 #include "runtime/instance.h"
@@ -60,14 +61,36 @@ int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t er
 
 int wasmo_module_compile(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    auto compiled = std::make_shared<wasmo::CompiledModule>();
-    compiled->module = wasmo::decodeModule({bytes, len});
-    wasmo::CompiledCode code = wasmo::compileSinglepass(compiled->module);
-    compiled->code = std::make_unique<wasmo::CodeMemory>(code.code);
-    compiled->functionOffsets = std::move(code.functionOffsets);
-    *out = new wasmo_module{std::move(compiled)};
+    wasmo::Module module = wasmo::decodeModule({bytes, len});
+    wasmo::CompiledCode code = wasmo::compileSinglepass(module);
+    // Artifact first: the JIT path loads the artifact like any other (artifact/artifact.h).
+    std::vector<uint8_t> artifact = wasmo::writeArtifact(module, code);
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer(artifact))};
     return WASMO_OK;
   });
+}
+
+int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
+  return guarded(err, err_len, [&] {
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}))};
+    return WASMO_OK;
+  });
+}
+
+int wasmo_module_load_file(const char *path, wasmo_module **out, char *err, size_t err_len) {
+  return guarded(err, err_len, [&] {
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromFile(path))};
+    return WASMO_OK;
+  });
+}
+
+size_t wasmo_module_serialized_size(const wasmo_module *module) { return module->compiled->code->bytes().size(); }
+
+int wasmo_module_serialize(const wasmo_module *module, uint8_t *buf, size_t len) {
+  std::span<const uint8_t> bytes = module->compiled->code->bytes();
+  if (len != bytes.size()) return WASMO_INTERNAL;
+  std::memcpy(buf, bytes.data(), len);
+  return WASMO_OK;
 }
 
 void wasmo_module_free(wasmo_module *module) { delete module; }
@@ -77,6 +100,37 @@ uint32_t wasmo_module_import_count(const wasmo_module *module) {
 }
 uint32_t wasmo_module_export_count(const wasmo_module *module) {
   return static_cast<uint32_t>(moduleOf(module).exports.size());
+}
+
+int wasmo_module_export(const wasmo_module *module, uint32_t i, char *name, size_t name_len, uint32_t *kind,
+                        uint32_t *index) {
+  const wasmo::Module &m = moduleOf(module);
+  if (i >= m.exports.size()) return WASMO_INTERNAL;
+  writeMessage(name, name_len, m.exports[i].name);
+  *kind = m.exports[i].kind;
+  *index = m.exports[i].index;
+  return WASMO_OK;
+}
+
+int wasmo_module_func_type(const wasmo_module *module, uint32_t func, uint8_t *params, uint32_t *param_count,
+                           uint8_t *results, uint32_t *result_count) {
+  const wasmo::Module &m = moduleOf(module);
+  if (func >= m.funcs.size()) return WASMO_INTERNAL;
+  const wasmo::FuncType &ft = m.funcType(func);
+  if (ft.params.size() > 256 || ft.results.size() > 256) return WASMO_INTERNAL;
+  for (size_t k = 0; k < ft.params.size(); k++) params[k] = static_cast<uint8_t>(ft.params[k]);
+  for (size_t k = 0; k < ft.results.size(); k++) results[k] = static_cast<uint8_t>(ft.results[k]);
+  *param_count = static_cast<uint32_t>(ft.params.size());
+  *result_count = static_cast<uint32_t>(ft.results.size());
+  return WASMO_OK;
+}
+
+int wasmo_module_global_type(const wasmo_module *module, uint32_t global, uint8_t *type, uint8_t *mut) {
+  const wasmo::Module &m = moduleOf(module);
+  if (global >= m.globals.size()) return WASMO_INTERNAL;
+  *type = static_cast<uint8_t>(m.globals[global].type);
+  *mut = m.globals[global].mut ? 1 : 0;
+  return WASMO_OK;
 }
 
 wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback) {

@@ -34,6 +34,7 @@ function toError(f: NativeFailure): WasmError {
     case 'host':
       return wasmError(f.status, f.message);
     case 'unsupported': throw new NativeUnsupported(f.message);
+    case 'incompatible': return wasmError('malformed', f.message);
     case 'internal': throw new Error(`native engine: ${f.message}`);
   }
 }
