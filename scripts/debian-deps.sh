@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The Debian 12 packages wasmo builds with: CMake and g++ for the native engine (host-shim/),
-# xbyak for its x86-64 encoder. Runs apt-get through sudo unless already root.
+# xbyak for its x86-64 encoder; clang-19, lld-19 (wasm-ld), wasi-libc and the wasm32 compiler-rt
+# to compile C to WASI programs (scripts/wasi-cc.sh: the example and test/wasi/).
+# Runs apt-get through sudo unless already root.
 set -euo pipefail
-packages=(cmake g++ libxbyak-dev)
+packages=(cmake g++ libxbyak-dev clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32)
 sudo=()
 [ "$(id -u)" = 0 ] || sudo=(sudo)
 missing=()

@@ -139,6 +139,10 @@ export class NativeEngine implements NativeEngineSeam {
     const m = this.mems[mem]!;
     m.instance.memoryBytes(m.index)[i] = byte;
   }
+  memBytes(mem: number): Uint8Array {
+    const m = this.mems[mem]!;
+    return m.instance.memoryBytes(m.index);
+  }
   memGrow(mem: number, n: number): boolean {
     const m = this.mems[mem]!;
     return m.instance.memoryGrow(m.index, n) >= 0;
