@@ -9,7 +9,7 @@ import koffi, { type LibraryHandle } from 'koffi';
 /** host-shim's wasmo_status, as in wasmo.h. */
 export const Status = {
   ok: 0, malformed: 1, invalid: 2, unlinkable: 3, uninstantiable: 4, trap: 5, exhaustion: 6,
-  unsupported: 7, internal: 8,
+  unsupported: 7, internal: 8, incompatible: 9,
 } as const;
 export type StatusName = keyof typeof Status;
 const statusNames = Object.keys(Status) as StatusName[];
@@ -46,6 +46,10 @@ interface Bindings {
   validate(bytes: Uint8Array, len: number, err: Uint8Array, errLen: number): number;
   compile(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   moduleFree(m: Ptr): void;
+  deserialize(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  loadFile(path: string, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  serializedSize(m: Ptr): number;
+  serialize(m: Ptr, buf: Uint8Array, len: number): number;
   importCount(m: Ptr): number;
   exportCount(m: Ptr): number;
   exportAt(m: Ptr, i: number, name: Uint8Array, nameLen: number, kind: [number], index: [number]): number;
@@ -106,6 +110,10 @@ function load(): Bindings {
     validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, _Out_ uint8_t *err, size_t err_len)'),
     compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
+    deserialize: f('int wasmo_module_deserialize(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    loadFile: f('int wasmo_module_load_file(const char *path, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    serializedSize: f('size_t wasmo_module_serialized_size(wasmo_module m)'),
+    serialize: f('int wasmo_module_serialize(wasmo_module m, _Out_ uint8_t *buf, size_t len)'),
     importCount: f('uint32_t wasmo_module_import_count(wasmo_module m)'),
     exportCount: f('uint32_t wasmo_module_export_count(wasmo_module m)'),
     exportAt: f('int wasmo_module_export(wasmo_module m, uint32_t i, _Out_ uint8_t *name, size_t name_len, _Out_ uint32_t *kind, _Out_ uint32_t *index)'),
@@ -178,17 +186,54 @@ export function validate(bytes: Uint8Array): true | NativeFailure {
   return status === Status.ok ? true : failure(status, err);
 }
 
-/** A module compiled by the singlepass backend; free() releases its code. */
+/** Runs a C constructor of modules: the module, or the failure it reported. */
+function made(call: (out: [Ptr | null], err: Uint8Array) => number): Ptr | NativeFailure {
+  const err = new Uint8Array(ERR_LEN);
+  const out: [Ptr | null] = [null];
+  const status = call(out, err);
+  if (status !== Status.ok || out[0] === null) return failure(status, err);
+  return out[0];
+}
+
+/**
+ * A module compiled by the singlepass backend; free() releases its code. Every module is loaded
+ * from an artifact (host-shim/artifact/): compiling makes one and loads it from memory,
+ * `deserialize` and `loadFile` load one made earlier, `serialize` gives its bytes back.
+ */
 export class NativeModule {
   private constructor(private handle: Ptr | null) {}
 
+  private static of(p: Ptr | NativeFailure): NativeModule | NativeFailure {
+    return isNativeFailure(p) ? p : new NativeModule(p);
+  }
+
   static compile(bytes: Uint8Array): NativeModule | NativeFailure {
     const b = load();
-    const err = new Uint8Array(ERR_LEN);
-    const out: [Ptr | null] = [null];
-    const status = b.compile(bytes, bytes.length, out, err, ERR_LEN);
-    if (status !== Status.ok || out[0] === null) return failure(status, err);
-    return new NativeModule(out[0]);
+    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, out, err, ERR_LEN)));
+  }
+
+  /**
+   * Loads an artifact from bytes. A corrupted one fails with status 'malformed', one made by
+   * another format, engine, CPU or configuration with 'incompatible'; the message names the problem.
+   */
+  static deserialize(bytes: Uint8Array): NativeModule | NativeFailure {
+    const b = load();
+    return NativeModule.of(made((out, err) => b.deserialize(bytes, bytes.length, out, err, ERR_LEN)));
+  }
+
+  /** Loads an artifact by mapping the file (no copy); failures as deserialize, or 'internal' when unreadable. */
+  static loadFile(path: string): NativeModule | NativeFailure {
+    const b = load();
+    return NativeModule.of(made((out, err) => b.loadFile(path, out, err, ERR_LEN)));
+  }
+
+  /** The artifact this module was loaded from, byte for byte. */
+  serialize(): Uint8Array {
+    const b = load();
+    const size = Number(b.serializedSize(this.ptr()));
+    const buf = new Uint8Array(size);
+    if (b.serialize(this.ptr(), buf, size) !== Status.ok) throw new Error('native: serialize failed');
+    return buf;
   }
 
   /** @internal the live handle; throws after free(). */

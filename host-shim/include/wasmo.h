@@ -26,14 +26,15 @@ extern "C" {
 /* The testsuite's classification of failures, as lib/errors.ts ErrorKind. */
 typedef enum wasmo_status {
   WASMO_OK = 0,
-  WASMO_MALFORMED = 1,      /* bytes do not form a module */
+  WASMO_MALFORMED = 1,      /* bytes do not form a module, or an artifact is corrupted */
   WASMO_INVALID = 2,        /* the module does not validate */
   WASMO_UNLINKABLE = 3,
   WASMO_UNINSTANTIABLE = 4, /* a trap in a data/elem initialiser or the start function */
   WASMO_TRAP = 5,
   WASMO_EXHAUSTION = 6,     /* "call stack exhausted" */
   WASMO_UNSUPPORTED = 7,    /* valid, but the engine cannot run it yet ("not supported yet: <what>") */
-  WASMO_INTERNAL = 8        /* a bug or a resource failure (out of memory, mmap) */
+  WASMO_INTERNAL = 8,       /* a bug or a resource failure (out of memory, mmap) */
+  WASMO_INCOMPATIBLE = 9    /* an artifact made for another format, engine, CPU or configuration */
 } wasmo_status;
 
 /* Value type codes: the binary format's (spec 5.3.3, 5.3.4). */
@@ -55,6 +56,19 @@ WASMO_API int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err,
 WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, wasmo_module **out,
                                    char *err, size_t err_len);
 WASMO_API void wasmo_module_free(wasmo_module *module);
+
+/* Artifacts. Every compiled module is loaded from an artifact (an ELF64 file, host-shim/artifact/),
+ * and serializing gives back exactly the bytes it was loaded from. Loading refuses an artifact made
+ * for another format version, engine version, CPU or configuration (INCOMPATIBLE) and a truncated or
+ * corrupted one (MALFORMED), the message naming the difference or the damage. An artifact that passes
+ * is trusted like a shared library: the checksum catches corruption, not tampering. */
+WASMO_API int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err,
+                                       size_t err_len);
+/* Maps the file instead of copying it; a missing or unreadable file is INTERNAL. */
+WASMO_API int wasmo_module_load_file(const char *path, wasmo_module **out, char *err, size_t err_len);
+WASMO_API size_t wasmo_module_serialized_size(const wasmo_module *module);
+/* Copies the artifact into `buf` of exactly wasmo_module_serialized_size bytes. */
+WASMO_API int wasmo_module_serialize(const wasmo_module *module, uint8_t *buf, size_t len);
 
 WASMO_API uint32_t wasmo_module_import_count(const wasmo_module *module);
 WASMO_API uint32_t wasmo_module_export_count(const wasmo_module *module);

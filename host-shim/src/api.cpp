@@ -4,6 +4,7 @@
 #include <memory>
 #include <new>
 
+#include "artifact/artifact.h"
 #include "compiler/singlepass/singlepass.h"
 #include "compiler/validate.h"
 #include "runtime/instance.h"
@@ -60,14 +61,36 @@ int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t er
 
 int wasmo_module_compile(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    auto compiled = std::make_shared<wasmo::CompiledModule>();
-    compiled->module = wasmo::decodeModule({bytes, len});
-    wasmo::CompiledCode code = wasmo::compileSinglepass(compiled->module);
-    compiled->code = std::make_unique<wasmo::CodeMemory>(code.code);
-    compiled->functionOffsets = std::move(code.functionOffsets);
-    *out = new wasmo_module{std::move(compiled)};
+    wasmo::Module module = wasmo::decodeModule({bytes, len});
+    wasmo::CompiledCode code = wasmo::compileSinglepass(module);
+    // Artifact first: the JIT path loads the artifact like any other (artifact/artifact.h).
+    std::vector<uint8_t> artifact = wasmo::writeArtifact(module, code);
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer(artifact))};
     return WASMO_OK;
   });
+}
+
+int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
+  return guarded(err, err_len, [&] {
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}))};
+    return WASMO_OK;
+  });
+}
+
+int wasmo_module_load_file(const char *path, wasmo_module **out, char *err, size_t err_len) {
+  return guarded(err, err_len, [&] {
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromFile(path))};
+    return WASMO_OK;
+  });
+}
+
+size_t wasmo_module_serialized_size(const wasmo_module *module) { return module->compiled->code->bytes().size(); }
+
+int wasmo_module_serialize(const wasmo_module *module, uint8_t *buf, size_t len) {
+  std::span<const uint8_t> bytes = module->compiled->code->bytes();
+  if (len != bytes.size()) return WASMO_INTERNAL;
+  std::memcpy(buf, bytes.data(), len);
+  return WASMO_OK;
 }
 
 void wasmo_module_free(wasmo_module *module) { delete module; }

@@ -53,6 +53,7 @@ function toError(f: NativeFailure): WasmError {
     case 'malformed': case 'invalid': case 'unlinkable': case 'uninstantiable': case 'trap': case 'exhaustion':
       return wasmError(f.status, f.message);
     case 'unsupported': throw new NativeUnsupported(f.message);
+    case 'incompatible': return wasmError('malformed', f.message);
     case 'internal': throw new Error(`native engine: ${f.message}`);
   }
 }

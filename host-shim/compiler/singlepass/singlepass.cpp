@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "compiler/cpu_features.h"
 #include "environ/function_decoder.h"
 #include "runtime/vmcontext.h"
 
@@ -52,11 +53,10 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  Singlepass(HeapAllocator *alloc) : CodeGenerator(4096, AutoGrow, alloc) {
-    Cpu cpu;
-    hasPopcnt_ = cpu.has(Cpu::tPOPCNT);
-    hasSse41_ = cpu.has(Cpu::tSSE41);
-  }
+  Singlepass(HeapAllocator *alloc) : CodeGenerator(4096, AutoGrow, alloc), hostFeatures_(hostCpuFeatures()) {}
+
+  /** The CPU features the code emitted so far uses (CpuFeature bits). */
+  uint32_t usedFeatures() const { return usedFeatures_; }
 
   void beginFunction(uint32_t, const FuncType &ft, std::span<const ValType> locals) {
     stack_.clear();
@@ -420,8 +420,12 @@ class Singlepass : public CodeGenerator {
   std::unique_ptr<Label> returnLabel_;
   size_t maxSlots_ = 0, numLocals_ = 0, functionResults_ = 0, frameSizePatch_ = 0;
   bool dead_ = false;
-  bool hasPopcnt_ = false;
-  bool hasSse41_ = false;
+  // Emitting an instruction of an optional feature goes through needs(), so the artifact records it.
+  void needs(CpuFeature feature, const std::string &what) {
+    if (!(hostFeatures_ & feature)) unsupported(what);
+    usedFeatures_ |= feature;
+  }
+  uint32_t hostFeatures_ = 0, usedFeatures_ = 0;
 };
 static_assert(FunctionBackend<Singlepass>);
 
@@ -602,7 +606,7 @@ void Singlepass::floatBinary(Op op, bool is64) {
 
 void Singlepass::floatUnary(Op op, bool is64) {
   size_t k = stack_.size() - 1;
-  if (op != Op::F32Sqrt && op != Op::F64Sqrt && !hasSse41_) unsupported(std::string(opName(op)) + " without SSE4.1");
+  if (op != Op::F32Sqrt && op != Op::F64Sqrt) needs(kCpuSse41, std::string(opName(op)) + " without SSE4.1");
   loadTo(is64 ? Reg(rax) : Reg(eax), k);
   if (is64) movq(xmm0, rax); else movd(xmm0, eax);
   // roundss/roundsd modes: 0 nearest-even, 1 down, 2 up, 3 toward zero.
@@ -772,10 +776,10 @@ void Singlepass::numeric(Op op) {
     case Op::I64Ctz:
       return unary64(ValType::I64, [&] { mov(ecx, 64); bsf(rax, rax); cmovz(rax, rcx); });
     case Op::I32Popcnt:
-      if (!hasPopcnt_) unsupported("i32.popcnt on a CPU without POPCNT");
+      needs(kCpuPopcnt, "i32.popcnt on a CPU without POPCNT");
       return unary32(ValType::I32, [&] { popcnt(eax, eax); });
     case Op::I64Popcnt:
-      if (!hasPopcnt_) unsupported("i64.popcnt on a CPU without POPCNT");
+      needs(kCpuPopcnt, "i64.popcnt on a CPU without POPCNT");
       return unary64(ValType::I64, [&] { popcnt(rax, rax); });
     case Op::I32WrapI64: return unary32(ValType::I32, [] {});  // the 32-bit load drops the high half
     case Op::I64ExtendI32S: return unary32(ValType::I64, [&] { movsxd(rax, eax); });
@@ -876,6 +880,7 @@ CompiledCode compileSinglepass(const Module &module) {
     throw CompileError{WASMO_INTERNAL, std::string("code generation failed: ") + e.what()};
   }
   out.code.assign(gen.getCode(), gen.getCode() + gen.getSize());
+  out.cpuFeatures = gen.usedFeatures();
   return out;
 }
 

@@ -1,0 +1,107 @@
+// Running a kernel's `run(n)` and compiling a module on each engine, timed: what bench/worker.ts
+// does in a child process, and what test/bench.test.ts checks the checksums of.
+
+import { performance } from 'node:perf_hooks';
+import {
+  func_invoke, i32, instance_export, isError, module_decode, module_instantiate, store_init,
+} from '../lib/index.js';
+import { NativeInstance, NativeModule, isNativeFailure, type NativeFailure } from '../lib/native.js';
+
+export type WorkerResult =
+  | { readonly times: readonly number[]; readonly checksum?: number }
+  | { readonly unsupported: string };
+
+/** Times `reps` calls of `call`, checking that every call returns the same checksum. */
+function timeRuns(reps: number, call: () => number): WorkerResult {
+  const times: number[] = [];
+  let checksum: number | undefined;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    const c = call();
+    times.push(performance.now() - t0);
+    if (checksum !== undefined && c !== checksum) throw new Error(`checksum changed between runs: ${checksum} then ${c}`);
+    checksum = c;
+  }
+  return checksum === undefined ? { times } : { times, checksum };
+}
+
+export function runV8(bytes: Uint8Array<ArrayBuffer>, n: number, reps: number): WorkerResult {
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+  const run = instance.exports['run'];
+  if (typeof run !== 'function') throw new Error('the module exports no function run');
+  return timeRuns(reps, () => (run as (n: number) => number)(n) >>> 0);
+}
+
+/** A native failure: "not supported yet" is a result to print, anything else is a bench bug. */
+function unsupportedOrThrow(f: NativeFailure): WorkerResult {
+  if (f.status === 'unsupported') return { unsupported: f.message };
+  throw new Error(`singlepass: ${f.status}: ${f.message}`);
+}
+
+export function runSinglepass(bytes: Uint8Array, n: number, reps: number): WorkerResult {
+  const module = NativeModule.compile(bytes);
+  if (isNativeFailure(module)) return unsupportedOrThrow(module);
+  const instance = NativeInstance.create(module);
+  if (isNativeFailure(instance)) return unsupportedOrThrow(instance);
+  const run = module.exports().find((e) => e.name === 'run' && e.kind === 'func');
+  if (run === undefined) throw new Error('the module exports no function run');
+  const vals = new BigUint64Array(1);
+  return timeRuns(reps, () => {
+    vals[0] = BigInt(n);
+    const r = instance.invoke(run.index, vals);
+    if (r !== true) throw new Error(`singlepass: ${r.status}: ${r.message}`);
+    return Number(vals[0]! & 0xffffffffn);
+  });
+}
+
+/** Through the public API, as an embedder would run it. */
+export function runApi(engine: 'reference', bytes: Uint8Array, n: number, reps: number): WorkerResult {
+  const module = module_decode(bytes);
+  if (isError(module)) throw new Error(`${engine}: ${module.message}`);
+  let [store, instance] = module_instantiate(store_init({ engine }), module, []);
+  if (isError(instance)) throw new Error(`${engine}: ${instance.message}`);
+  const run = instance_export(instance, 'run');
+  if (isError(run) || run.kind !== 'func') throw new Error('the module exports no function run');
+  return timeRuns(reps, () => {
+    const [next, results] = func_invoke(store, run, [i32(n)]);
+    store = next;
+    if (isError(results)) throw new Error(`${engine}: ${results.message}`);
+    const r = results[0];
+    if (r?.type !== 'i32') throw new Error(`${engine}: run returned ${JSON.stringify(results)}`);
+    return r.value >>> 0;
+  });
+}
+
+/**
+ * The module with a custom section holding `nonce` appended: each compilation sees new bytes, so
+ * that no engine can answer from a cache of modules it has already compiled.
+ */
+function withNonce(bytes: Uint8Array, nonce: number): Uint8Array<ArrayBuffer> {
+  const name = new TextEncoder().encode('wasmo-bench-nonce');
+  const payload = [name.length, ...name, nonce & 0xff, (nonce >> 8) & 0xff, (nonce >> 16) & 0xff, nonce >>> 24];
+  const out = new Uint8Array(bytes.length + 2 + payload.length);
+  out.set(bytes);
+  out.set([0, payload.length, ...payload], bytes.length);
+  return out;
+}
+
+export function compileTimes(engine: string, bytes: Uint8Array, reps: number): WorkerResult {
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const input = withNonce(bytes, r);
+    if (engine === 'v8') {
+      const t0 = performance.now();
+      new WebAssembly.Module(input);
+      times.push(performance.now() - t0);
+    } else if (engine === 'singlepass') {
+      const t0 = performance.now();
+      const m = NativeModule.compile(input);
+      times.push(performance.now() - t0);
+      if (isNativeFailure(m)) return unsupportedOrThrow(m);
+      m.free();
+    } else {
+      throw new Error(`no compile-only measurement for engine ${engine}`);
+    }
+  }
+  return { times };
+}

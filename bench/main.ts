@@ -1,0 +1,200 @@
+// `npm run bench`: run time of the compute kernels on wasmo singlepass, V8 Liftoff, V8 TurboFan and
+// native code (plus the reference interpreter on reduced sizes), then compile throughput; prints
+// the tables bench/README.md explains.
+//
+//   node dist/bench/main.js [--reps N] [--kernels a,b,…] [--copies N] [--no-reference]
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { nativeAvailable } from '../lib/native.js';
+import { bigModule, codeSectionSize } from './big-module.js';
+import { KERNELS, NATIVE_FLAGS, WASM_FLAGS, buildDir, buildKernel, clangVersion, type Kernel } from './kernels.js';
+import type { WorkerResult } from './engines.js';
+
+const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/** V8's tiers as DESIGN.md's "Comparing with V8 fairly" sets them: every function compiled up front. */
+const LIFTOFF = ['--liftoff-only', '--no-wasm-lazy-compilation'];
+const TURBOFAN = ['--no-liftoff', '--no-wasm-lazy-compilation'];
+/** Compile throughput is per thread: V8 would otherwise compile on background threads too. */
+const ONE_THREAD = ['--single-threaded'];
+
+/** One engine's outcome on one kernel: a time, or why there is none. */
+type Outcome =
+  | { readonly kind: 'time'; readonly ms: number; readonly checksum?: number }
+  | { readonly kind: 'unsupported'; readonly message: string }
+  | { readonly kind: 'failed'; readonly message: string };
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Runs a measuring process; the first `warmup` times it reports are dropped. */
+function measure(command: string, args: readonly string[], warmup: number): Outcome {
+  const p = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (p.status !== 0) {
+    const why = (p.stderr || p.error?.message || `exit status ${p.status}`).trim().split('\n').slice(-3).join(' | ');
+    return { kind: 'failed', message: why };
+  }
+  const r = JSON.parse(p.stdout.trim().split('\n').pop()!) as WorkerResult;
+  if ('unsupported' in r) return { kind: 'unsupported', message: r.unsupported };
+  const ms = median(r.times.slice(warmup));
+  return r.checksum === undefined ? { kind: 'time', ms } : { kind: 'time', ms, checksum: r.checksum };
+}
+
+/** What is running now, on a terminal only (a redirected log gets just the tables). */
+function progress(what: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${what === '' ? '' : `${what}…`}`);
+}
+
+function worker(flags: readonly string[], args: readonly (string | number)[], warmup: number): Outcome {
+  return measure(process.execPath, [...flags, workerPath, ...args.map(String)], warmup);
+}
+
+interface Column { readonly label: string; readonly run: (k: Built, n: number, reps: number) => Outcome }
+interface Built { readonly kernel: Kernel; readonly wasm: string; readonly native: string }
+
+// Every measurement makes one warm-up call first: it is not timed.
+const singlepass: Column = { label: 'singlepass', run: (k, n, reps) => worker([], ['run', 'singlepass', k.wasm, n, reps + 1], 1) };
+const liftoff: Column = { label: 'liftoff', run: (k, n, reps) => worker(LIFTOFF, ['run', 'v8', k.wasm, n, reps + 1], 1) };
+const turbofan: Column = { label: 'turbofan', run: (k, n, reps) => worker(TURBOFAN, ['run', 'v8', k.wasm, n, reps + 1], 1) };
+const native: Column = { label: 'native', run: (k, n, reps) => measure(k.native, [String(n), String(reps + 1)], 1) };
+const reference: Column = { label: 'reference', run: (k, n, reps) => worker([], ['run', 'reference', k.wasm, n, reps + 1], 1) };
+
+/**
+ * Runs every column on every kernel at the size `size` picks. The last column (native code) gives
+ * the checksum the others must match; a mismatch turns that engine's time into a failure.
+ */
+function runAll(kernels: readonly Built[], columns: readonly Column[], size: (k: Kernel) => number, reps: number): Outcome[][] {
+  return kernels.map((k) => {
+    const outcomes = columns.map((c) => {
+      progress(`${k.kernel.name} on ${c.label}`);
+      return c.run(k, size(k.kernel), reps);
+    });
+    const oracle = outcomes[outcomes.length - 1]!;
+    const expected = oracle.kind === 'time' ? oracle.checksum : undefined;
+    return outcomes.map((o) =>
+      o.kind === 'time' && o.checksum !== expected
+        ? { kind: 'failed', message: `wrong checksum ${o.checksum}, expected ${expected}` }
+        : o);
+  });
+}
+
+const fmtMs = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+const fmtRatio = (r: number): string => `${r.toFixed(2)}×`;
+
+function cell(o: Outcome, notes: string[], who: string): string {
+  if (o.kind === 'time') return fmtMs(o.ms);
+  notes.push(`${who}: ${o.message}`);
+  return o.kind === 'unsupported' ? 'n/s' : 'FAILED';
+}
+
+function geomean(xs: readonly number[]): number {
+  return Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+/** Time and ratio table: `pairs` are [numerator, denominator] column indices. */
+function report(kernels: readonly Built[], columns: readonly Column[], outcomes: Outcome[][], size: (k: Kernel) => number,
+  pairs: readonly (readonly [number, number])[]): string {
+  const notes: string[] = [];
+  const ratios: number[][] = pairs.map(() => []);
+  const rows = kernels.map((k, i) => {
+    const o = outcomes[i]!;
+    const times = o.map((x, j) => cell(x, notes, `${k.kernel.name} on ${columns[j]!.label}`));
+    const rs = pairs.map(([a, b], p) => {
+      const x = o[a]!;
+      const y = o[b]!;
+      if (x.kind !== 'time' || y.kind !== 'time') return '—';
+      ratios[p]!.push(x.ms / y.ms);
+      return fmtRatio(x.ms / y.ms);
+    });
+    return [k.kernel.name, String(size(k.kernel)), ...times, ...rs];
+  });
+  const header = ['kernel', 'n', ...columns.map((c) => `${c.label} ms`),
+    ...pairs.map(([a, b]) => `${columns[a]!.label}/${columns[b]!.label}`)];
+  const mean = ['geomean', '', ...columns.map(() => ''),
+    ...ratios.map((rs) => (rs.length === kernels.length ? fmtRatio(geomean(rs)) : rs.length > 0 ? `${fmtRatio(geomean(rs))}*` : '—'))];
+  const partial = ratios.some((rs) => rs.length > 0 && rs.length < kernels.length)
+    ? ['* over the kernels that ran on both engines only'] : [];
+  return [table([header, ...rows, mean]), ...partial, ...notes.map((n) => `note: ${n}`)].join('\n');
+}
+
+function compileThroughput(kernels: readonly Built[], copies: number, reps: number): string {
+  const wasm = bigModule(kernels.map((k) => ({ name: k.kernel.name, wasm: readFileSync(k.wasm) })), copies);
+  const file = join(buildDir, 'big.wasm');
+  writeFileSync(file, wasm);
+  const mb = codeSectionSize(wasm) / 1e6;
+  const engines: readonly (readonly [string, Outcome])[] = [
+    ['singlepass', worker([], ['compile', 'singlepass', file, reps], 0)],
+    ['liftoff', worker([...ONE_THREAD, ...LIFTOFF], ['compile', 'v8', file, reps], 0)],
+    ['turbofan', worker([...ONE_THREAD, ...TURBOFAN], ['compile', 'v8', file, reps], 0)],
+  ];
+  const notes: string[] = [];
+  const sp = engines[0]![1];
+  const rows = engines.map(([label, o]) => {
+    const ms = cell(o, notes, `compiling on ${label}`);
+    if (o.kind !== 'time') return [label, ms, '—', '—'];
+    return [label, ms, (mb / (o.ms / 1000)).toFixed(1), sp.kind === 'time' ? fmtRatio(o.ms / sp.ms) : '—'];
+  });
+  return [
+    `Compile throughput: ${kernels.length} kernels × ${copies} copies, ${wasm.length.toLocaleString('en')} bytes, ` +
+      `code section ${mb.toFixed(2)} MB (10^6 bytes); one thread; median of ${reps}`,
+    table([['engine', 'ms', 'MB/s', 'time/singlepass'], ...rows]),
+    ...notes.map((n) => `note: ${n}`),
+  ].join('\n');
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      reps: { type: 'string', default: '5' },
+      kernels: { type: 'string' },
+      copies: { type: 'string', default: '400' },
+      'no-reference': { type: 'boolean', default: false },
+    },
+  });
+  const reps = Number(values.reps);
+  const copies = Number(values.copies);
+  const wanted = values.kernels?.split(',');
+  const selected = KERNELS.filter((k) => wanted === undefined || wanted.includes(k.name));
+  if (selected.length === 0) throw new Error(`no such kernels: ${values.kernels}; there are ${KERNELS.map((k) => k.name).join(', ')}`);
+
+  const clang = clangVersion();
+  if (clang instanceof Error) throw clang;
+  const nativeLib = nativeAvailable();
+  if (nativeLib !== true) throw nativeLib;
+
+  const kernels: Built[] = selected.map((kernel) => ({ kernel, ...buildKernel(kernel.name) }));
+  const columns = [singlepass, liftoff, turbofan, native];
+  const out: string[] = [
+    `wasmo bench, ${new Date().toISOString()}: node ${process.version}, ${clang}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} threads)`,
+    `wasm: clang ${WASM_FLAGS.join(' ')}; native: clang ${NATIVE_FLAGS.join(' ')}`,
+    `V8 Liftoff: node ${LIFTOFF.join(' ')}; V8 TurboFan: node ${TURBOFAN.join(' ')}`,
+    '',
+    `Run time in ms, median of ${reps} calls after one warm-up call; a/b = a's time over b's (above 1: a is slower)`,
+    report(kernels, columns, runAll(kernels, columns, (k) => k.n, reps), (k) => k.n,
+      [[0, 1], [0, 2], [0, 3], [1, 3], [2, 3]]),
+  ];
+  if (!values['no-reference']) {
+    const small = [reference, singlepass, native];
+    out.push('', `Reference interpreter on reduced sizes, median of ${reps} calls after one warm-up call`,
+      report(kernels, small, runAll(kernels, small, (k) => k.smallN, reps), (k) => k.smallN, [[0, 1], [1, 2]]));
+  }
+  progress('compile throughput');
+  out.push('', compileThroughput(kernels, copies, Math.max(3, Math.min(reps, 5))));
+  progress('');
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main();

@@ -1,0 +1,29 @@
+// One measurement in a fresh process, so that each engine runs under its own node flags (V8's tier
+// is chosen by flags) and no engine's garbage or code cache affects another's time:
+//
+//   node [flags] dist/bench/worker.js run ENGINE FILE.wasm N REPS   → {"times":[ms…],"checksum":u32}
+//   node [flags] dist/bench/worker.js compile ENGINE FILE.wasm REPS → {"times":[ms…]}
+//
+// ENGINE is v8 (Liftoff or TurboFan according to the flags), singlepass or reference. A module an
+// engine cannot run yet gives {"unsupported":"not supported yet: …"} instead of times.
+
+import { readFileSync } from 'node:fs';
+import { compileTimes, runApi, runSinglepass, runV8, type WorkerResult } from './engines.js';
+
+function main(argv: readonly string[]): WorkerResult {
+  const [mode, engine, file, ...rest] = argv;
+  if (engine === undefined || file === undefined) throw new Error('usage: worker.js run|compile ENGINE FILE.wasm …');
+  const bytes = new Uint8Array(readFileSync(file));
+  const nums = rest.map(Number);
+  if (mode === 'compile') return compileTimes(engine, bytes, nums[0] ?? 1);
+  if (mode !== 'run') throw new Error(`unknown mode ${mode}`);
+  const [n = 0, reps = 1] = nums;
+  switch (engine) {
+    case 'v8': return runV8(bytes, n, reps);
+    case 'singlepass': return runSinglepass(bytes, n, reps);
+    case 'reference': return runApi(engine, bytes, n, reps);
+    default: throw new Error(`unknown engine ${engine}`);
+  }
+}
+
+process.stdout.write(`${JSON.stringify(main(process.argv.slice(2)))}\n`);
