@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import {
   func_invoke, i32, instance_export, isError, module_decode, module_instantiate, store_init,
 } from '../lib/index.js';
-import { NativeInstance, NativeModule, isNativeFailure, type NativeFailure } from '../lib/native.js';
+import { NativeModule, NativeStore, isNativeFailure, type NativeFailure } from '../lib/native.js';
 
 export type WorkerResult =
   | { readonly times: readonly number[]; readonly checksum?: number }
@@ -41,14 +41,15 @@ function unsupportedOrThrow(f: NativeFailure): WorkerResult {
 export function runSinglepass(bytes: Uint8Array, n: number, reps: number): WorkerResult {
   const module = NativeModule.compile(bytes);
   if (isNativeFailure(module)) return unsupportedOrThrow(module);
-  const instance = NativeInstance.create(module);
-  if (isNativeFailure(instance)) return unsupportedOrThrow(instance);
-  const run = module.exports().find((e) => e.name === 'run' && e.kind === 'func');
-  if (run === undefined) throw new Error('the module exports no function run');
+  const store = new NativeStore();
+  const addrs = store.instantiate(module, []);
+  if (isNativeFailure(addrs)) return unsupportedOrThrow(addrs);
+  const run = module.exports().findIndex((e) => e.name === 'run' && e.kind === 'func');
+  if (run < 0) throw new Error('the module exports no function run');
   const vals = new BigUint64Array(1);
   return timeRuns(reps, () => {
     vals[0] = BigInt(n);
-    const r = instance.invoke(run.index, vals);
+    const r = store.funcInvoke(addrs[run]!, vals);
     if (r !== true) throw new Error(`singlepass: ${r.status}: ${r.message}`);
     return Number(vals[0]! & 0xffffffffn);
   });

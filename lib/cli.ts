@@ -83,7 +83,7 @@ Options (before FILE, or right after it; \`--\` ends them, so a program can take
                            parameter's type: i32/i64 decimal or hex (-1, 0xff), f32/f64
                            decimal, hex float (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\`
                            for a reference
-  --engine NAME            engine to run on: reference (default) or v8
+  --engine NAME            engine to run on: reference (default), singlepass or v8
   -h, --help               show this help
 `;
 
@@ -95,7 +95,7 @@ is a directory stands for every .wast file in it. Exits with status 1 when any c
 that the expected-failures file does not list; unexpected passes are reported.
 
 Options:
-  --engine NAME     engine to run on: reference (default) or v8
+  --engine NAME     engine to run on: reference (default), singlepass or v8
   --expected FILE   JSON object mapping "file.wast:line" to the reason that command is known to
                     fail on this engine
   --list FILE       run only the files FILE names (one per line, # starts a comment), found in
@@ -156,8 +156,8 @@ function version(): string {
 }
 
 function engineName(value: string | undefined): EngineName {
-  if (value === 'reference' || value === 'v8') return value;
-  throw new UsageError(`--engine takes reference or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
+  if (value === 'reference' || value === 'v8' || value === 'singlepass') return value;
+  throw new UsageError(`--engine takes reference, singlepass or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
 }
 
 /** The value after an option, which must be there. */

@@ -10,7 +10,7 @@ import type {
 import type { WasmError } from './errors.js';
 import type { Ref, Val } from './values.js';
 
-export type EngineName = 'reference' | 'v8';
+export type EngineName = 'reference' | 'v8' | 'singlepass';
 
 /** A value at the seam: function references carry the store's plain function index. */
 export type EngineVal = Val<number>;

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isError, module_parse } from '../lib/index.js';
 import {
-  NativeInstance, NativeModule, isNativeFailure, nativeAvailable, type NativeFailure,
+  NativeModule, NativeStore, isNativeFailure, nativeAvailable, type NativeFailure,
 } from '../lib/native.js';
 import { encodeModule } from '../spec/binary/encode.js';
 
@@ -30,6 +30,7 @@ const TEXT = `(module
   (func (export "twice") (param i32) (result i32) (call $add (local.get 0) (local.get 0)))
   (export "mem" (memory 0))
   (export "g" (global $g))
+  (export "h" (global 1))
 )`;
 
 function wasm(text: string): Uint8Array {
@@ -45,21 +46,22 @@ function ok<T>(x: T | NativeFailure): T {
 
 /** Runs the test module's exports on a module however it was loaded. */
 function exercise(module: NativeModule): unknown[] {
-  const instance = ok(NativeInstance.create(module));
-  const index = (name: string): number => module.exports().find((e) => e.name === name)!.index;
+  const store = new NativeStore();
+  const addrs = ok(store.instantiate(module, []));
+  const addr = (name: string): number => addrs[module.exports().findIndex((e) => e.name === name)]!;
   const call = (name: string, ...args: bigint[]): bigint => {
     const vals = new BigUint64Array(Math.max(args.length, 1));
     args.forEach((a, i) => { vals[i] = a; });
-    const r = instance.invoke(index(name), vals);
+    const r = store.funcInvoke(addr(name), vals);
     if (r !== true) throw new Error(r.message);
     return vals[0]!;
   };
   const f64 = (x: number): bigint => new BigUint64Array(new Float64Array([x]).buffer)[0]!;
   const results = [
     call('add', 2n, 3n), call('popcnt', 0xf0f0n), call('floor', f64(-2.5)) === f64(-3), call('load8', 9n),
-    call('bump'), call('bump'), call('twice', 21n), instance.globalGet(1),
+    call('bump'), call('bump'), call('twice', 21n), store.globalRead(addr('h')),
   ];
-  instance.free();
+  store.free();
   return results;
 }
 const EXPECTED = [5n, 8n, true, BigInt('e'.charCodeAt(0)), 42n, 43n, 42n, new BigUint64Array(new Float64Array([2.5]).buffer)[0]!];
@@ -191,18 +193,19 @@ describe('artifacts', () => {
     expect(m.serialize()).toEqual(artifact);
     expect(exercise(m)).toEqual(EXPECTED);
     // The mapping outlives the module's handle while an instance holds the code.
-    const instance = ok(NativeInstance.create(m));
+    const store = new NativeStore();
+    const addrs = ok(store.instantiate(m, []));
     m.free();
     const vals = new BigUint64Array([1n, 2n]);
-    expect(instance.invoke(0, vals)).toBe(true);
+    expect(store.funcInvoke(addrs[0]!, vals)).toBe(true);
     expect(vals[0]).toBe(3n);
-    instance.free();
+    store.free();
   });
 
   it('keeps the module interface: exports, function and global types', () => {
     const m = ok(NativeModule.deserialize(artifact));
     expect(m.exports().map((e) => `${e.kind} ${e.name} ${e.index}`)).toEqual([
-      'func add 0', 'func popcnt 1', 'func floor 2', 'func load8 3', 'func bump 4', 'func twice 5', 'mem mem 0', 'global g 0',
+      'func add 0', 'func popcnt 1', 'func floor 2', 'func load8 3', 'func bump 4', 'func twice 5', 'mem mem 0', 'global g 0', 'global h 1',
     ]);
     expect(m.funcType(1)).toEqual({ params: ['i32'], results: ['i32'] });
     expect(m.globalType(0)).toEqual({ type: 'i64', mutable: true });

@@ -132,7 +132,7 @@ describe('wasmo run', () => {
     expectOneLineError(wasmo('run', add, '--invoke', 'add', '1', '0x100000000'), /argument 2 "0x100000000" is out of range for i32/);
     expectOneLineError(wasmo('run', add, '--invoke', 'nope'), /no export named "nope"/);
     expectOneLineError(wasmo('run', add, '--invoke'), /--invoke needs a value/);
-    expectOneLineError(wasmo('run', add, '--engine', 'spidermonkey'), /--engine takes reference or v8/);
+    expectOneLineError(wasmo('run', add, '--engine', 'spidermonkey'), /--engine takes reference, singlepass or v8/);
     expectOneLineError(wasmo('run', add, '--bogus'), /unknown option --bogus/);
     expectOneLineError(wasmo('run'), /no module file given/);
   });
