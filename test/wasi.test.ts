@@ -70,7 +70,7 @@ function runNative(name: string, args: readonly string[], options: { cwd?: strin
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-const engines: EngineName[] = ['reference', 'v8'];
+const engines: EngineName[] = ['reference', 'v8', 'singlepass'];
 
 describe.each(engines)('WASI programs on %s', (engine) => {
   test('hello world, as the README runs it, prints what the native build prints', () => {
