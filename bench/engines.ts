@@ -1,6 +1,7 @@
 // Running a kernel's `run(n)` and compiling a module on each engine, timed: what bench/worker.ts
 // does in a child process, and what test/bench.test.ts checks the checksums of.
 
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
   func_invoke, i32, instance_export, isError, module_decode, module_instantiate, store_init,
@@ -103,6 +104,24 @@ export function compileTimes(engine: string, bytes: Uint8Array, reps: number): W
     } else {
       throw new Error(`no compile-only measurement for engine ${engine}`);
     }
+  }
+  return { times };
+}
+
+/**
+ * Times loading the artifact in `file` (check, then publish its code), from `how`: 'buffer', bytes
+ * already in memory (copied into a fresh mapping), or 'file', mapped straight from the file.
+ */
+export function loadTimes(how: string, file: string, reps: number): WorkerResult {
+  const bytes = readFileSync(file);
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    const m = how === 'buffer' ? NativeModule.deserialize(bytes) : how === 'file' ? NativeModule.loadFile(file) : undefined;
+    times.push(performance.now() - t0);
+    if (m === undefined) throw new Error(`load from buffer or file, not ${how}`);
+    if (isNativeFailure(m)) throw new Error(`${m.status}: ${m.message}`);
+    m.free();
   }
   return { times };
 }

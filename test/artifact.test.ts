@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactInterface, artifactSections } from '../lib/artifact.js';
 import { isError, module_parse } from '../lib/index.js';
 import {
   NativeModule, NativeStore, isNativeFailure, nativeAvailable, type NativeFailure,
@@ -68,24 +69,7 @@ const EXPECTED = [5n, 8n, true, BigInt('e'.charCodeAt(0)), 42n, 43n, 42n, new Bi
 
 // --- The file format, as the tests see it (independently of host-shim) ---
 
-interface Section { readonly offset: number; readonly size: number; readonly header: number }
-
-/** The ELF64 section table: name -> where the section's bytes and its header are. */
-function sections(bytes: Uint8Array): Map<string, Section> {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const shoff = Number(v.getBigUint64(0x28, true));
-  const shnum = v.getUint16(0x3c, true);
-  const shstrndx = v.getUint16(0x3e, true);
-  const strtab = Number(v.getBigUint64(shoff + shstrndx * 64 + 0x18, true));
-  const out = new Map<string, Section>();
-  for (let i = 1; i < shnum; i++) {
-    const header = shoff + i * 64;
-    const nameAt = strtab + v.getUint32(header, true);
-    const name = new TextDecoder().decode(bytes.subarray(nameAt, bytes.indexOf(0, nameAt)));
-    out.set(name, { offset: Number(v.getBigUint64(header + 0x18, true)), size: Number(v.getBigUint64(header + 0x20, true)), header });
-  }
-  return out;
-}
+const sections = artifactSections;
 
 /** XXH64 (the 64-bit xxHash), as the artifact's checksum uses it. */
 function xxh64(data: Uint8Array, seed: bigint): bigint {
@@ -210,6 +194,35 @@ describe('artifacts', () => {
     expect(m.funcType(1)).toEqual({ params: ['i32'], results: ['i32'] });
     expect(m.globalType(0)).toEqual({ type: 'i64', mutable: true });
     m.free();
+  });
+
+  it('shows TS the module interface, read from the FlatBuffers metadata', () => {
+    const m = ok(NativeModule.compile(wasm(`(module
+      (import "env" "f" (func (param i64) (result f32)))
+      (import "env" "t" (table 2 funcref))
+      (import "env" "m" (memory 1 5))
+      (import "env" "g" (global (mut externref)))
+      (func (export "h") (param i32))
+      (global (export "c") f64 (f64.const 1))
+      (table (export "t2") 3 7 externref)
+      (export "f" (func 0)) (export "m" (memory 0)) (export "g" (global 0)) (export "t" (table 0)))`)));
+    const { ast, imports, exports } = artifactInterface(m.serialize());
+    m.free();
+    expect(ast.imports.map((im) => `${im.module}.${im.name}`)).toEqual(['env.f', 'env.t', 'env.m', 'env.g']);
+    expect(imports).toEqual([
+      { kind: 'func', type: { params: ['i64'], results: ['f32'] } },
+      { kind: 'table', type: { addrtype: 'i32', limits: { min: 2 }, reftype: 'funcref' } },
+      { kind: 'mem', type: { addrtype: 'i32', limits: { min: 1, max: 5 } } },
+      { kind: 'global', type: { mut: true, type: 'externref' } },
+    ]);
+    expect(ast.exports.map((e) => e.name)).toEqual(['h', 'c', 't2', 'f', 'm', 'g', 't']);
+    expect(exports).toEqual([
+      { kind: 'func', type: { params: ['i32'], results: [] } },
+      { kind: 'global', type: { mut: false, type: 'f64' } },
+      { kind: 'table', type: { addrtype: 'i32', limits: { min: 3, max: 7 }, reftype: 'externref' } },
+      imports[0], imports[2], imports[3], imports[1],
+    ]);
+    expect(ast.funcs).toEqual([{ type: 1, locals: [], body: [] }]);
   });
 
   it('refuses another format version, engine version, target, tier, flags, CPU or wasm features, naming it', () => {
