@@ -3,17 +3,18 @@
 // conformance scripts. `main` takes its arguments and output streams as parameters so tests call
 // it in-process; user errors are one line on stderr and an exit status, never a stack trace.
 
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
 import type { ValType } from '../spec/structure/types.js';
 import type { EngineName } from './engine.js';
 import { isError, type WasmError } from './errors.js';
 import {
-  func_invoke, func_type, instance_export, module_decode, module_exports, module_imports,
-  module_instantiate, module_parse, module_validate, store_init, type Module, type Val,
+  func_invoke, func_type, instance_export, module_decode, module_deserialize_file, module_exports, module_imports,
+  module_instantiate, module_parse, module_serialize, module_validate, store_init, type Module, type Val,
 } from './index.js';
+import { NativeUnsupported } from './engines/native.js';
 import { f32bits, f64bits, i32, i64, refNull } from './values.js';
 import {
   formatExternType, formatFuncType, formatVal, loadExpectedFailures, runWast,
@@ -40,7 +41,8 @@ const HELP = `Usage: wasmo <command> [options]
 A WebAssembly runtime for Node.js.
 
 Commands:
-  run FILE [--invoke NAME [ARG...]]   instantiate a .wat or .wasm module and call a function
+  run FILE [--invoke NAME [ARG...]]   instantiate a .wat, .wasm or .cwasm module and call a function
+  compile FILE [-o OUT]               compile a module ahead of time into a .cwasm artifact
   wast PATH... [options]              run .wast conformance scripts and report per file
 
 Options:
@@ -50,7 +52,8 @@ Options:
 
 const RUN_HELP = `Usage: wasmo run FILE [--engine NAME] [--invoke NAME [ARG...]]
 
-Instantiates FILE (.wasm: binary format; anything else: text format) and, with --invoke, calls
+Instantiates FILE (.wasm: binary format; .cwasm: compiled by \`wasmo compile\`, run on the
+singlepass engine without compiling again; anything else: text format) and, with --invoke, calls
 the exported function NAME with the ARGs, printing each result on its own line. Without
 --invoke it calls the export \`_start\` if there is one, else lists the exports.
 A module with imports is refused for now (no WASI yet).
@@ -62,6 +65,19 @@ Options:
                            (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\` for a reference
   --engine NAME            engine to run on: reference (default), singlepass or v8
   -h, --help               show this help
+`;
+
+const COMPILE_HELP = `Usage: wasmo compile FILE [-o OUT]
+
+Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine and
+writes its artifact (an ELF file of machine code and metadata) to OUT, by default FILE with the
+extension .cwasm. \`wasmo run OUT\` maps it and runs it without compiling again, if it was made by
+the same build of wasmo for a CPU with the features its code uses; otherwise it is refused,
+saying which differs.
+
+Options:
+  -o, --output OUT   where to write the artifact
+  -h, --help         show this help
 `;
 
 const WAST_HELP = `Usage: wasmo wast PATH... [--engine NAME] [--expected FILE] [--list FILE] [--json]
@@ -104,6 +120,8 @@ export function main(argv: readonly string[], io: Io = processIo): number {
         return 0;
       case 'run':
         return run(rest, io);
+      case 'compile':
+        return compile(rest, io);
       case 'wast':
         return wast(rest, io);
       default:
@@ -148,7 +166,7 @@ function optionValue(args: readonly string[], i: number): string {
 
 function run(args: readonly string[], io: Io): number {
   let file: string | undefined;
-  let engine: EngineName = 'reference';
+  let engine: EngineName | undefined;
   let invoke: { name: string; args: readonly string[] } | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -172,6 +190,10 @@ function run(args: readonly string[], io: Io): number {
   if (file === undefined) throw new UsageError('run: no module file given (see wasmo run --help)');
 
   const module = loadModule(file);
+  engine ??= module.compiledFor ?? 'reference';
+  if (module.compiledFor !== undefined && module.compiledFor !== engine) {
+    throw new UsageError(`${file}: compiled code for the ${module.compiledFor} engine cannot run on ${engine}`, FAILURE);
+  }
   const imports = module_imports(module);
   if (imports.length > 0) {
     const [mod, name, type] = imports[0]!;
@@ -203,6 +225,11 @@ function run(args: readonly string[], io: Io): number {
 }
 
 function loadModule(file: string): Module {
+  if (file.endsWith('.cwasm')) {
+    const module = module_deserialize_file(file);
+    if (isError(module)) throw moduleError(file, 'cannot load compiled module', module);
+    return module;
+  }
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
@@ -219,6 +246,46 @@ function loadModule(file: string): Module {
 
 function moduleError(file: string, what: string, error: WasmError): UsageError {
   return new UsageError(`${file}: ${what}: ${error.message}`, FAILURE);
+}
+
+// ---- wasmo compile ----
+
+function compile(args: readonly string[], io: Io): number {
+  let file: string | undefined;
+  let output: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-h' || a === '--help') {
+      io.stdout(COMPILE_HELP);
+      return 0;
+    } else if (a === '-o' || a === '--output') {
+      output = optionValue(args, i++);
+    } else if (a.startsWith('-')) {
+      throw new UsageError(`compile: unknown option ${a} (see wasmo compile --help)`);
+    } else if (file === undefined) {
+      file = a;
+    } else {
+      throw new UsageError(`compile: one module file only, got "${file}" and "${a}"`);
+    }
+  }
+  if (file === undefined) throw new UsageError('compile: no module file given (see wasmo compile --help)');
+  const { dir, name } = parse(file);
+  output ??= join(dir, `${name}.cwasm`);
+  let bytes: Uint8Array | WasmError;
+  try {
+    bytes = module_serialize(loadModule(file));
+  } catch (e) {
+    // What the singlepass engine cannot compile yet is the input's problem, not an internal error.
+    if (e instanceof NativeUnsupported) throw new UsageError(`${file}: ${e.message}`, FAILURE);
+    throw e;
+  }
+  if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes);
+  try {
+    writeFileSync(output, bytes);
+  } catch (e) {
+    throw new UsageError(`cannot write ${output}: ${(e as Error).message}`, FAILURE);
+  }
+  return 0;
 }
 
 /** A command-line argument as a value of the parameter's type, in wasm text constant syntax. */
