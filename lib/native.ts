@@ -73,6 +73,16 @@ interface Bindings {
   globalType(s: Ptr, g: number, type: [number], mut: [number]): void;
   globalRead(s: Ptr, g: number): bigint | number;
   globalWrite(s: Ptr, g: number, bits: bigint): void;
+  wasiFunctionCount(): number;
+  wasiFunction(id: number, name: Uint8Array, nameLen: number, params: Uint8Array, np: [number], nr: [number]): number;
+  wasiNew(args: readonly string[], argc: number, env: readonly string[], envc: number,
+    hosts: readonly string[], guests: readonly string[], readonly: Uint8Array, npreopens: number,
+    stdio: Int32Array, stdinData: Uint8Array, stdinLen: number, flags: number,
+    out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  wasiFree(w: Ptr): void;
+  wasiCall(w: Ptr, id: number, args: BigUint64Array, mem: Uint8Array, memLen: number): number;
+  wasiExitCode(w: Ptr): number | bigint;
+  wasiOutput(w: Ptr, fd: number, buf: Uint8Array, len: number): number | bigint;
 }
 
 /** Where the library is: $WASMO_NATIVE_LIB, else build/native/ of the checkout (from lib/ or dist/lib/). */
@@ -106,6 +116,7 @@ function load(): Bindings {
   koffi.pointer('wasmo_module', koffi.opaque());
   koffi.pointer('wasmo_store', koffi.opaque());
   hostCallbackType = koffi.proto('int wasmo_host_callback(uint32_t store, uint32_t func, uint64_t *vals)');
+  koffi.pointer('wasmo_wasi', koffi.opaque());
   const f = (sig: string): ReturnType<LibraryHandle['func']> => lib.func(sig);
   const b = {
     validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, _Out_ uint8_t *err, size_t err_len)'),
@@ -138,6 +149,14 @@ function load(): Bindings {
     globalType: f('void wasmo_global_type(wasmo_store s, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
     globalRead: f('uint64_t wasmo_global_read(wasmo_store s, uint32_t g)'),
     globalWrite: f('void wasmo_global_write(wasmo_store s, uint32_t g, uint64_t bits)'),
+    wasiFunctionCount: f('uint32_t wasmo_wasi_function_count()'),
+    wasiFunction: f('int wasmo_wasi_function(uint32_t id, _Out_ uint8_t *name, size_t name_len, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint32_t *nr)'),
+    wasiNew: f('int wasmo_wasi_new(const char **args, uint32_t argc, const char **env, uint32_t envc, const char **hosts, const char **guests, const uint8_t *readonly, uint32_t npreopens, const int32_t *stdio, const uint8_t *stdin_data, size_t stdin_len, uint32_t flags, _Out_ wasmo_wasi *out, _Out_ uint8_t *err, size_t err_len)'),
+    wasiFree: f('void wasmo_wasi_free(wasmo_wasi w)'),
+    // `mem` is the guest memory itself: koffi hands native code a pointer into the buffer, no copy.
+    wasiCall: f('int32_t wasmo_wasi_call(wasmo_wasi w, uint32_t id, const uint64_t *args, uint8_t *mem, size_t mem_len)'),
+    wasiExitCode: f('int64_t wasmo_wasi_exit_code(wasmo_wasi w)'),
+    wasiOutput: f('size_t wasmo_wasi_output(wasmo_wasi w, uint32_t fd, _Out_ uint8_t *buf, size_t len)'),
   };
   bindings = b as unknown as Bindings;
   return bindings;
@@ -496,5 +515,108 @@ export class NativeStore {
     finalizer.unregister(this);
     this.handle = null;
     stores.delete(this.id);
+  }
+}
+
+// ---- WASI preview1 (host-shim/wasi/) ----
+
+/** A wasi_snapshot_preview1 function as the native side describes it; `id` is its index in witx order. */
+export interface NativeWasiFunction {
+  readonly id: number;
+  readonly name: string;
+  readonly params: readonly ('i32' | 'i64')[];
+  readonly results: readonly 'i32'[];
+}
+
+let wasiTable: readonly NativeWasiFunction[] | undefined;
+
+/** Every WASI preview1 function the native side implements, in witx order. */
+export function wasiFunctions(): readonly NativeWasiFunction[] {
+  if (wasiTable) return wasiTable;
+  const b = load();
+  const table: NativeWasiFunction[] = [];
+  for (let id = 0, n = b.wasiFunctionCount(); id < n; id++) {
+    const name = new Uint8Array(64);
+    const params = new Uint8Array(16);
+    const np: [number] = [0];
+    const nr: [number] = [0];
+    b.wasiFunction(id, name, name.length, params, np, nr);
+    table.push({
+      id, name: cString(name),
+      params: [...params.subarray(0, np[0])].map((c) => (c === TypeCode.i64 ? 'i64' : 'i32')),
+      results: nr[0] === 1 ? ['i32'] : [],
+    });
+  }
+  wasiTable = table;
+  return table;
+}
+
+/** What a guest's stdio stream is bound to: a host descriptor (duplicated), or an in-memory file. */
+export type NativeStdio = { readonly fd: number } | { readonly memory: Uint8Array };
+
+export interface NativeWasiConfig {
+  readonly args: readonly string[];
+  readonly env: readonly string[];
+  readonly preopens: readonly { readonly host: string; readonly guest: string; readonly readonly: boolean }[];
+  /** fd 0, 1, 2; `memory` for stdout/stderr captures (its bytes are ignored). */
+  readonly stdio: readonly [NativeStdio, NativeStdio, NativeStdio];
+  /** Resolve paths by the component walk even where openat2 exists (to test that path). */
+  readonly walk?: boolean;
+}
+
+/** wasmo_wasi_call's result after proc_exit / a fatal proc_raise. */
+export const WASI_EXITED = -1;
+
+/** One program's WASI state on the native side; free() releases its descriptors. */
+export class NativeWasi {
+  private constructor(private handle: Ptr | null) {}
+
+  static create(config: NativeWasiConfig): NativeWasi | NativeFailure {
+    const b = load();
+    const err = new Uint8Array(ERR_LEN);
+    const out: [Ptr | null] = [null];
+    const stdio = Int32Array.from(config.stdio, (s) => ('fd' in s ? s.fd : -1));
+    const stdin = config.stdio[0];
+    const stdinData = 'memory' in stdin ? stdin.memory : new Uint8Array(0);
+    const status = b.wasiNew(
+      config.args, config.args.length, config.env, config.env.length,
+      config.preopens.map((p) => p.host), config.preopens.map((p) => p.guest),
+      Uint8Array.from(config.preopens, (p) => (p.readonly ? 1 : 0)), config.preopens.length,
+      stdio, stdinData, stdinData.length, config.walk === true ? 1 : 0, out, err, ERR_LEN);
+    if (status !== Status.ok || out[0] === null) return failure(status, err);
+    return new NativeWasi(out[0]);
+  }
+
+  private ptr(): Ptr {
+    if (this.handle === null) throw new Error('native WASI context used after free()');
+    return this.handle;
+  }
+
+  /**
+   * Calls WASI function `id` with its arguments' bits on the guest memory `mem` (the engine's own
+   * bytes, passed without copy): the witx errno, or WASI_EXITED.
+   */
+  call(id: number, args: BigUint64Array, mem: Uint8Array): number {
+    return load().wasiCall(this.ptr(), id, args, mem, mem.length);
+  }
+
+  /** The program's exit status once a call returned WASI_EXITED, else undefined. */
+  exitCode(): number | undefined {
+    const code = Number(load().wasiExitCode(this.ptr()));
+    return code < 0 ? undefined : code;
+  }
+
+  /** What the program wrote to an in-memory stdout (1) or stderr (2). */
+  output(fd: 1 | 2): Uint8Array {
+    const b = load();
+    const size = Number(b.wasiOutput(this.ptr(), fd, new Uint8Array(0), 0));
+    const buf = new Uint8Array(size);
+    if (size > 0) b.wasiOutput(this.ptr(), fd, buf, size);
+    return buf;
+  }
+
+  free(): void {
+    if (this.handle !== null) load().wasiFree(this.handle);
+    this.handle = null;
   }
 }

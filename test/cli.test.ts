@@ -43,14 +43,14 @@ describe('wasmo', () => {
   test('--help names the commands; no command at all is a usage error', () => {
     const r = wasmo('--help');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/run FILE/);
+    expect(r.stdout).toMatch(/run \[options\] FILE/);
     expect(r.stdout).toMatch(/wast PATH/);
     expect(wasmo().status).toBe(2);
   });
 
   test('each command documents every flag it takes', () => {
     const run = wasmo('run', '--help').stdout;
-    for (const flag of ['--invoke', '--engine', '--help']) expect(run).toContain(flag);
+    for (const flag of ['--dir', '--readonly-dir', '--env', '--invoke', '--engine', '--help']) expect(run).toContain(flag);
     const wast = wasmo('wast', '--help').stdout;
     for (const flag of ['--engine', '--expected', '--list', '--json', '--help']) expect(wast).toContain(flag);
   });

@@ -136,6 +136,56 @@ WASMO_API void wasmo_global_type(const wasmo_store *store, uint32_t global, uint
 WASMO_API uint64_t wasmo_global_read(const wasmo_store *store, uint32_t global);
 WASMO_API void wasmo_global_write(wasmo_store *store, uint32_t global, uint64_t bits);
 
+/* ---- WASI preview1 (host-shim/wasi/) ----
+ *
+ * A context holds one program's WASI state: args, environment, the fd table with rights, the
+ * preopened directories (the only host paths the program can reach: see host-shim/wasi/sandbox.cpp).
+ * Each wasi_snapshot_preview1 function has an id (its index in witx order), a wasm signature, and
+ * is called with the instance's linear memory as (base, length); every guest pointer is checked
+ * against that length (EFAULT), so a bad pointer is an errno, never a host fault.
+ *
+ * From JS an import calls wasmo_wasi_call. Compiled code is meant to call the same C++ functions
+ * with no JS on the path: the native engine binds an import ("wasi_snapshot_preview1", name) to
+ * `wasmo::wasi::functions()[id].fn` (host-shim/wasi/wasi.h), a plain function
+ * `int32_t(Context&, const Memory&, const uint64_t *args)`, and calls it from a stub that spills the
+ * arguments to slots and passes the VMContext's memory base and length. A result of
+ * WASMO_WASI_EXITED means the program ended (proc_exit): unwind to the entry frame like a trap.
+ */
+typedef struct wasmo_wasi wasmo_wasi;
+
+enum { WASMO_WASI_EXITED = -1, WASMO_WASI_NO_FUNCTION = -2 };
+/* wasmo_wasi_new flags: resolve paths by the component walk even where openat2 exists (tests). */
+enum { WASMO_WASI_RESOLVE_WALK = 1 };
+
+WASMO_API uint32_t wasmo_wasi_function_count(void);
+/* Function `id`: its name (NUL-terminated, truncated to name_len), its parameter type codes
+ * (WASMO_I32 / WASMO_I64, at most 16) and its result count (1: an i32 errno; 0: proc_exit). */
+WASMO_API int wasmo_wasi_function(uint32_t id, char *name, size_t name_len, uint8_t *params,
+                                  uint32_t *param_count, uint32_t *result_count);
+
+/* A context. stdio[i] is a host descriptor for guest fd i (duplicated; the caller keeps its own),
+ * or -1 for an in-memory file: stdin then reads stdin_data, stdout/stderr keep what is written for
+ * wasmo_wasi_output. Preopens become guest fds 3, 4, … in order; a read-only one withholds every
+ * right that changes the file system, from itself and from everything opened beneath it.
+ * Fails with UNINSTANTIABLE (a preopen that cannot be opened, …) and a message. */
+WASMO_API int wasmo_wasi_new(const char *const *args, uint32_t argc, const char *const *env,
+                             uint32_t envc, const char *const *preopen_hosts,
+                             const char *const *preopen_guests, const uint8_t *preopen_readonly,
+                             uint32_t preopen_count, const int32_t *stdio, const uint8_t *stdin_data,
+                             size_t stdin_len, uint32_t flags, wasmo_wasi **out, char *err,
+                             size_t err_len);
+WASMO_API void wasmo_wasi_free(wasmo_wasi *wasi);
+
+/* Call function `id` with its arguments as uint64 slots (i32 zero-extended) on the memory
+ * [mem, mem + mem_len): the witx errno (>= 0), WASMO_WASI_EXITED, or WASMO_WASI_NO_FUNCTION. */
+WASMO_API int32_t wasmo_wasi_call(wasmo_wasi *wasi, uint32_t id, const uint64_t *args, uint8_t *mem,
+                                  size_t mem_len);
+/* The exit status after WASMO_WASI_EXITED (proc_exit's code, or 128 + signal for proc_raise), else -1. */
+WASMO_API int64_t wasmo_wasi_exit_code(const wasmo_wasi *wasi);
+/* What was written to an in-memory stdout (fd 1) or stderr (fd 2): copies at most len bytes into
+ * buf and returns the total size (call with len 0 to learn it). */
+WASMO_API size_t wasmo_wasi_output(const wasmo_wasi *wasi, uint32_t fd, uint8_t *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -228,6 +228,10 @@ export class NativeEngine implements Engine {
     this.store.memBytes(mem)[i] = byte;
   }
 
+  memBytes(mem: number): Uint8Array {
+    return this.store.memBytes(mem);
+  }
+
   memGrow(mem: number, n: number): boolean {
     return this.store.memGrow(mem, n);
   }
