@@ -1,11 +1,12 @@
 // Running a kernel's `run(n)` and compiling a module on each engine, timed: what bench/worker.ts
 // does in a child process, and what test/bench.test.ts checks the checksums of.
 
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
   func_invoke, i32, instance_export, isError, module_decode, module_instantiate, store_init,
 } from '../lib/index.js';
-import { NativeInstance, NativeModule, isNativeFailure, type NativeFailure } from '../lib/native.js';
+import { NativeModule, NativeStore, isNativeFailure, type NativeFailure } from '../lib/native.js';
 
 export type WorkerResult =
   | { readonly times: readonly number[]; readonly checksum?: number }
@@ -41,14 +42,15 @@ function unsupportedOrThrow(f: NativeFailure): WorkerResult {
 export function runSinglepass(bytes: Uint8Array, n: number, reps: number): WorkerResult {
   const module = NativeModule.compile(bytes);
   if (isNativeFailure(module)) return unsupportedOrThrow(module);
-  const instance = NativeInstance.create(module);
-  if (isNativeFailure(instance)) return unsupportedOrThrow(instance);
-  const run = module.exports().find((e) => e.name === 'run' && e.kind === 'func');
-  if (run === undefined) throw new Error('the module exports no function run');
+  const store = new NativeStore();
+  const addrs = store.instantiate(module, []);
+  if (isNativeFailure(addrs)) return unsupportedOrThrow(addrs);
+  const run = module.exports().findIndex((e) => e.name === 'run' && e.kind === 'func');
+  if (run < 0) throw new Error('the module exports no function run');
   const vals = new BigUint64Array(1);
   return timeRuns(reps, () => {
     vals[0] = BigInt(n);
-    const r = instance.invoke(run.index, vals);
+    const r = store.funcInvoke(addrs[run]!, vals);
     if (r !== true) throw new Error(`singlepass: ${r.status}: ${r.message}`);
     return Number(vals[0]! & 0xffffffffn);
   });
@@ -102,6 +104,24 @@ export function compileTimes(engine: string, bytes: Uint8Array, reps: number): W
     } else {
       throw new Error(`no compile-only measurement for engine ${engine}`);
     }
+  }
+  return { times };
+}
+
+/**
+ * Times loading the artifact in `file` (check, then publish its code), from `how`: 'buffer', bytes
+ * already in memory (copied into a fresh mapping), or 'file', mapped straight from the file.
+ */
+export function loadTimes(how: string, file: string, reps: number): WorkerResult {
+  const bytes = readFileSync(file);
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    const m = how === 'buffer' ? NativeModule.deserialize(bytes) : how === 'file' ? NativeModule.loadFile(file) : undefined;
+    times.push(performance.now() - t0);
+    if (m === undefined) throw new Error(`load from buffer or file, not ${how}`);
+    if (isNativeFailure(m)) throw new Error(`${m.status}: ${m.message}`);
+    m.free();
   }
   return { times };
 }

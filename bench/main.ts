@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { nativeAvailable } from '../lib/native.js';
+import { NativeModule, isNativeFailure, nativeAvailable } from '../lib/native.js';
 import { bigModule, codeSectionSize } from './big-module.js';
 import { KERNELS, NATIVE_FLAGS, WASM_FLAGS, buildDir, buildKernel, clangVersion, type Kernel } from './kernels.js';
 import type { WorkerResult } from './engines.js';
@@ -148,9 +148,33 @@ function compileThroughput(kernels: readonly Built[], copies: number, reps: numb
     return [label, ms, (mb / (o.ms / 1000)).toFixed(1), sp.kind === 'time' ? fmtRatio(o.ms / sp.ms) : '—'];
   });
   return [
+    artifactLoad(wasm, sp, reps),
+    '',
     `Compile throughput: ${kernels.length} kernels × ${copies} copies, ${wasm.length.toLocaleString('en')} bytes, ` +
       `code section ${mb.toFixed(2)} MB (10^6 bytes); one thread; median of ${reps}`,
     table([['engine', 'ms', 'MB/s', 'time/singlepass'], ...rows]),
+    ...notes.map((n) => `note: ${n}`),
+  ].join('\n');
+}
+
+/** Loading the big module's artifact (check + publish) against compiling it: the point of artifacts. */
+function artifactLoad(wasm: Uint8Array, compile: Outcome, reps: number): string {
+  const m = NativeModule.compile(wasm);
+  if (isNativeFailure(m)) return `Artifact load: the big module does not compile (${m.status}: ${m.message})`;
+  const artifact = m.serialize();
+  m.free();
+  const file = join(buildDir, 'big.cwasm');
+  writeFileSync(file, artifact);
+  const notes: string[] = [];
+  const rows = [
+    ['compile (singlepass)', compile] as const,
+    ['load from buffer', worker([], ['load', 'buffer', file, reps], 0)] as const,
+    ['load mapped file', worker([], ['load', 'file', file, reps], 0)] as const,
+  ].map(([label, o]) => [label, cell(o, notes, label),
+    o.kind === 'time' && compile.kind === 'time' ? fmtRatio(compile.ms / o.ms) : '—']);
+  return [
+    `Artifact load vs compile: the same big module, artifact ${artifact.length.toLocaleString('en')} bytes; median of ${reps}`,
+    table([['', 'ms', 'compile/this'], ...rows]),
     ...notes.map((n) => `note: ${n}`),
   ].join('\n');
 }

@@ -3,12 +3,13 @@
 //
 //   node [flags] dist/bench/worker.js run ENGINE FILE.wasm N REPS   → {"times":[ms…],"checksum":u32}
 //   node [flags] dist/bench/worker.js compile ENGINE FILE.wasm REPS → {"times":[ms…]}
+//   node dist/bench/worker.js load buffer|file FILE.cwasm REPS → {"times":[ms…]}
 //
 // ENGINE is v8 (Liftoff or TurboFan according to the flags), singlepass or reference. A module an
 // engine cannot run yet gives {"unsupported":"not supported yet: …"} instead of times.
 
 import { readFileSync } from 'node:fs';
-import { compileTimes, runApi, runSinglepass, runV8, type WorkerResult } from './engines.js';
+import { compileTimes, loadTimes, runApi, runSinglepass, runV8, type WorkerResult } from './engines.js';
 
 function main(argv: readonly string[]): WorkerResult {
   const [mode, engine, file, ...rest] = argv;
@@ -16,6 +17,7 @@ function main(argv: readonly string[]): WorkerResult {
   const bytes = new Uint8Array(readFileSync(file));
   const nums = rest.map(Number);
   if (mode === 'compile') return compileTimes(engine, bytes, nums[0] ?? 1);
+  if (mode === 'load') return loadTimes(engine, file, nums[0] ?? 1);
   if (mode !== 'run') throw new Error(`unknown mode ${mode}`);
   const [n = 0, reps = 1] = nums;
   switch (engine) {

@@ -17,7 +17,8 @@
 // - What an engine cannot do at all (the V8 engine: v128 exception fields, memory64) throws from
 //   the engine; everything the spec lets fail is a returned error.
 
-import type { EngineName, EngineVal, ModuleValue } from './engine.js';
+import type { Engine, EngineName, EngineVal, ModuleValue } from './engine.js';
+import { NativeEngine } from './engines/native.js';
 import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
 import { isError, wasmError, type WasmError } from './errors.js';
@@ -93,8 +94,15 @@ function requireValid(fn: string, xt: ExternType): void {
 
 // 1
 export function store_init(options?: { engine?: EngineName }): Store {
-  const engine = options?.engine === 'v8' ? new V8Engine() : new ReferenceEngine();
-  return new StoreState(engine).current;
+  return new StoreState(makeEngine(options?.engine ?? 'reference')).current;
+}
+
+function makeEngine(name: EngineName): Engine {
+  switch (name) {
+    case 'reference': return new ReferenceEngine();
+    case 'v8': return new V8Engine();
+    case 'singlepass': return new NativeEngine();
+  }
 }
 
 // 2

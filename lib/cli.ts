@@ -14,21 +14,30 @@ import {
   func_invoke, func_type, instance_export, module_decode, module_exports, module_imports,
   module_instantiate, module_parse, module_validate, store_init, type Module, type Val,
 } from './index.js';
+import type { ModuleInst, Store } from './store.js';
+import { Wasi, WASI_MODULE, WasiSetupError, exitCode, type Preopen } from '../wasi/index.js';
 import { f32bits, f64bits, i32, i64, refNull } from './values.js';
 import {
   formatExternType, formatFuncType, formatVal, loadExpectedFailures, runWast,
   type ExpectedFailures, type FileResult,
 } from './wast.js';
 
-/** Where the command writes; each call is one or more whole lines. */
+/**
+ * Where the command writes; each call is one or more whole lines. A WASI program run by `wasmo
+ * run` uses the process's own descriptors when `inherit` is set; otherwise its stdin is `stdin`
+ * (empty if not given) and its output is passed to `stdout`/`stderr` when it ends.
+ */
 export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
+  readonly inherit?: boolean;
+  readonly stdin?: Uint8Array;
 }
 
 const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  inherit: true,
 };
 
 /** Exit statuses: failures of the work itself, and mistakes in the command line. */
@@ -40,7 +49,7 @@ const HELP = `Usage: wasmo <command> [options]
 A WebAssembly runtime for Node.js.
 
 Commands:
-  run FILE [--invoke NAME [ARG...]]   instantiate a .wat or .wasm module and call a function
+  run [options] FILE [ARG...]         run a WASI program, or call a function of a module
   wast PATH... [options]              run .wast conformance scripts and report per file
 
 Options:
@@ -48,19 +57,33 @@ Options:
   -v, --version   print the version
 `;
 
-const RUN_HELP = `Usage: wasmo run FILE [--engine NAME] [--invoke NAME [ARG...]]
+const RUN_HELP = `Usage: wasmo run [options] FILE [ARG...]
+       wasmo run [options] FILE --invoke NAME [ARG...]
 
-Instantiates FILE (.wasm: binary format; anything else: text format) and, with --invoke, calls
-the exported function NAME with the ARGs, printing each result on its own line. Without
---invoke it calls the export \`_start\` if there is one, else lists the exports.
-A module with imports is refused for now (no WASI yet).
+Instantiates FILE (.wasm: binary format; anything else: text format).
 
-Options:
-  --invoke NAME [ARG...]   call export NAME; every argument after NAME is one of its
-                           parameters, written as a wasm text constant of the parameter's
-                           type: i32/i64 decimal or hex (-1, 0xff), f32/f64 decimal, hex float
-                           (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\` for a reference
-  --engine NAME            engine to run on: reference (default) or v8
+A WASI program (a module importing from wasi_snapshot_preview1) runs as a command: \`_start\` is
+called with the ARGs as its argv (FILE is argv[0]) and wasmo exits with the program's exit status.
+It sees only the directories given with --dir and only the variables given with --env; its
+stdin, stdout and stderr are wasmo's. A module with any other import is refused, naming it.
+
+A module without imports: with --invoke, the exported function NAME is called with the ARGs and
+each result is printed on its own line; without, \`_start\` is called if exported, else the
+exports are listed.
+
+Options (before FILE, or right after it; \`--\` ends them, so a program can take options too):
+  --dir HOST[::GUEST]      let the program reach host directory HOST as GUEST (default: HOST
+                           as written); repeatable. Nothing outside these directories is
+                           visible: "..", absolute paths and symlinks that leave them fail
+  --readonly-dir HOST[::GUEST]
+                           the same, but the program cannot change anything beneath it
+  --env KEY=VALUE          set an environment variable of the program; repeatable
+  --invoke NAME [ARG...]   call export NAME instead of \`_start\`; every argument after NAME is
+                           one of its parameters, written as a wasm text constant of the
+                           parameter's type: i32/i64 decimal or hex (-1, 0xff), f32/f64
+                           decimal, hex float (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\`
+                           for a reference
+  --engine NAME            engine to run on: reference (default), singlepass or v8
   -h, --help               show this help
 `;
 
@@ -72,7 +95,7 @@ is a directory stands for every .wast file in it. Exits with status 1 when any c
 that the expected-failures file does not list; unexpected passes are reported.
 
 Options:
-  --engine NAME     engine to run on: reference (default) or v8
+  --engine NAME     engine to run on: reference (default), singlepass or v8
   --expected FILE   JSON object mapping "file.wast:line" to the reason that command is known to
                     fail on this engine
   --list FILE       run only the files FILE names (one per line, # starts a comment), found in
@@ -133,8 +156,8 @@ function version(): string {
 }
 
 function engineName(value: string | undefined): EngineName {
-  if (value === 'reference' || value === 'v8') return value;
-  throw new UsageError(`--engine takes reference or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
+  if (value === 'reference' || value === 'v8' || value === 'singlepass') return value;
+  throw new UsageError(`--engine takes reference, singlepass or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
 }
 
 /** The value after an option, which must be there. */
@@ -146,41 +169,90 @@ function optionValue(args: readonly string[], i: number): string {
 
 // ---- wasmo run ----
 
-function run(args: readonly string[], io: Io): number {
+interface RunOptions {
+  file: string;
+  engine: EngineName;
+  invoke?: { name: string; args: readonly string[] };
+  programArgs: readonly string[];
+  preopens: Preopen[];
+  env: string[];
+}
+
+function parseRun(args: readonly string[]): RunOptions | 'help' {
   let file: string | undefined;
   let engine: EngineName = 'reference';
-  let invoke: { name: string; args: readonly string[] } | undefined;
+  const preopens: Preopen[] = [];
+  const env: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '-h' || a === '--help') {
-      io.stdout(RUN_HELP);
-      return 0;
-    } else if (a === '--engine') {
+    if (a === '-h' || a === '--help') return 'help';
+    if (a === '--engine') {
       engine = engineName(optionValue(args, i++));
+    } else if (a === '--dir' || a === '--readonly-dir') {
+      const spec = optionValue(args, i++);
+      const [host, guest] = spec.includes('::') ? spec.split('::', 2) as [string, string] : [spec, spec];
+      if (host === '' || guest === '') throw new UsageError(`${a} takes HOST[::GUEST], not "${spec}"`);
+      preopens.push({ host, guest, readonly: a === '--readonly-dir' });
+    } else if (a === '--env') {
+      const kv = optionValue(args, i++);
+      if (!/^[^=]+=/.test(kv)) throw new UsageError(`--env takes KEY=VALUE, not "${kv}"`);
+      env.push(kv);
     } else if (a === '--invoke') {
       // Everything after the name is an argument, so negative numbers are not taken for options.
-      invoke = { name: optionValue(args, i), args: args.slice(i + 2) };
-      break;
-    } else if (a.startsWith('-')) {
+      const invoke = { name: optionValue(args, i), args: args.slice(i + 2) };
+      if (file === undefined) {
+        file = invoke.args[0];
+        if (file === undefined) throw new UsageError('run: no module file given (see wasmo run --help)');
+        return { file, engine, invoke: { name: invoke.name, args: invoke.args.slice(1) }, programArgs: [], preopens, env };
+      }
+      return { file, engine, invoke, programArgs: [], preopens, env };
+    } else if (a === '--') {
+      if (file === undefined) {
+        file = args[i + 1];
+        if (file === undefined) break;
+        return { file, engine, programArgs: args.slice(i + 2), preopens, env };
+      }
+      return { file, engine, programArgs: args.slice(i + 1), preopens, env };
+    } else if (a.startsWith('-') && file === undefined) {
       throw new UsageError(`run: unknown option ${a} (see wasmo run --help)`);
     } else if (file === undefined) {
       file = a;
     } else {
-      throw new UsageError(`run: one module file only, got "${file}" and "${a}"`);
+      // The program's arguments start at the first thing after FILE that is not one of ours.
+      return { file, engine, programArgs: args.slice(i), preopens, env };
     }
   }
   if (file === undefined) throw new UsageError('run: no module file given (see wasmo run --help)');
+  return { file, engine, programArgs: [], preopens, env };
+}
 
+function run(args: readonly string[], io: Io): number {
+  const options = parseRun(args);
+  if (options === 'help') {
+    io.stdout(RUN_HELP);
+    return 0;
+  }
+  const { file, engine, programArgs } = options;
   const module = loadModule(file);
   const imports = module_imports(module);
-  if (imports.length > 0) {
-    const [mod, name, type] = imports[0]!;
-    throw new UsageError(`${file}: unknown import "${mod}" "${name}" (${formatExternType(type)}): wasmo run provides no imports yet`, FAILURE);
+  for (const [mod, name, type] of imports) {
+    if (mod !== WASI_MODULE) {
+      const hint = mod === 'wasi_unstable' ? 'the older WASI (wasi_unstable) is not supported, only wasi_snapshot_preview1' : 'wasmo run provides only WASI (wasi_snapshot_preview1) imports';
+      throw new UsageError(`${file}: unknown import "${mod}" "${name}" (${formatExternType(type)}): ${hint}`, FAILURE);
+    }
+  }
+  if (imports.length > 0) return runWasi(options, module, io);
+  if (programArgs.length > 0) {
+    const [first] = programArgs;
+    throw new UsageError(first!.startsWith('-')
+      ? `run: unknown option ${first} (see wasmo run --help)`
+      : `run: ${file} is not a WASI program, so it takes no arguments (to call a function: --invoke NAME ARG...)`);
   }
   const [store, inst] = module_instantiate(store_init({ engine }), module, []);
   if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
 
   const exports = module_exports(module);
+  let invoke = options.invoke;
   if (invoke === undefined) {
     if (!exports.some(([name, t]) => name === '_start' && t.kind === 'func')) {
       for (const [name, type] of exports) io.stdout(`${name}: ${formatExternType(type)}\n`);
@@ -188,6 +260,14 @@ function run(args: readonly string[], io: Io): number {
     }
     invoke = { name: '_start', args: [] };
   }
+  const [, results] = invokeExport(file, store, inst, invoke);
+  if (isError(results)) throw new UsageError(`${invoke.name}: ${results.kind}: ${results.message}`, FAILURE);
+  for (const v of results) io.stdout(`${formatVal(v)}\n`);
+  return 0;
+}
+
+/** Calls export `invoke.name` with its arguments parsed from text. */
+function invokeExport(file: string, store: Store, inst: ModuleInst, invoke: { name: string; args: readonly string[] }): [Store, Val[] | WasmError] {
   const func = instance_export(inst, invoke.name);
   if (isError(func)) throw new UsageError(`${file}: no export named "${invoke.name}"`, FAILURE);
   if (func.kind !== 'func') throw new UsageError(`${file}: export "${invoke.name}" is a ${func.kind}, not a function`, FAILURE);
@@ -196,10 +276,57 @@ function run(args: readonly string[], io: Io): number {
     throw new UsageError(`${invoke.name} takes ${type.params.length} argument(s) (${formatFuncType(type)}), got ${invoke.args.length}`);
   }
   const values = invoke.args.map((text, i) => parseArgument(text, type.params[i]!, i + 1));
-  const [, results] = func_invoke(store, func, values);
-  if (isError(results)) throw new UsageError(`${invoke.name}: ${results.kind}: ${results.message}`, FAILURE);
-  for (const v of results) io.stdout(`${formatVal(v)}\n`);
-  return 0;
+  return func_invoke(store, func, values);
+}
+
+/** Runs a WASI program; its exit status is ours. */
+function runWasi(options: RunOptions, module: Module, io: Io): number {
+  const { file, engine } = options;
+  let wasi: Wasi;
+  try {
+    wasi = new Wasi({
+      args: [file, ...options.programArgs],
+      env: options.env,
+      preopens: options.preopens,
+      ...(io.inherit === true ? {} : { stdin: io.stdin ?? new Uint8Array(0), stdout: 'buffer', stderr: 'buffer' }),
+    });
+  } catch (e) {
+    if (e instanceof WasiSetupError) throw new UsageError(e.message, FAILURE);
+    throw e;
+  }
+  try {
+    let store = store_init({ engine });
+    let externs;
+    [store, externs] = wasi.imports(store, module);
+    if (isError(externs)) throw new UsageError(`${file}: ${externs.message}`, FAILURE);
+    const [s, inst] = module_instantiate(store, module, externs);
+    if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
+    store = s;
+    let status: number | WasmError;
+    if (options.invoke === undefined) {
+      [, status] = wasi.start(store, inst);
+    } else {
+      const bound = wasi.bind(inst);
+      if (isError(bound)) throw new UsageError(`${file}: ${bound.message}`, FAILURE);
+      const [, results] = invokeExport(file, store, inst, options.invoke);
+      status = isError(results) ? exitCode(results) ?? results : 0;
+      if (!isError(results)) for (const v of results) io.stdout(`${formatVal(v)}\n`);
+    }
+    if (io.inherit !== true) {
+      const text = new TextDecoder();
+      const out = wasi.stdout();
+      const err = wasi.stderr();
+      if (out.length > 0) io.stdout(text.decode(out));
+      if (err.length > 0) io.stderr(text.decode(err));
+    }
+    if (isError(status)) {
+      // 'argument': the module is no WASI command (no memory or _start export); the rest ended the run.
+      throw new UsageError(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, FAILURE);
+    }
+    return status;
+  } finally {
+    wasi.free();
+  }
 }
 
 function loadModule(file: string): Module {

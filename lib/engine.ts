@@ -10,7 +10,7 @@ import type {
 import type { WasmError } from './errors.js';
 import type { Ref, Val } from './values.js';
 
-export type EngineName = 'reference' | 'v8';
+export type EngineName = 'reference' | 'v8' | 'singlepass';
 
 /** A value at the seam: function references carry the store's plain function index. */
 export type EngineVal = Val<number>;
@@ -67,6 +67,11 @@ export interface Engine {
   /** `i` is in bounds. */
   memRead(mem: number, i: number): number;
   memWrite(mem: number, i: number, byte: number): void;
+  /**
+   * The memory's bytes themselves, no copy (for native code that works on guest memory, such as
+   * WASI): valid until the memory grows or wasm runs again, so fetch it afresh for each use.
+   */
+  memBytes(mem: number): Uint8Array;
   memGrow(mem: number, n: number): boolean;
 
   globalAlloc(type: GlobalType, val: EngineVal): number;

@@ -9,7 +9,7 @@ import koffi, { type LibraryHandle } from 'koffi';
 /** host-shim's wasmo_status, as in wasmo.h. */
 export const Status = {
   ok: 0, malformed: 1, invalid: 2, unlinkable: 3, uninstantiable: 4, trap: 5, exhaustion: 6,
-  unsupported: 7, internal: 8,
+  unsupported: 7, internal: 8, incompatible: 9, host: 10,
 } as const;
 export type StatusName = keyof typeof Status;
 const statusNames = Object.keys(Status) as StatusName[];
@@ -46,19 +46,44 @@ interface Bindings {
   validate(bytes: Uint8Array, len: number, err: Uint8Array, errLen: number): number;
   compile(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   moduleFree(m: Ptr): void;
+  deserialize(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  loadFile(path: string, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  serializedSize(m: Ptr): number;
+  serialize(m: Ptr, buf: Uint8Array, len: number): number;
   importCount(m: Ptr): number;
   exportCount(m: Ptr): number;
   exportAt(m: Ptr, i: number, name: Uint8Array, nameLen: number, kind: [number], index: [number]): number;
-  funcType(m: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
-  globalType(m: Ptr, g: number, type: [number], mut: [number]): number;
-  instanceNew(m: Ptr, out: [Ptr | null], err: Uint8Array, errLen: number): number;
-  instanceFree(i: Ptr): void;
-  invoke(i: Ptr, f: number, vals: BigUint64Array, err: Uint8Array, errLen: number): number;
-  memoryPages(i: Ptr, mem: number): number;
-  memoryData(i: Ptr, mem: number): Ptr | null;
-  memoryGrow(i: Ptr, mem: number, delta: number): number;
-  globalGet(i: Ptr, g: number): bigint | number;
-  globalSet(i: Ptr, g: number, bits: bigint): void;
+  moduleFuncType(m: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
+  moduleGlobalType(m: Ptr, g: number, type: [number], mut: [number]): number;
+  storeNew(id: number, callback: unknown): Ptr | null;
+  storeFree(s: Ptr): void;
+  instantiate(s: Ptr, m: Ptr, imports: Uint32Array, n: number, exports: Uint32Array, err: Uint8Array, errLen: number): number;
+  funcAlloc(s: Ptr, params: Uint8Array, np: number, results: Uint8Array, nr: number, out: [number]): number;
+  funcType(s: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
+  funcInvoke(s: Ptr, f: number, vals: BigUint64Array, err: Uint8Array, errLen: number): number;
+  tableAlloc(s: Ptr, elem: number, min: bigint, max: bigint, init: bigint, out: [number], err: Uint8Array, errLen: number): number;
+  tableType(s: Ptr, t: number, elem: [number], min: [bigint | number], max: [bigint | number]): void;
+  tableRead(s: Ptr, t: number, i: number): bigint | number;
+  tableWrite(s: Ptr, t: number, i: number, ref: bigint): void;
+  tableGrow(s: Ptr, t: number, n: number, init: bigint): number;
+  memAlloc(s: Ptr, min: bigint, max: bigint, out: [number], err: Uint8Array, errLen: number): number;
+  memType(s: Ptr, m: number, min: [bigint | number], max: [bigint | number]): void;
+  memData(s: Ptr, m: number): Ptr | null;
+  memGrow(s: Ptr, m: number, n: number): number;
+  globalAlloc(s: Ptr, type: number, mut: number, bits: bigint, out: [number]): number;
+  globalType(s: Ptr, g: number, type: [number], mut: [number]): void;
+  globalRead(s: Ptr, g: number): bigint | number;
+  globalWrite(s: Ptr, g: number, bits: bigint): void;
+  wasiFunctionCount(): number;
+  wasiFunction(id: number, name: Uint8Array, nameLen: number, params: Uint8Array, np: [number], nr: [number]): number;
+  wasiNew(args: readonly string[], argc: number, env: readonly string[], envc: number,
+    hosts: readonly string[], guests: readonly string[], readonly: Uint8Array, npreopens: number,
+    stdio: Int32Array, stdinData: Uint8Array, stdinLen: number, flags: number,
+    out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  wasiFree(w: Ptr): void;
+  wasiCall(w: Ptr, id: number, args: BigUint64Array, mem: Uint8Array, memLen: number): number;
+  wasiExitCode(w: Ptr): number | bigint;
+  wasiOutput(w: Ptr, fd: number, buf: Uint8Array, len: number): number | bigint;
 }
 
 /** Where the library is: $WASMO_NATIVE_LIB, else build/native/ of the checkout (from lib/ or dist/lib/). */
@@ -77,6 +102,7 @@ function libraryPath(): string {
 }
 
 let bindings: Bindings | undefined;
+let hostCallbackType: ReturnType<typeof koffi.proto> | undefined;
 
 function load(): Bindings {
   if (bindings) return bindings;
@@ -89,25 +115,50 @@ function load(): Bindings {
   }
   // Named pointer types: the signatures below refer to them by name.
   koffi.pointer('wasmo_module', koffi.opaque());
-  koffi.pointer('wasmo_instance', koffi.opaque());
+  koffi.pointer('wasmo_store', koffi.opaque());
+  hostCallbackType = koffi.proto('int wasmo_host_callback(uint32_t store, uint32_t func, uint64_t *vals)');
+  koffi.pointer('wasmo_wasi', koffi.opaque());
   const f = (sig: string): ReturnType<LibraryHandle['func']> => lib.func(sig);
   const b = {
     validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, _Out_ uint8_t *err, size_t err_len)'),
     compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
+    deserialize: f('int wasmo_module_deserialize(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    loadFile: f('int wasmo_module_load_file(const char *path, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    serializedSize: f('size_t wasmo_module_serialized_size(wasmo_module m)'),
+    serialize: f('int wasmo_module_serialize(wasmo_module m, _Out_ uint8_t *buf, size_t len)'),
     importCount: f('uint32_t wasmo_module_import_count(wasmo_module m)'),
     exportCount: f('uint32_t wasmo_module_export_count(wasmo_module m)'),
     exportAt: f('int wasmo_module_export(wasmo_module m, uint32_t i, _Out_ uint8_t *name, size_t name_len, _Out_ uint32_t *kind, _Out_ uint32_t *index)'),
-    funcType: f('int wasmo_module_func_type(wasmo_module m, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
-    globalType: f('int wasmo_module_global_type(wasmo_module m, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
-    instanceNew: f('int wasmo_instance_new(wasmo_module m, _Out_ wasmo_instance *out, _Out_ uint8_t *err, size_t err_len)'),
-    instanceFree: f('void wasmo_instance_free(wasmo_instance i)'),
-    invoke: f('int wasmo_instance_invoke(wasmo_instance i, uint32_t f, _Inout_ uint64_t *vals, _Out_ uint8_t *err, size_t err_len)'),
-    memoryPages: f('uint32_t wasmo_instance_memory_pages(wasmo_instance i, uint32_t mem)'),
-    memoryData: f('void *wasmo_instance_memory_data(wasmo_instance i, uint32_t mem)'),
-    memoryGrow: f('int32_t wasmo_instance_memory_grow(wasmo_instance i, uint32_t mem, uint32_t delta)'),
-    globalGet: f('uint64_t wasmo_instance_global_get(wasmo_instance i, uint32_t g)'),
-    globalSet: f('void wasmo_instance_global_set(wasmo_instance i, uint32_t g, uint64_t bits)'),
+    moduleFuncType: f('int wasmo_module_func_type(wasmo_module m, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
+    moduleGlobalType: f('int wasmo_module_global_type(wasmo_module m, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
+    storeNew: f('wasmo_store wasmo_store_new(uint32_t id, wasmo_host_callback *callback)'),
+    storeFree: f('void wasmo_store_free(wasmo_store s)'),
+    instantiate: f('int wasmo_store_instantiate(wasmo_store s, wasmo_module m, const uint32_t *imports, uint32_t n, _Out_ uint32_t *exports, _Out_ uint8_t *err, size_t err_len)'),
+    funcAlloc: f('int wasmo_func_alloc(wasmo_store s, const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr, _Out_ uint32_t *out)'),
+    funcType: f('int wasmo_func_type(wasmo_store s, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
+    funcInvoke: f('int wasmo_func_invoke(wasmo_store s, uint32_t f, _Inout_ uint64_t *vals, _Out_ uint8_t *err, size_t err_len)'),
+    tableAlloc: f('int wasmo_table_alloc(wasmo_store s, uint8_t elem, uint64_t min, uint64_t max, uint64_t init, _Out_ uint32_t *out, _Out_ uint8_t *err, size_t err_len)'),
+    tableType: f('void wasmo_table_type(wasmo_store s, uint32_t t, _Out_ uint8_t *elem, _Out_ uint64_t *min, _Out_ uint64_t *max)'),
+    tableRead: f('uint64_t wasmo_table_read(wasmo_store s, uint32_t t, uint64_t i)'),
+    tableWrite: f('void wasmo_table_write(wasmo_store s, uint32_t t, uint64_t i, uint64_t ref)'),
+    tableGrow: f('int wasmo_table_grow(wasmo_store s, uint32_t t, uint64_t n, uint64_t init)'),
+    memAlloc: f('int wasmo_mem_alloc(wasmo_store s, uint64_t min, uint64_t max, _Out_ uint32_t *out, _Out_ uint8_t *err, size_t err_len)'),
+    memType: f('void wasmo_mem_type(wasmo_store s, uint32_t m, _Out_ uint64_t *min, _Out_ uint64_t *max)'),
+    memData: f('void *wasmo_mem_data(wasmo_store s, uint32_t m)'),
+    memGrow: f('int wasmo_mem_grow(wasmo_store s, uint32_t m, uint64_t n)'),
+    globalAlloc: f('int wasmo_global_alloc(wasmo_store s, uint8_t type, uint8_t mut, uint64_t bits, _Out_ uint32_t *out)'),
+    globalType: f('void wasmo_global_type(wasmo_store s, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
+    globalRead: f('uint64_t wasmo_global_read(wasmo_store s, uint32_t g)'),
+    globalWrite: f('void wasmo_global_write(wasmo_store s, uint32_t g, uint64_t bits)'),
+    wasiFunctionCount: f('uint32_t wasmo_wasi_function_count()'),
+    wasiFunction: f('int wasmo_wasi_function(uint32_t id, _Out_ uint8_t *name, size_t name_len, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint32_t *nr)'),
+    wasiNew: f('int wasmo_wasi_new(const char **args, uint32_t argc, const char **env, uint32_t envc, const char **hosts, const char **guests, const uint8_t *readonly, uint32_t npreopens, const int32_t *stdio, const uint8_t *stdin_data, size_t stdin_len, uint32_t flags, _Out_ wasmo_wasi *out, _Out_ uint8_t *err, size_t err_len)'),
+    wasiFree: f('void wasmo_wasi_free(wasmo_wasi w)'),
+    // `mem` is the guest memory itself: koffi hands native code a pointer into the buffer, no copy.
+    wasiCall: f('int32_t wasmo_wasi_call(wasmo_wasi w, uint32_t id, const uint64_t *args, uint8_t *mem, size_t mem_len)'),
+    wasiExitCode: f('int64_t wasmo_wasi_exit_code(wasmo_wasi w)'),
+    wasiOutput: f('size_t wasmo_wasi_output(wasmo_wasi w, uint32_t fd, _Out_ uint8_t *buf, size_t len)'),
   };
   bindings = b as unknown as Bindings;
   return bindings;
@@ -145,6 +196,11 @@ export interface NativeExport {
   readonly index: number;
 }
 
+/** The type codes of a function type from the C side's 256-byte arrays. */
+function funcTypeFrom(params: Uint8Array, np: number, results: Uint8Array, nr: number): NativeFuncType {
+  return { params: [...params.subarray(0, np)].map(typeName), results: [...results.subarray(0, nr)].map(typeName) };
+}
+
 function typeName(code: number): TypeName {
   const t = typeNames.get(code);
   if (t === undefined) throw new Error(`native: unknown value type code ${code}`);
@@ -159,17 +215,55 @@ export function validate(bytes: Uint8Array): true | NativeFailure {
   return status === Status.ok ? true : failure(status, err);
 }
 
-/** A module compiled by the singlepass backend; free() releases its code. */
+/** Runs a C constructor of modules: the module, or the failure it reported. */
+function made(call: (out: [Ptr | null], err: Uint8Array) => number): Ptr | NativeFailure {
+  const err = new Uint8Array(ERR_LEN);
+  const out: [Ptr | null] = [null];
+  const status = call(out, err);
+  if (status !== Status.ok || out[0] === null) return failure(status, err);
+  return out[0];
+}
+
+/**
+ * A module compiled by the singlepass backend; free() releases its code. Every module is loaded
+ * from an artifact (host-shim/artifact/): compiling makes one and loads it from memory,
+ * `deserialize` and `loadFile` load one made earlier, `serialize` gives its bytes back. Instances
+ * keep its code alive after free().
+ */
 export class NativeModule {
   private constructor(private handle: Ptr | null) {}
 
+  private static of(p: Ptr | NativeFailure): NativeModule | NativeFailure {
+    return isNativeFailure(p) ? p : new NativeModule(p);
+  }
+
   static compile(bytes: Uint8Array): NativeModule | NativeFailure {
     const b = load();
-    const err = new Uint8Array(ERR_LEN);
-    const out: [Ptr | null] = [null];
-    const status = b.compile(bytes, bytes.length, out, err, ERR_LEN);
-    if (status !== Status.ok || out[0] === null) return failure(status, err);
-    return new NativeModule(out[0]);
+    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, out, err, ERR_LEN)));
+  }
+
+  /**
+   * Loads an artifact from bytes. A corrupted one fails with status 'malformed', one made by
+   * another format, engine, CPU or configuration with 'incompatible'; the message names the problem.
+   */
+  static deserialize(bytes: Uint8Array): NativeModule | NativeFailure {
+    const b = load();
+    return NativeModule.of(made((out, err) => b.deserialize(bytes, bytes.length, out, err, ERR_LEN)));
+  }
+
+  /** Loads an artifact by mapping the file (no copy); failures as deserialize, or 'internal' when unreadable. */
+  static loadFile(path: string): NativeModule | NativeFailure {
+    const b = load();
+    return NativeModule.of(made((out, err) => b.loadFile(path, out, err, ERR_LEN)));
+  }
+
+  /** The artifact this module was loaded from, byte for byte. */
+  serialize(): Uint8Array {
+    const b = load();
+    const size = Number(b.serializedSize(this.ptr()));
+    const buf = new Uint8Array(size);
+    if (b.serialize(this.ptr(), buf, size) !== Status.ok) throw new Error('native: serialize failed');
+    return buf;
   }
 
   /** @internal the live handle; throws after free(). */
@@ -182,6 +276,11 @@ export class NativeModule {
     return load().importCount(this.ptr());
   }
 
+  get exportCount(): number {
+    return load().exportCount(this.ptr());
+  }
+
+  /** The exports with their index in the module's index spaces. */
   exports(): NativeExport[] {
     const b = load();
     const n = b.exportCount(this.ptr());
@@ -196,21 +295,22 @@ export class NativeModule {
     return result;
   }
 
+  /** The type of function `func` of the module's index space. */
   funcType(func: number): NativeFuncType {
     const params = new Uint8Array(256);
     const results = new Uint8Array(256);
     const np: [number] = [0];
     const nr: [number] = [0];
-    if (load().funcType(this.ptr(), func, params, np, results, nr) !== Status.ok) {
+    if (load().moduleFuncType(this.ptr(), func, params, np, results, nr) !== Status.ok) {
       throw new RangeError(`native: no function ${func}`);
     }
-    return { params: [...params.subarray(0, np[0])].map(typeName), results: [...results.subarray(0, nr[0])].map(typeName) };
+    return funcTypeFrom(params, np[0], results, nr[0]);
   }
 
   globalType(global: number): { readonly type: TypeName; readonly mutable: boolean } {
     const type: [number] = [0];
     const mut: [number] = [0];
-    if (load().globalType(this.ptr(), global, type, mut) !== Status.ok) throw new RangeError(`native: no global ${global}`);
+    if (load().moduleGlobalType(this.ptr(), global, type, mut) !== Status.ok) throw new RangeError(`native: no global ${global}`);
     return { type: typeName(type[0]), mutable: mut[0] === 1 };
   }
 
@@ -220,61 +320,299 @@ export class NativeModule {
   }
 }
 
-/** An instance of a NativeModule; it keeps the module's code alive on the C side. */
-export class NativeInstance {
-  private constructor(private handle: Ptr | null) {}
+/**
+ * A host function as the native store calls it: `vals` holds the arguments' bits and receives the
+ * results'. It returns true, or false when it failed (its caller then gets status 'host'); it must
+ * not throw.
+ */
+export type NativeHostFunc = (vals: BigUint64Array) => boolean;
 
-  static create(module: NativeModule): NativeInstance | NativeFailure {
+// Stores by id, for the one callback through which every store's wasm calls its host functions.
+// Weakly: a store nobody holds is freed with its memories' address space reservations.
+const stores = new Map<number, WeakRef<NativeStore>>();
+const finalizer = new FinalizationRegistry<{ readonly handle: Ptr; readonly id: number }>(({ handle, id }) => {
+  stores.delete(id);
+  load().storeFree(handle);
+});
+let nextStoreId = 1;
+let registeredCallback: unknown;
+
+function hostCallback(store: number, func: number, vals: unknown): number {
+  const s = stores.get(store)?.deref();
+  const host = s?.hostFunc(func);
+  if (host === undefined) return 1;
+  const n = s!.funcSlots(func);
+  const view = n === 0 ? new BigUint64Array(0) : new BigUint64Array(koffi.view(vals as Ptr, n * 8));
+  return host(view) ? 0 : 1;
+}
+
+/** Limits at the ABI: a missing maximum is WASMO_NO_MAX. */
+const NO_MAX = 0xffffffffffffffffn;
+function maxOf(max: bigint | number): number | undefined {
+  const m = BigInt(max);
+  return m === NO_MAX ? undefined : Number(m);
+}
+
+/**
+ * A native store (spec 4.2.3): functions, tables, memories and globals by address. Reference values
+ * cross as bits: 0 null, a funcref its address + 1, an externref the caller's non-zero handle.
+ */
+export class NativeStore {
+  private handle: Ptr | null;
+  private readonly id = nextStoreId++;
+  private readonly hosts = new Map<number, { readonly fn: NativeHostFunc; readonly slots: number }>();
+  private readonly types = new Map<number, NativeFuncType>();
+
+  constructor() {
     const b = load();
-    const err = new Uint8Array(ERR_LEN);
-    const out: [Ptr | null] = [null];
-    const status = b.instanceNew(module.ptr(), out, err, ERR_LEN);
-    if (status !== Status.ok || out[0] === null) return failure(status, err);
-    return new NativeInstance(out[0]);
+    registeredCallback ??= koffi.register(hostCallback, koffi.pointer(hostCallbackType!));
+    this.handle = b.storeNew(this.id, registeredCallback);
+    if (this.handle === null) throw new Error('native: cannot create a store');
+    stores.set(this.id, new WeakRef(this));
+    finalizer.register(this, { handle: this.handle, id: this.id }, this);
   }
 
   private ptr(): Ptr {
-    if (this.handle === null) throw new Error('native instance used after free()');
+    if (this.handle === null) throw new Error('native store used after free()');
     return this.handle;
   }
 
-  /**
-   * Calls function `func`. `vals` holds the arguments' bits (i32/f32 zero-extended) and receives
-   * the results; it needs max(params, results) slots.
-   */
-  invoke(func: number, vals: BigUint64Array): true | NativeFailure {
+  /** @internal */
+  hostFunc(func: number): NativeHostFunc | undefined {
+    return this.hosts.get(func)?.fn;
+  }
+
+  /** @internal the slots a call of `func` passes its values in. */
+  funcSlots(func: number): number {
+    const t = this.funcType(func);
+    return Math.max(t.params.length, t.results.length);
+  }
+
+  /** Instantiates with `imports` (addresses in import order); the addresses of the exports, in order. */
+  instantiate(module: NativeModule, imports: readonly number[]): number[] | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
-    const status = load().invoke(this.ptr(), func, vals, err, ERR_LEN);
+    const exports = new Uint32Array(Math.max(module.exportCount, 1));
+    const status = load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, err, ERR_LEN);
+    if (status !== Status.ok) return failure(status, err);
+    return [...exports.subarray(0, module.exportCount)];
+  }
+
+  funcAlloc(type: NativeFuncType, fn: NativeHostFunc): number {
+    const out: [number] = [0];
+    const codes = (ts: readonly TypeName[]): Uint8Array => Uint8Array.from(ts.map((t) => TypeCode[t]));
+    if (load().funcAlloc(this.ptr(), codes(type.params), type.params.length, codes(type.results), type.results.length, out) !== Status.ok) {
+      throw new Error('native: cannot allocate a host function');
+    }
+    this.hosts.set(out[0], { fn, slots: Math.max(type.params.length, type.results.length) });
+    this.types.set(out[0], type);
+    return out[0];
+  }
+
+  funcType(func: number): NativeFuncType {
+    let t = this.types.get(func);
+    if (t === undefined) {
+      const params = new Uint8Array(256);
+      const results = new Uint8Array(256);
+      const np: [number] = [0];
+      const nr: [number] = [0];
+      const status = load().funcType(this.ptr(), func, params, np, results, nr);
+      if (status !== Status.ok) throw new Error(`native: the type of function ${func} has more than 256 values`);
+      t = funcTypeFrom(params, np[0], results, nr[0]);
+      this.types.set(func, t);
+    }
+    return t;
+  }
+
+  /** `vals` holds the arguments and receives the results; it needs max(params, results) slots. */
+  funcInvoke(func: number, vals: BigUint64Array): true | NativeFailure {
+    const err = new Uint8Array(ERR_LEN);
+    const status = load().funcInvoke(this.ptr(), func, vals, err, ERR_LEN);
     return status === Status.ok ? true : failure(status, err);
   }
 
-  memoryPages(mem: number): number {
-    return load().memoryPages(this.ptr(), mem);
+  tableAlloc(elem: TypeName, min: number, max: number | undefined, init: bigint): number | NativeFailure {
+    const out: [number] = [0];
+    const err = new Uint8Array(ERR_LEN);
+    const status = load().tableAlloc(this.ptr(), TypeCode[elem], BigInt(min), max === undefined ? NO_MAX : BigInt(max), init, out, err, ERR_LEN);
+    return status === Status.ok ? out[0] : failure(status, err);
+  }
+
+  tableType(table: number): { readonly elem: TypeName; readonly size: number; readonly max: number | undefined } {
+    const elem: [number] = [0];
+    const min: [bigint | number] = [0];
+    const max: [bigint | number] = [0];
+    load().tableType(this.ptr(), table, elem, min, max);
+    return { elem: typeName(elem[0]), size: Number(min[0]), max: maxOf(max[0]) };
+  }
+
+  tableRead(table: number, i: number): bigint {
+    return BigInt.asUintN(64, BigInt(load().tableRead(this.ptr(), table, i)));
+  }
+
+  tableWrite(table: number, i: number, ref: bigint): void {
+    load().tableWrite(this.ptr(), table, i, ref);
+  }
+
+  tableGrow(table: number, n: number, init: bigint): boolean {
+    return load().tableGrow(this.ptr(), table, n, init) === 1;
+  }
+
+  memAlloc(min: number, max: number | undefined): number | NativeFailure {
+    const out: [number] = [0];
+    const err = new Uint8Array(ERR_LEN);
+    const status = load().memAlloc(this.ptr(), BigInt(min), max === undefined ? NO_MAX : BigInt(max), out, err, ERR_LEN);
+    return status === Status.ok ? out[0] : failure(status, err);
+  }
+
+  memType(mem: number): { readonly pages: number; readonly max: number | undefined } {
+    const min: [bigint | number] = [0];
+    const max: [bigint | number] = [0];
+    load().memType(this.ptr(), mem, min, max);
+    return { pages: Number(min[0]), max: maxOf(max[0]) };
   }
 
   /** The memory's current bytes, without copy (valid until the next grow or free()). */
-  memoryBytes(mem: number): Uint8Array {
-    const b = load();
-    const pages = b.memoryPages(this.ptr(), mem);
-    const data = b.memoryData(this.ptr(), mem);
+  memBytes(mem: number): Uint8Array {
+    const pages = this.memType(mem).pages;
+    const data = load().memData(this.ptr(), mem);
     if (data === null || pages === 0) return new Uint8Array(0);
     return new Uint8Array(koffi.view(data, pages * 65536));
   }
 
-  memoryGrow(mem: number, delta: number): number {
-    return load().memoryGrow(this.ptr(), mem, delta);
+  memGrow(mem: number, n: number): boolean {
+    return load().memGrow(this.ptr(), mem, n) === 1;
   }
 
-  globalGet(global: number): bigint {
-    return BigInt.asUintN(64, BigInt(load().globalGet(this.ptr(), global)));
+  globalAlloc(type: TypeName, mutable: boolean, bits: bigint): number {
+    const out: [number] = [0];
+    if (load().globalAlloc(this.ptr(), TypeCode[type], mutable ? 1 : 0, bits, out) !== Status.ok) {
+      throw new Error('native: cannot allocate a global');
+    }
+    return out[0];
   }
 
-  globalSet(global: number, bits: bigint): void {
-    load().globalSet(this.ptr(), global, BigInt.asUintN(64, bits));
+  globalType(global: number): { readonly type: TypeName; readonly mutable: boolean } {
+    const type: [number] = [0];
+    const mut: [number] = [0];
+    load().globalType(this.ptr(), global, type, mut);
+    return { type: typeName(type[0]), mutable: mut[0] === 1 };
+  }
+
+  globalRead(global: number): bigint {
+    return BigInt.asUintN(64, BigInt(load().globalRead(this.ptr(), global)));
+  }
+
+  globalWrite(global: number, bits: bigint): void {
+    load().globalWrite(this.ptr(), global, bits);
   }
 
   free(): void {
-    if (this.handle !== null) load().instanceFree(this.handle);
+    if (this.handle !== null) load().storeFree(this.handle);
+    finalizer.unregister(this);
+    this.handle = null;
+    stores.delete(this.id);
+  }
+}
+
+// ---- WASI preview1 (host-shim/wasi/) ----
+
+/** A wasi_snapshot_preview1 function as the native side describes it; `id` is its index in witx order. */
+export interface NativeWasiFunction {
+  readonly id: number;
+  readonly name: string;
+  readonly params: readonly ('i32' | 'i64')[];
+  readonly results: readonly 'i32'[];
+}
+
+let wasiTable: readonly NativeWasiFunction[] | undefined;
+
+/** Every WASI preview1 function the native side implements, in witx order. */
+export function wasiFunctions(): readonly NativeWasiFunction[] {
+  if (wasiTable) return wasiTable;
+  const b = load();
+  const table: NativeWasiFunction[] = [];
+  for (let id = 0, n = b.wasiFunctionCount(); id < n; id++) {
+    const name = new Uint8Array(64);
+    const params = new Uint8Array(16);
+    const np: [number] = [0];
+    const nr: [number] = [0];
+    b.wasiFunction(id, name, name.length, params, np, nr);
+    table.push({
+      id, name: cString(name),
+      params: [...params.subarray(0, np[0])].map((c) => (c === TypeCode.i64 ? 'i64' : 'i32')),
+      results: nr[0] === 1 ? ['i32'] : [],
+    });
+  }
+  wasiTable = table;
+  return table;
+}
+
+/** What a guest's stdio stream is bound to: a host descriptor (duplicated), or an in-memory file. */
+export type NativeStdio = { readonly fd: number } | { readonly memory: Uint8Array };
+
+export interface NativeWasiConfig {
+  readonly args: readonly string[];
+  readonly env: readonly string[];
+  readonly preopens: readonly { readonly host: string; readonly guest: string; readonly readonly: boolean }[];
+  /** fd 0, 1, 2; `memory` for stdout/stderr captures (its bytes are ignored). */
+  readonly stdio: readonly [NativeStdio, NativeStdio, NativeStdio];
+  /** Resolve paths by the component walk even where openat2 exists (to test that path). */
+  readonly walk?: boolean;
+}
+
+/** wasmo_wasi_call's result after proc_exit / a fatal proc_raise. */
+export const WASI_EXITED = -1;
+
+/** One program's WASI state on the native side; free() releases its descriptors. */
+export class NativeWasi {
+  private constructor(private handle: Ptr | null) {}
+
+  static create(config: NativeWasiConfig): NativeWasi | NativeFailure {
+    const b = load();
+    const err = new Uint8Array(ERR_LEN);
+    const out: [Ptr | null] = [null];
+    const stdio = Int32Array.from(config.stdio, (s) => ('fd' in s ? s.fd : -1));
+    const stdin = config.stdio[0];
+    const stdinData = 'memory' in stdin ? stdin.memory : new Uint8Array(0);
+    const status = b.wasiNew(
+      config.args, config.args.length, config.env, config.env.length,
+      config.preopens.map((p) => p.host), config.preopens.map((p) => p.guest),
+      Uint8Array.from(config.preopens, (p) => (p.readonly ? 1 : 0)), config.preopens.length,
+      stdio, stdinData, stdinData.length, config.walk === true ? 1 : 0, out, err, ERR_LEN);
+    if (status !== Status.ok || out[0] === null) return failure(status, err);
+    return new NativeWasi(out[0]);
+  }
+
+  private ptr(): Ptr {
+    if (this.handle === null) throw new Error('native WASI context used after free()');
+    return this.handle;
+  }
+
+  /**
+   * Calls WASI function `id` with its arguments' bits on the guest memory `mem` (the engine's own
+   * bytes, passed without copy): the witx errno, or WASI_EXITED.
+   */
+  call(id: number, args: BigUint64Array, mem: Uint8Array): number {
+    return load().wasiCall(this.ptr(), id, args, mem, mem.length);
+  }
+
+  /** The program's exit status once a call returned WASI_EXITED, else undefined. */
+  exitCode(): number | undefined {
+    const code = Number(load().wasiExitCode(this.ptr()));
+    return code < 0 ? undefined : code;
+  }
+
+  /** What the program wrote to an in-memory stdout (1) or stderr (2). */
+  output(fd: 1 | 2): Uint8Array {
+    const b = load();
+    const size = Number(b.wasiOutput(this.ptr(), fd, new Uint8Array(0), 0));
+    const buf = new Uint8Array(size);
+    if (size > 0) b.wasiOutput(this.ptr(), fd, buf, size);
+    return buf;
+  }
+
+  free(): void {
+    if (this.handle !== null) load().wasiFree(this.handle);
     this.handle = null;
   }
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The Debian 12 packages wasmo builds with: CMake and g++ for the native engine (host-shim/),
-# xbyak for its x86-64 encoder; clang-19 and lld-19 for the tests and benchmarks that compile C
-# to wasm32 (test/bench.test.ts, bench/). Runs apt-get through sudo unless already root.
+# xbyak for its x86-64 encoder, FlatBuffers (headers and flatc) for artifact metadata; clang-19 and
+# lld-19 for the tests and benchmarks that compile C to wasm32 (test/bench.test.ts, bench/), with
+# wasi-libc and the wasm32 compiler-rt for WASI programs (scripts/wasi-cc.sh: examples/hello.c,
+# test/wasi/). Runs apt-get through sudo unless already root.
 set -euo pipefail
-packages=(cmake g++ libxbyak-dev clang-19 lld-19)
+packages=(cmake g++ libxbyak-dev libflatbuffers-dev flatbuffers-compiler clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32)
 sudo=()
 [ "$(id -u)" = 0 ] || sudo=(sudo)
 missing=()

@@ -51,7 +51,7 @@ const ARITH = `(module
   (func $loop (export "loop") call $loop)
   (func (export "unreachable") unreachable))`;
 
-describe.each<EngineName>(['reference', 'v8'])('%s engine', (engine) => {
+describe.each<EngineName>(['reference', 'v8', 'singlepass'])('%s engine', (engine) => {
   const init = (): Store => store_init({ engine });
 
   describe('store_init', () => {
@@ -530,7 +530,7 @@ describe('exact bits', () => {
   const snan32 = 0x7fa00001;
   const snan64 = 0xfff4000000000123n;
 
-  it.each<EngineName>(['reference', 'v8'])('NaN payloads survive globals on the %s engine', (engine) => {
+  it.each<EngineName>(['reference', 'v8', 'singlepass'])('NaN payloads survive globals on the %s engine', (engine) => {
     let s = store_init({ engine });
     let g32: GlobalAddr;
     let g64: GlobalAddr;
@@ -558,7 +558,7 @@ describe('exact bits', () => {
     expect(seen).toEqual([[f32bits(snan32), vec]]);
   });
 
-  it.each<EngineName>(['reference', 'v8'])('NaN payloads survive func_invoke on the %s engine', (engine) => {
+  it.each<EngineName>(['reference', 'v8', 'singlepass'])('NaN payloads survive func_invoke on the %s engine', (engine) => {
     let [s, inst] = instantiate(store_init({ engine }), ARITH);
     let r: Val[] | WasmError;
     [s, r] = func_invoke(s, func(inst, 'idf32'), [f32bits(snan32)]);

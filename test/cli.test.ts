@@ -43,14 +43,14 @@ describe('wasmo', () => {
   test('--help names the commands; no command at all is a usage error', () => {
     const r = wasmo('--help');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/run FILE/);
+    expect(r.stdout).toMatch(/run \[options\] FILE/);
     expect(r.stdout).toMatch(/wast PATH/);
     expect(wasmo().status).toBe(2);
   });
 
   test('each command documents every flag it takes', () => {
     const run = wasmo('run', '--help').stdout;
-    for (const flag of ['--invoke', '--engine', '--help']) expect(run).toContain(flag);
+    for (const flag of ['--dir', '--readonly-dir', '--env', '--invoke', '--engine', '--help']) expect(run).toContain(flag);
     const wast = wasmo('wast', '--help').stdout;
     for (const flag of ['--engine', '--expected', '--list', '--json', '--help']) expect(wast).toContain(flag);
   });
@@ -132,7 +132,7 @@ describe('wasmo run', () => {
     expectOneLineError(wasmo('run', add, '--invoke', 'add', '1', '0x100000000'), /argument 2 "0x100000000" is out of range for i32/);
     expectOneLineError(wasmo('run', add, '--invoke', 'nope'), /no export named "nope"/);
     expectOneLineError(wasmo('run', add, '--invoke'), /--invoke needs a value/);
-    expectOneLineError(wasmo('run', add, '--engine', 'spidermonkey'), /--engine takes reference or v8/);
+    expectOneLineError(wasmo('run', add, '--engine', 'spidermonkey'), /--engine takes reference, singlepass or v8/);
     expectOneLineError(wasmo('run', add, '--bogus'), /unknown option --bogus/);
     expectOneLineError(wasmo('run'), /no module file given/);
   });

@@ -20,9 +20,14 @@ if ((process.env.WASMO_TESTSUITE !== undefined || process.env.CI) && !existsSync
 const files = existsSync(listPath) ? readFileSync(listPath, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '') : [];
 if (files.length === 0) console.warn(`conformance: testsuite not found at ${suite}; set WASMO_TESTSUITE to run it`);
 
-const engines: readonly EngineName[] = ['reference', 'v8'];
+// The native engine runs the non-SIMD files; SIMD for native comes in its own issue.
+const engines: readonly { readonly engine: EngineName; readonly files: readonly string[] }[] = [
+  { engine: 'reference', files },
+  { engine: 'v8', files },
+  { engine: 'singlepass', files: files.filter((f) => !f.startsWith('simd_')) },
+];
 
-for (const engine of engines) {
+for (const { engine, files } of engines) {
   describe.skipIf(files.length === 0)(`WebAssembly 2.0 testsuite on ${engine}`, () => {
     const expectedPath = join(root, 'test/expected-failures', `${engine}.json`);
     const expected = loadExpectedFailures(expectedPath);

@@ -5,7 +5,11 @@
  * NUL-terminated message into the caller's buffer `err` of `err_len` bytes.
  *
  * Values cross as uint64_t slots holding the value's bits: i32 and f32 zero-extended, i64 and f64
- * as is (so NaN payloads survive), references as described at wasmo_instance_invoke.
+ * as is (so NaN payloads survive); a reference is 0 for null, a funcref its function's store
+ * address + 1, an externref the embedder's own non-zero handle.
+ *
+ * Objects live in a store (spec 4.2.3) and are named by their address there: an index per kind,
+ * as the embedding API's addresses. A store is used by one thread at a time.
  */
 #ifndef WASMO_H
 #define WASMO_H
@@ -26,14 +30,16 @@ extern "C" {
 /* The testsuite's classification of failures, as lib/errors.ts ErrorKind. */
 typedef enum wasmo_status {
   WASMO_OK = 0,
-  WASMO_MALFORMED = 1,      /* bytes do not form a module */
+  WASMO_MALFORMED = 1,      /* bytes do not form a module, or an artifact is corrupted */
   WASMO_INVALID = 2,        /* the module does not validate */
   WASMO_UNLINKABLE = 3,
   WASMO_UNINSTANTIABLE = 4, /* a trap in a data/elem initialiser or the start function */
   WASMO_TRAP = 5,
   WASMO_EXHAUSTION = 6,     /* "call stack exhausted" */
   WASMO_UNSUPPORTED = 7,    /* valid, but the engine cannot run it yet ("not supported yet: <what>") */
-  WASMO_INTERNAL = 8        /* a bug or a resource failure (out of memory, mmap) */
+  WASMO_INTERNAL = 8,       /* a bug or a resource failure (out of memory, mmap) */
+  WASMO_INCOMPATIBLE = 9,   /* an artifact made for another format, engine, CPU or configuration */
+  WASMO_HOST = 10           /* a host function failed: the embedder's callback knows the error */
 } wasmo_status;
 
 /* Value type codes: the binary format's (spec 5.3.3, 5.3.4). */
@@ -46,7 +52,10 @@ enum {
 enum { WASMO_EXTERN_FUNC = 0, WASMO_EXTERN_TABLE = 1, WASMO_EXTERN_MEMORY = 2, WASMO_EXTERN_GLOBAL = 3 };
 
 typedef struct wasmo_module wasmo_module;
-typedef struct wasmo_instance wasmo_instance;
+typedef struct wasmo_store wasmo_store;
+
+/* No limit in a table or memory type. */
+#define WASMO_NO_MAX UINT64_MAX
 
 /* Decode and validate only (the validate-only backend): OK, MALFORMED or INVALID. */
 WASMO_API int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t err_len);
@@ -55,6 +64,19 @@ WASMO_API int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err,
 WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, wasmo_module **out,
                                    char *err, size_t err_len);
 WASMO_API void wasmo_module_free(wasmo_module *module);
+
+/* Artifacts. Every compiled module is loaded from an artifact (an ELF64 file, host-shim/artifact/),
+ * and serializing gives back exactly the bytes it was loaded from. Loading refuses an artifact made
+ * for another format version, engine version, CPU or configuration (INCOMPATIBLE) and a truncated or
+ * corrupted one (MALFORMED), the message naming the difference or the damage. An artifact that passes
+ * is trusted like a shared library: the checksum catches corruption, not tampering. */
+WASMO_API int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err,
+                                       size_t err_len);
+/* Maps the file instead of copying it; a missing or unreadable file is INTERNAL. */
+WASMO_API int wasmo_module_load_file(const char *path, wasmo_module **out, char *err, size_t err_len);
+WASMO_API size_t wasmo_module_serialized_size(const wasmo_module *module);
+/* Copies the artifact into `buf` of exactly wasmo_module_serialized_size bytes. */
+WASMO_API int wasmo_module_serialize(const wasmo_module *module, uint8_t *buf, size_t len);
 
 WASMO_API uint32_t wasmo_module_import_count(const wasmo_module *module);
 WASMO_API uint32_t wasmo_module_export_count(const wasmo_module *module);
@@ -69,25 +91,100 @@ WASMO_API int wasmo_module_func_type(const wasmo_module *module, uint32_t func, 
 WASMO_API int wasmo_module_global_type(const wasmo_module *module, uint32_t global, uint8_t *type,
                                        uint8_t *mut);
 
-/* Instantiate a module without imports: allocate memories and globals, initialise data, run start. */
-WASMO_API int wasmo_instance_new(const wasmo_module *module, wasmo_instance **out, char *err,
-                                 size_t err_len);
-WASMO_API void wasmo_instance_free(wasmo_instance *instance);
+/* The one way wasm calls the embedder: host function `func` of store `store` (the id given to
+ * wasmo_store_new), arguments in `vals`, results written back to `vals` (max(params, results)
+ * slots). Returns 0, or non-zero when the function failed: the call then ends with WASMO_HOST. */
+typedef int (*wasmo_host_callback)(uint32_t store, uint32_t func, uint64_t *vals);
 
-/* Call function `func`: `vals` holds the arguments on entry and the results on return, and has
- * max(params, results) slots. TRAP and EXHAUSTION carry the spec's message. */
-WASMO_API int wasmo_instance_invoke(wasmo_instance *instance, uint32_t func, uint64_t *vals,
-                                    char *err, size_t err_len);
+WASMO_API wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback);
+WASMO_API void wasmo_store_free(wasmo_store *store);
 
-WASMO_API uint32_t wasmo_instance_memory_pages(const wasmo_instance *instance, uint32_t memory);
-/* The memory's bytes (valid until the instance is freed: memories grow in place). */
-WASMO_API uint8_t *wasmo_instance_memory_data(const wasmo_instance *instance, uint32_t memory);
-/* memory.grow: the old size in pages, or -1. */
-WASMO_API int32_t wasmo_instance_memory_grow(wasmo_instance *instance, uint32_t memory, uint32_t delta);
+/* Instantiate (spec 4.5.4) with `imports`: store addresses in the module's import order, already
+ * checked against the import types. `exports` receives the store address of each export, in
+ * order. UNINSTANTIABLE when a segment or the start function traps (earlier writes stay). */
+WASMO_API int wasmo_store_instantiate(wasmo_store *store, const wasmo_module *module, const uint32_t *imports,
+                                      uint32_t import_count, uint32_t *exports, char *err, size_t err_len);
 
-/* `global` must be in range (the caller checks against the module). */
-WASMO_API uint64_t wasmo_instance_global_get(const wasmo_instance *instance, uint32_t global);
-WASMO_API void wasmo_instance_global_set(wasmo_instance *instance, uint32_t global, uint64_t bits);
+/* Functions. Types as value type codes in arrays of 256 bytes (more is UNSUPPORTED). */
+WASMO_API int wasmo_func_alloc(wasmo_store *store, const uint8_t *params, uint32_t param_count,
+                               const uint8_t *results, uint32_t result_count, uint32_t *out);
+WASMO_API int wasmo_func_type(const wasmo_store *store, uint32_t func, uint8_t *params, uint32_t *param_count,
+                              uint8_t *results, uint32_t *result_count);
+/* `vals` holds the arguments and receives the results; TRAP and EXHAUSTION carry the spec's message. */
+WASMO_API int wasmo_func_invoke(wasmo_store *store, uint32_t func, uint64_t *vals, char *err, size_t err_len);
+
+/* Tables: `min` is the current size in wasmo_table_type; bounds are the caller's to check. */
+WASMO_API int wasmo_table_alloc(wasmo_store *store, uint8_t elem, uint64_t min, uint64_t max, uint64_t init,
+                                uint32_t *out, char *err, size_t err_len);
+WASMO_API void wasmo_table_type(const wasmo_store *store, uint32_t table, uint8_t *elem, uint64_t *min, uint64_t *max);
+WASMO_API uint64_t wasmo_table_read(const wasmo_store *store, uint32_t table, uint64_t i);
+WASMO_API void wasmo_table_write(wasmo_store *store, uint32_t table, uint64_t i, uint64_t ref);
+/* 1 when grown, 0 when the limits or resources refuse. */
+WASMO_API int wasmo_table_grow(wasmo_store *store, uint32_t table, uint64_t n, uint64_t init);
+
+/* Memories: `min` is the current size in pages in wasmo_mem_type. */
+WASMO_API int wasmo_mem_alloc(wasmo_store *store, uint64_t min, uint64_t max, uint32_t *out, char *err,
+                              size_t err_len);
+WASMO_API void wasmo_mem_type(const wasmo_store *store, uint32_t mem, uint64_t *min, uint64_t *max);
+/* The memory's bytes: valid until the store is freed (memories grow in place). */
+WASMO_API uint8_t *wasmo_mem_data(const wasmo_store *store, uint32_t mem);
+WASMO_API int wasmo_mem_grow(wasmo_store *store, uint32_t mem, uint64_t n);
+
+/* Globals: `type` a value type code, `mut` 0 const or 1 var. */
+WASMO_API int wasmo_global_alloc(wasmo_store *store, uint8_t type, uint8_t mut, uint64_t bits, uint32_t *out);
+WASMO_API void wasmo_global_type(const wasmo_store *store, uint32_t global, uint8_t *type, uint8_t *mut);
+WASMO_API uint64_t wasmo_global_read(const wasmo_store *store, uint32_t global);
+WASMO_API void wasmo_global_write(wasmo_store *store, uint32_t global, uint64_t bits);
+
+/* ---- WASI preview1 (host-shim/wasi/) ----
+ *
+ * A context holds one program's WASI state: args, environment, the fd table with rights, the
+ * preopened directories (the only host paths the program can reach: see host-shim/wasi/sandbox.cpp).
+ * Each wasi_snapshot_preview1 function has an id (its index in witx order), a wasm signature, and
+ * is called with the instance's linear memory as (base, length); every guest pointer is checked
+ * against that length (EFAULT), so a bad pointer is an errno, never a host fault.
+ *
+ * From JS an import calls wasmo_wasi_call. Compiled code is meant to call the same C++ functions
+ * with no JS on the path: the native engine binds an import ("wasi_snapshot_preview1", name) to
+ * `wasmo::wasi::functions()[id].fn` (host-shim/wasi/wasi.h), a plain function
+ * `int32_t(Context&, const Memory&, const uint64_t *args)`, and calls it from a stub that spills the
+ * arguments to slots and passes the VMContext's memory base and length. A result of
+ * WASMO_WASI_EXITED means the program ended (proc_exit): unwind to the entry frame like a trap.
+ */
+typedef struct wasmo_wasi wasmo_wasi;
+
+enum { WASMO_WASI_EXITED = -1, WASMO_WASI_NO_FUNCTION = -2 };
+/* wasmo_wasi_new flags: resolve paths by the component walk even where openat2 exists (tests). */
+enum { WASMO_WASI_RESOLVE_WALK = 1 };
+
+WASMO_API uint32_t wasmo_wasi_function_count(void);
+/* Function `id`: its name (NUL-terminated, truncated to name_len), its parameter type codes
+ * (WASMO_I32 / WASMO_I64, at most 16) and its result count (1: an i32 errno; 0: proc_exit). */
+WASMO_API int wasmo_wasi_function(uint32_t id, char *name, size_t name_len, uint8_t *params,
+                                  uint32_t *param_count, uint32_t *result_count);
+
+/* A context. stdio[i] is a host descriptor for guest fd i (duplicated; the caller keeps its own),
+ * or -1 for an in-memory file: stdin then reads stdin_data, stdout/stderr keep what is written for
+ * wasmo_wasi_output. Preopens become guest fds 3, 4, … in order; a read-only one withholds every
+ * right that changes the file system, from itself and from everything opened beneath it.
+ * Fails with UNINSTANTIABLE (a preopen that cannot be opened, …) and a message. */
+WASMO_API int wasmo_wasi_new(const char *const *args, uint32_t argc, const char *const *env,
+                             uint32_t envc, const char *const *preopen_hosts,
+                             const char *const *preopen_guests, const uint8_t *preopen_readonly,
+                             uint32_t preopen_count, const int32_t *stdio, const uint8_t *stdin_data,
+                             size_t stdin_len, uint32_t flags, wasmo_wasi **out, char *err,
+                             size_t err_len);
+WASMO_API void wasmo_wasi_free(wasmo_wasi *wasi);
+
+/* Call function `id` with its arguments as uint64 slots (i32 zero-extended) on the memory
+ * [mem, mem + mem_len): the witx errno (>= 0), WASMO_WASI_EXITED, or WASMO_WASI_NO_FUNCTION. */
+WASMO_API int32_t wasmo_wasi_call(wasmo_wasi *wasi, uint32_t id, const uint64_t *args, uint8_t *mem,
+                                  size_t mem_len);
+/* The exit status after WASMO_WASI_EXITED (proc_exit's code, or 128 + signal for proc_raise), else -1. */
+WASMO_API int64_t wasmo_wasi_exit_code(const wasmo_wasi *wasi);
+/* What was written to an in-memory stdout (fd 1) or stderr (fd 2): copies at most len bytes into
+ * buf and returns the total size (call with len 0 to learn it). */
+WASMO_API size_t wasmo_wasi_output(const wasmo_wasi *wasi, uint32_t fd, uint8_t *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,11 @@
 #include "runtime/code_memory.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "environ/module.h"
@@ -9,21 +13,63 @@
 
 namespace wasmo {
 
-CodeMemory::CodeMemory(std::span<const uint8_t> code) : size_(code.empty() ? 1 : code.size()) {
-  void *p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw CompileError{WASMO_INTERNAL, "cannot map code memory"};
-  base_ = static_cast<uint8_t *>(p);
-  if (!code.empty()) std::memcpy(base_, code.data(), code.size());
-  if (mprotect(base_, size_, PROT_READ | PROT_EXEC) != 0) {
-    munmap(base_, size_);
-    throw CompileError{WASMO_INTERNAL, "cannot make code executable"};
+namespace {
+
+size_t pageSize() {
+  static const size_t size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
+size_t pageRound(size_t n) { return (n + pageSize() - 1) & ~(pageSize() - 1); }
+
+[[noreturn]] void fail(const std::string &what) {
+  throw CompileError{WASMO_INTERNAL, what + ": " + std::strerror(errno)};
+}
+
+}  // namespace
+
+std::unique_ptr<CodeMemory> CodeMemory::fromBuffer(std::span<const uint8_t> bytes) {
+  size_t mapped = pageRound(bytes.empty() ? 1 : bytes.size());
+  void *p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) fail("cannot map code memory");
+  std::memcpy(p, bytes.data(), bytes.size());
+  // Read-only from here on: what the loader checks is what runs.
+  if (mprotect(p, mapped, PROT_READ) != 0) {
+    munmap(p, mapped);
+    fail("cannot protect code memory");
   }
-  registerCode(base_, size_);
+  return std::unique_ptr<CodeMemory>(new CodeMemory(static_cast<uint8_t *>(p), bytes.size(), mapped));
+}
+
+std::unique_ptr<CodeMemory> CodeMemory::fromFile(const std::string &path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail("cannot open " + path);
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    fail("cannot stat " + path);
+  }
+  if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+    close(fd);
+    throw CompileError{WASMO_MALFORMED, "corrupted artifact: " + path + " is not a regular, non-empty file"};
+  }
+  size_t size = static_cast<size_t>(st.st_size);
+  void *p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED) fail("cannot map " + path);
+  return std::unique_ptr<CodeMemory>(new CodeMemory(static_cast<uint8_t *>(p), size, pageRound(size)));
+}
+
+void CodeMemory::publish(size_t offset, size_t size) {
+  if (size == 0) return;
+  if (mprotect(image_ + offset, pageRound(size), PROT_READ | PROT_EXEC) != 0) fail("cannot make code executable");
+  code_ = image_ + offset;
+  codeSize_ = size;
+  registerCode(code_, codeSize_);
 }
 
 CodeMemory::~CodeMemory() {
-  unregisterCode(base_);
-  munmap(base_, size_);
+  if (code_ != nullptr) unregisterCode(code_);
+  munmap(image_, mapped_);
 }
 
 }  // namespace wasmo

@@ -1,23 +1,39 @@
-// Executable code: one mapping per module, written while RW, then published read+exec (W^X) and
-// registered with the trap handler.
+// An artifact's image in memory, the only way code becomes executable: a private read-only mapping
+// of the whole artifact (a copy of a buffer, or the file itself), whose .text pages the loader
+// publishes read+exec (never writable) once it has checked everything, and registers with the trap
+// handler.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <string>
 
 namespace wasmo {
 
 class CodeMemory {
  public:
-  explicit CodeMemory(std::span<const uint8_t> code);
+  /** Copies `bytes` into a fresh mapping (the JIT path); throws CompileError(INTERNAL). */
+  static std::unique_ptr<CodeMemory> fromBuffer(std::span<const uint8_t> bytes);
+  /** Maps the file (the cache and `wasmo compile` path); throws CompileError(INTERNAL) naming it. */
+  static std::unique_ptr<CodeMemory> fromFile(const std::string &path);
   ~CodeMemory();
   CodeMemory(const CodeMemory &) = delete;
   CodeMemory &operator=(const CodeMemory &) = delete;
-  const uint8_t *base() const { return base_; }
+
+  /** The artifact, exactly as loaded. */
+  std::span<const uint8_t> bytes() const { return {image_, size_}; }
+  /** Makes [offset, offset+size) read+exec: `offset` is page-aligned and the range in the image. */
+  void publish(size_t offset, size_t size);
+  /** The start of the published code. */
+  const uint8_t *base() const { return code_; }
 
  private:
-  uint8_t *base_ = nullptr;
-  size_t size_ = 0;
+  CodeMemory(uint8_t *image, size_t size, size_t mapped) : image_(image), size_(size), mapped_(mapped) {}
+  uint8_t *image_;
+  size_t size_, mapped_;
+  uint8_t *code_ = nullptr;
+  size_t codeSize_ = 0;
 };
 
 }  // namespace wasmo

@@ -1,13 +1,13 @@
-// Compiled modules and their instances (spec 4.5.4 instantiation, restricted to modules without
-// imports and tables for now).
+// Compiled modules and their instances (spec 4.5.4 instantiation).
 #pragma once
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "environ/module.h"
 #include "runtime/code_memory.h"
-#include "runtime/memory.h"
+#include "runtime/store.h"
 #include "runtime/vmcontext.h"
 
 namespace wasmo {
@@ -19,20 +19,29 @@ struct CompiledModule {
 };
 
 struct Instance {
-  VMContext vmctx;  // first member: helpers called from code get the Instance back from it
+  VMContext vmctx;  // first member: libcalls get the Instance back from it
+  Store *store = nullptr;
   std::shared_ptr<const CompiledModule> compiled;
-  std::unique_ptr<LinearMemory> memory;
-  std::vector<uint64_t> globalCells;
-  std::vector<uint64_t *> globalPointers;
-  std::vector<WasmFunction> funcs;
+  LinearMemory *memory = nullptr;
+  std::vector<uint32_t> funcAddrs, tableAddrs, memAddrs, globalAddrs;
+  std::vector<VMFuncRef *> funcs;
+  std::vector<VMTable *> tables;
+  std::vector<uint64_t *> globals;
+  std::vector<uint32_t> typeIds;
+  // Element and data instances (spec 4.2.12, 4.2.13); dropping empties them.
+  std::vector<std::vector<uint64_t>> elems;
+  std::vector<std::span<const uint8_t>> datas;
 
   static Instance &of(VMContext *vmctx) { return *reinterpret_cast<Instance *>(vmctx); }
 };
 
-/** Throws CompileError: UNSUPPORTED, UNINSTANTIABLE (a trap while initialising), INTERNAL. */
-std::unique_ptr<Instance> instantiate(std::shared_ptr<const CompiledModule> compiled);
-
-/** Calls function `func` with `vals` (arguments in, results out); the trap's status and message. */
-wasmo_status invoke(Instance &instance, uint32_t func, uint64_t *vals, std::string &message);
+/**
+ * Instantiates `compiled` in `store` with `imports` (store addresses, in import order, already
+ * checked against the import types by the caller); writes the store address of each export, in
+ * order, to `exports`. Throws CompileError: UNINSTANTIABLE (a trap while initialising; what was
+ * initialised stays, spec 4.5.4), UNSUPPORTED, INTERNAL.
+ */
+void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, std::span<const uint32_t> imports,
+                 uint32_t *exports);
 
 }  // namespace wasmo

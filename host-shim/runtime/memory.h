@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "runtime/vmcontext.h"
+
 namespace wasmo {
 
 inline constexpr uint64_t kPageSize = 65536;
@@ -18,14 +20,16 @@ class LinearMemory {
   LinearMemory(const LinearMemory &) = delete;
   LinearMemory &operator=(const LinearMemory &) = delete;
 
-  uint8_t *base() const { return base_; }
-  uint64_t pages() const { return pages_; }
+  uint8_t *base() const { return vm_.base; }
+  uint64_t pages() const { return vm_.pages; }
+  std::optional<uint64_t> max() const { return max_; }
+  /** What compiled code reads the size from. */
+  VMMemory *vm() { return &vm_; }
   /** memory.grow (spec 4.5.3.9): the old size, or -1 when the limits or the system refuse. */
   int32_t grow(uint64_t delta);
 
  private:
-  uint8_t *base_ = nullptr;
-  uint64_t pages_ = 0;
+  VMMemory vm_;
   std::optional<uint64_t> max_;
 };
 

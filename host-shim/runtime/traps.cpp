@@ -8,12 +8,14 @@
 #include <sys/mman.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 
 namespace wasmo {
 
-const char *trapMessage(TrapCode code) {
+namespace {
+const char *trapText(TrapCode code) {
   switch (code) {
     case TrapCode::Unreachable: return "unreachable";
     case TrapCode::IntegerDivideByZero: return "integer divide by zero";
@@ -21,12 +23,22 @@ const char *trapMessage(TrapCode code) {
     case TrapCode::InvalidConversion: return "invalid conversion to integer";
     case TrapCode::OutOfBoundsMemory: return "out of bounds memory access";
     case TrapCode::OutOfBoundsTable: return "out of bounds table access";
+    case TrapCode::UndefinedElement: return "undefined element";
     case TrapCode::IndirectCallMismatch: return "indirect call type mismatch";
     case TrapCode::UninitializedElement: return "uninitialized element";
     case TrapCode::NullReference: return "null reference";
     case TrapCode::StackExhausted: return "call stack exhausted";
+    case TrapCode::HostError: return "host function failed";
   }
   return "trap";
+}
+}  // namespace
+
+std::string trapMessage(Trap trap) {
+  if (trap.code != TrapCode::UndefinedElement && trap.code != TrapCode::UninitializedElement) return trapText(trap.code);
+  char text[64];
+  std::snprintf(text, sizeof text, "%s %u", trapText(trap.code), trap.element);
+  return text;
 }
 
 namespace {
@@ -34,42 +46,48 @@ namespace {
 struct EntryFrame {
   sigjmp_buf jb;
   EntryFrame *prev;
-  uint32_t trap;
+  uint32_t trap, element;
+  uintptr_t wasmTop, nativeSp;  // the thread's, when this entry began
 };
 thread_local EntryFrame *innermost = nullptr;
 thread_local bool threadReady = false;
 
-// Wasm runs on a stack of its own, one per thread: the caller's stack is not ours to measure
-// (koffi calls native code on a 2 MiB block of its own, whose bounds we cannot see), and a stack we
-// own has exact bounds, so the prologue's limit check leaves a known margin for runtime calls.
-constexpr size_t kWasmStackSize = size_t{32} << 20;
+// Reserved, not committed: a million frames of recursion fit, and only the pages touched cost memory.
+constexpr size_t kWasmStackSize = size_t{256} << 20;
 constexpr size_t kStackGuard = 64 * 1024;
 constexpr size_t kStackMargin = 256 * 1024;  // for C++ helpers called from wasm and the handler
 thread_local uint8_t *wasmStack = nullptr;
 thread_local uintptr_t threadStackLimit = 0;
+// Where the next entry's wasm frames begin (the stack's top, or below the frames of wasm that
+// called a host function), and the native stack pointer host functions run below.
+thread_local uintptr_t wasmTop = 0;
+thread_local uintptr_t nativeSp = 0;
 
 }  // namespace
 }  // namespace wasmo
 
-// callOnStack(vmctx, f, vals, stackTop): calls f(vmctx, vals) with rsp = stackTop (16-aligned),
-// then returns on the caller's stack. A trap leaves by siglongjmp, which restores rsp itself.
-extern "C" void wasmo_call_on_stack(wasmo::VMContext *, wasmo::WasmFunction, uint64_t *, void *);
+// wasmo_switch_stack(arg, fn, stackTop, saveSp): stores its own stack pointer (16-aligned down) in
+// *saveSp, calls fn(arg) with rsp = stackTop (16-aligned down), and returns on the caller's stack.
+// A trap leaves by siglongjmp, which restores rsp itself.
+extern "C" void wasmo_switch_stack(void *arg, void (*fn)(void *), uintptr_t stackTop, uintptr_t *saveSp);
 asm(R"(
   .text
   .p2align 4
-  .hidden wasmo_call_on_stack
-  .type wasmo_call_on_stack, @function
-wasmo_call_on_stack:
+  .hidden wasmo_switch_stack
+  .type wasmo_switch_stack, @function
+wasmo_switch_stack:
   push %rbp
   mov %rsp, %rbp
-  mov %rcx, %rsp
-  mov %rsi, %rax
-  mov %rdx, %rsi
-  call *%rax
+  mov %rsp, %rax
+  and $-16, %rax
+  mov %rax, (%rcx)
+  and $-16, %rdx
+  mov %rdx, %rsp
+  call *%rsi
   mov %rbp, %rsp
   pop %rbp
   ret
-  .size wasmo_call_on_stack, .-wasmo_call_on_stack
+  .size wasmo_switch_stack, .-wasmo_switch_stack
 )");
 
 namespace wasmo {
@@ -158,13 +176,15 @@ void ensureThreadSetup() {
   mprotect(mem, kStackGuard, PROT_NONE);
   wasmStack = static_cast<uint8_t *>(mem);
   threadStackLimit = reinterpret_cast<uintptr_t>(wasmStack) + kStackGuard + kStackMargin;
+  wasmTop = reinterpret_cast<uintptr_t>(wasmStack) + kWasmStackSize;
   threadReady = true;
 }
 
 }  // namespace
 
-[[noreturn]] void raiseTrap(uint32_t code) {
+[[noreturn]] void raiseTrap(uint32_t code, uint32_t element) {
   innermost->trap = code;
+  innermost->element = element;
   siglongjmp(innermost->jb, 1);
 }
 
@@ -190,29 +210,69 @@ void unregisterCode(const uint8_t *begin) {
   }
 }
 
-std::optional<TrapCode> callWasm(VMContext *vmctx, WasmFunction f, uint64_t *vals) {
+namespace {
+
+struct WasmCall {
+  VMContext *vmctx;
+  WasmFunction f;
+  uint64_t *vals;
+};
+void enterWasm(void *p) {
+  auto *c = static_cast<WasmCall *>(p);
+  c->f(c->vmctx, c->vals);
+}
+
+struct HostCall {
+  wasmo_host_callback callback;
+  uint32_t store, func;
+  uint64_t *vals;
+  int status;
+};
+void enterHost(void *p) {
+  auto *c = static_cast<HostCall *>(p);
+  c->status = c->callback(c->store, c->func, c->vals);
+}
+
+void leave(EntryFrame &frame) {
+  innermost = frame.prev;
+  wasmTop = frame.wasmTop;
+  nativeSp = frame.nativeSp;
+}
+
+}  // namespace
+
+std::optional<Trap> callWasm(uintptr_t *stackLimit, VMContext *vmctx, WasmFunction f, uint64_t *vals) {
   installHandlers();
   ensureThreadSetup();
   EntryFrame frame;
   frame.prev = innermost;
   frame.trap = 0;
-  // An inner entry (wasm -> host -> wasm) keeps the outer limit: both run on this thread's stack.
-  uintptr_t savedLimit = vmctx->stackLimit;
-  vmctx->stackLimit = threadStackLimit;
+  frame.element = 0;
+  frame.wasmTop = wasmTop;
+  frame.nativeSp = nativeSp;
+  *stackLimit = threadStackLimit;
+  WasmCall call{vmctx, f, vals};
   if (sigsetjmp(frame.jb, 0) == 0) {
     innermost = &frame;
-    // Already on the wasm stack (wasm -> host -> wasm): stay there; else switch to its top.
-    uintptr_t sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
-    uintptr_t base = reinterpret_cast<uintptr_t>(wasmStack);
-    if (sp > base && sp <= base + kWasmStackSize) f(vmctx, vals);
-    else wasmo_call_on_stack(vmctx, f, vals, wasmStack + kWasmStackSize);
-    innermost = frame.prev;
-    vmctx->stackLimit = savedLimit;
+    wasmo_switch_stack(&call, enterWasm, wasmTop, &nativeSp);
+    leave(frame);
     return std::nullopt;
   }
-  innermost = frame.prev;
-  vmctx->stackLimit = savedLimit;
-  return static_cast<TrapCode>(frame.trap);
+  leave(frame);
+  Trap trap{static_cast<TrapCode>(frame.trap), frame.element};
+  // Deep recursion committed the pages it touched; give them back once the outermost entry is done.
+  if (trap.code == TrapCode::StackExhausted && innermost == nullptr) {
+    madvise(wasmStack + kStackGuard, kWasmStackSize - kStackGuard - (size_t{1} << 20), MADV_DONTNEED);
+  }
+  return trap;
+}
+
+int callHost(wasmo_host_callback callback, uint32_t store, uint32_t func, uint64_t *vals) {
+  HostCall call{callback, store, func, vals, 0};
+  uintptr_t savedTop = wasmTop;
+  wasmo_switch_stack(&call, enterHost, nativeSp, &wasmTop);
+  wasmTop = savedTop;
+  return call.status;
 }
 
 }  // namespace wasmo

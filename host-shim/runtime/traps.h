@@ -1,21 +1,33 @@
 // Traps: compiled code raises them to the innermost entry frame (a sigsetjmp in callWasm), either
 // from an out-of-line stub or from the SIGSEGV/SIGBUS handler on a guard-page fault.
+//
+// Two stacks per thread: wasm runs on one of its own (exact bounds, so the prologues' limit check
+// leaves a known margin), host functions run back on the native stack the entry came from (where
+// koffi and V8 expect their callbacks to run). Re-entry from a host function continues the wasm
+// stack below the frames of the wasm that called out.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 
+#include "include/wasmo.h"
 #include "runtime/vmcontext.h"
 
 namespace wasmo {
 
-/** Runs `f(vmctx, vals)`; returns the trap it raised, if any. Re-entrant. */
-std::optional<TrapCode> callWasm(VMContext *vmctx, WasmFunction f, uint64_t *vals);
+/**
+ * Runs `f(vmctx, vals)` on the wasm stack, with `*stackLimit` (the store's, read by prologues) set
+ * for this thread; returns the trap it raised, if any. Re-entrant.
+ */
+std::optional<Trap> callWasm(uintptr_t *stackLimit, VMContext *vmctx, WasmFunction f, uint64_t *vals);
+
+/** From wasm: runs `callback(store, func, vals)` on the native stack of the innermost entry. */
+int callHost(wasmo_host_callback callback, uint32_t store, uint32_t func, uint64_t *vals);
 
 /** The signal handler treats faults in [begin, end) as wasm's. Safe to call while code runs. */
 void registerCode(const uint8_t *begin, size_t size);
 void unregisterCode(const uint8_t *begin);
 
-[[noreturn]] void raiseTrap(uint32_t code);
+[[noreturn]] void raiseTrap(uint32_t code, uint32_t element = 0);
 
 }  // namespace wasmo

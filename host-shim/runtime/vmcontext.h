@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace wasmo {
 
@@ -11,23 +12,75 @@ struct VMContext;
 /** Compiled functions, and the entry from C: `vals` holds the arguments, then the results. */
 using WasmFunction = void (*)(VMContext *vmctx, uint64_t *vals);
 
+/**
+ * A function as code sees it: what a funcref value points to, so a reference is the function's
+ * identity in the store (spec 4.2.6). `vmctx` is the owning instance's, or a host function's record.
+ */
+struct VMFuncRef {
+  WasmFunction code = nullptr;
+  VMContext *vmctx = nullptr;
+  uint32_t typeId = 0;  // canonical: equal types have equal ids across modules (runtime/types.h)
+  uint32_t addr = 0;    // the function's store address
+};
+
+/** A memory as code sees it: the base never moves (memories grow in place), the size does. */
+struct VMMemory {
+  uint8_t *base = nullptr;
+  uint64_t pages = 0;
+};
+
+/**
+ * A table as code sees it. Elements are reference values: a VMFuncRef pointer for funcref, the
+ * embedder's externref handle for externref; 0 is null either way.
+ */
+struct VMTable {
+  uint64_t *elems = nullptr;
+  uint64_t size = 0;
+};
+
+/** Runtime functions compiled code calls; the first argument is always the caller's VMContext. */
+enum class Libcall : uint32_t {
+  RaiseTrap,    // (code, element index for the element traps): never returns
+  MemoryGrow,   // (mem, delta) -> old size or -1
+  TableGet,     // (table, i) -> ref
+  TableSet,     // (table, i, ref)
+  TableGrow,    // (table, ref, n) -> old size or -1
+  TableFill,    // (table, i, ref, n)
+  TableCopy,    // (dst, src, d, s, n)
+  TableInit,    // (elem, table, d, s, n)
+  ElemDrop,     // (elem)
+  MemoryInit,   // (data, d, s, n)
+  DataDrop,     // (data)
+  MemoryCopy,   // (d, s, n)
+  MemoryFill,   // (d, val, n)
+  Count
+};
+
 struct VMContext {
   uint8_t *memoryBase = nullptr;  // memory 0 (2.0 has at most one memory)
-  uint64_t memoryPages = 0;
-  uintptr_t stackLimit = 0;       // prologues compare rsp with this: below it, "call stack exhausted"
-  [[noreturn]] void (*raiseTrap)(uint32_t code) = nullptr;
-  int32_t (*memoryGrow)(VMContext *vmctx, uint32_t delta) = nullptr;
-  uint64_t **globals = nullptr;   // a pointer per global: imported globals live elsewhere
-  WasmFunction *funcs = nullptr;  // code of each function in the module's index space
+  VMMemory *memory = nullptr;
+  uintptr_t *stackLimit = nullptr;  // prologues compare rsp with this: below it, "call stack exhausted"
+  void *const *libcalls = nullptr;  // indexed by Libcall
+  uint64_t **globals = nullptr;     // a pointer per global: imported globals live elsewhere
+  VMFuncRef **funcs = nullptr;      // each function of the module's index space
+  VMTable **tables = nullptr;
+  const uint32_t *typeIds = nullptr;  // canonical id of each type of the module
 };
 
 inline constexpr int32_t kOffMemoryBase = offsetof(VMContext, memoryBase);
-inline constexpr int32_t kOffMemoryPages = offsetof(VMContext, memoryPages);
+inline constexpr int32_t kOffMemory = offsetof(VMContext, memory);
 inline constexpr int32_t kOffStackLimit = offsetof(VMContext, stackLimit);
-inline constexpr int32_t kOffRaiseTrap = offsetof(VMContext, raiseTrap);
-inline constexpr int32_t kOffMemoryGrow = offsetof(VMContext, memoryGrow);
+inline constexpr int32_t kOffLibcalls = offsetof(VMContext, libcalls);
 inline constexpr int32_t kOffGlobals = offsetof(VMContext, globals);
 inline constexpr int32_t kOffFuncs = offsetof(VMContext, funcs);
+inline constexpr int32_t kOffTables = offsetof(VMContext, tables);
+inline constexpr int32_t kOffTypeIds = offsetof(VMContext, typeIds);
+inline constexpr int32_t kOffFuncCode = offsetof(VMFuncRef, code);
+inline constexpr int32_t kOffFuncVmctx = offsetof(VMFuncRef, vmctx);
+inline constexpr int32_t kOffFuncTypeId = offsetof(VMFuncRef, typeId);
+inline constexpr int32_t kOffMemoryPages = offsetof(VMMemory, pages);
+inline constexpr int32_t kOffTableElems = offsetof(VMTable, elems);
+inline constexpr int32_t kOffTableSize = offsetof(VMTable, size);
 
 /** Trap codes, raised by stubs in compiled code and by the signal handler; texts as the testsuite's. */
 enum class TrapCode : uint32_t {
@@ -37,11 +90,19 @@ enum class TrapCode : uint32_t {
   InvalidConversion,
   OutOfBoundsMemory,
   OutOfBoundsTable,
+  UndefinedElement,
   IndirectCallMismatch,
   UninitializedElement,
   NullReference,
   StackExhausted,
+  HostError,  // a host function failed; the embedder holds its error
 };
-const char *trapMessage(TrapCode code);
+/** A trap as it reaches the entry: for the element traps, the index that was called. */
+struct Trap {
+  TrapCode code;
+  uint32_t element = 0;
+};
+/** The testsuite's text, "uninitialized element 2" included, as the reference interpreter's. */
+std::string trapMessage(Trap trap);
 
 }  // namespace wasmo

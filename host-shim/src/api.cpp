@@ -4,6 +4,7 @@
 #include <memory>
 #include <new>
 
+#include "artifact/artifact.h"
 #include "compiler/singlepass/singlepass.h"
 #include "compiler/validate.h"
 #include "runtime/instance.h"
@@ -12,8 +13,8 @@
 struct wasmo_module {
   std::shared_ptr<const wasmo::CompiledModule> compiled;
 };
-struct wasmo_instance {
-  std::unique_ptr<wasmo::Instance> instance;
+struct wasmo_store {
+  wasmo::Store store;
 };
 
 namespace {
@@ -60,14 +61,36 @@ int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t er
 
 int wasmo_module_compile(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    auto compiled = std::make_shared<wasmo::CompiledModule>();
-    compiled->module = wasmo::decodeModule({bytes, len});
-    wasmo::CompiledCode code = wasmo::compileSinglepass(compiled->module);
-    compiled->code = std::make_unique<wasmo::CodeMemory>(code.code);
-    compiled->functionOffsets = std::move(code.functionOffsets);
-    *out = new wasmo_module{std::move(compiled)};
+    wasmo::Module module = wasmo::decodeModule({bytes, len});
+    wasmo::CompiledCode code = wasmo::compileSinglepass(module);
+    // Artifact first: the JIT path loads the artifact like any other (artifact/artifact.h).
+    std::vector<uint8_t> artifact = wasmo::writeArtifact(module, code);
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer(artifact))};
     return WASMO_OK;
   });
+}
+
+int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
+  return guarded(err, err_len, [&] {
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}))};
+    return WASMO_OK;
+  });
+}
+
+int wasmo_module_load_file(const char *path, wasmo_module **out, char *err, size_t err_len) {
+  return guarded(err, err_len, [&] {
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromFile(path))};
+    return WASMO_OK;
+  });
+}
+
+size_t wasmo_module_serialized_size(const wasmo_module *module) { return module->compiled->code->bytes().size(); }
+
+int wasmo_module_serialize(const wasmo_module *module, uint8_t *buf, size_t len) {
+  std::span<const uint8_t> bytes = module->compiled->code->bytes();
+  if (len != bytes.size()) return WASMO_INTERNAL;
+  std::memcpy(buf, bytes.data(), len);
+  return WASMO_OK;
 }
 
 void wasmo_module_free(wasmo_module *module) { delete module; }
@@ -110,49 +133,137 @@ int wasmo_module_global_type(const wasmo_module *module, uint32_t global, uint8_
   return WASMO_OK;
 }
 
-int wasmo_instance_new(const wasmo_module *module, wasmo_instance **out, char *err, size_t err_len) {
+wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback) {
+  try {
+    return new wasmo_store{wasmo::Store(id, callback)};
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void wasmo_store_free(wasmo_store *store) { delete store; }
+
+int wasmo_store_instantiate(wasmo_store *store, const wasmo_module *module, const uint32_t *imports,
+                            uint32_t import_count, uint32_t *exports, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    *out = new wasmo_instance{wasmo::instantiate(module->compiled)};
+    wasmo::instantiate(store->store, module->compiled, {imports, import_count}, exports);
     return WASMO_OK;
   });
 }
 
-void wasmo_instance_free(wasmo_instance *instance) { delete instance; }
+int wasmo_func_alloc(wasmo_store *store, const uint8_t *params, uint32_t param_count, const uint8_t *results,
+                     uint32_t result_count, uint32_t *out) {
+  return guarded(nullptr, 0, [&] {
+    wasmo::FuncType type;
+    for (uint32_t i = 0; i < param_count; i++) type.params.push_back(static_cast<wasmo::ValType>(params[i]));
+    for (uint32_t i = 0; i < result_count; i++) type.results.push_back(static_cast<wasmo::ValType>(results[i]));
+    *out = store->store.allocHostFunc(std::move(type));
+    return WASMO_OK;
+  });
+}
 
-int wasmo_instance_invoke(wasmo_instance *instance, uint32_t func, uint64_t *vals, char *err, size_t err_len) {
+int wasmo_func_type(const wasmo_store *store, uint32_t func, uint8_t *params, uint32_t *param_count, uint8_t *results,
+                    uint32_t *result_count) {
+  const wasmo::FuncType &ft = store->store.funcs[func]->type;
+  if (ft.params.size() > 256 || ft.results.size() > 256) return WASMO_UNSUPPORTED;
+  for (size_t k = 0; k < ft.params.size(); k++) params[k] = static_cast<uint8_t>(ft.params[k]);
+  for (size_t k = 0; k < ft.results.size(); k++) results[k] = static_cast<uint8_t>(ft.results[k]);
+  *param_count = static_cast<uint32_t>(ft.params.size());
+  *result_count = static_cast<uint32_t>(ft.results.size());
+  return WASMO_OK;
+}
+
+int wasmo_func_invoke(wasmo_store *store, uint32_t func, uint64_t *vals, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    if (func >= instance->instance->funcs.size()) throw wasmo::CompileError{WASMO_INTERNAL, "no such function"};
     std::string message;
-    wasmo_status status = wasmo::invoke(*instance->instance, func, vals, message);
+    wasmo_status status = store->store.invoke(func, vals, message);
     if (status != WASMO_OK) writeMessage(err, err_len, message);
     return status;
   });
 }
 
-uint32_t wasmo_instance_memory_pages(const wasmo_instance *instance, uint32_t memory) {
-  const auto &mem = instance->instance->memory;
-  return memory == 0 && mem ? static_cast<uint32_t>(mem->pages()) : 0;
+namespace {
+wasmo::Limits limits(uint64_t min, uint64_t max) {
+  return wasmo::Limits{min, max == WASMO_NO_MAX ? std::nullopt : std::optional<uint64_t>(max)};
+}
+}  // namespace
+
+int wasmo_table_alloc(wasmo_store *store, uint8_t elem, uint64_t min, uint64_t max, uint64_t init, uint32_t *out,
+                      char *err, size_t err_len) {
+  return guarded(err, err_len, [&] {
+    auto type = static_cast<wasmo::ValType>(elem);
+    *out = store->store.allocTable(wasmo::TableType{type, limits(min, max)}, store->store.fromAbi(type, init));
+    return WASMO_OK;
+  });
 }
 
-uint8_t *wasmo_instance_memory_data(const wasmo_instance *instance, uint32_t memory) {
-  const auto &mem = instance->instance->memory;
-  return memory == 0 && mem ? mem->base() : nullptr;
+void wasmo_table_type(const wasmo_store *store, uint32_t table, uint8_t *elem, uint64_t *min, uint64_t *max) {
+  const wasmo::TableInstance &t = *store->store.tables[table];
+  *elem = static_cast<uint8_t>(t.type.elem);
+  *min = t.vm.size;
+  *max = t.type.limits.max.value_or(WASMO_NO_MAX);
 }
 
-int32_t wasmo_instance_memory_grow(wasmo_instance *instance, uint32_t memory, uint32_t delta) {
-  wasmo::Instance &inst = *instance->instance;
-  if (memory != 0 || !inst.memory) return -1;
-  int32_t old = inst.memory->grow(delta);
-  inst.vmctx.memoryPages = inst.memory->pages();
-  return old;
+uint64_t wasmo_table_read(const wasmo_store *store, uint32_t table, uint64_t i) {
+  const wasmo::TableInstance &t = *store->store.tables[table];
+  return store->store.toAbi(t.type.elem, t.vm.elems[i]);
 }
 
-uint64_t wasmo_instance_global_get(const wasmo_instance *instance, uint32_t global) {
-  return *instance->instance->globalPointers[global];
+void wasmo_table_write(wasmo_store *store, uint32_t table, uint64_t i, uint64_t ref) {
+  wasmo::TableInstance &t = *store->store.tables[table];
+  t.vm.elems[i] = store->store.fromAbi(t.type.elem, ref);
 }
 
-void wasmo_instance_global_set(wasmo_instance *instance, uint32_t global, uint64_t bits) {
-  *instance->instance->globalPointers[global] = bits;
+int wasmo_table_grow(wasmo_store *store, uint32_t table, uint64_t n, uint64_t init) {
+  wasmo::TableInstance &t = *store->store.tables[table];
+  try {
+    return t.grow(n, store->store.fromAbi(t.type.elem, init)) ? 1 : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
+int wasmo_mem_alloc(wasmo_store *store, uint64_t min, uint64_t max, uint32_t *out, char *err, size_t err_len) {
+  return guarded(err, err_len, [&] {
+    *out = store->store.allocMemory(wasmo::MemType{limits(min, max)});
+    return WASMO_OK;
+  });
+}
+
+void wasmo_mem_type(const wasmo_store *store, uint32_t mem, uint64_t *min, uint64_t *max) {
+  const wasmo::LinearMemory &m = *store->store.mems[mem];
+  *min = m.pages();
+  *max = m.max().value_or(WASMO_NO_MAX);
+}
+
+uint8_t *wasmo_mem_data(const wasmo_store *store, uint32_t mem) { return store->store.mems[mem]->base(); }
+
+int wasmo_mem_grow(wasmo_store *store, uint32_t mem, uint64_t n) {
+  return n <= UINT32_MAX && store->store.mems[mem]->grow(n) >= 0 ? 1 : 0;
+}
+
+int wasmo_global_alloc(wasmo_store *store, uint8_t type, uint8_t mut, uint64_t bits, uint32_t *out) {
+  return guarded(nullptr, 0, [&] {
+    auto t = static_cast<wasmo::ValType>(type);
+    *out = store->store.allocGlobal(wasmo::GlobalType{t, mut != 0}, store->store.fromAbi(t, bits));
+    return WASMO_OK;
+  });
+}
+
+void wasmo_global_type(const wasmo_store *store, uint32_t global, uint8_t *type, uint8_t *mut) {
+  const wasmo::GlobalInstance &g = *store->store.globals[global];
+  *type = static_cast<uint8_t>(g.type.type);
+  *mut = g.type.mut ? 1 : 0;
+}
+
+uint64_t wasmo_global_read(const wasmo_store *store, uint32_t global) {
+  const wasmo::GlobalInstance &g = *store->store.globals[global];
+  return store->store.toAbi(g.type.type, g.value);
+}
+
+void wasmo_global_write(wasmo_store *store, uint32_t global, uint64_t bits) {
+  wasmo::GlobalInstance &g = *store->store.globals[global];
+  g.value = store->store.fromAbi(g.type.type, bits);
 }
 
 }  // extern "C"

@@ -1,17 +1,14 @@
 // The native engine behind the seam: host-shim's singlepass compiler and runtime, through
-// lib/native.ts. As far as the C side goes today: modules without imports or tables, functions,
-// memories and globals of number types. Everything else throws NativeUnsupported, naming what is
-// missing, rather than answering wrongly.
-//
-// Not yet in lib/engine.ts: EngineName has no 'singlepass', so this class states its name itself
-// and satisfies the rest of the seam (`NativeEngineSeam`).
+// lib/native.ts. The store lives on the C side (host-shim/runtime/store.h) and its addresses are
+// the seam's. What the C side cannot do (v128 values, memory64, tags) throws NativeUnsupported,
+// naming it, rather than answering wrongly.
 
 import type {
   Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
-import { wasmError, type WasmError } from '../errors.js';
+import { isError, wasmError, type WasmError } from '../errors.js';
 import {
-  NativeInstance, NativeModule, isNativeFailure, type NativeFailure,
+  NativeModule, NativeStore, isNativeFailure, type NativeFailure, type NativeFuncType, type TypeName,
 } from '../native.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import type { FuncType, GlobalType, MemType, TableType, TagType, ValType } from '../../spec/structure/types.js';
@@ -21,150 +18,229 @@ export class NativeUnsupported extends Error {
   override readonly name = 'NativeUnsupported';
 }
 
-export type NativeEngineSeam = Omit<Engine, 'name'> & { readonly name: 'singlepass' };
-
-interface FuncEntry { readonly instance: NativeInstance; readonly index: number; readonly type: FuncType }
-interface MemEntry { readonly instance: NativeInstance; readonly index: number; readonly type: MemType }
-interface GlobalEntry { readonly instance: NativeInstance; readonly index: number; readonly type: GlobalType }
-
-function toBits(v: EngineVal): bigint {
-  switch (v.type) {
-    case 'i32': return BigInt(v.value >>> 0);
-    case 'i64': return BigInt.asUintN(64, v.value);
-    case 'f32': return BigInt(v.bits >>> 0);
-    case 'f64': return v.bits;
-    default: throw new NativeUnsupported(`not supported yet: ${v.type} values in the native engine`);
-  }
+function typeName(t: ValType): TypeName {
+  if (t === 'v128') throw new NativeUnsupported('not supported yet: v128 values in the native engine');
+  return t;
 }
 
-function fromBits(t: ValType, bits: bigint): EngineVal {
-  switch (t) {
-    case 'i32': return { type: 'i32', value: Number(BigInt.asIntN(32, bits)) };
-    case 'i64': return { type: 'i64', value: BigInt.asIntN(64, bits) };
-    case 'f32': return { type: 'f32', bits: Number(bits & 0xffffffffn) };
-    case 'f64': return { type: 'f64', bits: BigInt.asUintN(64, bits) };
-    default: throw new NativeUnsupported(`not supported yet: ${t} values in the native engine`);
-  }
+function nativeFuncType(t: FuncType): NativeFuncType {
+  return { params: t.params.map(typeName), results: t.results.map(typeName) };
 }
 
 /** A C-side failure as the seam's error; 'unsupported' and 'internal' are not spec errors. */
 function toError(f: NativeFailure): WasmError {
   switch (f.status) {
     case 'malformed': case 'invalid': case 'unlinkable': case 'uninstantiable': case 'trap': case 'exhaustion':
+    case 'host':
       return wasmError(f.status, f.message);
     case 'unsupported': throw new NativeUnsupported(f.message);
+    case 'incompatible': return wasmError('malformed', f.message);
     case 'internal': throw new Error(`native engine: ${f.message}`);
   }
 }
 
-export class NativeEngine implements NativeEngineSeam {
-  readonly name = 'singlepass' as const;
-  private readonly funcs: FuncEntry[] = [];
-  private readonly mems: MemEntry[] = [];
-  private readonly globals: GlobalEntry[] = [];
+function checkAddrType(t: { readonly addrtype: string }, what: string): void {
+  if (t.addrtype !== 'i32') throw new NativeUnsupported(`not supported yet: 64-bit ${what} in the native engine`);
+}
+
+// Compiled once per module value, whatever the store: code is instance-independent.
+const compiledModules = new WeakMap<ModuleValue, NativeModule>();
+const moduleCode = new FinalizationRegistry<NativeModule>((m) => m.free());
+
+export class NativeEngine implements Engine {
+  readonly name = 'singlepass';
+  private readonly store = new NativeStore();
+  // Externref host values by handle - 1: the C side keeps handles, so any number survives.
+  private readonly externs: number[] = [];
+  private readonly externHandles = new Map<number, number>();
+  // The error of the host function that failed last, for the func_invoke that gets status 'host'.
+  private hostError: WasmError | undefined;
+  private readonly tags: TagType[] = [];
+  private readonly exns: { readonly tag: number; readonly fields: readonly EngineVal[] }[] = [];
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
     { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError {
-    if (imports.length > 0) throw new NativeUnsupported('not supported yet: imports in the native engine');
-    const compiled = NativeModule.compile(module.bytes ?? encodeModule(module.ast));
-    if (isNativeFailure(compiled)) return toError(compiled);
-    const instance = NativeInstance.create(compiled);
-    // The instance keeps the compiled code alive on the C side.
-    compiled.free();
-    if (isNativeFailure(instance)) return toError(instance);
-    return { exports: this.exportsOf(module, instance) };
+    let compiled = compiledModules.get(module);
+    if (compiled === undefined) {
+      const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast));
+      if (isNativeFailure(c)) return this.error(c);
+      compiled = c;
+      compiledModules.set(module, c);
+      moduleCode.register(module, c);
+    }
+    const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr));
+    if (isNativeFailure(addrs)) return this.error(addrs);
+    return { exports: module.ast.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } })) };
   }
 
-  private exportsOf(module: ModuleValue, instance: NativeInstance): { name: string; extern: EngineExtern }[] {
-    const { ast } = module;
-    return ast.exports.map((e) => {
-      const index = e.desc.index;
-      switch (e.desc.kind) {
-        case 'func':
-          this.funcs.push({ instance, index, type: ast.types[ast.funcs[index]!.type]! });
-          return { name: e.name, extern: { kind: 'func', addr: this.funcs.length - 1 } };
-        case 'mem':
-          this.mems.push({ instance, index, type: ast.mems[index]!.type });
-          return { name: e.name, extern: { kind: 'mem', addr: this.mems.length - 1 } };
-        case 'global':
-          this.globals.push({ instance, index, type: ast.globals[index]!.type });
-          return { name: e.name, extern: { kind: 'global', addr: this.globals.length - 1 } };
-        default:
-          throw new NativeUnsupported(`not supported yet: ${e.desc.kind} exports in the native engine`);
+  private error(f: NativeFailure): WasmError {
+    if (f.status !== 'host') return toError(f);
+    const e = this.hostError ?? wasmError('host', f.message);
+    this.hostError = undefined;
+    return e;
+  }
+
+  private toBits(v: EngineVal): bigint {
+    switch (v.type) {
+      case 'i32': return BigInt(v.value >>> 0);
+      case 'i64': return BigInt.asUintN(64, v.value);
+      case 'f32': return BigInt(v.bits >>> 0);
+      case 'f64': return v.bits;
+      case 'v128': throw new NativeUnsupported('not supported yet: v128 values in the native engine');
+      case 'ref.null': return 0n;
+      case 'ref.func': return BigInt(v.addr) + 1n;
+      case 'ref.extern': {
+        let h = this.externHandles.get(v.host);
+        if (h === undefined) {
+          this.externs.push(v.host);
+          h = this.externs.length;
+          this.externHandles.set(v.host, h);
+        }
+        return BigInt(h);
       }
+    }
+  }
+
+  private fromBits(t: ValType, bits: bigint): EngineVal {
+    switch (t) {
+      case 'i32': return { type: 'i32', value: Number(BigInt.asIntN(32, bits)) };
+      case 'i64': return { type: 'i64', value: BigInt.asIntN(64, bits) };
+      case 'f32': return { type: 'f32', bits: Number(bits & 0xffffffffn) };
+      case 'f64': return { type: 'f64', bits: BigInt.asUintN(64, bits) };
+      case 'v128': throw new NativeUnsupported('not supported yet: v128 values in the native engine');
+      case 'funcref': return bits === 0n ? { type: 'ref.null', heaptype: 'func' } : { type: 'ref.func', addr: Number(bits) - 1 };
+      case 'externref': return bits === 0n ? { type: 'ref.null', heaptype: 'extern' } : { type: 'ref.extern', host: this.externs[Number(bits) - 1]! };
+    }
+  }
+
+  private fromRefBits(t: ValType, bits: bigint): EngineRef {
+    return this.fromBits(t, bits) as EngineRef;
+  }
+
+  funcAlloc(type: FuncType, host: EngineHostFunc): number {
+    return this.store.funcAlloc(nativeFuncType(type), (vals) => {
+      let results: EngineVal[] | WasmError;
+      try {
+        results = host(type.params.map((t, i) => this.fromBits(t, vals[i]!)));
+        if (!isError(results)) results.forEach((v, i) => { vals[i] = this.toBits(v); });
+      } catch (e) {
+        // Nothing may unwind through native frames: an exception is the caller's error.
+        results = wasmError('host', `host function threw: ${e instanceof Error ? e.message : String(e)}`, e);
+      }
+      if (!isError(results)) return true;
+      this.hostError = results;
+      return false;
     });
   }
 
-  funcAlloc(_type: FuncType, _host: EngineHostFunc): number {
-    throw new NativeUnsupported('not supported yet: host functions in the native engine');
-  }
   funcType(func: number): FuncType {
-    return this.funcs[func]!.type;
+    return this.store.funcType(func);
   }
+
   funcInvoke(func: number, args: readonly EngineVal[]): EngineVal[] | WasmError {
-    const f = this.funcs[func]!;
-    const vals = new BigUint64Array(Math.max(f.type.params.length, f.type.results.length, 1));
-    args.forEach((a, i) => { vals[i] = toBits(a); });
-    const r = f.instance.invoke(f.index, vals);
-    if (r !== true) return toError(r);
-    return f.type.results.map((t, i) => fromBits(t, vals[i]!));
+    const type = this.store.funcType(func);
+    const vals = new BigUint64Array(Math.max(type.params.length, type.results.length, 1));
+    args.forEach((a, i) => { vals[i] = this.toBits(a); });
+    const r = this.store.funcInvoke(func, vals);
+    if (r !== true) return this.error(r);
+    return type.results.map((t, i) => this.fromBits(t, vals[i]!));
   }
 
-  tableAlloc(_type: TableType, _init: EngineRef): number { return this.noTables(); }
-  tableType(_table: number): TableType { return this.noTables(); }
-  tableSize(_table: number): number { return this.noTables(); }
-  tableRead(_table: number, _i: number): EngineRef { return this.noTables(); }
-  tableWrite(_table: number, _i: number, _ref: EngineRef): void { this.noTables(); }
-  tableGrow(_table: number, _n: number, _init: EngineRef): boolean { return this.noTables(); }
-  private noTables(): never {
-    throw new NativeUnsupported('not supported yet: tables in the native engine');
+  tableAlloc(type: TableType, init: EngineRef): number {
+    checkAddrType(type, 'tables');
+    const t = this.store.tableAlloc(type.reftype, type.limits.min, type.limits.max, this.toBits(init));
+    if (isNativeFailure(t)) throw new NativeUnsupported(t.message);
+    return t;
   }
 
-  memAlloc(_type: MemType): number {
-    throw new NativeUnsupported('not supported yet: memory_alloc in the native engine');
+  tableType(table: number): TableType {
+    const t = this.store.tableType(table);
+    const reftype = t.elem === 'externref' ? 'externref' : 'funcref';
+    return { addrtype: 'i32', reftype, limits: t.max === undefined ? { min: t.size } : { min: t.size, max: t.max } };
   }
+
+  tableSize(table: number): number {
+    return this.store.tableType(table).size;
+  }
+
+  tableRead(table: number, i: number): EngineRef {
+    return this.fromRefBits(this.store.tableType(table).elem, this.store.tableRead(table, i));
+  }
+
+  tableWrite(table: number, i: number, ref: EngineRef): void {
+    this.store.tableWrite(table, i, this.toBits(ref));
+  }
+
+  tableGrow(table: number, n: number, init: EngineRef): boolean {
+    return this.store.tableGrow(table, n, this.toBits(init));
+  }
+
+  memAlloc(type: MemType): number {
+    checkAddrType(type, 'memories');
+    const m = this.store.memAlloc(type.limits.min, type.limits.max);
+    if (isNativeFailure(m)) throw new Error(`native engine: ${m.message}`);
+    return m;
+  }
+
   memType(mem: number): MemType {
-    const m = this.mems[mem]!;
-    return { ...m.type, limits: { ...m.type.limits, min: m.instance.memoryPages(m.index) } };
+    const m = this.store.memType(mem);
+    return { addrtype: 'i32', limits: m.max === undefined ? { min: m.pages } : { min: m.pages, max: m.max } };
   }
+
   memSize(mem: number): number {
-    const m = this.mems[mem]!;
-    return m.instance.memoryPages(m.index);
+    return this.store.memType(mem).pages;
   }
+
   memRead(mem: number, i: number): number {
-    const m = this.mems[mem]!;
-    return m.instance.memoryBytes(m.index)[i]!;
+    return this.store.memBytes(mem)[i]!;
   }
+
   memWrite(mem: number, i: number, byte: number): void {
-    const m = this.mems[mem]!;
-    m.instance.memoryBytes(m.index)[i] = byte;
+    this.store.memBytes(mem)[i] = byte;
   }
+
+  memBytes(mem: number): Uint8Array {
+    return this.store.memBytes(mem);
+  }
+
   memGrow(mem: number, n: number): boolean {
-    const m = this.mems[mem]!;
-    return m.instance.memoryGrow(m.index, n) >= 0;
+    return this.store.memGrow(mem, n);
   }
 
-  globalAlloc(_type: GlobalType, _val: EngineVal): number {
-    throw new NativeUnsupported('not supported yet: global_alloc in the native engine');
+  globalAlloc(type: GlobalType, val: EngineVal): number {
+    return this.store.globalAlloc(typeName(type.type), type.mut, this.toBits(val));
   }
+
   globalType(global: number): GlobalType {
-    return this.globals[global]!.type;
-  }
-  globalRead(global: number): EngineVal {
-    const g = this.globals[global]!;
-    return fromBits(g.type.type, g.instance.globalGet(g.index));
-  }
-  globalWrite(global: number, val: EngineVal): void {
-    const g = this.globals[global]!;
-    g.instance.globalSet(g.index, toBits(val));
+    const g = this.store.globalType(global);
+    return { mut: g.mutable, type: g.type };
   }
 
-  tagAlloc(_type: TagType): number { return this.noTags(); }
-  tagType(_tag: number): TagType { return this.noTags(); }
-  exnAlloc(_tag: number, _fields: readonly EngineVal[]): number { return this.noTags(); }
-  exnTag(_exn: number): number { return this.noTags(); }
-  exnRead(_exn: number): EngineVal[] { return this.noTags(); }
-  private noTags(): never {
-    throw new NativeUnsupported('not supported yet: tags and exceptions (not in WebAssembly 2.0)');
+  globalRead(global: number): EngineVal {
+    return this.fromBits(this.store.globalType(global).type, this.store.globalRead(global));
+  }
+
+  globalWrite(global: number, val: EngineVal): void {
+    this.store.globalWrite(global, this.toBits(val));
+  }
+
+  // Tags and exception objects are store data that no WebAssembly 2.0 code touches: they stay on
+  // this side until exception handling reaches the compiler.
+  tagAlloc(type: TagType): number {
+    this.tags.push(type);
+    return this.tags.length - 1;
+  }
+  tagType(tag: number): TagType {
+    return this.tags[tag]!;
+  }
+  exnAlloc(tag: number, fields: readonly EngineVal[]): number {
+    this.exns.push({ tag, fields: [...fields] });
+    return this.exns.length - 1;
+  }
+  exnTag(exn: number): number {
+    return this.exns[exn]!.tag;
+  }
+  exnRead(exn: number): EngineVal[] {
+    return [...this.exns[exn]!.fields];
   }
 }

@@ -129,6 +129,10 @@ export class ReferenceEngine implements Engine {
     this.S.mems[mem]!.data[i] = byte;
   }
 
+  memBytes(mem: number): Uint8Array {
+    return this.S.mems[mem]!.data;
+  }
+
   memGrow(mem: number, n: number): boolean {
     return growmem(this.S.mems[mem]!, n);
   }

@@ -583,6 +583,10 @@ export class V8Engine implements Engine {
     new Uint8Array(this.mems[mem]!.mem.buffer)[i] = byte;
   }
 
+  memBytes(mem: number): Uint8Array {
+    return new Uint8Array(this.mems[mem]!.mem.buffer);
+  }
+
   memGrow(mem: number, n: number): boolean {
     try {
       this.mems[mem]!.mem.grow(n);

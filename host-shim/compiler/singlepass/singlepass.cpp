@@ -3,10 +3,12 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include <algorithm>
 #include <bit>
 #include <map>
 #include <memory>
 
+#include "compiler/cpu_features.h"
 #include "environ/function_decoder.h"
 #include "runtime/vmcontext.h"
 
@@ -52,11 +54,10 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  Singlepass(HeapAllocator *alloc) : CodeGenerator(4096, AutoGrow, alloc) {
-    Cpu cpu;
-    hasPopcnt_ = cpu.has(Cpu::tPOPCNT);
-    hasSse41_ = cpu.has(Cpu::tSSE41);
-  }
+  Singlepass(HeapAllocator *alloc) : CodeGenerator(4096, AutoGrow, alloc), hostFeatures_(hostCpuFeatures()) {}
+
+  /** The CPU features the code emitted so far uses (CpuFeature bits). */
+  uint32_t usedFeatures() const { return usedFeatures_; }
 
   void beginFunction(uint32_t, const FuncType &ft, std::span<const ValType> locals) {
     stack_.clear();
@@ -65,6 +66,7 @@ class Singlepass : public CodeGenerator {
     maxSlots_ = 0;
     dead_ = false;
     numLocals_ = locals.size();
+    if (std::ranges::find(locals, ValType::V128) != locals.end()) unsupported("v128 values");
     returnLabel_ = std::make_unique<Label>();
     functionResults_ = ft.results.size();
 
@@ -73,13 +75,15 @@ class Singlepass : public CodeGenerator {
     push(r14);
     push(r15);
     push(rsi);
-    sub(rsp, 0x7FFFFFFF);  // imm32 form, patched in endFunction with the frame size
-    frameSizePatch_ = getSize() - 4;
     mov(r14, rdi);
     // Below the limit there is no room left for this frame: trap before touching it (spec 4.4.10,
     // "call stack exhausted" is the embedder's resource limit).
-    cmp(rsp, qword[r14 + kOffStackLimit]);
+    lea(rax, ptr[rsp - 0x7FFFFFFF]);  // disp32 form, patched in endFunction with -(frame size)
+    frameSizePatch_ = getSize() - 4;
+    mov(rcx, qword[r14 + kOffStackLimit]);
+    cmp(rax, qword[rcx]);
     jb(trapLabel(TrapCode::StackExhausted), T_NEAR);
+    mov(rsp, rax);
     mov(r15, qword[r14 + kOffMemoryBase]);
     for (size_t i = 0; i < ft.params.size(); i++) {
       mov(rax, qword[rsi + 8 * i]);
@@ -109,14 +113,18 @@ class Singlepass : public CodeGenerator {
     ret();
     for (auto &[code, label] : traps_) {
       L(*label);
+      and_(rsp, -16);  // the stack-limit trap comes before the frame is complete
+      // call_indirect jumps to the element traps with the index in ecx.
+      if (code == TrapCode::UndefinedElement || code == TrapCode::UninitializedElement) mov(esi, ecx);
       mov(edi, static_cast<uint32_t>(code));
-      Xbyak::CodeGenerator::call(qword[r14 + kOffRaiseTrap]);
+      mov(rax, qword[r14 + kOffLibcalls]);
+      Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(Libcall::RaiseTrap)]);
     }
     // The pushes after rbp took 24 bytes; the frame keeps rsp 16-byte aligned for calls into C.
     uint64_t bytes = 8 + 8 * numLocals_ + 8 * maxSlots_;
     if ((24 + bytes) % 16 != 0) bytes += 8;
     if (bytes > 0x7FFFFFFF) unsupported("a frame of more than 2 GiB");
-    rewrite(frameSizePatch_, bytes, 4);
+    rewrite(frameSizePatch_, static_cast<uint32_t>(-static_cast<int32_t>(bytes)), 4);
   }
 
   void unreachable() {
@@ -196,15 +204,31 @@ class Singlepass : public CodeGenerator {
     size_t n = ft.params.size();
     size_t argBase = stack_.size() - n;
     for (size_t k = argBase; k < stack_.size(); k++) materialize(k);
-    noteSlot(argBase + ft.results.size());
-    lea(rsi, ptr[rsp + 8 * argBase]);
-    mov(rdi, r14);
     mov(rax, qword[r14 + kOffFuncs]);
-    Xbyak::CodeGenerator::call(qword[rax + 8 * func]);
-    stack_.resize(argBase);
-    for (ValType t : ft.results) stack_.push_back(Value{Value::Slot, t, 0});
+    mov(rax, qword[rax + 8 * func]);
+    callFuncRef(argBase, ft);
   }
-  void callIndirect(uint32_t, const FuncType &, uint32_t) { unsupported("call_indirect"); }
+  // call_indirect (spec 4.4.8.7): the index must be in the table ("undefined element"), the entry
+  // not null ("uninitialized element"), and its type the expected one, by canonical id.
+  void callIndirect(uint32_t typeIndex, const FuncType &ft, uint32_t table) {
+    loadTo(ecx, stack_.size() - 1);
+    stack_.pop_back();
+    size_t argBase = stack_.size() - ft.params.size();
+    for (size_t k = argBase; k < stack_.size(); k++) materialize(k);
+    mov(rax, qword[r14 + kOffTables]);
+    mov(rax, qword[rax + 8 * table]);
+    cmp(rcx, qword[rax + kOffTableSize]);
+    jae(trapLabel(TrapCode::UndefinedElement), T_NEAR);
+    mov(rax, qword[rax + kOffTableElems]);
+    mov(rax, qword[rax + rcx * 8]);
+    test(rax, rax);
+    jz(trapLabel(TrapCode::UninitializedElement), T_NEAR);
+    mov(rdx, qword[r14 + kOffTypeIds]);
+    mov(edx, dword[rdx + 4 * typeIndex]);
+    cmp(edx, dword[rax + kOffFuncTypeId]);
+    jne(trapLabel(TrapCode::IndirectCallMismatch), T_NEAR);
+    callFuncRef(argBase, ft);
+  }
 
   void drop(ValType) { stack_.pop_back(); }
   void select(ValType t) {
@@ -240,8 +264,15 @@ class Singlepass : public CodeGenerator {
     mov(qword[rcx], rax);
     stack_.pop_back();
   }
-  void tableGet(uint32_t, ValType) { unsupported("table.get"); }
-  void tableSet(uint32_t, ValType) { unsupported("table.set"); }
+  void tableGet(uint32_t table, ValType t) {
+    mov(esi, table);
+    libcall(Libcall::TableGet, {edx});
+    pushRax(t);
+  }
+  void tableSet(uint32_t table, ValType) {
+    mov(esi, table);
+    libcall(Libcall::TableSet, {edx, rcx});
+  }
 
   void load(Op op, const MemArg &ma) {
     Address a = effectiveAddress(ma);
@@ -280,14 +311,13 @@ class Singlepass : public CodeGenerator {
     stack_.pop_back();
   }
   void memorySize(uint32_t) {
-    mov(rax, qword[r14 + kOffMemoryPages]);
+    mov(rax, qword[r14 + kOffMemory]);
+    mov(rax, qword[rax + kOffMemoryPages]);
     pushRax(ValType::I32);
   }
-  void memoryGrow(uint32_t) {
-    loadTo(esi, stack_.size() - 1);
-    stack_.pop_back();
-    mov(rdi, r14);
-    Xbyak::CodeGenerator::call(qword[r14 + kOffMemoryGrow]);
+  void memoryGrow(uint32_t mem) {
+    mov(esi, mem);
+    libcall(Libcall::MemoryGrow, {edx});
     mov(eax, eax);  // the C ABI leaves the upper half of an int32_t result undefined
     pushRax(ValType::I32);
   }
@@ -299,12 +329,70 @@ class Singlepass : public CodeGenerator {
 
   void numeric(Op op);
 
-  void refNull(ValType) { unsupported("ref.null"); }
-  void refIsNull(ValType) { unsupported("ref.is_null"); }
-  void refFunc(uint32_t) { unsupported("ref.func"); }
-  void bulk(Op op, uint32_t, uint32_t) { unsupported(opName(op)); }
+  // A null reference is 0 for both reference types (runtime/vmcontext.h).
+  void refNull(ValType t) { stack_.push_back(Value{Value::Const, t, 0}); }
+  void refIsNull(ValType) {
+    loadTo(rax, stack_.size() - 1);
+    test(rax, rax);
+    sete(al);
+    movzx(eax, al);
+    stack_.pop_back();
+    pushRax(ValType::I32);
+  }
+  void refFunc(uint32_t func) {
+    mov(rax, qword[r14 + kOffFuncs]);
+    mov(rax, qword[rax + 8 * func]);
+    pushRax(ValType::FuncRef);
+  }
+  // Bulk memory and table instructions are runtime calls: each checks its bounds before it writes
+  // (spec 4.4.6, 4.4.7), as the spec's step-by-step definitions come down to.
+  void bulk(Op op, uint32_t x, uint32_t y) {
+    switch (op) {
+      case Op::MemoryInit: mov(esi, x); libcall(Libcall::MemoryInit, {edx, ecx, r8d}); return;
+      case Op::DataDrop: mov(esi, x); libcall(Libcall::DataDrop, {}); return;
+      case Op::MemoryCopy: libcall(Libcall::MemoryCopy, {esi, edx, ecx}); return;
+      case Op::MemoryFill: libcall(Libcall::MemoryFill, {esi, edx, ecx}); return;
+      case Op::TableInit: mov(esi, x); mov(edx, y); libcall(Libcall::TableInit, {ecx, r8d, r9d}); return;
+      case Op::ElemDrop: mov(esi, x); libcall(Libcall::ElemDrop, {}); return;
+      case Op::TableCopy: mov(esi, x); mov(edx, y); libcall(Libcall::TableCopy, {ecx, r8d, r9d}); return;
+      case Op::TableGrow:
+        mov(esi, x);
+        libcall(Libcall::TableGrow, {rdx, ecx});
+        mov(eax, eax);
+        pushRax(ValType::I32);
+        return;
+      case Op::TableSize:
+        mov(rax, qword[r14 + kOffTables]);
+        mov(rax, qword[rax + 8 * x]);
+        mov(rax, qword[rax + kOffTableSize]);
+        pushRax(ValType::I32);
+        return;
+      case Op::TableFill: mov(esi, x); libcall(Libcall::TableFill, {edx, rcx, r8d}); return;
+      default: throw CompileError{WASMO_INTERNAL, std::string("bulk() called with ") + opName(op)};
+    }
+  }
 
  private:
+  // Calls the function whose VMFuncRef is in rax with the top operands from argBase on as arguments.
+  void callFuncRef(size_t argBase, const FuncType &ft) {
+    noteSlot(argBase + ft.results.size());
+    lea(rsi, ptr[rsp + 8 * argBase]);
+    mov(rdi, qword[rax + kOffFuncVmctx]);
+    Xbyak::CodeGenerator::call(qword[rax + kOffFuncCode]);
+    stack_.resize(argBase);
+    for (ValType t : ft.results) stack_.push_back(Value{Value::Slot, t, 0});
+  }
+  // Calls a runtime function with the VMContext and the top operands, popped, in `regs` (the
+  // registers after rdi, and after any immediates the caller put in the first ones).
+  void libcall(Libcall id, std::initializer_list<Reg> regs) {
+    size_t base = stack_.size() - regs.size();
+    size_t k = base;
+    for (const Reg &r : regs) loadTo(r, k++);
+    stack_.resize(base);
+    mov(rdi, r14);
+    mov(rax, qword[r14 + kOffLibcalls]);
+    Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(id)]);
+  }
   Address local(size_t i) { return qword[rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(i))]; }
   Address slot(size_t k) {
     noteSlot(k + 1);
@@ -335,7 +423,7 @@ class Singlepass : public CodeGenerator {
   void storeTo(const Address &dst, size_t k) {
     const Value &v = stack_[k];
     if (v.kind == Value::Const && static_cast<int64_t>(v.bits) == static_cast<int32_t>(v.bits)) {
-      mov(dst, static_cast<uint32_t>(v.bits));  // sign-extended imm32
+      mov(dst, v.bits);  // fits a sign-extended imm32
     } else {
       loadTo(rax, k);
       mov(dst, rax);
@@ -420,8 +508,12 @@ class Singlepass : public CodeGenerator {
   std::unique_ptr<Label> returnLabel_;
   size_t maxSlots_ = 0, numLocals_ = 0, functionResults_ = 0, frameSizePatch_ = 0;
   bool dead_ = false;
-  bool hasPopcnt_ = false;
-  bool hasSse41_ = false;
+  // Emitting an instruction of an optional feature goes through needs(), so the artifact records it.
+  void needs(CpuFeature feature, const std::string &what) {
+    if (!(hostFeatures_ & feature)) unsupported(what);
+    usedFeatures_ |= feature;
+  }
+  uint32_t hostFeatures_ = 0, usedFeatures_ = 0;
 };
 static_assert(FunctionBackend<Singlepass>);
 
@@ -602,7 +694,7 @@ void Singlepass::floatBinary(Op op, bool is64) {
 
 void Singlepass::floatUnary(Op op, bool is64) {
   size_t k = stack_.size() - 1;
-  if (op != Op::F32Sqrt && op != Op::F64Sqrt && !hasSse41_) unsupported(std::string(opName(op)) + " without SSE4.1");
+  if (op != Op::F32Sqrt && op != Op::F64Sqrt) needs(kCpuSse41, std::string(opName(op)) + " without SSE4.1");
   loadTo(is64 ? Reg(rax) : Reg(eax), k);
   if (is64) movq(xmm0, rax); else movd(xmm0, eax);
   // roundss/roundsd modes: 0 nearest-even, 1 down, 2 up, 3 toward zero.
@@ -772,10 +864,10 @@ void Singlepass::numeric(Op op) {
     case Op::I64Ctz:
       return unary64(ValType::I64, [&] { mov(ecx, 64); bsf(rax, rax); cmovz(rax, rcx); });
     case Op::I32Popcnt:
-      if (!hasPopcnt_) unsupported("i32.popcnt on a CPU without POPCNT");
+      needs(kCpuPopcnt, "i32.popcnt on a CPU without POPCNT");
       return unary32(ValType::I32, [&] { popcnt(eax, eax); });
     case Op::I64Popcnt:
-      if (!hasPopcnt_) unsupported("i64.popcnt on a CPU without POPCNT");
+      needs(kCpuPopcnt, "i64.popcnt on a CPU without POPCNT");
       return unary64(ValType::I64, [&] { popcnt(rax, rax); });
     case Op::I32WrapI64: return unary32(ValType::I32, [] {});  // the 32-bit load drops the high half
     case Op::I64ExtendI32S: return unary32(ValType::I64, [&] { movsxd(rax, eax); });
@@ -863,6 +955,14 @@ void Singlepass::numeric(Op op) {
 }  // namespace
 
 CompiledCode compileSinglepass(const Module &module) {
+  // SIMD comes in its own issue; v128 values can only enter through types, globals and locals.
+  auto isV128 = [](ValType t) { return t == ValType::V128; };
+  for (const FuncType &t : module.types) {
+    if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) unsupported("v128 values");
+  }
+  for (const GlobalType &g : module.globals) {
+    if (isV128(g.type)) unsupported("v128 values");
+  }
   HeapAllocator alloc;
   Singlepass gen(&alloc);
   CompiledCode out;
@@ -876,6 +976,7 @@ CompiledCode compileSinglepass(const Module &module) {
     throw CompileError{WASMO_INTERNAL, std::string("code generation failed: ") + e.what()};
   }
   out.code.assign(gen.getCode(), gen.getCode() + gen.getSize());
+  out.cpuFeatures = gen.usedFeatures();
   return out;
 }
 

@@ -12,6 +12,7 @@ namespace wasmo {
 struct CompiledCode {
   std::vector<uint8_t> code;            // all functions, one block
   std::vector<uint32_t> functionOffsets;  // per defined function
+  uint32_t cpuFeatures = 0;               // CpuFeature bits the code uses
 };
 
 /** Validates and compiles every function; throws CompileError (INVALID, MALFORMED, UNSUPPORTED). */

@@ -1,0 +1,37 @@
+// Artifacts: every compilation produces one, and code reaches memory only by loading one.
+//
+// An artifact is an ELF64 relocatable file (x86-64, no relocations, no symbols) with sections:
+//   .wasmo.compat    engine compatibility (compat.fbs): checked first, so a refusal names the difference
+//   .wasmo.types     the module's function types (types.fbs)
+//   .wasmo.module    what instantiation needs (module.fbs): index spaces, imports, exports, segments,
+//                    the code offset of every defined function
+//   .rodata          data segment bytes
+//   .wasmo.checksum  XXH64 of every other byte of the file (checksum.h)
+//   .shstrtab        section names
+//   .text            the code of all functions, linked (calls go through the VMContext, so nothing
+//                    is left to relocate), page-aligned and padded to a page so that publishing it
+//                    read+exec exposes nothing else
+// Metadata is FlatBuffers, 8-aligned in the file so it is read in place.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "compiler/singlepass/singlepass.h"
+#include "environ/module.h"
+#include "runtime/code_memory.h"
+#include "runtime/instance.h"
+
+namespace wasmo {
+
+/** The artifact of `module` compiled to `code`; deterministic (the same input gives the same bytes). */
+std::vector<uint8_t> writeArtifact(const Module &module, const CompiledCode &code);
+
+/**
+ * Checks every header, offset and size of the image, its checksum and its compatibility with this
+ * engine, then publishes its code. Throws CompileError: MALFORMED ("corrupted artifact: …"),
+ * INCOMPATIBLE ("incompatible artifact: …"), INTERNAL.
+ */
+std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> image);
+
+}  // namespace wasmo

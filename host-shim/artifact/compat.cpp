@@ -1,0 +1,99 @@
+#include "artifact/compat.h"
+
+#include <xbyak/xbyak_util.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "artifact/build_id.h"  // generated: WASMO_ENGINE_VERSION
+#include "compiler/cpu_features.h"
+#include "environ/module.h"
+
+namespace wasmo {
+
+uint32_t hostCpuFeatures() {
+  Xbyak::util::Cpu cpu;
+  uint32_t f = 0;
+  if (cpu.has(Xbyak::util::Cpu::tPOPCNT)) f |= kCpuPopcnt;
+  if (cpu.has(Xbyak::util::Cpu::tSSE41)) f |= kCpuSse41;
+  return f;
+}
+
+namespace {
+
+constexpr const char *kTarget = "x86_64-linux";
+constexpr const char *kTier = "singlepass";
+// Code assumes every 32-bit memory reserves its whole index range plus guard (runtime/memory.h).
+const std::vector<std::string> kFlags = {"bounds-checks=guard-pages"};
+// The proposals merged into WebAssembly 2.0 that the validator and singlepass implement.
+const std::vector<std::string> kWasmFeatures = {"mutable-global", "sign-extension", "saturating-float-to-int",
+                                                "multi-value", "bulk-memory", "reference-types"};
+
+[[noreturn]] void incompatible(const std::string &what) {
+  throw CompileError{WASMO_INCOMPATIBLE, "incompatible artifact: " + what};
+}
+
+std::string str(const flatbuffers::String *s) { return s ? s->str() : std::string(); }
+
+std::vector<std::string> strs(const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>> *v) {
+  std::vector<std::string> out;
+  if (v) for (const flatbuffers::String *s : *v) out.push_back(str(s));
+  return out;
+}
+
+std::string join(const std::vector<std::string> &v) {
+  std::string out;
+  for (const std::string &s : v) out += (out.empty() ? "" : ", ") + s;
+  return out.empty() ? "none" : out;
+}
+
+void same(const char *field, const std::string &artifact, const std::string &ours) {
+  if (artifact != ours) incompatible(std::string(field) + " is " + artifact + ", this engine's is " + ours);
+}
+
+/** Every entry of `artifact` must be in `ours`: code made for less runs, code made for more does not. */
+void subset(const char *what, const std::vector<std::string> &artifact, const std::vector<std::string> &ours) {
+  std::vector<std::string> missing;
+  for (const std::string &s : artifact)
+    if (std::find(ours.begin(), ours.end(), s) == ours.end()) missing.push_back(s);
+  if (!missing.empty()) incompatible(std::string(what) + " " + join(missing));
+}
+
+std::vector<std::string> featureNames(uint32_t features) {
+  std::vector<std::string> out;
+  for (const CpuFeatureName &f : kCpuFeatureNames)
+    if (features & f.feature) out.push_back(f.name);
+  return out;
+}
+
+}  // namespace
+
+flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures) {
+  auto engineVersion = b.CreateString(WASMO_ENGINE_VERSION);
+  auto target = b.CreateString(kTarget);
+  auto cpu = b.CreateVectorOfStrings(featureNames(cpuFeatures));
+  auto tier = b.CreateString(kTier);
+  auto flags = b.CreateVectorOfStrings(kFlags);
+  auto wasm = b.CreateVectorOfStrings(kWasmFeatures);
+  return fb::CreateCompat(b, kArtifactFormatVersion, engineVersion, target, cpu, tier, flags, wasm);
+}
+
+void checkFormatVersion(const fb::Compat &c) {
+  if (c.format_version() != kArtifactFormatVersion) {
+    incompatible("format version is " + std::to_string(c.format_version()) + ", this engine reads version " +
+                 std::to_string(kArtifactFormatVersion));
+  }
+}
+
+void checkCompat(const fb::Compat &c) {
+  checkFormatVersion(c);
+  same("engine version", str(c.engine_version()), WASMO_ENGINE_VERSION);
+  same("target", str(c.target()), kTarget);
+  same("compiler tier", str(c.tier()), kTier);
+  same("compiler flags", join(strs(c.flags())), join(kFlags));
+  subset("needs CPU features this CPU lacks:", strs(c.cpu_features()), featureNames(hostCpuFeatures()));
+  subset("needs WebAssembly features this engine does not enable:", strs(c.wasm_features()), kWasmFeatures);
+}
+
+}  // namespace wasmo

@@ -1,0 +1,22 @@
+// Engine compatibility (section .wasmo.compat): what this engine writes into every artifact, and
+// the check that refuses an artifact made under another configuration, naming the difference.
+#pragma once
+#include <cstdint>
+
+#include <flatbuffers/flatbuffers.h>
+
+#include "artifact/compat_generated.h"
+
+namespace wasmo {
+
+/** Bumped whenever the ELF layout or a schema changes incompatibly. */
+inline constexpr uint32_t kArtifactFormatVersion = 1;
+
+/** This engine's compatibility record for code that uses `cpuFeatures` (CpuFeature bits). */
+flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures);
+
+/** Throws CompileError(INCOMPATIBLE) naming the first field in which `c` differs from this engine. */
+void checkFormatVersion(const fb::Compat &c);
+void checkCompat(const fb::Compat &c);
+
+}  // namespace wasmo

@@ -1,0 +1,315 @@
+// Loading artifacts (artifact.h): nothing in the image is used before it is checked, and the code
+// is published only when everything else has passed.
+#include <cstring>
+#include <map>
+#include <string>
+
+#include <flatbuffers/flatbuffers.h>
+
+#include "artifact/artifact.h"
+#include "artifact/checksum.h"
+#include "artifact/compat.h"
+#include "artifact/elf_layout.h"
+#include "artifact/module_generated.h"
+#include "artifact/types_generated.h"
+
+namespace wasmo {
+
+namespace {
+
+[[noreturn]] void corrupted(const std::string &what) {
+  throw CompileError{WASMO_MALFORMED, "corrupted artifact: " + what};
+}
+
+struct Range {
+  size_t offset = 0, size = 0;
+};
+
+/** The named sections of the ELF frame, each checked to lie inside the file. */
+std::map<std::string, Range> sectionsOf(std::span<const uint8_t> file) {
+  using namespace elf;
+  Elf64_Ehdr eh;
+  if (file.size() < sizeof eh) corrupted("shorter than an ELF header");
+  std::memcpy(&eh, file.data(), sizeof eh);
+  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0) corrupted("not an ELF file");
+  if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_ident[EI_VERSION] != EV_CURRENT ||
+      eh.e_type != ET_REL || eh.e_version != EV_CURRENT) {
+    corrupted("not a little-endian ELF64 relocatable file");
+  }
+  if (eh.e_machine != EM_X86_64) {
+    throw CompileError{WASMO_INCOMPATIBLE,
+                       "incompatible artifact: ELF machine is " + std::to_string(eh.e_machine) + ", this engine's is " +
+                           std::to_string(EM_X86_64) + " (x86-64)"};
+  }
+  if (eh.e_ehsize != sizeof eh || eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_phnum != 0) {
+    corrupted("unexpected ELF header sizes");
+  }
+  if (eh.e_shnum < 2 || eh.e_shnum > kMaxSections || eh.e_shstrndx == 0 || eh.e_shstrndx >= eh.e_shnum) {
+    corrupted("section count or name table index out of range");
+  }
+  if (eh.e_shoff % 8 != 0 || eh.e_shoff > file.size() || file.size() - eh.e_shoff < eh.e_shnum * sizeof(Elf64_Shdr)) {
+    corrupted("section header table out of bounds");
+  }
+  std::vector<Elf64_Shdr> sh(eh.e_shnum);
+  std::memcpy(sh.data(), file.data() + eh.e_shoff, eh.e_shnum * sizeof(Elf64_Shdr));
+  for (const Elf64_Shdr &s : sh) {
+    if (s.sh_offset > file.size() || file.size() - s.sh_offset < s.sh_size) corrupted("section out of bounds");
+  }
+  const Elf64_Shdr &names = sh[eh.e_shstrndx];
+  if (names.sh_type != SHT_STRTAB || names.sh_size == 0 || file[names.sh_offset + names.sh_size - 1] != 0) {
+    corrupted("malformed section name table");
+  }
+  std::map<std::string, Range> out;
+  std::vector<Range> all = {{eh.e_shoff, eh.e_shnum * sizeof(Elf64_Shdr)}};
+  for (unsigned i = 1; i < eh.e_shnum; i++) {
+    const Elf64_Shdr &s = sh[i];
+    if (s.sh_name >= names.sh_size) corrupted("section name out of bounds");
+    std::string name(reinterpret_cast<const char *>(file.data() + names.sh_offset + s.sh_name));
+    bool known = name == kCompat || name == kTypes || name == kModule || name == kRodata || name == kChecksum ||
+                 name == kShstrtab || name == kText;
+    if (!known) corrupted("unknown section " + name);
+    if (!out.emplace(name, Range{s.sh_offset, s.sh_size}).second) corrupted("duplicate section " + name);
+    // .text is published by whole pages: nothing else may share them.
+    all.push_back(name == kText ? Range{s.sh_offset, alignUp(s.sh_size, kPage)} : Range{s.sh_offset, s.sh_size});
+  }
+  for (const char *name : {kCompat, kTypes, kModule, kRodata, kChecksum, kShstrtab, kText}) {
+    if (!out.contains(name)) corrupted(std::string("missing section ") + name);
+  }
+  for (const char *name : {kCompat, kTypes, kModule, kChecksum}) {
+    if (out[name].offset % kMetaAlign != 0) corrupted(std::string("misaligned section ") + name);
+  }
+  if (out[kChecksum].size != 8) corrupted("checksum section is not 8 bytes");
+  const Range &text = out[kText];
+  if (text.offset % kPage != 0) corrupted("code is not page-aligned");
+  if (text.offset > file.size() || alignUp(text.size, kPage) > alignUp(file.size() - text.offset, kPage)) {
+    corrupted("code pages out of bounds");
+  }
+  for (size_t i = 0; i < all.size(); i++) {
+    for (size_t j = i + 1; j < all.size(); j++) {
+      const Range &a = all[i], &b = all[j];
+      if (a.size != 0 && b.size != 0 && a.offset < b.offset + b.size && b.offset < a.offset + a.size) {
+        corrupted("overlapping sections");
+      }
+    }
+  }
+  return out;
+}
+
+template <class T>
+const T &verified(std::span<const uint8_t> file, const Range &r, const char *name) {
+  flatbuffers::Verifier v(file.data() + r.offset, r.size);
+  if (!v.VerifyBuffer<T>(nullptr)) corrupted(std::string("malformed metadata in ") + name);
+  return *flatbuffers::GetRoot<T>(file.data() + r.offset);
+}
+
+/** Builds the Module from the metadata, checking every index against what it refers to. */
+class ModuleReader {
+ public:
+  ModuleReader(const fb::Types &types, const fb::ModuleInfo &info, std::span<const uint8_t> rodata, size_t codeSize)
+      : types_(types), info_(info), rodata_(rodata), codeSize_(codeSize) {}
+
+  Module read(std::vector<uint32_t> &functionOffsets) {
+    if (types_.types()) {
+      for (const fb::FuncType *ft : *types_.types()) {
+        FuncType t;
+        if (ft->params()) for (uint8_t c : *ft->params()) t.params.push_back(valType(c));
+        if (ft->results()) for (uint8_t c : *ft->results()) t.results.push_back(valType(c));
+        m_.types.push_back(std::move(t));
+      }
+    }
+    if (info_.imports()) for (const fb::Import *im : *info_.imports()) import(*im);
+    if (info_.funcs()) {
+      for (uint32_t t : *info_.funcs()) m_.funcs.push_back(typeIndex(t));
+    }
+    if (info_.tables()) for (const fb::TableType *t : *info_.tables()) m_.tables.push_back(tableType(*t));
+    if (info_.memories()) for (const fb::Limits *l : *info_.memories()) m_.memories.push_back(memType(*l));
+    if (info_.globals()) for (const fb::GlobalType *g : *info_.globals()) m_.globals.push_back(globalType(*g));
+    size_t definedGlobals = m_.globals.size() - m_.importedGlobals;
+    if (!info_.global_inits() || info_.global_inits()->size() != definedGlobals) corrupted("global initialisers");
+    for (size_t i = 0; i < definedGlobals; i++) {
+      m_.globalInits.push_back(constExpr(*info_.global_inits()->Get(static_cast<uint32_t>(i)),
+                                         m_.globals[m_.importedGlobals + i].type));
+    }
+    if (info_.exports()) for (const fb::Export *ex : *info_.exports()) m_.exports.push_back(exportOf(*ex));
+    if (info_.has_start()) m_.start = funcIndex(info_.start());
+    if (info_.elems()) for (const fb::ElemSegment *seg : *info_.elems()) m_.elems.push_back(elem(*seg));
+    if (info_.datas()) for (const fb::DataSegment *seg : *info_.datas()) m_.datas.push_back(data(*seg));
+    m_.bytes.assign(rodata_.begin(), rodata_.end());
+    m_.declaredRefs.assign(m_.funcs.size(), false);
+
+    const auto *offsets = info_.function_offsets();
+    if (!offsets || offsets->size() != m_.funcs.size() - m_.importedFuncs) corrupted("function offsets");
+    for (uint32_t offset : *offsets) {
+      if (offset >= codeSize_ || (!functionOffsets.empty() && offset <= functionOffsets.back())) {
+        corrupted("function offset out of range");
+      }
+      functionOffsets.push_back(offset);
+    }
+    return std::move(m_);
+  }
+
+ private:
+  static ValType valType(uint8_t c) {
+    switch (c) {
+      case WASMO_I32: case WASMO_I64: case WASMO_F32: case WASMO_F64: case WASMO_V128:
+      case WASMO_FUNCREF: case WASMO_EXTERNREF:
+        return static_cast<ValType>(c);
+      default:
+        corrupted("unknown value type " + std::to_string(c));
+    }
+  }
+  static ValType refType(uint8_t c) {
+    ValType t = valType(c);
+    if (!isRef(t)) corrupted("not a reference type");
+    return t;
+  }
+  static Limits limits(const fb::Limits &l, uint64_t bound) {
+    Limits out{l.min(), l.has_max() ? std::optional<uint64_t>(l.max()) : std::nullopt};
+    if (out.min > bound || (out.max && (*out.max > bound || *out.max < out.min))) corrupted("limits out of range");
+    return out;
+  }
+  static MemType memType(const fb::Limits &l) { return MemType{limits(l, 65536)}; }
+  static TableType tableType(const fb::TableType &t) {
+    return TableType{refType(t.elem()), limits(t.limits(), UINT32_MAX)};
+  }
+  static GlobalType globalType(const fb::GlobalType &g) { return GlobalType{valType(g.type()), g.mutable_()}; }
+
+  uint32_t typeIndex(uint32_t t) const {
+    if (t >= m_.types.size()) corrupted("type index out of range");
+    return t;
+  }
+  uint32_t funcIndex(uint64_t f) const {
+    if (f >= m_.funcs.size()) corrupted("function index out of range");
+    return static_cast<uint32_t>(f);
+  }
+  static uint32_t below(uint32_t i, size_t n, const char *what) {
+    if (i >= n) corrupted(std::string(what) + " index out of range");
+    return i;
+  }
+
+  void import(const fb::Import &im) {
+    if (!im.module_() || !im.name()) corrupted("import without a name");
+    Import out;
+    out.module = im.module_()->str();
+    out.name = im.name()->str();
+    out.kind = im.kind();
+    switch (im.kind()) {
+      case WASMO_EXTERN_FUNC:
+        out.typeIndex = typeIndex(im.type_index());
+        m_.funcs.push_back(out.typeIndex);
+        m_.importedFuncs++;
+        break;
+      case WASMO_EXTERN_TABLE:
+        if (!im.table()) corrupted("table import without a type");
+        out.table = tableType(*im.table());
+        m_.tables.push_back(out.table);
+        m_.importedTables++;
+        break;
+      case WASMO_EXTERN_MEMORY:
+        if (!im.memory()) corrupted("memory import without a type");
+        out.memory = memType(*im.memory());
+        m_.memories.push_back(out.memory);
+        m_.importedMemories++;
+        break;
+      case WASMO_EXTERN_GLOBAL:
+        if (!im.global()) corrupted("global import without a type");
+        out.global = globalType(*im.global());
+        m_.globals.push_back(out.global);
+        m_.importedGlobals++;
+        break;
+      default:
+        corrupted("unknown import kind");
+    }
+    m_.imports.push_back(std::move(out));
+  }
+
+  /** A constant expression of type `expected` (spec 3.3.10), as the decoder admits them. */
+  ConstExpr constExpr(const fb::ConstExpr &e, ValType expected) const {
+    ConstExpr out{static_cast<Op>(e.opcode()), e.bits(), valType(e.type())};
+    switch (out.op) {
+      case Op::I32Const: case Op::I64Const: case Op::F32Const: case Op::F64Const: case Op::RefNull: break;
+      case Op::RefFunc: funcIndex(out.bits); break;
+      case Op::GlobalGet:
+        if (out.bits >= m_.importedGlobals || m_.globals[out.bits].type != out.type) corrupted("global.get initialiser");
+        break;
+      default: corrupted("unknown constant expression");
+    }
+    bool typed = out.op == Op::I32Const ? out.type == ValType::I32
+                 : out.op == Op::I64Const ? out.type == ValType::I64
+                 : out.op == Op::F32Const ? out.type == ValType::F32
+                 : out.op == Op::F64Const ? out.type == ValType::F64
+                 : out.op == Op::RefNull ? isRef(out.type)
+                 : out.op == Op::RefFunc ? out.type == ValType::FuncRef
+                 : true;
+    if (!typed || out.type != expected) corrupted("constant expression of the wrong type");
+    return out;
+  }
+
+  Export exportOf(const fb::Export &ex) const {
+    if (!ex.name()) corrupted("export without a name");
+    static constexpr const char *kKinds[] = {"function", "table", "memory", "global"};
+    const size_t counts[] = {m_.funcs.size(), m_.tables.size(), m_.memories.size(), m_.globals.size()};
+    if (ex.kind() > WASMO_EXTERN_GLOBAL) corrupted("unknown export kind");
+    return Export{ex.name()->str(), ex.kind(), below(ex.index(), counts[ex.kind()], kKinds[ex.kind()])};
+  }
+
+  ElemSegment elem(const fb::ElemSegment &seg) const {
+    ElemSegment out;
+    if (seg.mode() > static_cast<uint8_t>(SegmentMode::Declarative)) corrupted("unknown segment mode");
+    out.mode = static_cast<SegmentMode>(seg.mode());
+    out.type = refType(seg.type());
+    if (out.mode == SegmentMode::Active) {
+      out.table = below(seg.table(), m_.tables.size(), "table");
+      if (!seg.offset()) corrupted("active segment without an offset");
+      out.offset = constExpr(*seg.offset(), ValType::I32);
+    }
+    if (seg.init()) for (const fb::ConstExpr *e : *seg.init()) out.init.push_back(constExpr(*e, out.type));
+    return out;
+  }
+
+  DataSegment data(const fb::DataSegment &seg) const {
+    DataSegment out;
+    if (seg.mode() > static_cast<uint8_t>(SegmentMode::Active)) corrupted("unknown segment mode");
+    out.mode = static_cast<SegmentMode>(seg.mode());
+    if (out.mode == SegmentMode::Active) {
+      out.memory = below(seg.memory(), m_.memories.size(), "memory");
+      out.offset = constExpr(seg.offset(), ValType::I32);
+    }
+    if (seg.begin() > seg.end() || seg.end() > rodata_.size()) corrupted("data segment out of bounds");
+    out.begin = seg.begin();
+    out.end = seg.end();
+    return out;
+  }
+
+  const fb::Types &types_;
+  const fb::ModuleInfo &info_;
+  std::span<const uint8_t> rodata_;
+  size_t codeSize_;
+  Module m_;
+};
+
+}  // namespace
+
+std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> image) {
+  std::span<const uint8_t> file = image->bytes();
+  std::map<std::string, Range> sections = sectionsOf(file);
+  auto section = [&](const char *name) { return file.subspan(sections[name].offset, sections[name].size); };
+  // The format version first: a later format may change everything after it, the checksum included.
+  const fb::Compat &compat = verified<fb::Compat>(file, sections[elf::kCompat], elf::kCompat);
+  checkFormatVersion(compat);
+  uint64_t stored;
+  std::memcpy(&stored, section(elf::kChecksum).data(), 8);
+  if (stored != artifactChecksum(file, sections[elf::kChecksum].offset)) corrupted("checksum mismatch");
+  checkCompat(compat);
+
+  auto compiled = std::make_shared<CompiledModule>();
+  compiled->module = ModuleReader(verified<fb::Types>(file, sections[elf::kTypes], elf::kTypes),
+                                  verified<fb::ModuleInfo>(file, sections[elf::kModule], elf::kModule),
+                                  section(elf::kRodata), sections[elf::kText].size)
+                         .read(compiled->functionOffsets);
+  image->publish(sections[elf::kText].offset, sections[elf::kText].size);
+  compiled->code = std::move(image);
+  return compiled;
+}
+
+}  // namespace wasmo

@@ -1,0 +1,169 @@
+// Writing artifacts (artifact.h): FlatBuffers for the metadata, the ELF headers by hand.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <flatbuffers/flatbuffers.h>
+
+#include "artifact/artifact.h"
+#include "artifact/checksum.h"
+#include "artifact/compat.h"
+#include "artifact/elf_layout.h"
+#include "artifact/module_generated.h"
+#include "artifact/types_generated.h"
+
+namespace wasmo {
+
+namespace {
+
+uint8_t code(ValType t) { return static_cast<uint8_t>(t); }
+
+fb::Limits limits(const Limits &l) { return fb::Limits(l.min, l.max.value_or(0), l.max.has_value()); }
+fb::TableType tableType(const TableType &t) { return fb::TableType(limits(t.limits), code(t.elem)); }
+fb::GlobalType globalType(const GlobalType &g) { return fb::GlobalType(code(g.type), g.mut); }
+fb::ConstExpr constExpr(const ConstExpr &e) {
+  return fb::ConstExpr(e.bits, static_cast<uint8_t>(static_cast<uint16_t>(e.op)), code(e.type));
+}
+
+template <class T>
+std::vector<uint8_t> finished(flatbuffers::FlatBufferBuilder &b, flatbuffers::Offset<T> root) {
+  b.Finish(root);
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+std::vector<uint8_t> typesSection(const Module &m) {
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<flatbuffers::Offset<fb::FuncType>> types;
+  for (const FuncType &ft : m.types) {
+    std::vector<uint8_t> params, results;
+    for (ValType t : ft.params) params.push_back(code(t));
+    for (ValType t : ft.results) results.push_back(code(t));
+    types.push_back(fb::CreateFuncTypeDirect(b, &params, &results));
+  }
+  return finished(b, fb::CreateTypesDirect(b, &types));
+}
+
+/** The module section; `rodata` receives the data segments' bytes. */
+std::vector<uint8_t> moduleSection(const Module &m, const CompiledCode &c, std::vector<uint8_t> &rodata) {
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<flatbuffers::Offset<fb::Import>> imports;
+  for (const Import &im : m.imports) {
+    fb::TableType table = tableType(im.table);
+    fb::Limits memory = limits(im.memory.limits);
+    fb::GlobalType global = globalType(im.global);
+    imports.push_back(fb::CreateImportDirect(b, im.module.c_str(), im.name.c_str(), im.kind, im.typeIndex, &table,
+                                             &memory, &global));
+  }
+  std::vector<uint32_t> funcs(m.funcs.begin() + m.importedFuncs, m.funcs.end());
+  std::vector<fb::TableType> tables;
+  for (size_t i = m.importedTables; i < m.tables.size(); i++) tables.push_back(tableType(m.tables[i]));
+  std::vector<fb::Limits> memories;
+  for (size_t i = m.importedMemories; i < m.memories.size(); i++) memories.push_back(limits(m.memories[i].limits));
+  std::vector<fb::GlobalType> globals;
+  for (size_t i = m.importedGlobals; i < m.globals.size(); i++) globals.push_back(globalType(m.globals[i]));
+  std::vector<fb::ConstExpr> globalInits;
+  for (const ConstExpr &e : m.globalInits) globalInits.push_back(constExpr(e));
+  std::vector<flatbuffers::Offset<fb::Export>> exports;
+  for (const Export &ex : m.exports) exports.push_back(fb::CreateExportDirect(b, ex.name.c_str(), ex.kind, ex.index));
+  std::vector<flatbuffers::Offset<fb::ElemSegment>> elems;
+  for (const ElemSegment &seg : m.elems) {
+    std::vector<fb::ConstExpr> init;
+    for (const ConstExpr &e : seg.init) init.push_back(constExpr(e));
+    fb::ConstExpr offset = constExpr(seg.offset);
+    elems.push_back(fb::CreateElemSegmentDirect(b, static_cast<uint8_t>(seg.mode), seg.table, &offset, code(seg.type),
+                                                &init));
+  }
+  std::vector<fb::DataSegment> datas;
+  for (const DataSegment &seg : m.datas) {
+    uint64_t begin = rodata.size();
+    rodata.insert(rodata.end(), m.bytes.begin() + seg.begin, m.bytes.begin() + seg.end);
+    datas.emplace_back(constExpr(seg.offset), begin, rodata.size(), seg.memory, static_cast<uint8_t>(seg.mode));
+  }
+  return finished(b, fb::CreateModuleInfoDirect(b, &imports, &funcs, &tables, &memories, &globals, &globalInits,
+                                                &exports, m.start.value_or(0), m.start.has_value(), &elems, &datas,
+                                                &c.functionOffsets));
+}
+
+struct Section {
+  const char *name;
+  uint32_t type;
+  uint64_t flags;
+  size_t align;
+  std::vector<uint8_t> bytes;
+  size_t offset = 0, nameOffset = 0;
+};
+
+template <class T>
+void put(std::vector<uint8_t> &out, size_t at, const T &value) {
+  std::memcpy(out.data() + at, &value, sizeof value);
+}
+
+}  // namespace
+
+std::vector<uint8_t> writeArtifact(const Module &m, const CompiledCode &code) {
+  using namespace elf;
+  flatbuffers::FlatBufferBuilder compat;
+  std::vector<uint8_t> rodata;
+  std::vector<uint8_t> moduleInfo = moduleSection(m, code, rodata);
+  std::vector<Section> sections = {
+      {kCompat, SHT_PROGBITS, 0, kMetaAlign, finished(compat, buildCompat(compat, code.cpuFeatures))},
+      {kTypes, SHT_PROGBITS, 0, kMetaAlign, typesSection(m)},
+      {kModule, SHT_PROGBITS, 0, kMetaAlign, std::move(moduleInfo)},
+      {kRodata, SHT_PROGBITS, SHF_ALLOC, 16, std::move(rodata)},
+      {kChecksum, SHT_PROGBITS, 0, 8, std::vector<uint8_t>(8)},
+      {kShstrtab, SHT_STRTAB, 0, 1, {}},
+      {kText, SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, kPage, code.code},
+  };
+  Section &shstrtab = sections[5];
+  shstrtab.bytes.push_back(0);  // index 0: the empty name of the null section
+  for (Section &s : sections) {
+    s.nameOffset = shstrtab.bytes.size();
+    shstrtab.bytes.insert(shstrtab.bytes.end(), s.name, s.name + std::strlen(s.name) + 1);
+  }
+
+  // Layout: ELF header, the sections but .text in order, the section header table, .text on its own pages.
+  size_t at = sizeof(Elf64_Ehdr);
+  for (Section &s : sections) {
+    if (&s == &sections.back()) break;
+    s.offset = at = alignUp(at, s.align);
+    at += s.bytes.size();
+  }
+  size_t shoff = alignUp(at, 8);
+  const size_t shnum = sections.size() + 1;
+  Section &text = sections.back();
+  text.offset = alignUp(shoff + shnum * sizeof(Elf64_Shdr), kPage);
+  std::vector<uint8_t> out(text.offset + alignUp(text.bytes.size(), kPage));
+
+  Elf64_Ehdr eh{};
+  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+  eh.e_ident[EI_CLASS] = ELFCLASS64;
+  eh.e_ident[EI_DATA] = ELFDATA2LSB;
+  eh.e_ident[EI_VERSION] = EV_CURRENT;
+  eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
+  eh.e_type = ET_REL;
+  eh.e_machine = EM_X86_64;
+  eh.e_version = EV_CURRENT;
+  eh.e_ehsize = sizeof(Elf64_Ehdr);
+  eh.e_shentsize = sizeof(Elf64_Shdr);
+  eh.e_shoff = shoff;
+  eh.e_shnum = static_cast<uint16_t>(shnum);
+  eh.e_shstrndx = 6;  // shstrtab, after the null section
+  put(out, 0, eh);
+  for (size_t i = 0; i < sections.size(); i++) {
+    const Section &s = sections[i];
+    std::memcpy(out.data() + s.offset, s.bytes.data(), s.bytes.size());
+    Elf64_Shdr sh{};
+    sh.sh_name = static_cast<uint32_t>(s.nameOffset);
+    sh.sh_type = s.type;
+    sh.sh_flags = s.flags;
+    sh.sh_offset = s.offset;
+    sh.sh_size = s.bytes.size();
+    sh.sh_addralign = s.align;
+    put(out, shoff + (i + 1) * sizeof(Elf64_Shdr), sh);
+  }
+  const size_t checksumAt = sections[4].offset;
+  put(out, checksumAt, artifactChecksum(out, checksumAt));
+  return out;
+}
+
+}  // namespace wasmo

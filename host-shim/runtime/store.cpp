@@ -1,0 +1,98 @@
+#include "runtime/store.h"
+
+#include "runtime/instance.h"
+#include "runtime/traps.h"
+#include "runtime/types.h"
+
+namespace wasmo {
+
+namespace {
+
+// Tables are plain vectors: bound them well below what would exhaust memory (V8 uses the same).
+constexpr uint64_t kMaxTableSize = 10'000'000;
+
+// A host function's code: converts the arguments to their ABI form, calls the embedder's callback
+// on the native stack (runtime/traps.cpp), and converts the results back. `vmctx` is the function's
+// own FuncInstance (see allocHostFunc).
+void hostEntry(VMContext *vmctx, uint64_t *vals) {
+  FuncInstance &f = *reinterpret_cast<FuncInstance *>(vmctx);
+  Store &store = *f.store;
+  for (size_t i = 0; i < f.type.params.size(); i++) vals[i] = store.toAbi(f.type.params[i], vals[i]);
+  if (callHost(store.callback(), store.id(), f.ref.addr, vals) != 0) raiseTrap(static_cast<uint32_t>(TrapCode::HostError));
+  for (size_t i = 0; i < f.type.results.size(); i++) vals[i] = store.fromAbi(f.type.results[i], vals[i]);
+}
+
+}  // namespace
+
+bool TableInstance::grow(uint64_t n, uint64_t init) {
+  uint64_t limit = std::min(type.limits.max.value_or(UINT32_MAX), kMaxTableSize);
+  if (n > limit || vm.size + n > limit) return false;
+  elems.resize(vm.size + n, init);
+  vm.elems = elems.data();
+  vm.size = elems.size();
+  return true;
+}
+
+Store::~Store() = default;
+
+uint32_t Store::allocHostFunc(FuncType type) {
+  auto f = std::make_unique<FuncInstance>();
+  f->ref.code = hostEntry;
+  f->ref.vmctx = reinterpret_cast<VMContext *>(f.get());
+  f->ref.typeId = canonicalTypeId(type);
+  f->ref.addr = static_cast<uint32_t>(funcs.size());
+  f->type = std::move(type);
+  f->store = this;
+  f->host = true;
+  funcs.push_back(std::move(f));
+  return static_cast<uint32_t>(funcs.size() - 1);
+}
+
+uint32_t Store::allocTable(TableType type, uint64_t init) {
+  auto t = std::make_unique<TableInstance>();
+  t->type = type;
+  if (!t->grow(type.limits.min, init)) unsupported("a table of more than 10000000 elements");
+  tables.push_back(std::move(t));
+  return static_cast<uint32_t>(tables.size() - 1);
+}
+
+uint32_t Store::allocMemory(MemType type) {
+  mems.push_back(std::make_unique<LinearMemory>(type.limits.min, type.limits.max));
+  return static_cast<uint32_t>(mems.size() - 1);
+}
+
+uint32_t Store::allocGlobal(GlobalType type, uint64_t value) {
+  auto g = std::make_unique<GlobalInstance>();
+  g->type = type;
+  g->value = value;
+  globals.push_back(std::move(g));
+  return static_cast<uint32_t>(globals.size() - 1);
+}
+
+uint64_t Store::fromAbi(ValType t, uint64_t bits) const {
+  if (t != ValType::FuncRef || bits == 0) return bits;
+  return reinterpret_cast<uint64_t>(&funcs[bits - 1]->ref);
+}
+
+uint64_t Store::toAbi(ValType t, uint64_t bits) const {
+  if (t != ValType::FuncRef || bits == 0) return bits;
+  return uint64_t{reinterpret_cast<const VMFuncRef *>(bits)->addr} + 1;
+}
+
+wasmo_status Store::invoke(uint32_t func, uint64_t *vals, std::string &message) {
+  FuncInstance &f = *funcs[func];
+  for (size_t i = 0; i < f.type.params.size(); i++) vals[i] = fromAbi(f.type.params[i], vals[i]);
+  std::optional<Trap> trap = callWasm(&stackLimit_, f.ref.vmctx, f.ref.code, vals);
+  if (trap) {
+    message = trapMessage(*trap);
+    switch (trap->code) {
+      case TrapCode::StackExhausted: return WASMO_EXHAUSTION;
+      case TrapCode::HostError: return WASMO_HOST;
+      default: return WASMO_TRAP;
+    }
+  }
+  for (size_t i = 0; i < f.type.results.size(); i++) vals[i] = toAbi(f.type.results[i], vals[i]);
+  return WASMO_OK;
+}
+
+}  // namespace wasmo

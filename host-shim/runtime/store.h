@@ -1,0 +1,73 @@
+// The store (spec 4.2.3): every function, table, memory and global instance of one embedding
+// store, addressed by index as the API's addresses are. Instances share imported objects by
+// address, as the spec's store does. Reference values inside the store are VMFuncRef pointers
+// (funcref) and the embedder's handles (externref); at the C ABI a funcref is its address + 1.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "environ/module.h"
+#include "include/wasmo.h"
+#include "runtime/memory.h"
+#include "runtime/vmcontext.h"
+
+namespace wasmo {
+
+class Store;
+struct Instance;
+
+struct FuncInstance {
+  VMFuncRef ref;  // for a host function, ref.vmctx points back to this FuncInstance
+  FuncType type;
+  Store *store = nullptr;
+  bool host = false;
+};
+
+struct TableInstance {
+  VMTable vm;
+  std::vector<uint64_t> elems;
+  TableType type;
+  /** table.grow (spec 4.5.3.8): false when the limits or resources refuse. */
+  bool grow(uint64_t n, uint64_t init);
+};
+
+struct GlobalInstance {
+  uint64_t value = 0;
+  GlobalType type;
+};
+
+class Store {
+ public:
+  Store(uint32_t id, wasmo_host_callback callback) : id_(id), callback_(callback) {}
+  ~Store();
+
+  uint32_t id() const { return id_; }
+  wasmo_host_callback callback() const { return callback_; }
+  uintptr_t *stackLimit() { return &stackLimit_; }
+
+  std::vector<std::unique_ptr<FuncInstance>> funcs;
+  std::vector<std::unique_ptr<TableInstance>> tables;
+  std::vector<std::unique_ptr<LinearMemory>> mems;
+  std::vector<std::unique_ptr<GlobalInstance>> globals;
+  std::vector<std::unique_ptr<Instance>> instances;
+
+  uint32_t allocHostFunc(FuncType type);
+  uint32_t allocTable(TableType type, uint64_t init);
+  uint32_t allocMemory(MemType type);
+  uint32_t allocGlobal(GlobalType type, uint64_t value);
+
+  /** A reference value between its C ABI form and its store form (other values pass unchanged). */
+  uint64_t fromAbi(ValType t, uint64_t bits) const;
+  uint64_t toAbi(ValType t, uint64_t bits) const;
+
+  /** Calls function `func`: `vals` holds the arguments (ABI form) and receives the results. */
+  wasmo_status invoke(uint32_t func, uint64_t *vals, std::string &message);
+
+ private:
+  uint32_t id_;
+  wasmo_host_callback callback_;
+  uintptr_t stackLimit_ = 0;
+};
+
+}  // namespace wasmo

@@ -1,0 +1,309 @@
+// WASI programs written in C (test/wasi/*.c), compiled at test time with clang-19 for wasm32-wasi
+// (scripts/wasi-cc.sh) and run on each engine: output, exit status and files, compared with the
+// same program compiled natively where the output does not depend on the runtime. The sandbox:
+// every escape attempt gets the errno the WASI spec gives, on both path resolvers.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import {
+  func_invoke, instance_export, isError, module_decode, module_instantiate, module_parse, store_init,
+  type Module,
+} from '../lib/index.js';
+import { main } from '../lib/cli.js';
+import type { EngineName } from '../lib/engine.js';
+import { Wasi, type Preopen, type WasiOptions } from '../wasi/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cache = join(tmpdir(), 'wasmo-wasi-test-programs');
+mkdirSync(cache, { recursive: true });
+
+/** Compiles test/wasi/NAME.c (or another source) once per content; fails saying what to install. */
+function compile(source: string, native = false): string {
+  const text = readFileSync(source);
+  const hash = createHash('sha256').update(text).update(native ? 'native' : readFileSync(join(root, 'scripts/wasi-cc.sh'))).digest('hex').slice(0, 16);
+  const out = join(cache, `${hash}${native ? '' : '.wasm'}`);
+  if (existsSync(out)) return out;
+  const r = native
+    ? spawnSync('cc', ['-O2', source, '-o', `${out}.tmp`], { encoding: 'utf8' })
+    : spawnSync(join(root, 'scripts/wasi-cc.sh'), [source, '-o', `${out}.tmp`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot compile ${source}${native ? ' natively (apt-get install gcc)' : ''}: ${r.stderr}${r.error?.message ?? ''}`);
+  spawnSync('mv', [`${out}.tmp`, out]);
+  return out;
+}
+
+const program = (name: string): string => join(root, 'test/wasi', `${name}.c`);
+const wasm = (name: string): Module => {
+  const m = module_decode(readFileSync(compile(program(name))));
+  if (isError(m)) throw new Error(m.message);
+  return m;
+};
+
+interface Outcome { status: number | string; stdout: string; stderr: string }
+
+/** Runs a WASI module with captured output; a status string is an error that ended the run. */
+function run(module: Module, engine: EngineName, options: WasiOptions): Outcome {
+  const wasi = new Wasi({ stdin: new Uint8Array(0), stdout: 'buffer', stderr: 'buffer', ...options });
+  try {
+    let store = store_init({ engine });
+    let externs;
+    [store, externs] = wasi.imports(store, module);
+    if (isError(externs)) throw new Error(externs.message);
+    const [s, inst] = module_instantiate(store, module, externs);
+    if (isError(inst)) throw new Error(inst.message);
+    const [, status] = wasi.start(s, inst);
+    const text = new TextDecoder();
+    return { status: isError(status) ? `${status.kind}: ${status.message}` : status, stdout: text.decode(wasi.stdout()), stderr: text.decode(wasi.stderr()) };
+  } finally {
+    wasi.free();
+  }
+}
+
+function runNative(name: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Outcome {
+  const r = spawnSync(compile(program(name), true), args, { encoding: 'utf8', cwd: options.cwd, env: options.env ?? {}, input: options.input ?? '' });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const engines: EngineName[] = ['reference', 'v8', 'singlepass'];
+
+describe.each(engines)('WASI programs on %s', (engine) => {
+  test('hello world, as the README runs it, prints what the native build prints', () => {
+    const hello = module_decode(readFileSync(compile(join(root, 'examples/hello.c'))));
+    if (isError(hello)) throw new Error(hello.message);
+    const out = run(hello, engine, { args: ['hello', 'wasmo'] });
+    expect(out).toEqual({ status: 0, stdout: 'Hello, wasmo!\n', stderr: '' });
+    const native = spawnSync(compile(join(root, 'examples/hello.c'), true), ['wasmo'], { encoding: 'utf8' });
+    expect(out.stdout).toBe(native.stdout);
+  });
+
+  test('argv and the environment are exactly what was given', () => {
+    const args = ['args_env', 'one', 'two words', ''];
+    const env = { GREETING: 'hi there', EMPTY: '' };
+    const out = run(wasm('args_env'), engine, { args, env });
+    expect(out.status).toBe(0);
+    expect(out.stdout).toBe(runNative('args_env', args.slice(1), { env }).stdout);
+    expect(out.stdout).toContain('argv[2]=two words\nargv[3]=\nenv GREETING=hi there\nenv EMPTY=\nGREETING=hi there\n');
+    expect(run(wasm('args_env'), engine, { args: ['x'] }).stdout).toBe('argc=1\nGREETING=(unset)\n');
+  });
+
+  test('files: create, write, read, seek, truncate, rename, link, list, unlink — as natively', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmo-files-'));
+    const nativeDir = mkdtempSync(join(tmpdir(), 'wasmo-files-native-'));
+    const out = run(wasm('files'), engine, { args: ['files'], preopens: [{ host: dir, guest: '.' }] });
+    const native = runNative('files', [], { cwd: nativeDir });
+    expect(out.stdout).not.toContain('FAILED');
+    expect(out).toEqual({ status: 0, stdout: native.stdout, stderr: '' });
+    expect(out.stdout).toContain('.: hard.txt sub\nsub: link moved.txt\n.:\ndone\n');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('clocks, sleeps and random bytes', () => {
+    const out = run(wasm('clocks'), engine, { args: ['clocks'] });
+    expect(out.status).toBe(0);
+    expect(out.stdout).toBe([
+      'realtime after 2020: 1', 'monotonic res ok: 1', 'nanosleep 30ms slept >= 30ms: 1', 'usleep 20ms slept >= 20ms: 1',
+      'poll timeout 10ms waited >= 10ms: 1', 'cputime ok: 1', 'random differs: 1 nonzero: 1', '',
+    ].join('\n'));
+  });
+
+  test('exit statuses: exit(), return from main, and a trap', () => {
+    const exit = wasm('exit');
+    expect(run(exit, engine, { args: ['exit', 'exit', '3'] })).toEqual({ status: 3, stdout: 'before exit 3\n', stderr: '' });
+    expect(run(exit, engine, { args: ['exit', 'return', '42'] }).status).toBe(42);
+    expect(run(exit, engine, { args: ['exit', 'exit', '0'] }).status).toBe(0);
+    expect(run(exit, engine, { args: ['exit', 'trap', '0'] }).status).toMatch(/^trap: unreachable/);
+    expect(runNative('exit', ['exit', '3']).status).toBe(3);
+  });
+
+  test('stdin is read to the end, as natively', () => {
+    const input = 'first line\nsecond\n\nlast without newline';
+    const out = run(wasm('stdin'), engine, { args: ['stdin'], stdin: new TextEncoder().encode(input) });
+    expect(out).toEqual({ status: 0, stdout: runNative('stdin', [], { input }).stdout, stderr: '' });
+    expect(out.stdout).toContain('lines=3 bytes=39');
+  });
+});
+
+/** The tree the escape tests run in: a preopen with ways out, a read-only preopen, secrets outside. */
+function escapeTree(): { dir: string; preopens: Preopen[] } {
+  const top = mkdtempSync(join(tmpdir(), 'wasmo-sandbox-'));
+  writeFileSync(join(top, 'secret.txt'), 'SECRET');
+  mkdirSync(join(top, 'secret_dir'));
+  writeFileSync(join(top, 'secret_dir/secret.txt'), 'SECRET');
+  const dir = join(top, 'root');
+  mkdirSync(dir);
+  mkdirSync(join(dir, 'sub'));
+  writeFileSync(join(dir, 'inside.txt'), 'INSIDE');
+  symlinkSync('inside.txt', join(dir, 'ok_link'));
+  symlinkSync('../secret_dir', join(dir, 'out_link'));
+  symlinkSync(join(top, 'secret.txt'), join(dir, 'abs_link'));
+  symlinkSync('..', join(dir, 'dir_link'));
+  const ro = join(top, 'ro');
+  mkdirSync(ro);
+  writeFileSync(join(ro, 'ro.txt'), 'READONLY');
+  return { dir, preopens: [{ host: dir, guest: '.' }, { host: ro, guest: 'ro', readonly: true }] };
+}
+
+const EXPECTED_ESCAPES = `open inside.txt: ok, read INSIDE
+open ok_link: ok, read INSIDE
+open ../secret.txt: ENOTCAPABLE
+open sub/../../secret.txt: ENOTCAPABLE
+open out_link/secret.txt: ENOTCAPABLE
+open abs_link: ENOTCAPABLE
+open dir_link/secret.txt: ENOTCAPABLE
+path_open /etc/passwd: ENOTCAPABLE
+path_open abs_link nofollow: ELOOP
+opendir ..: ENOTCAPABLE
+opendir dir_link: ENOTCAPABLE
+stat ../secret.txt: ENOTCAPABLE
+lstat abs_link: ok
+stat abs_link: ENOTCAPABLE
+readlink out_link: ok
+path_link follow abs_link: ENOTCAPABLE
+path_symlink /etc/passwd: ENOTCAPABLE
+mkdir ../made: ENOTCAPABLE
+rename inside.txt ../moved: ENOTCAPABLE
+unlink ../secret.txt: ENOTCAPABLE
+open ro/ro.txt: ok, read READONLY
+create ro/new.txt: ENOTCAPABLE
+open ro/ro.txt for writing: ok
+write ro/ro.txt: EBADF
+fd_write ro/ro.txt: ENOTCAPABLE
+truncate ro/ro.txt: ENOTCAPABLE
+unlink ro/ro.txt: ENOTCAPABLE
+rename ro/ro.txt ro/x: ENOTCAPABLE
+rename ro/ro.txt out.txt: ENOTCAPABLE
+mkdir ro/d: ENOTCAPABLE
+symlink ro/l: ENOTCAPABLE
+read fd 99: EBADF
+fd_write from outside memory: EFAULT
+`;
+
+describe.each([['openat2', 'auto'], ['component walk', 'walk']] as const)('the sandbox (%s)', (_, resolver) => {
+  test.each(engines)('every escape attempt is refused with the errno WASI gives, on %s', (engine) => {
+    const { dir, preopens } = escapeTree();
+    const before = readdirSync(join(dir, '..')).sort();
+    const out = run(wasm('escape'), engine, { args: ['escape'], preopens, resolver });
+    console.log(`sandbox (${resolver}, ${engine}):\n${out.stdout}`);
+    expect(out).toEqual({ status: 0, stdout: EXPECTED_ESCAPES, stderr: '' });
+    // Nothing changed outside the preopen, nor in the read-only one.
+    expect(readdirSync(join(dir, '..')).sort()).toEqual(before);
+    expect(readFileSync(join(dir, '../secret.txt'), 'utf8')).toBe('SECRET');
+    expect(readdirSync(join(dir, '../ro'))).toEqual(['ro.txt']);
+    expect(readFileSync(join(dir, '../ro/ro.txt'), 'utf8')).toBe('READONLY');
+  });
+
+  test('a directory swapped for a symlink out, while the program opens through it, never leaks', async () => {
+    const { dir, preopens } = escapeTree();
+    mkdirSync(join(dir, 'race'));
+    writeFileSync(join(dir, 'race/secret.txt'), 'inside');
+    symlinkSync('../secret_dir', join(dir, 'race_link'));
+    // Another process swaps race/ and race_link as fast as it can while the program runs.
+    const swapper = spawn(process.execPath, ['-e', `
+      const fs = require('fs'); process.chdir(${JSON.stringify(dir)});
+      for (;;) { fs.renameSync('race', 'race.d'); fs.renameSync('race_link', 'race');
+                 fs.renameSync('race', 'race_link'); fs.renameSync('race.d', 'race'); }`], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const out = run(wasm('escape'), 'v8', { args: ['escape', 'race', '3000'], preopens, resolver });
+      console.log(`race (${resolver}): ${out.stderr.trim()}`);
+      expect(out).toMatchObject({ status: 0, stdout: 'race: 3000 rounds, outside read 0 times\n' });
+    } finally {
+      swapper.kill();
+    }
+  });
+});
+
+describe('WASI setup and linking', () => {
+  test('a preopen that does not exist is a clear error', () => {
+    expect(() => new Wasi({ preopens: [{ host: '/nonexistent/wasmo', guest: '/data' }] }))
+      .toThrow(/cannot preopen \/nonexistent\/wasmo: No such file or directory/);
+  });
+
+  test('imports other than WASI functions are unlinkable, named', () => {
+    const m = module_parse('(module (import "env" "f" (func)) (import "wasi_snapshot_preview1" "nope" (func)))');
+    if (isError(m)) throw new Error(m.message);
+    const wasi = new Wasi();
+    const [, externs] = wasi.imports(store_init(), m);
+    expect(isError(externs) && externs.kind).toBe('unlinkable');
+    expect(isError(externs) && externs.message).toMatch(/unknown import "env" "f" \(func\): only WASI imports/);
+    wasi.free();
+  });
+
+  test('proc_raise ends the program with 128 + signal for terminating signals, ignores the others', () => {
+    const m = module_parse(`(module (import "wasi_snapshot_preview1" "proc_raise" (func $raise (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (drop (call $raise (i32.const 16))) (drop (call $raise (i32.const 15))) unreachable))`);
+    if (isError(m)) throw new Error(m.message);
+    for (const engine of engines) expect(run(m, engine, {}).status).toBe(128 + 15);
+  });
+
+  test('a WASI call before the memory is bound is an error, not a crash', () => {
+    const m = module_parse(`(module (import "wasi_snapshot_preview1" "sched_yield" (func $y (result i32)))
+      (memory (export "memory") 1) (func (export "f") (result i32) (call $y)))`);
+    if (isError(m)) throw new Error(m.message);
+    const wasi = new Wasi();
+    let store = store_init();
+    let externs;
+    [store, externs] = wasi.imports(store, m);
+    if (isError(externs)) throw new Error(externs.message);
+    const [s, inst] = module_instantiate(store, m, externs);
+    if (isError(inst)) throw new Error(inst.message);
+    const f = instance_export(inst, 'f');
+    if (isError(f) || f.kind !== 'func') throw new Error('no f');
+    const [, r] = func_invoke(s, f, []);
+    expect(isError(r) && r.kind).toBe('host');
+    expect(isError(r) && r.message).toMatch(/sched_yield called before the memory was bound/);
+    wasi.free();
+  });
+});
+
+describe('wasmo run with WASI programs', () => {
+  function wasmo(argv: string[], stdin?: string): Outcome {
+    let stdout = '';
+    let stderr = '';
+    const status = main(argv, {
+      stdout: (t) => (stdout += t), stderr: (t) => (stderr += t),
+      ...(stdin === undefined ? {} : { stdin: new TextEncoder().encode(stdin) }),
+    });
+    return { status, stdout, stderr };
+  }
+
+  test('runs a program with arguments, env and a directory; passes its exit status through', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmo-run-'));
+    expect(wasmo(['run', '--env', 'GREETING=hey', compile(program('args_env')), 'a', '--b'])).toEqual({
+      status: 0, stdout: 'argc=3\nargv[1]=a\nargv[2]=--b\nenv GREETING=hey\nGREETING=hey\n', stderr: '',
+    });
+    expect(wasmo(['run', '--dir', `${dir}::.`, '--engine', 'v8', compile(program('files'))]).stdout).toContain('done\n');
+    expect(wasmo(['run', compile(program('exit')), '--', 'exit', '7']).status).toBe(7);
+    expect(wasmo(['run', compile(program('stdin'))], 'a\nb\n').stdout).toBe('A\nB\nlines=2 bytes=4\n');
+  });
+
+  test('clear errors: a missing file, a non-WASI import, a missing directory, a trap', () => {
+    const err = (r: Outcome): string => { expect(r.status).not.toBe(0); return r.stderr; };
+    expect(err(wasmo(['run', '/nonexistent/prog.wasm']))).toMatch(/cannot read \/nonexistent\/prog\.wasm: no such file/);
+    const dir = mkdtempSync(join(tmpdir(), 'wasmo-run-'));
+    const env = join(dir, 'env.wat');
+    writeFileSync(env, '(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32))) (import "env" "g" (func)))');
+    expect(err(wasmo(['run', env]))).toMatch(/unknown import "env" "g" \(func\): wasmo run provides only WASI/);
+    const noMemory = join(dir, 'nomem.wat');
+    writeFileSync(noMemory, '(module (import "wasi_snapshot_preview1" "sched_yield" (func (result i32))) (func (export "_start")))');
+    expect(err(wasmo(['run', noMemory]))).toMatch(/must export its memory as "memory"/);
+    expect(err(wasmo(['run', '--dir', '/nonexistent/wasmo', compile(program('args_env'))]))).toMatch(/cannot preopen \/nonexistent\/wasmo/);
+    const trap = wasmo(['run', compile(program('exit')), 'trap', '0']);
+    expect(trap).toMatchObject({ status: 1, stdout: 'before trap 0\n' });
+    expect(trap.stderr).toMatch(/trap: unreachable/);
+  });
+
+  test('--help documents every flag', () => {
+    const help = wasmo(['run', '--help']).stdout;
+    for (const flag of ['--dir HOST[::GUEST]', '--readonly-dir', '--env KEY=VALUE', '--invoke NAME', '--engine NAME', '--help']) {
+      expect(help).toContain(flag);
+    }
+  });
+});

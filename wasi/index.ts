@@ -1,0 +1,191 @@
+// WASI preview1 for embedders: a program's options (args, env, preopens, stdio), the host functions
+// for its `wasi_snapshot_preview1` imports, and its exit status. The functions themselves are
+// native (host-shim/wasi/, through lib/native.ts): each import calls them with the engine's own
+// memory bytes, passed to native code without a copy, so both engines share one implementation.
+
+import { closeSync, openSync } from 'node:fs';
+import {
+  func_alloc, func_invoke, instance_export, module_imports,
+  type ExternAddr, type Module, type ModuleInst,
+} from '../lib/api.js';
+import { isError, wasmError, type WasmError } from '../lib/errors.js';
+import {
+  NativeWasi, WASI_EXITED, isNativeFailure, wasiFunctions, type NativeStdio,
+} from '../lib/native.js';
+import { live, own, type MemAddr, type Store } from '../lib/store.js';
+import { i32 } from '../lib/values.js';
+import { formatExternType } from '../lib/wast.js';
+
+/** The import module name of WASI preview1. */
+export const WASI_MODULE = 'wasi_snapshot_preview1';
+
+/** stdin: the host's (`'inherit'`), these bytes, or a file's contents. */
+export type StdinOption = 'inherit' | Uint8Array | { readonly file: string };
+/** stdout/stderr: the host's (`'inherit'`), kept in memory (`'buffer'`, see {@link Wasi.stdout}), or a file (created or truncated). */
+export type OutputOption = 'inherit' | 'buffer' | { readonly file: string };
+
+export interface Preopen {
+  /** The host directory. */
+  readonly host: string;
+  /** The path the program sees it as (e.g. `/data` or `.`). */
+  readonly guest: string;
+  /** Refuse every change beneath it (writes, creates, renames, unlinks, links, times). */
+  readonly readonly?: boolean;
+}
+
+export interface WasiOptions {
+  /** The program's argv, argv[0] included. */
+  readonly args?: readonly string[];
+  /** The environment, as a record or as `KEY=VALUE` strings. Nothing of the host's is passed unless given. */
+  readonly env?: Readonly<Record<string, string>> | readonly string[];
+  /** The directories the program may reach, in order (guest fds 3, 4, …); nothing else is visible. */
+  readonly preopens?: readonly Preopen[];
+  readonly stdin?: StdinOption;
+  readonly stdout?: OutputOption;
+  readonly stderr?: OutputOption;
+  /** Resolve paths by walking components even where openat2 exists (to test that path). @internal */
+  readonly resolver?: 'auto' | 'walk';
+}
+
+/** The cause of the error a `proc_exit` returns: the program ended with this status. */
+export class WasiExit {
+  constructor(readonly code: number) {}
+}
+
+/** The exit status if `error` is a WASI program ending (proc_exit), else undefined. */
+export function exitCode(error: WasmError): number | undefined {
+  return error.cause instanceof WasiExit ? error.cause.code : undefined;
+}
+
+/** Options the native side could not set up (a preopen that is not a directory, a file that cannot be opened). */
+export class WasiSetupError extends Error {
+  override readonly name = 'WasiSetupError';
+}
+
+function openFile(path: string, flags: 'r' | 'w', what: string): number {
+  try {
+    return openSync(path, flags);
+  } catch (e) {
+    throw new WasiSetupError(`${what}: cannot open ${path}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * One WASI program's state. Build the imports with {@link Wasi.imports}, instantiate, then
+ * {@link Wasi.start} (a command) or {@link Wasi.bind} (to call other exports yourself).
+ */
+export class Wasi {
+  private readonly native: NativeWasi;
+  private memory: MemAddr | undefined;
+  private readonly slots = new BigUint64Array(16);
+
+  /** Throws WasiSetupError when a preopen or a stdio file cannot be opened. */
+  constructor(options: WasiOptions = {}) {
+    const env = options.env === undefined ? [] : Array.isArray(options.env)
+      ? [...(options.env as readonly string[])]
+      : Object.entries(options.env as Record<string, string>).map(([k, v]) => `${k}=${v}`);
+    const opened: number[] = [];
+    const output = (o: OutputOption | undefined, fd: 1 | 2): NativeStdio => {
+      if (o === undefined || o === 'inherit') return { fd };
+      if (o === 'buffer') return { memory: new Uint8Array(0) };
+      const host = openFile(o.file, 'w', fd === 1 ? 'stdout' : 'stderr');
+      opened.push(host);
+      return { fd: host };
+    };
+    try {
+      const stdin = options.stdin;
+      let input: NativeStdio;
+      if (stdin === undefined || stdin === 'inherit') input = { fd: 0 };
+      else if (stdin instanceof Uint8Array) input = { memory: stdin };
+      else opened.push((input = { fd: openFile(stdin.file, 'r', 'stdin') }).fd);
+      const native = NativeWasi.create({
+        args: options.args ?? [],
+        env,
+        preopens: (options.preopens ?? []).map((p) => ({ host: p.host, guest: p.guest, readonly: p.readonly === true })),
+        stdio: [input, output(options.stdout, 1), output(options.stderr, 2)],
+        walk: options.resolver === 'walk',
+      });
+      if (isNativeFailure(native)) throw new WasiSetupError(native.message);
+      this.native = native;
+    } finally {
+      // The native side holds its own duplicates.
+      for (const fd of opened) closeSync(fd);
+    }
+  }
+
+  /**
+   * Host functions for `module`'s imports, in its import order, to pass to module_instantiate.
+   * Every import must be a `wasi_snapshot_preview1` function; anything else is an `unlinkable`
+   * error naming it.
+   */
+  imports(store: Store, module: Module): [Store, ExternAddr[] | WasmError] {
+    const byName = new Map(wasiFunctions().map((f) => [f.name, f]));
+    const externs: ExternAddr[] = [];
+    for (const [mod, name, type] of module_imports(module)) {
+      const f = mod === WASI_MODULE ? byName.get(name) : undefined;
+      if (f === undefined || type.kind !== 'func') {
+        const why = mod === WASI_MODULE ? `not a ${WASI_MODULE} function` : 'only WASI imports are provided';
+        return [store, wasmError('unlinkable', `unknown import "${mod}" "${name}" (${formatExternType(type)}): ${why}`)];
+      }
+      const { id, params } = f;
+      const exitName = f.results.length === 0;
+      let addr;
+      [store, addr] = func_alloc(store, { params: [...params], results: [...f.results] }, (s, args) => {
+        const memory = this.memory;
+        if (memory === undefined) return wasmError('host', `${WASI_MODULE}.${name} called before the memory was bound (Wasi.start or Wasi.bind)`);
+        const st = live(s);
+        const bytes = st.engine.memBytes(own(st, memory, 'mem'));
+        const slots = this.slots;
+        for (let i = 0; i < args.length; i++) {
+          const v = args[i]!;
+          slots[i] = v.type === 'i64' ? BigInt.asUintN(64, v.value) : BigInt((v as { value: number }).value >>> 0);
+        }
+        const errno = this.native.call(id, slots, bytes);
+        if (errno === WASI_EXITED) {
+          const code = this.native.exitCode() ?? 0;
+          return wasmError('host', `the program exited with status ${code} (${name})`, new WasiExit(code));
+        }
+        return [s, exitName ? [] : [i32(errno)]];
+      });
+      externs.push(addr);
+    }
+    return [store, externs];
+  }
+
+  /** Use the instance's exported `memory` for the WASI calls (needed before any export runs). */
+  bind(instance: ModuleInst): true | WasmError {
+    const mem = instance_export(instance, 'memory');
+    if (isError(mem) || mem.kind !== 'mem') return wasmError('argument', 'a WASI program must export its memory as "memory"');
+    this.memory = mem;
+    return true;
+  }
+
+  /**
+   * Runs a command: binds the memory and calls `_start`. The result is the exit status (0 when
+   * `_start` returns, proc_exit's code otherwise), or the error (a trap, …) that ended it.
+   */
+  start(store: Store, instance: ModuleInst): [Store, number | WasmError] {
+    const bound = this.bind(instance);
+    if (isError(bound)) return [store, bound];
+    const start = instance_export(instance, '_start');
+    if (isError(start) || start.kind !== 'func') return [store, wasmError('argument', 'a WASI command must export a function "_start"')];
+    const [s, results] = func_invoke(store, start, []);
+    if (!isError(results)) return [s, 0];
+    return [s, exitCode(results) ?? results];
+  }
+
+  /** What the program wrote to stdout, when it is `'buffer'`. */
+  stdout(): Uint8Array {
+    return this.native.output(1);
+  }
+
+  /** What the program wrote to stderr, when it is `'buffer'`. */
+  stderr(): Uint8Array {
+    return this.native.output(2);
+  }
+
+  /** Closes every descriptor the program still holds. */
+  free(): void {
+    this.native.free();
+  }
+}
