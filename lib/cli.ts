@@ -15,7 +15,7 @@ import {
   module_instantiate, module_parse, module_validate, store_init, type Module, type Val,
 } from './index.js';
 import type { ModuleInst, Store } from './store.js';
-import { Wasi, WASI_MODULE, WasiSetupError, exitCode, type Preopen } from '../wasi/index.js';
+import { Wasi, WASI_MODULE, WasiSetupError, type Preopen } from '../wasi/index.js';
 import { f32bits, f64bits, i32, i64, refNull } from './values.js';
 import {
   formatExternType, formatFuncType, formatVal, loadExpectedFailures, runWast,
@@ -309,7 +309,7 @@ function runWasi(options: RunOptions, module: Module, io: Io): number {
       const bound = wasi.bind(inst);
       if (isError(bound)) throw new UsageError(`${file}: ${bound.message}`, FAILURE);
       const [, results] = invokeExport(file, store, inst, options.invoke);
-      status = isError(results) ? exitCode(results) ?? results : 0;
+      status = isError(results) ? wasi.exitStatus(results) ?? results : 0;
       if (!isError(results)) for (const v of results) io.stdout(`${formatVal(v)}\n`);
     }
     if (io.inherit !== true) {
