@@ -190,6 +190,8 @@ function main(): void {
   });
   const reps = Number(values.reps);
   const copies = Number(values.copies);
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps wants a positive integer, not ${values.reps}`);
+  if (!Number.isInteger(copies) || copies < 1) throw new Error(`--copies wants a positive integer, not ${values.copies}`);
   const wanted = values.kernels?.split(',');
   const selected = KERNELS.filter((k) => wanted === undefined || wanted.includes(k.name));
   if (selected.length === 0) throw new Error(`no such kernels: ${values.kernels}; there are ${KERNELS.map((k) => k.name).join(', ')}`);
@@ -221,4 +223,10 @@ function main(): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  // What to fix (an option, a missing clang or native library) in one line, not a stack trace.
+  process.stderr.write(`bench: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+}

@@ -9,7 +9,7 @@
 // engine cannot run yet gives {"unsupported":"not supported yet: …"} instead of times.
 
 import { readFileSync } from 'node:fs';
-import { compileTimes, loadTimes, runApi, runSinglepass, runV8, type WorkerResult } from './engines.js';
+import { compileTimes, loadTimes, runApi, runV8, type WorkerResult } from './engines.js';
 
 function main(argv: readonly string[]): WorkerResult {
   const [mode, engine, file, ...rest] = argv;
@@ -22,8 +22,7 @@ function main(argv: readonly string[]): WorkerResult {
   const [n = 0, reps = 1] = nums;
   switch (engine) {
     case 'v8': return runV8(bytes, n, reps);
-    case 'singlepass': return runSinglepass(bytes, n, reps);
-    case 'reference': return runApi(engine, bytes, n, reps);
+    case 'singlepass': case 'reference': return runApi(engine, bytes, n, reps);
     default: throw new Error(`unknown engine ${engine}`);
   }
 }

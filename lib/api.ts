@@ -19,6 +19,7 @@
 
 import type { Engine, EngineName, EngineVal, ModuleValue } from './engine.js';
 import { NativeEngine } from './engines/native.js';
+import { nativeAvailable } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
 import { isError, wasmError, type WasmError } from './errors.js';
@@ -93,8 +94,28 @@ function requireValid(fn: string, xt: ExternType): void {
 }
 
 // 1
+/**
+ * A new, empty store run by `options.engine`; by default the native engine (`singlepass`), or the
+ * reference engine where the native library cannot load (see {@link defaultEngine}).
+ */
 export function store_init(options?: { engine?: EngineName }): Store {
-  return new StoreState(makeEngine(options?.engine ?? 'reference')).current;
+  return new StoreState(makeEngine(options?.engine ?? defaultEngine())).current;
+}
+
+let fallbackNoted = false;
+
+/**
+ * The engine a store runs on when none is chosen (beyond the appendix): `singlepass`, or
+ * `reference` where the native library cannot load, which is said once on stderr.
+ */
+export function defaultEngine(): EngineName {
+  const native = nativeAvailable();
+  if (native === true) return 'singlepass';
+  if (!fallbackNoted) {
+    fallbackNoted = true;
+    process.stderr.write(`wasmo: running on the reference engine: ${native.message}\n`);
+  }
+  return 'reference';
 }
 
 function makeEngine(name: EngineName): Engine {

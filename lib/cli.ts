@@ -11,7 +11,7 @@ import type { ValType } from '../spec/structure/types.js';
 import type { EngineName } from './engine.js';
 import { isError, type WasmError } from './errors.js';
 import {
-  func_invoke, func_type, instance_export, module_decode, module_exports, module_imports,
+  defaultEngine, func_invoke, func_type, instance_export, module_decode, module_exports, module_imports,
   module_instantiate, module_parse, module_validate, store_init, type Module, type Val,
 } from './index.js';
 import type { ModuleInst, Store } from './store.js';
@@ -83,7 +83,8 @@ Options (before FILE, or right after it; \`--\` ends them, so a program can take
                            parameter's type: i32/i64 decimal or hex (-1, 0xff), f32/f64
                            decimal, hex float (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\`
                            for a reference
-  --engine NAME            engine to run on: reference (default), singlepass or v8
+  --engine NAME            engine to run on: singlepass (the default; reference where
+                           the native engine cannot load), reference or v8
   -h, --help               show this help
 `;
 
@@ -95,7 +96,8 @@ is a directory stands for every .wast file in it. Exits with status 1 when any c
 that the expected-failures file does not list; unexpected passes are reported.
 
 Options:
-  --engine NAME     engine to run on: reference (default), singlepass or v8
+  --engine NAME     engine to run on: singlepass (the default; reference where
+                    the native engine cannot load), reference or v8
   --expected FILE   JSON object mapping "file.wast:line" to the reason that command is known to
                     fail on this engine
   --list FILE       run only the files FILE names (one per line, # starts a comment), found in
@@ -171,7 +173,7 @@ function optionValue(args: readonly string[], i: number): string {
 
 interface RunOptions {
   file: string;
-  engine: EngineName;
+  engine: EngineName | undefined;  // the default engine
   invoke?: { name: string; args: readonly string[] };
   programArgs: readonly string[];
   preopens: Preopen[];
@@ -180,7 +182,7 @@ interface RunOptions {
 
 function parseRun(args: readonly string[]): RunOptions | 'help' {
   let file: string | undefined;
-  let engine: EngineName = 'reference';
+  let engine: EngineName | undefined;
   const preopens: Preopen[] = [];
   const env: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -372,7 +374,7 @@ export function parseArgument(text: string, type: ValType, position: number): Va
 
 function wast(args: readonly string[], io: Io): number {
   const paths: string[] = [];
-  let engine: EngineName = 'reference';
+  let engine: EngineName | undefined;
   let json = false;
   let expected: ExpectedFailures = {};
   let list: string | undefined;
@@ -402,6 +404,7 @@ function wast(args: readonly string[], io: Io): number {
   }
   const files = scriptFiles(paths, list);
   if (files.length === 0) throw new UsageError('wast: no .wast files given (see wasmo wast --help)');
+  const engineUsed = engine ?? defaultEngine();
 
   const start = performance.now();
   const results: FileResult[] = [];
@@ -409,7 +412,7 @@ function wast(args: readonly string[], io: Io): number {
     `${String(cells[0]).padEnd(44)}${cells.slice(1).map((c) => String(c).padStart(8)).join('')}\n`;
   if (!json) io.stdout(row(['file', 'passed', 'failed', 'xfail', 'xpass', 'ms']));
   for (const file of files) {
-    const r = runWast(file, { engine, expected });
+    const r = runWast(file, { engine: engineUsed, expected });
     results.push(r);
     if (!json) io.stdout(row([r.file, r.passed, r.failed, r.expectedFailures, r.unexpectedPasses, r.ms]));
   }
@@ -421,9 +424,9 @@ function wast(args: readonly string[], io: Io): number {
     ms: Math.round(performance.now() - start),
   };
   if (json) {
-    io.stdout(`${JSON.stringify({ engine, totals, files: results }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ engine: engineUsed, totals, files: results }, null, 2)}\n`);
   } else {
-    io.stdout(row([`total (${totals.files} files, ${engine})`, totals.passed, totals.failed, totals.expectedFailures, totals.unexpectedPasses, totals.ms]));
+    io.stdout(row([`total (${totals.files} files, ${engineUsed})`, totals.passed, totals.failed, totals.expectedFailures, totals.unexpectedPasses, totals.ms]));
     for (const r of results) {
       for (const report of r.reports) {
         if (report.outcome === 'failed') io.stdout(`FAIL ${r.file}:${report.line} ${report.command}: ${report.message}\n`);

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bigModule } from '../bench/big-module.js';
-import { compileTimes, runApi, runSinglepass, runV8 } from '../bench/engines.js';
+import { compileTimes, runApi, runV8 } from '../bench/engines.js';
 import { KERNELS, buildKernel, clangVersion } from '../bench/kernels.js';
 
 describe('bench kernels', () => {
@@ -24,7 +24,7 @@ describe('bench kernels', () => {
   it.each(KERNELS)('$name: the same checksum on native code, V8, singlepass and the reference interpreter', (k) => {
     const { wasm, native } = built.get(k.name)!;
     const expected = (JSON.parse(execFileSync(native, [String(k.smallN), '1'], { encoding: 'utf8' })) as { checksum: number }).checksum;
-    for (const result of [runV8(wasm, k.smallN, 1), runSinglepass(wasm, k.smallN, 1), runApi('reference', wasm, k.smallN, 1)]) {
+    for (const result of [runV8(wasm, k.smallN, 1), runApi('singlepass', wasm, k.smallN, 1), runApi('reference', wasm, k.smallN, 1)]) {
       expect(result).toMatchObject({ checksum: expected });
     }
   });

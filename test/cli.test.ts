@@ -146,7 +146,7 @@ describe('wasmo wast', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^file\s+passed\s+failed\s+xfail\s+xpass\s+ms\n/);
     expect(r.stdout).toMatch(/\nadd\.wast\s+10\s+0\s+0\s+0\s+\d+\n/);
-    expect(r.stdout).toMatch(/\ntotal \(1 files, reference\)\s+10\s+0\s+0\s+0\s+\d+\n/);
+    expect(r.stdout).toMatch(/\ntotal \(1 files, singlepass\)\s+10\s+0\s+0\s+0\s+\d+\n/);
   });
 
   test('on the v8 engine', () => {
@@ -171,7 +171,7 @@ describe('wasmo wast', () => {
   test('--json prints the results as one document', () => {
     const r = wasmo('wast', '--json', failing);
     const doc = JSON.parse(r.stdout) as { engine: string; totals: { passed: number; failed: number }; files: { file: string }[] };
-    expect(doc.engine).toBe('reference');
+    expect(doc.engine).toBe('singlepass');
     expect(doc.totals).toMatchObject({ files: 1, passed: 1, failed: 1 });
     expect(doc.files[0]!.file).toBe('failing.wast');
   });

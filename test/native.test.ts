@@ -4,7 +4,10 @@
 
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { isError, module_parse } from '../lib/index.js';
+import {
+  func_alloc, func_invoke, i32 as i32val, instance_export, isError, module_instantiate, module_parse, store_init,
+  type FuncAddr, type ModuleInst, type Store, type Val, wasmError,
+} from '../lib/index.js';
 import {
   NativeModule, NativeStore, isNativeFailure, nativeAvailable, validate, type NativeFailure,
 } from '../lib/native.js';
@@ -353,7 +356,130 @@ describe('native validator on the testsuite', () => {
   });
 });
 
+describe('trap safety', () => {
+  // Every trap the native engine raises, a million frames of recursion, stack exhaustion, then
+  // node's own WebAssembly trapping on a bounds check: each gives its error and the process goes on.
+  it('survives every trap, deep recursion and exhaustion, and node still traps', () => {
+    const text = `(module
+      (type $v (func))
+      (type $i (func (result i32)))
+      (memory 1)
+      (table $t 3 funcref)
+      (elem (table $t) (i32.const 0) func $ok)
+      (func $ok (result i32) (i32.const 1))
+      (func (export "unreachable") (unreachable))
+      (func (export "div0") (result i32) (i32.div_s (i32.const 1) (i32.const 0)))
+      (func (export "overflow") (result i32) (i32.div_s (i32.const 0x80000000) (i32.const -1)))
+      (func (export "conversion") (result i32) (i32.trunc_f32_s (f32.const nan)))
+      (func (export "memory") (result i32) (i32.load (i32.const 65535)))
+      (func (export "fill") (memory.fill (i32.const 65000) (i32.const 0) (i32.const 1000)))
+      (func (export "table") (result funcref) (table.get $t (i32.const 3)))
+      (func (export "undefined") (result i32) (call_indirect $t (type $i) (i32.const 3)))
+      (func (export "uninitialized") (result i32) (call_indirect $t (type $i) (i32.const 1)))
+      (func (export "mismatch") (call_indirect $t (type $v) (i32.const 0)))
+      (func $deep (export "deep") (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+          (else (i32.add (i32.const 1) (call $deep (i32.sub (local.get 0) (i32.const 1)))))))
+      (func $forever (export "forever") (call $forever))
+      (func (export "ok") (result i32) (call_indirect $t (type $i) (i32.const 0))))`;
+    const m = module_parse(text);
+    if (isError(m)) throw new Error(m.message);
+    let [s, inst]: [Store, ModuleInst | ReturnType<typeof wasmError>] = module_instantiate(store_init({ engine: 'singlepass' }), m, []);
+    if (isError(inst)) throw new Error(inst.message);
+    const call = (name: string, args: Val[] = []): unknown => {
+      const f = instance_export(inst as ModuleInst, name) as FuncAddr;
+      const [next, r] = func_invoke(s, f, args);
+      s = next;
+      return isError(r) ? `${r.kind}: ${r.message}` : r;
+    };
+    const traps: [string, string][] = [
+      ['unreachable', 'trap: unreachable'],
+      ['div0', 'trap: integer divide by zero'],
+      ['overflow', 'trap: integer overflow'],
+      ['conversion', 'trap: invalid conversion to integer'],
+      ['memory', 'trap: out of bounds memory access'],
+      ['fill', 'trap: out of bounds memory access'],
+      ['table', 'trap: out of bounds table access'],
+      ['undefined', 'trap: undefined element 3'],
+      ['uninitialized', 'trap: uninitialized element 1'],
+      ['mismatch', 'trap: indirect call type mismatch'],
+      ['forever', 'exhaustion: call stack exhausted'],
+    ];
+    for (const [name, error] of traps) {
+      expect(call(name)).toBe(error);
+      expect(call('ok')).toEqual([i32val(1)]);
+    }
+    expect(call('deep', [i32val(1_000_000)])).toEqual([i32val(1_000_000)]);
+    expect(call('forever')).toBe('exhaustion: call stack exhausted');
+    const v8 = new WebAssembly.Instance(new WebAssembly.Module(wasm('(module (memory 1) (func (export "oob") (result i32) (i32.load (i32.const 65536))))') as Uint8Array<ArrayBuffer>));
+    expect(() => (v8.exports['oob'] as () => number)()).toThrow(WebAssembly.RuntimeError);
+    expect(call('deep', [i32val(10)])).toEqual([i32val(10)]);
+  });
+});
+
+describe('host functions on the native stack', () => {
+  it('re-enter wasm many levels deep, and errors and exceptions reach the caller', () => {
+    const m = module_parse(`(module
+      (import "host" "down" (func $down (param i32) (result i32)))
+      (func (export "f") (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+          (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1))))))))`);
+    if (isError(m)) throw new Error(m.message);
+    let s = store_init({ engine: 'singlepass' });
+    let f: FuncAddr | undefined;
+    let down: FuncAddr;
+    [s, down] = func_alloc(s, { params: ['i32'], results: ['i32'] }, (store, [n]) => {
+      const k = (n as { value: number }).value;
+      if (k === 7777) throw new Error('seven');
+      if (k === 8888) return wasmError('trap', 'refused 8888');
+      const [next, r] = func_invoke(store, f!, [n!]);
+      return isError(r) ? r : [next, r];
+    });
+    let inst;
+    [s, inst] = module_instantiate(s, m, [down]);
+    if (isError(inst)) throw new Error(inst.message);
+    f = instance_export(inst, 'f') as FuncAddr;
+    let r;
+    [s, r] = func_invoke(s, f, [i32val(100)]);
+    expect(r).toEqual([i32val(100)]);
+    // Each level takes JS stack too: too deep is V8's RangeError, as a host error, not a crash.
+    [s, r] = func_invoke(s, f, [i32val(100_000)]);
+    expect(r).toMatchObject({ kind: 'host', message: 'host function threw: Maximum call stack size exceeded' });
+    [s, r] = func_invoke(s, f, [i32val(7780)]);
+    expect(r).toMatchObject({ kind: 'host', message: 'host function threw: seven' });
+    [s, r] = func_invoke(s, f, [i32val(8890)]);
+    expect(r).toMatchObject({ kind: 'trap', message: 'refused 8888' });
+    [s, r] = func_invoke(s, f, [i32val(3)]);
+    expect(r).toEqual([i32val(3)]);
+  });
+});
+
+describe('default engine', () => {
+  it('is the native engine where it loads', async () => {
+    const { store_init } = await import('../lib/api.js');
+    expect(store_init().engine).toBe('singlepass');
+  });
+});
+
 describe('native engine not built', () => {
+  it('makes the reference engine the default, and says so once', async () => {
+    vi.stubEnv('WASMO_NATIVE_LIB', '/nonexistent/libwasmo.so');
+    vi.resetModules();
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const fresh = await import('../lib/api.js');
+      expect(fresh.store_init().engine).toBe('reference');
+      expect(fresh.store_init().engine).toBe('reference');
+      expect(write.mock.calls.map((c) => String(c[0]))).toEqual([
+        expect.stringMatching(/^wasmo: running on the reference engine: cannot load the native engine from \/nonexistent\/libwasmo.so/),
+      ]);
+    } finally {
+      write.mockRestore();
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
+
   it('says how to build it', async () => {
     vi.stubEnv('WASMO_NATIVE_LIB', '/nonexistent/libwasmo.so');
     vi.resetModules();

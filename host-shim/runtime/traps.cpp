@@ -94,21 +94,38 @@ namespace wasmo {
 namespace {
 
 // Code ranges, read by the signal handler without locks: slots are claimed under a mutex and
-// published with release stores; begin == 0 means free.
-constexpr size_t kMaxCodeRanges = 4096;
+// published with release stores; begin == 0 means free. The table grows by chunks that are never
+// freed, so the handler can walk it while another thread adds one (modules are freed by the
+// garbage collector, so thousands may be alive at once).
 struct CodeRange {
   std::atomic<uintptr_t> begin{0};
   std::atomic<uintptr_t> end{0};
 };
-CodeRange codeRanges[kMaxCodeRanges];
+constexpr size_t kRangesPerChunk = 4096;
+constexpr size_t kMaxChunks = 1024;
+struct CodeRangeChunk {
+  CodeRange ranges[kRangesPerChunk];
+};
+std::atomic<CodeRangeChunk *> codeRangeChunks[kMaxChunks];
+std::atomic<size_t> codeRangeChunkCount{0};
 std::mutex codeRangesMutex;
 
-bool inWasmCode(uintptr_t pc) {
-  for (const CodeRange &r : codeRanges) {
-    uintptr_t b = r.begin.load(std::memory_order_acquire);
-    if (b != 0 && pc >= b && pc < r.end.load(std::memory_order_acquire)) return true;
+template <class F>
+bool anyRange(F &&f) {
+  size_t n = codeRangeChunkCount.load(std::memory_order_acquire);
+  for (size_t c = 0; c < n; c++) {
+    for (CodeRange &r : codeRangeChunks[c].load(std::memory_order_acquire)->ranges) {
+      if (f(r)) return true;
+    }
   }
   return false;
+}
+
+bool inWasmCode(uintptr_t pc) {
+  return anyRange([pc](const CodeRange &r) {
+    uintptr_t b = r.begin.load(std::memory_order_acquire);
+    return b != 0 && pc >= b && pc < r.end.load(std::memory_order_acquire);
+  });
 }
 
 struct sigaction previousSegv, previousBus;
@@ -190,24 +207,28 @@ void ensureThreadSetup() {
 
 void registerCode(const uint8_t *begin, size_t size) {
   std::lock_guard<std::mutex> lock(codeRangesMutex);
-  for (CodeRange &r : codeRanges) {
-    if (r.begin.load(std::memory_order_relaxed) == 0) {
-      r.end.store(reinterpret_cast<uintptr_t>(begin) + size, std::memory_order_release);
-      r.begin.store(reinterpret_cast<uintptr_t>(begin), std::memory_order_release);
-      return;
-    }
-  }
-  std::abort();  // more live code blocks than the table holds: a resource bug, not a trap
+  auto claim = [&](CodeRange &r) {
+    if (r.begin.load(std::memory_order_relaxed) != 0) return false;
+    r.end.store(reinterpret_cast<uintptr_t>(begin) + size, std::memory_order_release);
+    r.begin.store(reinterpret_cast<uintptr_t>(begin), std::memory_order_release);
+    return true;
+  };
+  if (anyRange(claim)) return;
+  size_t n = codeRangeChunkCount.load(std::memory_order_relaxed);
+  if (n == kMaxChunks) throw CompileError{WASMO_INTERNAL, "too many modules alive at once"};
+  auto *chunk = new CodeRangeChunk;
+  claim(chunk->ranges[0]);
+  codeRangeChunks[n].store(chunk, std::memory_order_release);
+  codeRangeChunkCount.store(n + 1, std::memory_order_release);
 }
 
 void unregisterCode(const uint8_t *begin) {
   std::lock_guard<std::mutex> lock(codeRangesMutex);
-  for (CodeRange &r : codeRanges) {
-    if (r.begin.load(std::memory_order_relaxed) == reinterpret_cast<uintptr_t>(begin)) {
-      r.begin.store(0, std::memory_order_release);
-      return;
-    }
-  }
+  anyRange([begin](CodeRange &r) {
+    if (r.begin.load(std::memory_order_relaxed) != reinterpret_cast<uintptr_t>(begin)) return false;
+    r.begin.store(0, std::memory_order_release);
+    return true;
+  });
 }
 
 namespace {
