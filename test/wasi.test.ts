@@ -243,12 +243,12 @@ describe('WASI setup and linking', () => {
     for (const engine of engines) expect(run(m, engine, {}).status).toBe(128 + 15);
   });
 
-  test('a WASI call before the memory is bound is an error, not a crash', () => {
+  test.each(engines)('a WASI call before the memory is bound is an error, not a crash, on %s', (engine) => {
     const m = module_parse(`(module (import "wasi_snapshot_preview1" "sched_yield" (func $y (result i32)))
       (memory (export "memory") 1) (func (export "f") (result i32) (call $y)))`);
     if (isError(m)) throw new Error(m.message);
     const wasi = new Wasi();
-    let store = store_init();
+    let store = store_init({ engine });
     let externs;
     [store, externs] = wasi.imports(store, m);
     if (isError(externs)) throw new Error(externs.message);
@@ -258,7 +258,8 @@ describe('WASI setup and linking', () => {
     if (isError(f) || f.kind !== 'func') throw new Error('no f');
     const [, r] = func_invoke(s, f, []);
     expect(isError(r) && r.kind).toBe('host');
-    expect(isError(r) && r.message).toMatch(/sched_yield called before the memory was bound/);
+    // Through JS the message says why; the native engine's direct binding only knows the call failed.
+    if (engine !== 'singlepass') expect(isError(r) && r.message).toMatch(/sched_yield called before the memory was bound/);
     wasi.free();
   });
 });
