@@ -18,7 +18,7 @@
 //   the engine; everything the spec lets fail is a returned error.
 
 import type { Engine, EngineName, EngineVal, ModuleValue } from './engine.js';
-import { NativeEngine } from './engines/native.js';
+import { NativeEngine, deserializeModule, serializeModule } from './engines/native.js';
 import { nativeAvailable } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
@@ -184,6 +184,9 @@ export function module_instantiate(
   store: Store, module: Module, externaddrs: readonly ExternAddr[],
 ): [Store, ModuleInst | WasmError] {
   const st = live(store);
+  if (module.compiledFor !== undefined && module.compiledFor !== st.engine.name) {
+    throw new TypeError(`module_instantiate: the module is compiled code for the ${module.compiledFor} engine, this store runs on ${st.engine.name}`);
+  }
   st.advance();
   const invalid = module_validate(module);
   if (invalid !== undefined) return [st.advance(), invalid];
@@ -484,6 +487,48 @@ export function match_valtype(valtype1: ValType, valtype2: ValType): boolean {
 // 36
 export function match_externtype(externtype1: ExternType, externtype2: ExternType): boolean {
   return matchExternType(externtype1, externtype2);
+}
+
+// ---- Beyond the appendix: artifacts ----
+//
+// The native engine's compiled code, saved and loaded again without compiling. These take no store:
+// an artifact depends on the engine's configuration only (its code is store- and
+// instance-independent), serializing reads and changes no store, and a deserialized module, like a
+// decoded one, can be instantiated in any number of stores of that engine. Only the 'singlepass'
+// engine makes artifacts, so it is implied; a later engine or tier would be an optional argument.
+
+/**
+ * The module compiled by the native ('singlepass') engine, as an artifact: an ELF64 file of
+ * machine code and metadata (see host-shim/artifact/artifact.h) that module_deserialize loads
+ * without compiling again. `wasmo compile` writes the same bytes. Serializing a deserialized module
+ * gives back the bytes it came from. A module that is not valid gives its 'invalid' error; one the
+ * native engine cannot compile yet throws NativeUnsupported, naming what is missing.
+ */
+export function module_serialize(module: Module): Uint8Array | WasmError {
+  const invalid = module_validate(module);
+  return invalid ?? serializeModule(module);
+}
+
+/**
+ * A module from an artifact module_serialize (or `wasmo compile`) made, without compiling. It can
+ * be instantiated only in stores of the 'singlepass' engine (module_instantiate throws a TypeError
+ * elsewhere); module_imports and module_exports work as for any module, and its `ast` carries the
+ * interface only (see ModuleValue.compiledFor). An artifact made by another engine version,
+ * format version or configuration, or for a CPU lacking features its code uses, is refused with a
+ * 'malformed' error whose message starts "incompatible artifact:" and names the difference; a
+ * truncated or corrupted one with "corrupted artifact:". Nothing of a refused artifact ever runs.
+ */
+export function module_deserialize(bytes: Uint8Array): Module | WasmError {
+  return deserializeModule({ bytes });
+}
+
+/**
+ * module_deserialize for an artifact in a file: the file is mapped rather than read, so loading
+ * costs little more than checking it, and processes loading the same file share its pages. A file
+ * that cannot be read gives a 'malformed' error naming it and the reason.
+ */
+export function module_deserialize_file(path: string): Module | WasmError {
+  return deserializeModule({ path });
 }
 
 export { Addr, ModuleInst, Store } from './store.js';

@@ -3,17 +3,19 @@
 // conformance scripts. `main` takes its arguments and output streams as parameters so tests call
 // it in-process; user errors are one line on stderr and an exit status, never a stack trace.
 
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
 import type { ValType } from '../spec/structure/types.js';
 import type { EngineName } from './engine.js';
 import { isError, type WasmError } from './errors.js';
 import {
-  defaultEngine, func_invoke, func_type, instance_export, module_decode, module_exports, module_imports,
-  module_instantiate, module_parse, module_validate, store_init, type Module, type Val,
+  defaultEngine, func_invoke, func_type, instance_export, module_decode, module_deserialize_file, module_exports,
+  module_imports, module_instantiate, module_parse, module_serialize, module_validate, store_init, type Module,
+  type Val,
 } from './index.js';
+import { NativeUnsupported } from './engines/native.js';
 import type { ModuleInst, Store } from './store.js';
 import { Wasi, WASI_MODULE, WasiSetupError, exitCode, type Preopen } from '../wasi/index.js';
 import { f32bits, f64bits, i32, i64, refNull } from './values.js';
@@ -50,6 +52,7 @@ A WebAssembly runtime for Node.js.
 
 Commands:
   run [options] FILE [ARG...]         run a WASI program, or call a function of a module
+  compile FILE [-o OUT]               compile a module ahead of time into a .cwasm artifact
   wast PATH... [options]              run .wast conformance scripts and report per file
 
 Options:
@@ -60,7 +63,8 @@ Options:
 const RUN_HELP = `Usage: wasmo run [options] FILE [ARG...]
        wasmo run [options] FILE --invoke NAME [ARG...]
 
-Instantiates FILE (.wasm: binary format; anything else: text format).
+Instantiates FILE (.wasm: binary format; .cwasm: compiled by \`wasmo compile\`, run on the
+singlepass engine without compiling again; anything else: text format).
 
 A WASI program (a module importing from wasi_snapshot_preview1) runs as a command: \`_start\` is
 called with the ARGs as its argv (FILE is argv[0]) and wasmo exits with the program's exit status.
@@ -83,9 +87,22 @@ Options (before FILE, or right after it; \`--\` ends them, so a program can take
                            parameter's type: i32/i64 decimal or hex (-1, 0xff), f32/f64
                            decimal, hex float (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\`
                            for a reference
-  --engine NAME            engine to run on: singlepass (the default; reference where
-                           the native engine cannot load), reference or v8
+  --engine NAME            engine to run on: singlepass (the default, and the only one for a
+                           .cwasm; reference where the native engine cannot load), reference or v8
   -h, --help               show this help
+`;
+
+const COMPILE_HELP = `Usage: wasmo compile FILE [-o OUT]
+
+Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine and
+writes its artifact (an ELF file of machine code and metadata) to OUT, by default FILE with the
+extension .cwasm. \`wasmo run OUT\` maps it and runs it without compiling again, if it was made by
+the same build of wasmo for a CPU with the features its code uses; otherwise it is refused,
+saying which differs.
+
+Options:
+  -o, --output OUT   where to write the artifact
+  -h, --help         show this help
 `;
 
 const WAST_HELP = `Usage: wasmo wast PATH... [--engine NAME] [--expected FILE] [--list FILE] [--json]
@@ -129,6 +146,8 @@ export function main(argv: readonly string[], io: Io = processIo): number {
         return 0;
       case 'run':
         return run(rest, io);
+      case 'compile':
+        return compile(rest, io);
       case 'wast':
         return wast(rest, io);
       default:
@@ -173,7 +192,7 @@ function optionValue(args: readonly string[], i: number): string {
 
 interface RunOptions {
   file: string;
-  engine: EngineName | undefined;  // the default engine
+  engine: EngineName | undefined;  // unless given: the engine a .cwasm was compiled for, or the default
   invoke?: { name: string; args: readonly string[] };
   programArgs: readonly string[];
   preopens: Preopen[];
@@ -234,8 +253,12 @@ function run(args: readonly string[], io: Io): number {
     io.stdout(RUN_HELP);
     return 0;
   }
-  const { file, engine, programArgs } = options;
+  const { file, programArgs } = options;
   const module = loadModule(file);
+  const engine = options.engine ?? module.compiledFor ?? defaultEngine();
+  if (module.compiledFor !== undefined && module.compiledFor !== engine) {
+    throw new UsageError(`${file}: compiled code for the ${module.compiledFor} engine cannot run on ${engine}`, FAILURE);
+  }
   const imports = module_imports(module);
   for (const [mod, name, type] of imports) {
     if (mod !== WASI_MODULE) {
@@ -243,7 +266,7 @@ function run(args: readonly string[], io: Io): number {
       throw new UsageError(`${file}: unknown import "${mod}" "${name}" (${formatExternType(type)}): ${hint}`, FAILURE);
     }
   }
-  if (imports.length > 0) return runWasi(options, module, io);
+  if (imports.length > 0) return runWasi({ ...options, engine }, module, io);
   if (programArgs.length > 0) {
     const [first] = programArgs;
     throw new UsageError(first!.startsWith('-')
@@ -282,7 +305,7 @@ function invokeExport(file: string, store: Store, inst: ModuleInst, invoke: { na
 }
 
 /** Runs a WASI program; its exit status is ours. */
-function runWasi(options: RunOptions, module: Module, io: Io): number {
+function runWasi(options: RunOptions & { engine: EngineName }, module: Module, io: Io): number {
   const { file, engine } = options;
   let wasi: Wasi;
   try {
@@ -332,6 +355,11 @@ function runWasi(options: RunOptions, module: Module, io: Io): number {
 }
 
 function loadModule(file: string): Module {
+  if (file.endsWith('.cwasm')) {
+    const module = module_deserialize_file(file);
+    if (isError(module)) throw moduleError(file, 'cannot load compiled module', module);
+    return module;
+  }
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
@@ -348,6 +376,46 @@ function loadModule(file: string): Module {
 
 function moduleError(file: string, what: string, error: WasmError): UsageError {
   return new UsageError(`${file}: ${what}: ${error.message}`, FAILURE);
+}
+
+// ---- wasmo compile ----
+
+function compile(args: readonly string[], io: Io): number {
+  let file: string | undefined;
+  let output: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-h' || a === '--help') {
+      io.stdout(COMPILE_HELP);
+      return 0;
+    } else if (a === '-o' || a === '--output') {
+      output = optionValue(args, i++);
+    } else if (a.startsWith('-')) {
+      throw new UsageError(`compile: unknown option ${a} (see wasmo compile --help)`);
+    } else if (file === undefined) {
+      file = a;
+    } else {
+      throw new UsageError(`compile: one module file only, got "${file}" and "${a}"`);
+    }
+  }
+  if (file === undefined) throw new UsageError('compile: no module file given (see wasmo compile --help)');
+  const { dir, name } = parse(file);
+  output ??= join(dir, `${name}.cwasm`);
+  let bytes: Uint8Array | WasmError;
+  try {
+    bytes = module_serialize(loadModule(file));
+  } catch (e) {
+    // What the singlepass engine cannot compile yet is the input's problem, not an internal error.
+    if (e instanceof NativeUnsupported) throw new UsageError(`${file}: ${e.message}`, FAILURE);
+    throw e;
+  }
+  if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes);
+  try {
+    writeFileSync(output, bytes);
+  } catch (e) {
+    throw new UsageError(`cannot write ${output}: ${(e as Error).message}`, FAILURE);
+  }
+  return 0;
 }
 
 /** A command-line argument as a value of the parameter's type, in wasm text constant syntax. */

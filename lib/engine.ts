@@ -36,6 +36,12 @@ export interface ModuleValue {
   readonly bytes?: Uint8Array;
   /** Set by the first successful module_validate / module_instantiate. */
   validated?: { readonly imports: readonly ExternType[]; readonly exports: readonly ExternType[] };
+  /**
+   * Set on a module that exists only as compiled code (module_deserialize): only stores of this
+   * engine can instantiate it, and `ast` describes its interface only (types, imports, exports, the
+   * types of its functions, tables, memories and globals), with no function bodies or initialisers.
+   */
+  readonly compiledFor?: EngineName;
 }
 
 export interface Engine {

@@ -48,8 +48,7 @@ interface Bindings {
   moduleFree(m: Ptr): void;
   deserialize(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   loadFile(path: string, out: [Ptr | null], err: Uint8Array, errLen: number): number;
-  serializedSize(m: Ptr): number;
-  serialize(m: Ptr, buf: Uint8Array, len: number): number;
+  artifact(m: Ptr, len: [number]): Ptr;
   importCount(m: Ptr): number;
   exportCount(m: Ptr): number;
   exportAt(m: Ptr, i: number, name: Uint8Array, nameLen: number, kind: [number], index: [number]): number;
@@ -125,8 +124,7 @@ function load(): Bindings {
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
     deserialize: f('int wasmo_module_deserialize(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     loadFile: f('int wasmo_module_load_file(const char *path, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
-    serializedSize: f('size_t wasmo_module_serialized_size(wasmo_module m)'),
-    serialize: f('int wasmo_module_serialize(wasmo_module m, _Out_ uint8_t *buf, size_t len)'),
+    artifact: f('const uint8_t *wasmo_module_artifact(wasmo_module m, _Out_ size_t *len)'),
     importCount: f('uint32_t wasmo_module_import_count(wasmo_module m)'),
     exportCount: f('uint32_t wasmo_module_export_count(wasmo_module m)'),
     exportAt: f('int wasmo_module_export(wasmo_module m, uint32_t i, _Out_ uint8_t *name, size_t name_len, _Out_ uint32_t *kind, _Out_ uint32_t *index)'),
@@ -251,7 +249,7 @@ export class NativeModule {
     return NativeModule.of(made((out, err) => b.deserialize(bytes, bytes.length, out, err, ERR_LEN)));
   }
 
-  /** Loads an artifact by mapping the file (no copy); failures as deserialize, or 'internal' when unreadable. */
+  /** Loads an artifact by mapping the file (no copy); failures as deserialize ('malformed' when unreadable). */
   static loadFile(path: string): NativeModule | NativeFailure {
     const b = load();
     return NativeModule.of(made((out, err) => b.loadFile(path, out, err, ERR_LEN)));
@@ -259,11 +257,17 @@ export class NativeModule {
 
   /** The artifact this module was loaded from, byte for byte. */
   serialize(): Uint8Array {
-    const b = load();
-    const size = Number(b.serializedSize(this.ptr()));
-    const buf = new Uint8Array(size);
-    if (b.serialize(this.ptr(), buf, size) !== Status.ok) throw new Error('native: serialize failed');
-    return buf;
+    return this.artifactView().slice();
+  }
+
+  /**
+   * @internal The artifact in place, without a copy (for a mapped file, the file's pages): valid
+   * until free(), and read-only — writing to it crashes the process.
+   */
+  artifactView(): Uint8Array {
+    const len: [number] = [0];
+    const p = load().artifact(this.ptr(), len);
+    return new Uint8Array(koffi.view(p, len[0]));
   }
 
   /** @internal the live handle; throws after free(). */

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactInterface, artifactSections } from '../lib/artifact.js';
-import { isError, module_parse } from '../lib/index.js';
+import {
+  func_alloc, func_invoke, i32, instance_export, isError, module_deserialize, module_deserialize_file,
+  module_exports, module_imports, module_instantiate, module_parse, module_serialize, module_validate,
+  store_init, type FuncAddr, type Module, type Val, type WasmError,
+} from '../lib/index.js';
 import {
   NativeModule, NativeStore, isNativeFailure, nativeAvailable, type NativeFailure,
 } from '../lib/native.js';
@@ -329,5 +333,93 @@ describe('artifacts', () => {
       r.free();
       return same;
     }), { numRuns: 500 });
+  });
+});
+
+describe('module_serialize / module_deserialize (beyond the appendix)', () => {
+  const SOURCE = `(module
+    (import "env" "twice" (func $twice (param i32) (result i32)))
+    (memory (export "mem") 1)
+    (data (i32.const 0) "\\07")
+    (func (export "f") (param i32) (result i32)
+      (i32.add (call $twice (local.get 0)) (i32.load8_u (i32.const 0)))))`;
+  let dir: string;
+  beforeAll(() => {
+    if (available !== true) throw available;
+    dir = mkdtempSync(join(tmpdir(), 'wasmo-artifact-api-'));
+  });
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true }); });
+
+  function parsed(): Module {
+    const m = module_parse(SOURCE);
+    if (isError(m)) throw new Error(m.message);
+    return m;
+  }
+
+  /** Instantiates with a host `twice` and calls f(20): 20*2 + 7. */
+  function run(module: Module): Val[] | WasmError {
+    let store = store_init({ engine: 'singlepass' });
+    let twice: FuncAddr;
+    [store, twice] = func_alloc(store, { params: ['i32'], results: ['i32'] },
+      (s, [x]) => [s, [i32((x as { value: number }).value * 2)]]);
+    const [store1, inst] = module_instantiate(store, module, [twice]);
+    if (isError(inst)) return inst;
+    const f = instance_export(inst, 'f');
+    if (isError(f) || f.kind !== 'func') throw new Error('no f');
+    return func_invoke(store1, f, [i32(20)])[1];
+  }
+
+  it('round-trips byte for byte; the deserialized module links, instantiates and runs', () => {
+    const original = parsed();
+    const bytes = module_serialize(original);
+    if (isError(bytes)) throw new Error(bytes.message);
+    const loaded = module_deserialize(bytes);
+    if (isError(loaded)) throw new Error(loaded.message);
+    expect(module_serialize(loaded)).toEqual(bytes);
+    expect(module_imports(loaded)).toEqual(module_imports(original));
+    expect(module_exports(loaded)).toEqual(module_exports(original));
+    expect(module_validate(loaded)).toBeUndefined();
+    expect(run(loaded)).toEqual([i32(47)]);
+    expect(run(loaded)).toEqual(run(original));
+  });
+
+  it('loads a file written by module_serialize by mapping it', () => {
+    const bytes = module_serialize(parsed());
+    if (isError(bytes)) throw new Error(bytes.message);
+    const file = join(dir, 'm.cwasm');
+    writeFileSync(file, bytes);
+    const loaded = module_deserialize_file(file);
+    if (isError(loaded)) throw new Error(loaded.message);
+    expect(run(loaded)).toEqual([i32(47)]);
+    expect(module_serialize(loaded)).toEqual(bytes);
+  });
+
+  it('gives errors for invalid modules, corrupted, incompatible and unreadable artifacts', () => {
+    const invalid = module_parse('(module (func (result i32)))');
+    if (isError(invalid)) throw new Error(invalid.message);
+    expect(module_serialize(invalid)).toMatchObject({ kind: 'invalid' });
+    expect(module_deserialize(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]))).toMatchObject({
+      kind: 'malformed', message: 'corrupted artifact: shorter than an ELF header',
+    });
+    const bytes = module_serialize(parsed());
+    if (isError(bytes)) throw new Error(bytes.message);
+    expect(module_deserialize(reseal(replaceIn(bytes, '.wasmo.compat', 'singlepass', 'optimizing')))).toMatchObject({
+      kind: 'malformed', message: 'incompatible artifact: compiler tier is optimizing, this engine\'s is singlepass',
+    });
+    const missing = join(dir, 'missing.cwasm');
+    expect(module_deserialize_file(missing)).toMatchObject({
+      kind: 'malformed', message: `cannot read artifact ${missing}: No such file or directory`,
+    });
+  });
+
+  it('instantiates only on the engine that compiled it, leaving the store usable', () => {
+    const bytes = module_serialize(parsed());
+    if (isError(bytes)) throw new Error(bytes.message);
+    const loaded = module_deserialize(bytes);
+    if (isError(loaded)) throw new Error(loaded.message);
+    const store = store_init({ engine: 'reference' });
+    expect(() => module_instantiate(store, loaded, [])).toThrow(
+      new TypeError('module_instantiate: the module is compiled code for the singlepass engine, this store runs on reference'));
+    expect(() => module_instantiate(store, parsed(), [])).not.toThrow(TypeError);
   });
 });

@@ -198,6 +198,44 @@ describe('wasmo wast', () => {
   });
 });
 
+describe('wasmo compile', () => {
+  test('writes an artifact next to the module that wasmo run maps and runs without compiling', () => {
+    const wat = file('cadd.wat', readFileSync(example('add.wat')));
+    expect(wasmo('compile', wat)).toEqual({ status: 0, stdout: '', stderr: '' });
+    const cwasm = join(dir, 'cadd.cwasm');
+    expect([...readFileSync(cwasm).subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]);
+    expect(wasmo('run', cwasm, '--invoke', 'fac', '20')).toEqual({ status: 0, stdout: '2432902008176640000\n', stderr: '' });
+    expect(wasmo('run', cwasm, '--engine', 'singlepass', '--invoke', 'add', '2', '3').stdout).toBe('5\n');
+    expect(wasmo('run', cwasm).stdout).toMatch(/^add: func \(param i32 i32\) \(result i32\)\n/);
+    expectOneLineError(wasmo('run', cwasm, '--invoke', 'div', '1', '0'), /div: trap: integer divide by zero/);
+  });
+
+  test('-o names the output; the same module compiles to the same bytes', () => {
+    const out = join(dir, 'other.cwasm');
+    expect(wasmo('compile', example('add.wat'), '-o', out).status).toBe(0);
+    expect(wasmo('compile', example('add.wat'), '--output', join(dir, 'again.cwasm')).status).toBe(0);
+    expect(readFileSync(join(dir, 'again.cwasm'))).toEqual(readFileSync(out));
+  });
+
+  test('refusals and mistakes are one line each', () => {
+    const cwasm = join(dir, 'other.cwasm');
+    expect(wasmo('compile', example('add.wat'), '-o', cwasm).status).toBe(0);
+    expectOneLineError(wasmo('run', cwasm, '--engine', 'reference'), /other\.cwasm: compiled code for the singlepass engine cannot run on reference/);
+    const bytes = readFileSync(cwasm);
+    bytes[bytes.length - 100]! ^= 1;
+    expectOneLineError(wasmo('run', file('bad.cwasm', bytes), '--invoke', 'add', '1', '2'),
+      /bad\.cwasm: cannot load compiled module: corrupted artifact: checksum mismatch$/m);
+    expectOneLineError(wasmo('run', join(dir, 'none.cwasm')), /none\.cwasm: cannot load compiled module: cannot read artifact .*: No such file or directory/);
+    expectOneLineError(wasmo('compile', file('invalid.wat', '(module (func (result i32)))')), /invalid\.wat: invalid module: type mismatch/);
+    expectOneLineError(wasmo('compile', file('simd.wat', '(module (func (result v128) (v128.const i64x2 0 0)))')), /simd\.wat: not supported yet/);
+    expectOneLineError(wasmo('compile', example('add.wat'), '-o', join(dir, 'no-such-dir', 'x.cwasm')), /cannot write .*x\.cwasm/);
+    expectOneLineError(wasmo('compile'), /no module file given/);
+    expectOneLineError(wasmo('compile', '-o'), /-o needs a value/);
+    expectOneLineError(wasmo('compile', '--frob'), /unknown option --frob/);
+    for (const flag of ['-o', '--output', '--help']) expect(wasmo('compile', '--help').stdout).toContain(flag);
+  });
+});
+
 describe.skipIf(!existsSync(join(root, 'dist/lib/cli.js')))('the built program', () => {
   test('runs the README command', () => {
     const r = spawnSync(process.execPath, ['dist/lib/cli.js', 'run', 'examples/add.wat', '--invoke', 'add', '2', '3'], { cwd: root, encoding: 'utf8' });

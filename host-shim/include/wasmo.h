@@ -72,11 +72,11 @@ WASMO_API void wasmo_module_free(wasmo_module *module);
  * is trusted like a shared library: the checksum catches corruption, not tampering. */
 WASMO_API int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err,
                                        size_t err_len);
-/* Maps the file instead of copying it; a missing or unreadable file is INTERNAL. */
+/* Maps the file instead of copying it; a missing or unreadable file is MALFORMED. */
 WASMO_API int wasmo_module_load_file(const char *path, wasmo_module **out, char *err, size_t err_len);
-WASMO_API size_t wasmo_module_serialized_size(const wasmo_module *module);
-/* Copies the artifact into `buf` of exactly wasmo_module_serialized_size bytes. */
-WASMO_API int wasmo_module_serialize(const wasmo_module *module, uint8_t *buf, size_t len);
+/* The artifact the module was loaded from, byte for byte: `*len` read-only bytes, valid until the
+ * module is freed. */
+WASMO_API const uint8_t *wasmo_module_artifact(const wasmo_module *module, size_t *len);
 
 WASMO_API uint32_t wasmo_module_import_count(const wasmo_module *module);
 WASMO_API uint32_t wasmo_module_export_count(const wasmo_module *module);

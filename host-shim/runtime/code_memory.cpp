@@ -41,12 +41,15 @@ std::unique_ptr<CodeMemory> CodeMemory::fromBuffer(std::span<const uint8_t> byte
 }
 
 std::unique_ptr<CodeMemory> CodeMemory::fromFile(const std::string &path) {
+  // A file that cannot be read is bad input, like a corrupted one.
+  auto unreadable = [&] { return CompileError{WASMO_MALFORMED, "cannot read artifact " + path + ": " + std::strerror(errno)}; };
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail("cannot open " + path);
+  if (fd < 0) throw unreadable();
   struct stat st;
   if (fstat(fd, &st) != 0) {
+    CompileError e = unreadable();
     close(fd);
-    fail("cannot stat " + path);
+    throw e;
   }
   if (!S_ISREG(st.st_mode) || st.st_size == 0) {
     close(fd);

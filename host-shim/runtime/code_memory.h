@@ -15,7 +15,8 @@ class CodeMemory {
  public:
   /** Copies `bytes` into a fresh mapping (the JIT path); throws CompileError(INTERNAL). */
   static std::unique_ptr<CodeMemory> fromBuffer(std::span<const uint8_t> bytes);
-  /** Maps the file (the cache and `wasmo compile` path); throws CompileError(INTERNAL) naming it. */
+  /** Maps the file (the cache and `wasmo compile` path); throws CompileError naming it: MALFORMED
+   * when it cannot be read, INTERNAL when it cannot be mapped. */
   static std::unique_ptr<CodeMemory> fromFile(const std::string &path);
   ~CodeMemory();
   CodeMemory(const CodeMemory &) = delete;

@@ -84,13 +84,10 @@ int wasmo_module_load_file(const char *path, wasmo_module **out, char *err, size
   });
 }
 
-size_t wasmo_module_serialized_size(const wasmo_module *module) { return module->compiled->code->bytes().size(); }
-
-int wasmo_module_serialize(const wasmo_module *module, uint8_t *buf, size_t len) {
+const uint8_t *wasmo_module_artifact(const wasmo_module *module, size_t *len) {
   std::span<const uint8_t> bytes = module->compiled->code->bytes();
-  if (len != bytes.size()) return WASMO_INTERNAL;
-  std::memcpy(buf, bytes.data(), len);
-  return WASMO_OK;
+  *len = bytes.size();
+  return bytes.data();
 }
 
 void wasmo_module_free(wasmo_module *module) { delete module; }

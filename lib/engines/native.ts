@@ -10,6 +10,7 @@ import { isError, wasmError, type WasmError } from '../errors.js';
 import {
   NativeModule, NativeStore, isNativeFailure, type NativeFailure, type NativeFuncType, type TypeName,
 } from '../native.js';
+import { artifactInterface } from '../artifact.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import type { FuncType, GlobalType, MemType, TableType, TagType, ValType } from '../../spec/structure/types.js';
 
@@ -47,6 +48,40 @@ function checkAddrType(t: { readonly addrtype: string }, what: string): void {
 const compiledModules = new WeakMap<ModuleValue, NativeModule>();
 const moduleCode = new FinalizationRegistry<NativeModule>((m) => m.free());
 
+function remember(module: ModuleValue, compiled: NativeModule): NativeModule {
+  compiledModules.set(module, compiled);
+  moduleCode.register(module, compiled);
+  return compiled;
+}
+
+/** The module's native code: compiled on first use (an artifact, loaded), then shared by every store. */
+function compiledModule(module: ModuleValue): NativeModule | NativeFailure {
+  const known = compiledModules.get(module);
+  if (known !== undefined) return known;
+  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast));
+  return isNativeFailure(c) ? c : remember(module, c);
+}
+
+/** The artifact of a valid module: its native code and what instantiating it needs. */
+export function serializeModule(module: ModuleValue): Uint8Array | WasmError {
+  const c = compiledModule(module);
+  return isNativeFailure(c) ? toError(c) : c.serialize();
+}
+
+/**
+ * A module from an artifact, loaded from `bytes` or by mapping the file `path`. Its `ast` is the
+ * interface the artifact describes (artifactInterface); the code stays the artifact's.
+ */
+export function deserializeModule(from: { readonly bytes: Uint8Array } | { readonly path: string }): ModuleValue | WasmError {
+  const c = 'bytes' in from ? NativeModule.deserialize(from.bytes) : NativeModule.loadFile(from.path);
+  if (isNativeFailure(c)) return toError(c);
+  // Read from the loaded copy: that is what the loader checked.
+  const { ast, imports, exports } = artifactInterface(c.artifactView());
+  const module: ModuleValue = { ast, validated: { imports, exports }, compiledFor: 'singlepass' };
+  remember(module, c);
+  return module;
+}
+
 export class NativeEngine implements Engine {
   readonly name = 'singlepass';
   private readonly store = new NativeStore();
@@ -60,14 +95,8 @@ export class NativeEngine implements Engine {
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
     { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError {
-    let compiled = compiledModules.get(module);
-    if (compiled === undefined) {
-      const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast));
-      if (isNativeFailure(c)) return this.error(c);
-      compiled = c;
-      compiledModules.set(module, c);
-      moduleCode.register(module, c);
-    }
+    const compiled = compiledModule(module);
+    if (isNativeFailure(compiled)) return this.error(compiled);
     const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr));
     if (isNativeFailure(addrs)) return this.error(addrs);
     return { exports: module.ast.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } })) };
