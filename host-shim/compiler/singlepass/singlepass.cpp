@@ -65,12 +65,16 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  Singlepass(HeapAllocator *alloc) : CodeGenerator(4096, AutoGrow, alloc), hostFeatures_(hostCpuFeatures()) {}
+  Singlepass(HeapAllocator *alloc, const Module &module)
+      : CodeGenerator(4096, AutoGrow, alloc), importedFuncs_(module.importedFuncs),
+        funcLabels_(std::make_unique<Label[]>(module.funcs.size() - module.importedFuncs)),
+        hostFeatures_(hostCpuFeatures()) {}
 
   /** The CPU features the code emitted so far uses (CpuFeature bits). */
   uint32_t usedFeatures() const { return usedFeatures_; }
 
-  void beginFunction(uint32_t, const FuncType &ft, std::span<const ValType> locals) {
+  void beginFunction(uint32_t func, const FuncType &ft, std::span<const ValType> locals) {
+    L(funcLabels_[func - importedFuncs_]);
     stack_.clear();
     regOwner_.fill(SIZE_MAX);
     xmmOwner_.fill(SIZE_MAX);
@@ -239,6 +243,16 @@ class Singlepass : public CodeGenerator {
     size_t argBase = stack_.size() - n;
     flush();
     for (size_t k = argBase; k < stack_.size(); k++) materialize(k);
+    if (func >= importedFuncs_) {
+      // A function of this module: its code is in the same block, so a PC-relative call reaches
+      // it wherever the block is loaded, with this instance's VMContext.
+      noteSlot(argBase + ft.results.size());
+      lea(rsi, ptr[rsp + 8 * argBase]);
+      mov(rdi, r14);
+      Xbyak::CodeGenerator::call(funcLabels_[func - importedFuncs_]);
+      pushResults(argBase, ft);
+      return;
+    }
     mov(rax, qword[r14 + kOffFuncs]);
     mov(rax, qword[rax + 8 * func]);
     callFuncRef(argBase, ft);
@@ -321,8 +335,11 @@ class Singlepass : public CodeGenerator {
     switch (op) {
       case Op::I32Load: mov(eax, dword[a.getRegExp()]); break;
       case Op::I64Load: mov(rax, qword[a.getRegExp()]); t = ValType::I64; break;
-      case Op::F32Load: mov(eax, dword[a.getRegExp()]); t = ValType::F32; break;
-      case Op::F64Load: mov(rax, qword[a.getRegExp()]); t = ValType::F64; break;
+      case Op::F32Load: case Op::F64Load:
+        if (op == Op::F64Load) movsd(xmm0, qword[a.getRegExp()]); else movss(xmm0, dword[a.getRegExp()]);
+        stack_.pop_back();
+        pushXmm(xmm0, op == Op::F64Load ? ValType::F64 : ValType::F32);
+        return;
       case Op::I32Load8S: movsx(eax, byte[a.getRegExp()]); break;
       case Op::I32Load8U: movzx(eax, byte[a.getRegExp()]); break;
       case Op::I32Load16S: movsx(eax, word[a.getRegExp()]); break;
@@ -339,6 +356,14 @@ class Singlepass : public CodeGenerator {
     pushRax(t);
   }
   void store(Op op, const MemArg &ma) {
+    if ((op == Op::F32Store || op == Op::F64Store) && stack_.back().kind == Value::XReg) {
+      const Xmm &x = kOperandXmms[stack_.back().reg];
+      stack_.pop_back();  // nothing is allocated before the store reads x
+      Address a = effectiveAddress(ma);
+      if (op == Op::F64Store) movsd(qword[a.getRegExp()], x); else movss(dword[a.getRegExp()], x);
+      stack_.pop_back();
+      return;
+    }
     loadTo(rcx, stack_.size() - 1);
     stack_.pop_back();
     Address a = effectiveAddress(ma);
@@ -420,6 +445,10 @@ class Singlepass : public CodeGenerator {
     lea(rsi, ptr[rsp + 8 * argBase]);
     mov(rdi, qword[rax + kOffFuncVmctx]);
     Xbyak::CodeGenerator::call(qword[rax + kOffFuncCode]);
+    pushResults(argBase, ft);
+  }
+  // A call's results are in the slots its arguments were in.
+  void pushResults(size_t argBase, const FuncType &ft) {
     stack_.resize(argBase);
     for (ValType t : ft.results) stack_.push_back(Value{Value::Slot, t, 0});
   }
@@ -619,6 +648,8 @@ class Singlepass : public CodeGenerator {
   void floatConst(const Xmm &x, double value, bool is64);
   void divide(Op op, bool is64);
 
+  uint32_t importedFuncs_;
+  std::unique_ptr<Label[]> funcLabels_;  // entry of each function defined in the module
   std::vector<Value> stack_;
   std::array<size_t, std::size(kOperandRegs)> regOwner_;  // stack index of each register's operand
   std::array<size_t, std::size(kOperandXmms)> xmmOwner_;
@@ -1079,7 +1110,7 @@ CompiledCode compileSinglepass(const Module &module) {
     if (isV128(g.type)) unsupported("v128 values");
   }
   HeapAllocator alloc;
-  Singlepass gen(&alloc);
+  Singlepass gen(&alloc, module);
   CompiledCode out;
   try {
     for (uint32_t i = module.importedFuncs; i < module.funcs.size(); i++) {
