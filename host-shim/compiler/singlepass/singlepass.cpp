@@ -4,6 +4,7 @@
 #include <xbyak/xbyak_util.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <map>
 #include <memory>
@@ -28,19 +29,27 @@ class HeapAllocator : public Allocator {
 /*
  * Frame layout (rbp-relative), set up by the prologue:
  *   [rbp+8] return address, [rbp] caller's rbp, [rbp-8] r14, [rbp-16] r15, [rbp-24] vals pointer,
- *   local i at [rbp-40-8i]; operand stack slot k at [rsp+8k] (rsp fixed after the prologue).
+ *   [rbp-32] rbx, [rbp-40] r12, [rbp-48] r13 (callee-saved, used for operands),
+ *   local i at [rbp-56-8i]; operand stack slot k at [rsp+8k] (rsp fixed after the prologue).
  * Calling convention, shared by wasm->wasm calls and the entry from C (WasmFunction):
  *   rdi = VMContext, rsi = vals (arguments on entry, results written there on return).
  * A call passes its arguments in place: they are the caller's top operand slots, and the callee's
  * results land in the same slots.
  */
 constexpr int32_t kSavedVals = -24;
-constexpr int32_t kLocalsStart = -40;
+constexpr int32_t kLocalsStart = -56;
+constexpr int32_t kSavedBytes = 48;  // pushed after rbp
+
+// Registers that hold operands between instructions. They never hold one across a call or a
+// control-flow boundary (flush() spills them there), so merge points agree on where values are.
+const Reg64 kOperandRegs[] = {rbx, r12, r13, r10, r11};
+constexpr uint8_t kNoReg = 0xFF;
 
 struct Value {
-  enum Kind : uint8_t { Const, Slot } kind;
+  enum Kind : uint8_t { Const, Slot, Reg } kind;
   ValType type;
   uint64_t bits;  // Const only; i32 and f32 zero-extended
+  uint8_t reg = kNoReg;  // Reg only: index into kOperandRegs
 };
 
 struct Frame {
@@ -61,6 +70,7 @@ class Singlepass : public CodeGenerator {
 
   void beginFunction(uint32_t, const FuncType &ft, std::span<const ValType> locals) {
     stack_.clear();
+    regOwner_.fill(SIZE_MAX);
     frames_.clear();
     traps_.clear();
     maxSlots_ = 0;
@@ -75,6 +85,9 @@ class Singlepass : public CodeGenerator {
     push(r14);
     push(r15);
     push(rsi);
+    push(rbx);
+    push(r12);
+    push(r13);
     mov(r14, rdi);
     // Below the limit there is no room left for this frame: trap before touching it (spec 4.4.10,
     // "call stack exhausted" is the embedder's resource limit).
@@ -109,6 +122,9 @@ class Singlepass : public CodeGenerator {
     L(*returnLabel_);
     mov(r14, qword[rbp - 8]);
     mov(r15, qword[rbp - 16]);
+    mov(rbx, qword[rbp - 32]);
+    mov(r12, qword[rbp - 40]);
+    mov(r13, qword[rbp - 48]);
     leave();
     ret();
     for (auto &[code, label] : traps_) {
@@ -120,9 +136,9 @@ class Singlepass : public CodeGenerator {
       mov(rax, qword[r14 + kOffLibcalls]);
       Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(Libcall::RaiseTrap)]);
     }
-    // The pushes after rbp took 24 bytes; the frame keeps rsp 16-byte aligned for calls into C.
+    // The frame keeps rsp 16-byte aligned for calls into C.
     uint64_t bytes = 8 + 8 * numLocals_ + 8 * maxSlots_;
-    if ((24 + bytes) % 16 != 0) bytes += 8;
+    if ((kSavedBytes + bytes) % 16 != 0) bytes += 8;
     if (bytes > 0x7FFFFFFF) unsupported("a frame of more than 2 GiB");
     rewrite(frameSizePatch_, static_cast<uint32_t>(-static_cast<int32_t>(bytes)), 4);
   }
@@ -149,6 +165,7 @@ class Singlepass : public CodeGenerator {
   void else_(bool fallthrough) {
     Frame &f = frames_.back();
     if (fallthrough) {
+      flush();
       materializeTop(f.results);
       jmp(*f.label, T_NEAR);
     }
@@ -160,7 +177,10 @@ class Singlepass : public CodeGenerator {
   }
   void end(bool fallthrough) {
     Frame &f = frames_.back();
-    if (fallthrough) materializeTop(f.results);
+    if (fallthrough) {
+      flush();
+      materializeTop(f.results);
+    }
     if (f.op == Op::If && !f.hasElse) L(*f.elseLabel);
     if (f.op != Op::Loop) L(*f.label);
     resetStack(f.base, f.results);
@@ -175,6 +195,7 @@ class Singlepass : public CodeGenerator {
   void brIf(uint32_t depth) {
     loadTo(eax, stack_.size() - 1);
     stack_.pop_back();
+    flush();
     Label skip;
     test(eax, eax);
     jz(skip, T_NEAR);
@@ -184,6 +205,7 @@ class Singlepass : public CodeGenerator {
   void brTable(std::span<const uint32_t> targets, uint32_t def) {
     loadTo(ecx, stack_.size() - 1);
     stack_.pop_back();
+    flush();
     // A compare chain: simple and position-independent; a jump table is a later optimisation.
     for (size_t i = 0; i < targets.size(); i++) {
       Label next;
@@ -203,6 +225,7 @@ class Singlepass : public CodeGenerator {
   void call(uint32_t func, const FuncType &ft) {
     size_t n = ft.params.size();
     size_t argBase = stack_.size() - n;
+    flush();
     for (size_t k = argBase; k < stack_.size(); k++) materialize(k);
     mov(rax, qword[r14 + kOffFuncs]);
     mov(rax, qword[rax + 8 * func]);
@@ -214,6 +237,7 @@ class Singlepass : public CodeGenerator {
     loadTo(ecx, stack_.size() - 1);
     stack_.pop_back();
     size_t argBase = stack_.size() - ft.params.size();
+    flush();
     for (size_t k = argBase; k < stack_.size(); k++) materialize(k);
     mov(rax, qword[r14 + kOffTables]);
     mov(rax, qword[rax + 8 * table]);
@@ -389,6 +413,7 @@ class Singlepass : public CodeGenerator {
     size_t k = base;
     for (const Reg &r : regs) loadTo(r, k++);
     stack_.resize(base);
+    flush();  // runtime functions may clobber every caller-saved register
     mov(rdi, r14);
     mov(rax, qword[r14 + kOffLibcalls]);
     Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(id)]);
@@ -411,7 +436,10 @@ class Singlepass : public CodeGenerator {
   // Loads operand k into `r` (32-bit registers read the low half).
   void loadTo(const Reg &r, size_t k) {
     const Value &v = stack_[k];
-    if (v.kind == Value::Const) {
+    if (v.kind == Value::Reg) {
+      const Reg64 &src = kOperandRegs[v.reg];
+      if (r.isBit(32)) mov(r, src.cvt32()); else mov(r, src);
+    } else if (v.kind == Value::Const) {
       if (r.isBit(32)) mov(r, static_cast<uint32_t>(v.bits));
       else mov(r, v.bits);
     } else if (r.isBit(32)) {
@@ -422,7 +450,9 @@ class Singlepass : public CodeGenerator {
   }
   void storeTo(const Address &dst, size_t k) {
     const Value &v = stack_[k];
-    if (v.kind == Value::Const && static_cast<int64_t>(v.bits) == static_cast<int32_t>(v.bits)) {
+    if (v.kind == Value::Reg) {
+      mov(dst, kOperandRegs[v.reg]);
+    } else if (v.kind == Value::Const && static_cast<int64_t>(v.bits) == static_cast<int32_t>(v.bits)) {
       mov(dst, v.bits);  // fits a sign-extended imm32
     } else {
       loadTo(rax, k);
@@ -435,15 +465,39 @@ class Singlepass : public CodeGenerator {
       return;
     }
     storeTo(slot(k), k);
+    if (stack_[k].kind == Value::Reg) regOwner_[stack_[k].reg] = SIZE_MAX;
     stack_[k].kind = Value::Slot;
+  }
+  // Is operand register i holding a live operand? (Pops leave stale owners behind.)
+  bool regLive(size_t i) const {
+    size_t k = regOwner_[i];
+    return k < stack_.size() && stack_[k].kind == Value::Reg && stack_[k].reg == i;
+  }
+  // Spills every operand held in a register to its slot.
+  void flush() {
+    for (size_t i = 0; i < std::size(kOperandRegs); i++) {
+      if (regLive(i)) materialize(regOwner_[i]);
+      regOwner_[i] = SIZE_MAX;
+    }
+  }
+  // A free operand register, spilling the deepest operand that holds one if none is free.
+  uint8_t allocReg() {
+    size_t victim = SIZE_MAX;
+    for (size_t i = 0; i < std::size(kOperandRegs); i++) {
+      if (!regLive(i)) return static_cast<uint8_t>(i);
+      if (victim == SIZE_MAX || regOwner_[i] < regOwner_[victim]) victim = i;
+    }
+    materialize(regOwner_[victim]);
+    return static_cast<uint8_t>(victim);
   }
   void materializeTop(size_t n) {
     for (size_t k = stack_.size() - n; k < stack_.size(); k++) materialize(k);
   }
   void pushRax(ValType t) {
-    size_t k = stack_.size();
-    mov(slot(k), rax);
-    stack_.push_back(Value{Value::Slot, t, 0});
+    uint8_t r = allocReg();
+    mov(kOperandRegs[r], rax);
+    regOwner_[r] = stack_.size();
+    stack_.push_back(Value{Value::Reg, t, 0, r});
   }
   void resetStack(size_t base, size_t count) {
     ValType t = ValType::I32;
@@ -452,6 +506,7 @@ class Singlepass : public CodeGenerator {
     // Only the kind matters after a merge point; types are the validator's business.
   }
   void enter(Op op, const BlockType &bt) {
+    flush();
     size_t p = bt.params.size();
     // Parameters live in their slots at every entry, so branches back to a loop can put them there.
     materializeTop(p);
@@ -503,6 +558,7 @@ class Singlepass : public CodeGenerator {
   void divide(Op op, bool is64);
 
   std::vector<Value> stack_;
+  std::array<size_t, std::size(kOperandRegs)> regOwner_;  // stack index of each register's operand
   std::vector<Frame> frames_;
   std::map<TrapCode, std::unique_ptr<Label>> traps_;
   std::unique_ptr<Label> returnLabel_;
