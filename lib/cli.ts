@@ -17,7 +17,7 @@ import {
 } from './index.js';
 import { NativeUnsupported } from './engines/native.js';
 import type { ModuleInst, Store } from './store.js';
-import { Wasi, WASI_MODULE, WasiSetupError, exitCode, type Preopen } from '../wasi/index.js';
+import { Wasi, WASI_MODULE, WasiSetupError, type Preopen } from '../wasi/index.js';
 import { f32bits, f64bits, i32, i64, refNull } from './values.js';
 import {
   formatExternType, formatFuncType, formatVal, loadExpectedFailures, runWast,
@@ -334,7 +334,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
       const bound = wasi.bind(inst);
       if (isError(bound)) throw new UsageError(`${file}: ${bound.message}`, FAILURE);
       const [, results] = invokeExport(file, store, inst, options.invoke);
-      status = isError(results) ? exitCode(results) ?? results : 0;
+      status = isError(results) ? wasi.exitStatus(results) ?? results : 0;
       if (!isError(results)) for (const v of results) io.stdout(`${formatVal(v)}\n`);
     }
     if (io.inherit !== true) {

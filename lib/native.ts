@@ -83,6 +83,8 @@ interface Bindings {
   wasiCall(w: Ptr, id: number, args: BigUint64Array, mem: Uint8Array, memLen: number): number;
   wasiExitCode(w: Ptr): number | bigint;
   wasiOutput(w: Ptr, fd: number, buf: Uint8Array, len: number): number | bigint;
+  wasiFuncAlloc(s: Ptr, w: Ptr, id: number, out: [number]): number;
+  wasiBindMemory(w: Ptr, s: Ptr, mem: number): number;
 }
 
 /** Where the library is: $WASMO_NATIVE_LIB, else build/native/ of the checkout (from lib/ or dist/lib/). */
@@ -157,6 +159,8 @@ function load(): Bindings {
     wasiCall: f('int32_t wasmo_wasi_call(wasmo_wasi w, uint32_t id, const uint64_t *args, uint8_t *mem, size_t mem_len)'),
     wasiExitCode: f('int64_t wasmo_wasi_exit_code(wasmo_wasi w)'),
     wasiOutput: f('size_t wasmo_wasi_output(wasmo_wasi w, uint32_t fd, _Out_ uint8_t *buf, size_t len)'),
+    wasiFuncAlloc: f('int wasmo_wasi_func_alloc(wasmo_store s, wasmo_wasi w, uint32_t id, _Out_ uint32_t *out)'),
+    wasiBindMemory: f('int wasmo_wasi_bind_memory(wasmo_wasi w, wasmo_store s, uint32_t mem)'),
   };
   bindings = b as unknown as Bindings;
   return bindings;
@@ -427,6 +431,18 @@ export class NativeStore {
     return t;
   }
 
+  /** WASI function `id` of `wasi` as a host function whose code calls host-shim's implementation directly. */
+  wasiFuncAlloc(wasi: NativeWasi, id: number): number {
+    const out: [number] = [0];
+    if (load().wasiFuncAlloc(this.ptr(), wasi.ptr(), id, out) !== Status.ok) throw new Error(`native: no WASI function ${id}`);
+    return out[0];
+  }
+
+  /** The memory `wasi`'s directly bound functions work on. */
+  wasiBindMemory(wasi: NativeWasi, mem: number): void {
+    load().wasiBindMemory(wasi.ptr(), this.ptr(), mem);
+  }
+
   /** `vals` holds the arguments and receives the results; it needs max(params, results) slots. */
   funcInvoke(func: number, vals: BigUint64Array): true | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
@@ -587,7 +603,8 @@ export class NativeWasi {
     return new NativeWasi(out[0]);
   }
 
-  private ptr(): Ptr {
+  /** @internal the live handle; throws after free(). */
+  ptr(): Ptr {
     if (this.handle === null) throw new Error('native WASI context used after free()');
     return this.handle;
   }

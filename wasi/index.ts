@@ -12,7 +12,8 @@ import { isError, wasmError, type WasmError } from '../lib/errors.js';
 import {
   NativeWasi, WASI_EXITED, isNativeFailure, wasiFunctions, type NativeStdio,
 } from '../lib/native.js';
-import { live, own, type MemAddr, type Store } from '../lib/store.js';
+import { NativeEngine } from '../lib/engines/native.js';
+import { live, own, ownerOf, type MemAddr, type Store } from '../lib/store.js';
 import { i32 } from '../lib/values.js';
 import { formatExternType } from '../lib/wast.js';
 
@@ -121,6 +122,7 @@ export class Wasi {
   imports(store: Store, module: Module): [Store, ExternAddr[] | WasmError] {
     const byName = new Map(wasiFunctions().map((f) => [f.name, f]));
     const externs: ExternAddr[] = [];
+    const { engine } = live(store);
     for (const [mod, name, type] of module_imports(module)) {
       const f = mod === WASI_MODULE ? byName.get(name) : undefined;
       if (f === undefined || type.kind !== 'func') {
@@ -128,6 +130,14 @@ export class Wasi {
         return [store, wasmError('unlinkable', `unknown import "${mod}" "${name}" (${formatExternType(type)}): ${why}`)];
       }
       const { id, params } = f;
+      if (engine instanceof NativeEngine) {
+        // Compiled code calls the native implementation directly: no JS on the path.
+        const st = live(store);
+        const addr = engine.wasiFuncAlloc(this.native, id);
+        store = st.advance();
+        externs.push(st.addr('func', addr));
+        continue;
+      }
       const exitName = f.results.length === 0;
       let addr;
       [store, addr] = func_alloc(store, { params: [...params], results: [...f.results] }, (s, args) => {
@@ -157,6 +167,8 @@ export class Wasi {
     const mem = instance_export(instance, 'memory');
     if (isError(mem) || mem.kind !== 'mem') return wasmError('argument', 'a WASI program must export its memory as "memory"');
     this.memory = mem;
+    const st = ownerOf(instance);
+    if (st.engine instanceof NativeEngine) st.engine.wasiBindMemory(this.native, own(st, mem, 'mem'));
     return true;
   }
 
@@ -171,7 +183,13 @@ export class Wasi {
     if (isError(start) || start.kind !== 'func') return [store, wasmError('argument', 'a WASI command must export a function "_start"')];
     const [s, results] = func_invoke(store, start, []);
     if (!isError(results)) return [s, 0];
-    return [s, exitCode(results) ?? results];
+    return [s, this.exitStatus(results) ?? results];
+  }
+
+  /** The exit status if `error` ended the program through proc_exit (or a fatal proc_raise), else undefined. */
+  exitStatus(error: WasmError): number | undefined {
+    // Directly bound functions (native engine) end the call with a host error; the code is native-side.
+    return exitCode(error) ?? (error.kind === 'host' ? this.native.exitCode() : undefined);
   }
 
   /** What the program wrote to stdout, when it is `'buffer'`. */

@@ -180,6 +180,13 @@ WASMO_API void wasmo_wasi_free(wasmo_wasi *wasi);
  * [mem, mem + mem_len): the witx errno (>= 0), WASMO_WASI_EXITED, or WASMO_WASI_NO_FUNCTION. */
 WASMO_API int32_t wasmo_wasi_call(wasmo_wasi *wasi, uint32_t id, const uint64_t *args, uint8_t *mem,
                                   size_t mem_len);
+/* The native engine's direct binding: a host function of `store` with WASI function `id`'s type
+ * whose code calls it on `wasi` (no JS on the path), and the memory such functions work on (set it
+ * before the program runs; a call without one is a host error). proc_exit is a host error of the
+ * call that ran it, with the exit status in wasmo_wasi_exit_code. The functions stay valid until
+ * wasmo_wasi_free; a call after that is a host error too. */
+WASMO_API int wasmo_wasi_func_alloc(wasmo_store *store, wasmo_wasi *wasi, uint32_t id, uint32_t *out);
+WASMO_API int wasmo_wasi_bind_memory(wasmo_wasi *wasi, wasmo_store *store, uint32_t mem);
 /* The exit status after WASMO_WASI_EXITED (proc_exit's code, or 128 + signal for proc_raise), else -1. */
 WASMO_API int64_t wasmo_wasi_exit_code(const wasmo_wasi *wasi);
 /* What was written to an in-memory stdout (fd 1) or stderr (fd 2): copies at most len bytes into

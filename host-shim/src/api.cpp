@@ -8,6 +8,7 @@
 #include "compiler/singlepass/singlepass.h"
 #include "compiler/validate.h"
 #include "runtime/instance.h"
+#include "wasi/bind.h"
 #include "wasmo.h"
 
 struct wasmo_module {
@@ -260,6 +261,22 @@ uint64_t wasmo_global_read(const wasmo_store *store, uint32_t global) {
 void wasmo_global_write(wasmo_store *store, uint32_t global, uint64_t bits) {
   wasmo::GlobalInstance &g = *store->store.globals[global];
   g.value = store->store.fromAbi(g.type.type, bits);
+}
+
+// WASI functions bound directly (host-shim/wasi/bind.h).
+int wasmo_wasi_func_alloc(wasmo_store *store, wasmo_wasi *wasi, uint32_t id, uint32_t *out) {
+  return guarded(nullptr, 0, [&] {
+    if (id >= wasmo::wasi::functions().size()) return WASMO_INTERNAL;
+    *out = wasmo::wasi::allocFunction(store->store, *wasi->ctx, id);
+    return WASMO_OK;
+  });
+}
+
+int wasmo_wasi_bind_memory(wasmo_wasi *wasi, wasmo_store *store, uint32_t mem) {
+  return guarded(nullptr, 0, [&] {
+    wasmo::wasi::bindMemory(*wasi->ctx, store->store, mem);
+    return WASMO_OK;
+  });
 }
 
 }  // extern "C"

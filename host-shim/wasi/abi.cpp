@@ -5,11 +5,8 @@
 #include <string>
 
 #include "include/wasmo.h"
+#include "wasi/bind.h"
 #include "wasi/wasi.h"
-
-struct wasmo_wasi {
-  std::unique_ptr<wasmo::wasi::Context> ctx;
-};
 
 namespace {
 void set_error(char *err, size_t err_len, const std::string &msg) {
@@ -66,7 +63,11 @@ int wasmo_wasi_new(const char *const *args, uint32_t argc, const char *const *en
   }
 }
 
-void wasmo_wasi_free(wasmo_wasi *wasi) { delete wasi; }
+void wasmo_wasi_free(wasmo_wasi *wasi) {
+  if (wasi == nullptr) return;
+  wasmo::wasi::unbind(*wasi->ctx);
+  delete wasi;
+}
 
 int32_t wasmo_wasi_call(wasmo_wasi *wasi, uint32_t id, const uint64_t *args, uint8_t *mem, size_t mem_len) {
   auto fns = wasmo::wasi::functions();

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/vmcontext.h"
+
 namespace wasmo::wasi {
 
 // The witx `errno` values (witx order: ERRNO_x is __WASI_ERRNO_x of wasi/api.h).
@@ -120,6 +122,8 @@ class Context {
   std::vector<std::string> args, env;
   std::vector<std::optional<FdEntry>> fds;
   bool use_openat2 = true;
+  // The memory of a program whose functions are bound directly (bind.h); null otherwise.
+  const VMMemory *memory = nullptr;
 
   FdEntry *entry(uint32_t fd);
   // Allocate the lowest free guest fd for `e`.

@@ -8,7 +8,8 @@ import type {
 } from '../engine.js';
 import { isError, wasmError, type WasmError } from '../errors.js';
 import {
-  NativeModule, NativeStore, isNativeFailure, type NativeFailure, type NativeFuncType, type TypeName,
+  NativeModule, NativeStore, isNativeFailure, type NativeFailure, type NativeFuncType, type NativeWasi,
+  type TypeName,
 } from '../native.js';
 import { artifactInterface } from '../artifact.js';
 import { encodeModule } from '../../spec/binary/encode.js';
@@ -160,6 +161,16 @@ export class NativeEngine implements Engine {
       this.hostError = results;
       return false;
     });
+  }
+
+  /** WASI function `id` of `wasi`, bound so that compiled code calls it with no JS on the path. */
+  wasiFuncAlloc(wasi: NativeWasi, id: number): number {
+    return this.store.wasiFuncAlloc(wasi, id);
+  }
+
+  /** The memory the directly bound WASI functions of `wasi` work on. */
+  wasiBindMemory(wasi: NativeWasi, mem: number): void {
+    this.store.wasiBindMemory(wasi, mem);
   }
 
   funcType(func: number): FuncType {
