@@ -148,12 +148,12 @@ function compileThroughput(kernels: readonly Built[], copies: number, reps: numb
     return [label, ms, (mb / (o.ms / 1000)).toFixed(1), sp.kind === 'time' ? fmtRatio(o.ms / sp.ms) : '—'];
   });
   return [
-    artifactLoad(wasm, sp, reps),
-    '',
     `Compile throughput: ${kernels.length} kernels × ${copies} copies, ${wasm.length.toLocaleString('en')} bytes, ` +
       `code section ${mb.toFixed(2)} MB (10^6 bytes); one thread; median of ${reps}`,
     table([['engine', 'ms', 'MB/s', 'time/singlepass'], ...rows]),
     ...notes.map((n) => `note: ${n}`),
+    '',
+    artifactLoad(wasm, sp, reps),
   ].join('\n');
 }
 
