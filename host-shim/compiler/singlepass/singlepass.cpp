@@ -206,14 +206,23 @@ class Singlepass : public CodeGenerator {
     loadTo(ecx, stack_.size() - 1);
     stack_.pop_back();
     flush();
-    // A compare chain: simple and position-independent; a jump table is a later optimisation.
-    for (size_t i = 0; i < targets.size(); i++) {
-      Label next;
-      cmp(ecx, static_cast<uint32_t>(i));
-      jne(next, T_NEAR);
-      branchTo(targets[i]);
-      L(next);
+    // A jump table of `jmp rel32` entries (5 bytes each), so the code stays position-independent;
+    // each distinct target gets one stub that moves the label's values and jumps.
+    std::map<uint32_t, Label> stubs;
+    Label table, fallback;
+    cmp(ecx, static_cast<uint32_t>(targets.size()));
+    jae(fallback, T_NEAR);
+    lea(rax, ptr[rip + table]);
+    lea(rcx, ptr[rcx + rcx * 4]);
+    add(rax, rcx);
+    jmp(rax);
+    L(table);
+    for (uint32_t t : targets) jmp(stubs[t], T_NEAR);
+    for (auto &[depth, label] : stubs) {
+      L(label);
+      branchTo(depth);
     }
+    L(fallback);
     branchTo(def);
     dead_ = true;
   }
