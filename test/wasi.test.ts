@@ -9,7 +9,7 @@ import {
   existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import {
@@ -386,6 +386,15 @@ describe('wasmo run with WASI programs', () => {
     for (const engine of engines) {
       expect(wasmo(['run', '--engine', engine, path, '--invoke', 'greet', '4'])).toEqual({ status: 0, stdout: 'hi\n7\n', stderr: '' });
     }
+  });
+
+  test('a program compiled ahead of time (wasmo compile) runs from its mapped artifact', () => {
+    const cwasm = join(mkdtempSync(join(tmpdir(), 'wasmo-run-')), 'hello.cwasm');
+    expect(wasmo(['compile', compile(join(root, 'examples/hello.c')), '-o', cwasm]).status).toBe(0);
+    expect(wasmo(['run', cwasm, 'wasmo'])).toEqual({ status: 0, stdout: 'Hello, wasmo!\n', stderr: '' });
+    const exit = join(dirname(cwasm), 'exit.cwasm');
+    expect(wasmo(['compile', compile(program('exit')), '-o', exit]).status).toBe(0);
+    expect(wasmo(['run', exit, 'trap', '0'])).toMatchObject({ status: 1, stdout: 'before trap 0\n' });
   });
 
   test('--help documents every flag', () => {

@@ -24,8 +24,11 @@
 
 namespace wasmo {
 
-/** The artifact of `module` compiled to `code`; deterministic (the same input gives the same bytes). */
-std::vector<uint8_t> writeArtifact(const Module &module, const CompiledCode &code);
+/**
+ * The artifact of `module` compiled to `code`, written into a fresh image for loadArtifact (so the
+ * JIT path copies the code once); deterministic: the same input gives the same bytes.
+ */
+std::unique_ptr<CodeMemory> writeArtifact(const Module &module, const CompiledCode &code);
 
 /**
  * Checks every header, offset and size of the image, its checksum and its compatibility with this
