@@ -330,15 +330,17 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
     if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
     store = s;
     let status: number | WasmError;
+    let results: Val[] = [];
     if (options.invoke === undefined) {
       [, status] = wasi.start(store, inst);
     } else {
       const bound = wasi.bind(inst);
       if (isError(bound)) throw new UsageError(`${file}: ${bound.message}`, FAILURE);
-      const [, results] = invokeExport(file, store, inst, options.invoke);
-      status = isError(results) ? wasi.exitStatus(results) ?? results : 0;
-      if (!isError(results)) for (const v of results) io.stdout(`${formatVal(v)}\n`);
+      const [, r] = invokeExport(file, store, inst, options.invoke);
+      status = isError(r) ? wasi.exitStatus(r) ?? r : 0;
+      if (!isError(r)) results = r;
     }
+    // The program's captured output first: it was written before the results existed.
     if (io.inherit !== true) {
       const text = new TextDecoder();
       const out = wasi.stdout();
@@ -346,6 +348,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
       if (out.length > 0) io.stdout(text.decode(out));
       if (err.length > 0) io.stderr(text.decode(err));
     }
+    for (const v of results) io.stdout(`${formatVal(v)}\n`);
     if (isError(status)) {
       // 'argument': the module is no WASI command (no memory or _start export); the rest ended the run.
       throw new UsageError(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, FAILURE);
