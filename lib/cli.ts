@@ -3,7 +3,9 @@
 // conformance scripts. `main` takes its arguments and output streams as parameters so tests call
 // it in-process; user errors are one line on stderr and an exit status, never a stack trace.
 
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync,
+} from 'node:fs';
 import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
@@ -413,9 +415,14 @@ function compile(args: readonly string[], io: Io): number {
     throw e;
   }
   if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes);
+  // Written aside, then renamed over OUT: a process that has the old file mapped keeps its pages,
+  // and nobody maps a half-written artifact.
+  const temporary = `${output}.${process.pid}.tmp`;
   try {
-    writeFileSync(output, bytes);
+    writeFileSync(temporary, bytes);
+    renameSync(temporary, output);
   } catch (e) {
+    rmSync(temporary, { force: true });
     throw new UsageError(`cannot write ${output}: ${(e as Error).message}`, FAILURE);
   }
   return 0;

@@ -8,6 +8,7 @@
 //   .rodata          data segment bytes
 //   .wasmo.checksum  XXH64 of every other byte of the file (checksum.h)
 //   .shstrtab        section names
+//   .symtab .strtab  a symbol "wasm-function[i]" per defined function, for objdump and perf only
 //   .text            the code of all functions, linked (calls go through the VMContext, so nothing
 //                    is left to relocate), page-aligned and padded to a page so that publishing it
 //                    read+exec exposes nothing else

@@ -90,8 +90,35 @@ struct Section {
   uint64_t flags;
   size_t align;
   std::span<const uint8_t> bytes;
-  size_t offset = 0, nameOffset = 0;
+  uint32_t link = 0, info = 0;
+  size_t entsize = 0, offset = 0, nameOffset = 0;
 };
+
+// Section header indices (the null section is 0).
+enum : uint16_t { kChecksumIndex = 5, kShstrtabIndex = 6, kStrtabIndex = 8, kTextIndex = 9 };
+
+/**
+ * A local function symbol "wasm-function[i]" (V8's name in stack traces) per defined function, so
+ * objdump and perf show where each function starts; `strtab` receives the names.
+ */
+std::vector<uint8_t> symbolTable(const Module &m, const CompiledCode &c, std::vector<uint8_t> &strtab) {
+  std::vector<Elf64_Sym> syms(1);  // index 0: the null symbol
+  strtab.push_back(0);
+  for (size_t k = 0; k < c.functionOffsets.size(); k++) {
+    std::string name = "wasm-function[" + std::to_string(m.importedFuncs + k) + "]";
+    Elf64_Sym sym{};
+    sym.st_name = static_cast<uint32_t>(strtab.size());
+    sym.st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC);
+    sym.st_shndx = kTextIndex;
+    sym.st_value = c.functionOffsets[k];
+    sym.st_size = (k + 1 < c.functionOffsets.size() ? c.functionOffsets[k + 1] : c.code.size()) - c.functionOffsets[k];
+    strtab.insert(strtab.end(), name.c_str(), name.c_str() + name.size() + 1);
+    syms.push_back(sym);
+  }
+  std::vector<uint8_t> out(syms.size() * sizeof(Elf64_Sym));
+  std::memcpy(out.data(), syms.data(), out.size());
+  return out;
+}
 
 template <class T>
 void put(std::span<uint8_t> out, size_t at, const T &value) {
@@ -108,6 +135,8 @@ std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &c
   std::vector<uint8_t> rodata;
   std::vector<uint8_t> moduleInfo = moduleSection(m, code, rodata);
   static constexpr uint8_t kZeros[8] = {};
+  std::vector<uint8_t> strtab;
+  std::vector<uint8_t> symtab = symbolTable(m, code, strtab);
   std::vector<uint8_t> names;
   std::vector<Section> sections = {
       {kCompat, SHT_PROGBITS, 0, kMetaAlign, compat},
@@ -116,14 +145,19 @@ std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &c
       {kRodata, SHT_PROGBITS, SHF_ALLOC, 16, rodata},
       {kChecksum, SHT_PROGBITS, 0, 8, kZeros},
       {kShstrtab, SHT_STRTAB, 0, 1, {}},
+      // sh_info of a symbol table: the index of its first global symbol (there are none).
+      {kSymtab, SHT_SYMTAB, 0, 8, symtab, kStrtabIndex, static_cast<uint32_t>(symtab.size() / sizeof(Elf64_Sym)),
+       sizeof(Elf64_Sym)},
+      {kStrtab, SHT_STRTAB, 0, 1, strtab},
       {kText, SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, kPage, code.code},
   };
+  static_assert(kTextIndex == 9, "section header index = position in `sections` + 1");
   names.push_back(0);  // index 0: the empty name of the null section
   for (Section &s : sections) {
     s.nameOffset = names.size();
     names.insert(names.end(), s.name, s.name + std::strlen(s.name) + 1);
   }
-  sections[5].bytes = names;
+  sections[kShstrtabIndex - 1].bytes = names;
 
   // Layout: ELF header, the sections but .text in order, the section header table, .text on its own pages.
   size_t at = sizeof(Elf64_Ehdr);
@@ -152,7 +186,7 @@ std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &c
     eh.e_shentsize = sizeof(Elf64_Shdr);
     eh.e_shoff = shoff;
     eh.e_shnum = static_cast<uint16_t>(shnum);
-    eh.e_shstrndx = 6;  // shstrtab, after the null section
+    eh.e_shstrndx = kShstrtabIndex;
     put(out, 0, eh);
     for (size_t i = 0; i < sections.size(); i++) {
       const Section &s = sections[i];
@@ -164,9 +198,12 @@ std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &c
       sh.sh_offset = s.offset;
       sh.sh_size = s.bytes.size();
       sh.sh_addralign = s.align;
+      sh.sh_link = s.link;
+      sh.sh_info = s.info;
+      sh.sh_entsize = s.entsize;
       put(out, shoff + (i + 1) * sizeof(Elf64_Shdr), sh);
     }
-    const size_t checksumAt = sections[4].offset;
+    const size_t checksumAt = sections[kChecksumIndex - 1].offset;
     put(out, checksumAt, artifactChecksum(out, checksumAt));
   });
 }
