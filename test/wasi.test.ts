@@ -397,6 +397,16 @@ describe('wasmo run with WASI programs', () => {
     expect(wasmo(['run', exit, 'trap', '0'])).toMatchObject({ status: 1, stdout: 'before trap 0\n' });
   });
 
+  test('as a process, a megabyte of small writes reaches a pipe whole (node makes stdout non-blocking)', () => {
+    const writes = compile(join(root, 'bench/wasi/writes.c'));
+    for (const engine of engines) {
+      const r = spawnSync(process.execPath, [join(root, 'dist/lib/cli.js'), 'run', '--engine', engine, writes, '65536'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      expect(r.status).toBe(0);
+      expect(r.stdout.length).toBe(65536 * 16);
+      expect(r.stderr).toMatch(/^writes=65536 ns=\d+\n$/);
+    }
+  });
+
   test('--help documents every flag', () => {
     const help = wasmo(['run', '--help']).stdout;
     for (const flag of ['--dir HOST[::GUEST]', '--readonly-dir', '--env KEY=VALUE', '--invoke NAME', '--engine NAME', '--help']) {
