@@ -521,19 +521,28 @@ class Singlepass : public CodeGenerator {
     if (stack_[k].kind == Value::XReg) xmmOwner_[stack_[k].reg] = SIZE_MAX;
     stack_[k].kind = Value::Slot;
   }
-  bool xmmLive(size_t i) const {
-    size_t k = xmmOwner_[i];
-    return k < stack_.size() && stack_[k].kind == Value::XReg && stack_[k].reg == i;
+  // Is register i of a pool (`owners`, operands of `kind`) holding a live operand? Pops leave
+  // stale owners behind, so the operand must still be there and still say so.
+  template <size_t N>
+  bool live(const std::array<size_t, N> &owners, Value::Kind kind, size_t i) const {
+    size_t k = owners[i];
+    return k < stack_.size() && stack_[k].kind == kind && stack_[k].reg == i;
   }
-  uint8_t allocXmm() {
+  // A free register of a pool, spilling the deepest operand that holds one if none is free.
+  template <size_t N>
+  uint8_t alloc(const std::array<size_t, N> &owners, Value::Kind kind) {
     size_t victim = SIZE_MAX;
-    for (size_t i = 0; i < std::size(kOperandXmms); i++) {
-      if (!xmmLive(i)) return static_cast<uint8_t>(i);
-      if (victim == SIZE_MAX || xmmOwner_[i] < xmmOwner_[victim]) victim = i;
+    for (size_t i = 0; i < N; i++) {
+      if (!live(owners, kind, i)) return static_cast<uint8_t>(i);
+      if (victim == SIZE_MAX || owners[i] < owners[victim]) victim = i;
     }
-    materialize(xmmOwner_[victim]);
+    materialize(owners[victim]);
     return static_cast<uint8_t>(victim);
   }
+  bool regLive(size_t i) const { return live(regOwner_, Value::Reg, i); }
+  bool xmmLive(size_t i) const { return live(xmmOwner_, Value::XReg, i); }
+  uint8_t allocReg() { return alloc(regOwner_, Value::Reg); }
+  uint8_t allocXmm() { return alloc(xmmOwner_, Value::XReg); }
   // Loads float operand k into `x`, as a scalar of 64 or 32 bits.
   void loadXmm(const Xmm &x, size_t k, bool is64) {
     const Value &v = stack_[k];
@@ -555,11 +564,6 @@ class Singlepass : public CodeGenerator {
     xmmOwner_[r] = stack_.size();
     stack_.push_back(Value{Value::XReg, t, 0, r});
   }
-  // Is operand register i holding a live operand? (Pops leave stale owners behind.)
-  bool regLive(size_t i) const {
-    size_t k = regOwner_[i];
-    return k < stack_.size() && stack_[k].kind == Value::Reg && stack_[k].reg == i;
-  }
   // Spills every operand held in a register to its slot.
   void flush() {
     for (size_t i = 0; i < std::size(kOperandRegs); i++) {
@@ -570,16 +574,6 @@ class Singlepass : public CodeGenerator {
       if (xmmLive(i)) materialize(xmmOwner_[i]);
       xmmOwner_[i] = SIZE_MAX;
     }
-  }
-  // A free operand register, spilling the deepest operand that holds one if none is free.
-  uint8_t allocReg() {
-    size_t victim = SIZE_MAX;
-    for (size_t i = 0; i < std::size(kOperandRegs); i++) {
-      if (!regLive(i)) return static_cast<uint8_t>(i);
-      if (victim == SIZE_MAX || regOwner_[i] < regOwner_[victim]) victim = i;
-    }
-    materialize(regOwner_[victim]);
-    return static_cast<uint8_t>(victim);
   }
   void materializeTop(size_t n) {
     for (size_t k = stack_.size() - n; k < stack_.size(); k++) materialize(k);
@@ -639,8 +633,7 @@ class Singlepass : public CodeGenerator {
     return ptr[r15 + rax];
   }
 
-  void binary32(Op op);
-  void binary64(Op op);
+  void integerBinary(Op op, bool is64);
   void floatBinary(Op op, bool is64);
   void floatUnary(Op op, bool is64);
   void convertU64(bool toF64);
@@ -702,101 +695,59 @@ void Singlepass::divide(Op op, bool is64) {
   L(done);
 }
 
-void Singlepass::binary32(Op op) {
+// Integer binary instructions of both widths (spec 4.3.2); compares give an i32.
+void Singlepass::integerBinary(Op op, bool is64) {
   size_t k = stack_.size() - 2;
-  loadTo(eax, k);
+  const Reg a = is64 ? Reg(rax) : Reg(eax);
+  loadTo(a, k);
   // The right operand straight from its register or slot where the instruction takes one.
   auto withRhs = [&](auto &&emit) {
     const Value &v = stack_[k + 1];
     if (v.kind == Value::Reg) {
-      emit(kOperandRegs[v.reg].cvt32());
+      if (is64) emit(kOperandRegs[v.reg]); else emit(kOperandRegs[v.reg].cvt32());
     } else if (v.kind == Value::Slot) {
-      emit(dword[rsp + static_cast<int32_t>(8 * (k + 1))]);
+      if (is64) emit(qword[rsp + static_cast<int32_t>(8 * (k + 1))]); else emit(dword[rsp + static_cast<int32_t>(8 * (k + 1))]);
     } else {
-      loadTo(ecx, k + 1);
-      emit(ecx);
+      const Reg b = is64 ? Reg(rcx) : Reg(ecx);
+      loadTo(b, k + 1);
+      emit(b);
     }
   };
+  ValType result = is64 ? ValType::I64 : ValType::I32;
   auto compare = [&](void (CodeGenerator::*set)(const Operand &)) {
-    withRhs([&](const Operand &o) { cmp(eax, o); });
-    (this->*set)(al);
-    movzx(eax, al);
-  };
-  switch (op) {
-    case Op::I32Add: withRhs([&](const Operand &o) { add(eax, o); }); break;
-    case Op::I32Sub: withRhs([&](const Operand &o) { sub(eax, o); }); break;
-    case Op::I32Mul: withRhs([&](const Operand &o) { imul(eax, o); }); break;
-    case Op::I32And: withRhs([&](const Operand &o) { and_(eax, o); }); break;
-    case Op::I32Or: withRhs([&](const Operand &o) { or_(eax, o); }); break;
-    case Op::I32Xor: withRhs([&](const Operand &o) { xor_(eax, o); }); break;
-    // x86 masks the count to 5 bits, as the spec's shifts do (spec 4.3.2).
-    case Op::I32Shl: loadTo(ecx, k + 1); shl(eax, cl); break;
-    case Op::I32ShrS: loadTo(ecx, k + 1); sar(eax, cl); break;
-    case Op::I32ShrU: loadTo(ecx, k + 1); shr(eax, cl); break;
-    case Op::I32Rotl: loadTo(ecx, k + 1); rol(eax, cl); break;
-    case Op::I32Rotr: loadTo(ecx, k + 1); ror(eax, cl); break;
-    case Op::I32DivS: case Op::I32DivU: case Op::I32RemS: case Op::I32RemU: loadTo(ecx, k + 1); divide(op, false); break;
-    case Op::I32Eq: compare(&CodeGenerator::sete); break;
-    case Op::I32Ne: compare(&CodeGenerator::setne); break;
-    case Op::I32LtS: compare(&CodeGenerator::setl); break;
-    case Op::I32LtU: compare(&CodeGenerator::setb); break;
-    case Op::I32GtS: compare(&CodeGenerator::setg); break;
-    case Op::I32GtU: compare(&CodeGenerator::seta); break;
-    case Op::I32LeS: compare(&CodeGenerator::setle); break;
-    case Op::I32LeU: compare(&CodeGenerator::setbe); break;
-    case Op::I32GeS: compare(&CodeGenerator::setge); break;
-    case Op::I32GeU: compare(&CodeGenerator::setae); break;
-    default: unsupported(opName(op));
-  }
-  stack_.resize(k);
-  pushRax(ValType::I32);
-}
-
-void Singlepass::binary64(Op op) {
-  size_t k = stack_.size() - 2;
-  loadTo(rax, k);
-  // The right operand straight from its register or slot where the instruction takes one.
-  auto withRhs = [&](auto &&emit) {
-    const Value &v = stack_[k + 1];
-    if (v.kind == Value::Reg) {
-      emit(kOperandRegs[v.reg]);
-    } else if (v.kind == Value::Slot) {
-      emit(qword[rsp + static_cast<int32_t>(8 * (k + 1))]);
-    } else {
-      loadTo(rcx, k + 1);
-      emit(rcx);
-    }
-  };
-  ValType result = ValType::I64;
-  auto compare = [&](void (CodeGenerator::*set)(const Operand &)) {
-    withRhs([&](const Operand &o) { cmp(rax, o); });
+    withRhs([&](const Operand &o) { cmp(a, o); });
     (this->*set)(al);
     movzx(eax, al);
     result = ValType::I32;
   };
   switch (op) {
-    case Op::I64Add: withRhs([&](const Operand &o) { add(rax, o); }); break;
-    case Op::I64Sub: withRhs([&](const Operand &o) { sub(rax, o); }); break;
-    case Op::I64Mul: withRhs([&](const Operand &o) { imul(rax, o); }); break;
-    case Op::I64And: withRhs([&](const Operand &o) { and_(rax, o); }); break;
-    case Op::I64Or: withRhs([&](const Operand &o) { or_(rax, o); }); break;
-    case Op::I64Xor: withRhs([&](const Operand &o) { xor_(rax, o); }); break;
-    case Op::I64Shl: loadTo(ecx, k + 1); shl(rax, cl); break;
-    case Op::I64ShrS: loadTo(ecx, k + 1); sar(rax, cl); break;
-    case Op::I64ShrU: loadTo(ecx, k + 1); shr(rax, cl); break;
-    case Op::I64Rotl: loadTo(ecx, k + 1); rol(rax, cl); break;
-    case Op::I64Rotr: loadTo(ecx, k + 1); ror(rax, cl); break;
-    case Op::I64DivS: case Op::I64DivU: case Op::I64RemS: case Op::I64RemU: loadTo(rcx, k + 1); divide(op, true); break;
-    case Op::I64Eq: compare(&CodeGenerator::sete); break;
-    case Op::I64Ne: compare(&CodeGenerator::setne); break;
-    case Op::I64LtS: compare(&CodeGenerator::setl); break;
-    case Op::I64LtU: compare(&CodeGenerator::setb); break;
-    case Op::I64GtS: compare(&CodeGenerator::setg); break;
-    case Op::I64GtU: compare(&CodeGenerator::seta); break;
-    case Op::I64LeS: compare(&CodeGenerator::setle); break;
-    case Op::I64LeU: compare(&CodeGenerator::setbe); break;
-    case Op::I64GeS: compare(&CodeGenerator::setge); break;
-    case Op::I64GeU: compare(&CodeGenerator::setae); break;
+    case Op::I32Add: case Op::I64Add: withRhs([&](const Operand &o) { add(a, o); }); break;
+    case Op::I32Sub: case Op::I64Sub: withRhs([&](const Operand &o) { sub(a, o); }); break;
+    case Op::I32Mul: case Op::I64Mul: withRhs([&](const Operand &o) { imul(a, o); }); break;
+    case Op::I32And: case Op::I64And: withRhs([&](const Operand &o) { and_(a, o); }); break;
+    case Op::I32Or: case Op::I64Or: withRhs([&](const Operand &o) { or_(a, o); }); break;
+    case Op::I32Xor: case Op::I64Xor: withRhs([&](const Operand &o) { xor_(a, o); }); break;
+    // x86 masks the count to 5 or 6 bits, as the spec's shifts do (spec 4.3.2).
+    case Op::I32Shl: case Op::I64Shl: loadTo(ecx, k + 1); shl(a, cl); break;
+    case Op::I32ShrS: case Op::I64ShrS: loadTo(ecx, k + 1); sar(a, cl); break;
+    case Op::I32ShrU: case Op::I64ShrU: loadTo(ecx, k + 1); shr(a, cl); break;
+    case Op::I32Rotl: case Op::I64Rotl: loadTo(ecx, k + 1); rol(a, cl); break;
+    case Op::I32Rotr: case Op::I64Rotr: loadTo(ecx, k + 1); ror(a, cl); break;
+    case Op::I32DivS: case Op::I32DivU: case Op::I32RemS: case Op::I32RemU:
+    case Op::I64DivS: case Op::I64DivU: case Op::I64RemS: case Op::I64RemU:
+      loadTo(is64 ? Reg(rcx) : Reg(ecx), k + 1);
+      divide(op, is64);
+      break;
+    case Op::I32Eq: case Op::I64Eq: compare(&CodeGenerator::sete); break;
+    case Op::I32Ne: case Op::I64Ne: compare(&CodeGenerator::setne); break;
+    case Op::I32LtS: case Op::I64LtS: compare(&CodeGenerator::setl); break;
+    case Op::I32LtU: case Op::I64LtU: compare(&CodeGenerator::setb); break;
+    case Op::I32GtS: case Op::I64GtS: compare(&CodeGenerator::setg); break;
+    case Op::I32GtU: case Op::I64GtU: compare(&CodeGenerator::seta); break;
+    case Op::I32LeS: case Op::I64LeS: compare(&CodeGenerator::setle); break;
+    case Op::I32LeU: case Op::I64LeU: compare(&CodeGenerator::setbe); break;
+    case Op::I32GeS: case Op::I64GeS: compare(&CodeGenerator::setge); break;
+    case Op::I32GeU: case Op::I64GeU: compare(&CodeGenerator::setae); break;
     default: unsupported(opName(op));
   }
   stack_.resize(k);
@@ -1009,14 +960,14 @@ void Singlepass::numeric(Op op) {
     case Op::I32Shl: case Op::I32ShrS: case Op::I32ShrU: case Op::I32Rotl: case Op::I32Rotr:
     case Op::I32Eq: case Op::I32Ne: case Op::I32LtS: case Op::I32LtU: case Op::I32GtS:
     case Op::I32GtU: case Op::I32LeS: case Op::I32LeU: case Op::I32GeS: case Op::I32GeU:
-      binary32(op);
+      integerBinary(op, false);
       return;
     case Op::I64Add: case Op::I64Sub: case Op::I64Mul: case Op::I64DivS: case Op::I64DivU:
     case Op::I64RemS: case Op::I64RemU: case Op::I64And: case Op::I64Or: case Op::I64Xor:
     case Op::I64Shl: case Op::I64ShrS: case Op::I64ShrU: case Op::I64Rotl: case Op::I64Rotr:
     case Op::I64Eq: case Op::I64Ne: case Op::I64LtS: case Op::I64LtU: case Op::I64GtS:
     case Op::I64GtU: case Op::I64LeS: case Op::I64LeU: case Op::I64GeS: case Op::I64GeU:
-      binary64(op);
+      integerBinary(op, true);
       return;
     case Op::I32Eqz:
       return unary32(ValType::I32, [&] { test(eax, eax); sete(al); movzx(eax, al); });
