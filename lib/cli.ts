@@ -3,7 +3,9 @@
 // conformance scripts. `main` takes its arguments and output streams as parameters so tests call
 // it in-process; user errors are one line on stderr and an exit status, never a stack trace.
 
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync,
+} from 'node:fs';
 import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
@@ -328,15 +330,17 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
     if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
     store = s;
     let status: number | WasmError;
+    let results: Val[] = [];
     if (options.invoke === undefined) {
       [, status] = wasi.start(store, inst);
     } else {
       const bound = wasi.bind(inst);
       if (isError(bound)) throw new UsageError(`${file}: ${bound.message}`, FAILURE);
-      const [, results] = invokeExport(file, store, inst, options.invoke);
-      status = isError(results) ? wasi.exitStatus(results) ?? results : 0;
-      if (!isError(results)) for (const v of results) io.stdout(`${formatVal(v)}\n`);
+      const [, r] = invokeExport(file, store, inst, options.invoke);
+      status = isError(r) ? wasi.exitStatus(r) ?? r : 0;
+      if (!isError(r)) results = r;
     }
+    // The program's captured output first: it was written before the results existed.
     if (io.inherit !== true) {
       const text = new TextDecoder();
       const out = wasi.stdout();
@@ -344,6 +348,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
       if (out.length > 0) io.stdout(text.decode(out));
       if (err.length > 0) io.stderr(text.decode(err));
     }
+    for (const v of results) io.stdout(`${formatVal(v)}\n`);
     if (isError(status)) {
       // 'argument': the module is no WASI command (no memory or _start export); the rest ended the run.
       throw new UsageError(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, FAILURE);
@@ -410,9 +415,14 @@ function compile(args: readonly string[], io: Io): number {
     throw e;
   }
   if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes);
+  // Written aside, then renamed over OUT: a process that has the old file mapped keeps its pages,
+  // and nobody maps a half-written artifact.
+  const temporary = `${output}.${process.pid}.tmp`;
   try {
-    writeFileSync(output, bytes);
+    writeFileSync(temporary, bytes);
+    renameSync(temporary, output);
   } catch (e) {
+    rmSync(temporary, { force: true });
     throw new UsageError(`cannot write ${output}: ${(e as Error).message}`, FAILURE);
   }
   return 0;

@@ -2,6 +2,7 @@
 // for byte, load from a mapped file and run; and every kind of damage or foreign configuration is
 // refused with an error naming it, before any of the artifact's code could run.
 
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,12 +160,20 @@ describe('artifacts', () => {
     expect(new DataView(artifact.buffer).getUint16(0x12, true)).toBe(62);  // EM_X86_64
     const s = sections(artifact);
     expect([...s.keys()].sort()).toEqual(
-      ['.rodata', '.shstrtab', '.text', '.wasmo.checksum', '.wasmo.compat', '.wasmo.module', '.wasmo.types']);
+      ['.rodata', '.shstrtab', '.strtab', '.symtab', '.text', '.wasmo.checksum', '.wasmo.compat', '.wasmo.module', '.wasmo.types']);
     expect(s.get('.text')!.offset % 4096).toBe(0);
     expect(new TextDecoder().decode(artifact.subarray(s.get('.rodata')!.offset, s.get('.rodata')!.offset + 12))).toBe('hellopassive');
     const again = ok(NativeModule.compile(wasm(TEXT)));
     expect(again.serialize()).toEqual(artifact);
     again.free();
+  });
+
+  it('names every function for tools: objdump shows wasm-function[i] at each function', () => {
+    const file = join(dir, 'symbols.cwasm');
+    writeFileSync(file, artifact);
+    const r = spawnSync('objdump', ['-d', file], { encoding: 'utf8' });
+    if (r.error) throw new Error(`objdump (binutils, installed with g++) is missing: ${r.error.message}`);
+    expect([...r.stdout.matchAll(/^[0-9a-f]+ <([^>]+)>:$/gm)].map((m) => m[1])).toEqual([0, 1, 2, 3, 4, 5].map((i) => `wasm-function[${i}]`));
   });
 
   it('round-trips byte for byte, and a deserialized module runs', () => {
@@ -321,7 +330,8 @@ describe('artifacts', () => {
     const s = sections(artifact);
     const meta = ['.wasmo.compat', '.wasmo.types', '.wasmo.module'].map((n) => s.get(n)!);
     const shoff = Number(new DataView(artifact.buffer).getBigUint64(0x28, true));
-    const ranges = [{ offset: 0, size: 64 }, ...meta, { offset: shoff, size: 8 * 64 }];
+    const shnum = new DataView(artifact.buffer).getUint16(0x3c, true);
+    const ranges = [{ offset: 0, size: 64 }, ...meta, { offset: shoff, size: shnum * 64 }];
     const checksumAt = s.get('.wasmo.checksum')!.offset;
     fc.assert(fc.property(fc.constantFrom(...ranges), fc.nat(), fc.integer({ min: 1, max: 255 }), (range, k, x) => {
       const bad = artifact.slice();

@@ -2,12 +2,15 @@
 // the built program when dist/ exists (CI builds before testing).
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { main } from '../lib/cli.js';
+import {
+  func_invoke, i64, instance_export, isError, module_deserialize_file, module_instantiate, store_init,
+} from '../lib/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const example = (name: string) => join(root, 'examples', name);
@@ -215,6 +218,21 @@ describe('wasmo compile', () => {
     expect(wasmo('compile', example('add.wat'), '-o', out).status).toBe(0);
     expect(wasmo('compile', example('add.wat'), '--output', join(dir, 'again.cwasm')).status).toBe(0);
     expect(readFileSync(join(dir, 'again.cwasm'))).toEqual(readFileSync(out));
+  });
+
+  test('replaces an artifact without disturbing a process that has the old one mapped', () => {
+    const cwasm = join(dir, 'replaced.cwasm');
+    expect(wasmo('compile', example('add.wat'), '-o', cwasm).status).toBe(0);
+    const old = module_deserialize_file(cwasm);
+    if (isError(old)) throw new Error(old.message);
+    const [store, inst] = module_instantiate(store_init({ engine: 'singlepass' }), old, []);
+    if (isError(inst)) throw new Error(inst.message);
+    const fac = instance_export(inst, 'fac');
+    if (isError(fac) || fac.kind !== 'func') throw new Error('no fac');
+    expect(wasmo('compile', file('other.wat', '(module (func (export "f") (result i32) (i32.const 7)))'), '-o', cwasm).status).toBe(0);
+    expect(func_invoke(store, fac, [i64(20n)])[1]).toEqual([i64(2432902008176640000n)]);
+    expect(wasmo('run', cwasm, '--invoke', 'f').stdout).toBe('7\n');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   test('refusals and mistakes are one line each', () => {

@@ -62,6 +62,22 @@ describe('README', () => {
     }
   });
 
+  test('the WASI example runs and logs the result it claims', async () => {
+    const code = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)][1]![1]!;
+    const file = join(mkdtempSync(join(tmpdir(), 'wasmo-readme-')), 'wasi-example.ts');
+    writeFileSync(file, code
+      .replace("from 'wasmo/wasi'", `from ${JSON.stringify(join(root, 'wasi/index.ts'))}`)
+      .replace("from 'wasmo'", `from ${JSON.stringify(join(root, 'lib/index.ts'))}`)
+      .replace("'build/examples/hello.wasm'", JSON.stringify(join(root, 'build/examples/hello.wasm'))));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await import(pathToFileURL(file).href);
+      expect(log.mock.calls).toEqual([[0, 'Hello, embedder!\n']]);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
   test('the npm scripts it names exist', () => {
     const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     for (const [, name] of readme.matchAll(/npm (?:run |test)([^\s`)]*)/g)) {

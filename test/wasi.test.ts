@@ -9,7 +9,7 @@ import {
   existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import {
@@ -101,6 +101,17 @@ describe.each(engines)('WASI programs on %s', (engine) => {
     expect(out).toEqual({ status: 0, stdout: native.stdout, stderr: '' });
     expect(out.stdout).toContain('.: hard.txt sub\nsub: link moved.txt\n.:\ndone\n');
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('renumber, flags, times, allocate, sync, long listings and poll — as natively', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmo-fdops-'));
+    const nativeDir = mkdtempSync(join(tmpdir(), 'wasmo-fdops-native-'));
+    const out = run(wasm('fdops'), engine, { args: ['fdops'], preopens: [{ host: dir, guest: '.' }], stdin: new TextEncoder().encode('input') });
+    expect(out.stdout).not.toContain('FAILED');
+    expect(out).toEqual({ status: 0, stdout: runNative('fdops', [], { cwd: nativeDir, input: 'input' }).stdout, stderr: '' });
+    expect(out.stdout).toContain('a.txt: one\ntwo\nthree\n');
+    expect(out.stdout).toContain('listed 300 files, sum 44850\n');
+    expect(out.stdout).toContain('poll: 2 ready, stdin readable 1, stdout writable 1\n');
   });
 
   test('clocks, sleeps and random bytes', () => {
@@ -364,6 +375,36 @@ describe('wasmo run with WASI programs', () => {
     const trap = wasmo(['run', compile(program('exit')), 'trap', '0']);
     expect(trap).toMatchObject({ status: 1, stdout: 'before trap 0\n' });
     expect(trap.stderr).toMatch(/trap: unreachable/);
+  });
+
+  test('--invoke calls another export of a WASI module, with WASI working', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmo-run-'));
+    const path = join(dir, 'reactor.wat');
+    writeFileSync(path, `(module (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1) (data (i32.const 16) "hi\\n") (data (i32.const 0) "\\10\\00\\00\\00\\03\\00\\00\\00")
+      (func (export "greet") (param i32) (result i32) (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))) (i32.add (local.get 0) (i32.load (i32.const 8)))))`);
+    for (const engine of engines) {
+      expect(wasmo(['run', '--engine', engine, path, '--invoke', 'greet', '4'])).toEqual({ status: 0, stdout: 'hi\n7\n', stderr: '' });
+    }
+  });
+
+  test('a program compiled ahead of time (wasmo compile) runs from its mapped artifact', () => {
+    const cwasm = join(mkdtempSync(join(tmpdir(), 'wasmo-run-')), 'hello.cwasm');
+    expect(wasmo(['compile', compile(join(root, 'examples/hello.c')), '-o', cwasm]).status).toBe(0);
+    expect(wasmo(['run', cwasm, 'wasmo'])).toEqual({ status: 0, stdout: 'Hello, wasmo!\n', stderr: '' });
+    const exit = join(dirname(cwasm), 'exit.cwasm');
+    expect(wasmo(['compile', compile(program('exit')), '-o', exit]).status).toBe(0);
+    expect(wasmo(['run', exit, 'trap', '0'])).toMatchObject({ status: 1, stdout: 'before trap 0\n' });
+  });
+
+  test('as a process, a megabyte of small writes reaches a pipe whole (node makes stdout non-blocking)', () => {
+    const writes = compile(join(root, 'bench/wasi/writes.c'));
+    for (const engine of engines) {
+      const r = spawnSync(process.execPath, [join(root, 'dist/lib/cli.js'), 'run', '--engine', engine, writes, '65536'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      expect(r.status).toBe(0);
+      expect(r.stdout.length).toBe(65536 * 16);
+      expect(r.stderr).toMatch(/^writes=65536 ns=\d+\n$/);
+    }
   });
 
   test('--help documents every flag', () => {

@@ -8,6 +8,7 @@
 //   .rodata          data segment bytes
 //   .wasmo.checksum  XXH64 of every other byte of the file (checksum.h)
 //   .shstrtab        section names
+//   .symtab .strtab  a symbol "wasm-function[i]" per defined function, for objdump and perf only
 //   .text            the code of all functions, linked (calls go through the VMContext, so nothing
 //                    is left to relocate), page-aligned and padded to a page so that publishing it
 //                    read+exec exposes nothing else
@@ -24,8 +25,11 @@
 
 namespace wasmo {
 
-/** The artifact of `module` compiled to `code`; deterministic (the same input gives the same bytes). */
-std::vector<uint8_t> writeArtifact(const Module &module, const CompiledCode &code);
+/**
+ * The artifact of `module` compiled to `code`, written into a fresh image for loadArtifact (so the
+ * JIT path copies the code once); deterministic: the same input gives the same bytes.
+ */
+std::unique_ptr<CodeMemory> writeArtifact(const Module &module, const CompiledCode &code);
 
 /**
  * Checks every header, offset and size of the image, its checksum and its compatibility with this

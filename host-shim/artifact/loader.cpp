@@ -66,7 +66,7 @@ std::map<std::string, Range> sectionsOf(std::span<const uint8_t> file) {
     if (s.sh_name >= names.sh_size) corrupted("section name out of bounds");
     std::string name(reinterpret_cast<const char *>(file.data() + names.sh_offset + s.sh_name));
     bool known = name == kCompat || name == kTypes || name == kModule || name == kRodata || name == kChecksum ||
-                 name == kShstrtab || name == kText;
+                 name == kShstrtab || name == kText || name == kSymtab || name == kStrtab;
     if (!known) corrupted("unknown section " + name);
     if (!out.emplace(name, Range{s.sh_offset, s.sh_size}).second) corrupted("duplicate section " + name);
     // .text is published by whole pages: nothing else may share them.

@@ -89,37 +89,75 @@ struct Section {
   uint32_t type;
   uint64_t flags;
   size_t align;
-  std::vector<uint8_t> bytes;
-  size_t offset = 0, nameOffset = 0;
+  std::span<const uint8_t> bytes;
+  uint32_t link = 0, info = 0;
+  size_t entsize = 0, offset = 0, nameOffset = 0;
 };
 
+// Section header indices (the null section is 0).
+enum : uint16_t { kChecksumIndex = 5, kShstrtabIndex = 6, kStrtabIndex = 8, kTextIndex = 9 };
+
+/**
+ * A local function symbol "wasm-function[i]" (V8's name in stack traces) per defined function, so
+ * objdump and perf show where each function starts; `strtab` receives the names.
+ */
+std::vector<uint8_t> symbolTable(const Module &m, const CompiledCode &c, std::vector<uint8_t> &strtab) {
+  std::vector<Elf64_Sym> syms(1);  // index 0: the null symbol
+  strtab.push_back(0);
+  for (size_t k = 0; k < c.functionOffsets.size(); k++) {
+    std::string name = "wasm-function[" + std::to_string(m.importedFuncs + k) + "]";
+    Elf64_Sym sym{};
+    sym.st_name = static_cast<uint32_t>(strtab.size());
+    sym.st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC);
+    sym.st_shndx = kTextIndex;
+    sym.st_value = c.functionOffsets[k];
+    sym.st_size = (k + 1 < c.functionOffsets.size() ? c.functionOffsets[k + 1] : c.code.size()) - c.functionOffsets[k];
+    strtab.insert(strtab.end(), name.c_str(), name.c_str() + name.size() + 1);
+    syms.push_back(sym);
+  }
+  std::vector<uint8_t> out(syms.size() * sizeof(Elf64_Sym));
+  std::memcpy(out.data(), syms.data(), out.size());
+  return out;
+}
+
 template <class T>
-void put(std::vector<uint8_t> &out, size_t at, const T &value) {
+void put(std::span<uint8_t> out, size_t at, const T &value) {
   std::memcpy(out.data() + at, &value, sizeof value);
 }
 
 }  // namespace
 
-std::vector<uint8_t> writeArtifact(const Module &m, const CompiledCode &code) {
+std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &code) {
   using namespace elf;
-  flatbuffers::FlatBufferBuilder compat;
+  flatbuffers::FlatBufferBuilder compatBuilder;
+  std::vector<uint8_t> compat = finished(compatBuilder, buildCompat(compatBuilder, code.cpuFeatures));
+  std::vector<uint8_t> types = typesSection(m);
   std::vector<uint8_t> rodata;
   std::vector<uint8_t> moduleInfo = moduleSection(m, code, rodata);
+  static constexpr uint8_t kZeros[8] = {};
+  std::vector<uint8_t> strtab;
+  std::vector<uint8_t> symtab = symbolTable(m, code, strtab);
+  std::vector<uint8_t> names;
   std::vector<Section> sections = {
-      {kCompat, SHT_PROGBITS, 0, kMetaAlign, finished(compat, buildCompat(compat, code.cpuFeatures))},
-      {kTypes, SHT_PROGBITS, 0, kMetaAlign, typesSection(m)},
-      {kModule, SHT_PROGBITS, 0, kMetaAlign, std::move(moduleInfo)},
-      {kRodata, SHT_PROGBITS, SHF_ALLOC, 16, std::move(rodata)},
-      {kChecksum, SHT_PROGBITS, 0, 8, std::vector<uint8_t>(8)},
+      {kCompat, SHT_PROGBITS, 0, kMetaAlign, compat},
+      {kTypes, SHT_PROGBITS, 0, kMetaAlign, types},
+      {kModule, SHT_PROGBITS, 0, kMetaAlign, moduleInfo},
+      {kRodata, SHT_PROGBITS, SHF_ALLOC, 16, rodata},
+      {kChecksum, SHT_PROGBITS, 0, 8, kZeros},
       {kShstrtab, SHT_STRTAB, 0, 1, {}},
+      // sh_info of a symbol table: the index of its first global symbol (there are none).
+      {kSymtab, SHT_SYMTAB, 0, 8, symtab, kStrtabIndex, static_cast<uint32_t>(symtab.size() / sizeof(Elf64_Sym)),
+       sizeof(Elf64_Sym)},
+      {kStrtab, SHT_STRTAB, 0, 1, strtab},
       {kText, SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, kPage, code.code},
   };
-  Section &shstrtab = sections[5];
-  shstrtab.bytes.push_back(0);  // index 0: the empty name of the null section
+  static_assert(kTextIndex == 9, "section header index = position in `sections` + 1");
+  names.push_back(0);  // index 0: the empty name of the null section
   for (Section &s : sections) {
-    s.nameOffset = shstrtab.bytes.size();
-    shstrtab.bytes.insert(shstrtab.bytes.end(), s.name, s.name + std::strlen(s.name) + 1);
+    s.nameOffset = names.size();
+    names.insert(names.end(), s.name, s.name + std::strlen(s.name) + 1);
   }
+  sections[kShstrtabIndex - 1].bytes = names;
 
   // Layout: ELF header, the sections but .text in order, the section header table, .text on its own pages.
   size_t at = sizeof(Elf64_Ehdr);
@@ -132,38 +170,42 @@ std::vector<uint8_t> writeArtifact(const Module &m, const CompiledCode &code) {
   const size_t shnum = sections.size() + 1;
   Section &text = sections.back();
   text.offset = alignUp(shoff + shnum * sizeof(Elf64_Shdr), kPage);
-  std::vector<uint8_t> out(text.offset + alignUp(text.bytes.size(), kPage));
-
-  Elf64_Ehdr eh{};
-  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
-  eh.e_ident[EI_CLASS] = ELFCLASS64;
-  eh.e_ident[EI_DATA] = ELFDATA2LSB;
-  eh.e_ident[EI_VERSION] = EV_CURRENT;
-  eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
-  eh.e_type = ET_REL;
-  eh.e_machine = EM_X86_64;
-  eh.e_version = EV_CURRENT;
-  eh.e_ehsize = sizeof(Elf64_Ehdr);
-  eh.e_shentsize = sizeof(Elf64_Shdr);
-  eh.e_shoff = shoff;
-  eh.e_shnum = static_cast<uint16_t>(shnum);
-  eh.e_shstrndx = 6;  // shstrtab, after the null section
-  put(out, 0, eh);
-  for (size_t i = 0; i < sections.size(); i++) {
-    const Section &s = sections[i];
-    std::memcpy(out.data() + s.offset, s.bytes.data(), s.bytes.size());
-    Elf64_Shdr sh{};
-    sh.sh_name = static_cast<uint32_t>(s.nameOffset);
-    sh.sh_type = s.type;
-    sh.sh_flags = s.flags;
-    sh.sh_offset = s.offset;
-    sh.sh_size = s.bytes.size();
-    sh.sh_addralign = s.align;
-    put(out, shoff + (i + 1) * sizeof(Elf64_Shdr), sh);
-  }
-  const size_t checksumAt = sections[4].offset;
-  put(out, checksumAt, artifactChecksum(out, checksumAt));
-  return out;
+  // Written straight into the image that will be loaded: the code is copied once. The mapping
+  // starts zeroed, which is every padding byte's value.
+  return CodeMemory::create(text.offset + alignUp(text.bytes.size(), kPage), [&](std::span<uint8_t> out) {
+    Elf64_Ehdr eh{};
+    std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
+    eh.e_type = ET_REL;
+    eh.e_machine = EM_X86_64;
+    eh.e_version = EV_CURRENT;
+    eh.e_ehsize = sizeof(Elf64_Ehdr);
+    eh.e_shentsize = sizeof(Elf64_Shdr);
+    eh.e_shoff = shoff;
+    eh.e_shnum = static_cast<uint16_t>(shnum);
+    eh.e_shstrndx = kShstrtabIndex;
+    put(out, 0, eh);
+    for (size_t i = 0; i < sections.size(); i++) {
+      const Section &s = sections[i];
+      std::memcpy(out.data() + s.offset, s.bytes.data(), s.bytes.size());
+      Elf64_Shdr sh{};
+      sh.sh_name = static_cast<uint32_t>(s.nameOffset);
+      sh.sh_type = s.type;
+      sh.sh_flags = s.flags;
+      sh.sh_offset = s.offset;
+      sh.sh_size = s.bytes.size();
+      sh.sh_addralign = s.align;
+      sh.sh_link = s.link;
+      sh.sh_info = s.info;
+      sh.sh_entsize = s.entsize;
+      put(out, shoff + (i + 1) * sizeof(Elf64_Shdr), sh);
+    }
+    const size_t checksumAt = sections[kChecksumIndex - 1].offset;
+    put(out, checksumAt, artifactChecksum(out, checksumAt));
+  });
 }
 
 }  // namespace wasmo

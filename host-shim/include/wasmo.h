@@ -144,12 +144,11 @@ WASMO_API void wasmo_global_write(wasmo_store *store, uint32_t global, uint64_t 
  * is called with the instance's linear memory as (base, length); every guest pointer is checked
  * against that length (EFAULT), so a bad pointer is an errno, never a host fault.
  *
- * From JS an import calls wasmo_wasi_call. Compiled code is meant to call the same C++ functions
- * with no JS on the path: the native engine binds an import ("wasi_snapshot_preview1", name) to
- * `wasmo::wasi::functions()[id].fn` (host-shim/wasi/wasi.h), a plain function
- * `int32_t(Context&, const Memory&, const uint64_t *args)`, and calls it from a stub that spills the
- * arguments to slots and passes the VMContext's memory base and length. A result of
- * WASMO_WASI_EXITED means the program ended (proc_exit): unwind to the entry frame like a trap.
+ * From JS an import calls wasmo_wasi_call. Compiled code calls the same C++ functions with no JS
+ * on the path: wasmo_wasi_func_alloc makes a store function whose code (host-shim/wasi/bind.cpp)
+ * calls `wasmo::wasi::functions()[id].fn` (host-shim/wasi/wasi.h), a plain function
+ * `int32_t(Context&, const Memory&, const uint64_t *args)`, with the bound memory's base and
+ * current length. WASMO_WASI_EXITED (proc_exit) unwinds to the entry frame like a trap.
  */
 typedef struct wasmo_wasi wasmo_wasi;
 

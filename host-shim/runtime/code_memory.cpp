@@ -27,17 +27,19 @@ size_t pageRound(size_t n) { return (n + pageSize() - 1) & ~(pageSize() - 1); }
 
 }  // namespace
 
-std::unique_ptr<CodeMemory> CodeMemory::fromBuffer(std::span<const uint8_t> bytes) {
-  size_t mapped = pageRound(bytes.empty() ? 1 : bytes.size());
+std::unique_ptr<CodeMemory> CodeMemory::create(size_t size, const std::function<void(std::span<uint8_t>)> &fill) {
+  size_t mapped = pageRound(size == 0 ? 1 : size);
   void *p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) fail("cannot map code memory");
-  std::memcpy(p, bytes.data(), bytes.size());
+  std::unique_ptr<CodeMemory> image(new CodeMemory(static_cast<uint8_t *>(p), size, mapped));
+  fill({image->image_, size});
   // Read-only from here on: what the loader checks is what runs.
-  if (mprotect(p, mapped, PROT_READ) != 0) {
-    munmap(p, mapped);
-    fail("cannot protect code memory");
-  }
-  return std::unique_ptr<CodeMemory>(new CodeMemory(static_cast<uint8_t *>(p), bytes.size(), mapped));
+  if (mprotect(p, mapped, PROT_READ) != 0) fail("cannot protect code memory");
+  return image;
+}
+
+std::unique_ptr<CodeMemory> CodeMemory::fromBuffer(std::span<const uint8_t> bytes) {
+  return create(bytes.size(), [&](std::span<uint8_t> out) { std::memcpy(out.data(), bytes.data(), bytes.size()); });
 }
 
 std::unique_ptr<CodeMemory> CodeMemory::fromFile(const std::string &path) {

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -13,7 +14,9 @@ namespace wasmo {
 
 class CodeMemory {
  public:
-  /** Copies `bytes` into a fresh mapping (the JIT path); throws CompileError(INTERNAL). */
+  /** A fresh zeroed mapping of `size` bytes that `fill` writes; throws CompileError(INTERNAL). */
+  static std::unique_ptr<CodeMemory> create(size_t size, const std::function<void(std::span<uint8_t>)> &fill);
+  /** Copies `bytes` into a fresh mapping; throws CompileError(INTERNAL). */
   static std::unique_ptr<CodeMemory> fromBuffer(std::span<const uint8_t> bytes);
   /** Maps the file (the cache and `wasmo compile` path); throws CompileError naming it: MALFORMED
    * when it cannot be read, INTERNAL when it cannot be mapped. */

@@ -65,8 +65,7 @@ int wasmo_module_compile(const uint8_t *bytes, size_t len, wasmo_module **out, c
     wasmo::Module module = wasmo::decodeModule({bytes, len});
     wasmo::CompiledCode code = wasmo::compileSinglepass(module);
     // Artifact first: the JIT path loads the artifact like any other (artifact/artifact.h).
-    std::vector<uint8_t> artifact = wasmo::writeArtifact(module, code);
-    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer(artifact))};
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::writeArtifact(module, code))};
     return WASMO_OK;
   });
 }

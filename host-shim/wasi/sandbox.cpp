@@ -144,6 +144,13 @@ Errno open_beneath(Context &ctx, int start, std::string_view path, int flags, un
   if (Errno e = walk(start, p, follow, r.dir, r.name); e != ERRNO_SUCCESS) return e;
   int fd = openat(r.dir, r.name.c_str(), flags | O_NOFOLLOW, mode);
   if (fd < 0) return from_host(errno);
+  // O_PATH | O_NOFOLLOW opens a symlink itself instead of failing: one swapped in after the walk
+  // looked must not stand in for the file the guest asked to follow to.
+  struct stat st;
+  if (follow && (flags & O_PATH) && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+    ::close(fd);
+    return ERRNO_LOOP;
+  }
   out = fd;
   return ERRNO_SUCCESS;
 }

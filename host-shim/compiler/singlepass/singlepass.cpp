@@ -42,14 +42,16 @@ constexpr int32_t kSavedBytes = 48;  // pushed after rbp
 
 // Registers that hold operands between instructions. They never hold one across a call or a
 // control-flow boundary (flush() spills them there), so merge points agree on where values are.
+// Float operands live in xmm2..xmm7 (xmm0 and xmm1 are scratch).
 const Reg64 kOperandRegs[] = {rbx, r12, r13, r10, r11};
+const Xmm kOperandXmms[] = {xmm2, xmm3, xmm4, xmm5, xmm6, xmm7};
 constexpr uint8_t kNoReg = 0xFF;
 
 struct Value {
-  enum Kind : uint8_t { Const, Slot, Reg } kind;
+  enum Kind : uint8_t { Const, Slot, Reg, XReg } kind;
   ValType type;
   uint64_t bits;  // Const only; i32 and f32 zero-extended
-  uint8_t reg = kNoReg;  // Reg only: index into kOperandRegs
+  uint8_t reg = kNoReg;  // Reg: index into kOperandRegs; XReg: into kOperandXmms
 };
 
 struct Frame {
@@ -63,14 +65,19 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  Singlepass(HeapAllocator *alloc) : CodeGenerator(4096, AutoGrow, alloc), hostFeatures_(hostCpuFeatures()) {}
+  Singlepass(HeapAllocator *alloc, const Module &module)
+      : CodeGenerator(4096, AutoGrow, alloc), importedFuncs_(module.importedFuncs),
+        funcLabels_(std::make_unique<Label[]>(module.funcs.size() - module.importedFuncs)),
+        hostFeatures_(hostCpuFeatures()) {}
 
   /** The CPU features the code emitted so far uses (CpuFeature bits). */
   uint32_t usedFeatures() const { return usedFeatures_; }
 
-  void beginFunction(uint32_t, const FuncType &ft, std::span<const ValType> locals) {
+  void beginFunction(uint32_t func, const FuncType &ft, std::span<const ValType> locals) {
+    L(funcLabels_[func - importedFuncs_]);
     stack_.clear();
     regOwner_.fill(SIZE_MAX);
+    xmmOwner_.fill(SIZE_MAX);
     frames_.clear();
     traps_.clear();
     maxSlots_ = 0;
@@ -206,14 +213,23 @@ class Singlepass : public CodeGenerator {
     loadTo(ecx, stack_.size() - 1);
     stack_.pop_back();
     flush();
-    // A compare chain: simple and position-independent; a jump table is a later optimisation.
-    for (size_t i = 0; i < targets.size(); i++) {
-      Label next;
-      cmp(ecx, static_cast<uint32_t>(i));
-      jne(next, T_NEAR);
-      branchTo(targets[i]);
-      L(next);
+    // A jump table of `jmp rel32` entries (5 bytes each), so the code stays position-independent;
+    // each distinct target gets one stub that moves the label's values and jumps.
+    std::map<uint32_t, Label> stubs;
+    Label table, fallback;
+    cmp(ecx, static_cast<uint32_t>(targets.size()));
+    jae(fallback, T_NEAR);
+    lea(rax, ptr[rip + table]);
+    lea(rcx, ptr[rcx + rcx * 4]);
+    add(rax, rcx);
+    jmp(rax);
+    L(table);
+    for (uint32_t t : targets) jmp(stubs[t], T_NEAR);
+    for (auto &[depth, label] : stubs) {
+      L(label);
+      branchTo(depth);
     }
+    L(fallback);
     branchTo(def);
     dead_ = true;
   }
@@ -227,6 +243,16 @@ class Singlepass : public CodeGenerator {
     size_t argBase = stack_.size() - n;
     flush();
     for (size_t k = argBase; k < stack_.size(); k++) materialize(k);
+    if (func >= importedFuncs_) {
+      // A function of this module: its code is in the same block, so a PC-relative call reaches
+      // it wherever the block is loaded, with this instance's VMContext.
+      noteSlot(argBase + ft.results.size());
+      lea(rsi, ptr[rsp + 8 * argBase]);
+      mov(rdi, r14);
+      Xbyak::CodeGenerator::call(funcLabels_[func - importedFuncs_]);
+      pushResults(argBase, ft);
+      return;
+    }
     mov(rax, qword[r14 + kOffFuncs]);
     mov(rax, qword[rax + 8 * func]);
     callFuncRef(argBase, ft);
@@ -267,6 +293,11 @@ class Singlepass : public CodeGenerator {
   }
 
   void localGet(uint32_t x, ValType t) {
+    if (t == ValType::F64 || t == ValType::F32) {
+      if (t == ValType::F64) movsd(xmm0, local(x)); else movss(xmm0, dword[rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(x))]);
+      pushXmm(xmm0, t);
+      return;
+    }
     mov(rax, local(x));
     pushRax(t);
   }
@@ -304,8 +335,11 @@ class Singlepass : public CodeGenerator {
     switch (op) {
       case Op::I32Load: mov(eax, dword[a.getRegExp()]); break;
       case Op::I64Load: mov(rax, qword[a.getRegExp()]); t = ValType::I64; break;
-      case Op::F32Load: mov(eax, dword[a.getRegExp()]); t = ValType::F32; break;
-      case Op::F64Load: mov(rax, qword[a.getRegExp()]); t = ValType::F64; break;
+      case Op::F32Load: case Op::F64Load:
+        if (op == Op::F64Load) movsd(xmm0, qword[a.getRegExp()]); else movss(xmm0, dword[a.getRegExp()]);
+        stack_.pop_back();
+        pushXmm(xmm0, op == Op::F64Load ? ValType::F64 : ValType::F32);
+        return;
       case Op::I32Load8S: movsx(eax, byte[a.getRegExp()]); break;
       case Op::I32Load8U: movzx(eax, byte[a.getRegExp()]); break;
       case Op::I32Load16S: movsx(eax, word[a.getRegExp()]); break;
@@ -322,6 +356,14 @@ class Singlepass : public CodeGenerator {
     pushRax(t);
   }
   void store(Op op, const MemArg &ma) {
+    if ((op == Op::F32Store || op == Op::F64Store) && stack_.back().kind == Value::XReg) {
+      const Xmm &x = kOperandXmms[stack_.back().reg];
+      stack_.pop_back();  // nothing is allocated before the store reads x
+      Address a = effectiveAddress(ma);
+      if (op == Op::F64Store) movsd(qword[a.getRegExp()], x); else movss(dword[a.getRegExp()], x);
+      stack_.pop_back();
+      return;
+    }
     loadTo(rcx, stack_.size() - 1);
     stack_.pop_back();
     Address a = effectiveAddress(ma);
@@ -403,6 +445,10 @@ class Singlepass : public CodeGenerator {
     lea(rsi, ptr[rsp + 8 * argBase]);
     mov(rdi, qword[rax + kOffFuncVmctx]);
     Xbyak::CodeGenerator::call(qword[rax + kOffFuncCode]);
+    pushResults(argBase, ft);
+  }
+  // A call's results are in the slots its arguments were in.
+  void pushResults(size_t argBase, const FuncType &ft) {
     stack_.resize(argBase);
     for (ValType t : ft.results) stack_.push_back(Value{Value::Slot, t, 0});
   }
@@ -439,6 +485,10 @@ class Singlepass : public CodeGenerator {
     if (v.kind == Value::Reg) {
       const Reg64 &src = kOperandRegs[v.reg];
       if (r.isBit(32)) mov(r, src.cvt32()); else mov(r, src);
+    } else if (v.kind == Value::XReg) {
+      // An f32 is read as 32 bits, so the upper half comes out zero.
+      if (r.isBit(32) || v.type == ValType::F32) movd(r.isBit(32) ? Reg32(r.getIdx()) : Reg64(r.getIdx()).cvt32(), kOperandXmms[v.reg]);
+      else movq(Reg64(r.getIdx()), kOperandXmms[v.reg]);
     } else if (v.kind == Value::Const) {
       if (r.isBit(32)) mov(r, static_cast<uint32_t>(v.bits));
       else mov(r, v.bits);
@@ -452,6 +502,8 @@ class Singlepass : public CodeGenerator {
     const Value &v = stack_[k];
     if (v.kind == Value::Reg) {
       mov(dst, kOperandRegs[v.reg]);
+    } else if (v.kind == Value::XReg && v.type == ValType::F64) {
+      movsd(dst, kOperandXmms[v.reg]);
     } else if (v.kind == Value::Const && static_cast<int64_t>(v.bits) == static_cast<int32_t>(v.bits)) {
       mov(dst, v.bits);  // fits a sign-extended imm32
     } else {
@@ -466,7 +518,42 @@ class Singlepass : public CodeGenerator {
     }
     storeTo(slot(k), k);
     if (stack_[k].kind == Value::Reg) regOwner_[stack_[k].reg] = SIZE_MAX;
+    if (stack_[k].kind == Value::XReg) xmmOwner_[stack_[k].reg] = SIZE_MAX;
     stack_[k].kind = Value::Slot;
+  }
+  bool xmmLive(size_t i) const {
+    size_t k = xmmOwner_[i];
+    return k < stack_.size() && stack_[k].kind == Value::XReg && stack_[k].reg == i;
+  }
+  uint8_t allocXmm() {
+    size_t victim = SIZE_MAX;
+    for (size_t i = 0; i < std::size(kOperandXmms); i++) {
+      if (!xmmLive(i)) return static_cast<uint8_t>(i);
+      if (victim == SIZE_MAX || xmmOwner_[i] < xmmOwner_[victim]) victim = i;
+    }
+    materialize(xmmOwner_[victim]);
+    return static_cast<uint8_t>(victim);
+  }
+  // Loads float operand k into `x`, as a scalar of 64 or 32 bits.
+  void loadXmm(const Xmm &x, size_t k, bool is64) {
+    const Value &v = stack_[k];
+    switch (v.kind) {
+      case Value::XReg: movaps(x, kOperandXmms[v.reg]); return;
+      case Value::Slot:
+        if (is64) movsd(x, qword[rsp + static_cast<int32_t>(8 * k)]); else movss(x, dword[rsp + static_cast<int32_t>(8 * k)]);
+        return;
+      case Value::Reg:
+      case Value::Const:
+        loadTo(is64 ? Reg(rax) : Reg(eax), k);
+        if (is64) movq(x, rax); else movd(x, eax);
+        return;
+    }
+  }
+  void pushXmm(const Xmm &x, ValType t) {
+    uint8_t r = allocXmm();
+    movaps(kOperandXmms[r], x);
+    xmmOwner_[r] = stack_.size();
+    stack_.push_back(Value{Value::XReg, t, 0, r});
   }
   // Is operand register i holding a live operand? (Pops leave stale owners behind.)
   bool regLive(size_t i) const {
@@ -478,6 +565,10 @@ class Singlepass : public CodeGenerator {
     for (size_t i = 0; i < std::size(kOperandRegs); i++) {
       if (regLive(i)) materialize(regOwner_[i]);
       regOwner_[i] = SIZE_MAX;
+    }
+    for (size_t i = 0; i < std::size(kOperandXmms); i++) {
+      if (xmmLive(i)) materialize(xmmOwner_[i]);
+      xmmOwner_[i] = SIZE_MAX;
     }
   }
   // A free operand register, spilling the deepest operand that holds one if none is free.
@@ -557,8 +648,11 @@ class Singlepass : public CodeGenerator {
   void floatConst(const Xmm &x, double value, bool is64);
   void divide(Op op, bool is64);
 
+  uint32_t importedFuncs_;
+  std::unique_ptr<Label[]> funcLabels_;  // entry of each function defined in the module
   std::vector<Value> stack_;
   std::array<size_t, std::size(kOperandRegs)> regOwner_;  // stack index of each register's operand
+  std::array<size_t, std::size(kOperandXmms)> xmmOwner_;
   std::vector<Frame> frames_;
   std::map<TrapCode, std::unique_ptr<Label>> traps_;
   std::unique_ptr<Label> returnLabel_;
@@ -689,9 +783,8 @@ void Singlepass::binary64(Op op) {
 
 void Singlepass::floatBinary(Op op, bool is64) {
   size_t k = stack_.size() - 2;
-  loadTo(is64 ? Reg(rax) : Reg(eax), k);
-  loadTo(is64 ? Reg(rcx) : Reg(ecx), k + 1);
-  if (is64) { movq(xmm0, rax); movq(xmm1, rcx); } else { movd(xmm0, eax); movd(xmm1, ecx); }
+  loadXmm(xmm0, k, is64);
+  loadXmm(xmm1, k + 1, is64);
   auto ucomi = [&](const Xmm &a, const Xmm &b) { if (is64) ucomisd(a, b); else ucomiss(a, b); };
   // Unordered compares set ZF, PF and CF: every test below is false for NaN except ne.
   auto compare = [&](bool swap, void (CodeGenerator::*set)(const Operand &)) {
@@ -740,19 +833,18 @@ void Singlepass::floatBinary(Op op, bool is64) {
       }
       default: unsupported(opName(op));
     }
-    if (is64) movq(rax, xmm0); else movd(eax, xmm0);
-  } else {
-    result = ValType::I32;
+    stack_.resize(k);
+    pushXmm(xmm0, result);
+    return;
   }
   stack_.resize(k);
-  pushRax(result);
+  pushRax(ValType::I32);
 }
 
 void Singlepass::floatUnary(Op op, bool is64) {
   size_t k = stack_.size() - 1;
   if (op != Op::F32Sqrt && op != Op::F64Sqrt) needs(kCpuSse41, std::string(opName(op)) + " without SSE4.1");
-  loadTo(is64 ? Reg(rax) : Reg(eax), k);
-  if (is64) movq(xmm0, rax); else movd(xmm0, eax);
+  loadXmm(xmm0, k, is64);
   // roundss/roundsd modes: 0 nearest-even, 1 down, 2 up, 3 toward zero.
   switch (op) {
     case Op::F32Sqrt: sqrtss(xmm0, xmm0); break;
@@ -767,9 +859,8 @@ void Singlepass::floatUnary(Op op, bool is64) {
     case Op::F64Trunc: roundsd(xmm0, xmm0, 3); break;
     default: unsupported(opName(op));
   }
-  if (is64) movq(rax, xmm0); else movd(eax, xmm0);
   stack_.pop_back();
-  pushRax(is64 ? ValType::F64 : ValType::F32);
+  pushXmm(xmm0, is64 ? ValType::F64 : ValType::F32);
 }
 
 // u64 -> float: cvtsi2s* is signed; for values with the top bit set, halve (keeping the low bit
@@ -805,8 +896,7 @@ void Singlepass::floatConst(const Xmm &x, double value, bool is64) {
 // source type; the lower one is inclusive where the minimum itself is representable.
 void Singlepass::truncate(bool src64, bool dst64, bool isSigned, bool saturating) {
   size_t k = stack_.size() - 1;
-  loadTo(src64 ? Reg(rax) : Reg(eax), k);
-  if (src64) movq(xmm0, rax); else movd(xmm0, eax);
+  loadXmm(xmm0, k, src64);
   auto ucomi = [&](const Xmm &a, const Xmm &b) { if (src64) ucomisd(a, b); else ucomiss(a, b); };
   auto cvtt = [&](const Reg &r) { if (src64) cvttsd2si(r, xmm0); else cvttss2si(r, xmm0); };
   double lo, hi;
@@ -1020,7 +1110,7 @@ CompiledCode compileSinglepass(const Module &module) {
     if (isV128(g.type)) unsupported("v128 values");
   }
   HeapAllocator alloc;
-  Singlepass gen(&alloc);
+  Singlepass gen(&alloc, module);
   CompiledCode out;
   try {
     for (uint32_t i = module.importedFuncs; i < module.funcs.size(); i++) {
