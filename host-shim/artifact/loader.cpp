@@ -134,7 +134,6 @@ class ModuleReader {
     if (info_.has_start()) m_.start = funcIndex(info_.start());
     if (info_.elems()) for (const fb::ElemSegment *seg : *info_.elems()) m_.elems.push_back(elem(*seg));
     if (info_.datas()) for (const fb::DataSegment *seg : *info_.datas()) m_.datas.push_back(data(*seg));
-    m_.bytes.assign(rodata_.begin(), rodata_.end());
     m_.declaredRefs.assign(m_.funcs.size(), false);
 
     const auto *offsets = info_.function_offsets();
@@ -307,6 +306,7 @@ std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> i
                                   verified<fb::ModuleInfo>(file, sections[elf::kModule], elf::kModule),
                                   section(elf::kRodata), sections[elf::kText].size)
                          .read(compiled->functionOffsets);
+  compiled->data = section(elf::kRodata);
   image->publish(sections[elf::kText].offset, sections[elf::kText].size);
   compiled->code = std::move(image);
   return compiled;

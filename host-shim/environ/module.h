@@ -70,7 +70,7 @@ struct DataSegment {
   SegmentMode mode = SegmentMode::Passive;
   uint32_t memory = 0;
   ConstExpr offset;
-  size_t begin = 0, end = 0;  // the bytes, as a range of Module::bytes
+  size_t begin = 0, end = 0;  // the bytes: a range of Module::bytes, or once compiled of CompiledModule::data
 };
 struct FunctionBody { size_t begin = 0, end = 0; };
 

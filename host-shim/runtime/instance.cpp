@@ -180,7 +180,7 @@ void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, s
     for (const ConstExpr &e : seg.init) refs.push_back(evalConst(inst, e));
     inst.elems.push_back(std::move(refs));
   }
-  for (const DataSegment &seg : m.datas) inst.datas.emplace_back(m.bytes.data() + seg.begin, seg.end - seg.begin);
+  for (const DataSegment &seg : m.datas) inst.datas.push_back(compiled->data.subspan(seg.begin, seg.end - seg.begin));
 
   VMContext &vm = inst.vmctx;
   vm.stackLimit = store.stackLimit();

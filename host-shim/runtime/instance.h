@@ -16,6 +16,9 @@ struct CompiledModule {
   Module module;
   std::unique_ptr<CodeMemory> code;
   std::vector<uint32_t> functionOffsets;
+  // The data segments' bytes, in place in the artifact (its .rodata): [begin, end) of each of
+  // module.datas. (module.bytes, the binary the decoder read, is not kept.)
+  std::span<const uint8_t> data;
 };
 
 struct Instance {
