@@ -231,6 +231,17 @@ describe.each([['openat2', 'auto'], ['component walk', 'walk']] as const)('the s
 });
 
 describe('WASI setup and linking', () => {
+  test('stdio from and to files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmo-stdio-'));
+    writeFileSync(join(dir, 'in.txt'), 'from a file\n');
+    const out = run(wasm('stdin'), 'reference', {
+      args: ['stdin'], stdin: { file: join(dir, 'in.txt') }, stdout: { file: join(dir, 'out.txt') },
+    });
+    expect(out).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('FROM A FILE\nlines=1 bytes=12\n');
+    expect(() => new Wasi({ stdin: { file: join(dir, 'missing.txt') } })).toThrow(/stdin: cannot open .*missing\.txt/);
+  });
+
   test('a preopen that does not exist is a clear error', () => {
     expect(() => new Wasi({ preopens: [{ host: '/nonexistent/wasmo', guest: '/data' }] }))
       .toThrow(/cannot preopen \/nonexistent\/wasmo: No such file or directory/);

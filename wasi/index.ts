@@ -1,7 +1,8 @@
 // WASI preview1 for embedders: a program's options (args, env, preopens, stdio), the host functions
 // for its `wasi_snapshot_preview1` imports, and its exit status. The functions themselves are
-// native (host-shim/wasi/, through lib/native.ts): each import calls them with the engine's own
-// memory bytes, passed to native code without a copy, so both engines share one implementation.
+// native (host-shim/wasi/, through lib/native.ts), one implementation for every engine: on the
+// reference and v8 engines each import is a host function that passes the engine's own memory
+// bytes to native code without a copy; on the singlepass engine compiled code calls them directly.
 
 import { closeSync, openSync } from 'node:fs';
 import {
@@ -148,7 +149,8 @@ export class Wasi {
         const slots = this.slots;
         for (let i = 0; i < args.length; i++) {
           const v = args[i]!;
-          slots[i] = v.type === 'i64' ? BigInt.asUintN(64, v.value) : BigInt((v as { value: number }).value >>> 0);
+          if (v.type === 'i64') slots[i] = BigInt.asUintN(64, v.value);
+          else if (v.type === 'i32') slots[i] = BigInt(v.value >>> 0);
         }
         const errno = this.native.call(id, slots, bytes);
         if (errno === WASI_EXITED) {
