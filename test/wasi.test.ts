@@ -154,6 +154,7 @@ function escapeTree(): { dir: string; preopens: Preopen[] } {
   symlinkSync('../secret_dir', join(dir, 'out_link'));
   symlinkSync(join(top, 'secret.txt'), join(dir, 'abs_link'));
   symlinkSync('..', join(dir, 'dir_link'));
+  symlinkSync('../created_outside.txt', join(dir, 'dangling_out'));
   const ro = join(top, 'ro');
   mkdirSync(ro);
   writeFileSync(join(ro, 'ro.txt'), 'READONLY');
@@ -177,6 +178,8 @@ stat abs_link: ENOTCAPABLE
 readlink out_link: ok
 path_link follow abs_link: ENOTCAPABLE
 path_symlink /etc/passwd: ENOTCAPABLE
+create through dangling_out: ENOTCAPABLE
+rename inside.txt out_link/moved: ENOTCAPABLE
 mkdir ../made: ENOTCAPABLE
 rename inside.txt ../moved: ENOTCAPABLE
 unlink ../secret.txt: ENOTCAPABLE
@@ -205,6 +208,7 @@ describe.each([['openat2', 'auto'], ['component walk', 'walk']] as const)('the s
     // Nothing changed outside the preopen, nor in the read-only one.
     expect(readdirSync(join(dir, '..')).sort()).toEqual(before);
     expect(readFileSync(join(dir, '../secret.txt'), 'utf8')).toBe('SECRET');
+    expect(readdirSync(join(dir, '../secret_dir'))).toEqual(['secret.txt']);
     expect(readdirSync(join(dir, '../ro'))).toEqual(['ro.txt']);
     expect(readFileSync(join(dir, '../ro/ro.txt'), 'utf8')).toBe('READONLY');
   });

@@ -88,6 +88,8 @@ int main(int argc, char **argv) {
   report("readlink out_link", readlink("out_link", (char[64]){0}, 63) >= 0);
   raw("path_link follow abs_link", __wasi_path_link(3, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "abs_link", 3, "stolen"));
   raw("path_symlink /etc/passwd", __wasi_path_symlink("/etc/passwd", 3, "evil"));
+  report("create through dangling_out", open("dangling_out", O_WRONLY | O_CREAT, 0644) >= 0);
+  report("rename inside.txt out_link/moved", rename("inside.txt", "out_link/moved") == 0);
   report("mkdir ../made", mkdir("../made", 0755) == 0);
   report("rename inside.txt ../moved", rename("inside.txt", "../moved") == 0);
   report("unlink ../secret.txt", unlink("../secret.txt") == 0);
