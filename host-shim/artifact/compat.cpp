@@ -1,7 +1,5 @@
 #include "artifact/compat.h"
 
-#include <xbyak/xbyak_util.h>
-
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -11,14 +9,6 @@
 #include "environ/module.h"
 
 namespace wasmo {
-
-uint32_t hostCpuFeatures() {
-  Xbyak::util::Cpu cpu;
-  uint32_t f = 0;
-  if (cpu.has(Xbyak::util::Cpu::tPOPCNT)) f |= kCpuPopcnt;
-  if (cpu.has(Xbyak::util::Cpu::tSSE41)) f |= kCpuSse41;
-  return f;
-}
 
 namespace {
 

@@ -1,0 +1,15 @@
+#include "compiler/cpu_features.h"
+
+#include <xbyak/xbyak_util.h>
+
+namespace wasmo {
+
+uint32_t hostCpuFeatures() {
+  Xbyak::util::Cpu cpu;
+  uint32_t f = 0;
+  if (cpu.has(Xbyak::util::Cpu::tPOPCNT)) f |= kCpuPopcnt;
+  if (cpu.has(Xbyak::util::Cpu::tSSE41)) f |= kCpuSse41;
+  return f;
+}
+
+}  // namespace wasmo
