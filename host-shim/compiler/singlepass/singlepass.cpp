@@ -705,26 +705,37 @@ void Singlepass::divide(Op op, bool is64) {
 void Singlepass::binary32(Op op) {
   size_t k = stack_.size() - 2;
   loadTo(eax, k);
-  loadTo(ecx, k + 1);
+  // The right operand straight from its register or slot where the instruction takes one.
+  auto withRhs = [&](auto &&emit) {
+    const Value &v = stack_[k + 1];
+    if (v.kind == Value::Reg) {
+      emit(kOperandRegs[v.reg].cvt32());
+    } else if (v.kind == Value::Slot) {
+      emit(dword[rsp + static_cast<int32_t>(8 * (k + 1))]);
+    } else {
+      loadTo(ecx, k + 1);
+      emit(ecx);
+    }
+  };
   auto compare = [&](void (CodeGenerator::*set)(const Operand &)) {
-    cmp(eax, ecx);
+    withRhs([&](const Operand &o) { cmp(eax, o); });
     (this->*set)(al);
     movzx(eax, al);
   };
   switch (op) {
-    case Op::I32Add: add(eax, ecx); break;
-    case Op::I32Sub: sub(eax, ecx); break;
-    case Op::I32Mul: imul(eax, ecx); break;
-    case Op::I32And: and_(eax, ecx); break;
-    case Op::I32Or: or_(eax, ecx); break;
-    case Op::I32Xor: xor_(eax, ecx); break;
+    case Op::I32Add: withRhs([&](const Operand &o) { add(eax, o); }); break;
+    case Op::I32Sub: withRhs([&](const Operand &o) { sub(eax, o); }); break;
+    case Op::I32Mul: withRhs([&](const Operand &o) { imul(eax, o); }); break;
+    case Op::I32And: withRhs([&](const Operand &o) { and_(eax, o); }); break;
+    case Op::I32Or: withRhs([&](const Operand &o) { or_(eax, o); }); break;
+    case Op::I32Xor: withRhs([&](const Operand &o) { xor_(eax, o); }); break;
     // x86 masks the count to 5 bits, as the spec's shifts do (spec 4.3.2).
-    case Op::I32Shl: shl(eax, cl); break;
-    case Op::I32ShrS: sar(eax, cl); break;
-    case Op::I32ShrU: shr(eax, cl); break;
-    case Op::I32Rotl: rol(eax, cl); break;
-    case Op::I32Rotr: ror(eax, cl); break;
-    case Op::I32DivS: case Op::I32DivU: case Op::I32RemS: case Op::I32RemU: divide(op, false); break;
+    case Op::I32Shl: loadTo(ecx, k + 1); shl(eax, cl); break;
+    case Op::I32ShrS: loadTo(ecx, k + 1); sar(eax, cl); break;
+    case Op::I32ShrU: loadTo(ecx, k + 1); shr(eax, cl); break;
+    case Op::I32Rotl: loadTo(ecx, k + 1); rol(eax, cl); break;
+    case Op::I32Rotr: loadTo(ecx, k + 1); ror(eax, cl); break;
+    case Op::I32DivS: case Op::I32DivU: case Op::I32RemS: case Op::I32RemU: loadTo(ecx, k + 1); divide(op, false); break;
     case Op::I32Eq: compare(&CodeGenerator::sete); break;
     case Op::I32Ne: compare(&CodeGenerator::setne); break;
     case Op::I32LtS: compare(&CodeGenerator::setl); break;
@@ -744,27 +755,38 @@ void Singlepass::binary32(Op op) {
 void Singlepass::binary64(Op op) {
   size_t k = stack_.size() - 2;
   loadTo(rax, k);
-  loadTo(rcx, k + 1);
+  // The right operand straight from its register or slot where the instruction takes one.
+  auto withRhs = [&](auto &&emit) {
+    const Value &v = stack_[k + 1];
+    if (v.kind == Value::Reg) {
+      emit(kOperandRegs[v.reg]);
+    } else if (v.kind == Value::Slot) {
+      emit(qword[rsp + static_cast<int32_t>(8 * (k + 1))]);
+    } else {
+      loadTo(rcx, k + 1);
+      emit(rcx);
+    }
+  };
   ValType result = ValType::I64;
   auto compare = [&](void (CodeGenerator::*set)(const Operand &)) {
-    cmp(rax, rcx);
+    withRhs([&](const Operand &o) { cmp(rax, o); });
     (this->*set)(al);
     movzx(eax, al);
     result = ValType::I32;
   };
   switch (op) {
-    case Op::I64Add: add(rax, rcx); break;
-    case Op::I64Sub: sub(rax, rcx); break;
-    case Op::I64Mul: imul(rax, rcx); break;
-    case Op::I64And: and_(rax, rcx); break;
-    case Op::I64Or: or_(rax, rcx); break;
-    case Op::I64Xor: xor_(rax, rcx); break;
-    case Op::I64Shl: shl(rax, cl); break;
-    case Op::I64ShrS: sar(rax, cl); break;
-    case Op::I64ShrU: shr(rax, cl); break;
-    case Op::I64Rotl: rol(rax, cl); break;
-    case Op::I64Rotr: ror(rax, cl); break;
-    case Op::I64DivS: case Op::I64DivU: case Op::I64RemS: case Op::I64RemU: divide(op, true); break;
+    case Op::I64Add: withRhs([&](const Operand &o) { add(rax, o); }); break;
+    case Op::I64Sub: withRhs([&](const Operand &o) { sub(rax, o); }); break;
+    case Op::I64Mul: withRhs([&](const Operand &o) { imul(rax, o); }); break;
+    case Op::I64And: withRhs([&](const Operand &o) { and_(rax, o); }); break;
+    case Op::I64Or: withRhs([&](const Operand &o) { or_(rax, o); }); break;
+    case Op::I64Xor: withRhs([&](const Operand &o) { xor_(rax, o); }); break;
+    case Op::I64Shl: loadTo(ecx, k + 1); shl(rax, cl); break;
+    case Op::I64ShrS: loadTo(ecx, k + 1); sar(rax, cl); break;
+    case Op::I64ShrU: loadTo(ecx, k + 1); shr(rax, cl); break;
+    case Op::I64Rotl: loadTo(ecx, k + 1); rol(rax, cl); break;
+    case Op::I64Rotr: loadTo(ecx, k + 1); ror(rax, cl); break;
+    case Op::I64DivS: case Op::I64DivU: case Op::I64RemS: case Op::I64RemU: loadTo(rcx, k + 1); divide(op, true); break;
     case Op::I64Eq: compare(&CodeGenerator::sete); break;
     case Op::I64Ne: compare(&CodeGenerator::setne); break;
     case Op::I64LtS: compare(&CodeGenerator::setl); break;
