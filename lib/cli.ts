@@ -160,6 +160,11 @@ export function main(argv: readonly string[], io: Io = processIo): number {
       io.stderr(`wasmo: ${e.message}\n`);
       return e.status;
     }
+    // A valid module the native engine cannot run yet (SIMD): say so, and what can run it.
+    if (e instanceof NativeUnsupported) {
+      io.stderr(`wasmo: ${e.message} in the singlepass engine (--engine reference runs it)\n`);
+      return FAILURE;
+    }
     // Not a user mistake but still one line: the stack is of no use to someone running a program.
     io.stderr(`wasmo: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
     return FAILURE;

@@ -137,6 +137,9 @@ describe('wasmo run', () => {
     expectOneLineError(wasmo('run', add, '--invoke'), /--invoke needs a value/);
     expectOneLineError(wasmo('run', add, '--engine', 'spidermonkey'), /--engine takes reference, singlepass or v8/);
     expectOneLineError(wasmo('run', add, '--bogus'), /unknown option --bogus/);
+    const simd = file('simd.wat', '(module (func (export "f") (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))');
+    expectOneLineError(wasmo('run', simd, '--invoke', 'f'), /not supported yet: 128-bit SIMD instructions in the singlepass engine \(--engine reference runs it\)/);
+    expect(wasmo('run', '--engine', 'reference', simd, '--invoke', 'f').stdout).toBe('1\n');
     expectOneLineError(wasmo('run'), /no module file given/);
   });
 });

@@ -198,6 +198,8 @@ class FunctionDecoder {
       if (sub < 256 && kKnown[256 + sub]) return static_cast<Op>(0xFC00 | sub);
       malformed("illegal opcode");
     }
+    // 0xFD prefixes the 128-bit SIMD instructions, which come in their own issue.
+    if (byte == 0xFD) unsupported("128-bit SIMD instructions");
     if (!kKnown[byte]) malformed("illegal opcode");
     return static_cast<Op>(byte);
   }
