@@ -1,6 +1,6 @@
 // `npm run bench`: run time of the compute kernels on wasmo singlepass, V8 Liftoff, V8 TurboFan and
-// native code (plus the reference interpreter on reduced sizes), then compile throughput; prints
-// the tables bench/README.md explains.
+// native code (plus the reference interpreter on reduced sizes), then compile throughput and
+// artifact load time; prints the tables bench/README.md explains.
 //
 //   node dist/bench/main.js [--reps N] [--kernels a,b,…] [--copies N] [--no-reference]
 
