@@ -273,8 +273,8 @@ describe('native engine (singlepass)', () => {
     expect(validate(bytes(0x00, 0x42, 0x01, 0x0b))).toEqual({ status: 'invalid', message: 'type mismatch' });
     expect(validate(bytes(0x00, 0x20, 0x00, 0x0b))).toEqual({ status: 'invalid', message: 'unknown local' });
     expect(validate(bytes(0x00, 0x0b))).toEqual({ status: 'invalid', message: 'type mismatch' });
-    expect(validate(bytes(0x00, 0x41, 0x01))).toEqual({ status: 'malformed', message: 'END opcode expected' });
-    expect(validate(bytes(0x00, 0x41))).toEqual({ status: 'malformed', message: 'unexpected end' });
+    expect(validate(bytes(0x00, 0x41, 0x01))).toEqual({ status: 'malformed', message: 'unexpected end of section or function' });
+    expect(validate(bytes(0x00, 0x41))).toEqual({ status: 'malformed', message: 'unexpected end of section or function' });
     expect(validate(bytes(0x00, 0xff, 0x0b))).toEqual({ status: 'malformed', message: 'illegal opcode' });
     expect(validate(bytes(0x00, 0x0c, 0x01, 0x0b))).toEqual({ status: 'invalid', message: 'unknown label' });
     expect(validate(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00])))
@@ -325,7 +325,9 @@ describe('NativeEngine at the engine seam', () => {
 describe('native validator on the testsuite', () => {
   // Every module, assert_invalid and binary assert_malformed of the non-SIMD 2.0 files: the native
   // decoder+validator must agree on the outcome and the message. A ratchet: the known differences
-  // (3.0-style u64 limits and offsets, LEB128 and section-boundary message precedence) may only shrink.
+  // may only shrink. Those left: a malformation read past a function body's declared end is found
+  // after the sections that follow it, since bodies are decoded after the module (binary-leb128.wast,
+  // 6), and two u64 offsets (align.wast) the text encoder writes as 2^64, which no decoder accepts.
   it('agrees with the expected outcomes and messages', () => {
     const testsuite = '../shared/testsuite';
     const files = readFileSync(`${testsuite}/wasm2.txt`, 'utf8').split('\n').map((l) => l.trim())
@@ -351,8 +353,8 @@ describe('native validator on the testsuite', () => {
         else differ.push(`${file}:${c.line}: want ${want} ${message}, got ${r === true ? 'ok' : `${r.status} ${r.message}`}`);
       }
     }
-    expect(agree).toBeGreaterThanOrEqual(2543);
-    expect(differ.length, differ.join('\n')).toBeLessThanOrEqual(32);
+    expect(agree).toBeGreaterThanOrEqual(2567);
+    expect(differ.length, differ.join('\n')).toBeLessThanOrEqual(8);
   });
 });
 

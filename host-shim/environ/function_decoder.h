@@ -2,7 +2,6 @@
 // spec's validation appendix), generic over a backend. It validates while the backend compiles:
 // each instruction reaches the backend only when it is valid and reachable.
 #pragma once
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -21,13 +20,12 @@ class FunctionDecoder {
   FunctionDecoder(const Module &module, uint32_t funcIndex, Backend &backend)
       : m_(module), funcIndex_(funcIndex), b_(backend),
         r_(module.bytes.data(), module.bodies[funcIndex - module.importedFuncs].begin,
-           module.bodies[funcIndex - module.importedFuncs].end) {}
+           module.bodies[funcIndex - module.importedFuncs].end, module.bytes.size()) {}
 
   void run() {
     const FuncType &ft = m_.funcType(funcIndex_);
-    r_.setEofMessage("unexpected end");
     locals_ = ft.params;
-    uint32_t groups = r_.u32();
+    uint32_t groups = r_.len();
     uint64_t total = ft.params.size();
     for (uint32_t i = 0; i < groups; i++) {
       uint32_t n = r_.u32();
@@ -38,11 +36,8 @@ class FunctionDecoder {
     }
     b_.beginFunction(funcIndex_, ft, locals_);
     ctrls_.push_back(Ctrl{Op::Block, BlockType{{}, ft.results}, 0, false, true});
-    while (!ctrls_.empty()) {
-      if (r_.atEnd()) malformed("END opcode expected");
-      instruction();
-    }
-    if (!r_.atEnd()) malformed("section size mismatch");
+    while (!ctrls_.empty()) instruction();
+    if (r_.pos() != r_.limit()) malformed("section size mismatch");
   }
 
  private:
@@ -158,8 +153,10 @@ class FunctionDecoder {
   uint32_t dataIndex() {
     uint32_t x = r_.u32();
     if (!m_.dataCount) malformed("data count section required");
-    if (x >= *m_.dataCount) invalid("unknown data segment " + std::to_string(x));
     return x;
+  }
+  void checkData(uint32_t x) {
+    if (x >= *m_.dataCount) invalid("unknown data segment " + std::to_string(x));
   }
   uint32_t elemIndex() {
     uint32_t x = r_.u32();
@@ -167,45 +164,23 @@ class FunctionDecoder {
     return x;
   }
   MemArg memArg(uint32_t naturalLog2) {
+    // Read as 3.0 does, which align.wast and address.wast expect: bit 6 of the flags announces a
+    // memory index (multi-memory), flags from 0x80 are malformed, and the offset is a u64 whose
+    // range validation checks (spec 3.0 5.4.7, 3.3.7).
     MemArg ma;
     uint32_t flags = r_.u32();
-    // Bit 6 announces an explicit memory index (multi-memory, spec 5.4.6).
-    if (flags & 0x40) {
-      ma.memory = r_.u32();
-      flags &= ~0x40u;
-    }
-    ma.alignLog2 = flags;
-    ma.offset = r_.u32();
+    if (flags >= 0x80) malformed("malformed memop flags");
+    if (flags & 0x40) ma.memory = r_.u32();
+    ma.alignLog2 = flags & 0x3F;
+    ma.offset = r_.u64();
     if (ma.memory >= m_.memories.size()) invalid("unknown memory " + std::to_string(ma.memory));
     if (ma.alignLog2 > naturalLog2) invalid("alignment must not be larger than natural");
+    if (ma.offset > UINT32_MAX) invalid("offset out of range");
     return ma;
   }
 
-  // Opcode bytes the table knows (spec 5.4): index = byte for plain opcodes, 256 + sub for 0xFC ones.
-  static constexpr std::array<bool, 512> kKnown = [] {
-    std::array<bool, 512> known{};
-#define WASMO_KNOWN(name, code, ...) known[(code) < 0x100 ? (code) : 256 + ((code) & 0xFF)] = true;
-    WASMO_SPECIAL_OPS(WASMO_KNOWN) WASMO_LOAD_OPS(WASMO_KNOWN) WASMO_STORE_OPS(WASMO_KNOWN)
-    WASMO_UNARY_OPS(WASMO_KNOWN) WASMO_BINARY_OPS(WASMO_KNOWN) WASMO_BULK_OPS(WASMO_KNOWN)
-#undef WASMO_KNOWN
-    return known;
-  }();
-
-  Op readOp() {
-    uint8_t byte = r_.u8();
-    if (byte == 0xFC) {
-      uint32_t sub = r_.u32();
-      if (sub < 256 && kKnown[256 + sub]) return static_cast<Op>(0xFC00 | sub);
-      malformed("illegal opcode");
-    }
-    // 0xFD prefixes the 128-bit SIMD instructions, which come in their own issue.
-    if (byte == 0xFD) unsupported("128-bit SIMD instructions");
-    if (!kKnown[byte]) malformed("illegal opcode");
-    return static_cast<Op>(byte);
-  }
-
   void instruction() {
-    Op op = readOp();
+    Op op = readOp(r_);
     const bool live = reachable();
     switch (op) {
       case Op::Unreachable:
@@ -231,7 +206,8 @@ class FunctionDecoder {
       }
       case Op::Else: {
         Ctrl &c = ctrls_.back();
-        if (c.op != Op::If) malformed("else without if");
+        // An `else` outside `if` ends the block's instructions where `end` is expected (decode.ml).
+        if (c.op != Op::If) malformed("END opcode expected");
         bool fallthrough = !c.unreachable;
         popAll(c.type.results);
         if (vals_.size() != c.height) invalid("type mismatch");
@@ -272,7 +248,7 @@ class FunctionDecoder {
         return;
       }
       case Op::BrTable: {
-        uint32_t n = r_.u32();
+        uint32_t n = r_.len();
         std::vector<uint32_t> targets;
         targets.reserve(std::min<uint32_t>(n, 1024));
         for (uint32_t i = 0; i < n; i++) targets.push_back(r_.u32());
@@ -331,7 +307,7 @@ class FunctionDecoder {
         return;
       }
       case Op::SelectT: {
-        uint32_t n = r_.u32();
+        uint32_t n = r_.len();
         if (n != 1) invalid("invalid result arity");
         ValType t = valType(r_.u8());
         pop(ValType::I32);
@@ -487,14 +463,17 @@ class FunctionDecoder {
         return;
       }
       case Op::MemoryInit: {
+        // The memory is checked before the data segment (validate.ts, memory_init.wast).
         uint32_t d = dataIndex();
         uint32_t mem = memoryIndex();
+        checkData(d);
         popAll({ValType::I32, ValType::I32, ValType::I32});
         if (live) b_.bulk(op, d, mem);
         return;
       }
       case Op::DataDrop: {
         uint32_t d = dataIndex();
+        checkData(d);
         if (live) b_.bulk(op, d, 0);
         return;
       }

@@ -2,6 +2,8 @@
 // to FunctionDecoder, run by the compiler driver with a backend.
 #include "environ/module.h"
 
+#include <utility>
+
 #include "environ/reader.h"
 
 namespace wasmo {
@@ -27,34 +29,35 @@ class ModuleDecoder {
   }
 
   Module run() {
-    Reader r(m_.bytes.data(), 0, m_.bytes.size());
-    static constexpr uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6D};
-    for (uint8_t b : kMagic) {
-      if (r.atEnd() || r.u8() != b) malformed("magic header not detected");
+    const size_t size = m_.bytes.size();
+    Reader r(m_.bytes.data(), 0, size, size);
+    static constexpr std::pair<uint32_t, const char *> kHeader[] = {
+        {0x6D736100, "magic header not detected"}, {1, "unknown binary version"}};
+    for (auto [word, message] : kHeader) {
+      if (r.end() - r.pos() < 4) malformed("unexpected end");
+      if (r.fixed32() != word) malformed(message);
     }
-    if (r.end() - r.pos() < 4) malformed("unexpected end");
-    if (r.fixed32() != 1) malformed("unknown binary version");
     // Sections come in this order, each at most once; custom sections anywhere (spec 5.5.2).
     static constexpr int kOrder[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};  // id 12 before 10
     int lastRank = 0;
     uint32_t funcCount = 0;
-    bool sawCode = false;
     while (!r.atEnd()) {
       uint8_t id = r.u8();
       if (id > 12) malformed("malformed section id");
-      uint32_t size = r.u32();
-      if (r.end() - r.pos() < size) malformed("length out of bounds");
-      Reader s(m_.bytes.data(), r.pos(), r.pos() + size);
-      s.setEofMessage("unexpected end of section or function");
-      r.skip(size);
-      if (id == 0) {
-        s.name();  // custom sections carry a name, then anything (spec 5.5.3)
-        continue;
+      if (id != 0) {
+        int rank = kOrder[id];
+        if (rank <= lastRank) malformed("unexpected content after last section");
+        lastRank = rank;
       }
-      int rank = kOrder[id];
-      if (rank <= lastRank) malformed("unexpected content after last section");
-      lastRank = rank;
+      uint32_t sectionSize = r.len();
+      Reader s(m_.bytes.data(), r.pos(), r.pos() + sectionSize, size);
       switch (id) {
+        case 0:
+          // Custom sections carry a name, then anything (spec 5.5.3).
+          s.name();
+          if (s.pos() > s.limit()) malformed("unexpected end of section or function");
+          s.skip(s.limit() - s.pos());
+          break;
         case 1: typeSection(s); break;
         case 2: importSection(s); break;
         case 3: funcCount = functionSection(s); break;
@@ -64,14 +67,15 @@ class ModuleDecoder {
         case 7: exportSection(s); break;
         case 8: startSection(s); break;
         case 9: elementSection(s); break;
-        case 10: codeSection(s, funcCount); sawCode = true; break;
+        case 10: codeSection(s); break;
         case 11: dataSection(s); break;
         case 12: m_.dataCount = s.u32(); break;
         default: break;
       }
-      if (!s.atEnd()) malformed("section size mismatch");
+      if (s.pos() != s.limit()) malformed("section size mismatch");
+      r.skip(sectionSize);
     }
-    if (funcCount != 0 && !sawCode) malformed("function and code section have inconsistent lengths");
+    if (funcCount != m_.bodies.size()) malformed("function and code section have inconsistent lengths");
     if (m_.dataCount && *m_.dataCount != m_.datas.size())
       malformed("data count and data section have inconsistent lengths");
     return std::move(m_);
@@ -97,8 +101,10 @@ class ModuleDecoder {
     uint8_t flags = r.u8();
     if (flags > 1) malformed("malformed limits flags");
     Limits l;
-    l.min = r.u32();
-    if (flags == 1) l.max = r.u32();
+    // Bounds are u64 whatever the address type, as 3.0 reads them (binary-leb128.wast, memory.wast):
+    // one past the range is invalid, not malformed.
+    l.min = r.u64();
+    if (flags == 1) l.max = r.u64();
     if (l.min > bound) invalid(boundMessage);
     if (l.max && *l.max > bound) invalid(boundMessage);
     if (l.max && l.min > *l.max) invalid("size minimum must not be greater than maximum");
@@ -125,23 +131,22 @@ class ModuleDecoder {
   /** A constant expression (spec 3.3.10) of type `expected`, in 2.0's single-instruction form. */
   ConstExpr constExpr(Reader &r, ValType expected) {
     ConstExpr e;
-    uint8_t op = r.u8();
-    switch (op) {
-      case 0x41: e.op = Op::I32Const; e.type = ValType::I32; e.bits = static_cast<uint32_t>(r.s32()); break;
-      case 0x42: e.op = Op::I64Const; e.type = ValType::I64; e.bits = static_cast<uint64_t>(r.s64()); break;
-      case 0x43: e.op = Op::F32Const; e.type = ValType::F32; e.bits = r.fixed32(); break;
-      case 0x44: e.op = Op::F64Const; e.type = ValType::F64; e.bits = r.fixed64(); break;
-      case 0xD0: e.op = Op::RefNull; e.type = refType(r); break;
-      case 0xD2: {
-        e.op = Op::RefFunc;
+    // An illegal opcode is malformed before a non-constant one is invalid (binary.wast: 0xF3).
+    e.op = readOp(r);
+    switch (e.op) {
+      case Op::I32Const: e.type = ValType::I32; e.bits = static_cast<uint32_t>(r.s32()); break;
+      case Op::I64Const: e.type = ValType::I64; e.bits = static_cast<uint64_t>(r.s64()); break;
+      case Op::F32Const: e.type = ValType::F32; e.bits = r.fixed32(); break;
+      case Op::F64Const: e.type = ValType::F64; e.bits = r.fixed64(); break;
+      case Op::RefNull: e.type = refType(r); break;
+      case Op::RefFunc: {
         e.type = ValType::FuncRef;
         e.bits = r.u32();
         if (e.bits >= m_.funcs.size()) invalid("unknown function " + std::to_string(e.bits));
         m_.declaredRefs[e.bits] = true;
         break;
       }
-      case 0x23: {
-        e.op = Op::GlobalGet;
+      case Op::GlobalGet: {
         e.bits = r.u32();
         // In 2.0 only imported globals may be read, and they must be immutable (spec 3.3.10).
         if (e.bits >= m_.importedGlobals) invalid("unknown global " + std::to_string(e.bits));
@@ -149,29 +154,28 @@ class ModuleDecoder {
         e.type = m_.globals[e.bits].type;
         break;
       }
-      case 0x0B: invalid("type mismatch");
+      case Op::End: invalid("type mismatch");
       default: invalid("constant expression required");
     }
-    uint8_t end = r.u8();
-    if (end != 0x0B) invalid(end <= 0xD2 ? "constant expression required" : "illegal opcode");
+    if (readOp(r) != Op::End) invalid("constant expression required");
     if (e.type != expected) invalid("type mismatch");
     return e;
   }
 
   void typeSection(Reader &r) {
-    uint32_t n = r.u32();
+    uint32_t n = r.len();
     for (uint32_t i = 0; i < n; i++) {
       if (r.u8() != 0x60) malformed("integer representation too long");
       FuncType ft;
-      uint32_t np = r.u32();
+      uint32_t np = r.len();
       for (uint32_t k = 0; k < np; k++) ft.params.push_back(valType(r));
-      uint32_t nr = r.u32();
+      uint32_t nr = r.len();
       for (uint32_t k = 0; k < nr; k++) ft.results.push_back(valType(r));
       m_.types.push_back(std::move(ft));
     }
   }
   void importSection(Reader &r) {
-    uint32_t n = r.u32();
+    uint32_t n = r.len();
     for (uint32_t i = 0; i < n; i++) {
       Import im;
       im.module = r.name();
@@ -207,7 +211,7 @@ class ModuleDecoder {
     m_.declaredRefs.assign(m_.funcs.size(), false);
   }
   uint32_t functionSection(Reader &r) {
-    uint32_t n = r.u32();
+    uint32_t n = r.len();
     for (uint32_t i = 0; i < n; i++) {
       uint32_t t = r.u32();
       if (t >= m_.types.size()) invalid("unknown type");
@@ -217,17 +221,17 @@ class ModuleDecoder {
     return n;
   }
   void tableSection(Reader &r) {
-    uint32_t n = r.u32();
+    uint32_t n = r.len();
     for (uint32_t i = 0; i < n; i++) m_.tables.push_back(tableType(r));
   }
   void memorySection(Reader &r) {
-    uint32_t n = r.u32();
+    uint32_t n = r.len();
     for (uint32_t i = 0; i < n; i++) m_.memories.push_back(memType(r));
     if (m_.memories.size() > 1) invalid("multiple memories");
   }
   void globalSection(Reader &r) {
     if (m_.declaredRefs.size() != m_.funcs.size()) m_.declaredRefs.assign(m_.funcs.size(), false);
-    uint32_t n = r.u32();
+    uint32_t n = r.len();
     for (uint32_t i = 0; i < n; i++) {
       GlobalType g = globalType(r);
       m_.globalInits.push_back(constExpr(r, g.type));
@@ -235,7 +239,7 @@ class ModuleDecoder {
     }
   }
   void exportSection(Reader &r) {
-    uint32_t n = r.u32();
+    uint32_t n = r.len();
     for (uint32_t i = 0; i < n; i++) {
       Export e;
       e.name = r.name();
@@ -266,7 +270,7 @@ class ModuleDecoder {
   }
   void elementSection(Reader &r) {
     if (m_.declaredRefs.size() != m_.funcs.size()) m_.declaredRefs.assign(m_.funcs.size(), false);
-    uint32_t n = r.u32();
+    uint32_t n = r.len();
     for (uint32_t i = 0; i < n; i++) {
       ElemSegment seg;
       uint32_t flags = r.u32();
@@ -287,7 +291,7 @@ class ModuleDecoder {
         if (exprs) seg.type = refType(r);
         else if (r.u8() != 0x00) malformed("malformed element kind");
       }
-      uint32_t count = r.u32();
+      uint32_t count = r.len();
       for (uint32_t k = 0; k < count; k++) {
         if (exprs) {
           seg.init.push_back(constExpr(r, seg.type));
@@ -302,18 +306,16 @@ class ModuleDecoder {
       m_.elems.push_back(std::move(seg));
     }
   }
-  void codeSection(Reader &r, uint32_t funcCount) {
-    uint32_t n = r.u32();
-    if (n != funcCount) malformed("function and code section have inconsistent lengths");
+  void codeSection(Reader &r) {
+    uint32_t n = r.len();
     for (uint32_t i = 0; i < n; i++) {
-      uint32_t size = r.u32();
-      if (r.end() - r.pos() < size) malformed("unexpected end of section or function");
+      uint32_t size = r.len();
       m_.bodies.push_back(FunctionBody{r.pos(), r.pos() + size});
       r.skip(size);
     }
   }
   void dataSection(Reader &r) {
-    uint32_t n = r.u32();
+    uint32_t n = r.len();
     if (m_.dataCount && *m_.dataCount != n) malformed("data count and data section have inconsistent lengths");
     for (uint32_t i = 0; i < n; i++) {
       DataSegment seg;
@@ -325,7 +327,7 @@ class ModuleDecoder {
         if (seg.memory >= m_.memories.size()) invalid("unknown memory " + std::to_string(seg.memory));
         seg.offset = constExpr(r, ValType::I32);
       }
-      uint32_t len = r.u32();
+      uint32_t len = r.len();
       seg.begin = r.pos();
       r.skip(len);
       seg.end = r.pos();

@@ -137,6 +137,19 @@ enum class Op : uint16_t {
 #undef WASMO_OP_ENUM
 };
 
+/** Whether `code` (a byte, or 0xFC00 plus a sub-opcode) is an instruction of the table. */
+constexpr bool knownOp(uint64_t code) {
+  switch (code) {
+#define WASMO_KNOWN_CASE(name, opcode, ...) case opcode:
+    WASMO_SPECIAL_OPS(WASMO_KNOWN_CASE) WASMO_LOAD_OPS(WASMO_KNOWN_CASE) WASMO_STORE_OPS(WASMO_KNOWN_CASE)
+    WASMO_UNARY_OPS(WASMO_KNOWN_CASE) WASMO_BINARY_OPS(WASMO_KNOWN_CASE) WASMO_BULK_OPS(WASMO_KNOWN_CASE)
+#undef WASMO_KNOWN_CASE
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** The instruction's text name, for messages ("not supported yet: f32.add"). */
 const char *opName(Op op);
 

@@ -11,14 +11,21 @@ namespace wasmo {
 
 class Reader {
  public:
-  Reader(const uint8_t *data, size_t begin, size_t end) : data_(data), pos_(begin), end_(end) {}
+  /** Reads [begin, end) of `data`, inside content declared to end at `limit` (a section or a
+   *  function body). As the reference interpreter's decode.ml reads, the limit does not stop reads:
+   *  content is read from the whole input and its size checked afterwards. */
+  Reader(const uint8_t *data, size_t begin, size_t limit, size_t end)
+      : data_(data), pos_(begin), limit_(limit), end_(end) {}
 
   size_t pos() const { return pos_; }
+  size_t limit() const { return limit_; }
   size_t end() const { return end_; }
   bool atEnd() const { return pos_ >= end_; }
+  /** The next byte, or -1 at the end of the input. */
+  int peek() const { return pos_ < end_ ? data_[pos_] : -1; }
 
   uint8_t u8() {
-    if (pos_ >= end_) malformed(eofMessage_);
+    if (pos_ >= end_) malformed("unexpected end of section or function");
     return data_[pos_++];
   }
   uint32_t u32() { return static_cast<uint32_t>(unsignedLeb(32)); }
@@ -27,6 +34,14 @@ class Reader {
   int64_t s64() { return signedLeb(64); }
   /** A block type's s33 (spec 5.4.1). */
   int64_t s33() { return signedLeb(33); }
+  /** A vector length or byte count (decode.ml's len32): it cannot exceed what is left of the
+   *  input, counted from the start of the length itself (binary.wast: a too-short export section). */
+  uint32_t len() {
+    size_t start = pos_;
+    uint32_t n = u32();
+    if (n > end_ - start) malformed("length out of bounds");
+    return n;
+  }
   uint32_t fixed32() {
     uint32_t v = 0;
     for (int i = 0; i < 4; i++) v |= static_cast<uint32_t>(u8()) << (8 * i);
@@ -37,57 +52,51 @@ class Reader {
     return lo | (static_cast<uint64_t>(fixed32()) << 32);
   }
   void skip(size_t n) {
-    if (end_ - pos_ < n) malformed(eofMessage_);
+    if (end_ - pos_ < n) malformed("unexpected end of section or function");
     pos_ += n;
   }
   /** A name (spec 5.2.4): a byte vector that must be valid UTF-8. */
   std::string name() {
-    uint32_t n = u32();
-    if (end_ - pos_ < n) malformed(eofMessage_);
-    std::string s(reinterpret_cast<const char *>(data_ + pos_), n);
-    pos_ += n;
+    uint32_t n = len();
+    size_t begin = pos_;
+    skip(n);
+    std::string s(reinterpret_cast<const char *>(data_ + begin), n);
     if (!validUtf8(s)) malformed("malformed UTF-8 encoding");
     return s;
   }
-  /** Inside a section or function the spec's text for running out of bytes differs. */
-  void setEofMessage(const char *m) { eofMessage_ = m; }
 
  private:
-  uint64_t unsignedLeb(unsigned bits) {
+  // LEB128 (spec 5.2.2) in the order of decode.ml's vuN and vsN: the bits a last byte may not
+  // carry are "integer too large" before a byte past the last one is "integer representation too
+  // long" (binary-leb128.wast).
+  uint64_t unsignedLeb(int bits) {
     uint64_t result = 0;
-    for (unsigned shift = 0;; shift += 7) {
+    for (int shift = 0;; shift += 7) {
+      int remaining = bits - shift;
+      if (remaining <= 0) malformed("integer representation too long");
       uint8_t b = u8();
-      if (shift + 7 >= bits && shift < 64) {
-        // The last byte may only carry the bits that remain (spec 5.2.2).
-        if (b & 0x80) malformed("integer representation too long");
-        unsigned remaining = bits - shift;
-        if (remaining < 7 && (b >> remaining) != 0) malformed("integer too large");
-      }
+      if (remaining < 7 && (b & 0x7F) >= (1 << remaining)) malformed("integer too large");
       result |= static_cast<uint64_t>(b & 0x7F) << shift;
       if (!(b & 0x80)) return result;
     }
   }
-  int64_t signedLeb(unsigned bits) {
-    int64_t result = 0;
-    unsigned shift = 0;
-    uint8_t b;
-    for (;; shift += 7) {
-      b = u8();
-      if (shift + 7 >= bits) {
-        if (b & 0x80) malformed("integer representation too long");
-        // The unused bits of the last byte must all equal the sign bit (spec 5.2.2).
-        unsigned remaining = bits - shift;  // 1..7
-        int sign = (b >> (remaining - 1)) & 1;
-        uint8_t unused = static_cast<uint8_t>((b & 0x7F) >> remaining);
-        uint8_t expected = sign ? static_cast<uint8_t>(0x7F >> remaining) : 0;
-        if (unused != expected) malformed("integer too large");
+  int64_t signedLeb(int bits) {
+    uint64_t result = 0;
+    for (int shift = 0;; shift += 7) {
+      int remaining = bits - shift;
+      if (remaining <= 0) malformed("integer representation too long");
+      uint8_t b = u8();
+      if (remaining < 7) {
+        // The sign bit and the unused bits above it must all be equal.
+        int mask = (0x7F << (remaining - 1)) & 0x7F;
+        if ((b & mask) != 0 && (b & mask) != mask) malformed("integer too large");
       }
-      result |= static_cast<int64_t>(static_cast<uint64_t>(b & 0x7F) << shift);
-      if (!(b & 0x80)) break;
+      result |= static_cast<uint64_t>(b & 0x7F) << shift;
+      if (!(b & 0x80)) {
+        if (shift + 7 < 64 && (b & 0x40)) result |= ~uint64_t{0} << (shift + 7);
+        return static_cast<int64_t>(result);
+      }
     }
-    shift += 7;
-    if (shift < 64 && (b & 0x40)) result |= static_cast<int64_t>(~uint64_t{0} << shift);
-    return result;
   }
   static bool validUtf8(const std::string &s) {
     size_t i = 0, n = s.size();
@@ -115,8 +124,22 @@ class Reader {
   }
 
   const uint8_t *data_;
-  size_t pos_, end_;
-  const char *eofMessage_ = "unexpected end";
+  size_t pos_, limit_, end_;
 };
+
+/** An opcode (spec 5.4): a byte, or 0xFC and a u32 sub-opcode; one the table lacks is malformed.
+ *  As decode.ml reads, no instruction starts past the sized content, but the `end` or `else` that
+ *  closes a block may lie beyond it, the size being checked afterwards (binary.wast: a missing
+ *  `end` takes the next section's id 0x0b and is a "section size mismatch"). */
+inline Op readOp(Reader &r) {
+  if (r.pos() >= r.limit() && r.peek() != 0x0B && r.peek() != 0x05)
+    malformed("unexpected end of section or function");
+  uint8_t byte = r.u8();
+  // 0xFD prefixes the 128-bit SIMD instructions, which come in their own issue.
+  if (byte == 0xFD) unsupported("128-bit SIMD instructions");
+  uint64_t code = byte == 0xFC ? 0xFC00 + uint64_t{r.u32()} : byte;
+  if (!knownOp(code)) malformed("illegal opcode");
+  return static_cast<Op>(code);
+}
 
 }  // namespace wasmo
