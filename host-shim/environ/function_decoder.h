@@ -52,16 +52,6 @@ class FunctionDecoder {
     bool backendKnows;  // the construct began in reachable code, so the backend saw it
   };
 
-  ValType valType(uint8_t code) {
-    switch (code) {
-      case WASMO_I32: case WASMO_I64: case WASMO_F32: case WASMO_F64: case WASMO_V128:
-      case WASMO_FUNCREF: case WASMO_EXTERNREF:
-        return static_cast<ValType>(code);
-      default:
-        malformed("malformed value type");
-    }
-  }
-
   bool reachable() const { return !ctrls_.back().unreachable; }
 
   void push(ValType t) { vals_.push_back(t); }

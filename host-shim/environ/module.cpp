@@ -82,16 +82,7 @@ class ModuleDecoder {
   }
 
  private:
-  ValType valType(Reader &r) {
-    uint8_t code = r.u8();
-    switch (code) {
-      case WASMO_I32: case WASMO_I64: case WASMO_F32: case WASMO_F64: case WASMO_V128:
-      case WASMO_FUNCREF: case WASMO_EXTERNREF:
-        return static_cast<ValType>(code);
-      default:
-        malformed("malformed value type");
-    }
-  }
+  ValType valType(Reader &r) { return wasmo::valType(r.u8()); }
   ValType refType(Reader &r) {
     uint8_t code = r.u8();
     if (code != WASMO_FUNCREF && code != WASMO_EXTERNREF) malformed("malformed reference type");

@@ -28,6 +28,16 @@ enum class ValType : uint8_t {
   FuncRef = WASMO_FUNCREF, ExternRef = WASMO_EXTERNREF,
 };
 inline bool isRef(ValType t) { return t == ValType::FuncRef || t == ValType::ExternRef; }
+/** A value type from its binary code (spec 5.3.4), for module and function decoders alike. */
+inline ValType valType(uint8_t code) {
+  switch (code) {
+    case WASMO_I32: case WASMO_I64: case WASMO_F32: case WASMO_F64: case WASMO_V128:
+    case WASMO_FUNCREF: case WASMO_EXTERNREF:
+      return static_cast<ValType>(code);
+    default:
+      malformed("malformed value type");
+  }
+}
 
 struct FuncType {
   std::vector<ValType> params, results;
