@@ -195,31 +195,23 @@ class ModuleReader {
     switch (im.kind()) {
       case WASMO_EXTERN_FUNC:
         out.typeIndex = typeIndex(im.type_index());
-        m_.funcs.push_back(out.typeIndex);
-        m_.importedFuncs++;
         break;
       case WASMO_EXTERN_TABLE:
         if (!im.table()) corrupted("table import without a type");
         out.table = tableType(*im.table());
-        m_.tables.push_back(out.table);
-        m_.importedTables++;
         break;
       case WASMO_EXTERN_MEMORY:
         if (!im.memory()) corrupted("memory import without a type");
         out.memory = memType(*im.memory());
-        m_.memories.push_back(out.memory);
-        m_.importedMemories++;
         break;
       case WASMO_EXTERN_GLOBAL:
         if (!im.global()) corrupted("global import without a type");
         out.global = globalType(*im.global());
-        m_.globals.push_back(out.global);
-        m_.importedGlobals++;
         break;
       default:
         corrupted("unknown import kind");
     }
-    m_.imports.push_back(std::move(out));
+    m_.addImport(std::move(out));
   }
 
   /** A constant expression of type `expected` (spec 3.3.10), as the decoder admits them. */

@@ -176,28 +176,20 @@ class ModuleDecoder {
         case WASMO_EXTERN_FUNC:
           im.typeIndex = r.u32();
           if (im.typeIndex >= m_.types.size()) invalid("unknown type");
-          m_.funcs.push_back(im.typeIndex);
-          m_.importedFuncs++;
           break;
         case WASMO_EXTERN_TABLE:
           im.table = tableType(r);
-          m_.tables.push_back(im.table);
-          m_.importedTables++;
           break;
         case WASMO_EXTERN_MEMORY:
           im.memory = memType(r);
-          m_.memories.push_back(im.memory);
-          m_.importedMemories++;
           break;
         case WASMO_EXTERN_GLOBAL:
           im.global = globalType(r);
-          m_.globals.push_back(im.global);
-          m_.importedGlobals++;
           break;
         default:
           malformed("malformed import kind");
       }
-      m_.imports.push_back(std::move(im));
+      m_.addImport(std::move(im));
     }
     m_.declaredRefs.assign(m_.funcs.size(), false);
   }

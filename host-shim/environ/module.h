@@ -101,6 +101,18 @@ struct Module {
   std::optional<uint32_t> dataCount;
   std::vector<DataSegment> datas;
   std::vector<FunctionBody> bodies;  // of the defined functions
+
+  /** Records an import and its entry in its kind's index space (imports come first, spec 2.5.1). */
+  void addImport(Import im) {
+    switch (im.kind) {
+      case WASMO_EXTERN_FUNC: funcs.push_back(im.typeIndex); importedFuncs++; break;
+      case WASMO_EXTERN_TABLE: tables.push_back(im.table); importedTables++; break;
+      case WASMO_EXTERN_MEMORY: memories.push_back(im.memory); importedMemories++; break;
+      case WASMO_EXTERN_GLOBAL: globals.push_back(im.global); importedGlobals++; break;
+      default: break;  // callers reject other kinds before recording
+    }
+    imports.push_back(std::move(im));
+  }
   // C.refs (spec 3.4.10): functions a ref.func in a function body may name.
   std::vector<bool> declaredRefs;
 
