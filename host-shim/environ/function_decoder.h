@@ -52,7 +52,10 @@ class FunctionDecoder {
     bool backendKnows;  // the construct began in reachable code, so the backend saw it
   };
 
-  bool reachable() const { return !ctrls_.back().unreachable; }
+  // Code reaches the backend only when the backend saw the innermost construct begin and nothing
+  // since made it unreachable: a block that opens in dead code stays dead to its end, although the
+  // validator types its body as reachable (spec 3.3.8: `unreachable` resets only the current frame).
+  bool live() const { return ctrls_.back().backendKnows && !ctrls_.back().unreachable; }
 
   void push(ValType t) { vals_.push_back(t); }
   void pushOperand(Operand t) { vals_.push_back(t); }
@@ -65,10 +68,11 @@ class FunctionDecoder {
     vals_.pop_back();
     return t;
   }
+  // Returns what was popped: the bottom type stays bottom (the appendix's pop_val(expect)).
   Operand pop(ValType expected) {
     Operand t = pop();
     if (t && *t != expected) invalid("type mismatch");
-    return expected;
+    return t;
   }
   void popAll(const std::vector<ValType> &types) {
     for (size_t i = types.size(); i-- > 0;) pop(types[i]);
@@ -87,8 +91,10 @@ class FunctionDecoder {
     if (depth >= ctrls_.size()) invalid("unknown label");
     return ctrls_[ctrls_.size() - 1 - depth];
   }
-  // Checks the label's values are on top of the stack without consuming them.
-  void checkLabel(const std::vector<ValType> &types) {
+  // br_table checks each target's values and puts back what it popped, so an operand of bottom
+  // type stays bottom and can meet the next target's type too (the appendix's br_table:
+  // push_vals(pop_vals(label_types(ctrls[n])))). br_if instead pushes the label's types.
+  void checkLabelKeeping(const std::vector<ValType> &types) {
     std::vector<Operand> popped;
     for (size_t i = types.size(); i-- > 0;) popped.push_back(pop(types[i]));
     for (size_t i = popped.size(); i-- > 0;) pushOperand(popped[i]);
@@ -107,7 +113,7 @@ class FunctionDecoder {
   }
 
   void pushCtrl(Op op, BlockType bt) {
-    bool known = reachable();
+    bool known = live();
     popAll(bt.params);
     ctrls_.push_back(Ctrl{op, bt, vals_.size(), false, known});
     pushAll(ctrls_.back().type.params);
@@ -171,7 +177,7 @@ class FunctionDecoder {
 
   void instruction() {
     Op op = readOp(r_);
-    const bool live = reachable();
+    const bool live = this->live();
     switch (op) {
       case Op::Unreachable:
         if (live) b_.unreachable();
@@ -233,7 +239,9 @@ class FunctionDecoder {
       case Op::BrIf: {
         uint32_t depth = r_.u32();
         pop(ValType::I32);
-        checkLabel(labelTypes(label(depth)));
+        const std::vector<ValType> &types = labelTypes(label(depth));
+        popAll(types);
+        pushAll(types);
         if (live) b_.brIf(depth);
         return;
       }
@@ -247,7 +255,7 @@ class FunctionDecoder {
         size_t arity = labelTypes(label(def)).size();
         for (uint32_t t : targets) {
           if (labelTypes(label(t)).size() != arity) invalid("type mismatch");
-          checkLabel(labelTypes(label(t)));
+          checkLabelKeeping(labelTypes(label(t)));
         }
         popAll(labelTypes(label(def)));
         if (live) b_.brTable(targets, def);

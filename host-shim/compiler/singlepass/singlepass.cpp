@@ -81,7 +81,6 @@ class Singlepass : public CodeGenerator {
     frames_.clear();
     traps_.clear();
     maxSlots_ = 0;
-    dead_ = false;
     numLocals_ = locals.size();
     if (std::ranges::find(locals, ValType::V128) != locals.end()) unsupported("v128 values");
     returnLabel_ = std::make_unique<Label>();
@@ -152,7 +151,6 @@ class Singlepass : public CodeGenerator {
 
   void unreachable() {
     jmp(trapLabel(TrapCode::Unreachable), T_NEAR);
-    dead_ = true;
   }
   void nop() {}
 
@@ -180,7 +178,6 @@ class Singlepass : public CodeGenerator {
     f.hasElse = true;
     // The else branch starts from the parameters the if left in their slots.
     resetStack(f.base, f.params);
-    dead_ = false;
   }
   void end(bool fallthrough) {
     Frame &f = frames_.back();
@@ -192,12 +189,10 @@ class Singlepass : public CodeGenerator {
     if (f.op != Op::Loop) L(*f.label);
     resetStack(f.base, f.results);
     frames_.pop_back();
-    dead_ = false;
   }
 
   void br(uint32_t depth) {
     branchTo(depth);
-    dead_ = true;
   }
   void brIf(uint32_t depth) {
     loadTo(eax, stack_.size() - 1);
@@ -231,11 +226,9 @@ class Singlepass : public CodeGenerator {
     }
     L(fallback);
     branchTo(def);
-    dead_ = true;
   }
   void return_() {
     returnSequence();
-    dead_ = true;
   }
 
   void call(uint32_t func, const FuncType &ft) {
@@ -498,17 +491,37 @@ class Singlepass : public CodeGenerator {
       mov(r, qword[rsp + static_cast<int32_t>(8 * k)]);
     }
   }
+  // Stores operand k at `dst` (8 bytes; an i32 or f32 with its upper half zero). Spilling a register
+  // or a constant touches no general-purpose register, so a spill may come between loading a
+  // scratch register and using it (the condition of if/br_if, arguments of a runtime call). Only a
+  // copy from slot to slot goes through rax, and spilling never does one.
   void storeTo(const Address &dst, size_t k) {
     const Value &v = stack_[k];
-    if (v.kind == Value::Reg) {
-      mov(dst, kOperandRegs[v.reg]);
-    } else if (v.kind == Value::XReg && v.type == ValType::F64) {
-      movsd(dst, kOperandXmms[v.reg]);
-    } else if (v.kind == Value::Const && static_cast<int64_t>(v.bits) == static_cast<int32_t>(v.bits)) {
-      mov(dst, v.bits);  // fits a sign-extended imm32
-    } else {
-      loadTo(rax, k);
-      mov(dst, rax);
+    const RegExp at = dst.getRegExp();
+    switch (v.kind) {
+      case Value::Reg:
+        mov(dst, kOperandRegs[v.reg]);
+        return;
+      case Value::XReg:
+        if (v.type == ValType::F64) {
+          movsd(dst, kOperandXmms[v.reg]);
+        } else {
+          movss(dword[at], kOperandXmms[v.reg]);
+          mov(dword[at + 4], 0);
+        }
+        return;
+      case Value::Const:
+        if (static_cast<int64_t>(v.bits) == static_cast<int32_t>(v.bits)) {
+          mov(dst, v.bits);  // fits a sign-extended imm32
+        } else {
+          mov(dword[at], static_cast<uint32_t>(v.bits));
+          mov(dword[at + 4], static_cast<uint32_t>(v.bits >> 32));
+        }
+        return;
+      case Value::Slot:
+        loadTo(rax, k);
+        mov(dst, rax);
+        return;
     }
   }
   void materialize(size_t k) {
@@ -650,7 +663,6 @@ class Singlepass : public CodeGenerator {
   std::map<TrapCode, std::unique_ptr<Label>> traps_;
   std::unique_ptr<Label> returnLabel_;
   size_t maxSlots_ = 0, numLocals_ = 0, functionResults_ = 0, frameSizePatch_ = 0;
-  bool dead_ = false;
   // Emitting an instruction of an optional feature goes through needs(), so the artifact records it.
   void needs(CpuFeature feature, const std::string &what) {
     if (!(hostFeatures_ & feature)) unsupported(what);
@@ -1018,13 +1030,15 @@ void Singlepass::numeric(Op op) {
     case Op::F32Copysign: case Op::F64Copysign: {
       bool is64 = op == Op::F64Copysign;
       size_t a = stack_.size() - 2;
-      loadTo(rax, a);
-      loadTo(rcx, a + 1);
+      // f32 in 32-bit registers, so the result's upper half is zero whatever the operands held.
+      const Reg x = is64 ? Reg(rax) : Reg(eax), y = is64 ? Reg(rcx) : Reg(ecx);
+      loadTo(x, a);
+      loadTo(y, a + 1);
       int bit = is64 ? 63 : 31;
-      btr(rax, bit);
-      shr(rcx, bit);
-      shl(rcx, bit);
-      or_(rax, rcx);
+      btr(x, bit);
+      shr(y, bit);
+      shl(y, bit);
+      or_(x, y);
       stack_.resize(a);
       pushRax(is64 ? ValType::F64 : ValType::F32);
       return;
