@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,5 +8,7 @@ export default defineConfig({
     // Whole-file tests (conformance scripts, typedoc, CLI runs) take seconds on a shared 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // `wasmo run`'s compile cache goes here during tests, not into the user's ~/.cache.
+    env: { XDG_CACHE_HOME: join(tmpdir(), 'wasmo-test-xdg-cache') },
   },
 });

@@ -1,4 +1,4 @@
-;; A small module for trying wasmo: `wasmo run examples/add.wat --invoke add 2 3` prints 5.
+;; A small module for trying wasmo: `wasmo run --invoke add examples/add.wat 2 3` prints 5.
 (module
   (func (export "add") (param i32 i32) (result i32)
     (i32.add (local.get 0) (local.get 1)))

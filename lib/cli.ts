@@ -19,6 +19,7 @@ import {
 } from './index.js';
 import { NativeUnsupported } from './engines/native.js';
 import { formatExternType, formatFuncType } from './types.js';
+import { CompileCache, defaultCacheDir } from './cache.js';
 import type { ModuleInst, Store } from './store.js';
 import { Wasi, WASI_MODULE, WasiSetupError, type Preopen } from '../wasi/index.js';
 import { f32bits, f64bits, i32, i64, refNull } from './values.js';
@@ -57,6 +58,7 @@ Commands:
   run [options] FILE [ARG...]         run a WASI program, or call a function of a module
   compile FILE [-o OUT]               compile a module ahead of time into a .cwasm artifact
   wast PATH... [options]              run .wast conformance scripts and report per file
+  cache clean [--cache DIR]           empty the compile cache of \`wasmo run\`
 
 Options:
   -h, --help      show this help (\`wasmo <command> --help\` shows a command's options)
@@ -64,35 +66,51 @@ Options:
 `;
 
 const RUN_HELP = `Usage: wasmo run [options] FILE [ARG...]
-       wasmo run [options] FILE --invoke NAME [ARG...]
+       wasmo run [options] --invoke NAME FILE [ARG...]
 
 Instantiates FILE (.wasm: binary format; .cwasm: compiled by \`wasmo compile\`, run on the
-singlepass engine without compiling again; anything else: text format).
+singlepass engine without compiling again; anything else: text format). wasmo's options go
+before FILE: everything after it is the program's (or, with --invoke, the function's).
 
 A WASI program (a module importing from wasi_snapshot_preview1) runs as a command: \`_start\` is
 called with the ARGs as its argv (FILE is argv[0]) and wasmo exits with the program's exit status.
 It sees only the directories given with --dir and only the variables given with --env; its
 stdin, stdout and stderr are wasmo's. A module with any other import is refused, naming it.
+With --invoke, a WASI reactor's \`_initialize\` runs first.
 
 A module without imports: with --invoke, the exported function NAME is called with the ARGs and
 each result is printed on its own line; without, \`_start\` is called if exported, else the
 exports are listed.
 
-Options (before FILE, or right after it; \`--\` ends them, so a program can take options too):
+On the singlepass engine, compiled code is kept in a cache (see --cache), so the next run of the
+same module maps it instead of compiling again.
+
+Options (an option's value may also follow an =, as in --dir=data):
   --dir HOST[::GUEST]      let the program reach host directory HOST as GUEST (default: HOST
                            as written); repeatable. Nothing outside these directories is
                            visible: "..", absolute paths and symlinks that leave them fail
   --readonly-dir HOST[::GUEST]
                            the same, but the program cannot change anything beneath it
-  --env KEY=VALUE          set an environment variable of the program; repeatable
-  --invoke NAME [ARG...]   call export NAME instead of \`_start\`; every argument after NAME is
-                           one of its parameters, written as a wasm text constant of the
-                           parameter's type: i32/i64 decimal or hex (-1, 0xff), f32/f64
-                           decimal, hex float (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\`
-                           for a reference
+  --env KEY=VALUE          set an environment variable of the program; repeatable. A bare KEY
+                           passes the variable on from wasmo's environment, if set there
+  --invoke NAME            call export NAME instead of \`_start\`; every ARG is one of its
+                           parameters, written as a wasm text constant of the parameter's
+                           type: i32/i64 decimal or hex (-1, 0xff), f32/f64 decimal, hex float
+                           (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\` for a reference
   --engine NAME            engine to run on: singlepass (the default, and the only one for a
                            .cwasm; reference where the native engine cannot load), reference or v8
+  --cache DIR              the compile cache's folder (default: $XDG_CACHE_HOME/wasmo, else
+                           ~/.cache/wasmo); entries are keyed by the module's bytes and the
+                           engine's build, and the least recently used go past 1 GiB
+  --no-cache               compile without reading or writing the cache
+  --                       ends wasmo's options: the next argument is FILE
   -h, --help               show this help
+`;
+
+const CACHE_HELP = `Usage: wasmo cache clean [--cache DIR]
+
+Removes every compiled module from the compile cache of \`wasmo run\` (by default
+$XDG_CACHE_HOME/wasmo, else ~/.cache/wasmo) and says how much space that freed.
 `;
 
 const COMPILE_HELP = `Usage: wasmo compile FILE [-o OUT]
@@ -153,6 +171,8 @@ export function main(argv: readonly string[], io: Io = processIo): number {
         return compile(rest, io);
       case 'wast':
         return wast(rest, io);
+      case 'cache':
+        return cacheCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}" (see wasmo --help)`);
     }
@@ -205,54 +225,54 @@ interface RunOptions {
   programArgs: readonly string[];
   preopens: Preopen[];
   env: string[];
+  cache: string | false;  // the compile cache's folder, or none
 }
 
 function parseRun(args: readonly string[]): RunOptions | 'help' {
-  let file: string | undefined;
   let engine: EngineName | undefined;
+  let invoke: string | undefined;
+  let cache: string | false | undefined;
   const preopens: Preopen[] = [];
   const env: string[] = [];
+  // wasmo's options come before FILE; everything after FILE is the program's (as in wasmtime).
   for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '-h' || a === '--help') return 'help';
-    if (a === '--engine') {
-      engine = engineName(optionValue(args, i++));
-    } else if (a === '--dir' || a === '--readonly-dir') {
-      const spec = optionValue(args, i++);
+    const arg = args[i]!;
+    if (arg === '-h' || arg === '--help') return 'help';
+    // `--opt=value` is the same as `--opt value`.
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    const value = (): string => (eq < 0 ? optionValue(args, i++) : arg.slice(eq + 1));
+    if (name === '--engine') {
+      engine = engineName(value());
+    } else if (name === '--dir' || name === '--readonly-dir') {
+      const spec = value();
       const [host, guest] = spec.includes('::') ? spec.split('::', 2) as [string, string] : [spec, spec];
-      if (host === '' || guest === '') throw new UsageError(`${a} takes HOST[::GUEST], not "${spec}"`);
-      preopens.push({ host, guest, readonly: a === '--readonly-dir' });
-    } else if (a === '--env') {
-      const kv = optionValue(args, i++);
-      if (!/^[^=]+=/.test(kv)) throw new UsageError(`--env takes KEY=VALUE, not "${kv}"`);
-      env.push(kv);
-    } else if (a === '--invoke') {
-      // Everything after the name is an argument, so negative numbers are not taken for options.
-      const invoke = { name: optionValue(args, i), args: args.slice(i + 2) };
-      if (file === undefined) {
-        file = invoke.args[0];
-        if (file === undefined) throw new UsageError('run: no module file given (see wasmo run --help)');
-        return { file, engine, invoke: { name: invoke.name, args: invoke.args.slice(1) }, programArgs: [], preopens, env };
-      }
-      return { file, engine, invoke, programArgs: [], preopens, env };
-    } else if (a === '--') {
-      if (file === undefined) {
-        file = args[i + 1];
-        if (file === undefined) break;
-        return { file, engine, programArgs: args.slice(i + 2), preopens, env };
-      }
-      return { file, engine, programArgs: args.slice(i + 1), preopens, env };
-    } else if (a.startsWith('-') && file === undefined) {
-      throw new UsageError(`run: unknown option ${a} (see wasmo run --help)`);
-    } else if (file === undefined) {
-      file = a;
+      if (host === '' || guest === '') throw new UsageError(`${name} takes HOST[::GUEST], not "${spec}"`);
+      preopens.push({ host, guest, readonly: name === '--readonly-dir' });
+    } else if (name === '--env') {
+      const kv = value();
+      if (kv === '' || kv.startsWith('=')) throw new UsageError(`--env takes KEY=VALUE or KEY, not "${kv}"`);
+      if (kv.includes('=')) env.push(kv);
+      // A bare KEY passes the host's value on, if it has one.
+      else if (process.env[kv] !== undefined) env.push(`${kv}=${process.env[kv]}`);
+    } else if (name === '--invoke') {
+      invoke = value();
+    } else if (name === '--cache') {
+      cache = value();
+    } else if (name === '--no-cache') {
+      cache = false;
+    } else if (arg === '--' || !arg.startsWith('-')) {
+      const at = arg === '--' ? i + 1 : i;
+      const file = args[at];
+      if (file === undefined) break;
+      const rest = args.slice(at + 1);
+      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir() };
+      return invoke === undefined ? { ...common, programArgs: rest } : { ...common, invoke: { name: invoke, args: rest }, programArgs: [] };
     } else {
-      // The program's arguments start at the first thing after FILE that is not one of ours.
-      return { file, engine, programArgs: args.slice(i), preopens, env };
+      throw new UsageError(`run: unknown option ${arg} (see wasmo run --help)`);
     }
   }
-  if (file === undefined) throw new UsageError('run: no module file given (see wasmo run --help)');
-  return { file, engine, programArgs: [], preopens, env };
+  throw new UsageError('run: no module file given (see wasmo run --help)');
 }
 
 function run(args: readonly string[], io: Io): number {
@@ -262,8 +282,9 @@ function run(args: readonly string[], io: Io): number {
     return 0;
   }
   const { file, programArgs } = options;
-  const module = loadModule(file);
-  const engine = options.engine ?? module.compiledFor ?? defaultEngine();
+  const engine = options.engine ?? (file.endsWith('.cwasm') ? 'singlepass' : defaultEngine());
+  // Only the singlepass engine makes artifacts to keep.
+  const module = loadModule(file, engine === 'singlepass' && options.cache !== false ? new CompileCache(options.cache) : undefined);
   if (module.compiledFor !== undefined && module.compiledFor !== engine) {
     throw new UsageError(`${file}: compiled code for the ${module.compiledFor} engine cannot run on ${engine}`, FAILURE);
   }
@@ -278,8 +299,8 @@ function run(args: readonly string[], io: Io): number {
   if (programArgs.length > 0) {
     const [first] = programArgs;
     throw new UsageError(first!.startsWith('-')
-      ? `run: unknown option ${first} (see wasmo run --help)`
-      : `run: ${file} is not a WASI program, so it takes no arguments (to call a function: --invoke NAME ARG...)`);
+      ? `run: ${file} is not a WASI program, so it takes no arguments; wasmo's options (${first}) go before FILE`
+      : `run: ${file} is not a WASI program, so it takes no arguments (to call a function: wasmo run --invoke NAME FILE ARG...)`);
   }
   const [store, inst] = module_instantiate(store_init({ engine }), module, []);
   if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
@@ -370,7 +391,8 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
   }
 }
 
-function loadModule(file: string): Module {
+/** FILE as a valid module; through `cache` when given (a hit skips decoding and compiling). */
+function loadModule(file: string, cache?: CompileCache): Module {
   if (file.endsWith('.cwasm')) {
     const module = module_deserialize_file(file);
     if (isError(module)) throw moduleError(file, 'cannot load compiled module', module);
@@ -383,10 +405,13 @@ function loadModule(file: string): Module {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
     throw new UsageError(`cannot read ${file}: ${reason}`, FAILURE);
   }
+  const cached = cache?.get(bytes);
+  if (cached !== undefined) return cached;
   const module = file.endsWith('.wasm') ? module_decode(bytes) : module_parse(new TextDecoder().decode(bytes));
   if (isError(module)) throw moduleError(file, 'malformed module', module);
   const invalid = module_validate(module);
   if (invalid !== undefined) throw moduleError(file, 'invalid module', invalid);
+  cache?.put(bytes, module);
   return module;
 }
 
@@ -436,6 +461,27 @@ function compile(args: readonly string[], io: Io): number {
     rmSync(temporary, { force: true });
     throw new UsageError(`cannot write ${output}: ${(e as Error).message}`, FAILURE);
   }
+  return 0;
+}
+
+// ---- wasmo cache ----
+
+function cacheCommand(args: readonly string[], io: Io): number {
+  const [action, ...rest] = args;
+  if (action === undefined || action === '-h' || action === '--help') {
+    io.stdout(CACHE_HELP);
+    return action === undefined ? USAGE : 0;
+  }
+  if (action !== 'clean') throw new UsageError(`cache: unknown action "${action}" (see wasmo cache --help)`);
+  let dir = defaultCacheDir();
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '--cache') dir = optionValue(rest, i++);
+    else if (a.startsWith('--cache=')) dir = a.slice('--cache='.length);
+    else throw new UsageError(`cache clean: unknown argument ${a} (see wasmo cache --help)`);
+  }
+  const freed = new CompileCache(dir).clean();
+  io.stdout(`removed ${(freed / (1024 * 1024)).toFixed(1)} MiB of compiled modules from ${dir}\n`);
   return 0;
 }
 

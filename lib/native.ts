@@ -2,7 +2,8 @@
 // Everything native goes through the typed wrappers below; statuses become values, never throws,
 // except when the library itself cannot be loaded (NativeUnavailableError).
 
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import koffi, { type LibraryHandle } from 'koffi';
 
@@ -106,6 +107,17 @@ function libraryPath(): string {
       '`npm run build:native` (Debian 12: scripts/debian-deps.sh installs what it needs)');
   }
   return found;
+}
+
+let build: string | undefined;
+
+/**
+ * Which build of the native engine this is: a hash of the library's bytes (artifacts of one build
+ * load in another only if nothing they depend on changed; a cache keys by it to avoid the retry).
+ */
+export function engineBuild(): string {
+  build ??= createHash('sha256').update(readFileSync(libraryPath())).digest('hex').slice(0, 16);
+  return build;
 }
 
 let bindings: Bindings | undefined;

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { main } from '../lib/cli.js';
+import { CompileCache } from '../lib/cache.js';
 import {
-  func_invoke, i64, instance_export, isError, module_deserialize_file, module_instantiate, store_init,
+  func_invoke, i64, instance_export, isError, module_deserialize_file, module_instantiate, module_parse, store_init,
 } from '../lib/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -53,7 +54,7 @@ describe('wasmo', () => {
 
   test('each command documents every flag it takes', () => {
     const run = wasmo('run', '--help').stdout;
-    for (const flag of ['--dir', '--readonly-dir', '--env', '--invoke', '--engine', '--help']) expect(run).toContain(flag);
+    for (const flag of ['--dir', '--readonly-dir', '--env', '--invoke', '--engine', '--cache', '--no-cache', '--help']) expect(run).toContain(flag);
     const wast = wasmo('wast', '--help').stdout;
     for (const flag of ['--engine', '--expected', '--list', '--json', '--help']) expect(wast).toContain(flag);
   });
@@ -65,22 +66,22 @@ describe('wasmo', () => {
 
 describe('wasmo run', () => {
   test('invokes a function with arguments and prints its result', () => {
-    expect(wasmo('run', example('add.wat'), '--invoke', 'add', '2', '3')).toEqual({ status: 0, stdout: '5\n', stderr: '' });
+    expect(wasmo('run', '--invoke', 'add', example('add.wat'), '2', '3')).toEqual({ status: 0, stdout: '5\n', stderr: '' });
   });
 
   test('parses arguments by parameter type: negative, hex, i64, floats', () => {
-    expect(wasmo('run', example('add.wat'), '--invoke', 'add', '-7', '0x10').stdout).toBe('9\n');
-    expect(wasmo('run', example('add.wat'), '--invoke', 'add', '0xffffffff', '0').stdout).toBe('-1\n');
-    expect(wasmo('run', example('add.wat'), '--invoke', 'fac', '20').stdout).toBe('2432902008176640000\n');
-    expect(wasmo('run', example('add.wat'), '--invoke', 'sqrt', '0x1.2p4').stdout).toBe('4.242640687119285\n');
-    expect(wasmo('run', example('add.wat'), '--invoke', 'sqrt', 'inf').stdout).toBe('inf\n');
-    expect(wasmo('run', example('add.wat'), '--invoke', 'sqrt', '-1').stdout).toMatch(/^-?nan\n$/);
+    expect(wasmo('run', '--invoke', 'add', example('add.wat'), '-7', '0x10').stdout).toBe('9\n');
+    expect(wasmo('run', '--invoke', 'add', example('add.wat'), '0xffffffff', '0').stdout).toBe('-1\n');
+    expect(wasmo('run', '--invoke', 'fac', example('add.wat'), '20').stdout).toBe('2432902008176640000\n');
+    expect(wasmo('run', '--invoke', 'sqrt', example('add.wat'), '0x1.2p4').stdout).toBe('4.242640687119285\n');
+    expect(wasmo('run', '--invoke', 'sqrt', example('add.wat'), 'inf').stdout).toBe('inf\n');
+    expect(wasmo('run', '--invoke', 'sqrt', example('add.wat'), '-1').stdout).toMatch(/^-?nan\n$/);
   });
 
   test('prints every result on its own line, floats in wasm text form', () => {
     const path = file('multi.wat', `(module (func (export "f") (param f32) (result f32 i64 f32)
       (local.get 0) (i64.const -5) (f32.const nan:0x1234)))`);
-    expect(wasmo('run', path, '--invoke', 'f', '0.1').stdout).toBe('0.1\n-5\nnan:0x1234\n');
+    expect(wasmo('run', '--invoke', 'f', path, '0.1').stdout).toBe('0.1\n-5\nnan:0x1234\n');
   });
 
   test('runs a binary module', () => {
@@ -91,11 +92,11 @@ describe('wasmo run', () => {
       0x07, 0x07, 0x01, 0x03, 0x61, 0x64, 0x64, 0x00, 0x00, // export "add"
       0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b, // local.get 0 local.get 1 i32.add
     ]);
-    expect(wasmo('run', file('add.wasm', add), '--invoke', 'add', '40', '2').stdout).toBe('42\n');
+    expect(wasmo('run', '--invoke', 'add', file('add.wasm', add), '40', '2').stdout).toBe('42\n');
   });
 
   test('on the v8 engine too', () => {
-    expect(wasmo('run', example('add.wat'), '--engine', 'v8', '--invoke', 'add', '2', '3').stdout).toBe('5\n');
+    expect(wasmo('run', '--engine', 'v8', '--invoke', 'add', example('add.wat'), '2', '3').stdout).toBe('5\n');
   });
 
   test('without --invoke lists the exports, or calls _start when there is one', () => {
@@ -108,12 +109,12 @@ describe('wasmo run', () => {
   });
 
   test('a trap is one line and a failure', () => {
-    expectOneLineError(wasmo('run', example('add.wat'), '--invoke', 'div', '1', '0'), /trap: integer divide by zero/);
+    expectOneLineError(wasmo('run', '--invoke', 'div', example('add.wat'), '1', '0'), /trap: integer divide by zero/);
   });
 
   test('call stack exhaustion is one line and a failure', () => {
     const path = file('recurse.wat', '(module (func $f (export "f") (call $f)))');
-    expectOneLineError(wasmo('run', path, '--invoke', 'f'), /f: exhaustion: call stack exhausted/);
+    expectOneLineError(wasmo('run', '--invoke', 'f', path), /f: exhaustion: call stack exhausted/);
   });
 
   test('file and module errors are one line each', () => {
@@ -130,17 +131,88 @@ describe('wasmo run', () => {
 
   test('argument mistakes are usage errors', () => {
     const add = example('add.wat');
-    expectOneLineError(wasmo('run', add, '--invoke', 'add', '1'), /add takes 2 argument/);
-    expectOneLineError(wasmo('run', add, '--invoke', 'add', '1', 'x'), /argument 2 "x" is not a valid i32 constant/);
-    expectOneLineError(wasmo('run', add, '--invoke', 'add', '1', '0x100000000'), /argument 2 "0x100000000" is out of range for i32/);
-    expectOneLineError(wasmo('run', add, '--invoke', 'nope'), /no export named "nope"/);
-    expectOneLineError(wasmo('run', add, '--invoke'), /--invoke needs a value/);
-    expectOneLineError(wasmo('run', add, '--engine', 'spidermonkey'), /--engine takes reference, singlepass or v8/);
-    expectOneLineError(wasmo('run', add, '--bogus'), /unknown option --bogus/);
+    expectOneLineError(wasmo('run', '--invoke', 'add', add, '1'), /add takes 2 argument/);
+    expectOneLineError(wasmo('run', '--invoke', 'add', add, '1', 'x'), /argument 2 "x" is not a valid i32 constant/);
+    expectOneLineError(wasmo('run', '--invoke', 'add', add, '1', '0x100000000'), /argument 2 "0x100000000" is out of range for i32/);
+    expectOneLineError(wasmo('run', '--invoke', 'nope', add), /no export named "nope"/);
+    expectOneLineError(wasmo('run', '--invoke'), /--invoke needs a value/);
+    expectOneLineError(wasmo('run', add, '--invoke', 'add'), /is not a WASI program, so it takes no arguments; wasmo's options \(--invoke\) go before FILE/);
+    expectOneLineError(wasmo('run', '--engine', 'spidermonkey', add), /--engine takes reference, singlepass or v8/);
+    expectOneLineError(wasmo('run', '--bogus', add), /unknown option --bogus/);
     const simd = file('simd.wat', '(module (func (export "f") (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))');
-    expectOneLineError(wasmo('run', simd, '--invoke', 'f'), /not supported yet: 128-bit SIMD instructions in the singlepass engine \(--engine reference runs it\)/);
-    expect(wasmo('run', '--engine', 'reference', simd, '--invoke', 'f').stdout).toBe('1\n');
+    expectOneLineError(wasmo('run', '--invoke', 'f', simd), /not supported yet: 128-bit SIMD instructions in the singlepass engine \(--engine reference runs it\)/);
+    expect(wasmo('run', '--engine', 'reference', '--invoke', 'f', simd).stdout).toBe('1\n');
     expectOneLineError(wasmo('run'), /no module file given/);
+  });
+});
+
+describe('the compile cache of wasmo run', () => {
+  const source = (n: number): string => `(module (func (export "f") (result i32) (i32.const ${n})))`;
+  const cacheDir = (): string => mkdtempSync(join(tmpdir(), 'wasmo-cache-'));
+  const entries = (cache: string): string[] => {
+    const d = join(cache, 'artifacts-v1');
+    return existsSync(d) ? readdirSync(d) : [];
+  };
+
+  test('the first run keeps the compiled module; the next run maps it instead of compiling', () => {
+    const cache = cacheDir();
+    const one = file('cached-one.wat', source(1));
+    expect(wasmo('run', '--cache', cache, '--invoke', 'f', one).stdout).toBe('1\n');
+    const [entry] = entries(cache);
+    expect(entry).toMatch(/^[0-9a-f]{64}-[0-9a-f]{16}\.cwasm$/);
+    // Put another module's code in its place: a hit runs what the entry holds.
+    const two = file('cached-two.wat', source(2));
+    expect(wasmo('compile', two, '-o', join(cache, 'artifacts-v1', entry!)).status).toBe(0);
+    expect(wasmo('run', '--cache', cache, '--invoke', 'f', one).stdout).toBe('2\n');
+  });
+
+  test('a corrupted entry is a miss: compiled again and replaced', () => {
+    const cache = cacheDir();
+    const one = file('corrupt-one.wat', source(1));
+    expect(wasmo('run', '--cache', cache, '--invoke', 'f', one).stdout).toBe('1\n');
+    const path = join(cache, 'artifacts-v1', entries(cache)[0]!);
+    writeFileSync(path, 'not an artifact');
+    expect(wasmo('run', '--cache', cache, '--invoke', 'f', one)).toEqual({ status: 0, stdout: '1\n', stderr: '' });
+    expect(readFileSync(path).subarray(1, 4).toString('latin1')).toBe('ELF');
+  });
+
+  test('--no-cache reads and writes nothing; other engines keep nothing', () => {
+    const cache = cacheDir();
+    const one = file('nocache.wat', source(1));
+    expect(wasmo('run', '--cache', cache, '--no-cache', '--invoke', 'f', one).stdout).toBe('1\n');
+    expect(wasmo('run', '--cache', cache, '--engine', 'reference', '--invoke', 'f', one).stdout).toBe('1\n');
+    expect(entries(cache)).toEqual([]);
+  });
+
+  test('the least recently used entries go past the bound', () => {
+    const cache = cacheDir();
+    const small = new CompileCache(cache, 1);
+    const bytes = (n: number): Uint8Array => new TextEncoder().encode(source(n));
+    const module = (n: number) => {
+      const m = module_parse(source(n));
+      if (isError(m)) throw new Error(m.message);
+      return m;
+    };
+    expect(small.put(bytes(1), module(1))).toBe(true);
+    expect(small.put(bytes(2), module(2))).toBe(true);
+    expect(small.get(bytes(1))).toBeUndefined();
+    expect(entries(cache)).toHaveLength(0);
+    const roomy = new CompileCache(cache);
+    roomy.put(bytes(1), module(1));
+    roomy.put(bytes(2), module(2));
+    expect(entries(cache)).toHaveLength(2);
+    expect(roomy.get(bytes(1))).toBeDefined();
+  });
+
+  test('wasmo cache clean empties it; a wrong action is a usage error', () => {
+    const cache = cacheDir();
+    expect(wasmo('run', '--cache', cache, '--invoke', 'f', file('clean.wat', source(3))).stdout).toBe('3\n');
+    expect(entries(cache)).toHaveLength(1);
+    const r = wasmo('cache', 'clean', '--cache', cache);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^removed \d+\.\d MiB of compiled modules from /);
+    expect(entries(cache)).toEqual([]);
+    expectOneLineError(wasmo('cache', 'wipe'), /cache: unknown action "wipe"/);
   });
 });
 
@@ -210,10 +282,10 @@ describe('wasmo compile', () => {
     expect(wasmo('compile', wat)).toEqual({ status: 0, stdout: '', stderr: '' });
     const cwasm = join(dir, 'cadd.cwasm');
     expect([...readFileSync(cwasm).subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]);
-    expect(wasmo('run', cwasm, '--invoke', 'fac', '20')).toEqual({ status: 0, stdout: '2432902008176640000\n', stderr: '' });
-    expect(wasmo('run', cwasm, '--engine', 'singlepass', '--invoke', 'add', '2', '3').stdout).toBe('5\n');
+    expect(wasmo('run', '--invoke', 'fac', cwasm, '20')).toEqual({ status: 0, stdout: '2432902008176640000\n', stderr: '' });
+    expect(wasmo('run', '--engine', 'singlepass', '--invoke', 'add', cwasm, '2', '3').stdout).toBe('5\n');
     expect(wasmo('run', cwasm).stdout).toMatch(/^add: func \(param i32 i32\) \(result i32\)\n/);
-    expectOneLineError(wasmo('run', cwasm, '--invoke', 'div', '1', '0'), /div: trap: integer divide by zero/);
+    expectOneLineError(wasmo('run', '--invoke', 'div', cwasm, '1', '0'), /div: trap: integer divide by zero/);
   });
 
   test('-o names the output; the same module compiles to the same bytes', () => {
@@ -234,17 +306,17 @@ describe('wasmo compile', () => {
     if (isError(fac) || fac.kind !== 'func') throw new Error('no fac');
     expect(wasmo('compile', file('other.wat', '(module (func (export "f") (result i32) (i32.const 7)))'), '-o', cwasm).status).toBe(0);
     expect(func_invoke(store, fac, [i64(20n)])[1]).toEqual([i64(2432902008176640000n)]);
-    expect(wasmo('run', cwasm, '--invoke', 'f').stdout).toBe('7\n');
+    expect(wasmo('run', '--invoke', 'f', cwasm).stdout).toBe('7\n');
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   test('refusals and mistakes are one line each', () => {
     const cwasm = join(dir, 'other.cwasm');
     expect(wasmo('compile', example('add.wat'), '-o', cwasm).status).toBe(0);
-    expectOneLineError(wasmo('run', cwasm, '--engine', 'reference'), /other\.cwasm: compiled code for the singlepass engine cannot run on reference/);
+    expectOneLineError(wasmo('run', '--engine', 'reference', cwasm), /other\.cwasm: compiled code for the singlepass engine cannot run on reference/);
     const bytes = readFileSync(cwasm);
     bytes[bytes.length - 100]! ^= 1;
-    expectOneLineError(wasmo('run', file('bad.cwasm', bytes), '--invoke', 'add', '1', '2'),
+    expectOneLineError(wasmo('run', '--invoke', 'add', file('bad.cwasm', bytes), '1', '2'),
       /bad\.cwasm: cannot load compiled module: corrupted artifact: checksum mismatch$/m);
     expectOneLineError(wasmo('run', join(dir, 'none.cwasm')), /none\.cwasm: cannot load compiled module: cannot read artifact .*: No such file or directory/);
     expectOneLineError(wasmo('compile', file('invalid.wat', '(module (func (result i32)))')), /invalid\.wat: invalid module: type mismatch/);
@@ -259,7 +331,7 @@ describe('wasmo compile', () => {
 
 describe.skipIf(!existsSync(join(root, 'dist/lib/cli.js')))('the built program', () => {
   test('runs the README command', () => {
-    const r = spawnSync(process.execPath, ['dist/lib/cli.js', 'run', 'examples/add.wat', '--invoke', 'add', '2', '3'], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['dist/lib/cli.js', 'run', '--invoke', 'add', 'examples/add.wat', '2', '3'], { cwd: root, encoding: 'utf8' });
     expect([r.status, r.stdout, r.stderr]).toEqual([0, '5\n', '']);
   });
 

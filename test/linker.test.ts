@@ -156,6 +156,6 @@ test('wasmo run --invoke initializes a WASI reactor first', () => {
     (func (export "_initialize") (global.set $ready (i32.const 5)))
     (func (export "get") (result i32) (global.get $ready)))`);
   let out = '';
-  const status = main(['run', file, '--invoke', 'get'], { stdout: (s) => { out += s; }, stderr: () => {} });
+  const status = main(['run', '--invoke', 'get', file], { stdout: (s) => { out += s; }, stderr: () => {} });
   expect({ status, out }).toEqual({ status: 0, out: '5\n' });
 });

