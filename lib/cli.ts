@@ -18,11 +18,12 @@ import {
   type Val,
 } from './index.js';
 import { NativeUnsupported } from './engines/native.js';
+import { formatExternType, formatFuncType } from './types.js';
 import type { ModuleInst, Store } from './store.js';
 import { Wasi, WASI_MODULE, WasiSetupError, type Preopen } from '../wasi/index.js';
 import { f32bits, f64bits, i32, i64, refNull } from './values.js';
 import {
-  formatExternType, formatFuncType, formatVal, loadExpectedFailures, runWast,
+  formatVal, loadExpectedFailures, runWast,
   type ExpectedFailures, type FileResult,
 } from './wast.js';
 
@@ -339,8 +340,13 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
     if (options.invoke === undefined) {
       [, status] = wasi.start(store, inst);
     } else {
-      const bound = wasi.bind(inst);
-      if (isError(bound)) throw new UsageError(`${file}: ${bound.message}`, FAILURE);
+      // A reactor is initialized before its exports are called (WASI application ABI).
+      let ready;
+      [store, ready] = wasi.initialize(store, inst);
+      if (isError(ready)) {
+        if (ready.kind === 'argument') throw new UsageError(`${file}: ${ready.message}`, FAILURE);
+        throw new UsageError(`${file}: _initialize: ${ready.kind}: ${ready.message}`, FAILURE);
+      }
       const [, r] = invokeExport(file, store, inst, options.invoke);
       status = isError(r) ? wasi.exitStatus(r) ?? r : 0;
       if (!isError(r)) results = r;

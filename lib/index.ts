@@ -1,6 +1,8 @@
 // wasmo's public entry point: the embedding API, values and their constructors, types and errors.
 
 export * from './api.js';
+export { Linker, type ImportProvider } from './linker.js';
+export { formatExternType, formatFuncType } from './types.js';
 export type { EngineName } from './engine.js';
 export {
   ForeignAddressError, StaleStoreError, isError, wasmError, type ErrorKind, type WasmError,

@@ -87,17 +87,23 @@ interface Bindings {
   wasiBindMemory(w: Ptr, s: Ptr, mem: number): number;
 }
 
-/** Where the library is: $WASMO_NATIVE_LIB, else build/native/ of the checkout (from lib/ or dist/lib/). */
+/**
+ * Where the library is: $WASMO_NATIVE_LIB; else build/native/ of a source checkout (what the last
+ * native build made, from lib/ or dist/lib/); else the copy the package ships in dist/native/.
+ */
 function libraryPath(): string {
   const fromEnv = process.env['WASMO_NATIVE_LIB'];
   if (fromEnv) return fromEnv;
-  const candidates = ['../build/native/libwasmo.so', '../../build/native/libwasmo.so']
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new NativeUnavailableError(`the native engine generates x86-64 code for Linux; this is ${process.platform}-${process.arch}`);
+  }
+  const candidates = ['../build/native/libwasmo.so', '../../build/native/libwasmo.so', '../native/libwasmo.so', '../dist/native/libwasmo.so']
     .map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
     throw new NativeUnavailableError(
-      `the native engine is not built (looked for ${candidates.join(', ')}); build it with ` +
-      '`cmake -S host-shim -B build/native -DCMAKE_BUILD_TYPE=Release && cmake --build build/native -j2`');
+      `the native engine is not built (looked for ${candidates.join(', ')}); in a checkout, build it with ` +
+      '`npm run build:native` (Debian 12: scripts/debian-deps.sh installs what it needs)');
   }
   return found;
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Action, Command, Expected, ModuleSource, NanPattern, ScriptValue } from '../spec/script/ast.js';
 import { parseScript } from '../spec/text/script.js';
-import type { ExternType, FuncType, ValType } from '../spec/structure/types.js';
+import type { ValType } from '../spec/structure/types.js';
 import {
   func_alloc, func_invoke, global_alloc, global_read, instance_export, mem_alloc, module_decode,
   module_exports, module_imports, module_instantiate, module_parse, module_validate, store_init,
@@ -428,24 +428,5 @@ function showExpected(e: Expected): string {
     case 'v128lanes': return `${e.shape} ${e.lanes.map((l) => ('nan' in l ? l.nan : `0x${l.bits.toString(16)}`)).join(' ')}`;
     case 'anyref': return `ref.${e.heaptype}`;
     case 'either': return `either(${e.options.map(showExpected).join(' | ')})`;
-  }
-}
-
-/** A function type as wasm text writes it: `(param i32 i32) (result i32)`. */
-export function formatFuncType(t: FuncType): string {
-  const params = t.params.length > 0 ? `(param ${t.params.join(' ')})` : '';
-  const results = t.results.length > 0 ? `(result ${t.results.join(' ')})` : '';
-  return `func ${params} ${results}`.replace(/ +/g, ' ').trim();
-}
-
-/** An external type as wasm text roughly writes it, for listings of imports and exports. */
-export function formatExternType(t: ExternType): string {
-  const limits = (l: { min: number; max?: number }): string => (l.max === undefined ? `${l.min}` : `${l.min} ${l.max}`);
-  switch (t.kind) {
-    case 'func': return formatFuncType(t.type);
-    case 'table': return `table ${limits(t.type.limits)} ${t.type.reftype}`;
-    case 'mem': return `memory ${limits(t.type.limits)}`;
-    case 'global': return `global ${t.type.mut ? `(mut ${t.type.type})` : t.type.type}`;
-    case 'tag': return `tag ${formatFuncType(t.type.type).slice('func '.length)}`.trim();
   }
 }

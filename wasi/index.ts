@@ -6,7 +6,7 @@
 
 import { closeSync, openSync } from 'node:fs';
 import {
-  func_alloc, func_invoke, instance_export, module_imports,
+  func_alloc, func_invoke, instance_export,
   type ExternAddr, type Module, type ModuleInst,
 } from '../lib/api.js';
 import { isError, wasmError, type WasmError } from '../lib/errors.js';
@@ -16,7 +16,9 @@ import {
 import { NativeEngine } from '../lib/engines/native.js';
 import { live, own, ownerOf, type MemAddr, type Store } from '../lib/store.js';
 import { i32 } from '../lib/values.js';
-import { formatExternType } from '../lib/wast.js';
+import { Linker, type ImportProvider } from '../lib/linker.js';
+import { formatExternType } from '../lib/types.js';
+import type { ExternType } from '../spec/structure/types.js';
 
 /** The import module name of WASI preview1. */
 export const WASI_MODULE = 'wasi_snapshot_preview1';
@@ -73,12 +75,17 @@ function openFile(path: string, flags: 'r' | 'w', what: string): number {
 }
 
 /**
- * One WASI program's state. Build the imports with {@link Wasi.imports}, instantiate, then
- * {@link Wasi.start} (a command) or {@link Wasi.bind} (to call other exports yourself).
+ * One WASI program's state, for one instance. Build the imports with {@link Wasi.imports} (WASI
+ * only) or add it to a `Linker` beside other imports, instantiate, then {@link Wasi.start} (a
+ * command) or {@link Wasi.initialize} (a reactor, whose exports you call yourself).
+ *
+ * Not yet: a start function (spec 2.5.9) that calls WASI fails with a host error, because the
+ * memory is bound only once instantiation has returned.
  */
-export class Wasi {
+export class Wasi implements ImportProvider {
   private readonly native: NativeWasi;
   private memory: MemAddr | undefined;
+  private instance: ModuleInst | undefined;
   private readonly slots = new BigUint64Array(16);
 
   /** Throws WasiSetupError when a preopen or a stdio file cannot be opened. */
@@ -118,60 +125,79 @@ export class Wasi {
   /**
    * Host functions for `module`'s imports, in its import order, to pass to module_instantiate.
    * Every import must be a `wasi_snapshot_preview1` function; anything else is an `unlinkable`
-   * error naming it.
+   * error naming it. To combine WASI with other imports, add this object to a `Linker` as a provider.
    */
   imports(store: Store, module: Module): [Store, ExternAddr[] | WasmError] {
-    const byName = new Map(wasiFunctions().map((f) => [f.name, f]));
-    const externs: ExternAddr[] = [];
-    const { engine } = live(store);
-    for (const [mod, name, type] of module_imports(module)) {
-      const f = mod === WASI_MODULE ? byName.get(name) : undefined;
-      if (f === undefined || type.kind !== 'func') {
-        const why = mod === WASI_MODULE ? `not a ${WASI_MODULE} function` : 'only WASI imports are provided';
-        return [store, wasmError('unlinkable', `unknown import "${mod}" "${name}" (${formatExternType(type)}): ${why}`)];
-      }
-      const { id, params } = f;
-      if (engine instanceof NativeEngine) {
-        // Compiled code calls the native implementation directly: no JS on the path.
-        const st = live(store);
-        const addr = engine.wasiFuncAlloc(this.native, id);
-        store = st.advance();
-        externs.push(st.addr('func', addr));
-        continue;
-      }
-      const exitName = f.results.length === 0;
-      let addr;
-      [store, addr] = func_alloc(store, { params: [...params], results: [...f.results] }, (s, args) => {
-        const memory = this.memory;
-        if (memory === undefined) return wasmError('host', `${WASI_MODULE}.${name} called before the memory was bound (Wasi.start or Wasi.bind)`);
-        const st = live(s);
-        const bytes = st.engine.memBytes(own(st, memory, 'mem'));
-        const slots = this.slots;
-        for (let i = 0; i < args.length; i++) {
-          const v = args[i]!;
-          if (v.type === 'i64') slots[i] = BigInt.asUintN(64, v.value);
-          else if (v.type === 'i32') slots[i] = BigInt(v.value >>> 0);
-        }
-        const errno = this.native.call(id, slots, bytes);
-        if (errno === WASI_EXITED) {
-          const code = this.native.exitCode() ?? 0;
-          return wasmError('host', `the program exited with status ${code} (${name})`, new WasiExit(code));
-        }
-        return [s, exitName ? [] : [i32(errno)]];
-      });
-      externs.push(addr);
-    }
-    return [store, externs];
+    return new Linker('only WASI imports are provided (a Linker combines them with others)').provide(this).resolve(store, module);
   }
 
-  /** Use the instance's exported `memory` for the WASI calls (needed before any export runs). */
+  /** The `wasi_snapshot_preview1` functions, for a {@link Linker} (ImportProvider). */
+  provide(store: Store, mod: string, name: string, type: ExternType): [Store, ExternAddr | undefined | WasmError] {
+    if (mod !== WASI_MODULE) return [store, undefined];
+    const f = wasiFunctions().find((x) => x.name === name);
+    if (f === undefined || type.kind !== 'func') {
+      return [store, wasmError('unlinkable', `unknown import "${mod}" "${name}" (${formatExternType(type)}): not a ${WASI_MODULE} function`)];
+    }
+    const { id, params } = f;
+    const st = live(store);
+    const { engine } = st;
+    if (engine instanceof NativeEngine) {
+      // Compiled code calls the native implementation directly: no JS on the path.
+      const addr = engine.wasiFuncAlloc(this.native, id);
+      return [st.advance(), st.addr('func', addr)];
+    }
+    const exitName = f.results.length === 0;
+    return func_alloc(store, { params: [...params], results: [...f.results] }, (s, args) => {
+      const memory = this.memory;
+      if (memory === undefined) return wasmError('host', `${WASI_MODULE}.${name} called before the memory was bound (Wasi.start, Wasi.initialize or Wasi.bind)`);
+      const cur = live(s);
+      const bytes = cur.engine.memBytes(own(cur, memory, 'mem'));
+      const slots = this.slots;
+      for (let i = 0; i < args.length; i++) {
+        const v = args[i]!;
+        if (v.type === 'i64') slots[i] = BigInt.asUintN(64, v.value);
+        else if (v.type === 'i32') slots[i] = BigInt(v.value >>> 0);
+      }
+      const errno = this.native.call(id, slots, bytes);
+      if (errno === WASI_EXITED) {
+        const code = this.native.exitCode() ?? 0;
+        return wasmError('host', `the program exited with status ${code} (${name})`, new WasiExit(code));
+      }
+      return [s, exitName ? [] : [i32(errno)]];
+    });
+  }
+
+  /**
+   * Use the instance's exported `memory` for the WASI calls (needed before any export runs). A
+   * Wasi belongs to one instance: binding it to another is an `argument` error.
+   */
   bind(instance: ModuleInst): true | WasmError {
+    if (this.instance !== undefined && this.instance !== instance) {
+      return wasmError('argument', 'this Wasi belongs to another instance: make a new Wasi for each program instance');
+    }
     const mem = instance_export(instance, 'memory');
     if (isError(mem) || mem.kind !== 'mem') return wasmError('argument', 'a WASI program must export its memory as "memory"');
+    this.instance = instance;
     this.memory = mem;
     const st = ownerOf(instance);
     if (st.engine instanceof NativeEngine) st.engine.wasiBindMemory(this.native, own(st, mem, 'mem'));
     return true;
+  }
+
+  /**
+   * Readies a reactor (a module whose exports are called by the embedder): binds the memory and
+   * calls `_initialize` if the module exports one, as the WASI application ABI asks before any
+   * other export is called.
+   */
+  initialize(store: Store, instance: ModuleInst): [Store, true | WasmError] {
+    const bound = this.bind(instance);
+    if (isError(bound)) return [store, bound];
+    const init = instance_export(instance, '_initialize');
+    if (isError(init)) return [store, true];
+    if (init.kind !== 'func') return [store, wasmError('argument', 'the export "_initialize" of a WASI reactor must be a function')];
+    const [s, results] = func_invoke(store, init, []);
+    if (!isError(results)) return [s, true];
+    return [s, results];
   }
 
   /**

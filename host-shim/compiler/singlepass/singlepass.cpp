@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdlib>
 #include <map>
 #include <memory>
 
@@ -68,7 +69,7 @@ class Singlepass : public CodeGenerator {
   Singlepass(HeapAllocator *alloc, const Module &module)
       : CodeGenerator(4096, AutoGrow, alloc), importedFuncs_(module.importedFuncs),
         funcLabels_(std::make_unique<Label[]>(module.funcs.size() - module.importedFuncs)),
-        hostFeatures_(hostCpuFeatures()) {}
+        hostFeatures_(hostCpuFeatures()), poolLimit_(poolLimit()) {}
 
   /** The CPU features the code emitted so far uses (CpuFeature bits). */
   uint32_t usedFeatures() const { return usedFeatures_; }
@@ -545,7 +546,7 @@ class Singlepass : public CodeGenerator {
   template <size_t N>
   uint8_t alloc(const std::array<size_t, N> &owners, Value::Kind kind) {
     size_t victim = SIZE_MAX;
-    for (size_t i = 0; i < N; i++) {
+    for (size_t i = 0; i < std::min(N, poolLimit_); i++) {
       if (!live(owners, kind, i)) return static_cast<uint8_t>(i);
       if (victim == SIZE_MAX || owners[i] < owners[victim]) victim = i;
     }
@@ -669,6 +670,15 @@ class Singlepass : public CodeGenerator {
     usedFeatures_ |= feature;
   }
   uint32_t hostFeatures_ = 0, usedFeatures_ = 0;
+  // How many registers of each pool operands may use. Tests lower it with
+  // WASMO_SINGLEPASS_REGISTERS=1..6 so that every operand of every instruction is spilled and
+  // reloaded, which the testsuite's small functions otherwise rarely make happen.
+  static size_t poolLimit() {
+    const char *env = std::getenv("WASMO_SINGLEPASS_REGISTERS");
+    long n = env == nullptr ? 0 : std::strtol(env, nullptr, 10);
+    return n >= 1 ? static_cast<size_t>(n) : SIZE_MAX;
+  }
+  size_t poolLimit_;
 };
 static_assert(FunctionBackend<Singlepass>);
 
