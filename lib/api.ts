@@ -30,6 +30,7 @@ import {
 } from './store.js';
 import { decodeModule } from '../spec/binary/decode.js';
 import { MalformedError, ValidationError } from '../spec/errors.js';
+import { MAX_TABLE_SIZE } from '../spec/limits.js';
 import { emptyModule, type Import } from '../spec/structure/module.js';
 import type {
   ExternType, FuncType, GlobalType, MemType, RefType, TableType, TagType, ValType,
@@ -277,6 +278,8 @@ export function func_invoke(store: Store, funcaddr: FuncAddr, args: readonly Val
 export function table_alloc(store: Store, type: TableType, init: Ref): [Store, TableAddr] {
   const st = live(store);
   requireValid('table_alloc', { kind: 'table', type });
+  // As the JS API's Table constructor: no engine allocates a table over the implementation limit.
+  if (type.limits.min > MAX_TABLE_SIZE.max) throw new RangeError(`table_alloc: ${MAX_TABLE_SIZE.message}`);
   requireFits(st, init, type.reftype, 'table_alloc initial value');
   const addr = st.engine.tableAlloc(type, toEngineRef(st, init));
   return [st.advance(), st.addr('table', addr)];

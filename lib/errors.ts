@@ -10,7 +10,8 @@ const errorBrand: unique symbol = Symbol('wasmo.error');
  * - `unlinkable`: imports do not match the module's import types (module_instantiate)
  * - `uninstantiable`: a trap while running segment initialisers or the start function
  * - `trap`: a trap during func_invoke
- * - `exhaustion`: the call stack bound was reached ("call stack exhausted")
+ * - `exhaustion`: a resource bound was reached: the call stack ("call stack exhausted"), or when
+ *   instantiating, an implementation limit ("table too large", spec/limits.ts)
  * - `host`: a host function returned an error or threw
  * - `argument`: an argument the embedder passed does not fit (wrong type, out of range index,
  *   immutable global, failed grow)

@@ -26,7 +26,8 @@ export class Trap extends SpecError {
   readonly kind = 'trap';
 }
 
-/** Call depth bound reached: "call stack exhausted" (assert_exhaustion). */
+/** A resource bound reached: the call depth, "call stack exhausted" (assert_exhaustion), or an
+ *  implementation limit when instantiating (spec/limits.ts: "table too large"). */
 export class Exhaustion extends SpecError {
   readonly kind = 'exhaustion';
 }

@@ -11,9 +11,6 @@
 
 namespace wasmo {
 
-/** Bodies with more locals are refused (V8 and the JS API use the same bound). */
-inline constexpr uint64_t kMaxLocals = 50000;
-
 template <FunctionBackend Backend>
 class FunctionDecoder {
  public:
@@ -31,7 +28,7 @@ class FunctionDecoder {
       uint32_t n = r_.u32();
       ValType t = valType(r_.u8());
       total += n;
-      if (total > kMaxLocals) malformed("too many locals");
+      checkLimit(kMaxLocals, total);
       locals_.insert(locals_.end(), n, t);
     }
     b_.beginFunction(funcIndex_, ft, locals_);

@@ -2,6 +2,7 @@
 // to FunctionDecoder, run by the compiler driver with a backend.
 #include "environ/module.h"
 
+#include <unordered_set>
 #include <utility>
 
 #include "environ/reader.h"
@@ -155,18 +156,22 @@ class ModuleDecoder {
 
   void typeSection(Reader &r) {
     uint32_t n = r.len();
+    checkLimit(kMaxTypes, n);
     for (uint32_t i = 0; i < n; i++) {
       if (r.u8() != 0x60) malformed("integer representation too long");
       FuncType ft;
       uint32_t np = r.len();
+      checkLimit(kMaxParams, np);
       for (uint32_t k = 0; k < np; k++) ft.params.push_back(valType(r));
       uint32_t nr = r.len();
+      checkLimit(kMaxResults, nr);
       for (uint32_t k = 0; k < nr; k++) ft.results.push_back(valType(r));
       m_.types.push_back(std::move(ft));
     }
   }
   void importSection(Reader &r) {
     uint32_t n = r.len();
+    checkLimit(kMaxImports, n);
     for (uint32_t i = 0; i < n; i++) {
       Import im;
       im.module = r.name();
@@ -195,6 +200,7 @@ class ModuleDecoder {
   }
   uint32_t functionSection(Reader &r) {
     uint32_t n = r.len();
+    checkLimit(kMaxFunctions, n);
     for (uint32_t i = 0; i < n; i++) {
       uint32_t t = r.u32();
       if (t >= m_.types.size()) invalid("unknown type");
@@ -205,6 +211,7 @@ class ModuleDecoder {
   }
   void tableSection(Reader &r) {
     uint32_t n = r.len();
+    checkLimit(kMaxTables, m_.tables.size() + n);  // imported tables count too
     for (uint32_t i = 0; i < n; i++) m_.tables.push_back(tableType(r));
   }
   void memorySection(Reader &r) {
@@ -215,6 +222,7 @@ class ModuleDecoder {
   void globalSection(Reader &r) {
     if (m_.declaredRefs.size() != m_.funcs.size()) m_.declaredRefs.assign(m_.funcs.size(), false);
     uint32_t n = r.len();
+    checkLimit(kMaxGlobals, n);
     for (uint32_t i = 0; i < n; i++) {
       GlobalType g = globalType(r);
       m_.globalInits.push_back(constExpr(r, g.type));
@@ -223,6 +231,8 @@ class ModuleDecoder {
   }
   void exportSection(Reader &r) {
     uint32_t n = r.len();
+    checkLimit(kMaxExports, n);
+    std::unordered_set<std::string> names;  // kMaxExports of them: a linear search each is quadratic
     for (uint32_t i = 0; i < n; i++) {
       Export e;
       e.name = r.name();
@@ -238,8 +248,7 @@ class ModuleDecoder {
         default: malformed("malformed export kind");
       }
       if (e.index >= bound) invalid(what + std::to_string(e.index));
-      for (const Export &other : m_.exports)
-        if (other.name == e.name) invalid("duplicate export name");
+      if (!names.insert(e.name).second) invalid("duplicate export name");
       if (e.kind == WASMO_EXTERN_FUNC) m_.declaredRefs[e.index] = true;
       m_.exports.push_back(std::move(e));
     }
@@ -293,12 +302,14 @@ class ModuleDecoder {
     uint32_t n = r.len();
     for (uint32_t i = 0; i < n; i++) {
       uint32_t size = r.len();
+      checkLimit(kMaxFunctionSize, size);
       m_.bodies.push_back(FunctionBody{r.pos(), r.pos() + size});
       r.skip(size);
     }
   }
   void dataSection(Reader &r) {
     uint32_t n = r.len();
+    checkLimit(kMaxDataSegments, n);
     if (m_.dataCount && *m_.dataCount != n) malformed("data count and data section have inconsistent lengths");
     for (uint32_t i = 0; i < n; i++) {
       DataSegment seg;
@@ -324,6 +335,7 @@ class ModuleDecoder {
 }  // namespace
 
 Module decodeModule(std::span<const uint8_t> bytes) {
+  checkLimit(kMaxModuleSize, bytes.size());  // before the bytes are copied
   Module m = ModuleDecoder(bytes).run();
   if (m.declaredRefs.size() != m.funcs.size()) m.declaredRefs.assign(m.funcs.size(), false);
   return m;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "environ/limits.h"
 #include "environ/opcodes.h"
 #include "include/wasmo.h"
 
@@ -19,6 +20,10 @@ struct CompileError {
 };
 [[noreturn]] inline void malformed(std::string message) { throw CompileError{WASMO_MALFORMED, std::move(message)}; }
 [[noreturn]] inline void invalid(std::string message) { throw CompileError{WASMO_INVALID, std::move(message)}; }
+/** Refuses `n` things where `limit` allows fewer (environ/limits.h), before allocating for them. */
+inline void checkLimit(const Limit &limit, uint64_t n) {
+  if (n > limit.max) malformed(limit.message);
+}
 [[noreturn]] inline void unsupported(std::string what) {
   throw CompileError{WASMO_UNSUPPORTED, "not supported yet: " + what};
 }

@@ -35,7 +35,7 @@ typedef enum wasmo_status {
   WASMO_UNLINKABLE = 3,
   WASMO_UNINSTANTIABLE = 4, /* a trap in a data/elem initialiser or the start function */
   WASMO_TRAP = 5,
-  WASMO_EXHAUSTION = 6,     /* "call stack exhausted" */
+  WASMO_EXHAUSTION = 6,     /* "call stack exhausted", or a table over the implementation limit */
   WASMO_UNSUPPORTED = 7,    /* valid, but the engine cannot run it yet ("not supported yet: <what>") */
   WASMO_INTERNAL = 8,       /* a bug or a resource failure (out of memory, mmap) */
   WASMO_INCOMPATIBLE = 9,   /* an artifact made for another format, engine, CPU or configuration */

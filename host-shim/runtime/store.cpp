@@ -1,5 +1,7 @@
 #include "runtime/store.h"
 
+#include "environ/limits.h"
+
 #include "runtime/instance.h"
 #include "runtime/traps.h"
 #include "runtime/types.h"
@@ -7,9 +9,6 @@
 namespace wasmo {
 
 namespace {
-
-// Tables are plain vectors: bound them well below what would exhaust memory (V8 uses the same).
-constexpr uint64_t kMaxTableSize = 10'000'000;
 
 // A host function's code: converts the arguments to their ABI form, calls the embedder's callback
 // on the native stack (runtime/traps.cpp), and converts the results back. `vmctx` is the function's
@@ -25,7 +24,8 @@ void hostEntry(VMContext *vmctx, uint64_t *vals) {
 }  // namespace
 
 bool TableInstance::grow(uint64_t n, uint64_t init) {
-  uint64_t limit = std::min(type.limits.max.value_or(UINT32_MAX), kMaxTableSize);
+  // Tables are plain vectors: kMaxTableSize bounds them well below what would exhaust memory.
+  uint64_t limit = std::min(type.limits.max.value_or(UINT32_MAX), kMaxTableSize.max);
   if (n > limit || vm.size + n > limit) return false;
   elems.resize(vm.size + n, init);
   vm.elems = elems.data();
@@ -51,7 +51,7 @@ uint32_t Store::allocHostFunc(FuncType type) {
 uint32_t Store::allocTable(TableType type, uint64_t init) {
   auto t = std::make_unique<TableInstance>();
   t->type = type;
-  if (!t->grow(type.limits.min, init)) unsupported("a table of more than 10000000 elements");
+  if (!t->grow(type.limits.min, init)) throw CompileError{WASMO_EXHAUSTION, kMaxTableSize.message};
   tables.push_back(std::move(t));
   return static_cast<uint32_t>(tables.size() - 1);
 }

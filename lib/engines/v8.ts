@@ -27,6 +27,7 @@ import { wasmError, type WasmError } from '../errors.js';
 import { f32, f32ToNumber, f64, f64ToNumber } from '../values.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { readUnsigned, writeUnsigned } from '../../spec/binary/leb128.js';
+import { MAX_TABLE_SIZE } from '../../spec/limits.js';
 import { opInfo, type Expr, type Instr, type MemArg, type Opname } from '../../spec/structure/instructions.js';
 import type { Func, Module } from '../../spec/structure/module.js';
 import { emptyModule } from '../../spec/structure/module.js';
@@ -317,6 +318,9 @@ export class V8Engine implements Engine {
       if (e instanceof WebAssembly.LinkError) return wasmError('unlinkable', e.message);
       if (e instanceof WebAssembly.CompileError) return wasmError('invalid', e.message);
       if (e instanceof RangeError && /call stack/i.test(e.message)) return wasmError('exhaustion', 'call stack exhausted');
+      if (e instanceof RangeError && /table size .* implementation limit/.test(e.message)) {
+        return wasmError('exhaustion', MAX_TABLE_SIZE.message);
+      }
       if (e instanceof V8Unsupported || e instanceof TypeError) return wasmError('argument', `v8 engine: ${e.message}`);
       throw e;
     }

@@ -7,6 +7,10 @@
 
 import { MalformedError } from '../errors.js';
 import {
+  checkLimit, MAX_DATA_SEGMENTS, MAX_EXPORTS, MAX_FUNCTION_SIZE, MAX_FUNCTIONS, MAX_GLOBALS, MAX_IMPORTS, MAX_LOCALS,
+  MAX_MODULE_SIZE, MAX_PARAMS, MAX_RESULTS, MAX_TABLES, MAX_TYPES, type Limit,
+} from '../limits.js';
+import {
   opByCode, opInfo, type BlockType, type Expr, type ImmKind, type Instr, type MemArg,
 } from '../structure/instructions.js';
 import type {
@@ -23,6 +27,7 @@ import { readSigned, readSigned64, readUnsigned, readUnsigned64 } from './leb128
 
 /** §5.5.16 decodes a module; throws MalformedError with the testsuite's message. */
 export function decodeModule(bytes: Uint8Array): Module {
+  checkLimit(MAX_MODULE_SIZE, bytes.length);
   return new Decoder(bytes).module();
 }
 
@@ -92,10 +97,12 @@ class Decoder {
     return n;
   }
 
-  private vec<T>(item: () => T): T[] {
+  /** A vector; `limit` bounds its length plus `before` (items of the same kind already read). */
+  private vec<T>(item: (i: number) => T, limit?: Limit, before = 0): T[] {
     const n = this.len32();
+    if (limit !== undefined) checkLimit(limit, before + n);
     const out: T[] = [];
-    for (let i = 0; i < n; i++) out.push(item());
+    for (let i = 0; i < n; i++) out.push(item(i));
     return out;
   }
 
@@ -112,8 +119,9 @@ class Decoder {
   /** Content of a declared size (a section or a function body). The content is read from the
    *  whole input, and its size checked afterwards, except that instructions may not start past
    *  its end (see `instr`). */
-  private sized<T>(content: (size: number) => T): T {
+  private sized<T>(content: (size: number) => T, limit?: Limit): T {
     const size = this.len32();
+    if (limit !== undefined) checkLimit(limit, size);
     const start = this.pos;
     const outer = this.limit;
     this.limit = start + size;
@@ -140,8 +148,8 @@ class Decoder {
 
   private funcType(): FuncType {
     if (readSigned(this.next, 7) !== -0x20) throw new MalformedError('malformed function type');
-    const params = this.vec(() => this.valType());
-    const results = this.vec(() => this.valType());
+    const params = this.vec(() => this.valType(), MAX_PARAMS);
+    const results = this.vec(() => this.valType(), MAX_RESULTS);
     return { params, results };
   }
 
@@ -335,18 +343,27 @@ class Decoder {
         this.pos++;
         this.sized(() => {
           switch (id) {
-            case SectionId.type: m.types = this.vec(() => this.funcType()); break;
-            case SectionId.import: m.imports = this.vec(() => this.import()); break;
-            case SectionId.function: m.funcTypes = this.vec(() => this.u32()); break;
-            case SectionId.table: m.tables = this.vec(() => ({ type: this.tableType() })); break;
+            case SectionId.type: m.types = this.vec(() => this.funcType(), MAX_TYPES); break;
+            case SectionId.import: m.imports = this.vec(() => this.import(), MAX_IMPORTS); break;
+            case SectionId.function: m.funcTypes = this.vec(() => this.u32(), MAX_FUNCTIONS); break;
+            case SectionId.table: {
+              const imported = m.imports.filter((i) => i.desc.kind === 'table').length;
+              m.tables = this.vec(() => ({ type: this.tableType() }), MAX_TABLES, imported);
+              break;
+            }
             case SectionId.memory: m.mems = this.vec(() => ({ type: this.memType() })); break;
-            case SectionId.global: m.globals = this.vec(() => this.global()); break;
-            case SectionId.export: m.exports = this.vec(() => this.export()); break;
+            case SectionId.global: m.globals = this.vec(() => this.global(), MAX_GLOBALS); break;
+            case SectionId.export: m.exports = this.vec(() => this.export(), MAX_EXPORTS); break;
             case SectionId.start: m.start = this.u32(); break;
             case SectionId.element: m.elems = this.vec(() => this.elem()); break;
             case SectionId.datacount: m.dataCount = this.u32(); break;
-            case SectionId.code: m.codes = this.vec(() => this.sized(() => this.code())); break;
-            case SectionId.data: m.datas = this.vec(() => this.data()); break;
+            case SectionId.code: {
+              // Locals count the parameters too; a type index out of range is left to validation.
+              const params = (i: number): number => m.types[m.funcTypes[i] ?? -1]?.params.length ?? 0;
+              m.codes = this.vec((i) => this.sized(() => this.code(params(i)), MAX_FUNCTION_SIZE));
+              break;
+            }
+            case SectionId.data: m.datas = this.vec(() => this.data(), MAX_DATA_SEGMENTS); break;
           }
         });
       }
@@ -444,14 +461,20 @@ class Decoder {
     return { type, init: this.vec(() => this.expr()), mode };
   }
 
-  /** §5.5.13 a function body: compressed locals (fewer than 2^32 in all) and an expression. */
-  private code(): Omit<Func, 'type'> {
+  /** §5.5.13 a function body: compressed locals and an expression. The count of locals is checked
+   *  as each run is read, before any is allocated: MAX_LOCALS is far below the binary format's own
+   *  bound (fewer than 2^32). */
+  private code(params: number): Omit<Func, 'type'> {
+    let total = params;
     const runs = this.vec(() => {
       const n = this.u32();
-      return { n, type: this.valType() };
+      const type = this.valType();
+      total += n;
+      checkLimit(MAX_LOCALS, total);
+      return { n, type };
     });
-    if (runs.reduce((sum, r) => sum + r.n, 0) >= 2 ** 32) throw new MalformedError('too many locals');
-    const locals = runs.flatMap((r) => new Array<ValType>(r.n).fill(r.type));
+    const locals: ValType[] = [];
+    for (const r of runs) for (let k = 0; k < r.n; k++) locals.push(r.type);
     return { locals, body: this.expr() };
   }
 

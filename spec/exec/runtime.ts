@@ -1,6 +1,8 @@
 // Runtime structure — WebAssembly spec §4.2 (store, instances, addresses) and the allocation
 // functions of §4.5.3. Addresses are indices into the store's lists.
 
+import { Exhaustion } from '../errors.js';
+import { MAX_TABLE_SIZE } from '../limits.js';
 import type { Func } from '../structure/module.js';
 import type {
   ExternKind, FuncType, GlobalType, MemType, RefType, TableType, TagType, ValType,
@@ -72,12 +74,9 @@ export class Store {
 }
 
 /** Largest table size: §4.5.3.8 bounds it by 2^32 - 1 (the limits' range). */
-const MAX_TABLE_SIZE = 0xffffffff;
+const SPEC_MAX_TABLE_SIZE = 0xffffffff;
 /** Largest memory size in pages (§2.3.8: 2^16 pages, 4 GiB). */
 const MAX_PAGES = 0x10000;
-/** Growing a table is allowed to fail for implementation reasons (§4.4.6 table.grow); this engine
- *  refuses tables beyond this many elements rather than exhaust the JS heap. */
-const TABLE_RESOURCE_LIMIT = 10_000_000;
 
 /** §4.5.3.1 (module functions are allocated by instantiate, which knows the module instance). */
 export function allocfunc(S: Store, type: FuncType, code: Func, module: ModuleInst): number {
@@ -91,8 +90,9 @@ export function allochostfunc(S: Store, type: FuncType, host: HostCode): number 
   return S.funcs.length - 1;
 }
 
-/** §4.5.3.3 */
+/** §4.5.3.3; a table over the implementation limit is refused rather than exhaust the JS heap. */
 export function alloctable(S: Store, type: TableType, init: Ref): number {
+  if (type.limits.min > MAX_TABLE_SIZE.max) throw new Exhaustion(MAX_TABLE_SIZE.message);
   S.tables.push({ type, elem: new Array<Ref>(type.limits.min).fill(init) });
   return S.tables.length - 1;
 }
@@ -121,11 +121,12 @@ export function allocdata(S: Store, data: Uint8Array): number {
   return S.datas.length - 1;
 }
 
-/** §4.5.3.8 growing tables: false when the new size would exceed the maximum or 2^32 - 1. */
+/** §4.5.3.8 growing tables: false when the new size would exceed the maximum or 2^32 - 1, or
+ *  the implementation limit (growing may fail for implementation reasons, §4.4.6 table.grow). */
 export function growtable(table: TableInst, n: number, init: Ref): boolean {
   const len = table.elem.length + n;
   const { max } = table.type.limits;
-  if (len > MAX_TABLE_SIZE || (max !== undefined && len > max) || len > TABLE_RESOURCE_LIMIT) {
+  if (len > SPEC_MAX_TABLE_SIZE || (max !== undefined && len > max) || len > MAX_TABLE_SIZE.max) {
     return false;
   }
   for (let i = table.elem.length; i < len; i++) table.elem.push(init);

@@ -1,6 +1,7 @@
 // Text format of modules (spec chapter 6, §6.4–§6.6): S-expressions to the Module AST, with
 // identifiers resolved per index space and every abbreviation expanded.
 
+import { checkModuleLimits } from '../limits.js';
 import { opcodes, type BlockType, type Expr, type ImmKind, type Instr, type MemArg, type Opname } from '../structure/instructions.js';
 import type { Data, DataMode, Elem, ElemMode, Export, Func, Global, Import, ImportDesc, Mem, Module, Table } from '../structure/module.js';
 import { funcTypeEquals, type FuncType, type GlobalType, type Limits, type RefType, type TableType, type ValType } from '../structure/types.js';
@@ -822,10 +823,12 @@ function moduleFields(fields: readonly SExpr[], line: number): Module {
     }
   }
 
-  return {
+  const m: Module = {
     types: mod.types, funcs, tables, mems, globals, elems, datas, imports, exports, customs: [],
     ...(start === undefined ? {} : { start }),
   };
+  checkModuleLimits(m);
+  return m;
 }
 
 function checkImportOrder(defined: ReadonlySet<ImportKind>, at: SExpr): void {
