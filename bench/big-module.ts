@@ -6,7 +6,7 @@ import { decodeModule } from '../spec/binary/decode.js';
 import { encodeModule } from '../spec/binary/encode.js';
 import { MAGIC, SectionId, VERSION } from '../spec/binary/format.js';
 import { readUnsigned } from '../spec/binary/leb128.js';
-import type { BlockType, Instr } from '../spec/structure/instructions.js';
+import { mapExpr, type BlockType, type Instr } from '../spec/structure/instructions.js';
 import type { Export, Func, Global, Module } from '../spec/structure/module.js';
 import type { FuncType, MemType } from '../spec/structure/types.js';
 
@@ -17,18 +17,13 @@ function blockType(bt: BlockType, o: Offsets): BlockType {
   return bt !== null && typeof bt === 'object' ? { typeidx: bt.typeidx + o.type } : bt;
 }
 
-/** The instruction with its type, function and global indices moved by `o`. */
+/** The instruction with its type, function and global indices moved by `o` (for `mapExpr`, which
+ *  moves those of nested instructions). */
 function relocate(instr: Instr, o: Offsets): Instr {
   if ('func' in instr) return { ...instr, func: instr.func + o.func };
   if ('global' in instr) return { ...instr, global: instr.global + o.global };
   if (instr.op === 'call_indirect') return { ...instr, type: instr.type + o.type };
-  if (instr.op === 'if') {
-    return {
-      ...instr, bt: blockType(instr.bt, o),
-      then: instr.then.map((i) => relocate(i, o)), else: instr.else.map((i) => relocate(i, o)),
-    };
-  }
-  if ('body' in instr) return { ...instr, bt: blockType(instr.bt, o), body: instr.body.map((i) => relocate(i, o)) };
+  if ('bt' in instr) return { ...instr, bt: blockType(instr.bt, o) };
   return instr;
 }
 
@@ -52,13 +47,13 @@ export function bigModule(kernels: readonly { readonly name: string; readonly wa
     if (run === undefined) throw new Error(`kernel ${name} exports no function run`);
     const typeBase = types.length;
     const globalBase = globals.length;
-    types.push(...m.types);
-    globals.push(...m.globals);
+    for (const t of m.types) types.push(t);
+    for (const g of m.globals) globals.push(g);
     const kmem = m.mems[0]?.type;
     if (kmem !== undefined && (mem === undefined || kmem.limits.min > mem.limits.min)) mem = kmem;
     for (let c = 0; c < copies; c++) {
       const o: Offsets = { type: typeBase, func: funcs.length, global: globalBase };
-      funcs.push(...m.funcs.map((f) => ({ type: f.type + o.type, locals: f.locals, body: f.body.map((i) => relocate(i, o)) })));
+      for (const f of m.funcs) funcs.push({ type: f.type + o.type, locals: f.locals, body: mapExpr(f.body, (i) => relocate(i, o)) });
       exports.push({ name: `${name}_${c}`, desc: { kind: 'func', index: run.desc.index + o.func } });
     }
   }

@@ -117,7 +117,7 @@ export function artifactInterface(bytes: Uint8Array): ArtifactInterface {
     }
   }
   const importedFuncs = funcs.length;
-  funcs.push(...info.funcsArray() ?? []);
+  for (const type of info.funcsArray() ?? []) funcs.push(type);
   for (let i = 0; i < info.tablesLength(); i++) tables.push(tableType(info.tables(i)!));
   for (let i = 0; i < info.memoriesLength(); i++) mems.push({ addrtype: 'i32', limits: limits(info.memories(i)!) });
   for (let i = 0; i < info.globalsLength(); i++) globals.push(globalType(info.globals(i)!));

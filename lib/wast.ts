@@ -334,6 +334,16 @@ function expectError(x: unknown, kind: ErrorKind, message: string): void {
 
 /** Does a result match an expected result of an assertion? Exact bits, except where patterns allow. */
 export function matches(expected: Expected, v: Val): boolean {
+  // The options of `either`, nested as deep as the script says, from a worklist.
+  const todo: Expected[] = [expected];
+  for (let e = todo.pop(); e !== undefined; e = todo.pop()) {
+    if (e.kind === 'either') for (const o of e.options) todo.push(o);
+    else if (matchesOne(e, v)) return true;
+  }
+  return false;
+}
+
+function matchesOne(expected: Exclude<Expected, { kind: 'either' }>, v: Val): boolean {
   switch (expected.kind) {
     case 'value':
       return matchesValue(expected.value, v);
@@ -351,8 +361,6 @@ export function matches(expected: Expected, v: Val): boolean {
     }
     case 'anyref':
       return expected.heaptype === 'func' ? v.type === 'ref.func' : v.type === 'ref.extern';
-    case 'either':
-      return expected.options.some((o) => matches(o, v));
   }
 }
 
@@ -421,12 +429,29 @@ function showVal(v: Val): string {
   return v.type === 'ref.null' || v.type === 'ref.func' || v.type === 'ref.extern' ? formatVal(v) : `${v.type} ${formatVal(v)}`;
 }
 
-function showExpected(e: Expected): string {
-  switch (e.kind) {
-    case 'value': return showVal(e.value);
-    case 'nan': return `${e.type} ${e.nan}`;
-    case 'v128lanes': return `${e.shape} ${e.lanes.map((l) => ('nan' in l ? l.nan : `0x${l.bits.toString(16)}`)).join(' ')}`;
-    case 'anyref': return `ref.${e.heaptype}`;
-    case 'either': return `either(${e.options.map(showExpected).join(' | ')})`;
+function showExpected(expected: Expected): string {
+  // What is left to write, last first: `either` nests as deep as the script says.
+  const parts: string[] = [];
+  const todo: (Expected | string)[] = [expected];
+  for (let e = todo.pop(); e !== undefined; e = todo.pop()) {
+    if (typeof e === 'string') {
+      parts.push(e);
+      continue;
+    }
+    switch (e.kind) {
+      case 'value': parts.push(showVal(e.value)); break;
+      case 'nan': parts.push(`${e.type} ${e.nan}`); break;
+      case 'v128lanes': parts.push(`${e.shape} ${e.lanes.map((l) => ('nan' in l ? l.nan : `0x${l.bits.toString(16)}`)).join(' ')}`); break;
+      case 'anyref': parts.push(`ref.${e.heaptype}`); break;
+      case 'either':
+        todo.push(')');
+        for (let i = e.options.length - 1; i >= 0; i--) {
+          todo.push(e.options[i]!);
+          if (i > 0) todo.push(' | ');
+        }
+        todo.push('either(');
+        break;
+    }
   }
+  return parts.join('');
 }

@@ -28,7 +28,7 @@ import { f32, f32ToNumber, f64, f64ToNumber } from '../values.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { readUnsigned, writeUnsigned } from '../../spec/binary/leb128.js';
 import { MAX_TABLE_SIZE } from '../../spec/limits.js';
-import { opInfo, type Expr, type Instr, type MemArg, type Opname } from '../../spec/structure/instructions.js';
+import { mapExpr, opInfo, type Instr, type MemArg, type Opname } from '../../spec/structure/instructions.js';
 import type { Func, Module } from '../../spec/structure/module.js';
 import { emptyModule } from '../../spec/structure/module.js';
 import type {
@@ -134,13 +134,11 @@ function storeSlot(t: ValType, i: number, value: Instr): Instr[] {
 /** A name section naming the module `name` (the module-name subsection, id 0). */
 function nameSection(name: string): { name: string; bytes: Uint8Array } {
   const utf8 = new TextEncoder().encode(name);
-  const sub: number[] = [];
-  writeUnsigned(sub, utf8.length);
-  sub.push(...utf8);
+  const length: number[] = [];
+  writeUnsigned(length, utf8.length);
   const bytes = [0x00];
-  writeUnsigned(bytes, sub.length);
-  bytes.push(...sub);
-  return { name: 'name', bytes: Uint8Array.from(bytes) };
+  writeUnsigned(bytes, length.length + utf8.length);
+  return { name: 'name', bytes: Uint8Array.from([...bytes, ...length, ...utf8]) };
 }
 
 /**
@@ -184,13 +182,8 @@ function routeTruncations(m: Module, funcCount: number): { module: Module; helpe
     }
     return index;
   };
-  const route = (body: Expr): Instr[] => body.map((ins): Instr => {
-    if (TRAPPING_TRUNCS.has(ins.op)) return { op: 'call', func: helper(ins.op) };
-    if (ins.op === 'block' || ins.op === 'loop') return { ...ins, body: route(ins.body) };
-    if (ins.op === 'if') return { ...ins, then: route(ins.then), else: route(ins.else) };
-    return ins;
-  });
-  const funcs = m.funcs.map((f) => ({ ...f, body: route(f.body) }));
+  const route = (ins: Instr): Instr => (TRAPPING_TRUNCS.has(ins.op) ? { op: 'call', func: helper(ins.op) } : ins);
+  const funcs = m.funcs.map((f) => ({ ...f, body: mapExpr(f.body, route) }));
   return { module: { ...m, types, funcs: [...funcs, ...helpers] }, helpers: helpers.length };
 }
 

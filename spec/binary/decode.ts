@@ -11,7 +11,7 @@ import {
   MAX_MODULE_SIZE, MAX_PARAMS, MAX_RESULTS, MAX_TABLES, MAX_TYPES, type Limit,
 } from '../limits.js';
 import {
-  opByCode, opInfo, type BlockType, type Expr, type ImmKind, type Instr, type MemArg,
+  opByCode, opcodes, opInfo, type BlockType, type Expr, type ImmKind, type Instr, type MemArg,
 } from '../structure/instructions.js';
 import type {
   Custom, Data, DataMode, Elem, ElemMode, Export, Func, Global, Import, ImportDesc, Mem, Module, Table,
@@ -32,6 +32,11 @@ export function decodeModule(bytes: Uint8Array): Module {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The structured instructions by opcode (§5.4.1). */
+const STRUCTURED: ReadonlyMap<number, 'block' | 'loop' | 'if'> = new Map(
+  (['block', 'loop', 'if'] as const).map((op) => [opcodes[op].code, op] as const),
+);
 
 /** Sub-opcodes of 0xFC and 0xFD are u32 (§5.4). */
 const PREFIXES: ReadonlySet<number> = new Set([0xfc, 0xfd]);
@@ -184,30 +189,61 @@ class Decoder {
 
   // ---- §5.4 instructions ----
 
-  /** Instructions up to (not including) an `else` or `end` opcode. */
-  private instrs(): Instr[] {
-    const out: Instr[] = [];
-    for (let b = this.peek(); b !== undefined && b !== 0x05 && b !== 0x0b; b = this.peek()) {
-      out.push(this.instr());
-    }
-    return out;
-  }
-
   private end(): void {
     this.expectByte(0x0b, 'END opcode expected');
   }
 
-  /** §5.4.9 expressions: instructions then `end`. */
+  /**
+   * §5.4.9 expressions: instructions then `end`. Structured instructions (§5.4.1) are read with an
+   * explicit stack of the open ones, not by recursion: nesting depth is the module's to choose.
+   * Each sequence ends at an `else` or `end` opcode; `else` belongs only to an `if` still in its
+   * then arm, and anything else where `end` is due is "END opcode expected".
+   */
   private expr(): Expr {
-    const body = this.instrs();
-    this.end();
-    return body;
+    const outer: Instr[] = [];
+    const open: { op: 'block' | 'loop' | 'if'; bt: BlockType; outer: Instr[]; then?: Instr[] }[] = [];
+    let seq = outer;
+    for (;;) {
+      const b = this.peek();
+      if (b !== undefined && b !== 0x05 && b !== 0x0b) {
+        const op = STRUCTURED.get(b);
+        if (op === undefined) {
+          seq.push(this.instr());
+          continue;
+        }
+        this.atInstr();
+        this.pos++;
+        open.push({ op, bt: this.blockType(), outer: seq });
+        seq = [];
+        continue;
+      }
+      const top = open[open.length - 1];
+      if (b === 0x05 && top?.op === 'if' && top.then === undefined) {
+        this.pos++;
+        top.then = seq;
+        seq = [];
+        continue;
+      }
+      this.end();
+      if (top === undefined) return outer;
+      open.pop();
+      const instr: Instr = top.op === 'if'
+        ? { op: 'if', bt: top.bt, then: top.then ?? seq, else: top.then === undefined ? [] : seq }
+        : { op: top.op, bt: top.bt, body: seq };
+      seq = top.outer;
+      seq.push(instr);
+    }
   }
 
-  private instr(): Instr {
-    // An expression that runs past its section or body is unterminated; the bytes beyond are not
-    // its instructions (binary.wast: global initializer without `end`).
+  /** An expression that runs past its section or body is unterminated; the bytes beyond are not
+   *  its instructions (binary.wast: global initializer without `end`). */
+  private atInstr(): void {
     if (this.pos >= this.limit) throw new MalformedError('unexpected end of section or function');
+  }
+
+  /** An instruction other than a structured one (those are read by `expr`). */
+  private instr(): Instr {
+    this.atInstr();
     const b = this.byte();
     // 0x1C is `select` with its types: one instruction, two encodings (§5.4.4).
     if (b === 0x1c) return { op: 'select', types: this.vec(() => this.valType()) };
@@ -223,20 +259,7 @@ class Decoder {
   private immediates(kind: ImmKind): object {
     switch (kind) {
       case 'none': return {};
-      case 'block': {
-        const bt = this.blockType();
-        return { bt, body: this.expr() };
-      }
-      case 'if': {
-        const bt = this.blockType();
-        const then = this.instrs();
-        if (this.peek() === 0x05) {
-          this.pos++;
-          return { bt, then, else: this.expr() };
-        }
-        this.end();
-        return { bt, then, else: [] };
-      }
+      case 'block': case 'if': throw new Error('structured instructions are read by expr');
       case 'label': return { label: this.u32() };
       case 'br_table': {
         const labels = this.vec(() => this.u32());

@@ -5,7 +5,7 @@
 // 3.0 (multi-memory) form, which a 2.0 decoder rejects.
 
 import {
-  opInfo, type BlockType, type Expr, type ImmKind, type ImmOf, type Instr, type MemArg, type OpsWith,
+  opInfo, walkExpr, type BlockType, type Expr, type ImmKind, type ImmOf, type Instr, type MemArg, type OpsWith,
 } from '../structure/instructions.js';
 import type { Elem, Export, Func, Global, Import, Module } from '../structure/module.js';
 import { refTypeOf, type AddrType, type FuncType, type GlobalType, type Limits, type TableType, type ValType } from '../structure/types.js';
@@ -112,13 +112,16 @@ function globalType(out: number[], t: GlobalType): void {
 
 // ---- §5.4 instructions ----
 
+/** §5.4.9 an expression: its instructions, nested ones as deep as they go, then `end`. */
 function expr(out: number[], e: Expr): void {
-  instrs(out, e);
+  walkExpr(e, {
+    instr: (i) => instr(out, i),
+    else: (i) => {
+      if (i.else.length > 0) out.push(0x05);
+    },
+    end: () => void out.push(0x0b),
+  });
   out.push(0x0b);
-}
-
-function instrs(out: number[], is: readonly Instr[]): void {
-  for (const i of is) instr(out, i);
 }
 
 function blockType(out: number[], bt: BlockType): void {
@@ -143,6 +146,7 @@ function as<K extends ImmKind>(i: Instr, _k: K): InstrOf<K> {
   return i as InstrOf<K>;
 }
 
+/** One instruction: its opcode and immediates (§5.4). */
 function instr(out: number[], i: Instr): void {
   const info = opInfo(i.op);
   const u = (n: number): void => writeUnsigned(out, n);
@@ -157,21 +161,9 @@ function instr(out: number[], i: Instr): void {
   }
   switch (info.imm) {
     case 'none': case 'select': return;
-    case 'block': {
-      const b = as(i, 'block');
-      blockType(out, b.bt);
-      return expr(out, b.body);
-    }
-    case 'if': {
-      const b = as(i, 'if');
-      blockType(out, b.bt);
-      instrs(out, b.then);
-      if (b.else.length > 0) {
-        out.push(0x05);
-        instrs(out, b.else);
-      }
-      return void out.push(0x0b);
-    }
+    // The nested instructions, `else` and `end` are written by `expr`'s walk.
+    case 'block': return blockType(out, as(i, 'block').bt);
+    case 'if': return blockType(out, as(i, 'if').bt);
     case 'label': return u(as(i, 'label').label);
     case 'br_table': {
       const b = as(i, 'br_table');

@@ -1,6 +1,6 @@
 // Facts of the binary format (spec §5.5) shared by the decoder and the encoder.
 
-import type { Instr } from '../structure/instructions.js';
+import { walkExpr } from '../structure/instructions.js';
 import type { Func } from '../structure/module.js';
 import type { ValType } from '../structure/types.js';
 
@@ -26,15 +26,10 @@ export const externKindCode = { func: 0x00, table: 0x01, mem: 0x02, global: 0x03
 /** Whether some function body uses a data index (`memory.init`, `data.drop`): such code needs
  *  the data count section, since code is decoded before the data section (§5.5.13). */
 export function funcsUseDataIndex(funcs: readonly Func[]): boolean {
-  return funcs.some((f) => someInstr(f.body, (i) => i.op === 'memory.init' || i.op === 'data.drop'));
-}
-
-function someInstr(instrs: readonly Instr[], pred: (i: Instr) => boolean): boolean {
-  return instrs.some((i) => {
-    if (pred(i)) return true;
-    if ('body' in i) return someInstr(i.body, pred);
-    if ('then' in i) return someInstr(i.then, pred) || someInstr(i.else, pred);
-    return false;
+  return funcs.some((f) => {
+    let uses = false;
+    walkExpr(f.body, { instr: (i) => { uses ||= i.op === 'memory.init' || i.op === 'data.drop'; } });
+    return uses;
   });
 }
 

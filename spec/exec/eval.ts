@@ -9,7 +9,9 @@
 // in Exhaustion at a fixed depth rather than in a JS stack overflow.
 
 import { Exhaustion, Trap } from '../errors.js';
-import { opcodes, type BlockType, type Expr, type Instr, type NumericOp, type Opname } from '../structure/instructions.js';
+import {
+  opcodes, walkExpr, type BlockType, type Expr, type Instr, type InstrOf, type NumericOp, type Opname,
+} from '../structure/instructions.js';
 import type { Func } from '../structure/module.js';
 import { funcTypeEquals, PAGE_SIZE, type FuncType } from '../structure/types.js';
 import { numerics } from './numerics.js';
@@ -71,6 +73,9 @@ interface Ctl {
   /** For a loop: the pc of its body; otherwise -1 and the branches wait in `fixups`. */
   readonly loopStart: number;
   readonly fixups: BrTarget[];
+  /** For an `if`: the pc of its If, and of its Else once emitted. */
+  readonly at?: number;
+  skip?: number;
 }
 
 function blockArity(types: readonly FuncType[], bt: BlockType): readonly [number, number] {
@@ -131,7 +136,8 @@ class Compiler {
   compile(body: Expr, nparams: number, locals: readonly Value[], nresults: number): Code {
     const outer: Ctl = { arity: nresults, loopStart: -1, fixups: [] };
     this.ctls.push(outer);
-    this.seq(body);
+    // Nested instructions by a walk with its own stack: nesting is the module's to choose.
+    walkExpr(body, { instr: (i) => this.one(i), else: (i) => this.else(i), end: () => this.end() });
     this.ctls.pop();
     const ret = this.emit(Op.Return);
     for (const t of outer.fixups) t.pc = ret;
@@ -164,48 +170,39 @@ class Compiler {
     this.branches.push([this.emit(op, label, t.arity, 0, t.pop), t]);
   }
 
-  private block(bt: BlockType, loop: boolean, body: readonly Instr[]): void {
+  /** Opens a block or loop; its body follows, then `end`. */
+  private block(bt: BlockType, loop: boolean): void {
     const [np, nr] = blockArity(this.types, bt);
     this.emit(Op.Block, np);
-    const ctl: Ctl = { arity: loop ? np : nr, loopStart: loop ? this.op.length : -1, fixups: [] };
-    this.ctls.push(ctl);
-    this.seq(body);
-    this.ctls.pop();
-    this.emit(Op.End);
-    this.resolve(ctl, this.op.length);
+    this.ctls.push({ arity: loop ? np : nr, loopStart: loop ? this.op.length : -1, fixups: [] });
   }
 
-  private resolve(ctl: Ctl, pc: number): void {
-    for (const t of ctl.fixups) t.pc = pc;
+  /** Between the arms of an `if`: a non-empty else arm is jumped over from the end of the then arm,
+   *  and is where the If goes on a false condition. */
+  private else(i: InstrOf<'if'>): void {
+    if (i.else.length === 0) return;
+    const ctl = this.ctls[this.ctls.length - 1]!;
+    ctl.skip = this.emit(Op.Else);
+    this.b[ctl.at!] = this.op.length;
   }
 
-  private seq(instrs: readonly Instr[]): void {
-    for (const instr of instrs) this.one(instr);
+  /** Closes the innermost block, loop or if: its branches go past its End. */
+  private end(): void {
+    const ctl = this.ctls.pop()!;
+    const end = this.emit(Op.End);
+    if (ctl.at !== undefined) this.b[ctl.skip ?? ctl.at] = end;
+    for (const t of ctl.fixups) t.pc = this.op.length;
   }
 
   private one(instr: Instr): void {
     switch (instr.op) {
       case 'nop': return;
       case 'unreachable': this.emit(Op.Unreachable); return;
-      case 'block': this.block(instr.bt, false, instr.body); return;
-      case 'loop': this.block(instr.bt, true, instr.body); return;
+      case 'block': this.block(instr.bt, false); return;
+      case 'loop': this.block(instr.bt, true); return;
       case 'if': {
         const [np, nr] = blockArity(this.types, instr.bt);
-        const at = this.emit(Op.If, np);
-        const ctl: Ctl = { arity: nr, loopStart: -1, fixups: [] };
-        this.ctls.push(ctl);
-        this.seq(instr.then);
-        let skip = -1;
-        if (instr.else.length > 0) {
-          skip = this.emit(Op.Else);
-          this.b[at] = this.op.length;
-          this.seq(instr.else);
-        }
-        this.ctls.pop();
-        const end = this.emit(Op.End);
-        if (skip < 0) this.b[at] = end;
-        else this.b[skip] = end;
-        this.resolve(ctl, this.op.length);
+        this.ctls.push({ arity: nr, loopStart: -1, fixups: [], at: this.emit(Op.If, np) });
         return;
       }
       case 'br': this.br(Op.Br, instr.label); return;

@@ -535,3 +535,89 @@ export const opByCode: ReadonlyMap<number, Opname> = new Map(
 export type NumericOp = {
   [O in Opname]: (typeof opcodes)[O] extends { readonly sig: OpType; readonly imm: 'none' | 'lane' | 'shuffle' } ? O : never;
 }[Opname];
+
+/** The structured instructions (§2.4.8): those with nested instruction sequences. */
+export type StructuredInstr = InstrOf<'block'> | InstrOf<'loop'> | InstrOf<'if'>;
+
+/** What a walk over an expression does where: see `walkExpr`. */
+export interface InstrVisitor {
+  /** Each instruction in order, a structured one before its nested instructions. */
+  readonly instr: (i: Instr) => void;
+  /** Between the arms of an `if` (also when its else arm is empty). */
+  readonly else?: (i: InstrOf<'if'>) => void;
+  /** After the nested instructions of a structured instruction. */
+  readonly end?: (i: StructuredInstr) => void;
+}
+
+/**
+ * Visits `expr` in the order of the binary format (§5.4.1: block, body, end). Nested sequences
+ * are kept on an explicit stack, not the JS stack: nesting depth is the module's to choose, and a
+ * valid module may nest far deeper than the JS stack allows recursive calls.
+ */
+export function walkExpr(expr: Expr, v: InstrVisitor): void {
+  const seqs: Expr[] = [expr];
+  const next: number[] = [0];
+  /** The structured instruction each sequence belongs to, and whether it is an `if`'s else arm. */
+  const owners: (StructuredInstr | undefined)[] = [undefined];
+  const elseArm: boolean[] = [false];
+  const open = (seq: Expr, owner: StructuredInstr, isElse: boolean): void => {
+    seqs.push(seq);
+    next.push(0);
+    owners.push(owner);
+    elseArm.push(isElse);
+  };
+  while (seqs.length > 0) {
+    const top = seqs.length - 1;
+    const seq = seqs[top]!;
+    const at = next[top]!;
+    if (at < seq.length) {
+      next[top] = at + 1;
+      const i = seq[at]!;
+      v.instr(i);
+      if (i.op === 'block' || i.op === 'loop') open(i.body, i, false);
+      else if (i.op === 'if') open(i.then, i, false);
+      continue;
+    }
+    const owner = owners[top];
+    const wasElse = elseArm[top]!;
+    seqs.pop();
+    next.pop();
+    owners.pop();
+    elseArm.pop();
+    if (owner === undefined) continue;
+    if (owner.op === 'if' && !wasElse) {
+      v.else?.(owner);
+      open(owner.else, owner, true);
+    } else {
+      v.end?.(owner);
+    }
+  }
+}
+
+/**
+ * `expr` with each instruction replaced by `f` of it, arms of structured instructions included
+ * (`f` sees a structured instruction after its arms, and its result gets the mapped arms). Built
+ * by `walkExpr`, so as deep as the input without the JS stack.
+ */
+export function mapExpr(expr: Expr, f: (i: Instr) => Instr): Instr[] {
+  const seqs: Instr[][] = [[]];
+  const thens: Instr[][] = [];
+  const top = (): Instr[] => seqs[seqs.length - 1]!;
+  walkExpr(expr, {
+    instr: (i) => {
+      if (i.op === 'block' || i.op === 'loop' || i.op === 'if') seqs.push([]);
+      else top().push(f(i));
+    },
+    else: () => {
+      thens.push(seqs.pop()!);
+      seqs.push([]);
+    },
+    end: (i) => {
+      const arm = seqs.pop()!;
+      const arms = i.op === 'if' ? { then: thens.pop()!, else: arm } : { body: arm };
+      // `f` keeps an instruction's kind (a structured one stays one), so the arms fit it.
+      top().push({ ...f(i), ...arms } as Instr);
+    },
+  });
+  return seqs[0]!;
+}

@@ -285,7 +285,7 @@ function signature(c: Cursor, allowIds: boolean): Signature {
       }
     }
   }
-  sig.results.push(...results(c));
+  for (const t of results(c)) sig.results.push(t);
   if (isForm(c.peek(), 'param')) fail('unexpected token', c.peek()!);
   return sig;
 }
@@ -384,6 +384,23 @@ class ModuleContext {
 // ---------------------------------------------------------------------------------------------
 // Instructions (§6.5)
 
+/** A parse written as a generator that yields each parse it nests instead of calling it. */
+export type Nested = Generator<Nested, void, undefined>;
+
+/**
+ * Runs a parse and the parses it nests with an explicit stack of those in progress: a nested
+ * parse runs to its end before the one that yielded it resumes, as a call would, but nesting in
+ * the text (blocks, folded instructions) is the input's to choose, and must not be the JS stack's.
+ */
+export function run(parse: Nested): void {
+  const stack: Nested[] = [parse];
+  while (stack.length > 0) {
+    const r = stack[stack.length - 1]!.next();
+    if (r.done === true) stack.pop();
+    else stack.push(r.value);
+  }
+}
+
 /** Locals and labels of the function whose body is being read; constant expressions have none. */
 class FuncContext {
   readonly localIds = new Map<string, number>();
@@ -426,58 +443,55 @@ class FuncContext {
   }
 
   /** Instructions up to the end of the cursor or one of the `stops` keywords. */
-  instrs(c: Cursor, out: Instr[], stops: readonly string[] = []): void {
+  private *instrs(c: Cursor, out: Instr[], stops: readonly string[] = []): Nested {
     for (let e = c.peek(); e !== undefined; e = c.peek()) {
       if (isKeyword(e) && stops.includes(e.text)) return;
-      if (isList(e)) this.folded(new Cursor(c.list()), out);
+      if (isList(e)) yield this.folded(new Cursor(c.list()), out);
+      else if (isKeyword(e, 'block') || isKeyword(e, 'loop') || isKeyword(e, 'if')) yield this.plainStructured(c, out);
       else this.plain(c, out);
     }
   }
 
   expr(c: Cursor): Instr[] {
     const out: Instr[] = [];
-    this.instrs(c, out);
+    run(this.instrs(c, out));
     return out;
   }
 
   private plain(c: Cursor, out: Instr[]): void {
     const t = c.keyword();
-    const name = t.text;
-    if (name === 'block' || name === 'loop') {
-      const label = c.optId();
-      const bt = this.mod.blockType(c);
-      this.labels.push(label);
-      const body: Instr[] = [];
-      this.instrs(c, body, ['end']);
-      c.keyword('end');
-      this.closingId(c, label);
-      this.labels.pop();
-      out.push({ op: name, bt, body });
-    } else if (name === 'if') {
-      const label = c.optId();
-      const bt = this.mod.blockType(c);
-      this.labels.push(label);
+    if (!Object.hasOwn(opcodes, t.text)) unexpected(t, c.line);
+    out.push(this.immediates(t.text as Opname, c));
+  }
+
+  /** §6.5.2 `block`, `loop` and `if` written flat, up to `end`. */
+  private *plainStructured(c: Cursor, out: Instr[]): Nested {
+    const name = c.keyword().text as 'block' | 'loop' | 'if';
+    const label = c.optId();
+    const bt = this.mod.blockType(c);
+    this.labels.push(label);
+    if (name === 'if') {
       const then: Instr[] = [];
       const els: Instr[] = [];
-      this.instrs(c, then, ['else', 'end']);
+      yield this.instrs(c, then, ['else', 'end']);
       if (isKeyword(c.peek(), 'else')) {
         c.next();
         this.closingId(c, label);
-        this.instrs(c, els, ['end']);
+        yield this.instrs(c, els, ['end']);
       }
-      c.keyword('end');
-      this.closingId(c, label);
-      this.labels.pop();
       out.push({ op: 'if', bt, then, else: els });
-    } else if (Object.hasOwn(opcodes, name)) {
-      out.push(this.immediates(name as Opname, c));
     } else {
-      unexpected(t, c.line);
+      const body: Instr[] = [];
+      yield this.instrs(c, body, ['end']);
+      out.push({ op: name, bt, body });
     }
+    c.keyword('end');
+    this.closingId(c, label);
+    this.labels.pop();
   }
 
   /** §6.5.3 folded instructions: operands first, then the operator. */
-  private folded(c: Cursor, out: Instr[]): void {
+  private *folded(c: Cursor, out: Instr[]): Nested {
     const t = c.keyword();
     const name = t.text;
     if (name === 'block' || name === 'loop') {
@@ -485,23 +499,23 @@ class FuncContext {
       const bt = this.mod.blockType(c);
       this.labels.push(label);
       const body: Instr[] = [];
-      this.instrs(c, body);
+      yield this.instrs(c, body);
       this.labels.pop();
       out.push({ op: name, bt, body });
     } else if (name === 'if') {
       const label = c.optId();
       const bt = this.mod.blockType(c);
-      while (isList(c.peek()) && !isForm(c.peek(), 'then')) this.folded(new Cursor(c.list()), out);
+      while (isList(c.peek()) && !isForm(c.peek(), 'then')) yield this.folded(new Cursor(c.list()), out);
       this.labels.push(label);
       const thenList = new Cursor(c.list('then'));
       thenList.next();
       const then: Instr[] = [];
-      this.instrs(thenList, then);
+      yield this.instrs(thenList, then);
       const els: Instr[] = [];
       if (isForm(c.peek(), 'else')) {
         const elseList = new Cursor(c.list());
         elseList.next();
-        this.instrs(elseList, els);
+        yield this.instrs(elseList, els);
       }
       c.end();
       this.labels.pop();
@@ -511,7 +525,7 @@ class FuncContext {
       while (!c.atEnd()) {
         const e = c.next();
         if (!isList(e)) unexpected(e, c.line);
-        this.folded(new Cursor(e), out);
+        yield this.folded(new Cursor(e), out);
       }
       out.push(instr);
     } else {

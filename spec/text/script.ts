@@ -4,7 +4,8 @@
 import type { Action, Command, Expected, ModuleSource, NanPattern, ScriptValue } from '../script/ast.js';
 import { isList, readSExprs, type SExpr, type SList, type Token } from './lexer.js';
 import {
-  Cursor, decodeName, fail, floatLiteral, intLiteral, isForm, isKeyword, isShape, laneBytes, laneTokens, SHAPES, strings, unexpected,
+  Cursor, decodeName, fail, floatLiteral, intLiteral, isForm, isKeyword, isShape, laneBytes, laneTokens, run, SHAPES, strings,
+  unexpected, type Nested,
 } from './parse.js';
 
 /** Fields that make a script one inline module (the script grammar's `inline_module`). */
@@ -49,7 +50,7 @@ function command(list: SList, text: string): Command {
     case 'assert_return': {
       const a = action(c.list());
       const expected: Expected[] = [];
-      while (!c.atEnd()) expected.push(expectation(c.list()));
+      while (!c.atEnd()) run(expectation(c.list(), expected));
       return { kind: 'assert_return', line, action: a, expected };
     }
     case 'assert_trap': case 'assert_exhaustion': {
@@ -159,14 +160,19 @@ function isNanPattern(e: SExpr | undefined): e is Token & { text: NanPattern } {
   return isKeyword(e, 'nan:canonical') || isKeyword(e, 'nan:arithmetic');
 }
 
-/** An expected result: a constant, a NaN pattern, per-lane patterns, any reference, or `either`. */
-function expectation(list: SList): Expected {
+/** An expected result, appended to `out`: a constant, a NaN pattern, per-lane patterns, any
+ *  reference, or `either` of expected results (nested as deep as the script says: see `run`). */
+function* expectation(list: SList, out: Expected[]): Nested {
+  out.push(yield* expected(list));
+}
+
+function* expected(list: SList): Generator<Nested, Expected, undefined> {
   const c = new Cursor(list);
   const op = c.keyword();
   switch (op.text) {
     case 'either': {
       const options: Expected[] = [];
-      while (!c.atEnd()) options.push(expectation(c.list()));
+      while (!c.atEnd()) yield expectation(c.list(), options);
       return { kind: 'either', options };
     }
     case 'f32.const': case 'f64.const':

@@ -4,7 +4,7 @@
 // stack-polymorphic (pops from its empty part yield Unknown).
 
 import { ValidationError } from '../errors.js';
-import { opcodes, type BlockType, type Expr, type Instr, type MemArg, type Opname } from '../structure/instructions.js';
+import { opcodes, walkExpr, type BlockType, type Expr, type Instr, type MemArg, type Opname } from '../structure/instructions.js';
 import {
   isNumType, isRefType, refTypeOf, type FuncType, type ResultType, type ValType,
 } from '../structure/types.js';
@@ -127,13 +127,6 @@ class Validator {
     return typeAt(this.c, bt.typeidx);
   }
 
-  private block(opcode: 'block' | 'loop', ft: FuncType, body: Expr): void {
-    this.popVals(ft.params);
-    this.pushCtrl(opcode, ft.params, ft.results);
-    this.seq(body);
-    this.pushVals(this.popCtrl().endTypes);
-  }
-
   /** §3.3.7 memarg: the memory exists, the alignment is at most natural, the offset fits in u32
    *  (3.0 reads 64-bit offsets and leaves the range to validation). */
   private memarg(op: Opname, memarg: MemArg): number {
@@ -148,10 +141,6 @@ class Validator {
     if (lane >= lanes) throw new ValidationError('invalid lane index');
   }
 
-  seq(instrs: Expr): void {
-    for (const instr of instrs) this.instr(instr);
-  }
-
   private instr(instr: Instr): void {
     const c = this.c;
     switch (instr.op) {
@@ -160,21 +149,19 @@ class Validator {
         return;
       case 'nop':
         return;
+      // Structured instructions open a frame here; `body` walks their arms and closes it.
       case 'block':
-      case 'loop':
-        this.block(instr.op, this.blockType(instr.bt), instr.body);
+      case 'loop': {
+        const ft = this.blockType(instr.bt);
+        this.popVals(ft.params);
+        this.pushCtrl(instr.op, ft.params, ft.results);
         return;
+      }
       case 'if': {
         const ft = this.blockType(instr.bt);
         this.popVal('i32');
         this.popVals(ft.params);
         this.pushCtrl('if', ft.params, ft.results);
-        this.seq(instr.then);
-        this.popCtrl();
-        // An absent else is an empty one: it then must map the params to the results (§3.3.8).
-        this.pushCtrl('else', ft.params, ft.results);
-        this.seq(instr.else);
-        this.pushVals(this.popCtrl().endTypes);
         return;
       }
       case 'br':
@@ -369,7 +356,15 @@ class Validator {
   static body(c: Context, instrs: Expr, results: ResultType): void {
     const v = new Validator(c);
     v.pushCtrl('func', [], results);
-    v.seq(instrs);
+    walkExpr(instrs, {
+      instr: (i) => v.instr(i),
+      // An absent else is an empty one: it then must map the params to the results (§3.3.8).
+      else: () => {
+        const then = v.popCtrl();
+        v.pushCtrl('else', then.startTypes, then.endTypes);
+      },
+      end: () => v.pushVals(v.popCtrl().endTypes),
+    });
     v.popCtrl();
   }
 }
