@@ -1,6 +1,6 @@
-// Nesting as deep as a module likes: 100,000 nested blocks (far past what the JS stack allows
-// recursive calls) are read from text and binary, validated, encoded, run and reported without a
-// RangeError, on every engine. Every walk over nested instructions uses an explicit stack.
+// The front end is robust: nesting as deep as a module likes (100,000 nested blocks, far past what
+// the JS stack allows recursive calls) is read from text and binary, validated, encoded, run and
+// reported without a RangeError, on every engine; a module of tens of megabytes loads.
 
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,6 +10,7 @@ import {
 import { nativeAvailable, validate } from '../lib/native.js';
 import { runWast } from '../lib/wast.js';
 import { encodeModule } from '../spec/binary/encode.js';
+import { readUnsigned, writeUnsigned } from '../spec/binary/leb128.js';
 
 const DEPTH = 100_000;
 
@@ -90,5 +91,69 @@ describe(`${DEPTH} nested blocks`, () => {
     const r = runWast({ text: script, name: 'deep.wast' }, { engine: 'reference' });
     expect([r.passed, r.failed]).toEqual([2, 1]);
     expect(r.reports[0]!.message).toMatch(/^result 0: expected either\(i32 8 \| either\(either\(.*i32 9\)+, got i32 7$/);
+  });
+});
+
+/** The sections of a module: id and content. */
+function sections(bytes: Uint8Array): { id: number; content: Uint8Array }[] {
+  const out: { id: number; content: Uint8Array }[] = [];
+  let p = 8;
+  const next = (): number => bytes[p++]!;
+  while (p < bytes.length) {
+    const id = next();
+    const size = readUnsigned(next, 32);
+    out.push({ id, content: bytes.subarray(p, p + size) });
+    p += size;
+  }
+  return out;
+}
+
+function leb(n: number): number[] {
+  const out: number[] = [];
+  writeUnsigned(out, n);
+  return out;
+}
+
+describe('a large module', () => {
+  it('of 20 MB in 100,000 functions decodes and validates (bench:frontend times 75 MB)', () => {
+    // One function, copied: a loop over memory with nested blocks.
+    const one = parse(`(module (memory 1) (func (param i32 i32) (result i32) (local i32 i64 f64)
+      (block (loop
+        (br_if 1 (i32.eqz (local.get 1)))
+        (local.set 2 (i32.add (local.get 2) (i32.load offset=4 (local.get 0))))
+        (if (i32.and (local.get 2) (i32.const 1))
+          (then (local.set 3 (i64.add (local.get 3) (i64.extend_i32_u (local.get 2)))))
+          (else (local.set 4 (f64.add (local.get 4) (f64.convert_i32_s (local.get 2))))))
+        ${'(i32.store (local.get 0) (i32.xor (i32.load (local.get 0)) (i32.const 0x5bd1e995))) '.repeat(8)}
+        (local.set 0 (i32.add (local.get 0) (i32.const 4)))
+        (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+        (br 0)))
+      (i32.add (local.get 2) (i32.wrap_i64 (local.get 3)))))`);
+    const n = 100_000;
+    const parts: ArrayLike<number>[] = [encodeModule(one.ast).subarray(0, 8)];
+    for (const { id, content } of sections(encodeModule(one.ast))) {
+      if (id === 3) {
+        parts.push([3], leb(leb(n).length + n), leb(n), new Uint8Array(n));
+      } else if (id === 10) {
+        const entry = content.subarray(1);
+        parts.push([10], leb(leb(n).length + n * entry.length), leb(n));
+        for (let i = 0; i < n; i++) parts.push(entry);
+      } else {
+        parts.push([id], leb(content.length), content);
+      }
+    }
+    const bytes = new Uint8Array(parts.reduce((size, b) => size + b.length, 0));
+    let at = 0;
+    for (const b of parts) {
+      bytes.set(b, at);
+      at += b.length;
+    }
+    expect(bytes.length).toBeGreaterThan(20e6);
+
+    const m = module_decode(bytes);
+    if (isError(m)) throw new Error(m.message);
+    expect(m.ast.funcs.length).toBe(n);
+    expect(module_validate(m)).toBeUndefined();
+    if (nativeAvailable() === true) expect(validate(bytes)).toBe(true);
   });
 });
