@@ -353,18 +353,17 @@ export class NativeModule {
  */
 export type NativeHostFunc = (vals: BigUint64Array) => boolean;
 
-// Stores by id, for the one callback through which every store's wasm calls its host functions.
-// Weakly: a store nobody holds is freed with its memories' address space reservations.
-const stores = new Map<number, WeakRef<NativeStore>>();
-const finalizer = new FinalizationRegistry<{ readonly handle: Ptr; readonly id: number }>(({ handle, id }) => {
-  stores.delete(id);
-  load().storeFree(handle);
-});
+// Stores running wasm, by id, for the one callback through which every store's wasm calls its host
+// functions; a store is here only while wasm it started runs (calls nest: a count). Not a map of
+// WeakRefs to every store: a WeakRef keeps its target alive to the end of the current job, so a
+// synchronous loop of stores could never give their memories' reservations back before it ends.
+const running = new Map<number, { readonly store: NativeStore; depth: number }>();
+const finalizer = new FinalizationRegistry<Ptr>((handle) => load().storeFree(handle));
 let nextStoreId = 1;
 let registeredCallback: unknown;
 
 function hostCallback(store: number, func: number, vals: unknown): number {
-  const s = stores.get(store)?.deref();
+  const s = running.get(store)?.store;
   const host = s?.hostFunc(func);
   if (host === undefined) return 1;
   const n = s!.funcSlots(func);
@@ -394,8 +393,19 @@ export class NativeStore {
     registeredCallback ??= koffi.register(hostCallback, koffi.pointer(hostCallbackType!));
     this.handle = b.storeNew(this.id, registeredCallback);
     if (this.handle === null) throw new Error('native: cannot create a store');
-    stores.set(this.id, new WeakRef(this));
-    finalizer.register(this, { handle: this.handle, id: this.id }, this);
+    finalizer.register(this, this.handle, this);
+  }
+
+  /** Runs `call`, which may run wasm, with this store reachable by the host callback. */
+  private running<T>(call: () => T): T {
+    const entry = running.get(this.id) ?? { store: this, depth: 0 };
+    entry.depth++;
+    running.set(this.id, entry);
+    try {
+      return call();
+    } finally {
+      if (--entry.depth === 0) running.delete(this.id);
+    }
   }
 
   private ptr(): Ptr {
@@ -418,7 +428,7 @@ export class NativeStore {
   instantiate(module: NativeModule, imports: readonly number[]): number[] | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
     const exports = new Uint32Array(Math.max(module.exportCount, 1));
-    const status = load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, err, ERR_LEN);
+    const status = this.running(() => load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, err, ERR_LEN));
     if (status !== Status.ok) return failure(status, err);
     return [...exports.subarray(0, module.exportCount)];
   }
@@ -464,7 +474,7 @@ export class NativeStore {
   /** `vals` holds the arguments and receives the results; it needs max(params, results) slots. */
   funcInvoke(func: number, vals: BigUint64Array): true | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
-    const status = load().funcInvoke(this.ptr(), func, vals, err, ERR_LEN);
+    const status = this.running(() => load().funcInvoke(this.ptr(), func, vals, err, ERR_LEN));
     return status === Status.ok ? true : failure(status, err);
   }
 
@@ -544,11 +554,12 @@ export class NativeStore {
     load().globalWrite(this.ptr(), global, bits);
   }
 
+  /** Releases the store's native objects now (memories, tables, instances); using it afterwards throws. */
   free(): void {
+    if (running.has(this.id)) throw new Error('native store freed while its wasm runs');
     if (this.handle !== null) load().storeFree(this.handle);
     finalizer.unregister(this);
     this.handle = null;
-    stores.delete(this.id);
   }
 }
 

@@ -31,10 +31,17 @@ export type ExternAddr = FuncAddr | TableAddr | MemAddr | GlobalAddr | TagAddr;
 export type Val = ValOf<FuncAddr>;
 export type Ref = RefOf<FuncAddr>;
 
-/** One store value; opaque apart from the name of the engine that runs it. */
+/**
+ * One store value; opaque apart from the name of the engine that runs it. Disposing any store
+ * value of a lineage (`using store = store_init()`) frees the lineage, as `store_free` does.
+ */
 export class Store {
   /** Only the store lineage mints stores. */
   constructor(readonly engine: EngineName) {}
+
+  [Symbol.dispose](): void {
+    lineage(this).free();
+  }
 }
 
 /** A module instance: its exports, in order. */
@@ -51,8 +58,21 @@ export class StoreState {
   current: Store;
   private readonly interned = new Map<AddrKind, Addr<AddrKind>[]>();
 
+  private freed = false;
+
   constructor(readonly engine: Engine) {
     this.current = this.advance();
+  }
+
+  /** Releases everything of the engine's at once; every store value of the lineage is consumed. */
+  free(): void {
+    if (this.freed) return;
+    this.engine.free();
+    this.freed = true;
+  }
+
+  get isFreed(): boolean {
+    return this.freed;
   }
 
   /** Consume the current store value and mint its successor. */
@@ -82,10 +102,17 @@ export class StoreState {
   }
 }
 
-/** The lineage of a store value that is still current; throws for a consumed one. */
-export function live(store: Store): StoreState {
+/** The lineage of any store value, consumed or not. */
+export function lineage(store: Store): StoreState {
   const st = owners.get(store);
   if (!(store instanceof Store) || st === undefined) throw new TypeError('not a store');
+  return st;
+}
+
+/** The lineage of a store value that is still current; throws for a consumed one. */
+export function live(store: Store): StoreState {
+  const st = lineage(store);
+  if (st.isFreed) throw new StaleStoreError('this store was freed (store_free)');
   if (st.current !== store) {
     throw new StaleStoreError('this store was consumed by an operation that returned a new one');
   }

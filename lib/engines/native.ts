@@ -94,6 +94,10 @@ export class NativeEngine implements Engine {
   private readonly tags: TagType[] = [];
   private readonly exns: { readonly tag: number; readonly fields: readonly EngineVal[] }[] = [];
 
+  free(): void {
+    this.store.free();
+  }
+
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
     { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError {
     const compiled = compiledModule(module);
