@@ -199,7 +199,7 @@ export function module_instantiate(
   if (module.compiledFor !== undefined && module.compiledFor !== st.engine.name) {
     throw new TypeError(`module_instantiate: the module is compiled code for the ${module.compiledFor} engine, this store runs on ${st.engine.name}`);
   }
-  st.advance();
+  st.consume();
   const invalid = module_validate(module);
   if (invalid !== undefined) return [st.advance(), invalid];
   const { imports } = module.validated!;
@@ -278,7 +278,7 @@ export function func_type(store: Store, funcaddr: FuncAddr): FuncType {
 export function func_invoke(store: Store, funcaddr: FuncAddr, args: readonly Val[]): [Store, Val[] | WasmError] {
   const st = live(store);
   const fa = own(st, funcaddr, 'func');
-  st.advance();
+  st.consume();
   const bad = mismatches(st, args, st.engine.funcType(fa).params, 'argument');
   if (bad !== undefined) return [st.advance(), bad];
   const result = st.engine.funcInvoke(fa, args.map((v) => toEngineVal(st, v)));

@@ -39,6 +39,7 @@ export class NativeUnavailableError extends Error {
 }
 
 const ERR_LEN = 1024;
+const invokeErr = new Uint8Array(ERR_LEN);
 
 // koffi returns pointers as opaque objects; keep them typed apart at this module's boundary.
 type Ptr = { readonly __native: unique symbol };
@@ -182,6 +183,11 @@ function load(): Bindings {
   };
   bindings = b as unknown as Bindings;
   return bindings;
+}
+
+/** One call of a trivial C function through koffi: the floor under every crossing (benchmarks). */
+export function nativeNoop(): number {
+  return load().wasiFunctionCount();
 }
 
 /** Is the native library loadable here? (The message says why not.) */
@@ -353,17 +359,19 @@ export class NativeModule {
  */
 export type NativeHostFunc = (vals: BigUint64Array) => boolean;
 
-// Stores running wasm, by id, for the one callback through which every store's wasm calls its host
-// functions; a store is here only while wasm it started runs (calls nest: a count). Not a map of
-// WeakRefs to every store: a WeakRef keeps its target alive to the end of the current job, so a
-// synchronous loop of stores could never give their memories' reservations back before it ends.
-const running = new Map<number, { readonly store: NativeStore; depth: number }>();
+// The stores whose wasm is running, innermost last, for the one callback through which every
+// store's wasm calls its host functions. Only while it runs: a map of WeakRefs to every store would
+// keep each alive to the end of the current job (a WeakRef's target is), so a synchronous loop of
+// stores could not give their memories' reservations back before it ends.
+const running: NativeStore[] = [];
 const finalizer = new FinalizationRegistry<Ptr>((handle) => load().storeFree(handle));
 let nextStoreId = 1;
 let registeredCallback: unknown;
 
 function hostCallback(store: number, func: number, vals: unknown): number {
-  const s = running.get(store)?.store;
+  // Almost always the innermost: the store whose wasm is calling out.
+  let s: NativeStore | undefined;
+  for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
   const host = s?.hostFunc(func);
   if (host === undefined) return 1;
   const n = s!.funcSlots(func);
@@ -384,7 +392,7 @@ function maxOf(max: bigint | number): number | undefined {
  */
 export class NativeStore {
   private handle: Ptr | null;
-  private readonly id = nextStoreId++;
+  readonly id = nextStoreId++;
   private readonly hosts = new Map<number, { readonly fn: NativeHostFunc; readonly slots: number }>();
   private readonly types = new Map<number, NativeFuncType>();
 
@@ -398,13 +406,11 @@ export class NativeStore {
 
   /** Runs `call`, which may run wasm, with this store reachable by the host callback. */
   private running<T>(call: () => T): T {
-    const entry = running.get(this.id) ?? { store: this, depth: 0 };
-    entry.depth++;
-    running.set(this.id, entry);
+    running.push(this);
     try {
       return call();
     } finally {
-      if (--entry.depth === 0) running.delete(this.id);
+      running.pop();
     }
   }
 
@@ -473,7 +479,8 @@ export class NativeStore {
 
   /** `vals` holds the arguments and receives the results; it needs max(params, results) slots. */
   funcInvoke(func: number, vals: BigUint64Array): true | NativeFailure {
-    const err = new Uint8Array(ERR_LEN);
+    // One buffer for every call's message: it is read as soon as the call that wrote it returns.
+    const err = invokeErr;
     const status = this.running(() => load().funcInvoke(this.ptr(), func, vals, err, ERR_LEN));
     return status === Status.ok ? true : failure(status, err);
   }
@@ -556,7 +563,7 @@ export class NativeStore {
 
   /** Releases the store's native objects now (memories, tables, instances); using it afterwards throws. */
   free(): void {
-    if (running.has(this.id)) throw new Error('native store freed while its wasm runs');
+    if (running.includes(this)) throw new Error('native store freed while its wasm runs');
     if (this.handle !== null) load().storeFree(this.handle);
     finalizer.unregister(this);
     this.handle = null;
