@@ -44,7 +44,7 @@ export class Store {
   readonly #lineage: StoreState;
   readonly #generation: number;
 
-  /** Only the store lineage mints stores. */
+  /** @internal Only the store lineage mints stores. */
   constructor(readonly engine: EngineName, state: StoreState, generation: number, token: symbol) {
     if (token !== minting) throw new TypeError('stores are made by store_init');
     this.#lineage = state;
