@@ -26,7 +26,7 @@ import { isError, wasmError, type WasmError } from './errors.js';
 import {
   type ExnAddr, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr,
   type ModuleInst, type Ref, type Store, StoreState, type TableAddr, type TagAddr, type Val,
-  fromEngineRef, fromEngineVal, live, own, ownerOf, toEngineRef, toEngineVal, u64, valType,
+  fromEngineRef, fromEngineVal, lineage, live, own, ownerOf, toEngineRef, toEngineVal, u64, valType,
 } from './store.js';
 import { decodeModule } from '../spec/binary/decode.js';
 import { MalformedError, ValidationError } from '../spec/errors.js';
@@ -101,6 +101,17 @@ function requireValid(fn: string, xt: ExternType): void {
  */
 export function store_init(options?: { engine?: EngineName }): Store {
   return new StoreState(makeEngine(options?.engine ?? defaultEngine())).current;
+}
+
+/**
+ * Frees a store now (beyond the appendix): every resource of its engine — memories and their
+ * address-space reservations, tables, instances — is released at once instead of when the garbage
+ * collector finds the store, which a synchronous loop never lets it do. Any store value of the
+ * lineage may be given, consumed or not; afterwards every one of them throws StaleStoreError, and
+ * freeing again does nothing. Disposing a store (`using store = store_init()`) does the same.
+ */
+export function store_free(store: Store): void {
+  lineage(store).free();
 }
 
 let fallbackNoted = false;
@@ -188,7 +199,7 @@ export function module_instantiate(
   if (module.compiledFor !== undefined && module.compiledFor !== st.engine.name) {
     throw new TypeError(`module_instantiate: the module is compiled code for the ${module.compiledFor} engine, this store runs on ${st.engine.name}`);
   }
-  st.advance();
+  st.consume();
   const invalid = module_validate(module);
   if (invalid !== undefined) return [st.advance(), invalid];
   const { imports } = module.validated!;
@@ -267,7 +278,7 @@ export function func_type(store: Store, funcaddr: FuncAddr): FuncType {
 export function func_invoke(store: Store, funcaddr: FuncAddr, args: readonly Val[]): [Store, Val[] | WasmError] {
   const st = live(store);
   const fa = own(st, funcaddr, 'func');
-  st.advance();
+  st.consume();
   const bad = mismatches(st, args, st.engine.funcType(fa).params, 'argument');
   if (bad !== undefined) return [st.advance(), bad];
   const result = st.engine.funcInvoke(fa, args.map((v) => toEngineVal(st, v)));

@@ -86,6 +86,9 @@ export interface Engine {
   /** The global is mutable and `val` matches its type. */
   globalWrite(global: number, val: EngineVal): void;
 
+  /** Releases every resource of the store now (native memory, reservations); nothing is used after. */
+  free(): void;
+
   tagAlloc(type: TagType): number;
   tagType(tag: number): TagType;
   exnAlloc(tag: number, fields: readonly EngineVal[]): number;

@@ -39,6 +39,7 @@ export class NativeUnavailableError extends Error {
 }
 
 const ERR_LEN = 1024;
+const invokeErr = new Uint8Array(ERR_LEN);
 
 // koffi returns pointers as opaque objects; keep them typed apart at this module's boundary.
 type Ptr = { readonly __native: unique symbol };
@@ -182,6 +183,11 @@ function load(): Bindings {
   };
   bindings = b as unknown as Bindings;
   return bindings;
+}
+
+/** One call of a trivial C function through koffi: the floor under every crossing (benchmarks). */
+export function nativeNoop(): number {
+  return load().wasiFunctionCount();
 }
 
 /** Is the native library loadable here? (The message says why not.) */
@@ -353,18 +359,19 @@ export class NativeModule {
  */
 export type NativeHostFunc = (vals: BigUint64Array) => boolean;
 
-// Stores by id, for the one callback through which every store's wasm calls its host functions.
-// Weakly: a store nobody holds is freed with its memories' address space reservations.
-const stores = new Map<number, WeakRef<NativeStore>>();
-const finalizer = new FinalizationRegistry<{ readonly handle: Ptr; readonly id: number }>(({ handle, id }) => {
-  stores.delete(id);
-  load().storeFree(handle);
-});
+// The stores whose wasm is running, innermost last, for the one callback through which every
+// store's wasm calls its host functions. Only while it runs: a map of WeakRefs to every store would
+// keep each alive to the end of the current job (a WeakRef's target is), so a synchronous loop of
+// stores could not give their memories' reservations back before it ends.
+const running: NativeStore[] = [];
+const finalizer = new FinalizationRegistry<Ptr>((handle) => load().storeFree(handle));
 let nextStoreId = 1;
 let registeredCallback: unknown;
 
 function hostCallback(store: number, func: number, vals: unknown): number {
-  const s = stores.get(store)?.deref();
+  // Almost always the innermost: the store whose wasm is calling out.
+  let s: NativeStore | undefined;
+  for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
   const host = s?.hostFunc(func);
   if (host === undefined) return 1;
   const n = s!.funcSlots(func);
@@ -385,7 +392,7 @@ function maxOf(max: bigint | number): number | undefined {
  */
 export class NativeStore {
   private handle: Ptr | null;
-  private readonly id = nextStoreId++;
+  readonly id = nextStoreId++;
   private readonly hosts = new Map<number, { readonly fn: NativeHostFunc; readonly slots: number }>();
   private readonly types = new Map<number, NativeFuncType>();
 
@@ -394,8 +401,17 @@ export class NativeStore {
     registeredCallback ??= koffi.register(hostCallback, koffi.pointer(hostCallbackType!));
     this.handle = b.storeNew(this.id, registeredCallback);
     if (this.handle === null) throw new Error('native: cannot create a store');
-    stores.set(this.id, new WeakRef(this));
-    finalizer.register(this, { handle: this.handle, id: this.id }, this);
+    finalizer.register(this, this.handle, this);
+  }
+
+  /** Runs `call`, which may run wasm, with this store reachable by the host callback. */
+  private running<T>(call: () => T): T {
+    running.push(this);
+    try {
+      return call();
+    } finally {
+      running.pop();
+    }
   }
 
   private ptr(): Ptr {
@@ -418,7 +434,7 @@ export class NativeStore {
   instantiate(module: NativeModule, imports: readonly number[]): number[] | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
     const exports = new Uint32Array(Math.max(module.exportCount, 1));
-    const status = load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, err, ERR_LEN);
+    const status = this.running(() => load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, err, ERR_LEN));
     if (status !== Status.ok) return failure(status, err);
     return [...exports.subarray(0, module.exportCount)];
   }
@@ -463,8 +479,9 @@ export class NativeStore {
 
   /** `vals` holds the arguments and receives the results; it needs max(params, results) slots. */
   funcInvoke(func: number, vals: BigUint64Array): true | NativeFailure {
-    const err = new Uint8Array(ERR_LEN);
-    const status = load().funcInvoke(this.ptr(), func, vals, err, ERR_LEN);
+    // One buffer for every call's message: it is read as soon as the call that wrote it returns.
+    const err = invokeErr;
+    const status = this.running(() => load().funcInvoke(this.ptr(), func, vals, err, ERR_LEN));
     return status === Status.ok ? true : failure(status, err);
   }
 
@@ -544,11 +561,12 @@ export class NativeStore {
     load().globalWrite(this.ptr(), global, bits);
   }
 
+  /** Releases the store's native objects now (memories, tables, instances); using it afterwards throws. */
   free(): void {
+    if (running.includes(this)) throw new Error('native store freed while its wasm runs');
     if (this.handle !== null) load().storeFree(this.handle);
     finalizer.unregister(this);
     this.handle = null;
-    stores.delete(this.id);
   }
 }
 

@@ -93,6 +93,14 @@ export class NativeEngine implements Engine {
   private hostError: WasmError | undefined;
   private readonly tags: TagType[] = [];
   private readonly exns: { readonly tag: number; readonly fields: readonly EngineVal[] }[] = [];
+  // The values of outermost func_invoke calls (see funcInvoke), as 64-bit slots and 32-bit words.
+  private readonly slots = new BigUint64Array(16);
+  private readonly slotWords = new Uint32Array(this.slots.buffer);
+  private depth = 0;
+
+  free(): void {
+    this.store.free();
+  }
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
     { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError {
@@ -179,11 +187,41 @@ export class NativeEngine implements Engine {
 
   funcInvoke(func: number, args: readonly EngineVal[]): EngineVal[] | WasmError {
     const type = this.store.funcType(func);
-    const vals = new BigUint64Array(Math.max(type.params.length, type.results.length, 1));
-    args.forEach((a, i) => { vals[i] = this.toBits(a); });
-    const r = this.store.funcInvoke(func, vals);
+    const n = Math.max(type.params.length, type.results.length, 1);
+    // One buffer for the values of outermost calls; a call from a host function (nested) gets its
+    // own, as the outer call's is in use.
+    let vals = this.slots;
+    let words = this.slotWords;
+    if (this.depth > 0 || n > vals.length) {
+      vals = new BigUint64Array(n);
+      words = new Uint32Array(vals.buffer);
+    }
+    // i32 and f32 go in as 32-bit words (zero-extended, as the ABI wants), without a BigInt.
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a.type === 'i32' || a.type === 'f32') {
+        words[2 * i] = a.type === 'i32' ? a.value : a.bits;
+        words[2 * i + 1] = 0;
+      } else {
+        vals[i] = this.toBits(a);
+      }
+    }
+    this.depth++;
+    let r;
+    try {
+      r = this.store.funcInvoke(func, vals);
+    } finally {
+      this.depth--;
+    }
     if (r !== true) return this.error(r);
-    return type.results.map((t, i) => this.fromBits(t, vals[i]!));
+    const results: EngineVal[] = [];
+    for (let i = 0; i < type.results.length; i++) {
+      const t = type.results[i]!;
+      if (t === 'i32') results.push({ type: 'i32', value: words[2 * i]! | 0 });
+      else if (t === 'f32') results.push({ type: 'f32', bits: words[2 * i]! });
+      else results.push(this.fromBits(t, vals[i]!));
+    }
+    return results;
   }
 
   tableAlloc(type: TableType, init: EngineRef): number {

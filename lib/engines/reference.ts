@@ -60,7 +60,11 @@ function attempt<T>(trapKind: 'trap' | 'uninstantiable', f: () => T): T | WasmEr
 
 export class ReferenceEngine implements Engine {
   readonly name = 'reference';
-  private readonly S = new Store();
+  private S = new Store();
+
+  free(): void {
+    this.S = new Store();  // the old one, memories included, is garbage now
+  }
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]) {
     return attempt('uninstantiable', () => ({

@@ -239,6 +239,15 @@ export class V8Engine implements Engine {
    */
   private readonly compiled: { bytes: Uint8Array; helpersAt: number; tables?: WebAssembly.Table[] }[] = [];
 
+  free(): void {
+    // V8 frees what nothing references: drop the store's objects so that even a lineage still held
+    // (through an instance or address) keeps no memory alive.
+    for (const list of [this.funcs, this.tables, this.mems, this.globals, this.tags, this.exns, this.compiled]) list.length = 0;
+    this.known.clear();
+    this.hostRefs.clear();
+    this.trampolines.clear();
+  }
+
   private register<T extends { type?: unknown }>(list: T[], obj: unknown, entry: T): number {
     const found = this.known.get(obj);
     if (found !== undefined) return found;
