@@ -50,8 +50,9 @@ const NAN_PRODUCING = new Set<Opname>([
   'f32.trunc', 'f32.nearest', 'f64.add', 'f64.sub', 'f64.mul', 'f64.div', 'f64.sqrt', 'f64.min',
   'f64.max', 'f64.ceil', 'f64.floor', 'f64.trunc', 'f64.nearest', 'f32.demote_f64', 'f64.promote_f32',
 ]);
-/** Instructions that show a float's bits to integers: their operand must be canonical. */
-const BIT_OBSERVING = new Set<Opname>(['i32.reinterpret_f32', 'i64.reinterpret_f64']);
+/** Instructions that show their top operand's bits: reinterpretations, and copysign, whose
+ *  result is not a NaN but takes the sign of one. That operand must be canonical. */
+const BIT_OBSERVING = new Set<Opname>(['i32.reinterpret_f32', 'i64.reinterpret_f64', 'f32.copysign', 'f64.copysign']);
 
 interface NumOp { readonly op: Opname; readonly params: readonly NumType[]; readonly result: NumType }
 
@@ -122,6 +123,8 @@ export class ModuleGen {
   private current = 0;
   /** The most values ever live at once (a measure of register pressure). */
   maxStack = 0;
+  /** Links left in a chain of nested constructs. */
+  private chain = 0;
   /** Calls left to place in this function: few, so call trees stay small. */
   private callSites = 0;
   private scratch = new Map<ValType, number>();
@@ -368,13 +371,36 @@ export class ModuleGen {
 
   /** An address: mostly masked into the first page (in bounds), sometimes anything. */
   private address(out: Instr[], depth: number): void {
+    if (this.rng.chance(0.2)) {
+      this.wrapped(out, depth, 0xfff0);
+      return;
+    }
     this.value(out, 'i32', depth - 1);
     if (this.rng.chance(0.95)) {
       out.push({ op: 'i32.const', value: this.rng.pick([0xfff0, 0xff, 0x7ff0, 0xfff]) }, { op: 'i32.and' });
     }
   }
 
+  /**
+   * A small i32 made by i32.wrap_i64 from an i64 whose upper half is not zero: code that reads a
+   * 32-bit value's register as 64 bits (an address, an index, a condition) sees the garbage.
+   */
+  private wrapped(out: Instr[], depth: number, mask: number): void {
+    this.value(out, 'i64', depth - 1);
+    out.push(
+      { op: 'i64.const', value: BigInt(mask) }, { op: 'i64.and' },
+      { op: 'i64.const', value: BigInt.asIntN(64, BigInt(this.rng.u32() | 1) << 32n) }, { op: 'i64.or' },
+      { op: 'i32.wrap_i64' },
+    );
+    this.pop();
+    this.push('i32');
+  }
+
   private tableIndex(out: Instr[], depth: number): void {
+    if (this.rng.chance(0.15)) {
+      this.wrapped(out, depth, TABLE_SIZE - 1);
+      return;
+    }
     this.value(out, 'i32', depth);
     if (this.rng.chance(0.85)) out.push({ op: 'i32.const', value: TABLE_SIZE - 1 }, { op: 'i32.and' });
   }
@@ -395,7 +421,11 @@ export class ModuleGen {
     const f = later > 0 && r.chance(0.95) ? this.current + 1 + r.int(later) : r.int(this.funcTypes.length);
     const ft = this.types[this.funcTypes[f]!]!;
     const base = this.stack.length;
-    for (const p of ft.params) this.value(out, p as NumType, Math.min(depth - 1, 1));
+    if (want === undefined && ft.params.length > 0 && this.topIs(ft.params) && r.chance(0.6)) {
+      // Arguments already live (in registers or spill slots).
+    } else {
+      for (const p of ft.params) this.value(out, p as NumType, Math.min(depth - 1, 1));
+    }
     this.canonTop(out);
     if (r.chance(0.75)) {
       out.push({ op: 'call', func: f });
@@ -454,6 +484,7 @@ export class ModuleGen {
     const body = (k: 'block' | 'if'): Instr[] => {
       const code: Instr[] = [];
       this.frames.push({ kind: k, results: res, label: res, height: this.stack.length - np, unreachable: false });
+      this.nest(code, depth);
       this.seq(code, depth - 1, r.range(1, 6));
       this.endFrame(code);
       this.frames.pop();
@@ -474,6 +505,7 @@ export class ModuleGen {
       const code: Instr[] = [];
       this.frames.push({ kind: 'loop', results: res, label: params, height: this.stack.length - np, unreachable: false, counter: c });
       this.fuelCheck(code);
+      this.nest(code, depth);
       this.seq(code, depth - 1, r.range(1, 6));
       this.endFrame(code);
       this.frames.pop();
@@ -483,6 +515,41 @@ export class ModuleGen {
     }
     this.stack = base.slice(0, base.length - np);
     for (const t of res) this.push(t);
+  }
+
+  /** In a chain of nested constructs: the next link. */
+  private nest(out: Instr[], depth: number): void {
+    if (this.chain > 0 && depth > 1) {
+      this.chain--;
+      this.structured(out, depth - 1);
+    }
+  }
+
+  /**
+   * A local or global read, then written while the old value is still on the stack: a compiler
+   * that defers the read must not see the new value.
+   */
+  private staleRead(out: Instr[], depth: number): void {
+    const r = this.rng;
+    const t = this.numType();
+    this.prePush(out);
+    if (r.chance(0.6)) {
+      const l = this.localOf(t);
+      out.push({ op: 'local.get', local: l });
+      this.push(t);
+      this.value(out, t, depth - 1);
+      this.canonTop(out);
+      out.push({ op: r.chance(0.5) ? 'local.set' : 'local.tee', local: l });
+      if (out[out.length - 1]!.op === 'local.set') this.pop();
+    } else {
+      const g = this.globals.findIndex((x, i) => x.type.mut && x.type.type === t && i !== FUEL_GLOBAL);
+      out.push({ op: 'global.get', global: g });
+      this.push(t);
+      this.value(out, t, depth - 1);
+      this.canonTop(out);
+      out.push({ op: 'global.set', global: g });
+      this.pop();
+    }
   }
 
   /** Ends a frame: its values become its results (or stay partial in unreachable code). */
@@ -637,6 +704,13 @@ export class ModuleGen {
         out.push(gs.length > 0 ? { op: 'global.set', global: r.pick(gs) } : { op: 'drop' });
         this.pop();
       }
+    } else if (k < 52) {
+      this.staleRead(out, depth);
+    } else if (k < 53 && this.chain === 0) {
+      // A chain of dozens of nested blocks, ifs and loops.
+      this.chain = r.range(8, 40);
+      this.structured(out, this.chain + 2);
+      this.chain = 0;
     } else if (k < 60 && depth > 0) {
       this.structured(out, depth);
     } else if (k < 70) {
