@@ -21,7 +21,7 @@ import {
   opcodes, type BlockType, type Instr, type MemArg, type Opname,
 } from '../../spec/structure/instructions.js';
 import type { Elem, Export, Func, Global, Module } from '../../spec/structure/module.js';
-import type { FuncType, NumType, ValType } from '../../spec/structure/types.js';
+import type { FuncType, NumType, RefType, ValType } from '../../spec/structure/types.js';
 
 /** mulberry32: small, fast, and seedable. */
 export class Rng {
@@ -42,6 +42,8 @@ export class Rng {
 }
 
 const NUM: readonly NumType[] = ['i32', 'i64', 'f32', 'f64'];
+const REF: readonly RefType[] = ['funcref', 'externref'];
+const isRef = (t: ValType): t is RefType => t === 'funcref' || t === 'externref';
 const isFloat = (t: ValType): boolean => t === 'f32' || t === 'f64';
 
 /** Float instructions whose NaN results are nondeterministic (§4.3.3); the others are bit-exact. */
@@ -93,6 +95,8 @@ export const bigOptions: GenOptions = { maxFuncs: 6, bodySize: 500, maxDepth: 24
 export const FUEL_GLOBAL = 0;
 export const TABLE_SIZE = 8;
 export const STATE_EXPORT = 'state';
+/** The one import: a host function (function 0) the runner provides. */
+export const HOST_IMPORT = { module: 'host', name: 'h' } as const;
 const FUEL = 1000;
 
 interface Slot { readonly t: ValType; dirty: boolean }
@@ -145,13 +149,17 @@ export class ModuleGen {
   }
 
   private numType(): NumType { return this.rng.pick(NUM); }
-  private resultTypes(max: number): NumType[] {
-    return Array.from({ length: this.rng.int(max + 1) }, () => this.numType());
+  /** Mostly numbers, sometimes references. */
+  private valType(): ValType { return this.rng.chance(0.08) ? this.rng.pick(REF) : this.numType(); }
+  private resultTypes(max: number): ValType[] {
+    return Array.from({ length: this.rng.int(max + 1) }, () => this.valType());
   }
 
   module(): Module {
     const r = this.rng;
     const nf = r.range(1, this.opt.maxFuncs);
+    // Function 0 is the host's (HOST_IMPORT), then the module's own.
+    this.funcTypes.push(this.typeIndex({ params: this.resultTypes(r.chance(0.3) ? 10 : 3), results: this.resultTypes(3) }));
     for (let i = 0; i < nf; i++) {
       const many = r.chance(0.3);
       const ft: FuncType = {
@@ -165,21 +173,22 @@ export class ModuleGen {
     for (const mut of [true, false]) {
       for (const t of NUM) this.globals.push({ type: { mut, type: t }, init: [this.constant(t)] });
     }
+    for (const t of REF) this.globals.push({ type: { mut: true, type: t }, init: [{ op: 'ref.null', heaptype: t === 'funcref' ? 'func' : 'extern' }] });
     const funcs: Func[] = [];
-    for (let i = 0; i < nf; i++) {
+    for (let i = 1; i <= nf; i++) {
       this.current = i;
       funcs.push(this.func(this.types[this.funcTypes[i]!]!));
     }
     funcs.push(this.stateFunc());
-    const elemFuncs = Array.from({ length: TABLE_SIZE }, () => r.int(nf));
+    const elemFuncs = Array.from({ length: TABLE_SIZE }, () => r.int(nf + 1));
     const elems: Elem[] = [
       { type: 'funcref', init: elemFuncs.slice(0, r.chance(0.8) ? TABLE_SIZE : r.range(1, TABLE_SIZE)).map((f) => [{ op: 'ref.func', func: f }]), mode: { kind: 'active', table: 0, offset: [{ op: 'i32.const', value: 0 }] } },
       // Passive, for table.init; it also declares every function for ref.func.
-      { type: 'funcref', init: Array.from({ length: nf }, (_, f) => [{ op: 'ref.func', func: f }] as Instr[]), mode: { kind: 'passive' } },
+      { type: 'funcref', init: Array.from({ length: nf + 1 }, (_, f) => [{ op: 'ref.func', func: f }] as Instr[]), mode: { kind: 'passive' } },
     ];
     const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => r.int(256));
     const exports: Export[] = [
-      ...funcs.map((_, i) => ({ name: i === nf ? STATE_EXPORT : `f${i}`, desc: { kind: 'func' as const, index: i } })),
+      ...funcs.map((_, i) => ({ name: i === nf ? STATE_EXPORT : `f${i + 1}`, desc: { kind: 'func' as const, index: i + 1 } })),
       ...this.globals.map((_, i) => ({ name: `g${i}`, desc: { kind: 'global' as const, index: i } })),
       { name: 'mem', desc: { kind: 'mem', index: 0 } },
       { name: 'tab', desc: { kind: 'table', index: 0 } },
@@ -195,7 +204,7 @@ export class ModuleGen {
         { init: bytes(r.range(0, 64)), mode: { kind: 'active', mem: 0, offset: [{ op: 'i32.const', value: r.int(4000) }] } },
         { init: bytes(r.range(1, 64)), mode: { kind: 'passive' } },
       ],
-      imports: [],
+      imports: [{ ...HOST_IMPORT, desc: { kind: 'func', type: this.funcTypes[0]! } }],
       exports,
       customs: [],
     };
@@ -274,10 +283,15 @@ export class ModuleGen {
   }
 
   /** Emits code that pushes one value of type `t`. */
-  private value(out: Instr[], t: NumType, depth: number): void {
+  private value(out: Instr[], vt: ValType, depth: number): void {
     const r = this.rng;
     this.prePush(out);
     this.budget--;
+    if (isRef(vt)) {
+      this.refValue(out, vt, depth);
+      return;
+    }
+    const t = vt as NumType;
     if (depth <= 0 || this.budget <= 0 || r.chance(0.3)) {
       const locals = this.locals.flatMap((lt, i) => (lt === t && !this.reserved.has(i) ? [i] : []));
       const globals = this.globals.flatMap((g, i) => (g.type.type === t && i !== FUEL_GLOBAL ? [i] : []));
@@ -333,6 +347,33 @@ export class ModuleGen {
       out.push({ op: r.chance(0.5) ? 'local.tee' : 'local.set', local: l });
       if (out[out.length - 1]!.op === 'local.set') out.push({ op: 'local.get', local: l });
     }
+  }
+
+  private refValue(out: Instr[], t: RefType, depth: number): void {
+    const r = this.rng;
+    const locals = this.locals.flatMap((lt, i) => (lt === t ? [i] : []));
+    const globals = this.globals.flatMap((g, i) => (g.type.type === t ? [i] : []));
+    const k = r.int(10);
+    if (k < 3 && locals.length > 0) out.push({ op: 'local.get', local: r.pick(locals) });
+    else if (k < 4) out.push({ op: 'global.get', global: r.pick(globals) });
+    else if (k < 6 && t === 'funcref') out.push({ op: 'ref.func', func: r.int(this.funcTypes.length) });
+    else if (k < 7 && t === 'funcref') {
+      this.tableIndex(out, 0);
+      this.pop();
+      out.push({ op: 'table.get', table: 0 });
+    } else if (k < 8 && depth > 0) {
+      this.value(out, t, depth - 1);
+      this.value(out, t, depth - 1);
+      this.value(out, 'i32', depth - 1);
+      out.push({ op: 'select', types: [t] });
+      this.popN(3);
+    } else if (k < 9 && depth > 0) {
+      this.structured(out, depth, [t]);
+      return;
+    } else {
+      out.push({ op: 'ref.null', heaptype: t === 'funcref' ? 'func' : 'extern' });
+    }
+    this.push(t);
   }
 
   private localOf(t: ValType): number {
@@ -413,18 +454,18 @@ export class ModuleGen {
     this.push(t);
   }
 
-  private call(out: Instr[], depth: number, want?: NumType): void {
+  private call(out: Instr[], depth: number, want?: ValType): void {
     const r = this.rng;
     this.callSites--;
     // Mostly calls forward (a DAG), so the fuel is rarely all spent on recursion.
     const later = this.funcTypes.length - this.current - 1;
-    const f = later > 0 && r.chance(0.95) ? this.current + 1 + r.int(later) : r.int(this.funcTypes.length);
+    const f = r.chance(0.25) ? 0 : later > 0 && r.chance(0.95) ? this.current + 1 + r.int(later) : r.int(this.funcTypes.length);
     const ft = this.types[this.funcTypes[f]!]!;
     const base = this.stack.length;
     if (want === undefined && ft.params.length > 0 && this.topIs(ft.params) && r.chance(0.6)) {
       // Arguments already live (in registers or spill slots).
     } else {
-      for (const p of ft.params) this.value(out, p as NumType, Math.min(depth - 1, 1));
+      for (const p of ft.params) this.value(out, p, Math.min(depth - 1, 1));
     }
     this.canonTop(out);
     if (r.chance(0.75)) {
@@ -455,7 +496,7 @@ export class ModuleGen {
         this.stack.pop();
       }
     }
-    for (let i = this.stack.length - base; i < ts.length; i++) this.value(out, ts[i] as NumType, 2);
+    for (let i = this.stack.length - base; i < ts.length; i++) this.value(out, ts[i], 2);
     this.canonTop(out);
   }
 
@@ -559,7 +600,7 @@ export class ModuleGen {
       // Unreachable: the stack must only match a suffix of the results.
       while (this.avail() > 0) { out.push({ op: 'drop' }); this.stack.pop(); }
       const k = this.rng.int(f.results.length + 1);
-      for (const t of f.results.slice(k)) this.value(out, t as NumType, 1);
+      for (const t of f.results.slice(k)) this.value(out, t, 1);
       this.canonTop(out);
       return;
     }
@@ -579,7 +620,7 @@ export class ModuleGen {
     const target = this.frames[this.frames.length - 1 - l]!;
     // Sometimes values already on the stack are carried (when they fit), else fresh ones.
     if (!this.topIs(target.label) || this.rng.chance(0.5)) {
-      for (const t of target.label) this.value(out, t as NumType, 1);
+      for (const t of target.label) this.value(out, t, 1);
     }
     this.canonTop(out);
   }
@@ -626,7 +667,7 @@ export class ModuleGen {
       this.goneDead();
     } else {
       const f = this.frames[0]!;
-      if (!this.topIs(f.results) || r.chance(0.5)) for (const t of f.results) this.value(out, t as NumType, 1);
+      if (!this.topIs(f.results) || r.chance(0.5)) for (const t of f.results) this.value(out, t, 1);
       this.canonTop(out);
       out.push({ op: 'return' });
       this.goneDead();
@@ -687,7 +728,7 @@ export class ModuleGen {
     const k = r.int(100);
     if (k < 22) {
       // Push values and leave them live: register pressure.
-      for (let i = r.range(1, 3); i > 0; i--) this.value(out, this.numType(), r.int(3));
+      for (let i = r.range(1, 3); i > 0; i--) this.value(out, this.valType(), r.int(3));
     } else if (k < 42 && a > 0) {
       // Operate on what is already on the stack.
       const ops = NUM_OPS.filter((o) => this.topIs(o.params) && (o.params.length <= a || r.chance(0.3)));
@@ -726,7 +767,8 @@ export class ModuleGen {
       const [x, y] = this.stack.slice(-2);
       if (x!.t === y!.t) {
         this.value(out, 'i32', 2);
-        out.push({ op: 'select' });
+        // References need the typed form (spec 3.3.4 select).
+        out.push(isRef(x!.t) || r.chance(0.2) ? { op: 'select', types: [x!.t] } : { op: 'select' });
         this.popN(3);
         this.push(x!.t);
       }
@@ -755,7 +797,7 @@ export class ModuleGen {
   private func(ft: FuncType): Func {
     const r = this.rng;
     this.locals = [...ft.params];
-    for (let i = r.int(8); i > 0; i--) this.locals.push(this.numType());
+    for (let i = r.int(8); i > 0; i--) this.locals.push(this.valType());
     this.scratch = new Map();
     this.reserved = new Set();
     this.stack = [];
