@@ -23,6 +23,7 @@ import { nativeAvailable } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
 import { isError, wasmError, type WasmError } from './errors.js';
+import { StoreUsage, type StoreLimits } from './store-limits.js';
 import {
   type ExnAddr, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr,
   type ModuleInst, type Ref, type Store, StoreState, type TableAddr, type TagAddr, type Val,
@@ -98,9 +99,14 @@ function requireValid(fn: string, xt: ExternType): void {
 /**
  * A new, empty store run by `options.engine`; by default the native engine (`singlepass`), or the
  * reference engine where the native library cannot load (see {@link defaultEngine}).
+ * `options.limits` (beyond the appendix) caps what the store may hold: see {@link StoreLimits}.
+ * Instantiating past a limit is an `exhaustion` error, allocating past one throws a RangeError, and
+ * memory.grow / table.grow (and mem_grow / table_grow) past a size limit fail as past a maximum.
  */
-export function store_init(options?: { engine?: EngineName }): Store {
-  return new StoreState(makeEngine(options?.engine ?? defaultEngine())).current;
+export function store_init(options?: { engine?: EngineName; limits?: StoreLimits }): Store {
+  const limits = options?.limits ?? {};
+  const usage = new StoreUsage(limits);
+  return new StoreState(makeEngine(options?.engine ?? defaultEngine(), limits), usage).current;
 }
 
 /**
@@ -130,11 +136,11 @@ export function defaultEngine(): EngineName {
   return 'reference';
 }
 
-function makeEngine(name: EngineName): Engine {
+function makeEngine(name: EngineName, limits: StoreLimits): Engine {
   switch (name) {
-    case 'reference': return new ReferenceEngine();
-    case 'v8': return new V8Engine();
-    case 'singlepass': return new NativeEngine();
+    case 'reference': return new ReferenceEngine(limits);
+    case 'v8': return new V8Engine(limits);
+    case 'singlepass': return new NativeEngine(limits);
   }
 }
 
@@ -203,6 +209,8 @@ export function module_instantiate(
   const invalid = module_validate(module);
   if (invalid !== undefined) return [st.advance(), invalid];
   const { imports } = module.validated!;
+  const over = st.usage.instantiate(module.ast);
+  if (over !== undefined) return [st.advance(), over];
   if (externaddrs.length !== imports.length) {
     return [st.advance(), wasmError('unlinkable', `unknown import: the module has ${imports.length} imports, got ${externaddrs.length} external addresses`)];
   }
@@ -292,6 +300,7 @@ export function table_alloc(store: Store, type: TableType, init: Ref): [Store, T
   // As the JS API's Table constructor: no engine allocates a table over the implementation limit.
   if (type.limits.min > MAX_TABLE_SIZE.max) throw new RangeError(`table_alloc: ${MAX_TABLE_SIZE.message}`);
   requireFits(st, init, type.reftype, 'table_alloc initial value');
+  st.usage.alloc('table', type.limits.min);
   const addr = st.engine.tableAlloc(type, toEngineRef(st, init));
   return [st.advance(), st.addr('table', addr)];
 }
@@ -351,6 +360,7 @@ export function table_grow(store: Store, tableaddr: TableAddr, n: number | bigin
 export function mem_alloc(store: Store, type: MemType): [Store, MemAddr] {
   const st = live(store);
   requireValid('mem_alloc', { kind: 'mem', type });
+  st.usage.alloc('mem', type.limits.min);
   const addr = st.engine.memAlloc(type);
   return [st.advance(), st.addr('mem', addr)];
 }

@@ -20,6 +20,7 @@ import {
 import { NativeUnsupported } from './engines/native.js';
 import { formatExternType, formatFuncType } from './types.js';
 import { CompileCache, defaultCacheDir } from './cache.js';
+import type { StoreLimits } from './store-limits.js';
 import type { ModuleInst, Store } from './store.js';
 import { Wasi, WASI_MODULE, WasiSetupError, type Preopen } from '../wasi/index.js';
 import { f32bits, f64bits, i32, i64, refNull } from './values.js';
@@ -99,6 +100,9 @@ Options (an option's value may also follow an =, as in --dir=data):
                            (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\` for a reference
   --engine NAME            engine to run on: singlepass (the default, and the only one for a
                            .cwasm; reference where the native engine cannot load), reference or v8
+  --max-memory SIZE        the most one memory of the program may grow to (65536, 64KiB, 16MiB,
+                           1GiB): memory.grow past it fails, and a module whose memory starts
+                           larger is refused
   --cache DIR              the compile cache's folder (default: $XDG_CACHE_HOME/wasmo, else
                            ~/.cache/wasmo); entries are keyed by the module's bytes and the
                            engine's build, and the least recently used go past 1 GiB
@@ -209,6 +213,16 @@ function engineName(value: string | undefined): EngineName {
   throw new UsageError(`--engine takes reference, singlepass or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
 }
 
+const PAGE_BYTES = 65536;
+
+/** A size in bytes written as a number with an optional unit: 1048576, 64KiB, 16MiB, 1GiB (K, M, G too). */
+function byteSize(text: string, option: string): number {
+  const m = /^(\d+)\s*(|K|KiB|M|MiB|G|GiB)$/i.exec(text);
+  if (m === null) throw new UsageError(`${option} takes a size such as 65536, 64KiB, 16MiB or 1GiB, not "${text}"`);
+  const unit = m[2]!.toUpperCase()[0];
+  return Number(m[1]) * (unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1);
+}
+
 /** The value after an option, which must be there. */
 function optionValue(args: readonly string[], i: number): string {
   const value = args[i + 1];
@@ -226,12 +240,14 @@ interface RunOptions {
   preopens: Preopen[];
   env: string[];
   cache: string | false;  // the compile cache's folder, or none
+  limits: StoreLimits;
 }
 
 function parseRun(args: readonly string[]): RunOptions | 'help' {
   let engine: EngineName | undefined;
   let invoke: string | undefined;
   let cache: string | false | undefined;
+  let limits: StoreLimits = {};
   const preopens: Preopen[] = [];
   const env: string[] = [];
   // wasmo's options come before FILE; everything after FILE is the program's (as in wasmtime).
@@ -261,12 +277,14 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       cache = value();
     } else if (name === '--no-cache') {
       cache = false;
+    } else if (name === '--max-memory') {
+      limits = { ...limits, memoryPages: Math.floor(byteSize(value(), name) / PAGE_BYTES) };
     } else if (arg === '--' || !arg.startsWith('-')) {
       const at = arg === '--' ? i + 1 : i;
       const file = args[at];
       if (file === undefined) break;
       const rest = args.slice(at + 1);
-      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir() };
+      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits };
       return invoke === undefined ? { ...common, programArgs: rest } : { ...common, invoke: { name: invoke, args: rest }, programArgs: [] };
     } else {
       throw new UsageError(`run: unknown option ${arg} (see wasmo run --help)`);
@@ -302,7 +320,7 @@ function run(args: readonly string[], io: Io): number {
       ? `run: ${file} is not a WASI program, so it takes no arguments; wasmo's options (${first}) go before FILE`
       : `run: ${file} is not a WASI program, so it takes no arguments (to call a function: wasmo run --invoke NAME FILE ARG...)`);
   }
-  const [store, inst] = module_instantiate(store_init({ engine }), module, []);
+  const [store, inst] = module_instantiate(store_init({ engine, limits: options.limits }), module, []);
   if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
 
   const exports = module_exports(module);
@@ -349,7 +367,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
     throw e;
   }
   try {
-    let store = store_init({ engine });
+    let store = store_init({ engine, limits: options.limits });
     let externs;
     [store, externs] = wasi.imports(store, module);
     if (isError(externs)) throw new UsageError(`${file}: ${externs.message}`, FAILURE);

@@ -58,6 +58,7 @@ interface Bindings {
   moduleGlobalType(m: Ptr, g: number, type: [number], mut: [number]): number;
   storeNew(id: number, callback: unknown): Ptr | null;
   storeFree(s: Ptr): void;
+  storeSetLimits(s: Ptr, memoryPages: bigint, tableElements: bigint): void;
   instantiate(s: Ptr, m: Ptr, imports: Uint32Array, n: number, exports: Uint32Array, err: Uint8Array, errLen: number): number;
   funcAlloc(s: Ptr, params: Uint8Array, np: number, results: Uint8Array, nr: number, out: [number]): number;
   funcType(s: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
@@ -153,6 +154,7 @@ function load(): Bindings {
     moduleGlobalType: f('int wasmo_module_global_type(wasmo_module m, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
     storeNew: f('wasmo_store wasmo_store_new(uint32_t id, wasmo_host_callback *callback)'),
     storeFree: f('void wasmo_store_free(wasmo_store s)'),
+    storeSetLimits: f('void wasmo_store_set_limits(wasmo_store s, uint64_t memory_pages, uint64_t table_elements)'),
     instantiate: f('int wasmo_store_instantiate(wasmo_store s, wasmo_module m, const uint32_t *imports, uint32_t n, _Out_ uint32_t *exports, _Out_ uint8_t *err, size_t err_len)'),
     funcAlloc: f('int wasmo_func_alloc(wasmo_store s, const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr, _Out_ uint32_t *out)'),
     funcType: f('int wasmo_func_type(wasmo_store s, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
@@ -402,6 +404,11 @@ export class NativeStore {
     this.handle = b.storeNew(this.id, registeredCallback);
     if (this.handle === null) throw new Error('native: cannot create a store');
     finalizer.register(this, this.handle, this);
+  }
+
+  /** The embedder's caps on the size of memories and tables allocated from now on (none if undefined). */
+  setLimits(memoryPages: number | undefined, tableElements: number | undefined): void {
+    load().storeSetLimits(this.ptr(), memoryPages === undefined ? NO_MAX : BigInt(memoryPages), tableElements === undefined ? NO_MAX : BigInt(tableElements));
   }
 
   /** Runs `call`, which may run wasm, with this store reachable by the host callback. */

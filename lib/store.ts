@@ -8,6 +8,7 @@
 
 import type { Engine, EngineName, EngineRef, EngineVal } from './engine.js';
 import { ForeignAddressError, StaleStoreError } from './errors.js';
+import type { StoreUsage } from './store-limits.js';
 import type { Ref as RefOf, Val as ValOf } from './values.js';
 import type { ExternKind, ValType } from '../spec/structure/types.js';
 import { refTypeOf } from '../spec/structure/types.js';
@@ -85,7 +86,7 @@ export class StoreState {
   private readonly interned = new Map<AddrKind, Addr<AddrKind>[]>();
   private freed = false;
 
-  constructor(readonly engine: Engine) {}
+  constructor(readonly engine: Engine, readonly usage: StoreUsage) {}
 
   /** The current store value. */
   get current(): Store {

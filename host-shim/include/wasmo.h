@@ -98,6 +98,9 @@ typedef int (*wasmo_host_callback)(uint32_t store, uint32_t func, uint64_t *vals
 
 WASMO_API wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback);
 WASMO_API void wasmo_store_free(wasmo_store *store);
+/* The embedder's limits on the store's memories (pages) and tables (elements) made from now on:
+ * growing one past its limit fails as growing past its maximum does (memory.grow gives -1). */
+WASMO_API void wasmo_store_set_limits(wasmo_store *store, uint64_t memory_pages, uint64_t table_elements);
 
 /* Instantiate (spec 4.5.4) with `imports`: store addresses in the module's import order, already
  * checked against the import types. `exports` receives the store address of each export, in

@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -48,20 +49,23 @@ void release(uint8_t *base, uint64_t pages) {
 }
 }  // namespace
 
-LinearMemory::LinearMemory(uint64_t minPages, std::optional<uint64_t> maxPages) : max_(maxPages) {
+LinearMemory::LinearMemory(uint64_t minPages, std::optional<uint64_t> maxPages, uint64_t capPages)
+    : max_(maxPages), cap_(UINT64_MAX) {
   vm_.base = reserve();
   if (vm_.base == nullptr) throw CompileError{WASMO_INTERNAL, "cannot reserve address space for a memory"};
   if (grow(minPages) < 0) {
     release(vm_.base, vm_.pages);
     throw CompileError{WASMO_INTERNAL, "cannot allocate the memory's initial pages"};
   }
+  // The embedder checks the minimum against its limit before allocating; the limit bounds growth.
+  cap_ = capPages;
 }
 
 LinearMemory::~LinearMemory() { release(vm_.base, vm_.pages); }
 
 int32_t LinearMemory::grow(uint64_t delta) {
   uint64_t old = vm_.pages;
-  uint64_t limit = max_ ? *max_ : 65536;
+  uint64_t limit = std::min(max_ ? *max_ : 65536, cap_);
   if (delta > limit - old) return -1;
   if (delta != 0 && mprotect(vm_.base + old * kPageSize, delta * kPageSize, PROT_READ | PROT_WRITE) != 0) return -1;
   vm_.pages = old + delta;

@@ -28,6 +28,7 @@ struct TableInstance {
   VMTable vm;
   std::vector<uint64_t> elems;
   TableType type;
+  uint64_t cap = UINT64_MAX;  // the store's limit on elements, beyond the type's maximum
   /** table.grow (spec 4.5.3.8): false when the limits or resources refuse. */
   bool grow(uint64_t n, uint64_t init);
 };
@@ -60,6 +61,9 @@ class Store {
   /** A reference value between its C ABI form and its store form (other values pass unchanged). */
   uint64_t fromAbi(ValType t, uint64_t bits) const;
   uint64_t toAbi(ValType t, uint64_t bits) const;
+
+  /** The embedder's limits (wasmo_store_set_limits): memories and tables grow no further. */
+  uint64_t memoryPagesCap = UINT64_MAX, tableElementsCap = UINT64_MAX;
 
   /** Calls function `func`: `vals` holds the arguments (ABI form) and receives the results. */
   wasmo_status invoke(uint32_t func, uint64_t *vals, std::string &message);

@@ -130,6 +130,11 @@ int wasmo_module_global_type(const wasmo_module *module, uint32_t global, uint8_
   return WASMO_OK;
 }
 
+void wasmo_store_set_limits(wasmo_store *store, uint64_t memory_pages, uint64_t table_elements) {
+  store->store.memoryPagesCap = memory_pages;
+  store->store.tableElementsCap = table_elements;
+}
+
 wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback) {
   try {
     return new wasmo_store{wasmo::Store(id, callback)};

@@ -3,6 +3,7 @@
 // the seam's. What the C side cannot do (v128 values, memory64, tags) throws NativeUnsupported,
 // naming it, rather than answering wrongly.
 
+import type { StoreLimits } from '../store-limits.js';
 import type {
   Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
@@ -97,6 +98,10 @@ export class NativeEngine implements Engine {
   private readonly slots = new BigUint64Array(16);
   private readonly slotWords = new Uint32Array(this.slots.buffer);
   private depth = 0;
+
+  constructor(limits: StoreLimits = {}) {
+    this.store.setLimits(limits.memoryPages, limits.tableElements);
+  }
 
   free(): void {
     this.store.free();

@@ -2,6 +2,7 @@
 // runtime values differ only in boxing (the runtime keeps bare numbers, bigints and byte arrays),
 // so conversions need the value type, which every caller knows.
 
+import type { StoreLimits } from '../store-limits.js';
 import type {
   Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
@@ -62,8 +63,13 @@ export class ReferenceEngine implements Engine {
   readonly name = 'reference';
   private S = new Store();
 
+  constructor(private readonly limits: StoreLimits = {}) {
+    this.S.limits = limits;
+  }
+
   free(): void {
     this.S = new Store();  // the old one, memories included, is garbage now
+    this.S.limits = this.limits;
   }
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]) {
