@@ -120,6 +120,20 @@ export function store_free(store: Store): void {
   lineage(store).free();
 }
 
+/**
+ * Sets a deadline (beyond the appendix): wasm running in the store once `ms` milliseconds have
+ * passed traps with "interrupted" at its next call or loop iteration, and the store stays usable.
+ * `undefined` cancels it. The deadline is the store's, not one call's: a later call that starts
+ * after it has passed is interrupted too, until a new deadline is set. Not on the v8 engine, whose
+ * code only worker.terminate() stops (an `argument` error says so).
+ */
+export function store_interrupt_after(store: Store, ms: number | undefined): undefined | WasmError {
+  const st = live(store);
+  if (ms !== undefined && !(ms >= 0)) throw new RangeError(`store_interrupt_after: a deadline is a number of milliseconds ≥ 0, not ${ms}`);
+  if (!st.engine.interruptAfter(ms)) return argumentError(`the ${st.engine.name} engine cannot be interrupted (terminating its worker thread stops it)`);
+  return undefined;
+}
+
 let fallbackNoted = false;
 
 /**

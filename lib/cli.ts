@@ -14,7 +14,7 @@ import type { EngineName } from './engine.js';
 import { isError, type WasmError } from './errors.js';
 import {
   defaultEngine, func_invoke, func_type, instance_export, module_decode, module_deserialize_file, module_exports,
-  module_imports, module_instantiate, module_parse, module_serialize, module_validate, store_init, type Module,
+  module_imports, module_instantiate, module_parse, module_serialize, module_validate, store_init, store_interrupt_after, type Module,
   type Val,
 } from './index.js';
 import { NativeUnsupported } from './engines/native.js';
@@ -100,6 +100,8 @@ Options (an option's value may also follow an =, as in --dir=data):
                            (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\` for a reference
   --engine NAME            engine to run on: singlepass (the default, and the only one for a
                            .cwasm; reference where the native engine cannot load), reference or v8
+  --timeout DURATION       stop the program after DURATION (500ms, 10s, 2m) with the trap
+                           "interrupted" (not on the v8 engine)
   --max-memory SIZE        the most one memory of the program may grow to (65536, 64KiB, 16MiB,
                            1GiB): memory.grow past it fails, and a module whose memory starts
                            larger is refused
@@ -223,6 +225,23 @@ function byteSize(text: string, option: string): number {
   return Number(m[1]) * (unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1);
 }
 
+/** A duration in milliseconds written as a number with a unit: 500ms, 10s, 2m (a bare number is seconds). */
+function duration(text: string, option: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|)$/.exec(text);
+  if (m === null) throw new UsageError(`${option} takes a duration such as 500ms, 10s or 2m, not "${text}"`);
+  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+}
+
+/** A store for a run, with its limits and deadline. */
+function runStore(options: RunOptions, engine: EngineName): Store {
+  const store = store_init({ engine, limits: options.limits });
+  if (options.timeout !== undefined) {
+    const refused = store_interrupt_after(store, options.timeout);
+    if (refused !== undefined) throw new UsageError(`--timeout: ${refused.message}`);
+  }
+  return store;
+}
+
 /** The value after an option, which must be there. */
 function optionValue(args: readonly string[], i: number): string {
   const value = args[i + 1];
@@ -241,6 +260,7 @@ interface RunOptions {
   env: string[];
   cache: string | false;  // the compile cache's folder, or none
   limits: StoreLimits;
+  timeout: number | undefined;  // milliseconds
 }
 
 function parseRun(args: readonly string[]): RunOptions | 'help' {
@@ -248,6 +268,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
   let invoke: string | undefined;
   let cache: string | false | undefined;
   let limits: StoreLimits = {};
+  let timeout: number | undefined;
   const preopens: Preopen[] = [];
   const env: string[] = [];
   // wasmo's options come before FILE; everything after FILE is the program's (as in wasmtime).
@@ -277,6 +298,8 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       cache = value();
     } else if (name === '--no-cache') {
       cache = false;
+    } else if (name === '--timeout') {
+      timeout = duration(value(), name);
     } else if (name === '--max-memory') {
       limits = { ...limits, memoryPages: Math.floor(byteSize(value(), name) / PAGE_BYTES) };
     } else if (arg === '--' || !arg.startsWith('-')) {
@@ -284,7 +307,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       const file = args[at];
       if (file === undefined) break;
       const rest = args.slice(at + 1);
-      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits };
+      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout };
       return invoke === undefined ? { ...common, programArgs: rest } : { ...common, invoke: { name: invoke, args: rest }, programArgs: [] };
     } else {
       throw new UsageError(`run: unknown option ${arg} (see wasmo run --help)`);
@@ -320,7 +343,7 @@ function run(args: readonly string[], io: Io): number {
       ? `run: ${file} is not a WASI program, so it takes no arguments; wasmo's options (${first}) go before FILE`
       : `run: ${file} is not a WASI program, so it takes no arguments (to call a function: wasmo run --invoke NAME FILE ARG...)`);
   }
-  const [store, inst] = module_instantiate(store_init({ engine, limits: options.limits }), module, []);
+  const [store, inst] = module_instantiate(runStore(options, engine), module, []);
   if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
 
   const exports = module_exports(module);
@@ -367,7 +390,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
     throw e;
   }
   try {
-    let store = store_init({ engine, limits: options.limits });
+    let store = runStore(options, engine);
     let externs;
     [store, externs] = wasi.imports(store, module);
     if (isError(externs)) throw new UsageError(`${file}: ${externs.message}`, FAILURE);

@@ -88,6 +88,11 @@ export interface Engine {
 
   /** Releases every resource of the store now (native memory, reservations); nothing is used after. */
   free(): void;
+  /**
+   * Wasm running in the store after `ms` milliseconds from now traps "interrupted" (undefined:
+   * cancel); false when the engine cannot be interrupted.
+   */
+  interruptAfter(ms: number | undefined): boolean;
 
   tagAlloc(type: TagType): number;
   tagType(tag: number): TagType;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Worker, threadId } from 'node:worker_threads';
 import koffi, { type LibraryHandle } from 'koffi';
 
 /** host-shim's wasmo_status, as in wasmo.h. */
@@ -59,6 +60,10 @@ interface Bindings {
   storeNew(id: number, callback: unknown): Ptr | null;
   storeFree(s: Ptr): void;
   storeSetLimits(s: Ptr, memoryPages: bigint, tableElements: bigint): void;
+  storeInterruptAfter(s: Ptr, timeoutNs: bigint): void;
+  interruptAll(): void;
+  setThreadOwner(owner: number): void;
+  interruptOwner(owner: number): void;
   instantiate(s: Ptr, m: Ptr, imports: Uint32Array, n: number, exports: Uint32Array, err: Uint8Array, errLen: number): number;
   funcAlloc(s: Ptr, params: Uint8Array, np: number, results: Uint8Array, nr: number, out: [number]): number;
   funcType(s: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
@@ -155,6 +160,10 @@ function load(): Bindings {
     storeNew: f('wasmo_store wasmo_store_new(uint32_t id, wasmo_host_callback *callback)'),
     storeFree: f('void wasmo_store_free(wasmo_store s)'),
     storeSetLimits: f('void wasmo_store_set_limits(wasmo_store s, uint64_t memory_pages, uint64_t table_elements)'),
+    storeInterruptAfter: f('void wasmo_store_interrupt_after(wasmo_store s, uint64_t timeout_ns)'),
+    interruptAll: f('void wasmo_interrupt_all()'),
+    setThreadOwner: f('void wasmo_set_thread_owner(uint64_t owner)'),
+    interruptOwner: f('void wasmo_interrupt_owner(uint64_t owner)'),
     instantiate: f('int wasmo_store_instantiate(wasmo_store s, wasmo_module m, const uint32_t *imports, uint32_t n, _Out_ uint32_t *exports, _Out_ uint8_t *err, size_t err_len)'),
     funcAlloc: f('int wasmo_func_alloc(wasmo_store s, const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr, _Out_ uint32_t *out)'),
     funcType: f('int wasmo_func_type(wasmo_store s, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
@@ -184,6 +193,7 @@ function load(): Bindings {
     wasiBindMemory: f('int wasmo_wasi_bind_memory(wasmo_wasi w, wasmo_store s, uint32_t mem)'),
   };
   bindings = b as unknown as Bindings;
+  bindings.setThreadOwner(threadId);
   return bindings;
 }
 
@@ -191,6 +201,30 @@ function load(): Bindings {
 export function nativeNoop(): number {
   return load().wasiFunctionCount();
 }
+
+/**
+ * Compiled code checks for interrupts only at calls and loop headers, and JS cannot run while it
+ * spins, so node could neither exit nor terminate a worker running it. Wasm stops instead: every
+ * store's when the process exits, and a worker's own stores when a Worker object terminates it
+ * (in any thread that imported wasmo, whether or not it used the native engine itself).
+ */
+function stopWasmWithThreads(): void {
+  const withNative = (f: (b: Bindings) => void): void => {
+    if (nativeAvailable() === true) f(load());
+  };
+  process.on('exit', () => withNative((b) => b.interruptAll()));
+  const proto = Worker.prototype as { terminate: Worker['terminate']; [wrapped]?: true };
+  if (proto[wrapped]) return;
+  const terminate = proto.terminate;
+  proto.terminate = function (this: Worker, ...args: Parameters<Worker['terminate']>) {
+    const owner = this.threadId;
+    withNative((b) => b.interruptOwner(owner));
+    return terminate.apply(this, args);
+  };
+  proto[wrapped] = true;
+}
+const wrapped = Symbol.for('wasmo.terminate-interrupts');
+stopWasmWithThreads();
 
 /** Is the native library loadable here? (The message says why not.) */
 export function nativeAvailable(): true | NativeUnavailableError {
@@ -409,6 +443,15 @@ export class NativeStore {
   /** The embedder's caps on the size of memories and tables allocated from now on (none if undefined). */
   setLimits(memoryPages: number | undefined, tableElements: number | undefined): void {
     load().storeSetLimits(this.ptr(), memoryPages === undefined ? NO_MAX : BigInt(memoryPages), tableElements === undefined ? NO_MAX : BigInt(tableElements));
+  }
+
+  /**
+   * Interrupts wasm running in this store `ms` milliseconds from now (0: at once, undefined: never,
+   * which also cancels a pending interrupt); see wasmo_store_interrupt_after.
+   */
+  interruptAfter(ms: number | undefined): void {
+    const ns = ms === undefined ? NO_MAX : BigInt(Math.max(0, Math.round(ms * 1e6)));
+    load().storeInterruptAfter(this.ptr(), ns);
   }
 
   /** Runs `call`, which may run wasm, with this store reachable by the host callback. */

@@ -9,6 +9,7 @@
 
 #include "environ/module.h"
 #include "include/wasmo.h"
+#include "runtime/interrupt.h"
 #include "runtime/memory.h"
 #include "runtime/vmcontext.h"
 
@@ -45,7 +46,9 @@ class Store {
 
   uint32_t id() const { return id_; }
   wasmo_host_callback callback() const { return callback_; }
-  uintptr_t *stackLimit() { return &stackLimit_; }
+  uintptr_t *stackLimit() { return interrupt_->stackLimit(); }
+  /** For the deadline watchdog and other threads: see runtime/interrupt.h. */
+  const std::shared_ptr<Interrupt> &interrupt() const { return interrupt_; }
 
   std::vector<std::unique_ptr<FuncInstance>> funcs;
   std::vector<std::unique_ptr<TableInstance>> tables;
@@ -71,7 +74,7 @@ class Store {
  private:
   uint32_t id_;
   wasmo_host_callback callback_;
-  uintptr_t stackLimit_ = 0;
+  std::shared_ptr<Interrupt> interrupt_ = makeInterrupt();
 };
 
 }  // namespace wasmo

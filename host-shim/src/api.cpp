@@ -1,4 +1,5 @@
 // The C ABI (include/wasmo.h). Every entry point catches everything: no C++ exception crosses it.
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -134,6 +135,23 @@ void wasmo_store_set_limits(wasmo_store *store, uint64_t memory_pages, uint64_t 
   store->store.memoryPagesCap = memory_pages;
   store->store.tableElementsCap = table_elements;
 }
+
+void wasmo_store_interrupt_after(wasmo_store *store, uint64_t timeout_ns) {
+  const auto &interrupt = store->store.interrupt();
+  if (timeout_ns == UINT64_MAX) {
+    interrupt->reset();
+    wasmo::interruptAt(interrupt, std::chrono::steady_clock::time_point::max());
+  } else if (timeout_ns == 0) {
+    interrupt->request();
+  } else {
+    interrupt->reset();
+    wasmo::interruptAt(interrupt, std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns));
+  }
+}
+
+void wasmo_interrupt_all(void) { wasmo::interruptAll(); }
+void wasmo_set_thread_owner(uint64_t owner) { wasmo::setThreadOwner(owner); }
+void wasmo_interrupt_owner(uint64_t owner) { wasmo::interruptOwner(owner); }
 
 wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback) {
   try {

@@ -107,6 +107,11 @@ export class NativeEngine implements Engine {
     this.store.free();
   }
 
+  interruptAfter(ms: number | undefined): boolean {
+    this.store.interruptAfter(ms);
+    return true;
+  }
+
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
     { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError {
     const compiled = compiledModule(module);

@@ -67,6 +67,11 @@ export class ReferenceEngine implements Engine {
     this.S.limits = limits;
   }
 
+  interruptAfter(ms: number | undefined): boolean {
+    this.S.deadline = ms === undefined ? undefined : performance.now() + ms;
+    return true;
+  }
+
   free(): void {
     this.S = new Store();  // the old one, memories included, is garbage now
     this.S.limits = this.limits;

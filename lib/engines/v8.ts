@@ -256,6 +256,11 @@ export class V8Engine implements Engine {
     return cap === undefined || (limits.max !== undefined && limits.max <= cap) ? limits : { ...limits, max: cap };
   }
 
+  /** V8's code can be stopped only by terminating its thread (worker.terminate()). */
+  interruptAfter(): boolean {
+    return false;
+  }
+
   free(): void {
     // V8 frees what nothing references: drop the store's objects so that even a lineage still held
     // (through an instance or address) keeps no memory alive.

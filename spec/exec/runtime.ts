@@ -74,6 +74,11 @@ export class Store {
   datas: DataInst[] = [];
   tags: TagInst[] = [];
   exns: ExnInst[] = [];
+  /**
+   * The embedder's deadline (performance.now() time): wasm running after it traps "interrupted"
+   * at its next call or backward branch (checked every so many), which clears it.
+   */
+  deadline: number | undefined = undefined;
   /** The embedder's limits on the size of the tables and memories allocated from now on. */
   limits: { readonly memoryPages?: number; readonly tableElements?: number } = {};
 }
