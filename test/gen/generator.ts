@@ -180,6 +180,21 @@ export class ModuleGen {
       funcs.push(this.func(this.types[this.funcTypes[i]!]!));
     }
     funcs.push(this.stateFunc());
+    // Sometimes a function that recurses until the call stack is exhausted, with values of both
+    // register classes live across each call; it has no side effects, so depth limits can differ.
+    // (Rarely: running into the limit takes the engines tens of milliseconds.)
+    if (r.chance(0.005)) {
+      const self = nf + 2;
+      funcs.push({
+        type: this.typeIndex({ params: ['i32', 'f64'], results: ['i32'] }),
+        locals: ['i64', 'f32'],
+        body: [
+          { op: 'local.get', local: 0 }, { op: 'i32.const', value: 1 }, { op: 'i32.add' },
+          { op: 'local.get', local: 1 }, { op: 'f64.const', bits: 0x3ff8000000000000n }, { op: 'f64.add' },
+          { op: 'call', func: self }, { op: 'local.get', local: 0 }, { op: 'i32.add' },
+        ],
+      });
+    }
     const elemFuncs = Array.from({ length: TABLE_SIZE }, () => r.int(nf + 1));
     const elems: Elem[] = [
       { type: 'funcref', init: elemFuncs.slice(0, r.chance(0.8) ? TABLE_SIZE : r.range(1, TABLE_SIZE)).map((f) => [{ op: 'ref.func', func: f }]), mode: { kind: 'active', table: 0, offset: [{ op: 'i32.const', value: 0 }] } },
@@ -188,7 +203,7 @@ export class ModuleGen {
     ];
     const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => r.int(256));
     const exports: Export[] = [
-      ...funcs.map((_, i) => ({ name: i === nf ? STATE_EXPORT : `f${i + 1}`, desc: { kind: 'func' as const, index: i + 1 } })),
+      ...funcs.map((_, i) => ({ name: i === nf ? STATE_EXPORT : i === nf + 1 ? 'exhaust' : `f${i + 1}`, desc: { kind: 'func' as const, index: i + 1 } })),
       ...this.globals.map((_, i) => ({ name: `g${i}`, desc: { kind: 'global' as const, index: i } })),
       { name: 'mem', desc: { kind: 'mem', index: 0 } },
       { name: 'tab', desc: { kind: 'table', index: 0 } },
