@@ -202,6 +202,12 @@ export class ModuleGen {
       { type: 'funcref', init: Array.from({ length: nf + 1 }, (_, f) => [{ op: 'ref.func', func: f }] as Instr[]), mode: { kind: 'passive' } },
     ];
     const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => r.int(256));
+    // A start function, when one has no parameters and results; it may trap, failing instantiation.
+    const starters = this.funcTypes.flatMap((ti, f) => {
+      const ft = this.types[ti]!;
+      return f > 0 && ft.params.length === 0 && ft.results.length === 0 ? [f] : [];
+    });
+    const start = starters.length > 0 && r.chance(0.3) ? r.pick(starters) : undefined;
     const exports: Export[] = [
       ...funcs.map((_, i) => ({ name: i === nf ? STATE_EXPORT : i === nf + 1 ? 'exhaust' : `f${i + 1}`, desc: { kind: 'func' as const, index: i + 1 } })),
       ...this.globals.map((_, i) => ({ name: `g${i}`, desc: { kind: 'global' as const, index: i } })),
@@ -216,10 +222,12 @@ export class ModuleGen {
       globals: this.globals,
       elems,
       datas: [
-        { init: bytes(r.range(0, 64)), mode: { kind: 'active', mem: 0, offset: [{ op: 'i32.const', value: r.int(4000) }] } },
+        // Now and then out of bounds: instantiation then fails (spec 4.5.4 step 15).
+        { init: bytes(r.range(0, 64)), mode: { kind: 'active', mem: 0, offset: [{ op: 'i32.const', value: r.chance(0.01) ? 65500 : r.int(4000) }] } },
         { init: bytes(r.range(1, 64)), mode: { kind: 'passive' } },
       ],
       imports: [{ ...HOST_IMPORT, desc: { kind: 'func', type: this.funcTypes[0]! } }],
+      ...(start === undefined ? {} : { start }),
       exports,
       customs: [],
     };

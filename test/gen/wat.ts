@@ -94,6 +94,7 @@ export function moduleText(m: Module): string {
   for (const g of m.globals) {
     out.push(`  (global ${g.type.mut ? `(mut ${g.type.type})` : g.type.type} ${constExpr(g.init)})`);
   }
+  if (m.start !== undefined) out.push(`  (start ${m.start})`);
   for (const e of m.exports) out.push(`  (export "${e.name}" (${e.desc.kind === 'mem' ? 'memory' : e.desc.kind} ${e.desc.index}))`);
   for (const e of m.elems) {
     const items = e.init.map((x) => `(item ${constExpr(x)})`).join(' ');
