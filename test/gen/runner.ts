@@ -117,7 +117,7 @@ export function runOn(engine: EngineName, module: Module, calls: readonly Call[]
   });
   const [s1, inst] = module_instantiate(s0, module, [host]);
   store = s1;
-  if (isError(inst)) return [`instantiate: ${inst.kind}: ${inst.message}`];
+  if (isError(inst)) return [`instantiate: ${inst.kind}: ${specText(inst.message)}`];
   const exp = <A>(name: string): A => instance_export(inst, name) as A;
   const funcNames = new Map<FuncAddr, string>();
   for (const e of (inst as ModuleInst).exports) if (e.addr.kind === 'func') funcNames.set(e.addr, e.name);
