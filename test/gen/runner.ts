@@ -4,7 +4,7 @@
 
 import {
   func_alloc, func_invoke, global_read, instance_export, isError, mem_size, module_decode,
-  module_instantiate, module_validate, store_init, table_read, table_size,
+  module_instantiate, module_validate, store_free, store_init, table_read, table_size,
   type EngineName, type FuncAddr, type GlobalAddr, type MemAddr, type Module, type ModuleInst,
   type Store, type TableAddr, type Val, refExtern, refNull,
 } from '../../lib/index.js';
@@ -101,10 +101,23 @@ function argOf(c: ReturnType<ModuleGen['constant']>): Val {
   }
 }
 
-/** Instantiates `module` in a fresh store of `engine` and records every observation. */
+/**
+ * Instantiates `module` in a fresh store of `engine` and records every observation. The store is
+ * freed at once: waiting for the garbage collector would leave thousands of native memories (8 GiB
+ * of address space each) reserved.
+ */
 export function runOn(engine: EngineName, module: Module, calls: readonly Call[]): Record {
+  const store = store_init({ engine });
+  try {
+    return observe(store, module, calls);
+  } finally {
+    store_free(store);
+  }
+}
+
+function observe(first: Store, module: Module, calls: readonly Call[]): Record {
   const out: string[] = [];
-  let store: Store = store_init({ engine });
+  let store = first;
   // The host function: results from a hash of its arguments, and every call counted in the hash.
   let hostCalls = 0;
   let hostHash = 0n;
