@@ -38,7 +38,8 @@ for (let seed = first; modules < count && (values.count !== undefined || perform
   const d = check(g.module, calls, undefined, registersFor(seed));
   if (d !== undefined) {
     failures++;
-    const s = shrink(g.ast, calls, d, 120_000);
+    // Shrinking gets up to two minutes, within the run's time.
+    const s = shrink(g.ast, calls, d, Math.max(5_000, Math.min(120_000, deadline - performance.now())));
     mkdirSync(values.out, { recursive: true });
     const base = join(values.out, `seed-${seed}${values.big ? '-big' : ''}`);
     const calls2 = s.calls.map((c) => `;; ${c.name}(${c.args.map((a) => JSON.stringify(a, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))).join(', ')})`);
