@@ -405,14 +405,20 @@ let nextStoreId = 1;
 let registeredCallback: unknown;
 
 function hostCallback(store: number, func: number, vals: unknown): number {
-  // Almost always the innermost: the store whose wasm is calling out.
-  let s: NativeStore | undefined;
-  for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
-  const host = s?.hostFunc(func);
-  if (host === undefined) return 1;
-  const n = s!.funcSlots(func);
-  const view = n === 0 ? new BigUint64Array(0) : new BigUint64Array(koffi.view(vals as Ptr, n * 8));
-  return host(view) ? 0 : 1;
+  // Nothing may be thrown back into native code (koffi would return garbage to it): any failure
+  // here fails the call, which then unwinds the wasm that made it.
+  try {
+    // Almost always the innermost: the store whose wasm is calling out.
+    let s: NativeStore | undefined;
+    for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
+    const host = s?.hostFunc(func);
+    if (host === undefined) return 1;
+    const n = s!.funcSlots(func);
+    const view = n === 0 ? new BigUint64Array(0) : new BigUint64Array(koffi.view(vals as Ptr, n * 8));
+    return host(view) ? 0 : 1;
+  } catch {
+    return 1;
+  }
 }
 
 /** Limits at the ABI: a missing maximum is WASMO_NO_MAX. */
