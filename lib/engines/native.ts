@@ -124,8 +124,11 @@ export class NativeEngine implements Engine {
 
   private error(f: NativeFailure): WasmError {
     if (f.status !== 'host') return toError(f);
-    const e = this.hostError ?? wasmError('host', f.message);
+    const caught = this.store.hostException;
+    const e = this.hostError
+      ?? (caught === undefined ? wasmError('host', f.message) : wasmError('host', `host function threw: ${describeThrown(caught.thrown)}`, caught.thrown));
     this.hostError = undefined;
+    this.store.hostException = undefined;
     return e;
   }
 
