@@ -1,4 +1,5 @@
-// Long differential runs: `npm run fuzz -- --minutes N [--seed S] [--out DIR] [--big]`.
+// Long differential runs: `npm run fuzz -- --minutes N [--seed S] [--out DIR] [--big]`;
+// `--count N` runs N modules instead (`--seed S --count 1` reproduces one).
 // Generates modules from consecutive seeds, runs each on every engine, and writes every
 // disagreement, shrunk, to DIR (default build/fuzz-failures) as seed-N.wat / seed-N.wasm with the
 // calls and the differing observation. Prints modules/s and counts as it goes.
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     out: { type: 'string', default: 'build/fuzz-failures' },
     big: { type: 'boolean', default: false },
+    count: { type: 'string' },
   },
 });
 const minutes = Number(values.minutes);
@@ -28,7 +30,8 @@ let modules = 0;
 let failures = 0;
 let lastReport = start;
 console.log(`fuzz: seeds from ${first}, ${minutes} min, ${values.big ? 'big' : 'default'} modules, failures to ${values.out}`);
-for (let seed = first; performance.now() < deadline; seed = (seed + 1) >>> 0) {
+const count = values.count === undefined ? Infinity : Number(values.count);
+for (let seed = first; modules < count && (values.count !== undefined || performance.now() < deadline); seed = (seed + 1) >>> 0) {
   const g = generate(seed, values.big ? bigOptions : undefined);
   const calls = plannedCalls(g.ast, seed);
   modules++;

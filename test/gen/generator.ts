@@ -21,7 +21,7 @@ import {
   opcodes, type BlockType, type Instr, type MemArg, type Opname,
 } from '../../spec/structure/instructions.js';
 import type { Elem, Export, Func, Global, Module } from '../../spec/structure/module.js';
-import type { FuncType, NumType, ValType } from '../../spec/structure/types.js';
+import type { FuncType, NumType, RefType, ValType } from '../../spec/structure/types.js';
 
 /** mulberry32: small, fast, and seedable. */
 export class Rng {
@@ -42,6 +42,8 @@ export class Rng {
 }
 
 const NUM: readonly NumType[] = ['i32', 'i64', 'f32', 'f64'];
+const REF: readonly RefType[] = ['funcref', 'externref'];
+const isRef = (t: ValType): t is RefType => t === 'funcref' || t === 'externref';
 const isFloat = (t: ValType): boolean => t === 'f32' || t === 'f64';
 
 /** Float instructions whose NaN results are nondeterministic (§4.3.3); the others are bit-exact. */
@@ -50,8 +52,9 @@ const NAN_PRODUCING = new Set<Opname>([
   'f32.trunc', 'f32.nearest', 'f64.add', 'f64.sub', 'f64.mul', 'f64.div', 'f64.sqrt', 'f64.min',
   'f64.max', 'f64.ceil', 'f64.floor', 'f64.trunc', 'f64.nearest', 'f32.demote_f64', 'f64.promote_f32',
 ]);
-/** Instructions that show a float's bits to integers: their operand must be canonical. */
-const BIT_OBSERVING = new Set<Opname>(['i32.reinterpret_f32', 'i64.reinterpret_f64']);
+/** Instructions that show their top operand's bits: reinterpretations, and copysign, whose
+ *  result is not a NaN but takes the sign of one. That operand must be canonical. */
+const BIT_OBSERVING = new Set<Opname>(['i32.reinterpret_f32', 'i64.reinterpret_f64', 'f32.copysign', 'f64.copysign']);
 
 interface NumOp { readonly op: Opname; readonly params: readonly NumType[]; readonly result: NumType }
 
@@ -92,6 +95,8 @@ export const bigOptions: GenOptions = { maxFuncs: 6, bodySize: 500, maxDepth: 24
 export const FUEL_GLOBAL = 0;
 export const TABLE_SIZE = 8;
 export const STATE_EXPORT = 'state';
+/** The one import: a host function (function 0) the runner provides. */
+export const HOST_IMPORT = { module: 'host', name: 'h' } as const;
 const FUEL = 1000;
 
 interface Slot { readonly t: ValType; dirty: boolean }
@@ -122,6 +127,8 @@ export class ModuleGen {
   private current = 0;
   /** The most values ever live at once (a measure of register pressure). */
   maxStack = 0;
+  /** Links left in a chain of nested constructs. */
+  private chain = 0;
   /** Calls left to place in this function: few, so call trees stay small. */
   private callSites = 0;
   private scratch = new Map<ValType, number>();
@@ -142,13 +149,17 @@ export class ModuleGen {
   }
 
   private numType(): NumType { return this.rng.pick(NUM); }
-  private resultTypes(max: number): NumType[] {
-    return Array.from({ length: this.rng.int(max + 1) }, () => this.numType());
+  /** Mostly numbers, sometimes references. */
+  private valType(): ValType { return this.rng.chance(0.08) ? this.rng.pick(REF) : this.numType(); }
+  private resultTypes(max: number): ValType[] {
+    return Array.from({ length: this.rng.int(max + 1) }, () => this.valType());
   }
 
   module(): Module {
     const r = this.rng;
     const nf = r.range(1, this.opt.maxFuncs);
+    // Function 0 is the host's (HOST_IMPORT), then the module's own.
+    this.funcTypes.push(this.typeIndex({ params: this.resultTypes(r.chance(0.3) ? 10 : 3), results: this.resultTypes(3) }));
     for (let i = 0; i < nf; i++) {
       const many = r.chance(0.3);
       const ft: FuncType = {
@@ -162,21 +173,22 @@ export class ModuleGen {
     for (const mut of [true, false]) {
       for (const t of NUM) this.globals.push({ type: { mut, type: t }, init: [this.constant(t)] });
     }
+    for (const t of REF) this.globals.push({ type: { mut: true, type: t }, init: [{ op: 'ref.null', heaptype: t === 'funcref' ? 'func' : 'extern' }] });
     const funcs: Func[] = [];
-    for (let i = 0; i < nf; i++) {
+    for (let i = 1; i <= nf; i++) {
       this.current = i;
       funcs.push(this.func(this.types[this.funcTypes[i]!]!));
     }
     funcs.push(this.stateFunc());
-    const elemFuncs = Array.from({ length: TABLE_SIZE }, () => r.int(nf));
+    const elemFuncs = Array.from({ length: TABLE_SIZE }, () => r.int(nf + 1));
     const elems: Elem[] = [
       { type: 'funcref', init: elemFuncs.slice(0, r.chance(0.8) ? TABLE_SIZE : r.range(1, TABLE_SIZE)).map((f) => [{ op: 'ref.func', func: f }]), mode: { kind: 'active', table: 0, offset: [{ op: 'i32.const', value: 0 }] } },
       // Passive, for table.init; it also declares every function for ref.func.
-      { type: 'funcref', init: Array.from({ length: nf }, (_, f) => [{ op: 'ref.func', func: f }] as Instr[]), mode: { kind: 'passive' } },
+      { type: 'funcref', init: Array.from({ length: nf + 1 }, (_, f) => [{ op: 'ref.func', func: f }] as Instr[]), mode: { kind: 'passive' } },
     ];
     const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => r.int(256));
     const exports: Export[] = [
-      ...funcs.map((_, i) => ({ name: i === nf ? STATE_EXPORT : `f${i}`, desc: { kind: 'func' as const, index: i } })),
+      ...funcs.map((_, i) => ({ name: i === nf ? STATE_EXPORT : `f${i + 1}`, desc: { kind: 'func' as const, index: i + 1 } })),
       ...this.globals.map((_, i) => ({ name: `g${i}`, desc: { kind: 'global' as const, index: i } })),
       { name: 'mem', desc: { kind: 'mem', index: 0 } },
       { name: 'tab', desc: { kind: 'table', index: 0 } },
@@ -192,7 +204,7 @@ export class ModuleGen {
         { init: bytes(r.range(0, 64)), mode: { kind: 'active', mem: 0, offset: [{ op: 'i32.const', value: r.int(4000) }] } },
         { init: bytes(r.range(1, 64)), mode: { kind: 'passive' } },
       ],
-      imports: [],
+      imports: [{ ...HOST_IMPORT, desc: { kind: 'func', type: this.funcTypes[0]! } }],
       exports,
       customs: [],
     };
@@ -271,10 +283,15 @@ export class ModuleGen {
   }
 
   /** Emits code that pushes one value of type `t`. */
-  private value(out: Instr[], t: NumType, depth: number): void {
+  private value(out: Instr[], vt: ValType, depth: number): void {
     const r = this.rng;
     this.prePush(out);
     this.budget--;
+    if (isRef(vt)) {
+      this.refValue(out, vt, depth);
+      return;
+    }
+    const t = vt as NumType;
     if (depth <= 0 || this.budget <= 0 || r.chance(0.3)) {
       const locals = this.locals.flatMap((lt, i) => (lt === t && !this.reserved.has(i) ? [i] : []));
       const globals = this.globals.flatMap((g, i) => (g.type.type === t && i !== FUEL_GLOBAL ? [i] : []));
@@ -332,6 +349,33 @@ export class ModuleGen {
     }
   }
 
+  private refValue(out: Instr[], t: RefType, depth: number): void {
+    const r = this.rng;
+    const locals = this.locals.flatMap((lt, i) => (lt === t ? [i] : []));
+    const globals = this.globals.flatMap((g, i) => (g.type.type === t ? [i] : []));
+    const k = r.int(10);
+    if (k < 3 && locals.length > 0) out.push({ op: 'local.get', local: r.pick(locals) });
+    else if (k < 4) out.push({ op: 'global.get', global: r.pick(globals) });
+    else if (k < 6 && t === 'funcref') out.push({ op: 'ref.func', func: r.int(this.funcTypes.length) });
+    else if (k < 7 && t === 'funcref') {
+      this.tableIndex(out, 0);
+      this.pop();
+      out.push({ op: 'table.get', table: 0 });
+    } else if (k < 8 && depth > 0) {
+      this.value(out, t, depth - 1);
+      this.value(out, t, depth - 1);
+      this.value(out, 'i32', depth - 1);
+      out.push({ op: 'select', types: [t] });
+      this.popN(3);
+    } else if (k < 9 && depth > 0) {
+      this.structured(out, depth, [t]);
+      return;
+    } else {
+      out.push({ op: 'ref.null', heaptype: t === 'funcref' ? 'func' : 'extern' });
+    }
+    this.push(t);
+  }
+
   private localOf(t: ValType): number {
     const ls = this.locals.flatMap((lt, i) => (lt === t && !this.reserved.has(i) ? [i] : []));
     return ls.length > 0 && this.rng.chance(0.8) ? this.rng.pick(ls) : this.newLocal(t);
@@ -368,13 +412,36 @@ export class ModuleGen {
 
   /** An address: mostly masked into the first page (in bounds), sometimes anything. */
   private address(out: Instr[], depth: number): void {
+    if (this.rng.chance(0.2)) {
+      this.wrapped(out, depth, 0xfff0);
+      return;
+    }
     this.value(out, 'i32', depth - 1);
     if (this.rng.chance(0.95)) {
       out.push({ op: 'i32.const', value: this.rng.pick([0xfff0, 0xff, 0x7ff0, 0xfff]) }, { op: 'i32.and' });
     }
   }
 
+  /**
+   * A small i32 made by i32.wrap_i64 from an i64 whose upper half is not zero: code that reads a
+   * 32-bit value's register as 64 bits (an address, an index, a condition) sees the garbage.
+   */
+  private wrapped(out: Instr[], depth: number, mask: number): void {
+    this.value(out, 'i64', depth - 1);
+    out.push(
+      { op: 'i64.const', value: BigInt(mask) }, { op: 'i64.and' },
+      { op: 'i64.const', value: BigInt.asIntN(64, BigInt(this.rng.u32() | 1) << 32n) }, { op: 'i64.or' },
+      { op: 'i32.wrap_i64' },
+    );
+    this.pop();
+    this.push('i32');
+  }
+
   private tableIndex(out: Instr[], depth: number): void {
+    if (this.rng.chance(0.15)) {
+      this.wrapped(out, depth, TABLE_SIZE - 1);
+      return;
+    }
     this.value(out, 'i32', depth);
     if (this.rng.chance(0.85)) out.push({ op: 'i32.const', value: TABLE_SIZE - 1 }, { op: 'i32.and' });
   }
@@ -387,15 +454,19 @@ export class ModuleGen {
     this.push(t);
   }
 
-  private call(out: Instr[], depth: number, want?: NumType): void {
+  private call(out: Instr[], depth: number, want?: ValType): void {
     const r = this.rng;
     this.callSites--;
     // Mostly calls forward (a DAG), so the fuel is rarely all spent on recursion.
     const later = this.funcTypes.length - this.current - 1;
-    const f = later > 0 && r.chance(0.95) ? this.current + 1 + r.int(later) : r.int(this.funcTypes.length);
+    const f = r.chance(0.25) ? 0 : later > 0 && r.chance(0.95) ? this.current + 1 + r.int(later) : r.int(this.funcTypes.length);
     const ft = this.types[this.funcTypes[f]!]!;
     const base = this.stack.length;
-    for (const p of ft.params) this.value(out, p as NumType, Math.min(depth - 1, 1));
+    if (want === undefined && ft.params.length > 0 && this.topIs(ft.params) && r.chance(0.6)) {
+      // Arguments already live (in registers or spill slots).
+    } else {
+      for (const p of ft.params) this.value(out, p, Math.min(depth - 1, 1));
+    }
     this.canonTop(out);
     if (r.chance(0.75)) {
       out.push({ op: 'call', func: f });
@@ -425,7 +496,7 @@ export class ModuleGen {
         this.stack.pop();
       }
     }
-    for (let i = this.stack.length - base; i < ts.length; i++) this.value(out, ts[i] as NumType, 2);
+    for (let i = this.stack.length - base; i < ts.length; i++) this.value(out, ts[i], 2);
     this.canonTop(out);
   }
 
@@ -454,6 +525,7 @@ export class ModuleGen {
     const body = (k: 'block' | 'if'): Instr[] => {
       const code: Instr[] = [];
       this.frames.push({ kind: k, results: res, label: res, height: this.stack.length - np, unreachable: false });
+      this.nest(code, depth);
       this.seq(code, depth - 1, r.range(1, 6));
       this.endFrame(code);
       this.frames.pop();
@@ -474,6 +546,7 @@ export class ModuleGen {
       const code: Instr[] = [];
       this.frames.push({ kind: 'loop', results: res, label: params, height: this.stack.length - np, unreachable: false, counter: c });
       this.fuelCheck(code);
+      this.nest(code, depth);
       this.seq(code, depth - 1, r.range(1, 6));
       this.endFrame(code);
       this.frames.pop();
@@ -485,6 +558,41 @@ export class ModuleGen {
     for (const t of res) this.push(t);
   }
 
+  /** In a chain of nested constructs: the next link. */
+  private nest(out: Instr[], depth: number): void {
+    if (this.chain > 0 && depth > 1) {
+      this.chain--;
+      this.structured(out, depth - 1);
+    }
+  }
+
+  /**
+   * A local or global read, then written while the old value is still on the stack: a compiler
+   * that defers the read must not see the new value.
+   */
+  private staleRead(out: Instr[], depth: number): void {
+    const r = this.rng;
+    const t = this.numType();
+    this.prePush(out);
+    if (r.chance(0.6)) {
+      const l = this.localOf(t);
+      out.push({ op: 'local.get', local: l });
+      this.push(t);
+      this.value(out, t, depth - 1);
+      this.canonTop(out);
+      out.push({ op: r.chance(0.5) ? 'local.set' : 'local.tee', local: l });
+      if (out[out.length - 1]!.op === 'local.set') this.pop();
+    } else {
+      const g = this.globals.findIndex((x, i) => x.type.mut && x.type.type === t && i !== FUEL_GLOBAL);
+      out.push({ op: 'global.get', global: g });
+      this.push(t);
+      this.value(out, t, depth - 1);
+      this.canonTop(out);
+      out.push({ op: 'global.set', global: g });
+      this.pop();
+    }
+  }
+
   /** Ends a frame: its values become its results (or stay partial in unreachable code). */
   private endFrame(out: Instr[]): void {
     const f = this.frame;
@@ -492,7 +600,7 @@ export class ModuleGen {
       // Unreachable: the stack must only match a suffix of the results.
       while (this.avail() > 0) { out.push({ op: 'drop' }); this.stack.pop(); }
       const k = this.rng.int(f.results.length + 1);
-      for (const t of f.results.slice(k)) this.value(out, t as NumType, 1);
+      for (const t of f.results.slice(k)) this.value(out, t, 1);
       this.canonTop(out);
       return;
     }
@@ -512,7 +620,7 @@ export class ModuleGen {
     const target = this.frames[this.frames.length - 1 - l]!;
     // Sometimes values already on the stack are carried (when they fit), else fresh ones.
     if (!this.topIs(target.label) || this.rng.chance(0.5)) {
-      for (const t of target.label) this.value(out, t as NumType, 1);
+      for (const t of target.label) this.value(out, t, 1);
     }
     this.canonTop(out);
   }
@@ -559,7 +667,7 @@ export class ModuleGen {
       this.goneDead();
     } else {
       const f = this.frames[0]!;
-      if (!this.topIs(f.results) || r.chance(0.5)) for (const t of f.results) this.value(out, t as NumType, 1);
+      if (!this.topIs(f.results) || r.chance(0.5)) for (const t of f.results) this.value(out, t, 1);
       this.canonTop(out);
       out.push({ op: 'return' });
       this.goneDead();
@@ -620,7 +728,7 @@ export class ModuleGen {
     const k = r.int(100);
     if (k < 22) {
       // Push values and leave them live: register pressure.
-      for (let i = r.range(1, 3); i > 0; i--) this.value(out, this.numType(), r.int(3));
+      for (let i = r.range(1, 3); i > 0; i--) this.value(out, this.valType(), r.int(3));
     } else if (k < 42 && a > 0) {
       // Operate on what is already on the stack.
       const ops = NUM_OPS.filter((o) => this.topIs(o.params) && (o.params.length <= a || r.chance(0.3)));
@@ -637,6 +745,13 @@ export class ModuleGen {
         out.push(gs.length > 0 ? { op: 'global.set', global: r.pick(gs) } : { op: 'drop' });
         this.pop();
       }
+    } else if (k < 52) {
+      this.staleRead(out, depth);
+    } else if (k < 53 && this.chain === 0) {
+      // A chain of dozens of nested blocks, ifs and loops.
+      this.chain = r.range(8, 40);
+      this.structured(out, this.chain + 2);
+      this.chain = 0;
     } else if (k < 60 && depth > 0) {
       this.structured(out, depth);
     } else if (k < 70) {
@@ -652,7 +767,8 @@ export class ModuleGen {
       const [x, y] = this.stack.slice(-2);
       if (x!.t === y!.t) {
         this.value(out, 'i32', 2);
-        out.push({ op: 'select' });
+        // References need the typed form (spec 3.3.4 select).
+        out.push(isRef(x!.t) || r.chance(0.2) ? { op: 'select', types: [x!.t] } : { op: 'select' });
         this.popN(3);
         this.push(x!.t);
       }
@@ -681,7 +797,7 @@ export class ModuleGen {
   private func(ft: FuncType): Func {
     const r = this.rng;
     this.locals = [...ft.params];
-    for (let i = r.int(8); i > 0; i--) this.locals.push(this.numType());
+    for (let i = r.int(8); i > 0; i--) this.locals.push(this.valType());
     this.scratch = new Map();
     this.reserved = new Set();
     this.stack = [];

@@ -3,14 +3,14 @@
 // agree on a module when their records are equal (bit-exact floats, trap messages included).
 
 import {
-  func_invoke, global_read, instance_export, isError, mem_size, module_decode,
+  func_alloc, func_invoke, global_read, instance_export, isError, mem_size, module_decode,
   module_instantiate, module_validate, store_init, table_read, table_size,
   type EngineName, type FuncAddr, type GlobalAddr, type MemAddr, type Module, type ModuleInst,
-  type Store, type TableAddr, type Val,
+  type Store, type TableAddr, type Val, refExtern, refNull,
 } from '../../lib/index.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import type { Module as ModuleAst } from '../../spec/structure/module.js';
-import type { NumType } from '../../spec/structure/types.js';
+import type { NumType, ValType } from '../../spec/structure/types.js';
 import { ModuleGen, Rng, STATE_EXPORT, type GenOptions } from './generator.js';
 
 export const ENGINES: readonly EngineName[] = ['reference', 'singlepass', 'v8'];
@@ -18,12 +18,39 @@ export const ENGINES: readonly EngineName[] = ['reference', 'singlepass', 'v8'];
 /** What one engine did with one module: one line per observation. */
 export type Record = readonly string[];
 
-function showVal(v: Val): string {
+function bitsOf(v: Val): bigint {
+  switch (v.type) {
+    case 'i32': return BigInt(v.value >>> 0);
+    case 'i64': return BigInt.asUintN(64, v.value);
+    case 'f32': return BigInt(v.bits);
+    case 'f64': return v.bits;
+    case 'ref.extern': return BigInt(v.host) + 1n;
+    default: return 0n;
+  }
+}
+
+/** A host value of type `t` made from `bits`. */
+function valOf(t: ValType, bits: bigint): Val {
+  switch (t) {
+    case 'i32': return { type: 'i32', value: Number(BigInt.asIntN(32, bits)) };
+    case 'i64': return { type: 'i64', value: BigInt.asIntN(64, bits) };
+    case 'f32': return { type: 'f32', bits: Number(BigInt.asUintN(32, bits)) };
+    case 'f64': return { type: 'f64', bits };
+    case 'externref': return bits % 3n === 0n ? refNull('extern') : refExtern(Number(bits % 1000n));
+    default: return refNull('func');
+  }
+}
+
+/** A value as a record shows it; functions by their export name. */
+function showVal(v: Val, names?: ReadonlyMap<FuncAddr, string>): string {
   switch (v.type) {
     case 'i32': return `i32:${v.value}`;
     case 'i64': return `i64:${v.value}`;
     case 'f32': return `f32:0x${v.bits.toString(16)}`;
     case 'f64': return `f64:0x${v.bits.toString(16)}`;
+    case 'ref.extern': return `extern:${v.host}`;
+    case 'ref.null': return `null:${v.heaptype}`;
+    case 'ref.func': return `func:${names?.get(v.addr) ?? '?'}`;
     default: return v.type;
   }
 }
@@ -56,8 +83,8 @@ export function plannedCalls(ast: ModuleAst, seed: number): Call[] {
   const funcs = ast.exports.filter((e) => e.desc.kind === 'func' && e.name !== STATE_EXPORT);
   for (let round = 0; round < 2; round++) {
     for (const e of funcs) {
-      const ft = ast.types[ast.funcs[e.desc.index]!.type]!;
-      calls.push({ name: e.name, args: ft.params.map((t) => argOf(consts.constant(t as NumType))) });
+      const ft = ast.types[ast.funcs[e.desc.index - ast.imports.length]!.type]!;
+      calls.push({ name: e.name, args: ft.params.map((t) => (t === 'funcref' || t === 'externref' ? valOf(t, BigInt(rng.u32())) : argOf(consts.constant(t as NumType)))) });
     }
   }
   return calls;
@@ -77,20 +104,31 @@ function argOf(c: ReturnType<ModuleGen['constant']>): Val {
 export function runOn(engine: EngineName, module: Module, calls: readonly Call[]): Record {
   const out: string[] = [];
   let store: Store = store_init({ engine });
-  const [s1, inst] = module_instantiate(store, module, []);
+  // The host function: results from a hash of its arguments, and every call counted in the hash.
+  let hostCalls = 0;
+  let hostHash = 0n;
+  const hostImport = module.ast.imports[0]!;
+  const hostType = module.ast.types[(hostImport.desc as { type: number }).type]!;
+  const [s0, host] = func_alloc(store, hostType, (s, args) => {
+    hostCalls++;
+    for (const a of args) hostHash = BigInt.asUintN(64, (hostHash ^ bitsOf(a)) * 0x100000001b3n);
+ return [s, hostType.results.map((t, i) => valOf(t, BigInt.asUintN(64, hostHash + BigInt(i) * 0x9e3779b97f4a7c15n)))];
+  });
+  const [s1, inst] = module_instantiate(s0, module, [host]);
   store = s1;
   if (isError(inst)) return [`instantiate: ${inst.kind}: ${inst.message}`];
   const exp = <A>(name: string): A => instance_export(inst, name) as A;
   const funcNames = new Map<FuncAddr, string>();
   for (const e of (inst as ModuleInst).exports) if (e.addr.kind === 'func') funcNames.set(e.addr, e.name);
+  funcNames.set(host, 'host');
   const invoke = (name: string, args: readonly Val[]): string => {
     const [s, r] = func_invoke(store, exp<FuncAddr>(name), args);
     store = s;
-    return isError(r) ? `${r.kind}: ${specText(r.message)}` : r.map(showVal).join(' ');
+    return isError(r) ? `${r.kind}: ${specText(r.message)}` : r.map((v) => showVal(v, funcNames)).join(' ');
   };
-  for (const c of calls) out.push(`${c.name}(${c.args.map(showVal).join(' ')}) = ${invoke(c.name, c.args)}`);
+  for (const c of calls) out.push(`${c.name}(${c.args.map((v) => showVal(v)).join(' ')}) = ${invoke(c.name, c.args)}`);
   for (const e of (inst as ModuleInst).exports) {
-    if (e.addr.kind === 'global') out.push(`${e.name} = ${showVal(global_read(store, e.addr as GlobalAddr))}`);
+    if (e.addr.kind === 'global') out.push(`${e.name} = ${showVal(global_read(store, e.addr as GlobalAddr), funcNames)}`);
   }
   const tab = exp<TableAddr>('tab');
   const elems: string[] = [];
@@ -101,6 +139,7 @@ export function runOn(engine: EngineName, module: Module, calls: readonly Call[]
   out.push(`tab = [${elems.join(' ')}]`);
   out.push(`pages = ${mem_size(store, exp<MemAddr>('mem'))}`);
   out.push(`memory hash = ${invoke(STATE_EXPORT, [])}`);
+  out.push(`host calls = ${hostCalls} ${hostHash}`);
   return out;
 }
 

@@ -53,6 +53,22 @@ function size(ast: ModuleAst): number {
   return n;
 }
 
+/** What a record line observes (the call or the state item), without the outcome. */
+const key = (line: string): string => line.split(' = ')[0]!;
+
+/** Deletions can drop a NaN canonicalisation: a difference in NaN bits alone is then no finding. */
+function bothNan(d: Disagreement): boolean {
+  const nan = (v: string): boolean => {
+    const m = /^(f32|f64):0x([0-9a-f]+)$/.exec(v);
+    if (m === null) return false;
+    const bits = BigInt(`0x${m[2]}`);
+    return m[1] === 'f32' ? (bits & 0x7f800000n) === 0x7f800000n && (bits & 0x7fffffn) !== 0n
+      : (bits & 0x7ff0000000000000n) === 0x7ff0000000000000n && (bits & 0xfffffffffffffn) !== 0n;
+  };
+  const [a, b] = [d.expected.split(' = ')[1]?.split(' ') ?? [], d.actual.split(' = ')[1]?.split(' ') ?? []];
+  return a.length === b.length && a.some((v, i) => v !== b[i]) && a.every((v, i) => v === b[i] || (nan(v) && nan(b[i]!)));
+}
+
 export function shrink(ast0: ModuleAst, calls0: readonly Call[], first: Disagreement, budgetMs = 60_000): Shrunk {
   const deadline = performance.now() + budgetMs;
   let best: Shrunk = { ast: ast0, calls: calls0, disagreement: first };
@@ -65,7 +81,7 @@ export function shrink(ast0: ModuleAst, calls0: readonly Call[], first: Disagree
     } catch {
       return false;
     }
-    if (d === undefined) return false;
+    if (d === undefined || d.engine !== first.engine || key(d.expected) !== key(first.expected) || bothNan(d)) return false;
     best = { ast, calls, disagreement: d };
     return true;
   };

@@ -79,7 +79,12 @@ const locals = (ls: readonly ValType[]): string => (ls.length > 0 ? `\n    (loca
 export function moduleText(m: Module): string {
   const out: string[] = ['(module'];
   m.types.forEach((t, i) => out.push(`  (type (;${i};) (func${sig(t)}))`));
-  m.funcs.forEach((f, i) => {
+  for (const im of m.imports) {
+    if (im.desc.kind === 'func') out.push(`  (import "${im.module}" "${im.name}" (func (type ${im.desc.type})))`);
+  }
+  const imported = m.imports.filter((im) => im.desc.kind === 'func').length;
+  m.funcs.forEach((f, j) => {
+    const i = j + imported;
     const body: string[] = [];
     expr(f.body, '    ', body);
     out.push(`  (func (;${i};) (type ${f.type})${sig(m.types[f.type]!)}${locals(f.locals)}`, ...body, '  )');
