@@ -22,7 +22,7 @@ import { NativeEngine, deserializeModule, serializeModule } from './engines/nati
 import { nativeAvailable } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
-import { isError, wasmError, type WasmError } from './errors.js';
+import { describeThrown, isError, wasmError, type WasmError } from './errors.js';
 import { StoreUsage, type StoreLimits } from './store-limits.js';
 import {
   type ExnAddr, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr,
@@ -269,17 +269,17 @@ export function func_alloc(store: Store, type: FuncType, hostfunc: HostFunc): [S
     try {
       out = hostfunc(st.current, args.map((v) => fromEngineVal(st, v)));
     } catch (e) {
-      return wasmError('host', `host function threw: ${e instanceof Error ? e.message : String(e)}`, e);
+      return wasmError('host', `host function threw: ${describeThrown(e)}`, e);
     }
-    if (isError(out)) return out;
     try {
+      if (isError(out)) return out;
       const [s, results] = out;
       if (s !== st.current) return wasmError('host', 'host function returned a store that is not the current one');
       const bad = mismatches(st, results, type.results, 'host function result');
       if (bad !== undefined) return wasmError('host', bad.message);
       return results.map((v) => toEngineVal(st, v));
     } catch (e) {
-      return wasmError('host', `host function returned malformed results: ${e instanceof Error ? e.message : String(e)}`, e);
+      return wasmError('host', `host function returned malformed results: ${describeThrown(e)}`, e);
     }
   };
   const addr = st.engine.funcAlloc(type, host);
@@ -540,7 +540,7 @@ export function match_externtype(externtype1: ExternType, externtype2: ExternTyp
  * machine code and metadata (see host-shim/artifact/artifact.h) that module_deserialize loads
  * without compiling again. `wasmo compile` writes the same bytes. Serializing a deserialized module
  * gives back the bytes it came from. A module that is not valid gives its 'invalid' error; one the
- * native engine cannot compile yet throws NativeUnsupported, naming what is missing.
+ * native engine cannot compile yet an 'unsupported' error naming what is missing.
  */
 export function module_serialize(module: Module): Uint8Array | WasmError {
   const invalid = module_validate(module);

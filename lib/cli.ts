@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
 import type { ValType } from '../spec/structure/types.js';
 import type { EngineName } from './engine.js';
-import { isError, type WasmError } from './errors.js';
+import { describeThrown, isError, type WasmError } from './errors.js';
 import {
   defaultEngine, func_invoke, func_type, instance_export, module_decode, module_deserialize_file, module_exports,
   module_imports, module_instantiate, module_parse, module_serialize, module_validate, store_init, store_interrupt_after, type Module,
@@ -189,11 +189,11 @@ export function main(argv: readonly string[], io: Io = processIo): number {
     }
     // A valid module the native engine cannot run yet (SIMD): say so, and what can run it.
     if (e instanceof NativeUnsupported) {
-      io.stderr(`wasmo: ${e.message} in the singlepass engine (--engine reference runs it)\n`);
+      io.stderr(`wasmo: ${unsupported(e.message)}\n`);
       return FAILURE;
     }
     // Not a user mistake but still one line: the stack is of no use to someone running a program.
-    io.stderr(`wasmo: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(`wasmo: internal error: ${describeThrown(e)}\n`);
     return FAILURE;
   }
 }
@@ -457,7 +457,13 @@ function loadModule(file: string, cache?: CompileCache): Module {
 }
 
 function moduleError(file: string, what: string, error: WasmError): UsageError {
+  // What the native engine cannot run yet is said as such, with what can run it.
+  if (error.kind === 'unsupported') return new UsageError(`${file}: ${unsupported(error.message)}`, FAILURE);
   return new UsageError(`${file}: ${what}: ${error.message}`, FAILURE);
+}
+
+function unsupported(message: string): string {
+  return `${message} in the singlepass engine (--engine reference runs it)`;
 }
 
 // ---- wasmo compile ----
@@ -483,14 +489,7 @@ function compile(args: readonly string[], io: Io): number {
   if (file === undefined) throw new UsageError('compile: no module file given (see wasmo compile --help)');
   const { dir, name } = parse(file);
   output ??= join(dir, `${name}.cwasm`);
-  let bytes: Uint8Array | WasmError;
-  try {
-    bytes = module_serialize(loadModule(file));
-  } catch (e) {
-    // What the singlepass engine cannot compile yet is the input's problem, not an internal error.
-    if (e instanceof NativeUnsupported) throw new UsageError(`${file}: ${e.message}`, FAILURE);
-    throw e;
-  }
+  const bytes = module_serialize(loadModule(file));
   if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes);
   // Written aside, then renamed over OUT: a process that has the old file mapped keeps its pages,
   // and nobody maps a half-written artifact.

@@ -405,14 +405,23 @@ let nextStoreId = 1;
 let registeredCallback: unknown;
 
 function hostCallback(store: number, func: number, vals: unknown): number {
+  // Nothing may be thrown back into native code (koffi would return garbage to it): any failure
+  // here fails the call, which then unwinds the wasm that made it.
   // Almost always the innermost: the store whose wasm is calling out.
   let s: NativeStore | undefined;
-  for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
-  const host = s?.hostFunc(func);
-  if (host === undefined) return 1;
-  const n = s!.funcSlots(func);
-  const view = n === 0 ? new BigUint64Array(0) : new BigUint64Array(koffi.view(vals as Ptr, n * 8));
-  return host(view) ? 0 : 1;
+  try {
+    for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
+    const host = s?.hostFunc(func);
+    if (host === undefined) return 1;
+    const n = s!.funcSlots(func);
+    const view = n === 0 ? new BigUint64Array(0) : new BigUint64Array(koffi.view(vals as Ptr, n * 8));
+    return host(view) ? 0 : 1;
+  } catch (e) {
+    // Thrown past the host function's own handling (as a JS stack overflow can be): kept for the
+    // call that fails with it.
+    if (s !== undefined) s.hostException = { thrown: e };
+    return 1;
+  }
 }
 
 /** Limits at the ABI: a missing maximum is WASMO_NO_MAX. */
@@ -468,6 +477,9 @@ export class NativeStore {
     if (this.handle === null) throw new Error('native store used after free()');
     return this.handle;
   }
+
+  /** @internal What the host callback caught, if the last failed host call threw past its handler. */
+  hostException: { readonly thrown: unknown } | undefined;
 
   /** @internal */
   hostFunc(func: number): NativeHostFunc | undefined {

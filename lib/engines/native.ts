@@ -7,7 +7,7 @@ import type { StoreLimits } from '../store-limits.js';
 import type {
   Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
-import { isError, wasmError, type WasmError } from '../errors.js';
+import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
   NativeModule, NativeStore, isNativeFailure, type NativeFailure, type NativeFuncType, type NativeWasi,
   type TypeName,
@@ -36,9 +36,10 @@ function toError(f: NativeFailure): WasmError {
     case 'malformed': case 'invalid': case 'unlinkable': case 'uninstantiable': case 'trap': case 'exhaustion':
     case 'host':
       return wasmError(f.status, f.message);
-    case 'unsupported': throw new NativeUnsupported(f.message);
+    case 'unsupported': return wasmError('unsupported', f.message);
     case 'incompatible': return wasmError('malformed', f.message);
-    case 'internal': throw new Error(`native engine: ${f.message}`);
+    // Resource failures (out of memory, of address space for a memory) and the engine's own bugs.
+    case 'internal': return wasmError('exhaustion', `native engine: ${f.message}`);
   }
 }
 
@@ -123,8 +124,11 @@ export class NativeEngine implements Engine {
 
   private error(f: NativeFailure): WasmError {
     if (f.status !== 'host') return toError(f);
-    const e = this.hostError ?? wasmError('host', f.message);
+    const caught = this.store.hostException;
+    const e = this.hostError
+      ?? (caught === undefined ? wasmError('host', f.message) : wasmError('host', `host function threw: ${describeThrown(caught.thrown)}`, caught.thrown));
     this.hostError = undefined;
+    this.store.hostException = undefined;
     return e;
   }
 
@@ -173,7 +177,7 @@ export class NativeEngine implements Engine {
         if (!isError(results)) results.forEach((v, i) => { vals[i] = this.toBits(v); });
       } catch (e) {
         // Nothing may unwind through native frames: an exception is the caller's error.
-        results = wasmError('host', `host function threw: ${e instanceof Error ? e.message : String(e)}`, e);
+        results = wasmError('host', `host function threw: ${describeThrown(e)}`, e);
       }
       if (!isError(results)) return true;
       this.hostError = results;
@@ -212,6 +216,8 @@ export class NativeEngine implements Engine {
       if (a.type === 'i32' || a.type === 'f32') {
         words[2 * i] = a.type === 'i32' ? a.value : a.bits;
         words[2 * i + 1] = 0;
+      } else if (a.type === 'v128') {
+        return wasmError('unsupported', 'not supported yet: v128 values in the native engine');
       } else {
         vals[i] = this.toBits(a);
       }

@@ -55,6 +55,8 @@ function attempt<T>(trapKind: 'trap' | 'uninstantiable', f: () => T): T | WasmEr
     if (e instanceof Trap) return wasmError(trapKind, e.message);
     if (e instanceof Exhaustion) return wasmError('exhaustion', e.message);
     if (e instanceof LinkError) return wasmError('unlinkable', e.message);
+    // The JS heap refused an allocation (a memory's pages): the host is out of resources.
+    if (e instanceof RangeError) return wasmError('exhaustion', `out of memory: ${e.message}`);
     throw e;
   }
 }

@@ -346,6 +346,8 @@ export class V8Engine implements Engine {
         return wasmError('exhaustion', MAX_TABLE_SIZE.message);
       }
       if (e instanceof V8Unsupported || e instanceof TypeError) return wasmError('argument', `v8 engine: ${e.message}`);
+      // V8 could not allocate (a memory's pages, its reservation): the host is out of resources.
+      if (e instanceof RangeError) return wasmError('exhaustion', `out of memory: ${e.message}`);
       throw e;
     }
   }
