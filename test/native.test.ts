@@ -2,7 +2,6 @@
 // backend, every trap it supports comes back as the spec's message with the process still alive,
 // node's own WebAssembly still traps correctly afterwards, and deep recursion is "call stack exhausted".
 
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   func_alloc, func_invoke, i32 as i32val, instance_export, isError, module_instantiate, module_parse, store_init,
@@ -13,7 +12,7 @@ import {
 } from '../lib/native.js';
 import { NativeEngine, NativeUnsupported } from '../lib/engines/native.js';
 import { encodeModule } from '../spec/binary/encode.js';
-import { parseScript } from '../spec/text/script.js';
+import { testsuiteModules } from './testsuite-modules.js';
 
 const available = nativeAvailable();
 
@@ -329,29 +328,12 @@ describe('native validator on the testsuite', () => {
   // after the sections that follow it, since bodies are decoded after the module (binary-leb128.wast,
   // 6), and two u64 offsets (align.wast) the text encoder writes as 2^64, which no decoder accepts.
   it('agrees with the expected outcomes and messages', () => {
-    const testsuite = '../shared/testsuite';
-    const files = readFileSync(`${testsuite}/wasm2.txt`, 'utf8').split('\n').map((l) => l.trim())
-      .filter((l) => l.endsWith('.wast') && !l.includes('simd'));
     let agree = 0;
     const differ: string[] = [];
-    for (const file of files) {
-      for (const c of parseScript(readFileSync(`${testsuite}/core/${file.replace(/^core\//, '')}`, 'utf8'))) {
-        if (c.kind !== 'module' && c.kind !== 'assert_invalid' && c.kind !== 'assert_malformed') continue;
-        let bytes: Uint8Array;
-        if (c.source.type === 'binary') {
-          bytes = c.source.bytes;
-        } else {
-          if (c.kind === 'assert_malformed') continue;  // text-level malformations never reach bytes
-          const m = module_parse(c.source.text);
-          if (isError(m)) throw new Error(`${file}:${c.line}: ${m.message}`);
-          bytes = encodeModule(m.ast);
-        }
-        const r = validate(bytes);
-        const want = c.kind === 'module' ? 'ok' : c.kind === 'assert_invalid' ? 'invalid' : 'malformed';
-        const message = c.kind === 'module' ? '' : c.message;
-        if (r === true ? want === 'ok' : r.status === want && (r.message.startsWith(message) || message.startsWith(r.message))) agree++;
-        else differ.push(`${file}:${c.line}: want ${want} ${message}, got ${r === true ? 'ok' : `${r.status} ${r.message}`}`);
-      }
+    for (const { where, want, message, bytes } of testsuiteModules()) {
+      const r = validate(bytes);
+      if (r === true ? want === 'ok' : r.status === want && (r.message.startsWith(message) || message.startsWith(r.message))) agree++;
+      else differ.push(`${where}: want ${want} ${message}, got ${r === true ? 'ok' : `${r.status} ${r.message}`}`);
     }
     expect(agree).toBeGreaterThanOrEqual(2567);
     expect(differ.length, differ.join('\n')).toBeLessThanOrEqual(8);
