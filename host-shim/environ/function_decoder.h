@@ -26,7 +26,7 @@ class FunctionDecoder {
     uint64_t total = ft.params.size();
     for (uint32_t i = 0; i < groups; i++) {
       uint32_t n = r_.u32();
-      ValType t = valType(r_.u8());
+      ValType t = valType(r_.typeCode());
       total += n;
       checkLimit(kMaxLocals, total);
       locals_.insert(locals_.end(), n, t);
@@ -304,7 +304,7 @@ class FunctionDecoder {
       case Op::SelectT: {
         uint32_t n = r_.len();
         if (n != 1) invalid("invalid result arity");
-        ValType t = valType(r_.u8());
+        ValType t = valType(r_.typeCode());
         pop(ValType::I32);
         pop(t);
         pop(t);

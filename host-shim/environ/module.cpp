@@ -2,6 +2,7 @@
 // to FunctionDecoder, run by the compiler driver with a backend.
 #include "environ/module.h"
 
+#include <optional>
 #include <unordered_set>
 #include <utility>
 
@@ -79,17 +80,27 @@ class ModuleDecoder {
     if (funcCount != m_.bodies.size()) malformed("function and code section have inconsistent lengths");
     if (m_.dataCount && *m_.dataCount != m_.datas.size())
       malformed("data count and data section have inconsistent lengths");
+    if (invalid_) invalid(std::move(invalid_->second));
     return std::move(m_);
   }
 
  private:
-  ValType valType(Reader &r) { return wasmo::valType(r.u8()); }
+  // The reference decodes the whole module before it validates (spec 5 before 3), and validates in
+  // validateModule's order (spec 3.4.10): a field found invalid while decoding is reported only once
+  // every section has decoded, so a later malformation wins, and of two invalid fields the one the
+  // reference validates first. A check whose failure leaves nothing to decode by is still immediate.
+  enum class Phase { Imports, Funcs, Globals, Tables, Memories, Elems, Datas, Start, Exports, MemoryCount };
+  void invalidLater(Phase phase, std::string message) {
+    if (!invalid_ || phase < invalid_->first) invalid_.emplace(phase, std::move(message));
+  }
+
+  ValType valType(Reader &r) { return wasmo::valType(r.typeCode()); }
   ValType refType(Reader &r) {
-    uint8_t code = r.u8();
+    uint8_t code = r.typeCode();
     if (code != WASMO_FUNCREF && code != WASMO_EXTERNREF) malformed("malformed reference type");
     return static_cast<ValType>(code);
   }
-  Limits limits(Reader &r, uint64_t bound, const char *boundMessage) {
+  Limits limits(Reader &r, Phase phase, uint64_t bound, const char *boundMessage) {
     uint8_t flags = r.u8();
     if (flags > 1) malformed("malformed limits flags");
     Limits l;
@@ -97,19 +108,18 @@ class ModuleDecoder {
     // one past the range is invalid, not malformed.
     l.min = r.u64();
     if (flags == 1) l.max = r.u64();
-    if (l.min > bound) invalid(boundMessage);
-    if (l.max && *l.max > bound) invalid(boundMessage);
-    if (l.max && l.min > *l.max) invalid("size minimum must not be greater than maximum");
+    if (l.min > bound || (l.max && *l.max > bound)) invalidLater(phase, boundMessage);
+    else if (l.max && l.min > *l.max) invalidLater(phase, "size minimum must not be greater than maximum");
     return l;
   }
-  TableType tableType(Reader &r) {
+  TableType tableType(Reader &r, Phase phase) {
     TableType t;
     t.elem = refType(r);
-    t.limits = limits(r, UINT32_MAX, "table size");
+    t.limits = limits(r, phase, UINT32_MAX, "table size");
     return t;
   }
-  MemType memType(Reader &r) {
-    return MemType{limits(r, kMaxPages, "memory size must be at most 65536 pages (4GiB)")};
+  MemType memType(Reader &r, Phase phase) {
+    return MemType{limits(r, phase, kMaxPages, "memory size must be at most 65536 pages (4GiB)")};
   }
   GlobalType globalType(Reader &r) {
     GlobalType g;
@@ -121,7 +131,7 @@ class ModuleDecoder {
   }
 
   /** A constant expression (spec 3.3.10) of type `expected`, in 2.0's single-instruction form. */
-  ConstExpr constExpr(Reader &r, ValType expected) {
+  ConstExpr constExpr(Reader &r, ValType expected, Phase phase) {
     ConstExpr e;
     // An illegal opcode is malformed before a non-constant one is invalid (binary.wast: 0xF3).
     e.op = readOp(r);
@@ -134,23 +144,29 @@ class ModuleDecoder {
       case Op::RefFunc: {
         e.type = ValType::FuncRef;
         e.bits = r.u32();
-        if (e.bits >= m_.funcs.size()) invalid("unknown function " + std::to_string(e.bits));
-        m_.declaredRefs[e.bits] = true;
+        if (e.bits >= m_.funcs.size()) invalidLater(phase, "unknown function " + std::to_string(e.bits));
+        else m_.declaredRefs[e.bits] = true;
         break;
       }
       case Op::GlobalGet: {
         e.bits = r.u32();
         // In 2.0 only imported globals may be read, and they must be immutable (spec 3.3.10).
-        if (e.bits >= m_.importedGlobals) invalid("unknown global " + std::to_string(e.bits));
-        if (m_.globals[e.bits].mut) invalid("constant expression required");
+        if (e.bits >= m_.importedGlobals) {
+          invalidLater(phase, "unknown global " + std::to_string(e.bits));
+          e.type = expected;
+          break;
+        }
+        if (m_.globals[e.bits].mut) invalidLater(phase, "constant expression required");
         e.type = m_.globals[e.bits].type;
         break;
       }
-      case Op::End: invalid("type mismatch");
+      case Op::End:
+        invalidLater(phase, "type mismatch");
+        return e;
       default: invalid("constant expression required");
     }
     if (readOp(r) != Op::End) invalid("constant expression required");
-    if (e.type != expected) invalid("type mismatch");
+    if (e.type != expected) invalidLater(phase, "type mismatch");
     return e;
   }
 
@@ -158,7 +174,7 @@ class ModuleDecoder {
     uint32_t n = r.len();
     checkLimit(kMaxTypes, n);
     for (uint32_t i = 0; i < n; i++) {
-      if (r.u8() != 0x60) malformed("integer representation too long");
+      if (r.typeCode() != 0x60) malformed("malformed function type");
       FuncType ft;
       uint32_t np = r.len();
       checkLimit(kMaxParams, np);
@@ -180,13 +196,13 @@ class ModuleDecoder {
       switch (im.kind) {
         case WASMO_EXTERN_FUNC:
           im.typeIndex = r.u32();
-          if (im.typeIndex >= m_.types.size()) invalid("unknown type");
+          if (im.typeIndex >= m_.types.size()) invalidLater(Phase::Imports, "unknown type");
           break;
         case WASMO_EXTERN_TABLE:
-          im.table = tableType(r);
+          im.table = tableType(r, Phase::Imports);
           break;
         case WASMO_EXTERN_MEMORY:
-          im.memory = memType(r);
+          im.memory = memType(r, Phase::Imports);
           break;
         case WASMO_EXTERN_GLOBAL:
           im.global = globalType(r);
@@ -203,7 +219,7 @@ class ModuleDecoder {
     checkLimit(kMaxFunctions, n);
     for (uint32_t i = 0; i < n; i++) {
       uint32_t t = r.u32();
-      if (t >= m_.types.size()) invalid("unknown type");
+      if (t >= m_.types.size()) invalidLater(Phase::Funcs, "unknown type");
       m_.funcs.push_back(t);
     }
     m_.declaredRefs.assign(m_.funcs.size(), false);
@@ -212,12 +228,12 @@ class ModuleDecoder {
   void tableSection(Reader &r) {
     uint32_t n = r.len();
     checkLimit(kMaxTables, m_.tables.size() + n);  // imported tables count too
-    for (uint32_t i = 0; i < n; i++) m_.tables.push_back(tableType(r));
+    for (uint32_t i = 0; i < n; i++) m_.tables.push_back(tableType(r, Phase::Tables));
   }
   void memorySection(Reader &r) {
     uint32_t n = r.len();
-    for (uint32_t i = 0; i < n; i++) m_.memories.push_back(memType(r));
-    if (m_.memories.size() > 1) invalid("multiple memories");
+    for (uint32_t i = 0; i < n; i++) m_.memories.push_back(memType(r, Phase::Memories));
+    if (m_.memories.size() > 1) invalidLater(Phase::MemoryCount, "multiple memories");
   }
   void globalSection(Reader &r) {
     if (m_.declaredRefs.size() != m_.funcs.size()) m_.declaredRefs.assign(m_.funcs.size(), false);
@@ -225,7 +241,7 @@ class ModuleDecoder {
     checkLimit(kMaxGlobals, n);
     for (uint32_t i = 0; i < n; i++) {
       GlobalType g = globalType(r);
-      m_.globalInits.push_back(constExpr(r, g.type));
+      m_.globalInits.push_back(constExpr(r, g.type, Phase::Globals));
       m_.globals.push_back(g);
     }
   }
@@ -247,18 +263,19 @@ class ModuleDecoder {
         case WASMO_EXTERN_GLOBAL: bound = m_.globals.size(); what = "unknown global "; break;
         default: malformed("malformed export kind");
       }
-      if (e.index >= bound) invalid(what + std::to_string(e.index));
-      if (!names.insert(e.name).second) invalid("duplicate export name");
-      if (e.kind == WASMO_EXTERN_FUNC) m_.declaredRefs[e.index] = true;
+      if (e.index >= bound) invalidLater(Phase::Exports, what + std::to_string(e.index));
+      else if (e.kind == WASMO_EXTERN_FUNC) m_.declaredRefs[e.index] = true;
+      if (!names.insert(e.name).second) invalidLater(Phase::Exports, "duplicate export name");
       m_.exports.push_back(std::move(e));
     }
   }
   void startSection(Reader &r) {
     uint32_t f = r.u32();
-    if (f >= m_.funcs.size()) invalid("unknown function " + std::to_string(f));
-    const FuncType &ft = m_.funcType(f);
-    if (!ft.params.empty() || !ft.results.empty()) invalid("start function");
     m_.start = f;
+    if (f >= m_.funcs.size()) return invalidLater(Phase::Start, "unknown function " + std::to_string(f));
+    if (m_.funcs[f] >= m_.types.size()) return;  // an unknown type, recorded with the function
+    const FuncType &ft = m_.funcType(f);
+    if (!ft.params.empty() || !ft.results.empty()) invalidLater(Phase::Start, "start function");
   }
   void elementSection(Reader &r) {
     if (m_.declaredRefs.size() != m_.funcs.size()) m_.declaredRefs.assign(m_.funcs.size(), false);
@@ -272,9 +289,9 @@ class ModuleDecoder {
       bool active = !(flags & 1);
       if (active) {
         if (flags & 2) seg.table = r.u32();
-        if (seg.table >= m_.tables.size()) invalid("unknown table " + std::to_string(seg.table));
+        if (seg.table >= m_.tables.size()) invalidLater(Phase::Elems, "unknown table " + std::to_string(seg.table));
         seg.mode = SegmentMode::Active;
-        seg.offset = constExpr(r, ValType::I32);
+        seg.offset = constExpr(r, ValType::I32, Phase::Elems);
       } else {
         seg.mode = (flags & 2) ? SegmentMode::Declarative : SegmentMode::Passive;
       }
@@ -286,15 +303,16 @@ class ModuleDecoder {
       uint32_t count = r.len();
       for (uint32_t k = 0; k < count; k++) {
         if (exprs) {
-          seg.init.push_back(constExpr(r, seg.type));
+          seg.init.push_back(constExpr(r, seg.type, Phase::Elems));
         } else {
           uint32_t f = r.u32();
-          if (f >= m_.funcs.size()) invalid("unknown function " + std::to_string(f));
-          m_.declaredRefs[f] = true;
+          if (f >= m_.funcs.size()) invalidLater(Phase::Elems, "unknown function " + std::to_string(f));
+          else m_.declaredRefs[f] = true;
           seg.init.push_back(ConstExpr{Op::RefFunc, f, ValType::FuncRef});
         }
       }
-      if (active && m_.tables[seg.table].elem != seg.type) invalid("type mismatch");
+      if (active && seg.table < m_.tables.size() && m_.tables[seg.table].elem != seg.type)
+        invalidLater(Phase::Elems, "type mismatch");
       m_.elems.push_back(std::move(seg));
     }
   }
@@ -318,8 +336,8 @@ class ModuleDecoder {
       if (flags != 1) {
         seg.mode = SegmentMode::Active;
         if (flags == 2) seg.memory = r.u32();
-        if (seg.memory >= m_.memories.size()) invalid("unknown memory " + std::to_string(seg.memory));
-        seg.offset = constExpr(r, ValType::I32);
+        if (seg.memory >= m_.memories.size()) invalidLater(Phase::Datas, "unknown memory " + std::to_string(seg.memory));
+        seg.offset = constExpr(r, ValType::I32, Phase::Datas);
       }
       uint32_t len = r.len();
       seg.begin = r.pos();
@@ -330,6 +348,7 @@ class ModuleDecoder {
   }
 
   Module m_;
+  std::optional<std::pair<Phase, std::string>> invalid_;
 };
 
 }  // namespace

@@ -28,6 +28,13 @@ class Reader {
     if (pos_ >= end_) malformed("unexpected end of section or function");
     return data_[pos_++];
   }
+  /** A type code or a function type's form: decode.ml reads them as s7, so a continuation bit is
+   *  "integer representation too long" before the code itself is looked at. */
+  uint8_t typeCode() {
+    uint8_t b = u8();
+    if (b & 0x80) malformed("integer representation too long");
+    return b;
+  }
   uint32_t u32() { return static_cast<uint32_t>(unsignedLeb(32)); }
   uint64_t u64() { return unsignedLeb(64); }
   int32_t s32() { return static_cast<int32_t>(signedLeb(32)); }
