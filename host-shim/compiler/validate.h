@@ -1,5 +1,4 @@
-// The validate-only backend: the decoder alone, for module_validate and for modules that are only
-// checked, never run.
+// The validate-only backend: the decoder alone, run by the module decoder on every function body.
 #pragma once
 #include "environ/function_decoder.h"
 
@@ -46,11 +45,5 @@ class ValidateOnly {
   void bulk(Op, uint32_t, uint32_t) {}
 };
 static_assert(FunctionBackend<ValidateOnly>);
-
-/** Validates every function body of a decoded module (spec 3.4.1). */
-inline void validateFunctions(const Module &m) {
-  ValidateOnly backend;
-  for (uint32_t i = m.importedFuncs; i < m.funcs.size(); i++) FunctionDecoder<ValidateOnly>(m, i, backend).run();
-}
 
 }  // namespace wasmo

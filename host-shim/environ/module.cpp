@@ -1,11 +1,13 @@
-// The module decoder (spec 5.5) with module-level validation (spec 3.4); function bodies are left
-// to FunctionDecoder, run by the compiler driver with a backend.
+// The module decoder (spec 5.5) with validation (spec 3.4): a decoded module is valid. Function
+// bodies are validated as the code section is read (FunctionDecoder with the validate-only backend);
+// the compiler decodes them again with its own backend.
 #include "environ/module.h"
 
 #include <optional>
 #include <unordered_set>
 #include <utility>
 
+#include "compiler/validate.h"
 #include "environ/reader.h"
 
 namespace wasmo {
@@ -89,7 +91,7 @@ class ModuleDecoder {
   // validateModule's order (spec 3.4.10): a field found invalid while decoding is reported only once
   // every section has decoded, so a later malformation wins, and of two invalid fields the one the
   // reference validates first. A check whose failure leaves nothing to decode by is still immediate.
-  enum class Phase { Imports, Funcs, Globals, Tables, Memories, Elems, Datas, Start, Exports, MemoryCount };
+  enum class Phase { Imports, Funcs, Globals, Tables, Memories, Elems, Datas, Bodies, Start, Exports, MemoryCount };
   void invalidLater(Phase phase, std::string message) {
     if (!invalid_ || phase < invalid_->first) invalid_.emplace(phase, std::move(message));
   }
@@ -322,7 +324,22 @@ class ModuleDecoder {
       uint32_t size = r.len();
       checkLimit(kMaxFunctionSize, size);
       m_.bodies.push_back(FunctionBody{r.pos(), r.pos() + size});
+      decodeBody(m_.importedFuncs + i);
       r.skip(size);
+    }
+  }
+  /** Decodes and validates a function body where the reference decodes it, inside the code section,
+   *  so its malformations come before those of later sections; everything validation needs precedes
+   *  the code section (spec 5.5.16). A body without a known type is left to the inconsistent lengths
+   *  or the unknown type already found. */
+  void decodeBody(uint32_t func) {
+    if (func >= m_.funcs.size() || m_.funcs[func] >= m_.types.size()) return;
+    try {
+      ValidateOnly backend;
+      FunctionDecoder<ValidateOnly>(m_, func, backend).run();
+    } catch (const CompileError &e) {
+      if (e.status != WASMO_INVALID) throw;
+      invalidLater(Phase::Bodies, e.message);
     }
   }
   void dataSection(Reader &r) {

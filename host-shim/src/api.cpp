@@ -7,7 +7,6 @@
 
 #include "artifact/artifact.h"
 #include "compiler/singlepass/singlepass.h"
-#include "compiler/validate.h"
 #include "runtime/instance.h"
 #include "wasi/bind.h"
 #include "wasmo.h"
@@ -55,8 +54,7 @@ extern "C" {
 
 int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    wasmo::Module m = wasmo::decodeModule({bytes, len});
-    wasmo::validateFunctions(m);
+    wasmo::decodeModule({bytes, len});
     return WASMO_OK;
   });
 }
