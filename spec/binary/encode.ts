@@ -136,8 +136,13 @@ function memarg(out: number[], m: MemArg): void {
     writeUnsigned(out, m.align | 0x40);
     writeUnsigned(out, m.mem);
   }
-  writeUnsigned(out, m.offset);
+  // The offset is a u64 held as a number (exact below 2^53): 2^64 - 1 rounds to 2^64, which is not
+  // a u64, so the largest one is written (align.wast: offset=0xFFFF_FFFF_FFFF_FFFF is invalid,
+  // "offset out of range", never malformed).
+  writeUnsigned(out, m.offset >= 2 ** 64 ? MAX_U64 : m.offset);
 }
+
+const MAX_U64 = (1n << 64n) - 1n;
 
 type InstrOf<K extends ImmKind> = { readonly op: OpsWith<K> } & ImmOf[K];
 
