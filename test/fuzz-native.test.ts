@@ -4,9 +4,11 @@
 // Long runs: `npm run fuzz:native -- -max_total_time=900` and `npm run fuzz:mutate -- --count N`.
 
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nativeAvailable } from '../lib/native.js';
-import { runMutants } from './fuzz/mutate.js';
+import { describeVerdict, nativeVerdict, referenceVerdict, runMutants, sameVerdict } from './fuzz/mutate.js';
 
 describe('native front end under mutation', () => {
   it('agrees with the reference on mutated testsuite modules', () => {
@@ -21,12 +23,21 @@ describe('native front end under mutation', () => {
       .toBeLessThanOrEqual(175);
   });
 
-  it('survives a short libFuzzer run with no finding', () => {
-    // Builds build/fuzz on first use (clang++-19 with ASan, UBSan and libFuzzer: about two minutes).
-    const r = spawnSync('scripts/fuzz-native.sh', ['-runs=20000', '-seed=1', '-max_total_time=60'], {
-      encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' },
-    });
-    expect(r.status, `${r.stdout}\n${r.stderr.slice(-4000)}`).toBe(0);
-    expect(r.stderr).toMatch(/Done \d+ runs/);
+  it('survives its past findings and a short libFuzzer run', () => {
+    // Builds build/fuzz on first use (clang++-19 with ASan, UBSan and libFuzzer). Past findings
+    // (test/fuzz/regressions, named by their root cause) run first, each file once.
+    const regressions = readdirSync('test/fuzz/regressions').map((f) => join('test/fuzz/regressions', f));
+    for (const args of [regressions, ['-runs=20000', '-seed=1', '-max_total_time=60']]) {
+      const r = spawnSync('scripts/fuzz-native.sh', args, { encoding: 'utf8' });
+      expect(r.status, `${r.stdout}\n${r.stderr.slice(-4000)}`).toBe(0);
+    }
   }, 600_000);
+
+  it('classifies its past findings as the reference does', () => {
+    for (const f of readdirSync('test/fuzz/regressions')) {
+      const bytes = readFileSync(join('test/fuzz/regressions', f));
+      const [got, want] = [nativeVerdict(bytes), referenceVerdict(bytes)];
+      expect(sameVerdict(got, want), `${f}: ${describeVerdict(got)}, reference ${describeVerdict(want)}`).toBe(true);
+    }
+  });
 });

@@ -1,4 +1,5 @@
 // Writing artifacts (artifact.h): FlatBuffers for the metadata, the ELF headers by hand.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -190,7 +191,7 @@ std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &c
     put(out, 0, eh);
     for (size_t i = 0; i < sections.size(); i++) {
       const Section &s = sections[i];
-      std::memcpy(out.data() + s.offset, s.bytes.data(), s.bytes.size());
+      std::copy(s.bytes.begin(), s.bytes.end(), out.begin() + static_cast<std::ptrdiff_t>(s.offset));  // no memcpy: an empty section has no data()
       Elf64_Shdr sh{};
       sh.sh_name = static_cast<uint32_t>(s.nameOffset);
       sh.sh_type = s.type;

@@ -198,7 +198,10 @@ class ModuleDecoder {
       switch (im.kind) {
         case WASMO_EXTERN_FUNC:
           im.typeIndex = r.u32();
-          if (im.typeIndex >= m_.types.size()) invalidLater(Phase::Imports, "unknown type");
+          if (im.typeIndex >= m_.types.size()) {
+            invalidLater(Phase::Imports, "unknown type");
+            unknownFuncType_ = true;
+          }
           break;
         case WASMO_EXTERN_TABLE:
           im.table = tableType(r, Phase::Imports);
@@ -221,7 +224,10 @@ class ModuleDecoder {
     checkLimit(kMaxFunctions, n);
     for (uint32_t i = 0; i < n; i++) {
       uint32_t t = r.u32();
-      if (t >= m_.types.size()) invalidLater(Phase::Funcs, "unknown type");
+      if (t >= m_.types.size()) {
+        invalidLater(Phase::Funcs, "unknown type");
+        unknownFuncType_ = true;
+      }
       m_.funcs.push_back(t);
     }
     m_.declaredRefs.assign(m_.funcs.size(), false);
@@ -330,10 +336,11 @@ class ModuleDecoder {
   }
   /** Decodes and validates a function body where the reference decodes it, inside the code section,
    *  so its malformations come before those of later sections; everything validation needs precedes
-   *  the code section (spec 5.5.16). A body without a known type is left to the inconsistent lengths
-   *  or the unknown type already found. */
+   *  the code section (spec 5.5.16). Bodies are not read when a function's type is unknown (a call
+   *  could not be typed), nor past the function section: the invalidity or the inconsistent lengths
+   *  already found is the verdict, unless a later section is malformed. */
   void decodeBody(uint32_t func) {
-    if (func >= m_.funcs.size() || m_.funcs[func] >= m_.types.size()) return;
+    if (unknownFuncType_ || func >= m_.funcs.size()) return;
     try {
       ValidateOnly backend;
       FunctionDecoder<ValidateOnly>(m_, func, backend).run();
@@ -366,6 +373,7 @@ class ModuleDecoder {
 
   Module m_;
   std::optional<std::pair<Phase, std::string>> invalid_;
+  bool unknownFuncType_ = false;
 };
 
 }  // namespace

@@ -48,6 +48,10 @@ int guarded(char *err, size_t errLen, F &&f) {
 
 const wasmo::Module &moduleOf(const wasmo_module *m) { return m->compiled->module; }
 
+wasmo::Limits limits(uint64_t min, uint64_t max) {
+  return wasmo::Limits{min, max == WASMO_NO_MAX ? std::nullopt : std::optional<uint64_t>(max)};
+}
+
 }  // namespace
 
 extern "C" {
@@ -199,12 +203,6 @@ int wasmo_func_invoke(wasmo_store *store, uint32_t func, uint64_t *vals, char *e
     return status;
   });
 }
-
-namespace {
-wasmo::Limits limits(uint64_t min, uint64_t max) {
-  return wasmo::Limits{min, max == WASMO_NO_MAX ? std::nullopt : std::optional<uint64_t>(max)};
-}
-}  // namespace
 
 int wasmo_table_alloc(wasmo_store *store, uint8_t elem, uint64_t min, uint64_t max, uint64_t init, uint32_t *out,
                       char *err, size_t err_len) {
