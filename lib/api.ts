@@ -22,11 +22,12 @@ import { NativeEngine, deserializeModule, serializeModule } from './engines/nati
 import { nativeAvailable } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
-import { isError, wasmError, type WasmError } from './errors.js';
+import { describeThrown, isError, wasmError, type WasmError } from './errors.js';
+import { StoreUsage, type StoreLimits } from './store-limits.js';
 import {
   type ExnAddr, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr,
   type ModuleInst, type Ref, type Store, StoreState, type TableAddr, type TagAddr, type Val,
-  fromEngineRef, fromEngineVal, live, own, ownerOf, toEngineRef, toEngineVal, u64, valType,
+  fromEngineRef, fromEngineVal, lineage, live, own, ownerOf, toEngineRef, toEngineVal, u64, valType,
 } from './store.js';
 import { decodeModule } from '../spec/binary/decode.js';
 import { MalformedError, ValidationError } from '../spec/errors.js';
@@ -98,9 +99,39 @@ function requireValid(fn: string, xt: ExternType): void {
 /**
  * A new, empty store run by `options.engine`; by default the native engine (`singlepass`), or the
  * reference engine where the native library cannot load (see {@link defaultEngine}).
+ * `options.limits` (beyond the appendix) caps what the store may hold: see {@link StoreLimits}.
+ * Instantiating past a limit is an `exhaustion` error, allocating past one throws a RangeError, and
+ * memory.grow / table.grow (and mem_grow / table_grow) past a size limit fail as past a maximum.
  */
-export function store_init(options?: { engine?: EngineName }): Store {
-  return new StoreState(makeEngine(options?.engine ?? defaultEngine())).current;
+export function store_init(options?: { engine?: EngineName; limits?: StoreLimits }): Store {
+  const limits = options?.limits ?? {};
+  const usage = new StoreUsage(limits);
+  return new StoreState(makeEngine(options?.engine ?? defaultEngine(), limits), usage).current;
+}
+
+/**
+ * Frees a store now (beyond the appendix): every resource of its engine — memories and their
+ * address-space reservations, tables, instances — is released at once instead of when the garbage
+ * collector finds the store, which a synchronous loop never lets it do. Any store value of the
+ * lineage may be given, consumed or not; afterwards every one of them throws StaleStoreError, and
+ * freeing again does nothing. Disposing a store (`using store = store_init()`) does the same.
+ */
+export function store_free(store: Store): void {
+  lineage(store).free();
+}
+
+/**
+ * Sets a deadline (beyond the appendix): wasm running in the store once `ms` milliseconds have
+ * passed traps with "interrupted" at its next call or loop iteration, and the store stays usable.
+ * `undefined` cancels it. The deadline is the store's, not one call's: a later call that starts
+ * after it has passed is interrupted too, until a new deadline is set. Not on the v8 engine, whose
+ * code only worker.terminate() stops (an `argument` error says so).
+ */
+export function store_interrupt_after(store: Store, ms: number | undefined): undefined | WasmError {
+  const st = live(store);
+  if (ms !== undefined && !(ms >= 0)) throw new RangeError(`store_interrupt_after: a deadline is a number of milliseconds ≥ 0, not ${ms}`);
+  if (!st.engine.interruptAfter(ms)) return argumentError(`the ${st.engine.name} engine cannot be interrupted (terminating its worker thread stops it)`);
+  return undefined;
 }
 
 let fallbackNoted = false;
@@ -119,11 +150,11 @@ export function defaultEngine(): EngineName {
   return 'reference';
 }
 
-function makeEngine(name: EngineName): Engine {
+function makeEngine(name: EngineName, limits: StoreLimits): Engine {
   switch (name) {
-    case 'reference': return new ReferenceEngine();
-    case 'v8': return new V8Engine();
-    case 'singlepass': return new NativeEngine();
+    case 'reference': return new ReferenceEngine(limits);
+    case 'v8': return new V8Engine(limits);
+    case 'singlepass': return new NativeEngine(limits);
   }
 }
 
@@ -188,10 +219,12 @@ export function module_instantiate(
   if (module.compiledFor !== undefined && module.compiledFor !== st.engine.name) {
     throw new TypeError(`module_instantiate: the module is compiled code for the ${module.compiledFor} engine, this store runs on ${st.engine.name}`);
   }
-  st.advance();
+  st.consume();
   const invalid = module_validate(module);
   if (invalid !== undefined) return [st.advance(), invalid];
   const { imports } = module.validated!;
+  const over = st.usage.instantiate(module.ast);
+  if (over !== undefined) return [st.advance(), over];
   if (externaddrs.length !== imports.length) {
     return [st.advance(), wasmError('unlinkable', `unknown import: the module has ${imports.length} imports, got ${externaddrs.length} external addresses`)];
   }
@@ -236,17 +269,17 @@ export function func_alloc(store: Store, type: FuncType, hostfunc: HostFunc): [S
     try {
       out = hostfunc(st.current, args.map((v) => fromEngineVal(st, v)));
     } catch (e) {
-      return wasmError('host', `host function threw: ${e instanceof Error ? e.message : String(e)}`, e);
+      return wasmError('host', `host function threw: ${describeThrown(e)}`, e);
     }
-    if (isError(out)) return out;
     try {
+      if (isError(out)) return out;
       const [s, results] = out;
       if (s !== st.current) return wasmError('host', 'host function returned a store that is not the current one');
       const bad = mismatches(st, results, type.results, 'host function result');
       if (bad !== undefined) return wasmError('host', bad.message);
       return results.map((v) => toEngineVal(st, v));
     } catch (e) {
-      return wasmError('host', `host function returned malformed results: ${e instanceof Error ? e.message : String(e)}`, e);
+      return wasmError('host', `host function returned malformed results: ${describeThrown(e)}`, e);
     }
   };
   const addr = st.engine.funcAlloc(type, host);
@@ -267,7 +300,7 @@ export function func_type(store: Store, funcaddr: FuncAddr): FuncType {
 export function func_invoke(store: Store, funcaddr: FuncAddr, args: readonly Val[]): [Store, Val[] | WasmError] {
   const st = live(store);
   const fa = own(st, funcaddr, 'func');
-  st.advance();
+  st.consume();
   const bad = mismatches(st, args, st.engine.funcType(fa).params, 'argument');
   if (bad !== undefined) return [st.advance(), bad];
   const result = st.engine.funcInvoke(fa, args.map((v) => toEngineVal(st, v)));
@@ -281,6 +314,7 @@ export function table_alloc(store: Store, type: TableType, init: Ref): [Store, T
   // As the JS API's Table constructor: no engine allocates a table over the implementation limit.
   if (type.limits.min > MAX_TABLE_SIZE.max) throw new RangeError(`table_alloc: ${MAX_TABLE_SIZE.message}`);
   requireFits(st, init, type.reftype, 'table_alloc initial value');
+  st.usage.alloc('table', type.limits.min);
   const addr = st.engine.tableAlloc(type, toEngineRef(st, init));
   return [st.advance(), st.addr('table', addr)];
 }
@@ -340,6 +374,7 @@ export function table_grow(store: Store, tableaddr: TableAddr, n: number | bigin
 export function mem_alloc(store: Store, type: MemType): [Store, MemAddr] {
   const st = live(store);
   requireValid('mem_alloc', { kind: 'mem', type });
+  st.usage.alloc('mem', type.limits.min);
   const addr = st.engine.memAlloc(type);
   return [st.advance(), st.addr('mem', addr)];
 }
@@ -505,7 +540,7 @@ export function match_externtype(externtype1: ExternType, externtype2: ExternTyp
  * machine code and metadata (see host-shim/artifact/artifact.h) that module_deserialize loads
  * without compiling again. `wasmo compile` writes the same bytes. Serializing a deserialized module
  * gives back the bytes it came from. A module that is not valid gives its 'invalid' error; one the
- * native engine cannot compile yet throws NativeUnsupported, naming what is missing.
+ * native engine cannot compile yet an 'unsupported' error naming what is missing.
  */
 export function module_serialize(module: Module): Uint8Array | WasmError {
   const invalid = module_validate(module);

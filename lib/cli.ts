@@ -11,15 +11,16 @@ import { fileURLToPath } from 'node:url';
 import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
 import type { ValType } from '../spec/structure/types.js';
 import type { EngineName } from './engine.js';
-import { isError, type WasmError } from './errors.js';
+import { describeThrown, isError, type WasmError } from './errors.js';
 import {
   defaultEngine, func_invoke, func_type, instance_export, module_decode, module_deserialize_file, module_exports,
-  module_imports, module_instantiate, module_parse, module_serialize, module_validate, store_init, type Module,
+  module_imports, module_instantiate, module_parse, module_serialize, module_validate, store_init, store_interrupt_after, type Module,
   type Val,
 } from './index.js';
 import { NativeUnsupported } from './engines/native.js';
 import { formatExternType, formatFuncType } from './types.js';
 import { CompileCache, defaultCacheDir } from './cache.js';
+import type { StoreLimits } from './store-limits.js';
 import type { ModuleInst, Store } from './store.js';
 import { Wasi, WASI_MODULE, WasiSetupError, type Preopen } from '../wasi/index.js';
 import { f32bits, f64bits, i32, i64, refNull } from './values.js';
@@ -99,6 +100,11 @@ Options (an option's value may also follow an =, as in --dir=data):
                            (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\` for a reference
   --engine NAME            engine to run on: singlepass (the default, and the only one for a
                            .cwasm; reference where the native engine cannot load), reference or v8
+  --timeout DURATION       stop the program after DURATION (500ms, 10s, 2m) with the trap
+                           "interrupted" (not on the v8 engine)
+  --max-memory SIZE        the most one memory of the program may grow to (65536, 64KiB, 16MiB,
+                           1GiB): memory.grow past it fails, and a module whose memory starts
+                           larger is refused
   --cache DIR              the compile cache's folder (default: $XDG_CACHE_HOME/wasmo, else
                            ~/.cache/wasmo); entries are keyed by the module's bytes and the
                            engine's build, and the least recently used go past 1 GiB
@@ -183,11 +189,11 @@ export function main(argv: readonly string[], io: Io = processIo): number {
     }
     // A valid module the native engine cannot run yet (SIMD): say so, and what can run it.
     if (e instanceof NativeUnsupported) {
-      io.stderr(`wasmo: ${e.message} in the singlepass engine (--engine reference runs it)\n`);
+      io.stderr(`wasmo: ${unsupported(e.message)}\n`);
       return FAILURE;
     }
     // Not a user mistake but still one line: the stack is of no use to someone running a program.
-    io.stderr(`wasmo: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(`wasmo: internal error: ${describeThrown(e)}\n`);
     return FAILURE;
   }
 }
@@ -209,6 +215,33 @@ function engineName(value: string | undefined): EngineName {
   throw new UsageError(`--engine takes reference, singlepass or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
 }
 
+const PAGE_BYTES = 65536;
+
+/** A size in bytes written as a number with an optional unit: 1048576, 64KiB, 16MiB, 1GiB (K, M, G too). */
+function byteSize(text: string, option: string): number {
+  const m = /^(\d+)\s*(|K|KiB|M|MiB|G|GiB)$/i.exec(text);
+  if (m === null) throw new UsageError(`${option} takes a size such as 65536, 64KiB, 16MiB or 1GiB, not "${text}"`);
+  const unit = m[2]!.toUpperCase()[0];
+  return Number(m[1]) * (unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1);
+}
+
+/** A duration in milliseconds written as a number with a unit: 500ms, 10s, 2m (a bare number is seconds). */
+function duration(text: string, option: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|)$/.exec(text);
+  if (m === null) throw new UsageError(`${option} takes a duration such as 500ms, 10s or 2m, not "${text}"`);
+  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+}
+
+/** A store for a run, with its limits and deadline. */
+function runStore(options: RunOptions, engine: EngineName): Store {
+  const store = store_init({ engine, limits: options.limits });
+  if (options.timeout !== undefined) {
+    const refused = store_interrupt_after(store, options.timeout);
+    if (refused !== undefined) throw new UsageError(`--timeout: ${refused.message}`);
+  }
+  return store;
+}
+
 /** The value after an option, which must be there. */
 function optionValue(args: readonly string[], i: number): string {
   const value = args[i + 1];
@@ -226,12 +259,16 @@ interface RunOptions {
   preopens: Preopen[];
   env: string[];
   cache: string | false;  // the compile cache's folder, or none
+  limits: StoreLimits;
+  timeout: number | undefined;  // milliseconds
 }
 
 function parseRun(args: readonly string[]): RunOptions | 'help' {
   let engine: EngineName | undefined;
   let invoke: string | undefined;
   let cache: string | false | undefined;
+  let limits: StoreLimits = {};
+  let timeout: number | undefined;
   const preopens: Preopen[] = [];
   const env: string[] = [];
   // wasmo's options come before FILE; everything after FILE is the program's (as in wasmtime).
@@ -261,12 +298,16 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       cache = value();
     } else if (name === '--no-cache') {
       cache = false;
+    } else if (name === '--timeout') {
+      timeout = duration(value(), name);
+    } else if (name === '--max-memory') {
+      limits = { ...limits, memoryPages: Math.floor(byteSize(value(), name) / PAGE_BYTES) };
     } else if (arg === '--' || !arg.startsWith('-')) {
       const at = arg === '--' ? i + 1 : i;
       const file = args[at];
       if (file === undefined) break;
       const rest = args.slice(at + 1);
-      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir() };
+      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout };
       return invoke === undefined ? { ...common, programArgs: rest } : { ...common, invoke: { name: invoke, args: rest }, programArgs: [] };
     } else {
       throw new UsageError(`run: unknown option ${arg} (see wasmo run --help)`);
@@ -302,7 +343,7 @@ function run(args: readonly string[], io: Io): number {
       ? `run: ${file} is not a WASI program, so it takes no arguments; wasmo's options (${first}) go before FILE`
       : `run: ${file} is not a WASI program, so it takes no arguments (to call a function: wasmo run --invoke NAME FILE ARG...)`);
   }
-  const [store, inst] = module_instantiate(store_init({ engine }), module, []);
+  const [store, inst] = module_instantiate(runStore(options, engine), module, []);
   if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
 
   const exports = module_exports(module);
@@ -349,7 +390,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
     throw e;
   }
   try {
-    let store = store_init({ engine });
+    let store = runStore(options, engine);
     let externs;
     [store, externs] = wasi.imports(store, module);
     if (isError(externs)) throw new UsageError(`${file}: ${externs.message}`, FAILURE);
@@ -416,7 +457,13 @@ function loadModule(file: string, cache?: CompileCache): Module {
 }
 
 function moduleError(file: string, what: string, error: WasmError): UsageError {
+  // What the native engine cannot run yet is said as such, with what can run it.
+  if (error.kind === 'unsupported') return new UsageError(`${file}: ${unsupported(error.message)}`, FAILURE);
   return new UsageError(`${file}: ${what}: ${error.message}`, FAILURE);
+}
+
+function unsupported(message: string): string {
+  return `${message} in the singlepass engine (--engine reference runs it)`;
 }
 
 // ---- wasmo compile ----
@@ -442,14 +489,7 @@ function compile(args: readonly string[], io: Io): number {
   if (file === undefined) throw new UsageError('compile: no module file given (see wasmo compile --help)');
   const { dir, name } = parse(file);
   output ??= join(dir, `${name}.cwasm`);
-  let bytes: Uint8Array | WasmError;
-  try {
-    bytes = module_serialize(loadModule(file));
-  } catch (e) {
-    // What the singlepass engine cannot compile yet is the input's problem, not an internal error.
-    if (e instanceof NativeUnsupported) throw new UsageError(`${file}: ${e.message}`, FAILURE);
-    throw e;
-  }
+  const bytes = module_serialize(loadModule(file));
   if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes);
   // Written aside, then renamed over OUT: a process that has the old file mapped keeps its pages,
   // and nobody maps a half-written artifact.

@@ -86,6 +86,14 @@ export interface Engine {
   /** The global is mutable and `val` matches its type. */
   globalWrite(global: number, val: EngineVal): void;
 
+  /** Releases every resource of the store now (native memory, reservations); nothing is used after. */
+  free(): void;
+  /**
+   * Wasm running in the store after `ms` milliseconds from now traps "interrupted" (undefined:
+   * cancel); false when the engine cannot be interrupted.
+   */
+  interruptAfter(ms: number | undefined): boolean;
+
   tagAlloc(type: TagType): number;
   tagType(tag: number): TagType;
   exnAlloc(tag: number, fields: readonly EngineVal[]): number;

@@ -11,13 +11,17 @@ const errorBrand: unique symbol = Symbol('wasmo.error');
  * - `uninstantiable`: a trap while running segment initialisers or the start function
  * - `trap`: a trap during func_invoke
  * - `exhaustion`: a resource bound was reached: the call stack ("call stack exhausted"), or when
- *   instantiating, an implementation limit ("table too large", spec/limits.ts)
+ *   instantiating, an implementation limit ("table too large", spec/limits.ts) or the host's
+ *   resources (memory or address space for a memory: "native engine: cannot reserve …")
  * - `host`: a host function returned an error or threw
  * - `argument`: an argument the embedder passed does not fit (wrong type, out of range index,
  *   immutable global, failed grow)
+ * - `unsupported`: the module is valid, but this engine cannot run it yet; the message starts
+ *   "not supported yet:" and names what (e.g. 128-bit SIMD on the singlepass engine)
  */
 export type ErrorKind =
-  | 'malformed' | 'invalid' | 'unlinkable' | 'uninstantiable' | 'trap' | 'exhaustion' | 'host' | 'argument';
+  | 'malformed' | 'invalid' | 'unlinkable' | 'uninstantiable' | 'trap' | 'exhaustion' | 'host' | 'argument'
+  | 'unsupported';
 
 /** The spec's `error`, refined with a classification and a message a person understands. */
 export interface WasmError {
@@ -33,9 +37,30 @@ export function wasmError(kind: ErrorKind, message: string, cause?: unknown): Wa
   return Object.freeze(cause === undefined ? { [errorBrand]: true as const, kind, message } : { [errorBrand]: true as const, kind, message, cause });
 }
 
+/**
+ * What a thrown value says, for a message: its message if it is an Error, else its string form;
+ * never throws itself (a host function may throw anything, a Proxy or an object whose toString throws).
+ */
+export function describeThrown(e: unknown): string {
+  try {
+    return e instanceof Error ? String(e.message) : String(e);
+  } catch {
+    try {
+      return `a thrown ${Object.prototype.toString.call(e)} that cannot be shown`;
+    } catch {
+      return 'a thrown value that cannot be shown';
+    }
+  }
+}
+
 /** Type guard: is this result an `error`? */
 export function isError(x: unknown): x is WasmError {
-  return typeof x === 'object' && x !== null && (x as { [errorBrand]?: unknown })[errorBrand] === true;
+  if (typeof x !== 'object' || x === null) return false;
+  try {
+    return (x as { [errorBrand]?: unknown })[errorBrand] === true;
+  } catch {
+    return false;  // a Proxy whose get trap throws is no error of ours
+  }
 }
 
 /** A store was used after an operation consumed it (every mutating operation returns a new one). */

@@ -2,6 +2,7 @@
 
 export * from './api.js';
 export { Linker, type ImportProvider } from './linker.js';
+export type { StoreLimits } from './store-limits.js';
 export { formatExternType, formatFuncType } from './types.js';
 export type { EngineName } from './engine.js';
 export {

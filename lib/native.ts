@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Worker, threadId } from 'node:worker_threads';
 import koffi, { type LibraryHandle } from 'koffi';
 
 /** host-shim's wasmo_status, as in wasmo.h. */
@@ -39,6 +40,7 @@ export class NativeUnavailableError extends Error {
 }
 
 const ERR_LEN = 1024;
+const invokeErr = new Uint8Array(ERR_LEN);
 
 // koffi returns pointers as opaque objects; keep them typed apart at this module's boundary.
 type Ptr = { readonly __native: unique symbol };
@@ -57,6 +59,11 @@ interface Bindings {
   moduleGlobalType(m: Ptr, g: number, type: [number], mut: [number]): number;
   storeNew(id: number, callback: unknown): Ptr | null;
   storeFree(s: Ptr): void;
+  storeSetLimits(s: Ptr, memoryPages: bigint, tableElements: bigint): void;
+  storeInterruptAfter(s: Ptr, timeoutNs: bigint): void;
+  interruptAll(): void;
+  setThreadOwner(owner: number): void;
+  interruptOwner(owner: number): void;
   instantiate(s: Ptr, m: Ptr, imports: Uint32Array, n: number, exports: Uint32Array, err: Uint8Array, errLen: number): number;
   funcAlloc(s: Ptr, params: Uint8Array, np: number, results: Uint8Array, nr: number, out: [number]): number;
   funcType(s: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
@@ -152,6 +159,11 @@ function load(): Bindings {
     moduleGlobalType: f('int wasmo_module_global_type(wasmo_module m, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
     storeNew: f('wasmo_store wasmo_store_new(uint32_t id, wasmo_host_callback *callback)'),
     storeFree: f('void wasmo_store_free(wasmo_store s)'),
+    storeSetLimits: f('void wasmo_store_set_limits(wasmo_store s, uint64_t memory_pages, uint64_t table_elements)'),
+    storeInterruptAfter: f('void wasmo_store_interrupt_after(wasmo_store s, uint64_t timeout_ns)'),
+    interruptAll: f('void wasmo_interrupt_all()'),
+    setThreadOwner: f('void wasmo_set_thread_owner(uint64_t owner)'),
+    interruptOwner: f('void wasmo_interrupt_owner(uint64_t owner)'),
     instantiate: f('int wasmo_store_instantiate(wasmo_store s, wasmo_module m, const uint32_t *imports, uint32_t n, _Out_ uint32_t *exports, _Out_ uint8_t *err, size_t err_len)'),
     funcAlloc: f('int wasmo_func_alloc(wasmo_store s, const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr, _Out_ uint32_t *out)'),
     funcType: f('int wasmo_func_type(wasmo_store s, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
@@ -181,8 +193,38 @@ function load(): Bindings {
     wasiBindMemory: f('int wasmo_wasi_bind_memory(wasmo_wasi w, wasmo_store s, uint32_t mem)'),
   };
   bindings = b as unknown as Bindings;
+  bindings.setThreadOwner(threadId);
   return bindings;
 }
+
+/** One call of a trivial C function through koffi: the floor under every crossing (benchmarks). */
+export function nativeNoop(): number {
+  return load().wasiFunctionCount();
+}
+
+/**
+ * Compiled code checks for interrupts only at calls and loop headers, and JS cannot run while it
+ * spins, so node could neither exit nor terminate a worker running it. Wasm stops instead: every
+ * store's when the process exits, and a worker's own stores when a Worker object terminates it
+ * (in any thread that imported wasmo, whether or not it used the native engine itself).
+ */
+function stopWasmWithThreads(): void {
+  const withNative = (f: (b: Bindings) => void): void => {
+    if (nativeAvailable() === true) f(load());
+  };
+  process.on('exit', () => withNative((b) => b.interruptAll()));
+  const proto = Worker.prototype as { terminate: Worker['terminate']; [wrapped]?: true };
+  if (proto[wrapped]) return;
+  const terminate = proto.terminate;
+  proto.terminate = function (this: Worker, ...args: Parameters<Worker['terminate']>) {
+    const owner = this.threadId;
+    withNative((b) => b.interruptOwner(owner));
+    return terminate.apply(this, args);
+  };
+  proto[wrapped] = true;
+}
+const wrapped = Symbol.for('wasmo.terminate-interrupts');
+stopWasmWithThreads();
 
 /** Is the native library loadable here? (The message says why not.) */
 export function nativeAvailable(): true | NativeUnavailableError {
@@ -353,23 +395,33 @@ export class NativeModule {
  */
 export type NativeHostFunc = (vals: BigUint64Array) => boolean;
 
-// Stores by id, for the one callback through which every store's wasm calls its host functions.
-// Weakly: a store nobody holds is freed with its memories' address space reservations.
-const stores = new Map<number, WeakRef<NativeStore>>();
-const finalizer = new FinalizationRegistry<{ readonly handle: Ptr; readonly id: number }>(({ handle, id }) => {
-  stores.delete(id);
-  load().storeFree(handle);
-});
+// The stores whose wasm is running, innermost last, for the one callback through which every
+// store's wasm calls its host functions. Only while it runs: a map of WeakRefs to every store would
+// keep each alive to the end of the current job (a WeakRef's target is), so a synchronous loop of
+// stores could not give their memories' reservations back before it ends.
+const running: NativeStore[] = [];
+const finalizer = new FinalizationRegistry<Ptr>((handle) => load().storeFree(handle));
 let nextStoreId = 1;
 let registeredCallback: unknown;
 
 function hostCallback(store: number, func: number, vals: unknown): number {
-  const s = stores.get(store)?.deref();
-  const host = s?.hostFunc(func);
-  if (host === undefined) return 1;
-  const n = s!.funcSlots(func);
-  const view = n === 0 ? new BigUint64Array(0) : new BigUint64Array(koffi.view(vals as Ptr, n * 8));
-  return host(view) ? 0 : 1;
+  // Nothing may be thrown back into native code (koffi would return garbage to it): any failure
+  // here fails the call, which then unwinds the wasm that made it.
+  // Almost always the innermost: the store whose wasm is calling out.
+  let s: NativeStore | undefined;
+  try {
+    for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
+    const host = s?.hostFunc(func);
+    if (host === undefined) return 1;
+    const n = s!.funcSlots(func);
+    const view = n === 0 ? new BigUint64Array(0) : new BigUint64Array(koffi.view(vals as Ptr, n * 8));
+    return host(view) ? 0 : 1;
+  } catch (e) {
+    // Thrown past the host function's own handling (as a JS stack overflow can be): kept for the
+    // call that fails with it.
+    if (s !== undefined) s.hostException = { thrown: e };
+    return 1;
+  }
 }
 
 /** Limits at the ABI: a missing maximum is WASMO_NO_MAX. */
@@ -385,7 +437,7 @@ function maxOf(max: bigint | number): number | undefined {
  */
 export class NativeStore {
   private handle: Ptr | null;
-  private readonly id = nextStoreId++;
+  readonly id = nextStoreId++;
   private readonly hosts = new Map<number, { readonly fn: NativeHostFunc; readonly slots: number }>();
   private readonly types = new Map<number, NativeFuncType>();
 
@@ -394,14 +446,40 @@ export class NativeStore {
     registeredCallback ??= koffi.register(hostCallback, koffi.pointer(hostCallbackType!));
     this.handle = b.storeNew(this.id, registeredCallback);
     if (this.handle === null) throw new Error('native: cannot create a store');
-    stores.set(this.id, new WeakRef(this));
-    finalizer.register(this, { handle: this.handle, id: this.id }, this);
+    finalizer.register(this, this.handle, this);
+  }
+
+  /** The embedder's caps on the size of memories and tables allocated from now on (none if undefined). */
+  setLimits(memoryPages: number | undefined, tableElements: number | undefined): void {
+    load().storeSetLimits(this.ptr(), memoryPages === undefined ? NO_MAX : BigInt(memoryPages), tableElements === undefined ? NO_MAX : BigInt(tableElements));
+  }
+
+  /**
+   * Interrupts wasm running in this store `ms` milliseconds from now (0: at once, undefined: never,
+   * which also cancels a pending interrupt); see wasmo_store_interrupt_after.
+   */
+  interruptAfter(ms: number | undefined): void {
+    const ns = ms === undefined ? NO_MAX : BigInt(Math.max(0, Math.round(ms * 1e6)));
+    load().storeInterruptAfter(this.ptr(), ns);
+  }
+
+  /** Runs `call`, which may run wasm, with this store reachable by the host callback. */
+  private running<T>(call: () => T): T {
+    running.push(this);
+    try {
+      return call();
+    } finally {
+      running.pop();
+    }
   }
 
   private ptr(): Ptr {
     if (this.handle === null) throw new Error('native store used after free()');
     return this.handle;
   }
+
+  /** @internal What the host callback caught, if the last failed host call threw past its handler. */
+  hostException: { readonly thrown: unknown } | undefined;
 
   /** @internal */
   hostFunc(func: number): NativeHostFunc | undefined {
@@ -418,7 +496,7 @@ export class NativeStore {
   instantiate(module: NativeModule, imports: readonly number[]): number[] | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
     const exports = new Uint32Array(Math.max(module.exportCount, 1));
-    const status = load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, err, ERR_LEN);
+    const status = this.running(() => load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, err, ERR_LEN));
     if (status !== Status.ok) return failure(status, err);
     return [...exports.subarray(0, module.exportCount)];
   }
@@ -463,8 +541,9 @@ export class NativeStore {
 
   /** `vals` holds the arguments and receives the results; it needs max(params, results) slots. */
   funcInvoke(func: number, vals: BigUint64Array): true | NativeFailure {
-    const err = new Uint8Array(ERR_LEN);
-    const status = load().funcInvoke(this.ptr(), func, vals, err, ERR_LEN);
+    // One buffer for every call's message: it is read as soon as the call that wrote it returns.
+    const err = invokeErr;
+    const status = this.running(() => load().funcInvoke(this.ptr(), func, vals, err, ERR_LEN));
     return status === Status.ok ? true : failure(status, err);
   }
 
@@ -544,11 +623,12 @@ export class NativeStore {
     load().globalWrite(this.ptr(), global, bits);
   }
 
+  /** Releases the store's native objects now (memories, tables, instances); using it afterwards throws. */
   free(): void {
+    if (running.includes(this)) throw new Error('native store freed while its wasm runs');
     if (this.handle !== null) load().storeFree(this.handle);
     finalizer.unregister(this);
     this.handle = null;
-    stores.delete(this.id);
   }
 }
 

@@ -8,6 +8,7 @@
 
 import type { Engine, EngineName, EngineRef, EngineVal } from './engine.js';
 import { ForeignAddressError, StaleStoreError } from './errors.js';
+import type { StoreUsage } from './store-limits.js';
 import type { Ref as RefOf, Val as ValOf } from './values.js';
 import type { ExternKind, ValType } from '../spec/structure/types.js';
 import { refTypeOf } from '../spec/structure/types.js';
@@ -31,10 +32,40 @@ export type ExternAddr = FuncAddr | TableAddr | MemAddr | GlobalAddr | TagAddr;
 export type Val = ValOf<FuncAddr>;
 export type Ref = RefOf<FuncAddr>;
 
-/** One store value; opaque apart from the name of the engine that runs it. */
+// Stores are minted by lineages only: the constructor wants this token.
+const minting = Symbol('minting');
+
+/**
+ * One store value; opaque apart from the name of the engine that runs it. Disposing any store
+ * value of a lineage (`using store = store_init()`) frees the lineage, as `store_free` does.
+ */
 export class Store {
-  /** Only the store lineage mints stores. */
-  constructor(readonly engine: EngineName) {}
+  // Its lineage and its place in it, in private fields: reading them costs no table look-up, and
+  // nothing outside can change them. A store is current while its generation is the lineage's.
+  readonly #lineage: StoreState;
+  readonly #generation: number;
+
+  /** @internal Only the store lineage mints stores. */
+  constructor(readonly engine: EngineName, state: StoreState, generation: number, token: symbol) {
+    if (token !== minting) throw new TypeError('stores are made by store_init');
+    this.#lineage = state;
+    this.#generation = generation;
+  }
+
+  /** @internal */
+  static lineage(store: Store): StoreState {
+    if (!(store instanceof Store)) throw new TypeError('not a store');
+    return store.#lineage;
+  }
+
+  /** @internal */
+  static generation(store: Store): number {
+    return store.#generation;
+  }
+
+  [Symbol.dispose](): void {
+    this.#lineage.free();
+  }
 }
 
 /** A module instance: its exports, in order. */
@@ -42,25 +73,53 @@ export class ModuleInst {
   constructor(readonly exports: readonly { readonly name: string; readonly addr: ExternAddr }[]) {}
 }
 
-// Which lineage each store, address and instance belongs to. A WeakMap keeps that out of the
-// public objects, so embedders cannot forge or re-home them.
+// Which lineage each address and instance belongs to. A WeakMap keeps that out of the public
+// objects, so embedders cannot forge or re-home them.
 const owners = new WeakMap<object, StoreState>();
 
 /** The state behind a chain of store values: the engine and the interned addresses. */
 export class StoreState {
-  current: Store;
+  private generation = 0;
+  // The store value of the current generation, minted when first asked for: an operation that
+  // consumes the store and then advances it again makes one object, not two.
+  private minted: Store | undefined;
   private readonly interned = new Map<AddrKind, Addr<AddrKind>[]>();
+  private freed = false;
 
-  constructor(readonly engine: Engine) {
-    this.current = this.advance();
+  constructor(readonly engine: Engine, readonly usage: StoreUsage) {}
+
+  /** The current store value. */
+  get current(): Store {
+    this.minted ??= new Store(this.engine.name, this, this.generation, minting);
+    return this.minted;
+  }
+
+  /** Is `store` this lineage's current value? */
+  isCurrent(store: Store): boolean {
+    return Store.generation(store) === this.generation;
+  }
+
+  /** Releases everything of the engine's at once; every store value of the lineage is consumed. */
+  free(): void {
+    if (this.freed) return;
+    this.engine.free();
+    this.freed = true;
+  }
+
+  get isFreed(): boolean {
+    return this.freed;
   }
 
   /** Consume the current store value and mint its successor. */
   advance(): Store {
-    const store = new Store(this.engine.name);
-    owners.set(store, this);
-    this.current = store;
-    return store;
+    this.consume();
+    return this.current;
+  }
+
+  /** Consume the current store value; its successor is minted when asked for. */
+  consume(): void {
+    this.generation++;
+    this.minted = undefined;
   }
 
   addr<K extends AddrKind>(kind: K, index: number): Addr<K> {
@@ -82,11 +141,16 @@ export class StoreState {
   }
 }
 
+/** The lineage of any store value, consumed or not. */
+export function lineage(store: Store): StoreState {
+  return Store.lineage(store);
+}
+
 /** The lineage of a store value that is still current; throws for a consumed one. */
 export function live(store: Store): StoreState {
-  const st = owners.get(store);
-  if (!(store instanceof Store) || st === undefined) throw new TypeError('not a store');
-  if (st.current !== store) {
+  const st = Store.lineage(store);
+  if (st.isFreed) throw new StaleStoreError('this store was freed (store_free)');
+  if (!st.isCurrent(store)) {
     throw new StaleStoreError('this store was consumed by an operation that returned a new one');
   }
   return st;

@@ -98,6 +98,21 @@ typedef int (*wasmo_host_callback)(uint32_t store, uint32_t func, uint64_t *vals
 
 WASMO_API wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback);
 WASMO_API void wasmo_store_free(wasmo_store *store);
+/* The embedder's limits on the store's memories (pages) and tables (elements) made from now on:
+ * growing one past its limit fails as growing past its maximum does (memory.grow gives -1). */
+WASMO_API void wasmo_store_set_limits(wasmo_store *store, uint64_t memory_pages, uint64_t table_elements);
+/* Interrupts wasm running in the store `timeout_ns` from now (0: at once; UINT64_MAX: never, which
+ * cancels an earlier deadline and a pending interrupt): it stops at its next call or loop iteration
+ * and its call returns WASMO_TRAP, "interrupted". Any thread may call it, while wasm runs too. */
+WASMO_API void wasmo_store_interrupt_after(wasmo_store *store, uint64_t timeout_ns);
+/* Interrupts wasm in every store of the process (so that a process can exit while wasm spins in a
+ * worker thread). Any thread may call it. */
+WASMO_API void wasmo_interrupt_all(void);
+/* Marks the stores made on the calling thread from now on as belonging to `owner` (the embedder's
+ * id for the thread, e.g. a worker's threadId), and interrupts wasm in all of an owner's stores
+ * (when that thread is being terminated). Any thread may call wasmo_interrupt_owner. */
+WASMO_API void wasmo_set_thread_owner(uint64_t owner);
+WASMO_API void wasmo_interrupt_owner(uint64_t owner);
 
 /* Instantiate (spec 4.5.4) with `imports`: store addresses in the module's import order, already
  * checked against the import types. `exports` receives the store address of each export, in

@@ -2,6 +2,10 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
 #include "environ/module.h"
 
 namespace wasmo {
@@ -9,23 +13,59 @@ namespace wasmo {
 namespace {
 // An i32 address plus a u32 offset plus the widest access stays below 8 GiB + a page.
 constexpr size_t kReservation = (size_t{8} << 30) + kPageSize;
-}  // namespace
 
-LinearMemory::LinearMemory(uint64_t minPages, std::optional<uint64_t> maxPages) : max_(maxPages) {
-  void *p = mmap(nullptr, kReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) throw CompileError{WASMO_INTERNAL, "cannot reserve address space for a memory"};
-  vm_.base = static_cast<uint8_t *>(p);
-  if (grow(minPages) < 0) {
-    munmap(vm_.base, kReservation);
-    throw CompileError{WASMO_INTERNAL, "cannot allocate the memory's initial pages"};
+// Reservations of freed memories, reused by the next ones: a program that makes and frees stores in
+// a loop keeps a steady address space instead of asking the kernel for 8 GiB each time.
+constexpr size_t kPoolMax = 64;
+std::mutex poolMutex;
+std::vector<uint8_t *> pool;
+
+uint8_t *reserve() {
+  {
+    std::lock_guard<std::mutex> lock(poolMutex);
+    if (!pool.empty()) {
+      uint8_t *p = pool.back();
+      pool.pop_back();
+      return p;
+    }
   }
+  void *p = mmap(nullptr, kReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? nullptr : static_cast<uint8_t *>(p);
 }
 
-LinearMemory::~LinearMemory() { munmap(vm_.base, kReservation); }
+// A pooled reservation is as a new one: its pages zero (MADV_DONTNEED on private anonymous memory)
+// and none accessible.
+void release(uint8_t *base, uint64_t pages) {
+  size_t used = pages * kPageSize;
+  bool clean = used == 0 || (madvise(base, used, MADV_DONTNEED) == 0 && mprotect(base, used, PROT_NONE) == 0);
+  if (clean) {
+    std::lock_guard<std::mutex> lock(poolMutex);
+    if (pool.size() < kPoolMax) {
+      pool.push_back(base);
+      return;
+    }
+  }
+  munmap(base, kReservation);
+}
+}  // namespace
+
+LinearMemory::LinearMemory(uint64_t minPages, std::optional<uint64_t> maxPages, uint64_t capPages)
+    : max_(maxPages), cap_(UINT64_MAX) {
+  vm_.base = reserve();
+  if (vm_.base == nullptr) throw CompileError{WASMO_INTERNAL, "cannot reserve address space for a memory"};
+  if (grow(minPages) < 0) {
+    release(vm_.base, vm_.pages);
+    throw CompileError{WASMO_INTERNAL, "cannot allocate the memory's initial pages"};
+  }
+  // The embedder checks the minimum against its limit before allocating; the limit bounds growth.
+  cap_ = capPages;
+}
+
+LinearMemory::~LinearMemory() { release(vm_.base, vm_.pages); }
 
 int32_t LinearMemory::grow(uint64_t delta) {
   uint64_t old = vm_.pages;
-  uint64_t limit = max_ ? *max_ : 65536;
+  uint64_t limit = std::min(max_ ? *max_ : 65536, cap_);
   if (delta > limit - old) return -1;
   if (delta != 0 && mprotect(vm_.base + old * kPageSize, delta * kPageSize, PROT_READ | PROT_WRITE) != 0) return -1;
   vm_.pages = old + delta;

@@ -14,8 +14,11 @@ inline constexpr uint64_t kPageSize = 65536;
 
 class LinearMemory {
  public:
-  /** Throws CompileError(INTERNAL) when the reservation fails. */
-  LinearMemory(uint64_t minPages, std::optional<uint64_t> maxPages);
+  /**
+   * Throws CompileError(INTERNAL) when the reservation fails. `capPages` is the embedder's limit
+   * (a store limit), beyond the type's maximum: growing past it fails as past the maximum does.
+   */
+  LinearMemory(uint64_t minPages, std::optional<uint64_t> maxPages, uint64_t capPages = UINT64_MAX);
   ~LinearMemory();
   LinearMemory(const LinearMemory &) = delete;
   LinearMemory &operator=(const LinearMemory &) = delete;
@@ -31,6 +34,7 @@ class LinearMemory {
  private:
   VMMemory vm_;
   std::optional<uint64_t> max_;
+  uint64_t cap_;
 };
 
 }  // namespace wasmo

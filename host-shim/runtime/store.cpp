@@ -1,5 +1,7 @@
 #include "runtime/store.h"
 
+#include <algorithm>
+
 #include "environ/limits.h"
 
 #include "runtime/instance.h"
@@ -25,7 +27,7 @@ void hostEntry(VMContext *vmctx, uint64_t *vals) {
 
 bool TableInstance::grow(uint64_t n, uint64_t init) {
   // Tables are plain vectors: kMaxTableSize bounds them well below what would exhaust memory.
-  uint64_t limit = std::min(type.limits.max.value_or(UINT32_MAX), kMaxTableSize.max);
+  uint64_t limit = std::min({type.limits.max.value_or(UINT32_MAX), kMaxTableSize.max, cap});
   if (n > limit || vm.size + n > limit) return false;
   elems.resize(vm.size + n, init);
   vm.elems = elems.data();
@@ -52,12 +54,13 @@ uint32_t Store::allocTable(TableType type, uint64_t init) {
   auto t = std::make_unique<TableInstance>();
   t->type = type;
   if (!t->grow(type.limits.min, init)) throw CompileError{WASMO_EXHAUSTION, kMaxTableSize.message};
+  t->cap = tableElementsCap;
   tables.push_back(std::move(t));
   return static_cast<uint32_t>(tables.size() - 1);
 }
 
 uint32_t Store::allocMemory(MemType type) {
-  mems.push_back(std::make_unique<LinearMemory>(type.limits.min, type.limits.max));
+  mems.push_back(std::make_unique<LinearMemory>(type.limits.min, type.limits.max, memoryPagesCap));
   return static_cast<uint32_t>(mems.size() - 1);
 }
 
@@ -82,8 +85,14 @@ uint64_t Store::toAbi(ValType t, uint64_t bits) const {
 wasmo_status Store::invoke(uint32_t func, uint64_t *vals, std::string &message) {
   FuncInstance &f = *funcs[func];
   for (size_t i = 0; i < f.type.params.size(); i++) vals[i] = fromAbi(f.type.params[i], vals[i]);
-  std::optional<Trap> trap = callWasm(&stackLimit_, f.ref.vmctx, f.ref.code, vals);
+  std::optional<Trap> trap = callWasm(*interrupt_, f.ref.vmctx, f.ref.code, vals);
   if (trap) {
+    // An interrupt shows as the limit check failing, in a prologue or at a loop header. It is
+    // consumed by the call it stopped.
+    if (interrupt_->requested() && (trap->code == TrapCode::StackExhausted || trap->code == TrapCode::Interrupted)) {
+      interrupt_->reset();
+      trap->code = TrapCode::Interrupted;
+    }
     message = trapMessage(*trap);
     switch (trap->code) {
       case TrapCode::StackExhausted: return WASMO_EXHAUSTION;

@@ -9,6 +9,7 @@
 
 #include "environ/module.h"
 #include "include/wasmo.h"
+#include "runtime/interrupt.h"
 #include "runtime/memory.h"
 #include "runtime/vmcontext.h"
 
@@ -28,6 +29,7 @@ struct TableInstance {
   VMTable vm;
   std::vector<uint64_t> elems;
   TableType type;
+  uint64_t cap = UINT64_MAX;  // the store's limit on elements, beyond the type's maximum
   /** table.grow (spec 4.5.3.8): false when the limits or resources refuse. */
   bool grow(uint64_t n, uint64_t init);
 };
@@ -44,7 +46,9 @@ class Store {
 
   uint32_t id() const { return id_; }
   wasmo_host_callback callback() const { return callback_; }
-  uintptr_t *stackLimit() { return &stackLimit_; }
+  uintptr_t *stackLimit() { return interrupt_->stackLimit(); }
+  /** For the deadline watchdog and other threads: see runtime/interrupt.h. */
+  const std::shared_ptr<Interrupt> &interrupt() const { return interrupt_; }
 
   std::vector<std::unique_ptr<FuncInstance>> funcs;
   std::vector<std::unique_ptr<TableInstance>> tables;
@@ -61,13 +65,16 @@ class Store {
   uint64_t fromAbi(ValType t, uint64_t bits) const;
   uint64_t toAbi(ValType t, uint64_t bits) const;
 
+  /** The embedder's limits (wasmo_store_set_limits): memories and tables grow no further. */
+  uint64_t memoryPagesCap = UINT64_MAX, tableElementsCap = UINT64_MAX;
+
   /** Calls function `func`: `vals` holds the arguments (ABI form) and receives the results. */
   wasmo_status invoke(uint32_t func, uint64_t *vals, std::string &message);
 
  private:
   uint32_t id_;
   wasmo_host_callback callback_;
-  uintptr_t stackLimit_ = 0;
+  std::shared_ptr<Interrupt> interrupt_ = makeInterrupt();
 };
 
 }  // namespace wasmo

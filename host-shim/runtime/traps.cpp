@@ -29,6 +29,7 @@ const char *trapText(TrapCode code) {
     case TrapCode::NullReference: return "null reference";
     case TrapCode::StackExhausted: return "call stack exhausted";
     case TrapCode::HostError: return "host function failed";
+    case TrapCode::Interrupted: return "interrupted";
   }
   return "trap";
 }
@@ -262,7 +263,7 @@ void leave(EntryFrame &frame) {
 
 }  // namespace
 
-std::optional<Trap> callWasm(uintptr_t *stackLimit, VMContext *vmctx, WasmFunction f, uint64_t *vals) {
+std::optional<Trap> callWasm(Interrupt &interrupt, VMContext *vmctx, WasmFunction f, uint64_t *vals) {
   installHandlers();
   ensureThreadSetup();
   EntryFrame frame;
@@ -271,7 +272,7 @@ std::optional<Trap> callWasm(uintptr_t *stackLimit, VMContext *vmctx, WasmFuncti
   frame.element = 0;
   frame.wasmTop = wasmTop;
   frame.nativeSp = nativeSp;
-  *stackLimit = threadStackLimit;
+  interrupt.enter(threadStackLimit);
   WasmCall call{vmctx, f, vals};
   if (sigsetjmp(frame.jb, 0) == 0) {
     innermost = &frame;

@@ -11,15 +11,17 @@
 #include <optional>
 
 #include "include/wasmo.h"
+#include "runtime/interrupt.h"
 #include "runtime/vmcontext.h"
 
 namespace wasmo {
 
 /**
- * Runs `f(vmctx, vals)` on the wasm stack, with `*stackLimit` (the store's, read by prologues) set
- * for this thread; returns the trap it raised, if any. Re-entrant.
+ * Runs `f(vmctx, vals)` on the wasm stack, with the store's stack limit (read by prologues and loop
+ * headers) set for this thread unless an interrupt is pending; returns the trap it raised, if any.
+ * Re-entrant.
  */
-std::optional<Trap> callWasm(uintptr_t *stackLimit, VMContext *vmctx, WasmFunction f, uint64_t *vals);
+std::optional<Trap> callWasm(Interrupt &interrupt, VMContext *vmctx, WasmFunction f, uint64_t *vals);
 
 /** From wasm: runs `callback(store, func, vals)` on the native stack of the innermost entry. */
 int callHost(wasmo_host_callback callback, uint32_t store, uint32_t func, uint64_t *vals);

@@ -59,7 +59,7 @@ enum class Libcall : uint32_t {
 struct VMContext {
   uint8_t *memoryBase = nullptr;  // memory 0 (2.0 has at most one memory)
   VMMemory *memory = nullptr;
-  uintptr_t *stackLimit = nullptr;  // prologues compare rsp with this: below it, "call stack exhausted"
+  uintptr_t *stackLimit = nullptr;  // prologues and loop headers compare rsp with this (runtime/interrupt.h)
   void *const *libcalls = nullptr;  // indexed by Libcall
   uint64_t **globals = nullptr;     // a pointer per global: imported globals live elsewhere
   VMFuncRef **funcs = nullptr;      // each function of the module's index space
@@ -96,6 +96,7 @@ enum class TrapCode : uint32_t {
   NullReference,
   StackExhausted,
   HostError,  // a host function failed; the embedder holds its error
+  Interrupted,  // a loop header found the stack limit raised (runtime/interrupt.h)
 };
 /** A trap as it reaches the entry: for the element traps, the index that was called. */
 struct Trap {

@@ -1,4 +1,5 @@
 // The C ABI (include/wasmo.h). Every entry point catches everything: no C++ exception crosses it.
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -129,6 +130,28 @@ int wasmo_module_global_type(const wasmo_module *module, uint32_t global, uint8_
   *mut = m.globals[global].mut ? 1 : 0;
   return WASMO_OK;
 }
+
+void wasmo_store_set_limits(wasmo_store *store, uint64_t memory_pages, uint64_t table_elements) {
+  store->store.memoryPagesCap = memory_pages;
+  store->store.tableElementsCap = table_elements;
+}
+
+void wasmo_store_interrupt_after(wasmo_store *store, uint64_t timeout_ns) {
+  const auto &interrupt = store->store.interrupt();
+  if (timeout_ns == UINT64_MAX) {
+    interrupt->reset();
+    wasmo::interruptAt(interrupt, std::chrono::steady_clock::time_point::max());
+  } else if (timeout_ns == 0) {
+    interrupt->request();
+  } else {
+    interrupt->reset();
+    wasmo::interruptAt(interrupt, std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns));
+  }
+}
+
+void wasmo_interrupt_all(void) { wasmo::interruptAll(); }
+void wasmo_set_thread_owner(uint64_t owner) { wasmo::setThreadOwner(owner); }
+void wasmo_interrupt_owner(uint64_t owner) { wasmo::interruptOwner(owner); }
 
 wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback) {
   try {

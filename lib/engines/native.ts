@@ -3,10 +3,11 @@
 // the seam's. What the C side cannot do (v128 values, memory64, tags) throws NativeUnsupported,
 // naming it, rather than answering wrongly.
 
+import type { StoreLimits } from '../store-limits.js';
 import type {
   Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
-import { isError, wasmError, type WasmError } from '../errors.js';
+import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
   NativeModule, NativeStore, isNativeFailure, type NativeFailure, type NativeFuncType, type NativeWasi,
   type TypeName,
@@ -35,9 +36,10 @@ function toError(f: NativeFailure): WasmError {
     case 'malformed': case 'invalid': case 'unlinkable': case 'uninstantiable': case 'trap': case 'exhaustion':
     case 'host':
       return wasmError(f.status, f.message);
-    case 'unsupported': throw new NativeUnsupported(f.message);
+    case 'unsupported': return wasmError('unsupported', f.message);
     case 'incompatible': return wasmError('malformed', f.message);
-    case 'internal': throw new Error(`native engine: ${f.message}`);
+    // Resource failures (out of memory, of address space for a memory) and the engine's own bugs.
+    case 'internal': return wasmError('exhaustion', `native engine: ${f.message}`);
   }
 }
 
@@ -93,6 +95,23 @@ export class NativeEngine implements Engine {
   private hostError: WasmError | undefined;
   private readonly tags: TagType[] = [];
   private readonly exns: { readonly tag: number; readonly fields: readonly EngineVal[] }[] = [];
+  // The values of outermost func_invoke calls (see funcInvoke), as 64-bit slots and 32-bit words.
+  private readonly slots = new BigUint64Array(16);
+  private readonly slotWords = new Uint32Array(this.slots.buffer);
+  private depth = 0;
+
+  constructor(limits: StoreLimits = {}) {
+    this.store.setLimits(limits.memoryPages, limits.tableElements);
+  }
+
+  free(): void {
+    this.store.free();
+  }
+
+  interruptAfter(ms: number | undefined): boolean {
+    this.store.interruptAfter(ms);
+    return true;
+  }
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
     { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError {
@@ -105,8 +124,11 @@ export class NativeEngine implements Engine {
 
   private error(f: NativeFailure): WasmError {
     if (f.status !== 'host') return toError(f);
-    const e = this.hostError ?? wasmError('host', f.message);
+    const caught = this.store.hostException;
+    const e = this.hostError
+      ?? (caught === undefined ? wasmError('host', f.message) : wasmError('host', `host function threw: ${describeThrown(caught.thrown)}`, caught.thrown));
     this.hostError = undefined;
+    this.store.hostException = undefined;
     return e;
   }
 
@@ -155,7 +177,7 @@ export class NativeEngine implements Engine {
         if (!isError(results)) results.forEach((v, i) => { vals[i] = this.toBits(v); });
       } catch (e) {
         // Nothing may unwind through native frames: an exception is the caller's error.
-        results = wasmError('host', `host function threw: ${e instanceof Error ? e.message : String(e)}`, e);
+        results = wasmError('host', `host function threw: ${describeThrown(e)}`, e);
       }
       if (!isError(results)) return true;
       this.hostError = results;
@@ -179,11 +201,43 @@ export class NativeEngine implements Engine {
 
   funcInvoke(func: number, args: readonly EngineVal[]): EngineVal[] | WasmError {
     const type = this.store.funcType(func);
-    const vals = new BigUint64Array(Math.max(type.params.length, type.results.length, 1));
-    args.forEach((a, i) => { vals[i] = this.toBits(a); });
-    const r = this.store.funcInvoke(func, vals);
+    const n = Math.max(type.params.length, type.results.length, 1);
+    // One buffer for the values of outermost calls; a call from a host function (nested) gets its
+    // own, as the outer call's is in use.
+    let vals = this.slots;
+    let words = this.slotWords;
+    if (this.depth > 0 || n > vals.length) {
+      vals = new BigUint64Array(n);
+      words = new Uint32Array(vals.buffer);
+    }
+    // i32 and f32 go in as 32-bit words (zero-extended, as the ABI wants), without a BigInt.
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a.type === 'i32' || a.type === 'f32') {
+        words[2 * i] = a.type === 'i32' ? a.value : a.bits;
+        words[2 * i + 1] = 0;
+      } else if (a.type === 'v128') {
+        return wasmError('unsupported', 'not supported yet: v128 values in the native engine');
+      } else {
+        vals[i] = this.toBits(a);
+      }
+    }
+    this.depth++;
+    let r;
+    try {
+      r = this.store.funcInvoke(func, vals);
+    } finally {
+      this.depth--;
+    }
     if (r !== true) return this.error(r);
-    return type.results.map((t, i) => this.fromBits(t, vals[i]!));
+    const results: EngineVal[] = [];
+    for (let i = 0; i < type.results.length; i++) {
+      const t = type.results[i]!;
+      if (t === 'i32') results.push({ type: 'i32', value: words[2 * i]! | 0 });
+      else if (t === 'f32') results.push({ type: 'f32', bits: words[2 * i]! });
+      else results.push(this.fromBits(t, vals[i]!));
+    }
+    return results;
   }
 
   tableAlloc(type: TableType, init: EngineRef): number {

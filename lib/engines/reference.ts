@@ -2,6 +2,7 @@
 // runtime values differ only in boxing (the runtime keeps bare numbers, bigints and byte arrays),
 // so conversions need the value type, which every caller knows.
 
+import type { StoreLimits } from '../store-limits.js';
 import type {
   Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
@@ -54,13 +55,29 @@ function attempt<T>(trapKind: 'trap' | 'uninstantiable', f: () => T): T | WasmEr
     if (e instanceof Trap) return wasmError(trapKind, e.message);
     if (e instanceof Exhaustion) return wasmError('exhaustion', e.message);
     if (e instanceof LinkError) return wasmError('unlinkable', e.message);
+    // The JS heap refused an allocation (a memory's pages): the host is out of resources.
+    if (e instanceof RangeError) return wasmError('exhaustion', `out of memory: ${e.message}`);
     throw e;
   }
 }
 
 export class ReferenceEngine implements Engine {
   readonly name = 'reference';
-  private readonly S = new Store();
+  private S = new Store();
+
+  constructor(private readonly limits: StoreLimits = {}) {
+    this.S.limits = limits;
+  }
+
+  interruptAfter(ms: number | undefined): boolean {
+    this.S.deadline = ms === undefined ? undefined : performance.now() + ms;
+    return true;
+  }
+
+  free(): void {
+    this.S = new Store();  // the old one, memories included, is garbage now
+    this.S.limits = this.limits;
+  }
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]) {
     return attempt('uninstantiable', () => ({

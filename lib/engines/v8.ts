@@ -21,6 +21,7 @@
 // functions (spec/limits.ts). Tables are exported under hidden names too, and the module is named
 // "wasmo<k>" (name section) so a trap's stack frame leads back to the module's bytes.
 
+import type { StoreLimits } from '../store-limits.js';
 import type {
   Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
@@ -214,6 +215,11 @@ function descriptor(t: ValType): Descriptor {
   }
 }
 
+/** The JS API's `maximum` for limits (none when unbounded). */
+function maximum(limits: { readonly max?: number }): { maximum?: number } {
+  return limits.max === undefined ? {} : { maximum: limits.max };
+}
+
 export class V8Engine implements Engine {
   readonly name = 'v8';
   /** `type` is unknown only for functions first seen in a table an aborted instantiation filled. */
@@ -239,6 +245,31 @@ export class V8Engine implements Engine {
    * `routeTruncations`), and its tables once instantiation succeeded.
    */
   private readonly compiled: { bytes: Uint8Array; helpersAt: number; tables?: WebAssembly.Table[] }[] = [];
+
+  constructor(private readonly limits: StoreLimits = {}) {}
+
+  /**
+   * The limits a memory or table is made with in V8: its maximum lowered to the store's limit, so
+   * that growing past the limit fails inside V8 as growing past the maximum does. The store keeps
+   * the declared type (mems, tables), which is what mem_type and table_type report.
+   */
+  private capped<L extends { readonly min: number; readonly max?: number }>(limits: L, cap: number | undefined): L {
+    return cap === undefined || (limits.max !== undefined && limits.max <= cap) ? limits : { ...limits, max: cap };
+  }
+
+  /** V8's code can be stopped only by terminating its thread (worker.terminate()). */
+  interruptAfter(): boolean {
+    return false;
+  }
+
+  free(): void {
+    // V8 frees what nothing references: drop the store's objects so that even a lineage still held
+    // (through an instance or address) keeps no memory alive.
+    for (const list of [this.funcs, this.tables, this.mems, this.globals, this.tags, this.exns, this.compiled]) list.length = 0;
+    this.known.clear();
+    this.hostRefs.clear();
+    this.trampolines.clear();
+  }
 
   private register<T extends { type?: unknown }>(list: T[], obj: unknown, entry: T): number {
     const found = this.known.get(obj);
@@ -316,6 +347,8 @@ export class V8Engine implements Engine {
         return wasmError('exhaustion', MAX_TABLE_SIZE.message);
       }
       if (e instanceof V8Unsupported || e instanceof TypeError) return wasmError('argument', `v8 engine: ${e.message}`);
+      // V8 could not allocate (a memory's pages, its reservation): the host is out of resources.
+      if (e instanceof RangeError) return wasmError('exhaustion', `out of memory: ${e.message}`);
       throw e;
     }
   }
@@ -359,6 +392,8 @@ export class V8Engine implements Engine {
     const k = this.compiled.length;
     const rewritten: Module = {
       ...ast,
+      mems: ast.mems.map((m) => ({ ...m, type: { ...m.type, limits: this.capped(m.type.limits, this.limits.memoryPages) } })),
+      tables: ast.tables.map((t) => ({ ...t, type: { ...t.type, limits: this.capped(t.type.limits, this.limits.tableElements) } })),
       imports: ast.imports.map((im, i) => ({ ...im, module: '', name: String(i) })),
       tables: [...ast.tables, { type: { addrtype: 'i32', limits: { min: n, max: n }, reftype: 'funcref' } }],
       elems: [...ast.elems, {
@@ -531,7 +566,7 @@ export class V8Engine implements Engine {
   tableAlloc(type: TableType, init: EngineRef): number {
     if (type.addrtype === 'i64') throw new V8Unsupported('table64 is not supported');
     const table = new WebAssembly.Table(
-      { element: descriptor(type.reftype) as WebAssembly.TableKind, initial: type.limits.min, ...(type.limits.max === undefined ? {} : { maximum: type.limits.max }) },
+      { element: descriptor(type.reftype) as WebAssembly.TableKind, initial: type.limits.min, ...maximum(this.capped(type.limits, this.limits.tableElements)) },
       this.toJs(init),
     );
     return this.register(this.tables, table, { table, type });
@@ -567,7 +602,7 @@ export class V8Engine implements Engine {
 
   memAlloc(type: MemType): number {
     if (type.addrtype === 'i64') throw new V8Unsupported('memory64 is not supported');
-    const mem = new WebAssembly.Memory({ initial: type.limits.min, ...(type.limits.max === undefined ? {} : { maximum: type.limits.max }) });
+    const mem = new WebAssembly.Memory({ initial: type.limits.min, ...maximum(this.capped(type.limits, this.limits.memoryPages)) });
     return this.register(this.mems, mem, { mem, type });
   }
 

@@ -351,6 +351,20 @@ function enterFrame(): void {
   if (++depth > MAX_CALL_DEPTH) throw new Exhaustion('call stack exhausted');
 }
 
+// The embedder's deadline (Store.deadline) is looked at every this many calls and backward
+// branches: often enough to stop within milliseconds, rarely enough to cost nothing measurable.
+const TICKS_PER_CHECK = 1 << 16;
+let ticks = TICKS_PER_CHECK;
+
+function tick(S: Store): void {
+  if (--ticks > 0) return;
+  ticks = TICKS_PER_CHECK;
+  if (S.deadline !== undefined && performance.now() >= S.deadline) {
+    S.deadline = undefined;
+    throw new Trap('interrupted');
+  }
+}
+
 function callHost(host: (args: Value[]) => Value[], args: Value[]): Value[] {
   enterFrame();
   const results = host(args);
@@ -404,6 +418,7 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
         const h = lh[lsp - 1 - A[i]!]!, n = B[i]!;
         if (h + n !== sp) for (let k = 0; k < n; k++) vs[h + k] = vs[sp - n + k]!;
         sp = h + n; lsp -= D[i]!; pc = C[i]!;
+        if (pc <= i) tick(S);
         continue;
       }
       case Op.BrTable: {
@@ -413,6 +428,7 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
         const h = lh[lsp - 1 - t.label]!, n = t.arity;
         if (h + n !== sp) for (let k = 0; k < n; k++) vs[h + k] = vs[sp - n + k]!;
         sp = h + n; lsp -= t.pop; pc = t.pc;
+        if (pc <= i) tick(S);
         continue;
       }
       case Op.Return: {
@@ -713,6 +729,7 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
       continue;
     }
     enterFrame();
+    tick(S);
     frameCode[fc] = code; framePc[fc] = pc; frameFp[fc] = fp; frameLsp[fc] = lsp; frameInst[fc] = inst;
     fc++;
     inst = callee.module!;

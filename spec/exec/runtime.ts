@@ -21,11 +21,14 @@ export interface FuncInst {
   readonly host?: HostCode;
 }
 
-/** §4.2.7 table instances; `type.limits.min` follows growth. */
-export interface TableInst { type: TableType; elem: Ref[] }
+/**
+ * §4.2.7 table instances; `type.limits.min` follows growth. `cap` is the embedder's limit on its
+ * size: growing past it may fail, as growing may for any implementation reason (§4.4.6 table.grow).
+ */
+export interface TableInst { type: TableType; elem: Ref[]; cap?: number }
 
-/** §4.2.8 memory instances; `data` is replaced on grow. */
-export interface MemInst { type: MemType; data: Uint8Array }
+/** §4.2.8 memory instances; `data` is replaced on grow; `cap` as a table's, in pages (§4.4.7 memory.grow). */
+export interface MemInst { type: MemType; data: Uint8Array; cap?: number }
 
 /** §4.2.9 global instances. */
 export interface GlobalInst { readonly type: GlobalType; value: Value }
@@ -71,6 +74,13 @@ export class Store {
   datas: DataInst[] = [];
   tags: TagInst[] = [];
   exns: ExnInst[] = [];
+  /**
+   * The embedder's deadline (performance.now() time): wasm running after it traps "interrupted"
+   * at its next call or backward branch (checked every so many), which clears it.
+   */
+  deadline: number | undefined = undefined;
+  /** The embedder's limits on the size of the tables and memories allocated from now on. */
+  limits: { readonly memoryPages?: number; readonly tableElements?: number } = {};
 }
 
 /** Largest table size: §4.5.3.8 bounds it by 2^32 - 1 (the limits' range). */
@@ -93,13 +103,13 @@ export function allochostfunc(S: Store, type: FuncType, host: HostCode): number 
 /** §4.5.3.3; a table over the implementation limit is refused rather than exhaust the JS heap. */
 export function alloctable(S: Store, type: TableType, init: Ref): number {
   if (type.limits.min > MAX_TABLE_SIZE.max) throw new Exhaustion(MAX_TABLE_SIZE.message);
-  S.tables.push({ type, elem: new Array<Ref>(type.limits.min).fill(init) });
+  S.tables.push({ type, elem: new Array<Ref>(type.limits.min).fill(init), cap: S.limits.tableElements });
   return S.tables.length - 1;
 }
 
 /** §4.5.3.4 */
 export function allocmem(S: Store, type: MemType): number {
-  S.mems.push({ type, data: new Uint8Array(type.limits.min * PAGE_SIZE) });
+  S.mems.push({ type, data: new Uint8Array(type.limits.min * PAGE_SIZE), cap: S.limits.memoryPages });
   return S.mems.length - 1;
 }
 
@@ -126,7 +136,7 @@ export function allocdata(S: Store, data: Uint8Array): number {
 export function growtable(table: TableInst, n: number, init: Ref): boolean {
   const len = table.elem.length + n;
   const { max } = table.type.limits;
-  if (len > SPEC_MAX_TABLE_SIZE || (max !== undefined && len > max) || len > MAX_TABLE_SIZE.max) {
+  if (len > SPEC_MAX_TABLE_SIZE || (max !== undefined && len > max) || len > MAX_TABLE_SIZE.max || len > (table.cap ?? Infinity)) {
     return false;
   }
   for (let i = table.elem.length; i < len; i++) table.elem.push(init);
@@ -138,7 +148,7 @@ export function growtable(table: TableInst, n: number, init: Ref): boolean {
 export function growmem(mem: MemInst, n: number): boolean {
   const pages = mem.data.length / PAGE_SIZE + n;
   const { max } = mem.type.limits;
-  if (pages > MAX_PAGES || (max !== undefined && pages > max)) return false;
+  if (pages > MAX_PAGES || (max !== undefined && pages > max) || pages > (mem.cap ?? Infinity)) return false;
   if (n === 0) return true;
   let data: Uint8Array;
   try {

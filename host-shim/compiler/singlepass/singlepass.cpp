@@ -159,6 +159,12 @@ class Singlepass : public CodeGenerator {
   void loop(const BlockType &bt) {
     enter(Op::Loop, bt);
     L(*frames_.back().label);
+    // Each iteration looks at the stack limit, which an interrupt raises above any stack pointer
+    // (runtime/interrupt.h); the prologue's own check covers calls. Nothing is live in rcx here:
+    // enter() spilled every operand.
+    mov(rcx, qword[r14 + kOffStackLimit]);
+    cmp(rsp, qword[rcx]);
+    jb(trapLabel(TrapCode::Interrupted), T_NEAR);
   }
   void if_(const BlockType &bt) {
     loadTo(eax, stack_.size() - 1);

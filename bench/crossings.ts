@@ -1,0 +1,86 @@
+// `npm run bench:crossings`: what crossing between JS and wasm costs, per engine, beside its floors:
+// func_invoke of (i32, i32) -> i32, a host function called from wasm, and the floors under them —
+// V8's own JS->wasm and wasm->JS calls through the WebAssembly API, and one koffi call of a trivial
+// C function (the singlepass engine crosses through koffi both ways).
+//
+//   node dist/bench/crossings.js [--calls N]
+
+import { parseArgs } from 'node:util';
+import {
+  func_alloc, func_invoke, i32, instance_export, isError, module_instantiate, module_parse, store_init,
+  type FuncAddr, type Module, type Store,
+} from '../lib/index.js';
+import type { EngineName } from '../lib/engine.js';
+import { nativeAvailable, nativeNoop } from '../lib/native.js';
+
+const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000000' } } });
+const calls = Number(values.calls);
+
+function parse(text: string): Module {
+  const m = module_parse(text);
+  if (isError(m)) throw new Error(m.message);
+  return m;
+}
+
+const add = parse('(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))');
+// Calls the host function `n` times in a wasm loop.
+const caller = parse(`(module (import "host" "f" (func $f (param i32) (result i32)))
+  (func (export "loop") (param $n i32) (result i32) (local $acc i32)
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $acc (i32.add (local.get $acc) (call $f (local.get $n))))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $next)))
+    (local.get $acc)))`);
+
+/** Nanoseconds per iteration of `body`, after a warm-up of a tenth as many. */
+function nsPer(n: number, body: (n: number) => void): number {
+  body(Math.max(1, n / 10));
+  const t = process.hrtime.bigint();
+  body(n);
+  return Number(process.hrtime.bigint() - t) / n;
+}
+
+function exported(inst: Parameters<typeof instance_export>[0], name: string): FuncAddr {
+  const f = instance_export(inst, name);
+  if (isError(f) || f.kind !== 'func') throw new Error(`no export ${name}`);
+  return f;
+}
+
+function engineRow(engine: EngineName): [string, number, number] {
+  let store: Store = store_init({ engine });
+  let inst;
+  [store, inst] = module_instantiate(store, add, []);
+  if (isError(inst)) throw new Error(inst.message);
+  const f = exported(inst, 'add');
+  const args = [i32(2), i32(3)];
+  const invoke = nsPer(calls, (n) => { for (let i = 0; i < n; i++) [store] = func_invoke(store, f, args); });
+  let host: FuncAddr;
+  [store, host] = func_alloc(store, { params: ['i32'], results: ['i32'] }, (s, [x]) => [s, [x!]]);
+  [store, inst] = module_instantiate(store, caller, [host]);
+  if (isError(inst)) throw new Error(inst.message);
+  const loop = exported(inst, 'loop');
+  const hostCall = nsPer(calls, (n) => { [store] = func_invoke(store, loop, [i32(n)]); });
+  return [engine, invoke, hostCall];
+}
+
+const rows: [string, number, number][] = [];
+for (const engine of ['singlepass', 'v8', 'reference'] as const) {
+  if (engine === 'singlepass' && nativeAvailable() !== true) continue;
+  rows.push(engineRow(engine));
+}
+
+// The floors: V8's own crossings, with no store-passing and no value conversion.
+const v8 = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(
+  // (module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))
+  [0, 97, 115, 109, 1, 0, 0, 0, 1, 7, 1, 96, 2, 127, 127, 1, 127, 3, 2, 1, 0, 7, 7, 1, 3, 97, 100, 100, 0, 0, 10, 9, 1, 7, 0, 32, 0, 32, 1, 106, 11])));
+const v8add = v8.exports['add'] as (a: number, b: number) => number;
+let sink = 0;
+const v8invoke = nsPer(calls, (n) => { for (let i = 0; i < n; i++) sink += v8add(2, 3); });
+const koffi = nativeAvailable() === true ? nsPer(calls, (n) => { for (let i = 0; i < n; i++) sink += nativeNoop(); }) : NaN;
+
+console.log(`crossings, ns per call (${calls} calls; node ${process.version})`);
+console.log('engine        func_invoke   host call from wasm');
+for (const [engine, invoke, host] of rows) console.log(`${engine.padEnd(12)}  ${invoke.toFixed(0).padStart(11)}   ${host.toFixed(0).padStart(19)}`);
+console.log(`floor: V8 JS->wasm call ${v8invoke.toFixed(1)} ns; one koffi call of a trivial C function ${koffi.toFixed(1)} ns`);
+if (sink === -1) console.log(sink);

@@ -1,0 +1,68 @@
+// Store limits (beyond the appendix, as wasmtime's StoreLimits): caps an embedder sets on what one
+// store may hold, so an untrusted module cannot take all of the host's memory. Counts are checked
+// here, for every engine alike; how far a memory or table may grow is enforced by the engine, since
+// memory.grow and table.grow run inside wasm (they fail there as past a maximum: -1).
+
+import { wasmError, type WasmError } from './errors.js';
+import type { Module as ModuleAst } from '../spec/structure/module.js';
+
+export interface StoreLimits {
+  /** Pages (64 KiB) one memory may have; growing past it fails. */
+  readonly memoryPages?: number;
+  /** Elements one table may have; growing past it fails. */
+  readonly tableElements?: number;
+  /** Module instances in the store. */
+  readonly instances?: number;
+  /** Tables in the store (defined by modules or allocated by table_alloc). */
+  readonly tables?: number;
+  /** Memories in the store (defined by modules or allocated by mem_alloc). */
+  readonly memories?: number;
+}
+
+/** What a store holds so far, against its limits. */
+export class StoreUsage {
+  private instances = 0;
+  private tables = 0;
+  private memories = 0;
+
+  constructor(readonly limits: StoreLimits) {
+    for (const [name, n] of Object.entries(limits)) {
+      if (n !== undefined && (!Number.isSafeInteger(n) || n < 0)) throw new RangeError(`store limit ${name} must be a whole number ≥ 0, not ${n}`);
+    }
+  }
+
+  /**
+   * Counts an instance of `module` in, or says which limit it would pass ('exhaustion': the store
+   * is out of what its embedder allows, as a stack is out of space).
+   */
+  instantiate(module: ModuleAst): WasmError | undefined {
+    const { limits } = this;
+    const over = (what: string, limit: number): WasmError => wasmError('exhaustion', `store limit: at most ${limit} ${what}`);
+    if (limits.instances !== undefined && this.instances + 1 > limits.instances) return over('instances', limits.instances);
+    if (limits.tables !== undefined && this.tables + module.tables.length > limits.tables) return over('tables', limits.tables);
+    if (limits.memories !== undefined && this.memories + module.mems.length > limits.memories) return over('memories', limits.memories);
+    for (const t of module.tables) {
+      if (limits.tableElements !== undefined && t.type.limits.min > limits.tableElements) return over('elements in a table', limits.tableElements);
+    }
+    for (const m of module.mems) {
+      if (limits.memoryPages !== undefined && m.type.limits.min > limits.memoryPages) return over('pages in a memory', limits.memoryPages);
+    }
+    this.instances++;
+    this.tables += module.tables.length;
+    this.memories += module.mems.length;
+    return undefined;
+  }
+
+  /** Counts a table or memory of `min` elements or pages in; throws past a limit (an allocation has no error result). */
+  alloc(kind: 'table' | 'mem', min: number): void {
+    const { limits } = this;
+    const [count, size, what] = kind === 'table'
+      ? [limits.tables, limits.tableElements, 'table'] as const
+      : [limits.memories, limits.memoryPages, 'memory'] as const;
+    const held = kind === 'table' ? this.tables : this.memories;
+    if (count !== undefined && held + 1 > count) throw new RangeError(`${kind}_alloc: store limit: at most ${count} ${what === 'table' ? 'tables' : 'memories'}`);
+    if (size !== undefined && min > size) throw new RangeError(`${kind}_alloc: store limit: at most ${size} ${what === 'table' ? 'elements in a table' : 'pages in a memory'}`);
+    if (kind === 'table') this.tables++;
+    else this.memories++;
+  }
+}

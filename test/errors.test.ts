@@ -1,0 +1,139 @@
+// Errors are values, never throws or crashes: whatever a host function throws or returns, a
+// module the engine cannot run yet, a host out of address space. A failing host function stops
+// the wasm that called it at once, and the store goes on working; on every engine.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import {
+  func_alloc, func_invoke, global_read, i32, instance_export, isError, module_instantiate, module_parse,
+  module_serialize, store_init, type FuncAddr, type Module, type Store, type Val,
+} from '../lib/index.js';
+import type { EngineName } from '../lib/engine.js';
+import { nativeAvailable } from '../lib/native.js';
+
+const engines: EngineName[] = ['reference', 'v8', 'singlepass'];
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function parse(text: string): Module {
+  const m = module_parse(text);
+  if (isError(m)) throw new Error(m.message);
+  return m;
+}
+
+// `run` calls the host function, then sets $after: a failing host function must leave it 0.
+const caller = parse(`(module (import "host" "f" (func $f (param i32) (result i32)))
+  (global $after (export "after") (mut i32) (i32.const 0))
+  (func (export "run") (param i32) (result i32) (local $r i32)
+    (local.set $r (call $f (local.get 0))) (global.set $after (i32.const 1)) (local.get $r))
+  (func (export "ok") (result i32) (i32.const 42)))`);
+
+/** `host` returns what the host function returns, or undefined for a proper result. */
+function withHost(engine: EngineName, host: (store: Store) => unknown) {
+  let store: Store = store_init({ engine });
+  let f: FuncAddr;
+  [store, f] = func_alloc(store, { params: ['i32'], results: ['i32'] }, (s) => {
+    const r = host(s);
+    return (r === undefined ? [s, [i32(7)]] : r) as [Store, Val[]];
+  });
+  const [s, inst] = module_instantiate(store, caller, [f]);
+  if (isError(inst)) throw new Error(inst.message);
+  const get = (name: string) => {
+    const x = instance_export(inst, name);
+    if (isError(x)) throw new Error(name);
+    return x;
+  };
+  return { store: s, run: get('run') as FuncAddr, ok: get('ok') as FuncAddr, after: get('after') };
+}
+
+const throwing: [string, () => unknown, RegExp][] = [
+  ['an object whose toString throws', () => { throw { toString() { throw new Error('no'); } }; }, /^host function threw: a thrown \[object Object\] that cannot be shown$/],
+  ['a Symbol', () => { throw Symbol('odd'); }, /^host function threw: Symbol\(odd\)$/],
+  ['null', () => { throw null; }, /^host function threw: null$/],
+  ['an Error whose message getter throws', () => {
+    const e = new Error('x');
+    Object.defineProperty(e, 'message', { get() { throw new Error('no'); } });
+    throw e;
+  }, /^host function threw: a thrown \[object Error\] that cannot be shown$/],
+];
+
+const malformed: [string, (s: Store) => unknown, RegExp][] = [
+  ['a Proxy whose every property throws', () => new Proxy({}, { get() { throw new Error('trap'); } }), /^host function returned malformed results/],
+  ['not an array', () => 42, /^host function returned malformed results/],
+  ['a value of the wrong type', (s) => [s, [{ type: 'f32', bits: 0 }]], /^type mismatch: host function result 0 expects i32, got f32$/],
+  ['a stale store', () => [store_init(), [i32(1)]], /^host function returned a store that is not the current one$/],
+];
+
+describe.each(engines)('on %s', (engine) => {
+  test.each(throwing)('a host function throwing %s: a host error, the wasm after it never runs', (_, thrower, message) => {
+    let { store, run, ok, after } = withHost(engine, thrower);
+    let r;
+    [store, r] = func_invoke(store, run, [i32(1)]);
+    expect(isError(r) && r.kind).toBe('host');
+    expect(isError(r) && r.message).toMatch(message);
+    if (after.kind !== 'global') throw new Error('no global');
+    expect(global_read(store, after)).toEqual(i32(0));
+    [store, r] = func_invoke(store, ok, []);
+    expect(r).toEqual([i32(42)]);
+  });
+
+  test.each(malformed)('a host function returning %s: a host error', (_, host, message) => {
+    let { store, run, ok } = withHost(engine, host);
+    let r;
+    [store, r] = func_invoke(store, run, [i32(1)]);
+    expect(isError(r) && r.kind).toBe('host');
+    expect(isError(r) && r.message).toMatch(message);
+    [store, r] = func_invoke(store, ok, []);
+    expect(r).toEqual([i32(42)]);
+  });
+
+  test('a host error deep in wasm -> host -> wasm -> host unwinds every level', () => {
+    let store: Store = store_init({ engine });
+    let inner: FuncAddr | undefined;
+    let depth = 0;
+    let f: FuncAddr;
+    [store, f] = func_alloc(store, { params: ['i32'], results: ['i32'] }, (s, [x]) => {
+      if (x?.type === 'i32' && x.value === 0) throw new Error('bottom');
+      depth++;
+      const [s2, r] = func_invoke(s, inner!, [i32((x as { value: number }).value - 1)]);
+      return isError(r) ? r : [s2, r];
+    });
+    const [s, inst] = module_instantiate(store, caller, [f]);
+    if (isError(inst)) throw new Error(inst.message);
+    inner = instance_export(inst, 'run') as FuncAddr;
+    const [s2, r] = func_invoke(s, inner, [i32(3)]);
+    expect(isError(r) && r.message).toBe('host function threw: bottom');
+    expect(depth).toBe(3);
+    expect(func_invoke(s2, instance_export(inst, 'ok') as FuncAddr, [])[1]).toEqual([i32(42)]);
+  });
+});
+
+describe.skipIf(nativeAvailable() !== true)('the singlepass engine', () => {
+  const simd = parse('(module (func (export "f") (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))');
+
+  test('a module it cannot compile yet is an unsupported error from instantiate and serialize', () => {
+    const [, inst] = module_instantiate(store_init({ engine: 'singlepass' }), simd, []);
+    expect(isError(inst) && [inst.kind, inst.message]).toEqual(['unsupported', 'not supported yet: 128-bit SIMD instructions']);
+    const bytes = module_serialize(simd);
+    expect(isError(bytes) && bytes.kind).toBe('unsupported');
+  });
+
+  test.skipIf(!existsSync(join(root, 'dist/lib/index.js')))('running out of address space for memories is an exhaustion error, not a throw', () => {
+    // In a process of its own: it takes the address space this one needs.
+    const script = `
+      const w = await import(${JSON.stringify(join(root, 'dist/lib/index.js'))});
+      const m = w.module_parse('(module (memory 1))');
+      const kept = [];
+      for (let i = 0; i < 100000; i++) {
+        const [s, inst] = w.module_instantiate(w.store_init({ engine: 'singlepass' }), m, []);
+        kept.push(s);
+        if (w.isError(inst)) { console.log(inst.kind + ': ' + inst.message); process.exit(0); }
+      }
+      console.log('never ran out');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr })
+      .toEqual({ status: 0, stdout: 'exhaustion: native engine: cannot reserve address space for a memory\n', stderr: '' });
+  }, 70_000);
+});

@@ -1,0 +1,219 @@
+// Runs a generated module on one engine through the public API and records everything an embedder
+// can observe: each export's results or trap, then the final globals, table and memory. Two engines
+// agree on a module when their records are equal (bit-exact floats, trap messages included).
+
+import {
+  func_alloc, func_invoke, global_read, instance_export, isError, mem_size, module_decode,
+  module_instantiate, module_validate, store_free, store_init, table_read, table_size,
+  type EngineName, type FuncAddr, type GlobalAddr, type MemAddr, type Module, type ModuleInst,
+  type Store, type TableAddr, type Val, refExtern, refNull,
+} from '../../lib/index.js';
+import { encodeModule } from '../../spec/binary/encode.js';
+import type { Module as ModuleAst } from '../../spec/structure/module.js';
+import type { NumType, ValType } from '../../spec/structure/types.js';
+import { ModuleGen, Rng, STATE_EXPORT, type GenOptions } from './generator.js';
+
+export const ENGINES: readonly EngineName[] = ['reference', 'singlepass', 'v8'];
+
+/** What one engine did with one module: one line per observation. */
+export type Record = readonly string[];
+
+function bitsOf(v: Val): bigint {
+  switch (v.type) {
+    case 'i32': return BigInt(v.value >>> 0);
+    case 'i64': return BigInt.asUintN(64, v.value);
+    case 'f32': return BigInt(v.bits);
+    case 'f64': return v.bits;
+    case 'ref.extern': return BigInt(v.host) + 1n;
+    default: return 0n;
+  }
+}
+
+/** A host value of type `t` made from `bits`. */
+function valOf(t: ValType, bits: bigint): Val {
+  switch (t) {
+    case 'i32': return { type: 'i32', value: Number(BigInt.asIntN(32, bits)) };
+    case 'i64': return { type: 'i64', value: BigInt.asIntN(64, bits) };
+    case 'f32': return { type: 'f32', bits: Number(BigInt.asUintN(32, bits)) };
+    case 'f64': return { type: 'f64', bits };
+    case 'externref': return bits % 3n === 0n ? refNull('extern') : refExtern(Number(bits % 1000n));
+    default: return refNull('func');
+  }
+}
+
+/** A value as a record shows it; functions by their export name. */
+function showVal(v: Val, names?: ReadonlyMap<FuncAddr, string>): string {
+  switch (v.type) {
+    case 'i32': return `i32:${v.value}`;
+    case 'i64': return `i64:${v.value}`;
+    case 'f32': return `f32:0x${v.bits.toString(16)}`;
+    case 'f64': return `f64:0x${v.bits.toString(16)}`;
+    case 'ref.extern': return `extern:${v.host}`;
+    case 'ref.null': return `null:${v.heaptype}`;
+    case 'ref.func': return `func:${names?.get(v.addr) ?? '?'}`;
+    default: return v.type;
+  }
+}
+
+/** The spec's trap texts: an engine's message must start with one (as the testsuite judges). */
+const TRAP_TEXTS = [
+  'unreachable', 'out of bounds memory access', 'integer divide by zero', 'integer overflow',
+  'invalid conversion to integer', 'out of bounds table access', 'indirect call type mismatch',
+  'uninitialized element', 'undefined element', 'null reference', 'call stack exhausted',
+];
+
+/** A trap message reduced to its spec text. */
+function specText(message: string): string {
+  return TRAP_TEXTS.find((t) => message.startsWith(t)) ?? message;
+}
+
+/** V8 reports a null entry and a signature mismatch at call_indirect alike (lib/engines/v8.ts
+ *  guesses which), so for it they are one. */
+function forV8(line: string): string {
+  return line.replace(/uninitialized element|indirect call type mismatch/, 'call_indirect trap');
+}
+
+/** The calls made on each instance: export name and arguments, the same for every engine. */
+export interface Call { readonly name: string; readonly args: readonly Val[] }
+
+export function plannedCalls(ast: ModuleAst, seed: number): Call[] {
+  const rng = new Rng(seed ^ 0x5bd1e995);
+  const consts = new ModuleGen(rng.u32());
+  const calls: Call[] = [];
+  const funcs = ast.exports.filter((e) => e.desc.kind === 'func' && e.name !== STATE_EXPORT);
+  for (let round = 0; round < 2; round++) {
+    for (const e of funcs) {
+      if (round > 0 && e.name === 'exhaust') continue;
+      const ft = ast.types[ast.funcs[e.desc.index - ast.imports.length]!.type]!;
+      calls.push({ name: e.name, args: ft.params.map((t) => (t === 'funcref' || t === 'externref' ? valOf(t, BigInt(rng.u32())) : argOf(consts.constant(t as NumType)))) });
+    }
+  }
+  return calls;
+}
+
+function argOf(c: ReturnType<ModuleGen['constant']>): Val {
+  switch (c.op) {
+    case 'i32.const': return { type: 'i32', value: c.value };
+    case 'i64.const': return { type: 'i64', value: c.value };
+    case 'f32.const': return { type: 'f32', bits: c.bits };
+    case 'f64.const': return { type: 'f64', bits: c.bits };
+    default: throw new Error(`not a constant: ${c.op}`);
+  }
+}
+
+/**
+ * Instantiates `module` in a fresh store of `engine` and records every observation. The store is
+ * freed at once: waiting for the garbage collector would leave thousands of native memories (8 GiB
+ * of address space each) reserved.
+ */
+export function runOn(engine: EngineName, module: Module, calls: readonly Call[]): Record {
+  const store = store_init({ engine });
+  try {
+    return observe(store, module, calls);
+  } finally {
+    store_free(store);
+  }
+}
+
+function observe(first: Store, module: Module, calls: readonly Call[]): Record {
+  const out: string[] = [];
+  let store = first;
+  // The host function: results from a hash of its arguments, and every call counted in the hash.
+  let hostCalls = 0;
+  let hostHash = 0n;
+  const hostImport = module.ast.imports[0]!;
+  const hostType = module.ast.types[(hostImport.desc as { type: number }).type]!;
+  const [s0, host] = func_alloc(store, hostType, (s, args) => {
+    hostCalls++;
+    for (const a of args) hostHash = BigInt.asUintN(64, (hostHash ^ bitsOf(a)) * 0x100000001b3n);
+ return [s, hostType.results.map((t, i) => valOf(t, BigInt.asUintN(64, hostHash + BigInt(i) * 0x9e3779b97f4a7c15n)))];
+  });
+  const [s1, inst] = module_instantiate(s0, module, [host]);
+  store = s1;
+  if (isError(inst)) return [`instantiate: ${inst.kind}: ${specText(inst.message)}`];
+  const exp = <A>(name: string): A => instance_export(inst, name) as A;
+  const funcNames = new Map<FuncAddr, string>();
+  for (const e of (inst as ModuleInst).exports) if (e.addr.kind === 'func') funcNames.set(e.addr, e.name);
+  funcNames.set(host, 'host');
+  const invoke = (name: string, args: readonly Val[]): string => {
+    const [s, r] = func_invoke(store, exp<FuncAddr>(name), args);
+    store = s;
+    return isError(r) ? `${r.kind}: ${specText(r.message)}` : r.map((v) => showVal(v, funcNames)).join(' ');
+  };
+  for (const c of calls) out.push(`${c.name}(${c.args.map((v) => showVal(v)).join(' ')}) = ${invoke(c.name, c.args)}`);
+  for (const e of (inst as ModuleInst).exports) {
+    if (e.addr.kind === 'global') out.push(`${e.name} = ${showVal(global_read(store, e.addr as GlobalAddr), funcNames)}`);
+  }
+  const tab = exp<TableAddr>('tab');
+  const elems: string[] = [];
+  for (let i = 0; i < table_size(store, tab); i++) {
+    const r = table_read(store, tab, i);
+    elems.push(isError(r) ? r.message : r.type === 'ref.func' ? funcNames.get(r.addr) ?? 'func' : 'null');
+  }
+  out.push(`tab = [${elems.join(' ')}]`);
+  out.push(`pages = ${mem_size(store, exp<MemAddr>('mem'))}`);
+  out.push(`memory hash = ${invoke(STATE_EXPORT, [])}`);
+  out.push(`host calls = ${hostCalls} ${hostHash}`);
+  return out;
+}
+
+export interface Generated { readonly seed: number; readonly ast: ModuleAst; readonly module: Module }
+
+export function generate(seed: number, opt?: GenOptions): Generated {
+  const ast = new ModuleGen(seed, opt).module();
+  return { seed, ast, module: fromAst(ast) };
+}
+
+/** Encoded and decoded again, so every engine gets the module from its bytes. */
+export function fromAst(ast: ModuleAst): Module {
+  const m = module_decode(encodeModule(ast));
+  if (isError(m)) throw new Error(`generated module does not decode: ${m.message}`);
+  return m;
+}
+
+export interface Disagreement {
+  readonly engine: EngineName;
+  /** First differing line: the reference's and the engine's. */
+  readonly expected: string;
+  readonly actual: string;
+  readonly registers?: number;
+}
+
+/**
+ * The operand registers singlepass gets for a seed: mostly all of them, sometimes one to three per
+ * pool, so that values live in spill slots much more often (WASMO_SINGLEPASS_REGISTERS, read at
+ * each compile).
+ */
+export function registersFor(seed: number): number | undefined {
+  return [undefined, undefined, 1, 2, 3][seed % 5];
+}
+
+/** Runs every engine; the first engine whose record differs from the reference's, if any. */
+export function check(
+  module: Module, calls: readonly Call[], engines: readonly EngineName[] = ENGINES, registers?: number,
+): Disagreement | undefined {
+  const invalid = module_validate(module);
+  if (invalid !== undefined) throw new Error(`generator bug: module is not valid: ${invalid.message}`);
+  const ref = runOn('reference', module, calls);
+  for (const engine of engines) {
+    if (engine === 'reference') continue;
+    let rec: Record;
+    if (registers !== undefined) process.env['WASMO_SINGLEPASS_REGISTERS'] = String(registers);
+    try {
+      rec = runOn(engine, module, calls);
+    } catch (e) {
+      rec = [`exception: ${e instanceof Error ? e.message : String(e)}`];
+    } finally {
+      delete process.env['WASMO_SINGLEPASS_REGISTERS'];
+    }
+    const norm = engine === 'v8' ? forV8 : (line: string): string => line;
+    const n = Math.max(ref.length, rec.length);
+    for (let i = 0; i < n; i++) {
+      const [want, got] = [ref[i], rec[i]];
+      if (want === undefined || got === undefined || norm(want) !== norm(got)) {
+        return { engine, expected: want ?? '(nothing)', actual: got ?? '(nothing)', registers };
+      }
+    }
+  }
+  return undefined;
+}
