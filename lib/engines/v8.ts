@@ -393,9 +393,11 @@ export class V8Engine implements Engine {
     const rewritten: Module = {
       ...ast,
       mems: ast.mems.map((m) => ({ ...m, type: { ...m.type, limits: this.capped(m.type.limits, this.limits.memoryPages) } })),
-      tables: ast.tables.map((t) => ({ ...t, type: { ...t.type, limits: this.capped(t.type.limits, this.limits.tableElements) } })),
+      tables: [
+        ...ast.tables.map((t) => ({ ...t, type: { ...t.type, limits: this.capped(t.type.limits, this.limits.tableElements) } })),
+        { type: { addrtype: 'i32', limits: { min: n, max: n }, reftype: 'funcref' } },
+      ],
       imports: ast.imports.map((im, i) => ({ ...im, module: '', name: String(i) })),
-      tables: [...ast.tables, { type: { addrtype: 'i32', limits: { min: n, max: n }, reftype: 'funcref' } }],
       elems: [...ast.elems, {
         type: 'funcref',
         init: funcTypes.map((_, i): Instr[] => [{ op: 'ref.func', func: i }]),
