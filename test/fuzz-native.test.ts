@@ -35,7 +35,7 @@ describe('native front end under mutation', () => {
 
   it('classifies its past findings as the reference does', () => {
     for (const f of readdirSync('test/fuzz/regressions')) {
-      const bytes = readFileSync(join('test/fuzz/regressions', f));
+      const bytes = new Uint8Array(readFileSync(join('test/fuzz/regressions', f)));
       const [got, want] = [nativeVerdict(bytes), referenceVerdict(bytes)];
       expect(sameVerdict(got, want), `${f}: ${describeVerdict(got)}, reference ${describeVerdict(want)}`).toBe(true);
     }
