@@ -70,7 +70,8 @@ const RUN_HELP = `Usage: wasmo run [options] FILE [ARG...]
        wasmo run [options] --invoke NAME FILE [ARG...]
 
 Instantiates FILE (.wasm: binary format; .cwasm: compiled by \`wasmo compile\`, run on the
-singlepass engine without compiling again; anything else: text format). wasmo's options go
+singlepass engine without compiling again, only with --allow-precompiled; anything else: text
+format). wasmo's options go
 before FILE: everything after it is the program's (or, with --invoke, the function's).
 
 A WASI program (a module importing from wasi_snapshot_preview1) runs as a command: \`_start\` is
@@ -84,7 +85,7 @@ each result is printed on its own line; without, \`_start\` is called if exporte
 exports are listed.
 
 On the singlepass engine, compiled code is kept in a cache (see --cache), so the next run of the
-same module maps it instead of compiling again.
+same module loads it instead of compiling again.
 
 Options (an option's value may also follow an =, as in --dir=data):
   --dir HOST[::GUEST]      let the program reach host directory HOST as GUEST (default: HOST
@@ -109,6 +110,8 @@ Options (an option's value may also follow an =, as in --dir=data):
                            ~/.cache/wasmo); entries are keyed by the module's bytes and the
                            engine's build, and the least recently used go past 1 GiB
   --no-cache               compile without reading or writing the cache
+  --allow-precompiled      run a .cwasm FILE: an artifact is native code that runs unsandboxed
+                           in wasmo's process, so give this only for artifacts you trust
   --                       ends wasmo's options: the next argument is FILE
   -h, --help               show this help
 `;
@@ -123,7 +126,7 @@ const COMPILE_HELP = `Usage: wasmo compile FILE [-o OUT]
 
 Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine and
 writes its artifact (an ELF file of machine code and metadata) to OUT, by default FILE with the
-extension .cwasm. \`wasmo run OUT\` maps it and runs it without compiling again, if it was made by
+extension .cwasm. \`wasmo run --allow-precompiled OUT\` runs it without compiling again, if it was made by
 the same build of wasmo for a CPU with the features its code uses; otherwise it is refused,
 saying which differs.
 
@@ -261,6 +264,7 @@ interface RunOptions {
   cache: string | false;  // the compile cache's folder, or none
   limits: StoreLimits;
   timeout: number | undefined;  // milliseconds
+  allowPrecompiled: boolean;  // a .cwasm is native code: run only when the user vouches for it
 }
 
 function parseRun(args: readonly string[]): RunOptions | 'help' {
@@ -269,6 +273,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
   let cache: string | false | undefined;
   let limits: StoreLimits = {};
   let timeout: number | undefined;
+  let allowPrecompiled = false;
   const preopens: Preopen[] = [];
   const env: string[] = [];
   // wasmo's options come before FILE; everything after FILE is the program's (as in wasmtime).
@@ -298,6 +303,8 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       cache = value();
     } else if (name === '--no-cache') {
       cache = false;
+    } else if (name === '--allow-precompiled') {
+      allowPrecompiled = true;
     } else if (name === '--timeout') {
       timeout = duration(value(), name);
     } else if (name === '--max-memory') {
@@ -307,7 +314,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       const file = args[at];
       if (file === undefined) break;
       const rest = args.slice(at + 1);
-      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout };
+      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, allowPrecompiled };
       return invoke === undefined ? { ...common, programArgs: rest } : { ...common, invoke: { name: invoke, args: rest }, programArgs: [] };
     } else {
       throw new UsageError(`run: unknown option ${arg} (see wasmo run --help)`);
@@ -323,6 +330,9 @@ function run(args: readonly string[], io: Io): number {
     return 0;
   }
   const { file, programArgs } = options;
+  if (file.endsWith('.cwasm') && !options.allowPrecompiled) {
+    throw new UsageError(`${file}: a .cwasm is native code that would run unsandboxed in wasmo's process; run it only if you trust it, with --allow-precompiled`, FAILURE);
+  }
   const engine = options.engine ?? (file.endsWith('.cwasm') ? 'singlepass' : defaultEngine());
   // Only the singlepass engine makes artifacts to keep.
   const module = loadModule(file, engine === 'singlepass' && options.cache !== false ? new CompileCache(options.cache) : undefined);
@@ -491,8 +501,8 @@ function compile(args: readonly string[], io: Io): number {
   output ??= join(dir, `${name}.cwasm`);
   const bytes = module_serialize(loadModule(file));
   if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes);
-  // Written aside, then renamed over OUT: a process that has the old file mapped keeps its pages,
-  // and nobody maps a half-written artifact.
+  // Written aside, then renamed over OUT: a process reading the old file reads it whole,
+  // and nobody reads a half-written artifact.
   const temporary = `${output}.${process.pid}.tmp`;
   try {
     writeFileSync(temporary, bytes);

@@ -434,13 +434,13 @@ describe('wasmo run with WASI programs', () => {
     }
   });
 
-  test('a program compiled ahead of time (wasmo compile) runs from its mapped artifact', () => {
+  test('a program compiled ahead of time (wasmo compile) runs from its artifact', () => {
     const cwasm = join(mkdtempSync(join(tmpdir(), 'wasmo-run-')), 'hello.cwasm');
     expect(wasmo(['compile', compile(join(root, 'examples/hello.c')), '-o', cwasm]).status).toBe(0);
-    expect(wasmo(['run', cwasm, 'wasmo'])).toEqual({ status: 0, stdout: 'Hello, wasmo!\n', stderr: '' });
+    expect(wasmo(['run', '--allow-precompiled', cwasm, 'wasmo'])).toEqual({ status: 0, stdout: 'Hello, wasmo!\n', stderr: '' });
     const exit = join(dirname(cwasm), 'exit.cwasm');
     expect(wasmo(['compile', compile(program('exit')), '-o', exit]).status).toBe(0);
-    expect(wasmo(['run', exit, 'trap', '0'])).toMatchObject({ status: 1, stdout: 'before trap 0\n' });
+    expect(wasmo(['run', '--allow-precompiled', exit, 'trap', '0'])).toMatchObject({ status: 1, stdout: 'before trap 0\n' });
   });
 
   test('as a process, a megabyte of small writes reaches a pipe whole (node makes stdout non-blocking)', () => {
