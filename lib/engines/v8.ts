@@ -14,11 +14,12 @@
 //
 // Instantiation compiles a re-encoded module rather than the original bytes: every import is
 // renamed ("", "<index>") so that imports sharing a name can still receive different values, and
-// every function is exported under a hidden name, so that any function reference V8 hands back
+// every function is put in a hidden table, exported, so that any function reference V8 hands back
 // (from a table, a global or a call) is an exported-function object whose index and type the
-// engine already knows (the JS API returns the same object for the same function every time).
-// Tables are exported under hidden names too, and the module is named "wasmo<k>" (name section)
-// so a trap's stack frame leads back to the module's bytes.
+// engine already knows (the JS API returns the same object for the same function every time). A
+// table rather than an export per function: V8 allows 100,000 exports, a module 1,000,000
+// functions (spec/limits.ts). Tables are exported under hidden names too, and the module is named
+// "wasmo<k>" (name section) so a trap's stack frame leads back to the module's bytes.
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
@@ -385,17 +386,26 @@ export class V8Engine implements Engine {
       ...ast.funcs.map((f) => ast.types[f.type]!),
     ];
     const tableCount = ast.imports.filter((im) => im.desc.kind === 'table').length + ast.tables.length;
-    const hidden = (kind: 'func' | 'table', i: number): string => `\u0000wasmo.${kind}.${i}`;
+    const hidden = (i: number): string => `\u0000wasmo.table.${i}`;
+    // The hidden table of every function comes after the module's tables, its segment after theirs.
+    const n = funcTypes.length;
     const k = this.compiled.length;
     const rewritten: Module = {
       ...ast,
       mems: ast.mems.map((m) => ({ ...m, type: { ...m.type, limits: this.capped(m.type.limits, this.limits.memoryPages) } })),
-      tables: ast.tables.map((t) => ({ ...t, type: { ...t.type, limits: this.capped(t.type.limits, this.limits.tableElements) } })),
+      tables: [
+        ...ast.tables.map((t) => ({ ...t, type: { ...t.type, limits: this.capped(t.type.limits, this.limits.tableElements) } })),
+        { type: { addrtype: 'i32', limits: { min: n, max: n }, reftype: 'funcref' } },
+      ],
       imports: ast.imports.map((im, i) => ({ ...im, module: '', name: String(i) })),
+      elems: [...ast.elems, {
+        type: 'funcref',
+        init: funcTypes.map((_, i): Instr[] => [{ op: 'ref.func', func: i }]),
+        mode: { kind: 'active', table: tableCount, offset: [{ op: 'i32.const', value: 0 }] },
+      }],
       exports: [
         ...ast.exports,
-        ...funcTypes.map((_, i) => ({ name: hidden('func', i), desc: { kind: 'func' as const, index: i } })),
-        ...Array.from({ length: tableCount }, (_, i) => ({ name: hidden('table', i), desc: { kind: 'table' as const, index: i } })),
+        ...Array.from({ length: tableCount + 1 }, (_, i) => ({ name: hidden(i), desc: { kind: 'table' as const, index: i } })),
       ],
       customs: [nameSection(`wasmo${k}`)],
     };
@@ -408,8 +418,9 @@ export class V8Engine implements Engine {
     return this.attempt('uninstantiable', () => {
       const instance = new WebAssembly.Instance(compile(compiled.bytes), importObject);
       const ex = instance.exports;
-      funcTypes.forEach((type, i) => this.funcIndex(ex[hidden('func', i)] as JsFunc, type));
-      compiled.tables = Array.from({ length: tableCount }, (_, i) => ex[hidden('table', i)] as WebAssembly.Table);
+      const funcs = ex[hidden(tableCount)] as WebAssembly.Table;
+      funcTypes.forEach((type, i) => this.funcIndex(funcs.get(i) as JsFunc, type));
+      compiled.tables = Array.from({ length: tableCount }, (_, i) => ex[hidden(i)] as WebAssembly.Table);
       const types = validated!.exports;
       return {
         exports: ast.exports.map((x, i) => {

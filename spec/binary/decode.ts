@@ -11,7 +11,7 @@ import {
   MAX_MODULE_SIZE, MAX_PARAMS, MAX_RESULTS, MAX_TABLES, MAX_TYPES, type Limit,
 } from '../limits.js';
 import {
-  opByCode, opcodes, opInfo, type BlockType, type Expr, type ImmKind, type Instr, type MemArg,
+  opByCode, opcodes, opInfo, type BlockType, type Expr, type Instr, type MemArg, type Opname,
 } from '../structure/instructions.js';
 import type {
   Custom, Data, DataMode, Elem, ElemMode, Export, Func, Global, Import, ImportDesc, Mem, Module, Table,
@@ -21,7 +21,7 @@ import {
   type ValType,
 } from '../structure/types.js';
 import {
-  MAGIC, SECTION_ORDER, SectionId, VERSION, externKindCode, funcsUseDataIndex, valTypeByCode,
+  MAGIC, SECTION_ORDER, SectionId, VERSION, externKindCode, valTypeByCode,
 } from './format.js';
 import { readSigned, readSigned64, readUnsigned, readUnsigned64 } from './leb128.js';
 
@@ -49,6 +49,10 @@ class Decoder {
   private limit: number;
   private readonly view: DataView;
   private readonly next = (): number => this.byte();
+  /** Whether the code section is being read, and whether a body there uses a data index
+   *  (memory.init, data.drop), which needs the data count section (§5.5.13). */
+  private inCode = false;
+  private dataIndexInCode = false;
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -81,8 +85,21 @@ class Decoder {
     return out;
   }
 
+  /** The next byte when it is a whole LEB128 number (below 0x80): the common case of indices
+   *  and offsets, read without the general decoder. */
+  private smallLeb(): number | undefined {
+    const b = this.bytes[this.pos];
+    if (b === undefined || b >= 0x80) return undefined;
+    this.pos++;
+    return b;
+  }
+
   private u32(): number {
-    return readUnsigned(this.next, 32);
+    return this.smallLeb() ?? readUnsigned(this.next, 32);
+  }
+
+  private u64(): number {
+    return this.smallLeb() ?? Number(readUnsigned64(this.next));
   }
 
   private expectByte(b: number, message: string): void {
@@ -166,9 +183,8 @@ class Decoder {
       throw new MalformedError('malformed limits flags');
     }
     const addrtype: AddrType = (flags & 0x04) === 0 ? 'i32' : 'i64';
-    const bound = (): number => Number(readUnsigned64(this.next));
-    const min = bound();
-    return { addrtype, limits: (flags & 0x01) === 0 ? { min } : { min, max: bound() } };
+    const min = this.u64();
+    return { addrtype, limits: (flags & 0x01) === 0 ? { min } : { min, max: this.u64() } };
   }
 
   private tableType(): TableType {
@@ -253,67 +269,72 @@ class Decoder {
       throw new MalformedError(`illegal opcode ${hex(b)}${sub === undefined ? '' : ` ${hex(sub)}`}`);
     }
     // The cast joins the opcode with immediates of its own kind, which is what `Instr` says.
-    return { op, ...this.immediates(opInfo(op).imm) } as Instr;
+    return this.immediates(op) as Instr;
   }
 
-  private immediates(kind: ImmKind): object {
+  /** The instruction `op` with its immediates, as its kind in the opcode table says. */
+  private immediates(op: Opname): object {
+    const kind = opInfo(op).imm;
     switch (kind) {
-      case 'none': return {};
+      case 'none': return { op };
       case 'block': case 'if': throw new Error('structured instructions are read by expr');
-      case 'label': return { label: this.u32() };
+      case 'label': return { op, label: this.u32() };
       case 'br_table': {
         const labels = this.vec(() => this.u32());
-        return { labels, default: this.u32() };
+        return { op, labels, default: this.u32() };
       }
-      case 'func': return { func: this.u32() };
+      case 'func': return { op, func: this.u32() };
       case 'call_indirect': {
         const type = this.u32();
-        return { type, table: this.u32() };
+        return { op, type, table: this.u32() };
       }
-      case 'local': return { local: this.u32() };
-      case 'global': return { global: this.u32() };
-      case 'table': return { table: this.u32() };
+      case 'local': return { op, local: this.u32() };
+      case 'global': return { op, global: this.u32() };
+      case 'table': return { op, table: this.u32() };
       case 'table_copy': {
         const dst = this.u32();
-        return { dst, src: this.u32() };
+        return { op, dst, src: this.u32() };
       }
       case 'table_init': {
         const elem = this.u32();
-        return { elem, table: this.u32() };
+        return { op, elem, table: this.u32() };
       }
-      case 'elem': return { elem: this.u32() };
-      case 'memarg': return { memarg: this.memarg() };
+      case 'elem': return { op, elem: this.u32() };
+      case 'memarg': return { op, memarg: this.memarg() };
       // 2.0: the memory of these instructions is a reserved zero byte (§5.4.6).
-      case 'mem': this.zero(); return { mem: 0 };
-      case 'memory_copy': this.zero(); this.zero(); return { dst: 0, src: 0 };
+      case 'mem': this.zero(); return { op, mem: 0 };
+      case 'memory_copy': this.zero(); this.zero(); return { op, dst: 0, src: 0 };
       case 'memory_init': {
+        this.dataIndexInCode ||= this.inCode;
         const data = this.u32();
         this.zero();
-        return { data, mem: 0 };
+        return { op, data, mem: 0 };
       }
-      case 'data': return { data: this.u32() };
-      case 'i32': return { value: readSigned(this.next, 32) | 0 };
-      case 'i64': return { value: readSigned64(this.next) };
+      case 'data':
+        this.dataIndexInCode ||= this.inCode;
+        return { op, data: this.u32() };
+      case 'i32': return { op, value: readSigned(this.next, 32) | 0 };
+      case 'i64': return { op, value: readSigned64(this.next) };
       case 'f32': {
         this.need(4);
         const bits = this.view.getUint32(this.pos, true);
         this.pos += 4;
-        return { bits };
+        return { op, bits };
       }
       case 'f64': {
         this.need(8);
         const bits = this.view.getBigUint64(this.pos, true);
         this.pos += 8;
-        return { bits };
+        return { op, bits };
       }
-      case 'v128': return { bytes: this.take(16) };
-      case 'heaptype': return { heaptype: heapTypeOf(this.refType()) };
-      case 'select': return {};
-      case 'lane': return { lane: this.byte() };
-      case 'shuffle': return { lanes: Array.from(this.take(16)) };
+      case 'v128': return { op, bytes: this.take(16) };
+      case 'heaptype': return { op, heaptype: heapTypeOf(this.refType()) };
+      case 'select': return { op };
+      case 'lane': return { op, lane: this.byte() };
+      case 'shuffle': return { op, lanes: Array.from(this.take(16)) };
       case 'memarg_lane': {
         const memarg = this.memarg();
-        return { memarg, lane: this.byte() };
+        return { op, memarg, lane: this.byte() };
       }
     }
     const unknown: never = kind;
@@ -340,7 +361,7 @@ class Decoder {
     const flags = this.u32();
     if (flags >= 0x80) throw new MalformedError('malformed memop flags');
     const mem = flags & 0x40 ? this.u32() : 0;
-    return { align: flags & 0x3f, mem, offset: Number(readUnsigned64(this.next)) };
+    return { align: flags & 0x3f, mem, offset: this.u64() };
   }
 
   // ---- §5.5 modules ----
@@ -383,7 +404,9 @@ class Decoder {
             case SectionId.code: {
               // Locals count the parameters too; a type index out of range is left to validation.
               const params = (i: number): number => m.types[m.funcTypes[i] ?? -1]?.params.length ?? 0;
+              this.inCode = true;
               m.codes = this.vec((i) => this.sized(() => this.code(params(i)), MAX_FUNCTION_SIZE));
+              this.inCode = false;
               break;
             }
             case SectionId.data: m.datas = this.vec(() => this.data(), MAX_DATA_SEGMENTS); break;
@@ -400,7 +423,7 @@ class Decoder {
       throw new MalformedError('data count and data section have inconsistent lengths');
     }
     const funcs = m.codes.map((c, i) => ({ type: m.funcTypes[i]!, ...c }));
-    if (m.dataCount === undefined && funcsUseDataIndex(funcs)) {
+    if (m.dataCount === undefined && this.dataIndexInCode) {
       throw new MalformedError('data count section required');
     }
     return {

@@ -7,23 +7,29 @@
 import {
   opInfo, walkExpr, type BlockType, type Expr, type ImmKind, type ImmOf, type Instr, type MemArg, type OpsWith,
 } from '../structure/instructions.js';
-import type { Elem, Export, Func, Global, Import, Module } from '../structure/module.js';
+import type { Data, Elem, Export, Func, Global, Import, Module } from '../structure/module.js';
 import { refTypeOf, type AddrType, type FuncType, type GlobalType, type Limits, type TableType, type ValType } from '../structure/types.js';
-import { MAGIC, SectionId, VERSION, externKindCode, funcsUseDataIndex, valTypeCode } from './format.js';
+import { MAGIC, SectionId, VERSION, concatBytes, externKindCode, funcsUseDataIndex, valTypeCode } from './format.js';
 import { writeSigned, writeUnsigned } from './leb128.js';
+
+/** Pieces of the output, joined once at the end: function bodies, data and custom sections are
+ *  not copied from array to array (a module may be tens of megabytes). */
+type Parts = ArrayLike<number>[];
 
 /** §5.5.16 encodes a module. */
 export function encodeModule(m: Module): Uint8Array<ArrayBuffer> {
-  const out: number[] = [...MAGIC, ...VERSION];
-  const section = (id: number, content: (b: number[]) => void): void => {
-    const body: number[] = [];
-    content(body);
-    out.push(id);
-    writeUnsigned(out, body.length);
-    pushAll(out, body);
+  const parts: Parts = [MAGIC, VERSION];
+  const section = (id: number, content: Parts): void => {
+    const head = [id];
+    writeUnsigned(head, content.reduce((n, p) => n + p.length, 0));
+    parts.push(head);
+    for (const p of content) parts.push(p);
   };
   const vecSection = <T>(id: number, items: readonly T[], item: (b: number[], x: T) => void): void => {
-    if (items.length > 0) section(id, (b) => vec(b, items, item));
+    if (items.length === 0) return;
+    const b: number[] = [];
+    vec(b, items, item);
+    section(id, [b]);
   };
 
   vecSection(SectionId.type, m.types, funcType);
@@ -34,31 +40,30 @@ export function encodeModule(m: Module): Uint8Array<ArrayBuffer> {
   vecSection(SectionId.global, m.globals, global);
   vecSection(SectionId.export, m.exports, exportEntry);
   const start = m.start;
-  if (start !== undefined) section(SectionId.start, (b) => writeUnsigned(b, start));
+  if (start !== undefined) section(SectionId.start, [leb(start)]);
   vecSection(SectionId.element, m.elems, elem);
-  if (m.datas.length > 0 || funcsUseDataIndex(m.funcs)) {
-    section(SectionId.datacount, (b) => writeUnsigned(b, m.datas.length));
-  }
-  vecSection(SectionId.code, m.funcs, code);
-  vecSection(SectionId.data, m.datas, (b, d) => {
-    if (d.mode.kind === 'passive') b.push(0x01);
-    else {
-      if (d.mode.mem === 0) b.push(0x00);
-      else {
-        b.push(0x02);
-        writeUnsigned(b, d.mode.mem);
-      }
-      expr(b, d.mode.offset);
-    }
-    bytes(b, d.init);
-  });
+  if (m.datas.length > 0 || funcsUseDataIndex(m.funcs)) section(SectionId.datacount, [leb(m.datas.length)]);
+  if (m.funcs.length > 0) section(SectionId.code, vecParts(m.funcs, code));
+  if (m.datas.length > 0) section(SectionId.data, vecParts(m.datas, data));
   for (const c of m.customs) {
-    section(SectionId.custom, (b) => {
-      name(b, c.name);
-      pushAll(b, c.bytes);
-    });
+    const b: number[] = [];
+    name(b, c.name);
+    section(SectionId.custom, [b, c.bytes]);
   }
-  return Uint8Array.from(out);
+  return concatBytes(parts);
+}
+
+function leb(n: number): number[] {
+  const out: number[] = [];
+  writeUnsigned(out, n);
+  return out;
+}
+
+/** A vector whose items are parts of their own. */
+function vecParts<T>(items: readonly T[], item: (x: T) => Parts): Parts {
+  const out: Parts = [leb(items.length)];
+  for (const x of items) for (const p of item(x)) out.push(p);
+  return out;
 }
 
 /** Appends without spreading, which overflows the call stack on large bodies. */
@@ -280,7 +285,7 @@ function elem(out: number[], e: Elem): void {
 }
 
 /** §5.5.13: locals compressed into runs of equal types. */
-function code(out: number[], f: Func): void {
+function code(f: Func): Parts {
   const body: number[] = [];
   const runs: { n: number; type: ValType }[] = [];
   for (const t of f.locals) {
@@ -293,6 +298,21 @@ function code(out: number[], f: Func): void {
     valType(b, r.type);
   });
   expr(body, f.body);
-  writeUnsigned(out, body.length);
-  pushAll(out, body);
+  return [leb(body.length), body];
+}
+
+/** §5.5.14 a data segment: its mode, then its bytes as a part of their own. */
+function data(d: Data): Parts {
+  const head: number[] = [];
+  if (d.mode.kind === 'passive') head.push(0x01);
+  else {
+    if (d.mode.mem === 0) head.push(0x00);
+    else {
+      head.push(0x02);
+      writeUnsigned(head, d.mode.mem);
+    }
+    expr(head, d.mode.offset);
+  }
+  writeUnsigned(head, d.init.length);
+  return [head, d.init];
 }

@@ -41,3 +41,14 @@ export const valTypeCode = {
 export const valTypeByCode: ReadonlyMap<number, ValType> = new Map(
   (Object.keys(valTypeCode) as ValType[]).map((t) => [valTypeCode[t], t] as const),
 );
+
+/** The bytes of `parts` one after the other (strings of a data segment, pieces of a module). */
+export function concatBytes(parts: readonly ArrayLike<number>[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

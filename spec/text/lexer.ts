@@ -42,17 +42,6 @@ const IDCHARS = /[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]/;
 
 const utf8 = new TextEncoder();
 
-/** The bytes of consecutive strings, as in data segments and `module binary`. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** Reads the whole text into its top-level S-expressions. */
 export function readSExprs(text: string): SExpr[] {
   let pos = 0;

@@ -5,7 +5,8 @@ import { checkModuleLimits } from '../limits.js';
 import { opcodes, type BlockType, type Expr, type ImmKind, type Instr, type MemArg, type Opname } from '../structure/instructions.js';
 import type { Data, DataMode, Elem, ElemMode, Export, Func, Global, Import, ImportDesc, Mem, Module, Table } from '../structure/module.js';
 import { funcTypeEquals, type FuncType, type GlobalType, type Limits, type RefType, type TableType, type ValType } from '../structure/types.js';
-import { concatBytes, isList, readSExprs, TextError, type SExpr, type SList, type Token } from './lexer.js';
+import { concatBytes } from '../binary/format.js';
+import { isList, readSExprs, TextError, type SExpr, type SList, type Token } from './lexer.js';
 import { F32, F64, isNumberToken, parseFloat, parseInt, parseNat } from './numbers.js';
 
 /** Parses one module: `(module $id? field*)` or, as §6.6.14 allows, the bare fields. */
