@@ -47,9 +47,17 @@ const processIo: Io = {
   inherit: true,
 };
 
-/** Exit statuses: failures of the work itself, and mistakes in the command line. */
+/** Exit statuses: failures of the work itself, mistakes in the command line, and a trap (128 +
+ * SIGABRT, as wasmtime exits, so scripts tell a trapped program from one that exited 1). */
 const FAILURE = 1;
 const USAGE = 2;
+const TRAP = 134;
+
+/** The exit status of a run that ended with `error`: a trap while invoking or instantiating
+ * (segments, start function) or the call stack running out, as wasmtime traps, is TRAP. */
+const failureStatus = (error: WasmError): number =>
+  (error.kind === 'trap' || error.kind === 'uninstantiable' || (error.kind === 'exhaustion' && error.message === 'call stack exhausted')
+    ? TRAP : FAILURE);
 
 const HELP = `Usage: wasmo <command> [options]
 
@@ -76,6 +84,7 @@ before FILE: everything after it is the program's (or, with --invoke, the functi
 
 A WASI program (a module importing from wasi_snapshot_preview1) runs as a command: \`_start\` is
 called with the ARGs as its argv (FILE is argv[0]) and wasmo exits with the program's exit status.
+A trap ends wasmo with status 134 (as wasmtime), a run that fails otherwise with status 1.
 It sees only the directories given with --dir and only the variables given with --env; its
 stdin, stdout and stderr are wasmo's. A module with any other import is refused, naming it.
 With --invoke, a WASI reactor's \`_initialize\` runs first.
@@ -366,7 +375,7 @@ function run(args: readonly string[], io: Io): number {
     invoke = { name: '_start', args: [] };
   }
   const [, results] = invokeExport(file, store, inst, invoke);
-  if (isError(results)) throw new UsageError(`${invoke.name}: ${results.kind}: ${results.message}`, FAILURE);
+  if (isError(results)) throw new UsageError(`${invoke.name}: ${results.kind}: ${results.message}`, failureStatus(results));
   for (const v of results) io.stdout(`${formatVal(v)}\n`);
   return 0;
 }
@@ -417,7 +426,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
       [store, ready] = wasi.initialize(store, inst);
       if (isError(ready)) {
         if (ready.kind === 'argument') throw new UsageError(`${file}: ${ready.message}`, FAILURE);
-        throw new UsageError(`${file}: _initialize: ${ready.kind}: ${ready.message}`, FAILURE);
+        throw new UsageError(`${file}: _initialize: ${ready.kind}: ${ready.message}`, failureStatus(ready));
       }
       const [, r] = invokeExport(file, store, inst, options.invoke);
       status = isError(r) ? wasi.exitStatus(r) ?? r : 0;
@@ -434,7 +443,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
     for (const v of results) io.stdout(`${formatVal(v)}\n`);
     if (isError(status)) {
       // 'argument': the module is no WASI command (no memory or _start export); the rest ended the run.
-      throw new UsageError(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, FAILURE);
+      throw new UsageError(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, failureStatus(status));
     }
     return status;
   } finally {
@@ -469,7 +478,7 @@ function loadModule(file: string, cache?: CompileCache): Module {
 function moduleError(file: string, what: string, error: WasmError): UsageError {
   // What the native engine cannot run yet is said as such, with what can run it.
   if (error.kind === 'unsupported') return new UsageError(`${file}: ${unsupported(error.message)}`, FAILURE);
-  return new UsageError(`${file}: ${what}: ${error.message}`, FAILURE);
+  return new UsageError(`${file}: ${what}: ${error.message}`, failureStatus(error));
 }
 
 function unsupported(message: string): string {

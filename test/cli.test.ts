@@ -109,12 +109,21 @@ describe('wasmo run', () => {
   });
 
   test('a trap is one line and a failure', () => {
-    expectOneLineError(wasmo('run', '--invoke', 'div', example('add.wat'), '1', '0'), /trap: integer divide by zero/);
+    const trap = wasmo('run', '--invoke', 'div', example('add.wat'), '1', '0');
+    expectOneLineError(trap, /trap: integer divide by zero/);
+    expect(trap.status).toBe(134);  // wasmtime's status for a trap
+    // A start function's trap too; other failures stay 1.
+    const start = wasmo('run', file('start-trap.wat', '(module (func $s unreachable) (start $s))'));
+    expectOneLineError(start, /start-trap\.wat: instantiation failed: unreachable/);
+    expect(start.status).toBe(134);
+    expect(wasmo('run', '--invoke', 'nope', example('add.wat')).status).toBe(1);
   });
 
   test('call stack exhaustion is one line and a failure', () => {
     const path = file('recurse.wat', '(module (func $f (export "f") (call $f)))');
-    expectOneLineError(wasmo('run', '--invoke', 'f', path), /f: exhaustion: call stack exhausted/);
+    const r = wasmo('run', '--invoke', 'f', path);
+    expectOneLineError(r, /f: exhaustion: call stack exhausted/);
+    expect(r.status).toBe(134);
   });
 
   test('file and module errors are one line each', () => {
@@ -286,7 +295,9 @@ describe('wasmo compile', () => {
     expect(wasmo('run', '--allow-precompiled', '--invoke', 'fac', cwasm, '20')).toEqual({ status: 0, stdout: '2432902008176640000\n', stderr: '' });
     expect(wasmo('run', '--allow-precompiled', '--engine', 'singlepass', '--invoke', 'add', cwasm, '2', '3').stdout).toBe('5\n');
     expect(wasmo('run', '--allow-precompiled', cwasm).stdout).toMatch(/^add: func \(param i32 i32\) \(result i32\)\n/);
-    expectOneLineError(wasmo('run', '--allow-precompiled', '--invoke', 'div', cwasm, '1', '0'), /div: trap: integer divide by zero/);
+    const trap = wasmo('run', '--allow-precompiled', '--invoke', 'div', cwasm, '1', '0');
+    expectOneLineError(trap, /div: trap: integer divide by zero/);
+    expect(trap.status).toBe(134);
   });
 
   test('-o names the output; the same module compiles to the same bytes', () => {

@@ -419,7 +419,7 @@ describe('wasmo run with WASI programs', () => {
     expect(err(wasmo(['run', noMemory]))).toMatch(/must export its memory as "memory"/);
     expect(err(wasmo(['run', '--dir', '/nonexistent/wasmo', compile(program('args_env'))]))).toMatch(/cannot preopen \/nonexistent\/wasmo/);
     const trap = wasmo(['run', compile(program('exit')), 'trap', '0']);
-    expect(trap).toMatchObject({ status: 1, stdout: 'before trap 0\n' });
+    expect(trap).toMatchObject({ status: 134, stdout: 'before trap 0\n' });
     expect(trap.stderr).toMatch(/trap: unreachable/);
   });
 
@@ -440,7 +440,7 @@ describe('wasmo run with WASI programs', () => {
     expect(wasmo(['run', '--allow-precompiled', cwasm, 'wasmo'])).toEqual({ status: 0, stdout: 'Hello, wasmo!\n', stderr: '' });
     const exit = join(dirname(cwasm), 'exit.cwasm');
     expect(wasmo(['compile', compile(program('exit')), '-o', exit]).status).toBe(0);
-    expect(wasmo(['run', '--allow-precompiled', exit, 'trap', '0'])).toMatchObject({ status: 1, stdout: 'before trap 0\n' });
+    expect(wasmo(['run', '--allow-precompiled', exit, 'trap', '0'])).toMatchObject({ status: 134, stdout: 'before trap 0\n' });
   });
 
   test('as a process, a megabyte of small writes reaches a pipe whole (node makes stdout non-blocking)', () => {
