@@ -273,6 +273,9 @@ export function func_alloc(store: Store, type: FuncType, hostfunc: HostFunc): [S
     }
     try {
       if (isError(out)) return out;
+      if (!Array.isArray(out) || !Array.isArray(out[1])) {
+        return wasmError('host', 'host function returned malformed results: not an error nor [store, values]');
+      }
       const [s, results] = out;
       if (s !== st.current) return wasmError('host', 'host function returned a store that is not the current one');
       const bad = mismatches(st, results, type.results, 'host function result');
@@ -555,15 +558,21 @@ export function module_serialize(module: Module): Uint8Array | WasmError {
  * format version or configuration, or for a CPU lacking features its code uses, is refused with a
  * 'malformed' error whose message starts "incompatible artifact:" and names the difference; a
  * truncated or corrupted one with "corrupted artifact:". Nothing of a refused artifact ever runs.
+ *
+ * **Trusted input only.** An artifact is native code: its checks catch accidents (truncation,
+ * corruption, another build), not an attacker, and a crafted artifact can do anything in this
+ * process (like wasmtime's `unsafe` `Module::deserialize`). Deserialize only artifacts you made or
+ * trust as you would a native library; an untrusted module is given as wasm (module_decode).
  */
 export function module_deserialize(bytes: Uint8Array): Module | WasmError {
   return deserializeModule({ bytes });
 }
 
 /**
- * module_deserialize for an artifact in a file: the file is mapped rather than read, so loading
- * costs little more than checking it, and processes loading the same file share its pages. A file
- * that cannot be read gives a 'malformed' error naming it and the reason.
+ * module_deserialize for an artifact in a file, trusted input as there. The file is read once into
+ * memory of its own before it is checked, so writing to, truncating or replacing the file later
+ * changes nothing loaded: what runs is what was checked. A file that cannot be read, or shrinks
+ * while being read, gives a 'malformed' error naming it and the reason.
  */
 export function module_deserialize_file(path: string): Module | WasmError {
   return deserializeModule({ path });

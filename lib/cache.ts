@@ -1,7 +1,7 @@
 // The compile cache of `wasmo run`: artifacts of the singlepass engine kept on disk, keyed by the
-// module's bytes and the native engine's build, so a second run maps the code instead of decoding,
+// module's bytes and the native engine's build, so a second run loads the code instead of decoding,
 // validating and compiling again. Entries are written aside and renamed into place (a reader never
-// maps half a file, and concurrent runs race harmlessly); the least recently used go when the
+// reads half a file, and concurrent runs race harmlessly); the least recently used go when the
 // cache grows past its bound. Anything wrong with an entry makes it a miss, never a failure.
 
 import { createHash } from 'node:crypto';
@@ -39,7 +39,7 @@ export class CompileCache {
     return join(this.dir, `${hash}-${engineBuild()}.cwasm`);
   }
 
-  /** The module compiled earlier from `bytes`, mapped from its file; undefined on a miss. */
+  /** The module compiled earlier from `bytes`, read from its file; undefined on a miss. */
   get(bytes: Uint8Array): Module | undefined {
     const path = this.entry(bytes);
     let module;

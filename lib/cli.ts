@@ -47,9 +47,17 @@ const processIo: Io = {
   inherit: true,
 };
 
-/** Exit statuses: failures of the work itself, and mistakes in the command line. */
+/** Exit statuses: failures of the work itself, mistakes in the command line, and a trap (128 +
+ * SIGABRT, as wasmtime exits, so scripts tell a trapped program from one that exited 1). */
 const FAILURE = 1;
 const USAGE = 2;
+const TRAP = 134;
+
+/** The exit status of a run that ended with `error`: a trap while invoking or instantiating
+ * (segments, start function) or the call stack running out, as wasmtime traps, is TRAP. */
+const failureStatus = (error: WasmError): number =>
+  (error.kind === 'trap' || error.kind === 'uninstantiable' || (error.kind === 'exhaustion' && error.message === 'call stack exhausted')
+    ? TRAP : FAILURE);
 
 const HELP = `Usage: wasmo <command> [options]
 
@@ -70,11 +78,13 @@ const RUN_HELP = `Usage: wasmo run [options] FILE [ARG...]
        wasmo run [options] --invoke NAME FILE [ARG...]
 
 Instantiates FILE (.wasm: binary format; .cwasm: compiled by \`wasmo compile\`, run on the
-singlepass engine without compiling again; anything else: text format). wasmo's options go
+singlepass engine without compiling again, only with --allow-precompiled; anything else: text
+format). wasmo's options go
 before FILE: everything after it is the program's (or, with --invoke, the function's).
 
 A WASI program (a module importing from wasi_snapshot_preview1) runs as a command: \`_start\` is
 called with the ARGs as its argv (FILE is argv[0]) and wasmo exits with the program's exit status.
+A trap ends wasmo with status 134 (as wasmtime), a run that fails otherwise with status 1.
 It sees only the directories given with --dir and only the variables given with --env; its
 stdin, stdout and stderr are wasmo's. A module with any other import is refused, naming it.
 With --invoke, a WASI reactor's \`_initialize\` runs first.
@@ -84,7 +94,7 @@ each result is printed on its own line; without, \`_start\` is called if exporte
 exports are listed.
 
 On the singlepass engine, compiled code is kept in a cache (see --cache), so the next run of the
-same module maps it instead of compiling again.
+same module loads it instead of compiling again.
 
 Options (an option's value may also follow an =, as in --dir=data):
   --dir HOST[::GUEST]      let the program reach host directory HOST as GUEST (default: HOST
@@ -109,6 +119,8 @@ Options (an option's value may also follow an =, as in --dir=data):
                            ~/.cache/wasmo); entries are keyed by the module's bytes and the
                            engine's build, and the least recently used go past 1 GiB
   --no-cache               compile without reading or writing the cache
+  --allow-precompiled      run a .cwasm FILE: an artifact is native code that runs unsandboxed
+                           in wasmo's process, so give this only for artifacts you trust
   --                       ends wasmo's options: the next argument is FILE
   -h, --help               show this help
 `;
@@ -123,7 +135,7 @@ const COMPILE_HELP = `Usage: wasmo compile FILE [-o OUT]
 
 Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine and
 writes its artifact (an ELF file of machine code and metadata) to OUT, by default FILE with the
-extension .cwasm. \`wasmo run OUT\` maps it and runs it without compiling again, if it was made by
+extension .cwasm. \`wasmo run --allow-precompiled OUT\` runs it without compiling again, if it was made by
 the same build of wasmo for a CPU with the features its code uses; otherwise it is refused,
 saying which differs.
 
@@ -261,6 +273,7 @@ interface RunOptions {
   cache: string | false;  // the compile cache's folder, or none
   limits: StoreLimits;
   timeout: number | undefined;  // milliseconds
+  allowPrecompiled: boolean;  // a .cwasm is native code: run only when the user vouches for it
 }
 
 function parseRun(args: readonly string[]): RunOptions | 'help' {
@@ -269,6 +282,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
   let cache: string | false | undefined;
   let limits: StoreLimits = {};
   let timeout: number | undefined;
+  let allowPrecompiled = false;
   const preopens: Preopen[] = [];
   const env: string[] = [];
   // wasmo's options come before FILE; everything after FILE is the program's (as in wasmtime).
@@ -298,6 +312,8 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       cache = value();
     } else if (name === '--no-cache') {
       cache = false;
+    } else if (name === '--allow-precompiled') {
+      allowPrecompiled = true;
     } else if (name === '--timeout') {
       timeout = duration(value(), name);
     } else if (name === '--max-memory') {
@@ -307,7 +323,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       const file = args[at];
       if (file === undefined) break;
       const rest = args.slice(at + 1);
-      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout };
+      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, allowPrecompiled };
       return invoke === undefined ? { ...common, programArgs: rest } : { ...common, invoke: { name: invoke, args: rest }, programArgs: [] };
     } else {
       throw new UsageError(`run: unknown option ${arg} (see wasmo run --help)`);
@@ -323,6 +339,9 @@ function run(args: readonly string[], io: Io): number {
     return 0;
   }
   const { file, programArgs } = options;
+  if (file.endsWith('.cwasm') && !options.allowPrecompiled) {
+    throw new UsageError(`${file}: a .cwasm is native code that would run unsandboxed in wasmo's process; run it only if you trust it, with --allow-precompiled`, FAILURE);
+  }
   const engine = options.engine ?? (file.endsWith('.cwasm') ? 'singlepass' : defaultEngine());
   // Only the singlepass engine makes artifacts to keep.
   const module = loadModule(file, engine === 'singlepass' && options.cache !== false ? new CompileCache(options.cache) : undefined);
@@ -356,7 +375,7 @@ function run(args: readonly string[], io: Io): number {
     invoke = { name: '_start', args: [] };
   }
   const [, results] = invokeExport(file, store, inst, invoke);
-  if (isError(results)) throw new UsageError(`${invoke.name}: ${results.kind}: ${results.message}`, FAILURE);
+  if (isError(results)) throw new UsageError(`${invoke.name}: ${results.kind}: ${results.message}`, failureStatus(results));
   for (const v of results) io.stdout(`${formatVal(v)}\n`);
   return 0;
 }
@@ -407,7 +426,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
       [store, ready] = wasi.initialize(store, inst);
       if (isError(ready)) {
         if (ready.kind === 'argument') throw new UsageError(`${file}: ${ready.message}`, FAILURE);
-        throw new UsageError(`${file}: _initialize: ${ready.kind}: ${ready.message}`, FAILURE);
+        throw new UsageError(`${file}: _initialize: ${ready.kind}: ${ready.message}`, failureStatus(ready));
       }
       const [, r] = invokeExport(file, store, inst, options.invoke);
       status = isError(r) ? wasi.exitStatus(r) ?? r : 0;
@@ -424,7 +443,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
     for (const v of results) io.stdout(`${formatVal(v)}\n`);
     if (isError(status)) {
       // 'argument': the module is no WASI command (no memory or _start export); the rest ended the run.
-      throw new UsageError(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, FAILURE);
+      throw new UsageError(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, failureStatus(status));
     }
     return status;
   } finally {
@@ -459,7 +478,7 @@ function loadModule(file: string, cache?: CompileCache): Module {
 function moduleError(file: string, what: string, error: WasmError): UsageError {
   // What the native engine cannot run yet is said as such, with what can run it.
   if (error.kind === 'unsupported') return new UsageError(`${file}: ${unsupported(error.message)}`, FAILURE);
-  return new UsageError(`${file}: ${what}: ${error.message}`, FAILURE);
+  return new UsageError(`${file}: ${what}: ${error.message}`, failureStatus(error));
 }
 
 function unsupported(message: string): string {
@@ -491,8 +510,8 @@ function compile(args: readonly string[], io: Io): number {
   output ??= join(dir, `${name}.cwasm`);
   const bytes = module_serialize(loadModule(file));
   if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes);
-  // Written aside, then renamed over OUT: a process that has the old file mapped keeps its pages,
-  // and nobody maps a half-written artifact.
+  // Written aside, then renamed over OUT: a process reading the old file reads it whole,
+  // and nobody reads a half-written artifact.
   const temporary = `${output}.${process.pid}.tmp`;
   try {
     writeFileSync(temporary, bytes);

@@ -313,7 +313,7 @@ export class NativeModule {
     return NativeModule.of(made((out, err) => b.deserialize(bytes, bytes.length, out, err, ERR_LEN)));
   }
 
-  /** Loads an artifact by mapping the file (no copy); failures as deserialize ('malformed' when unreadable). */
+  /** Loads an artifact by reading the file into code memory of its own; failures as deserialize ('malformed' when unreadable). */
   static loadFile(path: string): NativeModule | NativeFailure {
     const b = load();
     return NativeModule.of(made((out, err) => b.loadFile(path, out, err, ERR_LEN)));
@@ -325,7 +325,7 @@ export class NativeModule {
   }
 
   /**
-   * @internal The artifact in place, without a copy (for a mapped file, the file's pages): valid
+   * @internal The artifact in place, without a copy (for a file, the copy read from it): valid
    * until free(), and read-only — writing to it crashes the process.
    */
   artifactView(): Uint8Array {

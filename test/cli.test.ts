@@ -109,12 +109,21 @@ describe('wasmo run', () => {
   });
 
   test('a trap is one line and a failure', () => {
-    expectOneLineError(wasmo('run', '--invoke', 'div', example('add.wat'), '1', '0'), /trap: integer divide by zero/);
+    const trap = wasmo('run', '--invoke', 'div', example('add.wat'), '1', '0');
+    expectOneLineError(trap, /trap: integer divide by zero/);
+    expect(trap.status).toBe(134);  // wasmtime's status for a trap
+    // A start function's trap too; other failures stay 1.
+    const start = wasmo('run', file('start-trap.wat', '(module (func $s unreachable) (start $s))'));
+    expectOneLineError(start, /start-trap\.wat: instantiation failed: unreachable/);
+    expect(start.status).toBe(134);
+    expect(wasmo('run', '--invoke', 'nope', example('add.wat')).status).toBe(1);
   });
 
   test('call stack exhaustion is one line and a failure', () => {
     const path = file('recurse.wat', '(module (func $f (export "f") (call $f)))');
-    expectOneLineError(wasmo('run', '--invoke', 'f', path), /f: exhaustion: call stack exhausted/);
+    const r = wasmo('run', '--invoke', 'f', path);
+    expectOneLineError(r, /f: exhaustion: call stack exhausted/);
+    expect(r.status).toBe(134);
   });
 
   test('file and module errors are one line each', () => {
@@ -277,15 +286,18 @@ describe('wasmo wast', () => {
 });
 
 describe('wasmo compile', () => {
-  test('writes an artifact next to the module that wasmo run maps and runs without compiling', () => {
+  test('writes an artifact next to the module that wasmo run --allow-precompiled runs without compiling', () => {
     const wat = file('cadd.wat', readFileSync(example('add.wat')));
     expect(wasmo('compile', wat)).toEqual({ status: 0, stdout: '', stderr: '' });
     const cwasm = join(dir, 'cadd.cwasm');
     expect([...readFileSync(cwasm).subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]);
-    expect(wasmo('run', '--invoke', 'fac', cwasm, '20')).toEqual({ status: 0, stdout: '2432902008176640000\n', stderr: '' });
-    expect(wasmo('run', '--engine', 'singlepass', '--invoke', 'add', cwasm, '2', '3').stdout).toBe('5\n');
-    expect(wasmo('run', cwasm).stdout).toMatch(/^add: func \(param i32 i32\) \(result i32\)\n/);
-    expectOneLineError(wasmo('run', '--invoke', 'div', cwasm, '1', '0'), /div: trap: integer divide by zero/);
+    expectOneLineError(wasmo('run', '--invoke', 'fac', cwasm, '20'), /cadd\.cwasm: a \.cwasm is native code that would run unsandboxed in wasmo's process; run it only if you trust it, with --allow-precompiled/);
+    expect(wasmo('run', '--allow-precompiled', '--invoke', 'fac', cwasm, '20')).toEqual({ status: 0, stdout: '2432902008176640000\n', stderr: '' });
+    expect(wasmo('run', '--allow-precompiled', '--engine', 'singlepass', '--invoke', 'add', cwasm, '2', '3').stdout).toBe('5\n');
+    expect(wasmo('run', '--allow-precompiled', cwasm).stdout).toMatch(/^add: func \(param i32 i32\) \(result i32\)\n/);
+    const trap = wasmo('run', '--allow-precompiled', '--invoke', 'div', cwasm, '1', '0');
+    expectOneLineError(trap, /div: trap: integer divide by zero/);
+    expect(trap.status).toBe(134);
   });
 
   test('-o names the output; the same module compiles to the same bytes', () => {
@@ -306,19 +318,19 @@ describe('wasmo compile', () => {
     if (isError(fac) || fac.kind !== 'func') throw new Error('no fac');
     expect(wasmo('compile', file('other.wat', '(module (func (export "f") (result i32) (i32.const 7)))'), '-o', cwasm).status).toBe(0);
     expect(func_invoke(store, fac, [i64(20n)])[1]).toEqual([i64(2432902008176640000n)]);
-    expect(wasmo('run', '--invoke', 'f', cwasm).stdout).toBe('7\n');
+    expect(wasmo('run', '--allow-precompiled', '--invoke', 'f', cwasm).stdout).toBe('7\n');
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   test('refusals and mistakes are one line each', () => {
     const cwasm = join(dir, 'other.cwasm');
     expect(wasmo('compile', example('add.wat'), '-o', cwasm).status).toBe(0);
-    expectOneLineError(wasmo('run', '--engine', 'reference', cwasm), /other\.cwasm: compiled code for the singlepass engine cannot run on reference/);
+    expectOneLineError(wasmo('run', '--allow-precompiled', '--engine', 'reference', cwasm), /other\.cwasm: compiled code for the singlepass engine cannot run on reference/);
     const bytes = readFileSync(cwasm);
     bytes[bytes.length - 100]! ^= 1;
-    expectOneLineError(wasmo('run', '--invoke', 'add', file('bad.cwasm', bytes), '1', '2'),
+    expectOneLineError(wasmo('run', '--allow-precompiled', '--invoke', 'add', file('bad.cwasm', bytes), '1', '2'),
       /bad\.cwasm: cannot load compiled module: corrupted artifact: checksum mismatch$/m);
-    expectOneLineError(wasmo('run', join(dir, 'none.cwasm')), /none\.cwasm: cannot load compiled module: cannot read artifact .*: No such file or directory/);
+    expectOneLineError(wasmo('run', '--allow-precompiled', join(dir, 'none.cwasm')), /none\.cwasm: cannot load compiled module: cannot read artifact .*: No such file or directory/);
     expectOneLineError(wasmo('compile', file('invalid.wat', '(module (func (result i32)))')), /invalid\.wat: invalid module: type mismatch/);
     expectOneLineError(wasmo('compile', file('simd.wat', '(module (func (result v128) (v128.const i64x2 0 0)))')), /simd\.wat: not supported yet/);
     expectOneLineError(wasmo('compile', example('add.wat'), '-o', join(dir, 'no-such-dir', 'x.cwasm')), /cannot write .*x\.cwasm/);

@@ -57,11 +57,26 @@ std::unique_ptr<CodeMemory> CodeMemory::fromFile(const std::string &path) {
     close(fd);
     throw CompileError{WASMO_MALFORMED, "corrupted artifact: " + path + " is not a regular, non-empty file"};
   }
+  // Read into fresh memory, never mapped: a mapping of the file would fault (SIGBUS) once the file
+  // shrinks and would show later writes to it, so code other than what was checked could run.
   size_t size = static_cast<size_t>(st.st_size);
-  void *p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  std::unique_ptr<CodeMemory> image;
+  try {
+    image = create(size, [&](std::span<uint8_t> out) {
+      for (size_t done = 0; done < size;) {
+        ssize_t n = pread(fd, out.data() + done, size - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw unreadable();
+        if (n == 0) throw CompileError{WASMO_MALFORMED, "corrupted artifact: " + path + " shrank while being read"};
+        done += static_cast<size_t>(n);
+      }
+    });
+  } catch (...) {
+    close(fd);
+    throw;
+  }
   close(fd);
-  if (p == MAP_FAILED) fail("cannot map " + path);
-  return std::unique_ptr<CodeMemory>(new CodeMemory(static_cast<uint8_t *>(p), size, pageRound(size)));
+  return image;
 }
 
 void CodeMemory::publish(size_t offset, size_t size) {

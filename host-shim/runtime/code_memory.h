@@ -1,5 +1,5 @@
-// An artifact's image in memory, the only way code becomes executable: a private read-only mapping
-// of the whole artifact (a copy of a buffer, or the file itself), whose .text pages the loader
+// An artifact's image in memory, the only way code becomes executable: a private read-only copy of
+// the whole artifact (from a buffer or a file), whose .text pages the loader
 // publishes read+exec (never writable) once it has checked everything, and registers with the trap
 // handler.
 #pragma once
@@ -18,8 +18,9 @@ class CodeMemory {
   static std::unique_ptr<CodeMemory> create(size_t size, const std::function<void(std::span<uint8_t>)> &fill);
   /** Copies `bytes` into a fresh mapping; throws CompileError(INTERNAL). */
   static std::unique_ptr<CodeMemory> fromBuffer(std::span<const uint8_t> bytes);
-  /** Maps the file (the cache and `wasmo compile` path); throws CompileError naming it: MALFORMED
-   * when it cannot be read, INTERNAL when it cannot be mapped. */
+  /** Reads the file (the cache and `wasmo compile` path) into a fresh mapping, so that changing or
+   * truncating the file later changes nothing loaded; throws CompileError naming it: MALFORMED
+   * when it cannot be read, INTERNAL when memory cannot be mapped. */
   static std::unique_ptr<CodeMemory> fromFile(const std::string &path);
   ~CodeMemory();
   CodeMemory(const CodeMemory &) = delete;

@@ -155,7 +155,7 @@ Errno open_beneath(Context &ctx, int start, std::string_view path, int flags, un
   return ERRNO_SUCCESS;
 }
 
-Errno resolve_parent(Context &ctx, int start, std::string_view path, Resolved &out) {
+Errno resolve_parent(Context &ctx, int start, std::string_view path, Resolved &out, bool new_link) {
   if (has_nul(path)) return ERRNO_INVAL;
   if (path.empty()) return ERRNO_NOENT;
   if (path.front() == '/') return ERRNO_NOTCAPABLE;
@@ -174,8 +174,11 @@ Errno resolve_parent(Context &ctx, int start, std::string_view path, Resolved &o
   out.name = name;
   if (out.trailing_slash) {
     // "x/" names a directory; a file or a symlink there is ENOTDIR (symlinks are not followed).
+    // A new link named "x/" is refused as Linux does: EEXIST when x exists (as anything), else ENOENT.
     struct stat st;
-    if (fstatat(out.dir, out.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) return ERRNO_NOTDIR;
+    bool exists = fstatat(out.dir, out.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (new_link) return exists ? ERRNO_EXIST : ERRNO_NOENT;
+    if (exists && !S_ISDIR(st.st_mode)) return ERRNO_NOTDIR;
   }
   return ERRNO_SUCCESS;
 }

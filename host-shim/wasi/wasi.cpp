@@ -458,12 +458,15 @@ Errno fd_renumber(Context &ctx, const Memory &, A a) {
 
 Errno fd_seek(Context &ctx, const Memory &mem, A a) {
   uint32_t whence = u32(a[2]);
+  // A directory's offset is its readdir cookie, reached through fd_readdir only (Linux's lseek
+  // would accept it; wasmtime says EBADF).
   // Asking for the position only needs FD_TELL (witx: fd_seek).
   uint64_t need = (whence == 1 && a[1] == 0) ? rights::FD_TELL : rights::FD_SEEK;
   FdEntry *e = ctx.entry(u32(a[0]));
   if (!e) return ERRNO_BADF;
   if ((e->base & need) != need && (e->base & rights::FD_SEEK) == 0) return ERRNO_NOTCAPABLE;
   if (whence > 2) return ERRNO_INVAL;
+  if (e->filetype == FILETYPE_DIRECTORY) return ERRNO_BADF;
   if (!mem.span(u32(a[3]), 8)) return ERRNO_FAULT;
   static constexpr int hw[] = {SEEK_SET, SEEK_CUR, SEEK_END};
   off_t pos = lseek(e->host, off_t(int64_t(a[1])), hw[whence]);
@@ -486,13 +489,14 @@ Errno fd_write(Context &ctx, const Memory &mem, A a) {
 }
 
 // A path argument beneath directory fd `dirfd`, which must hold `need`.
-Errno parent_of(Context &ctx, const Memory &mem, uint64_t dirfd, uint64_t need, uint64_t ptr, uint64_t len, Resolved &r) {
+Errno parent_of(Context &ctx, const Memory &mem, uint64_t dirfd, uint64_t need, uint64_t ptr, uint64_t len, Resolved &r,
+                bool new_link = false) {
   FdEntry *e;
   TRY(get(ctx, dirfd, need, e));
   std::string_view path;
   TRY(path_arg(mem, ptr, len, path));
   if (e->filetype != FILETYPE_DIRECTORY) return ERRNO_NOTDIR;
-  return resolve_parent(ctx, e->host, path, r);
+  return resolve_parent(ctx, e->host, path, r, new_link);
 }
 
 Errno path_create_directory(Context &ctx, const Memory &mem, A a) {
@@ -549,7 +553,7 @@ Errno path_filestat_set_times(Context &ctx, const Memory &mem, A a) {
 
 Errno path_link(Context &ctx, const Memory &mem, A a) {
   Resolved to;
-  TRY(parent_of(ctx, mem, a[4], rights::PATH_LINK_TARGET, a[5], a[6], to));
+  TRY(parent_of(ctx, mem, a[4], rights::PATH_LINK_TARGET, a[5], a[6], to, true));
   if (u32(a[1]) & LOOKUPFLAGS_SYMLINK_FOLLOW) {
     // Link what the path resolves to beneath the preopen, never a symlink's outside target.
     int fd;
@@ -582,6 +586,8 @@ Errno path_open(Context &ctx, const Memory &mem, A a) {
   bool write = base & (rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE);
   bool read = base & (rights::FD_READ | rights::FD_READDIR);
   if ((fdflags & FDFLAGS_APPEND) && !(base & rights::FD_WRITE)) return ERRNO_NOTCAPABLE;
+  // O_DIRECTORY with a write access mode: EISDIR on a directory, ENOTDIR on anything else (Linux).
+  bool dir_for_writing = (oflags & OFLAGS_DIRECTORY) && write;
   int flags = O_NOCTTY;
   if (oflags & OFLAGS_DIRECTORY) flags |= O_DIRECTORY | O_RDONLY;
   else flags |= write ? (read ? O_RDWR : O_WRONLY) : O_RDONLY;
@@ -601,6 +607,10 @@ Errno path_open(Context &ctx, const Memory &mem, A a) {
     err = open_beneath(ctx, dir->host, path, (flags & ~O_ACCMODE) | O_RDONLY | O_DIRECTORY, 0, u32(a[1]) & LOOKUPFLAGS_SYMLINK_FOLLOW, fd);
   }
   if (err != ERRNO_SUCCESS) return err;
+  if (dir_for_writing) {
+    ::close(fd);
+    return ERRNO_ISDIR;
+  }
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int e = errno;
@@ -649,7 +659,7 @@ Errno path_symlink(Context &ctx, const Memory &mem, A a) {
   // An absolute target could only ever point outside the sandbox.
   if (!target.empty() && target.front() == '/') return ERRNO_NOTCAPABLE;
   Resolved r;
-  TRY(parent_of(ctx, mem, a[2], rights::PATH_SYMLINK, a[3], a[4], r));
+  TRY(parent_of(ctx, mem, a[2], rights::PATH_SYMLINK, a[3], a[4], r, true));
   return symlinkat(std::string(target).c_str(), r.dir, r.name.c_str()) == 0 ? ERRNO_SUCCESS : from_host(errno);
 }
 
@@ -868,7 +878,9 @@ Errno sock_send(Context &ctx, const Memory &mem, A a) {
 }
 
 Errno sock_shutdown(Context &ctx, const Memory &, A a) {
-  FdEntry *e;
+  FdEntry *e = ctx.entry(u32(a[0]));
+  if (!e) return ERRNO_BADF;
+  if (e->filetype != FILETYPE_SOCKET_STREAM && e->filetype != FILETYPE_SOCKET_DGRAM) return ERRNO_NOTSOCK;
   TRY(get(ctx, a[0], rights::SOCK_SHUTDOWN, e));
   uint32_t how = u32(a[1]);
   if (how == 0 || how > (SDFLAGS_RD | SDFLAGS_WR)) return ERRNO_INVAL;
@@ -982,14 +994,11 @@ std::unique_ptr<Context> Context::create(const Config &config, std::string &erro
     FdEntry e;
     e.host = fd;
     e.filetype = fstat(fd, &st) == 0 ? filetype_of(fd, st) : uint8_t(FILETYPE_UNKNOWN);
-    uint64_t fd_rights = rights::FD_DATASYNC | rights::FD_READ | rights::FD_SEEK | rights::FD_FDSTAT_SET_FLAGS |
-                         rights::FD_SYNC | rights::FD_TELL | rights::FD_WRITE | rights::FD_ADVISE |
-                         rights::FD_ALLOCATE | rights::FD_FILESTAT_GET | rights::FD_FILESTAT_SET_SIZE |
-                         rights::FD_FILESTAT_SET_TIMES | rights::POLL_FD_READWRITE;
-    fd_rights &= ~(i == 0 ? rights::FD_WRITE : rights::FD_READ);
-    // A terminal cannot seek: wasi-libc takes "character device without seek" as isatty.
-    if (e.filetype == FILETYPE_CHARACTER_DEVICE) fd_rights &= ~(rights::FD_SEEK | rights::FD_TELL);
-    e.base = fd_rights;
+    // Stream rights only: stdio may be the host's own file (a log stdout is appended to), which
+    // the guest must not seek, truncate, grow or retime; an in-memory one is bounded the same way.
+    // wasi-libc takes "character device without seek" as isatty, as for a terminal.
+    e.base = (i == 0 ? rights::FD_READ : rights::FD_WRITE) | rights::FD_FDSTAT_SET_FLAGS | rights::FD_SYNC |
+             rights::FD_DATASYNC | rights::FD_ADVISE | rights::FD_FILESTAT_GET | rights::POLL_FD_READWRITE;
     ctx->fds.emplace_back(std::move(e));
   }
   for (const Preopen &p : config.preopens) {

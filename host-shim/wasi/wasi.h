@@ -149,7 +149,8 @@ struct Resolved {
 
 // The sandbox (sandbox.cpp). `start` is a preopen-derived directory descriptor. Every path the
 // guest gives goes through these; nothing else opens host paths.
-Errno resolve_parent(Context &ctx, int start, std::string_view path, Resolved &out);
+// `new_link`: the path names a link to create (path_link, path_symlink), where "x/" fails.
+Errno resolve_parent(Context &ctx, int start, std::string_view path, Resolved &out, bool new_link = false);
 // Open `path` beneath `start` with open(2) `flags` (O_NOFOLLOW unless `follow`), like openat.
 Errno open_beneath(Context &ctx, int start, std::string_view path, int flags, unsigned mode, bool follow, int &out);
 
