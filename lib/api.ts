@@ -273,6 +273,9 @@ export function func_alloc(store: Store, type: FuncType, hostfunc: HostFunc): [S
     }
     try {
       if (isError(out)) return out;
+      if (!Array.isArray(out) || !Array.isArray(out[1])) {
+        return wasmError('host', 'host function returned malformed results: not an error nor [store, values]');
+      }
       const [s, results] = out;
       if (s !== st.current) return wasmError('host', 'host function returned a store that is not the current one');
       const bad = mismatches(st, results, type.results, 'host function result');

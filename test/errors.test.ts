@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import {
   func_alloc, func_invoke, global_read, i32, instance_export, isError, module_instantiate, module_parse,
-  module_serialize, store_init, type FuncAddr, type Module, type Store, type Val,
+  module_serialize, store_init, wasmError, type FuncAddr, type Module, type Store, type Val,
 } from '../lib/index.js';
 import type { EngineName } from '../lib/engine.js';
 import { nativeAvailable } from '../lib/native.js';
@@ -52,6 +52,10 @@ const throwing: [string, () => unknown, RegExp][] = [
   ['an object whose toString throws', () => { throw { toString() { throw new Error('no'); } }; }, /^host function threw: a thrown \[object Object\] that cannot be shown$/],
   ['a Symbol', () => { throw Symbol('odd'); }, /^host function threw: Symbol\(odd\)$/],
   ['null', () => { throw null; }, /^host function threw: null$/],
+  ['an object whose toString throws a number', () => { throw { toString() { throw 1; } }; }, /^host function threw: a thrown \[object Object\] that cannot be shown$/],
+  ['a Proxy whose every trap throws', () => {
+    throw new Proxy({}, { get() { throw new Error('trap'); }, getPrototypeOf() { throw new Error('trap'); } });
+  }, /^host function threw: a thrown value that cannot be shown$/],
   ['an Error whose message getter throws', () => {
     const e = new Error('x');
     Object.defineProperty(e, 'message', { get() { throw new Error('no'); } });
@@ -61,9 +65,14 @@ const throwing: [string, () => unknown, RegExp][] = [
 
 const malformed: [string, (s: Store) => unknown, RegExp][] = [
   ['a Proxy whose every property throws', () => new Proxy({}, { get() { throw new Error('trap'); } }), /^host function returned malformed results/],
-  ['not an array', () => 42, /^host function returned malformed results/],
+  ['not an array', () => 42, /^host function returned malformed results: not an error nor \[store, values\]$/],
   ['a value of the wrong type', (s) => [s, [{ type: 'f32', bits: 0 }]], /^type mismatch: host function result 0 expects i32, got f32$/],
   ['a stale store', () => [store_init(), [i32(1)]], /^host function returned a store that is not the current one$/],
+  ['too many results', (s) => [s, [i32(1), i32(2)]], /^type mismatch: host function result expects 1 values, got 2$/],
+  ['no results', (s) => [s, []], /^type mismatch: host function result expects 1 values, got 0$/],
+  ['results that are not an array', (s) => [s, 7], /^host function returned malformed results: not an error nor \[store, values\]$/],
+  ['a promise (an async host function)', (s) => Promise.resolve([s, [i32(1)]]), /^host function returned malformed results: not an error nor \[store, values\]$/],
+  ['null', () => null, /^host function returned malformed results: not an error nor \[store, values\]$/],
 ];
 
 describe.each(engines)('on %s', (engine) => {
@@ -85,6 +94,18 @@ describe.each(engines)('on %s', (engine) => {
     [store, r] = func_invoke(store, run, [i32(1)]);
     expect(isError(r) && r.kind).toBe('host');
     expect(isError(r) && r.message).toMatch(message);
+    [store, r] = func_invoke(store, ok, []);
+    expect(r).toEqual([i32(42)]);
+  });
+
+  test('a host function returning an error: that error, unchanged, and the wasm after it never runs', () => {
+    const own = wasmError('host', 'refused');
+    let { store, run, ok, after } = withHost(engine, () => own);
+    let r;
+    [store, r] = func_invoke(store, run, [i32(1)]);
+    expect(r).toBe(own);
+    if (after.kind !== 'global') throw new Error('no global');
+    expect(global_read(store, after)).toEqual(i32(0));
     [store, r] = func_invoke(store, ok, []);
     expect(r).toEqual([i32(42)]);
   });
