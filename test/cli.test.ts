@@ -54,7 +54,7 @@ describe('wasmo', () => {
 
   test('each command documents every flag it takes', () => {
     const run = wasmo('run', '--help').stdout;
-    for (const flag of ['--dir', '--readonly-dir', '--env', '--invoke', '--engine', '--cache', '--no-cache', '--help']) expect(run).toContain(flag);
+    for (const flag of ['--dir', '--readonly-dir', '--env', '--invoke', '--engine', '--cache', '--no-cache', '--allow-precompiled', '--help']) expect(run).toContain(flag);
     const wast = wasmo('wast', '--help').stdout;
     for (const flag of ['--engine', '--expected', '--list', '--json', '--help']) expect(wast).toContain(flag);
   });

@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync,
+  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -68,8 +68,17 @@ function run(module: Module, engine: EngineName, options: WasiOptions): Outcome 
 }
 
 function runNative(name: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Outcome {
-  const r = spawnSync(compile(program(name), true), args, { encoding: 'utf8', cwd: options.cwd, env: options.env ?? {}, input: options.input ?? '' });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  // stdin from a file, as the wasm runs get it: a pipe spawnSync fills after the start would race
+  // the program's poll on a busy machine.
+  const inputFile = join(mkdtempSync(join(tmpdir(), 'wasmo-native-in-')), 'stdin');
+  writeFileSync(inputFile, options.input ?? '');
+  const stdin = openSync(inputFile, 'r');
+  try {
+    const r = spawnSync(compile(program(name), true), args, { encoding: 'utf8', cwd: options.cwd, env: options.env ?? {}, stdio: [stdin, 'pipe', 'pipe'] });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    closeSync(stdin);
+  }
 }
 
 const engines: EngineName[] = ['reference', 'v8', 'singlepass'];
