@@ -198,10 +198,7 @@ class ModuleDecoder {
       switch (im.kind) {
         case WASMO_EXTERN_FUNC:
           im.typeIndex = r.u32();
-          if (im.typeIndex >= m_.types.size()) {
-            invalidLater(Phase::Imports, "unknown type");
-            unknownFuncType_ = true;
-          }
+          if (im.typeIndex >= m_.types.size()) im.typeIndex = unknownType(Phase::Imports);
           break;
         case WASMO_EXTERN_TABLE:
           im.table = tableType(r, Phase::Imports);
@@ -219,15 +216,20 @@ class ModuleDecoder {
     }
     m_.declaredRefs.assign(m_.funcs.size(), false);
   }
+  /** An unknown function type is invalid; type 0 stands in for it so that bodies still decode (for
+   *  their malformations: the module is invalid whatever they hold). With no types at all, bodies
+   *  are not read. */
+  uint32_t unknownType(Phase phase) {
+    invalidLater(phase, "unknown type");
+    if (m_.types.empty()) unknownFuncType_ = true;
+    return 0;
+  }
   uint32_t functionSection(Reader &r) {
     uint32_t n = r.len();
     checkLimit(kMaxFunctions, n);
     for (uint32_t i = 0; i < n; i++) {
       uint32_t t = r.u32();
-      if (t >= m_.types.size()) {
-        invalidLater(Phase::Funcs, "unknown type");
-        unknownFuncType_ = true;
-      }
+      if (t >= m_.types.size()) t = unknownType(Phase::Funcs);
       m_.funcs.push_back(t);
     }
     m_.declaredRefs.assign(m_.funcs.size(), false);
@@ -336,8 +338,8 @@ class ModuleDecoder {
   }
   /** Decodes and validates a function body where the reference decodes it, inside the code section,
    *  so its malformations come before those of later sections; everything validation needs precedes
-   *  the code section (spec 5.5.16). Bodies are not read when a function's type is unknown (a call
-   *  could not be typed), nor past the function section: the invalidity or the inconsistent lengths
+   *  the code section (spec 5.5.16). Bodies are not read when a function type is unknown and no type
+   *  can stand in (a call could not be typed), nor past the function section: the invalidity or the inconsistent lengths
    *  already found is the verdict, unless a later section is malformed. */
   void decodeBody(uint32_t func) {
     if (unknownFuncType_ || func >= m_.funcs.size()) return;
