@@ -63,6 +63,14 @@ export function bigModule(kernels: readonly { readonly name: string; readonly wa
   });
 }
 
+/** bigModule with as many copies as make about `mb` megabytes (10^6 bytes); `copies` says how many. */
+export function bigModuleOfSize(kernels: readonly { readonly name: string; readonly wasm: Uint8Array }[], mb: number):
+  { readonly wasm: Uint8Array<ArrayBuffer>; readonly copies: number } {
+  const perCopy = bigModule(kernels, 2).length - bigModule(kernels, 1).length;
+  const copies = Math.max(1, Math.round((mb * 1e6) / perCopy));
+  return { wasm: bigModule(kernels, copies), copies };
+}
+
 /** The size in bytes of the code section of a binary module. */
 export function codeSectionSize(wasm: Uint8Array): number {
   let p = MAGIC.length + VERSION.length;

@@ -10,7 +10,7 @@ import { NativeUnsupported } from '../lib/engines/native.js';
 import { NativeModule, isNativeFailure } from '../lib/native.js';
 
 export type WorkerResult =
-  | { readonly times: readonly number[]; readonly checksum?: number }
+  | { readonly times: readonly number[]; readonly checksum?: number; readonly cpu?: readonly number[] }
   | { readonly unsupported: string };
 
 /** Times `reps` calls of `call`, checking that every call returns the same checksum. */
@@ -73,18 +73,26 @@ function withNonce(bytes: Uint8Array, nonce: number): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-export function compileTimes(engine: string, bytes: Uint8Array, reps: number): WorkerResult {
+/** Times `reps` compilations; `threads` is singlepass's thread count (V8's follows its flags). */
+export function compileTimes(engine: string, bytes: Uint8Array, reps: number, threads?: number): WorkerResult {
   const times: number[] = [];
+  // CPU time of the whole process (every thread) too: on a busy machine it says what wall time hides.
+  const cpu: number[] = [];
+  const timed = <T>(f: () => T): T => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const x = f();
+    times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+    return x;
+  };
   for (let r = 0; r < reps; r++) {
     const input = withNonce(bytes, r);
     if (engine === 'v8') {
-      const t0 = performance.now();
-      new WebAssembly.Module(input);
-      times.push(performance.now() - t0);
+      timed(() => new WebAssembly.Module(input));
     } else if (engine === 'singlepass') {
-      const t0 = performance.now();
-      const m = NativeModule.compile(input);
-      times.push(performance.now() - t0);
+      const m = timed(() => NativeModule.compile(input, threads === undefined ? {} : { threads }));
       if (isNativeFailure(m)) {
         if (m.status === 'unsupported') return { unsupported: m.message };
         throw new Error(`singlepass: ${m.status}: ${m.message}`);
@@ -94,7 +102,7 @@ export function compileTimes(engine: string, bytes: Uint8Array, reps: number): W
       throw new Error(`no compile-only measurement for engine ${engine}`);
     }
   }
-  return { times };
+  return { times, cpu };
 }
 
 /**

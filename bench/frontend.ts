@@ -6,7 +6,7 @@
 //   npm run bench:frontend [-- --mb 75]
 
 import { readFileSync } from 'node:fs';
-import { bigModule } from './big-module.js';
+import { bigModuleOfSize } from './big-module.js';
 import { KERNELS, buildKernel } from './kernels.js';
 import { module_decode } from '../lib/api.js';
 import { isError } from '../lib/errors.js';
@@ -24,9 +24,7 @@ function time<T>(f: () => T): [T, number] {
 const at = process.argv.indexOf('--mb');
 const mb = at >= 0 ? Number(process.argv[at + 1]) : 75;
 const kernels = KERNELS.map((k) => ({ name: k.name, wasm: readFileSync(buildKernel(k.name).wasm) }));
-const perCopy = bigModule(kernels, 2).length - bigModule(kernels, 1).length;
-const copies = Math.max(1, Math.round((mb * 1e6) / perCopy));
-const [wasm, buildMs] = time(() => bigModule(kernels, copies));
+const [{ wasm, copies }, buildMs] = time(() => bigModuleOfSize(kernels, mb));
 
 const rows: [string, number][] = [['build the module (decode the kernels, encode the copies)', buildMs]];
 const [module, decodeMs] = time(() => decodeModule(wasm));

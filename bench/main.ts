@@ -4,58 +4,16 @@
 //
 //   node dist/bench/main.js [--reps N] [--kernels a,b,…] [--copies N] [--no-reference]
 
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NativeModule, isNativeFailure, nativeAvailable } from '../lib/native.js';
 import { bigModule, codeSectionSize } from './big-module.js';
 import { KERNELS, NATIVE_FLAGS, WASM_FLAGS, buildDir, buildKernel, clangVersion, type Kernel } from './kernels.js';
-import type { WorkerResult } from './engines.js';
-
-const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
-
-/** V8's tiers as DESIGN.md's "Comparing with V8 fairly" sets them: every function compiled up front. */
-const LIFTOFF = ['--liftoff-only', '--no-wasm-lazy-compilation'];
-const TURBOFAN = ['--no-liftoff', '--no-wasm-lazy-compilation'];
-/** Compile throughput is per thread: V8 would otherwise compile on background threads too. */
-const ONE_THREAD = ['--single-threaded'];
-
-/** One engine's outcome on one kernel: a time, or why there is none. */
-type Outcome =
-  | { readonly kind: 'time'; readonly ms: number; readonly checksum?: number }
-  | { readonly kind: 'unsupported'; readonly message: string }
-  | { readonly kind: 'failed'; readonly message: string };
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/** Runs a measuring process; the first `warmup` times it reports are dropped. */
-function measure(command: string, args: readonly string[], warmup: number): Outcome {
-  const p = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (p.status !== 0) {
-    const why = (p.stderr || p.error?.message || `exit status ${p.status}`).trim().split('\n').slice(-3).join(' | ');
-    return { kind: 'failed', message: why };
-  }
-  const r = JSON.parse(p.stdout.trim().split('\n').pop()!) as WorkerResult;
-  if ('unsupported' in r) return { kind: 'unsupported', message: r.unsupported };
-  const ms = median(r.times.slice(warmup));
-  return r.checksum === undefined ? { kind: 'time', ms } : { kind: 'time', ms, checksum: r.checksum };
-}
-
-/** What is running now, on a terminal only (a redirected log gets just the tables). */
-function progress(what: string): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${what === '' ? '' : `${what}…`}`);
-}
-
-function worker(flags: readonly string[], args: readonly (string | number)[], warmup: number): Outcome {
-  return measure(process.execPath, [...flags, workerPath, ...args.map(String)], warmup);
-}
+import {
+  LIFTOFF, ONE_THREAD, TURBOFAN, measure, progress, table, worker, type Outcome,
+} from './measure.js';
 
 interface Column { readonly label: string; readonly run: (k: Built, n: number, reps: number) => Outcome }
 interface Built { readonly kernel: Kernel; readonly wasm: string; readonly native: string }
@@ -99,11 +57,6 @@ function geomean(xs: readonly number[]): number {
   return Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 }
 
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
-}
-
 /** Time and ratio table: `pairs` are [numerator, denominator] column indices. */
 function report(kernels: readonly Built[], columns: readonly Column[], outcomes: Outcome[][], size: (k: Kernel) => number,
   pairs: readonly (readonly [number, number])[]): string {
@@ -136,7 +89,7 @@ function compileThroughput(kernels: readonly Built[], copies: number, reps: numb
   writeFileSync(file, wasm);
   const mb = codeSectionSize(wasm) / 1e6;
   const engines: readonly (readonly [string, Outcome])[] = [
-    ['singlepass', worker([], ['compile', 'singlepass', file, reps], 0)],
+    ['singlepass', worker([], ['compile', 'singlepass', file, reps, 1], 0)],
     ['liftoff', worker([...ONE_THREAD, ...LIFTOFF], ['compile', 'v8', file, reps], 0)],
     ['turbofan', worker([...ONE_THREAD, ...TURBOFAN], ['compile', 'v8', file, reps], 0)],
   ];

@@ -2,7 +2,7 @@
 // is chosen by flags) and no engine's garbage or code cache affects another's time:
 //
 //   node [flags] dist/bench/worker.js run ENGINE FILE.wasm N REPS   → {"times":[ms…],"checksum":u32}
-//   node [flags] dist/bench/worker.js compile ENGINE FILE.wasm REPS → {"times":[ms…]}
+//   node [flags] dist/bench/worker.js compile ENGINE FILE.wasm REPS [THREADS] → {"times":[ms…]}
 //   node dist/bench/worker.js load buffer|file FILE.cwasm REPS → {"times":[ms…]}
 //
 // ENGINE is v8 (Liftoff or TurboFan according to the flags), singlepass or reference. A module an
@@ -16,7 +16,7 @@ function main(argv: readonly string[]): WorkerResult {
   if (engine === undefined || file === undefined) throw new Error('usage: worker.js run|compile ENGINE FILE.wasm …');
   const bytes = new Uint8Array(readFileSync(file));
   const nums = rest.map(Number);
-  if (mode === 'compile') return compileTimes(engine, bytes, nums[0] ?? 1);
+  if (mode === 'compile') return compileTimes(engine, bytes, nums[0] ?? 1, nums[1]);
   if (mode === 'load') return loadTimes(engine, file, nums[0] ?? 1);
   if (mode !== 'run') throw new Error(`unknown mode ${mode}`);
   const [n = 0, reps = 1] = nums;

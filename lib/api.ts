@@ -19,7 +19,7 @@
 
 import type { Engine, EngineName, EngineVal, ModuleValue } from './engine.js';
 import { NativeEngine, deserializeModule, serializeModule } from './engines/native.js';
-import { nativeAvailable } from './native.js';
+import { checkThreads, nativeAvailable, type CompileOptions } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
 import { describeThrown, isError, wasmError, type WasmError } from './errors.js';
@@ -102,11 +102,16 @@ function requireValid(fn: string, xt: ExternType): void {
  * `options.limits` (beyond the appendix) caps what the store may hold: see {@link StoreLimits}.
  * Instantiating past a limit is an `exhaustion` error, allocating past one throws a RangeError, and
  * memory.grow / table.grow (and mem_grow / table_grow) past a size limit fail as past a maximum.
+ * `options.compile` (beyond the appendix) says how the singlepass engine compiles a module the store
+ * instantiates first: on how many threads, with what progress callback (see {@link CompileOptions};
+ * a module is compiled once, for every store). A thread count that is not an integer from 1 to 1024
+ * throws a RangeError.
  */
-export function store_init(options?: { engine?: EngineName; limits?: StoreLimits }): Store {
+export function store_init(options?: { engine?: EngineName; limits?: StoreLimits; compile?: CompileOptions }): Store {
   const limits = options?.limits ?? {};
   const usage = new StoreUsage(limits);
-  return new StoreState(makeEngine(options?.engine ?? defaultEngine(), limits), usage).current;
+  if (options?.compile?.threads !== undefined) checkThreads(options.compile.threads, 'store_init');
+  return new StoreState(makeEngine(options?.engine ?? defaultEngine(), limits, options?.compile ?? {}), usage).current;
 }
 
 /**
@@ -150,11 +155,11 @@ export function defaultEngine(): EngineName {
   return 'reference';
 }
 
-function makeEngine(name: EngineName, limits: StoreLimits): Engine {
+function makeEngine(name: EngineName, limits: StoreLimits, compile: CompileOptions): Engine {
   switch (name) {
     case 'reference': return new ReferenceEngine(limits);
     case 'v8': return new V8Engine(limits);
-    case 'singlepass': return new NativeEngine(limits);
+    case 'singlepass': return new NativeEngine(limits, compile);
   }
 }
 
@@ -543,11 +548,14 @@ export function match_externtype(externtype1: ExternType, externtype2: ExternTyp
  * machine code and metadata (see host-shim/artifact/artifact.h) that module_deserialize loads
  * without compiling again. `wasmo compile` writes the same bytes. Serializing a deserialized module
  * gives back the bytes it came from. A module that is not valid gives its 'invalid' error; one the
- * native engine cannot compile yet an 'unsupported' error naming what is missing.
+ * native engine cannot compile yet an 'unsupported' error naming what is missing. `options` says on
+ * how many threads it compiles and what to call back with its progress (the bytes are the same
+ * whatever the threads); a module already compiled is not compiled again.
  */
-export function module_serialize(module: Module): Uint8Array | WasmError {
+export function module_serialize(module: Module, options?: CompileOptions): Uint8Array | WasmError {
+  if (options?.threads !== undefined) checkThreads(options.threads, 'module_serialize');
   const invalid = module_validate(module);
-  return invalid ?? serializeModule(module);
+  return invalid ?? serializeModule(module, options);
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { module_deserialize_file, module_serialize, type Module } from './api.js';
+import type { CompileOptions } from './native.js';
 import { isError } from './errors.js';
 import { engineBuild } from './native.js';
 
@@ -63,10 +64,10 @@ export class CompileCache {
    * Compiles `module` (decoded from `bytes`) if it is not yet, and keeps its artifact. Returns
    * false when it could not be written (the run goes on without the cache).
    */
-  put(bytes: Uint8Array, module: Module): boolean {
+  put(bytes: Uint8Array, module: Module, compile: CompileOptions = {}): boolean {
     let artifact;
     try {
-      artifact = module_serialize(module);
+      artifact = module_serialize(module, compile);
     } catch {
       return false;  // what the engine cannot compile yet fails again, and is reported, when it runs
     }

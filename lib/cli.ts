@@ -6,7 +6,7 @@
 import {
   existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
-import { dirname, join, parse, resolve } from 'node:path';
+import { basename, dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
 import type { ValType } from '../spec/structure/types.js';
@@ -20,6 +20,8 @@ import {
 import { NativeUnsupported } from './engines/native.js';
 import { formatExternType, formatFuncType } from './types.js';
 import { CompileCache, defaultCacheDir } from './cache.js';
+import type { CompileOptions } from './native.js';
+import { progressLine, progressReporter, type ProgressSink } from './progress.js';
 import type { StoreLimits } from './store-limits.js';
 import type { ModuleInst, Store } from './store.js';
 import { Wasi, WASI_MODULE, WasiSetupError, type Preopen } from '../wasi/index.js';
@@ -39,13 +41,45 @@ export interface Io {
   stderr(text: string): void;
   readonly inherit?: boolean;
   readonly stdin?: Uint8Array;
+  /** stderr is a terminal: progress lines go there (never otherwise). */
+  readonly stderrIsTTY?: boolean;
 }
 
 const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   inherit: true,
+  stderrIsTTY: process.stderr.isTTY === true,
 };
+
+/** A compile that takes longer than this shows its progress (on a terminal). */
+const PROGRESS_DELAY_MS = 1000;
+
+function stderrSink(io: Io): ProgressSink {
+  return { isTTY: io.stderrIsTTY === true, write: (text) => io.stderr(text) };
+}
+
+/** How the singlepass engine compiles FILE for the command: threads, and progress on a terminal,
+ *  erased when the compile ends (the engine reports all done then) or at the latest by `end`. */
+function compileSettings(file: string, threads: number | undefined, io: Io): { readonly options: CompileOptions; end(): void } {
+  const reporter = progressReporter(stderrSink(io), PROGRESS_DELAY_MS);
+  const update = reporter.update;
+  const progress = update === undefined ? undefined : (done: number, total: number): void => {
+    if (done === total) reporter.end();
+    else update(progressLine(`compiling ${file}`, done, total, 'functions'));
+  };
+  return {
+    options: { ...(threads === undefined ? {} : { threads }), ...(progress === undefined ? {} : { progress }) },
+    end: () => reporter.end(),
+  };
+}
+
+/** The value of --compile-threads: a positive integer. */
+function threadCount(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 1024) throw new UsageError(`--compile-threads takes a number of threads from 1 to 1024, not "${text}"`);
+  return n;
+}
 
 /** Exit statuses: failures of the work itself, mistakes in the command line, and a trap (128 +
  * SIGABRT, as wasmtime exits, so scripts tell a trapped program from one that exited 1). */
@@ -121,6 +155,9 @@ Options (an option's value may also follow an =, as in --dir=data):
   --no-cache               compile without reading or writing the cache
   --allow-precompiled      run a .cwasm FILE: an artifact is native code that runs unsandboxed
                            in wasmo's process, so give this only for artifacts you trust
+  --compile-threads N      compile on N threads (default: $WASMO_COMPILE_THREADS, else one per
+                           hardware thread); the code is the same whatever N. A compile that
+                           takes over a second shows its progress when stderr is a terminal
   --                       ends wasmo's options: the next argument is FILE
   -h, --help               show this help
 `;
@@ -131,7 +168,7 @@ Removes every compiled module from the compile cache of \`wasmo run\` (by defaul
 $XDG_CACHE_HOME/wasmo, else ~/.cache/wasmo) and says how much space that freed.
 `;
 
-const COMPILE_HELP = `Usage: wasmo compile FILE [-o OUT]
+const COMPILE_HELP = `Usage: wasmo compile [--compile-threads N] FILE [-o OUT]
 
 Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine and
 writes its artifact (an ELF file of machine code and metadata) to OUT, by default FILE with the
@@ -140,8 +177,11 @@ the same build of wasmo for a CPU with the features its code uses; otherwise it 
 saying which differs.
 
 Options:
-  -o, --output OUT   where to write the artifact
-  -h, --help         show this help
+  -o, --output OUT        where to write the artifact
+  --compile-threads N     compile on N threads (default: $WASMO_COMPILE_THREADS, else one per
+                          hardware thread); the artifact is the same whatever N. A compile that
+                          takes over a second shows its progress when stderr is a terminal
+  -h, --help              show this help
 `;
 
 const WAST_HELP = `Usage: wasmo wast PATH... [--engine NAME] [--expected FILE] [--list FILE] [--json]
@@ -149,7 +189,8 @@ const WAST_HELP = `Usage: wasmo wast PATH... [--engine NAME] [--expected FILE] [
 Runs .wast scripts (the official testsuite's format) and prints one line per file (commands
 passed, failed, expected failures, unexpected passes, milliseconds) and the totals. A PATH that
 is a directory stands for every .wast file in it. Exits with status 1 when any command fails
-that the expected-failures file does not list; unexpected passes are reported.
+that the expected-failures file does not list; unexpected passes are reported. Over several
+files, the one running is shown on stderr when it is a terminal.
 
 Options:
   --engine NAME     engine to run on: singlepass (the default; reference where
@@ -244,9 +285,9 @@ function duration(text: string, option: string): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
 }
 
-/** A store for a run, with its limits and deadline. */
-function runStore(options: RunOptions, engine: EngineName): Store {
-  const store = store_init({ engine, limits: options.limits });
+/** A store for a run, with its limits, deadline and how it compiles. */
+function runStore(options: RunOptions, engine: EngineName, compile: CompileOptions): Store {
+  const store = store_init({ engine, limits: options.limits, compile });
   if (options.timeout !== undefined) {
     const refused = store_interrupt_after(store, options.timeout);
     if (refused !== undefined) throw new UsageError(`--timeout: ${refused.message}`);
@@ -274,6 +315,7 @@ interface RunOptions {
   limits: StoreLimits;
   timeout: number | undefined;  // milliseconds
   allowPrecompiled: boolean;  // a .cwasm is native code: run only when the user vouches for it
+  compileThreads: number | undefined;
 }
 
 function parseRun(args: readonly string[]): RunOptions | 'help' {
@@ -283,6 +325,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
   let limits: StoreLimits = {};
   let timeout: number | undefined;
   let allowPrecompiled = false;
+  let compileThreads: number | undefined;
   const preopens: Preopen[] = [];
   const env: string[] = [];
   // wasmo's options come before FILE; everything after FILE is the program's (as in wasmtime).
@@ -314,6 +357,8 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       cache = false;
     } else if (name === '--allow-precompiled') {
       allowPrecompiled = true;
+    } else if (name === '--compile-threads') {
+      compileThreads = threadCount(value());
     } else if (name === '--timeout') {
       timeout = duration(value(), name);
     } else if (name === '--max-memory') {
@@ -323,7 +368,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       const file = args[at];
       if (file === undefined) break;
       const rest = args.slice(at + 1);
-      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, allowPrecompiled };
+      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, allowPrecompiled, compileThreads };
       return invoke === undefined ? { ...common, programArgs: rest } : { ...common, invoke: { name: invoke, args: rest }, programArgs: [] };
     } else {
       throw new UsageError(`run: unknown option ${arg} (see wasmo run --help)`);
@@ -338,13 +383,23 @@ function run(args: readonly string[], io: Io): number {
     io.stdout(RUN_HELP);
     return 0;
   }
-  const { file, programArgs } = options;
+  const { file } = options;
   if (file.endsWith('.cwasm') && !options.allowPrecompiled) {
     throw new UsageError(`${file}: a .cwasm is native code that would run unsandboxed in wasmo's process; run it only if you trust it, with --allow-precompiled`, FAILURE);
   }
   const engine = options.engine ?? (file.endsWith('.cwasm') ? 'singlepass' : defaultEngine());
+  const compile = compileSettings(file, options.compileThreads, io);
+  try {
+    return runModule({ ...options, engine }, compile.options, io);
+  } finally {
+    compile.end();
+  }
+}
+
+function runModule(options: RunOptions & { engine: EngineName }, compile: CompileOptions, io: Io): number {
+  const { file, programArgs, engine } = options;
   // Only the singlepass engine makes artifacts to keep.
-  const module = loadModule(file, engine === 'singlepass' && options.cache !== false ? new CompileCache(options.cache) : undefined);
+  const module = loadModule(file, engine === 'singlepass' && options.cache !== false ? new CompileCache(options.cache) : undefined, compile);
   if (module.compiledFor !== undefined && module.compiledFor !== engine) {
     throw new UsageError(`${file}: compiled code for the ${module.compiledFor} engine cannot run on ${engine}`, FAILURE);
   }
@@ -355,14 +410,14 @@ function run(args: readonly string[], io: Io): number {
       throw new UsageError(`${file}: unknown import "${mod}" "${name}" (${formatExternType(type)}): ${hint}`, FAILURE);
     }
   }
-  if (imports.length > 0) return runWasi({ ...options, engine }, module, io);
+  if (imports.length > 0) return runWasi(options, module, compile, io);
   if (programArgs.length > 0) {
     const [first] = programArgs;
     throw new UsageError(first!.startsWith('-')
       ? `run: ${file} is not a WASI program, so it takes no arguments; wasmo's options (${first}) go before FILE`
       : `run: ${file} is not a WASI program, so it takes no arguments (to call a function: wasmo run --invoke NAME FILE ARG...)`);
   }
-  const [store, inst] = module_instantiate(runStore(options, engine), module, []);
+  const [store, inst] = module_instantiate(runStore(options, engine, compile), module, []);
   if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
 
   const exports = module_exports(module);
@@ -394,7 +449,7 @@ function invokeExport(file: string, store: Store, inst: ModuleInst, invoke: { na
 }
 
 /** Runs a WASI program; its exit status is ours. */
-function runWasi(options: RunOptions & { engine: EngineName }, module: Module, io: Io): number {
+function runWasi(options: RunOptions & { engine: EngineName }, module: Module, compile: CompileOptions, io: Io): number {
   const { file, engine } = options;
   let wasi: Wasi;
   try {
@@ -409,7 +464,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
     throw e;
   }
   try {
-    let store = runStore(options, engine);
+    let store = runStore(options, engine, compile);
     let externs;
     [store, externs] = wasi.imports(store, module);
     if (isError(externs)) throw new UsageError(`${file}: ${externs.message}`, FAILURE);
@@ -451,8 +506,9 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
   }
 }
 
-/** FILE as a valid module; through `cache` when given (a hit skips decoding and compiling). */
-function loadModule(file: string, cache?: CompileCache): Module {
+/** FILE as a valid module; through `cache` when given (a hit skips decoding and compiling; a miss
+ *  compiles, as `compile` says). */
+function loadModule(file: string, cache?: CompileCache, compile: CompileOptions = {}): Module {
   if (file.endsWith('.cwasm')) {
     const module = module_deserialize_file(file);
     if (isError(module)) throw moduleError(file, 'cannot load compiled module', module);
@@ -471,7 +527,7 @@ function loadModule(file: string, cache?: CompileCache): Module {
   if (isError(module)) throw moduleError(file, 'malformed module', module);
   const invalid = module_validate(module);
   if (invalid !== undefined) throw moduleError(file, 'invalid module', invalid);
-  cache?.put(bytes, module);
+  cache?.put(bytes, module, compile);
   return module;
 }
 
@@ -490,6 +546,7 @@ function unsupported(message: string): string {
 function compile(args: readonly string[], io: Io): number {
   let file: string | undefined;
   let output: string | undefined;
+  let threads: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-h' || a === '--help') {
@@ -497,6 +554,8 @@ function compile(args: readonly string[], io: Io): number {
       return 0;
     } else if (a === '-o' || a === '--output') {
       output = optionValue(args, i++);
+    } else if (a === '--compile-threads' || a.startsWith('--compile-threads=')) {
+      threads = threadCount(a.includes('=') ? a.slice(a.indexOf('=') + 1) : optionValue(args, i++));
     } else if (a.startsWith('-')) {
       throw new UsageError(`compile: unknown option ${a} (see wasmo compile --help)`);
     } else if (file === undefined) {
@@ -508,7 +567,13 @@ function compile(args: readonly string[], io: Io): number {
   if (file === undefined) throw new UsageError('compile: no module file given (see wasmo compile --help)');
   const { dir, name } = parse(file);
   output ??= join(dir, `${name}.cwasm`);
-  const bytes = module_serialize(loadModule(file));
+  const settings = compileSettings(file, threads, io);
+  let bytes;
+  try {
+    bytes = module_serialize(loadModule(file), settings.options);
+  } finally {
+    settings.end();
+  }
   if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes);
   // Written aside, then renamed over OUT: a process reading the old file reads it whole,
   // and nobody reads a half-written artifact.
@@ -605,10 +670,19 @@ function wast(args: readonly string[], io: Io): number {
   const row = (cells: readonly (string | number)[]): string =>
     `${String(cells[0]).padEnd(44)}${cells.slice(1).map((c) => String(c).padStart(8)).join('')}\n`;
   if (!json) io.stdout(row(['file', 'passed', 'failed', 'xfail', 'xpass', 'ms']));
-  for (const file of files) {
-    const r = runWast(file, { engine: engineUsed, expected });
-    results.push(r);
-    if (!json) io.stdout(row([r.file, r.passed, r.failed, r.expectedFailures, r.unexpectedPasses, r.ms]));
+  // Over many files, which one runs now: on a terminal, erased before each row is printed.
+  const reporter = progressReporter(stderrSink(io), 0);
+  const update = files.length > 1 ? reporter.update : undefined;
+  try {
+    for (const [i, file] of files.entries()) {
+      update?.(`${progressLine('wast', i, files.length, 'files')} ${basename(file)}`);
+      const r = runWast(file, { engine: engineUsed, expected });
+      results.push(r);
+      reporter.end();
+      if (!json) io.stdout(row([r.file, r.passed, r.failed, r.expectedFailures, r.unexpectedPasses, r.ms]));
+    }
+  } finally {
+    reporter.end();
   }
   const sum = (key: 'passed' | 'failed' | 'expectedFailures' | 'unexpectedPasses'): number =>
     results.reduce((n, r) => n + r[key], 0);

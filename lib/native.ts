@@ -46,8 +46,9 @@ const invokeErr = new Uint8Array(ERR_LEN);
 type Ptr = { readonly __native: unique symbol };
 
 interface Bindings {
-  validate(bytes: Uint8Array, len: number, err: Uint8Array, errLen: number): number;
-  compile(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  validate(bytes: Uint8Array, len: number, threads: number, err: Uint8Array, errLen: number): number;
+  compile(bytes: Uint8Array, len: number, threads: number, progress: ((done: number, total: number) => void) | null,
+    out: [Ptr | null], err: Uint8Array, errLen: number): number;
   moduleFree(m: Ptr): void;
   deserialize(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   loadFile(path: string, out: [Ptr | null], err: Uint8Array, errLen: number): number;
@@ -143,11 +144,13 @@ function load(): Bindings {
   koffi.pointer('wasmo_module', koffi.opaque());
   koffi.pointer('wasmo_store', koffi.opaque());
   hostCallbackType = koffi.proto('int wasmo_host_callback(uint32_t store, uint32_t func, uint64_t *vals)');
+  koffi.proto('void wasmo_progress_fn(uint32_t done, uint32_t total)');
   koffi.pointer('wasmo_wasi', koffi.opaque());
   const f = (sig: string): ReturnType<LibraryHandle['func']> => lib.func(sig);
   const b = {
-    validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, _Out_ uint8_t *err, size_t err_len)'),
-    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, uint32_t threads, _Out_ uint8_t *err, size_t err_len)'),
+    // `progress` is called back during the call only, on this thread: a JS function passes as is.
+    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t threads, wasmo_progress_fn *progress, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
     deserialize: f('int wasmo_module_deserialize(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     loadFile: f('int wasmo_module_load_file(const char *path, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
@@ -269,11 +272,41 @@ function typeName(code: number): TypeName {
   return t;
 }
 
+/**
+ * How a native compile uses the machine (beyond the appendix). Function bodies are validated and
+ * compiled on several threads; the code, the artifact and every error are the same whatever their
+ * number.
+ */
+export interface CompileOptions {
+  /** Threads to compile on: a positive integer; by default $WASMO_COMPILE_THREADS, else one per
+   *  hardware thread. */
+  readonly threads?: number;
+  /** Called about every 100 ms while function bodies compile (on the thread that compiles, during
+   *  the call that compiles): how many are done, of how many; and with both equal at the end if it
+   *  was called before. */
+  readonly progress?: (done: number, total: number) => void;
+}
+
+/** Checks a thread count given as an option: a positive integer, at most 1024. */
+export function checkThreads(threads: number, what: string): number {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+    throw new RangeError(`${what}: the number of compile threads is an integer from 1 to 1024, not ${threads}`);
+  }
+  return threads;
+}
+
+/** The thread count to pass: the option, else $WASMO_COMPILE_THREADS, else 0 (one per hardware thread). */
+function compileThreads(options: CompileOptions | undefined): number {
+  if (options?.threads !== undefined) return checkThreads(options.threads, 'threads');
+  const env = process.env['WASMO_COMPILE_THREADS'];
+  return env === undefined || env === '' ? 0 : checkThreads(Number(env), 'WASMO_COMPILE_THREADS');
+}
+
 /** Decode and validate only. */
-export function validate(bytes: Uint8Array): true | NativeFailure {
+export function validate(bytes: Uint8Array, options?: CompileOptions): true | NativeFailure {
   const b = load();
   const err = new Uint8Array(ERR_LEN);
-  const status = b.validate(bytes, bytes.length, err, ERR_LEN);
+  const status = b.validate(bytes, bytes.length, compileThreads(options), err, ERR_LEN);
   return status === Status.ok ? true : failure(status, err);
 }
 
@@ -299,9 +332,11 @@ export class NativeModule {
     return isNativeFailure(p) ? p : new NativeModule(p);
   }
 
-  static compile(bytes: Uint8Array): NativeModule | NativeFailure {
+  static compile(bytes: Uint8Array, options?: CompileOptions): NativeModule | NativeFailure {
     const b = load();
-    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, out, err, ERR_LEN)));
+    const threads = compileThreads(options);
+    const progress = options?.progress ?? null;
+    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, threads, progress, out, err, ERR_LEN)));
   }
 
   /**

@@ -1,9 +1,14 @@
 // The module decoder (spec 5.5) with validation (spec 3.4): a decoded module is valid. Function
-// bodies are validated as the code section is read (FunctionDecoder with the validate-only backend);
-// the compiler decodes them again with its own backend.
+// bodies are decoded last, in parallel, each by one FunctionDecoder that validates and drives a
+// compiler's backend at once (or the validate-only backend).
 #include "environ/module.h"
 
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_set>
 #include <utility>
 
@@ -32,7 +37,7 @@ class ModuleDecoder {
     m_.bytes.assign(bytes.begin(), bytes.end());
   }
 
-  Module run() {
+  Module run(const BodyPass &pass) {
     const size_t size = m_.bytes.size();
     Reader r(m_.bytes.data(), 0, size, size);
     static constexpr std::pair<uint32_t, const char *> kHeader[] = {
@@ -41,6 +46,36 @@ class ModuleDecoder {
       if (r.end() - r.pos() < 4) malformed("unexpected end");
       if (r.fixed32() != word) malformed(message);
     }
+    try {
+      sections(r);
+    } catch (const CompileError &) {
+      // The reference decodes each body where the code section holds it: a malformed body read
+      // before the failure is the verdict.
+      for (uint32_t k = 0; k < readableBodies(); k++) {
+        try {
+          validateBody(m_.importedFuncs + k);
+        } catch (const CompileError &e) {
+          if (e.status != WASMO_INVALID) throw;
+        }
+      }
+      throw;
+    }
+    // Bodies after every section: none depends on what follows the code section (spec 5.5.16).
+    // The verdict is that of decoding in order: the first body that is malformed (or unsupported
+    // by the decoder), then the first invalidity in the reference's validation order, and only for a
+    // valid module the first body the compiler refuses.
+    BodyFailures f = runBodies(pass);
+    if (f.decode) throw f.decode->second;
+    if (invalid_ && invalid_->first < Phase::Bodies) invalid(std::move(invalid_->second));
+    if (f.invalid) throw f.invalid->second;
+    if (invalid_) invalid(std::move(invalid_->second));
+    if (f.backend) throw f.backend->second;
+    return std::move(m_);
+  }
+
+ private:
+  void sections(Reader &r) {
+    const size_t size = m_.bytes.size();
     // Sections come in this order, each at most once; custom sections anywhere (spec 5.5.2).
     static constexpr int kOrder[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};  // id 12 before 10
     int lastRank = 0;
@@ -82,11 +117,8 @@ class ModuleDecoder {
     if (funcCount != m_.bodies.size()) malformed("function and code section have inconsistent lengths");
     if (m_.dataCount && *m_.dataCount != m_.datas.size())
       malformed("data count and data section have inconsistent lengths");
-    if (invalid_) invalid(std::move(invalid_->second));
-    return std::move(m_);
   }
 
- private:
   // The reference decodes the whole module before it validates (spec 5 before 3), and validates in
   // validateModule's order (spec 3.4.10): a field found invalid while decoding is reported only once
   // every section has decoded, so a later malformation wins, and of two invalid fields the one the
@@ -332,24 +364,106 @@ class ModuleDecoder {
       uint32_t size = r.len();
       checkLimit(kMaxFunctionSize, size);
       m_.bodies.push_back(FunctionBody{r.pos(), r.pos() + size});
-      decodeBody(m_.importedFuncs + i);
       r.skip(size);
     }
   }
-  /** Decodes and validates a function body where the reference decodes it, inside the code section,
-   *  so its malformations come before those of later sections; everything validation needs precedes
-   *  the code section (spec 5.5.16). Bodies are not read when a function type is unknown and no type
-   *  can stand in (a call could not be typed), nor past the function section: the invalidity or the inconsistent lengths
-   *  already found is the verdict, unless a later section is malformed. */
-  void decodeBody(uint32_t func) {
-    if (unknownFuncType_ || func >= m_.funcs.size()) return;
+  /** The bodies to decode, from the first. Bodies are not read when a function type is unknown and
+   *  no type can stand in (a call could not be typed), nor past the function section: the
+   *  invalidity or the inconsistent lengths already found is the verdict, unless a section is
+   *  malformed. */
+  uint32_t readableBodies() const {
+    if (unknownFuncType_) return 0;
+    return static_cast<uint32_t>(std::min<size_t>(m_.bodies.size(), m_.funcs.size() - m_.importedFuncs));
+  }
+  void validateBody(uint32_t func) const {
+    ValidateOnly backend;
+    FunctionDecoder<ValidateOnly>(m_, func, backend).run();
+  }
+
+  // The first failure of each kind, by function index.
+  using Failure = std::optional<std::pair<uint32_t, CompileError>>;
+  struct BodyFailures {
+    Failure decode;   // malformed, or a decoder's refusal: outranks every invalidity
+    Failure invalid;
+    Failure backend;  // a compiler's refusal of a body that validates
+  };
+
+  /** Decodes every readable body once, on up to pass.threads threads taking the next body as they
+   *  finish one. The calling thread is worker 0 and reports progress. */
+  BodyFailures runBodies(const BodyPass &pass) const {
+    const uint32_t total = readableBodies();
+    BodyFailures f;
+    std::mutex mu;
+    std::atomic<uint32_t> next{0}, done{0};
+    // Past a decode failure nothing can outrank it; after any failure, nothing needs compiling.
+    std::atomic<uint32_t> decodeStop{UINT32_MAX};
+    std::atomic<bool> failed{false};
+    bool reported = false;  // by worker 0
+    auto record = [&](Failure BodyFailures::*kind, uint32_t k, CompileError e) {
+      std::lock_guard<std::mutex> lock(mu);
+      Failure &slot = f.*kind;
+      if (!slot || k < slot->first) slot.emplace(k, std::move(e));
+      if (kind == &BodyFailures::decode && k < decodeStop) decodeStop = k;
+      failed = true;
+    };
+    // A body the decoder accepts but the compiler refuses is the compiler's failure.
+    auto classify = [&](uint32_t k, CompileError e) {
+      try {
+        validateBody(m_.importedFuncs + k);
+      } catch (const CompileError &v) {
+        return record(v.status == WASMO_INVALID ? &BodyFailures::invalid : &BodyFailures::decode, k, v);
+      } catch (...) {
+      }
+      record(&BodyFailures::backend, k, std::move(e));
+    };
+    const bool compile = pass.compiler && !invalid_;
+    auto work = [&](unsigned worker) {
+      std::unique_ptr<BodyCompiler> compiler;
+      auto lastReport = std::chrono::steady_clock::now();
+      try {
+        if (compile) compiler = pass.compiler(m_, worker);
+      } catch (const CompileError &e) {
+        record(&BodyFailures::backend, 0, e);
+      } catch (...) {
+        record(&BodyFailures::backend, 0, CompileError{WASMO_INTERNAL, "out of memory"});
+      }
+      for (uint32_t k; (k = next++) < total && k <= decodeStop;) {
+        try {
+          if (compiler && !failed) compiler->compile(m_.importedFuncs + k);
+          else validateBody(m_.importedFuncs + k);
+        } catch (const CompileError &e) {
+          if (compiler) classify(k, e);
+          else record(e.status == WASMO_INVALID ? &BodyFailures::invalid : &BodyFailures::decode, k, e);
+        } catch (const std::bad_alloc &) {
+          classify(k, CompileError{WASMO_INTERNAL, "out of memory"});
+        } catch (const std::exception &e) {
+          classify(k, CompileError{WASMO_INTERNAL, e.what()});
+        }
+        uint32_t n = ++done;
+        if (worker == 0 && pass.progress) {
+          auto now = std::chrono::steady_clock::now();
+          if (now - lastReport >= std::chrono::milliseconds(100)) {
+            lastReport = now;
+            reported = true;
+            pass.progress(n, total);
+          }
+        }
+      }
+    };
+    // A thread costs tens of microseconds: one per 64 KiB of code at most.
+    size_t codeBytes = total == 0 ? 0 : m_.bodies[total - 1].end - m_.bodies[0].begin;
+    unsigned n = std::max<unsigned>(1, std::min<size_t>({compileThreads(pass.threads), total, codeBytes / 65536 + 1}));
+    std::vector<std::thread> threads;
+    threads.reserve(n - 1);
     try {
-      ValidateOnly backend;
-      FunctionDecoder<ValidateOnly>(m_, func, backend).run();
-    } catch (const CompileError &e) {
-      if (e.status != WASMO_INVALID) throw;
-      invalidLater(Phase::Bodies, e.message);
+      for (unsigned w = 1; w < n; w++) threads.emplace_back(work, w);
+    } catch (const std::system_error &) {
+      // No more threads: the ones running and this one do the work.
     }
+    work(0);
+    for (std::thread &t : threads) t.join();
+    if (reported) pass.progress(total, total);
+    return f;
   }
   void dataSection(Reader &r) {
     uint32_t n = r.len();
@@ -380,9 +494,14 @@ class ModuleDecoder {
 
 }  // namespace
 
-Module decodeModule(std::span<const uint8_t> bytes) {
+unsigned compileThreads(unsigned requested) {
+  if (requested != 0) return requested;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+Module decodeModule(std::span<const uint8_t> bytes, const BodyPass &pass) {
   checkLimit(kMaxModuleSize, bytes.size());  // before the bytes are copied
-  Module m = ModuleDecoder(bytes).run();
+  Module m = ModuleDecoder(bytes).run(pass);
   if (m.declaredRefs.size() != m.funcs.size()) m.declaredRefs.assign(m.funcs.size(), false);
   return m;
 }

@@ -2,6 +2,8 @@
 // spaces and segments, with function bodies left as byte ranges for the function decoder.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -124,7 +126,36 @@ struct Module {
   const FuncType &funcType(uint32_t func) const { return types[funcs[func]]; }
 };
 
-/** Decodes the module's sections (spec 5.5) and validates everything but function bodies. */
-Module decodeModule(std::span<const uint8_t> bytes);
+/** Decodes, validates and compiles function bodies one at a time, on one worker thread. */
+class BodyCompiler {
+ public:
+  virtual ~BodyCompiler() = default;
+  /** Function `func`'s body: throws CompileError as FunctionDecoder does, or a backend's refusal. */
+  virtual void compile(uint32_t func) = 0;
+};
+
+/** How decodeModule goes over the function bodies, which it does last, on worker threads. */
+struct BodyPass {
+  /** At most this many threads (0: one per hardware thread); the verdict does not depend on it. */
+  unsigned threads = 1;
+  /** The compiler of worker `worker` (< threads), made on its thread; none: validate only. Not
+   *  called when validation already failed. */
+  std::function<std::unique_ptr<BodyCompiler>(const Module &, unsigned worker)> compiler;
+  /** Called on the calling thread every ~100 ms with the bodies done and their total, and at the
+   *  end with both equal if it was called before. */
+  std::function<void(uint32_t done, uint32_t total)> progress;
+};
+
+/** Threads for `requested` (0: one per hardware thread). */
+unsigned compileThreads(unsigned requested);
+
+/**
+ * Decodes the module's sections (spec 5.5) and validates it (spec 3.4), function bodies on
+ * `pass.threads` threads with `pass.compiler`. Throws CompileError: the verdict is the same
+ * whatever the threads, that of decoding in order then validating (see ModuleDecoder), and a
+ * compiler's refusal (UNSUPPORTED, INTERNAL) comes only for a valid module, for the first function
+ * it refuses.
+ */
+Module decodeModule(std::span<const uint8_t> bytes, const BodyPass &pass = {});
 
 }  // namespace wasmo

@@ -57,12 +57,20 @@ typedef struct wasmo_store wasmo_store;
 /* No limit in a table or memory type. */
 #define WASMO_NO_MAX UINT64_MAX
 
-/* Decode and validate only (the validate-only backend): OK, MALFORMED or INVALID. */
-WASMO_API int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t err_len);
+/* Function bodies are decoded (and compiled) on up to `threads` threads, 0 meaning one per hardware
+ * thread; the result is the same whatever the count. */
 
-/* Decode, validate and compile with the singlepass backend. */
-WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, wasmo_module **out,
-                                   char *err, size_t err_len);
+/* Decode and validate only (the validate-only backend): OK, MALFORMED or INVALID. */
+WASMO_API int wasmo_module_validate(const uint8_t *bytes, size_t len, uint32_t threads, char *err, size_t err_len);
+
+/* Called on the thread that called wasmo_module_compile, about every 100 ms while it compiles
+ * function bodies: how many are done, of how many; at the end, if it was called before, with both
+ * equal. */
+typedef void (*wasmo_progress_fn)(uint32_t done, uint32_t total);
+
+/* Decode, validate and compile with the singlepass backend; `progress` may be NULL. */
+WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t threads, wasmo_progress_fn progress,
+                                   wasmo_module **out, char *err, size_t err_len);
 WASMO_API void wasmo_module_free(wasmo_module *module);
 
 /* Artifacts. Every compiled module is loaded from an artifact (an ELF64 file, host-shim/artifact/),

@@ -56,17 +56,19 @@ wasmo::Limits limits(uint64_t min, uint64_t max) {
 
 extern "C" {
 
-int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t err_len) {
+int wasmo_module_validate(const uint8_t *bytes, size_t len, uint32_t threads, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    wasmo::decodeModule({bytes, len});
+    wasmo::decodeModule({bytes, len}, wasmo::BodyPass{wasmo::compileThreads(threads), {}, {}});
     return WASMO_OK;
   });
 }
 
-int wasmo_module_compile(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
+int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t threads, wasmo_progress_fn progress,
+                         wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    wasmo::Module module = wasmo::decodeModule({bytes, len});
-    wasmo::CompiledCode code = wasmo::compileSinglepass(module);
+    wasmo::CompileOptions options{threads, {}};
+    if (progress != nullptr) options.progress = progress;
+    auto [module, code] = wasmo::compileSinglepass({bytes, len}, options);
     // Artifact first: the JIT path loads the artifact like any other (artifact/artifact.h).
     *out = new wasmo_module{wasmo::loadArtifact(wasmo::writeArtifact(module, code))};
     return WASMO_OK;

@@ -9,8 +9,8 @@ import type {
 } from '../engine.js';
 import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
-  NativeModule, NativeStore, isNativeFailure, type NativeFailure, type NativeFuncType, type NativeWasi,
-  type TypeName,
+  NativeModule, NativeStore, isNativeFailure, type CompileOptions, type NativeFailure, type NativeFuncType,
+  type NativeWasi, type TypeName,
 } from '../native.js';
 import { artifactInterface } from '../artifact.js';
 import { encodeModule } from '../../spec/binary/encode.js';
@@ -58,16 +58,16 @@ function remember(module: ModuleValue, compiled: NativeModule): NativeModule {
 }
 
 /** The module's native code: compiled on first use (an artifact, loaded), then shared by every store. */
-function compiledModule(module: ModuleValue): NativeModule | NativeFailure {
+function compiledModule(module: ModuleValue, options: CompileOptions): NativeModule | NativeFailure {
   const known = compiledModules.get(module);
   if (known !== undefined) return known;
-  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast));
+  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast), options);
   return isNativeFailure(c) ? c : remember(module, c);
 }
 
 /** The artifact of a valid module: its native code and what instantiating it needs. */
-export function serializeModule(module: ModuleValue): Uint8Array | WasmError {
-  const c = compiledModule(module);
+export function serializeModule(module: ModuleValue, options: CompileOptions = {}): Uint8Array | WasmError {
+  const c = compiledModule(module, options);
   return isNativeFailure(c) ? toError(c) : c.serialize();
 }
 
@@ -100,7 +100,7 @@ export class NativeEngine implements Engine {
   private readonly slotWords = new Uint32Array(this.slots.buffer);
   private depth = 0;
 
-  constructor(limits: StoreLimits = {}) {
+  constructor(limits: StoreLimits = {}, private readonly compile: CompileOptions = {}) {
     this.store.setLimits(limits.memoryPages, limits.tableElements);
   }
 
@@ -115,7 +115,7 @@ export class NativeEngine implements Engine {
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
     { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError {
-    const compiled = compiledModule(module);
+    const compiled = compiledModule(module, this.compile);
     if (isNativeFailure(compiled)) return this.error(compiled);
     const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr));
     if (isNativeFailure(addrs)) return this.error(addrs);

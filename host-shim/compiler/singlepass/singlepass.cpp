@@ -20,12 +20,10 @@ namespace {
 using namespace Xbyak;
 using namespace Xbyak::util;
 
-// Code is built in a growable heap buffer and copied into CodeMemory, which alone makes it
-// executable; xbyak must not change page protections itself.
-class HeapAllocator : public Allocator {
- public:
-  bool useProtect() const override { return false; }
-};
+// A buffer xbyak writes into without owning it, until a function's code is done: standing in
+// before the first function, which gets a chunk of its worker's (CompiledCode::Chunk). Code reaches
+// memory only through an artifact (CodeMemory alone makes it executable).
+uint8_t noBuffer[1];
 
 /*
  * Frame layout (rbp-relative), set up by the prologue:
@@ -66,16 +64,26 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  Singlepass(HeapAllocator *alloc, const Module &module)
-      : CodeGenerator(4096, AutoGrow, alloc), importedFuncs_(module.importedFuncs),
-        funcLabels_(std::make_unique<Label[]>(module.funcs.size() - module.importedFuncs)),
-        hostFeatures_(hostCpuFeatures()), poolLimit_(poolLimit()) {}
+  explicit Singlepass(const Module &module)
+      : CodeGenerator(0, noBuffer), importedFuncs_(module.importedFuncs), hostFeatures_(hostCpuFeatures()),
+        poolLimit_(poolLimit()) {}
+
+  /** Starts a function's code at `buffer`, which has room for `capacity` bytes (xbyak throws
+   *  ERR_CODE_IS_TOO_BIG past it). Each function is compiled on its own: nothing but its calls of
+   *  other functions (callSites()) refers outside its code. */
+  void startFunction(uint8_t *buffer, size_t capacity) {
+    top_ = buffer;
+    maxSize_ = capacity;
+    reset();
+    callSites_.clear();
+  }
+  /** The calls of the function compiled last: where their rel32 is, and which defined function. */
+  const std::vector<std::pair<uint32_t, uint32_t>> &callSites() const { return callSites_; }
 
   /** The CPU features the code emitted so far uses (CpuFeature bits). */
   uint32_t usedFeatures() const { return usedFeatures_; }
 
-  void beginFunction(uint32_t func, const FuncType &ft, std::span<const ValType> locals) {
-    L(funcLabels_[func - importedFuncs_]);
+  void beginFunction(uint32_t, const FuncType &ft, std::span<const ValType> locals) {
     stack_.clear();
     regOwner_.fill(SIZE_MAX);
     xmmOwner_.fill(SIZE_MAX);
@@ -245,11 +253,13 @@ class Singlepass : public CodeGenerator {
     for (size_t k = argBase; k < stack_.size(); k++) materialize(k);
     if (func >= importedFuncs_) {
       // A function of this module: its code is in the same block, so a PC-relative call reaches
-      // it wherever the block is loaded, with this instance's VMContext.
+      // it wherever the block is loaded, with this instance's VMContext. Linking fills in the rel32.
       noteSlot(argBase + ft.results.size());
       lea(rsi, ptr[rsp + 8 * argBase]);
       mov(rdi, r14);
-      Xbyak::CodeGenerator::call(funcLabels_[func - importedFuncs_]);
+      db(0xE8);
+      dd(0);
+      callSites_.emplace_back(static_cast<uint32_t>(getSize() - 4), func - importedFuncs_);
       pushResults(argBase, ft);
       return;
     }
@@ -662,7 +672,7 @@ class Singlepass : public CodeGenerator {
   void divide(Op op, bool is64);
 
   uint32_t importedFuncs_;
-  std::unique_ptr<Label[]> funcLabels_;  // entry of each function defined in the module
+  std::vector<std::pair<uint32_t, uint32_t>> callSites_;
   std::vector<Value> stack_;
   std::array<size_t, std::size(kOperandRegs)> regOwner_;  // stack index of each register's operand
   std::array<size_t, std::size(kOperandXmms)> xmmOwner_;
@@ -1101,32 +1111,99 @@ void Singlepass::numeric(Op op) {
   }
 }
 
+
+// One worker thread's compiler: each function into the worker's current chunk, from where it
+// ends, in a new one when it does not fit.
+class SinglepassCompiler : public BodyCompiler {
+ public:
+  SinglepassCompiler(const Module &module, CompiledCode::Worker &out) : m_(module), gen_(module), out_(out) {}
+
+  void compile(uint32_t func) override {
+    const FunctionBody &body = m_.bodies[func - m_.importedFuncs];
+    // Code takes a few bytes per byte of wasm; a function that overflows its room starts again in
+    // a chunk twice that size.
+    size_t room = std::max<size_t>(kMinRoom, 16 * (body.end - body.begin));
+    for (;;) {
+      if (out_.chunks.empty() || out_.chunks.back().capacity - out_.chunks.back().used < room) {
+        size_t capacity = std::max(kChunk, room);
+        out_.chunks.push_back(CompiledCode::Chunk{std::make_unique_for_overwrite<uint8_t[]>(capacity), capacity, 0});
+      }
+      CompiledCode::Chunk &c = out_.chunks.back();
+      gen_.startFunction(c.bytes.get() + c.used, c.capacity - c.used);
+      try {
+        FunctionDecoder<Singlepass>(m_, func, gen_).run();
+      } catch (const Xbyak::Error &e) {
+        if (static_cast<int>(e) != Xbyak::ERR_CODE_IS_TOO_BIG) {
+          throw CompileError{WASMO_INTERNAL, std::string("code generation failed: ") + e.what()};
+        }
+        room = 2 * (c.capacity - c.used);
+        continue;
+      }
+      if (gen_.hasUndefinedLabel()) throw CompileError{WASMO_INTERNAL, "code generation failed: a label is not defined"};
+      uint32_t caller = func - m_.importedFuncs;
+      out_.placed.push_back({caller, out_.chunks.size() - 1, c.used, gen_.getSize()});
+      for (auto [at, callee] : gen_.callSites()) out_.calls.push_back({caller, at, callee});
+      out_.cpuFeatures |= gen_.usedFeatures();
+      c.used += gen_.getSize();
+      return;
+    }
+  }
+
+ private:
+  static constexpr size_t kChunk = size_t{4} << 20, kMinRoom = size_t{64} << 10;
+  const Module &m_;
+  Singlepass gen_;
+  CompiledCode::Worker &out_;
+};
+
 }  // namespace
 
-CompiledCode compileSinglepass(const Module &module) {
-  // SIMD comes in its own issue; v128 values can only enter through types, globals and locals.
-  auto isV128 = [](ValType t) { return t == ValType::V128; };
-  for (const FuncType &t : module.types) {
-    if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) unsupported("v128 values");
+void CompiledCode::link(std::span<uint8_t> out) const {
+  for (size_t k = 0; k < pieces.size(); k++) {
+    const Piece &p = pieces[k];
+    std::memcpy(out.data() + functionOffsets[k], workers[p.worker].chunks[p.chunk].bytes.get() + p.offset, p.size);
   }
-  for (const GlobalType &g : module.globals) {
-    if (isV128(g.type)) unsupported("v128 values");
-  }
-  HeapAllocator alloc;
-  Singlepass gen(&alloc, module);
-  CompiledCode out;
-  try {
-    for (uint32_t i = module.importedFuncs; i < module.funcs.size(); i++) {
-      out.functionOffsets.push_back(static_cast<uint32_t>(gen.getSize()));
-      FunctionDecoder<Singlepass>(module, i, gen).run();
+  for (const Worker &w : workers) {
+    for (const CallSite &c : w.calls) {
+      // rel32 is relative to the end of the call instruction, 4 bytes after it (size < 2 GiB).
+      size_t at = functionOffsets[c.caller] + c.at;
+      int32_t rel = static_cast<int32_t>(static_cast<int64_t>(functionOffsets[c.callee]) - static_cast<int64_t>(at + 4));
+      std::memcpy(out.data() + at, &rel, sizeof rel);
     }
-    gen.ready();
-  } catch (const Xbyak::Error &e) {
-    throw CompileError{WASMO_INTERNAL, std::string("code generation failed: ") + e.what()};
   }
-  out.code.assign(gen.getCode(), gen.getCode() + gen.getSize());
-  out.cpuFeatures = gen.usedFeatures();
-  return out;
+}
+
+CompiledModuleCode compileSinglepass(std::span<const uint8_t> bytes, const CompileOptions &options) {
+  CompiledCode code;
+  BodyPass pass;
+  pass.threads = compileThreads(options.threads);
+  pass.progress = options.progress;
+  code.workers.resize(pass.threads);
+  pass.compiler = [&](const Module &module, unsigned worker) -> std::unique_ptr<BodyCompiler> {
+    // SIMD comes in its own issue; v128 values can only enter through types, globals and locals.
+    auto isV128 = [](ValType t) { return t == ValType::V128; };
+    for (const FuncType &t : module.types) {
+      if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) unsupported("v128 values");
+    }
+    for (const GlobalType &g : module.globals) {
+      if (isV128(g.type)) unsupported("v128 values");
+    }
+    return std::make_unique<SinglepassCompiler>(module, code.workers[worker]);
+  };
+  Module module = decodeModule(bytes, pass);
+  // The functions in index order, wherever they were compiled.
+  code.pieces.resize(module.funcs.size() - module.importedFuncs);
+  for (uint32_t w = 0; w < code.workers.size(); w++) {
+    for (const CompiledCode::Worker::Placed &p : code.workers[w].placed) code.pieces[p.func] = {w, p.chunk, p.offset, p.size};
+    code.cpuFeatures |= code.workers[w].cpuFeatures;
+  }
+  code.functionOffsets.reserve(code.pieces.size());
+  for (const CompiledCode::Piece &p : code.pieces) {
+    code.functionOffsets.push_back(static_cast<uint32_t>(code.size));
+    code.size += p.size;
+    if (code.size > 0x7FFFFFFF) unsupported("more than 2 GiB of code");
+  }
+  return {std::move(module), std::move(code)};
 }
 
 }  // namespace wasmo

@@ -1,0 +1,128 @@
+// The native front end decodes, validates and compiles function bodies on several threads: the
+// artifact is the same bytes whatever the thread count, calls between functions compiled on
+// different threads are linked right, and the verdict on a bad module is the one of decoding in
+// order (the first malformed body, else the first invalid one), the reference's.
+
+import { describe, expect, it } from 'vitest';
+import { isError, module_decode, module_parse, module_validate } from '../lib/index.js';
+import { NativeModule, NativeStore, isNativeFailure, nativeAvailable, validate } from '../lib/native.js';
+import { encodeModule } from '../spec/binary/encode.js';
+
+const native = nativeAvailable() === true;
+const THREADS = [1, 2, 3, 8];
+
+function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    const b = n & 0x7f;
+    n >>>= 7;
+    out.push(n === 0 ? b : b | 0x80);
+  } while (n !== 0);
+  return out;
+}
+const section = (id: number, content: number[]): number[] => [id, ...leb(content.length), ...content];
+
+/** A module of functions of type [] -> [] with these bodies (locals included); `after` is appended. */
+function moduleOf(bodies: readonly number[][], after: number[] = []): Uint8Array {
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, 0, 0]),
+    ...section(3, [...leb(bodies.length), ...bodies.map(() => 0)]),
+    ...section(10, [...leb(bodies.length), ...bodies.flatMap((b) => [...leb(b.length), ...b])]),
+    ...after,
+  ]);
+}
+
+/** 3,000 bodies of 33 bytes (about 100 KB of code, enough for several threads), `bad` replacing some. */
+function bodies(bad: Record<number, number[]>): number[][] {
+  const nops = [0x00, ...new Array<number>(31).fill(0x01), 0x0b];
+  return Array.from({ length: 3000 }, (_, i) => bad[i] ?? nops);
+}
+const typeMismatch = [0x00, 0x41, 0x00, 0x0b];  // i32.const 0 left on the stack
+const unknownLocal = [0x00, 0x20, 0x05, 0x0b];  // local.get 5
+const illegalOpcode = [0x00, 0x27, 0x0b];       // 0x27 is no instruction
+
+/** The reference engine's verdict: kind and message, or 'ok'. */
+function reference(bytes: Uint8Array): string {
+  const m = module_decode(bytes);
+  if (isError(m)) return `${m.kind}: ${m.message}`;
+  const invalid = module_validate(m);
+  return invalid === undefined ? 'ok' : `${invalid.kind}: ${invalid.message}`;
+}
+
+describe.runIf(native)('parallel compile (singlepass)', () => {
+  it('gives the same artifact whatever the thread count, with calls linked across threads', () => {
+    // Two chains of 5,000 functions: f_i calls f_{i+1} (forward), h_i calls h_{i-1} (backward).
+    const n = 5000;
+    const funcs: string[] = [];
+    for (let i = 0; i < n; i++) {
+      funcs.push(i + 1 < n
+        ? `(func $f${i} (param i32) (result i32) (call $f${i + 1} (i32.add (local.get 0) (i32.const ${i}))))`
+        : `(func $f${i} (param i32) (result i32) (local.get 0))`);
+      funcs.push(i > 0
+        ? `(func $h${i} (param i32) (result i32) (call $h${i - 1} (i32.add (local.get 0) (i32.const ${i}))))`
+        : `(func $h${i} (param i32) (result i32) (local.get 0))`);
+    }
+    const m = module_parse(`(module ${funcs.join('\n')} (export "f" (func $f0)) (export "h" (func $h${n - 1})))`);
+    if (isError(m)) throw new Error(m.message);
+    const bytes = encodeModule(m.ast);
+    const artifacts = THREADS.map((threads) => {
+      // Progress comes every ~100 ms, so maybe not at all here; if it comes, it ends with all done.
+      const calls: [number, number][] = [];
+      const c = NativeModule.compile(bytes, { threads, progress: (done, total) => calls.push([done, total]) });
+      for (const [done, total] of calls) expect(done).toBeLessThanOrEqual(total);
+      if (calls.length > 0) expect(calls[calls.length - 1]).toEqual([2 * n, 2 * n]);
+      if (isNativeFailure(c)) throw new Error(c.message);
+      const artifact = c.serialize();
+      if (threads === 3) {
+        const store = new NativeStore();
+        const addrs = store.instantiate(c, []);
+        if (isNativeFailure(addrs)) throw new Error(addrs.message);
+        for (const addr of addrs) {
+          const vals = new BigUint64Array(1);
+          expect(store.funcInvoke(addr, vals)).toBe(true);
+          expect(vals[0]).toBe(BigInt(((n - 1) * (n - 2)) / 2 + (addrs.indexOf(addr) === 1 ? n - 1 : 0)));
+        }
+        store.free();
+      }
+      c.free();
+      return artifact;
+    });
+    for (const a of artifacts.slice(1)) expect(Buffer.compare(a, artifacts[0]!)).toBe(0);
+  });
+
+  it.each([
+    ['the first invalid body in index order', moduleOf(bodies({ 2000: typeMismatch, 2500: unknownLocal })), 'invalid: type mismatch'],
+    ['an earlier invalid body', moduleOf(bodies({ 100: unknownLocal, 2000: typeMismatch })), 'invalid: unknown local'],
+    ['a malformed body over an earlier invalid one', moduleOf(bodies({ 100: typeMismatch, 2900: illegalOpcode })), 'malformed: illegal opcode'],
+    ['a malformed body over a malformed later section', moduleOf(bodies({ 2900: illegalOpcode }), [0x0d, 0x00]), 'malformed: illegal opcode'],
+    ['a malformed later section over an invalid body', moduleOf(bodies({ 10: typeMismatch }), [0x0d, 0x00]), 'malformed: malformed section id'],
+    ['a valid module', moduleOf(bodies({})), 'ok'],
+  ])('reports %s as the reference does, whatever the thread count', (_, bytes, expected) => {
+    // The reference says more after the testsuite's words ("unknown local 5"), as the testsuite allows.
+    const r = reference(bytes);
+    expect(r === expected || r.startsWith(`${expected} `) || r.startsWith(`${expected}:`)).toBe(true);
+    for (const threads of THREADS) {
+      const v = validate(bytes, { threads });
+      expect(v === true ? 'ok' : `${v.status}: ${v.message}`).toBe(expected);
+      const c = NativeModule.compile(bytes, { threads });
+      expect(isNativeFailure(c) ? `${c.status}: ${c.message}` : 'ok').toBe(expected);
+      if (!isNativeFailure(c)) c.free();
+    }
+  });
+
+  it('takes its thread count from WASMO_COMPILE_THREADS, and refuses a count that is not one', () => {
+    const bytes = moduleOf(bodies({}));
+    const saved = process.env['WASMO_COMPILE_THREADS'];
+    try {
+      process.env['WASMO_COMPILE_THREADS'] = '2';
+      expect(validate(bytes)).toBe(true);
+      process.env['WASMO_COMPILE_THREADS'] = 'many';
+      expect(() => validate(bytes)).toThrow(/WASMO_COMPILE_THREADS: the number of compile threads is an integer from 1 to 1024, not NaN/);
+    } finally {
+      if (saved === undefined) delete process.env['WASMO_COMPILE_THREADS'];
+      else process.env['WASMO_COMPILE_THREADS'] = saved;
+    }
+    expect(() => NativeModule.compile(bytes, { threads: 0 })).toThrow(RangeError);
+  });
+});
