@@ -268,7 +268,11 @@ export class V8Engine implements Engine {
    */
   private readonly compiled: { bytes: Uint8Array; helpersAt: number; tables?: WebAssembly.Table[] }[] = [];
 
-  constructor(private readonly limits: StoreLimits = {}) {}
+  constructor(private readonly limits: StoreLimits = {}) {
+    if (limits.wasmStack !== undefined) {
+      throw new RangeError("store limit wasmStack is not supported on the v8 engine: node's --stack-size sets it for the whole process");
+    }
+  }
 
   /**
    * The limits a memory or table is made with in V8: its maximum lowered to the store's limit, so
