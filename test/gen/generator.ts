@@ -431,7 +431,8 @@ export class ModuleGen {
     return { align: r.int(natural + 1), offset: r.chance(0.97) ? r.pick([0, 0, 1, 4, 8, 100, 0xfff]) : r.pick([0xfff8, 0x10000, 0x7fffffff, 0xffffffff]), mem: 0 };
   }
 
-  /** An address: mostly masked into the first page (in bounds), sometimes anything. */
+  /** An address: mostly masked into the first page (in bounds), sometimes into the second (which
+   *  memory.grow may have added), sometimes anything. */
   private address(out: Instr[], depth: number): void {
     if (this.rng.chance(0.2)) {
       this.wrapped(out, depth, 0xfff0);
@@ -439,7 +440,7 @@ export class ModuleGen {
     }
     this.value(out, 'i32', depth - 1);
     if (this.rng.chance(0.95)) {
-      out.push({ op: 'i32.const', value: this.rng.pick([0xfff0, 0xff, 0x7ff0, 0xfff]) }, { op: 'i32.and' });
+      out.push({ op: 'i32.const', value: this.rng.pick([0xfff0, 0xff, 0x7ff0, 0xfff, 0x1fff0]) }, { op: 'i32.and' });
     }
   }
 
@@ -463,9 +464,10 @@ export class ModuleGen {
     return this.rng.pick(TABLES.flatMap((x, i) => (x.reftype === t ? [i] : [])));
   }
 
-  /** An index into `table`: mostly in bounds. */
+  /** An index into `table`: mostly within its initial size, sometimes within what table.grow may
+   *  have added. */
   private tableIndex(out: Instr[], depth: number, table: number): void {
-    const mask = TABLES[table]!.size - 1;
+    const mask = TABLES[table]!.size * (this.rng.chance(0.2) ? 2 : 1) - 1;
     if (this.rng.chance(0.15)) {
       this.wrapped(out, depth, mask);
       return;
