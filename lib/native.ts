@@ -402,6 +402,9 @@ export type NativeHostFunc = (vals: BigUint64Array) => boolean;
 // keep each alive to the end of the current job (a WeakRef's target is), so a synchronous loop of
 // stores could not give their memories' reservations back before it ends.
 const running: NativeStore[] = [];
+// Counts the moments a memory may have grown unseen (wasm entered or left, a host function called):
+// a memory's view stays good while this does not move.
+let wasmRuns = 0;
 
 // Stores dropped without store_free are freed by their finalizers, which V8 runs only between
 // jobs: a synchronous loop of instantiations would run out of address space (8 GiB per memory)
@@ -446,6 +449,7 @@ function hostCallback(store: number, func: number, vals: unknown): number {
   // here fails the call, which then unwinds the wasm that made it.
   // Almost always the innermost: the store whose wasm is calling out.
   let s: NativeStore | undefined;
+  wasmRuns++;
   try {
     for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
     const host = s?.hostFunc(func);
@@ -477,6 +481,7 @@ export class NativeStore {
   readonly id = nextStoreId++;
   private readonly hosts = new Map<number, { readonly fn: NativeHostFunc; readonly slots: number }>();
   private readonly types = new Map<number, NativeFuncType>();
+  private readonly views = new Map<number, { readonly view: Uint8Array; readonly runs: number }>();
 
   constructor() {
     const b = load();
@@ -504,10 +509,12 @@ export class NativeStore {
   /** Runs `call`, which may run wasm, with this store reachable by the host callback. */
   private running<T>(call: () => T): T {
     running.push(this);
+    wasmRuns++;
     try {
       return call();
     } finally {
       running.pop();
+      wasmRuns++;
     }
   }
 
@@ -631,13 +638,22 @@ export class NativeStore {
 
   /** The memory's current bytes, without copy (valid until the next grow or free()). */
   memBytes(mem: number): Uint8Array {
-    const pages = this.memType(mem).pages;
-    const data = load().memData(this.ptr(), mem);
-    if (data === null || pages === 0) return new Uint8Array(0);
-    return new Uint8Array(koffi.view(data, pages * 65536));
+    // A memory grows in place, so a view stays right until it grows. Made once per size: each
+    // external buffer costs V8 an accounting of its whole length (~1 ms for 64 MiB).
+    const cached = this.views.get(mem);
+    if (cached !== undefined && cached.runs === wasmRuns) return cached.view;
+    const length = this.memType(mem).pages * 65536;
+    let view = cached?.view;
+    if (view?.length !== length) {
+      const data = load().memData(this.ptr(), mem);
+      view = data === null || length === 0 ? new Uint8Array(0) : new Uint8Array(koffi.view(data, length));
+    }
+    this.views.set(mem, { view, runs: wasmRuns });
+    return view;
   }
 
   memGrow(mem: number, n: number): boolean {
+    wasmRuns++;
     return load().memGrow(this.ptr(), mem, n) === 1;
   }
 
@@ -670,6 +686,7 @@ export class NativeStore {
     if (this.handle !== null) load().storeFree(this.handle);
     finalizer.unregister(this);
     this.handle = null;
+    this.views.clear();
   }
 }
 
