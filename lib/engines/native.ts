@@ -101,7 +101,7 @@ export class NativeEngine implements Engine {
   private depth = 0;
 
   constructor(limits: StoreLimits = {}) {
-    this.store.setLimits(limits.memoryPages, limits.tableElements);
+    this.store.setLimits(limits);
   }
 
   free(): void {
