@@ -17,7 +17,7 @@ describe('random valid modules agree on reference, singlepass and V8', () => {
   it(`${MODULES} modules from seed ${FIRST_SEED}`, () => {
     for (let seed = FIRST_SEED; seed < FIRST_SEED + MODULES; seed++) {
       const g = generate(seed);
-      const d = check(g.module, plannedCalls(g.ast, seed), undefined, registersFor(seed));
+      const d = check(g.bytes, plannedCalls(g.ast, seed), undefined, registersFor(seed));
       expect({ seed, disagreement: d }).toEqual({ seed, disagreement: undefined });
     }
   }, 120_000);

@@ -100,7 +100,7 @@ function run(): void {
     const g = generate(seed, values.big ? bigOptions : undefined);
     const calls = plannedCalls(g.ast, seed);
     modules++;
-    const d = check(g.module, calls, undefined, values.registers === undefined ? registersFor(seed) : Number(values.registers));
+    const d = check(g.bytes, calls, undefined, values.registers === undefined ? registersFor(seed) : Number(values.registers));
     if (d !== undefined) {
       failures++;
       // Shrinking gets up to two minutes, within the run's time.

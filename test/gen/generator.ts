@@ -214,6 +214,10 @@ export class ModuleGen {
       { type: 'funcref', init: funcElems(TABLES[2]!.size), mode: { kind: 'active', table: 2, offset: [{ op: 'i32.const', value: 0 }] } },
     ];
     const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => r.int(256));
+    // The memory: mostly one page that may grow to two; sometimes none at first (every access
+    // traps until memory.grow), a third page, or no maximum.
+    const pages = r.chance(0.05) ? 0 : 1;
+    const maxPages = r.pick([pages + 1, pages + 1, pages + 1, 3, undefined]);
     // A start function, when one has no parameters and results; it may trap, failing instantiation.
     const starters = this.funcTypes.flatMap((ti, f) => {
       const ft = this.types[ti]!;
@@ -230,12 +234,12 @@ export class ModuleGen {
       types: this.types,
       funcs,
       tables: TABLES.map((t) => ({ type: { addrtype: 'i32', limits: { min: t.size, max: t.size + 4 }, reftype: t.reftype } })),
-      mems: [{ type: { addrtype: 'i32', limits: { min: 1, max: 2 } } }],
+      mems: [{ type: { addrtype: 'i32', limits: { min: pages, ...(maxPages === undefined ? {} : { max: maxPages }) } } }],
       globals: this.globals,
       elems,
       datas: [
         // Now and then out of bounds: instantiation then fails (spec 4.5.4 step 15).
-        { init: bytes(r.range(0, 64)), mode: { kind: 'active', mem: 0, offset: [{ op: 'i32.const', value: r.chance(0.01) ? 65500 : r.int(4000) }] } },
+        { init: bytes(pages === 0 ? 0 : r.range(0, 64)), mode: { kind: 'active', mem: 0, offset: [{ op: 'i32.const', value: pages === 0 ? 0 : r.chance(0.01) ? 65500 : r.int(4000) }] } },
         { init: bytes(r.range(1, 64)), mode: { kind: 'passive' } },
       ],
       imports: [{ ...HOST_IMPORT, desc: { kind: 'func', type: this.funcTypes[0]! } }],

@@ -7,14 +7,14 @@
 import { createHash } from 'node:crypto';
 import {
   func_alloc, func_invoke, global_read, instance_export, isError, mem_size, module_decode,
-  module_instantiate, module_validate, store_free, store_init, table_read, table_size,
+  module_imports, module_instantiate, module_validate, store_free, store_init, table_read, table_size,
   type EngineName, type FuncAddr, type GlobalAddr, type MemAddr, type Module, type ModuleInst,
   type Store, type TableAddr, type Val, refExtern, refNull,
 } from '../../lib/index.js';
 import { live, own } from '../../lib/store.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import type { Module as ModuleAst } from '../../spec/structure/module.js';
-import type { NumType, ValType } from '../../spec/structure/types.js';
+import type { FuncType, NumType, ValType } from '../../spec/structure/types.js';
 import { ModuleGen, Rng, type GenOptions } from './generator.js';
 
 export const ENGINES: readonly EngineName[] = ['reference', 'singlepass', 'v8'];
@@ -106,11 +106,14 @@ function argOf(c: ReturnType<ModuleGen['constant']>): Val {
 }
 
 /**
- * Instantiates `module` in a fresh store of `engine` and records every observation. The store is
- * freed at once: waiting for the garbage collector would leave thousands of native memories (8 GiB
- * of address space each) reserved.
+ * Decodes `bytes` as `engine` does (the reference engine with the reference decoder, the others
+ * with the native one), instantiates the module in a fresh store of `engine` and records every
+ * observation. The store is freed at once: waiting for the garbage collector would leave thousands
+ * of native memories (8 GiB of address space each) reserved.
  */
-export function runOn(engine: EngineName, module: Module, calls: readonly Call[]): Record {
+export function runOn(engine: EngineName, bytes: Uint8Array, calls: readonly Call[]): Record {
+  const module = module_decode(bytes, { engine });
+  if (isError(module)) return [`decode: ${module.kind}: ${module.message}`];
   const store = store_init({ engine });
   try {
     return observe(store, module, calls);
@@ -125,8 +128,7 @@ function observe(first: Store, module: Module, calls: readonly Call[]): Record {
   // The host function: results from a hash of its arguments, and every call counted in the hash.
   let hostCalls = 0;
   let hostHash = 0n;
-  const hostImport = module.ast.imports[0]!;
-  const hostType = module.ast.types[(hostImport.desc as { type: number }).type]!;
+  const hostType = (module_imports(module)[0]![2] as { type: FuncType }).type;
   const [s0, host] = func_alloc(store, hostType, (s, args) => {
     hostCalls++;
     for (const a of args) hostHash = BigInt.asUintN(64, (hostHash ^ bitsOf(a)) * 0x100000001b3n);
@@ -166,18 +168,12 @@ function observe(first: Store, module: Module, calls: readonly Call[]): Record {
   return out;
 }
 
-export interface Generated { readonly seed: number; readonly ast: ModuleAst; readonly module: Module }
+/** A generated module, and its bytes: what every engine gets. */
+export interface Generated { readonly seed: number; readonly ast: ModuleAst; readonly bytes: Uint8Array }
 
 export function generate(seed: number, opt?: GenOptions): Generated {
   const ast = new ModuleGen(seed, opt).module();
-  return { seed, ast, module: fromAst(ast) };
-}
-
-/** Encoded and decoded again, so every engine gets the module from its bytes. */
-export function fromAst(ast: ModuleAst): Module {
-  const m = module_decode(encodeModule(ast));
-  if (isError(m)) throw new Error(`generated module does not decode: ${m.message}`);
-  return m;
+  return { seed, ast, bytes: encodeModule(ast) };
 }
 
 export interface Disagreement {
@@ -197,19 +193,23 @@ export function registersFor(seed: number): number | undefined {
   return [undefined, undefined, 1, 2, 3][seed % 5];
 }
 
-/** Runs every engine; the first engine whose record differs from the reference's, if any. */
+/**
+ * Runs every engine; the first engine whose record differs from the reference's, if any. The
+ * module must be valid by the reference's own decoder and validator (else the generator is wrong).
+ */
 export function check(
-  module: Module, calls: readonly Call[], engines: readonly EngineName[] = ENGINES, registers?: number,
+  bytes: Uint8Array, calls: readonly Call[], engines: readonly EngineName[] = ENGINES, registers?: number,
 ): Disagreement | undefined {
-  const invalid = module_validate(module);
+  const module = module_decode(bytes, { engine: 'reference' });
+  const invalid = isError(module) ? module : module_validate(module);
   if (invalid !== undefined) throw new Error(`generator bug: module is not valid: ${invalid.message}`);
-  const ref = runOn('reference', module, calls);
+  const ref = runOn('reference', bytes, calls);
   for (const engine of engines) {
     if (engine === 'reference') continue;
     let rec: Record;
     if (registers !== undefined) process.env['WASMO_SINGLEPASS_REGISTERS'] = String(registers);
     try {
-      rec = runOn(engine, module, calls);
+      rec = runOn(engine, bytes, calls);
     } catch (e) {
       rec = [`exception: ${e instanceof Error ? e.message : String(e)}`];
     } finally {
