@@ -66,7 +66,7 @@ const show = (size: number, [what, ms]: [string, number]): void =>
   console.log(`${what.padEnd(58)} ${ms.toFixed(0).padStart(7)} ms  ${(size / 1e6 / (ms / 1000)).toFixed(1).padStart(6)} MB/s`);
 for (const row of rows) show(wasm.length, row);
 if (nativeAvailable() === true) {
-  const small = bigModule(kernels, Math.max(1, Math.round(20e6 / perCopy)));
+  const small = bigModuleOfSize(kernels, 20).wasm;
   console.log(`\n${(small.length / 1e6).toFixed(1)} MB (goal: module_decode on the native path within 100 ms)`);
   show(small.length, ['module_decode, native path (copy + decode + validate)', best(5, () => decoded(module_decode(small)))[1]]);
 }
