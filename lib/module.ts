@@ -8,7 +8,7 @@ import type { ModuleValue } from './engine.js';
 import { wasmError, type WasmError } from './errors.js';
 import { validate } from './native.js';
 import { decodeModule, decodeModuleOutline } from '../spec/binary/decode.js';
-import { MalformedError } from '../spec/errors.js';
+import { MalformedError, UnsupportedError } from '../spec/errors.js';
 import type { Module as ModuleAst } from '../spec/structure/module.js';
 
 /** The reference decoder's module, all of it at once; `bytes` are the module's own copy. */
@@ -18,6 +18,7 @@ export function referenceDecoded(bytes: Uint8Array): ModuleValue | WasmError {
     return { ast, outline: ast, bytes };
   } catch (e) {
     if (e instanceof MalformedError) return wasmError('malformed', e.message);
+    if (e instanceof UnsupportedError) return wasmError('unsupported', e.message);
     throw e;
   }
 }

@@ -3,7 +3,13 @@
 // into returned `error` values.
 
 export abstract class SpecError extends Error {
-  abstract readonly kind: 'malformed' | 'invalid' | 'unlinkable' | 'trap' | 'exhaustion';
+  abstract readonly kind: 'malformed' | 'invalid' | 'unlinkable' | 'trap' | 'exhaustion' | 'unsupported';
+}
+
+/** The binary form uses a proposal beyond what this engine decodes: "not supported yet: <proposal>"
+ *  (the native decoder refuses the same bytes with the same message). */
+export class UnsupportedError extends SpecError {
+  readonly kind = 'unsupported';
 }
 
 /** The binary or text form does not derive a module (assert_malformed). */

@@ -82,6 +82,7 @@ class ModuleDecoder {
     uint32_t funcCount = 0;
     while (!r.atEnd()) {
       uint8_t id = r.u8();
+      if (id == 13) unsupported("exception handling");  // the tag section (3.0)
       if (id > 12) malformed("malformed section id");
       if (id != 0) {
         int rank = kOrder[id];
@@ -136,6 +137,9 @@ class ModuleDecoder {
   }
   Limits limits(Reader &r, Phase phase, uint64_t bound, const char *boundMessage) {
     uint8_t flags = r.u8();
+    // Bit 1: shared (threads); bit 2: 64-bit addresses (memory64), which the reference decodes.
+    if (flags <= 7 && (flags & 2)) unsupported("threads (shared memory)");
+    if (flags == 4 || flags == 5) unsupported("memory64");
     if (flags > 1) malformed("malformed limits flags");
     Limits l;
     // Bounds are u64 whatever the address type, as 3.0 reads them (binary-leb128.wast, memory.wast):

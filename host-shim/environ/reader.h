@@ -135,6 +135,23 @@ class Reader {
   size_t pos_, limit_, end_;
 };
 
+/** The proposal beyond WebAssembly 2.0 whose instruction starts with `byte` (an opcode or a
+ *  prefix), named as "not supported yet: …" says it; nullptr for 2.0's own bytes and unused ones
+ *  (which stay "illegal opcode"). spec/binary/decode.ts refuses the same bytes the same way. */
+inline const char *proposalOf(uint8_t byte) {
+  switch (byte) {
+    case 0x06: case 0x07: case 0x08: case 0x09: case 0x0A: case 0x18: case 0x19: case 0x1F:
+      return "exception handling";
+    case 0x12: case 0x13: case 0x15: return "tail calls";
+    case 0x14: case 0xD4: case 0xD5: case 0xD6: return "typed function references";
+    case 0xD3: case 0xFB: return "garbage collection";
+    case 0xFE: return "threads (atomics)";
+    // 0xFD prefixes the 128-bit SIMD instructions, which come in their own issue.
+    case 0xFD: return "128-bit SIMD instructions";
+    default: return nullptr;
+  }
+}
+
 /** An opcode (spec 5.4): a byte, or 0xFC and a u32 sub-opcode; one the table lacks is malformed.
  *  As decode.ml reads, no instruction starts past the sized content, but the `end` or `else` that
  *  closes a block may lie beyond it, the size being checked afterwards (binary.wast: a missing
@@ -143,8 +160,7 @@ inline Op readOp(Reader &r) {
   if (r.pos() >= r.limit() && r.peek() != 0x0B && r.peek() != 0x05)
     malformed("unexpected end of section or function");
   uint8_t byte = r.u8();
-  // 0xFD prefixes the 128-bit SIMD instructions, which come in their own issue.
-  if (byte == 0xFD) unsupported("128-bit SIMD instructions");
+  if (const char *proposal = proposalOf(byte)) unsupported(proposal);
   uint64_t code = byte == 0xFC ? 0xFC00 + uint64_t{r.u32()} : byte;
   if (!knownOp(code)) {
     // Named in hex as the reference names it (binary.wast expects "illegal opcode ff").

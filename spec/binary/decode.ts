@@ -5,7 +5,7 @@
 // the testsuite's message. Two 3.0 readings are taken where the 2.0 testsuite files expect them:
 // memarg flag bit 6 announces a memory index, and limits flags 4/5 give an i64 address type.
 
-import { MalformedError } from '../errors.js';
+import { MalformedError, UnsupportedError } from '../errors.js';
 import {
   checkLimit, MAX_DATA_SEGMENTS, MAX_EXPORTS, MAX_FUNCTION_SIZE, MAX_FUNCTIONS, MAX_GLOBALS, MAX_IMPORTS, MAX_LOCALS,
   MAX_MODULE_SIZE, MAX_PARAMS, MAX_RESULTS, MAX_TABLES, MAX_TYPES, type Limit,
@@ -22,7 +22,7 @@ import {
   type ValType,
 } from '../structure/types.js';
 import {
-  MAGIC, SECTION_ORDER, SectionId, VERSION, externKindCode, valTypeByCode,
+  MAGIC, PROPOSAL_OPCODES, SECTION_ORDER, SectionId, TAG_SECTION_ID, VERSION, externKindCode, valTypeByCode,
 } from './format.js';
 import { readSigned, readSigned64, readUnsigned, readUnsigned64 } from './leb128.js';
 
@@ -195,6 +195,8 @@ class Decoder {
    *  address type, as binary-leb128.wast expects (3.0); validation checks their range. */
   private limits(): { addrtype: AddrType; limits: Limits } {
     const flags = this.byte();
+    // Bit 1 is shared (threads), refused by name as the native decoder does.
+    if (flags <= 0x07 && (flags & 0x02) !== 0) throw new UnsupportedError('not supported yet: threads (shared memory)');
     if (flags !== 0x00 && flags !== 0x01 && flags !== 0x04 && flags !== 0x05) {
       throw new MalformedError('malformed limits flags');
     }
@@ -279,6 +281,8 @@ class Decoder {
     const b = this.byte();
     // 0x1C is `select` with its types: one instruction, two encodings (§5.4.4).
     if (b === 0x1c) return { op: 'select', types: this.vec(() => this.valType()) };
+    const proposal = PROPOSAL_OPCODES.get(b);
+    if (proposal !== undefined) throw new UnsupportedError(`not supported yet: ${proposal}`);
     const sub = PREFIXES.has(b) ? this.u32() : undefined;
     const op = sub === undefined ? opByCode.get(b) : sub <= 0xffff ? opByCode.get((b << 16) | sub) : undefined;
     if (op === undefined) {
@@ -463,6 +467,7 @@ class Decoder {
   /** The id of the next section, if any; ids past the data count section are malformed. */
   private sectionId(): number | undefined {
     const b = this.peek();
+    if (b === TAG_SECTION_ID) throw new UnsupportedError('not supported yet: exception handling');
     if (b !== undefined && b > SectionId.datacount) throw new MalformedError('malformed section id');
     return b;
   }

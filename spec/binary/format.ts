@@ -20,6 +20,22 @@ export const SECTION_ORDER = [
   SectionId.code, SectionId.data,
 ] as const;
 
+/** §5.5.2: the tag section's id (exception handling, 3.0), which this decoder refuses by name. */
+export const TAG_SECTION_ID = 13;
+
+/**
+ * Opcodes and prefixes of proposals beyond WebAssembly 2.0 that the decoder refuses by name ("not
+ * supported yet: …") instead of as an illegal opcode; host-shim/environ/reader.h's proposalOf
+ * refuses the same bytes with the same names. 128-bit SIMD (0xFD) is 2.0 and decoded here.
+ */
+export const PROPOSAL_OPCODES: ReadonlyMap<number, string> = new Map([
+  ...[0x06, 0x07, 0x08, 0x09, 0x0a, 0x18, 0x19, 0x1f].map((b) => [b, 'exception handling'] as const),
+  ...[0x12, 0x13, 0x15].map((b) => [b, 'tail calls'] as const),
+  ...[0x14, 0xd4, 0xd5, 0xd6].map((b) => [b, 'typed function references'] as const),
+  ...[0xd3, 0xfb].map((b) => [b, 'garbage collection'] as const),
+  [0xfe, 'threads (atomics)'],
+]);
+
 /** Byte codes of the external kinds in imports and exports (§5.5.5, tag as in 3.0). */
 export const externKindCode = { func: 0x00, table: 0x01, mem: 0x02, global: 0x03, tag: 0x04 } as const;
 
