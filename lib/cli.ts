@@ -242,9 +242,9 @@ export function main(argv: readonly string[], io: Io = processIo): number {
       io.stderr(`wasmo: ${e.message}\n`);
       return e.status;
     }
-    // A valid module the native engine cannot run yet (SIMD): say so, and what can run it.
+    // A valid module the native engine cannot run yet (SIMD): the message says what runs it.
     if (e instanceof NativeUnsupported) {
-      io.stderr(`wasmo: ${unsupported(e.message)}\n`);
+      io.stderr(`wasmo: ${e.message}\n`);
       return FAILURE;
     }
     // Not a user mistake but still one line: the stack is of no use to someone running a program.
@@ -536,14 +536,11 @@ function loadModule(file: string, engine: EngineName, cache?: CompileCache, comp
 }
 
 function moduleError(file: string, what: string, error: WasmError): UsageError {
-  // What the native engine cannot run yet is said as such, with what can run it.
-  if (error.kind === 'unsupported') return new UsageError(`${file}: ${unsupported(error.message)}`, FAILURE);
+  // What an engine cannot run yet is said as such (the message names what runs it, if another engine does).
+  if (error.kind === 'unsupported') return new UsageError(`${file}: ${error.message}`, FAILURE);
   return new UsageError(`${file}: ${what}: ${error.message}`, failureStatus(error));
 }
 
-function unsupported(message: string): string {
-  return `${message} in the singlepass engine (--engine reference runs it)`;
-}
 
 // ---- wasmo compile ----
 

@@ -136,8 +136,9 @@ class Reader {
 };
 
 /** The proposal beyond WebAssembly 2.0 whose instruction starts with `byte` (an opcode or a
- *  prefix), named as "not supported yet: …" says it; nullptr for 2.0's own bytes and unused ones
- *  (which stay "illegal opcode"). spec/binary/decode.ts refuses the same bytes the same way. */
+ *  prefix), named as "not supported yet: …" says it, or SIMD; nullptr for 2.0's own bytes and
+ *  unused ones (which stay "illegal opcode"). spec/binary/decode.ts refuses the same proposals'
+ *  bytes the same way (it decodes SIMD). */
 inline const char *proposalOf(uint8_t byte) {
   switch (byte) {
     case 0x06: case 0x07: case 0x08: case 0x09: case 0x0A: case 0x18: case 0x19: case 0x1F:
@@ -146,8 +147,8 @@ inline const char *proposalOf(uint8_t byte) {
     case 0x14: case 0xD4: case 0xD5: case 0xD6: return "typed function references";
     case 0xD3: case 0xFB: return "garbage collection";
     case 0xFE: return "threads (atomics)";
-    // 0xFD prefixes the 128-bit SIMD instructions, which come in their own issue.
-    case 0xFD: return "128-bit SIMD instructions";
+    // 0xFD prefixes the 128-bit SIMD instructions (2.0), which come in their own issue.
+    case 0xFD: return "128-bit SIMD instructions on the singlepass engine (the v8 engine runs them)";
     default: return nullptr;
   }
 }

@@ -16,13 +16,16 @@ import { artifactInterface } from '../artifact.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import type { FuncType, GlobalType, MemType, TableType, TagType, ValType } from '../../spec/structure/types.js';
 
+/** The refusal of v128 values, naming the engine that runs them (as the native side's). */
+const V128_UNSUPPORTED = 'not supported yet: v128 values on the singlepass engine (the v8 engine runs them)';
+
 /** What the native engine cannot do yet; the message names it. */
 export class NativeUnsupported extends Error {
   override readonly name = 'NativeUnsupported';
 }
 
 function typeName(t: ValType): TypeName {
-  if (t === 'v128') throw new NativeUnsupported('not supported yet: v128 values in the native engine');
+  if (t === 'v128') throw new NativeUnsupported(V128_UNSUPPORTED);
   return t;
 }
 
@@ -138,7 +141,7 @@ export class NativeEngine implements Engine {
       case 'i64': return BigInt.asUintN(64, v.value);
       case 'f32': return BigInt(v.bits >>> 0);
       case 'f64': return v.bits;
-      case 'v128': throw new NativeUnsupported('not supported yet: v128 values in the native engine');
+      case 'v128': throw new NativeUnsupported(V128_UNSUPPORTED);
       case 'ref.null': return 0n;
       case 'ref.func': return BigInt(v.addr) + 1n;
       case 'ref.extern': {
@@ -159,7 +162,7 @@ export class NativeEngine implements Engine {
       case 'i64': return { type: 'i64', value: BigInt.asIntN(64, bits) };
       case 'f32': return { type: 'f32', bits: Number(bits & 0xffffffffn) };
       case 'f64': return { type: 'f64', bits: BigInt.asUintN(64, bits) };
-      case 'v128': throw new NativeUnsupported('not supported yet: v128 values in the native engine');
+      case 'v128': throw new NativeUnsupported(V128_UNSUPPORTED);
       case 'funcref': return bits === 0n ? { type: 'ref.null', heaptype: 'func' } : { type: 'ref.func', addr: Number(bits) - 1 };
       case 'externref': return bits === 0n ? { type: 'ref.null', heaptype: 'extern' } : { type: 'ref.extern', host: this.externs[Number(bits) - 1]! };
     }
@@ -217,7 +220,7 @@ export class NativeEngine implements Engine {
         words[2 * i] = a.type === 'i32' ? a.value : a.bits;
         words[2 * i + 1] = 0;
       } else if (a.type === 'v128') {
-        return wasmError('unsupported', 'not supported yet: v128 values in the native engine');
+        return wasmError('unsupported', V128_UNSUPPORTED);
       } else {
         vals[i] = this.toBits(a);
       }
