@@ -153,7 +153,11 @@ void handleFault(int sig, siginfo_t *info, void *ucontext) {
     sigemptyset(&set);
     sigaddset(&set, sig);
     pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-    innermost->trap = static_cast<uint32_t>(TrapCode::OutOfBoundsMemory);
+    // A frame too large for the margin below the stack limit probes its pages (the optimizing
+    // compiler's code does) and meets the wasm stack's guard: the stack is exhausted.
+    auto addr = reinterpret_cast<uintptr_t>(info->si_addr), stack = reinterpret_cast<uintptr_t>(wasmStack);
+    bool stackGuard = wasmStack != nullptr && addr >= stack && addr < stack + kStackGuard;
+    innermost->trap = static_cast<uint32_t>(stackGuard ? TrapCode::StackExhausted : TrapCode::OutOfBoundsMemory);
     siglongjmp(innermost->jb, 1);
   }
   chain(sig == SIGSEGV ? previousSegv : previousBus, sig, info, ucontext);
