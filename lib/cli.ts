@@ -117,6 +117,8 @@ Options (an option's value may also follow an =, as in --dir=data):
   --max-memory SIZE        the most one memory of the program may grow to (65536, 64KiB, 16MiB,
                            1GiB): memory.grow past it fails, and a module whose memory starts
                            larger is refused
+  --max-wasm-stack SIZE    the most stack the program's wasm may use (64KiB, 1MiB): deeper
+                           recursion traps with "call stack exhausted" (not on the v8 engine)
   --cache DIR              the compile cache's folder (default: $XDG_CACHE_HOME/wasmo, else
                            ~/.cache/wasmo); entries are keyed by the module's bytes and the
                            engine's build, and the least recently used go past 1 GiB
@@ -326,6 +328,8 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       timeout = duration(value(), name);
     } else if (name === '--max-memory') {
       limits = { ...limits, memoryPages: Math.floor(byteSize(value(), name) / PAGE_BYTES) };
+    } else if (name === '--max-wasm-stack') {
+      limits = { ...limits, wasmStack: byteSize(value(), name) };
     } else if (arg === '--' || !arg.startsWith('-')) {
       const at = arg === '--' ? i + 1 : i;
       const file = args[at];
@@ -354,7 +358,7 @@ function run(args: readonly string[], io: Io): number {
   const chosen = options.engine ?? (file.endsWith('.cwasm') ? undefined : defaultEngine());
   // Only the native engines make artifacts to keep.
   const cache = chosen !== undefined && isNative(chosen) && options.cache !== false ? new CompileCache(options.cache, undefined, chosen) : undefined;
-  const module = loadModule(file, cache);
+  const module = loadModule(file, chosen ?? 'singlepass', cache);
   const engine = chosen ?? module.compiledFor ?? defaultEngine();
   if (module.compiledFor !== undefined && module.compiledFor !== engine) {
     throw new UsageError(`${file}: compiled code for the ${module.compiledFor} engine cannot run on ${engine}`, FAILURE);
@@ -463,7 +467,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
 }
 
 /** FILE as a valid module; through `cache` when given (a hit skips decoding and compiling). */
-function loadModule(file: string, cache?: CompileCache): Module {
+function loadModule(file: string, engine: EngineName, cache?: CompileCache): Module {
   if (file.endsWith('.cwasm')) {
     const module = module_deserialize_file(file);
     if (isError(module)) throw moduleError(file, 'cannot load compiled module', module);
@@ -478,7 +482,7 @@ function loadModule(file: string, cache?: CompileCache): Module {
   }
   const cached = cache?.get(bytes);
   if (cached !== undefined) return cached;
-  const module = file.endsWith('.wasm') ? module_decode(bytes) : module_parse(new TextDecoder().decode(bytes));
+  const module = file.endsWith('.wasm') ? module_decode(bytes, { engine }) : module_parse(new TextDecoder().decode(bytes));
   if (isError(module)) throw moduleError(file, 'malformed module', module);
   const invalid = module_validate(module);
   if (invalid !== undefined) throw moduleError(file, 'invalid module', invalid);
@@ -524,7 +528,7 @@ function compile(args: readonly string[], io: Io): number {
   if (file === undefined) throw new UsageError('compile: no module file given (see wasmo compile --help)');
   const { dir, name } = parse(file);
   output ??= join(dir, `${name}.cwasm`);
-  const bytes = module_serialize(loadModule(file), engine);
+  const bytes = module_serialize(loadModule(file, engine), engine);
   if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes, engine);
   // Written aside, then renamed over OUT: a process reading the old file reads it whole,
   // and nobody reads a half-written artifact.
