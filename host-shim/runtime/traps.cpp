@@ -158,8 +158,9 @@ void handleFault(int sig, siginfo_t *info, void *ucontext) {
     pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
     // A frame too large for the margin below the stack limit probes its pages (the optimizing
     // compiler's code does) and meets the wasm stack's guard: the stack is exhausted.
-    auto addr = reinterpret_cast<uintptr_t>(info->si_addr), stack = reinterpret_cast<uintptr_t>(wasmStack);
-    bool stackGuard = wasmStack != nullptr && addr >= stack && addr < stack + kStackGuard;
+    auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+    uintptr_t guard = threadStackLimit - kStackMargin - kStackGuard;  // the wasm stack's lowest pages
+    bool stackGuard = threadStackLimit != 0 && addr >= guard && addr < guard + kStackGuard;
     innermost->trap = static_cast<uint32_t>(stackGuard ? TrapCode::StackExhausted : TrapCode::OutOfBoundsMemory);
     siglongjmp(innermost->jb, 1);
   }
