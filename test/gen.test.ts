@@ -18,8 +18,10 @@ const FIRST_SEED = 1;
 const WITHOUT_OPTIMIZING = ENGINES.filter((e) => e !== 'optimizing');
 
 describe('random valid modules agree on reference, singlepass, optimizing and V8', () => {
-  it(`${MODULES} modules from seed ${FIRST_SEED}`, () => {
+  it(`${MODULES} modules from seed ${FIRST_SEED}`, async () => {
     for (let seed = FIRST_SEED; seed < FIRST_SEED + MODULES; seed++) {
+      // A worker that never yields for minutes misses vitest's own messages and fails the run.
+      if (seed % 20 === 0) await new Promise(setImmediate);
       const g = generate(seed);
       const d = check(g.bytes, plannedCalls(g.ast, seed), seed % 10 === 0 ? ENGINES : WITHOUT_OPTIMIZING, registersFor(seed));
       expect({ seed, disagreement: d }).toEqual({ seed, disagreement: undefined });
