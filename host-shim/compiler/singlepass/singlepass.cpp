@@ -1112,6 +1112,7 @@ CompiledCode compileSinglepass(const Module &module) {
   for (const GlobalType &g : module.globals) {
     if (isV128(g.type)) unsupported("v128 values");
   }
+  if (!module.tags.empty()) unsupported("exception tags");
   HeapAllocator alloc;
   Singlepass gen(&alloc, module);
   CompiledCode out;
