@@ -4,6 +4,7 @@
 // validate it (chapter 5 before chapter 3), so function bodies and constant expressions are decoded
 // to their end whatever an earlier instruction's validity: a later malformation is the verdict.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -26,6 +27,8 @@ struct Immediates {
   uint64_t bits = 0;             // i32/i64/f32/f64.const: the constant's bits
   ValType type = ValType::I32;   // ref.null's reference type, select's first value type
   uint32_t types = 0;            // select with types: how many (validation wants one)
+  uint8_t lane = 0;              // a SIMD lane index
+  std::array<uint8_t, 16> bytes{};  // v128.const's bytes, i8x16.shuffle's lane indices
 };
 
 class ExprDecoder {
@@ -120,11 +123,25 @@ class ExprDecoder {
 #undef WASMO_PLAIN_CASE
       case Op::Unreachable: case Op::Nop: case Op::Return: case Op::Drop: case Op::Select: case Op::RefIsNull:
         break;
+#define WASMO_SIMD_CASE(name, code, text, immediate, ...) case Op::name: simd(SimdImm::immediate); break;
+      WASMO_SIMD_OPS(WASMO_SIMD_CASE)
+#undef WASMO_SIMD_CASE
     }
     return op;
   }
 
  private:
+  void simd(SimdImm kind) {
+    switch (kind) {
+      case SimdImm::None: break;
+      case SimdImm::Memarg: imm_.memArg = memArg(); break;
+      case SimdImm::MemargLane: imm_.memArg = memArg(); imm_.lane = r_.u8(); break;
+      case SimdImm::Lane: imm_.lane = r_.u8(); break;
+      case SimdImm::Bytes: case SimdImm::Shuffle:
+        for (uint8_t &b : imm_.bytes) b = r_.u8();
+        break;
+    }
+  }
   void zero() {
     if (r_.u8() != 0) malformed("zero byte expected");
   }

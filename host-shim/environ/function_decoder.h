@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "compiler/backend.h"
@@ -486,7 +487,41 @@ class FunctionDecoder {
         pop(ValType::I32);
         if (live) b_.bulk(op, imm.x, 0);
         return;
+#define WASMO_SIMD_CASE(name, code, text, immediate, arg, params, results) \
+      case Op::name:                                                        \
+        simd(SimdImm::immediate, arg, params, results);                     \
+        if (live) b_.simd(op);                                              \
+        return;
+      WASMO_SIMD_OPS(WASMO_SIMD_CASE)
+#undef WASMO_SIMD_CASE
     }
+  }
+
+  // A SIMD instruction (spec 3.3.3, 3.3.7): its immediate as the reference checks it, then its
+  // operand and result types, as letters (WASMO_SIMD_OPS).
+  void simd(SimdImm kind, uint32_t arg, std::string_view params, std::string_view results) {
+    const Immediates &imm = expr_.imm();
+    auto lane = [](uint32_t l, uint32_t lanes) {
+      if (l >= lanes) invalid("invalid lane index");
+    };
+    switch (kind) {
+      case SimdImm::None: case SimdImm::Bytes: break;
+      case SimdImm::Memarg: checkMemArg(imm.memArg, arg); break;
+      case SimdImm::MemargLane: checkMemArg(imm.memArg, arg); lane(imm.lane, 16 >> arg); break;
+      case SimdImm::Lane: lane(imm.lane, arg); break;
+      case SimdImm::Shuffle: for (uint8_t l : imm.bytes) lane(l, arg); break;
+    }
+    auto type = [](char c) {
+      switch (c) {
+        case 'i': return ValType::I32;
+        case 'l': return ValType::I64;
+        case 'f': return ValType::F32;
+        case 'd': return ValType::F64;
+        default: return ValType::V128;
+      }
+    };
+    for (size_t i = params.size(); i-- > 0;) pop(type(params[i]));
+    for (char c : results) push(type(c));
   }
 
   const Module &m_;

@@ -17,6 +17,7 @@ const char *opName(Op op) {
 #define WASMO_NAME(name, code, text, ...) case Op::name: return text;
     WASMO_SPECIAL_OPS(WASMO_NAME) WASMO_LOAD_OPS(WASMO_NAME) WASMO_STORE_OPS(WASMO_NAME)
     WASMO_UNARY_OPS(WASMO_NAME) WASMO_BINARY_OPS(WASMO_NAME) WASMO_BULK_OPS(WASMO_NAME)
+    WASMO_SIMD_OPS(WASMO_NAME)
 #undef WASMO_NAME
   }
   return "?";
@@ -151,6 +152,7 @@ class ModuleDecoder {
         case Op::I64Const: e.type = ValType::I64; break;
         case Op::F32Const: e.type = ValType::F32; break;
         case Op::F64Const: e.type = ValType::F64; break;
+        case Op::V128Const: e.type = ValType::V128; break;
         case Op::RefNull: e.type = imm.type; break;
         case Op::RefFunc:
           // C.refs (spec 3.4.10): functions named in the module's constant expressions.
@@ -173,7 +175,8 @@ class ModuleDecoder {
   std::optional<std::string> checkConst(const std::vector<ConstExpr> &instrs, ValType expected, size_t globals) const {
     for (const ConstExpr &e : instrs) {
       switch (e.op) {
-        case Op::I32Const: case Op::I64Const: case Op::F32Const: case Op::F64Const: case Op::RefNull: case Op::RefFunc:
+        case Op::I32Const: case Op::I64Const: case Op::F32Const: case Op::F64Const: case Op::V128Const:
+        case Op::RefNull: case Op::RefFunc:
           break;
         case Op::GlobalGet:
           if (e.bits >= globals) return "unknown global " + std::to_string(e.bits);
