@@ -23,23 +23,22 @@ import { nativeAvailable } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
 import { describeThrown, isError, wasmError, type WasmError } from './errors.js';
+import { nativeDecoded, referenceDecoded } from './module.js';
 import { StoreUsage, type StoreLimits } from './store-limits.js';
 import {
   type ExnAddr, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr,
   type ModuleInst, type Ref, type Store, StoreState, type TableAddr, type TagAddr, type Val,
   fromEngineRef, fromEngineVal, lineage, live, own, ownerOf, toEngineRef, toEngineVal, u64, valType,
 } from './store.js';
-import { decodeModule } from '../spec/binary/decode.js';
 import { MalformedError, ValidationError } from '../spec/errors.js';
 import { MAX_TABLE_SIZE } from '../spec/limits.js';
 import { emptyModule, type Import } from '../spec/structure/module.js';
 import type {
   ExternType, FuncType, GlobalType, MemType, RefType, TableType, TagType, ValType,
 } from '../spec/structure/types.js';
-import { PAGE_SIZE } from '../spec/structure/types.js';
 import { parseModule } from '../spec/text/parse.js';
 import { matchExternType, matchValType } from '../spec/valid/match.js';
-import { validateModule } from '../spec/valid/validate.js';
+import { moduleTypes, validateModule } from '../spec/valid/validate.js';
 
 export type Module = ModuleValue;
 
@@ -159,21 +158,27 @@ function makeEngine(name: EngineName, limits: StoreLimits): Engine {
 }
 
 // 2
-export function module_decode(bytes: Uint8Array): Module | WasmError {
-  // Copied so later changes to the caller's buffer cannot change the module.
-  const own = bytes.slice();
-  try {
-    return { ast: decodeModule(own), bytes: own };
-  } catch (e) {
-    if (e instanceof MalformedError) return wasmError('malformed', e.message);
-    throw e;
-  }
+/**
+ * Decodes a module. Beyond the appendix, `options.engine` says which engine it is for (by default
+ * the native ones, where the native library loads). For them the native decoder+validator judges the
+ * bytes at once, in one pass: malformed bytes are an error here, and module_validate gives its
+ * verdict; the abstract syntax (`ast`) is built only when something needs it (the reference or v8
+ * engine, an embedder reading it), and imports, exports and instantiation read an outline without
+ * code. For 'reference' the reference decoder builds the whole abstract syntax now and the reference
+ * validator judges it, as the spec's own interpreter does. Both classify every module alike.
+ */
+export function module_decode(bytes: Uint8Array, options?: { engine?: EngineName }): Module | WasmError {
+  // Copied so later changes to the caller's buffer cannot change the module (a Buffer's slice()
+  // would share them).
+  const own = new Uint8Array(bytes);
+  return options?.engine !== 'reference' && nativeAvailable() === true ? nativeDecoded(own) : referenceDecoded(own);
 }
 
 // 3
 export function module_parse(text: string): Module | WasmError {
   try {
-    return { ast: parseModule(text) };
+    const ast = parseModule(text);
+    return { ast, outline: ast };
   } catch (e) {
     if (e instanceof MalformedError) return wasmError('malformed', e.message);
     throw e;
@@ -183,8 +188,11 @@ export function module_parse(text: string): Module | WasmError {
 // 4
 export function module_validate(module: Module): WasmError | undefined {
   if (module.validated !== undefined) return undefined;
+  const { verdict } = module;
+  if (verdict !== undefined && verdict !== 'valid') return verdict;
   try {
-    module.validated = validateModule(module.ast);
+    // A module the native validator passed needs only its import and export types.
+    module.validated = verdict === 'valid' ? moduleTypes(module.outline) : validateModule(module.ast);
     return undefined;
   } catch (e) {
     if (e instanceof ValidationError) return wasmError('invalid', e.message);
@@ -223,7 +231,7 @@ export function module_instantiate(
   const invalid = module_validate(module);
   if (invalid !== undefined) return [st.advance(), invalid];
   const { imports } = module.validated!;
-  const over = st.usage.instantiate(module.ast);
+  const over = st.usage.instantiate(module.outline);
   if (over !== undefined) return [st.advance(), over];
   if (externaddrs.length !== imports.length) {
     return [st.advance(), wasmError('unlinkable', `unknown import: the module has ${imports.length} imports, got ${externaddrs.length} external addresses`)];
@@ -231,7 +239,7 @@ export function module_instantiate(
   for (let i = 0; i < imports.length; i++) {
     const actual = externType(st, externaddrs[i]!);
     if (!matchExternType(actual, imports[i]!)) {
-      const { module: m, name } = module.ast.imports[i]!;
+      const { module: m, name } = module.outline.imports[i]!;
       return [st.advance(), wasmError('unlinkable', `incompatible import type for "${m}" "${name}"`)];
     }
   }
@@ -244,13 +252,13 @@ export function module_instantiate(
 // 6
 export function module_imports(module: Module): [string, string, ExternType][] {
   const { imports } = validated(module, 'module_imports');
-  return module.ast.imports.map((im, i) => [im.module, im.name, imports[i]!]);
+  return module.outline.imports.map((im, i) => [im.module, im.name, imports[i]!]);
 }
 
 // 7
 export function module_exports(module: Module): [string, ExternType][] {
   const { exports } = validated(module, 'module_exports');
-  return module.ast.exports.map((ex, i) => [ex.name, exports[i]!]);
+  return module.outline.exports.map((ex, i) => [ex.name, exports[i]!]);
 }
 
 // 8
@@ -388,30 +396,54 @@ export function mem_type(store: Store, memaddr: MemAddr): MemType {
   return st.engine.memType(own(st, memaddr, 'mem'));
 }
 
-/** The memory index and the byte index, or an error when `i` is out of bounds. */
-function memByte(store: Store, memaddr: MemAddr, i: number | bigint): [StoreState, number, number] | WasmError {
+/**
+ * The memory's bytes (a view, valid until the memory grows or wasm runs) and the index of `i`, or
+ * an error when the `length` bytes from `i` are not all in bounds.
+ */
+function memRange(store: Store, memaddr: MemAddr, i: number | bigint, length: number): [StoreState, Uint8Array, number] | WasmError {
   const st = live(store);
-  const ma = own(st, memaddr, 'mem');
+  const bytes = st.engine.memBytes(own(st, memaddr, 'mem'));
   const idx = u64(i, 'memory index');
-  const size = st.engine.memSize(ma) * PAGE_SIZE;
-  return idx < size ? [st, ma, idx] : argumentError(`out of bounds memory access: index ${i}, size ${size}`);
+  if (idx + length <= bytes.length) return [st, bytes, idx];
+  return argumentError(`out of bounds memory access: index ${i}${length === 1 ? '' : `, length ${length}`}, size ${bytes.length}`);
 }
 
 // 20
 export function mem_read(store: Store, memaddr: MemAddr, i: number | bigint): number | WasmError {
-  const slot = memByte(store, memaddr, i);
-  if (isError(slot)) return slot;
-  const [st, ma, idx] = slot;
-  return st.engine.memRead(ma, idx);
+  const range = memRange(store, memaddr, i, 1);
+  if (isError(range)) return range;
+  const [, bytes, idx] = range;
+  return bytes[idx]!;
 }
 
 // 21
 export function mem_write(store: Store, memaddr: MemAddr, i: number | bigint, byte: number): Store | WasmError {
-  const slot = memByte(store, memaddr, i);
-  if (isError(slot)) return slot;
-  const [st, ma, idx] = slot;
+  const range = memRange(store, memaddr, i, 1);
+  if (isError(range)) return range;
+  const [st, bytes, idx] = range;
   if (!Number.isInteger(byte) || byte < 0 || byte > 255) return argumentError(`not a byte: ${byte}`);
-  st.engine.memWrite(ma, idx, byte);
+  bytes[idx] = byte;
+  return st.advance();
+}
+
+/**
+ * Beyond the appendix: a copy of the `length` bytes of the memory from `i`, at the cost of the copy
+ * (mem_read byte by byte costs a call each); an error when they are not all in bounds.
+ */
+export function mem_read_bytes(store: Store, memaddr: MemAddr, i: number | bigint, length: number): Uint8Array | WasmError {
+  if (!Number.isSafeInteger(length) || length < 0) return argumentError(`not a length: ${length}`);
+  const range = memRange(store, memaddr, i, length);
+  if (isError(range)) return range;
+  const [, bytes, idx] = range;
+  return bytes.slice(idx, idx + length);
+}
+
+/** Beyond the appendix: writes `data` into the memory from `i`, all or (out of bounds) nothing. */
+export function mem_write_bytes(store: Store, memaddr: MemAddr, i: number | bigint, data: Uint8Array): Store | WasmError {
+  const range = memRange(store, memaddr, i, data.length);
+  if (isError(range)) return range;
+  const [st, bytes, idx] = range;
+  bytes.set(data, idx);
   return st.advance();
 }
 

@@ -29,17 +29,30 @@ export interface EngineExtern {
  */
 export type EngineHostFunc = (args: EngineVal[]) => EngineVal[] | WasmError;
 
-/** A decoded or parsed module as the API hands it around; validation results are cached. */
+/**
+ * A decoded or parsed module as the API hands it around; validation results are cached. A module
+ * module_decode gave to the native engines (lib/module.ts) builds `ast` and `outline` on first use.
+ */
 export interface ModuleValue {
   readonly ast: ModuleAst;
+  /**
+   * The module without its code (decodeModuleOutline): types, imports, exports, the types of its
+   * functions, tables, memories and globals, start. What needs no code reads this, never `ast`.
+   */
+  readonly outline: ModuleAst;
   /** The binary form when the module came from bytes (engines that need bytes encode otherwise). */
   readonly bytes?: Uint8Array;
+  /**
+   * The native validator's verdict on `bytes`, when it judged them (module_validate's result then,
+   * with no validation in TS): 'valid' or the 'invalid' error.
+   */
+  readonly verdict?: 'valid' | WasmError;
   /** Set by the first successful module_validate / module_instantiate. */
   validated?: { readonly imports: readonly ExternType[]; readonly exports: readonly ExternType[] };
   /**
    * Set on a module that exists only as compiled code (module_deserialize): only stores of this
-   * engine can instantiate it, and `ast` describes its interface only (types, imports, exports, the
-   * types of its functions, tables, memories and globals), with no function bodies or initialisers.
+   * engine can instantiate it, and `ast` (the same as `outline`) describes its interface only, with
+   * no function bodies or initialisers.
    */
   readonly compiledFor?: EngineName;
 }
@@ -70,12 +83,10 @@ export interface Engine {
   memType(mem: number): MemType;
   /** Size in pages. */
   memSize(mem: number): number;
-  /** `i` is in bounds. */
-  memRead(mem: number, i: number): number;
-  memWrite(mem: number, i: number, byte: number): void;
   /**
-   * The memory's bytes themselves, no copy (for native code that works on guest memory, such as
-   * WASI): valid until the memory grows or wasm runs again, so fetch it afresh for each use.
+   * The memory's bytes themselves, no copy, in O(1) whatever the memory's size (mem_read,
+   * mem_write and their bulk forms, and native code that works on guest memory, such as WASI):
+   * valid until the memory grows or wasm runs again, so fetch it afresh for each use.
    */
   memBytes(mem: number): Uint8Array;
   memGrow(mem: number, n: number): boolean;

@@ -2,7 +2,9 @@
 // testsuite's error texts for overlong or overflowing encodings.
 #pragma once
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "environ/module.h"
@@ -143,12 +145,19 @@ inline Op readOp(Reader &r) {
     malformed("unexpected end of section or function");
   uint8_t byte = r.u8();
   uint64_t code = byte;
+  std::optional<uint32_t> sub;
   if (byte == 0xFC || byte == 0xFD) {
     // A prefix and a u32 sub-opcode; the table has none past 0xFF.
-    uint32_t sub = r.u32();
-    code = sub > 0xFF ? UINT64_MAX : (uint64_t{byte} << 8) | sub;
+    sub = r.u32();
+    code = *sub > 0xFF ? UINT64_MAX : (uint64_t{byte} << 8) | *sub;
   }
-  if (!knownOp(code)) malformed("illegal opcode");
+  if (!knownOp(code)) {
+    // Named in hex as the reference names it (binary.wast expects "illegal opcode ff").
+    char text[40];
+    if (sub) std::snprintf(text, sizeof text, "illegal opcode %02x %02x", unsigned{byte}, unsigned{*sub});
+    else std::snprintf(text, sizeof text, "illegal opcode %02x", unsigned{byte});
+    malformed(text);
+  }
   return static_cast<Op>(code);
 }
 

@@ -80,7 +80,7 @@ export function deserializeModule(from: { readonly bytes: Uint8Array } | { reado
   if (isNativeFailure(c)) return toError(c);
   // Read from the loaded copy: that is what the loader checked.
   const { ast, imports, exports } = artifactInterface(c.artifactView());
-  const module: ModuleValue = { ast, validated: { imports, exports }, compiledFor: 'singlepass' };
+  const module: ModuleValue = { ast, outline: ast, validated: { imports, exports }, compiledFor: 'singlepass' };
   remember(module, c);
   return module;
 }
@@ -101,7 +101,7 @@ export class NativeEngine implements Engine {
   private depth = 0;
 
   constructor(limits: StoreLimits = {}) {
-    this.store.setLimits(limits.memoryPages, limits.tableElements);
+    this.store.setLimits(limits);
   }
 
   free(): void {
@@ -119,7 +119,7 @@ export class NativeEngine implements Engine {
     if (isNativeFailure(compiled)) return this.error(compiled);
     const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr));
     if (isNativeFailure(addrs)) return this.error(addrs);
-    return { exports: module.ast.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } })) };
+    return { exports: module.outline.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } })) };
   }
 
   private error(f: NativeFailure): WasmError {
@@ -283,14 +283,6 @@ export class NativeEngine implements Engine {
 
   memSize(mem: number): number {
     return this.store.memType(mem).pages;
-  }
-
-  memRead(mem: number, i: number): number {
-    return this.store.memBytes(mem)[i]!;
-  }
-
-  memWrite(mem: number, i: number, byte: number): void {
-    this.store.memBytes(mem)[i] = byte;
   }
 
   memBytes(mem: number): Uint8Array {
