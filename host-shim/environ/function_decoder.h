@@ -1,6 +1,8 @@
 // The function decoder and validator (spec 5.4 binary, 3.3 validation, with the algorithm of the
 // spec's validation appendix), generic over a backend. It validates while the backend compiles:
-// each instruction reaches the backend only when it is valid and reachable.
+// each instruction reaches the backend only when it is valid and reachable. Past an invalid
+// instruction the body is still decoded to its end (ExprDecoder), as the spec decodes a module
+// before validating it, so a malformation further on is the verdict.
 #pragma once
 #include <cstdint>
 #include <optional>
