@@ -21,8 +21,9 @@ struct CompiledCode {
   Tier tier = Tier::Singlepass;
 };
 
-/** SIMD comes in its own issue; v128 values can only enter through types, globals and locals. */
-inline void refuseV128(const Module &module) {
+/** What no compiler runs yet: SIMD (v128 values can only enter through types, globals and locals)
+ *  and exception tags. */
+inline void refuseUnsupported(const Module &module) {
   auto isV128 = [](ValType t) { return t == ValType::V128; };
   for (const FuncType &t : module.types) {
     if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) unsupported("v128 values");
@@ -30,6 +31,7 @@ inline void refuseV128(const Module &module) {
   for (const GlobalType &g : module.globals) {
     if (isV128(g.type)) unsupported("v128 values");
   }
+  if (!module.tags.empty()) unsupported("exception tags");
 }
 
 /**

@@ -49,7 +49,7 @@ enum {
 };
 
 /* Extern kinds: the binary format's export descriptors (spec 5.5.10). */
-enum { WASMO_EXTERN_FUNC = 0, WASMO_EXTERN_TABLE = 1, WASMO_EXTERN_MEMORY = 2, WASMO_EXTERN_GLOBAL = 3 };
+enum { WASMO_EXTERN_FUNC = 0, WASMO_EXTERN_TABLE = 1, WASMO_EXTERN_MEMORY = 2, WASMO_EXTERN_GLOBAL = 3, WASMO_EXTERN_TAG = 4 };
 
 typedef struct wasmo_module wasmo_module;
 typedef struct wasmo_store wasmo_store;

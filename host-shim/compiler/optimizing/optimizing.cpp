@@ -817,7 +817,7 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
 }  // namespace
 
 CompiledCode compileOptimizing(const Module &module) {
-  refuseV128(module);
+  refuseUnsupported(module);
   if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
   static std::once_flag once;
   std::call_once(once, [] {
