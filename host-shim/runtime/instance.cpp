@@ -133,6 +133,7 @@ void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, s
   if (m.memories.size() > 1) unsupported("more than one memory");
   if (imports.size() != m.imports.size()) throw CompileError{WASMO_INTERNAL, "import count mismatch"};
 
+  store.lastTrace.clear();  // a segment's trap has none
   store.instances.push_back(std::make_unique<Instance>());
   Instance &inst = *store.instances.back();
   inst.store = &store;

@@ -173,6 +173,18 @@ int wasmo_store_instantiate(wasmo_store *store, const wasmo_module *module, cons
   });
 }
 
+uint32_t wasmo_store_trace_length(const wasmo_store *store) {
+  return static_cast<uint32_t>(store->store.lastTrace.size());
+}
+
+int wasmo_store_trace_frame(const wasmo_store *store, uint32_t i, uint32_t *func, char *name, size_t name_len) {
+  const std::vector<wasmo::TraceFrame> &trace = store->store.lastTrace;
+  if (i >= trace.size()) return -1;
+  *func = trace[i].func;
+  writeMessage(name, name_len, trace[i].name.value_or(""));
+  return trace[i].name ? 1 : 0;
+}
+
 int wasmo_func_alloc(wasmo_store *store, const uint8_t *params, uint32_t param_count, const uint8_t *results,
                      uint32_t result_count, uint32_t *out) {
   return guarded(nullptr, 0, [&] {

@@ -123,6 +123,9 @@ export class NativeEngine implements Engine {
   }
 
   private error(f: NativeFailure): WasmError {
+    if (f.status === 'trap' || f.status === 'uninstantiable' || f.status === 'exhaustion') {
+      return wasmError(f.status, f.message, undefined, this.store.trace());
+    }
     if (f.status !== 'host') return toError(f);
     const caught = this.store.hostException;
     const e = this.hostError
