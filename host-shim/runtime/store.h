@@ -75,6 +75,8 @@ class Store {
 
   /** The embedder's limits (wasmo_store_set_limits): memories and tables grow no further. */
   uint64_t memoryPagesCap = UINT64_MAX, tableElementsCap = UINT64_MAX;
+  /** Bytes of stack wasm may use (wasmo_store_set_limits). */
+  uint64_t wasmStackCap = UINT64_MAX;
 
   /** Calls function `func`: `vals` holds the arguments (ABI form) and receives the results. */
   wasmo_status invoke(uint32_t func, uint64_t *vals, std::string &message);

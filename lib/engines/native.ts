@@ -101,7 +101,7 @@ export class NativeEngine implements Engine {
   private depth = 0;
 
   constructor(limits: StoreLimits = {}) {
-    this.store.setLimits(limits.memoryPages, limits.tableElements);
+    this.store.setLimits(limits);
   }
 
   free(): void {
@@ -286,14 +286,6 @@ export class NativeEngine implements Engine {
 
   memSize(mem: number): number {
     return this.store.memType(mem).pages;
-  }
-
-  memRead(mem: number, i: number): number {
-    return this.store.memBytes(mem)[i]!;
-  }
-
-  memWrite(mem: number, i: number, byte: number): void {
-    this.store.memBytes(mem)[i] = byte;
   }
 
   memBytes(mem: number): Uint8Array {

@@ -20,6 +20,11 @@
 // table rather than an export per function: V8 allows 100,000 exports, a module 1,000,000
 // functions (spec/limits.ts). Tables are exported under hidden names too, and the module is named
 // "wasmo<k>" (name section) so a trap's stack frame leads back to the module's bytes.
+// The module's active segments and start function do not run in V8's constructor but in a hidden
+// function called once it returns (see `initFunc`): only then are the instance's functions and
+// their types known, and code that runs during instantiation (the segments' offsets, the start
+// function and the host functions it calls) can hand out references to them, which outlive even
+// an instantiation that traps (spec 4.5.4: segments written before the trap stay).
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
@@ -194,6 +199,24 @@ function routeTruncations(m: Module, funcCount: number): { module: Module; helpe
   return { module: { ...m, types, funcs: [...funcs, ...helpers] }, helpers: helpers.length };
 }
 
+/**
+ * The spec's own instantiation steps after allocation (4.5.4, steps 14-16) as a function body:
+ * each active element segment is `table.init` then `elem.drop`, each active data segment
+ * `memory.init` then `data.drop`, then the start function is called.
+ */
+function initFunc(m: Module): Instr[] {
+  const n = (value: number): Instr => ({ op: 'i32.const', value });
+  return [
+    ...m.elems.flatMap((e, i): Instr[] => (e.mode.kind === 'active'
+      ? [...e.mode.offset, n(0), n(e.init.length), { op: 'table.init', elem: i, table: e.mode.table }, { op: 'elem.drop', elem: i }]
+      : [])),
+    ...m.datas.flatMap((d, i): Instr[] => (d.mode.kind === 'active'
+      ? [...d.mode.offset, n(0), n(d.init.length), { op: 'memory.init', data: i, mem: d.mode.mem }, { op: 'data.drop', data: i }]
+      : [])),
+    ...(m.start === undefined ? [] : [{ op: 'call', func: m.start } as const]),
+  ];
+}
+
 /** The byte offset of every function body (its size field) in a module's code section, in order. */
 function codeEntryOffsets(bytes: Uint8Array): number[] {
   let at = 8;
@@ -229,10 +252,9 @@ function maximum(limits: { readonly max?: number }): { maximum?: number } {
 
 export class V8Engine implements Engine {
   readonly name = 'v8';
-  /** `type` is unknown only for functions first seen in a table an aborted instantiation filled. */
-  private readonly funcs: { fn: JsFunc; type?: FuncType }[] = [];
+  private readonly funcs: { fn: JsFunc; type: FuncType }[] = [];
   private readonly tables: { table: WebAssembly.Table; type: TableType }[] = [];
-  private readonly mems: { mem: WebAssembly.Memory; type: MemType }[] = [];
+  private readonly mems: { mem: WebAssembly.Memory; type: MemType; view?: Uint8Array }[] = [];
   private readonly globals: { global: WebAssembly.Global; type: GlobalType; accessor?: { get: () => void; set?: () => void } }[] = [];
   private readonly tags: { tag: JsTag; type: TagType }[] = [];
   private readonly exns: { exn: JsException; tag: number }[] = [];
@@ -256,7 +278,11 @@ export class V8Engine implements Engine {
     ast: Module; bytes: Uint8Array; imported: number; bodies: number[]; helpersAt: number; tables?: WebAssembly.Table[];
   }[] = [];
 
-  constructor(private readonly limits: StoreLimits = {}) {}
+  constructor(private readonly limits: StoreLimits = {}) {
+    if (limits.wasmStack !== undefined) {
+      throw new RangeError("store limit wasmStack is not supported on the v8 engine: node's --stack-size sets it for the whole process");
+    }
+  }
 
   /**
    * The limits a memory or table is made with in V8: its maximum lowered to the store's limit, so
@@ -281,7 +307,7 @@ export class V8Engine implements Engine {
     this.trampolines.clear();
   }
 
-  private register<T extends { type?: unknown }>(list: T[], obj: unknown, entry: T): number {
+  private register<T extends { type: unknown }>(list: T[], obj: unknown, entry: T): number {
     const found = this.known.get(obj);
     if (found !== undefined) return found;
     list.push(entry);
@@ -289,8 +315,19 @@ export class V8Engine implements Engine {
     return list.length - 1;
   }
 
-  private funcIndex(fn: JsFunc, type?: FuncType): number {
-    return this.register(this.funcs, fn, type === undefined ? { fn } : { fn, type });
+  private funcIndex(fn: JsFunc, type: FuncType): number {
+    return this.register(this.funcs, fn, { fn, type });
+  }
+
+  /**
+   * The address of a function V8 hands back. Every function wasm code can reach was registered
+   * before any code could see it: a host function's wrapper when allocated, an instance's
+   * functions before its segments and start function run (see `initFunc`).
+   */
+  private funcAddr(fn: JsFunc): number {
+    const addr = this.known.get(fn);
+    if (addr === undefined) throw new Error('v8 engine: a function of no instance of this store');
+    return addr;
   }
 
   private toJs(v: EngineVal): unknown {
@@ -326,7 +363,7 @@ export class V8Engine implements Engine {
 
   private refFromJs(t: RefType, x: unknown): EngineRef {
     if (x === null || x === undefined) return { type: 'ref.null', heaptype: heapTypeOf(t) };
-    if (t === 'funcref') return { type: 'ref.func', addr: this.funcIndex(x as JsFunc) };
+    if (t === 'funcref') return { type: 'ref.func', addr: this.funcAddr(x as JsFunc) };
     const host = this.hostRefNums.get(x as object);
     if (host === undefined) throw new TypeError('externref that this engine did not create');
     return { type: 'ref.extern', host };
@@ -429,18 +466,25 @@ export class V8Engine implements Engine {
     ];
     const tableCount = ast.imports.filter((im) => im.desc.kind === 'table').length + ast.tables.length;
     const hidden = (i: number): string => `\u0000wasmo.table.${i}`;
-    // The hidden table of every function comes after the module's tables, its segment after theirs.
+    const init = '\u0000wasmo.init';
+    // The hidden table of every function comes after the module's tables, its segment after theirs:
+    // the only active segment left, and one that cannot fail. The init function (see `initFunc`)
+    // comes after the module's functions.
     const n = funcTypes.length;
     const k = this.compiled.length;
     const rewritten: Module = {
       ...ast,
+      types: [...ast.types, { params: [], results: [] }],
+      funcs: [...ast.funcs, { type: ast.types.length, locals: [], body: initFunc(ast) }],
+      start: undefined,
+      datas: ast.datas.map((d) => ({ ...d, mode: { kind: 'passive' } })),
       mems: ast.mems.map((m) => ({ ...m, type: { ...m.type, limits: this.capped(m.type.limits, this.limits.memoryPages) } })),
       tables: [
         ...ast.tables.map((t) => ({ ...t, type: { ...t.type, limits: this.capped(t.type.limits, this.limits.tableElements) } })),
         { type: { addrtype: 'i32', limits: { min: n, max: n }, reftype: 'funcref' } },
       ],
       imports: ast.imports.map((im, i) => ({ ...im, module: '', name: String(i) })),
-      elems: [...ast.elems, {
+      elems: [...ast.elems.map((e) => (e.mode.kind === 'active' ? { ...e, mode: { kind: 'passive' as const } } : e)), {
         type: 'funcref',
         init: funcTypes.map((_, i): Instr[] => [{ op: 'ref.func', func: i }]),
         mode: { kind: 'active', table: tableCount, offset: [{ op: 'i32.const', value: 0 }] },
@@ -448,13 +492,15 @@ export class V8Engine implements Engine {
       exports: [
         ...ast.exports,
         ...Array.from({ length: tableCount + 1 }, (_, i) => ({ name: hidden(i), desc: { kind: 'table' as const, index: i } })),
+        { name: init, desc: { kind: 'func', index: n } },
       ],
       customs: [nameSection(`wasmo${k}`)],
     };
-    const routed = routeTruncations(rewritten, funcTypes.length);
+    const routed = routeTruncations(rewritten, n + 1);
     const bytes = encodeModule(routed.module);
     const bodies = codeEntryOffsets(bytes);
-    const helpersAt = routed.helpers === 0 ? bytes.length : bodies[ast.funcs.length]!;
+    // The bodies: the module's functions, the initialisation function, the truncation helpers.
+    const helpersAt = routed.helpers === 0 ? bytes.length : bodies[ast.funcs.length + 1]!;
     const compiled: (typeof this.compiled)[number] = { ast, bytes, imported: n - ast.funcs.length, bodies, helpersAt };
     this.compiled.push(compiled);
     const importObject = { '': Object.fromEntries(imports.map((x, i) => [String(i), this.object(x.kind, x.addr) as WebAssembly.ImportValue])) };
@@ -464,6 +510,7 @@ export class V8Engine implements Engine {
       const funcs = ex[hidden(tableCount)] as WebAssembly.Table;
       funcTypes.forEach((type, i) => this.funcIndex(funcs.get(i) as JsFunc, type));
       compiled.tables = Array.from({ length: tableCount }, (_, i) => ex[hidden(i)] as WebAssembly.Table);
+      (ex[init] as () => void)();
       const types = validated!.exports;
       return {
         exports: ast.exports.map((x, i) => {
@@ -471,7 +518,7 @@ export class V8Engine implements Engine {
           const xt = types[i]!;
           let addr: number;
           switch (xt.kind) {
-            case 'func': addr = this.funcIndex(obj as JsFunc); break;
+            case 'func': addr = this.funcAddr(obj as JsFunc); break;
             case 'table': addr = this.register(this.tables, obj, { table: obj as WebAssembly.Table, type: xt.type }); break;
             case 'mem': addr = this.register(this.mems, obj, { mem: obj as WebAssembly.Memory, type: xt.type }); break;
             case 'global': addr = this.register(this.globals, obj, { global: obj as WebAssembly.Global, type: xt.type }); break;
@@ -511,9 +558,7 @@ export class V8Engine implements Engine {
   }
 
   funcType(func: number): FuncType {
-    const { type } = this.funcs[func]!;
-    if (type === undefined) throw new V8Unsupported('the type of a function from an aborted instantiation is unknown');
-    return type;
+    return this.funcs[func]!.type;
   }
 
   /**
@@ -660,17 +705,12 @@ export class V8Engine implements Engine {
     return this.mems[mem]!.mem.buffer.byteLength / PAGE_SIZE;
   }
 
-  memRead(mem: number, i: number): number {
-    // A fresh view each time: growing detaches the old buffer.
-    return new Uint8Array(this.mems[mem]!.mem.buffer)[i]!;
-  }
-
-  memWrite(mem: number, i: number, byte: number): void {
-    new Uint8Array(this.mems[mem]!.mem.buffer)[i] = byte;
-  }
-
   memBytes(mem: number): Uint8Array {
-    return new Uint8Array(this.mems[mem]!.mem.buffer);
+    // Growing detaches the buffer: a view is good while the buffer is the same.
+    const m = this.mems[mem]!;
+    const { buffer } = m.mem;
+    if (m.view?.buffer !== buffer) m.view = new Uint8Array(buffer);
+    return m.view;
   }
 
   memGrow(mem: number, n: number): boolean {
