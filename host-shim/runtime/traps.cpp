@@ -158,7 +158,7 @@ void chain(const struct sigaction &prev, int sig, siginfo_t *info, void *ucontex
 void captureTrace(EntryFrame &frame, uintptr_t pc, uintptr_t fp) {
   uint32_t n = 0;
   if (pc != 0) frame.trace[n++] = pc;
-  const uintptr_t low = reinterpret_cast<uintptr_t>(wasmStack) + kStackGuard;
+  const uintptr_t low = threadStackLimit - kStackMargin;  // the wasm stack's end above its guard
   while (n < kMaxTraceFrames && fp >= low && fp % 8 == 0 && fp + 16 <= frame.wasmTop) {
     const auto *link = reinterpret_cast<const uintptr_t *>(fp);
     if (inWasmCode(link[1])) {
