@@ -417,11 +417,11 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
   }
   try {
     let store = runStore(options, engine);
-    let externs;
-    [store, externs] = wasi.imports(store, module);
-    if (isError(externs)) throw new UsageError(`${file}: ${externs.message}`, FAILURE);
-    const [s, inst] = module_instantiate(store, module, externs);
-    if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
+    const [s, inst] = wasi.instantiate(store, module);
+    if (isError(inst)) {
+      if (inst.kind === 'unlinkable') throw new UsageError(`${file}: ${inst.message}`, FAILURE);
+      throw moduleError(file, 'instantiation failed', inst);
+    }
     store = s;
     let status: number | WasmError;
     let results: Val[] = [];

@@ -119,9 +119,13 @@ WASMO_API void wasmo_interrupt_owner(uint64_t owner);
 
 /* Instantiate (spec 4.5.4) with `imports`: store addresses in the module's import order, already
  * checked against the import types. `exports` receives the store address of each export, in
- * order. UNINSTANTIABLE when a segment or the start function traps (earlier writes stay). */
+ * order. UNINSTANTIABLE when a segment or the start function traps (earlier writes stay). With
+ * `start` non-NULL the start function does not run: `*start` receives its store address (UINT32_MAX
+ * when the module has none), for the caller to invoke once it has done what must come first (WASI
+ * binds the instance's memory). */
 WASMO_API int wasmo_store_instantiate(wasmo_store *store, const wasmo_module *module, const uint32_t *imports,
-                                      uint32_t import_count, uint32_t *exports, char *err, size_t err_len);
+                                      uint32_t import_count, uint32_t *exports, uint32_t *start, char *err,
+                                      size_t err_len);
 
 /* The backtrace of the last trap in the store, as left by a wasmo_func_invoke that returned TRAP or
  * EXHAUSTION or a wasmo_store_instantiate that returned UNINSTANTIABLE: the wasm frames that were

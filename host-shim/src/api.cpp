@@ -167,9 +167,9 @@ wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback) {
 void wasmo_store_free(wasmo_store *store) { delete store; }
 
 int wasmo_store_instantiate(wasmo_store *store, const wasmo_module *module, const uint32_t *imports,
-                            uint32_t import_count, uint32_t *exports, char *err, size_t err_len) {
+                            uint32_t import_count, uint32_t *exports, uint32_t *start, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    wasmo::instantiate(store->store, module->compiled, {imports, import_count}, exports);
+    wasmo::instantiate(store->store, module->compiled, {imports, import_count}, exports, start);
     return WASMO_OK;
   });
 }

@@ -4,7 +4,7 @@
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
-  Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
+  BeforeStart, Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
 import { MAX_TRACE_FRAMES, traceFrame, wasmError, type TraceFrame, type WasmError } from '../errors.js';
 import { Exhaustion, LinkError, Trap } from '../../spec/errors.js';
@@ -95,11 +95,19 @@ export class ReferenceEngine implements Engine {
     this.S.limits = this.limits;
   }
 
-  instantiate(module: ModuleValue, imports: readonly EngineExtern[]) {
-    learnOrigins(module.ast);
-    return attempt(this.S, 'uninstantiable', () => ({
-      exports: instantiate(this.S, module.ast, imports).exports.map((x) => ({ name: x.name, extern: x.value })),
-    }));
+  instantiate(module: ModuleValue, imports: readonly EngineExtern[], beforeStart?: BeforeStart) {
+    const { ast } = module;
+    learnOrigins(ast);
+    return attempt(this.S, 'uninstantiable', () => {
+      // With a hook, the start function runs after it, as the last step of instantiation still.
+      const deferred = beforeStart === undefined ? undefined : ast.start;
+      const inst = instantiate(this.S, deferred === undefined ? ast : { ...ast, start: undefined }, imports);
+      const exports = inst.exports.map((x) => ({ name: x.name, extern: x.value }));
+      const refused = beforeStart?.(exports);
+      if (refused !== undefined) return refused;
+      if (deferred !== undefined) invoke(this.S, inst.funcaddrs[deferred]!, []);
+      return { exports };
+    });
   }
 
   funcAlloc(type: FuncType, host: EngineHostFunc): number {

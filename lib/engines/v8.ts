@@ -28,7 +28,7 @@
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
-  Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
+  BeforeStart, Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
 import { MAX_TRACE_FRAMES, traceFrame, wasmError, type TraceFrame, type WasmError } from '../errors.js';
 import { f32, f32ToNumber, f64, f64ToNumber } from '../values.js';
@@ -200,9 +200,9 @@ function routeTruncations(m: Module, funcCount: number): { module: Module; helpe
 }
 
 /**
- * The spec's own instantiation steps after allocation (4.5.4, steps 14-16) as a function body:
+ * The spec's own instantiation steps after allocation (4.5.4, steps 14-15) as a function body:
  * each active element segment is `table.init` then `elem.drop`, each active data segment
- * `memory.init` then `data.drop`, then the start function is called.
+ * `memory.init` then `data.drop`. (Step 16, the start function, is called after it.)
  */
 function initFunc(m: Module): Instr[] {
   const n = (value: number): Instr => ({ op: 'i32.const', value });
@@ -213,7 +213,6 @@ function initFunc(m: Module): Instr[] {
     ...m.datas.flatMap((d, i): Instr[] => (d.mode.kind === 'active'
       ? [...d.mode.offset, n(0), n(d.init.length), { op: 'memory.init', data: i, mem: d.mode.mem }, { op: 'data.drop', data: i }]
       : [])),
-    ...(m.start === undefined ? [] : [{ op: 'call', func: m.start } as const]),
   ];
 }
 
@@ -458,7 +457,7 @@ export class V8Engine implements Engine {
     return spec;
   }
 
-  instantiate(module: ModuleValue, imports: readonly EngineExtern[]) {
+  instantiate(module: ModuleValue, imports: readonly EngineExtern[], beforeStart?: BeforeStart) {
     const { ast, validated } = module;
     const funcTypes = [
       ...ast.imports.flatMap((im) => (im.desc.kind === 'func' ? [ast.types[im.desc.type]!] : [])),
@@ -512,21 +511,23 @@ export class V8Engine implements Engine {
       compiled.tables = Array.from({ length: tableCount }, (_, i) => ex[hidden(i)] as WebAssembly.Table);
       (ex[init] as () => void)();
       const types = validated!.exports;
-      return {
-        exports: ast.exports.map((x, i) => {
-          const obj = ex[x.name];
-          const xt = types[i]!;
-          let addr: number;
-          switch (xt.kind) {
-            case 'func': addr = this.funcAddr(obj as JsFunc); break;
-            case 'table': addr = this.register(this.tables, obj, { table: obj as WebAssembly.Table, type: xt.type }); break;
-            case 'mem': addr = this.register(this.mems, obj, { mem: obj as WebAssembly.Memory, type: xt.type }); break;
-            case 'global': addr = this.register(this.globals, obj, { global: obj as WebAssembly.Global, type: xt.type }); break;
-            case 'tag': addr = this.register(this.tags, obj, { tag: obj as JsTag, type: xt.type }); break;
-          }
-          return { name: x.name, extern: { kind: xt.kind, addr } };
-        }),
-      };
+      const exports = ast.exports.map((x, i) => {
+        const obj = ex[x.name];
+        const xt = types[i]!;
+        let addr: number;
+        switch (xt.kind) {
+          case 'func': addr = this.funcAddr(obj as JsFunc); break;
+          case 'table': addr = this.register(this.tables, obj, { table: obj as WebAssembly.Table, type: xt.type }); break;
+          case 'mem': addr = this.register(this.mems, obj, { mem: obj as WebAssembly.Memory, type: xt.type }); break;
+          case 'global': addr = this.register(this.globals, obj, { global: obj as WebAssembly.Global, type: xt.type }); break;
+          case 'tag': addr = this.register(this.tags, obj, { tag: obj as JsTag, type: xt.type }); break;
+        }
+        return { name: x.name, extern: { kind: xt.kind, addr } };
+      });
+      const refused = beforeStart?.(exports);
+      if (refused !== undefined) return refused;
+      if (ast.start !== undefined) (funcs.get(ast.start) as () => void)();
+      return { exports };
     });
   }
 
