@@ -80,7 +80,7 @@ export function deserializeModule(from: { readonly bytes: Uint8Array } | { reado
   if (isNativeFailure(c)) return toError(c);
   // Read from the loaded copy: that is what the loader checked.
   const { ast, imports, exports } = artifactInterface(c.artifactView());
-  const module: ModuleValue = { ast, validated: { imports, exports }, compiledFor: 'singlepass' };
+  const module: ModuleValue = { ast, outline: ast, validated: { imports, exports }, compiledFor: 'singlepass' };
   remember(module, c);
   return module;
 }
@@ -120,7 +120,7 @@ export class NativeEngine implements Engine {
     const start: [number | undefined] = [undefined];
     const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr), beforeStart === undefined ? undefined : start);
     if (isNativeFailure(addrs)) return this.error(addrs);
-    const exports = module.ast.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } }));
+    const exports = module.outline.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } }));
     if (beforeStart !== undefined) {
       const refused = beforeStart(exports);
       if (refused !== undefined) return refused;
