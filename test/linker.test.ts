@@ -133,7 +133,10 @@ describe.each(engines)('the linker on %s', (engine) => {
     [store, second] = linker.instantiate(store, m);
     expect(isError(second) && second.kind).toBe('argument');
     expect(isError(second) && second.message).toMatch(/belongs to another instance/);
-    const [, third] = module_instantiate(store, m, wasi.imports(store, m)[1] as never);
+    let externs;
+    [store, externs] = wasi.imports(store, m);
+    if (isError(externs)) throw new Error(externs.message);
+    const [, third] = module_instantiate(store, m, externs);
     if (isError(third)) throw new Error(third.message);
     const refused = wasi.bind(third);
     expect(isError(refused) && refused.message).toMatch(/belongs to another instance/);
