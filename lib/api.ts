@@ -17,7 +17,7 @@
 // - What an engine cannot do at all (the V8 engine: v128 exception fields, memory64) throws from
 //   the engine; everything the spec lets fail is a returned error.
 
-import type { Engine, EngineName, EngineVal, ModuleValue, NativeEngineName } from './engine.js';
+import type { Engine, EngineExport, EngineName, EngineVal, ModuleValue, NativeEngineName } from './engine.js';
 import { NativeEngine, deserializeModule, serializeModule } from './engines/native.js';
 import { nativeAvailable } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
@@ -221,8 +221,16 @@ function externType(st: StoreState, a: ExternAddr): ExternType {
 }
 
 // 5
+/**
+ * Beyond the appendix: `beforeStart`, if given, is called with the new instance once it is
+ * allocated and its segments are initialised, just before its start function runs, so that host
+ * functions the start function calls can find the instance's exports (a Linker binds WASI to the
+ * instance's memory there). An error it returns is module_instantiate's result, and the start
+ * function does not run.
+ */
 export function module_instantiate(
   store: Store, module: Module, externaddrs: readonly ExternAddr[],
+  beforeStart?: (instance: ModuleInst) => WasmError | undefined,
 ): [Store, ModuleInst | WasmError] {
   const st = live(store);
   if (module.compiledFor !== undefined && module.compiledFor !== st.engine.name) {
@@ -244,10 +252,20 @@ export function module_instantiate(
       return [st.advance(), wasmError('unlinkable', `incompatible import type for "${m}" "${name}"`)];
     }
   }
-  const result = st.engine.instantiate(module, externaddrs.map((a) => ({ kind: a.kind, addr: a.index })));
+  let inst: ModuleInst | undefined;
+  const instance = (exports: readonly EngineExport[]): ModuleInst =>
+    (inst ??= st.instance(exports.map((x) => ({ name: x.name, addr: st.addr(x.extern.kind, x.extern.addr) }))));
+  const hook = beforeStart === undefined ? undefined : (exports: readonly EngineExport[]) => {
+    // Whatever it throws is an error, as whatever a host function throws.
+    try {
+      return beforeStart(instance(exports));
+    } catch (e) {
+      return wasmError('host', `beforeStart threw: ${describeThrown(e)}`, e);
+    }
+  };
+  const result = st.engine.instantiate(module, externaddrs.map((a) => ({ kind: a.kind, addr: a.index })), hook);
   if (isError(result)) return [st.advance(), result];
-  const inst = st.instance(result.exports.map((x) => ({ name: x.name, addr: st.addr(x.extern.kind, x.extern.addr) })));
-  return [st.advance(), inst];
+  return [st.advance(), instance(result.exports)];
 }
 
 // 6

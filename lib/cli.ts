@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `wasmo` command line: `run` instantiates a module and calls a function, `wast` runs
 // conformance scripts. `main` takes its arguments and output streams as parameters so tests call
-// it in-process; user errors are one line on stderr and an exit status, never a stack trace.
+// it in-process; user errors are one line on stderr and an exit status, never a JS stack trace (a
+// trap's line is followed by the wasm backtrace).
 
 import {
   existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync,
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
 import type { ValType } from '../spec/structure/types.js';
 import type { EngineName, NativeEngineName } from './engine.js';
-import { describeThrown, isError, type WasmError } from './errors.js';
+import { describeThrown, formatTrace, isError, type WasmError } from './errors.js';
 import {
   defaultEngine, func_invoke, func_type, instance_export, module_decode, module_deserialize_file, module_exports,
   module_imports, module_instantiate, module_parse, module_serialize, module_validate, store_init, store_interrupt_after, type Module,
@@ -84,7 +85,9 @@ before FILE: everything after it is the program's (or, with --invoke, the functi
 
 A WASI program (a module importing from wasi_snapshot_preview1) runs as a command: \`_start\` is
 called with the ARGs as its argv (FILE is argv[0]) and wasmo exits with the program's exit status.
-A trap ends wasmo with status 134 (as wasmtime), a run that fails otherwise with status 1.
+A trap ends wasmo with status 134 (as wasmtime), after the error line and the wasm backtrace
+(a line per frame, innermost first: the function's name from the name section, if it has one, and
+its index, "wasm-function[N]"); a run that fails otherwise ends with status 1.
 It sees only the directories given with --dir and only the variables given with --env; its
 stdin, stdout and stderr are wasmo's. A module with any other import is refused, naming it.
 With --invoke, a WASI reactor's \`_initialize\` runs first.
@@ -390,7 +393,7 @@ function run(args: readonly string[], io: Io): number {
     invoke = { name: '_start', args: [] };
   }
   const [, results] = invokeExport(file, store, inst, invoke);
-  if (isError(results)) throw new UsageError(`${invoke.name}: ${results.kind}: ${results.message}`, failureStatus(results));
+  if (isError(results)) throw new UsageError(traced(`${invoke.name}: ${results.kind}: ${results.message}`, results), failureStatus(results));
   for (const v of results) io.stdout(`${formatVal(v)}\n`);
   return 0;
 }
@@ -425,11 +428,11 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
   }
   try {
     let store = runStore(options, engine);
-    let externs;
-    [store, externs] = wasi.imports(store, module);
-    if (isError(externs)) throw new UsageError(`${file}: ${externs.message}`, FAILURE);
-    const [s, inst] = module_instantiate(store, module, externs);
-    if (isError(inst)) throw moduleError(file, 'instantiation failed', inst, engine);
+    const [s, inst] = wasi.instantiate(store, module);
+    if (isError(inst)) {
+      if (inst.kind === 'unlinkable') throw new UsageError(`${file}: ${inst.message}`, FAILURE);
+      throw moduleError(file, 'instantiation failed', inst, engine);
+    }
     store = s;
     let status: number | WasmError;
     let results: Val[] = [];
@@ -441,7 +444,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
       [store, ready] = wasi.initialize(store, inst);
       if (isError(ready)) {
         if (ready.kind === 'argument') throw new UsageError(`${file}: ${ready.message}`, FAILURE);
-        throw new UsageError(`${file}: _initialize: ${ready.kind}: ${ready.message}`, failureStatus(ready));
+        throw new UsageError(traced(`${file}: _initialize: ${ready.kind}: ${ready.message}`, ready), failureStatus(ready));
       }
       const [, r] = invokeExport(file, store, inst, options.invoke);
       status = isError(r) ? wasi.exitStatus(r) ?? r : 0;
@@ -458,7 +461,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
     for (const v of results) io.stdout(`${formatVal(v)}\n`);
     if (isError(status)) {
       // 'argument': the module is no WASI command (no memory or _start export); the rest ended the run.
-      throw new UsageError(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, failureStatus(status));
+      throw new UsageError(traced(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, status), failureStatus(status));
     }
     return status;
   } finally {
@@ -493,7 +496,12 @@ function loadModule(file: string, engine: EngineName, cache?: CompileCache): Mod
 function moduleError(file: string, what: string, error: WasmError, engine?: EngineName): UsageError {
   // What the native engine cannot run yet is said as such, with what can run it.
   if (error.kind === 'unsupported') return new UsageError(`${file}: ${unsupported(error.message, engine)}`, FAILURE);
-  return new UsageError(`${file}: ${what}: ${error.message}`, failureStatus(error));
+  return new UsageError(traced(`${file}: ${what}: ${error.message}`, error), failureStatus(error));
+}
+
+/** `line`, then the wasm backtrace of `error` if it has one (a trap's). */
+function traced(line: string, error: WasmError): string {
+  return `${line}\n${formatTrace(error.trace)}`.trimEnd();
 }
 
 function unsupported(message: string, engine: EngineName = 'singlepass'): string {

@@ -70,7 +70,9 @@ interface Bindings {
   interruptAll(): void;
   setThreadOwner(owner: number): void;
   interruptOwner(owner: number): void;
-  instantiate(s: Ptr, m: Ptr, imports: Uint32Array, n: number, exports: Uint32Array, err: Uint8Array, errLen: number): number;
+  instantiate(s: Ptr, m: Ptr, imports: Uint32Array, n: number, exports: Uint32Array, start: [number] | null, err: Uint8Array, errLen: number): number;
+  traceLength(s: Ptr): number;
+  traceFrame(s: Ptr, i: number, func: [number], name: Uint8Array, nameLen: number): number;
   funcAlloc(s: Ptr, params: Uint8Array, np: number, results: Uint8Array, nr: number, out: [number]): number;
   funcType(s: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
   funcInvoke(s: Ptr, f: number, vals: BigUint64Array, err: Uint8Array, errLen: number): number;
@@ -171,7 +173,9 @@ function load(): Bindings {
     interruptAll: f('void wasmo_interrupt_all()'),
     setThreadOwner: f('void wasmo_set_thread_owner(uint64_t owner)'),
     interruptOwner: f('void wasmo_interrupt_owner(uint64_t owner)'),
-    instantiate: f('int wasmo_store_instantiate(wasmo_store s, wasmo_module m, const uint32_t *imports, uint32_t n, _Out_ uint32_t *exports, _Out_ uint8_t *err, size_t err_len)'),
+    instantiate: f('int wasmo_store_instantiate(wasmo_store s, wasmo_module m, const uint32_t *imports, uint32_t n, _Out_ uint32_t *exports, _Out_ uint32_t *start, _Out_ uint8_t *err, size_t err_len)'),
+    traceLength: f('uint32_t wasmo_store_trace_length(wasmo_store s)'),
+    traceFrame: f('int wasmo_store_trace_frame(wasmo_store s, uint32_t i, _Out_ uint32_t *func, _Out_ uint8_t *name, size_t name_len)'),
     funcAlloc: f('int wasmo_func_alloc(wasmo_store s, const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr, _Out_ uint32_t *out)'),
     funcType: f('int wasmo_func_type(wasmo_store s, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
     funcInvoke: f('int wasmo_func_invoke(wasmo_store s, uint32_t f, _Inout_ uint64_t *vals, _Out_ uint8_t *err, size_t err_len)'),
@@ -477,6 +481,9 @@ function hostCallback(store: number, func: number, vals: unknown): number {
   }
 }
 
+/** wasmo_store_instantiate's start address for a module without a start function. */
+const NO_START = 0xffffffff;
+
 /** Limits at the ABI: a missing maximum is WASMO_NO_MAX. */
 const NO_MAX = 0xffffffffffffffffn;
 function maxOf(max: bigint | number): number | undefined {
@@ -549,14 +556,38 @@ export class NativeStore {
     return Math.max(t.params.length, t.results.length);
   }
 
-  /** Instantiates with `imports` (addresses in import order); the addresses of the exports, in order. */
-  instantiate(module: NativeModule, imports: readonly number[]): number[] | NativeFailure {
+  /**
+   * Instantiates with `imports` (addresses in import order); the addresses of the exports, in order.
+   * With `start` given, the start function does not run: start[0] receives its address (undefined
+   * when the module has none), for the caller to invoke.
+   */
+  instantiate(module: NativeModule, imports: readonly number[], start?: [number | undefined]): number[] | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
     const exports = new Uint32Array(Math.max(module.exportCount, 1));
+    const startOut: [number] | null = start === undefined ? null : [0];
     return withReclamation(() => {
-      const status = this.running(() => load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, err, ERR_LEN));
-      return status === Status.ok ? [...exports.subarray(0, module.exportCount)] : failure(status, err);
+      const status = this.running(() => load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, startOut, err, ERR_LEN));
+      if (status !== Status.ok) return failure(status, err);
+      if (start !== undefined) start[0] = startOut![0] === NO_START ? undefined : startOut![0];
+      return [...exports.subarray(0, module.exportCount)];
     });
+  }
+
+  /**
+   * The backtrace of the last trap (after a funcInvoke failing with 'trap' or 'exhaustion', an
+   * instantiate failing with 'uninstantiable'): each frame's function index in its module and its
+   * name-section name, innermost first.
+   */
+  trace(): { readonly func: number; readonly name?: string }[] {
+    const b = load();
+    const frames: { func: number; name?: string }[] = [];
+    const func: [number] = [0];
+    const name = new Uint8Array(ERR_LEN);
+    for (let i = 0, n = b.traceLength(this.ptr()); i < n; i++) {
+      const named = b.traceFrame(this.ptr(), i, func, name, ERR_LEN);
+      frames.push(named === 1 ? { func: func[0], name: cString(name) } : { func: func[0] });
+    }
+    return frames;
   }
 
   funcAlloc(type: NativeFuncType, fn: NativeHostFunc): number {

@@ -144,6 +144,11 @@ class ModuleReader {
       }
       functionOffsets.push_back(offset);
     }
+    if (info_.func_names()) {
+      for (const fb::FuncName *n : *info_.func_names()) {
+        if (n->name()) m_.funcNames.emplace(n->index(), n->name()->str());
+      }
+    }
     return std::move(m_);
   }
 

@@ -57,12 +57,14 @@ class ModuleDecoder {
       uint32_t sectionSize = r.len();
       Reader s(m_.bytes.data(), r.pos(), r.pos() + sectionSize, size);
       switch (id) {
-        case 0:
+        case 0: {
           // Custom sections carry a name, then anything (spec 5.5.3).
-          s.name();
+          std::string name = s.name();
           if (s.pos() > s.limit()) malformed("unexpected end of section or function");
+          if (name == "name") nameSection(s.pos(), s.limit());
           s.skip(s.limit() - s.pos());
           break;
+        }
         case 1: typeSection(s); break;
         case 2: importSection(s); break;
         case 3: funcCount = functionSection(s); break;
@@ -98,6 +100,28 @@ class ModuleDecoder {
   enum class Phase { Imports, Funcs, Globals, Tables, Memories, Elems, Datas, Bodies, Start, Exports, MemoryCount };
   void invalidLater(Phase phase, std::string message) {
     if (!invalid_ || phase < invalid_->first) invalid_.emplace(phase, std::move(message));
+  }
+
+  // The name section (spec appendix 7.4): only the function names subsection (id 1) is kept. A
+  // custom section cannot make the module malformed, so damage ends the reading, keeping what was read.
+  void nameSection(size_t begin, size_t end) {
+    Reader r(m_.bytes.data(), begin, end, end);
+    try {
+      while (!r.atEnd()) {
+        uint8_t id = r.u8();
+        uint32_t size = r.len();
+        if (id == 1) {
+          Reader names(m_.bytes.data(), r.pos(), r.pos() + size, r.pos() + size);
+          for (uint32_t n = names.u32(); n > 0; n--) {
+            uint32_t index = names.u32();
+            m_.funcNames.emplace(index, names.name());
+          }
+          return;
+        }
+        r.skip(size);
+      }
+    } catch (const CompileError &) {
+    }
   }
 
   ValType valType(Reader &r) { return wasmo::valType(r.typeCode()); }

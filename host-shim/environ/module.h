@@ -2,6 +2,7 @@
 // spaces and segments, with function bodies left as byte ranges for the function decoder.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -107,6 +108,8 @@ struct Module {
   std::optional<uint32_t> dataCount;
   std::vector<DataSegment> datas;
   std::vector<FunctionBody> bodies;  // of the defined functions
+  // The name section's function names (spec appendix 7.4), for traces; by function index.
+  std::map<uint32_t, std::string> funcNames;
 
   /** Records an import and its entry in its kind's index space (imports come first, spec 2.5.1). */
   void addImport(Import im) {

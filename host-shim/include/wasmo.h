@@ -124,9 +124,21 @@ WASMO_API void wasmo_interrupt_owner(uint64_t owner);
 
 /* Instantiate (spec 4.5.4) with `imports`: store addresses in the module's import order, already
  * checked against the import types. `exports` receives the store address of each export, in
- * order. UNINSTANTIABLE when a segment or the start function traps (earlier writes stay). */
+ * order. UNINSTANTIABLE when a segment or the start function traps (earlier writes stay). With
+ * `start` non-NULL the start function does not run: `*start` receives its store address (UINT32_MAX
+ * when the module has none), for the caller to invoke once it has done what must come first (WASI
+ * binds the instance's memory). */
 WASMO_API int wasmo_store_instantiate(wasmo_store *store, const wasmo_module *module, const uint32_t *imports,
-                                      uint32_t import_count, uint32_t *exports, char *err, size_t err_len);
+                                      uint32_t import_count, uint32_t *exports, uint32_t *start, char *err,
+                                      size_t err_len);
+
+/* The backtrace of the last trap in the store, as left by a wasmo_func_invoke that returned TRAP or
+ * EXHAUSTION or a wasmo_store_instantiate that returned UNINSTANTIABLE: the wasm frames that were
+ * running, innermost first, at most 100. Frame `i`: the function's index in its module's function
+ * index space, and its name from the module's name section (NUL-terminated, truncated to name_len):
+ * returns 1 when it has one, 0 when not, -1 when there is no frame `i`. */
+WASMO_API uint32_t wasmo_store_trace_length(const wasmo_store *store);
+WASMO_API int wasmo_store_trace_frame(const wasmo_store *store, uint32_t i, uint32_t *func, char *name, size_t name_len);
 
 /* Functions. Types as value type codes in arrays of 256 bytes (more is UNSUPPORTED). */
 WASMO_API int wasmo_func_alloc(wasmo_store *store, const uint8_t *params, uint32_t param_count,

@@ -23,6 +23,22 @@ void hostEntry(VMContext *vmctx, uint64_t *vals) {
   for (size_t i = 0; i < f.type.results.size(); i++) vals[i] = store.fromAbi(f.type.results[i], vals[i]);
 }
 
+/** The frame of the defined function whose code holds `pc` - 1 (a return address follows its call). */
+std::optional<TraceFrame> frameAt(const Store &store, uintptr_t pc) {
+  for (const auto &inst : store.instances) {
+    const CompiledModule &c = *inst->compiled;
+    if (!c.code->contains(pc - 1)) continue;
+    auto offset = static_cast<uint32_t>(pc - 1 - reinterpret_cast<uintptr_t>(c.code->base()));
+    auto next = std::upper_bound(c.functionOffsets.begin(), c.functionOffsets.end(), offset);
+    if (next == c.functionOffsets.begin()) return std::nullopt;
+    TraceFrame frame;
+    frame.func = c.module.importedFuncs + static_cast<uint32_t>(next - c.functionOffsets.begin() - 1);
+    if (auto name = c.module.funcNames.find(frame.func); name != c.module.funcNames.end()) frame.name = name->second;
+    return frame;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool TableInstance::grow(uint64_t n, uint64_t init) {
@@ -94,6 +110,10 @@ wasmo_status Store::invoke(uint32_t func, uint64_t *vals, std::string &message) 
       trap->code = TrapCode::Interrupted;
     }
     message = trapMessage(*trap);
+    lastTrace.clear();
+    for (uintptr_t pc : trap->pcs) {
+      if (std::optional<TraceFrame> frame = frameAt(*this, pc)) lastTrace.push_back(std::move(*frame));
+    }
     switch (trap->code) {
       case TrapCode::StackExhausted: return WASMO_EXHAUSTION;
       case TrapCode::HostError: return WASMO_HOST;

@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "environ/module.h"
@@ -37,6 +39,12 @@ struct TableInstance {
 struct GlobalInstance {
   uint64_t value = 0;
   GlobalType type;
+};
+
+/** A frame of a trap's backtrace: the function's index in its module, and its name-section name. */
+struct TraceFrame {
+  uint32_t func = 0;
+  std::optional<std::string> name;
 };
 
 class Store {
@@ -72,6 +80,9 @@ class Store {
 
   /** Calls function `func`: `vals` holds the arguments (ABI form) and receives the results. */
   wasmo_status invoke(uint32_t func, uint64_t *vals, std::string &message);
+
+  /** The backtrace of the last trap, innermost first; instantiation clears it. */
+  std::vector<TraceFrame> lastTrace;
 
  private:
   uint32_t id_;

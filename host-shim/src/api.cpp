@@ -175,11 +175,23 @@ wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback) {
 void wasmo_store_free(wasmo_store *store) { delete store; }
 
 int wasmo_store_instantiate(wasmo_store *store, const wasmo_module *module, const uint32_t *imports,
-                            uint32_t import_count, uint32_t *exports, char *err, size_t err_len) {
+                            uint32_t import_count, uint32_t *exports, uint32_t *start, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    wasmo::instantiate(store->store, module->compiled, {imports, import_count}, exports);
+    wasmo::instantiate(store->store, module->compiled, {imports, import_count}, exports, start);
     return WASMO_OK;
   });
+}
+
+uint32_t wasmo_store_trace_length(const wasmo_store *store) {
+  return static_cast<uint32_t>(store->store.lastTrace.size());
+}
+
+int wasmo_store_trace_frame(const wasmo_store *store, uint32_t i, uint32_t *func, char *name, size_t name_len) {
+  const std::vector<wasmo::TraceFrame> &trace = store->store.lastTrace;
+  if (i >= trace.size()) return -1;
+  *func = trace[i].func;
+  writeMessage(name, name_len, trace[i].name.value_or(""));
+  return trace[i].name ? 1 : 0;
 }
 
 int wasmo_func_alloc(wasmo_store *store, const uint8_t *params, uint32_t param_count, const uint8_t *results,

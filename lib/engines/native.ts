@@ -5,7 +5,7 @@
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
-  Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue, NativeEngineName,
+  BeforeStart, Engine, EngineExport, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue, NativeEngineName,
 } from '../engine.js';
 import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
@@ -114,16 +114,30 @@ export class NativeEngine implements Engine {
     return true;
   }
 
-  instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
-    { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError {
+  instantiate(module: ModuleValue, imports: readonly EngineExtern[], beforeStart?: BeforeStart):
+    { readonly exports: readonly EngineExport[] } | WasmError {
     const compiled = compiledModule(module, this.name);
     if (isNativeFailure(compiled)) return this.error(compiled);
-    const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr));
+    const start: [number | undefined] = [undefined];
+    const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr), beforeStart === undefined ? undefined : start);
     if (isNativeFailure(addrs)) return this.error(addrs);
-    return { exports: module.outline.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } })) };
+    const exports = module.outline.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } }));
+    if (beforeStart !== undefined) {
+      const refused = beforeStart(exports);
+      if (refused !== undefined) return refused;
+      if (start[0] !== undefined) {
+        // As the C side runs it: a trap in the start function fails the instantiation.
+        const r = this.store.funcInvoke(start[0], this.slots);
+        if (r !== true) return this.error(r.status === 'trap' || r.status === 'exhaustion' ? { ...r, status: 'uninstantiable' } : r);
+      }
+    }
+    return { exports };
   }
 
   private error(f: NativeFailure): WasmError {
+    if (f.status === 'trap' || f.status === 'uninstantiable' || f.status === 'exhaustion') {
+      return wasmError(f.status, f.message, undefined, this.store.trace());
+    }
     if (f.status !== 'host') return toError(f);
     const caught = this.store.hostException;
     const e = this.hostError
