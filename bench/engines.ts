@@ -35,7 +35,7 @@ export function runV8(bytes: Uint8Array<ArrayBuffer>, n: number, reps: number): 
 }
 
 /** A wasmo engine through the public API, as an embedder runs it. */
-export function runApi(engine: 'singlepass' | 'reference', bytes: Uint8Array, n: number, reps: number): WorkerResult {
+export function runApi(engine: 'singlepass' | 'optimizing' | 'reference', bytes: Uint8Array, n: number, reps: number): WorkerResult {
   const module = module_decode(bytes);
   if (isError(module)) throw new Error(`${engine}: ${module.message}`);
   let instantiated: ReturnType<typeof module_instantiate>;
@@ -81,13 +81,13 @@ export function compileTimes(engine: string, bytes: Uint8Array, reps: number): W
       const t0 = performance.now();
       new WebAssembly.Module(input);
       times.push(performance.now() - t0);
-    } else if (engine === 'singlepass') {
+    } else if (engine === 'singlepass' || engine === 'optimizing') {
       const t0 = performance.now();
-      const m = NativeModule.compile(input);
+      const m = NativeModule.compile(input, engine);
       times.push(performance.now() - t0);
       if (isNativeFailure(m)) {
         if (m.status === 'unsupported') return { unsupported: m.message };
-        throw new Error(`singlepass: ${m.status}: ${m.message}`);
+        throw new Error(`${engine}: ${m.status}: ${m.message}`);
       }
       m.free();
     } else {

@@ -17,7 +17,7 @@
 // - What an engine cannot do at all (the V8 engine: v128 exception fields, memory64) throws from
 //   the engine; everything the spec lets fail is a returned error.
 
-import type { Engine, EngineName, EngineVal, ModuleValue } from './engine.js';
+import type { Engine, EngineName, EngineVal, ModuleValue, NativeEngineName } from './engine.js';
 import { NativeEngine, deserializeModule, serializeModule } from './engines/native.js';
 import { nativeAvailable } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
@@ -97,7 +97,8 @@ function requireValid(fn: string, xt: ExternType): void {
 // 1
 /**
  * A new, empty store run by `options.engine`; by default the native engine (`singlepass`), or the
- * reference engine where the native library cannot load (see {@link defaultEngine}).
+ * reference engine where the native library cannot load (see {@link defaultEngine}). `optimizing`
+ * is the native engine with its LLVM compiler: slower to compile, faster code.
  * `options.limits` (beyond the appendix) caps what the store may hold: see {@link StoreLimits}.
  * Instantiating past a limit is an `exhaustion` error, allocating past one throws a RangeError, and
  * memory.grow / table.grow (and mem_grow / table_grow) past a size limit fail as past a maximum.
@@ -153,7 +154,7 @@ function makeEngine(name: EngineName, limits: StoreLimits): Engine {
   switch (name) {
     case 'reference': return new ReferenceEngine(limits);
     case 'v8': return new V8Engine(limits);
-    case 'singlepass': return new NativeEngine(limits);
+    case 'singlepass': case 'optimizing': return new NativeEngine(limits, name);
   }
 }
 
@@ -567,25 +568,32 @@ export function match_externtype(externtype1: ExternType, externtype2: ExternTyp
 // The native engine's compiled code, saved and loaded again without compiling. These take no store:
 // an artifact depends on the engine's configuration only (its code is store- and
 // instance-independent), serializing reads and changes no store, and a deserialized module, like a
-// decoded one, can be instantiated in any number of stores of that engine. Only the 'singlepass'
-// engine makes artifacts, so it is implied; a later engine or tier would be an optional argument.
+// decoded one, can be instantiated in any number of stores of that engine. The native engines
+// ('singlepass', the default, and 'optimizing') make artifacts.
 
 /**
- * The module compiled by the native ('singlepass') engine, as an artifact: an ELF64 file of
- * machine code and metadata (see host-shim/artifact/artifact.h) that module_deserialize loads
- * without compiling again. `wasmo compile` writes the same bytes. Serializing a deserialized module
- * gives back the bytes it came from. A module that is not valid gives its 'invalid' error; one the
- * native engine cannot compile yet an 'unsupported' error naming what is missing.
+ * The module compiled by a native engine (`engine`: by default the one a deserialized module was
+ * compiled by, else 'singlepass'; 'optimizing' is the LLVM compiler), as an artifact: an
+ * ELF64 file of machine code and metadata (see host-shim/artifact/artifact.h) that
+ * module_deserialize loads without compiling again. `wasmo compile` writes the same bytes.
+ * Serializing a deserialized module gives back the bytes it came from. A module that is not valid
+ * gives its 'invalid' error; one the native engine cannot compile yet an 'unsupported' error naming
+ * what is missing.
  */
-export function module_serialize(module: Module): Uint8Array | WasmError {
+export function module_serialize(module: Module, engine?: NativeEngineName): Uint8Array | WasmError {
   const invalid = module_validate(module);
-  return invalid ?? serializeModule(module);
+  if (invalid !== undefined) return invalid;
+  const tier = engine ?? (module.compiledFor === 'optimizing' ? 'optimizing' : 'singlepass');
+  if (module.compiledFor !== undefined && module.compiledFor !== tier) {
+    throw new TypeError(`module_serialize: the module is compiled code for the ${module.compiledFor} engine, not ${tier}`);
+  }
+  return serializeModule(module, tier);
 }
 
 /**
  * A module from an artifact module_serialize (or `wasmo compile`) made, without compiling. It can
- * be instantiated only in stores of the 'singlepass' engine (module_instantiate throws a TypeError
- * elsewhere); module_imports and module_exports work as for any module, and its `ast` carries the
+ * be instantiated only in stores of the engine that compiled it, which the artifact records
+ * ('singlepass' or 'optimizing'; module_instantiate throws a TypeError elsewhere); module_imports and module_exports work as for any module, and its `ast` carries the
  * interface only (see ModuleValue.compiledFor). An artifact made by another engine version,
  * format version or configuration, or for a CPU lacking features its code uses, is refused with a
  * 'malformed' error whose message starts "incompatible artifact:" and names the difference; a

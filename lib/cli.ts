@@ -10,7 +10,7 @@ import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
 import type { ValType } from '../spec/structure/types.js';
-import type { EngineName } from './engine.js';
+import type { EngineName, NativeEngineName } from './engine.js';
 import { describeThrown, isError, type WasmError } from './errors.js';
 import {
   defaultEngine, func_invoke, func_type, instance_export, module_decode, module_deserialize_file, module_exports,
@@ -78,8 +78,8 @@ const RUN_HELP = `Usage: wasmo run [options] FILE [ARG...]
        wasmo run [options] --invoke NAME FILE [ARG...]
 
 Instantiates FILE (.wasm: binary format; .cwasm: compiled by \`wasmo compile\`, run on the
-singlepass engine without compiling again, only with --allow-precompiled; anything else: text
-format). wasmo's options go
+engine that compiled it without compiling again, only with --allow-precompiled; anything else:
+text format). wasmo's options go
 before FILE: everything after it is the program's (or, with --invoke, the function's).
 
 A WASI program (a module importing from wasi_snapshot_preview1) runs as a command: \`_start\` is
@@ -93,8 +93,8 @@ A module without imports: with --invoke, the exported function NAME is called wi
 each result is printed on its own line; without, \`_start\` is called if exported, else the
 exports are listed.
 
-On the singlepass engine, compiled code is kept in a cache (see --cache), so the next run of the
-same module loads it instead of compiling again.
+On the native engines (singlepass, optimizing), compiled code is kept in a cache (see --cache), so
+the next run of the same module loads it instead of compiling again.
 
 Options (an option's value may also follow an =, as in --dir=data):
   --dir HOST[::GUEST]      let the program reach host directory HOST as GUEST (default: HOST
@@ -108,8 +108,10 @@ Options (an option's value may also follow an =, as in --dir=data):
                            parameters, written as a wasm text constant of the parameter's
                            type: i32/i64 decimal or hex (-1, 0xff), f32/f64 decimal, hex float
                            (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\` for a reference
-  --engine NAME            engine to run on: singlepass (the default, and the only one for a
-                           .cwasm; reference where the native engine cannot load), reference or v8
+  --engine NAME            engine to run on: singlepass (the default; for a .cwasm, the engine
+                           that compiled it; reference where the native engine cannot load),
+                           optimizing (native code compiled by LLVM: slower to compile, faster
+                           to run), reference or v8
   --timeout DURATION       stop the program after DURATION (500ms, 10s, 2m) with the trap
                            "interrupted" (not on the v8 engine)
   --max-memory SIZE        the most one memory of the program may grow to (65536, 64KiB, 16MiB,
@@ -133,9 +135,10 @@ Removes every compiled module from the compile cache of \`wasmo run\` (by defaul
 $XDG_CACHE_HOME/wasmo, else ~/.cache/wasmo) and says how much space that freed.
 `;
 
-const COMPILE_HELP = `Usage: wasmo compile FILE [-o OUT]
+const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing] FILE [-o OUT]
 
-Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine and
+Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine (or
+the one --engine names; optimizing is the LLVM compiler: slower to compile, faster code) and
 writes its artifact (an ELF file of machine code and metadata) to OUT, by default FILE with the
 extension .cwasm. \`wasmo run --allow-precompiled OUT\` runs it without compiling again, if it was made by
 the same build of wasmo for a CPU with the features its code uses; otherwise it is refused,
@@ -143,6 +146,7 @@ saying which differs.
 
 Options:
   -o, --output OUT   where to write the artifact
+  --engine NAME      the compiler: singlepass (the default) or optimizing
   -h, --help         show this help
 `;
 
@@ -155,7 +159,7 @@ that the expected-failures file does not list; unexpected passes are reported.
 
 Options:
   --engine NAME     engine to run on: singlepass (the default; reference where
-                    the native engine cannot load), reference or v8
+                    the native engine cannot load), optimizing, reference or v8
   --expected FILE   JSON object mapping "file.wast:line" to the reason that command is known to
                     fail on this engine
   --list FILE       run only the files FILE names (one per line, # starts a comment), found in
@@ -225,8 +229,12 @@ function version(): string {
 }
 
 function engineName(value: string | undefined): EngineName {
-  if (value === 'reference' || value === 'v8' || value === 'singlepass') return value;
-  throw new UsageError(`--engine takes reference, singlepass or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
+  if (value === 'reference' || value === 'v8' || value === 'singlepass' || value === 'optimizing') return value;
+  throw new UsageError(`--engine takes reference, singlepass, optimizing or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
+}
+
+function isNative(engine: EngineName): engine is NativeEngineName {
+  return engine === 'singlepass' || engine === 'optimizing';
 }
 
 const PAGE_BYTES = 65536;
@@ -346,9 +354,12 @@ function run(args: readonly string[], io: Io): number {
   if (file.endsWith('.cwasm') && !options.allowPrecompiled) {
     throw new UsageError(`${file}: a .cwasm is native code that would run unsandboxed in wasmo's process; run it only if you trust it, with --allow-precompiled`, FAILURE);
   }
-  const engine = options.engine ?? (file.endsWith('.cwasm') ? 'singlepass' : defaultEngine());
-  // Only the singlepass engine makes artifacts to keep.
-  const module = loadModule(file, engine, engine === 'singlepass' && options.cache !== false ? new CompileCache(options.cache) : undefined);
+  // A .cwasm runs on the engine that compiled it unless told otherwise (which then refuses it).
+  const chosen = options.engine ?? (file.endsWith('.cwasm') ? undefined : defaultEngine());
+  // Only the native engines make artifacts to keep.
+  const cache = chosen !== undefined && isNative(chosen) && options.cache !== false ? new CompileCache(options.cache, undefined, chosen) : undefined;
+  const module = loadModule(file, chosen ?? 'singlepass', cache);
+  const engine = chosen ?? module.compiledFor ?? defaultEngine();
   if (module.compiledFor !== undefined && module.compiledFor !== engine) {
     throw new UsageError(`${file}: compiled code for the ${module.compiledFor} engine cannot run on ${engine}`, FAILURE);
   }
@@ -367,7 +378,7 @@ function run(args: readonly string[], io: Io): number {
       : `run: ${file} is not a WASI program, so it takes no arguments (to call a function: wasmo run --invoke NAME FILE ARG...)`);
   }
   const [store, inst] = module_instantiate(runStore(options, engine), module, []);
-  if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
+  if (isError(inst)) throw moduleError(file, 'instantiation failed', inst, engine);
 
   const exports = module_exports(module);
   let invoke = options.invoke;
@@ -418,7 +429,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
     [store, externs] = wasi.imports(store, module);
     if (isError(externs)) throw new UsageError(`${file}: ${externs.message}`, FAILURE);
     const [s, inst] = module_instantiate(store, module, externs);
-    if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
+    if (isError(inst)) throw moduleError(file, 'instantiation failed', inst, engine);
     store = s;
     let status: number | WasmError;
     let results: Val[] = [];
@@ -479,14 +490,14 @@ function loadModule(file: string, engine: EngineName, cache?: CompileCache): Mod
   return module;
 }
 
-function moduleError(file: string, what: string, error: WasmError): UsageError {
+function moduleError(file: string, what: string, error: WasmError, engine?: EngineName): UsageError {
   // What the native engine cannot run yet is said as such, with what can run it.
-  if (error.kind === 'unsupported') return new UsageError(`${file}: ${unsupported(error.message)}`, FAILURE);
+  if (error.kind === 'unsupported') return new UsageError(`${file}: ${unsupported(error.message, engine)}`, FAILURE);
   return new UsageError(`${file}: ${what}: ${error.message}`, failureStatus(error));
 }
 
-function unsupported(message: string): string {
-  return `${message} in the singlepass engine (--engine reference runs it)`;
+function unsupported(message: string, engine: EngineName = 'singlepass'): string {
+  return `${message} in the ${engine} engine (--engine reference runs it)`;
 }
 
 // ---- wasmo compile ----
@@ -494,6 +505,7 @@ function unsupported(message: string): string {
 function compile(args: readonly string[], io: Io): number {
   let file: string | undefined;
   let output: string | undefined;
+  let engine: NativeEngineName = 'singlepass';
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-h' || a === '--help') {
@@ -501,6 +513,10 @@ function compile(args: readonly string[], io: Io): number {
       return 0;
     } else if (a === '-o' || a === '--output') {
       output = optionValue(args, i++);
+    } else if (a === '--engine' || a.startsWith('--engine=')) {
+      const chosen = engineName(a === '--engine' ? optionValue(args, i++) : a.slice('--engine='.length));
+      if (!isNative(chosen)) throw new UsageError(`compile: --engine takes singlepass or optimizing, not "${chosen}"`);
+      engine = chosen;
     } else if (a.startsWith('-')) {
       throw new UsageError(`compile: unknown option ${a} (see wasmo compile --help)`);
     } else if (file === undefined) {
@@ -512,8 +528,8 @@ function compile(args: readonly string[], io: Io): number {
   if (file === undefined) throw new UsageError('compile: no module file given (see wasmo compile --help)');
   const { dir, name } = parse(file);
   output ??= join(dir, `${name}.cwasm`);
-  const bytes = module_serialize(loadModule(file, 'singlepass'));
-  if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes);
+  const bytes = module_serialize(loadModule(file, engine), engine);
+  if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes, engine);
   // Written aside, then renamed over OUT: a process reading the old file reads it whole,
   // and nobody reads a half-written artifact.
   const temporary = `${output}.${process.pid}.tmp`;

@@ -10,7 +10,9 @@ import type {
 import type { WasmError } from './errors.js';
 import type { Ref, Val } from './values.js';
 
-export type EngineName = 'reference' | 'v8' | 'singlepass';
+export type EngineName = 'reference' | 'v8' | 'singlepass' | 'optimizing';
+/** The engines that run native code: host-shim's compilers (tiers) and runtime. */
+export type NativeEngineName = 'singlepass' | 'optimizing';
 
 /** A value at the seam: function references carry the store's plain function index. */
 export type EngineVal = Val<number>;

@@ -4,7 +4,7 @@ export * from './api.js';
 export { Linker, type ImportProvider } from './linker.js';
 export type { StoreLimits } from './store-limits.js';
 export { formatExternType, formatFuncType } from './types.js';
-export type { EngineName } from './engine.js';
+export type { EngineName, NativeEngineName } from './engine.js';
 export {
   ForeignAddressError, StaleStoreError, isError, wasmError, type ErrorKind, type WasmError,
 } from './errors.js';

@@ -9,6 +9,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Worker, threadId } from 'node:worker_threads';
 import koffi, { type LibraryHandle } from 'koffi';
+import type { NativeEngineName } from './engine.js';
 
 /** host-shim's wasmo_status, as in wasmo.h. */
 export const Status = {
@@ -42,6 +43,8 @@ export class NativeUnavailableError extends Error {
 }
 
 const ERR_LEN = 1024;
+// The compilers by their number in the C ABI (WASMO_TIER_SINGLEPASS, WASMO_TIER_OPTIMIZING).
+const TIERS: readonly NativeEngineName[] = ['singlepass', 'optimizing'];
 const invokeErr = new Uint8Array(ERR_LEN);
 
 // koffi returns pointers as opaque objects; keep them typed apart at this module's boundary.
@@ -49,7 +52,8 @@ type Ptr = { readonly __native: unique symbol };
 
 interface Bindings {
   validate(bytes: Uint8Array, len: number, err: Uint8Array, errLen: number): number;
-  compile(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  compile(bytes: Uint8Array, len: number, tier: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  moduleTier(m: Ptr): number;
   moduleFree(m: Ptr): void;
   deserialize(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   loadFile(path: string, out: [Ptr | null], err: Uint8Array, errLen: number): number;
@@ -149,7 +153,8 @@ function load(): Bindings {
   const f = (sig: string): ReturnType<LibraryHandle['func']> => lib.func(sig);
   const b = {
     validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, _Out_ uint8_t *err, size_t err_len)'),
-    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    moduleTier: f('uint32_t wasmo_module_tier(wasmo_module m)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
     deserialize: f('int wasmo_module_deserialize(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     loadFile: f('int wasmo_module_load_file(const char *path, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
@@ -289,7 +294,7 @@ function made(call: (out: [Ptr | null], err: Uint8Array) => number): Ptr | Nativ
 }
 
 /**
- * A module compiled by the singlepass backend; free() releases its code. Every module is loaded
+ * A module compiled by one of the native compilers (`tier`); free() releases its code. Every module is loaded
  * from an artifact (host-shim/artifact/): compiling makes one and loads it from memory,
  * `deserialize` and `loadFile` load one made earlier, `serialize` gives its bytes back. Instances
  * keep its code alive after free().
@@ -301,9 +306,16 @@ export class NativeModule {
     return isNativeFailure(p) ? p : new NativeModule(p);
   }
 
-  static compile(bytes: Uint8Array): NativeModule | NativeFailure {
+  static compile(bytes: Uint8Array, tier: NativeEngineName = 'singlepass'): NativeModule | NativeFailure {
     const b = load();
-    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, out, err, ERR_LEN)));
+    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, TIERS.indexOf(tier), out, err, ERR_LEN)));
+  }
+
+  /** The compiler that made the code (an artifact records it). */
+  tier(): NativeEngineName {
+    const tier = TIERS[load().moduleTier(this.ptr())];
+    if (tier === undefined) throw new Error('native module of an unknown tier');
+    return tier;
   }
 
   /**

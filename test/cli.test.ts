@@ -99,6 +99,11 @@ describe('wasmo run', () => {
     expect(wasmo('run', '--engine', 'v8', '--invoke', 'add', example('add.wat'), '2', '3').stdout).toBe('5\n');
   });
 
+  test('on the optimizing engine, a WASI program too', () => {
+    expect(wasmo('run', '--engine', 'optimizing', '--no-cache', '--invoke', 'fac', example('add.wat'), '20').stdout).toBe('2432902008176640000\n');
+    expect(wasmo('run', '--engine', 'optimizing', '--no-cache', join(root, 'build/examples/hello.wasm'), 'opt')).toMatchObject({ status: 0, stdout: 'Hello, opt!\n' });
+  });
+
   test('without --invoke lists the exports, or calls _start when there is one', () => {
     const r = wasmo('run', example('add.wat'));
     expect(r.status).toBe(0);
@@ -146,7 +151,7 @@ describe('wasmo run', () => {
     expectOneLineError(wasmo('run', '--invoke', 'nope', add), /no export named "nope"/);
     expectOneLineError(wasmo('run', '--invoke'), /--invoke needs a value/);
     expectOneLineError(wasmo('run', add, '--invoke', 'add'), /is not a WASI program, so it takes no arguments; wasmo's options \(--invoke\) go before FILE/);
-    expectOneLineError(wasmo('run', '--engine', 'spidermonkey', add), /--engine takes reference, singlepass or v8/);
+    expectOneLineError(wasmo('run', '--engine', 'spidermonkey', add), /--engine takes reference, singlepass, optimizing or v8/);
     expectOneLineError(wasmo('run', '--bogus', add), /unknown option --bogus/);
     const simd = file('simd.wat', '(module (func (export "f") (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))');
     expectOneLineError(wasmo('run', '--invoke', 'f', simd), /not supported yet: 128-bit SIMD instructions in the singlepass engine \(--engine reference runs it\)/);
@@ -295,6 +300,11 @@ describe('wasmo compile', () => {
     expect(wasmo('run', '--allow-precompiled', '--invoke', 'fac', cwasm, '20')).toEqual({ status: 0, stdout: '2432902008176640000\n', stderr: '' });
     expect(wasmo('run', '--allow-precompiled', '--engine', 'singlepass', '--invoke', 'add', cwasm, '2', '3').stdout).toBe('5\n');
     expect(wasmo('run', '--allow-precompiled', cwasm).stdout).toMatch(/^add: func \(param i32 i32\) \(result i32\)\n/);
+    const optimized = join(dir, 'cadd-opt.cwasm');
+    expect(wasmo('compile', '--engine', 'optimizing', wat, '-o', optimized)).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(wasmo('run', '--allow-precompiled', '--invoke', 'fac', optimized, '20').stdout).toBe('2432902008176640000\n');
+    expectOneLineError(wasmo('run', '--allow-precompiled', '--engine', 'singlepass', optimized), /compiled code for the optimizing engine cannot run on singlepass/);
+    expectOneLineError(wasmo('compile', '--engine', 'v8', wat), /compile: --engine takes singlepass or optimizing, not "v8"/);
     const trap = wasmo('run', '--allow-precompiled', '--invoke', 'div', cwasm, '1', '0');
     expectOneLineError(trap, /div: trap: integer divide by zero/);
     expect(trap.status).toBe(134);

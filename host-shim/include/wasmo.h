@@ -60,8 +60,11 @@ typedef struct wasmo_store wasmo_store;
 /* Decode and validate only (the validate-only backend): OK, MALFORMED or INVALID. */
 WASMO_API int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t err_len);
 
-/* Decode, validate and compile with the singlepass backend. */
-WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, wasmo_module **out,
+/* The compilers: singlepass (one pass, fast start) and optimizing (LLVM 19 at O2). */
+enum { WASMO_TIER_SINGLEPASS = 0, WASMO_TIER_OPTIMIZING = 1 };
+
+/* Decode, validate and compile with the compiler `tier`. */
+WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, wasmo_module **out,
                                    char *err, size_t err_len);
 WASMO_API void wasmo_module_free(wasmo_module *module);
 
@@ -77,6 +80,8 @@ WASMO_API int wasmo_module_load_file(const char *path, wasmo_module **out, char 
 /* The artifact the module was loaded from, byte for byte: `*len` read-only bytes, valid until the
  * module is freed. */
 WASMO_API const uint8_t *wasmo_module_artifact(const wasmo_module *module, size_t *len);
+/* The compiler that made the module's code (an artifact records it). */
+WASMO_API uint32_t wasmo_module_tier(const wasmo_module *module);
 
 WASMO_API uint32_t wasmo_module_import_count(const wasmo_module *module);
 WASMO_API uint32_t wasmo_module_export_count(const wasmo_module *module);

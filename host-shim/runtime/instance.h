@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/compiled_code.h"
 #include "environ/module.h"
 #include "runtime/code_memory.h"
 #include "runtime/store.h"
@@ -19,6 +20,7 @@ struct CompiledModule {
   // The data segments' bytes, in place in the artifact (its .rodata): [begin, end) of each of
   // module.datas. (module.bytes, the binary the decoder read, is not kept.)
   std::span<const uint8_t> data;
+  Tier tier = Tier::Singlepass;  // the compiler that made the code
 };
 
 struct Instance {

@@ -156,7 +156,12 @@ void handleFault(int sig, siginfo_t *info, void *ucontext) {
     sigemptyset(&set);
     sigaddset(&set, sig);
     pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-    innermost->trap = static_cast<uint32_t>(TrapCode::OutOfBoundsMemory);
+    // A frame too large for the margin below the stack limit probes its pages (the optimizing
+    // compiler's code does) and meets the wasm stack's guard: the stack is exhausted.
+    auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+    uintptr_t guard = threadStackLimit - kStackMargin - kStackGuard;  // the wasm stack's lowest pages
+    bool stackGuard = threadStackLimit != 0 && addr >= guard && addr < guard + kStackGuard;
+    innermost->trap = static_cast<uint32_t>(stackGuard ? TrapCode::StackExhausted : TrapCode::OutOfBoundsMemory);
     siglongjmp(innermost->jb, 1);
   }
   chain(sig == SIGSEGV ? previousSegv : previousBus, sig, info, ucontext);

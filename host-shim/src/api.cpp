@@ -6,6 +6,7 @@
 #include <new>
 
 #include "artifact/artifact.h"
+#include "compiler/optimizing/optimizing.h"
 #include "compiler/singlepass/singlepass.h"
 #include "runtime/instance.h"
 #include "wasi/bind.h"
@@ -63,10 +64,15 @@ int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t er
   });
 }
 
-int wasmo_module_compile(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
+int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, wasmo_module **out, char *err,
+                         size_t err_len) {
   return guarded(err, err_len, [&] {
+    if (tier != WASMO_TIER_SINGLEPASS && tier != WASMO_TIER_OPTIMIZING) {
+      throw wasmo::CompileError{WASMO_INTERNAL, "unknown compiler tier " + std::to_string(tier)};
+    }
     wasmo::Module module = wasmo::decodeModule({bytes, len});
-    wasmo::CompiledCode code = wasmo::compileSinglepass(module);
+    wasmo::CompiledCode code =
+        tier == WASMO_TIER_OPTIMIZING ? wasmo::compileOptimizing(module) : wasmo::compileSinglepass(module);
     // Artifact first: the JIT path loads the artifact like any other (artifact/artifact.h).
     *out = new wasmo_module{wasmo::loadArtifact(wasmo::writeArtifact(module, code))};
     return WASMO_OK;
@@ -92,6 +98,8 @@ const uint8_t *wasmo_module_artifact(const wasmo_module *module, size_t *len) {
   *len = bytes.size();
   return bytes.data();
 }
+
+uint32_t wasmo_module_tier(const wasmo_module *module) { return static_cast<uint32_t>(module->compiled->tier); }
 
 void wasmo_module_free(wasmo_module *module) { delete module; }
 

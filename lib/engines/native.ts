@@ -1,11 +1,11 @@
-// The native engine behind the seam: host-shim's singlepass compiler and runtime, through
-// lib/native.ts. The store lives on the C side (host-shim/runtime/store.h) and its addresses are
+// The native engines behind the seam: host-shim's compilers (singlepass, optimizing) and runtime,
+// through lib/native.ts. The store lives on the C side (host-shim/runtime/store.h) and its addresses are
 // the seam's. What the C side cannot do (v128 values, memory64, tags) throws NativeUnsupported,
 // naming it, rather than answering wrongly.
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
-  Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
+  Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue, NativeEngineName,
 } from '../engine.js';
 import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
@@ -47,27 +47,27 @@ function checkAddrType(t: { readonly addrtype: string }, what: string): void {
   if (t.addrtype !== 'i32') throw new NativeUnsupported(`not supported yet: 64-bit ${what} in the native engine`);
 }
 
-// Compiled once per module value, whatever the store: code is instance-independent.
-const compiledModules = new WeakMap<ModuleValue, NativeModule>();
+// Compiled once per module value and compiler, whatever the store: code is instance-independent.
+const compiledModules = { singlepass: new WeakMap<ModuleValue, NativeModule>(), optimizing: new WeakMap<ModuleValue, NativeModule>() };
 const moduleCode = new FinalizationRegistry<NativeModule>((m) => m.free());
 
-function remember(module: ModuleValue, compiled: NativeModule): NativeModule {
-  compiledModules.set(module, compiled);
+function remember(module: ModuleValue, compiled: NativeModule, tier: NativeEngineName): NativeModule {
+  compiledModules[tier].set(module, compiled);
   moduleCode.register(module, compiled);
   return compiled;
 }
 
-/** The module's native code: compiled on first use (an artifact, loaded), then shared by every store. */
-function compiledModule(module: ModuleValue): NativeModule | NativeFailure {
-  const known = compiledModules.get(module);
+/** The module's native code by `tier`: compiled on first use (an artifact, loaded), then shared by every store. */
+function compiledModule(module: ModuleValue, tier: NativeEngineName): NativeModule | NativeFailure {
+  const known = compiledModules[tier].get(module);
   if (known !== undefined) return known;
-  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast));
-  return isNativeFailure(c) ? c : remember(module, c);
+  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast), tier);
+  return isNativeFailure(c) ? c : remember(module, c, tier);
 }
 
-/** The artifact of a valid module: its native code and what instantiating it needs. */
-export function serializeModule(module: ModuleValue): Uint8Array | WasmError {
-  const c = compiledModule(module);
+/** The artifact of a valid module compiled by `tier`: its native code and what instantiating it needs. */
+export function serializeModule(module: ModuleValue, tier: NativeEngineName): Uint8Array | WasmError {
+  const c = compiledModule(module, tier);
   return isNativeFailure(c) ? toError(c) : c.serialize();
 }
 
@@ -80,13 +80,13 @@ export function deserializeModule(from: { readonly bytes: Uint8Array } | { reado
   if (isNativeFailure(c)) return toError(c);
   // Read from the loaded copy: that is what the loader checked.
   const { ast, imports, exports } = artifactInterface(c.artifactView());
-  const module: ModuleValue = { ast, outline: ast, validated: { imports, exports }, compiledFor: 'singlepass' };
-  remember(module, c);
+  const tier = c.tier();
+  const module: ModuleValue = { ast, outline: ast, validated: { imports, exports }, compiledFor: tier };
+  remember(module, c, tier);
   return module;
 }
 
 export class NativeEngine implements Engine {
-  readonly name = 'singlepass';
   private readonly store = new NativeStore();
   // Externref host values by handle - 1: the C side keeps handles, so any number survives.
   private readonly externs: number[] = [];
@@ -100,7 +100,8 @@ export class NativeEngine implements Engine {
   private readonly slotWords = new Uint32Array(this.slots.buffer);
   private depth = 0;
 
-  constructor(limits: StoreLimits = {}) {
+  /** `name`: the compiler of the store's modules; both run on the same runtime. */
+  constructor(limits: StoreLimits = {}, readonly name: NativeEngineName = 'singlepass') {
     this.store.setLimits(limits);
   }
 
@@ -115,7 +116,7 @@ export class NativeEngine implements Engine {
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
     { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError {
-    const compiled = compiledModule(module);
+    const compiled = compiledModule(module, this.name);
     if (isNativeFailure(compiled)) return this.error(compiled);
     const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr));
     if (isNativeFailure(addrs)) return this.error(addrs);
