@@ -849,10 +849,10 @@ CompiledCode compileOptimizing(const Module &module) {
   size_t defined = module.funcs.size() - module.importedFuncs;
   for (size_t k = 0; k < defined; k++) {
     const FuncType &ft = module.funcType(static_cast<uint32_t>(module.importedFuncs + k));
-    llvm::Function *body = llvm::Function::Create(gen.bodyType(ft), llvm::GlobalValue::InternalLinkage, "f" + std::to_string(k), mod);
+    llvm::Function *body = llvm::Function::Create(gen.bodyType(ft), llvm::GlobalValue::InternalLinkage, "f" + llvm::Twine(k), mod);
     attributes(body);
     bodies.push_back(body);
-    llvm::Function *entry = llvm::Function::Create(gen.entryType(), llvm::GlobalValue::ExternalLinkage, "wasmo.entry." + std::to_string(k), mod);
+    llvm::Function *entry = llvm::Function::Create(gen.entryType(), llvm::GlobalValue::ExternalLinkage, "wasmo.entry." + llvm::Twine(k), mod);
     entry->setVisibility(llvm::GlobalValue::HiddenVisibility);
     entry->setDSOLocal(true);
     attributes(entry);
