@@ -21,8 +21,8 @@ struct CompiledCode {
   Tier tier = Tier::Singlepass;
 };
 
-/** What no compiler runs yet: SIMD (v128 values can only enter through types, globals and locals)
- *  and exception tags. */
+/** What no compiler runs yet: SIMD comes in its own issue (v128 values can only enter through types,
+ *  globals and locals, and SIMD instructions reach a backend's simd()), and 3.0 exception tags. */
 inline void refuseUnsupported(const Module &module) {
   auto isV128 = [](ValType t) { return t == ValType::V128; };
   for (const FuncType &t : module.types) {
