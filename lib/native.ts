@@ -64,6 +64,7 @@ interface Bindings {
   moduleFuncType(m: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
   moduleGlobalType(m: Ptr, g: number, type: [number], mut: [number]): number;
   storeNew(id: number, callback: unknown): Ptr | null;
+  hostSlots(): Ptr;
   storeFree(s: Ptr): void;
   storeSetLimits(s: Ptr, memoryPages: bigint, tableElements: bigint, wasmStack: bigint): void;
   storeInterruptAfter(s: Ptr, timeoutNs: bigint): void;
@@ -150,7 +151,7 @@ function load(): Bindings {
   // Named pointer types: the signatures below refer to them by name.
   koffi.pointer('wasmo_module', koffi.opaque());
   koffi.pointer('wasmo_store', koffi.opaque());
-  hostCallbackType = koffi.proto('int wasmo_host_callback(uint32_t store, uint32_t func, uint64_t *vals)');
+  hostCallbackType = koffi.proto('int wasmo_host_callback(uint32_t store, uint32_t func)');
   koffi.pointer('wasmo_wasi', koffi.opaque());
   const f = (sig: string): ReturnType<LibraryHandle['func']> => lib.func(sig);
   const b = {
@@ -167,6 +168,7 @@ function load(): Bindings {
     moduleFuncType: f('int wasmo_module_func_type(wasmo_module m, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
     moduleGlobalType: f('int wasmo_module_global_type(wasmo_module m, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
     storeNew: f('wasmo_store wasmo_store_new(uint32_t id, wasmo_host_callback *callback)'),
+    hostSlots: f('uint64_t *wasmo_host_slots()'),
     storeFree: f('void wasmo_store_free(wasmo_store s)'),
     storeSetLimits: f('void wasmo_store_set_limits(wasmo_store s, uint64_t memory_pages, uint64_t table_elements, uint64_t wasm_stack)'),
     storeInterruptAfter: f('void wasmo_store_interrupt_after(wasmo_store s, uint64_t timeout_ns)'),
@@ -411,7 +413,29 @@ export class NativeModule {
  * results'. It returns true, or false when it failed (its caller then gets status 'host'); it must
  * not throw.
  */
-export type NativeHostFunc = (vals: BigUint64Array) => boolean;
+export type NativeHostFunc = (slots: HostSlots) => boolean;
+
+/**
+ * The calling thread's host slots (wasmo_host_slots), where every host function call passes its
+ * values: as 64-bit slots, and as 32-bit words for i32 and f32 values (slot i's low word is
+ * words[2i]) so that those need no BigInt.
+ */
+export interface HostSlots {
+  readonly bits: BigUint64Array;
+  readonly words: Uint32Array;
+}
+
+const HOST_SLOTS = 1000;
+let hostSlots: HostSlots | undefined;
+
+/** This thread's host slots; one view, made on the first host call (a thread loads this module once). */
+function threadHostSlots(): HostSlots {
+  if (hostSlots === undefined) {
+    const buffer = koffi.view(load().hostSlots(), HOST_SLOTS * 8);
+    hostSlots = { bits: new BigUint64Array(buffer), words: new Uint32Array(buffer) };
+  }
+  return hostSlots;
+}
 
 // The stores whose wasm is running, innermost last, for the one callback through which every
 // store's wasm calls its host functions. Only while it runs: a map of WeakRefs to every store would
@@ -460,7 +484,7 @@ function withReclamation<T>(allocate: () => T | NativeFailure): T | NativeFailur
 let nextStoreId = 1;
 let registeredCallback: unknown;
 
-function hostCallback(store: number, func: number, vals: unknown): number {
+function hostCallback(store: number, func: number): number {
   // Nothing may be thrown back into native code (koffi would return garbage to it): any failure
   // here fails the call, which then unwinds the wasm that made it.
   // Almost always the innermost: the store whose wasm is calling out.
@@ -470,9 +494,7 @@ function hostCallback(store: number, func: number, vals: unknown): number {
     for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
     const host = s?.hostFunc(func);
     if (host === undefined) return 1;
-    const n = s!.funcSlots(func);
-    const view = n === 0 ? new BigUint64Array(0) : new BigUint64Array(koffi.view(vals as Ptr, n * 8));
-    return host(view) ? 0 : 1;
+    return host(hostSlots ?? threadHostSlots()) ? 0 : 1;
   } catch (e) {
     // Thrown past the host function's own handling (as a JS stack overflow can be): kept for the
     // call that fails with it.
@@ -498,7 +520,7 @@ function maxOf(max: bigint | number): number | undefined {
 export class NativeStore {
   private handle: Ptr | null;
   readonly id = nextStoreId++;
-  private readonly hosts = new Map<number, { readonly fn: NativeHostFunc; readonly slots: number }>();
+  private readonly hosts = new Map<number, NativeHostFunc>();
   private readonly types = new Map<number, NativeFuncType>();
   private readonly views = new Map<number, { readonly view: Uint8Array; readonly runs: number }>();
 
@@ -547,14 +569,9 @@ export class NativeStore {
 
   /** @internal */
   hostFunc(func: number): NativeHostFunc | undefined {
-    return this.hosts.get(func)?.fn;
+    return this.hosts.get(func);
   }
 
-  /** @internal the slots a call of `func` passes its values in. */
-  funcSlots(func: number): number {
-    const t = this.funcType(func);
-    return Math.max(t.params.length, t.results.length);
-  }
 
   /**
    * Instantiates with `imports` (addresses in import order); the addresses of the exports, in order.
@@ -596,7 +613,7 @@ export class NativeStore {
     if (load().funcAlloc(this.ptr(), codes(type.params), type.params.length, codes(type.results), type.results.length, out) !== Status.ok) {
       throw new Error('native: cannot allocate a host function');
     }
-    this.hosts.set(out[0], { fn, slots: Math.max(type.params.length, type.results.length) });
+    this.hosts.set(out[0], fn);
     this.types.set(out[0], type);
     return out[0];
   }

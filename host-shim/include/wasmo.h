@@ -97,9 +97,16 @@ WASMO_API int wasmo_module_global_type(const wasmo_module *module, uint32_t glob
                                        uint8_t *mut);
 
 /* The one way wasm calls the embedder: host function `func` of store `store` (the id given to
- * wasmo_store_new), arguments in `vals`, results written back to `vals` (max(params, results)
- * slots). Returns 0, or non-zero when the function failed: the call then ends with WASMO_HOST. */
-typedef int (*wasmo_host_callback)(uint32_t store, uint32_t func, uint64_t *vals);
+ * wasmo_store_new), its arguments in the calling thread's host slots (wasmo_host_slots), its results
+ * written back there. Returns 0, or non-zero when the function failed: the call then ends with
+ * WASMO_HOST. */
+typedef int (*wasmo_host_callback)(uint32_t store, uint32_t func);
+/* The calling thread's host slots: 1,000 uint64_t where every host function call on the thread
+ * passes its values (a host function has at most 1,000 parameters and 1,000 results), at an address
+ * that stays the same as long as the thread runs. A host function that calls wasm which calls
+ * another host function finds its own values overwritten: it reads its arguments first and writes
+ * its results last. */
+WASMO_API uint64_t *wasmo_host_slots(void);
 
 WASMO_API wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback);
 WASMO_API void wasmo_store_free(wasmo_store *store);

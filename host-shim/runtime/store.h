@@ -47,6 +47,11 @@ struct TraceFrame {
   std::optional<std::string> name;
 };
 
+/** Values a host function call passes (environ/limits.h: at most 1,000 parameters or results). */
+inline constexpr size_t kHostSlots = 1'000;
+/** The calling thread's host slots, where every host function call passes its values. */
+uint64_t *threadHostSlots();
+
 class Store {
  public:
   Store(uint32_t id, wasmo_host_callback callback) : id_(id), callback_(callback) {}

@@ -304,12 +304,11 @@ void enterWasm(void *p) {
 struct HostCall {
   wasmo_host_callback callback;
   uint32_t store, func;
-  uint64_t *vals;
   int status;
 };
 void enterHost(void *p) {
   auto *c = static_cast<HostCall *>(p);
-  c->status = c->callback(c->store, c->func, c->vals);
+  c->status = c->callback(c->store, c->func);
 }
 
 void leave(EntryFrame &frame) {
@@ -350,8 +349,8 @@ std::optional<Trap> callWasm(Interrupt &interrupt, uint64_t maxStack, VMContext 
   return trap;
 }
 
-int callHost(wasmo_host_callback callback, uint32_t store, uint32_t func, uint64_t *vals) {
-  HostCall call{callback, store, func, vals, 0};
+int callHost(wasmo_host_callback callback, uint32_t store, uint32_t func) {
+  HostCall call{callback, store, func, 0};
   uintptr_t savedTop = wasmTop;
   wasmo_switch_stack(&call, enterHost, nativeSp, &wasmTop);
   wasmTop = savedTop;

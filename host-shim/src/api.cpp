@@ -164,6 +164,8 @@ void wasmo_interrupt_all(void) { wasmo::interruptAll(); }
 void wasmo_set_thread_owner(uint64_t owner) { wasmo::setThreadOwner(owner); }
 void wasmo_interrupt_owner(uint64_t owner) { wasmo::interruptOwner(owner); }
 
+uint64_t *wasmo_host_slots(void) { return wasmo::threadHostSlots(); }
+
 wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback) {
   try {
     return new wasmo_store{wasmo::Store(id, callback)};

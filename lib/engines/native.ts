@@ -185,11 +185,11 @@ export class NativeEngine implements Engine {
   }
 
   funcAlloc(type: FuncType, host: EngineHostFunc): number {
-    return this.store.funcAlloc(nativeFuncType(type), (vals) => {
+    return this.store.funcAlloc(nativeFuncType(type), ({ bits, words }) => {
       let results: EngineVal[] | WasmError;
       try {
-        results = host(type.params.map((t, i) => this.fromBits(t, vals[i]!)));
-        if (!isError(results)) results.forEach((v, i) => { vals[i] = this.toBits(v); });
+        results = host(this.readVals(type.params, bits, words));
+        if (!isError(results)) this.writeVals(results, bits, words);
       } catch (e) {
         // Nothing may unwind through native frames: an exception is the caller's error.
         results = wasmError('host', `host function threw: ${describeThrown(e)}`, e);
@@ -198,6 +198,37 @@ export class NativeEngine implements Engine {
       this.hostError = results;
       return false;
     });
+  }
+
+  /**
+   * Puts `vals` in ABI slots: i32 and f32 as 32-bit words (zero-extended, as the ABI wants) without
+   * a BigInt, the rest as 64-bit slots. v128 values cannot cross (an unsupported error).
+   */
+  private writeVals(vals: readonly EngineVal[], bits: BigUint64Array, words: Uint32Array): WasmError | undefined {
+    for (let i = 0; i < vals.length; i++) {
+      const a = vals[i]!;
+      if (a.type === 'i32' || a.type === 'f32') {
+        words[2 * i] = a.type === 'i32' ? a.value : a.bits;
+        words[2 * i + 1] = 0;
+      } else if (a.type === 'v128') {
+        return wasmError('unsupported', 'not supported yet: v128 values in the native engine');
+      } else {
+        bits[i] = this.toBits(a);
+      }
+    }
+    return undefined;
+  }
+
+  /** Values of `types` from ABI slots (see writeVals). */
+  private readVals(types: readonly ValType[], bits: BigUint64Array, words: Uint32Array): EngineVal[] {
+    const vals: EngineVal[] = [];
+    for (let i = 0; i < types.length; i++) {
+      const t = types[i]!;
+      if (t === 'i32') vals.push({ type: 'i32', value: words[2 * i]! | 0 });
+      else if (t === 'f32') vals.push({ type: 'f32', bits: words[2 * i]! });
+      else vals.push(this.fromBits(t, bits[i]!));
+    }
+    return vals;
   }
 
   /** WASI function `id` of `wasi`, bound so that compiled code calls it with no JS on the path. */
@@ -225,18 +256,8 @@ export class NativeEngine implements Engine {
       vals = new BigUint64Array(n);
       words = new Uint32Array(vals.buffer);
     }
-    // i32 and f32 go in as 32-bit words (zero-extended, as the ABI wants), without a BigInt.
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a.type === 'i32' || a.type === 'f32') {
-        words[2 * i] = a.type === 'i32' ? a.value : a.bits;
-        words[2 * i + 1] = 0;
-      } else if (a.type === 'v128') {
-        return wasmError('unsupported', 'not supported yet: v128 values in the native engine');
-      } else {
-        vals[i] = this.toBits(a);
-      }
-    }
+    const unsupported = this.writeVals(args, vals, words);
+    if (unsupported !== undefined) return unsupported;
     this.depth++;
     let r;
     try {
@@ -245,14 +266,7 @@ export class NativeEngine implements Engine {
       this.depth--;
     }
     if (r !== true) return this.error(r);
-    const results: EngineVal[] = [];
-    for (let i = 0; i < type.results.length; i++) {
-      const t = type.results[i]!;
-      if (t === 'i32') results.push({ type: 'i32', value: words[2 * i]! | 0 });
-      else if (t === 'f32') results.push({ type: 'f32', bits: words[2 * i]! });
-      else results.push(this.fromBits(t, vals[i]!));
-    }
-    return results;
+    return this.readVals(type.results, vals, words);
   }
 
   tableAlloc(type: TableType, init: EngineRef): number {
