@@ -452,8 +452,13 @@ let wasmRuns = 0;
 // FinalizationRegistry.prototype.cleanupSome free the unreachable stores at once and the
 // allocation is tried again. Both are V8 features behind flags, set only while a private context
 // is made (later contexts, and the embedder's, see neither); where they are missing, the failure
-// stands.
-const reclamation = ((): { readonly finalizer: FinalizationRegistry<Ptr>; readonly reclaim: () => void } => {
+// stands. Made with the first native store, so loading wasmo without one costs nothing.
+interface Reclamation {
+  readonly finalizer: FinalizationRegistry<Ptr>;
+  readonly reclaim: () => void;
+}
+let reclamation: Reclamation | undefined;
+function makeReclamation(): Reclamation {
   const free = (handle: Ptr): void => load().storeFree(handle);
   try {
     v8.setFlagsFromString('--expose-gc');
@@ -471,14 +476,13 @@ const reclamation = ((): { readonly finalizer: FinalizationRegistry<Ptr>; readon
     v8.setFlagsFromString('--no-harmony-weak-refs-with-cleanup-some');
   }
   return { finalizer: new FinalizationRegistry<Ptr>(free), reclaim: () => {} };
-})();
-const { finalizer } = reclamation;
+}
 
 /** Runs `allocate`; if a memory's reservation failed, once more after freeing unreachable stores. */
 function withReclamation<T>(allocate: () => T | NativeFailure): T | NativeFailure {
   const first = allocate();
   if (!isNativeFailure(first) || !first.message.startsWith('cannot reserve address space')) return first;
-  reclamation.reclaim();
+  reclamation?.reclaim();
   return allocate();
 }
 let nextStoreId = 1;
@@ -529,7 +533,7 @@ export class NativeStore {
     registeredCallback ??= koffi.register(hostCallback, koffi.pointer(hostCallbackType!));
     this.handle = b.storeNew(this.id, registeredCallback);
     if (this.handle === null) throw new Error('native: cannot create a store');
-    finalizer.register(this, this.handle, this);
+    (reclamation ??= makeReclamation()).finalizer.register(this, this.handle, this);
   }
 
   /** The embedder's caps (none where undefined): see wasmo_store_set_limits. */
@@ -744,7 +748,7 @@ export class NativeStore {
   free(): void {
     if (running.includes(this)) throw new Error('native store freed while its wasm runs');
     if (this.handle !== null) load().storeFree(this.handle);
-    finalizer.unregister(this);
+    reclamation?.finalizer.unregister(this);
     this.handle = null;
     this.views.clear();
   }
