@@ -35,7 +35,7 @@ export function runV8(bytes: Uint8Array<ArrayBuffer>, n: number, reps: number): 
 }
 
 /** A wasmo engine through the public API, as an embedder runs it. */
-export function runApi(engine: 'singlepass' | 'reference', bytes: Uint8Array, n: number, reps: number): WorkerResult {
+export function runApi(engine: 'singlepass' | 'optimizing' | 'reference', bytes: Uint8Array, n: number, reps: number): WorkerResult {
   const module = module_decode(bytes);
   if (isError(module)) throw new Error(`${engine}: ${module.message}`);
   let instantiated: ReturnType<typeof module_instantiate>;
@@ -73,7 +73,7 @@ function withNonce(bytes: Uint8Array, nonce: number): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** Times `reps` compilations; `threads` is singlepass's thread count (V8's follows its flags). */
+/** Times `reps` compilations; `threads` is the native engines' thread count (V8's follows its flags). */
 export function compileTimes(engine: string, bytes: Uint8Array, reps: number, threads?: number): WorkerResult {
   const times: number[] = [];
   // CPU time of the whole process (every thread) too: on a busy machine it says what wall time hides.
@@ -91,11 +91,11 @@ export function compileTimes(engine: string, bytes: Uint8Array, reps: number, th
     const input = withNonce(bytes, r);
     if (engine === 'v8') {
       timed(() => new WebAssembly.Module(input));
-    } else if (engine === 'singlepass') {
-      const m = timed(() => NativeModule.compile(input, threads === undefined ? {} : { threads }));
+    } else if (engine === 'singlepass' || engine === 'optimizing') {
+      const m = timed(() => NativeModule.compile(input, engine, threads === undefined ? {} : { threads }));
       if (isNativeFailure(m)) {
         if (m.status === 'unsupported') return { unsupported: m.message };
-        throw new Error(`singlepass: ${m.status}: ${m.message}`);
+        throw new Error(`${engine}: ${m.status}: ${m.message}`);
       }
       m.free();
     } else {

@@ -1,5 +1,5 @@
-// `npm run bench`: run time of the compute kernels on wasmo singlepass, V8 Liftoff, V8 TurboFan and
-// native code (plus the reference interpreter on reduced sizes), then compile throughput and
+// `npm run bench`: run time of the compute kernels on wasmo singlepass and optimizing, V8 Liftoff,
+// V8 TurboFan and native code (plus the reference interpreter on reduced sizes), then compile throughput and
 // artifact load time; prints the tables bench/README.md explains.
 //
 //   node dist/bench/main.js [--reps N] [--kernels a,b,…] [--copies N] [--no-reference]
@@ -20,6 +20,7 @@ interface Built { readonly kernel: Kernel; readonly wasm: string; readonly nativ
 
 // Every measurement makes one warm-up call first: it is not timed.
 const singlepass: Column = { label: 'singlepass', run: (k, n, reps) => worker([], ['run', 'singlepass', k.wasm, n, reps + 1], 1) };
+const optimizing: Column = { label: 'optimizing', run: (k, n, reps) => worker([], ['run', 'optimizing', k.wasm, n, reps + 1], 1) };
 const liftoff: Column = { label: 'liftoff', run: (k, n, reps) => worker(LIFTOFF, ['run', 'v8', k.wasm, n, reps + 1], 1) };
 const turbofan: Column = { label: 'turbofan', run: (k, n, reps) => worker(TURBOFAN, ['run', 'v8', k.wasm, n, reps + 1], 1) };
 const native: Column = { label: 'native', run: (k, n, reps) => measure(k.native, [String(n), String(reps + 1)], 1) };
@@ -90,6 +91,7 @@ function compileThroughput(kernels: readonly Built[], copies: number, reps: numb
   const mb = codeSectionSize(wasm) / 1e6;
   const engines: readonly (readonly [string, Outcome])[] = [
     ['singlepass', worker([], ['compile', 'singlepass', file, reps, 1], 0)],
+    ['optimizing', worker([], ['compile', 'optimizing', file, reps, 1], 0)],
     ['liftoff', worker([...ONE_THREAD, ...LIFTOFF], ['compile', 'v8', file, reps], 0)],
     ['turbofan', worker([...ONE_THREAD, ...TURBOFAN], ['compile', 'v8', file, reps], 0)],
   ];
@@ -155,7 +157,7 @@ function main(): void {
   if (nativeLib !== true) throw nativeLib;
 
   const kernels: Built[] = selected.map((kernel) => ({ kernel, ...buildKernel(kernel.name) }));
-  const columns = [singlepass, liftoff, turbofan, native];
+  const columns = [singlepass, optimizing, liftoff, turbofan, native];
   const out: string[] = [
     `wasmo bench, ${new Date().toISOString()}: node ${process.version}, ${clang}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} threads)`,
     `wasm: clang ${WASM_FLAGS.join(' ')}; native: clang ${NATIVE_FLAGS.join(' ')}`,
@@ -163,7 +165,7 @@ function main(): void {
     '',
     `Run time in ms, median of ${reps} calls after one warm-up call; a/b = a's time over b's (above 1: a is slower)`,
     report(kernels, columns, runAll(kernels, columns, (k) => k.n, reps), (k) => k.n,
-      [[0, 1], [0, 2], [0, 3], [1, 3], [2, 3]]),
+      [[0, 2], [0, 3], [0, 4], [1, 2], [1, 3], [1, 4], [2, 4], [3, 4]]),
   ];
   if (!values['no-reference']) {
     const small = [reference, singlepass, native];

@@ -22,7 +22,7 @@ function main(argv: readonly string[]): WorkerResult {
   const [n = 0, reps = 1] = nums;
   switch (engine) {
     case 'v8': return runV8(bytes, n, reps);
-    case 'singlepass': case 'reference': return runApi(engine, bytes, n, reps);
+    case 'singlepass': case 'optimizing': case 'reference': return runApi(engine, bytes, n, reps);
     default: throw new Error(`unknown engine ${engine}`);
   }
 }

@@ -17,7 +17,7 @@
 // - What an engine cannot do at all (the V8 engine: v128 exception fields, memory64) throws from
 //   the engine; everything the spec lets fail is a returned error.
 
-import type { Engine, EngineName, EngineVal, ModuleValue } from './engine.js';
+import type { Engine, EngineExport, EngineName, EngineVal, ModuleValue, NativeEngineName } from './engine.js';
 import { NativeEngine, deserializeModule, serializeModule } from './engines/native.js';
 import { checkThreads, nativeAvailable, type CompileOptions } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
@@ -97,11 +97,12 @@ function requireValid(fn: string, xt: ExternType): void {
 // 1
 /**
  * A new, empty store run by `options.engine`; by default the native engine (`singlepass`), or the
- * reference engine where the native library cannot load (see {@link defaultEngine}).
+ * reference engine where the native library cannot load (see {@link defaultEngine}). `optimizing`
+ * is the native engine with its LLVM compiler: slower to compile, faster code.
  * `options.limits` (beyond the appendix) caps what the store may hold: see {@link StoreLimits}.
  * Instantiating past a limit is an `exhaustion` error, allocating past one throws a RangeError, and
  * memory.grow / table.grow (and mem_grow / table_grow) past a size limit fail as past a maximum.
- * `options.compile` (beyond the appendix) says how the singlepass engine compiles a module the store
+ * `options.compile` (beyond the appendix) says how a native engine compiles a module the store
  * instantiates first: on how many threads, with what progress callback (see {@link CompileOptions};
  * a module is compiled once, for every store). A thread count that is not an integer from 1 to 1024
  * throws a RangeError.
@@ -158,7 +159,7 @@ function makeEngine(name: EngineName, limits: StoreLimits, compile: CompileOptio
   switch (name) {
     case 'reference': return new ReferenceEngine(limits);
     case 'v8': return new V8Engine(limits);
-    case 'singlepass': return new NativeEngine(limits, compile);
+    case 'singlepass': case 'optimizing': return new NativeEngine(limits, name, compile);
   }
 }
 
@@ -225,8 +226,16 @@ function externType(st: StoreState, a: ExternAddr): ExternType {
 }
 
 // 5
+/**
+ * Beyond the appendix: `beforeStart`, if given, is called with the new instance once it is
+ * allocated and its segments are initialised, just before its start function runs, so that host
+ * functions the start function calls can find the instance's exports (a Linker binds WASI to the
+ * instance's memory there). An error it returns is module_instantiate's result, and the start
+ * function does not run.
+ */
 export function module_instantiate(
   store: Store, module: Module, externaddrs: readonly ExternAddr[],
+  beforeStart?: (instance: ModuleInst) => WasmError | undefined,
 ): [Store, ModuleInst | WasmError] {
   const st = live(store);
   if (module.compiledFor !== undefined && module.compiledFor !== st.engine.name) {
@@ -248,10 +257,20 @@ export function module_instantiate(
       return [st.advance(), wasmError('unlinkable', `incompatible import type for "${m}" "${name}"`)];
     }
   }
-  const result = st.engine.instantiate(module, externaddrs.map((a) => ({ kind: a.kind, addr: a.index })));
+  let inst: ModuleInst | undefined;
+  const instance = (exports: readonly EngineExport[]): ModuleInst =>
+    (inst ??= st.instance(exports.map((x) => ({ name: x.name, addr: st.addr(x.extern.kind, x.extern.addr) }))));
+  const hook = beforeStart === undefined ? undefined : (exports: readonly EngineExport[]) => {
+    // Whatever it throws is an error, as whatever a host function throws.
+    try {
+      return beforeStart(instance(exports));
+    } catch (e) {
+      return wasmError('host', `beforeStart threw: ${describeThrown(e)}`, e);
+    }
+  };
+  const result = st.engine.instantiate(module, externaddrs.map((a) => ({ kind: a.kind, addr: a.index })), hook);
   if (isError(result)) return [st.advance(), result];
-  const inst = st.instance(result.exports.map((x) => ({ name: x.name, addr: st.addr(x.extern.kind, x.extern.addr) })));
-  return [st.advance(), inst];
+  return [st.advance(), instance(result.exports)];
 }
 
 // 6
@@ -572,28 +591,35 @@ export function match_externtype(externtype1: ExternType, externtype2: ExternTyp
 // The native engine's compiled code, saved and loaded again without compiling. These take no store:
 // an artifact depends on the engine's configuration only (its code is store- and
 // instance-independent), serializing reads and changes no store, and a deserialized module, like a
-// decoded one, can be instantiated in any number of stores of that engine. Only the 'singlepass'
-// engine makes artifacts, so it is implied; a later engine or tier would be an optional argument.
+// decoded one, can be instantiated in any number of stores of that engine. The native engines
+// ('singlepass', the default, and 'optimizing') make artifacts.
 
 /**
- * The module compiled by the native ('singlepass') engine, as an artifact: an ELF64 file of
- * machine code and metadata (see host-shim/artifact/artifact.h) that module_deserialize loads
- * without compiling again. `wasmo compile` writes the same bytes. Serializing a deserialized module
- * gives back the bytes it came from. A module that is not valid gives its 'invalid' error; one the
- * native engine cannot compile yet an 'unsupported' error naming what is missing. `options` says on
- * how many threads it compiles and what to call back with its progress (the bytes are the same
- * whatever the threads); a module already compiled is not compiled again.
+ * The module compiled by a native engine (`engine`: by default the one a deserialized module was
+ * compiled by, else 'singlepass'; 'optimizing' is the LLVM compiler), as an artifact: an
+ * ELF64 file of machine code and metadata (see host-shim/artifact/artifact.h) that
+ * module_deserialize loads without compiling again. `wasmo compile` writes the same bytes.
+ * Serializing a deserialized module gives back the bytes it came from. A module that is not valid
+ * gives its 'invalid' error; one the native engine cannot compile yet an 'unsupported' error naming
+ * what is missing. `options` says on how many threads it compiles and what to call back with its
+ * progress (the bytes are the same whatever the threads); a module already compiled is not
+ * compiled again.
  */
-export function module_serialize(module: Module, options?: CompileOptions): Uint8Array | WasmError {
+export function module_serialize(module: Module, engine?: NativeEngineName, options?: CompileOptions): Uint8Array | WasmError {
   if (options?.threads !== undefined) checkThreads(options.threads, 'module_serialize');
   const invalid = module_validate(module);
-  return invalid ?? serializeModule(module, options);
+  if (invalid !== undefined) return invalid;
+  const tier = engine ?? (module.compiledFor === 'optimizing' ? 'optimizing' : 'singlepass');
+  if (module.compiledFor !== undefined && module.compiledFor !== tier) {
+    throw new TypeError(`module_serialize: the module is compiled code for the ${module.compiledFor} engine, not ${tier}`);
+  }
+  return serializeModule(module, tier, options);
 }
 
 /**
  * A module from an artifact module_serialize (or `wasmo compile`) made, without compiling. It can
- * be instantiated only in stores of the 'singlepass' engine (module_instantiate throws a TypeError
- * elsewhere); module_imports and module_exports work as for any module, and its `ast` carries the
+ * be instantiated only in stores of the engine that compiled it, which the artifact records
+ * ('singlepass' or 'optimizing'; module_instantiate throws a TypeError elsewhere); module_imports and module_exports work as for any module, and its `ast` carries the
  * interface only (see ModuleValue.compiledFor). An artifact made by another engine version,
  * format version or configuration, or for a CPU lacking features its code uses, is refused with a
  * 'malformed' error whose message starts "incompatible artifact:" and names the difference; a

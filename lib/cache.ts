@@ -1,5 +1,5 @@
-// The compile cache of `wasmo run`: artifacts of the singlepass engine kept on disk, keyed by the
-// module's bytes and the native engine's build, so a second run loads the code instead of decoding,
+// The compile cache of `wasmo run`: artifacts of the native engines kept on disk, keyed by the
+// module's bytes, the compiler (singlepass or optimizing) and the native engine's build, so a second run loads the code instead of decoding,
 // validating and compiling again. Entries are written aside and renamed into place (a reader never
 // reads half a file, and concurrent runs race harmlessly); the least recently used go when the
 // cache grows past its bound. Anything wrong with an entry makes it a miss, never a failure.
@@ -11,6 +11,7 @@ import {
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { module_deserialize_file, module_serialize, type Module } from './api.js';
+import type { NativeEngineName } from './engine.js';
 import type { CompileOptions } from './native.js';
 import { isError } from './errors.js';
 import { engineBuild } from './native.js';
@@ -30,14 +31,16 @@ const LAYOUT = 'artifacts-v1';
 export class CompileCache {
   private readonly dir: string;
 
-  constructor(root: string = defaultCacheDir(), private readonly maxBytes = CACHE_MAX_BYTES) {
+  /** `tier`: the compiler whose artifacts get and put read and write. */
+  constructor(root: string = defaultCacheDir(), private readonly maxBytes = CACHE_MAX_BYTES,
+    private readonly tier: NativeEngineName = 'singlepass') {
     this.dir = join(root, LAYOUT);
   }
 
-  /** The entry for `bytes` under this engine build. */
+  /** The entry for `bytes` under this compiler and engine build. */
   private entry(bytes: Uint8Array): string {
     const hash = createHash('sha256').update(bytes).digest('hex');
-    return join(this.dir, `${hash}-${engineBuild()}.cwasm`);
+    return join(this.dir, `${hash}-${engineBuild()}${this.tier === 'singlepass' ? '' : `-${this.tier}`}.cwasm`);
   }
 
   /** The module compiled earlier from `bytes`, read from its file; undefined on a miss. */
@@ -50,7 +53,7 @@ export class CompileCache {
     } catch {
       return undefined;
     }
-    if (isError(module)) {
+    if (isError(module) || module.compiledFor !== this.tier) {
       // Corrupted or made for another CPU: compile again and replace it.
       rmSync(path, { force: true });
       return undefined;
@@ -67,7 +70,7 @@ export class CompileCache {
   put(bytes: Uint8Array, module: Module, compile: CompileOptions = {}): boolean {
     let artifact;
     try {
-      artifact = module_serialize(module, compile);
+      artifact = module_serialize(module, this.tier, compile);
     } catch {
       return false;  // what the engine cannot compile yet fails again, and is reported, when it runs
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `wasmo` command line: `run` instantiates a module and calls a function, `wast` runs
 // conformance scripts. `main` takes its arguments and output streams as parameters so tests call
-// it in-process; user errors are one line on stderr and an exit status, never a stack trace.
+// it in-process; user errors are one line on stderr and an exit status, never a JS stack trace (a
+// trap's line is followed by the wasm backtrace).
 
 import {
   existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync,
@@ -10,8 +11,8 @@ import { basename, dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
 import type { ValType } from '../spec/structure/types.js';
-import type { EngineName } from './engine.js';
-import { describeThrown, isError, type WasmError } from './errors.js';
+import type { EngineName, NativeEngineName } from './engine.js';
+import { describeThrown, formatTrace, isError, type WasmError } from './errors.js';
 import {
   defaultEngine, func_invoke, func_type, instance_export, module_decode, module_deserialize_file, module_exports,
   module_imports, module_instantiate, module_parse, module_serialize, module_validate, store_init, store_interrupt_after, type Module,
@@ -59,7 +60,7 @@ function stderrSink(io: Io): ProgressSink {
   return { isTTY: io.stderrIsTTY === true, write: (text) => io.stderr(text) };
 }
 
-/** How the singlepass engine compiles FILE for the command: threads, and progress on a terminal,
+/** How a native engine compiles FILE for the command: threads, and progress on a terminal,
  *  erased when the compile ends (the engine reports all done then) or at the latest by `end`. */
 function compileSettings(file: string, threads: number | undefined, io: Io): { readonly options: CompileOptions; end(): void } {
   const reporter = progressReporter(stderrSink(io), PROGRESS_DELAY_MS);
@@ -112,13 +113,15 @@ const RUN_HELP = `Usage: wasmo run [options] FILE [ARG...]
        wasmo run [options] --invoke NAME FILE [ARG...]
 
 Instantiates FILE (.wasm: binary format; .cwasm: compiled by \`wasmo compile\`, run on the
-singlepass engine without compiling again, only with --allow-precompiled; anything else: text
-format). wasmo's options go
+engine that compiled it without compiling again, only with --allow-precompiled; anything else:
+text format). wasmo's options go
 before FILE: everything after it is the program's (or, with --invoke, the function's).
 
 A WASI program (a module importing from wasi_snapshot_preview1) runs as a command: \`_start\` is
 called with the ARGs as its argv (FILE is argv[0]) and wasmo exits with the program's exit status.
-A trap ends wasmo with status 134 (as wasmtime), a run that fails otherwise with status 1.
+A trap ends wasmo with status 134 (as wasmtime), after the error line and the wasm backtrace
+(a line per frame, innermost first: the function's name from the name section, if it has one, and
+its index, "wasm-function[N]"); a run that fails otherwise ends with status 1.
 It sees only the directories given with --dir and only the variables given with --env; its
 stdin, stdout and stderr are wasmo's. A module with any other import is refused, naming it.
 With --invoke, a WASI reactor's \`_initialize\` runs first.
@@ -127,8 +130,8 @@ A module without imports: with --invoke, the exported function NAME is called wi
 each result is printed on its own line; without, \`_start\` is called if exported, else the
 exports are listed.
 
-On the singlepass engine, compiled code is kept in a cache (see --cache), so the next run of the
-same module loads it instead of compiling again.
+On the native engines (singlepass, optimizing), compiled code is kept in a cache (see --cache), so
+the next run of the same module loads it instead of compiling again.
 
 Options (an option's value may also follow an =, as in --dir=data):
   --dir HOST[::GUEST]      let the program reach host directory HOST as GUEST (default: HOST
@@ -142,8 +145,10 @@ Options (an option's value may also follow an =, as in --dir=data):
                            parameters, written as a wasm text constant of the parameter's
                            type: i32/i64 decimal or hex (-1, 0xff), f32/f64 decimal, hex float
                            (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\` for a reference
-  --engine NAME            engine to run on: singlepass (the default, and the only one for a
-                           .cwasm; reference where the native engine cannot load), reference or v8
+  --engine NAME            engine to run on: singlepass (the default; for a .cwasm, the engine
+                           that compiled it; reference where the native engine cannot load),
+                           optimizing (native code compiled by LLVM: slower to compile, faster
+                           to run), reference or v8
   --timeout DURATION       stop the program after DURATION (500ms, 10s, 2m) with the trap
                            "interrupted" (not on the v8 engine)
   --max-memory SIZE        the most one memory of the program may grow to (65536, 64KiB, 16MiB,
@@ -170,9 +175,10 @@ Removes every compiled module from the compile cache of \`wasmo run\` (by defaul
 $XDG_CACHE_HOME/wasmo, else ~/.cache/wasmo) and says how much space that freed.
 `;
 
-const COMPILE_HELP = `Usage: wasmo compile [--compile-threads N] FILE [-o OUT]
+const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing] [--compile-threads N] FILE [-o OUT]
 
-Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine and
+Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine (or
+the one --engine names; optimizing is the LLVM compiler: slower to compile, faster code) and
 writes its artifact (an ELF file of machine code and metadata) to OUT, by default FILE with the
 extension .cwasm. \`wasmo run --allow-precompiled OUT\` runs it without compiling again, if it was made by
 the same build of wasmo for a CPU with the features its code uses; otherwise it is refused,
@@ -180,9 +186,11 @@ saying which differs.
 
 Options:
   -o, --output OUT        where to write the artifact
+  --engine NAME           the compiler: singlepass (the default) or optimizing
   --compile-threads N     compile on N threads (default: $WASMO_COMPILE_THREADS, else one per
-                          hardware thread); the artifact is the same whatever N. A compile that
-                          takes over a second shows its progress when stderr is a terminal
+                          hardware thread); the artifact is the same whatever N. A singlepass
+                          compile that takes over a second shows its progress when stderr is a
+                          terminal
   -h, --help              show this help
 `;
 
@@ -196,7 +204,7 @@ files, the one running is shown on stderr when it is a terminal.
 
 Options:
   --engine NAME     engine to run on: singlepass (the default; reference where
-                    the native engine cannot load), reference or v8
+                    the native engine cannot load), optimizing, reference or v8
   --expected FILE   JSON object mapping "file.wast:line" to the reason that command is known to
                     fail on this engine
   --list FILE       run only the files FILE names (one per line, # starts a comment), found in
@@ -266,8 +274,12 @@ function version(): string {
 }
 
 function engineName(value: string | undefined): EngineName {
-  if (value === 'reference' || value === 'v8' || value === 'singlepass') return value;
-  throw new UsageError(`--engine takes reference, singlepass or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
+  if (value === 'reference' || value === 'v8' || value === 'singlepass' || value === 'optimizing') return value;
+  throw new UsageError(`--engine takes reference, singlepass, optimizing or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
+}
+
+function isNative(engine: EngineName): engine is NativeEngineName {
+  return engine === 'singlepass' || engine === 'optimizing';
 }
 
 const PAGE_BYTES = 65536;
@@ -391,19 +403,22 @@ function run(args: readonly string[], io: Io): number {
   if (file.endsWith('.cwasm') && !options.allowPrecompiled) {
     throw new UsageError(`${file}: a .cwasm is native code that would run unsandboxed in wasmo's process; run it only if you trust it, with --allow-precompiled`, FAILURE);
   }
-  const engine = options.engine ?? (file.endsWith('.cwasm') ? 'singlepass' : defaultEngine());
   const compile = compileSettings(file, options.compileThreads, io);
   try {
-    return runModule({ ...options, engine }, compile.options, io);
+    return runModule(options, compile.options, io);
   } finally {
     compile.end();
   }
 }
 
-function runModule(options: RunOptions & { engine: EngineName }, compile: CompileOptions, io: Io): number {
-  const { file, programArgs, engine } = options;
-  // Only the singlepass engine makes artifacts to keep.
-  const module = loadModule(file, engine, engine === 'singlepass' && options.cache !== false ? new CompileCache(options.cache) : undefined, compile);
+function runModule(options: RunOptions, compile: CompileOptions, io: Io): number {
+  const { file, programArgs } = options;
+  // A .cwasm runs on the engine that compiled it unless told otherwise (which then refuses it).
+  const chosen = options.engine ?? (file.endsWith('.cwasm') ? undefined : defaultEngine());
+  // Only the native engines make artifacts to keep.
+  const cache = chosen !== undefined && isNative(chosen) && options.cache !== false ? new CompileCache(options.cache, undefined, chosen) : undefined;
+  const module = loadModule(file, chosen ?? 'singlepass', cache, compile);
+  const engine = chosen ?? module.compiledFor ?? defaultEngine();
   if (module.compiledFor !== undefined && module.compiledFor !== engine) {
     throw new UsageError(`${file}: compiled code for the ${module.compiledFor} engine cannot run on ${engine}`, FAILURE);
   }
@@ -414,7 +429,7 @@ function runModule(options: RunOptions & { engine: EngineName }, compile: Compil
       throw new UsageError(`${file}: unknown import "${mod}" "${name}" (${formatExternType(type)}): ${hint}`, FAILURE);
     }
   }
-  if (imports.length > 0) return runWasi(options, module, compile, io);
+  if (imports.length > 0) return runWasi({ ...options, engine }, module, compile, io);
   if (programArgs.length > 0) {
     const [first] = programArgs;
     throw new UsageError(first!.startsWith('-')
@@ -434,7 +449,7 @@ function runModule(options: RunOptions & { engine: EngineName }, compile: Compil
     invoke = { name: '_start', args: [] };
   }
   const [, results] = invokeExport(file, store, inst, invoke);
-  if (isError(results)) throw new UsageError(`${invoke.name}: ${results.kind}: ${results.message}`, failureStatus(results));
+  if (isError(results)) throw new UsageError(traced(`${invoke.name}: ${results.kind}: ${results.message}`, results), failureStatus(results));
   for (const v of results) io.stdout(`${formatVal(v)}\n`);
   return 0;
 }
@@ -469,11 +484,11 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, c
   }
   try {
     let store = runStore(options, engine, compile);
-    let externs;
-    [store, externs] = wasi.imports(store, module);
-    if (isError(externs)) throw new UsageError(`${file}: ${externs.message}`, FAILURE);
-    const [s, inst] = module_instantiate(store, module, externs);
-    if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
+    const [s, inst] = wasi.instantiate(store, module);
+    if (isError(inst)) {
+      if (inst.kind === 'unlinkable') throw new UsageError(`${file}: ${inst.message}`, FAILURE);
+      throw moduleError(file, 'instantiation failed', inst);
+    }
     store = s;
     let status: number | WasmError;
     let results: Val[] = [];
@@ -485,7 +500,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, c
       [store, ready] = wasi.initialize(store, inst);
       if (isError(ready)) {
         if (ready.kind === 'argument') throw new UsageError(`${file}: ${ready.message}`, FAILURE);
-        throw new UsageError(`${file}: _initialize: ${ready.kind}: ${ready.message}`, failureStatus(ready));
+        throw new UsageError(traced(`${file}: _initialize: ${ready.kind}: ${ready.message}`, ready), failureStatus(ready));
       }
       const [, r] = invokeExport(file, store, inst, options.invoke);
       status = isError(r) ? wasi.exitStatus(r) ?? r : 0;
@@ -502,7 +517,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, c
     for (const v of results) io.stdout(`${formatVal(v)}\n`);
     if (isError(status)) {
       // 'argument': the module is no WASI command (no memory or _start export); the rest ended the run.
-      throw new UsageError(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, failureStatus(status));
+      throw new UsageError(traced(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, status), failureStatus(status));
     }
     return status;
   } finally {
@@ -538,9 +553,13 @@ function loadModule(file: string, engine: EngineName, cache?: CompileCache, comp
 function moduleError(file: string, what: string, error: WasmError): UsageError {
   // What an engine cannot run yet is said as such (the message names what runs it, if another engine does).
   if (error.kind === 'unsupported') return new UsageError(`${file}: ${error.message}`, FAILURE);
-  return new UsageError(`${file}: ${what}: ${error.message}`, failureStatus(error));
+  return new UsageError(traced(`${file}: ${what}: ${error.message}`, error), failureStatus(error));
 }
 
+/** `line`, then the wasm backtrace of `error` if it has one (a trap's). */
+function traced(line: string, error: WasmError): string {
+  return `${line}\n${formatTrace(error.trace)}`.trimEnd();
+}
 
 // ---- wasmo compile ----
 
@@ -548,6 +567,7 @@ function compile(args: readonly string[], io: Io): number {
   let file: string | undefined;
   let output: string | undefined;
   let threads: number | undefined;
+  let engine: NativeEngineName = 'singlepass';
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-h' || a === '--help') {
@@ -557,6 +577,10 @@ function compile(args: readonly string[], io: Io): number {
       output = optionValue(args, i++);
     } else if (a === '--compile-threads' || a.startsWith('--compile-threads=')) {
       threads = threadCount(a.includes('=') ? a.slice(a.indexOf('=') + 1) : optionValue(args, i++));
+    } else if (a === '--engine' || a.startsWith('--engine=')) {
+      const chosen = engineName(a === '--engine' ? optionValue(args, i++) : a.slice('--engine='.length));
+      if (!isNative(chosen)) throw new UsageError(`compile: --engine takes singlepass or optimizing, not "${chosen}"`);
+      engine = chosen;
     } else if (a.startsWith('-')) {
       throw new UsageError(`compile: unknown option ${a} (see wasmo compile --help)`);
     } else if (file === undefined) {
@@ -571,7 +595,7 @@ function compile(args: readonly string[], io: Io): number {
   const settings = compileSettings(file, threads, io);
   let bytes;
   try {
-    bytes = module_serialize(loadModule(file, 'singlepass'), settings.options);
+    bytes = module_serialize(loadModule(file, engine), engine, settings.options);
   } finally {
     settings.end();
   }

@@ -4,6 +4,8 @@
 
 export abstract class SpecError extends Error {
   abstract readonly kind: 'malformed' | 'invalid' | 'unlinkable' | 'trap' | 'exhaustion' | 'unsupported';
+  /** For a trap or exhaustion in wasm code: the store addresses of the functions running, innermost first. */
+  trace?: number[];
 }
 
 /** The binary form uses a proposal beyond what this engine decodes: "not supported yet: <proposal>"

@@ -41,6 +41,7 @@ function bodies(bad: Record<number, number[]>): number[][] {
 const typeMismatch = [0x00, 0x41, 0x00, 0x0b];  // i32.const 0 left on the stack
 const unknownLocal = [0x00, 0x20, 0x05, 0x0b];  // local.get 5
 const illegalOpcode = [0x00, 0x27, 0x0b];       // 0x27 is no instruction
+const dataDrop = [0x00, 0xfc, 0x09, 0x00, 0x0b]; // data.drop 0: needs a data count section
 
 /** The reference engine's verdict: kind and message, or 'ok'. */
 function reference(bytes: Uint8Array): string {
@@ -69,7 +70,7 @@ describe.runIf(native)('parallel compile (singlepass)', () => {
     const artifacts = THREADS.map((threads) => {
       // Progress comes every ~100 ms, so maybe not at all here; if it comes, it ends with all done.
       const calls: [number, number][] = [];
-      const c = NativeModule.compile(bytes, { threads, progress: (done, total) => calls.push([done, total]) });
+      const c = NativeModule.compile(bytes, 'singlepass', { threads, progress: (done, total) => calls.push([done, total]) });
       for (const [done, total] of calls) expect(done).toBeLessThanOrEqual(total);
       if (calls.length > 0) expect(calls[calls.length - 1]).toEqual([2 * n, 2 * n]);
       if (isNativeFailure(c)) throw new Error(c.message);
@@ -97,6 +98,8 @@ describe.runIf(native)('parallel compile (singlepass)', () => {
     ['a malformed body over an earlier invalid one', moduleOf(bodies({ 100: typeMismatch, 2900: illegalOpcode })), 'malformed: illegal opcode 27'],
     ['a malformed body over a malformed later section', moduleOf(bodies({ 2900: illegalOpcode }), [0x0e, 0x00]), 'malformed: illegal opcode 27'],
     ['a malformed later section over an invalid body', moduleOf(bodies({ 10: typeMismatch }), [0x0e, 0x00]), 'malformed: malformed section id'],
+    ['a data index without a data count section over an invalid body', moduleOf(bodies({ 10: typeMismatch, 2000: dataDrop })), 'malformed: data count section required'],
+    ['a data index without a data count section', moduleOf(bodies({ 2000: dataDrop })), 'malformed: data count section required'],
     ['a valid module', moduleOf(bodies({})), 'ok'],
   ])('reports %s as the reference does, whatever the thread count', (_, bytes, expected) => {
     // The reference says more after the testsuite's words ("unknown local 5"), as the testsuite allows.
@@ -105,7 +108,7 @@ describe.runIf(native)('parallel compile (singlepass)', () => {
     for (const threads of THREADS) {
       const v = validate(bytes, { threads });
       expect(v === true ? 'ok' : `${v.status}: ${v.message}`).toBe(expected);
-      const c = NativeModule.compile(bytes, { threads });
+      const c = NativeModule.compile(bytes, 'singlepass', { threads });
       expect(isNativeFailure(c) ? `${c.status}: ${c.message}` : 'ok').toBe(expected);
       if (!isNativeFailure(c)) c.free();
     }
@@ -123,6 +126,6 @@ describe.runIf(native)('parallel compile (singlepass)', () => {
       if (saved === undefined) delete process.env['WASMO_COMPILE_THREADS'];
       else process.env['WASMO_COMPILE_THREADS'] = saved;
     }
-    expect(() => NativeModule.compile(bytes, { threads: 0 })).toThrow(RangeError);
+    expect(() => NativeModule.compile(bytes, 'singlepass', { threads: 0 })).toThrow(RangeError);
   });
 });

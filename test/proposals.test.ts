@@ -30,6 +30,7 @@ const cases: [string, Uint8Array, string][] = [
   ['a GC prefix instruction', withBody([0xfb, 0x1c, 0x0b]), 'garbage collection'],
   ['an atomic instruction', withBody([0xfe, 0x03, 0x00, 0x0b]), 'threads (atomics)'],
   ['a shared memory', new Uint8Array([...header, ...section(5, [1, 0x03, 1, 1])]), 'threads (shared memory)'],
+  ['a 64-bit memory', new Uint8Array([...header, ...section(5, [1, 0x04, 1])]), 'memory64'],
 ];
 
 describe('proposals beyond 2.0', () => {
@@ -42,13 +43,6 @@ describe('proposals beyond 2.0', () => {
     expect(validate(bytes)).toEqual({ status: 'unsupported', message: `not supported yet: ${proposal}` });
     const m = module_decode(bytes);
     expect(isError(m) && { kind: m.kind, message: m.message }).toEqual({ kind: 'unsupported', message: `not supported yet: ${proposal}` });
-  });
-
-  it.runIf(nativeAvailable() === true)('a 64-bit memory is decoded by the reference, and refused by name natively', () => {
-    const bytes = new Uint8Array([...header, ...section(5, [1, 0x04, 1])]);
-    expect(validate(bytes)).toEqual({ status: 'unsupported', message: 'not supported yet: memory64' });
-    expect(isError(module_decode(bytes, { engine: 'reference' }))).toBe(false);
-    expect(isError(module_decode(bytes))).toBe(false);
   });
 
   it('section ids past the tag section and unused opcodes stay malformed', () => {

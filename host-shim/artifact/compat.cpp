@@ -13,7 +13,6 @@ namespace wasmo {
 namespace {
 
 constexpr const char *kTarget = "x86_64-linux";
-constexpr const char *kTier = "singlepass";
 // Code assumes every 32-bit memory reserves its whole index range plus guard (runtime/memory.h).
 const std::vector<std::string> kFlags = {"bounds-checks=guard-pages"};
 // The proposals merged into WebAssembly 2.0 that the validator and singlepass implement.
@@ -59,14 +58,14 @@ std::vector<std::string> featureNames(uint32_t features) {
 
 }  // namespace
 
-flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures) {
+flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures, Tier tier) {
   auto engineVersion = b.CreateString(WASMO_ENGINE_VERSION);
   auto target = b.CreateString(kTarget);
   auto cpu = b.CreateVectorOfStrings(featureNames(cpuFeatures));
-  auto tier = b.CreateString(kTier);
+  auto tierString = b.CreateString(tierName(tier).data(), tierName(tier).size());
   auto flags = b.CreateVectorOfStrings(kFlags);
   auto wasm = b.CreateVectorOfStrings(kWasmFeatures);
-  return fb::CreateCompat(b, kArtifactFormatVersion, engineVersion, target, cpu, tier, flags, wasm);
+  return fb::CreateCompat(b, kArtifactFormatVersion, engineVersion, target, cpu, tierString, flags, wasm);
 }
 
 void checkFormatVersion(const fb::Compat &c) {
@@ -76,14 +75,17 @@ void checkFormatVersion(const fb::Compat &c) {
   }
 }
 
-void checkCompat(const fb::Compat &c) {
+Tier checkCompat(const fb::Compat &c) {
   checkFormatVersion(c);
   same("engine version", str(c.engine_version()), WASMO_ENGINE_VERSION);
   same("target", str(c.target()), kTarget);
-  same("compiler tier", str(c.tier()), kTier);
+  std::string tier = str(c.tier());
+  auto known = std::ranges::find(kTierNames, tier);
+  if (known == std::end(kTierNames)) incompatible("compiler tier is " + tier + ", this engine's are singlepass, optimizing");
   same("compiler flags", join(strs(c.flags())), join(kFlags));
   subset("needs CPU features this CPU lacks:", strs(c.cpu_features()), featureNames(hostCpuFeatures()));
   subset("needs WebAssembly features this engine does not enable:", strs(c.wasm_features()), kWasmFeatures);
+  return static_cast<Tier>(known - std::begin(kTierNames));
 }
 
 }  // namespace wasmo

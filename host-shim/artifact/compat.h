@@ -6,17 +6,21 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include "artifact/compat_generated.h"
+#include "compiler/compiled_code.h"
 
 namespace wasmo {
 
 /** Bumped whenever the ELF layout or a schema changes incompatibly. */
 inline constexpr uint32_t kArtifactFormatVersion = 1;
 
-/** This engine's compatibility record for code that uses `cpuFeatures` (CpuFeature bits). */
-flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures);
+/** This engine's compatibility record for code of `tier` that uses `cpuFeatures` (CpuFeature bits). */
+flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures, Tier tier);
 
-/** Throws CompileError(INCOMPATIBLE) naming the first field in which `c` differs from this engine. */
+/**
+ * Throws CompileError(INCOMPATIBLE) naming the first field in which `c` differs from this engine;
+ * returns the tier that made the code (every tier of this engine runs on the same runtime).
+ */
 void checkFormatVersion(const fb::Compat &c);
-void checkCompat(const fb::Compat &c);
+Tier checkCompat(const fb::Compat &c);
 
 }  // namespace wasmo

@@ -80,9 +80,11 @@ std::vector<uint8_t> moduleSection(const Module &m, const CompiledCode &c, std::
     rodata.insert(rodata.end(), m.bytes.begin() + seg.begin, m.bytes.begin() + seg.end);
     datas.emplace_back(constExpr(seg.offset), begin, rodata.size(), seg.memory, static_cast<uint8_t>(seg.mode));
   }
+  std::vector<flatbuffers::Offset<fb::FuncName>> funcNames;
+  for (const auto &[index, name] : m.funcNames) funcNames.push_back(fb::CreateFuncNameDirect(b, index, name.c_str()));
   return finished(b, fb::CreateModuleInfoDirect(b, &imports, &funcs, &tables, &memories, &globals, &globalInits,
                                                 &exports, m.start.value_or(0), m.start.has_value(), &elems, &datas,
-                                                &c.functionOffsets));
+                                                &c.functionOffsets, &funcNames));
 }
 
 struct Section {
@@ -112,7 +114,7 @@ std::vector<uint8_t> symbolTable(const Module &m, const CompiledCode &c, std::ve
     sym.st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC);
     sym.st_shndx = kTextIndex;
     sym.st_value = c.functionOffsets[k];
-    sym.st_size = (k + 1 < c.functionOffsets.size() ? c.functionOffsets[k + 1] : c.size) - c.functionOffsets[k];
+    sym.st_size = (k + 1 < c.functionOffsets.size() ? c.functionOffsets[k + 1] : c.code.size()) - c.functionOffsets[k];
     strtab.insert(strtab.end(), name.c_str(), name.c_str() + name.size() + 1);
     syms.push_back(sym);
   }
@@ -131,7 +133,7 @@ void put(std::span<uint8_t> out, size_t at, const T &value) {
 std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &code) {
   using namespace elf;
   flatbuffers::FlatBufferBuilder compatBuilder;
-  std::vector<uint8_t> compat = finished(compatBuilder, buildCompat(compatBuilder, code.cpuFeatures));
+  std::vector<uint8_t> compat = finished(compatBuilder, buildCompat(compatBuilder, code.cpuFeatures, code.tier));
   std::vector<uint8_t> types = typesSection(m);
   std::vector<uint8_t> rodata;
   std::vector<uint8_t> moduleInfo = moduleSection(m, code, rodata);
@@ -150,7 +152,7 @@ std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &c
       {kSymtab, SHT_SYMTAB, 0, 8, symtab, kStrtabIndex, static_cast<uint32_t>(symtab.size() / sizeof(Elf64_Sym)),
        sizeof(Elf64_Sym)},
       {kStrtab, SHT_STRTAB, 0, 1, strtab},
-      {kText, SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, kPage, {}},  // linked into place below
+      {kText, SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, kPage, code.code},
   };
   static_assert(kTextIndex == 9, "section header index = position in `sections` + 1");
   names.push_back(0);  // index 0: the empty name of the null section
@@ -171,9 +173,9 @@ std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &c
   const size_t shnum = sections.size() + 1;
   Section &text = sections.back();
   text.offset = alignUp(shoff + shnum * sizeof(Elf64_Shdr), kPage);
-  // Written straight into the image that will be loaded: the code is linked in place. The mapping
+  // Written straight into the image that will be loaded: the code is copied once. The mapping
   // starts zeroed, which is every padding byte's value.
-  return CodeMemory::create(text.offset + alignUp(code.size, kPage), [&](std::span<uint8_t> out) {
+  return CodeMemory::create(text.offset + alignUp(text.bytes.size(), kPage), [&](std::span<uint8_t> out) {
     Elf64_Ehdr eh{};
     std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
     eh.e_ident[EI_CLASS] = ELFCLASS64;
@@ -197,14 +199,13 @@ std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &c
       sh.sh_type = s.type;
       sh.sh_flags = s.flags;
       sh.sh_offset = s.offset;
-      sh.sh_size = &s == &text ? code.size : s.bytes.size();
+      sh.sh_size = s.bytes.size();
       sh.sh_addralign = s.align;
       sh.sh_link = s.link;
       sh.sh_info = s.info;
       sh.sh_entsize = s.entsize;
       put(out, shoff + (i + 1) * sizeof(Elf64_Shdr), sh);
     }
-    code.link(out.subspan(text.offset, code.size));
     const size_t checksumAt = sections[kChecksumIndex - 1].offset;
     put(out, checksumAt, artifactChecksum(out, checksumAt));
   });

@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "compiler/validate.h"
-#include "environ/reader.h"
+#include "environ/expr_decoder.h"
 
 namespace wasmo {
 
@@ -22,6 +22,7 @@ const char *opName(Op op) {
 #define WASMO_NAME(name, code, text, ...) case Op::name: return text;
     WASMO_SPECIAL_OPS(WASMO_NAME) WASMO_LOAD_OPS(WASMO_NAME) WASMO_STORE_OPS(WASMO_NAME)
     WASMO_UNARY_OPS(WASMO_NAME) WASMO_BINARY_OPS(WASMO_NAME) WASMO_BULK_OPS(WASMO_NAME)
+    WASMO_SIMD_OPS(WASMO_NAME)
 #undef WASMO_NAME
   }
   return "?";
@@ -51,9 +52,9 @@ class ModuleDecoder {
     } catch (const CompileError &) {
       // The reference decodes each body where the code section holds it: a malformed body read
       // before the failure is the verdict.
-      for (uint32_t k = 0; k < readableBodies(); k++) {
+      for (uint32_t k = 0; k < m_.bodies.size(); k++) {
         try {
-          validateBody(m_.importedFuncs + k);
+          decodeBody(m_.importedFuncs + k, validateBodies());
         } catch (const CompileError &e) {
           if (e.status != WASMO_INVALID) throw;
         }
@@ -64,8 +65,11 @@ class ModuleDecoder {
     // The verdict is that of decoding in order: the first body that is malformed (or unsupported
     // by the decoder), then the first invalidity in the reference's validation order, and only for a
     // valid module the first body the compiler refuses.
-    BodyFailures f = runBodies(pass);
+    const bool validate = validateBodies();
+    BodyFailures f = runBodies(pass, validate);
     if (f.decode) throw f.decode->second;
+    // Valid bodies hold no data index without a data count section (FunctionDecoder::data).
+    if (!m_.dataCount && (f.invalid || !validate) && dataIndexInCode()) malformed("data count section required");
     if (invalid_ && invalid_->first < Phase::Bodies) invalid(std::move(invalid_->second));
     if (f.invalid) throw f.invalid->second;
     if (invalid_) invalid(std::move(invalid_->second));
@@ -82,7 +86,7 @@ class ModuleDecoder {
     uint32_t funcCount = 0;
     while (!r.atEnd()) {
       uint8_t id = r.u8();
-      if (id == 13) unsupported("exception handling");  // the tag section (3.0)
+      if (id == 13) unsupported(kExceptionHandling);  // the tag section (3.0)
       if (id > 12) malformed("malformed section id");
       if (id != 0) {
         int rank = kOrder[id];
@@ -92,12 +96,14 @@ class ModuleDecoder {
       uint32_t sectionSize = r.len();
       Reader s(m_.bytes.data(), r.pos(), r.pos() + sectionSize, size);
       switch (id) {
-        case 0:
+        case 0: {
           // Custom sections carry a name, then anything (spec 5.5.3).
-          s.name();
+          std::string name = s.name();
           if (s.pos() > s.limit()) malformed("unexpected end of section or function");
+          if (name == "name") nameSection(s.pos(), s.limit());
           s.skip(s.limit() - s.pos());
           break;
+        }
         case 1: typeSection(s); break;
         case 2: importSection(s); break;
         case 3: funcCount = functionSection(s); break;
@@ -115,18 +121,42 @@ class ModuleDecoder {
       if (s.pos() != s.limit()) malformed("section size mismatch");
       r.skip(sectionSize);
     }
+    // In the reference's order, once every section has decoded (spec 5.5.16).
     if (funcCount != m_.bodies.size()) malformed("function and code section have inconsistent lengths");
     if (m_.dataCount && *m_.dataCount != m_.datas.size())
       malformed("data count and data section have inconsistent lengths");
+    if (m_.memories.size() > 1) invalidLater(Phase::MemoryCount, "multiple memories");
   }
 
   // The reference decodes the whole module before it validates (spec 5 before 3), and validates in
   // validateModule's order (spec 3.4.10): a field found invalid while decoding is reported only once
   // every section has decoded, so a later malformation wins, and of two invalid fields the one the
-  // reference validates first. A check whose failure leaves nothing to decode by is still immediate.
+  // reference validates first.
   enum class Phase { Imports, Funcs, Globals, Tables, Memories, Elems, Datas, Bodies, Start, Exports, MemoryCount };
   void invalidLater(Phase phase, std::string message) {
     if (!invalid_ || phase < invalid_->first) invalid_.emplace(phase, std::move(message));
+  }
+
+  // The name section (spec appendix 7.4): only the function names subsection (id 1) is kept. A
+  // custom section cannot make the module malformed, so damage ends the reading, keeping what was read.
+  void nameSection(size_t begin, size_t end) {
+    Reader r(m_.bytes.data(), begin, end, end);
+    try {
+      while (!r.atEnd()) {
+        uint8_t id = r.u8();
+        uint32_t size = r.len();
+        if (id == 1) {
+          Reader names(m_.bytes.data(), r.pos(), r.pos() + size, r.pos() + size);
+          for (uint32_t n = names.u32(); n > 0; n--) {
+            uint32_t index = names.u32();
+            m_.funcNames.emplace(index, names.name());
+          }
+          return;
+        }
+        r.skip(size);
+      }
+    } catch (const CompileError &) {
+    }
   }
 
   ValType valType(Reader &r) { return wasmo::valType(r.typeCode()); }
@@ -168,45 +198,67 @@ class ModuleDecoder {
     return g;
   }
 
-  /** A constant expression (spec 3.3.10) of type `expected`, in 2.0's single-instruction form. */
-  ConstExpr constExpr(Reader &r, ValType expected, Phase phase) {
-    ConstExpr e;
-    // An illegal opcode is malformed before a non-constant one is invalid (binary.wast: 0xF3).
-    e.op = readOp(r);
-    switch (e.op) {
-      case Op::I32Const: e.type = ValType::I32; e.bits = static_cast<uint32_t>(r.s32()); break;
-      case Op::I64Const: e.type = ValType::I64; e.bits = static_cast<uint64_t>(r.s64()); break;
-      case Op::F32Const: e.type = ValType::F32; e.bits = r.fixed32(); break;
-      case Op::F64Const: e.type = ValType::F64; e.bits = r.fixed64(); break;
-      case Op::RefNull: e.type = refType(r); break;
-      case Op::RefFunc: {
-        e.type = ValType::FuncRef;
-        e.bits = r.u32();
-        if (e.bits >= m_.funcs.size()) invalidLater(phase, "unknown function " + std::to_string(e.bits));
-        else m_.declaredRefs[e.bits] = true;
-        break;
-      }
-      case Op::GlobalGet: {
-        e.bits = r.u32();
-        // In 2.0 only imported globals may be read, and they must be immutable (spec 3.3.10).
-        if (e.bits >= m_.importedGlobals) {
-          invalidLater(phase, "unknown global " + std::to_string(e.bits));
-          e.type = expected;
+  /** A constant expression, decoded to its `end` (spec 5.4.9): its instructions at its own level
+   *  (a nested one is inside a block, which is not constant anyway), checked by checkConst. */
+  std::vector<ConstExpr> constExpr(Reader &r) {
+    ExprDecoder d(r);
+    std::vector<ConstExpr> instrs;
+    for (;;) {
+      bool top = d.depth() == 0;
+      Op op = d.next();
+      if (d.done()) return instrs;
+      if (!top) continue;
+      const Immediates &imm = d.imm();
+      ConstExpr e{op, imm.bits, ValType::I32};
+      switch (op) {
+        case Op::I64Const: e.type = ValType::I64; break;
+        case Op::F32Const: e.type = ValType::F32; break;
+        case Op::F64Const: e.type = ValType::F64; break;
+        case Op::V128Const: e.type = ValType::V128; break;
+        case Op::RefNull: e.type = imm.type; break;
+        case Op::RefFunc:
+          // C.refs (spec 3.4.10): functions named in the module's constant expressions.
+          e.bits = imm.x;
+          e.type = ValType::FuncRef;
+          if (imm.x < m_.funcs.size()) m_.declaredRefs[imm.x] = true;
           break;
-        }
-        if (m_.globals[e.bits].mut) invalidLater(phase, "constant expression required");
-        e.type = m_.globals[e.bits].type;
-        break;
+        case Op::GlobalGet:
+          e.bits = imm.x;
+          if (imm.x < m_.globals.size()) e.type = m_.globals[imm.x].type;
+          break;
+        default: break;
       }
-      case Op::End:
-        invalidLater(phase, "type mismatch");
-        return e;
-      default: invalid("constant expression required");
+      instrs.push_back(e);
     }
-    if (readOp(r) != Op::End) invalid("constant expression required");
-    if (e.type != expected) invalidLater(phase, "type mismatch");
-    return e;
   }
+  /** The reference's check of a constant expression (validate.ts validateConst): every instruction
+   *  constant, in order, then all of them typed [] → [expected] (spec 3.3.10). A global.get reads
+   *  one of the first `globals` globals: global initialisers see the imported ones only (3.4.10). */
+  std::optional<std::string> checkConst(const std::vector<ConstExpr> &instrs, ValType expected, size_t globals) const {
+    for (const ConstExpr &e : instrs) {
+      switch (e.op) {
+        case Op::I32Const: case Op::I64Const: case Op::F32Const: case Op::F64Const: case Op::V128Const:
+        case Op::RefNull: case Op::RefFunc:
+          break;
+        case Op::GlobalGet:
+          if (e.bits >= globals) return "unknown global " + std::to_string(e.bits);
+          if (m_.globals[e.bits].mut) return "constant expression required";
+          break;
+        default:
+          return "constant expression required";
+      }
+    }
+    for (const ConstExpr &e : instrs) {
+      if (e.op == Op::RefFunc && e.bits >= m_.funcs.size()) return "unknown function " + std::to_string(e.bits);
+    }
+    if (instrs.size() != 1 || instrs[0].type != expected) return "type mismatch";
+    return std::nullopt;
+  }
+  void checkConstLater(Phase phase, const std::vector<ConstExpr> &instrs, ValType expected, size_t globals) {
+    if (auto message = checkConst(instrs, expected, globals)) invalidLater(phase, std::move(*message));
+  }
+  /** What the module keeps of a constant expression: its one instruction when valid. */
+  static ConstExpr single(const std::vector<ConstExpr> &instrs) { return instrs.empty() ? ConstExpr{} : instrs[0]; }
 
   void typeSection(Reader &r) {
     uint32_t n = r.len();
@@ -234,7 +286,7 @@ class ModuleDecoder {
       switch (im.kind) {
         case WASMO_EXTERN_FUNC:
           im.typeIndex = r.u32();
-          if (im.typeIndex >= m_.types.size()) im.typeIndex = unknownType(Phase::Imports);
+          if (im.typeIndex >= m_.types.size()) invalidLater(Phase::Imports, "unknown type");
           break;
         case WASMO_EXTERN_TABLE:
           im.table = tableType(r, Phase::Imports);
@@ -245,6 +297,14 @@ class ModuleDecoder {
         case WASMO_EXTERN_GLOBAL:
           im.global = globalType(r);
           break;
+        case WASMO_EXTERN_TAG:
+          // A 3.0 exception tag, as the reference reads it: an attribute byte (0, exception), then its
+          // type, which must have no results. The compiler refuses tags (not supported yet).
+          if (r.u8() != 0) malformed("zero byte expected");
+          im.typeIndex = r.u32();
+          if (im.typeIndex >= m_.types.size()) invalidLater(Phase::Imports, "unknown type");
+          else if (!m_.types[im.typeIndex].results.empty()) invalidLater(Phase::Imports, "non-empty tag result type");
+          break;
         default:
           malformed("malformed import kind");
       }
@@ -252,20 +312,12 @@ class ModuleDecoder {
     }
     m_.declaredRefs.assign(m_.funcs.size(), false);
   }
-  /** An unknown function type is invalid; type 0 stands in for it so that bodies still decode (for
-   *  their malformations: the module is invalid whatever they hold). With no types at all, bodies
-   *  are not read. */
-  uint32_t unknownType(Phase phase) {
-    invalidLater(phase, "unknown type");
-    if (m_.types.empty()) unknownFuncType_ = true;
-    return 0;
-  }
   uint32_t functionSection(Reader &r) {
     uint32_t n = r.len();
     checkLimit(kMaxFunctions, n);
     for (uint32_t i = 0; i < n; i++) {
       uint32_t t = r.u32();
-      if (t >= m_.types.size()) t = unknownType(Phase::Funcs);
+      if (t >= m_.types.size()) invalidLater(Phase::Funcs, "unknown type");
       m_.funcs.push_back(t);
     }
     m_.declaredRefs.assign(m_.funcs.size(), false);
@@ -279,7 +331,6 @@ class ModuleDecoder {
   void memorySection(Reader &r) {
     uint32_t n = r.len();
     for (uint32_t i = 0; i < n; i++) m_.memories.push_back(memType(r, Phase::Memories));
-    if (m_.memories.size() > 1) invalidLater(Phase::MemoryCount, "multiple memories");
   }
   void globalSection(Reader &r) {
     if (m_.declaredRefs.size() != m_.funcs.size()) m_.declaredRefs.assign(m_.funcs.size(), false);
@@ -287,7 +338,9 @@ class ModuleDecoder {
     checkLimit(kMaxGlobals, n);
     for (uint32_t i = 0; i < n; i++) {
       GlobalType g = globalType(r);
-      m_.globalInits.push_back(constExpr(r, g.type, Phase::Globals));
+      std::vector<ConstExpr> init = constExpr(r);
+      checkConstLater(Phase::Globals, init, g.type, m_.importedGlobals);
+      m_.globalInits.push_back(single(init));
       m_.globals.push_back(g);
     }
   }
@@ -299,7 +352,6 @@ class ModuleDecoder {
       Export e;
       e.name = r.name();
       e.kind = r.u8();
-      e.index = r.u32();
       size_t bound = 0;
       const char *what = "";
       switch (e.kind) {
@@ -307,8 +359,10 @@ class ModuleDecoder {
         case WASMO_EXTERN_TABLE: bound = m_.tables.size(); what = "unknown table "; break;
         case WASMO_EXTERN_MEMORY: bound = m_.memories.size(); what = "unknown memory "; break;
         case WASMO_EXTERN_GLOBAL: bound = m_.globals.size(); what = "unknown global "; break;
+        case WASMO_EXTERN_TAG: bound = m_.tags.size(); what = "unknown tag "; break;
         default: malformed("malformed export kind");
       }
+      e.index = r.u32();
       if (e.index >= bound) invalidLater(Phase::Exports, what + std::to_string(e.index));
       else if (e.kind == WASMO_EXTERN_FUNC) m_.declaredRefs[e.index] = true;
       if (!names.insert(e.name).second) invalidLater(Phase::Exports, "duplicate export name");
@@ -333,11 +387,11 @@ class ModuleDecoder {
       // Bit 0: passive or declarative; bit 1: explicit table index or declarative; bit 2: expressions
       // instead of function indices (spec 5.5.12).
       bool active = !(flags & 1);
+      std::vector<ConstExpr> offset;
       if (active) {
         if (flags & 2) seg.table = r.u32();
-        if (seg.table >= m_.tables.size()) invalidLater(Phase::Elems, "unknown table " + std::to_string(seg.table));
         seg.mode = SegmentMode::Active;
-        seg.offset = constExpr(r, ValType::I32, Phase::Elems);
+        offset = constExpr(r);
       } else {
         seg.mode = (flags & 2) ? SegmentMode::Declarative : SegmentMode::Passive;
       }
@@ -348,17 +402,24 @@ class ModuleDecoder {
       }
       uint32_t count = r.len();
       for (uint32_t k = 0; k < count; k++) {
+        std::vector<ConstExpr> init;
         if (exprs) {
-          seg.init.push_back(constExpr(r, seg.type, Phase::Elems));
+          init = constExpr(r);
         } else {
           uint32_t f = r.u32();
-          if (f >= m_.funcs.size()) invalidLater(Phase::Elems, "unknown function " + std::to_string(f));
-          else m_.declaredRefs[f] = true;
-          seg.init.push_back(ConstExpr{Op::RefFunc, f, ValType::FuncRef});
+          if (f < m_.funcs.size()) m_.declaredRefs[f] = true;
+          init.push_back(ConstExpr{Op::RefFunc, f, ValType::FuncRef});
         }
+        // In the reference's order (validate.ts): the initialisers, the table, the offset.
+        checkConstLater(Phase::Elems, init, seg.type, m_.globals.size());
+        seg.init.push_back(single(init));
       }
-      if (active && seg.table < m_.tables.size() && m_.tables[seg.table].elem != seg.type)
-        invalidLater(Phase::Elems, "type mismatch");
+      if (active) {
+        if (seg.table >= m_.tables.size()) invalidLater(Phase::Elems, "unknown table " + std::to_string(seg.table));
+        else if (m_.tables[seg.table].elem != seg.type) invalidLater(Phase::Elems, "type mismatch");
+        checkConstLater(Phase::Elems, offset, ValType::I32, m_.globals.size());
+        seg.offset = single(offset);
+      }
       m_.elems.push_back(std::move(seg));
     }
   }
@@ -371,17 +432,25 @@ class ModuleDecoder {
       r.skip(size);
     }
   }
-  /** The bodies to decode, from the first. Bodies are not read when a function type is unknown and
-   *  no type can stand in (a call could not be typed), nor past the function section: the
-   *  invalidity or the inconsistent lengths already found is the verdict, unless a section is
-   *  malformed. */
-  uint32_t readableBodies() const {
-    if (unknownFuncType_) return 0;
-    return static_cast<uint32_t>(std::min<size_t>(m_.bodies.size(), m_.funcs.size() - m_.importedFuncs));
-  }
-  void validateBody(uint32_t func) const {
+  /** Bodies are validated unless the module is invalid already in an earlier phase (an unknown
+   *  function type, say), which their validity could not change; they are decoded anyway, for their
+   *  malformations. */
+  bool validateBodies() const { return !invalid_ || invalid_->first >= Phase::Bodies; }
+  /** Decodes (and validates when `validate`) a body with the validate-only backend. */
+  void decodeBody(uint32_t func, bool validate) const {
     ValidateOnly backend;
-    FunctionDecoder<ValidateOnly>(m_, func, backend).run();
+    FunctionDecoder<ValidateOnly>(m_, func, backend, validate).run();
+  }
+  /** Whether a body holds a data index (FunctionDecoder::usesDataIndex): a module without a data
+   *  count section is then malformed (spec 5.5.16). Called when every body decodes. */
+  bool dataIndexInCode() const {
+    for (uint32_t k = 0; k < m_.bodies.size(); k++) {
+      ValidateOnly backend;
+      FunctionDecoder<ValidateOnly> decoder(m_, m_.importedFuncs + k, backend, false);
+      decoder.run();
+      if (decoder.usesDataIndex()) return true;
+    }
+    return false;
   }
 
   // The first failure of each kind, by function index.
@@ -392,10 +461,10 @@ class ModuleDecoder {
     Failure backend;  // a compiler's refusal of a body that validates
   };
 
-  /** Decodes every readable body once, on up to pass.threads threads taking the next body as they
-   *  finish one. The calling thread is worker 0 and reports progress. */
-  BodyFailures runBodies(const BodyPass &pass) const {
-    const uint32_t total = readableBodies();
+  /** Decodes every body once (validating when `validate`), on up to pass.threads threads taking the
+   *  next body as they finish one. The calling thread is worker 0 and reports progress. */
+  BodyFailures runBodies(const BodyPass &pass, bool validate) const {
+    const uint32_t total = static_cast<uint32_t>(m_.bodies.size());
     BodyFailures f;
     std::mutex mu;
     std::atomic<uint32_t> next{0}, done{0};
@@ -413,7 +482,7 @@ class ModuleDecoder {
     // A body the decoder accepts but the compiler refuses is the compiler's failure.
     auto classify = [&](uint32_t k, CompileError e) {
       try {
-        validateBody(m_.importedFuncs + k);
+        decodeBody(m_.importedFuncs + k, true);
       } catch (const CompileError &v) {
         return record(v.status == WASMO_INVALID ? &BodyFailures::invalid : &BodyFailures::decode, k, v);
       } catch (...) {
@@ -434,7 +503,7 @@ class ModuleDecoder {
       for (uint32_t k; (k = next++) < total && k <= decodeStop;) {
         try {
           if (compiler && !failed) compiler->compile(m_.importedFuncs + k);
-          else validateBody(m_.importedFuncs + k);
+          else decodeBody(m_.importedFuncs + k, validate);
         } catch (const CompileError &e) {
           if (compiler) classify(k, e);
           else record(e.status == WASMO_INVALID ? &BodyFailures::invalid : &BodyFailures::decode, k, e);
@@ -472,7 +541,6 @@ class ModuleDecoder {
   void dataSection(Reader &r) {
     uint32_t n = r.len();
     checkLimit(kMaxDataSegments, n);
-    if (m_.dataCount && *m_.dataCount != n) malformed("data count and data section have inconsistent lengths");
     for (uint32_t i = 0; i < n; i++) {
       DataSegment seg;
       uint32_t flags = r.u32();
@@ -481,7 +549,9 @@ class ModuleDecoder {
         seg.mode = SegmentMode::Active;
         if (flags == 2) seg.memory = r.u32();
         if (seg.memory >= m_.memories.size()) invalidLater(Phase::Datas, "unknown memory " + std::to_string(seg.memory));
-        seg.offset = constExpr(r, ValType::I32, Phase::Datas);
+        std::vector<ConstExpr> offset = constExpr(r);
+        checkConstLater(Phase::Datas, offset, ValType::I32, m_.globals.size());
+        seg.offset = single(offset);
       }
       uint32_t len = r.len();
       seg.begin = r.pos();
@@ -493,7 +563,6 @@ class ModuleDecoder {
 
   Module m_;
   std::optional<std::pair<Phase, std::string>> invalid_;
-  bool unknownFuncType_ = false;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "environ/module.h"
@@ -136,24 +137,23 @@ class Reader {
 };
 
 /** The proposal beyond WebAssembly 2.0 whose instruction starts with `byte` (an opcode or a
- *  prefix), named as "not supported yet: …" says it, or SIMD; nullptr for 2.0's own bytes and
- *  unused ones (which stay "illegal opcode"). spec/binary/decode.ts refuses the same proposals'
- *  bytes the same way (it decodes SIMD). */
+ *  prefix), named as "not supported yet: …" says it; nullptr for 2.0's own bytes and unused ones
+ *  (which stay "illegal opcode"). spec/binary/format.ts PROPOSAL_OPCODES refuses the same bytes
+ *  with the same names. */
 inline const char *proposalOf(uint8_t byte) {
   switch (byte) {
     case 0x06: case 0x07: case 0x08: case 0x09: case 0x0A: case 0x18: case 0x19: case 0x1F:
-      return "exception handling";
+      return kExceptionHandling;
     case 0x12: case 0x13: case 0x15: return "tail calls";
     case 0x14: case 0xD4: case 0xD5: case 0xD6: return "typed function references";
     case 0xD3: case 0xFB: return "garbage collection";
     case 0xFE: return "threads (atomics)";
-    // 0xFD prefixes the 128-bit SIMD instructions (2.0), which come in their own issue.
-    case 0xFD: return "128-bit SIMD instructions on the singlepass engine (the v8 engine runs them)";
     default: return nullptr;
   }
 }
 
-/** An opcode (spec 5.4): a byte, or 0xFC and a u32 sub-opcode; one the table lacks is malformed.
+/** An opcode (spec 5.4): a byte, or 0xFC or 0xFD and a u32 sub-opcode; one the table lacks is malformed;
+ *  a proposal's opcode is unsupported (proposalOf).
  *  As decode.ml reads, no instruction starts past the sized content, but the `end` or `else` that
  *  closes a block may lie beyond it, the size being checked afterwards (binary.wast: a missing
  *  `end` takes the next section's id 0x0b and is a "section size mismatch"). */
@@ -162,11 +162,17 @@ inline Op readOp(Reader &r) {
     malformed("unexpected end of section or function");
   uint8_t byte = r.u8();
   if (const char *proposal = proposalOf(byte)) unsupported(proposal);
-  uint64_t code = byte == 0xFC ? 0xFC00 + uint64_t{r.u32()} : byte;
+  uint64_t code = byte;
+  std::optional<uint32_t> sub;
+  if (byte == 0xFC || byte == 0xFD) {
+    // A prefix and a u32 sub-opcode; the table has none past 0xFF.
+    sub = r.u32();
+    code = *sub > 0xFF ? UINT64_MAX : (uint64_t{byte} << 8) | *sub;
+  }
   if (!knownOp(code)) {
     // Named in hex as the reference names it (binary.wast expects "illegal opcode ff").
     char text[40];
-    if (byte == 0xFC) std::snprintf(text, sizeof text, "illegal opcode fc %02llx", static_cast<unsigned long long>(code - 0xFC00));
+    if (sub) std::snprintf(text, sizeof text, "illegal opcode %02x %02x", unsigned{byte}, unsigned{*sub});
     else std::snprintf(text, sizeof text, "illegal opcode %02x", unsigned{byte});
     malformed(text);
   }

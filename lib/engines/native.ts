@@ -1,11 +1,11 @@
-// The native engine behind the seam: host-shim's singlepass compiler and runtime, through
-// lib/native.ts. The store lives on the C side (host-shim/runtime/store.h) and its addresses are
+// The native engines behind the seam: host-shim's compilers (singlepass, optimizing) and runtime,
+// through lib/native.ts. The store lives on the C side (host-shim/runtime/store.h) and its addresses are
 // the seam's. What the C side cannot do (v128 values, memory64, tags) throws NativeUnsupported,
 // naming it, rather than answering wrongly.
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
-  Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
+  BeforeStart, Engine, EngineExport, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue, NativeEngineName,
 } from '../engine.js';
 import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
@@ -16,21 +16,24 @@ import { artifactInterface } from '../artifact.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import type { FuncType, GlobalType, MemType, TableType, TagType, ValType } from '../../spec/structure/types.js';
 
-/** The refusal of v128 values, naming the engine that runs them (as the native side's). */
-const V128_UNSUPPORTED = 'not supported yet: v128 values on the singlepass engine (the v8 engine runs them)';
+/** The refusal of v128 values by a native engine, naming the engine that runs them (as the C side's
+ *  compiled_code.h unsupportedSimd). */
+function v128Unsupported(engine: NativeEngineName): string {
+  return `not supported yet: v128 values on the ${engine} engine (the v8 engine runs them)`;
+}
 
 /** What the native engine cannot do yet; the message names it. */
 export class NativeUnsupported extends Error {
   override readonly name = 'NativeUnsupported';
 }
 
-function typeName(t: ValType): TypeName {
-  if (t === 'v128') throw new NativeUnsupported(V128_UNSUPPORTED);
+function typeName(t: ValType, engine: NativeEngineName): TypeName {
+  if (t === 'v128') throw new NativeUnsupported(v128Unsupported(engine));
   return t;
 }
 
-function nativeFuncType(t: FuncType): NativeFuncType {
-  return { params: t.params.map(typeName), results: t.results.map(typeName) };
+function nativeFuncType(t: FuncType, engine: NativeEngineName): NativeFuncType {
+  return { params: t.params.map((p) => typeName(p, engine)), results: t.results.map((r) => typeName(r, engine)) };
 }
 
 /** A C-side failure as the seam's error; 'unsupported' and 'internal' are not spec errors. */
@@ -50,27 +53,27 @@ function checkAddrType(t: { readonly addrtype: string }, what: string): void {
   if (t.addrtype !== 'i32') throw new NativeUnsupported(`not supported yet: 64-bit ${what} in the native engine`);
 }
 
-// Compiled once per module value, whatever the store: code is instance-independent.
-const compiledModules = new WeakMap<ModuleValue, NativeModule>();
+// Compiled once per module value and compiler, whatever the store: code is instance-independent.
+const compiledModules = { singlepass: new WeakMap<ModuleValue, NativeModule>(), optimizing: new WeakMap<ModuleValue, NativeModule>() };
 const moduleCode = new FinalizationRegistry<NativeModule>((m) => m.free());
 
-function remember(module: ModuleValue, compiled: NativeModule): NativeModule {
-  compiledModules.set(module, compiled);
+function remember(module: ModuleValue, compiled: NativeModule, tier: NativeEngineName): NativeModule {
+  compiledModules[tier].set(module, compiled);
   moduleCode.register(module, compiled);
   return compiled;
 }
 
-/** The module's native code: compiled on first use (an artifact, loaded), then shared by every store. */
-function compiledModule(module: ModuleValue, options: CompileOptions): NativeModule | NativeFailure {
-  const known = compiledModules.get(module);
+/** The module's native code by `tier`: compiled on first use (an artifact, loaded), then shared by every store. */
+function compiledModule(module: ModuleValue, tier: NativeEngineName, options: CompileOptions): NativeModule | NativeFailure {
+  const known = compiledModules[tier].get(module);
   if (known !== undefined) return known;
-  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast), options);
-  return isNativeFailure(c) ? c : remember(module, c);
+  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast), tier, options);
+  return isNativeFailure(c) ? c : remember(module, c, tier);
 }
 
-/** The artifact of a valid module: its native code and what instantiating it needs. */
-export function serializeModule(module: ModuleValue, options: CompileOptions = {}): Uint8Array | WasmError {
-  const c = compiledModule(module, options);
+/** The artifact of a valid module compiled by `tier`: its native code and what instantiating it needs. */
+export function serializeModule(module: ModuleValue, tier: NativeEngineName, options: CompileOptions = {}): Uint8Array | WasmError {
+  const c = compiledModule(module, tier, options);
   return isNativeFailure(c) ? toError(c) : c.serialize();
 }
 
@@ -83,13 +86,13 @@ export function deserializeModule(from: { readonly bytes: Uint8Array } | { reado
   if (isNativeFailure(c)) return toError(c);
   // Read from the loaded copy: that is what the loader checked.
   const { ast, imports, exports } = artifactInterface(c.artifactView());
-  const module: ModuleValue = { ast, outline: ast, validated: { imports, exports }, compiledFor: 'singlepass' };
-  remember(module, c);
+  const tier = c.tier();
+  const module: ModuleValue = { ast, outline: ast, validated: { imports, exports }, compiledFor: tier };
+  remember(module, c, tier);
   return module;
 }
 
 export class NativeEngine implements Engine {
-  readonly name = 'singlepass';
   private readonly store = new NativeStore();
   // Externref host values by handle - 1: the C side keeps handles, so any number survives.
   private readonly externs: number[] = [];
@@ -103,7 +106,10 @@ export class NativeEngine implements Engine {
   private readonly slotWords = new Uint32Array(this.slots.buffer);
   private depth = 0;
 
-  constructor(limits: StoreLimits = {}, private readonly compile: CompileOptions = {}) {
+  /** `name`: the compiler of the store's modules; both run on the same runtime. `compile`: how it
+   *  compiles them. */
+  constructor(limits: StoreLimits = {}, readonly name: NativeEngineName = 'singlepass',
+    private readonly compile: CompileOptions = {}) {
     this.store.setLimits(limits);
   }
 
@@ -116,16 +122,30 @@ export class NativeEngine implements Engine {
     return true;
   }
 
-  instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
-    { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError {
-    const compiled = compiledModule(module, this.compile);
+  instantiate(module: ModuleValue, imports: readonly EngineExtern[], beforeStart?: BeforeStart):
+    { readonly exports: readonly EngineExport[] } | WasmError {
+    const compiled = compiledModule(module, this.name, this.compile);
     if (isNativeFailure(compiled)) return this.error(compiled);
-    const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr));
+    const start: [number | undefined] = [undefined];
+    const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr), beforeStart === undefined ? undefined : start);
     if (isNativeFailure(addrs)) return this.error(addrs);
-    return { exports: module.outline.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } })) };
+    const exports = module.outline.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } }));
+    if (beforeStart !== undefined) {
+      const refused = beforeStart(exports);
+      if (refused !== undefined) return refused;
+      if (start[0] !== undefined) {
+        // As the C side runs it: a trap in the start function fails the instantiation.
+        const r = this.store.funcInvoke(start[0], this.slots);
+        if (r !== true) return this.error(r.status === 'trap' || r.status === 'exhaustion' ? { ...r, status: 'uninstantiable' } : r);
+      }
+    }
+    return { exports };
   }
 
   private error(f: NativeFailure): WasmError {
+    if (f.status === 'trap' || f.status === 'uninstantiable' || f.status === 'exhaustion') {
+      return wasmError(f.status, f.message, undefined, this.store.trace());
+    }
     if (f.status !== 'host') return toError(f);
     const caught = this.store.hostException;
     const e = this.hostError
@@ -141,7 +161,7 @@ export class NativeEngine implements Engine {
       case 'i64': return BigInt.asUintN(64, v.value);
       case 'f32': return BigInt(v.bits >>> 0);
       case 'f64': return v.bits;
-      case 'v128': throw new NativeUnsupported(V128_UNSUPPORTED);
+      case 'v128': throw new NativeUnsupported(v128Unsupported(this.name));
       case 'ref.null': return 0n;
       case 'ref.func': return BigInt(v.addr) + 1n;
       case 'ref.extern': {
@@ -162,7 +182,7 @@ export class NativeEngine implements Engine {
       case 'i64': return { type: 'i64', value: BigInt.asIntN(64, bits) };
       case 'f32': return { type: 'f32', bits: Number(bits & 0xffffffffn) };
       case 'f64': return { type: 'f64', bits: BigInt.asUintN(64, bits) };
-      case 'v128': throw new NativeUnsupported(V128_UNSUPPORTED);
+      case 'v128': throw new NativeUnsupported(v128Unsupported(this.name));
       case 'funcref': return bits === 0n ? { type: 'ref.null', heaptype: 'func' } : { type: 'ref.func', addr: Number(bits) - 1 };
       case 'externref': return bits === 0n ? { type: 'ref.null', heaptype: 'extern' } : { type: 'ref.extern', host: this.externs[Number(bits) - 1]! };
     }
@@ -173,11 +193,11 @@ export class NativeEngine implements Engine {
   }
 
   funcAlloc(type: FuncType, host: EngineHostFunc): number {
-    return this.store.funcAlloc(nativeFuncType(type), (vals) => {
+    return this.store.funcAlloc(nativeFuncType(type, this.name), ({ bits, words }) => {
       let results: EngineVal[] | WasmError;
       try {
-        results = host(type.params.map((t, i) => this.fromBits(t, vals[i]!)));
-        if (!isError(results)) results.forEach((v, i) => { vals[i] = this.toBits(v); });
+        results = host(this.readVals(type.params, bits, words));
+        if (!isError(results)) this.writeVals(results, bits, words);
       } catch (e) {
         // Nothing may unwind through native frames: an exception is the caller's error.
         results = wasmError('host', `host function threw: ${describeThrown(e)}`, e);
@@ -186,6 +206,37 @@ export class NativeEngine implements Engine {
       this.hostError = results;
       return false;
     });
+  }
+
+  /**
+   * Puts `vals` in ABI slots: i32 and f32 as 32-bit words (zero-extended, as the ABI wants) without
+   * a BigInt, the rest as 64-bit slots. v128 values cannot cross (an unsupported error).
+   */
+  private writeVals(vals: readonly EngineVal[], bits: BigUint64Array, words: Uint32Array): WasmError | undefined {
+    for (let i = 0; i < vals.length; i++) {
+      const a = vals[i]!;
+      if (a.type === 'i32' || a.type === 'f32') {
+        words[2 * i] = a.type === 'i32' ? a.value : a.bits;
+        words[2 * i + 1] = 0;
+      } else if (a.type === 'v128') {
+        return wasmError('unsupported', v128Unsupported(this.name));
+      } else {
+        bits[i] = this.toBits(a);
+      }
+    }
+    return undefined;
+  }
+
+  /** Values of `types` from ABI slots (see writeVals). */
+  private readVals(types: readonly ValType[], bits: BigUint64Array, words: Uint32Array): EngineVal[] {
+    const vals: EngineVal[] = [];
+    for (let i = 0; i < types.length; i++) {
+      const t = types[i]!;
+      if (t === 'i32') vals.push({ type: 'i32', value: words[2 * i]! | 0 });
+      else if (t === 'f32') vals.push({ type: 'f32', bits: words[2 * i]! });
+      else vals.push(this.fromBits(t, bits[i]!));
+    }
+    return vals;
   }
 
   /** WASI function `id` of `wasi`, bound so that compiled code calls it with no JS on the path. */
@@ -213,18 +264,8 @@ export class NativeEngine implements Engine {
       vals = new BigUint64Array(n);
       words = new Uint32Array(vals.buffer);
     }
-    // i32 and f32 go in as 32-bit words (zero-extended, as the ABI wants), without a BigInt.
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a.type === 'i32' || a.type === 'f32') {
-        words[2 * i] = a.type === 'i32' ? a.value : a.bits;
-        words[2 * i + 1] = 0;
-      } else if (a.type === 'v128') {
-        return wasmError('unsupported', V128_UNSUPPORTED);
-      } else {
-        vals[i] = this.toBits(a);
-      }
-    }
+    const unsupported = this.writeVals(args, vals, words);
+    if (unsupported !== undefined) return unsupported;
     this.depth++;
     let r;
     try {
@@ -233,14 +274,7 @@ export class NativeEngine implements Engine {
       this.depth--;
     }
     if (r !== true) return this.error(r);
-    const results: EngineVal[] = [];
-    for (let i = 0; i < type.results.length; i++) {
-      const t = type.results[i]!;
-      if (t === 'i32') results.push({ type: 'i32', value: words[2 * i]! | 0 });
-      else if (t === 'f32') results.push({ type: 'f32', bits: words[2 * i]! });
-      else results.push(this.fromBits(t, vals[i]!));
-    }
-    return results;
+    return this.readVals(type.results, vals, words);
   }
 
   tableAlloc(type: TableType, init: EngineRef): number {
@@ -297,7 +331,7 @@ export class NativeEngine implements Engine {
   }
 
   globalAlloc(type: GlobalType, val: EngineVal): number {
-    return this.store.globalAlloc(typeName(type.type), type.mut, this.toBits(val));
+    return this.store.globalAlloc(typeName(type.type, this.name), type.mut, this.toBits(val));
   }
 
   globalType(global: number): GlobalType {

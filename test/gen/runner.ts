@@ -17,7 +17,7 @@ import type { Module as ModuleAst } from '../../spec/structure/module.js';
 import type { FuncType, NumType, ValType } from '../../spec/structure/types.js';
 import { ModuleGen, Rng, type GenOptions } from './generator.js';
 
-export const ENGINES: readonly EngineName[] = ['reference', 'singlepass', 'v8'];
+export const ENGINES: readonly EngineName[] = ['reference', 'singlepass', 'optimizing', 'v8'];
 
 /** What one engine did with one module: one line per observation. */
 export type Record = readonly string[];

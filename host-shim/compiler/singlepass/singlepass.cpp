@@ -21,7 +21,7 @@ using namespace Xbyak;
 using namespace Xbyak::util;
 
 // A buffer xbyak writes into without owning it, until a function's code is done: standing in
-// before the first function, which gets a chunk of its worker's (CompiledCode::Chunk). Code reaches
+// before the first function, which gets a chunk of its worker's (WorkerCode::Chunk). Code reaches
 // memory only through an artifact (CodeMemory alone makes it executable).
 uint8_t noBuffer[1];
 
@@ -45,9 +45,6 @@ constexpr int32_t kSavedBytes = 48;  // pushed after rbp
 const Reg64 kOperandRegs[] = {rbx, r12, r13, r10, r11};
 const Xmm kOperandXmms[] = {xmm2, xmm3, xmm4, xmm5, xmm6, xmm7};
 constexpr uint8_t kNoReg = 0xFF;
-
-// SIMD comes in its own issue; until then the refusal says which engine runs it.
-constexpr const char *kV128Values = "v128 values on the singlepass engine (the v8 engine runs them)";
 
 struct Value {
   enum Kind : uint8_t { Const, Slot, Reg, XReg } kind;
@@ -94,7 +91,7 @@ class Singlepass : public CodeGenerator {
     traps_.clear();
     maxSlots_ = 0;
     numLocals_ = locals.size();
-    if (std::ranges::find(locals, ValType::V128) != locals.end()) unsupported(kV128Values);
+    if (std::ranges::find(locals, ValType::V128) != locals.end()) unsupportedSimd("v128 values", Tier::Singlepass);
     returnLabel_ = std::make_unique<Label>();
     functionResults_ = ft.results.size();
 
@@ -423,6 +420,8 @@ class Singlepass : public CodeGenerator {
     mov(rax, qword[rax + 8 * func]);
     pushRax(ValType::FuncRef);
   }
+  // 128-bit SIMD comes in its own issue: a module that reaches one is valid but not compiled.
+  void simd(Op) { unsupportedSimd("128-bit SIMD instructions", Tier::Singlepass); }
   // Bulk memory and table instructions are runtime calls: each checks its bounds before it writes
   // (spec 4.4.6, 4.4.7), as the spec's step-by-step definitions come down to.
   void bulk(Op op, uint32_t x, uint32_t y) {
@@ -906,24 +905,13 @@ void Singlepass::floatConst(const Xmm &x, double value, bool is64) {
 }
 
 // trunc (spec 4.3.3 trunc_s/trunc_u): NaN is an invalid conversion, values whose integer part is
-// out of range overflow; trunc_sat maps NaN to 0 and clamps instead. The bounds are exact in the
-// source type; the lower one is inclusive where the minimum itself is representable.
+// out of range (truncBounds) overflow; trunc_sat maps NaN to 0 and clamps instead.
 void Singlepass::truncate(bool src64, bool dst64, bool isSigned, bool saturating) {
   size_t k = stack_.size() - 1;
   loadXmm(xmm0, k, src64);
   auto ucomi = [&](const Xmm &a, const Xmm &b) { if (src64) ucomisd(a, b); else ucomiss(a, b); };
   auto cvtt = [&](const Reg &r) { if (src64) cvttsd2si(r, xmm0); else cvttss2si(r, xmm0); };
-  double lo, hi;
-  bool loInclusive;
-  if (isSigned) {
-    lo = dst64 ? -9223372036854775808.0 : (src64 ? -2147483649.0 : -2147483648.0);
-    loInclusive = dst64 || !src64;
-    hi = dst64 ? 9223372036854775808.0 : 2147483648.0;
-  } else {
-    lo = -1.0;
-    loInclusive = false;
-    hi = dst64 ? 18446744073709551616.0 : 4294967296.0;
-  }
+  auto [lo, loInclusive, hi] = truncBounds(src64, dst64, isSigned);
   Label nan, low, high, done;
   ucomi(xmm0, xmm0);
   jp(nan, T_NEAR);
@@ -1108,18 +1096,40 @@ void Singlepass::numeric(Op op) {
     // The decoder sends these elsewhere; they never reach numeric().
 #define WASMO_NOT_NUMERIC(name, ...) case Op::name:
     WASMO_SPECIAL_OPS(WASMO_NOT_NUMERIC) WASMO_LOAD_OPS(WASMO_NOT_NUMERIC)
-    WASMO_STORE_OPS(WASMO_NOT_NUMERIC) WASMO_BULK_OPS(WASMO_NOT_NUMERIC)
+    WASMO_STORE_OPS(WASMO_NOT_NUMERIC) WASMO_BULK_OPS(WASMO_NOT_NUMERIC) WASMO_SIMD_OPS(WASMO_NOT_NUMERIC)
 #undef WASMO_NOT_NUMERIC
       throw CompileError{WASMO_INTERNAL, std::string("numeric() called with ") + opName(op)};
   }
 }
 
 
+/** What one worker thread compiled: its functions' code in chunks of its own, for linking. */
+struct WorkerCode {
+  struct Chunk {
+    std::unique_ptr<uint8_t[]> bytes;
+    size_t capacity = 0, used = 0;
+  };
+  /** Defined function `func`'s code is `size` bytes at `offset` in chunk `chunk`. */
+  struct Placed {
+    uint32_t func;
+    size_t chunk, offset, size;
+  };
+  /** A call of defined function `callee` by defined function `caller`: its rel32 is at `at` in the
+   *  caller's code. */
+  struct CallSite {
+    uint32_t caller, at, callee;
+  };
+  std::vector<Chunk> chunks;
+  std::vector<Placed> placed;
+  std::vector<CallSite> calls;
+  uint32_t cpuFeatures = 0;
+};
+
 // One worker thread's compiler: each function into the worker's current chunk, from where it
 // ends, in a new one when it does not fit.
 class SinglepassCompiler : public BodyCompiler {
  public:
-  SinglepassCompiler(const Module &module, CompiledCode::Worker &out) : m_(module), gen_(module), out_(out) {}
+  SinglepassCompiler(const Module &module, WorkerCode &out) : m_(module), gen_(module), out_(out) {}
 
   void compile(uint32_t func) override {
     const FunctionBody &body = m_.bodies[func - m_.importedFuncs];
@@ -1129,9 +1139,9 @@ class SinglepassCompiler : public BodyCompiler {
     for (;;) {
       if (out_.chunks.empty() || out_.chunks.back().capacity - out_.chunks.back().used < room) {
         size_t capacity = std::max(kChunk, room);
-        out_.chunks.push_back(CompiledCode::Chunk{std::make_unique_for_overwrite<uint8_t[]>(capacity), capacity, 0});
+        out_.chunks.push_back(WorkerCode::Chunk{std::make_unique_for_overwrite<uint8_t[]>(capacity), capacity, 0});
       }
-      CompiledCode::Chunk &c = out_.chunks.back();
+      WorkerCode::Chunk &c = out_.chunks.back();
       gen_.startFunction(c.bytes.get() + c.used, c.capacity - c.used);
       try {
         FunctionDecoder<Singlepass>(m_, func, gen_).run();
@@ -1156,57 +1166,57 @@ class SinglepassCompiler : public BodyCompiler {
   static constexpr size_t kChunk = size_t{4} << 20, kMinRoom = size_t{64} << 10;
   const Module &m_;
   Singlepass gen_;
-  CompiledCode::Worker &out_;
+  WorkerCode &out_;
 };
 
-}  // namespace
-
-void CompiledCode::link(std::span<uint8_t> out) const {
-  for (size_t k = 0; k < pieces.size(); k++) {
-    const Piece &p = pieces[k];
-    std::memcpy(out.data() + functionOffsets[k], workers[p.worker].chunks[p.chunk].bytes.get() + p.offset, p.size);
+/** Links the workers' code into `out.code`: the functions in index order (whichever worker compiled
+ *  them, so the bytes do not depend on the threads), each call of one by another resolved to a
+ *  PC-relative call. */
+void link(std::span<const WorkerCode> workers, uint32_t defined, CompiledCode &out) {
+  struct Where {
+    const WorkerCode::Chunk *chunk = nullptr;
+    size_t offset = 0, size = 0;
+  };
+  std::vector<Where> where(defined);
+  for (const WorkerCode &w : workers) {
+    for (const WorkerCode::Placed &p : w.placed) where[p.func] = {&w.chunks[p.chunk], p.offset, p.size};
+    out.cpuFeatures |= w.cpuFeatures;
   }
-  for (const Worker &w : workers) {
-    for (const CallSite &c : w.calls) {
+  size_t size = 0;
+  out.functionOffsets.reserve(defined);
+  for (const Where &p : where) {
+    out.functionOffsets.push_back(static_cast<uint32_t>(size));
+    size += p.size;
+    if (size > 0x7FFFFFFF) unsupported("more than 2 GiB of code");
+  }
+  out.code.resize(size);
+  for (uint32_t k = 0; k < defined; k++) {
+    std::memcpy(out.code.data() + out.functionOffsets[k], where[k].chunk->bytes.get() + where[k].offset, where[k].size);
+  }
+  for (const WorkerCode &w : workers) {
+    for (const WorkerCode::CallSite &c : w.calls) {
       // rel32 is relative to the end of the call instruction, 4 bytes after it (size < 2 GiB).
-      size_t at = functionOffsets[c.caller] + c.at;
-      int32_t rel = static_cast<int32_t>(static_cast<int64_t>(functionOffsets[c.callee]) - static_cast<int64_t>(at + 4));
-      std::memcpy(out.data() + at, &rel, sizeof rel);
+      size_t at = out.functionOffsets[c.caller] + c.at;
+      int32_t rel = static_cast<int32_t>(static_cast<int64_t>(out.functionOffsets[c.callee]) - static_cast<int64_t>(at + 4));
+      std::memcpy(out.code.data() + at, &rel, sizeof rel);
     }
   }
 }
 
-CompiledModuleCode compileSinglepass(std::span<const uint8_t> bytes, const CompileOptions &options) {
-  CompiledCode code;
+}  // namespace
+
+Compiled compileSinglepass(std::span<const uint8_t> bytes, const CompileOptions &options) {
   BodyPass pass;
   pass.threads = compileThreads(options.threads);
   pass.progress = options.progress;
-  code.workers.resize(pass.threads);
+  std::vector<WorkerCode> workers(pass.threads);
   pass.compiler = [&](const Module &module, unsigned worker) -> std::unique_ptr<BodyCompiler> {
-    // SIMD comes in its own issue; v128 values can only enter through types, globals and locals.
-    auto isV128 = [](ValType t) { return t == ValType::V128; };
-    for (const FuncType &t : module.types) {
-      if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) unsupported(kV128Values);
-    }
-    for (const GlobalType &g : module.globals) {
-      if (isV128(g.type)) unsupported(kV128Values);
-    }
-    return std::make_unique<SinglepassCompiler>(module, code.workers[worker]);
+    refuseUnsupported(module, Tier::Singlepass);
+    return std::make_unique<SinglepassCompiler>(module, workers[worker]);
   };
-  Module module = decodeModule(bytes, pass);
-  // The functions in index order, wherever they were compiled.
-  code.pieces.resize(module.funcs.size() - module.importedFuncs);
-  for (uint32_t w = 0; w < code.workers.size(); w++) {
-    for (const CompiledCode::Worker::Placed &p : code.workers[w].placed) code.pieces[p.func] = {w, p.chunk, p.offset, p.size};
-    code.cpuFeatures |= code.workers[w].cpuFeatures;
-  }
-  code.functionOffsets.reserve(code.pieces.size());
-  for (const CompiledCode::Piece &p : code.pieces) {
-    code.functionOffsets.push_back(static_cast<uint32_t>(code.size));
-    code.size += p.size;
-    if (code.size > 0x7FFFFFFF) unsupported("more than 2 GiB of code");
-  }
-  return {std::move(module), std::move(code)};
+  Compiled out{decodeModule(bytes, pass), {}};
+  link(workers, static_cast<uint32_t>(out.module.funcs.size() - out.module.importedFuncs), out.code);
+  return out;
 }
 
 }  // namespace wasmo
