@@ -33,15 +33,15 @@ export class CompileCache {
     this.dir = join(root, LAYOUT);
   }
 
-  /** The entry for `bytes` under this engine build. */
-  private entry(bytes: Uint8Array): string {
+  /** The entry for `bytes` under this engine build, with fuel metering or without. */
+  private entry(bytes: Uint8Array, fuel: boolean): string {
     const hash = createHash('sha256').update(bytes).digest('hex');
-    return join(this.dir, `${hash}-${engineBuild()}.cwasm`);
+    return join(this.dir, `${hash}-${engineBuild()}${fuel ? '-fuel' : ''}.cwasm`);
   }
 
-  /** The module compiled earlier from `bytes`, read from its file; undefined on a miss. */
-  get(bytes: Uint8Array): Module | undefined {
-    const path = this.entry(bytes);
+  /** The module compiled earlier from `bytes` (with fuel metering if `fuel`), read from its file; undefined on a miss. */
+  get(bytes: Uint8Array, fuel = false): Module | undefined {
+    const path = this.entry(bytes, fuel);
     let module;
     try {
       statSync(path);
@@ -63,15 +63,15 @@ export class CompileCache {
    * Compiles `module` (decoded from `bytes`) if it is not yet, and keeps its artifact. Returns
    * false when it could not be written (the run goes on without the cache).
    */
-  put(bytes: Uint8Array, module: Module): boolean {
+  put(bytes: Uint8Array, module: Module, fuel = false): boolean {
     let artifact;
     try {
-      artifact = module_serialize(module);
+      artifact = module_serialize(module, { fuel });
     } catch {
       return false;  // what the engine cannot compile yet fails again, and is reported, when it runs
     }
     if (isError(artifact)) return false;
-    const path = this.entry(bytes);
+    const path = this.entry(bytes, fuel);
     const temporary = `${path}.${process.pid}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true });

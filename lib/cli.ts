@@ -111,13 +111,16 @@ Options (an option's value may also follow an =, as in --dir=data):
   --engine NAME            engine to run on: singlepass (the default, and the only one for a
                            .cwasm; reference where the native engine cannot load), reference or v8
   --timeout DURATION       stop the program after DURATION (500ms, 10s, 2m) with the trap
-                           "interrupted" (not on the v8 engine)
+                           "interrupted"
+  --fuel N                 give the program N units of fuel (about one per wasm instruction
+                           executed, the same on every engine): running out stops it with the
+                           trap "all fuel consumed"
   --max-memory SIZE        the most one memory of the program may grow to (65536, 64KiB, 16MiB,
                            1GiB): memory.grow past it fails, and a module whose memory starts
                            larger is refused
   --cache DIR              the compile cache's folder (default: $XDG_CACHE_HOME/wasmo, else
-                           ~/.cache/wasmo); entries are keyed by the module's bytes and the
-                           engine's build, and the least recently used go past 1 GiB
+                           ~/.cache/wasmo); entries are keyed by the module's bytes, the
+                           engine's build and --fuel, and the least recently used go past 1 GiB
   --no-cache               compile without reading or writing the cache
   --allow-precompiled      run a .cwasm FILE: an artifact is native code that runs unsandboxed
                            in wasmo's process, so give this only for artifacts you trust
@@ -246,7 +249,7 @@ function duration(text: string, option: string): number {
 
 /** A store for a run, with its limits and deadline. */
 function runStore(options: RunOptions, engine: EngineName): Store {
-  const store = store_init({ engine, limits: options.limits });
+  const store = store_init({ engine, limits: options.limits, ...(options.fuel === undefined ? {} : { fuel: options.fuel }) });
   if (options.timeout !== undefined) {
     const refused = store_interrupt_after(store, options.timeout);
     if (refused !== undefined) throw new UsageError(`--timeout: ${refused.message}`);
@@ -273,6 +276,7 @@ interface RunOptions {
   cache: string | false;  // the compile cache's folder, or none
   limits: StoreLimits;
   timeout: number | undefined;  // milliseconds
+  fuel: number | undefined;
   allowPrecompiled: boolean;  // a .cwasm is native code: run only when the user vouches for it
 }
 
@@ -282,6 +286,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
   let cache: string | false | undefined;
   let limits: StoreLimits = {};
   let timeout: number | undefined;
+  let fuel: number | undefined;
   let allowPrecompiled = false;
   const preopens: Preopen[] = [];
   const env: string[] = [];
@@ -316,6 +321,10 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       allowPrecompiled = true;
     } else if (name === '--timeout') {
       timeout = duration(value(), name);
+    } else if (name === '--fuel') {
+      const text = value();
+      fuel = /^\d+$/.test(text) ? Number(text) : NaN;
+      if (!Number.isSafeInteger(fuel)) throw new UsageError(`--fuel takes a whole number from 0 to 2^53 - 1, not "${text}"`);
     } else if (name === '--max-memory') {
       limits = { ...limits, memoryPages: Math.floor(byteSize(value(), name) / PAGE_BYTES) };
     } else if (arg === '--' || !arg.startsWith('-')) {
@@ -323,7 +332,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       const file = args[at];
       if (file === undefined) break;
       const rest = args.slice(at + 1);
-      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, allowPrecompiled };
+      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, fuel, allowPrecompiled };
       return invoke === undefined ? { ...common, programArgs: rest } : { ...common, invoke: { name: invoke, args: rest }, programArgs: [] };
     } else {
       throw new UsageError(`run: unknown option ${arg} (see wasmo run --help)`);
@@ -344,7 +353,7 @@ function run(args: readonly string[], io: Io): number {
   }
   const engine = options.engine ?? (file.endsWith('.cwasm') ? 'singlepass' : defaultEngine());
   // Only the singlepass engine makes artifacts to keep.
-  const module = loadModule(file, engine === 'singlepass' && options.cache !== false ? new CompileCache(options.cache) : undefined);
+  const module = loadModule(file, engine === 'singlepass' && options.cache !== false ? new CompileCache(options.cache) : undefined, options.fuel !== undefined);
   if (module.compiledFor !== undefined && module.compiledFor !== engine) {
     throw new UsageError(`${file}: compiled code for the ${module.compiledFor} engine cannot run on ${engine}`, FAILURE);
   }
@@ -451,8 +460,11 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
   }
 }
 
-/** FILE as a valid module; through `cache` when given (a hit skips decoding and compiling). */
-function loadModule(file: string, cache?: CompileCache): Module {
+/**
+ * FILE as a valid module; through `cache` when given (a hit skips decoding and compiling), the code
+ * kept there metering fuel if `fuel`.
+ */
+function loadModule(file: string, cache?: CompileCache, fuel = false): Module {
   if (file.endsWith('.cwasm')) {
     const module = module_deserialize_file(file);
     if (isError(module)) throw moduleError(file, 'cannot load compiled module', module);
@@ -465,13 +477,13 @@ function loadModule(file: string, cache?: CompileCache): Module {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
     throw new UsageError(`cannot read ${file}: ${reason}`, FAILURE);
   }
-  const cached = cache?.get(bytes);
+  const cached = cache?.get(bytes, fuel);
   if (cached !== undefined) return cached;
   const module = file.endsWith('.wasm') ? module_decode(bytes) : module_parse(new TextDecoder().decode(bytes));
   if (isError(module)) throw moduleError(file, 'malformed module', module);
   const invalid = module_validate(module);
   if (invalid !== undefined) throw moduleError(file, 'invalid module', invalid);
-  cache?.put(bytes, module);
+  cache?.put(bytes, module, fuel);
   return module;
 }
 

@@ -16,6 +16,14 @@ constexpr const char *kTarget = "x86_64-linux";
 constexpr const char *kTier = "singlepass";
 // Code assumes every 32-bit memory reserves its whole index range plus guard (runtime/memory.h).
 const std::vector<std::string> kFlags = {"bounds-checks=guard-pages"};
+// Code that charges fuel (environ/fuel.h) has this flag too.
+constexpr const char *kFuelFlag = "fuel";
+
+std::vector<std::string> flags(bool meterFuel) {
+  std::vector<std::string> out = kFlags;
+  if (meterFuel) out.push_back(kFuelFlag);
+  return out;
+}
 // The proposals merged into WebAssembly 2.0 that the validator and singlepass implement.
 const std::vector<std::string> kWasmFeatures = {"mutable-global", "sign-extension", "saturating-float-to-int",
                                                 "multi-value", "bulk-memory", "reference-types"};
@@ -59,14 +67,14 @@ std::vector<std::string> featureNames(uint32_t features) {
 
 }  // namespace
 
-flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures) {
+flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures, bool meterFuel) {
   auto engineVersion = b.CreateString(WASMO_ENGINE_VERSION);
   auto target = b.CreateString(kTarget);
   auto cpu = b.CreateVectorOfStrings(featureNames(cpuFeatures));
   auto tier = b.CreateString(kTier);
-  auto flags = b.CreateVectorOfStrings(kFlags);
+  auto codeFlags = b.CreateVectorOfStrings(flags(meterFuel));
   auto wasm = b.CreateVectorOfStrings(kWasmFeatures);
-  return fb::CreateCompat(b, kArtifactFormatVersion, engineVersion, target, cpu, tier, flags, wasm);
+  return fb::CreateCompat(b, kArtifactFormatVersion, engineVersion, target, cpu, tier, codeFlags, wasm);
 }
 
 void checkFormatVersion(const fb::Compat &c) {
@@ -76,14 +84,17 @@ void checkFormatVersion(const fb::Compat &c) {
   }
 }
 
-void checkCompat(const fb::Compat &c) {
+bool checkCompat(const fb::Compat &c) {
   checkFormatVersion(c);
   same("engine version", str(c.engine_version()), WASMO_ENGINE_VERSION);
   same("target", str(c.target()), kTarget);
   same("compiler tier", str(c.tier()), kTier);
-  same("compiler flags", join(strs(c.flags())), join(kFlags));
+  std::vector<std::string> artifactFlags = strs(c.flags());
+  bool meterFuel = std::find(artifactFlags.begin(), artifactFlags.end(), kFuelFlag) != artifactFlags.end();
+  same("compiler flags", join(artifactFlags), join(flags(meterFuel)));
   subset("needs CPU features this CPU lacks:", strs(c.cpu_features()), featureNames(hostCpuFeatures()));
   subset("needs WebAssembly features this engine does not enable:", strs(c.wasm_features()), kWasmFeatures);
+  return meterFuel;
 }
 
 }  // namespace wasmo

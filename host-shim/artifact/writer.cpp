@@ -131,7 +131,7 @@ void put(std::span<uint8_t> out, size_t at, const T &value) {
 std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &code) {
   using namespace elf;
   flatbuffers::FlatBufferBuilder compatBuilder;
-  std::vector<uint8_t> compat = finished(compatBuilder, buildCompat(compatBuilder, code.cpuFeatures));
+  std::vector<uint8_t> compat = finished(compatBuilder, buildCompat(compatBuilder, code.cpuFeatures, code.meterFuel));
   std::vector<uint8_t> types = typesSection(m);
   std::vector<uint8_t> rodata;
   std::vector<uint8_t> moduleInfo = moduleSection(m, code, rodata);

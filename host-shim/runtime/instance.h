@@ -19,6 +19,7 @@ struct CompiledModule {
   // The data segments' bytes, in place in the artifact (its .rodata): [begin, end) of each of
   // module.datas. (module.bytes, the binary the decoder read, is not kept.)
   std::span<const uint8_t> data;
+  bool meterFuel = false;  // the code charges fuel (the artifact's compat flags say so)
 };
 
 struct Instance {

@@ -47,27 +47,36 @@ function checkAddrType(t: { readonly addrtype: string }, what: string): void {
   if (t.addrtype !== 'i32') throw new NativeUnsupported(`not supported yet: 64-bit ${what} in the native engine`);
 }
 
-// Compiled once per module value, whatever the store: code is instance-independent.
-const compiledModules = new WeakMap<ModuleValue, NativeModule>();
+// Compiled once per module value and kind of code (charging fuel or not), whatever the store: code
+// is instance-independent. A deserialized module has the one kind its artifact holds.
+const compiledModules = [new WeakMap<ModuleValue, NativeModule>(), new WeakMap<ModuleValue, NativeModule>()];
 const moduleCode = new FinalizationRegistry<NativeModule>((m) => m.free());
 
 function remember(module: ModuleValue, compiled: NativeModule): NativeModule {
-  compiledModules.set(module, compiled);
+  compiledModules[Number(compiled.metersFuel)]!.set(module, compiled);
   moduleCode.register(module, compiled);
   return compiled;
 }
 
-/** The module's native code: compiled on first use (an artifact, loaded), then shared by every store. */
-function compiledModule(module: ModuleValue): NativeModule | NativeFailure {
-  const known = compiledModules.get(module);
+/**
+ * The module's native code: compiled on first use (an artifact, loaded), then shared by every
+ * store; with fuel metering for stores that meter fuel.
+ */
+function compiledModule(module: ModuleValue, meterFuel: boolean): NativeModule | NativeFailure {
+  const known = compiledModules[Number(meterFuel)]!.get(module);
   if (known !== undefined) return known;
-  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast));
+  // The other kind of an artifact's code: the store refuses it, saying why.
+  if (module.compiledFor !== undefined) return compiledModules[Number(!meterFuel)]!.get(module)!;
+  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast), meterFuel);
   return isNativeFailure(c) ? c : remember(module, c);
 }
 
-/** The artifact of a valid module: its native code and what instantiating it needs. */
-export function serializeModule(module: ModuleValue): Uint8Array | WasmError {
-  const c = compiledModule(module);
+/**
+ * The artifact of a valid module: its native code and what instantiating it needs; with fuel
+ * metering (for stores made with fuel) if `meterFuel`.
+ */
+export function serializeModule(module: ModuleValue, meterFuel = false): Uint8Array | WasmError {
+  const c = compiledModule(module, meterFuel);
   return isNativeFailure(c) ? toError(c) : c.serialize();
 }
 
@@ -100,8 +109,17 @@ export class NativeEngine implements Engine {
   private readonly slotWords = new Uint32Array(this.slots.buffer);
   private depth = 0;
 
-  constructor(limits: StoreLimits = {}) {
+  constructor(limits: StoreLimits = {}, fuel?: number) {
     this.store.setLimits(limits.memoryPages, limits.tableElements);
+    if (fuel !== undefined) this.store.setFuel(fuel);
+  }
+
+  fuel(): number | undefined {
+    return this.store.fuel();
+  }
+
+  setFuel(fuel: number): void {
+    this.store.setFuel(fuel);
   }
 
   free(): void {
@@ -115,7 +133,7 @@ export class NativeEngine implements Engine {
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
     { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError {
-    const compiled = compiledModule(module);
+    const compiled = compiledModule(module, this.store.fuel() !== undefined);
     if (isNativeFailure(compiled)) return this.error(compiled);
     const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr));
     if (isNativeFailure(addrs)) return this.error(addrs);

@@ -19,13 +19,17 @@
 // engine already knows (the JS API returns the same object for the same function every time). A
 // table rather than an export per function: V8 allows 100,000 exports, a module 1,000,000
 // functions (spec/limits.ts). Tables are exported under hidden names too, and the module is named
-// "wasmo<k>" (name section) so a trap's stack frame leads back to the module's bytes.
+// "wasmo<k>" (name section) so a trap's stack frame leads back to the module's bytes. Every
+// module charges fuel and looks at the deadline through two more imports (see v8-fuel.ts), so that
+// the engine meters fuel and can be interrupted as the others.
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
   Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
 import { wasmError, type WasmError } from '../errors.js';
+import { SLICE, meterFuel } from './v8-fuel.js';
+import { OUT_OF_FUEL } from '../../spec/fuel.js';
 import { f32, f32ToNumber, f64, f64ToNumber } from '../values.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { readUnsigned, writeUnsigned } from '../../spec/binary/leb128.js';
@@ -44,6 +48,9 @@ class HostFailure extends Error {
     super(error.message);
   }
 }
+
+/** Running out of fuel or past the deadline, thrown from the fuel check through V8's frames. */
+class Stop extends Error {}
 
 /** An operation the JS API cannot express. */
 export class V8Unsupported extends Error {
@@ -246,7 +253,43 @@ export class V8Engine implements Engine {
    */
   private readonly compiled: { bytes: Uint8Array; helpersAt: number; tables?: WebAssembly.Table[] }[] = [];
 
-  constructor(private readonly limits: StoreLimits = {}) {}
+  /**
+   * Fuel (see v8-fuel.ts): the store's instances charge `counter`; `bank` is the rest of the fuel
+   * (Infinity in a store without fuel, whose counter only paces the deadline checks).
+   */
+  private readonly counter = new WebAssembly.Global({ value: 'i64', mutable: true }, 0n);
+  private bank = Infinity;
+  private readonly metersFuel: boolean;
+  private deadline: number | undefined;
+
+  constructor(private readonly limits: StoreLimits = {}, fuel?: number) {
+    this.metersFuel = fuel !== undefined;
+    this.setFuel(fuel ?? Infinity);
+  }
+
+  fuel(): number | undefined {
+    return this.metersFuel ? Math.max(0, this.bank + Number(this.counter.value)) : undefined;
+  }
+
+  setFuel(fuel: number): void {
+    const now = Math.min(fuel, SLICE);
+    this.counter.value = BigInt(now);
+    this.bank = fuel - now;
+  }
+
+  /** Called by metered code when the counter went below 0. */
+  private readonly check = (): void => {
+    const left = this.bank + Number(this.counter.value);
+    if (left < 0) {
+      this.setFuel(0);
+      throw new Stop(OUT_OF_FUEL);
+    }
+    this.setFuel(left);
+    if (this.deadline !== undefined && performance.now() >= this.deadline) {
+      this.deadline = undefined;
+      throw new Stop('interrupted');
+    }
+  };
 
   /**
    * The limits a memory or table is made with in V8: its maximum lowered to the store's limit, so
@@ -257,9 +300,10 @@ export class V8Engine implements Engine {
     return cap === undefined || (limits.max !== undefined && limits.max <= cap) ? limits : { ...limits, max: cap };
   }
 
-  /** V8's code can be stopped only by terminating its thread (worker.terminate()). */
-  interruptAfter(): boolean {
-    return false;
+  /** Metered code looks at the deadline every SLICE units of fuel (see v8-fuel.ts). */
+  interruptAfter(ms: number | undefined): boolean {
+    this.deadline = ms === undefined ? undefined : performance.now() + ms;
+    return true;
   }
 
   free(): void {
@@ -339,6 +383,7 @@ export class V8Engine implements Engine {
       return f();
     } catch (e) {
       if (e instanceof HostFailure) return e.error;
+      if (e instanceof Stop) return wasmError(trapKind, e.message);
       if (e instanceof WebAssembly.RuntimeError) return wasmError(trapKind, this.refineTrap(e));
       if (e instanceof WebAssembly.LinkError) return wasmError('unlinkable', e.message);
       if (e instanceof WebAssembly.CompileError) return wasmError('invalid', e.message);
@@ -381,6 +426,9 @@ export class V8Engine implements Engine {
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]) {
     const { ast, validated } = module;
+    const fuelImports = { fuel: String(ast.imports.length), check: String(ast.imports.length + 1) };
+    const metered = meterFuel(ast, fuelImports);
+    const m = metered.module;
     const funcTypes = [
       ...ast.imports.flatMap((im) => (im.desc.kind === 'func' ? [ast.types[im.desc.type]!] : [])),
       ...ast.funcs.map((f) => ast.types[f.type]!),
@@ -391,30 +439,37 @@ export class V8Engine implements Engine {
     const n = funcTypes.length;
     const k = this.compiled.length;
     const rewritten: Module = {
-      ...ast,
-      mems: ast.mems.map((m) => ({ ...m, type: { ...m.type, limits: this.capped(m.type.limits, this.limits.memoryPages) } })),
+      ...m,
+      mems: m.mems.map((mem) => ({ ...mem, type: { ...mem.type, limits: this.capped(mem.type.limits, this.limits.memoryPages) } })),
       tables: [
-        ...ast.tables.map((t) => ({ ...t, type: { ...t.type, limits: this.capped(t.type.limits, this.limits.tableElements) } })),
+        ...m.tables.map((t) => ({ ...t, type: { ...t.type, limits: this.capped(t.type.limits, this.limits.tableElements) } })),
         { type: { addrtype: 'i32', limits: { min: n, max: n }, reftype: 'funcref' } },
       ],
-      imports: ast.imports.map((im, i) => ({ ...im, module: '', name: String(i) })),
-      elems: [...ast.elems, {
+      // The metering imports are named already.
+      imports: m.imports.map((im, i) => (i < ast.imports.length ? { ...im, module: '', name: String(i) } : im)),
+      elems: [...m.elems, {
         type: 'funcref',
-        init: funcTypes.map((_, i): Instr[] => [{ op: 'ref.func', func: i }]),
+        init: funcTypes.map((_, i): Instr[] => [{ op: 'ref.func', func: metered.func(i) }]),
         mode: { kind: 'active', table: tableCount, offset: [{ op: 'i32.const', value: 0 }] },
       }],
       exports: [
-        ...ast.exports,
+        ...m.exports,
         ...Array.from({ length: tableCount + 1 }, (_, i) => ({ name: hidden(i), desc: { kind: 'table' as const, index: i } })),
       ],
       customs: [nameSection(`wasmo${k}`)],
     };
-    const routed = routeTruncations(rewritten, funcTypes.length);
+    const routed = routeTruncations(rewritten, funcTypes.length + 1);
     const bytes = encodeModule(routed.module);
     const helpersAt = routed.helpers === 0 ? bytes.length : codeEntryOffset(bytes, ast.funcs.length);
     const compiled: (typeof this.compiled)[number] = { bytes, helpersAt };
     this.compiled.push(compiled);
-    const importObject = { '': Object.fromEntries(imports.map((x, i) => [String(i), this.object(x.kind, x.addr) as WebAssembly.ImportValue])) };
+    const importObject = {
+      '': {
+        ...Object.fromEntries(imports.map((x, i) => [String(i), this.object(x.kind, x.addr) as WebAssembly.ImportValue])),
+        [fuelImports.fuel]: this.counter,
+        [fuelImports.check]: this.check,
+      },
+    };
     return this.attempt('uninstantiable', () => {
       const instance = new WebAssembly.Instance(compile(compiled.bytes), importObject);
       const ex = instance.exports;

@@ -4,7 +4,7 @@
 
 import {
   func_alloc, func_invoke, global_read, instance_export, isError, mem_size, module_decode,
-  module_instantiate, module_validate, store_free, store_init, table_read, table_size,
+  module_instantiate, module_validate, store_free, store_get_fuel, store_init, store_set_fuel, table_read, table_size,
   type EngineName, type FuncAddr, type GlobalAddr, type MemAddr, type Module, type ModuleInst,
   type Store, type TableAddr, type Val, refExtern, refNull,
 } from '../../lib/index.js';
@@ -104,18 +104,19 @@ function argOf(c: ReturnType<ModuleGen['constant']>): Val {
 /**
  * Instantiates `module` in a fresh store of `engine` and records every observation. The store is
  * freed at once: waiting for the garbage collector would leave thousands of native memories (8 GiB
- * of address space each) reserved.
+ * of address space each) reserved. With `fuel`, the store meters fuel (spec/fuel.ts), starting with
+ * that much, and the fuel left after each call is an observation too.
  */
-export function runOn(engine: EngineName, module: Module, calls: readonly Call[]): Record {
-  const store = store_init({ engine });
+export function runOn(engine: EngineName, module: Module, calls: readonly Call[], fuel?: number): Record {
+  const store = store_init({ engine, ...(fuel === undefined ? {} : { fuel }) });
   try {
-    return observe(store, module, calls);
+    return observe(store, module, calls, fuel);
   } finally {
     store_free(store);
   }
 }
 
-function observe(first: Store, module: Module, calls: readonly Call[]): Record {
+function observe(first: Store, module: Module, calls: readonly Call[], fuel?: number): Record {
   const out: string[] = [];
   let store = first;
   // The host function: results from a hash of its arguments, and every call counted in the hash.
@@ -138,7 +139,17 @@ function observe(first: Store, module: Module, calls: readonly Call[]): Record {
   const invoke = (name: string, args: readonly Val[]): string => {
     const [s, r] = func_invoke(store, exp<FuncAddr>(name), args);
     store = s;
-    return isError(r) ? `${r.kind}: ${specText(r.message)}` : r.map((v) => showVal(v, funcNames)).join(' ');
+    const shown = isError(r) ? `${r.kind}: ${specText(r.message)}` : r.map((v) => showVal(v, funcNames)).join(' ');
+    if (fuel === undefined) return shown;
+    // Engines exhaust the call stack at different depths, having consumed different fuel: start
+    // again from the same amount.
+    if (isError(r) && r.kind === 'exhaustion') {
+      const refilled = store_set_fuel(store, fuel);
+      if (isError(refilled)) throw new Error(refilled.message);
+      store = refilled;
+      return shown;
+    }
+    return `${shown}; fuel left ${String(store_get_fuel(store))}`;
   };
   for (const c of calls) out.push(`${c.name}(${c.args.map((v) => showVal(v)).join(' ')}) = ${invoke(c.name, c.args)}`);
   for (const e of (inst as ModuleInst).exports) {
@@ -190,17 +201,17 @@ export function registersFor(seed: number): number | undefined {
 
 /** Runs every engine; the first engine whose record differs from the reference's, if any. */
 export function check(
-  module: Module, calls: readonly Call[], engines: readonly EngineName[] = ENGINES, registers?: number,
+  module: Module, calls: readonly Call[], engines: readonly EngineName[] = ENGINES, registers?: number, fuel?: number,
 ): Disagreement | undefined {
   const invalid = module_validate(module);
   if (invalid !== undefined) throw new Error(`generator bug: module is not valid: ${invalid.message}`);
-  const ref = runOn('reference', module, calls);
+  const ref = runOn('reference', module, calls, fuel);
   for (const engine of engines) {
     if (engine === 'reference') continue;
     let rec: Record;
     if (registers !== undefined) process.env['WASMO_SINGLEPASS_REGISTERS'] = String(registers);
     try {
-      rec = runOn(engine, module, calls);
+      rec = runOn(engine, module, calls, fuel);
     } catch (e) {
       rec = [`exception: ${e instanceof Error ? e.message : String(e)}`];
     } finally {

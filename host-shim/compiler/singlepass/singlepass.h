@@ -13,9 +13,13 @@ struct CompiledCode {
   std::vector<uint8_t> code;            // all functions, one block
   std::vector<uint32_t> functionOffsets;  // per defined function
   uint32_t cpuFeatures = 0;               // CpuFeature bits the code uses
+  bool meterFuel = false;                 // charges fuel (environ/fuel.h)
 };
 
-/** Validates and compiles every function; throws CompileError (INVALID, MALFORMED, UNSUPPORTED). */
-CompiledCode compileSinglepass(const Module &module);
+/**
+ * Validates and compiles every function, with fuel metering if `meterFuel`; throws CompileError
+ * (INVALID, MALFORMED, UNSUPPORTED).
+ */
+CompiledCode compileSinglepass(const Module &module, bool meterFuel);
 
 }  // namespace wasmo
