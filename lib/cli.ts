@@ -118,6 +118,8 @@ Options (an option's value may also follow an =, as in --dir=data):
   --max-memory SIZE        the most one memory of the program may grow to (65536, 64KiB, 16MiB,
                            1GiB): memory.grow past it fails, and a module whose memory starts
                            larger is refused
+  --max-wasm-stack SIZE    the most stack the program's wasm may use (64KiB, 1MiB): deeper
+                           recursion traps with "call stack exhausted" (not on the v8 engine)
   --cache DIR              the compile cache's folder (default: $XDG_CACHE_HOME/wasmo, else
                            ~/.cache/wasmo); entries are keyed by the module's bytes, the
                            engine's build and --fuel, and the least recently used go past 1 GiB
@@ -327,6 +329,8 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       if (!Number.isSafeInteger(fuel)) throw new UsageError(`--fuel takes a whole number from 0 to 2^53 - 1, not "${text}"`);
     } else if (name === '--max-memory') {
       limits = { ...limits, memoryPages: Math.floor(byteSize(value(), name) / PAGE_BYTES) };
+    } else if (name === '--max-wasm-stack') {
+      limits = { ...limits, wasmStack: byteSize(value(), name) };
     } else if (arg === '--' || !arg.startsWith('-')) {
       const at = arg === '--' ? i + 1 : i;
       const file = args[at];

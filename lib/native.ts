@@ -60,7 +60,7 @@ interface Bindings {
   moduleGlobalType(m: Ptr, g: number, type: [number], mut: [number]): number;
   storeNew(id: number, callback: unknown): Ptr | null;
   storeFree(s: Ptr): void;
-  storeSetLimits(s: Ptr, memoryPages: bigint, tableElements: bigint): void;
+  storeSetLimits(s: Ptr, memoryPages: bigint, tableElements: bigint, wasmStack: bigint): void;
   storeInterruptAfter(s: Ptr, timeoutNs: bigint): void;
   storeSetFuel(s: Ptr, fuel: number): void;
   storeGetFuel(s: Ptr): number | bigint;
@@ -163,7 +163,7 @@ function load(): Bindings {
     moduleGlobalType: f('int wasmo_module_global_type(wasmo_module m, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
     storeNew: f('wasmo_store wasmo_store_new(uint32_t id, wasmo_host_callback *callback)'),
     storeFree: f('void wasmo_store_free(wasmo_store s)'),
-    storeSetLimits: f('void wasmo_store_set_limits(wasmo_store s, uint64_t memory_pages, uint64_t table_elements)'),
+    storeSetLimits: f('void wasmo_store_set_limits(wasmo_store s, uint64_t memory_pages, uint64_t table_elements, uint64_t wasm_stack)'),
     storeInterruptAfter: f('void wasmo_store_interrupt_after(wasmo_store s, uint64_t timeout_ns)'),
     storeSetFuel: f('void wasmo_store_set_fuel(wasmo_store s, uint64_t fuel)'),
     storeGetFuel: f('int64_t wasmo_store_get_fuel(wasmo_store s)'),
@@ -461,9 +461,10 @@ export class NativeStore {
     finalizer.register(this, this.handle, this);
   }
 
-  /** The embedder's caps on the size of memories and tables allocated from now on (none if undefined). */
-  setLimits(memoryPages: number | undefined, tableElements: number | undefined): void {
-    load().storeSetLimits(this.ptr(), memoryPages === undefined ? NO_MAX : BigInt(memoryPages), tableElements === undefined ? NO_MAX : BigInt(tableElements));
+  /** The embedder's caps (none where undefined): see wasmo_store_set_limits. */
+  setLimits(limits: { readonly memoryPages?: number; readonly tableElements?: number; readonly wasmStack?: number }): void {
+    const cap = (n: number | undefined): bigint => (n === undefined ? NO_MAX : BigInt(n));
+    load().storeSetLimits(this.ptr(), cap(limits.memoryPages), cap(limits.tableElements), cap(limits.wasmStack));
   }
 
   /**

@@ -17,6 +17,14 @@ export interface StoreLimits {
   readonly tables?: number;
   /** Memories in the store (defined by modules or allocated by mem_alloc). */
   readonly memories?: number;
+  /**
+   * Bytes of stack one call into wasm may use (wasmtime's max_wasm_stack); past it a call is the
+   * exhaustion "call stack exhausted". singlepass: native stack below the outermost entry,
+   * through host functions that re-enter (the thread's 256 MiB wasm stack bounds it anyway);
+   * reference: 8 bytes per value or local slot and 64 per frame, per invocation; v8: refused,
+   * node's `--stack-size` sets it for the whole process.
+   */
+  readonly wasmStack?: number;
 }
 
 /** What a store holds so far, against its limits. */

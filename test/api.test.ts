@@ -137,6 +137,49 @@ describe.each<EngineName>(['reference', 'v8', 'singlepass'])('%s engine', (engin
       expect(err(r2)).toMatchObject({ kind: 'uninstantiable', message: 'unreachable' });
     });
 
+    // Spec 4.5.4: the instance's functions exist before its segments and start function run, and
+    // what those wrote stays when a later step traps.
+    it('gives functions of an instance under instantiation their types, before and after a trap', () => {
+      let s = init();
+      let table: TableAddr;
+      [s, table] = table_alloc(s, { addrtype: 'i32', limits: { min: 2 }, reftype: 'funcref' }, refNull('func'));
+      const seen: Val[][] = [];
+      let host: FuncAddr;
+      [s, host] = func_alloc(s, { params: ['funcref'], results: [] }, (hs, [ref]) => {
+        if (ref?.type !== 'ref.func') return [hs, []];
+        const [hs1, r] = func_invoke(hs, ref.addr, [i32(41)]);
+        seen.push([ref, ...ok(r)]);
+        expect(func_type(hs1, ref.addr)).toEqual({ params: ['i32'], results: ['i32'] });
+        return [hs1, []];
+      });
+      let r: ModuleInst | WasmError;
+      [s, r] = module_instantiate(s, parse(`(module
+        (import "m" "h" (func $h (param funcref))) (import "m" "t" (table 2 funcref))
+        (func $f (param i32) (result i32) local.get 0 i32.const 1 i32.add)
+        (elem (i32.const 0) $f)
+        (func $start (call $h (ref.func $f)) unreachable)
+        (start $start))`), [host, table]);
+      expect(err(r)).toMatchObject({ kind: 'uninstantiable', message: 'unreachable' });
+      expect(seen).toHaveLength(1);
+      const [f, result] = seen[0]!;
+      expect(result).toEqual(i32(42));
+      expect(ok(table_read(s, table, 0))).toEqual(f);
+      const fAddr = (f as { addr: FuncAddr }).addr;
+      expect(func_type(s, fAddr)).toEqual({ params: ['i32'], results: ['i32'] });
+      let v: Val[] | WasmError;
+      [s, v] = func_invoke(s, fAddr, [i32(1)]);
+      expect(ok(v)).toEqual([i32(2)]);
+      // A data segment traps after an element segment wrote a function to the imported table.
+      [s, r] = module_instantiate(s, parse(`(module (import "m" "t" (table 2 funcref)) (memory 1)
+        (func $g (result i32) i32.const 7) (elem (i32.const 1) $g) (data (i32.const 65536) "x"))`), [table]);
+      expect(err(r)).toMatchObject({ kind: 'uninstantiable', message: 'out of bounds memory access' });
+      const g = ok(table_read(s, table, 1));
+      if (g.type !== 'ref.func') throw new Error(`expected a function, got ${g.type}`);
+      expect(func_type(s, g.addr)).toEqual({ params: [], results: ['i32'] });
+      [, v] = func_invoke(s, g.addr, []);
+      expect(ok(v)).toEqual([i32(7)]);
+    });
+
     it('links imports: a function, a memory, a table and a global of this store', () => {
       let s = init();
       let exporter: ModuleInst;

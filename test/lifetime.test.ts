@@ -1,15 +1,20 @@
 // Deterministic lifetimes: store_free (and disposing a store) releases a store's resources at once
 // on every engine; afterwards every value of its lineage is stale. On the native engine a loop of
 // instantiate/free cycles runs in flat address space and memory, far past the ~16,000 live 8 GiB
-// memory reservations the address space holds.
+// memory reservations the address space holds, and a worker that ran wasm and exits gives its
+// wasm stack back.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
 import {
   StaleStoreError, func_invoke, instance_export, isError, module_instantiate, module_parse, store_free,
   store_init, type Module, type Store,
 } from '../lib/index.js';
 import type { EngineName } from '../lib/engine.js';
+import { nativeAvailable } from '../lib/native.js';
 
 const engines: EngineName[] = ['reference', 'v8', 'singlepass'];
 
@@ -20,8 +25,9 @@ function parse(text: string): Module {
 }
 
 // `touch` returns what address 1000 held before it wrote 7 there: 0 in every new memory.
-const module = parse(`(module (memory (export "mem") 1)
-  (func (export "touch") (result i32) (i32.load (i32.const 1000)) (i32.store (i32.const 1000) (i32.const 7))))`);
+const moduleText = `(module (memory (export "mem") 1)
+  (func (export "touch") (result i32) (i32.load (i32.const 1000)) (i32.store (i32.const 1000) (i32.const 7))))`;
+const module = parse(moduleText);
 
 function instantiate(store: Store): [Store, ReturnType<typeof instance_export>] {
   const [s, inst] = module_instantiate(store, module, []);
@@ -51,10 +57,12 @@ describe.each(engines)('store_free on %s', (engine) => {
   });
 });
 
+// VmSize would grow by 8 GiB for each memory reservation not given back, by 256 MiB for each
+// thread's wasm stack.
+const vmSize = (): number => Number(/^VmSize:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+
 describe('the native engine in a loop', () => {
   test('40,000 instantiate/free cycles: no failure, every memory starts zero, flat address space and memory', () => {
-    // VmSize would grow by 8 GiB for each reservation not given back.
-    const vmSize = (): number => Number(/^VmSize:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
     const cycle = (): void => {
       const store = store_init({ engine: 'singlepass' });
       const [s, touch] = instantiate(store);
@@ -72,3 +80,24 @@ describe('the native engine in a loop', () => {
     expect(process.memoryUsage.rss() - rss).toBeLessThan(256 * 1024 ** 2);
   }, 120_000);
 });
+
+const built = join(fileURLToPath(new URL('..', import.meta.url)), 'dist/lib/index.js');
+
+test.skipIf(!existsSync(built) || nativeAvailable() !== true)('workers that ran wasm and exited leave no wasm stack behind', async () => {
+  const code = `
+    const w = await import(${JSON.stringify(built)});
+    const m = w.module_parse(${JSON.stringify(moduleText)});
+    const [s, inst] = w.module_instantiate(w.store_init({ engine: 'singlepass' }), m, []);
+    w.func_invoke(s, w.instance_export(inst, 'touch'), []);
+    w.store_free(s);`;
+  const runWorker = () => new Promise<number>((resolve, reject) => {
+    const worker = new Worker(code, { eval: true });
+    worker.once('error', reject);
+    worker.once('exit', resolve);
+  });
+  expect(await runWorker()).toBe(0);
+  const vm = vmSize();
+  for (let i = 0; i < 16; i++) expect(await runWorker()).toBe(0);
+  // 16 stacks kept would be 4 GiB.
+  expect(vmSize() - vm).toBeLessThan(1024 ** 3);
+}, 60_000);

@@ -1,7 +1,9 @@
 // Store limits on every engine: memory.grow / table.grow past a size limit fail as past a maximum
 // (-1), mem_grow / table_grow too; a module whose memory or table starts over a limit, or one
 // instance, table or memory too many, is an `exhaustion` error; allocations past a limit throw;
-// the types still say what the module declared. And `wasmo run --max-memory`.
+// the types still say what the module declared. A stack limit turns deep recursion into the
+// exhaustion "call stack exhausted" (the v8 engine refuses one). And `wasmo run --max-memory` and
+// `--max-wasm-stack`.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,22 +84,62 @@ describe.each(engines)('store limits on %s', (engine) => {
   });
 });
 
+const recursion = parse(`(module (func $depth (export "depth") (param i32) (result i32)
+  (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+    (else (i32.add (i32.const 1) (call $depth (i32.sub (local.get 0) (i32.const 1))))))))`);
+
+describe.each(['reference', 'singlepass'] as const)('a stack limit on %s', (engine) => {
+  test('recursion deeper than the limit allows is "call stack exhausted"; shallower runs; the store goes on', () => {
+    const depth = (wasmStack: number | undefined, n: number) => {
+      const [store, inst] = module_instantiate(store_init({ engine, limits: { wasmStack } }), recursion, []);
+      if (isError(inst)) throw new Error(inst.message);
+      const f = instance_export(inst, 'depth');
+      if (isError(f) || f.kind !== 'func') throw new Error('no export');
+      const [s, r] = func_invoke(store, f, [i32(n)]);
+      const [, again] = func_invoke(s, f, [i32(10)]);
+      expect(again).toEqual([i32(10)]);
+      return r;
+    };
+    expect(depth(64 * 1024, 100)).toEqual([i32(100)]);
+    const r = depth(64 * 1024, 10_000);
+    expect(isError(r) && [r.kind, r.message]).toEqual(['exhaustion', 'call stack exhausted']);
+    // Without the limit the same depth is fine: the limit, not the engine, refused it.
+    expect(depth(undefined, 10_000)).toEqual([i32(10_000)]);
+  });
+});
+
+test('the v8 engine refuses a stack limit (node sets one for the process)', () => {
+  expect(() => store_init({ engine: 'v8', limits: { wasmStack: 65536 } })).toThrow(/wasmStack is not supported on the v8 engine/);
+});
+
 test('limits must be whole numbers', () => {
   expect(() => store_init({ engine: 'reference', limits: { memoryPages: -1 } })).toThrow(RangeError);
   expect(() => store_init({ engine: 'reference', limits: { instances: 1.5 } })).toThrow(RangeError);
 });
 
+function run(...argv: string[]): { status: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const status = main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { status, stdout, stderr };
+}
+
 test('wasmo run --max-memory caps what the program may grow to', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'wasmo-limits-')), 'grow.wat');
   writeFileSync(file, '(module (memory 1) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))');
-  const run = (...argv: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const status = main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-    return { status, stdout, stderr };
-  };
   expect(run('run', '--max-memory', '128KiB', '--invoke', 'grow', file, '1')).toEqual({ status: 0, stdout: '1\n', stderr: '' });
   expect(run('run', '--max-memory=128KiB', '--invoke', 'grow', file, '2').stdout).toBe('-1\n');
   expect(run('run', '--max-memory', '1MiB', '--invoke', 'grow', file, '15').stdout).toBe('1\n');
   expect(run('run', '--max-memory', 'lots', '--invoke', 'grow', file, '1').stderr).toMatch(/--max-memory takes a size/);
+});
+
+test('wasmo run --max-wasm-stack bounds recursion', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'wasmo-limits-')), 'depth.wat');
+  writeFileSync(file, `(module (func $depth (export "depth") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+      (else (i32.add (i32.const 1) (call $depth (i32.sub (local.get 0) (i32.const 1))))))))`);
+  expect(run('run', '--max-wasm-stack', '1MiB', '--invoke', 'depth', file, '1000')).toEqual({ status: 0, stdout: '1000\n', stderr: '' });
+  const deep = run('run', '--max-wasm-stack=64KiB', '--invoke', 'depth', file, '100000');
+  expect([deep.status, deep.stderr]).toEqual([134, expect.stringContaining('call stack exhausted')]);
+  expect(run('run', '--max-wasm-stack', 'deep', '--invoke', 'depth', file, '1').stderr).toMatch(/--max-wasm-stack takes a size/);
 });

@@ -105,8 +105,11 @@ typedef int (*wasmo_host_callback)(uint32_t store, uint32_t func, uint64_t *vals
 WASMO_API wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback);
 WASMO_API void wasmo_store_free(wasmo_store *store);
 /* The embedder's limits on the store's memories (pages) and tables (elements) made from now on:
- * growing one past its limit fails as growing past its maximum does (memory.grow gives -1). */
-WASMO_API void wasmo_store_set_limits(wasmo_store *store, uint64_t memory_pages, uint64_t table_elements);
+ * growing one past its limit fails as growing past its maximum does (memory.grow gives -1); and
+ * the bytes of stack wasm may use from its outermost entry (past them a call traps "call stack
+ * exhausted"; the thread's wasm stack, 256 MiB less margins, bounds it anyway). */
+WASMO_API void wasmo_store_set_limits(wasmo_store *store, uint64_t memory_pages, uint64_t table_elements,
+                                      uint64_t wasm_stack);
 /* Interrupts wasm running in the store `timeout_ns` from now (0: at once; UINT64_MAX: never, which
  * cancels an earlier deadline and a pending interrupt): it stops at its next call or loop iteration
  * and its call returns WASMO_TRAP, "interrupted". Any thread may call it, while wasm runs too. */

@@ -85,7 +85,7 @@ uint64_t Store::toAbi(ValType t, uint64_t bits) const {
 wasmo_status Store::invoke(uint32_t func, uint64_t *vals, std::string &message) {
   FuncInstance &f = *funcs[func];
   for (size_t i = 0; i < f.type.params.size(); i++) vals[i] = fromAbi(f.type.params[i], vals[i]);
-  std::optional<Trap> trap = callWasm(*interrupt_, f.ref.vmctx, f.ref.code, vals);
+  std::optional<Trap> trap = callWasm(*interrupt_, wasmStackCap, f.ref.vmctx, f.ref.code, vals);
   if (trap) {
     // An interrupt shows as the limit check failing, in a prologue or at a loop header. It is
     // consumed by the call it stopped.

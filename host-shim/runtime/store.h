@@ -67,6 +67,8 @@ class Store {
 
   /** The embedder's limits (wasmo_store_set_limits): memories and tables grow no further. */
   uint64_t memoryPagesCap = UINT64_MAX, tableElementsCap = UINT64_MAX;
+  /** Bytes of stack wasm may use (wasmo_store_set_limits). */
+  uint64_t wasmStackCap = UINT64_MAX;
 
   /**
    * Fuel (environ/fuel.h): a store that meters it instantiates only code compiled to charge it, and

@@ -59,12 +59,15 @@ thread_local bool threadReady = false;
 constexpr size_t kWasmStackSize = size_t{256} << 20;
 constexpr size_t kStackGuard = 64 * 1024;
 constexpr size_t kStackMargin = 256 * 1024;  // for C++ helpers called from wasm and the handler
-thread_local uint8_t *wasmStack = nullptr;
+constexpr size_t kAltStackSize = 64 * 1024;
 thread_local uintptr_t threadStackLimit = 0;
 // Where the next entry's wasm frames begin (the stack's top, or below the frames of wasm that
 // called a host function), and the native stack pointer host functions run below.
 thread_local uintptr_t wasmTop = 0;
 thread_local uintptr_t nativeSp = 0;
+// Where the outermost entry's wasm frames begin: a store's wasm stack budget counts from there,
+// through host functions that re-enter.
+thread_local uintptr_t outermostTop = 0;
 
 }  // namespace
 }  // namespace wasmo
@@ -173,19 +176,36 @@ void installHandlers() {
   });
 }
 
+// A thread's stacks, mapped on its first entry into wasm and unmapped when the thread ends, so a
+// worker that exits gives its reservation back.
+struct ThreadStacks {
+  uint8_t *wasmStack = nullptr;
+  uint8_t *altStack = nullptr;  // only when Node had none: ours is removed before it is unmapped
+  ~ThreadStacks() {
+    if (wasmStack != nullptr) munmap(wasmStack, kWasmStackSize);
+    if (altStack != nullptr) {
+      stack_t off{};
+      off.ss_flags = SS_DISABLE;
+      sigaltstack(&off, nullptr);
+      munmap(altStack, kAltStackSize);
+    }
+  }
+};
+thread_local ThreadStacks threadStacks;
+
 // Node gives threads no alternate signal stack; without one a fault near the stack's end could
 // not be handled at all.
 void ensureThreadSetup() {
   if (threadReady) return;
   stack_t current;
   if (sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
-    constexpr size_t kSize = 64 * 1024;
-    void *mem = mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *mem = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem != MAP_FAILED) {
       stack_t ss{};
       ss.ss_sp = mem;
-      ss.ss_size = kSize;
-      sigaltstack(&ss, nullptr);
+      ss.ss_size = kAltStackSize;
+      if (sigaltstack(&ss, nullptr) == 0) threadStacks.altStack = static_cast<uint8_t *>(mem);
+      else munmap(mem, kAltStackSize);
     }
   }
   // Reserved, not committed: only the pages deep recursion touches cost memory. The lowest pages
@@ -194,9 +214,9 @@ void ensureThreadSetup() {
                    -1, 0);
   if (mem == MAP_FAILED) throw CompileError{WASMO_INTERNAL, "cannot map a stack for wasm"};
   mprotect(mem, kStackGuard, PROT_NONE);
-  wasmStack = static_cast<uint8_t *>(mem);
-  threadStackLimit = reinterpret_cast<uintptr_t>(wasmStack) + kStackGuard + kStackMargin;
-  wasmTop = reinterpret_cast<uintptr_t>(wasmStack) + kWasmStackSize;
+  threadStacks.wasmStack = static_cast<uint8_t *>(mem);
+  threadStackLimit = reinterpret_cast<uintptr_t>(mem) + kStackGuard + kStackMargin;
+  wasmTop = reinterpret_cast<uintptr_t>(mem) + kWasmStackSize;
   threadReady = true;
 }
 
@@ -265,16 +285,19 @@ void leave(EntryFrame &frame) {
 
 }  // namespace
 
-std::optional<Trap> callWasm(Interrupt &interrupt, VMContext *vmctx, WasmFunction f, uint64_t *vals) {
+std::optional<Trap> callWasm(Interrupt &interrupt, uint64_t maxStack, VMContext *vmctx, WasmFunction f, uint64_t *vals) {
   installHandlers();
   ensureThreadSetup();
+  if (innermost == nullptr) outermostTop = wasmTop;
   EntryFrame frame;
   frame.prev = innermost;
   frame.trap = 0;
   frame.element = 0;
   frame.wasmTop = wasmTop;
   frame.nativeSp = nativeSp;
-  interrupt.enter(threadStackLimit);
+  uintptr_t limit = threadStackLimit;
+  if (maxStack < outermostTop - threadStackLimit) limit = outermostTop - maxStack;
+  interrupt.enter(limit);
   WasmCall call{vmctx, f, vals};
   if (sigsetjmp(frame.jb, 0) == 0) {
     innermost = &frame;
@@ -286,7 +309,7 @@ std::optional<Trap> callWasm(Interrupt &interrupt, VMContext *vmctx, WasmFunctio
   Trap trap{static_cast<TrapCode>(frame.trap), frame.element};
   // Deep recursion committed the pages it touched; give them back once the outermost entry is done.
   if (trap.code == TrapCode::StackExhausted && innermost == nullptr) {
-    madvise(wasmStack + kStackGuard, kWasmStackSize - kStackGuard - (size_t{1} << 20), MADV_DONTNEED);
+    madvise(threadStacks.wasmStack + kStackGuard, kWasmStackSize - kStackGuard - (size_t{1} << 20), MADV_DONTNEED);
   }
   return trap;
 }

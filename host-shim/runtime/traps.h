@@ -19,9 +19,10 @@ namespace wasmo {
 /**
  * Runs `f(vmctx, vals)` on the wasm stack, with the store's stack limit (read by prologues and loop
  * headers) set for this thread unless an interrupt is pending; returns the trap it raised, if any.
- * Re-entrant.
+ * Wasm may use at most `maxStack` bytes of stack below the outermost entry (less when the thread's
+ * wasm stack is smaller): past it a call is "call stack exhausted". Re-entrant.
  */
-std::optional<Trap> callWasm(Interrupt &interrupt, VMContext *vmctx, WasmFunction f, uint64_t *vals);
+std::optional<Trap> callWasm(Interrupt &interrupt, uint64_t maxStack, VMContext *vmctx, WasmFunction f, uint64_t *vals);
 
 /** From wasm: runs `callback(store, func, vals)` on the native stack of the innermost entry. */
 int callHost(wasmo_host_callback callback, uint32_t store, uint32_t func, uint64_t *vals);

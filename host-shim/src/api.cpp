@@ -137,9 +137,10 @@ int wasmo_module_global_type(const wasmo_module *module, uint32_t global, uint8_
   return WASMO_OK;
 }
 
-void wasmo_store_set_limits(wasmo_store *store, uint64_t memory_pages, uint64_t table_elements) {
+void wasmo_store_set_limits(wasmo_store *store, uint64_t memory_pages, uint64_t table_elements, uint64_t wasm_stack) {
   store->store.memoryPagesCap = memory_pages;
   store->store.tableElementsCap = table_elements;
+  store->store.wasmStackCap = wasm_stack;
 }
 
 void wasmo_store_interrupt_after(wasmo_store *store, uint64_t timeout_ns) {

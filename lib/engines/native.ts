@@ -110,7 +110,7 @@ export class NativeEngine implements Engine {
   private depth = 0;
 
   constructor(limits: StoreLimits = {}, fuel?: number) {
-    this.store.setLimits(limits.memoryPages, limits.tableElements);
+    this.store.setLimits(limits);
     if (fuel !== undefined) this.store.setFuel(fuel);
   }
 

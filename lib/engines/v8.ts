@@ -19,9 +19,14 @@
 // engine already knows (the JS API returns the same object for the same function every time). A
 // table rather than an export per function: V8 allows 100,000 exports, a module 1,000,000
 // functions (spec/limits.ts). Tables are exported under hidden names too, and the module is named
-// "wasmo<k>" (name section) so a trap's stack frame leads back to the module's bytes. Every
-// module charges fuel and looks at the deadline through two more imports (see v8-fuel.ts), so that
-// the engine meters fuel and can be interrupted as the others.
+// "wasmo<k>" (name section) so a trap's stack frame leads back to the module's bytes.
+// The module's active segments and start function do not run in V8's constructor but in a hidden
+// function called once it returns (see `initFunc`): only then are the instance's functions and
+// their types known, and code that runs during instantiation (the segments' offsets, the start
+// function and the host functions it calls) can hand out references to them, which outlive even
+// an instantiation that traps (spec 4.5.4: segments written before the trap stay). Every module
+// charges fuel and looks at the deadline through two more imports (see v8-fuel.ts), so that the
+// engine meters fuel and can be interrupted as the others.
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
@@ -196,6 +201,24 @@ function routeTruncations(m: Module, funcCount: number): { module: Module; helpe
   return { module: { ...m, types, funcs: [...funcs, ...helpers] }, helpers: helpers.length };
 }
 
+/**
+ * The spec's own instantiation steps after allocation (4.5.4, steps 14-16) as a function body:
+ * each active element segment is `table.init` then `elem.drop`, each active data segment
+ * `memory.init` then `data.drop`, then the start function is called.
+ */
+function initFunc(m: Module): Instr[] {
+  const n = (value: number): Instr => ({ op: 'i32.const', value });
+  return [
+    ...m.elems.flatMap((e, i): Instr[] => (e.mode.kind === 'active'
+      ? [...e.mode.offset, n(0), n(e.init.length), { op: 'table.init', elem: i, table: e.mode.table }, { op: 'elem.drop', elem: i }]
+      : [])),
+    ...m.datas.flatMap((d, i): Instr[] => (d.mode.kind === 'active'
+      ? [...d.mode.offset, n(0), n(d.init.length), { op: 'memory.init', data: i, mem: d.mode.mem }, { op: 'data.drop', data: i }]
+      : [])),
+    ...(m.start === undefined ? [] : [{ op: 'call', func: m.start } as const]),
+  ];
+}
+
 /** The byte offset of the `index`th function body (its size field) in a module's code section. */
 function codeEntryOffset(bytes: Uint8Array, index: number): number {
   let at = 8;
@@ -229,8 +252,7 @@ function maximum(limits: { readonly max?: number }): { maximum?: number } {
 
 export class V8Engine implements Engine {
   readonly name = 'v8';
-  /** `type` is unknown only for functions first seen in a table an aborted instantiation filled. */
-  private readonly funcs: { fn: JsFunc; type?: FuncType }[] = [];
+  private readonly funcs: { fn: JsFunc; type: FuncType }[] = [];
   private readonly tables: { table: WebAssembly.Table; type: TableType }[] = [];
   private readonly mems: { mem: WebAssembly.Memory; type: MemType }[] = [];
   private readonly globals: { global: WebAssembly.Global; type: GlobalType; accessor?: { get: () => void; set?: () => void } }[] = [];
@@ -263,6 +285,9 @@ export class V8Engine implements Engine {
   private deadline: number | undefined;
 
   constructor(private readonly limits: StoreLimits = {}, fuel?: number) {
+    if (limits.wasmStack !== undefined) {
+      throw new RangeError("store limit wasmStack is not supported on the v8 engine: node's --stack-size sets it for the whole process");
+    }
     this.metersFuel = fuel !== undefined;
     this.setFuel(fuel ?? Infinity);
   }
@@ -315,7 +340,7 @@ export class V8Engine implements Engine {
     this.trampolines.clear();
   }
 
-  private register<T extends { type?: unknown }>(list: T[], obj: unknown, entry: T): number {
+  private register<T extends { type: unknown }>(list: T[], obj: unknown, entry: T): number {
     const found = this.known.get(obj);
     if (found !== undefined) return found;
     list.push(entry);
@@ -323,8 +348,19 @@ export class V8Engine implements Engine {
     return list.length - 1;
   }
 
-  private funcIndex(fn: JsFunc, type?: FuncType): number {
-    return this.register(this.funcs, fn, type === undefined ? { fn } : { fn, type });
+  private funcIndex(fn: JsFunc, type: FuncType): number {
+    return this.register(this.funcs, fn, { fn, type });
+  }
+
+  /**
+   * The address of a function V8 hands back. Every function wasm code can reach was registered
+   * before any code could see it: a host function's wrapper when allocated, an instance's
+   * functions before its segments and start function run (see `initFunc`).
+   */
+  private funcAddr(fn: JsFunc): number {
+    const addr = this.known.get(fn);
+    if (addr === undefined) throw new Error('v8 engine: a function of no instance of this store');
+    return addr;
   }
 
   private toJs(v: EngineVal): unknown {
@@ -360,7 +396,7 @@ export class V8Engine implements Engine {
 
   private refFromJs(t: RefType, x: unknown): EngineRef {
     if (x === null || x === undefined) return { type: 'ref.null', heaptype: heapTypeOf(t) };
-    if (t === 'funcref') return { type: 'ref.func', addr: this.funcIndex(x as JsFunc) };
+    if (t === 'funcref') return { type: 'ref.func', addr: this.funcAddr(x as JsFunc) };
     const host = this.hostRefNums.get(x as object);
     if (host === undefined) throw new TypeError('externref that this engine did not create');
     return { type: 'ref.extern', host };
@@ -426,6 +462,7 @@ export class V8Engine implements Engine {
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[]) {
     const { ast, validated } = module;
+    // The module metering fuel (v8-fuel.ts), its imports for that after the module's own.
     const fuelImports = { fuel: String(ast.imports.length), check: String(ast.imports.length + 1) };
     const metered = meterFuel(ast, fuelImports);
     const m = metered.module;
@@ -435,11 +472,19 @@ export class V8Engine implements Engine {
     ];
     const tableCount = ast.imports.filter((im) => im.desc.kind === 'table').length + ast.tables.length;
     const hidden = (i: number): string => `\u0000wasmo.table.${i}`;
-    // The hidden table of every function comes after the module's tables, its segment after theirs.
+    const init = '\u0000wasmo.init';
+    // The hidden table of every function comes after the module's tables, its segment after theirs:
+    // the only active segment left, and one that cannot fail. The init function (see `initFunc`;
+    // not metered: only the start function it calls is) comes after the module's functions, which
+    // come after the module's n functions and the fuel check.
     const n = funcTypes.length;
     const k = this.compiled.length;
     const rewritten: Module = {
       ...m,
+      types: [...m.types, { params: [], results: [] }],
+      funcs: [...m.funcs, { type: m.types.length, locals: [], body: initFunc(m) }],
+      start: undefined,
+      datas: m.datas.map((d) => ({ ...d, mode: { kind: 'passive' } })),
       mems: m.mems.map((mem) => ({ ...mem, type: { ...mem.type, limits: this.capped(mem.type.limits, this.limits.memoryPages) } })),
       tables: [
         ...m.tables.map((t) => ({ ...t, type: { ...t.type, limits: this.capped(t.type.limits, this.limits.tableElements) } })),
@@ -447,7 +492,7 @@ export class V8Engine implements Engine {
       ],
       // The metering imports are named already.
       imports: m.imports.map((im, i) => (i < ast.imports.length ? { ...im, module: '', name: String(i) } : im)),
-      elems: [...m.elems, {
+      elems: [...m.elems.map((e) => (e.mode.kind === 'active' ? { ...e, mode: { kind: 'passive' as const } } : e)), {
         type: 'funcref',
         init: funcTypes.map((_, i): Instr[] => [{ op: 'ref.func', func: metered.func(i) }]),
         mode: { kind: 'active', table: tableCount, offset: [{ op: 'i32.const', value: 0 }] },
@@ -455,12 +500,13 @@ export class V8Engine implements Engine {
       exports: [
         ...m.exports,
         ...Array.from({ length: tableCount + 1 }, (_, i) => ({ name: hidden(i), desc: { kind: 'table' as const, index: i } })),
+        { name: init, desc: { kind: 'func', index: n + 1 } },
       ],
       customs: [nameSection(`wasmo${k}`)],
     };
-    const routed = routeTruncations(rewritten, funcTypes.length + 1);
+    const routed = routeTruncations(rewritten, n + 2);
     const bytes = encodeModule(routed.module);
-    const helpersAt = routed.helpers === 0 ? bytes.length : codeEntryOffset(bytes, ast.funcs.length);
+    const helpersAt = routed.helpers === 0 ? bytes.length : codeEntryOffset(bytes, ast.funcs.length + 1);
     const compiled: (typeof this.compiled)[number] = { bytes, helpersAt };
     this.compiled.push(compiled);
     const importObject = {
@@ -476,6 +522,7 @@ export class V8Engine implements Engine {
       const funcs = ex[hidden(tableCount)] as WebAssembly.Table;
       funcTypes.forEach((type, i) => this.funcIndex(funcs.get(i) as JsFunc, type));
       compiled.tables = Array.from({ length: tableCount }, (_, i) => ex[hidden(i)] as WebAssembly.Table);
+      (ex[init] as () => void)();
       const types = validated!.exports;
       return {
         exports: ast.exports.map((x, i) => {
@@ -483,7 +530,7 @@ export class V8Engine implements Engine {
           const xt = types[i]!;
           let addr: number;
           switch (xt.kind) {
-            case 'func': addr = this.funcIndex(obj as JsFunc); break;
+            case 'func': addr = this.funcAddr(obj as JsFunc); break;
             case 'table': addr = this.register(this.tables, obj, { table: obj as WebAssembly.Table, type: xt.type }); break;
             case 'mem': addr = this.register(this.mems, obj, { mem: obj as WebAssembly.Memory, type: xt.type }); break;
             case 'global': addr = this.register(this.globals, obj, { global: obj as WebAssembly.Global, type: xt.type }); break;
@@ -523,9 +570,7 @@ export class V8Engine implements Engine {
   }
 
   funcType(func: number): FuncType {
-    const { type } = this.funcs[func]!;
-    if (type === undefined) throw new V8Unsupported('the type of a function from an aborted instantiation is unknown');
-    return type;
+    return this.funcs[func]!.type;
   }
 
   /**

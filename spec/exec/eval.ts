@@ -25,6 +25,10 @@ const MAX_CALL_DEPTH = 20_000;
 /** Operand-stack slots (locals included) one invocation may use: deep recursion through functions
  *  with many locals is exhaustion long before the call depth bound (skip-stack-guard-page.wast). */
 const MAX_STACK_VALUES = 1 << 20;
+/** What the embedder's stack limit (Store.limits.wasmStack) charges: bytes per operand or local
+ *  slot, and per frame (as a native frame holds a return address, a frame pointer and spills). */
+const SLOT_BYTES = 8;
+const FRAME_BYTES = 64;
 
 const OOB_MEMORY = 'out of bounds memory access';
 const OOB_TABLE = 'out of bounds table access';
@@ -398,6 +402,7 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
   const frameLsp: number[] = [];
   const frameInst: ModuleInst[] = [];
   let fc = 0;
+  const stackCap = S.limits.wasmStack ?? Infinity;
 
   let code = entryCode;
   let inst = entryInst;
@@ -759,7 +764,9 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
     fp = sp - n;
     pc = 0;
     const locals = code.locals;
-    if (sp + locals.length > MAX_STACK_VALUES) throw new Exhaustion('call stack exhausted');
+    if (sp + locals.length > MAX_STACK_VALUES || (sp + locals.length) * SLOT_BYTES + fc * FRAME_BYTES > stackCap) {
+      throw new Exhaustion('call stack exhausted');
+    }
     for (let k = 0; k < locals.length; k++) vs[sp++] = locals[k]!;
     lh[lsp++] = sp;
   }

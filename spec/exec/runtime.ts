@@ -81,8 +81,11 @@ export class Store {
   deadline: number | undefined = undefined;
   /** The fuel left (spec/fuel.ts), or undefined when the store does not meter fuel. */
   fuel: number | undefined = undefined;
-  /** The embedder's limits on the size of the tables and memories allocated from now on. */
-  limits: { readonly memoryPages?: number; readonly tableElements?: number } = {};
+  /**
+   * The embedder's limits on the size of the tables and memories allocated from now on, and on
+   * the stack one invocation may use (bytes, as charged in eval.ts).
+   */
+  limits: { readonly memoryPages?: number; readonly tableElements?: number; readonly wasmStack?: number } = {};
 }
 
 /** Largest table size: §4.5.3.8 bounds it by 2^32 - 1 (the limits' range). */
