@@ -66,6 +66,9 @@ const liftoff: Column = { label: 'liftoff', run: (k, n, reps) => worker(LIFTOFF,
 const turbofan: Column = { label: 'turbofan', run: (k, n, reps) => worker(TURBOFAN, ['run', 'v8', k.wasm, n, reps + 1], 1) };
 const native: Column = { label: 'native', run: (k, n, reps) => measure(k.native, [String(n), String(reps + 1)], 1) };
 const reference: Column = { label: 'reference', run: (k, n, reps) => worker([], ['run', 'reference', k.wasm, n, reps + 1], 1) };
+const singlepassFuel: Column = { label: '+fuel', run: (k, n, reps) => worker([], ['run', 'singlepass+fuel', k.wasm, n, reps + 1], 1) };
+const singlepassDeadline: Column = { label: '+deadline', run: (k, n, reps) => worker([], ['run', 'singlepass+deadline', k.wasm, n, reps + 1], 1) };
+const v8Engine: Column = { label: 'v8 engine', run: (k, n, reps) => worker(TURBOFAN, ['run', 'v8-engine', k.wasm, n, reps + 1], 1) };
 
 /**
  * Runs every column on every kernel at the size `size` picks. The last column (native code) gives
@@ -212,6 +215,12 @@ function main(): void {
     report(kernels, columns, runAll(kernels, columns, (k) => k.n, reps), (k) => k.n,
       [[0, 1], [0, 2], [0, 3], [1, 3], [2, 3]]),
   ];
+  // Stopping guests: fuel metering and a deadline on singlepass, against singlepass without them;
+  // the v8 engine always meters (that is how it is interrupted), against V8 running the module as is.
+  const control = [singlepass, singlepassFuel, singlepassDeadline, v8Engine, turbofan, native];
+  out.push('', `Fuel and deadlines, median of ${reps} calls after one warm-up call: singlepass with fuel (store_init({ fuel })) ` +
+    'and with a deadline set (store_interrupt_after), over singlepass alone; wasmo\'s v8 engine (whose modules meter fuel, under TurboFan) over TurboFan',
+  report(kernels, control, runAll(kernels, control, (k) => k.n, reps), (k) => k.n, [[1, 0], [2, 0], [3, 4]]));
   if (!values['no-reference']) {
     const small = [reference, singlepass, native];
     out.push('', `Reference interpreter on reduced sizes, median of ${reps} calls after one warm-up call`,
