@@ -1,14 +1,16 @@
 // `npm run bench:crossings`: what crossing between JS and wasm costs, per engine, beside its floors:
 // func_invoke of (i32, i32) -> i32, a host function called from wasm, and the floors under them —
 // V8's own JS->wasm and wasm->JS calls through the WebAssembly API, and one koffi call of a trivial
-// C function (the singlepass engine crosses through koffi both ways).
+// C function (the singlepass engine crosses through koffi both ways). Then the embedder's access to
+// a memory: mem_read of one byte in a 1-page and a 1024-page memory (its cost must not grow with
+// the memory), and mem_read_bytes of 64 KiB, beside reading a byte of a Uint8Array.
 //
 //   node dist/bench/crossings.js [--calls N]
 
 import { parseArgs } from 'node:util';
 import {
-  func_alloc, func_invoke, i32, instance_export, isError, module_instantiate, module_parse, store_init,
-  type FuncAddr, type Module, type Store,
+  func_alloc, func_invoke, i32, instance_export, isError, mem_read, mem_read_bytes, module_instantiate, module_parse,
+  store_init, type FuncAddr, type MemAddr, type Module, type Store,
 } from '../lib/index.js';
 import type { EngineName } from '../lib/engine.js';
 import { nativeAvailable, nativeNoop } from '../lib/native.js';
@@ -83,4 +85,28 @@ console.log(`crossings, ns per call (${calls} calls; node ${process.version})`);
 console.log('engine        func_invoke   host call from wasm');
 for (const [engine, invoke, host] of rows) console.log(`${engine.padEnd(12)}  ${invoke.toFixed(0).padStart(11)}   ${host.toFixed(0).padStart(19)}`);
 console.log(`floor: V8 JS->wasm call ${v8invoke.toFixed(1)} ns; one koffi call of a trivial C function ${koffi.toFixed(1)} ns`);
+
+/** ns per mem_read of one byte in a memory of `pages`, and per mem_read_bytes of 64 KiB. */
+function memoryRow(engine: EngineName): [string, number, number, number] {
+  const read = (pages: number): [number, number] => {
+    const [store, inst] = module_instantiate(store_init({ engine }), parse(`(module (memory (export "m") ${pages}))`), []);
+    if (isError(inst)) throw new Error(inst.message);
+    const m = instance_export(inst, 'm') as MemAddr;
+    const byte = nsPer(calls / 10, (n) => { for (let i = 0; i < n; i++) sink += mem_read(store, m, i & 0xffff) as number; });
+    const block = nsPer(calls / 100, (n) => { for (let i = 0; i < n; i++) sink += (mem_read_bytes(store, m, 0, 65536) as Uint8Array).length; });
+    return [byte, block];
+  };
+  const [small, block] = read(1);
+  const [large] = read(1024);
+  return [engine, small, large, block];
+}
+const bytes = new Uint8Array(65536);
+const byteFloor = nsPer(calls, (n) => { for (let i = 0; i < n; i++) sink += bytes[i & 0xffff]!; });
+console.log('\nmemory access from the embedder, ns per call');
+console.log('engine        mem_read (1 page)   mem_read (1024 pages)   mem_read_bytes 64 KiB');
+for (const engine of rows.map(([e]) => e as EngineName)) {
+  const [, small, large, block] = memoryRow(engine);
+  console.log(`${engine.padEnd(12)}  ${small.toFixed(0).padStart(17)}   ${large.toFixed(0).padStart(21)}   ${block.toFixed(0).padStart(21)}`);
+}
+console.log(`floor: reading a byte of a Uint8Array ${byteFloor.toFixed(1)} ns`);
 if (sink === -1) console.log(sink);

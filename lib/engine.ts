@@ -70,12 +70,10 @@ export interface Engine {
   memType(mem: number): MemType;
   /** Size in pages. */
   memSize(mem: number): number;
-  /** `i` is in bounds. */
-  memRead(mem: number, i: number): number;
-  memWrite(mem: number, i: number, byte: number): void;
   /**
-   * The memory's bytes themselves, no copy (for native code that works on guest memory, such as
-   * WASI): valid until the memory grows or wasm runs again, so fetch it afresh for each use.
+   * The memory's bytes themselves, no copy, in O(1) whatever the memory's size (mem_read,
+   * mem_write and their bulk forms, and native code that works on guest memory, such as WASI):
+   * valid until the memory grows or wasm runs again, so fetch it afresh for each use.
    */
   memBytes(mem: number): Uint8Array;
   memGrow(mem: number, n: number): boolean;

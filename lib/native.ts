@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { Worker, threadId } from 'node:worker_threads';
 import koffi, { type LibraryHandle } from 'koffi';
 
@@ -412,7 +414,45 @@ export type NativeHostFunc = (vals: BigUint64Array) => boolean;
 // keep each alive to the end of the current job (a WeakRef's target is), so a synchronous loop of
 // stores could not give their memories' reservations back before it ends.
 const running: NativeStore[] = [];
-const finalizer = new FinalizationRegistry<Ptr>((handle) => load().storeFree(handle));
+// Counts the moments a memory may have grown unseen (wasm entered or left, a host function called):
+// a memory's view stays good while this does not move.
+let wasmRuns = 0;
+
+// Stores dropped without store_free are freed by their finalizers, which V8 runs only between
+// jobs: a synchronous loop of instantiations would run out of address space (8 GiB per memory)
+// first. So when a memory's reservation fails, a full collection and
+// FinalizationRegistry.prototype.cleanupSome free the unreachable stores at once and the
+// allocation is tried again. Both are V8 features behind flags, set only while a private context
+// is made (later contexts, and the embedder's, see neither); where they are missing, the failure
+// stands.
+const reclamation = ((): { readonly finalizer: FinalizationRegistry<Ptr>; readonly reclaim: () => void } => {
+  const free = (handle: Ptr): void => load().storeFree(handle);
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    v8.setFlagsFromString('--harmony-weak-refs-with-cleanup-some');
+    const [gc, Registry] = vm.runInNewContext('[globalThis.gc, FinalizationRegistry]') as [(() => void) | undefined, typeof FinalizationRegistry];
+    const finalizer = new Registry<Ptr>(free) as FinalizationRegistry<Ptr> & { cleanupSome?: () => void };
+    const { cleanupSome } = finalizer;
+    if (gc !== undefined && typeof cleanupSome === 'function') {
+      return { finalizer, reclaim: () => { gc(); cleanupSome.call(finalizer); } };
+    }
+  } catch {
+    // A V8 without these flags: no reclamation under pressure.
+  } finally {
+    v8.setFlagsFromString('--no-expose-gc');
+    v8.setFlagsFromString('--no-harmony-weak-refs-with-cleanup-some');
+  }
+  return { finalizer: new FinalizationRegistry<Ptr>(free), reclaim: () => {} };
+})();
+const { finalizer } = reclamation;
+
+/** Runs `allocate`; if a memory's reservation failed, once more after freeing unreachable stores. */
+function withReclamation<T>(allocate: () => T | NativeFailure): T | NativeFailure {
+  const first = allocate();
+  if (!isNativeFailure(first) || !first.message.startsWith('cannot reserve address space')) return first;
+  reclamation.reclaim();
+  return allocate();
+}
 let nextStoreId = 1;
 let registeredCallback: unknown;
 
@@ -421,6 +461,7 @@ function hostCallback(store: number, func: number, vals: unknown): number {
   // here fails the call, which then unwinds the wasm that made it.
   // Almost always the innermost: the store whose wasm is calling out.
   let s: NativeStore | undefined;
+  wasmRuns++;
   try {
     for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
     const host = s?.hostFunc(func);
@@ -452,6 +493,7 @@ export class NativeStore {
   readonly id = nextStoreId++;
   private readonly hosts = new Map<number, { readonly fn: NativeHostFunc; readonly slots: number }>();
   private readonly types = new Map<number, NativeFuncType>();
+  private readonly views = new Map<number, { readonly view: Uint8Array; readonly runs: number }>();
 
   constructor() {
     const b = load();
@@ -493,10 +535,12 @@ export class NativeStore {
   /** Runs `call`, which may run wasm, with this store reachable by the host callback. */
   private running<T>(call: () => T): T {
     running.push(this);
+    wasmRuns++;
     try {
       return call();
     } finally {
       running.pop();
+      wasmRuns++;
     }
   }
 
@@ -523,9 +567,10 @@ export class NativeStore {
   instantiate(module: NativeModule, imports: readonly number[]): number[] | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
     const exports = new Uint32Array(Math.max(module.exportCount, 1));
-    const status = this.running(() => load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, err, ERR_LEN));
-    if (status !== Status.ok) return failure(status, err);
-    return [...exports.subarray(0, module.exportCount)];
+    return withReclamation(() => {
+      const status = this.running(() => load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, err, ERR_LEN));
+      return status === Status.ok ? [...exports.subarray(0, module.exportCount)] : failure(status, err);
+    });
   }
 
   funcAlloc(type: NativeFuncType, fn: NativeHostFunc): number {
@@ -604,8 +649,10 @@ export class NativeStore {
   memAlloc(min: number, max: number | undefined): number | NativeFailure {
     const out: [number] = [0];
     const err = new Uint8Array(ERR_LEN);
-    const status = load().memAlloc(this.ptr(), BigInt(min), max === undefined ? NO_MAX : BigInt(max), out, err, ERR_LEN);
-    return status === Status.ok ? out[0] : failure(status, err);
+    return withReclamation(() => {
+      const status = load().memAlloc(this.ptr(), BigInt(min), max === undefined ? NO_MAX : BigInt(max), out, err, ERR_LEN);
+      return status === Status.ok ? out[0] : failure(status, err);
+    });
   }
 
   memType(mem: number): { readonly pages: number; readonly max: number | undefined } {
@@ -617,13 +664,22 @@ export class NativeStore {
 
   /** The memory's current bytes, without copy (valid until the next grow or free()). */
   memBytes(mem: number): Uint8Array {
-    const pages = this.memType(mem).pages;
-    const data = load().memData(this.ptr(), mem);
-    if (data === null || pages === 0) return new Uint8Array(0);
-    return new Uint8Array(koffi.view(data, pages * 65536));
+    // A memory grows in place, so a view stays right until it grows. Made once per size: each
+    // external buffer costs V8 an accounting of its whole length (~1 ms for 64 MiB).
+    const cached = this.views.get(mem);
+    if (cached !== undefined && cached.runs === wasmRuns) return cached.view;
+    const length = this.memType(mem).pages * 65536;
+    let view = cached?.view;
+    if (view?.length !== length) {
+      const data = load().memData(this.ptr(), mem);
+      view = data === null || length === 0 ? new Uint8Array(0) : new Uint8Array(koffi.view(data, length));
+    }
+    this.views.set(mem, { view, runs: wasmRuns });
+    return view;
   }
 
   memGrow(mem: number, n: number): boolean {
+    wasmRuns++;
     return load().memGrow(this.ptr(), mem, n) === 1;
   }
 
@@ -656,6 +712,7 @@ export class NativeStore {
     if (this.handle !== null) load().storeFree(this.handle);
     finalizer.unregister(this);
     this.handle = null;
+    this.views.clear();
   }
 }
 

@@ -7,7 +7,7 @@ import {
   ForeignAddressError, StaleStoreError, wasmError, f32bits, f64bits, i32, i64, isError, refExtern, refNull, v128,
   exn_alloc, exn_read, exn_tag, func_alloc, func_invoke, func_type, global_alloc, global_read,
   global_type, global_write, instance_export, match_externtype, match_valtype, mem_alloc, mem_grow,
-  mem_read, mem_size, mem_type, mem_write, module_decode, module_exports, module_imports,
+  mem_read, mem_read_bytes, mem_size, mem_type, mem_write, mem_write_bytes, module_decode, module_exports, module_imports,
   module_instantiate, module_parse, module_validate, ref_type, store_init, table_alloc, table_grow,
   table_read, table_size, table_type, table_write, tag_alloc, tag_type, val_default,
   type EngineName, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr, type Module,
@@ -456,6 +456,30 @@ describe.each<EngineName>(['reference', 'v8', 'singlepass'])('%s engine', (engin
       expect(err(mem_grow(s, m, 1)).kind).toBe('argument');
       expect(mem_size(s, m)).toBe(1);
       expect(() => mem_read(s, m, -1)).toThrow(RangeError);
+    });
+
+    it('reads and writes in bulk, all or nothing, and sees what wasm wrote after growing', () => {
+      let [s, inst] = instantiate(init(), `(module (memory (export "m") 1)
+        (func (export "grow") (drop (memory.grow (i32.const 1))))
+        (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))`);
+      const m = ok(instance_export(inst, 'm')) as MemAddr;
+      s = ok(mem_write_bytes(s, m, 65534, Uint8Array.of(7, 8)));
+      expect(mem_read_bytes(s, m, 65533, 3)).toEqual(Uint8Array.of(0, 7, 8));
+      expect(mem_read(s, m, 65535)).toBe(8);
+      expect(mem_read_bytes(s, m, 65536, 0)).toEqual(new Uint8Array(0));
+      expect(err(mem_read_bytes(s, m, 65535, 2)).message).toBe('out of bounds memory access: index 65535, length 2, size 65536');
+      expect(err(mem_write_bytes(s, m, 65535, Uint8Array.of(1, 2))).kind).toBe('argument');
+      expect(mem_read(s, m, 65535)).toBe(8);
+      expect(err(mem_read_bytes(s, m, 0, -1)).kind).toBe('argument');
+      // wasm grows the memory and writes past the old end: the embedder sees both.
+      let r;
+      [s, r] = func_invoke(s, func(inst, 'grow'), []);
+      ok(r);
+      expect(mem_size(s, m)).toBe(2);
+      [s, r] = func_invoke(s, func(inst, 'poke'), [i32(2 * 65536 - 1), i32(42)]);
+      ok(r);
+      expect(mem_read(s, m, 2 * 65536 - 1)).toBe(42);
+      expect(mem_read_bytes(s, m, 2 * 65536 - 2, 2)).toEqual(Uint8Array.of(0, 42));
     });
 
     it('throws for memory and table types that are not valid (a precondition)', () => {

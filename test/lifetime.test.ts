@@ -1,7 +1,8 @@
 // Deterministic lifetimes: store_free (and disposing a store) releases a store's resources at once
 // on every engine; afterwards every value of its lineage is stale. On the native engine a loop of
 // instantiate/free cycles runs in flat address space and memory, far past the ~16,000 live 8 GiB
-// memory reservations the address space holds, and a worker that ran wasm and exits gives its
+// memory reservations the address space holds; without store_free, unreachable stores are
+// reclaimed when reservations run out; and a worker that ran wasm and exits gives its
 // wasm stack back.
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -78,6 +79,16 @@ describe('the native engine in a loop', () => {
     expect(vmSize() - vm).toBeLessThan(4 * 1024 ** 3);
     // Garbage the collector has not taken yet, not per-cycle native memory (which would be GBs).
     expect(process.memoryUsage.rss() - rss).toBeLessThan(256 * 1024 ** 2);
+  }, 120_000);
+
+  test('20,000 instantiations never freed, in one synchronous loop: no failure (unreachable stores are reclaimed)', () => {
+    // The address space holds ~16,000 memory reservations; finalizers alone would run only after the loop.
+    for (let i = 0; i < 20_000; i++) {
+      const [s, touch] = instantiate(store_init({ engine: 'singlepass' }));
+      if (isError(touch) || touch.kind !== 'func') throw new Error(`instantiation ${i} failed: ${JSON.stringify(touch)}`);
+      const [, r] = func_invoke(s, touch, []);
+      if (isError(r)) throw new Error(r.message);
+    }
   }, 120_000);
 });
 

@@ -301,7 +301,7 @@ describe('NativeEngine at the engine seam', () => {
     expect(engine.funcInvoke(addr('f'), [{ type: 'i64', value: -2n }, { type: 'f32', bits: 0x7fa00001 }]))
       .toEqual([{ type: 'f32', bits: 0x7fa00001 }, { type: 'i64', value: -2n }]);
     expect(engine.funcInvoke(addr('poke'), [])).toEqual([]);
-    expect(engine.memRead(addr('mem'), 3)).toBe(0xab);
+    expect(engine.memBytes(addr('mem'))[3]).toBe(0xab);
     expect(engine.memGrow(addr('mem'), 1)).toBe(true);
     expect(engine.memSize(addr('mem'))).toBe(2);
     expect(engine.globalRead(addr('g'))).toEqual({ type: 'f64', bits: 0xbfe0000000000000n });

@@ -303,14 +303,6 @@ export class NativeEngine implements Engine {
     return this.store.memType(mem).pages;
   }
 
-  memRead(mem: number, i: number): number {
-    return this.store.memBytes(mem)[i]!;
-  }
-
-  memWrite(mem: number, i: number, byte: number): void {
-    this.store.memBytes(mem)[i] = byte;
-  }
-
   memBytes(mem: number): Uint8Array {
     return this.store.memBytes(mem);
   }

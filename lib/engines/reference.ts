@@ -147,14 +147,6 @@ export class ReferenceEngine implements Engine {
     return this.S.mems[mem]!.data.length / PAGE_SIZE;
   }
 
-  memRead(mem: number, i: number): number {
-    return this.S.mems[mem]!.data[i]!;
-  }
-
-  memWrite(mem: number, i: number, byte: number): void {
-    this.S.mems[mem]!.data[i] = byte;
-  }
-
   memBytes(mem: number): Uint8Array {
     return this.S.mems[mem]!.data;
   }

@@ -254,7 +254,7 @@ export class V8Engine implements Engine {
   readonly name = 'v8';
   private readonly funcs: { fn: JsFunc; type: FuncType }[] = [];
   private readonly tables: { table: WebAssembly.Table; type: TableType }[] = [];
-  private readonly mems: { mem: WebAssembly.Memory; type: MemType }[] = [];
+  private readonly mems: { mem: WebAssembly.Memory; type: MemType; view?: Uint8Array }[] = [];
   private readonly globals: { global: WebAssembly.Global; type: GlobalType; accessor?: { get: () => void; set?: () => void } }[] = [];
   private readonly tags: { tag: JsTag; type: TagType }[] = [];
   private readonly exns: { exn: JsException; tag: number }[] = [];
@@ -717,17 +717,12 @@ export class V8Engine implements Engine {
     return this.mems[mem]!.mem.buffer.byteLength / PAGE_SIZE;
   }
 
-  memRead(mem: number, i: number): number {
-    // A fresh view each time: growing detaches the old buffer.
-    return new Uint8Array(this.mems[mem]!.mem.buffer)[i]!;
-  }
-
-  memWrite(mem: number, i: number, byte: number): void {
-    new Uint8Array(this.mems[mem]!.mem.buffer)[i] = byte;
-  }
-
   memBytes(mem: number): Uint8Array {
-    return new Uint8Array(this.mems[mem]!.mem.buffer);
+    // Growing detaches the buffer: a view is good while the buffer is the same.
+    const m = this.mems[mem]!;
+    const { buffer } = m.mem;
+    if (m.view?.buffer !== buffer) m.view = new Uint8Array(buffer);
+    return m.view;
   }
 
   memGrow(mem: number, n: number): boolean {
