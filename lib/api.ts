@@ -23,13 +23,13 @@ import { nativeAvailable } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
 import { describeThrown, isError, wasmError, type WasmError } from './errors.js';
+import { nativeDecoded, referenceDecoded } from './module.js';
 import { StoreUsage, type StoreLimits } from './store-limits.js';
 import {
   type ExnAddr, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr,
   type ModuleInst, type Ref, type Store, StoreState, type TableAddr, type TagAddr, type Val,
   fromEngineRef, fromEngineVal, lineage, live, own, ownerOf, toEngineRef, toEngineVal, u64, valType,
 } from './store.js';
-import { decodeModule } from '../spec/binary/decode.js';
 import { MalformedError, ValidationError } from '../spec/errors.js';
 import { MAX_TABLE_SIZE } from '../spec/limits.js';
 import { emptyModule, type Import } from '../spec/structure/module.js';
@@ -38,7 +38,7 @@ import type {
 } from '../spec/structure/types.js';
 import { parseModule } from '../spec/text/parse.js';
 import { matchExternType, matchValType } from '../spec/valid/match.js';
-import { validateModule } from '../spec/valid/validate.js';
+import { moduleTypes, validateModule } from '../spec/valid/validate.js';
 
 export type Module = ModuleValue;
 
@@ -196,21 +196,27 @@ function makeEngine(name: EngineName, limits: StoreLimits, fuel: number | undefi
 }
 
 // 2
-export function module_decode(bytes: Uint8Array): Module | WasmError {
-  // Copied so later changes to the caller's buffer cannot change the module.
-  const own = bytes.slice();
-  try {
-    return { ast: decodeModule(own), bytes: own };
-  } catch (e) {
-    if (e instanceof MalformedError) return wasmError('malformed', e.message);
-    throw e;
-  }
+/**
+ * Decodes a module. Beyond the appendix, `options.engine` says which engine it is for (by default
+ * the native ones, where the native library loads). For them the native decoder+validator judges the
+ * bytes at once, in one pass: malformed bytes are an error here, and module_validate gives its
+ * verdict; the abstract syntax (`ast`) is built only when something needs it (the reference or v8
+ * engine, an embedder reading it), and imports, exports and instantiation read an outline without
+ * code. For 'reference' the reference decoder builds the whole abstract syntax now and the reference
+ * validator judges it, as the spec's own interpreter does. Both classify every module alike.
+ */
+export function module_decode(bytes: Uint8Array, options?: { engine?: EngineName }): Module | WasmError {
+  // Copied so later changes to the caller's buffer cannot change the module (a Buffer's slice()
+  // would share them).
+  const own = new Uint8Array(bytes);
+  return options?.engine !== 'reference' && nativeAvailable() === true ? nativeDecoded(own) : referenceDecoded(own);
 }
 
 // 3
 export function module_parse(text: string): Module | WasmError {
   try {
-    return { ast: parseModule(text) };
+    const ast = parseModule(text);
+    return { ast, outline: ast };
   } catch (e) {
     if (e instanceof MalformedError) return wasmError('malformed', e.message);
     throw e;
@@ -220,8 +226,11 @@ export function module_parse(text: string): Module | WasmError {
 // 4
 export function module_validate(module: Module): WasmError | undefined {
   if (module.validated !== undefined) return undefined;
+  const { verdict } = module;
+  if (verdict !== undefined && verdict !== 'valid') return verdict;
   try {
-    module.validated = validateModule(module.ast);
+    // A module the native validator passed needs only its import and export types.
+    module.validated = verdict === 'valid' ? moduleTypes(module.outline) : validateModule(module.ast);
     return undefined;
   } catch (e) {
     if (e instanceof ValidationError) return wasmError('invalid', e.message);
@@ -260,7 +269,7 @@ export function module_instantiate(
   const invalid = module_validate(module);
   if (invalid !== undefined) return [st.advance(), invalid];
   const { imports } = module.validated!;
-  const over = st.usage.instantiate(module.ast);
+  const over = st.usage.instantiate(module.outline);
   if (over !== undefined) return [st.advance(), over];
   if (externaddrs.length !== imports.length) {
     return [st.advance(), wasmError('unlinkable', `unknown import: the module has ${imports.length} imports, got ${externaddrs.length} external addresses`)];
@@ -268,7 +277,7 @@ export function module_instantiate(
   for (let i = 0; i < imports.length; i++) {
     const actual = externType(st, externaddrs[i]!);
     if (!matchExternType(actual, imports[i]!)) {
-      const { module: m, name } = module.ast.imports[i]!;
+      const { module: m, name } = module.outline.imports[i]!;
       return [st.advance(), wasmError('unlinkable', `incompatible import type for "${m}" "${name}"`)];
     }
   }
@@ -281,13 +290,13 @@ export function module_instantiate(
 // 6
 export function module_imports(module: Module): [string, string, ExternType][] {
   const { imports } = validated(module, 'module_imports');
-  return module.ast.imports.map((im, i) => [im.module, im.name, imports[i]!]);
+  return module.outline.imports.map((im, i) => [im.module, im.name, imports[i]!]);
 }
 
 // 7
 export function module_exports(module: Module): [string, ExternType][] {
   const { exports } = validated(module, 'module_exports');
-  return module.ast.exports.map((ex, i) => [ex.name, exports[i]!]);
+  return module.outline.exports.map((ex, i) => [ex.name, exports[i]!]);
 }
 
 // 8

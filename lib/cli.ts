@@ -357,7 +357,7 @@ function run(args: readonly string[], io: Io): number {
   }
   const engine = options.engine ?? (file.endsWith('.cwasm') ? 'singlepass' : defaultEngine());
   // Only the singlepass engine makes artifacts to keep.
-  const module = loadModule(file, engine === 'singlepass' && options.cache !== false ? new CompileCache(options.cache) : undefined, options.fuel !== undefined);
+  const module = loadModule(file, engine, engine === 'singlepass' && options.cache !== false ? new CompileCache(options.cache) : undefined, options.fuel !== undefined);
   if (module.compiledFor !== undefined && module.compiledFor !== engine) {
     throw new UsageError(`${file}: compiled code for the ${module.compiledFor} engine cannot run on ${engine}`, FAILURE);
   }
@@ -468,7 +468,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
  * FILE as a valid module; through `cache` when given (a hit skips decoding and compiling), the code
  * kept there metering fuel if `fuel`.
  */
-function loadModule(file: string, cache?: CompileCache, fuel = false): Module {
+function loadModule(file: string, engine: EngineName, cache?: CompileCache, fuel = false): Module {
   if (file.endsWith('.cwasm')) {
     const module = module_deserialize_file(file);
     if (isError(module)) throw moduleError(file, 'cannot load compiled module', module);
@@ -483,7 +483,7 @@ function loadModule(file: string, cache?: CompileCache, fuel = false): Module {
   }
   const cached = cache?.get(bytes, fuel);
   if (cached !== undefined) return cached;
-  const module = file.endsWith('.wasm') ? module_decode(bytes) : module_parse(new TextDecoder().decode(bytes));
+  const module = file.endsWith('.wasm') ? module_decode(bytes, { engine }) : module_parse(new TextDecoder().decode(bytes));
   if (isError(module)) throw moduleError(file, 'malformed module', module);
   const invalid = module_validate(module);
   if (invalid !== undefined) throw moduleError(file, 'invalid module', invalid);
@@ -524,7 +524,7 @@ function compile(args: readonly string[], io: Io): number {
   if (file === undefined) throw new UsageError('compile: no module file given (see wasmo compile --help)');
   const { dir, name } = parse(file);
   output ??= join(dir, `${name}.cwasm`);
-  const bytes = module_serialize(loadModule(file));
+  const bytes = module_serialize(loadModule(file, 'singlepass'));
   if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes);
   // Written aside, then renamed over OUT: a process reading the old file reads it whole,
   // and nobody reads a half-written artifact.

@@ -29,17 +29,30 @@ export interface EngineExtern {
  */
 export type EngineHostFunc = (args: EngineVal[]) => EngineVal[] | WasmError;
 
-/** A decoded or parsed module as the API hands it around; validation results are cached. */
+/**
+ * A decoded or parsed module as the API hands it around; validation results are cached. A module
+ * module_decode gave to the native engines (lib/module.ts) builds `ast` and `outline` on first use.
+ */
 export interface ModuleValue {
   readonly ast: ModuleAst;
+  /**
+   * The module without its code (decodeModuleOutline): types, imports, exports, the types of its
+   * functions, tables, memories and globals, start. What needs no code reads this, never `ast`.
+   */
+  readonly outline: ModuleAst;
   /** The binary form when the module came from bytes (engines that need bytes encode otherwise). */
   readonly bytes?: Uint8Array;
+  /**
+   * The native validator's verdict on `bytes`, when it judged them (module_validate's result then,
+   * with no validation in TS): 'valid' or the 'invalid' error.
+   */
+  readonly verdict?: 'valid' | WasmError;
   /** Set by the first successful module_validate / module_instantiate. */
   validated?: { readonly imports: readonly ExternType[]; readonly exports: readonly ExternType[] };
   /**
    * Set on a module that exists only as compiled code (module_deserialize): only stores of this
-   * engine can instantiate it, and `ast` describes its interface only (types, imports, exports, the
-   * types of its functions, tables, memories and globals), with no function bodies or initialisers.
+   * engine can instantiate it, and `ast` (the same as `outline`) describes its interface only, with
+   * no function bodies or initialisers.
    */
   readonly compiledFor?: EngineName;
 }

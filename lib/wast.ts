@@ -140,7 +140,7 @@ class ScriptRun {
   /** Registered names → their exports, for resolving imports by (module, name). */
   private readonly registry = new Map<string, ReadonlyMap<string, ExternAddr>>();
 
-  constructor(engine: EngineName) {
+  constructor(private readonly engine: EngineName) {
     this.store = store_init({ engine });
     this.registry.set('spectest', this.spectest());
   }
@@ -163,7 +163,7 @@ class ScriptRun {
   private dispatch(c: Command): void {
     switch (c.kind) {
       case 'module': {
-        const module = orFail(load(c.source), 'module');
+        const module = orFail(load(c.source, this.engine), 'module');
         if (c.definition) {
           orFail(module_validate(module) ?? module, 'module');
           this.lastDefinition = module;
@@ -211,16 +211,16 @@ class ScriptRun {
         expectError(this.act(c.action), 'exhaustion', c.message);
         return;
       case 'assert_malformed':
-        expectError(load(c.source), 'malformed', c.message);
+        expectError(load(c.source, this.engine), 'malformed', c.message);
         return;
       case 'assert_invalid': {
-        const module = orFail(load(c.source), 'module');
+        const module = orFail(load(c.source, this.engine), 'module');
         expectError(module_validate(module) ?? module, 'invalid', c.message);
         return;
       }
       case 'assert_unlinkable':
       case 'assert_uninstantiable': {
-        const module = orFail(load(c.source), 'module');
+        const module = orFail(load(c.source, this.engine), 'module');
         expectError(this.instantiate(module), c.kind === 'assert_unlinkable' ? 'unlinkable' : 'uninstantiable', c.message);
         return;
       }
@@ -304,14 +304,15 @@ class ScriptRun {
   }
 }
 
-function load(source: ModuleSource): Module | WasmError {
+/** The module of a command, decoded as for `engine` (the reference engine's by its own decoder). */
+function load(source: ModuleSource, engine: EngineName): Module | WasmError {
   switch (source.type) {
     // A quoted text is a module written in full or as bare fields (the inline abbreviation, §6.6.13),
     // which module_parse accepts both, as the reference interpreter's parser does.
     case 'text':
     case 'quote':
       return module_parse(source.text);
-    case 'binary': return module_decode(source.bytes);
+    case 'binary': return module_decode(source.bytes, { engine });
   }
 }
 

@@ -274,7 +274,8 @@ describe('native engine (singlepass)', () => {
     expect(validate(bytes(0x00, 0x0b))).toEqual({ status: 'invalid', message: 'type mismatch' });
     expect(validate(bytes(0x00, 0x41, 0x01))).toEqual({ status: 'malformed', message: 'unexpected end of section or function' });
     expect(validate(bytes(0x00, 0x41))).toEqual({ status: 'malformed', message: 'unexpected end of section or function' });
-    expect(validate(bytes(0x00, 0xff, 0x0b))).toEqual({ status: 'malformed', message: 'illegal opcode' });
+    expect(validate(bytes(0x00, 0xff, 0x0b))).toEqual({ status: 'malformed', message: 'illegal opcode ff' });
+    expect(validate(bytes(0x00, 0xfc, 0x12, 0x0b))).toEqual({ status: 'malformed', message: 'illegal opcode fc 12' });
     expect(validate(bytes(0x00, 0x0c, 0x01, 0x0b))).toEqual({ status: 'invalid', message: 'unknown label' });
     expect(validate(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00])))
       .toEqual({ status: 'malformed', message: 'unknown binary version' });

@@ -2,6 +2,7 @@
 // testsuite's error texts for overlong or overflowing encodings.
 #pragma once
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -145,7 +146,13 @@ inline Op readOp(Reader &r) {
   // 0xFD prefixes the 128-bit SIMD instructions, which come in their own issue.
   if (byte == 0xFD) unsupported("128-bit SIMD instructions");
   uint64_t code = byte == 0xFC ? 0xFC00 + uint64_t{r.u32()} : byte;
-  if (!knownOp(code)) malformed("illegal opcode");
+  if (!knownOp(code)) {
+    // Named in hex as the reference names it (binary.wast expects "illegal opcode ff").
+    char text[40];
+    if (byte == 0xFC) std::snprintf(text, sizeof text, "illegal opcode fc %02llx", static_cast<unsigned long long>(code - 0xFC00));
+    else std::snprintf(text, sizeof text, "illegal opcode %02x", unsigned{byte});
+    malformed(text);
+  }
   return static_cast<Op>(code);
 }
 

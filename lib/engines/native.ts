@@ -89,7 +89,7 @@ export function deserializeModule(from: { readonly bytes: Uint8Array } | { reado
   if (isNativeFailure(c)) return toError(c);
   // Read from the loaded copy: that is what the loader checked.
   const { ast, imports, exports } = artifactInterface(c.artifactView());
-  const module: ModuleValue = { ast, validated: { imports, exports }, compiledFor: 'singlepass' };
+  const module: ModuleValue = { ast, outline: ast, validated: { imports, exports }, compiledFor: 'singlepass' };
   remember(module, c);
   return module;
 }
@@ -137,7 +137,7 @@ export class NativeEngine implements Engine {
     if (isNativeFailure(compiled)) return this.error(compiled);
     const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr));
     if (isNativeFailure(addrs)) return this.error(addrs);
-    return { exports: module.ast.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } })) };
+    return { exports: module.outline.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } })) };
   }
 
   private error(f: NativeFailure): WasmError {

@@ -16,6 +16,7 @@ import {
 import type {
   Custom, Data, DataMode, Elem, ElemMode, Export, Func, Global, Import, ImportDesc, Mem, Module, Table,
 } from '../structure/module.js';
+import { emptyModule } from '../structure/module.js';
 import {
   heapTypeOf, type AddrType, type FuncType, type GlobalType, type Limits, type MemType, type RefType, type TableType,
   type ValType,
@@ -28,7 +29,18 @@ import { readSigned, readSigned64, readUnsigned, readUnsigned64 } from './leb128
 /** §5.5.16 decodes a module; throws MalformedError with the testsuite's message. */
 export function decodeModule(bytes: Uint8Array): Module {
   checkLimit(MAX_MODULE_SIZE, bytes.length);
-  return new Decoder(bytes).module();
+  return new Decoder(bytes, false).module();
+}
+
+/**
+ * The outline of a module already known to be well-formed: what describes its interface (types,
+ * imports, the types of its functions, tables, memories, globals with their initialisers, exports,
+ * start) and nothing of its code: functions have no locals or body, and the element, code, data and
+ * custom sections are stepped over unread, so the cost follows the interface, not the code. Input
+ * that is not well-formed may still throw MalformedError, or be outlined anyway: decode it first.
+ */
+export function decodeModuleOutline(bytes: Uint8Array): Module {
+  return new Decoder(bytes, true).module();
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -40,6 +52,9 @@ const STRUCTURED: ReadonlyMap<number, 'block' | 'loop' | 'if'> = new Map(
 
 /** Sub-opcodes of 0xFC and 0xFD are u32 (§5.4). */
 const PREFIXES: ReadonlySet<number> = new Set([0xfc, 0xfd]);
+
+/** The sections an outline steps over. */
+const OUTSIDE_OUTLINE: ReadonlySet<number> = new Set([SectionId.element, SectionId.code, SectionId.data]);
 
 const hex = (n: number): string => n.toString(16).padStart(2, '0');
 
@@ -54,7 +69,8 @@ class Decoder {
   private inCode = false;
   private dataIndexInCode = false;
 
-  constructor(private readonly bytes: Uint8Array) {
+  /** `outline`: see decodeModuleOutline. */
+  constructor(private readonly bytes: Uint8Array, private readonly outline: boolean) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.limit = bytes.length;
   }
@@ -385,7 +401,11 @@ class Decoder {
     for (const id of SECTION_ORDER) {
       if (this.sectionId() === id) {
         this.pos++;
-        this.sized(() => {
+        this.sized((size) => {
+          if (this.outline && OUTSIDE_OUTLINE.has(id)) {
+            this.pos += size;
+            return;
+          }
           switch (id) {
             case SectionId.type: m.types = this.vec(() => this.funcType(), MAX_TYPES); break;
             case SectionId.import: m.imports = this.vec(() => this.import(), MAX_IMPORTS); break;
@@ -416,6 +436,13 @@ class Decoder {
       this.customs(customs);
     }
     if (!this.eos()) throw new MalformedError('unexpected content after last section');
+    if (this.outline) {
+      return {
+        ...emptyModule(), types: m.types, imports: m.imports, exports: m.exports, tables: m.tables, mems: m.mems,
+        globals: m.globals, funcs: m.funcTypes.map((type) => ({ type, locals: [], body: [] })),
+        ...(m.start === undefined ? {} : { start: m.start }),
+      };
+    }
     if (m.funcTypes.length !== m.codes.length) {
       throw new MalformedError('function and code section have inconsistent lengths');
     }
@@ -444,6 +471,10 @@ class Decoder {
   private customs(out: Custom[]): void {
     while (this.sectionId() === SectionId.custom) {
       this.pos++;
+      if (this.outline) {
+        this.sized((size) => { this.pos += size; });
+        continue;
+      }
       out.push(this.sized((size) => {
         const start = this.pos;
         const name = this.name();

@@ -122,13 +122,15 @@ function importsByKind(imports: readonly ExternType[]) {
   return by;
 }
 
-/** §3.4.10 a module is valid with type imports → exports; throws ValidationError otherwise. */
-export function validateModule(m: Module): { imports: ExternType[]; exports: ExternType[] } {
+/**
+ * §3.4.10 the context C′ in which global initialisers are checked (it has only the imported
+ * globals, and no C.refs yet), with the imports' types and the globals of the whole module. It
+ * reads only the module's outline (decodeModuleOutline): no code.
+ */
+function outlineContext(m: Module): { imports: ExternType[]; cGlobals: Context; globals: GlobalType[] } {
   const c0: Context = { ...emptyContext(), types: m.types };
   const imports = m.imports.map((im) => importType(c0, im.desc));
-
   const imported = importsByKind(imports);
-  // C′ (§3.4.10): global initialisers see only the imported globals.
   const cGlobals: Context = {
     ...c0,
     funcs: [...imported.func, ...m.funcs.map((f) => typeAt(c0, f.type))],
@@ -136,13 +138,48 @@ export function validateModule(m: Module): { imports: ExternType[]; exports: Ext
     mems: [...imported.mem, ...m.mems.map((mem) => mem.type)],
     globals: imported.global,
     tags: imported.tag,
-    refs: declaredRefs(m),
   };
+  return { imports, cGlobals, globals: [...imported.global, ...m.globals.map((g) => g.type)] };
+}
+
+/** §3.4.10 the export types, in order; export names must be distinct. */
+function exportTypes(c: Context, exports: Module['exports']): ExternType[] {
+  const names = new Set<string>();
+  return exports.map((ex): ExternType => {
+    const x = ex.desc.index;
+    const type = ((): ExternType => {
+      switch (ex.desc.kind) {
+        case 'func': return { kind: 'func', type: lookup('function', c.funcs, x) };
+        case 'table': return { kind: 'table', type: lookup('table', c.tables, x) };
+        case 'mem': return { kind: 'mem', type: lookup('memory', c.mems, x) };
+        case 'global': return { kind: 'global', type: lookup('global', c.globals, x) };
+        case 'tag': return { kind: 'tag', type: lookup('tag', c.tags, x) };
+      }
+    })();
+    if (names.has(ex.name)) throw new ValidationError('duplicate export name');
+    names.add(ex.name);
+    return type;
+  });
+}
+
+/**
+ * The import and export types of a module already known to be valid (by another validator), read
+ * from its outline alone; what validateModule would return for it.
+ */
+export function moduleTypes(m: Module): { imports: ExternType[]; exports: ExternType[] } {
+  const { imports, cGlobals, globals } = outlineContext(m);
+  return { imports, exports: exportTypes({ ...cGlobals, globals }, m.exports) };
+}
+
+/** §3.4.10 a module is valid with type imports → exports; throws ValidationError otherwise. */
+export function validateModule(m: Module): { imports: ExternType[]; exports: ExternType[] } {
+  const { imports, cGlobals: outline, globals } = outlineContext(m);
+  const cGlobals: Context = { ...outline, refs: declaredRefs(m) };
   for (const g of m.globals) validateConst(cGlobals, g.init, g.type.type);
 
   const c: Context = {
     ...cGlobals,
-    globals: [...imported.global, ...m.globals.map((g) => g.type)],
+    globals,
     elems: m.elems.map((e) => e.type),
     datas: m.datas.map(() => 'ok'),
   };
@@ -172,22 +209,7 @@ export function validateModule(m: Module): { imports: ExternType[]; exports: Ext
     }
   }
 
-  const names = new Set<string>();
-  const exports = m.exports.map((ex): ExternType => {
-    const x = ex.desc.index;
-    const type = ((): ExternType => {
-      switch (ex.desc.kind) {
-        case 'func': return { kind: 'func', type: lookup('function', c.funcs, x) };
-        case 'table': return { kind: 'table', type: lookup('table', c.tables, x) };
-        case 'mem': return { kind: 'mem', type: lookup('memory', c.mems, x) };
-        case 'global': return { kind: 'global', type: lookup('global', c.globals, x) };
-        case 'tag': return { kind: 'tag', type: lookup('tag', c.tags, x) };
-      }
-    })();
-    if (names.has(ex.name)) throw new ValidationError('duplicate export name');
-    names.add(ex.name);
-    return type;
-  });
+  const exports = exportTypes(c, m.exports);
 
   if (c.mems.length > 1) throw new ValidationError('multiple memories');
   return { imports, exports };

@@ -83,7 +83,7 @@ export function mutate(b: Uint8Array, kind: Mutation, r: (n: number) => number):
 export interface Verdict { status: string; message: string }
 
 export function referenceVerdict(bytes: Uint8Array): Verdict {
-  const m = module_decode(bytes);
+  const m = module_decode(bytes, { engine: 'reference' });
   if (isError(m)) return { status: m.kind, message: m.message };
   const e = module_validate(m);
   return e === undefined ? { status: 'ok', message: '' } : { status: e.kind, message: e.message };
