@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { module_parse, module_validate, isError } from '../lib/index.js';
+import { countSeeds, missing } from './gen/coverage.js';
 import { ModuleGen } from './gen/generator.js';
 import { check, generate, plannedCalls, registersFor, runOn } from './gen/runner.js';
 import { moduleText } from './gen/wat.js';
@@ -16,7 +17,7 @@ describe('random valid modules agree on reference, singlepass and V8', () => {
   it(`${MODULES} modules from seed ${FIRST_SEED}`, () => {
     for (let seed = FIRST_SEED; seed < FIRST_SEED + MODULES; seed++) {
       const g = generate(seed);
-      const d = check(g.module, plannedCalls(g.ast, seed), undefined, registersFor(seed));
+      const d = check(g.bytes, plannedCalls(g.ast, seed), undefined, registersFor(seed));
       expect({ seed, disagreement: d }).toEqual({ seed, disagreement: undefined });
     }
   }, 120_000);
@@ -28,9 +29,9 @@ describe('random valid modules agree on reference, singlepass and V8', () => {
       // From a few units, so that calls run out early, to enough for most to finish.
       const fuel = [5, 50, 500, 5000, 1_000_000][seed % 5]!;
       const calls = plannedCalls(g.ast, seed);
-      const d = check(g.module, calls, undefined, registersFor(seed), fuel);
+      const d = check(g.bytes, calls, undefined, registersFor(seed), fuel);
       expect({ seed, fuel, disagreement: d }).toEqual({ seed, fuel, disagreement: undefined });
-      outOfFuel += runOn('reference', g.module, calls, fuel).filter((line) => line.includes('all fuel consumed')).length;
+      outOfFuel += runOn('reference', g.bytes, calls, fuel).filter((line) => line.includes('all fuel consumed')).length;
     }
     expect(outOfFuel).toBeGreaterThan(25);
   }, 120_000);
@@ -47,5 +48,12 @@ describe('random valid modules agree on reference, singlepass and V8', () => {
       expect(module_validate(m)).toBeUndefined();
     }
     expect(deepest).toBeGreaterThan(12);
+  });
+
+  it('cover every non-SIMD instruction, live and dead, and every shape the generator aims at', () => {
+    const counts = countSeeds(FIRST_SEED, 300);
+    expect(missing(counts)).toEqual([]);
+    // Dead code gets every kind of instruction too (popping from the polymorphic stack).
+    expect(['i32.add dead', 'f64.div dead', 'call dead', 'br_table dead', 'memory.fill dead'].filter((k) => !counts.has(k))).toEqual([]);
   });
 });

@@ -78,6 +78,26 @@ function compile(bytes: Uint8Array): WebAssembly.Module {
   return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
 }
 
+/**
+ * Helper modules (see `V8Engine.helper`) compiled once per process: they depend only on a type, so
+ * stores share them, and a store that reads a few globals and calls a few functions compiles
+ * nothing. Bounded, as the types a process meets are not.
+ */
+const helperModules = new Map<string, WebAssembly.Module>();
+const MAX_HELPER_MODULES = 4096;
+
+function compileHelper(module: Module): WebAssembly.Module {
+  const bytes = encodeModule(module);
+  const key = Buffer.from(bytes).toString('latin1');
+  let compiled = helperModules.get(key);
+  if (compiled === undefined) {
+    if (helperModules.size >= MAX_HELPER_MODULES) helperModules.clear();
+    compiled = compile(bytes);
+    helperModules.set(key, compiled);
+  }
+  return compiled;
+}
+
 /** V8's RuntimeError messages and the spec's texts for them. */
 const TRAPS: readonly (readonly [string, string])[] = [
   ['unreachable', 'unreachable'],
@@ -635,7 +655,7 @@ export class V8Engine implements Engine {
       if (refs.length < slots) refs.grow(slots - refs.length, null);
     }
     const imports = { scratch: this.scratch, funcs: this.funcRefs, externs: this.externRefs, ...more };
-    return new WebAssembly.Instance(compile(encodeModule(module)), { '': imports }).exports;
+    return new WebAssembly.Instance(compileHelper(module), { '': imports }).exports;
   }
 
   /**

@@ -93,8 +93,16 @@ export const bigOptions: GenOptions = { maxFuncs: 6, bodySize: 500, maxDepth: 24
 
 /** Index layout of the generated module, known to the runner. */
 export const FUEL_GLOBAL = 0;
-export const TABLE_SIZE = 8;
-export const STATE_EXPORT = 'state';
+/**
+ * The tables: 0 and 2 hold functions (call_indirect goes through both), 1 holds externrefs. Sizes
+ * are powers of two, so that an index masked with size - 1 is in bounds.
+ */
+export const TABLES: readonly { readonly reftype: RefType; readonly size: number }[] = [
+  { reftype: 'funcref', size: 8 }, { reftype: 'externref', size: 4 }, { reftype: 'funcref', size: 4 },
+];
+/** Element segments: active into table 0, passive of every function, passive of externrefs,
+ *  active into table 2. */
+const ELEMS = 4;
 /** The one import: a host function (function 0) the runner provides. */
 export const HOST_IMPORT = { module: 'host', name: 'h' } as const;
 const FUEL = 1000;
@@ -179,12 +187,11 @@ export class ModuleGen {
       this.current = i;
       funcs.push(this.func(this.types[this.funcTypes[i]!]!));
     }
-    funcs.push(this.stateFunc());
     // Sometimes a function that recurses until the call stack is exhausted, with values of both
     // register classes live across each call; it has no side effects, so depth limits can differ.
     // (Rarely: running into the limit takes the engines tens of milliseconds.)
     if (r.chance(0.005)) {
-      const self = nf + 2;
+      const self = nf + 1;
       funcs.push({
         type: this.typeIndex({ params: ['i32', 'f64'], results: ['i32'] }),
         locals: ['i64', 'f32'],
@@ -195,13 +202,22 @@ export class ModuleGen {
         ],
       });
     }
-    const elemFuncs = Array.from({ length: TABLE_SIZE }, () => r.int(nf + 1));
+    // Active segments of functions, some entries null, some segments short.
+    const funcElems = (n: number): Instr[][] => Array.from({ length: r.chance(0.8) ? n : r.range(1, n) }, () => [
+      r.chance(0.1) ? { op: 'ref.null', heaptype: 'func' } : { op: 'ref.func', func: r.int(nf + 1) },
+    ]);
     const elems: Elem[] = [
-      { type: 'funcref', init: elemFuncs.slice(0, r.chance(0.8) ? TABLE_SIZE : r.range(1, TABLE_SIZE)).map((f) => [{ op: 'ref.func', func: f }]), mode: { kind: 'active', table: 0, offset: [{ op: 'i32.const', value: 0 }] } },
+      { type: 'funcref', init: funcElems(TABLES[0]!.size), mode: { kind: 'active', table: 0, offset: [{ op: 'i32.const', value: 0 }] } },
       // Passive, for table.init; it also declares every function for ref.func.
       { type: 'funcref', init: Array.from({ length: nf + 1 }, (_, f) => [{ op: 'ref.func', func: f }] as Instr[]), mode: { kind: 'passive' } },
+      { type: 'externref', init: Array.from({ length: r.range(1, 4) }, (): Instr[] => [{ op: 'ref.null', heaptype: 'extern' }]), mode: { kind: 'passive' } },
+      { type: 'funcref', init: funcElems(TABLES[2]!.size), mode: { kind: 'active', table: 2, offset: [{ op: 'i32.const', value: 0 }] } },
     ];
     const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => r.int(256));
+    // The memory: mostly one page that may grow to two; sometimes none at first (every access
+    // traps until memory.grow), a third page, or no maximum.
+    const pages = r.chance(0.05) ? 0 : 1;
+    const maxPages = r.pick([pages + 1, pages + 1, pages + 1, 3, undefined]);
     // A start function, when one has no parameters and results; it may trap, failing instantiation.
     const starters = this.funcTypes.flatMap((ti, f) => {
       const ft = this.types[ti]!;
@@ -209,21 +225,21 @@ export class ModuleGen {
     });
     const start = starters.length > 0 && r.chance(0.3) ? r.pick(starters) : undefined;
     const exports: Export[] = [
-      ...funcs.map((_, i) => ({ name: i === nf ? STATE_EXPORT : i === nf + 1 ? 'exhaust' : `f${i + 1}`, desc: { kind: 'func' as const, index: i + 1 } })),
+      ...funcs.map((_, i) => ({ name: i === nf ? 'exhaust' : `f${i + 1}`, desc: { kind: 'func' as const, index: i + 1 } })),
       ...this.globals.map((_, i) => ({ name: `g${i}`, desc: { kind: 'global' as const, index: i } })),
       { name: 'mem', desc: { kind: 'mem', index: 0 } },
-      { name: 'tab', desc: { kind: 'table', index: 0 } },
+      ...TABLES.map((_, i) => ({ name: `tab${i}`, desc: { kind: 'table' as const, index: i } })),
     ];
     return {
       types: this.types,
       funcs,
-      tables: [{ type: { addrtype: 'i32', limits: { min: TABLE_SIZE, max: TABLE_SIZE + 4 }, reftype: 'funcref' } }],
-      mems: [{ type: { addrtype: 'i32', limits: { min: 1, max: 2 } } }],
+      tables: TABLES.map((t) => ({ type: { addrtype: 'i32', limits: { min: t.size, max: t.size + 4 }, reftype: t.reftype } })),
+      mems: [{ type: { addrtype: 'i32', limits: { min: pages, ...(maxPages === undefined ? {} : { max: maxPages }) } } }],
       globals: this.globals,
       elems,
       datas: [
         // Now and then out of bounds: instantiation then fails (spec 4.5.4 step 15).
-        { init: bytes(r.range(0, 64)), mode: { kind: 'active', mem: 0, offset: [{ op: 'i32.const', value: r.chance(0.01) ? 65500 : r.int(4000) }] } },
+        { init: bytes(pages === 0 ? 0 : r.range(0, 64)), mode: { kind: 'active', mem: 0, offset: [{ op: 'i32.const', value: pages === 0 ? 0 : r.chance(0.01) ? 65500 : r.int(4000) }] } },
         { init: bytes(r.range(1, 64)), mode: { kind: 'passive' } },
       ],
       imports: [{ ...HOST_IMPORT, desc: { kind: 'func', type: this.funcTypes[0]! } }],
@@ -231,24 +247,6 @@ export class ModuleGen {
       exports,
       customs: [],
     };
-  }
-
-  /** `state`: a hash of all memory (the API reads it a byte at a time, too slow for native). */
-  private stateFunc(): Func {
-    this.typeIndex({ params: [], results: ['i64'] });
-    const i = 0; const h = 1;
-    const body: Instr[] = [
-      { op: 'loop', bt: null, body: [
-        { op: 'local.get', local: h }, { op: 'i64.const', value: 0x100000001b3n }, { op: 'i64.mul' },
-        { op: 'local.get', local: i }, { op: 'i64.load', memarg: { align: 3, offset: 0, mem: 0 } }, { op: 'i64.xor' },
-        { op: 'i64.const', value: 29n }, { op: 'i64.rotl' }, { op: 'local.set', local: h },
-        { op: 'local.get', local: i }, { op: 'i32.const', value: 8 }, { op: 'i32.add' }, { op: 'local.tee', local: i },
-        { op: 'memory.size', mem: 0 }, { op: 'i32.const', value: 16 }, { op: 'i32.shl' }, { op: 'i32.lt_u' },
-        { op: 'br_if', label: 0 },
-      ] },
-      { op: 'local.get', local: h },
-    ];
-    return { type: this.typeIndex({ params: [], results: ['i64'] }), locals: ['i32', 'i64'], body };
   }
 
   // ---- values ----
@@ -347,17 +345,20 @@ export class ModuleGen {
     } else if (k < 16 && t === 'i32') {
       const kk = r.int(6);
       if (kk === 0) out.push({ op: 'memory.size', mem: 0 });
-      else if (kk === 1) out.push({ op: 'table.size', table: 0 });
+      else if (kk === 1) out.push({ op: 'table.size', table: r.int(TABLES.length) });
       else if (kk === 2) {
         this.value(out, 'i32', 0); this.pop();
         out.push({ op: 'i32.const', value: 1 }, { op: 'i32.and' }, { op: 'memory.grow', mem: 0 });
       } else if (kk === 3) {
-        out.push({ op: 'ref.null', heaptype: 'func' });
-        this.value(out, 'i32', 0); this.pop();
-        out.push({ op: 'i32.const', value: 3 }, { op: 'i32.and' }, { op: 'table.grow', table: 0 });
+        const table = r.int(TABLES.length);
+        this.refValue(out, TABLES[table]!.reftype, 0);
+        this.value(out, 'i32', 0);
+        out.push({ op: 'i32.const', value: 3 }, { op: 'i32.and' }, { op: 'table.grow', table });
+        this.popN(2);
       } else {
-        this.tableIndex(out, depth - 1); this.pop();
-        out.push({ op: 'table.get', table: 0 }, { op: 'ref.is_null' });
+        const table = r.int(TABLES.length);
+        this.tableIndex(out, depth - 1, table); this.pop();
+        out.push({ op: 'table.get', table }, { op: 'ref.is_null' });
       }
       this.push('i32');
     } else if (k < 17 && this.callSites > 0) {
@@ -380,10 +381,11 @@ export class ModuleGen {
     if (k < 3 && locals.length > 0) out.push({ op: 'local.get', local: r.pick(locals) });
     else if (k < 4) out.push({ op: 'global.get', global: r.pick(globals) });
     else if (k < 6 && t === 'funcref') out.push({ op: 'ref.func', func: r.int(this.funcTypes.length) });
-    else if (k < 7 && t === 'funcref') {
-      this.tableIndex(out, 0);
+    else if (k < 7) {
+      const table = this.tableOf(t);
+      this.tableIndex(out, 0, table);
       this.pop();
-      out.push({ op: 'table.get', table: 0 });
+      out.push({ op: 'table.get', table });
     } else if (k < 8 && depth > 0) {
       this.value(out, t, depth - 1);
       this.value(out, t, depth - 1);
@@ -433,7 +435,8 @@ export class ModuleGen {
     return { align: r.int(natural + 1), offset: r.chance(0.97) ? r.pick([0, 0, 1, 4, 8, 100, 0xfff]) : r.pick([0xfff8, 0x10000, 0x7fffffff, 0xffffffff]), mem: 0 };
   }
 
-  /** An address: mostly masked into the first page (in bounds), sometimes anything. */
+  /** An address: mostly masked into the first page (in bounds), sometimes into the second (which
+   *  memory.grow may have added), sometimes anything. */
   private address(out: Instr[], depth: number): void {
     if (this.rng.chance(0.2)) {
       this.wrapped(out, depth, 0xfff0);
@@ -441,7 +444,7 @@ export class ModuleGen {
     }
     this.value(out, 'i32', depth - 1);
     if (this.rng.chance(0.95)) {
-      out.push({ op: 'i32.const', value: this.rng.pick([0xfff0, 0xff, 0x7ff0, 0xfff]) }, { op: 'i32.and' });
+      out.push({ op: 'i32.const', value: this.rng.pick([0xfff0, 0xff, 0x7ff0, 0xfff, 0x1fff0]) }, { op: 'i32.and' });
     }
   }
 
@@ -460,13 +463,21 @@ export class ModuleGen {
     this.push('i32');
   }
 
-  private tableIndex(out: Instr[], depth: number): void {
+  /** A table holding `t`. */
+  private tableOf(t: RefType): number {
+    return this.rng.pick(TABLES.flatMap((x, i) => (x.reftype === t ? [i] : [])));
+  }
+
+  /** An index into `table`: mostly within its initial size, sometimes within what table.grow may
+   *  have added. */
+  private tableIndex(out: Instr[], depth: number, table: number): void {
+    const mask = TABLES[table]!.size * (this.rng.chance(0.2) ? 2 : 1) - 1;
     if (this.rng.chance(0.15)) {
-      this.wrapped(out, depth, TABLE_SIZE - 1);
+      this.wrapped(out, depth, mask);
       return;
     }
     this.value(out, 'i32', depth);
-    if (this.rng.chance(0.85)) out.push({ op: 'i32.const', value: TABLE_SIZE - 1 }, { op: 'i32.and' });
+    if (this.rng.chance(0.85)) out.push({ op: 'i32.const', value: mask }, { op: 'i32.and' });
   }
 
   private load(out: Instr[], t: NumType, depth: number): void {
@@ -494,8 +505,9 @@ export class ModuleGen {
     if (r.chance(0.75)) {
       out.push({ op: 'call', func: f });
     } else {
-      this.tableIndex(out, 0);
-      out.push({ op: 'call_indirect', type: this.funcTypes[f]!, table: 0 });
+      const table = this.tableOf('funcref');
+      this.tableIndex(out, 0, table);
+      out.push({ op: 'call_indirect', type: this.funcTypes[f]!, table });
       this.pop();
     }
     this.popN(ft.params.length);
@@ -661,8 +673,19 @@ export class ModuleGen {
       out.push(
         { op: 'local.get', local: target.counter! }, { op: 'i32.const', value: 1 }, { op: 'i32.add' },
         { op: 'local.tee', local: target.counter! }, { op: 'i32.const', value: r.range(1, 4) }, { op: 'i32.lt_u' }, { op: 'i32.and' },
-        { op: 'br_if', label: l },
       );
+      const exits = this.frames.flatMap((f, i) => (f.kind !== 'loop' && f.label.join() === target.label.join() ? [n - 1 - i] : []));
+      if (k < 3 && exits.length > 0) {
+        // br_table: entry 0 goes back, the other entries and the default out.
+        const labels = [l, ...Array.from({ length: r.int(3) }, () => r.pick(exits))];
+        out.push({ op: 'i32.eqz' }, { op: 'br_table', labels, default: r.pick(exits) });
+        this.goneDead();
+        return;
+      }
+      // br_if, or br inside an if whose parameters pass the values through.
+      out.push(k < 6
+        ? { op: 'if', bt: this.blockType(target.label, target.label), then: [{ op: 'br', label: l + 1 }], else: [] }
+        : { op: 'br_if', label: l });
       this.pop();
       // br_if gives the label's values back (from the polymorphic stack in dead code too).
       this.popN(target.label.length);
@@ -726,20 +749,36 @@ export class ModuleGen {
       case 1: three(0xfff, 0xfff, 0x3f); out.push({ op: 'memory.copy', dst: 0, src: 0 }); break;
       case 2: three(0xfff, 0x1f, 0x1f); out.push({ op: 'memory.init', data: 1, mem: 0 }); break;
       case 3: out.push({ op: 'data.drop', data: r.int(2) }); break;
-      case 4: three(7, 3, 3); out.push({ op: 'table.init', elem: 1, table: 0 }); break;
-      case 5: three(7, 7, 3); out.push({ op: 'table.copy', dst: 0, src: 0 }); break;
-      case 6: out.push({ op: 'elem.drop', elem: r.int(2) }); break;
-      case 7:
-        this.small(out, 7); this.pop();
-        this.prePush(out);
-        out.push(r.chance(0.15) ? { op: 'ref.null', heaptype: 'func' } : { op: 'ref.func', func: r.int(this.funcTypes.length) });
-        this.small(out, 3); this.pop();
-        out.push({ op: 'table.fill', table: 0 });
+      case 4: {
+        // Any segment into a table of its type: the active ones are dropped, so only n = 0 passes.
+        const elem = r.int(ELEMS);
+        const table = this.tableOf(elem === 2 ? 'externref' : 'funcref');
+        three(TABLES[table]!.size - 1, 3, 3);
+        out.push({ op: 'table.init', elem, table });
         break;
-      default:
-        this.small(out, 7); this.pop();
-        out.push(r.chance(0.15) ? { op: 'ref.null', heaptype: 'func' } : { op: 'ref.func', func: r.int(this.funcTypes.length) });
-        out.push({ op: 'table.set', table: 0 });
+      }
+      case 5: {
+        const t = r.pick(REF);
+        const [dst, src] = [this.tableOf(t), this.tableOf(t)];
+        three(TABLES[dst]!.size - 1, TABLES[src]!.size - 1, 3);
+        out.push({ op: 'table.copy', dst, src });
+        break;
+      }
+      case 6: out.push({ op: 'elem.drop', elem: r.int(ELEMS) }); break;
+      default: {
+        // table.fill (index, value, n) or table.set (index, value).
+        const table = r.int(TABLES.length);
+        this.small(out, TABLES[table]!.size - 1);
+        this.refValue(out, TABLES[table]!.reftype, 0);
+        if (k === 7) {
+          this.small(out, 3);
+          out.push({ op: 'table.fill', table });
+          this.popN(3);
+        } else {
+          out.push({ op: 'table.set', table });
+          this.popN(2);
+        }
+      }
     }
   }
 

@@ -1,17 +1,21 @@
 // Runs a generated module on one engine through the public API and records everything an embedder
-// can observe: each export's results or trap, then the final globals, table and memory. Two engines
-// agree on a module when their records are equal (bit-exact floats, trap messages included).
+// can observe: each export's results or trap, then the final globals, tables and memory (its bytes
+// read in place, as WASI does, and hashed: mem_read's byte at a time would take most of the run).
+// Two engines agree on a module when their records are equal (bit-exact floats, trap messages
+// included).
 
+import { createHash } from 'node:crypto';
 import {
   func_alloc, func_invoke, global_read, instance_export, isError, mem_size, module_decode,
-  module_instantiate, module_validate, store_free, store_get_fuel, store_init, store_set_fuel, table_read, table_size,
+  module_imports, module_instantiate, module_validate, store_free, store_get_fuel, store_init, store_set_fuel, table_read, table_size,
   type EngineName, type FuncAddr, type GlobalAddr, type MemAddr, type Module, type ModuleInst,
   type Store, type TableAddr, type Val, refExtern, refNull,
 } from '../../lib/index.js';
+import { live, own } from '../../lib/store.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import type { Module as ModuleAst } from '../../spec/structure/module.js';
-import type { NumType, ValType } from '../../spec/structure/types.js';
-import { ModuleGen, Rng, STATE_EXPORT, type GenOptions } from './generator.js';
+import type { FuncType, NumType, ValType } from '../../spec/structure/types.js';
+import { ModuleGen, Rng, type GenOptions } from './generator.js';
 
 export const ENGINES: readonly EngineName[] = ['reference', 'singlepass', 'v8'];
 
@@ -80,7 +84,7 @@ export function plannedCalls(ast: ModuleAst, seed: number): Call[] {
   const rng = new Rng(seed ^ 0x5bd1e995);
   const consts = new ModuleGen(rng.u32());
   const calls: Call[] = [];
-  const funcs = ast.exports.filter((e) => e.desc.kind === 'func' && e.name !== STATE_EXPORT);
+  const funcs = ast.exports.filter((e) => e.desc.kind === 'func');
   for (let round = 0; round < 2; round++) {
     for (const e of funcs) {
       if (round > 0 && e.name === 'exhaust') continue;
@@ -102,12 +106,15 @@ function argOf(c: ReturnType<ModuleGen['constant']>): Val {
 }
 
 /**
- * Instantiates `module` in a fresh store of `engine` and records every observation. The store is
- * freed at once: waiting for the garbage collector would leave thousands of native memories (8 GiB
- * of address space each) reserved. With `fuel`, the store meters fuel (spec/fuel.ts), starting with
- * that much, and the fuel left after each call is an observation too.
+ * Decodes `bytes` as `engine` does (the reference engine with the reference decoder, the others
+ * with the native one), instantiates the module in a fresh store of `engine` and records every
+ * observation. The store is freed at once: waiting for the garbage collector would leave thousands
+ * of native memories (8 GiB of address space each) reserved. With `fuel`, the store meters fuel
+ * (spec/fuel.ts), starting with that much, and the fuel left after each call is an observation too.
  */
-export function runOn(engine: EngineName, module: Module, calls: readonly Call[], fuel?: number): Record {
+export function runOn(engine: EngineName, bytes: Uint8Array, calls: readonly Call[], fuel?: number): Record {
+  const module = module_decode(bytes, { engine });
+  if (isError(module)) return [`decode: ${module.kind}: ${module.message}`];
   const store = store_init({ engine, ...(fuel === undefined ? {} : { fuel }) });
   try {
     return observe(store, module, calls, fuel);
@@ -122,8 +129,7 @@ function observe(first: Store, module: Module, calls: readonly Call[], fuel?: nu
   // The host function: results from a hash of its arguments, and every call counted in the hash.
   let hostCalls = 0;
   let hostHash = 0n;
-  const hostImport = module.ast.imports[0]!;
-  const hostType = module.ast.types[(hostImport.desc as { type: number }).type]!;
+  const hostType = (module_imports(module)[0]![2] as { type: FuncType }).type;
   const [s0, host] = func_alloc(store, hostType, (s, args) => {
     hostCalls++;
     for (const a of args) hostHash = BigInt.asUintN(64, (hostHash ^ bitsOf(a)) * 0x100000001b3n);
@@ -155,31 +161,30 @@ function observe(first: Store, module: Module, calls: readonly Call[], fuel?: nu
   for (const e of (inst as ModuleInst).exports) {
     if (e.addr.kind === 'global') out.push(`${e.name} = ${showVal(global_read(store, e.addr as GlobalAddr), funcNames)}`);
   }
-  const tab = exp<TableAddr>('tab');
-  const elems: string[] = [];
-  for (let i = 0; i < table_size(store, tab); i++) {
-    const r = table_read(store, tab, i);
-    elems.push(isError(r) ? r.message : r.type === 'ref.func' ? funcNames.get(r.addr) ?? 'func' : 'null');
+  for (const e of (inst as ModuleInst).exports) {
+    if (e.addr.kind !== 'table') continue;
+    const tab = e.addr as TableAddr;
+    const elems: string[] = [];
+    for (let i = 0; i < table_size(store, tab); i++) {
+      const r = table_read(store, tab, i);
+      elems.push(isError(r) ? r.message : showVal(r, funcNames));
+    }
+    out.push(`${e.name} = [${elems.join(' ')}]`);
   }
-  out.push(`tab = [${elems.join(' ')}]`);
   out.push(`pages = ${mem_size(store, exp<MemAddr>('mem'))}`);
-  out.push(`memory hash = ${invoke(STATE_EXPORT, [])}`);
+  const st = live(store);
+  const bytes = st.engine.memBytes(own(st, exp<MemAddr>('mem'), 'mem'));
+  out.push(`memory sha1 = ${createHash('sha1').update(bytes).digest('hex')}`);
   out.push(`host calls = ${hostCalls} ${hostHash}`);
   return out;
 }
 
-export interface Generated { readonly seed: number; readonly ast: ModuleAst; readonly module: Module }
+/** A generated module, and its bytes: what every engine gets. */
+export interface Generated { readonly seed: number; readonly ast: ModuleAst; readonly bytes: Uint8Array }
 
 export function generate(seed: number, opt?: GenOptions): Generated {
   const ast = new ModuleGen(seed, opt).module();
-  return { seed, ast, module: fromAst(ast) };
-}
-
-/** Encoded and decoded again, so every engine gets the module from its bytes. */
-export function fromAst(ast: ModuleAst): Module {
-  const m = module_decode(encodeModule(ast));
-  if (isError(m)) throw new Error(`generated module does not decode: ${m.message}`);
-  return m;
+  return { seed, ast, bytes: encodeModule(ast) };
 }
 
 export interface Disagreement {
@@ -199,19 +204,23 @@ export function registersFor(seed: number): number | undefined {
   return [undefined, undefined, 1, 2, 3][seed % 5];
 }
 
-/** Runs every engine; the first engine whose record differs from the reference's, if any. */
+/**
+ * Runs every engine; the first engine whose record differs from the reference's, if any. The
+ * module must be valid by the reference's own decoder and validator (else the generator is wrong).
+ */
 export function check(
-  module: Module, calls: readonly Call[], engines: readonly EngineName[] = ENGINES, registers?: number, fuel?: number,
+  bytes: Uint8Array, calls: readonly Call[], engines: readonly EngineName[] = ENGINES, registers?: number, fuel?: number,
 ): Disagreement | undefined {
-  const invalid = module_validate(module);
+  const module = module_decode(bytes, { engine: 'reference' });
+  const invalid = isError(module) ? module : module_validate(module);
   if (invalid !== undefined) throw new Error(`generator bug: module is not valid: ${invalid.message}`);
-  const ref = runOn('reference', module, calls, fuel);
+  const ref = runOn('reference', bytes, calls, fuel);
   for (const engine of engines) {
     if (engine === 'reference') continue;
     let rec: Record;
     if (registers !== undefined) process.env['WASMO_SINGLEPASS_REGISTERS'] = String(registers);
     try {
-      rec = runOn(engine, module, calls, fuel);
+      rec = runOn(engine, bytes, calls, fuel);
     } catch (e) {
       rec = [`exception: ${e instanceof Error ? e.message : String(e)}`];
     } finally {
