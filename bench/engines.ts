@@ -47,7 +47,7 @@ export function runApi(engine: EngineName, bytes: Uint8Array, n: number, reps: n
   if (isError(module)) throw new Error(`${engine}: ${module.message}`);
   let instantiated: ReturnType<typeof module_instantiate>;
   try {
-    const store = store_init(control === 'fuel' ? { engine, fuel: Number.MAX_SAFE_INTEGER } : { engine });
+    const store = store_init(control === 'fuel' ? { engine, fuel: Number.MAX_SAFE_INTEGER } : { engine, interruptible: control === 'deadline' });
     if (control === 'deadline') store_interrupt_after(store, 3_600_000);
     instantiated = module_instantiate(store, module, []);
   } catch (e) {
@@ -90,13 +90,13 @@ export function compileTimes(engine: string, bytes: Uint8Array, reps: number): W
       const t0 = performance.now();
       new WebAssembly.Module(input);
       times.push(performance.now() - t0);
-    } else if (engine === 'singlepass') {
+    } else if (engine === 'singlepass' || engine === 'optimizing') {
       const t0 = performance.now();
-      const m = NativeModule.compile(input);
+      const m = NativeModule.compile(input, engine);
       times.push(performance.now() - t0);
       if (isNativeFailure(m)) {
         if (m.status === 'unsupported') return { unsupported: m.message };
-        throw new Error(`singlepass: ${m.status}: ${m.message}`);
+        throw new Error(`${engine}: ${m.status}: ${m.message}`);
       }
       m.free();
     } else {

@@ -1,5 +1,5 @@
-// `npm run bench`: run time of the compute kernels on wasmo singlepass, V8 Liftoff, V8 TurboFan and
-// native code (plus the reference interpreter on reduced sizes), then compile throughput and
+// `npm run bench`: run time of the compute kernels on wasmo singlepass and optimizing, V8 Liftoff,
+// V8 TurboFan and native code (plus the reference interpreter on reduced sizes), then compile throughput and
 // artifact load time; prints the tables bench/README.md explains.
 //
 //   node dist/bench/main.js [--reps N] [--kernels a,b,…] [--copies N] [--no-reference]
@@ -62,13 +62,19 @@ interface Built { readonly kernel: Kernel; readonly wasm: string; readonly nativ
 
 // Every measurement makes one warm-up call first: it is not timed.
 const singlepass: Column = { label: 'singlepass', run: (k, n, reps) => worker([], ['run', 'singlepass', k.wasm, n, reps + 1], 1) };
+const optimizing: Column = { label: 'optimizing', run: (k, n, reps) => worker([], ['run', 'optimizing', k.wasm, n, reps + 1], 1) };
 const liftoff: Column = { label: 'liftoff', run: (k, n, reps) => worker(LIFTOFF, ['run', 'v8', k.wasm, n, reps + 1], 1) };
 const turbofan: Column = { label: 'turbofan', run: (k, n, reps) => worker(TURBOFAN, ['run', 'v8', k.wasm, n, reps + 1], 1) };
 const native: Column = { label: 'native', run: (k, n, reps) => measure(k.native, [String(n), String(reps + 1)], 1) };
 const reference: Column = { label: 'reference', run: (k, n, reps) => worker([], ['run', 'reference', k.wasm, n, reps + 1], 1) };
-const singlepassFuel: Column = { label: '+fuel', run: (k, n, reps) => worker([], ['run', 'singlepass+fuel', k.wasm, n, reps + 1], 1) };
-const singlepassDeadline: Column = { label: '+deadline', run: (k, n, reps) => worker([], ['run', 'singlepass+deadline', k.wasm, n, reps + 1], 1) };
-const v8Engine: Column = { label: 'v8 engine', run: (k, n, reps) => worker(TURBOFAN, ['run', 'v8-engine', k.wasm, n, reps + 1], 1) };
+/** `engine` with fuel or a deadline (bench/engines.ts Control), in a column labelled `label`. */
+const controlled = (label: string, engine: string, flags: readonly string[] = []): Column =>
+  ({ label, run: (k, n, reps) => worker(flags, ['run', engine, k.wasm, n, reps + 1], 1) });
+const singlepassFuel = controlled('sp+fuel', 'singlepass+fuel');
+const singlepassDeadline = controlled('sp+deadline', 'singlepass+deadline');
+const optimizingFuel = controlled('opt+fuel', 'optimizing+fuel');
+const optimizingDeadline = controlled('opt+deadline', 'optimizing+deadline');
+const v8Engine = controlled('v8 engine', 'v8-engine+deadline', TURBOFAN);
 
 /**
  * Runs every column on every kernel at the size `size` picks. The last column (native code) gives
@@ -140,6 +146,7 @@ function compileThroughput(kernels: readonly Built[], copies: number, reps: numb
   const mb = codeSectionSize(wasm) / 1e6;
   const engines: readonly (readonly [string, Outcome])[] = [
     ['singlepass', worker([], ['compile', 'singlepass', file, reps], 0)],
+    ['optimizing', worker([], ['compile', 'optimizing', file, reps], 0)],
     ['liftoff', worker([...ONE_THREAD, ...LIFTOFF], ['compile', 'v8', file, reps], 0)],
     ['turbofan', worker([...ONE_THREAD, ...TURBOFAN], ['compile', 'v8', file, reps], 0)],
   ];
@@ -205,7 +212,7 @@ function main(): void {
   if (nativeLib !== true) throw nativeLib;
 
   const kernels: Built[] = selected.map((kernel) => ({ kernel, ...buildKernel(kernel.name) }));
-  const columns = [singlepass, liftoff, turbofan, native];
+  const columns = [singlepass, optimizing, liftoff, turbofan, native];
   const out: string[] = [
     `wasmo bench, ${new Date().toISOString()}: node ${process.version}, ${clang}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} threads)`,
     `wasm: clang ${WASM_FLAGS.join(' ')}; native: clang ${NATIVE_FLAGS.join(' ')}`,
@@ -213,14 +220,16 @@ function main(): void {
     '',
     `Run time in ms, median of ${reps} calls after one warm-up call; a/b = a's time over b's (above 1: a is slower)`,
     report(kernels, columns, runAll(kernels, columns, (k) => k.n, reps), (k) => k.n,
-      [[0, 1], [0, 2], [0, 3], [1, 3], [2, 3]]),
+      [[0, 2], [0, 3], [0, 4], [1, 2], [1, 3], [1, 4], [2, 4], [3, 4]]),
   ];
-  // Stopping guests: fuel metering and a deadline on singlepass, against singlepass without them;
-  // the v8 engine always meters (that is how it is interrupted), against V8 running the module as is.
-  const control = [singlepass, singlepassFuel, singlepassDeadline, v8Engine, turbofan, native];
-  out.push('', `Fuel and deadlines, median of ${reps} calls after one warm-up call: singlepass with fuel (store_init({ fuel })) ` +
-    'and with a deadline set (store_interrupt_after), over singlepass alone; wasmo\'s v8 engine (whose modules meter fuel, under TurboFan) over TurboFan',
-  report(kernels, control, runAll(kernels, control, (k) => k.n, reps), (k) => k.n, [[1, 0], [2, 0], [3, 4]]));
+  // Stopping guests: fuel metering and a deadline on the native engines, against each without them;
+  // an interruptible v8 store (its modules meter fuel, that is how it is interrupted) against V8
+  // running the module as is.
+  const control = [singlepass, singlepassFuel, singlepassDeadline, optimizing, optimizingFuel, optimizingDeadline, v8Engine, turbofan, native];
+  out.push('', `Fuel and deadlines, median of ${reps} calls after one warm-up call: singlepass and optimizing with fuel ` +
+    '(store_init({ fuel })) and with a deadline set (store_interrupt_after), each over itself alone; ' +
+    'wasmo\'s v8 engine in an interruptible store (whose modules meter fuel, under TurboFan) over TurboFan',
+  report(kernels, control, runAll(kernels, control, (k) => k.n, reps), (k) => k.n, [[1, 0], [2, 0], [4, 3], [5, 3], [6, 7]]));
   if (!values['no-reference']) {
     const small = [reference, singlepass, native];
     out.push('', `Reference interpreter on reduced sizes, median of ${reps} calls after one warm-up call`,

@@ -26,7 +26,7 @@ function main(argv: readonly string[]): WorkerResult {
   if (!['none', 'fuel', 'deadline'].includes(control)) throw new Error(`unknown control ${control}`);
   switch (name) {
     case 'v8': return runV8(bytes, n, reps);
-    case 'singlepass': case 'reference': return runApi(name, bytes, n, reps, control);
+    case 'singlepass': case 'optimizing': case 'reference': return runApi(name, bytes, n, reps, control);
     case 'v8-engine': return runApi('v8', bytes, n, reps, control);
     default: throw new Error(`unknown engine ${engine}`);
   }

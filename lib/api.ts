@@ -17,7 +17,7 @@
 // - What an engine cannot do at all (the V8 engine: v128 exception fields, memory64) throws from
 //   the engine; everything the spec lets fail is a returned error.
 
-import type { Engine, EngineName, EngineVal, ModuleValue } from './engine.js';
+import type { Engine, EngineExport, EngineName, EngineVal, ModuleValue, NativeEngineName } from './engine.js';
 import { NativeEngine, deserializeModule, serializeModule } from './engines/native.js';
 import { nativeAvailable } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
@@ -97,18 +97,24 @@ function requireValid(fn: string, xt: ExternType): void {
 // 1
 /**
  * A new, empty store run by `options.engine`; by default the native engine (`singlepass`), or the
- * reference engine where the native library cannot load (see {@link defaultEngine}).
+ * reference engine where the native library cannot load (see {@link defaultEngine}). `optimizing`
+ * is the native engine with its LLVM compiler: slower to compile, faster code.
  * `options.limits` (beyond the appendix) caps what the store may hold: see {@link StoreLimits}.
  * Instantiating past a limit is an `exhaustion` error, allocating past one throws a RangeError, and
  * memory.grow / table.grow (and mem_grow / table_grow) past a size limit fail as past a maximum.
  * `options.fuel` (beyond the appendix) makes the store meter fuel, starting with that much: see
- * {@link store_set_fuel}.
+ * {@link store_set_fuel}. `options.interruptible` (beyond the appendix) matters on the v8 engine
+ * only, whose code can be interrupted by a deadline ({@link store_interrupt_after}) only in a store
+ * made with fuel or interruptible: its modules are then rewritten to count fuel and look at the
+ * deadline (lib/engines/v8-fuel.ts), which costs speed. A plain v8 store runs modules unchanged, so
+ * that V8 itself is what it measures. The other engines can always be interrupted.
  */
-export function store_init(options?: { engine?: EngineName; limits?: StoreLimits; fuel?: number }): Store {
+export function store_init(options?: { engine?: EngineName; limits?: StoreLimits; fuel?: number; interruptible?: boolean }): Store {
   const limits = options?.limits ?? {};
   const usage = new StoreUsage(limits);
   const fuel = options?.fuel === undefined ? undefined : fuelAmount('store_init', options.fuel);
-  return new StoreState(makeEngine(options?.engine ?? defaultEngine(), limits, fuel), usage).current;
+  const engine = makeEngine(options?.engine ?? defaultEngine(), limits, fuel, options?.interruptible ?? false);
+  return new StoreState(engine, usage).current;
 }
 
 /** A fuel amount: a safe integer ≥ 0 (anything else is the embedder's mistake, and throws). */
@@ -158,16 +164,16 @@ export function store_free(store: Store): void {
  * Sets a deadline (beyond the appendix): wasm running in the store once `ms` milliseconds have
  * passed traps with "interrupted" at its next call or loop iteration, and the store stays usable.
  * `undefined` cancels it. The deadline is the store's, not one call's: a later call that starts
- * after it has passed is interrupted too, until a new deadline is set. Every engine can be
- * interrupted: singlepass code looks at loop headers and calls, the reference interpreter every
- * 65,536 calls and backward branches, and the v8 engine's code every 65,536 units of fuel (its
- * modules meter fuel for that, see lib/engines/v8-fuel.ts). An `argument` error is kept for an
- * engine that could not be interrupted.
+ * after it has passed is interrupted too, until a new deadline is set. Native code (singlepass,
+ * optimizing) looks at loop headers and calls, the reference interpreter every 65,536 calls and
+ * backward branches, and the v8 engine's code every 65,536 units of fuel, in a store made with
+ * fuel or `interruptible` (see {@link store_init}); a plain v8 store gives an `argument` error (only
+ * terminating its worker thread stops its code).
  */
 export function store_interrupt_after(store: Store, ms: number | undefined): undefined | WasmError {
   const st = live(store);
   if (ms !== undefined && !(ms >= 0)) throw new RangeError(`store_interrupt_after: a deadline is a number of milliseconds ≥ 0, not ${ms}`);
-  if (!st.engine.interruptAfter(ms)) return argumentError(`the ${st.engine.name} engine cannot be interrupted (terminating its worker thread stops it)`);
+  if (!st.engine.interruptAfter(ms)) return argumentError(`the ${st.engine.name} engine cannot be interrupted in a store made without fuel or interruptible (store_init({ interruptible: true })); terminating its worker thread stops it`);
   return undefined;
 }
 
@@ -187,11 +193,11 @@ export function defaultEngine(): EngineName {
   return 'reference';
 }
 
-function makeEngine(name: EngineName, limits: StoreLimits, fuel: number | undefined): Engine {
+function makeEngine(name: EngineName, limits: StoreLimits, fuel: number | undefined, interruptible: boolean): Engine {
   switch (name) {
     case 'reference': return new ReferenceEngine(limits, fuel);
-    case 'v8': return new V8Engine(limits, fuel);
-    case 'singlepass': return new NativeEngine(limits, fuel);
+    case 'v8': return new V8Engine(limits, fuel, interruptible);
+    case 'singlepass': case 'optimizing': return new NativeEngine(limits, name, fuel);
   }
 }
 
@@ -258,8 +264,16 @@ function externType(st: StoreState, a: ExternAddr): ExternType {
 }
 
 // 5
+/**
+ * Beyond the appendix: `beforeStart`, if given, is called with the new instance once it is
+ * allocated and its segments are initialised, just before its start function runs, so that host
+ * functions the start function calls can find the instance's exports (a Linker binds WASI to the
+ * instance's memory there). An error it returns is module_instantiate's result, and the start
+ * function does not run.
+ */
 export function module_instantiate(
   store: Store, module: Module, externaddrs: readonly ExternAddr[],
+  beforeStart?: (instance: ModuleInst) => WasmError | undefined,
 ): [Store, ModuleInst | WasmError] {
   const st = live(store);
   if (module.compiledFor !== undefined && module.compiledFor !== st.engine.name) {
@@ -281,10 +295,20 @@ export function module_instantiate(
       return [st.advance(), wasmError('unlinkable', `incompatible import type for "${m}" "${name}"`)];
     }
   }
-  const result = st.engine.instantiate(module, externaddrs.map((a) => ({ kind: a.kind, addr: a.index })));
+  let inst: ModuleInst | undefined;
+  const instance = (exports: readonly EngineExport[]): ModuleInst =>
+    (inst ??= st.instance(exports.map((x) => ({ name: x.name, addr: st.addr(x.extern.kind, x.extern.addr) }))));
+  const hook = beforeStart === undefined ? undefined : (exports: readonly EngineExport[]) => {
+    // Whatever it throws is an error, as whatever a host function throws.
+    try {
+      return beforeStart(instance(exports));
+    } catch (e) {
+      return wasmError('host', `beforeStart threw: ${describeThrown(e)}`, e);
+    }
+  };
+  const result = st.engine.instantiate(module, externaddrs.map((a) => ({ kind: a.kind, addr: a.index })), hook);
   if (isError(result)) return [st.advance(), result];
-  const inst = st.instance(result.exports.map((x) => ({ name: x.name, addr: st.addr(x.extern.kind, x.extern.addr) })));
-  return [st.advance(), inst];
+  return [st.advance(), instance(result.exports)];
 }
 
 // 6
@@ -605,27 +629,34 @@ export function match_externtype(externtype1: ExternType, externtype2: ExternTyp
 // The native engine's compiled code, saved and loaded again without compiling. These take no store:
 // an artifact depends on the engine's configuration only (its code is store- and
 // instance-independent), serializing reads and changes no store, and a deserialized module, like a
-// decoded one, can be instantiated in any number of stores of that engine. Only the 'singlepass'
-// engine makes artifacts, so it is implied; a later engine or tier would be an optional argument.
+// decoded one, can be instantiated in any number of stores of that engine. The native engines
+// ('singlepass', the default, and 'optimizing') make artifacts.
 
 /**
- * The module compiled by the native ('singlepass') engine, as an artifact: an ELF64 file of
- * machine code and metadata (see host-shim/artifact/artifact.h) that module_deserialize loads
- * without compiling again. `wasmo compile` writes the same bytes. Serializing a deserialized module
- * gives back the bytes it came from. A module that is not valid gives its 'invalid' error; one the
- * native engine cannot compile yet an 'unsupported' error naming what is missing. With
- * `options.fuel` the code charges fuel, for stores made with `store_init({ fuel })`; the artifact
- * records which kind it is, and a store of the other kind refuses it (see module_deserialize).
+ * The module compiled by a native engine (`options.engine`: by default the one a deserialized
+ * module was compiled by, else 'singlepass'; 'optimizing' is the LLVM compiler), as an artifact: an
+ * ELF64 file of machine code and metadata (see host-shim/artifact/artifact.h) that
+ * module_deserialize loads without compiling again. `wasmo compile` writes the same bytes.
+ * Serializing a deserialized module gives back the bytes it came from. A module that is not valid
+ * gives its 'invalid' error; one the native engine cannot compile yet an 'unsupported' error naming
+ * what is missing. With `options.fuel` the code charges fuel, for stores made with
+ * `store_init({ fuel })`; the artifact records which kind it is, and a store of the other kind
+ * refuses it (see module_deserialize).
  */
-export function module_serialize(module: Module, options?: { fuel?: boolean }): Uint8Array | WasmError {
+export function module_serialize(module: Module, options?: { engine?: NativeEngineName; fuel?: boolean }): Uint8Array | WasmError {
   const invalid = module_validate(module);
-  return invalid ?? serializeModule(module, options?.fuel ?? false);
+  if (invalid !== undefined) return invalid;
+  const tier = options?.engine ?? (module.compiledFor === 'optimizing' ? 'optimizing' : 'singlepass');
+  if (module.compiledFor !== undefined && module.compiledFor !== tier) {
+    throw new TypeError(`module_serialize: the module is compiled code for the ${module.compiledFor} engine, not ${tier}`);
+  }
+  return serializeModule(module, tier, options?.fuel ?? false);
 }
 
 /**
  * A module from an artifact module_serialize (or `wasmo compile`) made, without compiling. It can
- * be instantiated only in stores of the 'singlepass' engine (module_instantiate throws a TypeError
- * elsewhere); module_imports and module_exports work as for any module, and its `ast` carries the
+ * be instantiated only in stores of the engine that compiled it, which the artifact records
+ * ('singlepass' or 'optimizing'; module_instantiate throws a TypeError elsewhere); module_imports and module_exports work as for any module, and its `ast` carries the
  * interface only (see ModuleValue.compiledFor). An artifact made by another engine version,
  * format version or configuration, or for a CPU lacking features its code uses, is refused with a
  * 'malformed' error whose message starts "incompatible artifact:" and names the difference; a

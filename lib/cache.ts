@@ -1,5 +1,5 @@
-// The compile cache of `wasmo run`: artifacts of the singlepass engine kept on disk, keyed by the
-// module's bytes and the native engine's build, so a second run loads the code instead of decoding,
+// The compile cache of `wasmo run`: artifacts of the native engines kept on disk, keyed by the
+// module's bytes, the compiler (singlepass or optimizing), fuel metering and the native engine's build, so a second run loads the code instead of decoding,
 // validating and compiling again. Entries are written aside and renamed into place (a reader never
 // reads half a file, and concurrent runs race harmlessly); the least recently used go when the
 // cache grows past its bound. Anything wrong with an entry makes it a miss, never a failure.
@@ -11,6 +11,7 @@ import {
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { module_deserialize_file, module_serialize, type Module } from './api.js';
+import type { NativeEngineName } from './engine.js';
 import { isError } from './errors.js';
 import { engineBuild } from './native.js';
 
@@ -29,19 +30,25 @@ const LAYOUT = 'artifacts-v1';
 export class CompileCache {
   private readonly dir: string;
 
-  constructor(root: string = defaultCacheDir(), private readonly maxBytes = CACHE_MAX_BYTES) {
+  /**
+   * `tier`: the compiler whose artifacts get and put read and write; `fuel`: code that meters fuel
+   * (for stores made with fuel), kept apart from code that does not.
+   */
+  constructor(root: string = defaultCacheDir(), private readonly maxBytes = CACHE_MAX_BYTES,
+    private readonly tier: NativeEngineName = 'singlepass', private readonly fuel = false) {
     this.dir = join(root, LAYOUT);
   }
 
-  /** The entry for `bytes` under this engine build, with fuel metering or without. */
-  private entry(bytes: Uint8Array, fuel: boolean): string {
+  /** The entry for `bytes` under this compiler, kind of code and engine build. */
+  private entry(bytes: Uint8Array): string {
     const hash = createHash('sha256').update(bytes).digest('hex');
-    return join(this.dir, `${hash}-${engineBuild()}${fuel ? '-fuel' : ''}.cwasm`);
+    const tier = this.tier === 'singlepass' ? '' : `-${this.tier}`;
+    return join(this.dir, `${hash}-${engineBuild()}${tier}${this.fuel ? '-fuel' : ''}.cwasm`);
   }
 
-  /** The module compiled earlier from `bytes` (with fuel metering if `fuel`), read from its file; undefined on a miss. */
-  get(bytes: Uint8Array, fuel = false): Module | undefined {
-    const path = this.entry(bytes, fuel);
+  /** The module compiled earlier from `bytes`, read from its file; undefined on a miss. */
+  get(bytes: Uint8Array): Module | undefined {
+    const path = this.entry(bytes);
     let module;
     try {
       statSync(path);
@@ -49,7 +56,7 @@ export class CompileCache {
     } catch {
       return undefined;
     }
-    if (isError(module)) {
+    if (isError(module) || module.compiledFor !== this.tier) {
       // Corrupted or made for another CPU: compile again and replace it.
       rmSync(path, { force: true });
       return undefined;
@@ -63,15 +70,15 @@ export class CompileCache {
    * Compiles `module` (decoded from `bytes`) if it is not yet, and keeps its artifact. Returns
    * false when it could not be written (the run goes on without the cache).
    */
-  put(bytes: Uint8Array, module: Module, fuel = false): boolean {
+  put(bytes: Uint8Array, module: Module): boolean {
     let artifact;
     try {
-      artifact = module_serialize(module, { fuel });
+      artifact = module_serialize(module, { engine: this.tier, fuel: this.fuel });
     } catch {
       return false;  // what the engine cannot compile yet fails again, and is reported, when it runs
     }
     if (isError(artifact)) return false;
-    const path = this.entry(bytes, fuel);
+    const path = this.entry(bytes);
     const temporary = `${path}.${process.pid}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true });

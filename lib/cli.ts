@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `wasmo` command line: `run` instantiates a module and calls a function, `wast` runs
 // conformance scripts. `main` takes its arguments and output streams as parameters so tests call
-// it in-process; user errors are one line on stderr and an exit status, never a stack trace.
+// it in-process; user errors are one line on stderr and an exit status, never a JS stack trace (a
+// trap's line is followed by the wasm backtrace).
 
 import {
   existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync,
@@ -10,8 +11,8 @@ import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
 import type { ValType } from '../spec/structure/types.js';
-import type { EngineName } from './engine.js';
-import { describeThrown, isError, type WasmError } from './errors.js';
+import type { EngineName, NativeEngineName } from './engine.js';
+import { describeThrown, formatTrace, isError, type WasmError } from './errors.js';
 import {
   defaultEngine, func_invoke, func_type, instance_export, module_decode, module_deserialize_file, module_exports,
   module_imports, module_instantiate, module_parse, module_serialize, module_validate, store_init, store_interrupt_after, type Module,
@@ -78,13 +79,15 @@ const RUN_HELP = `Usage: wasmo run [options] FILE [ARG...]
        wasmo run [options] --invoke NAME FILE [ARG...]
 
 Instantiates FILE (.wasm: binary format; .cwasm: compiled by \`wasmo compile\`, run on the
-singlepass engine without compiling again, only with --allow-precompiled; anything else: text
-format). wasmo's options go
+engine that compiled it without compiling again, only with --allow-precompiled; anything else:
+text format). wasmo's options go
 before FILE: everything after it is the program's (or, with --invoke, the function's).
 
 A WASI program (a module importing from wasi_snapshot_preview1) runs as a command: \`_start\` is
 called with the ARGs as its argv (FILE is argv[0]) and wasmo exits with the program's exit status.
-A trap ends wasmo with status 134 (as wasmtime), a run that fails otherwise with status 1.
+A trap ends wasmo with status 134 (as wasmtime), after the error line and the wasm backtrace
+(a line per frame, innermost first: the function's name from the name section, if it has one, and
+its index, "wasm-function[N]"); a run that fails otherwise ends with status 1.
 It sees only the directories given with --dir and only the variables given with --env; its
 stdin, stdout and stderr are wasmo's. A module with any other import is refused, naming it.
 With --invoke, a WASI reactor's \`_initialize\` runs first.
@@ -93,8 +96,8 @@ A module without imports: with --invoke, the exported function NAME is called wi
 each result is printed on its own line; without, \`_start\` is called if exported, else the
 exports are listed.
 
-On the singlepass engine, compiled code is kept in a cache (see --cache), so the next run of the
-same module loads it instead of compiling again.
+On the native engines (singlepass, optimizing), compiled code is kept in a cache (see --cache), so
+the next run of the same module loads it instead of compiling again.
 
 Options (an option's value may also follow an =, as in --dir=data):
   --dir HOST[::GUEST]      let the program reach host directory HOST as GUEST (default: HOST
@@ -108,8 +111,10 @@ Options (an option's value may also follow an =, as in --dir=data):
                            parameters, written as a wasm text constant of the parameter's
                            type: i32/i64 decimal or hex (-1, 0xff), f32/f64 decimal, hex float
                            (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\` for a reference
-  --engine NAME            engine to run on: singlepass (the default, and the only one for a
-                           .cwasm; reference where the native engine cannot load), reference or v8
+  --engine NAME            engine to run on: singlepass (the default; for a .cwasm, the engine
+                           that compiled it; reference where the native engine cannot load),
+                           optimizing (native code compiled by LLVM: slower to compile, faster
+                           to run), reference or v8
   --timeout DURATION       stop the program after DURATION (500ms, 10s, 2m) with the trap
                            "interrupted"
   --fuel N                 give the program N units of fuel (about one per wasm instruction
@@ -122,7 +127,7 @@ Options (an option's value may also follow an =, as in --dir=data):
                            recursion traps with "call stack exhausted" (not on the v8 engine)
   --cache DIR              the compile cache's folder (default: $XDG_CACHE_HOME/wasmo, else
                            ~/.cache/wasmo); entries are keyed by the module's bytes, the
-                           engine's build and --fuel, and the least recently used go past 1 GiB
+                           compiler, the engine's build and --fuel, and the least recently used go past 1 GiB
   --no-cache               compile without reading or writing the cache
   --allow-precompiled      run a .cwasm FILE: an artifact is native code that runs unsandboxed
                            in wasmo's process, so give this only for artifacts you trust
@@ -136,9 +141,10 @@ Removes every compiled module from the compile cache of \`wasmo run\` (by defaul
 $XDG_CACHE_HOME/wasmo, else ~/.cache/wasmo) and says how much space that freed.
 `;
 
-const COMPILE_HELP = `Usage: wasmo compile FILE [-o OUT]
+const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing] FILE [-o OUT]
 
-Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine and
+Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine (or
+the one --engine names; optimizing is the LLVM compiler: slower to compile, faster code) and
 writes its artifact (an ELF file of machine code and metadata) to OUT, by default FILE with the
 extension .cwasm. \`wasmo run --allow-precompiled OUT\` runs it without compiling again, if it was made by
 the same build of wasmo for a CPU with the features its code uses; otherwise it is refused,
@@ -146,6 +152,7 @@ saying which differs.
 
 Options:
   -o, --output OUT   where to write the artifact
+  --engine NAME      the compiler: singlepass (the default) or optimizing
   -h, --help         show this help
 `;
 
@@ -158,7 +165,7 @@ that the expected-failures file does not list; unexpected passes are reported.
 
 Options:
   --engine NAME     engine to run on: singlepass (the default; reference where
-                    the native engine cannot load), reference or v8
+                    the native engine cannot load), optimizing, reference or v8
   --expected FILE   JSON object mapping "file.wast:line" to the reason that command is known to
                     fail on this engine
   --list FILE       run only the files FILE names (one per line, # starts a comment), found in
@@ -228,8 +235,12 @@ function version(): string {
 }
 
 function engineName(value: string | undefined): EngineName {
-  if (value === 'reference' || value === 'v8' || value === 'singlepass') return value;
-  throw new UsageError(`--engine takes reference, singlepass or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
+  if (value === 'reference' || value === 'v8' || value === 'singlepass' || value === 'optimizing') return value;
+  throw new UsageError(`--engine takes reference, singlepass, optimizing or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
+}
+
+function isNative(engine: EngineName): engine is NativeEngineName {
+  return engine === 'singlepass' || engine === 'optimizing';
 }
 
 const PAGE_BYTES = 65536;
@@ -251,7 +262,10 @@ function duration(text: string, option: string): number {
 
 /** A store for a run, with its limits and deadline. */
 function runStore(options: RunOptions, engine: EngineName): Store {
-  const store = store_init({ engine, limits: options.limits, ...(options.fuel === undefined ? {} : { fuel: options.fuel }) });
+  const store = store_init({
+    engine, limits: options.limits, interruptible: options.timeout !== undefined,
+    ...(options.fuel === undefined ? {} : { fuel: options.fuel }),
+  });
   if (options.timeout !== undefined) {
     const refused = store_interrupt_after(store, options.timeout);
     if (refused !== undefined) throw new UsageError(`--timeout: ${refused.message}`);
@@ -355,9 +369,13 @@ function run(args: readonly string[], io: Io): number {
   if (file.endsWith('.cwasm') && !options.allowPrecompiled) {
     throw new UsageError(`${file}: a .cwasm is native code that would run unsandboxed in wasmo's process; run it only if you trust it, with --allow-precompiled`, FAILURE);
   }
-  const engine = options.engine ?? (file.endsWith('.cwasm') ? 'singlepass' : defaultEngine());
-  // Only the singlepass engine makes artifacts to keep.
-  const module = loadModule(file, engine, engine === 'singlepass' && options.cache !== false ? new CompileCache(options.cache) : undefined, options.fuel !== undefined);
+  // A .cwasm runs on the engine that compiled it unless told otherwise (which then refuses it).
+  const chosen = options.engine ?? (file.endsWith('.cwasm') ? undefined : defaultEngine());
+  // Only the native engines make artifacts to keep.
+  const cache = chosen !== undefined && isNative(chosen) && options.cache !== false
+    ? new CompileCache(options.cache, undefined, chosen, options.fuel !== undefined) : undefined;
+  const module = loadModule(file, chosen ?? 'singlepass', cache);
+  const engine = chosen ?? module.compiledFor ?? defaultEngine();
   if (module.compiledFor !== undefined && module.compiledFor !== engine) {
     throw new UsageError(`${file}: compiled code for the ${module.compiledFor} engine cannot run on ${engine}`, FAILURE);
   }
@@ -376,7 +394,7 @@ function run(args: readonly string[], io: Io): number {
       : `run: ${file} is not a WASI program, so it takes no arguments (to call a function: wasmo run --invoke NAME FILE ARG...)`);
   }
   const [store, inst] = module_instantiate(runStore(options, engine), module, []);
-  if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
+  if (isError(inst)) throw moduleError(file, 'instantiation failed', inst, engine);
 
   const exports = module_exports(module);
   let invoke = options.invoke;
@@ -388,7 +406,7 @@ function run(args: readonly string[], io: Io): number {
     invoke = { name: '_start', args: [] };
   }
   const [, results] = invokeExport(file, store, inst, invoke);
-  if (isError(results)) throw new UsageError(`${invoke.name}: ${results.kind}: ${results.message}`, failureStatus(results));
+  if (isError(results)) throw new UsageError(traced(`${invoke.name}: ${results.kind}: ${results.message}`, results), failureStatus(results));
   for (const v of results) io.stdout(`${formatVal(v)}\n`);
   return 0;
 }
@@ -423,11 +441,11 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
   }
   try {
     let store = runStore(options, engine);
-    let externs;
-    [store, externs] = wasi.imports(store, module);
-    if (isError(externs)) throw new UsageError(`${file}: ${externs.message}`, FAILURE);
-    const [s, inst] = module_instantiate(store, module, externs);
-    if (isError(inst)) throw moduleError(file, 'instantiation failed', inst);
+    const [s, inst] = wasi.instantiate(store, module);
+    if (isError(inst)) {
+      if (inst.kind === 'unlinkable') throw new UsageError(`${file}: ${inst.message}`, FAILURE);
+      throw moduleError(file, 'instantiation failed', inst, engine);
+    }
     store = s;
     let status: number | WasmError;
     let results: Val[] = [];
@@ -439,7 +457,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
       [store, ready] = wasi.initialize(store, inst);
       if (isError(ready)) {
         if (ready.kind === 'argument') throw new UsageError(`${file}: ${ready.message}`, FAILURE);
-        throw new UsageError(`${file}: _initialize: ${ready.kind}: ${ready.message}`, failureStatus(ready));
+        throw new UsageError(traced(`${file}: _initialize: ${ready.kind}: ${ready.message}`, ready), failureStatus(ready));
       }
       const [, r] = invokeExport(file, store, inst, options.invoke);
       status = isError(r) ? wasi.exitStatus(r) ?? r : 0;
@@ -456,7 +474,7 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
     for (const v of results) io.stdout(`${formatVal(v)}\n`);
     if (isError(status)) {
       // 'argument': the module is no WASI command (no memory or _start export); the rest ended the run.
-      throw new UsageError(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, failureStatus(status));
+      throw new UsageError(traced(`${file}: ${status.kind === 'argument' ? '' : `${status.kind}: `}${status.message}`, status), failureStatus(status));
     }
     return status;
   } finally {
@@ -464,11 +482,8 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, i
   }
 }
 
-/**
- * FILE as a valid module; through `cache` when given (a hit skips decoding and compiling), the code
- * kept there metering fuel if `fuel`.
- */
-function loadModule(file: string, engine: EngineName, cache?: CompileCache, fuel = false): Module {
+/** FILE as a valid module; through `cache` when given (a hit skips decoding and compiling). */
+function loadModule(file: string, engine: EngineName, cache?: CompileCache): Module {
   if (file.endsWith('.cwasm')) {
     const module = module_deserialize_file(file);
     if (isError(module)) throw moduleError(file, 'cannot load compiled module', module);
@@ -481,24 +496,29 @@ function loadModule(file: string, engine: EngineName, cache?: CompileCache, fuel
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
     throw new UsageError(`cannot read ${file}: ${reason}`, FAILURE);
   }
-  const cached = cache?.get(bytes, fuel);
+  const cached = cache?.get(bytes);
   if (cached !== undefined) return cached;
   const module = file.endsWith('.wasm') ? module_decode(bytes, { engine }) : module_parse(new TextDecoder().decode(bytes));
   if (isError(module)) throw moduleError(file, 'malformed module', module);
   const invalid = module_validate(module);
   if (invalid !== undefined) throw moduleError(file, 'invalid module', invalid);
-  cache?.put(bytes, module, fuel);
+  cache?.put(bytes, module);
   return module;
 }
 
-function moduleError(file: string, what: string, error: WasmError): UsageError {
+function moduleError(file: string, what: string, error: WasmError, engine?: EngineName): UsageError {
   // What the native engine cannot run yet is said as such, with what can run it.
-  if (error.kind === 'unsupported') return new UsageError(`${file}: ${unsupported(error.message)}`, FAILURE);
-  return new UsageError(`${file}: ${what}: ${error.message}`, failureStatus(error));
+  if (error.kind === 'unsupported') return new UsageError(`${file}: ${unsupported(error.message, engine)}`, FAILURE);
+  return new UsageError(traced(`${file}: ${what}: ${error.message}`, error), failureStatus(error));
 }
 
-function unsupported(message: string): string {
-  return `${message} in the singlepass engine (--engine reference runs it)`;
+/** `line`, then the wasm backtrace of `error` if it has one (a trap's). */
+function traced(line: string, error: WasmError): string {
+  return `${line}\n${formatTrace(error.trace)}`.trimEnd();
+}
+
+function unsupported(message: string, engine: EngineName = 'singlepass'): string {
+  return `${message} in the ${engine} engine (--engine reference runs it)`;
 }
 
 // ---- wasmo compile ----
@@ -506,6 +526,7 @@ function unsupported(message: string): string {
 function compile(args: readonly string[], io: Io): number {
   let file: string | undefined;
   let output: string | undefined;
+  let engine: NativeEngineName = 'singlepass';
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-h' || a === '--help') {
@@ -513,6 +534,10 @@ function compile(args: readonly string[], io: Io): number {
       return 0;
     } else if (a === '-o' || a === '--output') {
       output = optionValue(args, i++);
+    } else if (a === '--engine' || a.startsWith('--engine=')) {
+      const chosen = engineName(a === '--engine' ? optionValue(args, i++) : a.slice('--engine='.length));
+      if (!isNative(chosen)) throw new UsageError(`compile: --engine takes singlepass or optimizing, not "${chosen}"`);
+      engine = chosen;
     } else if (a.startsWith('-')) {
       throw new UsageError(`compile: unknown option ${a} (see wasmo compile --help)`);
     } else if (file === undefined) {
@@ -524,8 +549,8 @@ function compile(args: readonly string[], io: Io): number {
   if (file === undefined) throw new UsageError('compile: no module file given (see wasmo compile --help)');
   const { dir, name } = parse(file);
   output ??= join(dir, `${name}.cwasm`);
-  const bytes = module_serialize(loadModule(file, 'singlepass'));
-  if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes);
+  const bytes = module_serialize(loadModule(file, engine), { engine });
+  if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes, engine);
   // Written aside, then renamed over OUT: a process reading the old file reads it whole,
   // and nobody reads a half-written artifact.
   const temporary = `${output}.${process.pid}.tmp`;

@@ -10,7 +10,9 @@ import type {
 import type { WasmError } from './errors.js';
 import type { Ref, Val } from './values.js';
 
-export type EngineName = 'reference' | 'v8' | 'singlepass';
+export type EngineName = 'reference' | 'v8' | 'singlepass' | 'optimizing';
+/** The engines that run native code: host-shim's compilers (tiers) and runtime. */
+export type NativeEngineName = 'singlepass' | 'optimizing';
 
 /** A value at the seam: function references carry the store's plain function index. */
 export type EngineVal = Val<number>;
@@ -57,12 +59,26 @@ export interface ModuleValue {
   readonly compiledFor?: EngineName;
 }
 
+/** An export of a new instance at the seam. */
+export interface EngineExport {
+  readonly name: string;
+  readonly extern: EngineExtern;
+}
+
+/** See Engine.instantiate. */
+export type BeforeStart = (exports: readonly EngineExport[]) => WasmError | undefined;
+
 export interface Engine {
   readonly name: EngineName;
 
-  /** Instantiate a *valid* module whose imports have already been checked against `imports`. */
-  instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
-    { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError;
+  /**
+   * Instantiate a *valid* module whose imports have already been checked against `imports`.
+   * `beforeStart`, if given, is called with the exports once the instance is allocated and its
+   * segments are initialised, before its start function runs; an error it returns ends the
+   * instantiation with that error.
+   */
+  instantiate(module: ModuleValue, imports: readonly EngineExtern[], beforeStart?: BeforeStart):
+    { readonly exports: readonly EngineExport[] } | WasmError;
 
   funcAlloc(type: FuncType, host: EngineHostFunc): number;
   funcType(func: number): FuncType;

@@ -1,6 +1,9 @@
 // Errors of the embedding API. The spec's `error` results are returned values, told apart by
 // `isError`; exceptions are only for programmer errors (a consumed store, a foreign address).
 
+import { functionNames } from '../spec/binary/names.js';
+import type { Module as ModuleAst } from '../spec/structure/module.js';
+
 const errorBrand: unique symbol = Symbol('wasmo.error');
 
 /**
@@ -31,10 +34,54 @@ export interface WasmError {
   readonly message: string;
   /** The exception a host function threw, when that is the origin. */
   readonly cause?: unknown;
+  /**
+   * For a trap (kinds `trap` and `uninstantiable`, and `exhaustion` when the call stack ran out):
+   * the wasm frames that were running, innermost first, at most MAX_TRACE_FRAMES of them. Only
+   * the frames of the innermost wasm activation: a trap in wasm called by a host function does not
+   * list the wasm that called the host function. The same on every engine.
+   */
+  readonly trace?: readonly TraceFrame[];
 }
 
-export function wasmError(kind: ErrorKind, message: string, cause?: unknown): WasmError {
-  return Object.freeze(cause === undefined ? { [errorBrand]: true as const, kind, message } : { [errorBrand]: true as const, kind, message, cause });
+/** One frame of a trap's backtrace (WasmError.trace). */
+export interface TraceFrame {
+  /** The function's index in its module's function index space (imported functions first). */
+  readonly func: number;
+  /** Its name in the module's name section (spec appendix 7.4), when it has one. */
+  readonly name?: string;
+}
+
+const moduleNames = new WeakMap<ModuleAst, ReadonlyMap<number, string>>();
+
+/** The frame of function `func` of a module, named from its name section. */
+export function traceFrame(module: ModuleAst, func: number): TraceFrame {
+  let names = moduleNames.get(module);
+  if (names === undefined) {
+    names = functionNames(module.customs);
+    moduleNames.set(module, names);
+  }
+  const name = names.get(func);
+  return name === undefined ? { func } : { func, name };
+}
+
+/** The innermost frames a trace keeps (a trace of call stack exhaustion would be endless). */
+export const MAX_TRACE_FRAMES = 100;
+
+export function wasmError(kind: ErrorKind, message: string, cause?: unknown, trace?: readonly TraceFrame[]): WasmError {
+  const e: { -readonly [K in keyof WasmError]: WasmError[K] } = { [errorBrand]: true as const, kind, message };
+  if (cause !== undefined) e.cause = cause;
+  if (trace !== undefined && trace.length > 0) e.trace = Object.freeze(trace.slice(0, MAX_TRACE_FRAMES).map((f) => Object.freeze({ ...f })));
+  return Object.freeze(e);
+}
+
+/**
+ * A trace as wasmtime prints one: a line per frame, innermost first, "    0: name (wasm-function[3])"
+ * or "    0: wasm-function[3]" for a function without a name; '' for no trace.
+ */
+export function formatTrace(trace: readonly TraceFrame[] | undefined): string {
+  if (trace === undefined || trace.length === 0) return '';
+  const lines = trace.map((f, i) => `    ${i}: ${f.name === undefined ? `wasm-function[${f.func}]` : `${f.name} (wasm-function[${f.func}])`}\n`);
+  return `wasm backtrace:\n${lines.join('')}`;
 }
 
 /**

@@ -4,9 +4,10 @@ export * from './api.js';
 export { Linker, type ImportProvider } from './linker.js';
 export type { StoreLimits } from './store-limits.js';
 export { formatExternType, formatFuncType } from './types.js';
-export type { EngineName } from './engine.js';
+export type { EngineName, NativeEngineName } from './engine.js';
 export {
-  ForeignAddressError, StaleStoreError, isError, wasmError, type ErrorKind, type WasmError,
+  ForeignAddressError, MAX_TRACE_FRAMES, StaleStoreError, formatTrace, isError, wasmError, type ErrorKind,
+  type TraceFrame, type WasmError,
 } from './errors.js';
 export {
   f32, f32ToNumber, f32bits, f64, f64ToNumber, f64bits, i32, i64, refExtern, refNull, v128,

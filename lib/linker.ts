@@ -18,6 +18,12 @@ import type { ExternType, FuncType } from '../spec/structure/types.js';
  */
 export interface ImportProvider {
   provide(store: Store, module: string, name: string, type: ExternType): [Store, ExternAddr | undefined | WasmError];
+  /**
+   * Called by {@link Linker.instantiate} with each new instance it supplied imports to, before the
+   * instance's start function runs (WASI binds the instance's memory here, so a start function may
+   * call WASI). An error ends the instantiation with it.
+   */
+  instantiated?(instance: ModuleInst): WasmError | undefined;
 }
 
 type Definition =
@@ -67,6 +73,11 @@ export class Linker {
    * supplied type does not match is left to module_instantiate ("incompatible import type").
    */
   resolve(store: Store, module: Module): [Store, ExternAddr[] | WasmError] {
+    return this.resolveFor(store, module, new Set());
+  }
+
+  /** resolve, adding to `used` every provider that supplied an import. */
+  private resolveFor(store: Store, module: Module, used: Set<ImportProvider>): [Store, ExternAddr[] | WasmError] {
     const externs: ExternAddr[] = [];
     for (const [mod, name, type] of module_imports(module)) {
       let found: ExternAddr | undefined | WasmError;
@@ -76,7 +87,10 @@ export class Linker {
       } else {
         for (const p of this.providers) {
           [store, found] = p.provide(store, mod, name, type);
-          if (found !== undefined) break;
+          if (found !== undefined) {
+            used.add(p);
+            break;
+          }
         }
       }
       if (isError(found)) return [store, found];
@@ -89,11 +103,21 @@ export class Linker {
     return [store, externs];
   }
 
-  /** Resolves `module`'s imports, then instantiates it (the store is consumed either way). */
+  /**
+   * Resolves `module`'s imports, then instantiates it (the store is consumed either way); the
+   * providers that supplied imports see the instance before its start function runs.
+   */
   instantiate(store: Store, module: Module): [Store, ModuleInst | WasmError] {
-    const [s, externs] = this.resolve(store, module);
+    const used = new Set<ImportProvider>();
+    const [s, externs] = this.resolveFor(store, module, used);
     if (isError(externs)) return [s, externs];
-    return module_instantiate(s, module, externs);
+    return module_instantiate(s, module, externs, (instance) => {
+      for (const p of used) {
+        const refused = p.instantiated?.(instance);
+        if (refused !== undefined) return refused;
+      }
+      return undefined;
+    });
   }
 
   private add(module: string, name: string, def: Definition): this {

@@ -25,7 +25,7 @@ export function referenceDecoded(bytes: Uint8Array): ModuleValue | WasmError {
 /**
  * The native decoder+validator's module: malformed bytes are refused here, with the native
  * message; otherwise the module keeps its bytes and the verdict of validation. What the native
- * front end cannot judge (128-bit SIMD, its own failures) is decoded by the reference decoder.
+ * front end cannot judge (its own failures) is decoded by the reference decoder.
  */
 export function nativeDecoded(bytes: Uint8Array): ModuleValue | WasmError {
   const verdict = validate(bytes);

@@ -9,6 +9,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Worker, threadId } from 'node:worker_threads';
 import koffi, { type LibraryHandle } from 'koffi';
+import type { NativeEngineName } from './engine.js';
 
 /** host-shim's wasmo_status, as in wasmo.h. */
 export const Status = {
@@ -42,6 +43,8 @@ export class NativeUnavailableError extends Error {
 }
 
 const ERR_LEN = 1024;
+// The compilers by their number in the C ABI (WASMO_TIER_SINGLEPASS, WASMO_TIER_OPTIMIZING).
+const TIERS: readonly NativeEngineName[] = ['singlepass', 'optimizing'];
 const invokeErr = new Uint8Array(ERR_LEN);
 
 // koffi returns pointers as opaque objects; keep them typed apart at this module's boundary.
@@ -49,7 +52,8 @@ type Ptr = { readonly __native: unique symbol };
 
 interface Bindings {
   validate(bytes: Uint8Array, len: number, err: Uint8Array, errLen: number): number;
-  compile(bytes: Uint8Array, len: number, flags: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  compile(bytes: Uint8Array, len: number, tier: number, flags: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  moduleTier(m: Ptr): number;
   moduleFree(m: Ptr): void;
   metersFuel(m: Ptr): number;
   deserialize(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
@@ -61,6 +65,7 @@ interface Bindings {
   moduleFuncType(m: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
   moduleGlobalType(m: Ptr, g: number, type: [number], mut: [number]): number;
   storeNew(id: number, callback: unknown): Ptr | null;
+  hostSlots(): Ptr;
   storeFree(s: Ptr): void;
   storeSetLimits(s: Ptr, memoryPages: bigint, tableElements: bigint, wasmStack: bigint): void;
   storeInterruptAfter(s: Ptr, timeoutNs: bigint): void;
@@ -69,7 +74,9 @@ interface Bindings {
   interruptAll(): void;
   setThreadOwner(owner: number): void;
   interruptOwner(owner: number): void;
-  instantiate(s: Ptr, m: Ptr, imports: Uint32Array, n: number, exports: Uint32Array, err: Uint8Array, errLen: number): number;
+  instantiate(s: Ptr, m: Ptr, imports: Uint32Array, n: number, exports: Uint32Array, start: [number] | null, err: Uint8Array, errLen: number): number;
+  traceLength(s: Ptr): number;
+  traceFrame(s: Ptr, i: number, func: [number], name: Uint8Array, nameLen: number): number;
   funcAlloc(s: Ptr, params: Uint8Array, np: number, results: Uint8Array, nr: number, out: [number]): number;
   funcType(s: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
   funcInvoke(s: Ptr, f: number, vals: BigUint64Array, err: Uint8Array, errLen: number): number;
@@ -147,12 +154,13 @@ function load(): Bindings {
   // Named pointer types: the signatures below refer to them by name.
   koffi.pointer('wasmo_module', koffi.opaque());
   koffi.pointer('wasmo_store', koffi.opaque());
-  hostCallbackType = koffi.proto('int wasmo_host_callback(uint32_t store, uint32_t func, uint64_t *vals)');
+  hostCallbackType = koffi.proto('int wasmo_host_callback(uint32_t store, uint32_t func)');
   koffi.pointer('wasmo_wasi', koffi.opaque());
   const f = (sig: string): ReturnType<LibraryHandle['func']> => lib.func(sig);
   const b = {
     validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, _Out_ uint8_t *err, size_t err_len)'),
-    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t flags, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    moduleTier: f('uint32_t wasmo_module_tier(wasmo_module m)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
     metersFuel: f('int wasmo_module_meters_fuel(wasmo_module m)'),
     deserialize: f('int wasmo_module_deserialize(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
@@ -164,6 +172,7 @@ function load(): Bindings {
     moduleFuncType: f('int wasmo_module_func_type(wasmo_module m, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
     moduleGlobalType: f('int wasmo_module_global_type(wasmo_module m, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
     storeNew: f('wasmo_store wasmo_store_new(uint32_t id, wasmo_host_callback *callback)'),
+    hostSlots: f('uint64_t *wasmo_host_slots()'),
     storeFree: f('void wasmo_store_free(wasmo_store s)'),
     storeSetLimits: f('void wasmo_store_set_limits(wasmo_store s, uint64_t memory_pages, uint64_t table_elements, uint64_t wasm_stack)'),
     storeInterruptAfter: f('void wasmo_store_interrupt_after(wasmo_store s, uint64_t timeout_ns)'),
@@ -172,7 +181,9 @@ function load(): Bindings {
     interruptAll: f('void wasmo_interrupt_all()'),
     setThreadOwner: f('void wasmo_set_thread_owner(uint64_t owner)'),
     interruptOwner: f('void wasmo_interrupt_owner(uint64_t owner)'),
-    instantiate: f('int wasmo_store_instantiate(wasmo_store s, wasmo_module m, const uint32_t *imports, uint32_t n, _Out_ uint32_t *exports, _Out_ uint8_t *err, size_t err_len)'),
+    instantiate: f('int wasmo_store_instantiate(wasmo_store s, wasmo_module m, const uint32_t *imports, uint32_t n, _Out_ uint32_t *exports, _Out_ uint32_t *start, _Out_ uint8_t *err, size_t err_len)'),
+    traceLength: f('uint32_t wasmo_store_trace_length(wasmo_store s)'),
+    traceFrame: f('int wasmo_store_trace_frame(wasmo_store s, uint32_t i, _Out_ uint32_t *func, _Out_ uint8_t *name, size_t name_len)'),
     funcAlloc: f('int wasmo_func_alloc(wasmo_store s, const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr, _Out_ uint32_t *out)'),
     funcType: f('int wasmo_func_type(wasmo_store s, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
     funcInvoke: f('int wasmo_func_invoke(wasmo_store s, uint32_t f, _Inout_ uint64_t *vals, _Out_ uint8_t *err, size_t err_len)'),
@@ -295,7 +306,7 @@ function made(call: (out: [Ptr | null], err: Uint8Array) => number): Ptr | Nativ
 }
 
 /**
- * A module compiled by the singlepass backend; free() releases its code. Every module is loaded
+ * A module compiled by one of the native compilers (`tier`); free() releases its code. Every module is loaded
  * from an artifact (host-shim/artifact/): compiling makes one and loads it from memory,
  * `deserialize` and `loadFile` load one made earlier, `serialize` gives its bytes back. Instances
  * keep its code alive after free().
@@ -308,9 +319,16 @@ export class NativeModule {
   }
 
   /** `meterFuel`: the code charges fuel, for stores that meter it (see NativeStore.setFuel). */
-  static compile(bytes: Uint8Array, meterFuel = false): NativeModule | NativeFailure {
+  static compile(bytes: Uint8Array, tier: NativeEngineName = 'singlepass', meterFuel = false): NativeModule | NativeFailure {
     const b = load();
-    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, meterFuel ? 1 : 0, out, err, ERR_LEN)));
+    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, TIERS.indexOf(tier), meterFuel ? 1 : 0, out, err, ERR_LEN)));
+  }
+
+  /** The compiler that made the code (an artifact records it). */
+  tier(): NativeEngineName {
+    const tier = TIERS[load().moduleTier(this.ptr())];
+    if (tier === undefined) throw new Error('native module of an unknown tier');
+    return tier;
   }
 
   /** Does the code charge fuel? */
@@ -407,7 +425,29 @@ export class NativeModule {
  * results'. It returns true, or false when it failed (its caller then gets status 'host'); it must
  * not throw.
  */
-export type NativeHostFunc = (vals: BigUint64Array) => boolean;
+export type NativeHostFunc = (slots: HostSlots) => boolean;
+
+/**
+ * The calling thread's host slots (wasmo_host_slots), where every host function call passes its
+ * values: as 64-bit slots, and as 32-bit words for i32 and f32 values (slot i's low word is
+ * words[2i]) so that those need no BigInt.
+ */
+export interface HostSlots {
+  readonly bits: BigUint64Array;
+  readonly words: Uint32Array;
+}
+
+const HOST_SLOTS = 1000;
+let hostSlots: HostSlots | undefined;
+
+/** This thread's host slots; one view, made on the first host call (a thread loads this module once). */
+function threadHostSlots(): HostSlots {
+  if (hostSlots === undefined) {
+    const buffer = koffi.view(load().hostSlots(), HOST_SLOTS * 8);
+    hostSlots = { bits: new BigUint64Array(buffer), words: new Uint32Array(buffer) };
+  }
+  return hostSlots;
+}
 
 // The stores whose wasm is running, innermost last, for the one callback through which every
 // store's wasm calls its host functions. Only while it runs: a map of WeakRefs to every store would
@@ -424,8 +464,13 @@ let wasmRuns = 0;
 // FinalizationRegistry.prototype.cleanupSome free the unreachable stores at once and the
 // allocation is tried again. Both are V8 features behind flags, set only while a private context
 // is made (later contexts, and the embedder's, see neither); where they are missing, the failure
-// stands.
-const reclamation = ((): { readonly finalizer: FinalizationRegistry<Ptr>; readonly reclaim: () => void } => {
+// stands. Made with the first native store, so loading wasmo without one costs nothing.
+interface Reclamation {
+  readonly finalizer: FinalizationRegistry<Ptr>;
+  readonly reclaim: () => void;
+}
+let reclamation: Reclamation | undefined;
+function makeReclamation(): Reclamation {
   const free = (handle: Ptr): void => load().storeFree(handle);
   try {
     v8.setFlagsFromString('--expose-gc');
@@ -443,20 +488,19 @@ const reclamation = ((): { readonly finalizer: FinalizationRegistry<Ptr>; readon
     v8.setFlagsFromString('--no-harmony-weak-refs-with-cleanup-some');
   }
   return { finalizer: new FinalizationRegistry<Ptr>(free), reclaim: () => {} };
-})();
-const { finalizer } = reclamation;
+}
 
 /** Runs `allocate`; if a memory's reservation failed, once more after freeing unreachable stores. */
 function withReclamation<T>(allocate: () => T | NativeFailure): T | NativeFailure {
   const first = allocate();
   if (!isNativeFailure(first) || !first.message.startsWith('cannot reserve address space')) return first;
-  reclamation.reclaim();
+  reclamation?.reclaim();
   return allocate();
 }
 let nextStoreId = 1;
 let registeredCallback: unknown;
 
-function hostCallback(store: number, func: number, vals: unknown): number {
+function hostCallback(store: number, func: number): number {
   // Nothing may be thrown back into native code (koffi would return garbage to it): any failure
   // here fails the call, which then unwinds the wasm that made it.
   // Almost always the innermost: the store whose wasm is calling out.
@@ -466,9 +510,7 @@ function hostCallback(store: number, func: number, vals: unknown): number {
     for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
     const host = s?.hostFunc(func);
     if (host === undefined) return 1;
-    const n = s!.funcSlots(func);
-    const view = n === 0 ? new BigUint64Array(0) : new BigUint64Array(koffi.view(vals as Ptr, n * 8));
-    return host(view) ? 0 : 1;
+    return host(hostSlots ?? threadHostSlots()) ? 0 : 1;
   } catch (e) {
     // Thrown past the host function's own handling (as a JS stack overflow can be): kept for the
     // call that fails with it.
@@ -476,6 +518,9 @@ function hostCallback(store: number, func: number, vals: unknown): number {
     return 1;
   }
 }
+
+/** wasmo_store_instantiate's start address for a module without a start function. */
+const NO_START = 0xffffffff;
 
 /** Limits at the ABI: a missing maximum is WASMO_NO_MAX. */
 const NO_MAX = 0xffffffffffffffffn;
@@ -491,7 +536,7 @@ function maxOf(max: bigint | number): number | undefined {
 export class NativeStore {
   private handle: Ptr | null;
   readonly id = nextStoreId++;
-  private readonly hosts = new Map<number, { readonly fn: NativeHostFunc; readonly slots: number }>();
+  private readonly hosts = new Map<number, NativeHostFunc>();
   private readonly types = new Map<number, NativeFuncType>();
   private readonly views = new Map<number, { readonly view: Uint8Array; readonly runs: number }>();
 
@@ -500,7 +545,7 @@ export class NativeStore {
     registeredCallback ??= koffi.register(hostCallback, koffi.pointer(hostCallbackType!));
     this.handle = b.storeNew(this.id, registeredCallback);
     if (this.handle === null) throw new Error('native: cannot create a store');
-    finalizer.register(this, this.handle, this);
+    (reclamation ??= makeReclamation()).finalizer.register(this, this.handle, this);
   }
 
   /** The embedder's caps (none where undefined): see wasmo_store_set_limits. */
@@ -554,23 +599,42 @@ export class NativeStore {
 
   /** @internal */
   hostFunc(func: number): NativeHostFunc | undefined {
-    return this.hosts.get(func)?.fn;
+    return this.hosts.get(func);
   }
 
-  /** @internal the slots a call of `func` passes its values in. */
-  funcSlots(func: number): number {
-    const t = this.funcType(func);
-    return Math.max(t.params.length, t.results.length);
-  }
 
-  /** Instantiates with `imports` (addresses in import order); the addresses of the exports, in order. */
-  instantiate(module: NativeModule, imports: readonly number[]): number[] | NativeFailure {
+  /**
+   * Instantiates with `imports` (addresses in import order); the addresses of the exports, in order.
+   * With `start` given, the start function does not run: start[0] receives its address (undefined
+   * when the module has none), for the caller to invoke.
+   */
+  instantiate(module: NativeModule, imports: readonly number[], start?: [number | undefined]): number[] | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
     const exports = new Uint32Array(Math.max(module.exportCount, 1));
+    const startOut: [number] | null = start === undefined ? null : [0];
     return withReclamation(() => {
-      const status = this.running(() => load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, err, ERR_LEN));
-      return status === Status.ok ? [...exports.subarray(0, module.exportCount)] : failure(status, err);
+      const status = this.running(() => load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, startOut, err, ERR_LEN));
+      if (status !== Status.ok) return failure(status, err);
+      if (start !== undefined) start[0] = startOut![0] === NO_START ? undefined : startOut![0];
+      return [...exports.subarray(0, module.exportCount)];
     });
+  }
+
+  /**
+   * The backtrace of the last trap (after a funcInvoke failing with 'trap' or 'exhaustion', an
+   * instantiate failing with 'uninstantiable'): each frame's function index in its module and its
+   * name-section name, innermost first.
+   */
+  trace(): { readonly func: number; readonly name?: string }[] {
+    const b = load();
+    const frames: { func: number; name?: string }[] = [];
+    const func: [number] = [0];
+    const name = new Uint8Array(ERR_LEN);
+    for (let i = 0, n = b.traceLength(this.ptr()); i < n; i++) {
+      const named = b.traceFrame(this.ptr(), i, func, name, ERR_LEN);
+      frames.push(named === 1 ? { func: func[0], name: cString(name) } : { func: func[0] });
+    }
+    return frames;
   }
 
   funcAlloc(type: NativeFuncType, fn: NativeHostFunc): number {
@@ -579,7 +643,7 @@ export class NativeStore {
     if (load().funcAlloc(this.ptr(), codes(type.params), type.params.length, codes(type.results), type.results.length, out) !== Status.ok) {
       throw new Error('native: cannot allocate a host function');
     }
-    this.hosts.set(out[0], { fn, slots: Math.max(type.params.length, type.results.length) });
+    this.hosts.set(out[0], fn);
     this.types.set(out[0], type);
     return out[0];
   }
@@ -710,7 +774,7 @@ export class NativeStore {
   free(): void {
     if (running.includes(this)) throw new Error('native store freed while its wasm runs');
     if (this.handle !== null) load().storeFree(this.handle);
-    finalizer.unregister(this);
+    reclamation?.finalizer.unregister(this);
     this.handle = null;
     this.views.clear();
   }

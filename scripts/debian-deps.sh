@@ -4,10 +4,11 @@
 # lld-19 for the tests and benchmarks that compile C to wasm32 (test/bench.test.ts, bench/), with
 # wasi-libc and the wasm32 compiler-rt for WASI programs (scripts/wasi-cc.sh: examples/hello.c,
 # test/wasi/); libFuzzer and the sanitizer runtimes for clang-19 for the native front end's fuzz
-# target (scripts/fuzz-native.sh). Runs apt-get through sudo unless already root.
+# target (scripts/fuzz-native.sh); LLVM 19 (static libraries and headers) for the optimizing
+# compiler. Runs apt-get through sudo unless already root.
 set -euo pipefail
 packages=(cmake g++ libxbyak-dev libflatbuffers-dev flatbuffers-compiler clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32
-  libclang-rt-19-dev libfuzzer-19-dev)
+  libclang-rt-19-dev libfuzzer-19-dev llvm-19-dev)
 sudo=()
 [ "$(id -u)" = 0 ] || sudo=(sudo)
 missing=()

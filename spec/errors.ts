@@ -4,6 +4,8 @@
 
 export abstract class SpecError extends Error {
   abstract readonly kind: 'malformed' | 'invalid' | 'unlinkable' | 'trap' | 'exhaustion';
+  /** For a trap or exhaustion in wasm code: the store addresses of the functions running, innermost first. */
+  trace?: number[];
 }
 
 /** The binary or text form does not derive a module (assert_malformed). */

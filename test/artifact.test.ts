@@ -256,7 +256,7 @@ describe('artifacts', () => {
     });
     const cases: [string, string, string][] = [
       ['x86_64-linux', 'x86_64-macos', 'target is x86_64-macos, this engine\'s is x86_64-linux'],
-      ['singlepass', 'optimizing', 'compiler tier is optimizing, this engine\'s is singlepass'],
+      ['singlepass', 'liftoff-v8', 'compiler tier is liftoff-v8, this engine\'s are singlepass, optimizing'],
       ['guard-pages', 'explicit-ck', 'compiler flags is bounds-checks=explicit-ck, this engine\'s is bounds-checks=guard-pages'],
       ['popcnt', '3dnow!', 'needs CPU features this CPU lacks: 3dnow!'],
       ['multi-value', 'gc-proposal', 'needs WebAssembly features this engine does not enable: gc-proposal'],
@@ -367,8 +367,8 @@ describe('module_serialize / module_deserialize (beyond the appendix)', () => {
   }
 
   /** Instantiates with a host `twice` and calls f(20): 20*2 + 7. */
-  function run(module: Module): Val[] | WasmError {
-    let store = store_init({ engine: 'singlepass' });
+  function run(module: Module, engine: 'singlepass' | 'optimizing' = 'singlepass'): Val[] | WasmError {
+    let store = store_init({ engine });
     let twice: FuncAddr;
     [store, twice] = func_alloc(store, { params: ['i32'], results: ['i32'] },
       (s, [x]) => [s, [i32((x as { value: number }).value * 2)]]);
@@ -426,6 +426,23 @@ describe('module_serialize / module_deserialize (beyond the appendix)', () => {
     expect(func_invoke(store2, f2, [])[1]).toEqual([i32(47)]);
   });
 
+  it('records the optimizing compiler as the tier: its artifact round-trips and runs only on its engine', () => {
+    const original = parsed();
+    const bytes = module_serialize(original, { engine: 'optimizing' });
+    if (isError(bytes)) throw new Error(bytes.message);
+    const singlepass = module_serialize(original);
+    if (isError(singlepass)) throw new Error(singlepass.message);
+    expect(Buffer.compare(bytes, singlepass)).not.toBe(0);
+    const loaded = module_deserialize(bytes);
+    if (isError(loaded)) throw new Error(loaded.message);
+    expect(loaded.compiledFor).toBe('optimizing');
+    expect(module_serialize(loaded)).toEqual(bytes);
+    expect(() => module_serialize(loaded, { engine: 'singlepass' })).toThrow(TypeError);
+    expect(run(loaded, 'optimizing')).toEqual([i32(47)]);
+    expect(() => run(loaded, 'singlepass')).toThrow(
+      new TypeError('module_instantiate: the module is compiled code for the optimizing engine, this store runs on singlepass'));
+  });
+
   it('loads a file written by module_serialize', () => {
     const bytes = module_serialize(parsed());
     if (isError(bytes)) throw new Error(bytes.message);
@@ -446,8 +463,8 @@ describe('module_serialize / module_deserialize (beyond the appendix)', () => {
     });
     const bytes = module_serialize(parsed());
     if (isError(bytes)) throw new Error(bytes.message);
-    expect(module_deserialize(reseal(replaceIn(bytes, '.wasmo.compat', 'singlepass', 'optimizing')))).toMatchObject({
-      kind: 'malformed', message: 'incompatible artifact: compiler tier is optimizing, this engine\'s is singlepass',
+    expect(module_deserialize(reseal(replaceIn(bytes, '.wasmo.compat', 'singlepass', 'liftoff-v8')))).toMatchObject({
+      kind: 'malformed', message: 'incompatible artifact: compiler tier is liftoff-v8, this engine\'s are singlepass, optimizing',
     });
     const missing = join(dir, 'missing.cwasm');
     expect(module_deserialize_file(missing)).toMatchObject({

@@ -10,7 +10,8 @@ import { describe, expect, test } from 'vitest';
 import { main } from '../lib/cli.js';
 import { CompileCache } from '../lib/cache.js';
 import {
-  func_invoke, i64, instance_export, isError, module_deserialize_file, module_instantiate, module_parse, store_init,
+  MAX_TRACE_FRAMES, func_invoke, i64, instance_export, isError, module_deserialize_file, module_instantiate,
+  module_parse, store_init,
 } from '../lib/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -30,6 +31,15 @@ function wasmo(...argv: string[]): { status: number; stdout: string; stderr: str
 }
 
 /** A user error: a non-zero status and exactly one line on stderr, with no stack trace. */
+/** A trap's error line, then the backtrace: a line per frame, innermost first. */
+function expectTrap(r: { status: number; stdout: string; stderr: string }, text: RegExp, frames: readonly string[]): void {
+  expect(r.status).toBe(134);
+  const [line, ...rest] = r.stderr.split('\n');
+  expect(line).toMatch(/^wasmo: /);
+  expect(line).toMatch(text);
+  expect(rest).toEqual(['wasm backtrace:', ...frames.map((f, i) => `    ${i}: ${f}`), '']);
+}
+
 function expectOneLineError(r: { status: number; stdout: string; stderr: string }, text: string | RegExp): void {
   expect(r.status).not.toBe(0);
   expect(r.stderr.split('\n')).toHaveLength(2);
@@ -99,6 +109,11 @@ describe('wasmo run', () => {
     expect(wasmo('run', '--engine', 'v8', '--invoke', 'add', example('add.wat'), '2', '3').stdout).toBe('5\n');
   });
 
+  test('on the optimizing engine, a WASI program too', () => {
+    expect(wasmo('run', '--engine', 'optimizing', '--no-cache', '--invoke', 'fac', example('add.wat'), '20').stdout).toBe('2432902008176640000\n');
+    expect(wasmo('run', '--engine', 'optimizing', '--no-cache', join(root, 'build/examples/hello.wasm'), 'opt')).toMatchObject({ status: 0, stdout: 'Hello, opt!\n' });
+  });
+
   test('without --invoke lists the exports, or calls _start when there is one', () => {
     const r = wasmo('run', example('add.wat'));
     expect(r.status).toBe(0);
@@ -108,22 +123,21 @@ describe('wasmo run', () => {
     expect(wasmo('run', start)).toEqual({ status: 0, stdout: '42\n', stderr: '' });
   });
 
-  test('a trap is one line and a failure', () => {
+  test('a trap is one line, the wasm backtrace and a failure', () => {
     const trap = wasmo('run', '--invoke', 'div', example('add.wat'), '1', '0');
-    expectOneLineError(trap, /trap: integer divide by zero/);
+    expectTrap(trap, /trap: integer divide by zero/, ['wasm-function[2]']);
     expect(trap.status).toBe(134);  // wasmtime's status for a trap
     // A start function's trap too; other failures stay 1.
     const start = wasmo('run', file('start-trap.wat', '(module (func $s unreachable) (start $s))'));
-    expectOneLineError(start, /start-trap\.wat: instantiation failed: unreachable/);
+    expectTrap(start, /start-trap\.wat: instantiation failed: unreachable/, ['wasm-function[0]']);
     expect(start.status).toBe(134);
     expect(wasmo('run', '--invoke', 'nope', example('add.wat')).status).toBe(1);
   });
 
-  test('call stack exhaustion is one line and a failure', () => {
+  test('call stack exhaustion is a trap: its line, the innermost frames and a failure', () => {
     const path = file('recurse.wat', '(module (func $f (export "f") (call $f)))');
     const r = wasmo('run', '--invoke', 'f', path);
-    expectOneLineError(r, /f: exhaustion: call stack exhausted/);
-    expect(r.status).toBe(134);
+    expectTrap(r, /f: exhaustion: call stack exhausted/, Array<string>(MAX_TRACE_FRAMES).fill('wasm-function[0]'));
   });
 
   test('file and module errors are one line each', () => {
@@ -146,7 +160,7 @@ describe('wasmo run', () => {
     expectOneLineError(wasmo('run', '--invoke', 'nope', add), /no export named "nope"/);
     expectOneLineError(wasmo('run', '--invoke'), /--invoke needs a value/);
     expectOneLineError(wasmo('run', add, '--invoke', 'add'), /is not a WASI program, so it takes no arguments; wasmo's options \(--invoke\) go before FILE/);
-    expectOneLineError(wasmo('run', '--engine', 'spidermonkey', add), /--engine takes reference, singlepass or v8/);
+    expectOneLineError(wasmo('run', '--engine', 'spidermonkey', add), /--engine takes reference, singlepass, optimizing or v8/);
     expectOneLineError(wasmo('run', '--bogus', add), /unknown option --bogus/);
     const simd = file('simd.wat', '(module (func (export "f") (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))');
     expectOneLineError(wasmo('run', '--invoke', 'f', simd), /not supported yet: 128-bit SIMD instructions in the singlepass engine \(--engine reference runs it\)/);
@@ -295,8 +309,13 @@ describe('wasmo compile', () => {
     expect(wasmo('run', '--allow-precompiled', '--invoke', 'fac', cwasm, '20')).toEqual({ status: 0, stdout: '2432902008176640000\n', stderr: '' });
     expect(wasmo('run', '--allow-precompiled', '--engine', 'singlepass', '--invoke', 'add', cwasm, '2', '3').stdout).toBe('5\n');
     expect(wasmo('run', '--allow-precompiled', cwasm).stdout).toMatch(/^add: func \(param i32 i32\) \(result i32\)\n/);
+    const optimized = join(dir, 'cadd-opt.cwasm');
+    expect(wasmo('compile', '--engine', 'optimizing', wat, '-o', optimized)).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(wasmo('run', '--allow-precompiled', '--invoke', 'fac', optimized, '20').stdout).toBe('2432902008176640000\n');
+    expectOneLineError(wasmo('run', '--allow-precompiled', '--engine', 'singlepass', optimized), /compiled code for the optimizing engine cannot run on singlepass/);
+    expectOneLineError(wasmo('compile', '--engine', 'v8', wat), /compile: --engine takes singlepass or optimizing, not "v8"/);
     const trap = wasmo('run', '--allow-precompiled', '--invoke', 'div', cwasm, '1', '0');
-    expectOneLineError(trap, /div: trap: integer divide by zero/);
+    expectTrap(trap, /div: trap: integer divide by zero/, ['wasm-function[2]']);
     expect(trap.status).toBe(134);
   });
 

@@ -154,6 +154,14 @@ describe.each(engines)('fuel on %s', (engine) => {
   });
 });
 
+test.skipIf(nativeAvailable() !== true)('the optimizing engine does not meter fuel yet, and says so', () => {
+  const [, inst] = module_instantiate(store_init({ engine: 'optimizing', fuel: 10 }), parse('(module (func (export "f")))'), []);
+  expect(isError(inst) && [inst.kind, inst.message]).toEqual(['unsupported', 'not supported yet: fuel on the optimizing engine']);
+  expect(module_serialize(parse('(module)'), { engine: 'optimizing', fuel: true })).toMatchObject({
+    kind: 'unsupported', message: 'not supported yet: fuel on the optimizing engine',
+  });
+});
+
 describe.skipIf(nativeAvailable() !== true)('artifacts and fuel', () => {
   test('code is made for stores with fuel or without, and the other kind refuses it', () => {
     const m = parse('(module (func (export "f") (result i32) (i32.add (i32.const 1) (i32.const 2))))');

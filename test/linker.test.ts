@@ -44,6 +44,15 @@ const program = parse(`(module
     (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
     (call $report (i32.load (i32.const 8)))))`);
 
+// A WASI command whose start function writes to stdout (and keeps fd_write's errno).
+const START_TEXT = `(module (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1) (data (i32.const 16) "from start\\n")
+  (global $errno (export "errno") (mut i32) (i32.const -1))
+  (func $init (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 11))
+    (global.set $errno (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (start $init)
+  (func (export "_start")))`;
+
 describe.each(engines)('the linker on %s', (engine) => {
   test('a WASI program importing its own env functions runs', () => {
     const wasi = new Wasi({ stdout: 'buffer', stderr: 'buffer', stdin: new Uint8Array(0) });
@@ -118,12 +127,44 @@ describe.each(engines)('the linker on %s', (engine) => {
     let store: Store = store_init({ engine });
     let first, second;
     [store, first] = linker.instantiate(store, m);
+    if (isError(first)) throw new Error(first.message);
+    expect(wasi.bind(first)).toBe(true);
+    // Instantiating through the linker binds: a second instance is refused there already.
     [store, second] = linker.instantiate(store, m);
-    if (isError(first) || isError(second)) throw new Error('instantiation failed');
-    expect(wasi.bind(first)).toBe(true);
-    expect(wasi.bind(first)).toBe(true);
-    const refused = wasi.bind(second);
+    expect(isError(second) && second.kind).toBe('argument');
+    expect(isError(second) && second.message).toMatch(/belongs to another instance/);
+    let externs;
+    [store, externs] = wasi.imports(store, m);
+    if (isError(externs)) throw new Error(externs.message);
+    const [, third] = module_instantiate(store, m, externs);
+    if (isError(third)) throw new Error(third.message);
+    const refused = wasi.bind(third);
     expect(isError(refused) && refused.message).toMatch(/belongs to another instance/);
+    wasi.free();
+  });
+
+  test('a start function may call WASI: the memory is bound before it runs, by the linker and wasmo run', () => {
+    const m = parse(START_TEXT);
+    for (const how of ['linker', 'wasi'] as const) {
+      const wasi = new Wasi({ stdout: 'buffer' });
+      const [store, inst] = how === 'linker' ? new Linker().provide(wasi).instantiate(store_init({ engine }), m) : wasi.instantiate(store_init({ engine }), m);
+      if (isError(inst)) throw new Error(inst.message);
+      expect(new TextDecoder().decode(wasi.stdout())).toBe('from start\n');
+      const errno = instance_export(inst, 'errno');
+      if (isError(errno) || errno.kind !== 'global') throw new Error('no errno');
+      expect(global_read(store, errno)).toEqual(i32(0));
+      expect(wasi.start(store, inst)[1]).toBe(0);
+      wasi.free();
+    }
+  });
+
+  test('a start function that exits through WASI ends instantiation with the exit', () => {
+    const m = parse(`(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1) (func $init (call $exit (i32.const 3))) (start $init) (func (export "_start")))`);
+    const wasi = new Wasi();
+    const [, inst] = wasi.instantiate(store_init({ engine }), m);
+    expect(isError(inst) && inst.kind).toBe('host');
+    expect(isError(inst) && wasi.exitStatus(inst)).toBe(3);
     wasi.free();
   });
 

@@ -1,4 +1,4 @@
-// The binary modules of the official testsuite's non-SIMD 2.0 scripts, with the outcome each script
+// The binary modules of the official testsuite's 2.0 scripts (SIMD too), with the outcome each script
 // expects: every module, assert_invalid and binary assert_malformed (text-level malformations never
 // reach bytes). Read by the native validator's conformance check, the mutation test and the libFuzzer
 // seeds. The testsuite path is WASMO_TESTSUITE or ../shared/testsuite.
@@ -21,7 +21,7 @@ export interface TestsuiteModule {
 
 export function testsuiteModules(): TestsuiteModule[] {
   const files = readFileSync(`${testsuite}/wasm2.txt`, 'utf8').split('\n').map((l) => l.trim())
-    .filter((l) => l.endsWith('.wast') && !l.includes('simd'));
+    .filter((l) => l.endsWith('.wast'));
   const out: TestsuiteModule[] = [];
   for (const file of files) {
     for (const c of parseScript(readFileSync(`${testsuite}/core/${file.replace(/^core\//, '')}`, 'utf8'))) {

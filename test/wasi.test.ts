@@ -429,7 +429,8 @@ describe('wasmo run with WASI programs', () => {
     expect(err(wasmo(['run', '--dir', '/nonexistent/wasmo', compile(program('args_env'))]))).toMatch(/cannot preopen \/nonexistent\/wasmo/);
     const trap = wasmo(['run', compile(program('exit')), 'trap', '0']);
     expect(trap).toMatchObject({ status: 134, stdout: 'before trap 0\n' });
-    expect(trap.stderr).toMatch(/trap: unreachable/);
+    expect(trap.stderr).toMatch(/trap: unreachable\nwasm backtrace:\n    0: abort \(wasm-function\[\d+\]\)\n    1: main \(wasm-function\[\d+\]\)\n/);
+    expect(trap.stderr).toMatch(/\d: _start \(wasm-function\[\d+\]\)\n/);
   });
 
   test('--invoke calls another export of a WASI module, with WASI working', () => {

@@ -79,8 +79,10 @@ function openFile(path: string, flags: 'r' | 'w', what: string): number {
  * only) or add it to a `Linker` beside other imports, instantiate, then {@link Wasi.start} (a
  * command) or {@link Wasi.initialize} (a reactor, whose exports you call yourself).
  *
- * Not yet: a start function (spec 2.5.9) that calls WASI fails with a host error, because the
- * memory is bound only once instantiation has returned.
+ * A start function (spec 2.5.9) may call WASI when the module is instantiated by
+ * {@link Wasi.instantiate} or a `Linker` (which bind the memory before it runs); with
+ * module_instantiate and {@link Wasi.imports}, its WASI calls fail with a host error, as the
+ * memory is bound only by start, initialize or bind.
  */
 export class Wasi implements ImportProvider {
   private readonly native: NativeWasi;
@@ -128,7 +130,31 @@ export class Wasi implements ImportProvider {
    * error naming it. To combine WASI with other imports, add this object to a `Linker` as a provider.
    */
   imports(store: Store, module: Module): [Store, ExternAddr[] | WasmError] {
-    return new Linker('only WASI imports are provided (a Linker combines them with others)').provide(this).resolve(store, module);
+    return this.linker().resolve(store, module);
+  }
+
+  /**
+   * Instantiates `module` with these WASI functions as its imports (WASI only, as imports()),
+   * binding its memory before its start function runs, so that function may call WASI.
+   */
+  instantiate(store: Store, module: Module): [Store, ModuleInst | WasmError] {
+    return this.linker().instantiate(store, module);
+  }
+
+  private linker(): Linker {
+    return new Linker('only WASI imports are provided (a Linker combines them with others)').provide(this);
+  }
+
+  /**
+   * For a Linker: binds to the new instance before its start function runs, if the instance
+   * exports a memory; a Wasi bound to another instance already refuses it (an `argument` error).
+   */
+  instantiated(instance: ModuleInst): WasmError | undefined {
+    const mem = instance_export(instance, 'memory');
+    // Without a memory there is nothing to bind yet: start() or initialize() will say so.
+    if (this.instance === undefined && (isError(mem) || mem.kind !== 'mem')) return undefined;
+    const bound = this.bind(instance);
+    return isError(bound) ? bound : undefined;
   }
 
   /** The `wasi_snapshot_preview1` functions, for a {@link Linker} (ImportProvider). */

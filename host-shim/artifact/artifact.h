@@ -18,7 +18,7 @@
 #include <memory>
 #include <vector>
 
-#include "compiler/singlepass/singlepass.h"
+#include "compiler/compiled_code.h"
 #include "environ/module.h"
 #include "runtime/code_memory.h"
 #include "runtime/instance.h"

@@ -6,6 +6,7 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include "artifact/compat_generated.h"
+#include "compiler/compiled_code.h"
 
 namespace wasmo {
 
@@ -13,16 +14,24 @@ namespace wasmo {
 inline constexpr uint32_t kArtifactFormatVersion = 1;
 
 /**
- * This engine's compatibility record for code that uses `cpuFeatures` (CpuFeature bits) and meters
- * fuel if `meterFuel` (the flag "fuel").
+ * This engine's compatibility record for code of `tier` that uses `cpuFeatures` (CpuFeature bits)
+ * and meters fuel if `meterFuel` (the flag "fuel").
  */
-flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures, bool meterFuel);
+flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures, Tier tier,
+                                            bool meterFuel);
+
+/** What kind of code an artifact holds: every tier of this engine runs on the same runtime, and
+ *  which stores may run fuel-metered code is the store's check. */
+struct CodeKind {
+  Tier tier;
+  bool meterFuel;
+};
 
 /**
- * Throws CompileError(INCOMPATIBLE) naming the first field in which `c` differs from this engine.
- * checkCompat returns whether the code meters fuel (which stores may run it is the store's check).
+ * Throws CompileError(INCOMPATIBLE) naming the first field in which `c` differs from this engine;
+ * returns the kind of code it describes.
  */
 void checkFormatVersion(const fb::Compat &c);
-bool checkCompat(const fb::Compat &c);
+CodeKind checkCompat(const fb::Compat &c);
 
 }  // namespace wasmo

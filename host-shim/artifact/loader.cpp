@@ -128,7 +128,7 @@ class ModuleReader {
     if (!info_.global_inits() || info_.global_inits()->size() != definedGlobals) corrupted("global initialisers");
     for (size_t i = 0; i < definedGlobals; i++) {
       m_.globalInits.push_back(constExpr(*info_.global_inits()->Get(static_cast<uint32_t>(i)),
-                                         m_.globals[m_.importedGlobals + i].type));
+                                         m_.globals[m_.importedGlobals + i].type, m_.importedGlobals));
     }
     if (info_.exports()) for (const fb::Export *ex : *info_.exports()) m_.exports.push_back(exportOf(*ex));
     if (info_.has_start()) m_.start = funcIndex(info_.start());
@@ -143,6 +143,11 @@ class ModuleReader {
         corrupted("function offset out of range");
       }
       functionOffsets.push_back(offset);
+    }
+    if (info_.func_names()) {
+      for (const fb::FuncName *n : *info_.func_names()) {
+        if (n->name()) m_.funcNames.emplace(n->index(), n->name()->str());
+      }
     }
     return std::move(m_);
   }
@@ -214,14 +219,15 @@ class ModuleReader {
     m_.addImport(std::move(out));
   }
 
-  /** A constant expression of type `expected` (spec 3.3.10), as the decoder admits them. */
-  ConstExpr constExpr(const fb::ConstExpr &e, ValType expected) const {
+  /** A constant expression of type `expected` (spec 3.3.10), as the decoder admits them: a global.get
+   *  reads one of the first `globals` globals (the imported ones for global initialisers). */
+  ConstExpr constExpr(const fb::ConstExpr &e, ValType expected, size_t globals) const {
     ConstExpr out{static_cast<Op>(e.opcode()), e.bits(), valType(e.type())};
     switch (out.op) {
       case Op::I32Const: case Op::I64Const: case Op::F32Const: case Op::F64Const: case Op::RefNull: break;
       case Op::RefFunc: funcIndex(out.bits); break;
       case Op::GlobalGet:
-        if (out.bits >= m_.importedGlobals || m_.globals[out.bits].type != out.type) corrupted("global.get initialiser");
+        if (out.bits >= globals || m_.globals[out.bits].type != out.type) corrupted("global.get initialiser");
         break;
       default: corrupted("unknown constant expression");
     }
@@ -252,9 +258,9 @@ class ModuleReader {
     if (out.mode == SegmentMode::Active) {
       out.table = below(seg.table(), m_.tables.size(), "table");
       if (!seg.offset()) corrupted("active segment without an offset");
-      out.offset = constExpr(*seg.offset(), ValType::I32);
+      out.offset = constExpr(*seg.offset(), ValType::I32, m_.globals.size());
     }
-    if (seg.init()) for (const fb::ConstExpr *e : *seg.init()) out.init.push_back(constExpr(*e, out.type));
+    if (seg.init()) for (const fb::ConstExpr *e : *seg.init()) out.init.push_back(constExpr(*e, out.type, m_.globals.size()));
     return out;
   }
 
@@ -264,7 +270,7 @@ class ModuleReader {
     out.mode = static_cast<SegmentMode>(seg.mode());
     if (out.mode == SegmentMode::Active) {
       out.memory = below(seg.memory(), m_.memories.size(), "memory");
-      out.offset = constExpr(seg.offset(), ValType::I32);
+      out.offset = constExpr(seg.offset(), ValType::I32, m_.globals.size());
     }
     if (seg.begin() > seg.end() || seg.end() > rodata_.size()) corrupted("data segment out of bounds");
     out.begin = seg.begin();
@@ -291,10 +297,11 @@ std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> i
   uint64_t stored;
   std::memcpy(&stored, section(elf::kChecksum).data(), 8);
   if (stored != artifactChecksum(file, sections[elf::kChecksum].offset)) corrupted("checksum mismatch");
-  bool meterFuel = checkCompat(compat);
+  CodeKind kind = checkCompat(compat);
 
   auto compiled = std::make_shared<CompiledModule>();
-  compiled->meterFuel = meterFuel;
+  compiled->tier = kind.tier;
+  compiled->meterFuel = kind.meterFuel;
   compiled->module = ModuleReader(verified<fb::Types>(file, sections[elf::kTypes], elf::kTypes),
                                   verified<fb::ModuleInfo>(file, sections[elf::kModule], elf::kModule),
                                   section(elf::kRodata), sections[elf::kText].size)

@@ -80,9 +80,11 @@ std::vector<uint8_t> moduleSection(const Module &m, const CompiledCode &c, std::
     rodata.insert(rodata.end(), m.bytes.begin() + seg.begin, m.bytes.begin() + seg.end);
     datas.emplace_back(constExpr(seg.offset), begin, rodata.size(), seg.memory, static_cast<uint8_t>(seg.mode));
   }
+  std::vector<flatbuffers::Offset<fb::FuncName>> funcNames;
+  for (const auto &[index, name] : m.funcNames) funcNames.push_back(fb::CreateFuncNameDirect(b, index, name.c_str()));
   return finished(b, fb::CreateModuleInfoDirect(b, &imports, &funcs, &tables, &memories, &globals, &globalInits,
                                                 &exports, m.start.value_or(0), m.start.has_value(), &elems, &datas,
-                                                &c.functionOffsets));
+                                                &c.functionOffsets, &funcNames));
 }
 
 struct Section {
@@ -131,7 +133,8 @@ void put(std::span<uint8_t> out, size_t at, const T &value) {
 std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &code) {
   using namespace elf;
   flatbuffers::FlatBufferBuilder compatBuilder;
-  std::vector<uint8_t> compat = finished(compatBuilder, buildCompat(compatBuilder, code.cpuFeatures, code.meterFuel));
+  std::vector<uint8_t> compat =
+      finished(compatBuilder, buildCompat(compatBuilder, code.cpuFeatures, code.tier, code.meterFuel));
   std::vector<uint8_t> types = typesSection(m);
   std::vector<uint8_t> rodata;
   std::vector<uint8_t> moduleInfo = moduleSection(m, code, rodata);

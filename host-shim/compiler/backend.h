@@ -70,6 +70,8 @@ concept FunctionBackend = requires(B b, const Module &m, const FuncType &ft, std
   b.refFunc(u);
   // Every instruction of WASMO_BULK_OPS with its immediates (index or the two indices; 0 if none).
   b.bulk(op, u, u);
+  // Every instruction of WASMO_SIMD_OPS (no backend compiles them yet: immediates come with one).
+  b.simd(op);
 };
 
 }  // namespace wasmo

@@ -1,29 +1,37 @@
 // The function decoder and validator (spec 5.4 binary, 3.3 validation, with the algorithm of the
 // spec's validation appendix), generic over a backend. It validates while the backend compiles:
-// each instruction reaches the backend only when it is valid and reachable.
+// each instruction reaches the backend only when it is valid and reachable. Past an invalid
+// instruction the body is still decoded to its end (ExprDecoder), as the spec decodes a module
+// before validating it, so a malformation further on is the verdict.
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "compiler/backend.h"
-#include "environ/reader.h"
+#include "environ/expr_decoder.h"
 
 namespace wasmo {
 
 template <FunctionBackend Backend>
 class FunctionDecoder {
  public:
-  FunctionDecoder(const Module &module, uint32_t funcIndex, Backend &backend)
+  /** The body of function `funcIndex`, `body` an index into module.bodies. Validated, and its valid
+   *  reachable code given to the backend, when `validate` and the function's type is known;
+   *  otherwise only decoded (a body past the function section, or an unknown type index, has no
+   *  parameters: the reference counts its locals so). */
+  FunctionDecoder(const Module &module, uint32_t funcIndex, Backend &backend, bool validate = true)
       : m_(module), funcIndex_(funcIndex), b_(backend),
         r_(module.bytes.data(), module.bodies[funcIndex - module.importedFuncs].begin,
-           module.bodies[funcIndex - module.importedFuncs].end, module.bytes.size()) {}
+           module.bodies[funcIndex - module.importedFuncs].end, module.bytes.size()),
+        expr_(r_), validating_(validate && typed()) {}
 
+  /** Decodes the whole body, then (spec 5 before 3) fails with the first invalid instruction, if any. */
   void run() {
-    const FuncType &ft = m_.funcType(funcIndex_);
-    locals_ = ft.params;
+    if (typed()) locals_ = m_.funcType(funcIndex_).params;
     uint32_t groups = r_.len();
-    uint64_t total = ft.params.size();
+    uint64_t total = locals_.size();
     for (uint32_t i = 0; i < groups; i++) {
       uint32_t n = r_.u32();
       ValType t = valType(r_.typeCode());
@@ -31,11 +39,30 @@ class FunctionDecoder {
       checkLimit(kMaxLocals, total);
       locals_.insert(locals_.end(), n, t);
     }
-    b_.beginFunction(funcIndex_, ft, locals_);
-    ctrls_.push_back(Ctrl{Op::Block, BlockType{{}, ft.results}, 0, false, true});
-    while (!ctrls_.empty()) instruction();
+    if (validating_) {
+      const FuncType &ft = m_.funcType(funcIndex_);
+      b_.beginFunction(funcIndex_, ft, locals_);
+      ctrls_.push_back(Ctrl{Op::Block, BlockType{{}, ft.results}, 0, false, true});
+    }
+    std::optional<CompileError> invalid;
+    while (!expr_.done()) {
+      Op op = expr_.next();
+      if (!validating_) continue;
+      // Every immediate is read before validation throws: decoding goes on without validation.
+      try {
+        instruction(op);
+      } catch (CompileError &e) {
+        if (e.status != WASMO_INVALID) throw;
+        invalid = std::move(e);
+        validating_ = false;
+      }
+    }
     if (r_.pos() != r_.limit()) malformed("section size mismatch");
+    if (invalid) throw std::move(*invalid);
   }
+
+  /** Whether the body holds a data index (ExprDecoder::usesDataIndex). */
+  bool usesDataIndex() const { return expr_.usesDataIndex(); }
 
  private:
   static constexpr std::optional<ValType> kUnknown = std::nullopt;
@@ -48,6 +75,10 @@ class FunctionDecoder {
     bool unreachable;
     bool backendKnows;  // the construct began in reachable code, so the backend saw it
   };
+
+  bool typed() const {
+    return funcIndex_ < m_.funcs.size() && m_.funcs[funcIndex_] < m_.types.size();
+  }
 
   // Code reaches the backend only when the backend saw the innermost construct begin and nothing
   // since made it unreachable: a block that opens in dead code stays dead to its end, although the
@@ -97,13 +128,11 @@ class FunctionDecoder {
     for (size_t i = popped.size(); i-- > 0;) pushOperand(popped[i]);
   }
 
+  /** The block type the decoder read (ExprDecoder's s33). */
   BlockType blockType() {
-    int64_t x = r_.s33();
-    if (x == -64) return {};  // 0x40: empty
-    if (x < 0) {
-      // A single value type, encoded as a negative s33 (spec 5.4.1).
-      return BlockType{{}, {valType(static_cast<uint8_t>(x & 0x7F))}};
-    }
+    int64_t x = expr_.imm().blockType;
+    if (x == -64) return {};
+    if (x < 0) return BlockType{{}, {static_cast<ValType>(x + 0x80)}};
     if (static_cast<uint64_t>(x) >= m_.types.size()) invalid("unknown type");
     const FuncType &ft = m_.types[static_cast<size_t>(x)];
     return BlockType{ft.params, ft.results};
@@ -116,64 +145,42 @@ class FunctionDecoder {
     pushAll(ctrls_.back().type.params);
   }
 
-  uint32_t localIndex(ValType &type) {
-    uint32_t x = r_.u32();
+  ValType local(uint32_t x) {
     if (x >= locals_.size()) invalid("unknown local");
-    type = locals_[x];
-    return x;
+    return locals_[x];
   }
-  uint32_t globalIndex() {
-    uint32_t x = r_.u32();
+  const GlobalType &global(uint32_t x) {
     if (x >= m_.globals.size()) invalid("unknown global");
-    return x;
+    return m_.globals[x];
   }
-  uint32_t tableIndex() {
-    uint32_t x = r_.u32();
+  ValType table(uint32_t x) {
     if (x >= m_.tables.size()) invalid("unknown table " + std::to_string(x));
-    return x;
+    return m_.tables[x].elem;
   }
-  uint32_t memoryIndex() {
-    // In 2.0 the memory index of memory.size/grow is a zero byte (spec 5.4.6).
-    uint32_t x = r_.u32();
-    if (x >= m_.memories.size()) invalid("unknown memory " + std::to_string(x));
-    return x;
+  /** The memory of memory.size, grow, fill, copy and init: memory 0 in 2.0 (a zero byte). */
+  void memory() {
+    if (m_.memories.empty()) invalid("unknown memory 0");
   }
-  uint32_t funcIndex() {
-    uint32_t x = r_.u32();
+  void function(uint32_t x) {
     if (x >= m_.funcs.size()) invalid("unknown function " + std::to_string(x));
-    return x;
   }
-  uint32_t dataIndex() {
-    uint32_t x = r_.u32();
-    if (!m_.dataCount) malformed("data count section required");
-    return x;
+  void data(uint32_t x) {
+    // Without a data count section the module is malformed once decoded (ModuleDecoder).
+    if (x >= m_.dataCount.value_or(0)) invalid("unknown data segment " + std::to_string(x));
   }
-  void checkData(uint32_t x) {
-    if (x >= *m_.dataCount) invalid("unknown data segment " + std::to_string(x));
-  }
-  uint32_t elemIndex() {
-    uint32_t x = r_.u32();
+  ValType elem(uint32_t x) {
     if (x >= m_.elems.size()) invalid("unknown elem segment " + std::to_string(x));
-    return x;
+    return m_.elems[x].type;
   }
-  MemArg memArg(uint32_t naturalLog2) {
-    // Read as 3.0 does, which align.wast and address.wast expect: bit 6 of the flags announces a
-    // memory index (multi-memory), flags from 0x80 are malformed, and the offset is a u64 whose
-    // range validation checks (spec 3.0 5.4.7, 3.3.7).
-    MemArg ma;
-    uint32_t flags = r_.u32();
-    if (flags >= 0x80) malformed("malformed memop flags");
-    if (flags & 0x40) ma.memory = r_.u32();
-    ma.alignLog2 = flags & 0x3F;
-    ma.offset = r_.u64();
+  // The memory index of a load or store, its alignment and offset (spec 3.3.7).
+  void checkMemArg(const MemArg &ma, uint32_t naturalLog2) {
     if (ma.memory >= m_.memories.size()) invalid("unknown memory " + std::to_string(ma.memory));
     if (ma.alignLog2 > naturalLog2) invalid("alignment must not be larger than natural");
     if (ma.offset > UINT32_MAX) invalid("offset out of range");
-    return ma;
   }
 
-  void instruction() {
-    Op op = readOp(r_);
+  void instruction(Op op) {
+    const Immediates &imm = expr_.imm();
     const bool live = this->live();
     // An `else` or `end` that is not live follows a br, br_table, return or unreachable, which
     // ended the fuel segment already.
@@ -201,9 +208,7 @@ class FunctionDecoder {
         return;
       }
       case Op::Else: {
-        Ctrl &c = ctrls_.back();
-        // An `else` outside `if` ends the block's instructions where `end` is expected (decode.ml).
-        if (c.op != Op::If) malformed("END opcode expected");
+        Ctrl &c = ctrls_.back();  // an `if` in its then arm: the decoder checked
         bool fallthrough = !c.unreachable;
         popAll(c.type.results);
         if (vals_.size() != c.height) invalid("type mismatch");
@@ -229,36 +234,28 @@ class FunctionDecoder {
         if (c.backendKnows) b_.end(fallthrough);
         return;
       }
-      case Op::Br: {
-        uint32_t depth = r_.u32();
-        popAll(labelTypes(label(depth)));
-        if (live) b_.br(depth);
+      case Op::Br:
+        popAll(labelTypes(label(imm.x)));
+        if (live) b_.br(imm.x);
         setUnreachable();
         return;
-      }
       case Op::BrIf: {
-        uint32_t depth = r_.u32();
+        const std::vector<ValType> &types = labelTypes(label(imm.x));
         pop(ValType::I32);
-        const std::vector<ValType> &types = labelTypes(label(depth));
         popAll(types);
         pushAll(types);
-        if (live) b_.brIf(depth);
+        if (live) b_.brIf(imm.x);
         return;
       }
       case Op::BrTable: {
-        uint32_t n = r_.len();
-        std::vector<uint32_t> targets;
-        targets.reserve(std::min<uint32_t>(n, 1024));
-        for (uint32_t i = 0; i < n; i++) targets.push_back(r_.u32());
-        uint32_t def = r_.u32();
         pop(ValType::I32);
-        size_t arity = labelTypes(label(def)).size();
-        for (uint32_t t : targets) {
+        size_t arity = labelTypes(label(imm.x)).size();
+        for (uint32_t t : imm.labels) {
           if (labelTypes(label(t)).size() != arity) invalid("type mismatch");
           checkLabelKeeping(labelTypes(label(t)));
         }
-        popAll(labelTypes(label(def)));
-        if (live) b_.brTable(targets, def);
+        popAll(labelTypes(label(imm.x)));
+        if (live) b_.brTable(imm.labels, imm.x);
         setUnreachable();
         return;
       }
@@ -268,24 +265,23 @@ class FunctionDecoder {
         setUnreachable();
         return;
       case Op::Call: {
-        uint32_t f = funcIndex();
-        const FuncType &ft = m_.funcType(f);
+        function(imm.x);
+        const FuncType &ft = m_.funcType(imm.x);
         popAll(ft.params);
         pushAll(ft.results);
-        if (live) b_.call(f, ft);
+        if (live) b_.call(imm.x, ft);
         return;
       }
       case Op::CallIndirect: {
-        uint32_t typeIndex = r_.u32();
-        uint32_t table = r_.u32();
-        if (table >= m_.tables.size()) invalid("unknown table " + std::to_string(table));
+        uint32_t typeIndex = imm.x;
+        ValType elem = table(imm.y);
         if (typeIndex >= m_.types.size()) invalid("unknown type");
-        if (m_.tables[table].elem != ValType::FuncRef) invalid("type mismatch");
+        if (elem != ValType::FuncRef) invalid("type mismatch");
         const FuncType &ft = m_.types[typeIndex];
         pop(ValType::I32);
         popAll(ft.params);
         pushAll(ft.results);
-        if (live) b_.callIndirect(typeIndex, ft, table);
+        if (live) b_.callIndirect(typeIndex, ft, imm.y);
         return;
       }
       case Op::Drop: {
@@ -305,9 +301,8 @@ class FunctionDecoder {
         return;
       }
       case Op::SelectT: {
-        uint32_t n = r_.len();
-        if (n != 1) invalid("invalid result arity");
-        ValType t = valType(r_.typeCode());
+        if (imm.types != 1) invalid("invalid result arity");
+        ValType t = imm.type;
         pop(ValType::I32);
         pop(t);
         pop(t);
@@ -316,111 +311,96 @@ class FunctionDecoder {
         return;
       }
       case Op::LocalGet: {
-        ValType t;
-        uint32_t x = localIndex(t);
+        ValType t = local(imm.x);
         push(t);
-        if (live) b_.localGet(x, t);
+        if (live) b_.localGet(imm.x, t);
         return;
       }
       case Op::LocalSet: {
-        ValType t;
-        uint32_t x = localIndex(t);
+        ValType t = local(imm.x);
         pop(t);
-        if (live) b_.localSet(x, t);
+        if (live) b_.localSet(imm.x, t);
         return;
       }
       case Op::LocalTee: {
-        ValType t;
-        uint32_t x = localIndex(t);
+        ValType t = local(imm.x);
         pop(t);
         push(t);
-        if (live) b_.localTee(x, t);
+        if (live) b_.localTee(imm.x, t);
         return;
       }
       case Op::GlobalGet: {
-        uint32_t x = globalIndex();
-        push(m_.globals[x].type);
-        if (live) b_.globalGet(x, m_.globals[x]);
+        const GlobalType &g = global(imm.x);
+        push(g.type);
+        if (live) b_.globalGet(imm.x, g);
         return;
       }
       case Op::GlobalSet: {
-        uint32_t x = globalIndex();
-        if (!m_.globals[x].mut) invalid("global is immutable");
-        pop(m_.globals[x].type);
-        if (live) b_.globalSet(x, m_.globals[x]);
+        const GlobalType &g = global(imm.x);
+        if (!g.mut) invalid("immutable global");
+        pop(g.type);
+        if (live) b_.globalSet(imm.x, g);
         return;
       }
       case Op::TableGet: {
-        uint32_t x = tableIndex();
         pop(ValType::I32);
-        push(m_.tables[x].elem);
-        if (live) b_.tableGet(x, m_.tables[x].elem);
+        ValType t = table(imm.x);
+        push(t);
+        if (live) b_.tableGet(imm.x, t);
         return;
       }
       case Op::TableSet: {
-        uint32_t x = tableIndex();
-        pop(m_.tables[x].elem);
+        ValType t = table(imm.x);
+        pop(t);
         pop(ValType::I32);
-        if (live) b_.tableSet(x, m_.tables[x].elem);
+        if (live) b_.tableSet(imm.x, t);
         return;
       }
 #define WASMO_LOAD_CASE(name, code, text, type, align)  \
-      case Op::name: {                                    \
-        MemArg ma = memArg(align);                        \
+      case Op::name:                                      \
+        checkMemArg(imm.memArg, align);                   \
         pop(ValType::I32);                                \
         push(ValType::type);                              \
-        if (live) b_.load(op, ma);                        \
-        return;                                           \
-      }
+        if (live) b_.load(op, imm.memArg);                \
+        return;
       WASMO_LOAD_OPS(WASMO_LOAD_CASE)
 #undef WASMO_LOAD_CASE
 #define WASMO_STORE_CASE(name, code, text, type, align) \
-      case Op::name: {                                    \
-        MemArg ma = memArg(align);                        \
+      case Op::name:                                      \
+        checkMemArg(imm.memArg, align);                   \
         pop(ValType::type);                               \
         pop(ValType::I32);                                \
-        if (live) b_.store(op, ma);                       \
-        return;                                           \
-      }
+        if (live) b_.store(op, imm.memArg);               \
+        return;
       WASMO_STORE_OPS(WASMO_STORE_CASE)
 #undef WASMO_STORE_CASE
-      case Op::MemorySize: {
-        uint32_t x = memoryIndex();
+      case Op::MemorySize:
+        memory();
         push(ValType::I32);
-        if (live) b_.memorySize(x);
+        if (live) b_.memorySize(0);
         return;
-      }
-      case Op::MemoryGrow: {
-        uint32_t x = memoryIndex();
+      case Op::MemoryGrow:
+        memory();
         pop(ValType::I32);
         push(ValType::I32);
-        if (live) b_.memoryGrow(x);
+        if (live) b_.memoryGrow(0);
         return;
-      }
-      case Op::I32Const: {
-        int32_t v = r_.s32();
+      case Op::I32Const:
         push(ValType::I32);
-        if (live) b_.i32Const(v);
+        if (live) b_.i32Const(static_cast<int32_t>(imm.bits));
         return;
-      }
-      case Op::I64Const: {
-        int64_t v = r_.s64();
+      case Op::I64Const:
         push(ValType::I64);
-        if (live) b_.i64Const(v);
+        if (live) b_.i64Const(static_cast<int64_t>(imm.bits));
         return;
-      }
-      case Op::F32Const: {
-        uint32_t v = r_.fixed32();
+      case Op::F32Const:
         push(ValType::F32);
-        if (live) b_.f32Const(v);
+        if (live) b_.f32Const(static_cast<uint32_t>(imm.bits));
         return;
-      }
-      case Op::F64Const: {
-        uint64_t v = r_.fixed64();
+      case Op::F64Const:
         push(ValType::F64);
-        if (live) b_.f64Const(v);
+        if (live) b_.f64Const(imm.bits);
         return;
-      }
 #define WASMO_UNARY_CASE(name, code, text, in, out) \
       case Op::name:                                  \
         pop(ValType::in);                             \
@@ -438,14 +418,10 @@ class FunctionDecoder {
         return;
       WASMO_BINARY_OPS(WASMO_BINARY_CASE)
 #undef WASMO_BINARY_CASE
-      case Op::RefNull: {
-        uint8_t code = r_.u8();
-        if (code != WASMO_FUNCREF && code != WASMO_EXTERNREF) malformed("malformed reference type");
-        ValType t = static_cast<ValType>(code);
-        push(t);
-        if (live) b_.refNull(t);
+      case Op::RefNull:
+        push(imm.type);
+        if (live) b_.refNull(imm.type);
         return;
-      }
       case Op::RefIsNull: {
         Operand t = pop();
         if (t && !isRef(*t)) invalid("type mismatch");
@@ -453,89 +429,112 @@ class FunctionDecoder {
         if (live) b_.refIsNull(*t);
         return;
       }
-      case Op::RefFunc: {
-        uint32_t f = funcIndex();
-        if (!m_.declaredRefs[f]) invalid("undeclared function reference");
+      case Op::RefFunc:
+        function(imm.x);
+        if (!m_.declaredRefs[imm.x]) invalid("undeclared function reference");
         push(ValType::FuncRef);
-        if (live) b_.refFunc(f);
+        if (live) b_.refFunc(imm.x);
         return;
-      }
-      case Op::MemoryInit: {
+      case Op::MemoryInit:
         // The memory is checked before the data segment (validate.ts, memory_init.wast).
-        uint32_t d = dataIndex();
-        uint32_t mem = memoryIndex();
-        checkData(d);
+        memory();
+        data(imm.x);
         popAll({ValType::I32, ValType::I32, ValType::I32});
-        if (live) b_.bulk(op, d, mem);
+        if (live) b_.bulk(op, imm.x, 0);
         return;
-      }
-      case Op::DataDrop: {
-        uint32_t d = dataIndex();
-        checkData(d);
-        if (live) b_.bulk(op, d, 0);
+      case Op::DataDrop:
+        data(imm.x);
+        if (live) b_.bulk(op, imm.x, 0);
         return;
-      }
-      case Op::MemoryCopy: {
-        uint32_t dst = memoryIndex(), src = memoryIndex();
+      case Op::MemoryCopy:
+        memory();
         popAll({ValType::I32, ValType::I32, ValType::I32});
-        if (live) b_.bulk(op, dst, src);
+        if (live) b_.bulk(op, 0, 0);
         return;
-      }
-      case Op::MemoryFill: {
-        uint32_t mem = memoryIndex();
+      case Op::MemoryFill:
+        memory();
         popAll({ValType::I32, ValType::I32, ValType::I32});
-        if (live) b_.bulk(op, mem, 0);
+        if (live) b_.bulk(op, 0, 0);
         return;
-      }
       case Op::TableInit: {
-        uint32_t e = elemIndex();
-        uint32_t t = tableIndex();
-        if (m_.elems[e].type != m_.tables[t].elem) invalid("type mismatch");
+        // table.init x y: element segment x into table y; the table is looked up first (validate.ts).
+        ValType t = table(imm.y);
+        if (elem(imm.x) != t) invalid("type mismatch");
         popAll({ValType::I32, ValType::I32, ValType::I32});
-        if (live) b_.bulk(op, e, t);
+        if (live) b_.bulk(op, imm.x, imm.y);
         return;
       }
-      case Op::ElemDrop: {
-        uint32_t e = elemIndex();
-        if (live) b_.bulk(op, e, 0);
+      case Op::ElemDrop:
+        elem(imm.x);
+        if (live) b_.bulk(op, imm.x, 0);
         return;
-      }
       case Op::TableCopy: {
-        uint32_t dst = tableIndex(), src = tableIndex();
-        if (m_.tables[dst].elem != m_.tables[src].elem) invalid("type mismatch");
+        ValType dst = table(imm.x);
+        if (table(imm.y) != dst) invalid("type mismatch");
         popAll({ValType::I32, ValType::I32, ValType::I32});
-        if (live) b_.bulk(op, dst, src);
+        if (live) b_.bulk(op, imm.x, imm.y);
         return;
       }
-      case Op::TableGrow: {
-        uint32_t t = tableIndex();
+      case Op::TableGrow:
         pop(ValType::I32);
-        pop(m_.tables[t].elem);
+        pop(table(imm.x));
         push(ValType::I32);
-        if (live) b_.bulk(op, t, 0);
+        if (live) b_.bulk(op, imm.x, 0);
         return;
-      }
-      case Op::TableSize: {
-        uint32_t t = tableIndex();
+      case Op::TableSize:
+        table(imm.x);
         push(ValType::I32);
-        if (live) b_.bulk(op, t, 0);
+        if (live) b_.bulk(op, imm.x, 0);
         return;
-      }
-      case Op::TableFill: {
-        uint32_t t = tableIndex();
+      case Op::TableFill:
         pop(ValType::I32);
-        pop(m_.tables[t].elem);
+        pop(table(imm.x));
         pop(ValType::I32);
-        if (live) b_.bulk(op, t, 0);
+        if (live) b_.bulk(op, imm.x, 0);
         return;
-      }
+#define WASMO_SIMD_CASE(name, code, text, immediate, arg, params, results) \
+      case Op::name:                                                        \
+        simd(SimdImm::immediate, arg, params, results);                     \
+        if (live) b_.simd(op);                                              \
+        return;
+      WASMO_SIMD_OPS(WASMO_SIMD_CASE)
+#undef WASMO_SIMD_CASE
     }
+  }
+
+  // A SIMD instruction (spec 3.3.3, 3.3.7): its immediate as the reference checks it, then its
+  // operand and result types, as letters (WASMO_SIMD_OPS).
+  void simd(SimdImm kind, uint32_t arg, std::string_view params, std::string_view results) {
+    const Immediates &imm = expr_.imm();
+    auto lane = [](uint32_t l, uint32_t lanes) {
+      if (l >= lanes) invalid("invalid lane index");
+    };
+    switch (kind) {
+      case SimdImm::None: case SimdImm::Bytes: break;
+      case SimdImm::Memarg: checkMemArg(imm.memArg, arg); break;
+      case SimdImm::MemargLane: checkMemArg(imm.memArg, arg); lane(imm.lane, 16 >> arg); break;
+      case SimdImm::Lane: lane(imm.lane, arg); break;
+      case SimdImm::Shuffle: for (uint8_t l : imm.bytes) lane(l, arg); break;
+    }
+    auto type = [](char c) {
+      switch (c) {
+        case 'i': return ValType::I32;
+        case 'l': return ValType::I64;
+        case 'f': return ValType::F32;
+        case 'd': return ValType::F64;
+        default: return ValType::V128;
+      }
+    };
+    for (size_t i = params.size(); i-- > 0;) pop(type(params[i]));
+    for (char c : results) push(type(c));
   }
 
   const Module &m_;
   uint32_t funcIndex_;
   Backend &b_;
   Reader r_;
+  ExprDecoder expr_;
+  bool validating_;
   std::vector<ValType> locals_;
   std::vector<Operand> vals_;
   std::vector<Ctrl> ctrls_;

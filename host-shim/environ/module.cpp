@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "compiler/validate.h"
-#include "environ/reader.h"
+#include "environ/expr_decoder.h"
 
 namespace wasmo {
 
@@ -17,6 +17,7 @@ const char *opName(Op op) {
 #define WASMO_NAME(name, code, text, ...) case Op::name: return text;
     WASMO_SPECIAL_OPS(WASMO_NAME) WASMO_LOAD_OPS(WASMO_NAME) WASMO_STORE_OPS(WASMO_NAME)
     WASMO_UNARY_OPS(WASMO_NAME) WASMO_BINARY_OPS(WASMO_NAME) WASMO_BULK_OPS(WASMO_NAME)
+    WASMO_SIMD_OPS(WASMO_NAME)
 #undef WASMO_NAME
   }
   return "?";
@@ -56,12 +57,14 @@ class ModuleDecoder {
       uint32_t sectionSize = r.len();
       Reader s(m_.bytes.data(), r.pos(), r.pos() + sectionSize, size);
       switch (id) {
-        case 0:
+        case 0: {
           // Custom sections carry a name, then anything (spec 5.5.3).
-          s.name();
+          std::string name = s.name();
           if (s.pos() > s.limit()) malformed("unexpected end of section or function");
+          if (name == "name") nameSection(s.pos(), s.limit());
           s.skip(s.limit() - s.pos());
           break;
+        }
         case 1: typeSection(s); break;
         case 2: importSection(s); break;
         case 3: funcCount = functionSection(s); break;
@@ -79,9 +82,12 @@ class ModuleDecoder {
       if (s.pos() != s.limit()) malformed("section size mismatch");
       r.skip(sectionSize);
     }
+    // In the reference's order, once every section has decoded (spec 5.5.16).
     if (funcCount != m_.bodies.size()) malformed("function and code section have inconsistent lengths");
     if (m_.dataCount && *m_.dataCount != m_.datas.size())
       malformed("data count and data section have inconsistent lengths");
+    if (!m_.dataCount && dataIndexInCode_) malformed("data count section required");
+    if (m_.memories.size() > 1) invalidLater(Phase::MemoryCount, "multiple memories");
     if (invalid_) invalid(std::move(invalid_->second));
     return std::move(m_);
   }
@@ -90,10 +96,32 @@ class ModuleDecoder {
   // The reference decodes the whole module before it validates (spec 5 before 3), and validates in
   // validateModule's order (spec 3.4.10): a field found invalid while decoding is reported only once
   // every section has decoded, so a later malformation wins, and of two invalid fields the one the
-  // reference validates first. A check whose failure leaves nothing to decode by is still immediate.
+  // reference validates first.
   enum class Phase { Imports, Funcs, Globals, Tables, Memories, Elems, Datas, Bodies, Start, Exports, MemoryCount };
   void invalidLater(Phase phase, std::string message) {
     if (!invalid_ || phase < invalid_->first) invalid_.emplace(phase, std::move(message));
+  }
+
+  // The name section (spec appendix 7.4): only the function names subsection (id 1) is kept. A
+  // custom section cannot make the module malformed, so damage ends the reading, keeping what was read.
+  void nameSection(size_t begin, size_t end) {
+    Reader r(m_.bytes.data(), begin, end, end);
+    try {
+      while (!r.atEnd()) {
+        uint8_t id = r.u8();
+        uint32_t size = r.len();
+        if (id == 1) {
+          Reader names(m_.bytes.data(), r.pos(), r.pos() + size, r.pos() + size);
+          for (uint32_t n = names.u32(); n > 0; n--) {
+            uint32_t index = names.u32();
+            m_.funcNames.emplace(index, names.name());
+          }
+          return;
+        }
+        r.skip(size);
+      }
+    } catch (const CompileError &) {
+    }
   }
 
   ValType valType(Reader &r) { return wasmo::valType(r.typeCode()); }
@@ -132,45 +160,67 @@ class ModuleDecoder {
     return g;
   }
 
-  /** A constant expression (spec 3.3.10) of type `expected`, in 2.0's single-instruction form. */
-  ConstExpr constExpr(Reader &r, ValType expected, Phase phase) {
-    ConstExpr e;
-    // An illegal opcode is malformed before a non-constant one is invalid (binary.wast: 0xF3).
-    e.op = readOp(r);
-    switch (e.op) {
-      case Op::I32Const: e.type = ValType::I32; e.bits = static_cast<uint32_t>(r.s32()); break;
-      case Op::I64Const: e.type = ValType::I64; e.bits = static_cast<uint64_t>(r.s64()); break;
-      case Op::F32Const: e.type = ValType::F32; e.bits = r.fixed32(); break;
-      case Op::F64Const: e.type = ValType::F64; e.bits = r.fixed64(); break;
-      case Op::RefNull: e.type = refType(r); break;
-      case Op::RefFunc: {
-        e.type = ValType::FuncRef;
-        e.bits = r.u32();
-        if (e.bits >= m_.funcs.size()) invalidLater(phase, "unknown function " + std::to_string(e.bits));
-        else m_.declaredRefs[e.bits] = true;
-        break;
-      }
-      case Op::GlobalGet: {
-        e.bits = r.u32();
-        // In 2.0 only imported globals may be read, and they must be immutable (spec 3.3.10).
-        if (e.bits >= m_.importedGlobals) {
-          invalidLater(phase, "unknown global " + std::to_string(e.bits));
-          e.type = expected;
+  /** A constant expression, decoded to its `end` (spec 5.4.9): its instructions at its own level
+   *  (a nested one is inside a block, which is not constant anyway), checked by checkConst. */
+  std::vector<ConstExpr> constExpr(Reader &r) {
+    ExprDecoder d(r);
+    std::vector<ConstExpr> instrs;
+    for (;;) {
+      bool top = d.depth() == 0;
+      Op op = d.next();
+      if (d.done()) return instrs;
+      if (!top) continue;
+      const Immediates &imm = d.imm();
+      ConstExpr e{op, imm.bits, ValType::I32};
+      switch (op) {
+        case Op::I64Const: e.type = ValType::I64; break;
+        case Op::F32Const: e.type = ValType::F32; break;
+        case Op::F64Const: e.type = ValType::F64; break;
+        case Op::V128Const: e.type = ValType::V128; break;
+        case Op::RefNull: e.type = imm.type; break;
+        case Op::RefFunc:
+          // C.refs (spec 3.4.10): functions named in the module's constant expressions.
+          e.bits = imm.x;
+          e.type = ValType::FuncRef;
+          if (imm.x < m_.funcs.size()) m_.declaredRefs[imm.x] = true;
           break;
-        }
-        if (m_.globals[e.bits].mut) invalidLater(phase, "constant expression required");
-        e.type = m_.globals[e.bits].type;
-        break;
+        case Op::GlobalGet:
+          e.bits = imm.x;
+          if (imm.x < m_.globals.size()) e.type = m_.globals[imm.x].type;
+          break;
+        default: break;
       }
-      case Op::End:
-        invalidLater(phase, "type mismatch");
-        return e;
-      default: invalid("constant expression required");
+      instrs.push_back(e);
     }
-    if (readOp(r) != Op::End) invalid("constant expression required");
-    if (e.type != expected) invalidLater(phase, "type mismatch");
-    return e;
   }
+  /** The reference's check of a constant expression (validate.ts validateConst): every instruction
+   *  constant, in order, then all of them typed [] → [expected] (spec 3.3.10). A global.get reads
+   *  one of the first `globals` globals: global initialisers see the imported ones only (3.4.10). */
+  std::optional<std::string> checkConst(const std::vector<ConstExpr> &instrs, ValType expected, size_t globals) const {
+    for (const ConstExpr &e : instrs) {
+      switch (e.op) {
+        case Op::I32Const: case Op::I64Const: case Op::F32Const: case Op::F64Const: case Op::V128Const:
+        case Op::RefNull: case Op::RefFunc:
+          break;
+        case Op::GlobalGet:
+          if (e.bits >= globals) return "unknown global " + std::to_string(e.bits);
+          if (m_.globals[e.bits].mut) return "constant expression required";
+          break;
+        default:
+          return "constant expression required";
+      }
+    }
+    for (const ConstExpr &e : instrs) {
+      if (e.op == Op::RefFunc && e.bits >= m_.funcs.size()) return "unknown function " + std::to_string(e.bits);
+    }
+    if (instrs.size() != 1 || instrs[0].type != expected) return "type mismatch";
+    return std::nullopt;
+  }
+  void checkConstLater(Phase phase, const std::vector<ConstExpr> &instrs, ValType expected, size_t globals) {
+    if (auto message = checkConst(instrs, expected, globals)) invalidLater(phase, std::move(*message));
+  }
+  /** What the module keeps of a constant expression: its one instruction when valid. */
+  static ConstExpr single(const std::vector<ConstExpr> &instrs) { return instrs.empty() ? ConstExpr{} : instrs[0]; }
 
   void typeSection(Reader &r) {
     uint32_t n = r.len();
@@ -198,7 +248,7 @@ class ModuleDecoder {
       switch (im.kind) {
         case WASMO_EXTERN_FUNC:
           im.typeIndex = r.u32();
-          if (im.typeIndex >= m_.types.size()) im.typeIndex = unknownType(Phase::Imports);
+          if (im.typeIndex >= m_.types.size()) invalidLater(Phase::Imports, "unknown type");
           break;
         case WASMO_EXTERN_TABLE:
           im.table = tableType(r, Phase::Imports);
@@ -209,6 +259,14 @@ class ModuleDecoder {
         case WASMO_EXTERN_GLOBAL:
           im.global = globalType(r);
           break;
+        case WASMO_EXTERN_TAG:
+          // A 3.0 exception tag, as the reference reads it: an attribute byte (0, exception), then its
+          // type, which must have no results. The compiler refuses tags (not supported yet).
+          if (r.u8() != 0) malformed("zero byte expected");
+          im.typeIndex = r.u32();
+          if (im.typeIndex >= m_.types.size()) invalidLater(Phase::Imports, "unknown type");
+          else if (!m_.types[im.typeIndex].results.empty()) invalidLater(Phase::Imports, "non-empty tag result type");
+          break;
         default:
           malformed("malformed import kind");
       }
@@ -216,20 +274,12 @@ class ModuleDecoder {
     }
     m_.declaredRefs.assign(m_.funcs.size(), false);
   }
-  /** An unknown function type is invalid; type 0 stands in for it so that bodies still decode (for
-   *  their malformations: the module is invalid whatever they hold). With no types at all, bodies
-   *  are not read. */
-  uint32_t unknownType(Phase phase) {
-    invalidLater(phase, "unknown type");
-    if (m_.types.empty()) unknownFuncType_ = true;
-    return 0;
-  }
   uint32_t functionSection(Reader &r) {
     uint32_t n = r.len();
     checkLimit(kMaxFunctions, n);
     for (uint32_t i = 0; i < n; i++) {
       uint32_t t = r.u32();
-      if (t >= m_.types.size()) t = unknownType(Phase::Funcs);
+      if (t >= m_.types.size()) invalidLater(Phase::Funcs, "unknown type");
       m_.funcs.push_back(t);
     }
     m_.declaredRefs.assign(m_.funcs.size(), false);
@@ -243,7 +293,6 @@ class ModuleDecoder {
   void memorySection(Reader &r) {
     uint32_t n = r.len();
     for (uint32_t i = 0; i < n; i++) m_.memories.push_back(memType(r, Phase::Memories));
-    if (m_.memories.size() > 1) invalidLater(Phase::MemoryCount, "multiple memories");
   }
   void globalSection(Reader &r) {
     if (m_.declaredRefs.size() != m_.funcs.size()) m_.declaredRefs.assign(m_.funcs.size(), false);
@@ -251,7 +300,9 @@ class ModuleDecoder {
     checkLimit(kMaxGlobals, n);
     for (uint32_t i = 0; i < n; i++) {
       GlobalType g = globalType(r);
-      m_.globalInits.push_back(constExpr(r, g.type, Phase::Globals));
+      std::vector<ConstExpr> init = constExpr(r);
+      checkConstLater(Phase::Globals, init, g.type, m_.importedGlobals);
+      m_.globalInits.push_back(single(init));
       m_.globals.push_back(g);
     }
   }
@@ -263,7 +314,6 @@ class ModuleDecoder {
       Export e;
       e.name = r.name();
       e.kind = r.u8();
-      e.index = r.u32();
       size_t bound = 0;
       const char *what = "";
       switch (e.kind) {
@@ -271,8 +321,10 @@ class ModuleDecoder {
         case WASMO_EXTERN_TABLE: bound = m_.tables.size(); what = "unknown table "; break;
         case WASMO_EXTERN_MEMORY: bound = m_.memories.size(); what = "unknown memory "; break;
         case WASMO_EXTERN_GLOBAL: bound = m_.globals.size(); what = "unknown global "; break;
+        case WASMO_EXTERN_TAG: bound = m_.tags.size(); what = "unknown tag "; break;
         default: malformed("malformed export kind");
       }
+      e.index = r.u32();
       if (e.index >= bound) invalidLater(Phase::Exports, what + std::to_string(e.index));
       else if (e.kind == WASMO_EXTERN_FUNC) m_.declaredRefs[e.index] = true;
       if (!names.insert(e.name).second) invalidLater(Phase::Exports, "duplicate export name");
@@ -297,11 +349,11 @@ class ModuleDecoder {
       // Bit 0: passive or declarative; bit 1: explicit table index or declarative; bit 2: expressions
       // instead of function indices (spec 5.5.12).
       bool active = !(flags & 1);
+      std::vector<ConstExpr> offset;
       if (active) {
         if (flags & 2) seg.table = r.u32();
-        if (seg.table >= m_.tables.size()) invalidLater(Phase::Elems, "unknown table " + std::to_string(seg.table));
         seg.mode = SegmentMode::Active;
-        seg.offset = constExpr(r, ValType::I32, Phase::Elems);
+        offset = constExpr(r);
       } else {
         seg.mode = (flags & 2) ? SegmentMode::Declarative : SegmentMode::Passive;
       }
@@ -312,17 +364,24 @@ class ModuleDecoder {
       }
       uint32_t count = r.len();
       for (uint32_t k = 0; k < count; k++) {
+        std::vector<ConstExpr> init;
         if (exprs) {
-          seg.init.push_back(constExpr(r, seg.type, Phase::Elems));
+          init = constExpr(r);
         } else {
           uint32_t f = r.u32();
-          if (f >= m_.funcs.size()) invalidLater(Phase::Elems, "unknown function " + std::to_string(f));
-          else m_.declaredRefs[f] = true;
-          seg.init.push_back(ConstExpr{Op::RefFunc, f, ValType::FuncRef});
+          if (f < m_.funcs.size()) m_.declaredRefs[f] = true;
+          init.push_back(ConstExpr{Op::RefFunc, f, ValType::FuncRef});
         }
+        // In the reference's order (validate.ts): the initialisers, the table, the offset.
+        checkConstLater(Phase::Elems, init, seg.type, m_.globals.size());
+        seg.init.push_back(single(init));
       }
-      if (active && seg.table < m_.tables.size() && m_.tables[seg.table].elem != seg.type)
-        invalidLater(Phase::Elems, "type mismatch");
+      if (active) {
+        if (seg.table >= m_.tables.size()) invalidLater(Phase::Elems, "unknown table " + std::to_string(seg.table));
+        else if (m_.tables[seg.table].elem != seg.type) invalidLater(Phase::Elems, "type mismatch");
+        checkConstLater(Phase::Elems, offset, ValType::I32, m_.globals.size());
+        seg.offset = single(offset);
+      }
       m_.elems.push_back(std::move(seg));
     }
   }
@@ -336,25 +395,24 @@ class ModuleDecoder {
       r.skip(size);
     }
   }
-  /** Decodes and validates a function body where the reference decodes it, inside the code section,
-   *  so its malformations come before those of later sections; everything validation needs precedes
-   *  the code section (spec 5.5.16). Bodies are not read when a function type is unknown and no type
-   *  can stand in (a call could not be typed), nor past the function section: the invalidity or the inconsistent lengths
-   *  already found is the verdict, unless a later section is malformed. */
+  /** Decodes a function body where the reference decodes it, inside the code section, so its
+   *  malformations come before later sections'; everything validation needs precedes the code
+   *  section (spec 5.5.16). It is validated unless the module is invalid already in an earlier
+   *  phase (an unknown function type, say), which its validity could not change. */
   void decodeBody(uint32_t func) {
-    if (unknownFuncType_ || func >= m_.funcs.size()) return;
+    ValidateOnly backend;
+    FunctionDecoder<ValidateOnly> decoder(m_, func, backend, !invalid_ || invalid_->first >= Phase::Bodies);
     try {
-      ValidateOnly backend;
-      FunctionDecoder<ValidateOnly>(m_, func, backend).run();
+      decoder.run();
     } catch (const CompileError &e) {
       if (e.status != WASMO_INVALID) throw;
       invalidLater(Phase::Bodies, e.message);
     }
+    dataIndexInCode_ |= decoder.usesDataIndex();
   }
   void dataSection(Reader &r) {
     uint32_t n = r.len();
     checkLimit(kMaxDataSegments, n);
-    if (m_.dataCount && *m_.dataCount != n) malformed("data count and data section have inconsistent lengths");
     for (uint32_t i = 0; i < n; i++) {
       DataSegment seg;
       uint32_t flags = r.u32();
@@ -363,7 +421,9 @@ class ModuleDecoder {
         seg.mode = SegmentMode::Active;
         if (flags == 2) seg.memory = r.u32();
         if (seg.memory >= m_.memories.size()) invalidLater(Phase::Datas, "unknown memory " + std::to_string(seg.memory));
-        seg.offset = constExpr(r, ValType::I32, Phase::Datas);
+        std::vector<ConstExpr> offset = constExpr(r);
+        checkConstLater(Phase::Datas, offset, ValType::I32, m_.globals.size());
+        seg.offset = single(offset);
       }
       uint32_t len = r.len();
       seg.begin = r.pos();
@@ -375,7 +435,7 @@ class ModuleDecoder {
 
   Module m_;
   std::optional<std::pair<Phase, std::string>> invalid_;
-  bool unknownFuncType_ = false;
+  bool dataIndexInCode_ = false;
 };
 
 }  // namespace

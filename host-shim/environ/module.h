@@ -2,6 +2,7 @@
 // spaces and segments, with function bodies left as byte ranges for the function decoder.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -66,7 +67,7 @@ struct ConstExpr {
 struct Import {
   std::string module, name;
   uint8_t kind = WASMO_EXTERN_FUNC;
-  uint32_t typeIndex = 0;  // functions
+  uint32_t typeIndex = 0;  // functions and tags
   TableType table;
   MemType memory;
   GlobalType global;
@@ -99,6 +100,7 @@ struct Module {
   std::vector<MemType> memories;
   std::vector<GlobalType> globals;
   uint32_t importedFuncs = 0, importedTables = 0, importedMemories = 0, importedGlobals = 0;
+  std::vector<uint32_t> tags;  // type index of each imported tag (3.0 exceptions; not compiled yet)
   std::vector<ConstExpr> globalInits;  // of the defined globals
   std::vector<Export> exports;
   std::optional<uint32_t> start;
@@ -106,6 +108,8 @@ struct Module {
   std::optional<uint32_t> dataCount;
   std::vector<DataSegment> datas;
   std::vector<FunctionBody> bodies;  // of the defined functions
+  // The name section's function names (spec appendix 7.4), for traces; by function index.
+  std::map<uint32_t, std::string> funcNames;
 
   /** Records an import and its entry in its kind's index space (imports come first, spec 2.5.1). */
   void addImport(Import im) {
@@ -114,6 +118,7 @@ struct Module {
       case WASMO_EXTERN_TABLE: tables.push_back(im.table); importedTables++; break;
       case WASMO_EXTERN_MEMORY: memories.push_back(im.memory); importedMemories++; break;
       case WASMO_EXTERN_GLOBAL: globals.push_back(im.global); importedGlobals++; break;
+      case WASMO_EXTERN_TAG: tags.push_back(im.typeIndex); break;
       default: break;  // callers reject other kinds before recording
     }
     imports.push_back(std::move(im));

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "environ/module.h"
@@ -135,7 +136,7 @@ class Reader {
   size_t pos_, limit_, end_;
 };
 
-/** An opcode (spec 5.4): a byte, or 0xFC and a u32 sub-opcode; one the table lacks is malformed.
+/** An opcode (spec 5.4): a byte, or 0xFC or 0xFD and a u32 sub-opcode; one the table lacks is malformed.
  *  As decode.ml reads, no instruction starts past the sized content, but the `end` or `else` that
  *  closes a block may lie beyond it, the size being checked afterwards (binary.wast: a missing
  *  `end` takes the next section's id 0x0b and is a "section size mismatch"). */
@@ -143,13 +144,17 @@ inline Op readOp(Reader &r) {
   if (r.pos() >= r.limit() && r.peek() != 0x0B && r.peek() != 0x05)
     malformed("unexpected end of section or function");
   uint8_t byte = r.u8();
-  // 0xFD prefixes the 128-bit SIMD instructions, which come in their own issue.
-  if (byte == 0xFD) unsupported("128-bit SIMD instructions");
-  uint64_t code = byte == 0xFC ? 0xFC00 + uint64_t{r.u32()} : byte;
+  uint64_t code = byte;
+  std::optional<uint32_t> sub;
+  if (byte == 0xFC || byte == 0xFD) {
+    // A prefix and a u32 sub-opcode; the table has none past 0xFF.
+    sub = r.u32();
+    code = *sub > 0xFF ? UINT64_MAX : (uint64_t{byte} << 8) | *sub;
+  }
   if (!knownOp(code)) {
     // Named in hex as the reference names it (binary.wast expects "illegal opcode ff").
     char text[40];
-    if (byte == 0xFC) std::snprintf(text, sizeof text, "illegal opcode fc %02llx", static_cast<unsigned long long>(code - 0xFC00));
+    if (sub) std::snprintf(text, sizeof text, "illegal opcode %02x %02x", unsigned{byte}, unsigned{*sub});
     else std::snprintf(text, sizeof text, "illegal opcode %02x", unsigned{byte});
     malformed(text);
   }

@@ -49,7 +49,7 @@ enum {
 };
 
 /* Extern kinds: the binary format's export descriptors (spec 5.5.10). */
-enum { WASMO_EXTERN_FUNC = 0, WASMO_EXTERN_TABLE = 1, WASMO_EXTERN_MEMORY = 2, WASMO_EXTERN_GLOBAL = 3 };
+enum { WASMO_EXTERN_FUNC = 0, WASMO_EXTERN_TABLE = 1, WASMO_EXTERN_MEMORY = 2, WASMO_EXTERN_GLOBAL = 3, WASMO_EXTERN_TAG = 4 };
 
 typedef struct wasmo_module wasmo_module;
 typedef struct wasmo_store wasmo_store;
@@ -60,11 +60,13 @@ typedef struct wasmo_store wasmo_store;
 /* Decode and validate only (the validate-only backend): OK, MALFORMED or INVALID. */
 WASMO_API int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t err_len);
 
+/* The compilers: singlepass (one pass, fast start) and optimizing (LLVM 19 at O2). */
+enum { WASMO_TIER_SINGLEPASS = 0, WASMO_TIER_OPTIMIZING = 1 };
 /* wasmo_module_compile flags: the code charges fuel (see wasmo_store_set_fuel). */
 enum { WASMO_COMPILE_FUEL = 1 };
 
-/* Decode, validate and compile with the singlepass backend. */
-WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t flags, wasmo_module **out,
+/* Decode, validate and compile with the compiler `tier`. */
+WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, wasmo_module **out,
                                    char *err, size_t err_len);
 WASMO_API void wasmo_module_free(wasmo_module *module);
 /* 1 when the module's code charges fuel (compiled with WASMO_COMPILE_FUEL; for an artifact, its
@@ -83,6 +85,8 @@ WASMO_API int wasmo_module_load_file(const char *path, wasmo_module **out, char 
 /* The artifact the module was loaded from, byte for byte: `*len` read-only bytes, valid until the
  * module is freed. */
 WASMO_API const uint8_t *wasmo_module_artifact(const wasmo_module *module, size_t *len);
+/* The compiler that made the module's code (an artifact records it). */
+WASMO_API uint32_t wasmo_module_tier(const wasmo_module *module);
 
 WASMO_API uint32_t wasmo_module_import_count(const wasmo_module *module);
 WASMO_API uint32_t wasmo_module_export_count(const wasmo_module *module);
@@ -98,9 +102,16 @@ WASMO_API int wasmo_module_global_type(const wasmo_module *module, uint32_t glob
                                        uint8_t *mut);
 
 /* The one way wasm calls the embedder: host function `func` of store `store` (the id given to
- * wasmo_store_new), arguments in `vals`, results written back to `vals` (max(params, results)
- * slots). Returns 0, or non-zero when the function failed: the call then ends with WASMO_HOST. */
-typedef int (*wasmo_host_callback)(uint32_t store, uint32_t func, uint64_t *vals);
+ * wasmo_store_new), its arguments in the calling thread's host slots (wasmo_host_slots), its results
+ * written back there. Returns 0, or non-zero when the function failed: the call then ends with
+ * WASMO_HOST. */
+typedef int (*wasmo_host_callback)(uint32_t store, uint32_t func);
+/* The calling thread's host slots: 1,000 uint64_t where every host function call on the thread
+ * passes its values (a host function has at most 1,000 parameters and 1,000 results), at an address
+ * that stays the same as long as the thread runs. A host function that calls wasm which calls
+ * another host function finds its own values overwritten: it reads its arguments first and writes
+ * its results last. */
+WASMO_API uint64_t *wasmo_host_slots(void);
 
 WASMO_API wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback);
 WASMO_API void wasmo_store_free(wasmo_store *store);
@@ -133,9 +144,21 @@ WASMO_API void wasmo_interrupt_owner(uint64_t owner);
 
 /* Instantiate (spec 4.5.4) with `imports`: store addresses in the module's import order, already
  * checked against the import types. `exports` receives the store address of each export, in
- * order. UNINSTANTIABLE when a segment or the start function traps (earlier writes stay). */
+ * order. UNINSTANTIABLE when a segment or the start function traps (earlier writes stay). With
+ * `start` non-NULL the start function does not run: `*start` receives its store address (UINT32_MAX
+ * when the module has none), for the caller to invoke once it has done what must come first (WASI
+ * binds the instance's memory). */
 WASMO_API int wasmo_store_instantiate(wasmo_store *store, const wasmo_module *module, const uint32_t *imports,
-                                      uint32_t import_count, uint32_t *exports, char *err, size_t err_len);
+                                      uint32_t import_count, uint32_t *exports, uint32_t *start, char *err,
+                                      size_t err_len);
+
+/* The backtrace of the last trap in the store, as left by a wasmo_func_invoke that returned TRAP or
+ * EXHAUSTION or a wasmo_store_instantiate that returned UNINSTANTIABLE: the wasm frames that were
+ * running, innermost first, at most 100. Frame `i`: the function's index in its module's function
+ * index space, and its name from the module's name section (NUL-terminated, truncated to name_len):
+ * returns 1 when it has one, 0 when not, -1 when there is no frame `i`. */
+WASMO_API uint32_t wasmo_store_trace_length(const wasmo_store *store);
+WASMO_API int wasmo_store_trace_frame(const wasmo_store *store, uint32_t i, uint32_t *func, char *name, size_t name_len);
 
 /* Functions. Types as value type codes in arrays of 256 bytes (more is UNSUPPORTED). */
 WASMO_API int wasmo_func_alloc(wasmo_store *store, const uint8_t *params, uint32_t param_count,

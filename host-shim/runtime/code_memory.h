@@ -32,6 +32,10 @@ class CodeMemory {
   void publish(size_t offset, size_t size);
   /** The start of the published code. */
   const uint8_t *base() const { return code_; }
+  /** Is `pc` inside the published code? */
+  bool contains(uintptr_t pc) const {
+    return pc - reinterpret_cast<uintptr_t>(code_) < codeSize_;
+  }
 
  private:
   CodeMemory(uint8_t *image, size_t size, size_t mapped) : image_(image), size_(size), mapped_(mapped) {}

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/compiled_code.h"
 #include "environ/module.h"
 #include "runtime/code_memory.h"
 #include "runtime/store.h"
@@ -19,7 +20,8 @@ struct CompiledModule {
   // The data segments' bytes, in place in the artifact (its .rodata): [begin, end) of each of
   // module.datas. (module.bytes, the binary the decoder read, is not kept.)
   std::span<const uint8_t> data;
-  bool meterFuel = false;  // the code charges fuel (the artifact's compat flags say so)
+  Tier tier = Tier::Singlepass;  // the compiler that made the code
+  bool meterFuel = false;        // the code charges fuel (the artifact's compat flags say so)
 };
 
 struct Instance {
@@ -42,10 +44,11 @@ struct Instance {
 /**
  * Instantiates `compiled` in `store` with `imports` (store addresses, in import order, already
  * checked against the import types by the caller); writes the store address of each export, in
- * order, to `exports`. Throws CompileError: UNINSTANTIABLE (a trap while initialising; what was
- * initialised stays, spec 4.5.4), UNSUPPORTED, INTERNAL.
+ * order, to `exports`. With `start` null, runs the start function; else leaves it to the caller,
+ * writing its store address (UINT32_MAX: none) there. Throws CompileError: UNINSTANTIABLE (a trap
+ * while initialising; what was initialised stays, spec 4.5.4), UNSUPPORTED, INTERNAL.
  */
 void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, std::span<const uint32_t> imports,
-                 uint32_t *exports);
+                 uint32_t *exports, uint32_t *start);
 
 }  // namespace wasmo

@@ -12,15 +12,38 @@ namespace wasmo {
 
 namespace {
 
-// A host function's code: converts the arguments to their ABI form, calls the embedder's callback
-// on the native stack (runtime/traps.cpp), and converts the results back. `vmctx` is the function's
-// own FuncInstance (see allocHostFunc).
+// The thread's host slots (wasmo_host_slots): values cross to the embedder there, at an address
+// that never changes, so the embedder makes its view of them once rather than on every call.
+thread_local uint64_t hostSlots[kHostSlots];
+
+// A host function's code: puts the arguments in the host slots in their ABI form, calls the
+// embedder's callback on the native stack (runtime/traps.cpp), and takes the results back from the
+// slots. `vmctx` is the function's own FuncInstance (see allocHostFunc). A host function that
+// re-enters wasm which calls another reuses the slots: the embedder reads its arguments before and
+// writes its results after anything it calls.
 void hostEntry(VMContext *vmctx, uint64_t *vals) {
   FuncInstance &f = *reinterpret_cast<FuncInstance *>(vmctx);
   Store &store = *f.store;
-  for (size_t i = 0; i < f.type.params.size(); i++) vals[i] = store.toAbi(f.type.params[i], vals[i]);
-  if (callHost(store.callback(), store.id(), f.ref.addr, vals) != 0) raiseTrap(static_cast<uint32_t>(TrapCode::HostError));
-  for (size_t i = 0; i < f.type.results.size(); i++) vals[i] = store.fromAbi(f.type.results[i], vals[i]);
+  uint64_t *slots = hostSlots;
+  for (size_t i = 0; i < f.type.params.size(); i++) slots[i] = store.toAbi(f.type.params[i], vals[i]);
+  if (callHost(store.callback(), store.id(), f.ref.addr) != 0) raiseTrap(static_cast<uint32_t>(TrapCode::HostError));
+  for (size_t i = 0; i < f.type.results.size(); i++) vals[i] = store.fromAbi(f.type.results[i], slots[i]);
+}
+
+/** The frame of the defined function whose code holds `pc` - 1 (a return address follows its call). */
+std::optional<TraceFrame> frameAt(const Store &store, uintptr_t pc) {
+  for (const auto &inst : store.instances) {
+    const CompiledModule &c = *inst->compiled;
+    if (!c.code->contains(pc - 1)) continue;
+    auto offset = static_cast<uint32_t>(pc - 1 - reinterpret_cast<uintptr_t>(c.code->base()));
+    auto next = std::upper_bound(c.functionOffsets.begin(), c.functionOffsets.end(), offset);
+    if (next == c.functionOffsets.begin()) return std::nullopt;
+    TraceFrame frame;
+    frame.func = c.module.importedFuncs + static_cast<uint32_t>(next - c.functionOffsets.begin() - 1);
+    if (auto name = c.module.funcNames.find(frame.func); name != c.module.funcNames.end()) frame.name = name->second;
+    return frame;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -37,7 +60,12 @@ bool TableInstance::grow(uint64_t n, uint64_t init) {
 
 Store::~Store() = default;
 
+uint64_t *threadHostSlots() { return hostSlots; }
+
 uint32_t Store::allocHostFunc(FuncType type) {
+  // Its values must fit the host slots: as many as a module's function type may have.
+  checkLimit(kMaxParams, type.params.size());
+  checkLimit(kMaxResults, type.results.size());
   auto f = std::make_unique<FuncInstance>();
   f->ref.code = hostEntry;
   f->ref.vmctx = reinterpret_cast<VMContext *>(f.get());
@@ -94,6 +122,10 @@ wasmo_status Store::invoke(uint32_t func, uint64_t *vals, std::string &message) 
       trap->code = TrapCode::Interrupted;
     }
     message = trapMessage(*trap);
+    lastTrace.clear();
+    for (uintptr_t pc : trap->pcs) {
+      if (std::optional<TraceFrame> frame = frameAt(*this, pc)) lastTrace.push_back(std::move(*frame));
+    }
     switch (trap->code) {
       case TrapCode::StackExhausted: return WASMO_EXHAUSTION;
       case TrapCode::HostError: return WASMO_HOST;

@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "environ/module.h"
@@ -38,6 +40,17 @@ struct GlobalInstance {
   uint64_t value = 0;
   GlobalType type;
 };
+
+/** A frame of a trap's backtrace: the function's index in its module, and its name-section name. */
+struct TraceFrame {
+  uint32_t func = 0;
+  std::optional<std::string> name;
+};
+
+/** Values a host function call passes (environ/limits.h: at most 1,000 parameters or results). */
+inline constexpr size_t kHostSlots = 1'000;
+/** The calling thread's host slots, where every host function call passes its values. */
+uint64_t *threadHostSlots();
 
 class Store {
  public:
@@ -80,6 +93,9 @@ class Store {
 
   /** Calls function `func`: `vals` holds the arguments (ABI form) and receives the results. */
   wasmo_status invoke(uint32_t func, uint64_t *vals, std::string &message);
+
+  /** The backtrace of the last trap, innermost first; instantiation clears it. */
+  std::vector<TraceFrame> lastTrace;
 
  private:
   uint32_t id_;

@@ -51,6 +51,8 @@ struct EntryFrame {
   EntryFrame *prev;
   uint32_t trap, element;
   uintptr_t wasmTop, nativeSp;  // the thread's, when this entry began
+  uintptr_t trace[kMaxTraceFrames];  // see captureTrace
+  uint32_t traceLength;
 };
 thread_local EntryFrame *innermost = nullptr;
 thread_local bool threadReady = false;
@@ -147,6 +149,31 @@ void chain(const struct sigaction &prev, int sig, siginfo_t *info, void *ucontex
   }
 }
 
+/**
+ * Records in `frame` the code addresses of the wasm frames that were running: `pc` if not 0, then
+ * the return addresses along the frame-pointer chain from `fp`. Compiled code keeps rbp as its frame
+ * pointer (push rbp; mov rbp, rsp), and so does the runtime's C++ (-fno-omit-frame-pointer), so the
+ * chain leads from a trap through the libcall that raised it, if any, to the wasm frames, and ends
+ * at the C++ that entered wasm. Only links inside this entry's part of the wasm stack are followed,
+ * each above the last, so a broken chain ends the walk rather than faulting. Async-signal-safe.
+ */
+void captureTrace(EntryFrame &frame, uintptr_t pc, uintptr_t fp) {
+  uint32_t n = 0;
+  if (pc != 0) frame.trace[n++] = pc;
+  const uintptr_t low = threadStackLimit - kStackMargin;  // the wasm stack's end above its guard
+  while (n < kMaxTraceFrames && fp >= low && fp % 8 == 0 && fp + 16 <= frame.wasmTop) {
+    const auto *link = reinterpret_cast<const uintptr_t *>(fp);
+    if (inWasmCode(link[1])) {
+      frame.trace[n++] = link[1];
+    } else if (n > 0) {
+      break;
+    }
+    if (link[0] <= fp) break;
+    fp = link[0];
+  }
+  frame.traceLength = n;
+}
+
 void handleFault(int sig, siginfo_t *info, void *ucontext) {
   auto *uc = static_cast<ucontext_t *>(ucontext);
   uintptr_t pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
@@ -158,7 +185,13 @@ void handleFault(int sig, siginfo_t *info, void *ucontext) {
     sigemptyset(&set);
     sigaddset(&set, sig);
     pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-    innermost->trap = static_cast<uint32_t>(TrapCode::OutOfBoundsMemory);
+    // A frame too large for the margin below the stack limit probes its pages (the optimizing
+    // compiler's code does) and meets the wasm stack's guard: the stack is exhausted.
+    auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+    uintptr_t guard = threadStackLimit - kStackMargin - kStackGuard;  // the wasm stack's lowest pages
+    bool stackGuard = threadStackLimit != 0 && addr >= guard && addr < guard + kStackGuard;
+    innermost->trap = static_cast<uint32_t>(stackGuard ? TrapCode::StackExhausted : TrapCode::OutOfBoundsMemory);
+    captureTrace(*innermost, pc, static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RBP]));
     siglongjmp(innermost->jb, 1);
   }
   chain(sig == SIGSEGV ? previousSegv : previousBus, sig, info, ucontext);
@@ -225,6 +258,10 @@ void ensureThreadSetup() {
 [[noreturn]] void raiseTrap(uint32_t code, uint32_t element) {
   innermost->trap = code;
   innermost->element = element;
+  // A host function's failure is the embedder's error, which has no trace.
+  if (code != static_cast<uint32_t>(TrapCode::HostError)) {
+    captureTrace(*innermost, 0, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
+  }
   siglongjmp(innermost->jb, 1);
 }
 
@@ -269,12 +306,11 @@ void enterWasm(void *p) {
 struct HostCall {
   wasmo_host_callback callback;
   uint32_t store, func;
-  uint64_t *vals;
   int status;
 };
 void enterHost(void *p) {
   auto *c = static_cast<HostCall *>(p);
-  c->status = c->callback(c->store, c->func, c->vals);
+  c->status = c->callback(c->store, c->func);
 }
 
 void leave(EntryFrame &frame) {
@@ -293,6 +329,7 @@ std::optional<Trap> callWasm(Interrupt &interrupt, uint64_t maxStack, VMContext 
   frame.prev = innermost;
   frame.trap = 0;
   frame.element = 0;
+  frame.traceLength = 0;
   frame.wasmTop = wasmTop;
   frame.nativeSp = nativeSp;
   uintptr_t limit = threadStackLimit;
@@ -306,7 +343,7 @@ std::optional<Trap> callWasm(Interrupt &interrupt, uint64_t maxStack, VMContext 
     return std::nullopt;
   }
   leave(frame);
-  Trap trap{static_cast<TrapCode>(frame.trap), frame.element};
+  Trap trap{static_cast<TrapCode>(frame.trap), frame.element, {frame.trace, frame.trace + frame.traceLength}};
   // Deep recursion committed the pages it touched; give them back once the outermost entry is done.
   if (trap.code == TrapCode::StackExhausted && innermost == nullptr) {
     madvise(threadStacks.wasmStack + kStackGuard, kWasmStackSize - kStackGuard - (size_t{1} << 20), MADV_DONTNEED);
@@ -314,8 +351,8 @@ std::optional<Trap> callWasm(Interrupt &interrupt, uint64_t maxStack, VMContext 
   return trap;
 }
 
-int callHost(wasmo_host_callback callback, uint32_t store, uint32_t func, uint64_t *vals) {
-  HostCall call{callback, store, func, vals, 0};
+int callHost(wasmo_host_callback callback, uint32_t store, uint32_t func) {
+  HostCall call{callback, store, func, 0};
   uintptr_t savedTop = wasmTop;
   wasmo_switch_stack(&call, enterHost, nativeSp, &wasmTop);
   wasmTop = savedTop;

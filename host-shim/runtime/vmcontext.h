@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace wasmo {
 
@@ -101,10 +102,18 @@ enum class TrapCode : uint32_t {
   Interrupted,  // a loop header found the stack limit raised (runtime/interrupt.h)
   OutOfFuel,    // a segment's charge took the store's fuel below 0 (environ/fuel.h)
 };
-/** A trap as it reaches the entry: for the element traps, the index that was called. */
+/** The innermost frames a trap's backtrace keeps (lib/errors.ts MAX_TRACE_FRAMES). */
+inline constexpr size_t kMaxTraceFrames = 100;
+
+/**
+ * A trap as it reaches the entry: for the element traps, the index that was called; the code
+ * addresses of the wasm frames that were running, innermost first (where the trap was raised, then
+ * return addresses).
+ */
 struct Trap {
   TrapCode code;
   uint32_t element = 0;
+  std::vector<uintptr_t> pcs = {};
 };
 /** The testsuite's text, "uninitialized element 2" included, as the reference interpreter's. */
 std::string trapMessage(Trap trap);

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "artifact/artifact.h"
+#include "compiler/optimizing/optimizing.h"
 #include "compiler/singlepass/singlepass.h"
 #include "runtime/instance.h"
 #include "wasi/bind.h"
@@ -64,11 +65,16 @@ int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t er
   });
 }
 
-int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t flags, wasmo_module **out, char *err,
-                         size_t err_len) {
+int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, wasmo_module **out,
+                         char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
+    if (tier != WASMO_TIER_SINGLEPASS && tier != WASMO_TIER_OPTIMIZING) {
+      throw wasmo::CompileError{WASMO_INTERNAL, "unknown compiler tier " + std::to_string(tier)};
+    }
     wasmo::Module module = wasmo::decodeModule({bytes, len});
-    wasmo::CompiledCode code = wasmo::compileSinglepass(module, (flags & WASMO_COMPILE_FUEL) != 0);
+    bool meterFuel = (flags & WASMO_COMPILE_FUEL) != 0;
+    wasmo::CompiledCode code = tier == WASMO_TIER_OPTIMIZING ? wasmo::compileOptimizing(module, meterFuel)
+                                                             : wasmo::compileSinglepass(module, meterFuel);
     // Artifact first: the JIT path loads the artifact like any other (artifact/artifact.h).
     *out = new wasmo_module{wasmo::loadArtifact(wasmo::writeArtifact(module, code))};
     return WASMO_OK;
@@ -94,6 +100,8 @@ const uint8_t *wasmo_module_artifact(const wasmo_module *module, size_t *len) {
   *len = bytes.size();
   return bytes.data();
 }
+
+uint32_t wasmo_module_tier(const wasmo_module *module) { return static_cast<uint32_t>(module->compiled->tier); }
 
 void wasmo_module_free(wasmo_module *module) { delete module; }
 
@@ -170,6 +178,8 @@ void wasmo_interrupt_all(void) { wasmo::interruptAll(); }
 void wasmo_set_thread_owner(uint64_t owner) { wasmo::setThreadOwner(owner); }
 void wasmo_interrupt_owner(uint64_t owner) { wasmo::interruptOwner(owner); }
 
+uint64_t *wasmo_host_slots(void) { return wasmo::threadHostSlots(); }
+
 wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback) {
   try {
     return new wasmo_store{wasmo::Store(id, callback)};
@@ -181,11 +191,23 @@ wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback) {
 void wasmo_store_free(wasmo_store *store) { delete store; }
 
 int wasmo_store_instantiate(wasmo_store *store, const wasmo_module *module, const uint32_t *imports,
-                            uint32_t import_count, uint32_t *exports, char *err, size_t err_len) {
+                            uint32_t import_count, uint32_t *exports, uint32_t *start, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    wasmo::instantiate(store->store, module->compiled, {imports, import_count}, exports);
+    wasmo::instantiate(store->store, module->compiled, {imports, import_count}, exports, start);
     return WASMO_OK;
   });
+}
+
+uint32_t wasmo_store_trace_length(const wasmo_store *store) {
+  return static_cast<uint32_t>(store->store.lastTrace.size());
+}
+
+int wasmo_store_trace_frame(const wasmo_store *store, uint32_t i, uint32_t *func, char *name, size_t name_len) {
+  const std::vector<wasmo::TraceFrame> &trace = store->store.lastTrace;
+  if (i >= trace.size()) return -1;
+  *func = trace[i].func;
+  writeMessage(name, name_len, trace[i].name.value_or(""));
+  return trace[i].name ? 1 : 0;
 }
 
 int wasmo_func_alloc(wasmo_store *store, const uint8_t *params, uint32_t param_count, const uint8_t *results,

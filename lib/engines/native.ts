@@ -1,11 +1,11 @@
-// The native engine behind the seam: host-shim's singlepass compiler and runtime, through
-// lib/native.ts. The store lives on the C side (host-shim/runtime/store.h) and its addresses are
+// The native engines behind the seam: host-shim's compilers (singlepass, optimizing) and runtime,
+// through lib/native.ts. The store lives on the C side (host-shim/runtime/store.h) and its addresses are
 // the seam's. What the C side cannot do (v128 values, memory64, tags) throws NativeUnsupported,
 // naming it, rather than answering wrongly.
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
-  Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
+  BeforeStart, Engine, EngineExport, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue, NativeEngineName,
 } from '../engine.js';
 import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
@@ -47,36 +47,44 @@ function checkAddrType(t: { readonly addrtype: string }, what: string): void {
   if (t.addrtype !== 'i32') throw new NativeUnsupported(`not supported yet: 64-bit ${what} in the native engine`);
 }
 
-// Compiled once per module value and kind of code (charging fuel or not), whatever the store: code
-// is instance-independent. A deserialized module has the one kind its artifact holds.
-const compiledModules = [new WeakMap<ModuleValue, NativeModule>(), new WeakMap<ModuleValue, NativeModule>()];
+// Compiled once per module value, compiler and kind of code (charging fuel or not), whatever the
+// store: code is instance-independent. A deserialized module has the one kind its artifact holds.
+type ByFuel = readonly [WeakMap<ModuleValue, NativeModule>, WeakMap<ModuleValue, NativeModule>];
+const compiledModules: Record<NativeEngineName, ByFuel> = {
+  singlepass: [new WeakMap(), new WeakMap()],
+  optimizing: [new WeakMap(), new WeakMap()],
+};
 const moduleCode = new FinalizationRegistry<NativeModule>((m) => m.free());
 
-function remember(module: ModuleValue, compiled: NativeModule): NativeModule {
-  compiledModules[Number(compiled.metersFuel)]!.set(module, compiled);
+function compiledOf(tier: NativeEngineName, meterFuel: boolean): WeakMap<ModuleValue, NativeModule> {
+  return compiledModules[tier][Number(meterFuel)]!;
+}
+
+function remember(module: ModuleValue, compiled: NativeModule, tier: NativeEngineName): NativeModule {
+  compiledOf(tier, compiled.metersFuel).set(module, compiled);
   moduleCode.register(module, compiled);
   return compiled;
 }
 
 /**
- * The module's native code: compiled on first use (an artifact, loaded), then shared by every
- * store; with fuel metering for stores that meter fuel.
+ * The module's native code by `tier`: compiled on first use (an artifact, loaded), then shared by
+ * every store; with fuel metering for stores that meter fuel.
  */
-function compiledModule(module: ModuleValue, meterFuel: boolean): NativeModule | NativeFailure {
-  const known = compiledModules[Number(meterFuel)]!.get(module);
+function compiledModule(module: ModuleValue, tier: NativeEngineName, meterFuel: boolean): NativeModule | NativeFailure {
+  const known = compiledOf(tier, meterFuel).get(module);
   if (known !== undefined) return known;
   // The other kind of an artifact's code: the store refuses it, saying why.
-  if (module.compiledFor !== undefined) return compiledModules[Number(!meterFuel)]!.get(module)!;
-  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast), meterFuel);
-  return isNativeFailure(c) ? c : remember(module, c);
+  if (module.compiledFor !== undefined) return compiledOf(tier, !meterFuel).get(module)!;
+  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast), tier, meterFuel);
+  return isNativeFailure(c) ? c : remember(module, c, tier);
 }
 
 /**
- * The artifact of a valid module: its native code and what instantiating it needs; with fuel
- * metering (for stores made with fuel) if `meterFuel`.
+ * The artifact of a valid module compiled by `tier`: its native code and what instantiating it
+ * needs; with fuel metering (for stores made with fuel) if `meterFuel`.
  */
-export function serializeModule(module: ModuleValue, meterFuel = false): Uint8Array | WasmError {
-  const c = compiledModule(module, meterFuel);
+export function serializeModule(module: ModuleValue, tier: NativeEngineName, meterFuel = false): Uint8Array | WasmError {
+  const c = compiledModule(module, tier, meterFuel);
   return isNativeFailure(c) ? toError(c) : c.serialize();
 }
 
@@ -89,13 +97,13 @@ export function deserializeModule(from: { readonly bytes: Uint8Array } | { reado
   if (isNativeFailure(c)) return toError(c);
   // Read from the loaded copy: that is what the loader checked.
   const { ast, imports, exports } = artifactInterface(c.artifactView());
-  const module: ModuleValue = { ast, outline: ast, validated: { imports, exports }, compiledFor: 'singlepass' };
-  remember(module, c);
+  const tier = c.tier();
+  const module: ModuleValue = { ast, outline: ast, validated: { imports, exports }, compiledFor: tier };
+  remember(module, c, tier);
   return module;
 }
 
 export class NativeEngine implements Engine {
-  readonly name = 'singlepass';
   private readonly store = new NativeStore();
   // Externref host values by handle - 1: the C side keeps handles, so any number survives.
   private readonly externs: number[] = [];
@@ -109,7 +117,8 @@ export class NativeEngine implements Engine {
   private readonly slotWords = new Uint32Array(this.slots.buffer);
   private depth = 0;
 
-  constructor(limits: StoreLimits = {}, fuel?: number) {
+  /** `name`: the compiler of the store's modules; both run on the same runtime. */
+  constructor(limits: StoreLimits = {}, readonly name: NativeEngineName = 'singlepass', fuel?: number) {
     this.store.setLimits(limits);
     if (fuel !== undefined) this.store.setFuel(fuel);
   }
@@ -131,16 +140,30 @@ export class NativeEngine implements Engine {
     return true;
   }
 
-  instantiate(module: ModuleValue, imports: readonly EngineExtern[]):
-    { readonly exports: readonly { readonly name: string; readonly extern: EngineExtern }[] } | WasmError {
-    const compiled = compiledModule(module, this.store.fuel() !== undefined);
+  instantiate(module: ModuleValue, imports: readonly EngineExtern[], beforeStart?: BeforeStart):
+    { readonly exports: readonly EngineExport[] } | WasmError {
+    const compiled = compiledModule(module, this.name, this.store.fuel() !== undefined);
     if (isNativeFailure(compiled)) return this.error(compiled);
-    const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr));
+    const start: [number | undefined] = [undefined];
+    const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr), beforeStart === undefined ? undefined : start);
     if (isNativeFailure(addrs)) return this.error(addrs);
-    return { exports: module.outline.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } })) };
+    const exports = module.outline.exports.map((e, i) => ({ name: e.name, extern: { kind: e.desc.kind, addr: addrs[i]! } }));
+    if (beforeStart !== undefined) {
+      const refused = beforeStart(exports);
+      if (refused !== undefined) return refused;
+      if (start[0] !== undefined) {
+        // As the C side runs it: a trap in the start function fails the instantiation.
+        const r = this.store.funcInvoke(start[0], this.slots);
+        if (r !== true) return this.error(r.status === 'trap' || r.status === 'exhaustion' ? { ...r, status: 'uninstantiable' } : r);
+      }
+    }
+    return { exports };
   }
 
   private error(f: NativeFailure): WasmError {
+    if (f.status === 'trap' || f.status === 'uninstantiable' || f.status === 'exhaustion') {
+      return wasmError(f.status, f.message, undefined, this.store.trace());
+    }
     if (f.status !== 'host') return toError(f);
     const caught = this.store.hostException;
     const e = this.hostError
@@ -188,11 +211,11 @@ export class NativeEngine implements Engine {
   }
 
   funcAlloc(type: FuncType, host: EngineHostFunc): number {
-    return this.store.funcAlloc(nativeFuncType(type), (vals) => {
+    return this.store.funcAlloc(nativeFuncType(type), ({ bits, words }) => {
       let results: EngineVal[] | WasmError;
       try {
-        results = host(type.params.map((t, i) => this.fromBits(t, vals[i]!)));
-        if (!isError(results)) results.forEach((v, i) => { vals[i] = this.toBits(v); });
+        results = host(this.readVals(type.params, bits, words));
+        if (!isError(results)) this.writeVals(results, bits, words);
       } catch (e) {
         // Nothing may unwind through native frames: an exception is the caller's error.
         results = wasmError('host', `host function threw: ${describeThrown(e)}`, e);
@@ -201,6 +224,37 @@ export class NativeEngine implements Engine {
       this.hostError = results;
       return false;
     });
+  }
+
+  /**
+   * Puts `vals` in ABI slots: i32 and f32 as 32-bit words (zero-extended, as the ABI wants) without
+   * a BigInt, the rest as 64-bit slots. v128 values cannot cross (an unsupported error).
+   */
+  private writeVals(vals: readonly EngineVal[], bits: BigUint64Array, words: Uint32Array): WasmError | undefined {
+    for (let i = 0; i < vals.length; i++) {
+      const a = vals[i]!;
+      if (a.type === 'i32' || a.type === 'f32') {
+        words[2 * i] = a.type === 'i32' ? a.value : a.bits;
+        words[2 * i + 1] = 0;
+      } else if (a.type === 'v128') {
+        return wasmError('unsupported', 'not supported yet: v128 values in the native engine');
+      } else {
+        bits[i] = this.toBits(a);
+      }
+    }
+    return undefined;
+  }
+
+  /** Values of `types` from ABI slots (see writeVals). */
+  private readVals(types: readonly ValType[], bits: BigUint64Array, words: Uint32Array): EngineVal[] {
+    const vals: EngineVal[] = [];
+    for (let i = 0; i < types.length; i++) {
+      const t = types[i]!;
+      if (t === 'i32') vals.push({ type: 'i32', value: words[2 * i]! | 0 });
+      else if (t === 'f32') vals.push({ type: 'f32', bits: words[2 * i]! });
+      else vals.push(this.fromBits(t, bits[i]!));
+    }
+    return vals;
   }
 
   /** WASI function `id` of `wasi`, bound so that compiled code calls it with no JS on the path. */
@@ -228,18 +282,8 @@ export class NativeEngine implements Engine {
       vals = new BigUint64Array(n);
       words = new Uint32Array(vals.buffer);
     }
-    // i32 and f32 go in as 32-bit words (zero-extended, as the ABI wants), without a BigInt.
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a.type === 'i32' || a.type === 'f32') {
-        words[2 * i] = a.type === 'i32' ? a.value : a.bits;
-        words[2 * i + 1] = 0;
-      } else if (a.type === 'v128') {
-        return wasmError('unsupported', 'not supported yet: v128 values in the native engine');
-      } else {
-        vals[i] = this.toBits(a);
-      }
-    }
+    const unsupported = this.writeVals(args, vals, words);
+    if (unsupported !== undefined) return unsupported;
     this.depth++;
     let r;
     try {
@@ -248,14 +292,7 @@ export class NativeEngine implements Engine {
       this.depth--;
     }
     if (r !== true) return this.error(r);
-    const results: EngineVal[] = [];
-    for (let i = 0; i < type.results.length; i++) {
-      const t = type.results[i]!;
-      if (t === 'i32') results.push({ type: 'i32', value: words[2 * i]! | 0 });
-      else if (t === 'f32') results.push({ type: 'f32', bits: words[2 * i]! });
-      else results.push(this.fromBits(t, vals[i]!));
-    }
-    return results;
+    return this.readVals(type.results, vals, words);
   }
 
   tableAlloc(type: TableType, init: EngineRef): number {

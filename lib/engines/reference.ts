@@ -4,9 +4,9 @@
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
-  Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
+  BeforeStart, Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
-import { wasmError, type WasmError } from '../errors.js';
+import { MAX_TRACE_FRAMES, traceFrame, wasmError, type TraceFrame, type WasmError } from '../errors.js';
 import { Exhaustion, LinkError, Trap } from '../../spec/errors.js';
 import { invoke } from '../../spec/exec/eval.js';
 import { instantiate } from '../../spec/exec/instantiate.js';
@@ -14,6 +14,7 @@ import {
   Store, allocglobal, allochostfunc, allocmem, alloctable, growmem, growtable,
 } from '../../spec/exec/runtime.js';
 import type { Ref, Value } from '../../spec/exec/values.js';
+import type { Func, Module as ModuleAst } from '../../spec/structure/module.js';
 import type {
   FuncType, GlobalType, MemType, TableType, TagType, ValType,
 } from '../../spec/structure/types.js';
@@ -46,14 +47,29 @@ export function fromValue(t: ValType, v: Value): EngineVal {
   }
 }
 
-/** Runs `f`, turning the interpreter's failures into errors of `trapKind`. */
-function attempt<T>(trapKind: 'trap' | 'uninstantiable', f: () => T): T | WasmError {
+// Where each function body comes from, for traces: its module and its index there.
+const funcOrigins = new WeakMap<Func, { readonly module: ModuleAst; readonly index: number }>();
+const originsKnown = new WeakSet<ModuleAst>();
+
+function learnOrigins(module: ModuleAst): void {
+  if (originsKnown.has(module)) return;
+  const imported = module.imports.filter((im) => im.desc.kind === 'func').length;
+  module.funcs.forEach((f, i) => funcOrigins.set(f, { module, index: imported + i }));
+  originsKnown.add(module);
+}
+
+/** Runs `f`, turning the interpreter's failures into errors of `trapKind`, traced in store `S`. */
+function attempt<T>(S: Store, trapKind: 'trap' | 'uninstantiable', f: () => T): T | WasmError {
   try {
     return f();
   } catch (e) {
     if (e instanceof HostError) return e.error;
-    if (e instanceof Trap) return wasmError(trapKind, e.message);
-    if (e instanceof Exhaustion) return wasmError('exhaustion', e.message);
+    const trace = (addrs: readonly number[] | undefined): TraceFrame[] | undefined => addrs?.slice(0, MAX_TRACE_FRAMES).map((a) => {
+      const origin = funcOrigins.get(S.funcs[a]!.code!)!;
+      return traceFrame(origin.module, origin.index);
+    });
+    if (e instanceof Trap) return wasmError(trapKind, e.message, undefined, trace(e.trace));
+    if (e instanceof Exhaustion) return wasmError('exhaustion', e.message, undefined, trace(e.trace));
     if (e instanceof LinkError) return wasmError('unlinkable', e.message);
     // The JS heap refused an allocation (a memory's pages): the host is out of resources.
     if (e instanceof RangeError) return wasmError('exhaustion', `out of memory: ${e.message}`);
@@ -88,10 +104,19 @@ export class ReferenceEngine implements Engine {
     this.S.limits = this.limits;
   }
 
-  instantiate(module: ModuleValue, imports: readonly EngineExtern[]) {
-    return attempt('uninstantiable', () => ({
-      exports: instantiate(this.S, module.ast, imports).exports.map((x) => ({ name: x.name, extern: x.value })),
-    }));
+  instantiate(module: ModuleValue, imports: readonly EngineExtern[], beforeStart?: BeforeStart) {
+    const { ast } = module;
+    learnOrigins(ast);
+    return attempt(this.S, 'uninstantiable', () => {
+      // With a hook, the start function runs after it, as the last step of instantiation still.
+      const deferred = beforeStart === undefined ? undefined : ast.start;
+      const inst = instantiate(this.S, deferred === undefined ? ast : { ...ast, start: undefined }, imports);
+      const exports = inst.exports.map((x) => ({ name: x.name, extern: x.value }));
+      const refused = beforeStart?.(exports);
+      if (refused !== undefined) return refused;
+      if (deferred !== undefined) invoke(this.S, inst.funcaddrs[deferred]!, []);
+      return { exports };
+    });
   }
 
   funcAlloc(type: FuncType, host: EngineHostFunc): number {
@@ -108,7 +133,7 @@ export class ReferenceEngine implements Engine {
 
   funcInvoke(func: number, args: readonly EngineVal[]): EngineVal[] | WasmError {
     const { results } = this.funcType(func);
-    return attempt('trap', () => invoke(this.S, func, args.map(toValue)).map((v, i) => fromValue(results[i]!, v)));
+    return attempt(this.S, 'trap', () => invoke(this.S, func, args.map(toValue)).map((v, i) => fromValue(results[i]!, v)));
   }
 
   tableAlloc(type: TableType, init: EngineRef): number {

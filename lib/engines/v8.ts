@@ -24,16 +24,17 @@
 // function called once it returns (see `initFunc`): only then are the instance's functions and
 // their types known, and code that runs during instantiation (the segments' offsets, the start
 // function and the host functions it calls) can hand out references to them, which outlive even
-// an instantiation that traps (spec 4.5.4: segments written before the trap stay). Every module
-// charges fuel and looks at the deadline through two more imports (see v8-fuel.ts), so that the
-// engine meters fuel and can be interrupted as the others.
+// an instantiation that traps (spec 4.5.4: segments written before the trap stay). In a store made
+// with fuel or to be interruptible, every module also charges fuel and looks at the deadline through
+// two more imports (see v8-fuel.ts); a plain store runs the module's own code unchanged, so that
+// benchmarks measure V8 itself.
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
-  Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
+  BeforeStart, Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
-import { wasmError, type WasmError } from '../errors.js';
-import { SLICE, meterFuel } from './v8-fuel.js';
+import { MAX_TRACE_FRAMES, traceFrame, wasmError, type TraceFrame, type WasmError } from '../errors.js';
+import { SLICE, meterFuel, type Metered } from './v8-fuel.js';
 import { OUT_OF_FUEL } from '../../spec/fuel.js';
 import { f32, f32ToNumber, f64, f64ToNumber } from '../values.js';
 import { encodeModule } from '../../spec/binary/encode.js';
@@ -176,11 +177,16 @@ function nameSection(name: string): { name: string; bytes: Uint8Array } {
 }
 
 /**
- * Where a RuntimeError was raised: the module number and byte offset of its top wasm frame, in
- * V8's own format (`…:wasm-function[3]:0x5c`) or as source-map-aware formatters print it
- * (`…:1:93`, a 1-based column).
+ * A wasm frame of one of the modules in a stack trace: the module number and byte offset, in V8's
+ * own format (`…:wasm-function[3]:0x5c`) or as source-map-aware formatters print it (`…:1:93`, a
+ * 1-based column). The first in a RuntimeError's stack is where it was raised.
  */
-const TRAP_SITE = /wasm:\/\/wasm\/wasmo(\d+)-[0-9a-f]+:(?:wasm-function\[\d+\]:0x([0-9a-f]+)|1:(\d+))/;
+const WASM_FRAME = /wasm:\/\/wasm\/wasmo(\d+)-[0-9a-f]+:(?:wasm-function\[\d+\]:0x([0-9a-f]+)|1:(\d+))/;
+
+/** The byte offset a WASM_FRAME match names. */
+function frameOffset(site: RegExpExecArray): number {
+  return site[2] !== undefined ? parseInt(site[2], 16) : Number(site[3]) - 1;
+}
 const CALL_INDIRECT = 0x11;
 const CODE_SECTION = 10;
 
@@ -222,9 +228,9 @@ function routeTruncations(m: Module, funcCount: number): { module: Module; helpe
 }
 
 /**
- * The spec's own instantiation steps after allocation (4.5.4, steps 14-16) as a function body:
+ * The spec's own instantiation steps after allocation (4.5.4, steps 14-15) as a function body:
  * each active element segment is `table.init` then `elem.drop`, each active data segment
- * `memory.init` then `data.drop`, then the start function is called.
+ * `memory.init` then `data.drop`. (Step 16, the start function, is called after it.)
  */
 function initFunc(m: Module): Instr[] {
   const n = (value: number): Instr => ({ op: 'i32.const', value });
@@ -235,26 +241,27 @@ function initFunc(m: Module): Instr[] {
     ...m.datas.flatMap((d, i): Instr[] => (d.mode.kind === 'active'
       ? [...d.mode.offset, n(0), n(d.init.length), { op: 'memory.init', data: i, mem: d.mode.mem }, { op: 'data.drop', data: i }]
       : [])),
-    ...(m.start === undefined ? [] : [{ op: 'call', func: m.start } as const]),
   ];
 }
 
-/** The byte offset of the `index`th function body (its size field) in a module's code section. */
-function codeEntryOffset(bytes: Uint8Array, index: number): number {
+/** The byte offset of every function body (its size field) in a module's code section, in order. */
+function codeEntryOffsets(bytes: Uint8Array): number[] {
   let at = 8;
   const next = (): number => bytes[at++]!;
   for (;;) {
+    if (at >= bytes.length) return [];
     const id = next();
     const size = readUnsigned(next, 32);
     if (id === CODE_SECTION) break;
     at += size;
   }
-  readUnsigned(next, 32); // the number of bodies
-  for (let i = 0; i < index; i++) {
+  const offsets: number[] = [];
+  for (let n = readUnsigned(next, 32); n > 0; n--) {
+    offsets.push(at);
     const size = readUnsigned(next, 32);
     at += size;
   }
-  return at;
+  return offsets;
 }
 
 function descriptor(t: ValType): Descriptor {
@@ -290,25 +297,31 @@ export class V8Engine implements Engine {
   private readonly funcRefs = new WebAssembly.Table({ element: 'anyfunc', initial: 0 });
   private readonly externRefs = new WebAssembly.Table({ element: 'externref', initial: 0 }, null);
   /**
-   * Every module compiled by `instantiate`: its bytes, where its truncation helpers start (see
+   * Every module compiled by `instantiate`: the module, its bytes as compiled, its count of imported
+   * functions, where each function body starts and where its truncation helpers start (see
    * `routeTruncations`), and its tables once instantiation succeeded.
    */
-  private readonly compiled: { bytes: Uint8Array; helpersAt: number; tables?: WebAssembly.Table[] }[] = [];
+  private readonly compiled: {
+    ast: Module; bytes: Uint8Array; imported: number; bodies: number[]; helpersAt: number; tables?: WebAssembly.Table[];
+  }[] = [];
 
   /**
    * Fuel (see v8-fuel.ts): the store's instances charge `counter`; `bank` is the rest of the fuel
-   * (Infinity in a store without fuel, whose counter only paces the deadline checks).
+   * (Infinity in a store without fuel, whose counter only paces the deadline checks). Only a store
+   * made with fuel or interruptible meters its modules (`metered`).
    */
   private readonly counter = new WebAssembly.Global({ value: 'i64', mutable: true }, 0n);
   private bank = Infinity;
   private readonly metersFuel: boolean;
+  private readonly metered: boolean;
   private deadline: number | undefined;
 
-  constructor(private readonly limits: StoreLimits = {}, fuel?: number) {
+  constructor(private readonly limits: StoreLimits = {}, fuel?: number, interruptible = false) {
     if (limits.wasmStack !== undefined) {
       throw new RangeError("store limit wasmStack is not supported on the v8 engine: node's --stack-size sets it for the whole process");
     }
     this.metersFuel = fuel !== undefined;
+    this.metered = this.metersFuel || interruptible;
     this.setFuel(fuel ?? Infinity);
   }
 
@@ -345,8 +358,12 @@ export class V8Engine implements Engine {
     return cap === undefined || (limits.max !== undefined && limits.max <= cap) ? limits : { ...limits, max: cap };
   }
 
-  /** Metered code looks at the deadline every SLICE units of fuel (see v8-fuel.ts). */
+  /**
+   * Metered code looks at the deadline every SLICE units of fuel (see v8-fuel.ts); the code of a
+   * store that does not meter only worker.terminate() stops.
+   */
   interruptAfter(ms: number | undefined): boolean {
+    if (!this.metered) return false;
     this.deadline = ms === undefined ? undefined : performance.now() + ms;
     return true;
   }
@@ -435,15 +452,18 @@ export class V8Engine implements Engine {
 
   /** Run a call into V8, turning its exceptions into errors; `trapKind` classifies traps. */
   private attempt<T>(trapKind: 'trap' | 'uninstantiable', f: () => T): T | WasmError {
+    // Deep enough for a trace of MAX_TRACE_FRAMES wasm frames below the helpers' and ours.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = MAX_TRACE_FRAMES + 10;
     try {
       return f();
     } catch (e) {
       if (e instanceof HostFailure) return e.error;
       if (e instanceof Stop) return wasmError(trapKind, e.message);
-      if (e instanceof WebAssembly.RuntimeError) return wasmError(trapKind, this.refineTrap(e));
+      if (e instanceof WebAssembly.RuntimeError) return wasmError(trapKind, this.refineTrap(e), undefined, this.trace(e));
       if (e instanceof WebAssembly.LinkError) return wasmError('unlinkable', e.message);
       if (e instanceof WebAssembly.CompileError) return wasmError('invalid', e.message);
-      if (e instanceof RangeError && /call stack/i.test(e.message)) return wasmError('exhaustion', 'call stack exhausted');
+      if (e instanceof RangeError && /call stack/i.test(e.message)) return wasmError('exhaustion', 'call stack exhausted', undefined, this.trace(e));
       if (e instanceof RangeError && /table size .* implementation limit/.test(e.message)) {
         return wasmError('exhaustion', MAX_TABLE_SIZE.message);
       }
@@ -451,7 +471,36 @@ export class V8Engine implements Engine {
       // V8 could not allocate (a memory's pages, its reservation): the host is out of resources.
       if (e instanceof RangeError) return wasmError('exhaustion', `out of memory: ${e.message}`);
       throw e;
+    } finally {
+      Error.stackTraceLimit = limit;
     }
+  }
+
+  /**
+   * The frames of the modules' own functions at the top of an error's stack, innermost first, up
+   * to the first frame of something else (a helper module, JS); truncation helpers are skipped.
+   */
+  private trace(e: Error): TraceFrame[] {
+    const frames: TraceFrame[] = [];
+    for (const line of (e.stack ?? '').split('\n').slice(1)) {
+      const site = WASM_FRAME.exec(line);
+      const mod = site === null ? undefined : this.compiled[Number(site[1])];
+      if (mod === undefined) {
+        if (frames.length > 0) break;
+        continue;
+      }
+      // By the offset, as the column form names no function: the body it falls in.
+      const at = frameOffset(site!);
+      let lo = 0;
+      let hi = mod.bodies.length;  // the body is the last that starts at or before `at`: lo - 1
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (mod.bodies[mid]! <= at) lo = mid + 1; else hi = mid;
+      }
+      const body = lo - 1;
+      if (body >= 0 && body < mod.ast.funcs.length) frames.push(traceFrame(mod.ast, mod.imported + body));
+    }
+    return frames;
   }
 
   /**
@@ -463,9 +512,9 @@ export class V8Engine implements Engine {
    */
   private refineTrap(e: WebAssembly.RuntimeError): string {
     const spec = trapMessage(e.message);
-    const site = TRAP_SITE.exec(e.stack ?? '');
+    const site = WASM_FRAME.exec(e.stack ?? '');
     const mod = site === null ? undefined : this.compiled[Number(site[1])];
-    let at = site === null ? 0 : site[2] !== undefined ? parseInt(site[2], 16) : Number(site[3]) - 1;
+    let at = site === null ? 0 : frameOffset(site);
     if (mod === undefined) return spec;
     if (at >= mod.helpersAt) return spec === 'unreachable' ? 'invalid conversion to integer' : 'integer overflow';
     if (mod.bytes[at] !== CALL_INDIRECT) return spec;
@@ -480,11 +529,12 @@ export class V8Engine implements Engine {
     return spec;
   }
 
-  instantiate(module: ModuleValue, imports: readonly EngineExtern[]) {
+  instantiate(module: ModuleValue, imports: readonly EngineExtern[], beforeStart?: BeforeStart) {
     const { ast, validated } = module;
-    // The module metering fuel (v8-fuel.ts), its imports for that after the module's own.
+    // The module metering fuel (v8-fuel.ts) if the store meters, its imports for that after the
+    // module's own.
     const fuelImports = { fuel: String(ast.imports.length), check: String(ast.imports.length + 1) };
-    const metered = meterFuel(ast, fuelImports);
+    const metered: Metered = this.metered ? meterFuel(ast, fuelImports) : { module: ast, func: (i) => i };
     const m = metered.module;
     const funcTypes = [
       ...ast.imports.flatMap((im) => (im.desc.kind === 'func' ? [ast.types[im.desc.type]!] : [])),
@@ -495,9 +545,9 @@ export class V8Engine implements Engine {
     const init = '\u0000wasmo.init';
     // The hidden table of every function comes after the module's tables, its segment after theirs:
     // the only active segment left, and one that cannot fail. The init function (see `initFunc`;
-    // not metered: only the start function it calls is) comes after the module's functions, which
-    // come after the module's n functions and the fuel check.
+    // not metered) comes after the module's functions (and the fuel check, if metered).
     const n = funcTypes.length;
+    const initIndex = this.metered ? n + 1 : n;
     const k = this.compiled.length;
     const rewritten: Module = {
       ...m,
@@ -520,20 +570,21 @@ export class V8Engine implements Engine {
       exports: [
         ...m.exports,
         ...Array.from({ length: tableCount + 1 }, (_, i) => ({ name: hidden(i), desc: { kind: 'table' as const, index: i } })),
-        { name: init, desc: { kind: 'func', index: n + 1 } },
+        { name: init, desc: { kind: 'func', index: initIndex } },
       ],
       customs: [nameSection(`wasmo${k}`)],
     };
-    const routed = routeTruncations(rewritten, n + 2);
+    const routed = routeTruncations(rewritten, initIndex + 1);
     const bytes = encodeModule(routed.module);
-    const helpersAt = routed.helpers === 0 ? bytes.length : codeEntryOffset(bytes, ast.funcs.length + 1);
-    const compiled: (typeof this.compiled)[number] = { bytes, helpersAt };
+    const bodies = codeEntryOffsets(bytes);
+    // The bodies: the module's functions, the initialisation function, the truncation helpers.
+    const helpersAt = routed.helpers === 0 ? bytes.length : bodies[ast.funcs.length + 1]!;
+    const compiled: (typeof this.compiled)[number] = { ast, bytes, imported: n - ast.funcs.length, bodies, helpersAt };
     this.compiled.push(compiled);
     const importObject = {
       '': {
         ...Object.fromEntries(imports.map((x, i) => [String(i), this.object(x.kind, x.addr) as WebAssembly.ImportValue])),
-        [fuelImports.fuel]: this.counter,
-        [fuelImports.check]: this.check,
+        ...(this.metered ? { [fuelImports.fuel]: this.counter, [fuelImports.check]: this.check } : {}),
       },
     };
     return this.attempt('uninstantiable', () => {
@@ -544,21 +595,23 @@ export class V8Engine implements Engine {
       compiled.tables = Array.from({ length: tableCount }, (_, i) => ex[hidden(i)] as WebAssembly.Table);
       (ex[init] as () => void)();
       const types = validated!.exports;
-      return {
-        exports: ast.exports.map((x, i) => {
-          const obj = ex[x.name];
-          const xt = types[i]!;
-          let addr: number;
-          switch (xt.kind) {
-            case 'func': addr = this.funcAddr(obj as JsFunc); break;
-            case 'table': addr = this.register(this.tables, obj, { table: obj as WebAssembly.Table, type: xt.type }); break;
-            case 'mem': addr = this.register(this.mems, obj, { mem: obj as WebAssembly.Memory, type: xt.type }); break;
-            case 'global': addr = this.register(this.globals, obj, { global: obj as WebAssembly.Global, type: xt.type }); break;
-            case 'tag': addr = this.register(this.tags, obj, { tag: obj as JsTag, type: xt.type }); break;
-          }
-          return { name: x.name, extern: { kind: xt.kind, addr } };
-        }),
-      };
+      const exports = ast.exports.map((x, i) => {
+        const obj = ex[x.name];
+        const xt = types[i]!;
+        let addr: number;
+        switch (xt.kind) {
+          case 'func': addr = this.funcAddr(obj as JsFunc); break;
+          case 'table': addr = this.register(this.tables, obj, { table: obj as WebAssembly.Table, type: xt.type }); break;
+          case 'mem': addr = this.register(this.mems, obj, { mem: obj as WebAssembly.Memory, type: xt.type }); break;
+          case 'global': addr = this.register(this.globals, obj, { global: obj as WebAssembly.Global, type: xt.type }); break;
+          case 'tag': addr = this.register(this.tags, obj, { tag: obj as JsTag, type: xt.type }); break;
+        }
+        return { name: x.name, extern: { kind: xt.kind, addr } };
+      });
+      const refused = beforeStart?.(exports);
+      if (refused !== undefined) return refused;
+      if (ast.start !== undefined) (funcs.get(ast.start) as () => void)();
+      return { exports };
     });
   }
 

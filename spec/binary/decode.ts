@@ -3,7 +3,7 @@
 // input is one stream (sections and function bodies are not cut out of it), sizes are checked
 // after their content has been read ("section size mismatch"), and each malformation raises
 // the testsuite's message. Two 3.0 readings are taken where the 2.0 testsuite files expect them:
-// memarg flag bit 6 announces a memory index, and limits flags 4/5 give an i64 address type.
+// memarg flag bit 6 announces a memory index, and limits are u64.
 
 import { MalformedError } from '../errors.js';
 import {
@@ -191,16 +191,14 @@ class Decoder {
     return { params, results };
   }
 
-  /** §5.3.7 limits; flags 4/5 are memory64's i64 address type, and bounds are u64 whatever the
-   *  address type, as binary-leb128.wast expects (3.0); validation checks their range. */
+  /** §5.3.7 limits: flags 0 (no maximum) or 1, as 2.0 has them (3.0's 4 and 5, memory64's i64
+   *  address type, are malformed here: no 2.0 testsuite file reads them). Bounds are u64 as 3.0
+   *  reads them, which binary-leb128.wast expects; validation checks their range. */
   private limits(): { addrtype: AddrType; limits: Limits } {
     const flags = this.byte();
-    if (flags !== 0x00 && flags !== 0x01 && flags !== 0x04 && flags !== 0x05) {
-      throw new MalformedError('malformed limits flags');
-    }
-    const addrtype: AddrType = (flags & 0x04) === 0 ? 'i32' : 'i64';
+    if (flags !== 0x00 && flags !== 0x01) throw new MalformedError('malformed limits flags');
     const min = this.u64();
-    return { addrtype, limits: (flags & 0x01) === 0 ? { min } : { min, max: this.u64() } };
+    return { addrtype: 'i32', limits: flags === 0x00 ? { min } : { min, max: this.u64() } };
   }
 
   private tableType(): TableType {

@@ -8,7 +8,7 @@
 // label's height"). Calls do not recurse in JS: frames live in arrays, so runaway recursion ends
 // in Exhaustion at a fixed depth rather than in a JS stack overflow.
 
-import { Exhaustion, Trap } from '../errors.js';
+import { Exhaustion, SpecError, Trap } from '../errors.js';
 import { FuelSegments, OUT_OF_FUEL } from '../fuel.js';
 import {
   opcodes, walkExpr, type BlockType, type Expr, type Instr, type InstrOf, type NumericOp, type Opname,
@@ -16,7 +16,7 @@ import {
 import type { Func } from '../structure/module.js';
 import { funcTypeEquals, PAGE_SIZE, type FuncType } from '../structure/types.js';
 import { numerics } from './numerics.js';
-import type { FuncInst, ModuleInst, Store } from './runtime.js';
+import type { ModuleInst, Store } from './runtime.js';
 import { defaultValue, growmem, growtable, nullRef } from './runtime.js';
 import type { Ref, Value } from './values.js';
 
@@ -392,8 +392,28 @@ const args1: Value[] = [0];
 const args2: Value[] = [0, 0];
 const args3: Value[] = [0, 0, 0];
 
-/** Runs `code` as a function of module instance `entryInst` with arguments `args`. */
-function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonly Value[]): Value[] {
+/**
+ * Runs `code`, function `entryFunc` of the store (-1 for a constant expression), as a function of
+ * module instance `entryInst` with arguments `args`. A trap or exhaustion leaving it carries the
+ * addresses of the functions whose frames were on the stack (SpecError.trace).
+ */
+function execute(S: Store, entryFunc: number, entryCode: Code, entryInst: ModuleInst, args: readonly Value[]): Value[] {
+  const calls: Calls = { funcs: [entryFunc], top: 0 };
+  try {
+    return interpret(S, calls, entryCode, entryInst, args);
+  } catch (e) {
+    if (e instanceof SpecError && e.trace === undefined && entryFunc >= 0) e.trace = calls.funcs.slice(0, calls.top + 1).reverse();
+    throw e;
+  }
+}
+
+/** The store addresses of the functions of an invocation's frames: funcs[0..top], innermost last. */
+interface Calls {
+  readonly funcs: number[];
+  top: number;
+}
+
+function interpret(S: Store, calls: Calls, entryCode: Code, entryInst: ModuleInst, args: readonly Value[]): Value[] {
   const vs: Value[] = args.slice();
   const lh: number[] = [];
   const frameCode: Code[] = [];
@@ -417,7 +437,7 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
 
   for (;;) {
     const i = pc++;
-    let callee: FuncInst;
+    let calleeAddr: number;
     switch (op[i]!) {
       // §4.4.8 control instructions
       case Op.Unreachable: throw new Trap('unreachable');
@@ -455,10 +475,11 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
         if (fc === 0) return vs.slice(0, n);
         fc--;
         code = frameCode[fc]!; pc = framePc[fc]!; fp = frameFp[fc]!; lsp = frameLsp[fc]!; inst = frameInst[fc]!;
+        calls.top = fc;
         op = code.op; A = code.a; B = code.b; C = code.c; D = code.d;
         continue;
       }
-      case Op.Call: callee = S.funcs[inst.funcaddrs[A[i]!]!]!; break;
+      case Op.Call: calleeAddr = inst.funcaddrs[A[i]!]!; break;
       case Op.CallIndirect: {
         const tab = S.tables[inst.tableaddrs[B[i]!]!]!;
         const j = (vs[--sp] as number) >>> 0;
@@ -466,8 +487,8 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
         if (j >= tab.elem.length) throw new Trap(`undefined element ${j}`);
         const r = tab.elem[j]!;
         if (r.type !== 'ref.func') throw new Trap(`uninitialized element ${j}`);
-        callee = S.funcs[r.addr]!;
-        if (!funcTypeEquals(callee.type, inst.types[A[i]!]!)) throw new Trap('indirect call type mismatch');
+        calleeAddr = r.addr;
+        if (!funcTypeEquals(S.funcs[calleeAddr]!.type, inst.types[A[i]!]!)) throw new Trap('indirect call type mismatch');
         break;
       }
 
@@ -747,6 +768,7 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
     }
 
     // §4.4.10 invocation of function address a (reached from call and call_indirect).
+    const callee = S.funcs[calleeAddr]!;
     const n = callee.type.params.length;
     if (callee.host !== undefined) {
       const results = callHost(callee.host, vs.slice(sp - n, sp));
@@ -754,10 +776,14 @@ function execute(S: Store, entryCode: Code, entryInst: ModuleInst, args: readonl
       for (const r of results) vs[sp++] = r;
       continue;
     }
-    enterFrame();
-    tick(S);
+    // The callee's frame is on the stack before the checks, so a trace of their failure shows it
+    // (as native code checks in the callee's prologue).
     frameCode[fc] = code; framePc[fc] = pc; frameFp[fc] = fp; frameLsp[fc] = lsp; frameInst[fc] = inst;
     fc++;
+    calls.funcs[fc] = calleeAddr;
+    calls.top = fc;
+    enterFrame();
+    tick(S);
     inst = callee.module!;
     code = codeOf(callee.code!, callee.type, inst.types);
     op = code.op; A = code.a; B = code.b; C = code.c; D = code.d;
@@ -779,7 +805,7 @@ export function evalConst(S: Store, inst: ModuleInst, expr: Expr): Value {
     code = new Compiler(inst.types, false).compile(expr, 0, [], 1);
     compiledExprs.set(expr, code);
   }
-  return run(() => execute(S, code, inst, []))[0]!;
+  return run(() => execute(S, -1, code, inst, []))[0]!;
 }
 
 /** Restores the depth count after a failed invocation and turns a JS stack overflow (possible
@@ -803,5 +829,5 @@ export function invoke(S: Store, funcaddr: number, args: readonly Value[]): Valu
   const host = f.host;
   if (host !== undefined) return run(() => callHost(host, args.slice()));
   const inst = f.module!;
-  return run(() => execute(S, codeOf(f.code!, f.type, inst.types), inst, args));
+  return run(() => execute(S, funcaddr, codeOf(f.code!, f.type, inst.types), inst, args));
 }

@@ -1,0 +1,55 @@
+// What a compiler hands the artifact writer, whichever tier made it.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "environ/module.h"
+
+namespace wasmo {
+
+/** The compilers, as the artifact's compatibility record names them (artifact/compat.fbs `tier`). */
+enum class Tier : uint32_t { Singlepass = 0, Optimizing = 1 };
+inline constexpr std::string_view kTierNames[] = {"singlepass", "optimizing"};
+inline std::string_view tierName(Tier tier) { return kTierNames[static_cast<uint32_t>(tier)]; }
+
+struct CompiledCode {
+  std::vector<uint8_t> code;              // all functions, one position-independent block
+  std::vector<uint32_t> functionOffsets;  // per defined function: its entry (WasmFunction)
+  uint32_t cpuFeatures = 0;               // CpuFeature bits the code uses
+  Tier tier = Tier::Singlepass;
+  bool meterFuel = false;                 // charges fuel (environ/fuel.h)
+};
+
+/** What no compiler runs yet: SIMD comes in its own issue (v128 values can only enter through types,
+ *  globals and locals, and SIMD instructions reach a backend's simd()), and 3.0 exception tags. */
+inline void refuseUnsupported(const Module &module) {
+  auto isV128 = [](ValType t) { return t == ValType::V128; };
+  for (const FuncType &t : module.types) {
+    if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) unsupported("v128 values");
+  }
+  for (const GlobalType &g : module.globals) {
+    if (isV128(g.type)) unsupported("v128 values");
+  }
+  if (!module.tags.empty()) unsupported("exception tags");
+}
+
+/**
+ * The range of a float whose truncation fits the integer type (spec 4.3.3 trunc_s, trunc_u): values
+ * at or above `hi` overflow, and values below `lo` (at or below it unless `loInclusive`) do. The
+ * bounds are exact in either source type; the lower one is inclusive where the minimum itself is
+ * representable.
+ */
+struct TruncBounds {
+  double lo;
+  bool loInclusive;
+  double hi;
+};
+constexpr TruncBounds truncBounds(bool src64, bool dst64, bool isSigned) {
+  if (!isSigned) return {-1.0, false, dst64 ? 18446744073709551616.0 : 4294967296.0};
+  return {dst64 ? -9223372036854775808.0 : (src64 ? -2147483649.0 : -2147483648.0), dst64 || !src64,
+          dst64 ? 9223372036854775808.0 : 2147483648.0};
+}
+
+}  // namespace wasmo

@@ -1,0 +1,881 @@
+#include "compiler/optimizing/optimizing.h"
+
+#include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/BinaryFormat/ELF.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Object/ELFObjectFile.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/Target/TargetOptions.h>
+#include <llvm/TargetParser/Triple.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "compiler/cpu_features.h"
+#include "environ/function_decoder.h"
+#include "runtime/vmcontext.h"
+
+namespace wasmo {
+namespace {
+
+constexpr const char *kTriple = "x86_64-unknown-linux-gnu";
+// The features the artifact records (compiler/cpu_features.h): LLVM may use them anywhere.
+constexpr uint32_t kFeatures = kCpuSse41 | kCpuPopcnt;
+constexpr const char *kLlvmFeatures = "+sse4.1,+popcnt";
+
+[[noreturn]] void internal(const std::string &what) {
+  throw CompileError{WASMO_INTERNAL, "optimizing compiler: " + what};
+}
+
+/*
+ * Each defined function becomes two LLVM functions:
+ *   - its body, internal, `ret @f(ptr vmctx, params...)` with the results as a struct when there
+ *     are several, called directly by the module's own calls (so LLVM passes values in registers
+ *     and may inline);
+ *   - its entry, `void @eN(ptr vmctx, ptr vals)`: the WasmFunction convention singlepass code, the
+ *     runtime's trampolines and tables use (arguments in vals, results written back there).
+ * Operands are SSA values; locals and the values a branch carries to a label are allocas, which
+ * LLVM's SROA turns into registers and phis.
+ *
+ * Wasm semantics LLVM does not know by default:
+ *   - Memory accesses may trap (guard pages): they are volatile, so LLVM neither drops an unused
+ *     load nor moves an access across another, and the state a trap leaves is the program's.
+ *   - NaN results (spec 4.3.3): an operation on a signalling NaN gives an arithmetic (quiet) NaN,
+ *     which LLVM's default rules do not promise (it folds x*1.0 to x). Floating-point arithmetic is
+ *     constrained (strictfp, exceptions strict), which keeps every operation; sign operations are
+ *     integer operations on the bits, so they stay bit-exact.
+ *   - Runtime functions the optimizer might call (memset for a loop) do not exist here: the
+ *     library is disabled, and the linker below refuses any undefined symbol.
+ */
+class Optimizing {
+ public:
+  Optimizing(const Module &module, llvm::LLVMContext &ctx, llvm::Module &mod, std::vector<llvm::Function *> &bodies)
+      : m_(module), ctx_(ctx), mod_(mod), bodies_(bodies), b_(ctx), i8_(b_.getInt8Ty()), i32_(b_.getInt32Ty()),
+        i64_(b_.getInt64Ty()), f32_(b_.getFloatTy()), f64_(b_.getDoubleTy()), ptr_(b_.getPtrTy()) {
+    b_.setIsFPConstrained(true);
+    b_.setDefaultConstrainedExcept(llvm::fp::ebStrict);
+    b_.setDefaultConstrainedRounding(llvm::RoundingMode::NearestTiesToEven);
+    unlikely_ = llvm::MDBuilder(ctx_).createBranchWeights(1, 1 << 20);
+    invariant_ = llvm::MDNode::get(ctx_, {});
+    rsp_ = llvm::MetadataAsValue::get(ctx_, llvm::MDNode::get(ctx_, llvm::MDString::get(ctx_, "rsp")));
+  }
+
+  llvm::Type *irType(ValType t) {
+    switch (t) {
+      case ValType::I32: return i32_;
+      case ValType::I64: case ValType::FuncRef: case ValType::ExternRef: return i64_;
+      case ValType::F32: return f32_;
+      case ValType::F64: return f64_;
+      case ValType::V128: unsupported("v128 values");
+    }
+    internal("unknown value type");
+  }
+  llvm::Type *resultType(const std::vector<ValType> &results) {
+    if (results.empty()) return b_.getVoidTy();
+    if (results.size() == 1) return irType(results[0]);
+    std::vector<llvm::Type *> fields;
+    for (ValType t : results) fields.push_back(irType(t));
+    return llvm::StructType::get(ctx_, fields);
+  }
+  llvm::FunctionType *bodyType(const FuncType &ft) {
+    std::vector<llvm::Type *> params{ptr_};
+    for (ValType t : ft.params) params.push_back(irType(t));
+    return llvm::FunctionType::get(resultType(ft.results), params, false);
+  }
+  llvm::FunctionType *entryType() { return llvm::FunctionType::get(b_.getVoidTy(), {ptr_, ptr_}, false); }
+
+  /** The entry of defined function `func` (WasmFunction): unpacks vals, calls the body, packs the results. */
+  void buildEntry(uint32_t func, llvm::Function *entry) {
+    const FuncType &ft = m_.funcType(func);
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", entry));
+    llvm::Value *vals = entry->getArg(1);
+    std::vector<llvm::Value *> args{entry->getArg(0)};
+    for (size_t i = 0; i < ft.params.size(); i++) args.push_back(b_.CreateLoad(irType(ft.params[i]), slotAt(vals, i)));
+    llvm::CallInst *call = b_.CreateCall(bodies_[func - m_.importedFuncs], args);
+    std::vector<llvm::Value *> results = resultsOf(call, ft);
+    for (size_t i = 0; i < results.size(); i++) b_.CreateStore(toBits(results[i]), slotAt(vals, i));
+    b_.CreateRetVoid();
+  }
+
+  // ---- the FunctionBackend interface ----
+
+  void beginFunction(uint32_t func, const FuncType &ft, std::span<const ValType> locals) {
+    fn_ = bodies_[func - m_.importedFuncs];
+    frames_.clear();
+    stack_.clear();
+    locals_.clear();
+    traps_.clear();
+    results_ = ft.results;
+    allocas_ = llvm::BasicBlock::Create(ctx_, "allocas", fn_);
+    body_ = llvm::BasicBlock::Create(ctx_, "body", fn_);
+    b_.SetInsertPoint(body_);
+    vmctx_ = fn_->getArg(0);
+    for (size_t i = 0; i < locals.size(); i++) {
+      locals_.push_back(alloca(irType(locals[i])));
+      // Parameters, then the declared locals at zero (spec 4.4.10.1).
+      b_.CreateStore(i < ft.params.size() ? static_cast<llvm::Value *>(fn_->getArg(i + 1)) : zero(locals[i]),
+                     locals_[i]);
+    }
+    // The base never moves: memories grow in place (runtime/memory.h).
+    memoryBase_ = loadInvariant(ptr_, field(vmctx_, kOffMemoryBase));
+    // Below the limit there is no room left for calls (spec 4.4.10, "call stack exhausted" is the
+    // embedder's resource limit); a frame larger than the margin under the limit probes its pages
+    // and meets the stack's guard instead (runtime/traps.cpp).
+    checkStackLimit(TrapCode::StackExhausted);
+    frames_.push_back(Frame{Op::Block, 0, llvm::BasicBlock::Create(ctx_, "return", fn_), nullptr,
+                            slotsFor(ft.results), {}, ft.results, false});
+  }
+
+  void endFunction(bool fallthrough) {
+    if (fallthrough) branchTo(0);
+    Frame &f = frames_[0];
+    b_.SetInsertPoint(f.target);
+    std::vector<llvm::Value *> results;
+    for (size_t i = 0; i < f.slots.size(); i++) results.push_back(b_.CreateLoad(irType(results_[i]), f.slots[i]));
+    if (results.empty()) {
+      b_.CreateRetVoid();
+    } else if (results.size() == 1) {
+      b_.CreateRet(results[0]);
+    } else {
+      llvm::Value *agg = llvm::PoisonValue::get(fn_->getReturnType());
+      for (size_t i = 0; i < results.size(); i++) agg = b_.CreateInsertValue(agg, results[i], {static_cast<unsigned>(i)});
+      b_.CreateRet(agg);
+    }
+    llvm::IRBuilder<>(allocas_).CreateBr(body_);
+    frames_.clear();
+  }
+
+  void fuel(Op) {}
+  void unreachable() { b_.CreateBr(trapBlock(TrapCode::Unreachable)); }
+  void nop() {}
+
+  void block(const BlockType &bt) {
+    frames_.push_back(Frame{Op::Block, stack_.size() - bt.params.size(), newBlock("block.end"), nullptr,
+                            slotsFor(bt.results), {}, bt.results, false});
+  }
+  void loop(const BlockType &bt) {
+    Frame f{Op::Loop, stack_.size() - bt.params.size(), newBlock("loop"), nullptr, slotsFor(bt.params), {},
+            bt.results, false};
+    frames_.push_back(std::move(f));
+    branchTo(0);  // the parameters enter through the label's slots, as a branch back does
+    b_.SetInsertPoint(frames_.back().target);
+    stack_.resize(frames_.back().base);
+    for (size_t i = 0; i < bt.params.size(); i++) push(b_.CreateLoad(irType(bt.params[i]), frames_.back().slots[i]));
+    // Each iteration looks at the stack limit, which an interrupt raises above any stack pointer
+    // (runtime/interrupt.h), as singlepass code does.
+    checkStackLimit(TrapCode::Interrupted);
+  }
+  void if_(const BlockType &bt) {
+    llvm::Value *cond = isTrue(pop());
+    size_t base = stack_.size() - bt.params.size();
+    Frame f{Op::If, base, newBlock("if.end"), newBlock("else"), slotsFor(bt.results),
+            std::vector<llvm::Value *>(stack_.begin() + static_cast<ptrdiff_t>(base), stack_.end()), bt.results, false};
+    llvm::BasicBlock *then = newBlock("then");
+    b_.CreateCondBr(cond, then, f.elseBlock);
+    frames_.push_back(std::move(f));
+    b_.SetInsertPoint(then);
+  }
+  void else_(bool fallthrough) {
+    if (fallthrough) branchTo(0);
+    Frame &f = frames_.back();
+    b_.SetInsertPoint(f.elseBlock);
+    f.hasElse = true;
+    stack_.resize(f.base);
+    stack_.insert(stack_.end(), f.params.begin(), f.params.end());
+  }
+  void end(bool fallthrough) {
+    Frame &f = frames_.back();
+    if (f.op == Op::Loop) {
+      // Only falling through reaches a loop's end; its results are on the stack already.
+      if (!fallthrough) {
+        b_.SetInsertPoint(newBlock("dead"));
+        stack_.resize(f.base);
+        for (ValType t : f.results) push(llvm::PoisonValue::get(irType(t)));
+      }
+      frames_.pop_back();
+      return;
+    }
+    if (fallthrough) branchTo(0);
+    if (f.op == Op::If && !f.hasElse) {
+      // No else: the parameters are the results (validation made their types equal).
+      b_.SetInsertPoint(f.elseBlock);
+      stack_.resize(f.base);
+      stack_.insert(stack_.end(), f.params.begin(), f.params.end());
+      branchTo(0);
+    }
+    b_.SetInsertPoint(f.target);
+    stack_.resize(f.base);
+    for (size_t i = 0; i < f.slots.size(); i++) push(b_.CreateLoad(irType(f.results[i]), f.slots[i]));
+    frames_.pop_back();
+  }
+
+  void br(uint32_t depth) { branchTo(depth); }
+  void brIf(uint32_t depth) {
+    llvm::Value *cond = isTrue(pop());
+    llvm::BasicBlock *taken = newBlock("br_if"), *cont = newBlock("cont");
+    b_.CreateCondBr(cond, taken, cont);
+    b_.SetInsertPoint(taken);
+    branchTo(depth);
+    b_.SetInsertPoint(cont);
+  }
+  void brTable(std::span<const uint32_t> targets, uint32_t def) {
+    llvm::Value *index = pop();
+    // One block per distinct target, which moves the label's values and branches.
+    std::map<uint32_t, llvm::BasicBlock *> stubs;
+    auto stub = [&](uint32_t depth) {
+      llvm::BasicBlock *&bb = stubs[depth];
+      if (bb == nullptr) bb = newBlock("br_table");
+      return bb;
+    };
+    llvm::SwitchInst *sw = b_.CreateSwitch(index, stub(def), static_cast<unsigned>(targets.size()));
+    for (size_t i = 0; i < targets.size(); i++) sw->addCase(b_.getInt32(static_cast<uint32_t>(i)), stub(targets[i]));
+    for (auto &[depth, bb] : stubs) {
+      b_.SetInsertPoint(bb);
+      branchTo(depth);
+    }
+  }
+  void return_() { branchTo(static_cast<uint32_t>(frames_.size() - 1)); }
+
+  void call(uint32_t func, const FuncType &ft) {
+    std::vector<llvm::Value *> args = popN(ft.params.size());
+    if (func >= m_.importedFuncs) {
+      args.insert(args.begin(), vmctx_);
+      llvm::CallInst *c = b_.CreateCall(bodies_[func - m_.importedFuncs], args);
+      // Every call keeps its frame, so endless recursion exhausts the stack (spec 4.4.10) rather
+      // than becoming a loop that never checks the stack limit.
+      c->setTailCallKind(llvm::CallInst::TCK_NoTail);
+      pushAll(resultsOf(c, ft));
+      return;
+    }
+    llvm::Value *funcs = loadInvariant(ptr_, field(vmctx_, kOffFuncs));
+    callRef(loadInvariant(ptr_, field(funcs, 8 * static_cast<int64_t>(func))), args, ft);
+  }
+  // call_indirect (spec 4.4.8.7): the index must be in the table ("undefined element"), the entry
+  // not null ("uninitialized element"), and its type the expected one, by canonical id.
+  void callIndirect(uint32_t typeIndex, const FuncType &ft, uint32_t table) {
+    llvm::Value *index = pop();
+    std::vector<llvm::Value *> args = popN(ft.params.size());
+    llvm::Value *t = tableAt(table);
+    llvm::Value *index64 = b_.CreateZExt(index, i64_);
+    trapIf(b_.CreateICmpUGE(index64, b_.CreateLoad(i64_, field(t, kOffTableSize))), TrapCode::UndefinedElement, index);
+    llvm::Value *elems = b_.CreateLoad(ptr_, field(t, kOffTableElems));
+    llvm::Value *ref = b_.CreateLoad(ptr_, b_.CreateGEP(i64_, elems, index64));
+    trapIf(b_.CreateIsNull(ref), TrapCode::UninitializedElement, index);
+    llvm::Value *typeIds = loadInvariant(ptr_, field(vmctx_, kOffTypeIds));
+    llvm::Value *expected = loadInvariant(i32_, field(typeIds, 4 * static_cast<int64_t>(typeIndex)));
+    trapIf(b_.CreateICmpNE(expected, b_.CreateLoad(i32_, field(ref, kOffFuncTypeId))), TrapCode::IndirectCallMismatch);
+    callRef(ref, args, ft);
+  }
+
+  void drop(ValType) { pop(); }
+  void select(ValType) {
+    llvm::Value *cond = isTrue(pop());
+    llvm::Value *b = pop(), *a = pop();
+    push(b_.CreateSelect(cond, a, b));
+  }
+
+  void localGet(uint32_t x, ValType t) { push(b_.CreateLoad(irType(t), locals_[x])); }
+  void localSet(uint32_t x, ValType) { b_.CreateStore(pop(), locals_[x]); }
+  void localTee(uint32_t x, ValType) { b_.CreateStore(stack_.back(), locals_[x]); }
+  void globalGet(uint32_t x, const GlobalType &g) {
+    llvm::LoadInst *v = b_.CreateLoad(irType(g.type), globalCell(x));
+    if (!g.mut) v->setMetadata(llvm::LLVMContext::MD_invariant_load, invariant_);
+    push(v);
+  }
+  // A global's cell is 8 bytes, an i32 or f32 zero-extended (runtime/vmcontext.h, include/wasmo.h).
+  void globalSet(uint32_t x, const GlobalType &) { b_.CreateStore(toBits(pop()), globalCell(x)); }
+  void tableGet(uint32_t table, ValType) {
+    llvm::Value *i = pop();
+    push(runtime(Libcall::TableGet, i64_, {b_.getInt32(table), i}));
+  }
+  void tableSet(uint32_t table, ValType) {
+    llvm::Value *ref = pop(), *i = pop();
+    runtime(Libcall::TableSet, b_.getVoidTy(), {b_.getInt32(table), i, ref});
+  }
+
+  void load(Op op, const MemArg &ma) {
+    llvm::Type *access = nullptr;
+    ValType result = ValType::I32;
+    bool isSigned = false;
+    switch (op) {
+      case Op::I32Load: access = i32_; break;
+      case Op::I64Load: access = i64_; result = ValType::I64; break;
+      case Op::F32Load: access = f32_; result = ValType::F32; break;
+      case Op::F64Load: access = f64_; result = ValType::F64; break;
+      case Op::I32Load8S: access = i8_; isSigned = true; break;
+      case Op::I32Load8U: access = i8_; break;
+      case Op::I32Load16S: access = b_.getInt16Ty(); isSigned = true; break;
+      case Op::I32Load16U: access = b_.getInt16Ty(); break;
+      case Op::I64Load8S: access = i8_; isSigned = true; result = ValType::I64; break;
+      case Op::I64Load8U: access = i8_; result = ValType::I64; break;
+      case Op::I64Load16S: access = b_.getInt16Ty(); isSigned = true; result = ValType::I64; break;
+      case Op::I64Load16U: access = b_.getInt16Ty(); result = ValType::I64; break;
+      case Op::I64Load32S: access = i32_; isSigned = true; result = ValType::I64; break;
+      case Op::I64Load32U: access = i32_; result = ValType::I64; break;
+      default: internal(std::string("load() called with ") + opName(op));
+    }
+    llvm::LoadInst *v = b_.CreateAlignedLoad(access, effectiveAddress(ma), llvm::Align(1), true);
+    llvm::Type *t = irType(result);
+    push(access == t ? static_cast<llvm::Value *>(v) : isSigned ? b_.CreateSExt(v, t) : b_.CreateZExt(v, t));
+  }
+  void store(Op op, const MemArg &ma) {
+    llvm::Value *v = pop();
+    switch (op) {
+      case Op::I32Store: case Op::I64Store: case Op::F32Store: case Op::F64Store: break;
+      case Op::I32Store8: case Op::I64Store8: v = b_.CreateTrunc(v, i8_); break;
+      case Op::I32Store16: case Op::I64Store16: v = b_.CreateTrunc(v, b_.getInt16Ty()); break;
+      case Op::I64Store32: v = b_.CreateTrunc(v, i32_); break;
+      default: internal(std::string("store() called with ") + opName(op));
+    }
+    b_.CreateAlignedStore(v, effectiveAddress(ma), llvm::Align(1), true);
+  }
+  void memorySize(uint32_t) {
+    llvm::Value *mem = loadInvariant(ptr_, field(vmctx_, kOffMemory));
+    push(b_.CreateTrunc(b_.CreateLoad(i64_, field(mem, kOffMemoryPages)), i32_));
+  }
+  void memoryGrow(uint32_t mem) {
+    llvm::Value *delta = pop();
+    push(runtime(Libcall::MemoryGrow, i32_, {b_.getInt32(mem), delta}));
+  }
+
+  void i32Const(int32_t v) { push(b_.getInt32(static_cast<uint32_t>(v))); }
+  void i64Const(int64_t v) { push(b_.getInt64(static_cast<uint64_t>(v))); }
+  void f32Const(uint32_t bits) { push(llvm::ConstantFP::get(ctx_, llvm::APFloat(llvm::APFloat::IEEEsingle(), llvm::APInt(32, bits)))); }
+  void f64Const(uint64_t bits) { push(llvm::ConstantFP::get(ctx_, llvm::APFloat(llvm::APFloat::IEEEdouble(), llvm::APInt(64, bits)))); }
+
+  void numeric(Op op);
+
+  // A null reference is 0 for both reference types (runtime/vmcontext.h).
+  void refNull(ValType) { push(b_.getInt64(0)); }
+  void refIsNull(ValType) { push(b_.CreateZExt(b_.CreateICmpEQ(pop(), b_.getInt64(0)), i32_)); }
+  void refFunc(uint32_t func) {
+    llvm::Value *funcs = loadInvariant(ptr_, field(vmctx_, kOffFuncs));
+    push(loadInvariant(i64_, field(funcs, 8 * static_cast<int64_t>(func))));
+  }
+  // 128-bit SIMD comes in its own issue: a module that reaches one is valid but not compiled.
+  void simd(Op) { unsupported("128-bit SIMD instructions"); }
+  // Bulk memory and table instructions are runtime calls, as in singlepass code.
+  void bulk(Op op, uint32_t x, uint32_t y) {
+    llvm::Type *v = b_.getVoidTy();
+    switch (op) {
+      case Op::MemoryInit: { auto a = popN(3); runtime(Libcall::MemoryInit, v, {b_.getInt32(x), a[0], a[1], a[2]}); return; }
+      case Op::DataDrop: runtime(Libcall::DataDrop, v, {b_.getInt32(x)}); return;
+      case Op::MemoryCopy: runtime(Libcall::MemoryCopy, v, popN(3)); return;
+      case Op::MemoryFill: runtime(Libcall::MemoryFill, v, popN(3)); return;
+      case Op::TableInit: { auto a = popN(3); runtime(Libcall::TableInit, v, {b_.getInt32(x), b_.getInt32(y), a[0], a[1], a[2]}); return; }
+      case Op::ElemDrop: runtime(Libcall::ElemDrop, v, {b_.getInt32(x)}); return;
+      case Op::TableCopy: { auto a = popN(3); runtime(Libcall::TableCopy, v, {b_.getInt32(x), b_.getInt32(y), a[0], a[1], a[2]}); return; }
+      case Op::TableGrow: { auto a = popN(2); push(runtime(Libcall::TableGrow, i32_, {b_.getInt32(x), a[0], a[1]})); return; }
+      case Op::TableSize: push(b_.CreateTrunc(b_.CreateLoad(i64_, field(tableAt(x), kOffTableSize)), i32_)); return;
+      case Op::TableFill: { auto a = popN(3); runtime(Libcall::TableFill, v, {b_.getInt32(x), a[0], a[1], a[2]}); return; }
+      default: internal(std::string("bulk() called with ") + opName(op));
+    }
+  }
+
+ private:
+  struct Frame {
+    Op op;  // Block, Loop, If; the function body is a Block
+    size_t base;  // operand stack height below the construct's parameters
+    llvm::BasicBlock *target;  // a branch's destination: the end, or a loop's head
+    llvm::BasicBlock *elseBlock;  // if only
+    std::vector<llvm::AllocaInst *> slots;  // the values a branch carries: results, a loop's parameters
+    std::vector<llvm::Value *> params;  // an if's, for its else branch
+    std::vector<ValType> results;
+    bool hasElse;
+  };
+
+  void push(llvm::Value *v) { stack_.push_back(v); }
+  void pushAll(const std::vector<llvm::Value *> &vs) { stack_.insert(stack_.end(), vs.begin(), vs.end()); }
+  llvm::Value *pop() {
+    llvm::Value *v = stack_.back();
+    stack_.pop_back();
+    return v;
+  }
+  std::vector<llvm::Value *> popN(size_t n) {
+    std::vector<llvm::Value *> out(stack_.end() - static_cast<ptrdiff_t>(n), stack_.end());
+    stack_.resize(stack_.size() - n);
+    return out;
+  }
+  llvm::BasicBlock *newBlock(const char *name) { return llvm::BasicBlock::Create(ctx_, name, fn_); }
+  llvm::AllocaInst *alloca(llvm::Type *t) { return llvm::IRBuilder<>(allocas_).CreateAlloca(t); }
+  std::vector<llvm::AllocaInst *> slotsFor(const std::vector<ValType> &types) {
+    std::vector<llvm::AllocaInst *> out;
+    for (ValType t : types) out.push_back(alloca(irType(t)));
+    return out;
+  }
+  llvm::Value *zero(ValType t) { return llvm::Constant::getNullValue(irType(t)); }
+  llvm::Value *isTrue(llvm::Value *i32) { return b_.CreateICmpNE(i32, b_.getInt32(0)); }
+  llvm::Value *field(llvm::Value *base, int64_t offset) { return b_.CreateConstGEP1_64(i8_, base, static_cast<uint64_t>(offset)); }
+  llvm::Value *slotAt(llvm::Value *vals, size_t i) { return field(vals, 8 * static_cast<int64_t>(i)); }
+  // Loads what stays the same while code runs: VMContext fields, the libcall table, type ids.
+  llvm::LoadInst *loadInvariant(llvm::Type *t, llvm::Value *p) {
+    llvm::LoadInst *v = b_.CreateLoad(t, p);
+    v->setMetadata(llvm::LLVMContext::MD_invariant_load, invariant_);
+    return v;
+  }
+  llvm::Value *globalCell(uint32_t x) {
+    llvm::Value *globals = loadInvariant(ptr_, field(vmctx_, kOffGlobals));
+    return loadInvariant(ptr_, field(globals, 8 * static_cast<int64_t>(x)));
+  }
+  llvm::Value *tableAt(uint32_t table) {
+    llvm::Value *tables = loadInvariant(ptr_, field(vmctx_, kOffTables));
+    return loadInvariant(ptr_, field(tables, 8 * static_cast<int64_t>(table)));
+  }
+  /** A value as its 64-bit slot holds it: i32 and f32 zero-extended, the bits of floats. */
+  llvm::Value *toBits(llvm::Value *v) {
+    llvm::Type *t = v->getType();
+    if (t == f32_) return b_.CreateZExt(b_.CreateBitCast(v, i32_), i64_);
+    if (t == f64_) return b_.CreateBitCast(v, i64_);
+    if (t == i32_) return b_.CreateZExt(v, i64_);
+    return v;
+  }
+  std::vector<llvm::Value *> resultsOf(llvm::CallInst *call, const FuncType &ft) {
+    if (ft.results.empty()) return {};
+    if (ft.results.size() == 1) return {call};
+    std::vector<llvm::Value *> out;
+    for (size_t i = 0; i < ft.results.size(); i++) out.push_back(b_.CreateExtractValue(call, {static_cast<unsigned>(i)}));
+    return out;
+  }
+  // Calls the function whose VMFuncRef is `ref` through its WasmFunction entry.
+  void callRef(llvm::Value *ref, const std::vector<llvm::Value *> &args, const FuncType &ft) {
+    size_t n = std::max<size_t>({ft.params.size(), ft.results.size(), 1});
+    llvm::AllocaInst *vals = alloca(llvm::ArrayType::get(i64_, n));
+    for (size_t i = 0; i < args.size(); i++) b_.CreateStore(toBits(args[i]), slotAt(vals, i));
+    llvm::Value *code = b_.CreateLoad(ptr_, field(ref, kOffFuncCode));
+    llvm::Value *calleeVmctx = b_.CreateLoad(ptr_, field(ref, kOffFuncVmctx));
+    b_.CreateCall(entryType(), code, {calleeVmctx, vals});
+    for (size_t i = 0; i < ft.results.size(); i++) push(b_.CreateLoad(irType(ft.results[i]), slotAt(vals, i)));
+  }
+  /** Calls runtime function `id` with the VMContext and `args` (runtime/vmcontext.h Libcall). */
+  llvm::Value *runtime(Libcall id, llvm::Type *result, std::vector<llvm::Value *> args) {
+    args.insert(args.begin(), vmctx_);
+    std::vector<llvm::Type *> types;
+    for (llvm::Value *a : args) types.push_back(a->getType());
+    return b_.CreateCall(llvm::FunctionType::get(result, types, false), libcall(id), args);
+  }
+  llvm::Value *libcall(Libcall id) {
+    llvm::Value *table = loadInvariant(ptr_, field(vmctx_, kOffLibcalls));
+    return loadInvariant(ptr_, field(table, 8 * static_cast<int64_t>(id)));
+  }
+  // The address operand (top of stack) plus the static offset: an i32 address plus a u32 offset is
+  // below 8 GiB, inside the memory's reservation, whose guard pages trap (runtime/memory.cpp).
+  llvm::Value *effectiveAddress(const MemArg &ma) {
+    llvm::Value *i = b_.CreateZExt(pop(), i64_);
+    if (ma.offset != 0) i = b_.CreateAdd(i, b_.getInt64(ma.offset), "", true, true);
+    return b_.CreateGEP(i8_, memoryBase_, i);
+  }
+  void checkStackLimit(TrapCode code) {
+    llvm::Value *sp = b_.CreateIntrinsic(llvm::Intrinsic::read_register, {i64_}, {rsp_});
+    llvm::Value *limitAt = loadInvariant(ptr_, field(vmctx_, kOffStackLimit));
+    // Volatile: another thread raises the limit to interrupt, so each iteration reads it again.
+    llvm::Value *limit = b_.CreateLoad(i64_, limitAt, true);
+    trapIf(b_.CreateICmpULT(sp, limit), code);
+  }
+  // Moves the branch's values into the target's slots and branches (spec 4.4.8.6: the label's
+  // arity values are kept, the rest of the operand stack down to the label's height is dropped).
+  void branchTo(uint32_t depth) {
+    Frame &f = frames_[frames_.size() - 1 - depth];
+    size_t n = f.slots.size();
+    for (size_t i = 0; i < n; i++) b_.CreateStore(stack_[stack_.size() - n + i], f.slots[i]);
+    b_.CreateBr(f.target);
+  }
+  llvm::BasicBlock *raiseBlock(TrapCode code, llvm::Value *element) {
+    llvm::IRBuilderBase::InsertPointGuard guard(b_);
+    llvm::BasicBlock *bb = newBlock("trap");
+    b_.SetInsertPoint(bb);
+    llvm::FunctionType *raise = llvm::FunctionType::get(b_.getVoidTy(), {i32_, i32_}, false);
+    llvm::CallInst *call = b_.CreateCall(raise, libcall(Libcall::RaiseTrap),
+                                         {b_.getInt32(static_cast<uint32_t>(code)), element ? element : b_.getInt32(0)});
+    call->setDoesNotReturn();
+    call->addFnAttr(llvm::Attribute::Cold);
+    b_.CreateUnreachable();
+    return bb;
+  }
+  llvm::BasicBlock *trapBlock(TrapCode code) {
+    llvm::BasicBlock *&bb = traps_[code];
+    if (bb == nullptr) bb = raiseBlock(code, nullptr);
+    return bb;
+  }
+  // Traps with `code` when `cond` holds; the element traps name the index that was called.
+  void trapIf(llvm::Value *cond, TrapCode code, llvm::Value *element = nullptr) {
+    llvm::BasicBlock *cont = newBlock("cont");
+    b_.CreateCondBr(cond, element ? raiseBlock(code, element) : trapBlock(code), cont, unlikely_);
+    b_.SetInsertPoint(cont);
+  }
+
+  llvm::Value *intrinsic(llvm::Intrinsic::ID id, llvm::Value *a, llvm::Value *b = nullptr) {
+    if (b == nullptr) return b_.CreateIntrinsic(id, {a->getType()}, {a});
+    return b_.CreateIntrinsic(id, {a->getType()}, {a, b});
+  }
+  llvm::Value *constrained(llvm::Intrinsic::ID id, llvm::Value *a) {
+    return b_.CreateConstrainedFPCall(llvm::Intrinsic::getDeclaration(&mod_, id, {a->getType()}), {a});
+  }
+  llvm::Value *bits(llvm::Value *f) { return b_.CreateBitCast(f, f->getType() == f32_ ? i32_ : i64_); }
+  llvm::Value *fromBits(llvm::Value *i) { return b_.CreateBitCast(i, i->getType() == i32_ ? f32_ : f64_); }
+  llvm::Value *signBit(llvm::Type *intType) {
+    return llvm::ConstantInt::get(intType, llvm::APInt::getSignMask(intType->getIntegerBitWidth()));
+  }
+  void compare(llvm::CmpInst::Predicate p) {
+    llvm::Value *b = pop(), *a = pop();
+    llvm::Value *c = llvm::CmpInst::isFPPredicate(p) ? b_.CreateFCmp(p, a, b) : b_.CreateICmp(p, a, b);
+    push(b_.CreateZExt(c, i32_));
+  }
+  void binary(llvm::Instruction::BinaryOps op) {
+    llvm::Value *b = pop(), *a = pop();
+    push(b_.CreateBinOp(op, a, b));
+  }
+  void unary(const std::function<llvm::Value *(llvm::Value *)> &f) { push(f(pop())); }
+  void shift(llvm::Instruction::BinaryOps op) {
+    // The count is taken modulo the width (spec 4.3.2 ishl, ishr_s, ishr_u).
+    llvm::Value *b = pop(), *a = pop();
+    unsigned width = a->getType()->getIntegerBitWidth();
+    push(b_.CreateBinOp(op, a, b_.CreateAnd(b, llvm::ConstantInt::get(a->getType(), width - 1))));
+  }
+  void divide(bool isSigned, bool isRem) {
+    llvm::Value *b = pop(), *a = pop();
+    llvm::Type *t = a->getType();
+    trapIf(b_.CreateICmpEQ(b, llvm::ConstantInt::get(t, 0)), TrapCode::IntegerDivideByZero);
+    if (!isSigned) {
+      push(isRem ? b_.CreateURem(a, b) : b_.CreateUDiv(a, b));
+      return;
+    }
+    llvm::Value *minusOne = b_.CreateICmpEQ(b, llvm::Constant::getAllOnesValue(t));
+    if (isRem) {
+      // INT_MIN rem -1 is 0 (spec 4.3.2 irem_s); x rem 1 is 0 too, and the hardware does not fault on it.
+      push(b_.CreateSRem(a, b_.CreateSelect(minusOne, llvm::ConstantInt::get(t, 1), b)));
+      return;
+    }
+    llvm::Value *intMin = llvm::ConstantInt::get(t, llvm::APInt::getSignedMinValue(t->getIntegerBitWidth()));
+    trapIf(b_.CreateAnd(minusOne, b_.CreateICmpEQ(a, intMin)), TrapCode::IntegerOverflow);
+    push(b_.CreateSDiv(a, b));
+  }
+  // fmin/fmax (spec 4.3.3): NaN if either is NaN (an arithmetic one: the sum of the operands), and
+  // -0 < +0; equal operands differ at most in the sign of zero, so or keeps -0 and and keeps +0.
+  void minMax(bool isMin) {
+    llvm::Value *b = pop(), *a = pop();
+    llvm::Value *nan = b_.CreateFAdd(a, b);
+    llvm::Value *equal = fromBits(isMin ? b_.CreateOr(bits(a), bits(b)) : b_.CreateAnd(bits(a), bits(b)));
+    llvm::Value *pick = b_.CreateSelect(b_.CreateFCmp(isMin ? llvm::CmpInst::FCMP_OLT : llvm::CmpInst::FCMP_OGT, a, b), a, b);
+    llvm::Value *ordered = b_.CreateSelect(b_.CreateFCmp(llvm::CmpInst::FCMP_OEQ, a, b), equal, pick);
+    push(b_.CreateSelect(b_.CreateFCmp(llvm::CmpInst::FCMP_UNO, a, b), nan, ordered));
+  }
+  // trunc (spec 4.3.3 trunc_s/trunc_u): NaN is an invalid conversion, values out of range
+  // (truncBounds) overflow; trunc_sat maps NaN to 0 and clamps, as LLVM's fpto[su]i.sat does.
+  void truncate(bool dst64, bool isSigned, bool saturating) {
+    llvm::Value *a = pop();
+    llvm::Type *dst = dst64 ? i64_ : i32_;
+    if (!saturating) {
+      bool src64 = a->getType() == f64_;
+      auto [lo, loInclusive, hi] = truncBounds(src64, dst64, isSigned);
+      auto constant = [&](double v) { return llvm::ConstantFP::get(a->getType(), v); };
+      trapIf(b_.CreateFCmp(llvm::CmpInst::FCMP_UNO, a, a), TrapCode::InvalidConversion);
+      llvm::Value *low = b_.CreateFCmp(loInclusive ? llvm::CmpInst::FCMP_OLT : llvm::CmpInst::FCMP_OLE, a, constant(lo));
+      llvm::Value *high = b_.CreateFCmp(llvm::CmpInst::FCMP_OGE, a, constant(hi));
+      trapIf(b_.CreateOr(low, high), TrapCode::IntegerOverflow);
+    }
+    push(b_.CreateIntrinsic(isSigned ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat, {dst, a->getType()}, {a}));
+  }
+
+  const Module &m_;
+  llvm::LLVMContext &ctx_;
+  llvm::Module &mod_;
+  std::vector<llvm::Function *> &bodies_;
+  llvm::IRBuilder<> b_;
+  llvm::Type *i8_, *i32_, *i64_, *f32_, *f64_, *ptr_;
+  llvm::MDNode *unlikely_, *invariant_;
+  llvm::Value *rsp_;
+
+  llvm::Function *fn_ = nullptr;
+  llvm::BasicBlock *allocas_ = nullptr, *body_ = nullptr;
+  llvm::Value *vmctx_ = nullptr, *memoryBase_ = nullptr;
+  std::vector<llvm::Value *> stack_;
+  std::vector<llvm::AllocaInst *> locals_;
+  std::vector<Frame> frames_;
+  std::vector<ValType> results_;
+  std::map<TrapCode, llvm::BasicBlock *> traps_;
+};
+static_assert(FunctionBackend<Optimizing>);
+
+// Every numeric instruction is listed: a new one in opcodes.h fails to compile here (-Wswitch).
+void Optimizing::numeric(Op op) {
+  using P = llvm::CmpInst::Predicate;
+  using B = llvm::Instruction::BinaryOps;
+  switch (op) {
+    case Op::I32Eqz: case Op::I64Eqz:
+      return unary([&](llvm::Value *a) { return b_.CreateZExt(b_.CreateICmpEQ(a, llvm::ConstantInt::get(a->getType(), 0)), i32_); });
+    case Op::I32Eq: case Op::I64Eq: return compare(P::ICMP_EQ);
+    case Op::I32Ne: case Op::I64Ne: return compare(P::ICMP_NE);
+    case Op::I32LtS: case Op::I64LtS: return compare(P::ICMP_SLT);
+    case Op::I32LtU: case Op::I64LtU: return compare(P::ICMP_ULT);
+    case Op::I32GtS: case Op::I64GtS: return compare(P::ICMP_SGT);
+    case Op::I32GtU: case Op::I64GtU: return compare(P::ICMP_UGT);
+    case Op::I32LeS: case Op::I64LeS: return compare(P::ICMP_SLE);
+    case Op::I32LeU: case Op::I64LeU: return compare(P::ICMP_ULE);
+    case Op::I32GeS: case Op::I64GeS: return compare(P::ICMP_SGE);
+    case Op::I32GeU: case Op::I64GeU: return compare(P::ICMP_UGE);
+    // Floating-point comparisons are false for NaN except ne (spec 4.3.3 feq ... fge).
+    case Op::F32Eq: case Op::F64Eq: return compare(P::FCMP_OEQ);
+    case Op::F32Ne: case Op::F64Ne: return compare(P::FCMP_UNE);
+    case Op::F32Lt: case Op::F64Lt: return compare(P::FCMP_OLT);
+    case Op::F32Gt: case Op::F64Gt: return compare(P::FCMP_OGT);
+    case Op::F32Le: case Op::F64Le: return compare(P::FCMP_OLE);
+    case Op::F32Ge: case Op::F64Ge: return compare(P::FCMP_OGE);
+
+    case Op::I32Clz: case Op::I64Clz:
+      return unary([&](llvm::Value *a) { return b_.CreateIntrinsic(llvm::Intrinsic::ctlz, {a->getType()}, {a, b_.getFalse()}); });
+    case Op::I32Ctz: case Op::I64Ctz:
+      return unary([&](llvm::Value *a) { return b_.CreateIntrinsic(llvm::Intrinsic::cttz, {a->getType()}, {a, b_.getFalse()}); });
+    case Op::I32Popcnt: case Op::I64Popcnt: return unary([&](llvm::Value *a) { return intrinsic(llvm::Intrinsic::ctpop, a); });
+    case Op::I32Add: case Op::I64Add: return binary(B::Add);
+    case Op::I32Sub: case Op::I64Sub: return binary(B::Sub);
+    case Op::I32Mul: case Op::I64Mul: return binary(B::Mul);
+    case Op::I32DivS: case Op::I64DivS: return divide(true, false);
+    case Op::I32DivU: case Op::I64DivU: return divide(false, false);
+    case Op::I32RemS: case Op::I64RemS: return divide(true, true);
+    case Op::I32RemU: case Op::I64RemU: return divide(false, true);
+    case Op::I32And: case Op::I64And: return binary(B::And);
+    case Op::I32Or: case Op::I64Or: return binary(B::Or);
+    case Op::I32Xor: case Op::I64Xor: return binary(B::Xor);
+    case Op::I32Shl: case Op::I64Shl: return shift(B::Shl);
+    case Op::I32ShrS: case Op::I64ShrS: return shift(B::AShr);
+    case Op::I32ShrU: case Op::I64ShrU: return shift(B::LShr);
+    case Op::I32Rotl: case Op::I64Rotl: case Op::I32Rotr: case Op::I64Rotr: {
+      // Funnel shifts take the count modulo the width, as rotations do (spec 4.3.2 irotl, irotr).
+      llvm::Value *b = pop(), *a = pop();
+      bool left = op == Op::I32Rotl || op == Op::I64Rotl;
+      push(b_.CreateIntrinsic(left ? llvm::Intrinsic::fshl : llvm::Intrinsic::fshr, {a->getType()}, {a, a, b}));
+      return;
+    }
+
+    case Op::I32WrapI64: return unary([&](llvm::Value *a) { return b_.CreateTrunc(a, i32_); });
+    case Op::I64ExtendI32S: return unary([&](llvm::Value *a) { return b_.CreateSExt(a, i64_); });
+    case Op::I64ExtendI32U: return unary([&](llvm::Value *a) { return b_.CreateZExt(a, i64_); });
+    case Op::I32Extend8S: return unary([&](llvm::Value *a) { return b_.CreateSExt(b_.CreateTrunc(a, i8_), i32_); });
+    case Op::I32Extend16S: return unary([&](llvm::Value *a) { return b_.CreateSExt(b_.CreateTrunc(a, b_.getInt16Ty()), i32_); });
+    case Op::I64Extend8S: return unary([&](llvm::Value *a) { return b_.CreateSExt(b_.CreateTrunc(a, i8_), i64_); });
+    case Op::I64Extend16S: return unary([&](llvm::Value *a) { return b_.CreateSExt(b_.CreateTrunc(a, b_.getInt16Ty()), i64_); });
+    case Op::I64Extend32S: return unary([&](llvm::Value *a) { return b_.CreateSExt(b_.CreateTrunc(a, i32_), i64_); });
+    // Reinterpretations keep the bits (spec 4.3.3).
+    case Op::I32ReinterpretF32: case Op::I64ReinterpretF64: return unary([&](llvm::Value *a) { return bits(a); });
+    case Op::F32ReinterpretI32: case Op::F64ReinterpretI64: return unary([&](llvm::Value *a) { return fromBits(a); });
+
+    case Op::F32Add: case Op::F64Add: { llvm::Value *b = pop(), *a = pop(); push(b_.CreateFAdd(a, b)); return; }
+    case Op::F32Sub: case Op::F64Sub: { llvm::Value *b = pop(), *a = pop(); push(b_.CreateFSub(a, b)); return; }
+    case Op::F32Mul: case Op::F64Mul: { llvm::Value *b = pop(), *a = pop(); push(b_.CreateFMul(a, b)); return; }
+    case Op::F32Div: case Op::F64Div: { llvm::Value *b = pop(), *a = pop(); push(b_.CreateFDiv(a, b)); return; }
+    case Op::F32Min: case Op::F64Min: return minMax(true);
+    case Op::F32Max: case Op::F64Max: return minMax(false);
+    // Sign operations act on the bits alone, NaN payloads included (spec 4.3.3 fneg, fabs, fcopysign).
+    case Op::F32Abs: case Op::F64Abs:
+      return unary([&](llvm::Value *a) { llvm::Value *x = bits(a); return fromBits(b_.CreateAnd(x, b_.CreateNot(signBit(x->getType())))); });
+    case Op::F32Neg: case Op::F64Neg:
+      return unary([&](llvm::Value *a) { llvm::Value *x = bits(a); return fromBits(b_.CreateXor(x, signBit(x->getType()))); });
+    case Op::F32Copysign: case Op::F64Copysign: {
+      llvm::Value *y = bits(pop()), *x = bits(pop());
+      llvm::Value *sign = signBit(x->getType());
+      push(fromBits(b_.CreateOr(b_.CreateAnd(x, b_.CreateNot(sign)), b_.CreateAnd(y, sign))));
+      return;
+    }
+    case Op::F32Sqrt: case Op::F64Sqrt: return unary([&](llvm::Value *a) { return constrained(llvm::Intrinsic::experimental_constrained_sqrt, a); });
+    case Op::F32Ceil: case Op::F64Ceil: return unary([&](llvm::Value *a) { return constrained(llvm::Intrinsic::experimental_constrained_ceil, a); });
+    case Op::F32Floor: case Op::F64Floor: return unary([&](llvm::Value *a) { return constrained(llvm::Intrinsic::experimental_constrained_floor, a); });
+    case Op::F32Trunc: case Op::F64Trunc: return unary([&](llvm::Value *a) { return constrained(llvm::Intrinsic::experimental_constrained_trunc, a); });
+    case Op::F32Nearest: case Op::F64Nearest:
+      return unary([&](llvm::Value *a) { return constrained(llvm::Intrinsic::experimental_constrained_roundeven, a); });
+
+    case Op::F32ConvertI32S: case Op::F32ConvertI64S: return unary([&](llvm::Value *a) { return b_.CreateSIToFP(a, f32_); });
+    case Op::F32ConvertI32U: case Op::F32ConvertI64U: return unary([&](llvm::Value *a) { return b_.CreateUIToFP(a, f32_); });
+    case Op::F64ConvertI32S: case Op::F64ConvertI64S: return unary([&](llvm::Value *a) { return b_.CreateSIToFP(a, f64_); });
+    case Op::F64ConvertI32U: case Op::F64ConvertI64U: return unary([&](llvm::Value *a) { return b_.CreateUIToFP(a, f64_); });
+    case Op::F32DemoteF64: return unary([&](llvm::Value *a) { return b_.CreateFPTrunc(a, f32_); });
+    case Op::F64PromoteF32: return unary([&](llvm::Value *a) { return b_.CreateFPExt(a, f64_); });
+    case Op::I32TruncF32S: case Op::I32TruncF64S: return truncate(false, true, false);
+    case Op::I32TruncF32U: case Op::I32TruncF64U: return truncate(false, false, false);
+    case Op::I64TruncF32S: case Op::I64TruncF64S: return truncate(true, true, false);
+    case Op::I64TruncF32U: case Op::I64TruncF64U: return truncate(true, false, false);
+    case Op::I32TruncSatF32S: case Op::I32TruncSatF64S: return truncate(false, true, true);
+    case Op::I32TruncSatF32U: case Op::I32TruncSatF64U: return truncate(false, false, true);
+    case Op::I64TruncSatF32S: case Op::I64TruncSatF64S: return truncate(true, true, true);
+    case Op::I64TruncSatF32U: case Op::I64TruncSatF64U: return truncate(true, false, true);
+
+    // The decoder sends these elsewhere; they never reach numeric().
+#define WASMO_NOT_NUMERIC(name, ...) case Op::name:
+    WASMO_SPECIAL_OPS(WASMO_NOT_NUMERIC) WASMO_LOAD_OPS(WASMO_NOT_NUMERIC)
+    WASMO_STORE_OPS(WASMO_NOT_NUMERIC) WASMO_BULK_OPS(WASMO_NOT_NUMERIC) WASMO_SIMD_OPS(WASMO_NOT_NUMERIC)
+#undef WASMO_NOT_NUMERIC
+      internal(std::string("numeric() called with ") + opName(op));
+  }
+}
+
+std::string errorText(llvm::Error e) {
+  std::string out;
+  llvm::handleAllErrors(std::move(e), [&](const llvm::ErrorInfoBase &info) { out += info.message(); });
+  return out;
+}
+template <class T>
+T checked(llvm::Expected<T> v, const char *what) {
+  if (!v) internal(std::string(what) + ": " + errorText(v.takeError()));
+  return std::move(*v);
+}
+
+/**
+ * Lays the object's code and read-only data out as one block and resolves its relocations, which
+ * must all be PC-relative within the block, so the block runs wherever it is loaded (the artifact
+ * has no relocations left, artifact/artifact.h). Returns the block and each entry's offset.
+ */
+CompiledCode link(llvm::StringRef object, size_t entries) {
+  auto file = checked(llvm::object::ObjectFile::createELFObjectFile(llvm::MemoryBufferRef(object, "wasm")), "object");
+  auto *elf = llvm::dyn_cast<llvm::object::ELF64LEObjectFile>(file.get());
+  if (elf == nullptr) internal("not an ELF64 object");
+  CompiledCode out;
+  out.tier = Tier::Optimizing;
+  out.cpuFeatures = kFeatures;
+  std::map<uint64_t, uint64_t> placed;  // section index -> offset in the block
+  for (const llvm::object::ELFSectionRef s : elf->sections()) {
+    if (!(s.getFlags() & llvm::ELF::SHF_ALLOC) || s.getSize() == 0) continue;
+    llvm::StringRef name = checked(s.getName(), "section name");
+    if (name == ".eh_frame") continue;  // no unwinding through wasm frames: traps leave by siglongjmp
+    if (s.getFlags() & llvm::ELF::SHF_WRITE) internal("writable section " + name.str());
+    uint64_t align = std::max<uint64_t>(s.getAlignment().value(), 1);
+    out.code.resize((out.code.size() + align - 1) / align * align);
+    placed[s.getIndex()] = out.code.size();
+    if (s.getType() == llvm::ELF::SHT_NOBITS) {
+      out.code.resize(out.code.size() + s.getSize());
+    } else {
+      llvm::StringRef bytes = checked(s.getContents(), "section contents");
+      out.code.insert(out.code.end(), bytes.begin(), bytes.end());
+    }
+  }
+  auto addressOf = [&](const llvm::object::SymbolRef &sym) {
+    llvm::object::section_iterator sec = checked(sym.getSection(), "symbol section");
+    if (sec == elf->section_end() || !placed.contains(sec->getIndex())) {
+      llvm::Expected<llvm::StringRef> name = sym.getName();
+      internal("code refers to " + (name ? name->str() : std::string("an unknown symbol")) + ", which is not in it");
+    }
+    return placed[sec->getIndex()] + checked(sym.getValue(), "symbol value");
+  };
+  for (const llvm::object::SectionRef s : elf->sections()) {
+    llvm::object::section_iterator target = checked(s.getRelocatedSection(), "relocated section");
+    if (target == elf->section_end() || !placed.contains(target->getIndex())) continue;
+    for (const llvm::object::ELFRelocationRef r : s.relocations()) {
+      if (r.getSymbol() == elf->symbols().end()) internal("a relocation without a symbol");
+      uint64_t at = placed[target->getIndex()] + r.getOffset();
+      int64_t value = static_cast<int64_t>(addressOf(*r.getSymbol())) + checked(r.getAddend(), "addend") -
+                      static_cast<int64_t>(at);
+      switch (r.getType()) {
+        case llvm::ELF::R_X86_64_PC32: case llvm::ELF::R_X86_64_PLT32: {
+          if (value != static_cast<int32_t>(value)) internal("a PC-relative reference out of range");
+          auto v32 = static_cast<int32_t>(value);
+          std::memcpy(out.code.data() + at, &v32, 4);
+          break;
+        }
+        case llvm::ELF::R_X86_64_PC64: std::memcpy(out.code.data() + at, &value, 8); break;
+        default: internal("relocation type " + std::to_string(r.getType()) + " in position-independent code");
+      }
+    }
+  }
+  out.functionOffsets.assign(entries, UINT32_MAX);
+  for (const llvm::object::SymbolRef sym : elf->symbols()) {
+    llvm::StringRef name = checked(sym.getName(), "symbol name");
+    size_t k;
+    if (!name.consume_front("wasmo.entry.") || name.getAsInteger(10, k) || k >= entries) continue;
+    out.functionOffsets[k] = static_cast<uint32_t>(addressOf(sym));
+  }
+  if (std::ranges::find(out.functionOffsets, UINT32_MAX) != out.functionOffsets.end()) internal("an entry is missing");
+  return out;
+}
+
+void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&tm);
+  // No C library: the optimizer must not turn loops into memset or memcpy calls.
+  llvm::TargetLibraryInfoImpl tlii{llvm::Triple(mod.getTargetTriple())};
+  tlii.disableAllFunctions();
+  fam.registerPass([&] { return llvm::TargetLibraryAnalysis(tlii); });
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(mod, mam);
+}
+
+}  // namespace
+
+CompiledCode compileOptimizing(const Module &module, bool meterFuel) {
+  refuseUnsupported(module);
+  if (meterFuel) unsupported("fuel on the optimizing engine");
+  if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(kTriple, error);
+  if (target == nullptr) internal(error);
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      kTriple, "x86-64", kLlvmFeatures, llvm::TargetOptions(), llvm::Reloc::PIC_, llvm::CodeModel::Small,
+      llvm::CodeGenOptLevel::Default));
+  if (!tm) internal("no target machine");
+
+  llvm::LLVMContext ctx;
+  llvm::Module mod("wasm", ctx);
+  mod.setTargetTriple(kTriple);
+  mod.setDataLayout(tm->createDataLayout());
+  std::vector<llvm::Function *> bodies, entries;
+  Optimizing gen(module, ctx, mod, bodies);
+  auto attributes = [](llvm::Function *f) {
+    f->addFnAttr(llvm::Attribute::NoUnwind);
+    f->addFnAttr(llvm::Attribute::StrictFP);
+    // Frames larger than a page touch each page in turn, so a huge one meets the stack's guard.
+    f->addFnAttr("probe-stack", "inline-asm");
+  };
+  size_t defined = module.funcs.size() - module.importedFuncs;
+  for (size_t k = 0; k < defined; k++) {
+    const FuncType &ft = module.funcType(static_cast<uint32_t>(module.importedFuncs + k));
+    llvm::Function *body = llvm::Function::Create(gen.bodyType(ft), llvm::GlobalValue::InternalLinkage, llvm::Twine("f").concat(llvm::Twine(k)), mod);
+    attributes(body);
+    bodies.push_back(body);
+    llvm::Function *entry = llvm::Function::Create(gen.entryType(), llvm::GlobalValue::ExternalLinkage, llvm::Twine("wasmo.entry.").concat(llvm::Twine(k)), mod);
+    entry->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    entry->setDSOLocal(true);
+    attributes(entry);
+    entries.push_back(entry);
+  }
+  for (size_t k = 0; k < defined; k++) {
+    uint32_t func = static_cast<uint32_t>(module.importedFuncs + k);
+    FunctionDecoder<Optimizing>(module, func, gen).run();
+    gen.buildEntry(func, entries[k]);
+  }
+  std::string problems;
+  llvm::raw_string_ostream os(problems);
+  if (llvm::verifyModule(mod, &os)) internal("invalid IR: " + problems.substr(0, 2000));
+  optimize(mod, *tm);
+
+  llvm::SmallVector<char, 0> object;
+  llvm::raw_svector_ostream objectStream(object);
+  llvm::legacy::PassManager emit;
+  if (tm->addPassesToEmitFile(emit, objectStream, nullptr, llvm::CodeGenFileType::ObjectFile)) internal("cannot emit objects");
+  emit.run(mod);
+  return link(llvm::StringRef(object.data(), object.size()), defined);
+}
+
+}  // namespace wasmo
