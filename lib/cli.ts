@@ -150,15 +150,18 @@ Options (an option's value may also follow an =, as in --dir=data):
                            optimizing (native code compiled by LLVM: slower to compile, faster
                            to run), reference or v8
   --timeout DURATION       stop the program after DURATION (500ms, 10s, 2m) with the trap
-                           "interrupted" (not on the v8 engine)
+                           "interrupted"
+  --fuel N                 give the program N units of fuel (about one per wasm instruction
+                           executed, the same on every engine): running out stops it with the
+                           trap "all fuel consumed"
   --max-memory SIZE        the most one memory of the program may grow to (65536, 64KiB, 16MiB,
                            1GiB): memory.grow past it fails, and a module whose memory starts
                            larger is refused
   --max-wasm-stack SIZE    the most stack the program's wasm may use (64KiB, 1MiB): deeper
                            recursion traps with "call stack exhausted" (not on the v8 engine)
   --cache DIR              the compile cache's folder (default: $XDG_CACHE_HOME/wasmo, else
-                           ~/.cache/wasmo); entries are keyed by the module's bytes and the
-                           engine's build, and the least recently used go past 1 GiB
+                           ~/.cache/wasmo); entries are keyed by the module's bytes, the
+                           compiler, the engine's build and --fuel, and the least recently used go past 1 GiB
   --no-cache               compile without reading or writing the cache
   --allow-precompiled      run a .cwasm FILE: an artifact is native code that runs unsandboxed
                            in wasmo's process, so give this only for artifacts you trust
@@ -299,9 +302,12 @@ function duration(text: string, option: string): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
 }
 
-/** A store for a run, with its limits, deadline and how it compiles. */
+/** A store for a run, with its limits, deadline, fuel and how it compiles. */
 function runStore(options: RunOptions, engine: EngineName, compile: CompileOptions): Store {
-  const store = store_init({ engine, limits: options.limits, compile });
+  const store = store_init({
+    engine, limits: options.limits, interruptible: options.timeout !== undefined, compile,
+    ...(options.fuel === undefined ? {} : { fuel: options.fuel }),
+  });
   if (options.timeout !== undefined) {
     const refused = store_interrupt_after(store, options.timeout);
     if (refused !== undefined) throw new UsageError(`--timeout: ${refused.message}`);
@@ -328,6 +334,7 @@ interface RunOptions {
   cache: string | false;  // the compile cache's folder, or none
   limits: StoreLimits;
   timeout: number | undefined;  // milliseconds
+  fuel: number | undefined;
   allowPrecompiled: boolean;  // a .cwasm is native code: run only when the user vouches for it
   compileThreads: number | undefined;
 }
@@ -338,6 +345,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
   let cache: string | false | undefined;
   let limits: StoreLimits = {};
   let timeout: number | undefined;
+  let fuel: number | undefined;
   let allowPrecompiled = false;
   let compileThreads: number | undefined;
   const preopens: Preopen[] = [];
@@ -375,6 +383,10 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       compileThreads = threadCount(value());
     } else if (name === '--timeout') {
       timeout = duration(value(), name);
+    } else if (name === '--fuel') {
+      const text = value();
+      fuel = /^\d+$/.test(text) ? Number(text) : NaN;
+      if (!Number.isSafeInteger(fuel)) throw new UsageError(`--fuel takes a whole number from 0 to 2^53 - 1, not "${text}"`);
     } else if (name === '--max-memory') {
       limits = { ...limits, memoryPages: Math.floor(byteSize(value(), name) / PAGE_BYTES) };
     } else if (name === '--max-wasm-stack') {
@@ -384,7 +396,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       const file = args[at];
       if (file === undefined) break;
       const rest = args.slice(at + 1);
-      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, allowPrecompiled, compileThreads };
+      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, fuel, allowPrecompiled, compileThreads };
       return invoke === undefined ? { ...common, programArgs: rest } : { ...common, invoke: { name: invoke, args: rest }, programArgs: [] };
     } else {
       throw new UsageError(`run: unknown option ${arg} (see wasmo run --help)`);
@@ -416,7 +428,8 @@ function runModule(options: RunOptions, compile: CompileOptions, io: Io): number
   // A .cwasm runs on the engine that compiled it unless told otherwise (which then refuses it).
   const chosen = options.engine ?? (file.endsWith('.cwasm') ? undefined : defaultEngine());
   // Only the native engines make artifacts to keep.
-  const cache = chosen !== undefined && isNative(chosen) && options.cache !== false ? new CompileCache(options.cache, undefined, chosen) : undefined;
+  const cache = chosen !== undefined && isNative(chosen) && options.cache !== false
+    ? new CompileCache(options.cache, undefined, chosen, options.fuel !== undefined) : undefined;
   const module = loadModule(file, chosen ?? 'singlepass', cache, compile);
   const engine = chosen ?? module.compiledFor ?? defaultEngine();
   if (module.compiledFor !== undefined && module.compiledFor !== engine) {
@@ -595,7 +608,7 @@ function compile(args: readonly string[], io: Io): number {
   const settings = compileSettings(file, threads, io);
   let bytes;
   try {
-    bytes = module_serialize(loadModule(file, engine), engine, settings.options);
+    bytes = module_serialize(loadModule(file, engine), { ...settings.options, engine });
   } finally {
     settings.end();
   }

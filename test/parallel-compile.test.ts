@@ -90,6 +90,16 @@ describe.runIf(native)('parallel compile (singlepass)', () => {
       return artifact;
     });
     for (const a of artifacts.slice(1)) expect(Buffer.compare(a, artifacts[0]!)).toBe(0);
+    // Code that charges fuel too.
+    const metered = [1, 3].map((threads) => {
+      const c = NativeModule.compile(bytes, 'singlepass', { threads, meterFuel: true });
+      if (isNativeFailure(c)) throw new Error(c.message);
+      const artifact = c.serialize();
+      c.free();
+      return artifact;
+    });
+    expect(Buffer.compare(metered[1]!, metered[0]!)).toBe(0);
+    expect(Buffer.compare(metered[0]!, artifacts[0]!)).not.toBe(0);
   });
 
   it.each([

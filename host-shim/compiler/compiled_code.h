@@ -22,6 +22,7 @@ struct CompiledCode {
   std::vector<uint32_t> functionOffsets;  // per defined function: its entry (WasmFunction)
   uint32_t cpuFeatures = 0;               // CpuFeature bits the code uses
   Tier tier = Tier::Singlepass;
+  bool meterFuel = false;                 // charges fuel (environ/fuel.h)
 };
 
 struct CompileOptions {
@@ -30,6 +31,8 @@ struct CompileOptions {
   /** Called on the calling thread every ~100 ms with the functions compiled and their total (see
    *  BodyPass::progress). */
   std::function<void(uint32_t done, uint32_t total)> progress;
+  /** The code charges fuel (environ/fuel.h). */
+  bool meterFuel = false;
 };
 
 /** A decoded module and its code. */
@@ -44,10 +47,11 @@ struct Compiled {
   unsupported(std::string(what) + " on the " + std::string(tierName(tier)) + " engine (the v8 engine runs them)");
 }
 
-/** What no compiler runs yet, in a module the decoders accept: SIMD (v128 values can only enter
- *  through types, globals and locals, and SIMD instructions reach a backend's simd()), and 3.0
- *  exception tags. Proposals the decoders cannot read are refused there (environ/reader.h proposalOf). */
-inline void refuseUnsupported(const Module &module, Tier tier) {
+/** What the compiler `tier` does not run yet, in a module the decoders accept: SIMD (v128 values
+ *  can only enter through types, globals and locals, and SIMD instructions reach a backend's
+ *  simd()), 3.0 exception tags, and fuel on the optimizing tier. Proposals the decoders cannot read
+ *  are refused there (environ/reader.h proposalOf). */
+inline void refuseUnsupported(const Module &module, Tier tier, bool meterFuel) {
   auto isV128 = [](ValType t) { return t == ValType::V128; };
   for (const FuncType &t : module.types) {
     if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) unsupportedSimd("v128 values", tier);
@@ -56,6 +60,7 @@ inline void refuseUnsupported(const Module &module, Tier tier) {
     if (isV128(g.type)) unsupportedSimd("v128 values", tier);
   }
   if (!module.tags.empty()) unsupported(kExceptionHandling);
+  if (meterFuel && tier == Tier::Optimizing) unsupported("fuel on the optimizing engine");
 }
 
 /**

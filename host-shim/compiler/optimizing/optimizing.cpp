@@ -159,6 +159,7 @@ class Optimizing {
     frames_.clear();
   }
 
+  void fuel(Op) {}
   void unreachable() { b_.CreateBr(trapBlock(TrapCode::Unreachable)); }
   void nop() {}
 
@@ -817,8 +818,8 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
 }
 
 /** Compiles every function of a valid module into one LLVM module, optimized and emitted as one. */
-CompiledCode compileModule(const Module &module) {
-  refuseUnsupported(module, Tier::Optimizing);
+CompiledCode compileModule(const Module &module, bool meterFuel) {
+  refuseUnsupported(module, Tier::Optimizing, meterFuel);
   if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
   static std::once_flag once;
   std::call_once(once, [] {
@@ -881,7 +882,7 @@ Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions 
   // Bodies are validated on `threads` threads; LLVM then builds, optimizes and emits the one module
   // serially on this thread, without progress reports (splitting it across threads is later work).
   Compiled out{decodeModule(bytes, BodyPass{compileThreads(options.threads), {}, {}}), {}};
-  out.code = compileModule(out.module);
+  out.code = compileModule(out.module, options.meterFuel);
   return out;
 }
 

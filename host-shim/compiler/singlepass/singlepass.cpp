@@ -9,8 +9,10 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "compiler/cpu_features.h"
+#include "environ/fuel.h"
 #include "environ/function_decoder.h"
 #include "runtime/vmcontext.h"
 
@@ -64,9 +66,9 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  explicit Singlepass(const Module &module)
-      : CodeGenerator(0, noBuffer), importedFuncs_(module.importedFuncs), hostFeatures_(hostCpuFeatures()),
-        poolLimit_(poolLimit()) {}
+  Singlepass(const Module &module, bool meterFuel)
+      : CodeGenerator(0, noBuffer), meterFuel_(meterFuel), importedFuncs_(module.importedFuncs),
+        hostFeatures_(hostCpuFeatures()), poolLimit_(poolLimit()) {}
 
   /** Starts a function's code at `buffer`, which has room for `capacity` bytes (xbyak throws
    *  ERR_CODE_IS_TOO_BIG past it). Each function is compiled on its own: nothing but its calls of
@@ -89,6 +91,8 @@ class Singlepass : public CodeGenerator {
     xmmOwner_.fill(SIZE_MAX);
     frames_.clear();
     traps_.clear();
+    fuelCharge_.reset();
+    fuelSegmentEnded_ = false;
     maxSlots_ = 0;
     numLocals_ = locals.size();
     if (std::ranges::find(locals, ValType::V128) != locals.end()) unsupportedSimd("v128 values", Tier::Singlepass);
@@ -156,6 +160,28 @@ class Singlepass : public CodeGenerator {
     if ((kSavedBytes + bytes) % 16 != 0) bytes += 8;
     if (bytes > 0x7FFFFFFF) unsupported("a frame of more than 2 GiB");
     rewrite(frameSizePatch_, static_cast<uint32_t>(-static_cast<int32_t>(bytes)), 4);
+  }
+
+  // Fuel metering (environ/fuel.h): a segment's charge is emitted before its first costly
+  // instruction, with its cost patched in as the segment grows. Between instructions rax is free
+  // and no flags are live, so the charge fits anywhere.
+  void fuel(Op op) {
+    if (!meterFuel_) return;
+    if (fuelSegmentEnded_) {
+      fuelCharge_.reset();
+      fuelSegmentEnded_ = false;
+    }
+    if (uint32_t cost = fuelCost(op)) {
+      if (!fuelCharge_) {
+        mov(rax, qword[r14 + kOffFuel]);
+        sub(qword[rax], 0x7FFFFFFF);  // the imm32 form, patched below
+        fuelCharge_ = FuelCharge{getSize() - 4, 0};
+        js(trapLabel(TrapCode::OutOfFuel), T_NEAR);
+      }
+      fuelCharge_->cost += cost;
+      rewrite(fuelCharge_->patch, fuelCharge_->cost, 4);
+    }
+    if (endsFuelSegment(op)) fuelSegmentEnded_ = true;
   }
 
   void unreachable() {
@@ -673,6 +699,13 @@ class Singlepass : public CodeGenerator {
   void floatConst(const Xmm &x, double value, bool is64);
   void divide(Op op, bool is64);
 
+  bool meterFuel_;
+  struct FuelCharge {
+    size_t patch;  // offset of the charge's imm32
+    uint32_t cost;
+  };
+  std::optional<FuelCharge> fuelCharge_;  // the current segment's, once it has one
+  bool fuelSegmentEnded_ = false;
   uint32_t importedFuncs_;
   std::vector<std::pair<uint32_t, uint32_t>> callSites_;
   std::vector<Value> stack_;
@@ -1129,7 +1162,8 @@ struct WorkerCode {
 // ends, in a new one when it does not fit.
 class SinglepassCompiler : public BodyCompiler {
  public:
-  SinglepassCompiler(const Module &module, WorkerCode &out) : m_(module), gen_(module), out_(out) {}
+  SinglepassCompiler(const Module &module, bool meterFuel, WorkerCode &out)
+      : m_(module), gen_(module, meterFuel), out_(out) {}
 
   void compile(uint32_t func) override {
     const FunctionBody &body = m_.bodies[func - m_.importedFuncs];
@@ -1211,10 +1245,11 @@ Compiled compileSinglepass(std::span<const uint8_t> bytes, const CompileOptions 
   pass.progress = options.progress;
   std::vector<WorkerCode> workers(pass.threads);
   pass.compiler = [&](const Module &module, unsigned worker) -> std::unique_ptr<BodyCompiler> {
-    refuseUnsupported(module, Tier::Singlepass);
-    return std::make_unique<SinglepassCompiler>(module, workers[worker]);
+    refuseUnsupported(module, Tier::Singlepass, options.meterFuel);
+    return std::make_unique<SinglepassCompiler>(module, options.meterFuel, workers[worker]);
   };
   Compiled out{decodeModule(bytes, pass), {}};
+  out.code.meterFuel = options.meterFuel;
   link(workers, static_cast<uint32_t>(out.module.funcs.size() - out.module.importedFuncs), out.code);
   return out;
 }

@@ -6,10 +6,10 @@
 
 namespace wasmo {
 
-/** Decodes, validates and compiles every function of `bytes`, bodies on options.threads worker
- *  threads, each function on its own, linked in index order (the code is the same whatever the
- *  threads); throws CompileError (MALFORMED, INVALID as decodeModule, then UNSUPPORTED or INTERNAL
- *  for the first function it cannot compile). */
+/** Decodes, validates and compiles every function of `bytes` (with fuel metering if
+ *  options.meterFuel), bodies on options.threads worker threads, each function on its own, linked
+ *  in index order (the code is the same whatever the threads); throws CompileError (MALFORMED,
+ *  INVALID as decodeModule, then UNSUPPORTED or INTERNAL for the first function it cannot compile). */
 Compiled compileSinglepass(std::span<const uint8_t> bytes, const CompileOptions &options);
 
 }  // namespace wasmo
