@@ -178,7 +178,7 @@ Removes every compiled module from the compile cache of \`wasmo run\` (by defaul
 $XDG_CACHE_HOME/wasmo, else ~/.cache/wasmo) and says how much space that freed.
 `;
 
-const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing] [--compile-threads N] FILE [-o OUT]
+const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing] [--fuel] [--compile-threads N] FILE [-o OUT]
 
 Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine (or
 the one --engine names; optimizing is the LLVM compiler: slower to compile, faster code) and
@@ -190,6 +190,8 @@ saying which differs.
 Options:
   -o, --output OUT        where to write the artifact
   --engine NAME           the compiler: singlepass (the default) or optimizing
+  --fuel                  compile code that meters fuel: it runs only with \`wasmo run --fuel N\`
+                          (and code compiled without it only without --fuel)
   --compile-threads N     compile on N threads (default: $WASMO_COMPILE_THREADS, else one per
                           hardware thread); the artifact is the same whatever N. A singlepass
                           compile that takes over a second shows its progress when stderr is a
@@ -197,7 +199,7 @@ Options:
   -h, --help              show this help
 `;
 
-const WAST_HELP = `Usage: wasmo wast PATH... [--engine NAME] [--expected FILE] [--list FILE] [--json]
+const WAST_HELP = `Usage: wasmo wast PATH... [--engine NAME] [--fuel N] [--expected FILE] [--list FILE] [--json]
 
 Runs .wast scripts (the official testsuite's format) and prints one line per file (commands
 passed, failed, expected failures, unexpected passes, milliseconds) and the totals. A PATH that
@@ -208,6 +210,8 @@ files, the one running is shown on stderr when it is a terminal.
 Options:
   --engine NAME     engine to run on: singlepass (the default; reference where
                     the native engine cannot load), optimizing, reference or v8
+  --fuel N          run every script in a store that meters fuel, with N units for each
+                    command: running out fails the command with the trap "all fuel consumed"
   --expected FILE   JSON object mapping "file.wast:line" to the reason that command is known to
                     fail on this engine
   --list FILE       run only the files FILE names (one per line, # starts a comment), found in
@@ -302,6 +306,13 @@ function duration(text: string, option: string): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
 }
 
+/** An amount of fuel (--fuel N): a whole number a store can hold. */
+function fuelAmount(text: string): number {
+  const fuel = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(fuel)) throw new UsageError(`--fuel takes a whole number from 0 to 2^53 - 1, not "${text}"`);
+  return fuel;
+}
+
 /** A store for a run, with its limits, deadline, fuel and how it compiles. */
 function runStore(options: RunOptions, engine: EngineName, compile: CompileOptions): Store {
   const store = store_init({
@@ -384,9 +395,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
     } else if (name === '--timeout') {
       timeout = duration(value(), name);
     } else if (name === '--fuel') {
-      const text = value();
-      fuel = /^\d+$/.test(text) ? Number(text) : NaN;
-      if (!Number.isSafeInteger(fuel)) throw new UsageError(`--fuel takes a whole number from 0 to 2^53 - 1, not "${text}"`);
+      fuel = fuelAmount(value());
     } else if (name === '--max-memory') {
       limits = { ...limits, memoryPages: Math.floor(byteSize(value(), name) / PAGE_BYTES) };
     } else if (name === '--max-wasm-stack') {
@@ -581,11 +590,16 @@ function compile(args: readonly string[], io: Io): number {
   let output: string | undefined;
   let threads: number | undefined;
   let engine: NativeEngineName = 'singlepass';
+  let fuel = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-h' || a === '--help') {
       io.stdout(COMPILE_HELP);
       return 0;
+    } else if (a === '--fuel') {
+      fuel = true;
+    } else if (a.startsWith('--fuel=')) {
+      throw new UsageError('compile: --fuel takes no value (the amount is given when the artifact runs: wasmo run --fuel N)');
     } else if (a === '-o' || a === '--output') {
       output = optionValue(args, i++);
     } else if (a === '--compile-threads' || a.startsWith('--compile-threads=')) {
@@ -608,7 +622,7 @@ function compile(args: readonly string[], io: Io): number {
   const settings = compileSettings(file, threads, io);
   let bytes;
   try {
-    bytes = module_serialize(loadModule(file, engine), { ...settings.options, engine });
+    bytes = module_serialize(loadModule(file, engine), { ...settings.options, engine, fuel });
   } finally {
     settings.end();
   }
@@ -675,6 +689,7 @@ function wast(args: readonly string[], io: Io): number {
   let json = false;
   let expected: ExpectedFailures = {};
   let list: string | undefined;
+  let fuel: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-h' || a === '--help') {
@@ -682,6 +697,8 @@ function wast(args: readonly string[], io: Io): number {
       return 0;
     } else if (a === '--engine') {
       engine = engineName(optionValue(args, i++));
+    } else if (a === '--fuel') {
+      fuel = fuelAmount(optionValue(args, i++));
     } else if (a === '--json') {
       json = true;
     } else if (a === '--expected') {
@@ -714,7 +731,7 @@ function wast(args: readonly string[], io: Io): number {
   try {
     for (const [i, file] of files.entries()) {
       update?.(`${progressLine('wast', i, files.length, 'files')} ${basename(file)}`);
-      const r = runWast(file, { engine: engineUsed, expected });
+      const r = runWast(file, { engine: engineUsed, expected, ...(fuel === undefined ? {} : { fuel }) });
       results.push(r);
       reporter.end();
       if (!json) io.stdout(row([r.file, r.passed, r.failed, r.expectedFailures, r.unexpectedPasses, r.ms]));

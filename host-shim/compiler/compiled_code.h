@@ -49,9 +49,9 @@ struct Compiled {
 
 /** What the compiler `tier` does not run yet, in a module the decoders accept: SIMD (v128 values
  *  can only enter through types, globals and locals, and SIMD instructions reach a backend's
- *  simd()), 3.0 exception tags, and fuel on the optimizing tier. Proposals the decoders cannot read
- *  are refused there (environ/reader.h proposalOf). */
-inline void refuseUnsupported(const Module &module, Tier tier, bool meterFuel) {
+ *  simd()), and 3.0 exception tags. Proposals the decoders cannot read are refused there
+ *  (environ/reader.h proposalOf). */
+inline void refuseUnsupported(const Module &module, Tier tier) {
   auto isV128 = [](ValType t) { return t == ValType::V128; };
   for (const FuncType &t : module.types) {
     if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) unsupportedSimd("v128 values", tier);
@@ -60,7 +60,6 @@ inline void refuseUnsupported(const Module &module, Tier tier, bool meterFuel) {
     if (isV128(g.type)) unsupportedSimd("v128 values", tier);
   }
   if (!module.tags.empty()) unsupported(kExceptionHandling);
-  if (meterFuel && tier == Tier::Optimizing) unsupported("fuel on the optimizing engine");
 }
 
 /**
