@@ -45,7 +45,6 @@ export class NativeUnavailableError extends Error {
 const ERR_LEN = 1024;
 // The compilers by their number in the C ABI (WASMO_TIER_SINGLEPASS, WASMO_TIER_OPTIMIZING).
 const TIERS: readonly NativeEngineName[] = ['singlepass', 'optimizing'];
-const invokeErr = new Uint8Array(ERR_LEN);
 
 // koffi returns pointers as opaque objects; keep them typed apart at this module's boundary.
 type Ptr = { readonly __native: unique symbol };
@@ -76,7 +75,8 @@ interface Bindings {
   traceFrame(s: Ptr, i: number, func: [number], name: Uint8Array, nameLen: number): number;
   funcAlloc(s: Ptr, params: Uint8Array, np: number, results: Uint8Array, nr: number, out: [number]): number;
   funcType(s: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
-  funcInvoke(s: Ptr, f: number, vals: BigUint64Array, err: Uint8Array, errLen: number): number;
+  funcInvoke(s: Ptr, f: number): number;
+  storeMessage(s: Ptr, buf: Uint8Array, len: number): number;
   tableAlloc(s: Ptr, elem: number, min: bigint, max: bigint, init: bigint, out: [number], err: Uint8Array, errLen: number): number;
   tableType(s: Ptr, t: number, elem: [number], min: [bigint | number], max: [bigint | number]): void;
   tableRead(s: Ptr, t: number, i: number): bigint | number;
@@ -180,7 +180,8 @@ function load(): Bindings {
     traceFrame: f('int wasmo_store_trace_frame(wasmo_store s, uint32_t i, _Out_ uint32_t *func, _Out_ uint8_t *name, size_t name_len)'),
     funcAlloc: f('int wasmo_func_alloc(wasmo_store s, const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr, _Out_ uint32_t *out)'),
     funcType: f('int wasmo_func_type(wasmo_store s, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
-    funcInvoke: f('int wasmo_func_invoke(wasmo_store s, uint32_t f, _Inout_ uint64_t *vals, _Out_ uint8_t *err, size_t err_len)'),
+    funcInvoke: f('int wasmo_func_invoke(wasmo_store s, uint32_t f)'),
+    storeMessage: f('size_t wasmo_store_message(wasmo_store s, _Out_ uint8_t *buf, size_t len)'),
     tableAlloc: f('int wasmo_table_alloc(wasmo_store s, uint8_t elem, uint64_t min, uint64_t max, uint64_t init, _Out_ uint32_t *out, _Out_ uint8_t *err, size_t err_len)'),
     tableType: f('void wasmo_table_type(wasmo_store s, uint32_t t, _Out_ uint8_t *elem, _Out_ uint64_t *min, _Out_ uint64_t *max)'),
     tableRead: f('uint64_t wasmo_table_read(wasmo_store s, uint32_t t, uint64_t i)'),
@@ -428,8 +429,11 @@ export interface HostSlots {
 const HOST_SLOTS = 1000;
 let hostSlots: HostSlots | undefined;
 
-/** This thread's host slots; one view, made on the first host call (a thread loads this module once). */
-function threadHostSlots(): HostSlots {
+/**
+ * This thread's host slots, where host function calls and func_invoke pass their values; one view,
+ * made on first use (a thread loads this module once).
+ */
+export function threadHostSlots(): HostSlots {
   if (hostSlots === undefined) {
     const buffer = koffi.view(load().hostSlots(), HOST_SLOTS * 8);
     hostSlots = { bits: new BigUint64Array(buffer), words: new Uint32Array(buffer) };
@@ -524,7 +528,8 @@ function maxOf(max: bigint | number): number | undefined {
 export class NativeStore {
   private handle: Ptr | null;
   readonly id = nextStoreId++;
-  private readonly hosts = new Map<number, NativeHostFunc>();
+  // By function address: an array, as a Map look-up would be a noticeable part of a host call.
+  private readonly hosts: (NativeHostFunc | undefined)[] = [];
   private readonly types = new Map<number, NativeFuncType>();
   private readonly views = new Map<number, { readonly view: Uint8Array; readonly runs: number }>();
 
@@ -551,16 +556,19 @@ export class NativeStore {
     load().storeInterruptAfter(this.ptr(), ns);
   }
 
-  /** Runs `call`, which may run wasm, with this store reachable by the host callback. */
-  private running<T>(call: () => T): T {
+  /**
+   * Around a call that may run wasm (`enter(); try { … } finally { leave(); }`): the store is then
+   * reachable by the host callback. A pair rather than a function taking a closure, which would
+   * cost a noticeable part of a func_invoke.
+   */
+  private enter(): void {
     running.push(this);
     wasmRuns++;
-    try {
-      return call();
-    } finally {
-      running.pop();
-      wasmRuns++;
-    }
+  }
+
+  private leave(): void {
+    running.pop();
+    wasmRuns++;
   }
 
   private ptr(): Ptr {
@@ -573,7 +581,7 @@ export class NativeStore {
 
   /** @internal */
   hostFunc(func: number): NativeHostFunc | undefined {
-    return this.hosts.get(func);
+    return this.hosts[func];
   }
 
 
@@ -587,7 +595,13 @@ export class NativeStore {
     const exports = new Uint32Array(Math.max(module.exportCount, 1));
     const startOut: [number] | null = start === undefined ? null : [0];
     return withReclamation(() => {
-      const status = this.running(() => load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, startOut, err, ERR_LEN));
+      let status;
+      this.enter();
+      try {
+        status = load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, startOut, err, ERR_LEN);
+      } finally {
+        this.leave();
+      }
       if (status !== Status.ok) return failure(status, err);
       if (start !== undefined) start[0] = startOut![0] === NO_START ? undefined : startOut![0];
       return [...exports.subarray(0, module.exportCount)];
@@ -617,7 +631,7 @@ export class NativeStore {
     if (load().funcAlloc(this.ptr(), codes(type.params), type.params.length, codes(type.results), type.results.length, out) !== Status.ok) {
       throw new Error('native: cannot allocate a host function');
     }
-    this.hosts.set(out[0], fn);
+    this.hosts[out[0]] = fn;
     this.types.set(out[0], type);
     return out[0];
   }
@@ -649,12 +663,24 @@ export class NativeStore {
     load().wasiBindMemory(wasi.ptr(), this.ptr(), mem);
   }
 
-  /** `vals` holds the arguments and receives the results; it needs max(params, results) slots. */
-  funcInvoke(func: number, vals: BigUint64Array): true | NativeFailure {
-    // One buffer for every call's message: it is read as soon as the call that wrote it returns.
-    const err = invokeErr;
-    const status = this.running(() => load().funcInvoke(this.ptr(), func, vals, err, ERR_LEN));
-    return status === Status.ok ? true : failure(status, err);
+  /**
+   * Calls `func` with its arguments in the thread's host slots (threadHostSlots), which receive its
+   * results.
+   */
+  funcInvoke(func: number): true | NativeFailure {
+    const b = load();
+    const s = this.ptr();
+    let status;
+    this.enter();
+    try {
+      status = b.funcInvoke(s, func);
+    } finally {
+      this.leave();
+    }
+    if (status === Status.ok) return true;
+    const err = new Uint8Array(ERR_LEN);
+    b.storeMessage(s, err, ERR_LEN);
+    return failure(status, err);
   }
 
   tableAlloc(elem: TypeName, min: number, max: number | undefined, init: bigint): number | NativeFailure {
