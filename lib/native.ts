@@ -14,7 +14,7 @@ import type { NativeEngineName } from './engine.js';
 /** host-shim's wasmo_status, as in wasmo.h. */
 export const Status = {
   ok: 0, malformed: 1, invalid: 2, unlinkable: 3, uninstantiable: 4, trap: 5, exhaustion: 6,
-  unsupported: 7, internal: 8, incompatible: 9, host: 10,
+  unsupported: 7, internal: 8, incompatible: 9, host: 10, resources: 11,
 } as const;
 export type StatusName = keyof typeof Status;
 const statusNames = Object.keys(Status) as StatusName[];
@@ -299,11 +299,13 @@ export function validate(bytes: Uint8Array): true | NativeFailure {
 
 /** Runs a C constructor of modules: the module, or the failure it reported. */
 function made(call: (out: [Ptr | null], err: Uint8Array) => number): Ptr | NativeFailure {
-  const err = new Uint8Array(ERR_LEN);
-  const out: [Ptr | null] = [null];
-  const status = call(out, err);
-  if (status !== Status.ok || out[0] === null) return failure(status, err);
-  return out[0];
+  return withReclamation(() => {
+    const err = new Uint8Array(ERR_LEN);
+    const out: [Ptr | null] = [null];
+    const status = call(out, err);
+    if (status !== Status.ok || out[0] === null) return failure(status, err);
+    return out[0];
+  });
 }
 
 /**
@@ -313,7 +315,10 @@ function made(call: (out: [Ptr | null], err: Uint8Array) => number): Ptr | Nativ
  * keep its code alive after free().
  */
 export class NativeModule {
-  private constructor(private handle: Ptr | null) {}
+  private constructor(private handle: Ptr | null) {
+    const b = load();
+    track(this, () => b.moduleFree(handle!));
+  }
 
   private static of(p: Ptr | NativeFailure): NativeModule | NativeFailure {
     return isNativeFailure(p) ? p : new NativeModule(p);
@@ -417,6 +422,7 @@ export class NativeModule {
 
   free(): void {
     if (this.handle !== null) load().moduleFree(this.handle);
+    untrack(this);
     this.handle = null;
   }
 }
@@ -462,25 +468,31 @@ const running: NativeStore[] = [];
 // a memory's view stays good while this does not move.
 let wasmRuns = 0;
 
-// Stores dropped without store_free are freed by their finalizers, which V8 runs only between
-// jobs: a synchronous loop of instantiations would run out of address space (8 GiB per memory)
-// first. So when a memory's reservation fails, a full collection and
-// FinalizationRegistry.prototype.cleanupSome free the unreachable stores at once and the
-// allocation is tried again. Both are V8 features behind flags, set only while a private context
-// is made (later contexts, and the embedder's, see neither); where they are missing, the failure
-// stands. Made with the first native store, so loading wasmo without one costs nothing.
+// Stores and modules dropped without store_free / free() are freed by their finalizers, which V8
+// runs only between jobs, and only after collections the JS heap's own use decides: a synchronous
+// loop of instantiations would run out of address space (8 GiB per memory) or of memory mappings
+// (vm.max_map_count: code, memories) long before. So two things free the unreachable ones at once
+// with a full collection and FinalizationRegistry.prototype.cleanupSome: an allocation that fails
+// with WASMO_RESOURCES (then tried again), and the number of native objects not yet freed passing
+// a threshold that doubles with the number still live after a collection. Both V8 features are
+// behind flags, set only while a private context is made (later contexts, and the embedder's, see
+// neither); where they are missing, finalizers run when V8 runs them. Made with the first native
+// object, so loading wasmo without one costs nothing.
 interface Reclamation {
-  readonly finalizer: FinalizationRegistry<Ptr>;
+  readonly finalizer: FinalizationRegistry<() => void>;
   readonly reclaim: () => void;
 }
 let reclamation: Reclamation | undefined;
 function makeReclamation(): Reclamation {
-  const free = (handle: Ptr): void => load().storeFree(handle);
+  const free = (release: () => void): void => {
+    live--;
+    release();
+  };
   try {
     v8.setFlagsFromString('--expose-gc');
     v8.setFlagsFromString('--harmony-weak-refs-with-cleanup-some');
     const [gc, Registry] = vm.runInNewContext('[globalThis.gc, FinalizationRegistry]') as [(() => void) | undefined, typeof FinalizationRegistry];
-    const finalizer = new Registry<Ptr>(free) as FinalizationRegistry<Ptr> & { cleanupSome?: () => void };
+    const finalizer = new Registry<() => void>(free) as FinalizationRegistry<() => void> & { cleanupSome?: () => void };
     const { cleanupSome } = finalizer;
     if (gc !== undefined && typeof cleanupSome === 'function') {
       return { finalizer, reclaim: () => { gc(); cleanupSome.call(finalizer); } };
@@ -491,13 +503,38 @@ function makeReclamation(): Reclamation {
     v8.setFlagsFromString('--no-expose-gc');
     v8.setFlagsFromString('--no-harmony-weak-refs-with-cleanup-some');
   }
-  return { finalizer: new FinalizationRegistry<Ptr>(free), reclaim: () => {} };
+  return { finalizer: new FinalizationRegistry<() => void>(free), reclaim: () => {} };
 }
 
-/** Runs `allocate`; if a memory's reservation failed, once more after freeing unreachable stores. */
+// Native objects (stores, modules) made and not yet freed, and the count at which to reclaim.
+const RECLAIM_FLOOR = 4096;
+let live = 0;
+let reclaimAt = RECLAIM_FLOOR;
+
+/** Registers a new native object, to be released by `release` if `owner` is collected unfreed. */
+function track(owner: object, release: () => void): void {
+  const r = (reclamation ??= makeReclamation());
+  r.finalizer.register(owner, release, owner);
+  if (++live > reclaimAt) {
+    r.reclaim();
+    reclaimAt = Math.max(RECLAIM_FLOOR, 2 * live);
+  }
+}
+
+/** The object `owner` was freed explicitly. */
+function untrack(owner: object): void {
+  if (reclamation?.finalizer.unregister(owner) === true) live--;
+}
+
+/** @internal Native objects made and not yet freed (for tests). */
+export function liveNativeObjects(): number {
+  return live;
+}
+
+/** Runs `allocate`; if it ran out of address space or mappings, once more after reclaiming. */
 function withReclamation<T>(allocate: () => T | NativeFailure): T | NativeFailure {
   const first = allocate();
-  if (!isNativeFailure(first) || !first.message.startsWith('cannot reserve address space')) return first;
+  if (!isNativeFailure(first) || first.status !== 'resources') return first;
   reclamation?.reclaim();
   return allocate();
 }
@@ -550,7 +587,8 @@ export class NativeStore {
     registeredCallback ??= koffi.register(hostCallback, koffi.pointer(hostCallbackType!));
     this.handle = b.storeNew(this.id, registeredCallback);
     if (this.handle === null) throw new Error('native: cannot create a store');
-    (reclamation ??= makeReclamation()).finalizer.register(this, this.handle, this);
+    const handle = this.handle;
+    track(this, () => b.storeFree(handle));
   }
 
   /** The embedder's caps (none where undefined): see wasmo_store_set_limits. */
@@ -800,7 +838,7 @@ export class NativeStore {
   free(): void {
     if (running.includes(this)) throw new Error('native store freed while its wasm runs');
     if (this.handle !== null) load().storeFree(this.handle);
-    reclamation?.finalizer.unregister(this);
+    untrack(this);
     this.handle = null;
     this.views.clear();
   }

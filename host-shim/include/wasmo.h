@@ -37,9 +37,11 @@ typedef enum wasmo_status {
   WASMO_TRAP = 5,
   WASMO_EXHAUSTION = 6,     /* "call stack exhausted", or a table over the implementation limit */
   WASMO_UNSUPPORTED = 7,    /* valid, but the engine cannot run it yet ("not supported yet: <what>") */
-  WASMO_INTERNAL = 8,       /* a bug or a resource failure (out of memory, mmap) */
+  WASMO_INTERNAL = 8,       /* a bug, or memory ran out */
   WASMO_INCOMPATIBLE = 9,   /* an artifact made for another format, engine, CPU or configuration */
-  WASMO_HOST = 10           /* a host function failed: the embedder's callback knows the error */
+  WASMO_HOST = 10,          /* a host function failed: the embedder's callback knows the error */
+  WASMO_RESOURCES = 11      /* address space or memory mappings ran out (a memory's reservation, code
+                             * memory): freeing stores and modules gives them back, so try again after */
 } wasmo_status;
 
 /* Value type codes: the binary format's (spec 5.3.3, 5.3.4). */

@@ -38,8 +38,8 @@ function toError(f: NativeFailure): WasmError {
       return wasmError(f.status, f.message);
     case 'unsupported': return wasmError('unsupported', f.message);
     case 'incompatible': return wasmError('malformed', f.message);
-    // Resource failures (out of memory, of address space for a memory) and the engine's own bugs.
-    case 'internal': return wasmError('exhaustion', `native engine: ${f.message}`);
+    // Resource failures (out of memory, address space, mappings) and the engine's own bugs.
+    case 'internal': case 'resources': return wasmError('exhaustion', `native engine: ${f.message}`);
   }
 }
 
@@ -54,15 +54,14 @@ const compiledModules: Record<NativeEngineName, ByFuel> = {
   singlepass: [new WeakMap(), new WeakMap()],
   optimizing: [new WeakMap(), new WeakMap()],
 };
-const moduleCode = new FinalizationRegistry<NativeModule>((m) => m.free());
 
 function compiledOf(tier: NativeEngineName, meterFuel: boolean): WeakMap<ModuleValue, NativeModule> {
   return compiledModules[tier][Number(meterFuel)]!;
 }
 
 function remember(module: ModuleValue, compiled: NativeModule, tier: NativeEngineName): NativeModule {
+  // The code lives as long as the module value: then the NativeModule is unreachable, and freed.
   compiledOf(tier, compiled.metersFuel).set(module, compiled);
-  moduleCode.register(module, compiled);
   return compiled;
 }
 
