@@ -152,7 +152,8 @@ WASMO_API int wasmo_func_alloc(wasmo_store *store, const uint8_t *params, uint32
                                const uint8_t *results, uint32_t result_count, uint32_t *out);
 WASMO_API int wasmo_func_type(const wasmo_store *store, uint32_t func, uint8_t *params, uint32_t *param_count,
                               uint8_t *results, uint32_t *result_count);
-/* `vals` holds the arguments and receives the results; TRAP and EXHAUSTION carry the spec's message. */
+/* `vals` holds the arguments and receives the results, each in one 64-bit cell, a v128 in two (its low
+ * half first); TRAP and EXHAUSTION carry the spec's message. Host slots are laid out the same way. */
 WASMO_API int wasmo_func_invoke(wasmo_store *store, uint32_t func, uint64_t *vals, char *err, size_t err_len);
 
 /* Tables: `min` is the current size in wasmo_table_type; bounds are the caller's to check. */
@@ -177,6 +178,9 @@ WASMO_API int wasmo_global_alloc(wasmo_store *store, uint8_t type, uint8_t mut, 
 WASMO_API void wasmo_global_type(const wasmo_store *store, uint32_t global, uint8_t *type, uint8_t *mut);
 WASMO_API uint64_t wasmo_global_read(const wasmo_store *store, uint32_t global);
 WASMO_API void wasmo_global_write(wasmo_store *store, uint32_t global, uint64_t bits);
+/* A v128 global's value as two cells, its low half first (a v128 global is allocated with bits 0). */
+WASMO_API void wasmo_global_read_v128(const wasmo_store *store, uint32_t global, uint64_t *cells);
+WASMO_API void wasmo_global_write_v128(wasmo_store *store, uint32_t global, const uint64_t *cells);
 
 /* ---- WASI preview1 (host-shim/wasi/) ----
  *
