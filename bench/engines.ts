@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
-  func_invoke, i32, instance_export, isError, module_decode, module_instantiate, store_init,
+  func_invoke, i32, instance_export, isError, module_decode, module_instantiate, store_init, store_interrupt_after,
+  type EngineName,
 } from '../lib/index.js';
 import { NativeUnsupported } from '../lib/engines/native.js';
 import { NativeModule, isNativeFailure } from '../lib/native.js';
@@ -34,13 +35,21 @@ export function runV8(bytes: Uint8Array<ArrayBuffer>, n: number, reps: number): 
   return timeRuns(reps, () => (run as (n: number) => number)(n) >>> 0);
 }
 
+/**
+ * How a store is stopped: not at all, by fuel (more than any run needs, so what is measured is
+ * metering), or by a deadline (an hour away, so what is measured is watching for it).
+ */
+export type Control = 'none' | 'fuel' | 'deadline';
+
 /** A wasmo engine through the public API, as an embedder runs it. */
-export function runApi(engine: 'singlepass' | 'optimizing' | 'reference', bytes: Uint8Array, n: number, reps: number): WorkerResult {
+export function runApi(engine: EngineName, bytes: Uint8Array, n: number, reps: number, control: Control = 'none'): WorkerResult {
   const module = module_decode(bytes);
   if (isError(module)) throw new Error(`${engine}: ${module.message}`);
   let instantiated: ReturnType<typeof module_instantiate>;
   try {
-    instantiated = module_instantiate(store_init({ engine }), module, []);
+    const store = store_init(control === 'fuel' ? { engine, fuel: Number.MAX_SAFE_INTEGER } : { engine, interruptible: control === 'deadline' });
+    if (control === 'deadline') store_interrupt_after(store, 3_600_000);
+    instantiated = module_instantiate(store, module, []);
   } catch (e) {
     // The native engine throws this for what it cannot do yet: a result to print, not a bench bug.
     if (e instanceof NativeUnsupported) return { unsupported: e.message };

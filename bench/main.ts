@@ -67,6 +67,14 @@ const liftoff: Column = { label: 'liftoff', run: (k, n, reps) => worker(LIFTOFF,
 const turbofan: Column = { label: 'turbofan', run: (k, n, reps) => worker(TURBOFAN, ['run', 'v8', k.wasm, n, reps + 1], 1) };
 const native: Column = { label: 'native', run: (k, n, reps) => measure(k.native, [String(n), String(reps + 1)], 1) };
 const reference: Column = { label: 'reference', run: (k, n, reps) => worker([], ['run', 'reference', k.wasm, n, reps + 1], 1) };
+/** `engine` with fuel or a deadline (bench/engines.ts Control), in a column labelled `label`. */
+const controlled = (label: string, engine: string, flags: readonly string[] = []): Column =>
+  ({ label, run: (k, n, reps) => worker(flags, ['run', engine, k.wasm, n, reps + 1], 1) });
+const singlepassFuel = controlled('sp+fuel', 'singlepass+fuel');
+const singlepassDeadline = controlled('sp+deadline', 'singlepass+deadline');
+const optimizingFuel = controlled('opt+fuel', 'optimizing+fuel');
+const optimizingDeadline = controlled('opt+deadline', 'optimizing+deadline');
+const v8Engine = controlled('v8 engine', 'v8-engine+deadline', TURBOFAN);
 
 /**
  * Runs every column on every kernel at the size `size` picks. The last column (native code) gives
@@ -214,6 +222,14 @@ function main(): void {
     report(kernels, columns, runAll(kernels, columns, (k) => k.n, reps), (k) => k.n,
       [[0, 2], [0, 3], [0, 4], [1, 2], [1, 3], [1, 4], [2, 4], [3, 4]]),
   ];
+  // Stopping guests: fuel metering and a deadline on the native engines, against each without them;
+  // an interruptible v8 store (its modules meter fuel, that is how it is interrupted) against V8
+  // running the module as is.
+  const control = [singlepass, singlepassFuel, singlepassDeadline, optimizing, optimizingFuel, optimizingDeadline, v8Engine, turbofan, native];
+  out.push('', `Fuel and deadlines, median of ${reps} calls after one warm-up call: singlepass and optimizing with fuel ` +
+    '(store_init({ fuel })) and with a deadline set (store_interrupt_after), each over itself alone; ' +
+    'wasmo\'s v8 engine in an interruptible store (whose modules meter fuel, under TurboFan) over TurboFan',
+  report(kernels, control, runAll(kernels, control, (k) => k.n, reps), (k) => k.n, [[1, 0], [2, 0], [4, 3], [5, 3], [6, 7]]));
   if (!values['no-reference']) {
     const small = [reference, singlepass, native];
     out.push('', `Reference interpreter on reduced sizes, median of ${reps} calls after one warm-up call`,

@@ -5,11 +5,13 @@
 //   node [flags] dist/bench/worker.js compile ENGINE FILE.wasm REPS → {"times":[ms…]}
 //   node dist/bench/worker.js load buffer|file FILE.cwasm REPS → {"times":[ms…]}
 //
-// ENGINE is v8 (Liftoff or TurboFan according to the flags), singlepass or reference. A module an
-// engine cannot run yet gives {"unsupported":"not supported yet: …"} instead of times.
+// ENGINE is v8 (Liftoff or TurboFan according to the flags, run directly), singlepass or reference,
+// or for `run` also wasmo's v8 engine (`v8-engine`, through the API) and an API engine with a
+// control after a plus: `singlepass+fuel`, `singlepass+deadline` (see engines.ts Control). A module
+// an engine cannot run yet gives {"unsupported":"not supported yet: …"} instead of times.
 
 import { readFileSync } from 'node:fs';
-import { compileTimes, loadTimes, runApi, runV8, type WorkerResult } from './engines.js';
+import { compileTimes, loadTimes, runApi, runV8, type Control, type WorkerResult } from './engines.js';
 
 function main(argv: readonly string[]): WorkerResult {
   const [mode, engine, file, ...rest] = argv;
@@ -20,9 +22,12 @@ function main(argv: readonly string[]): WorkerResult {
   if (mode === 'load') return loadTimes(engine, file, nums[0] ?? 1);
   if (mode !== 'run') throw new Error(`unknown mode ${mode}`);
   const [n = 0, reps = 1] = nums;
-  switch (engine) {
+  const [name, control = 'none'] = engine.split('+') as [string, Control | undefined];
+  if (!['none', 'fuel', 'deadline'].includes(control)) throw new Error(`unknown control ${control}`);
+  switch (name) {
     case 'v8': return runV8(bytes, n, reps);
-    case 'singlepass': case 'optimizing': case 'reference': return runApi(engine, bytes, n, reps);
+    case 'singlepass': case 'optimizing': case 'reference': return runApi(name, bytes, n, reps, control);
+    case 'v8-engine': return runApi('v8', bytes, n, reps, control);
     default: throw new Error(`unknown engine ${engine}`);
   }
 }

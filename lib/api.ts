@@ -102,11 +102,51 @@ function requireValid(fn: string, xt: ExternType): void {
  * `options.limits` (beyond the appendix) caps what the store may hold: see {@link StoreLimits}.
  * Instantiating past a limit is an `exhaustion` error, allocating past one throws a RangeError, and
  * memory.grow / table.grow (and mem_grow / table_grow) past a size limit fail as past a maximum.
+ * `options.fuel` (beyond the appendix) makes the store meter fuel, starting with that much: see
+ * {@link store_set_fuel}. `options.interruptible` (beyond the appendix) matters on the v8 engine
+ * only, whose code can be interrupted by a deadline ({@link store_interrupt_after}) only in a store
+ * made with fuel or interruptible: its modules are then rewritten to count fuel and look at the
+ * deadline (lib/engines/v8-fuel.ts), which costs speed. A plain v8 store runs modules unchanged, so
+ * that V8 itself is what it measures. The other engines can always be interrupted.
  */
-export function store_init(options?: { engine?: EngineName; limits?: StoreLimits }): Store {
+export function store_init(options?: { engine?: EngineName; limits?: StoreLimits; fuel?: number; interruptible?: boolean }): Store {
   const limits = options?.limits ?? {};
   const usage = new StoreUsage(limits);
-  return new StoreState(makeEngine(options?.engine ?? defaultEngine(), limits), usage).current;
+  const fuel = options?.fuel === undefined ? undefined : fuelAmount('store_init', options.fuel);
+  const engine = makeEngine(options?.engine ?? defaultEngine(), limits, fuel, options?.interruptible ?? false);
+  return new StoreState(engine, usage).current;
+}
+
+/** A fuel amount: a safe integer ≥ 0 (anything else is the embedder's mistake, and throws). */
+function fuelAmount(fn: string, fuel: number): number {
+  if (!Number.isSafeInteger(fuel) || fuel < 0) throw new RangeError(`${fn}: fuel is an integer from 0 to 2^53 - 1, not ${fuel}`);
+  return fuel;
+}
+
+function noFuel(): WasmError {
+  return argumentError(`this store does not meter fuel (make it with store_init({ fuel: n }))`);
+}
+
+/**
+ * Sets the fuel of a store made with `store_init({ fuel })` (beyond the appendix, as wasmtime's
+ * `Store::set_fuel`): wasm code running in it consumes fuel as it runs (the cost model is in
+ * spec/fuel.ts: about one unit per instruction executed, charged per straight-line segment, the
+ * same on every engine), and a segment that would need more fuel than is left traps with "all fuel
+ * consumed", leaving 0. The store stays usable: set fuel again and call again. Changes the store
+ * (it is consumed and its successor returned); a store made without fuel is an `argument` error.
+ */
+export function store_set_fuel(store: Store, fuel: number): Store | WasmError {
+  const st = live(store);
+  const n = fuelAmount('store_set_fuel', fuel);
+  if (st.engine.fuel() === undefined) return noFuel();
+  st.engine.setFuel(n);
+  return st.advance();
+}
+
+/** The fuel left in a store made with `store_init({ fuel })` (see {@link store_set_fuel}). */
+export function store_get_fuel(store: Store): number | WasmError {
+  const st = live(store);
+  return st.engine.fuel() ?? noFuel();
 }
 
 /**
@@ -124,13 +164,16 @@ export function store_free(store: Store): void {
  * Sets a deadline (beyond the appendix): wasm running in the store once `ms` milliseconds have
  * passed traps with "interrupted" at its next call or loop iteration, and the store stays usable.
  * `undefined` cancels it. The deadline is the store's, not one call's: a later call that starts
- * after it has passed is interrupted too, until a new deadline is set. Not on the v8 engine, whose
- * code only worker.terminate() stops (an `argument` error says so).
+ * after it has passed is interrupted too, until a new deadline is set. Native code (singlepass,
+ * optimizing) looks at loop headers and calls, the reference interpreter every 65,536 calls and
+ * backward branches, and the v8 engine's code every 65,536 units of fuel, in a store made with
+ * fuel or `interruptible` (see {@link store_init}); a plain v8 store gives an `argument` error (only
+ * terminating its worker thread stops its code).
  */
 export function store_interrupt_after(store: Store, ms: number | undefined): undefined | WasmError {
   const st = live(store);
   if (ms !== undefined && !(ms >= 0)) throw new RangeError(`store_interrupt_after: a deadline is a number of milliseconds ≥ 0, not ${ms}`);
-  if (!st.engine.interruptAfter(ms)) return argumentError(`the ${st.engine.name} engine cannot be interrupted (terminating its worker thread stops it)`);
+  if (!st.engine.interruptAfter(ms)) return argumentError(`the ${st.engine.name} engine cannot be interrupted in a store made without fuel or interruptible (store_init({ interruptible: true })); terminating its worker thread stops it`);
   return undefined;
 }
 
@@ -150,11 +193,11 @@ export function defaultEngine(): EngineName {
   return 'reference';
 }
 
-function makeEngine(name: EngineName, limits: StoreLimits): Engine {
+function makeEngine(name: EngineName, limits: StoreLimits, fuel: number | undefined, interruptible: boolean): Engine {
   switch (name) {
-    case 'reference': return new ReferenceEngine(limits);
-    case 'v8': return new V8Engine(limits);
-    case 'singlepass': case 'optimizing': return new NativeEngine(limits, name);
+    case 'reference': return new ReferenceEngine(limits, fuel);
+    case 'v8': return new V8Engine(limits, fuel, interruptible);
+    case 'singlepass': case 'optimizing': return new NativeEngine(limits, name, fuel);
   }
 }
 
@@ -590,22 +633,24 @@ export function match_externtype(externtype1: ExternType, externtype2: ExternTyp
 // ('singlepass', the default, and 'optimizing') make artifacts.
 
 /**
- * The module compiled by a native engine (`engine`: by default the one a deserialized module was
- * compiled by, else 'singlepass'; 'optimizing' is the LLVM compiler), as an artifact: an
+ * The module compiled by a native engine (`options.engine`: by default the one a deserialized
+ * module was compiled by, else 'singlepass'; 'optimizing' is the LLVM compiler), as an artifact: an
  * ELF64 file of machine code and metadata (see host-shim/artifact/artifact.h) that
  * module_deserialize loads without compiling again. `wasmo compile` writes the same bytes.
  * Serializing a deserialized module gives back the bytes it came from. A module that is not valid
  * gives its 'invalid' error; one the native engine cannot compile yet an 'unsupported' error naming
- * what is missing.
+ * what is missing. With `options.fuel` the code charges fuel, for stores made with
+ * `store_init({ fuel })`; the artifact records which kind it is, and a store of the other kind
+ * refuses it (see module_deserialize).
  */
-export function module_serialize(module: Module, engine?: NativeEngineName): Uint8Array | WasmError {
+export function module_serialize(module: Module, options?: { engine?: NativeEngineName; fuel?: boolean }): Uint8Array | WasmError {
   const invalid = module_validate(module);
   if (invalid !== undefined) return invalid;
-  const tier = engine ?? (module.compiledFor === 'optimizing' ? 'optimizing' : 'singlepass');
+  const tier = options?.engine ?? (module.compiledFor === 'optimizing' ? 'optimizing' : 'singlepass');
   if (module.compiledFor !== undefined && module.compiledFor !== tier) {
     throw new TypeError(`module_serialize: the module is compiled code for the ${module.compiledFor} engine, not ${tier}`);
   }
-  return serializeModule(module, tier);
+  return serializeModule(module, tier, options?.fuel ?? false);
 }
 
 /**
@@ -616,6 +661,9 @@ export function module_serialize(module: Module, engine?: NativeEngineName): Uin
  * format version or configuration, or for a CPU lacking features its code uses, is refused with a
  * 'malformed' error whose message starts "incompatible artifact:" and names the difference; a
  * truncated or corrupted one with "corrupted artifact:". Nothing of a refused artifact ever runs.
+ * Code made without fuel metering is refused by module_instantiate in a store made with fuel, and
+ * code made with it (`module_serialize(m, { fuel: true })`) in a store without: a 'malformed' error
+ * "incompatible artifact: the code does not meter fuel, the store does" (or the other way round).
  *
  * **Trusted input only.** An artifact is native code: its checks catch accidents (truncation,
  * corruption, another build), not an attacker, and a crafted artifact can do anything in this

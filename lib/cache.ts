@@ -1,5 +1,5 @@
 // The compile cache of `wasmo run`: artifacts of the native engines kept on disk, keyed by the
-// module's bytes, the compiler (singlepass or optimizing) and the native engine's build, so a second run loads the code instead of decoding,
+// module's bytes, the compiler (singlepass or optimizing), fuel metering and the native engine's build, so a second run loads the code instead of decoding,
 // validating and compiling again. Entries are written aside and renamed into place (a reader never
 // reads half a file, and concurrent runs race harmlessly); the least recently used go when the
 // cache grows past its bound. Anything wrong with an entry makes it a miss, never a failure.
@@ -30,16 +30,20 @@ const LAYOUT = 'artifacts-v1';
 export class CompileCache {
   private readonly dir: string;
 
-  /** `tier`: the compiler whose artifacts get and put read and write. */
+  /**
+   * `tier`: the compiler whose artifacts get and put read and write; `fuel`: code that meters fuel
+   * (for stores made with fuel), kept apart from code that does not.
+   */
   constructor(root: string = defaultCacheDir(), private readonly maxBytes = CACHE_MAX_BYTES,
-    private readonly tier: NativeEngineName = 'singlepass') {
+    private readonly tier: NativeEngineName = 'singlepass', private readonly fuel = false) {
     this.dir = join(root, LAYOUT);
   }
 
-  /** The entry for `bytes` under this compiler and engine build. */
+  /** The entry for `bytes` under this compiler, kind of code and engine build. */
   private entry(bytes: Uint8Array): string {
     const hash = createHash('sha256').update(bytes).digest('hex');
-    return join(this.dir, `${hash}-${engineBuild()}${this.tier === 'singlepass' ? '' : `-${this.tier}`}.cwasm`);
+    const tier = this.tier === 'singlepass' ? '' : `-${this.tier}`;
+    return join(this.dir, `${hash}-${engineBuild()}${tier}${this.fuel ? '-fuel' : ''}.cwasm`);
   }
 
   /** The module compiled earlier from `bytes`, read from its file; undefined on a miss. */
@@ -69,7 +73,7 @@ export class CompileCache {
   put(bytes: Uint8Array, module: Module): boolean {
     let artifact;
     try {
-      artifact = module_serialize(module, this.tier);
+      artifact = module_serialize(module, { engine: this.tier, fuel: this.fuel });
     } catch {
       return false;  // what the engine cannot compile yet fails again, and is reported, when it runs
     }

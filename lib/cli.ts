@@ -116,15 +116,18 @@ Options (an option's value may also follow an =, as in --dir=data):
                            optimizing (native code compiled by LLVM: slower to compile, faster
                            to run), reference or v8
   --timeout DURATION       stop the program after DURATION (500ms, 10s, 2m) with the trap
-                           "interrupted" (not on the v8 engine)
+                           "interrupted"
+  --fuel N                 give the program N units of fuel (about one per wasm instruction
+                           executed, the same on every engine): running out stops it with the
+                           trap "all fuel consumed"
   --max-memory SIZE        the most one memory of the program may grow to (65536, 64KiB, 16MiB,
                            1GiB): memory.grow past it fails, and a module whose memory starts
                            larger is refused
   --max-wasm-stack SIZE    the most stack the program's wasm may use (64KiB, 1MiB): deeper
                            recursion traps with "call stack exhausted" (not on the v8 engine)
   --cache DIR              the compile cache's folder (default: $XDG_CACHE_HOME/wasmo, else
-                           ~/.cache/wasmo); entries are keyed by the module's bytes and the
-                           engine's build, and the least recently used go past 1 GiB
+                           ~/.cache/wasmo); entries are keyed by the module's bytes, the
+                           compiler, the engine's build and --fuel, and the least recently used go past 1 GiB
   --no-cache               compile without reading or writing the cache
   --allow-precompiled      run a .cwasm FILE: an artifact is native code that runs unsandboxed
                            in wasmo's process, so give this only for artifacts you trust
@@ -259,7 +262,10 @@ function duration(text: string, option: string): number {
 
 /** A store for a run, with its limits and deadline. */
 function runStore(options: RunOptions, engine: EngineName): Store {
-  const store = store_init({ engine, limits: options.limits });
+  const store = store_init({
+    engine, limits: options.limits, interruptible: options.timeout !== undefined,
+    ...(options.fuel === undefined ? {} : { fuel: options.fuel }),
+  });
   if (options.timeout !== undefined) {
     const refused = store_interrupt_after(store, options.timeout);
     if (refused !== undefined) throw new UsageError(`--timeout: ${refused.message}`);
@@ -286,6 +292,7 @@ interface RunOptions {
   cache: string | false;  // the compile cache's folder, or none
   limits: StoreLimits;
   timeout: number | undefined;  // milliseconds
+  fuel: number | undefined;
   allowPrecompiled: boolean;  // a .cwasm is native code: run only when the user vouches for it
 }
 
@@ -295,6 +302,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
   let cache: string | false | undefined;
   let limits: StoreLimits = {};
   let timeout: number | undefined;
+  let fuel: number | undefined;
   let allowPrecompiled = false;
   const preopens: Preopen[] = [];
   const env: string[] = [];
@@ -329,6 +337,10 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       allowPrecompiled = true;
     } else if (name === '--timeout') {
       timeout = duration(value(), name);
+    } else if (name === '--fuel') {
+      const text = value();
+      fuel = /^\d+$/.test(text) ? Number(text) : NaN;
+      if (!Number.isSafeInteger(fuel)) throw new UsageError(`--fuel takes a whole number from 0 to 2^53 - 1, not "${text}"`);
     } else if (name === '--max-memory') {
       limits = { ...limits, memoryPages: Math.floor(byteSize(value(), name) / PAGE_BYTES) };
     } else if (name === '--max-wasm-stack') {
@@ -338,7 +350,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       const file = args[at];
       if (file === undefined) break;
       const rest = args.slice(at + 1);
-      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, allowPrecompiled };
+      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, fuel, allowPrecompiled };
       return invoke === undefined ? { ...common, programArgs: rest } : { ...common, invoke: { name: invoke, args: rest }, programArgs: [] };
     } else {
       throw new UsageError(`run: unknown option ${arg} (see wasmo run --help)`);
@@ -360,7 +372,8 @@ function run(args: readonly string[], io: Io): number {
   // A .cwasm runs on the engine that compiled it unless told otherwise (which then refuses it).
   const chosen = options.engine ?? (file.endsWith('.cwasm') ? undefined : defaultEngine());
   // Only the native engines make artifacts to keep.
-  const cache = chosen !== undefined && isNative(chosen) && options.cache !== false ? new CompileCache(options.cache, undefined, chosen) : undefined;
+  const cache = chosen !== undefined && isNative(chosen) && options.cache !== false
+    ? new CompileCache(options.cache, undefined, chosen, options.fuel !== undefined) : undefined;
   const module = loadModule(file, chosen ?? 'singlepass', cache);
   const engine = chosen ?? module.compiledFor ?? defaultEngine();
   if (module.compiledFor !== undefined && module.compiledFor !== engine) {
@@ -536,7 +549,7 @@ function compile(args: readonly string[], io: Io): number {
   if (file === undefined) throw new UsageError('compile: no module file given (see wasmo compile --help)');
   const { dir, name } = parse(file);
   output ??= join(dir, `${name}.cwasm`);
-  const bytes = module_serialize(loadModule(file, engine), engine);
+  const bytes = module_serialize(loadModule(file, engine), { engine });
   if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes, engine);
   // Written aside, then renamed over OUT: a process reading the old file reads it whole,
   // and nobody reads a half-written artifact.

@@ -120,6 +120,10 @@ export interface Engine {
    * cancel); false when the engine cannot be interrupted.
    */
   interruptAfter(ms: number | undefined): boolean;
+  /** The fuel left (spec/fuel.ts), or undefined when the store was made without fuel. */
+  fuel(): number | undefined;
+  /** Sets the fuel left, in a store made with fuel. */
+  setFuel(fuel: number): void;
 
   tagAlloc(type: TagType): number;
   tagType(tag: number): TagType;

@@ -52,9 +52,10 @@ type Ptr = { readonly __native: unique symbol };
 
 interface Bindings {
   validate(bytes: Uint8Array, len: number, err: Uint8Array, errLen: number): number;
-  compile(bytes: Uint8Array, len: number, tier: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  compile(bytes: Uint8Array, len: number, tier: number, flags: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   moduleTier(m: Ptr): number;
   moduleFree(m: Ptr): void;
+  metersFuel(m: Ptr): number;
   deserialize(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   loadFile(path: string, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   artifact(m: Ptr, len: [number]): Ptr;
@@ -68,6 +69,8 @@ interface Bindings {
   storeFree(s: Ptr): void;
   storeSetLimits(s: Ptr, memoryPages: bigint, tableElements: bigint, wasmStack: bigint): void;
   storeInterruptAfter(s: Ptr, timeoutNs: bigint): void;
+  storeSetFuel(s: Ptr, fuel: number): void;
+  storeGetFuel(s: Ptr): number | bigint;
   interruptAll(): void;
   setThreadOwner(owner: number): void;
   interruptOwner(owner: number): void;
@@ -158,9 +161,10 @@ function load(): Bindings {
   const f = (sig: string): ReturnType<LibraryHandle['func']> => lib.func(sig);
   const b = {
     validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, _Out_ uint8_t *err, size_t err_len)'),
-    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     moduleTier: f('uint32_t wasmo_module_tier(wasmo_module m)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
+    metersFuel: f('int wasmo_module_meters_fuel(wasmo_module m)'),
     deserialize: f('int wasmo_module_deserialize(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     loadFile: f('int wasmo_module_load_file(const char *path, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     artifact: f('const uint8_t *wasmo_module_artifact(wasmo_module m, _Out_ size_t *len)'),
@@ -174,6 +178,8 @@ function load(): Bindings {
     storeFree: f('void wasmo_store_free(wasmo_store s)'),
     storeSetLimits: f('void wasmo_store_set_limits(wasmo_store s, uint64_t memory_pages, uint64_t table_elements, uint64_t wasm_stack)'),
     storeInterruptAfter: f('void wasmo_store_interrupt_after(wasmo_store s, uint64_t timeout_ns)'),
+    storeSetFuel: f('void wasmo_store_set_fuel(wasmo_store s, uint64_t fuel)'),
+    storeGetFuel: f('int64_t wasmo_store_get_fuel(wasmo_store s)'),
     interruptAll: f('void wasmo_interrupt_all()'),
     setThreadOwner: f('void wasmo_set_thread_owner(uint64_t owner)'),
     interruptOwner: f('void wasmo_interrupt_owner(uint64_t owner)'),
@@ -316,9 +322,10 @@ export class NativeModule {
     return isNativeFailure(p) ? p : new NativeModule(p);
   }
 
-  static compile(bytes: Uint8Array, tier: NativeEngineName = 'singlepass'): NativeModule | NativeFailure {
+  /** `meterFuel`: the code charges fuel, for stores that meter it (see NativeStore.setFuel). */
+  static compile(bytes: Uint8Array, tier: NativeEngineName = 'singlepass', meterFuel = false): NativeModule | NativeFailure {
     const b = load();
-    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, TIERS.indexOf(tier), out, err, ERR_LEN)));
+    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, TIERS.indexOf(tier), meterFuel ? 1 : 0, out, err, ERR_LEN)));
   }
 
   /** The compiler that made the code (an artifact records it). */
@@ -326,6 +333,11 @@ export class NativeModule {
     const tier = TIERS[load().moduleTier(this.ptr())];
     if (tier === undefined) throw new Error('native module of an unknown tier');
     return tier;
+  }
+
+  /** Does the code charge fuel? */
+  get metersFuel(): boolean {
+    return load().metersFuel(this.ptr()) === 1;
   }
 
   /**
@@ -553,6 +565,20 @@ export class NativeStore {
   interruptAfter(ms: number | undefined): void {
     const ns = ms === undefined ? NO_MAX : BigInt(Math.max(0, Math.round(ms * 1e6)));
     load().storeInterruptAfter(this.ptr(), ns);
+  }
+
+  /**
+   * Sets the fuel left, and makes the store meter fuel: it then instantiates only modules compiled
+   * to charge it (see wasmo_store_set_fuel).
+   */
+  setFuel(fuel: number): void {
+    load().storeSetFuel(this.ptr(), fuel);
+  }
+
+  /** The fuel left, or undefined when the store does not meter fuel. */
+  fuel(): number | undefined {
+    const n = Number(load().storeGetFuel(this.ptr()));
+    return n < 0 ? undefined : n;
   }
 
   /** Runs `call`, which may run wasm, with this store reachable by the host callback. */

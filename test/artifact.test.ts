@@ -428,7 +428,7 @@ describe('module_serialize / module_deserialize (beyond the appendix)', () => {
 
   it('records the optimizing compiler as the tier: its artifact round-trips and runs only on its engine', () => {
     const original = parsed();
-    const bytes = module_serialize(original, 'optimizing');
+    const bytes = module_serialize(original, { engine: 'optimizing' });
     if (isError(bytes)) throw new Error(bytes.message);
     const singlepass = module_serialize(original);
     if (isError(singlepass)) throw new Error(singlepass.message);
@@ -437,7 +437,7 @@ describe('module_serialize / module_deserialize (beyond the appendix)', () => {
     if (isError(loaded)) throw new Error(loaded.message);
     expect(loaded.compiledFor).toBe('optimizing');
     expect(module_serialize(loaded)).toEqual(bytes);
-    expect(() => module_serialize(loaded, 'singlepass')).toThrow(TypeError);
+    expect(() => module_serialize(loaded, { engine: 'singlepass' })).toThrow(TypeError);
     expect(run(loaded, 'optimizing')).toEqual([i32(47)]);
     expect(() => run(loaded, 'singlepass')).toThrow(
       new TypeError('module_instantiate: the module is compiled code for the optimizing engine, this store runs on singlepass'));

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { module_parse, module_validate, isError } from '../lib/index.js';
 import { countSeeds, missing } from './gen/coverage.js';
 import { ModuleGen } from './gen/generator.js';
-import { ENGINES, check, generate, plannedCalls, registersFor } from './gen/runner.js';
+import { ENGINES, check, generate, plannedCalls, registersFor, runOn } from './gen/runner.js';
 import { moduleText } from './gen/wat.js';
 
 const MODULES = 1000;
@@ -26,6 +26,20 @@ describe('random valid modules agree on reference, singlepass, optimizing and V8
       const d = check(g.bytes, plannedCalls(g.ast, seed), seed % 10 === 0 ? ENGINES : WITHOUT_OPTIMIZING, registersFor(seed));
       expect({ seed, disagreement: d }).toEqual({ seed, disagreement: undefined });
     }
+  }, 120_000);
+
+  it('with fuel, every engine leaves the same fuel after every call, and runs out at the same point', () => {
+    let outOfFuel = 0;
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + 150; seed++) {
+      const g = generate(seed);
+      // From a few units, so that calls run out early, to enough for most to finish.
+      const fuel = [5, 50, 500, 5000, 1_000_000][seed % 5]!;
+      const calls = plannedCalls(g.ast, seed);
+      const d = check(g.bytes, calls, WITHOUT_OPTIMIZING, registersFor(seed), fuel);
+      expect({ seed, fuel, disagreement: d }).toEqual({ seed, fuel, disagreement: undefined });
+      outOfFuel += runOn('reference', g.bytes, calls, fuel).filter((line) => line.includes('all fuel consumed')).length;
+    }
+    expect(outOfFuel).toBeGreaterThan(25);
   }, 120_000);
 
   it('modules are valid by construction, deep and under register pressure', () => {

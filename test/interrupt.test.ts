@@ -1,5 +1,5 @@
-// Stopping guests: a deadline interrupts an infinite loop on the reference and singlepass engines
-// (a trap "interrupted", the store usable afterwards); worker.terminate() stops a worker spinning
+// Stopping guests: a deadline interrupts an infinite loop on every engine (a trap "interrupted",
+// the store usable afterwards); worker.terminate() stops a worker spinning
 // in singlepass code, and a process whose worker spins can still exit; wasmo run --timeout.
 
 import { spawnSync } from 'node:child_process';
@@ -27,10 +27,13 @@ const spinText = `(module
       (local.set $i (i32.add (local.get $i) (i32.const 1))) (br 0)))
     (local.get $i)))`;
 
-function spinner(engine: 'reference' | 'singlepass' | 'optimizing'): { store: Store; spin: FuncAddr; count: FuncAddr } {
+type Engine = 'reference' | 'singlepass' | 'optimizing' | 'v8';
+
+/** A store of `engine` with the spinning module; a v8 store made interruptible. */
+function spinner(engine: Engine): { store: Store; spin: FuncAddr; count: FuncAddr } {
   const m = module_parse(spinText);
   if (isError(m)) throw new Error(m.message);
-  const [store, inst] = module_instantiate(store_init({ engine }), m, []);
+  const [store, inst] = module_instantiate(store_init({ engine, interruptible: engine === 'v8' }), m, []);
   if (isError(inst)) throw new Error(inst.message);
   const get = (name: string): FuncAddr => {
     const f = instance_export(inst, name);
@@ -40,7 +43,7 @@ function spinner(engine: 'reference' | 'singlepass' | 'optimizing'): { store: St
   return { store, spin: get('spin'), count: get('count') };
 }
 
-describe.each(['reference', 'singlepass', 'optimizing'] as const)('a deadline on %s', (engine) => {
+describe.each(['reference', 'singlepass', 'optimizing', 'v8'] as const)('a deadline on %s', (engine) => {
   test('stops an infinite loop with "interrupted"; the store goes on working', () => {
     let { store, spin, count } = spinner(engine);
     // Timed from before the deadline is set: a busy machine may pause us between the two.
@@ -68,10 +71,13 @@ describe.each(['reference', 'singlepass', 'optimizing'] as const)('a deadline on
   });
 });
 
-test('the v8 engine says it cannot be interrupted', () => {
+test('a plain v8 store says it cannot be interrupted (its code is V8\'s own, unmetered)', () => {
   const r = store_interrupt_after(store_init({ engine: 'v8' }), 10);
   expect(isError(r) && r.kind).toBe('argument');
   expect(isError(r) && r.message).toMatch(/v8 engine cannot be interrupted/);
+});
+
+test('a deadline is a number of milliseconds', () => {
   expect(() => store_interrupt_after(store_init({ engine: 'reference' }), -1)).toThrow(RangeError);
 });
 

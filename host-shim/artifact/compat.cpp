@@ -15,6 +15,14 @@ namespace {
 constexpr const char *kTarget = "x86_64-linux";
 // Code assumes every 32-bit memory reserves its whole index range plus guard (runtime/memory.h).
 const std::vector<std::string> kFlags = {"bounds-checks=guard-pages"};
+// Code that charges fuel (environ/fuel.h) has this flag too.
+constexpr const char *kFuelFlag = "fuel";
+
+std::vector<std::string> flags(bool meterFuel) {
+  std::vector<std::string> out = kFlags;
+  if (meterFuel) out.push_back(kFuelFlag);
+  return out;
+}
 // The proposals merged into WebAssembly 2.0 that the validator and singlepass implement.
 const std::vector<std::string> kWasmFeatures = {"mutable-global", "sign-extension", "saturating-float-to-int",
                                                 "multi-value", "bulk-memory", "reference-types"};
@@ -58,14 +66,15 @@ std::vector<std::string> featureNames(uint32_t features) {
 
 }  // namespace
 
-flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures, Tier tier) {
+flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures, Tier tier,
+                                            bool meterFuel) {
   auto engineVersion = b.CreateString(WASMO_ENGINE_VERSION);
   auto target = b.CreateString(kTarget);
   auto cpu = b.CreateVectorOfStrings(featureNames(cpuFeatures));
   auto tierString = b.CreateString(tierName(tier).data(), tierName(tier).size());
-  auto flags = b.CreateVectorOfStrings(kFlags);
+  auto codeFlags = b.CreateVectorOfStrings(flags(meterFuel));
   auto wasm = b.CreateVectorOfStrings(kWasmFeatures);
-  return fb::CreateCompat(b, kArtifactFormatVersion, engineVersion, target, cpu, tierString, flags, wasm);
+  return fb::CreateCompat(b, kArtifactFormatVersion, engineVersion, target, cpu, tierString, codeFlags, wasm);
 }
 
 void checkFormatVersion(const fb::Compat &c) {
@@ -75,17 +84,19 @@ void checkFormatVersion(const fb::Compat &c) {
   }
 }
 
-Tier checkCompat(const fb::Compat &c) {
+CodeKind checkCompat(const fb::Compat &c) {
   checkFormatVersion(c);
   same("engine version", str(c.engine_version()), WASMO_ENGINE_VERSION);
   same("target", str(c.target()), kTarget);
   std::string tier = str(c.tier());
   auto known = std::ranges::find(kTierNames, tier);
   if (known == std::end(kTierNames)) incompatible("compiler tier is " + tier + ", this engine's are singlepass, optimizing");
-  same("compiler flags", join(strs(c.flags())), join(kFlags));
+  std::vector<std::string> artifactFlags = strs(c.flags());
+  bool meterFuel = std::ranges::find(artifactFlags, kFuelFlag) != artifactFlags.end();
+  same("compiler flags", join(artifactFlags), join(flags(meterFuel)));
   subset("needs CPU features this CPU lacks:", strs(c.cpu_features()), featureNames(hostCpuFeatures()));
   subset("needs WebAssembly features this engine does not enable:", strs(c.wasm_features()), kWasmFeatures);
-  return static_cast<Tier>(known - std::begin(kTierNames));
+  return {static_cast<Tier>(known - std::begin(kTierNames)), meterFuel};
 }
 
 }  // namespace wasmo

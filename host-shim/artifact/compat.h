@@ -13,14 +13,25 @@ namespace wasmo {
 /** Bumped whenever the ELF layout or a schema changes incompatibly. */
 inline constexpr uint32_t kArtifactFormatVersion = 2;
 
-/** This engine's compatibility record for code of `tier` that uses `cpuFeatures` (CpuFeature bits). */
-flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures, Tier tier);
+/**
+ * This engine's compatibility record for code of `tier` that uses `cpuFeatures` (CpuFeature bits)
+ * and meters fuel if `meterFuel` (the flag "fuel").
+ */
+flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures, Tier tier,
+                                            bool meterFuel);
+
+/** What kind of code an artifact holds: every tier of this engine runs on the same runtime, and
+ *  which stores may run fuel-metered code is the store's check. */
+struct CodeKind {
+  Tier tier;
+  bool meterFuel;
+};
 
 /**
  * Throws CompileError(INCOMPATIBLE) naming the first field in which `c` differs from this engine;
- * returns the tier that made the code (every tier of this engine runs on the same runtime).
+ * returns the kind of code it describes.
  */
 void checkFormatVersion(const fb::Compat &c);
-Tier checkCompat(const fb::Compat &c);
+CodeKind checkCompat(const fb::Compat &c);
 
 }  // namespace wasmo

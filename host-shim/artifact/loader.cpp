@@ -298,10 +298,11 @@ std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> i
   uint64_t stored;
   std::memcpy(&stored, section(elf::kChecksum).data(), 8);
   if (stored != artifactChecksum(file, sections[elf::kChecksum].offset)) corrupted("checksum mismatch");
-  Tier tier = checkCompat(compat);
+  CodeKind kind = checkCompat(compat);
 
   auto compiled = std::make_shared<CompiledModule>();
-  compiled->tier = tier;
+  compiled->tier = kind.tier;
+  compiled->meterFuel = kind.meterFuel;
   compiled->module = ModuleReader(verified<fb::Types>(file, sections[elf::kTypes], elf::kTypes),
                                   verified<fb::ModuleInfo>(file, sections[elf::kModule], elf::kModule),
                                   section(elf::kRodata), sections[elf::kText].size)

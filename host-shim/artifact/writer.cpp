@@ -133,7 +133,8 @@ void put(std::span<uint8_t> out, size_t at, const T &value) {
 std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &code) {
   using namespace elf;
   flatbuffers::FlatBufferBuilder compatBuilder;
-  std::vector<uint8_t> compat = finished(compatBuilder, buildCompat(compatBuilder, code.cpuFeatures, code.tier));
+  std::vector<uint8_t> compat =
+      finished(compatBuilder, buildCompat(compatBuilder, code.cpuFeatures, code.tier, code.meterFuel));
   std::vector<uint8_t> types = typesSection(m);
   std::vector<uint8_t> rodata;
   std::vector<uint8_t> moduleInfo = moduleSection(m, code, rodata);

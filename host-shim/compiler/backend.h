@@ -35,6 +35,9 @@ concept FunctionBackend = requires(B b, const Module &m, const FuncType &ft, std
                                    int64_t i64, uint64_t bits, const SimdImmediates &si) {
   // Once per function; `locals` holds the parameters first.
   b.beginFunction(u, ft, types);
+  // Before every reachable instruction, `else` and `end` included, ahead of its own call below:
+  // where fuel metering charges (environ/fuel.h).
+  b.fuel(op);
   // The function's final `end`; `flag`: the end is reachable by falling through.
   b.endFunction(flag);
   b.unreachable();

@@ -19,6 +19,7 @@ struct CompiledCode {
   std::vector<uint32_t> functionOffsets;  // per defined function: its entry (WasmFunction)
   uint32_t cpuFeatures = 0;               // CpuFeature bits the code uses
   Tier tier = Tier::Singlepass;
+  bool meterFuel = false;                 // charges fuel (environ/fuel.h)
 };
 
 /** What a compiler does not run yet: SIMD on the optimizing tier (v128 values can only enter through

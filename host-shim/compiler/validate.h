@@ -8,6 +8,7 @@ class ValidateOnly {
  public:
   void beginFunction(uint32_t, const FuncType &, std::span<const ValType>) {}
   void endFunction(bool) {}
+  void fuel(Op) {}
   void unreachable() {}
   void nop() {}
   void block(const BlockType &) {}

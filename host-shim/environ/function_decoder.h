@@ -182,6 +182,9 @@ class FunctionDecoder {
   void instruction(Op op) {
     const Immediates &imm = expr_.imm();
     const bool live = this->live();
+    // An `else` or `end` that is not live follows a br, br_table, return or unreachable, which
+    // ended the fuel segment already.
+    if (live) b_.fuel(op);
     switch (op) {
       case Op::Unreachable:
         if (live) b_.unreachable();

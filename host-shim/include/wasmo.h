@@ -62,11 +62,16 @@ WASMO_API int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err,
 
 /* The compilers: singlepass (one pass, fast start) and optimizing (LLVM 19 at O2). */
 enum { WASMO_TIER_SINGLEPASS = 0, WASMO_TIER_OPTIMIZING = 1 };
+/* wasmo_module_compile flags: the code charges fuel (see wasmo_store_set_fuel). */
+enum { WASMO_COMPILE_FUEL = 1 };
 
 /* Decode, validate and compile with the compiler `tier`. */
-WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, wasmo_module **out,
+WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, wasmo_module **out,
                                    char *err, size_t err_len);
 WASMO_API void wasmo_module_free(wasmo_module *module);
+/* 1 when the module's code charges fuel (compiled with WASMO_COMPILE_FUEL; for an artifact, its
+ * compat flags say so), else 0. */
+WASMO_API int wasmo_module_meters_fuel(const wasmo_module *module);
 
 /* Artifacts. Every compiled module is loaded from an artifact (an ELF64 file, host-shim/artifact/),
  * and serializing gives back exactly the bytes it was loaded from. Loading refuses an artifact made
@@ -120,6 +125,14 @@ WASMO_API void wasmo_store_set_limits(wasmo_store *store, uint64_t memory_pages,
  * cancels an earlier deadline and a pending interrupt): it stops at its next call or loop iteration
  * and its call returns WASMO_TRAP, "interrupted". Any thread may call it, while wasm runs too. */
 WASMO_API void wasmo_store_interrupt_after(wasmo_store *store, uint64_t timeout_ns);
+/* Fuel (the cost model: spec/fuel.ts, host-shim/environ/fuel.h). Setting it makes the store meter
+ * fuel: it then instantiates only modules whose code charges fuel (a store that does not meter it,
+ * only modules whose code does not; INCOMPATIBLE otherwise), so set it before the first
+ * instantiation. Wasm code that needs more than is left traps with "all fuel consumed" (WASMO_TRAP).
+ * wasmo_store_get_fuel gives the fuel left, 0 after running out, or -1 when the store does not meter
+ * fuel. */
+WASMO_API void wasmo_store_set_fuel(wasmo_store *store, uint64_t fuel);
+WASMO_API int64_t wasmo_store_get_fuel(const wasmo_store *store);
 /* Interrupts wasm in every store of the process (so that a process can exit while wasm spins in a
  * worker thread). Any thread may call it. */
 WASMO_API void wasmo_interrupt_all(void);

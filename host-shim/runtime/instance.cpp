@@ -132,6 +132,11 @@ void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, s
   const Module &m = compiled->module;
   if (m.memories.size() > 1) unsupported("more than one memory");
   if (imports.size() != m.imports.size()) throw CompileError{WASMO_INTERNAL, "import count mismatch"};
+  if (compiled->meterFuel != store.meterFuel) {
+    throw CompileError{WASMO_INCOMPATIBLE, compiled->meterFuel
+                                               ? "incompatible artifact: the code meters fuel, the store does not"
+                                               : "incompatible artifact: the code does not meter fuel, the store does"};
+  }
 
   store.lastTrace.clear();  // a segment's trap has none
   store.instances.push_back(std::make_unique<Instance>());
@@ -185,6 +190,7 @@ void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, s
 
   VMContext &vm = inst.vmctx;
   vm.stackLimit = store.stackLimit();
+  vm.fuel = &store.fuel;
   vm.libcalls = kLibcalls;
   vm.funcs = inst.funcs.data();
   vm.tables = inst.tables.data();

@@ -21,6 +21,7 @@ struct CompiledModule {
   // module.datas. (module.bytes, the binary the decoder read, is not kept.)
   std::span<const uint8_t> data;
   Tier tier = Tier::Singlepass;  // the compiler that made the code
+  bool meterFuel = false;        // the code charges fuel (the artifact's compat flags say so)
 };
 
 struct Instance {

@@ -91,6 +91,14 @@ class Store {
   /** Bytes of stack wasm may use (wasmo_store_set_limits). */
   uint64_t wasmStackCap = UINT64_MAX;
 
+  /**
+   * Fuel (environ/fuel.h): a store that meters it instantiates only code compiled to charge it, and
+   * a store that does not only code that does not. Compiled code charges `fuel` in place; a charge
+   * that takes it below 0 traps, so a negative value means none is left.
+   */
+  bool meterFuel = false;
+  int64_t fuel = 0;
+
   /** Calls function `func`: `vals` holds the arguments (ABI form) and receives the results. */
   wasmo_status invoke(uint32_t func, uint64_t *vals, std::string &message);
 

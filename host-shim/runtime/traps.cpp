@@ -1,5 +1,6 @@
 #include "runtime/traps.h"
 
+#include "environ/fuel.h"
 #include "environ/module.h"
 
 #include <pthread.h>
@@ -30,6 +31,7 @@ const char *trapText(TrapCode code) {
     case TrapCode::StackExhausted: return "call stack exhausted";
     case TrapCode::HostError: return "host function failed";
     case TrapCode::Interrupted: return "interrupted";
+    case TrapCode::OutOfFuel: return kOutOfFuel;
   }
   return "trap";
 }

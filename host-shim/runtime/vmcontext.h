@@ -61,6 +61,7 @@ struct VMContext {
   uint8_t *memoryBase = nullptr;  // memory 0 (2.0 has at most one memory)
   VMMemory *memory = nullptr;
   uintptr_t *stackLimit = nullptr;  // prologues and loop headers compare rsp with this (runtime/interrupt.h)
+  int64_t *fuel = nullptr;          // the store's fuel left, which fuel-metered code charges (environ/fuel.h)
   void *const *libcalls = nullptr;  // indexed by Libcall
   uint64_t **globals = nullptr;     // a pointer per global: imported globals live elsewhere
   VMFuncRef **funcs = nullptr;      // each function of the module's index space
@@ -71,6 +72,7 @@ struct VMContext {
 inline constexpr int32_t kOffMemoryBase = offsetof(VMContext, memoryBase);
 inline constexpr int32_t kOffMemory = offsetof(VMContext, memory);
 inline constexpr int32_t kOffStackLimit = offsetof(VMContext, stackLimit);
+inline constexpr int32_t kOffFuel = offsetof(VMContext, fuel);
 inline constexpr int32_t kOffLibcalls = offsetof(VMContext, libcalls);
 inline constexpr int32_t kOffGlobals = offsetof(VMContext, globals);
 inline constexpr int32_t kOffFuncs = offsetof(VMContext, funcs);
@@ -98,6 +100,7 @@ enum class TrapCode : uint32_t {
   StackExhausted,
   HostError,  // a host function failed; the embedder holds its error
   Interrupted,  // a loop header found the stack limit raised (runtime/interrupt.h)
+  OutOfFuel,    // a segment's charge took the store's fuel below 0 (environ/fuel.h)
 };
 /** The innermost frames a trap's backtrace keeps (lib/errors.ts MAX_TRACE_FRAMES). */
 inline constexpr size_t kMaxTraceFrames = 100;

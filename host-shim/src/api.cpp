@@ -1,4 +1,5 @@
 // The C ABI (include/wasmo.h). Every entry point catches everything: no C++ exception crosses it.
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <exception>
@@ -64,15 +65,16 @@ int wasmo_module_validate(const uint8_t *bytes, size_t len, char *err, size_t er
   });
 }
 
-int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, wasmo_module **out, char *err,
-                         size_t err_len) {
+int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, wasmo_module **out,
+                         char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
     if (tier != WASMO_TIER_SINGLEPASS && tier != WASMO_TIER_OPTIMIZING) {
       throw wasmo::CompileError{WASMO_INTERNAL, "unknown compiler tier " + std::to_string(tier)};
     }
     wasmo::Module module = wasmo::decodeModule({bytes, len});
-    wasmo::CompiledCode code =
-        tier == WASMO_TIER_OPTIMIZING ? wasmo::compileOptimizing(module) : wasmo::compileSinglepass(module);
+    bool meterFuel = (flags & WASMO_COMPILE_FUEL) != 0;
+    wasmo::CompiledCode code = tier == WASMO_TIER_OPTIMIZING ? wasmo::compileOptimizing(module, meterFuel)
+                                                             : wasmo::compileSinglepass(module, meterFuel);
     // Artifact first: the JIT path loads the artifact like any other (artifact/artifact.h).
     *out = new wasmo_module{wasmo::loadArtifact(wasmo::writeArtifact(module, code))};
     return WASMO_OK;
@@ -102,6 +104,8 @@ const uint8_t *wasmo_module_artifact(const wasmo_module *module, size_t *len) {
 uint32_t wasmo_module_tier(const wasmo_module *module) { return static_cast<uint32_t>(module->compiled->tier); }
 
 void wasmo_module_free(wasmo_module *module) { delete module; }
+
+int wasmo_module_meters_fuel(const wasmo_module *module) { return module->compiled->meterFuel ? 1 : 0; }
 
 uint32_t wasmo_module_import_count(const wasmo_module *module) {
   return static_cast<uint32_t>(moduleOf(module).imports.size());
@@ -158,6 +162,16 @@ void wasmo_store_interrupt_after(wasmo_store *store, uint64_t timeout_ns) {
     interrupt->reset();
     wasmo::interruptAt(interrupt, std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns));
   }
+}
+
+void wasmo_store_set_fuel(wasmo_store *store, uint64_t fuel) {
+  store->store.meterFuel = true;
+  store->store.fuel = static_cast<int64_t>(std::min<uint64_t>(fuel, INT64_MAX));
+}
+
+int64_t wasmo_store_get_fuel(const wasmo_store *store) {
+  if (!store->store.meterFuel) return -1;
+  return std::max<int64_t>(store->store.fuel, 0);
 }
 
 void wasmo_interrupt_all(void) { wasmo::interruptAll(); }

@@ -49,27 +49,44 @@ function checkAddrType(t: { readonly addrtype: string }, what: string): void {
   if (t.addrtype !== 'i32') throw new NativeUnsupported(`not supported yet: 64-bit ${what} in the native engine`);
 }
 
-// Compiled once per module value and compiler, whatever the store: code is instance-independent.
-const compiledModules = { singlepass: new WeakMap<ModuleValue, NativeModule>(), optimizing: new WeakMap<ModuleValue, NativeModule>() };
+// Compiled once per module value, compiler and kind of code (charging fuel or not), whatever the
+// store: code is instance-independent. A deserialized module has the one kind its artifact holds.
+type ByFuel = readonly [WeakMap<ModuleValue, NativeModule>, WeakMap<ModuleValue, NativeModule>];
+const compiledModules: Record<NativeEngineName, ByFuel> = {
+  singlepass: [new WeakMap(), new WeakMap()],
+  optimizing: [new WeakMap(), new WeakMap()],
+};
 const moduleCode = new FinalizationRegistry<NativeModule>((m) => m.free());
 
+function compiledOf(tier: NativeEngineName, meterFuel: boolean): WeakMap<ModuleValue, NativeModule> {
+  return compiledModules[tier][Number(meterFuel)]!;
+}
+
 function remember(module: ModuleValue, compiled: NativeModule, tier: NativeEngineName): NativeModule {
-  compiledModules[tier].set(module, compiled);
+  compiledOf(tier, compiled.metersFuel).set(module, compiled);
   moduleCode.register(module, compiled);
   return compiled;
 }
 
-/** The module's native code by `tier`: compiled on first use (an artifact, loaded), then shared by every store. */
-function compiledModule(module: ModuleValue, tier: NativeEngineName): NativeModule | NativeFailure {
-  const known = compiledModules[tier].get(module);
+/**
+ * The module's native code by `tier`: compiled on first use (an artifact, loaded), then shared by
+ * every store; with fuel metering for stores that meter fuel.
+ */
+function compiledModule(module: ModuleValue, tier: NativeEngineName, meterFuel: boolean): NativeModule | NativeFailure {
+  const known = compiledOf(tier, meterFuel).get(module);
   if (known !== undefined) return known;
-  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast), tier);
+  // The other kind of an artifact's code: the store refuses it, saying why.
+  if (module.compiledFor !== undefined) return compiledOf(tier, !meterFuel).get(module)!;
+  const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast), tier, meterFuel);
   return isNativeFailure(c) ? c : remember(module, c, tier);
 }
 
-/** The artifact of a valid module compiled by `tier`: its native code and what instantiating it needs. */
-export function serializeModule(module: ModuleValue, tier: NativeEngineName): Uint8Array | WasmError {
-  const c = compiledModule(module, tier);
+/**
+ * The artifact of a valid module compiled by `tier`: its native code and what instantiating it
+ * needs; with fuel metering (for stores made with fuel) if `meterFuel`.
+ */
+export function serializeModule(module: ModuleValue, tier: NativeEngineName, meterFuel = false): Uint8Array | WasmError {
+  const c = compiledModule(module, tier, meterFuel);
   return isNativeFailure(c) ? toError(c) : c.serialize();
 }
 
@@ -103,8 +120,17 @@ export class NativeEngine implements Engine {
   private depth = 0;
 
   /** `name`: the compiler of the store's modules; both run on the same runtime. */
-  constructor(limits: StoreLimits = {}, readonly name: NativeEngineName = 'singlepass') {
+  constructor(limits: StoreLimits = {}, readonly name: NativeEngineName = 'singlepass', fuel?: number) {
     this.store.setLimits(limits);
+    if (fuel !== undefined) this.store.setFuel(fuel);
+  }
+
+  fuel(): number | undefined {
+    return this.store.fuel();
+  }
+
+  setFuel(fuel: number): void {
+    this.store.setFuel(fuel);
   }
 
   free(): void {
@@ -118,7 +144,7 @@ export class NativeEngine implements Engine {
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[], beforeStart?: BeforeStart):
     { readonly exports: readonly EngineExport[] } | WasmError {
-    const compiled = compiledModule(module, this.name);
+    const compiled = compiledModule(module, this.name, this.store.fuel() !== undefined);
     if (isNativeFailure(compiled)) return this.error(compiled);
     const start: [number | undefined] = [undefined];
     const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr), beforeStart === undefined ? undefined : start);

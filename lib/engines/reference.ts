@@ -81,8 +81,17 @@ export class ReferenceEngine implements Engine {
   readonly name = 'reference';
   private S = new Store();
 
-  constructor(private readonly limits: StoreLimits = {}) {
+  constructor(private readonly limits: StoreLimits = {}, fuel?: number) {
     this.S.limits = limits;
+    this.S.fuel = fuel;
+  }
+
+  fuel(): number | undefined {
+    return this.S.fuel;
+  }
+
+  setFuel(fuel: number): void {
+    this.S.fuel = fuel;
   }
 
   interruptAfter(ms: number | undefined): boolean {

@@ -24,13 +24,18 @@
 // function called once it returns (see `initFunc`): only then are the instance's functions and
 // their types known, and code that runs during instantiation (the segments' offsets, the start
 // function and the host functions it calls) can hand out references to them, which outlive even
-// an instantiation that traps (spec 4.5.4: segments written before the trap stay).
+// an instantiation that traps (spec 4.5.4: segments written before the trap stay). In a store made
+// with fuel or to be interruptible, every module also charges fuel and looks at the deadline through
+// two more imports (see v8-fuel.ts); a plain store runs the module's own code unchanged, so that
+// benchmarks measure V8 itself.
 
 import type { StoreLimits } from '../store-limits.js';
 import type {
   BeforeStart, Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
 import { MAX_TRACE_FRAMES, traceFrame, wasmError, type TraceFrame, type WasmError } from '../errors.js';
+import { SLICE, meterFuel, type Metered } from './v8-fuel.js';
+import { OUT_OF_FUEL } from '../../spec/fuel.js';
 import { f32, f32ToNumber, f64, f64ToNumber } from '../values.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { readUnsigned, writeUnsigned } from '../../spec/binary/leb128.js';
@@ -49,6 +54,9 @@ class HostFailure extends Error {
     super(error.message);
   }
 }
+
+/** Running out of fuel or past the deadline, thrown from the fuel check through V8's frames. */
+class Stop extends Error {}
 
 /** An operation the JS API cannot express. */
 export class V8Unsupported extends Error {
@@ -297,11 +305,49 @@ export class V8Engine implements Engine {
     ast: Module; bytes: Uint8Array; imported: number; bodies: number[]; helpersAt: number; tables?: WebAssembly.Table[];
   }[] = [];
 
-  constructor(private readonly limits: StoreLimits = {}) {
+  /**
+   * Fuel (see v8-fuel.ts): the store's instances charge `counter`; `bank` is the rest of the fuel
+   * (Infinity in a store without fuel, whose counter only paces the deadline checks). Only a store
+   * made with fuel or interruptible meters its modules (`metered`).
+   */
+  private readonly counter = new WebAssembly.Global({ value: 'i64', mutable: true }, 0n);
+  private bank = Infinity;
+  private readonly metersFuel: boolean;
+  private readonly metered: boolean;
+  private deadline: number | undefined;
+
+  constructor(private readonly limits: StoreLimits = {}, fuel?: number, interruptible = false) {
     if (limits.wasmStack !== undefined) {
       throw new RangeError("store limit wasmStack is not supported on the v8 engine: node's --stack-size sets it for the whole process");
     }
+    this.metersFuel = fuel !== undefined;
+    this.metered = this.metersFuel || interruptible;
+    this.setFuel(fuel ?? Infinity);
   }
+
+  fuel(): number | undefined {
+    return this.metersFuel ? Math.max(0, this.bank + Number(this.counter.value)) : undefined;
+  }
+
+  setFuel(fuel: number): void {
+    const now = Math.min(fuel, SLICE);
+    this.counter.value = BigInt(now);
+    this.bank = fuel - now;
+  }
+
+  /** Called by metered code when the counter went below 0. */
+  private readonly check = (): void => {
+    const left = this.bank + Number(this.counter.value);
+    if (left < 0) {
+      this.setFuel(0);
+      throw new Stop(OUT_OF_FUEL);
+    }
+    this.setFuel(left);
+    if (this.deadline !== undefined && performance.now() >= this.deadline) {
+      this.deadline = undefined;
+      throw new Stop('interrupted');
+    }
+  };
 
   /**
    * The limits a memory or table is made with in V8: its maximum lowered to the store's limit, so
@@ -312,9 +358,14 @@ export class V8Engine implements Engine {
     return cap === undefined || (limits.max !== undefined && limits.max <= cap) ? limits : { ...limits, max: cap };
   }
 
-  /** V8's code can be stopped only by terminating its thread (worker.terminate()). */
-  interruptAfter(): boolean {
-    return false;
+  /**
+   * Metered code looks at the deadline every SLICE units of fuel (see v8-fuel.ts); the code of a
+   * store that does not meter only worker.terminate() stops.
+   */
+  interruptAfter(ms: number | undefined): boolean {
+    if (!this.metered) return false;
+    this.deadline = ms === undefined ? undefined : performance.now() + ms;
+    return true;
   }
 
   free(): void {
@@ -408,6 +459,7 @@ export class V8Engine implements Engine {
       return f();
     } catch (e) {
       if (e instanceof HostFailure) return e.error;
+      if (e instanceof Stop) return wasmError(trapKind, e.message);
       if (e instanceof WebAssembly.RuntimeError) return wasmError(trapKind, this.refineTrap(e), undefined, this.trace(e));
       if (e instanceof WebAssembly.LinkError) return wasmError('unlinkable', e.message);
       if (e instanceof WebAssembly.CompileError) return wasmError('invalid', e.message);
@@ -479,6 +531,11 @@ export class V8Engine implements Engine {
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[], beforeStart?: BeforeStart) {
     const { ast, validated } = module;
+    // The module metering fuel (v8-fuel.ts) if the store meters, its imports for that after the
+    // module's own.
+    const fuelImports = { fuel: String(ast.imports.length), check: String(ast.imports.length + 1) };
+    const metered: Metered = this.metered ? meterFuel(ast, fuelImports) : { module: ast, func: (i) => i };
+    const m = metered.module;
     const funcTypes = [
       ...ast.imports.flatMap((im) => (im.desc.kind === 'func' ? [ast.types[im.desc.type]!] : [])),
       ...ast.funcs.map((f) => ast.types[f.type]!),
@@ -487,42 +544,49 @@ export class V8Engine implements Engine {
     const hidden = (i: number): string => `\u0000wasmo.table.${i}`;
     const init = '\u0000wasmo.init';
     // The hidden table of every function comes after the module's tables, its segment after theirs:
-    // the only active segment left, and one that cannot fail. The init function (see `initFunc`)
-    // comes after the module's functions.
+    // the only active segment left, and one that cannot fail. The init function (see `initFunc`;
+    // not metered) comes after the module's functions (and the fuel check, if metered).
     const n = funcTypes.length;
+    const initIndex = this.metered ? n + 1 : n;
     const k = this.compiled.length;
     const rewritten: Module = {
-      ...ast,
-      types: [...ast.types, { params: [], results: [] }],
-      funcs: [...ast.funcs, { type: ast.types.length, locals: [], body: initFunc(ast) }],
+      ...m,
+      types: [...m.types, { params: [], results: [] }],
+      funcs: [...m.funcs, { type: m.types.length, locals: [], body: initFunc(m) }],
       start: undefined,
-      datas: ast.datas.map((d) => ({ ...d, mode: { kind: 'passive' } })),
-      mems: ast.mems.map((m) => ({ ...m, type: { ...m.type, limits: this.capped(m.type.limits, this.limits.memoryPages) } })),
+      datas: m.datas.map((d) => ({ ...d, mode: { kind: 'passive' } })),
+      mems: m.mems.map((mem) => ({ ...mem, type: { ...mem.type, limits: this.capped(mem.type.limits, this.limits.memoryPages) } })),
       tables: [
-        ...ast.tables.map((t) => ({ ...t, type: { ...t.type, limits: this.capped(t.type.limits, this.limits.tableElements) } })),
+        ...m.tables.map((t) => ({ ...t, type: { ...t.type, limits: this.capped(t.type.limits, this.limits.tableElements) } })),
         { type: { addrtype: 'i32', limits: { min: n, max: n }, reftype: 'funcref' } },
       ],
-      imports: ast.imports.map((im, i) => ({ ...im, module: '', name: String(i) })),
-      elems: [...ast.elems.map((e) => (e.mode.kind === 'active' ? { ...e, mode: { kind: 'passive' as const } } : e)), {
+      // The metering imports are named already.
+      imports: m.imports.map((im, i) => (i < ast.imports.length ? { ...im, module: '', name: String(i) } : im)),
+      elems: [...m.elems.map((e) => (e.mode.kind === 'active' ? { ...e, mode: { kind: 'passive' as const } } : e)), {
         type: 'funcref',
-        init: funcTypes.map((_, i): Instr[] => [{ op: 'ref.func', func: i }]),
+        init: funcTypes.map((_, i): Instr[] => [{ op: 'ref.func', func: metered.func(i) }]),
         mode: { kind: 'active', table: tableCount, offset: [{ op: 'i32.const', value: 0 }] },
       }],
       exports: [
-        ...ast.exports,
+        ...m.exports,
         ...Array.from({ length: tableCount + 1 }, (_, i) => ({ name: hidden(i), desc: { kind: 'table' as const, index: i } })),
-        { name: init, desc: { kind: 'func', index: n } },
+        { name: init, desc: { kind: 'func', index: initIndex } },
       ],
       customs: [nameSection(`wasmo${k}`)],
     };
-    const routed = routeTruncations(rewritten, n + 1);
+    const routed = routeTruncations(rewritten, initIndex + 1);
     const bytes = encodeModule(routed.module);
     const bodies = codeEntryOffsets(bytes);
     // The bodies: the module's functions, the initialisation function, the truncation helpers.
     const helpersAt = routed.helpers === 0 ? bytes.length : bodies[ast.funcs.length + 1]!;
     const compiled: (typeof this.compiled)[number] = { ast, bytes, imported: n - ast.funcs.length, bodies, helpersAt };
     this.compiled.push(compiled);
-    const importObject = { '': Object.fromEntries(imports.map((x, i) => [String(i), this.object(x.kind, x.addr) as WebAssembly.ImportValue])) };
+    const importObject = {
+      '': {
+        ...Object.fromEntries(imports.map((x, i) => [String(i), this.object(x.kind, x.addr) as WebAssembly.ImportValue])),
+        ...(this.metered ? { [fuelImports.fuel]: this.counter, [fuelImports.check]: this.check } : {}),
+      },
+    };
     return this.attempt('uninstantiable', () => {
       const instance = new WebAssembly.Instance(compile(compiled.bytes), importObject);
       const ex = instance.exports;

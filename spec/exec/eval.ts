@@ -9,6 +9,7 @@
 // in Exhaustion at a fixed depth rather than in a JS stack overflow.
 
 import { Exhaustion, SpecError, Trap } from '../errors.js';
+import { FuelSegments, OUT_OF_FUEL } from '../fuel.js';
 import {
   opcodes, walkExpr, type BlockType, type Expr, type Instr, type InstrOf, type NumericOp, type Opname,
 } from '../structure/instructions.js';
@@ -43,6 +44,7 @@ const enum Op {
   I64Load8S, I64Load8U, I64Load16S, I64Load16U, I64Load32S, I64Load32U,
   I32Store, I64Store, F32Store, F64Store, I32Store8, I32Store16, I64Store8, I64Store16, I64Store32,
   V128Load, V128LoadExtend, V128LoadSplat, V128LoadZero, V128LoadLane, V128Store, V128StoreLane,
+  Fuel,
 }
 
 type NumFn = (args: readonly Value[], instr: Instr) => Value;
@@ -132,8 +134,13 @@ class Compiler {
   private readonly ctls: Ctl[] = [];
   /** br / br_if instructions whose target pc is copied into `c` at the end. */
   private readonly branches: [number, BrTarget][] = [];
+  /** Function bodies charge fuel per segment (spec/fuel.ts): a Fuel op with the cost in `a`. */
+  private readonly fuel: FuelSegments<number> | undefined;
 
-  constructor(private readonly types: readonly FuncType[]) {}
+  /** `metered`: a function body (constant expressions are not metered). */
+  constructor(private readonly types: readonly FuncType[], metered: boolean) {
+    this.fuel = metered ? new FuelSegments(() => this.emit(Op.Fuel), (i, cost) => { this.a[i] = cost; }) : undefined;
+  }
 
   /** Compiles `body` as the body of a function with the given arity; the implicit outermost
    *  label (§4.4.10) is the final Return. */
@@ -141,7 +148,11 @@ class Compiler {
     const outer: Ctl = { arity: nresults, loopStart: -1, fixups: [] };
     this.ctls.push(outer);
     // Nested instructions by a walk with its own stack: nesting is the module's to choose.
-    walkExpr(body, { instr: (i) => this.one(i), else: (i) => this.else(i), end: () => this.end() });
+    walkExpr(body, {
+      instr: (i) => { this.fuel?.instr(i); this.one(i); },
+      else: (i) => { this.fuel?.step('else'); this.else(i); },
+      end: () => { this.fuel?.step('end'); this.end(); },
+    });
     this.ctls.pop();
     const ret = this.emit(Op.Return);
     for (const t of outer.fixups) t.pc = ret;
@@ -286,7 +297,7 @@ const compiledExprs = new WeakMap<Expr, Code>();
 function codeOf(func: Func, type: FuncType, types: readonly FuncType[]): Code {
   let code = compiledFuncs.get(func);
   if (code === undefined) {
-    code = new Compiler(types).compile(func.body, type.params.length, func.locals.map(defaultValue), type.results.length);
+    code = new Compiler(types, true).compile(func.body, type.params.length, func.locals.map(defaultValue), type.results.length);
     compiledFuncs.set(func, code);
   }
   return code;
@@ -743,6 +754,16 @@ function interpret(S: Store, calls: Calls, entryCode: Code, entryInst: ModuleIns
         m.set(v.subarray(lane, lane + w), effectiveAddress(vs[--sp]!, A[i]!, w, m));
         continue;
       }
+      // A segment's fuel (spec/fuel.ts); a store without fuel meters nothing.
+      case Op.Fuel: {
+        if (S.fuel === undefined) continue;
+        S.fuel -= A[i]!;
+        if (S.fuel < 0) {
+          S.fuel = 0;
+          throw new Trap(OUT_OF_FUEL);
+        }
+        continue;
+      }
       default: throw new Error(`reference interpreter: bad compiled op ${op[i]}`);
     }
 
@@ -781,7 +802,7 @@ function interpret(S: Store, calls: Calls, entryCode: Code, entryInst: ModuleIns
 export function evalConst(S: Store, inst: ModuleInst, expr: Expr): Value {
   let code = compiledExprs.get(expr);
   if (code === undefined) {
-    code = new Compiler(inst.types).compile(expr, 0, [], 1);
+    code = new Compiler(inst.types, false).compile(expr, 0, [], 1);
     compiledExprs.set(expr, code);
   }
   return run(() => execute(S, -1, code, inst, []))[0]!;

@@ -79,6 +79,8 @@ export class Store {
    * at its next call or backward branch (checked every so many), which clears it.
    */
   deadline: number | undefined = undefined;
+  /** The fuel left (spec/fuel.ts), or undefined when the store does not meter fuel. */
+  fuel: number | undefined = undefined;
   /**
    * The embedder's limits on the size of the tables and memories allocated from now on, and on
    * the stack one invocation may use (bytes, as charged in eval.ts).

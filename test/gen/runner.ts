@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import {
   func_alloc, func_invoke, func_type, global_read, instance_export, isError, mem_size, module_decode,
-  module_imports, module_instantiate, module_validate, store_free, store_init, table_read, table_size,
+  module_imports, module_instantiate, module_validate, store_free, store_get_fuel, store_init, store_set_fuel,
+  table_read, table_size,
   type EngineName, type FuncAddr, type GlobalAddr, type MemAddr, type Module, type ModuleInst,
   type Store, type TableAddr, type Val, refExtern, refNull,
 } from '../../lib/index.js';
@@ -109,20 +110,21 @@ function argOf(c: ReturnType<ModuleGen['constant']>): Val {
  * Decodes `bytes` as `engine` does (the reference engine with the reference decoder, the others
  * with the native one), instantiates the module in a fresh store of `engine` and records every
  * observation. The store is freed at once: waiting for the garbage collector would leave thousands
- * of native memories (8 GiB of address space each) reserved.
+ * of native memories (8 GiB of address space each) reserved. With `fuel`, the store meters fuel
+ * (spec/fuel.ts), starting with that much, and the fuel left after each call is an observation too.
  */
-export function runOn(engine: EngineName, bytes: Uint8Array, calls: readonly Call[]): Record {
+export function runOn(engine: EngineName, bytes: Uint8Array, calls: readonly Call[], fuel?: number): Record {
   const module = module_decode(bytes, { engine });
   if (isError(module)) return [`decode: ${module.kind}: ${module.message}`];
-  const store = store_init({ engine });
+  const store = store_init({ engine, ...(fuel === undefined ? {} : { fuel }) });
   try {
-    return observe(store, module, calls);
+    return observe(store, module, calls, fuel);
   } finally {
     store_free(store);
   }
 }
 
-function observe(first: Store, module: Module, calls: readonly Call[]): Record {
+function observe(first: Store, module: Module, calls: readonly Call[], fuel?: number): Record {
   const out: string[] = [];
   let store = first;
   // The host function: results from a hash of its arguments, and every call counted in the hash.
@@ -160,7 +162,17 @@ function observe(first: Store, module: Module, calls: readonly Call[]): Record {
   const invoke = (name: string, args: readonly Val[]): string => {
     const [s, r] = func_invoke(store, exp<FuncAddr>(name), args);
     store = s;
-    return isError(r) ? `${r.kind}: ${specText(r.message)}` : r.map((v) => showVal(v, funcNames)).join(' ');
+    const shown = isError(r) ? `${r.kind}: ${specText(r.message)}` : r.map((v) => showVal(v, funcNames)).join(' ');
+    if (fuel === undefined) return shown;
+    // Engines exhaust the call stack at different depths, having consumed different fuel: start
+    // again from the same amount.
+    if (isError(r) && r.kind === 'exhaustion') {
+      const refilled = store_set_fuel(store, fuel);
+      if (isError(refilled)) throw new Error(refilled.message);
+      store = refilled;
+      return shown;
+    }
+    return `${shown}; fuel left ${String(store_get_fuel(store))}`;
   };
   for (const c of calls) out.push(`${c.name}(${c.args.map((v) => showVal(v)).join(' ')}) = ${invoke(c.name, c.args)}`);
   for (const e of (inst as ModuleInst).exports) {
@@ -214,18 +226,18 @@ export function registersFor(seed: number): number | undefined {
  * module must be valid by the reference's own decoder and validator (else the generator is wrong).
  */
 export function check(
-  bytes: Uint8Array, calls: readonly Call[], engines: readonly EngineName[] = ENGINES, registers?: number,
+  bytes: Uint8Array, calls: readonly Call[], engines: readonly EngineName[] = ENGINES, registers?: number, fuel?: number,
 ): Disagreement | undefined {
   const module = module_decode(bytes, { engine: 'reference' });
   const invalid = isError(module) ? module : module_validate(module);
   if (invalid !== undefined) throw new Error(`generator bug: module is not valid: ${invalid.message}`);
-  const ref = runOn('reference', bytes, calls);
+  const ref = runOn('reference', bytes, calls, fuel);
   for (const engine of engines) {
     if (engine === 'reference') continue;
     let rec: Record;
     if (registers !== undefined) process.env['WASMO_SINGLEPASS_REGISTERS'] = String(registers);
     try {
-      rec = runOn(engine, bytes, calls);
+      rec = runOn(engine, bytes, calls, fuel);
     } catch (e) {
       rec = [`exception: ${e instanceof Error ? e.message : String(e)}`];
     } finally {

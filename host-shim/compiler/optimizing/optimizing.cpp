@@ -159,6 +159,7 @@ class Optimizing {
     frames_.clear();
   }
 
+  void fuel(Op) {}
   void unreachable() { b_.CreateBr(trapBlock(TrapCode::Unreachable)); }
   void nop() {}
 
@@ -818,8 +819,9 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
 
 }  // namespace
 
-CompiledCode compileOptimizing(const Module &module) {
+CompiledCode compileOptimizing(const Module &module, bool meterFuel) {
   refuseUnsupported(module, Tier::Optimizing);
+  if (meterFuel) unsupported("fuel on the optimizing engine");
   if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
   static std::once_flag once;
   std::call_once(once, [] {

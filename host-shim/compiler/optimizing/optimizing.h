@@ -7,7 +7,10 @@
 
 namespace wasmo {
 
-/** Validates and compiles every function; throws CompileError (INVALID, MALFORMED, UNSUPPORTED, INTERNAL). */
-CompiledCode compileOptimizing(const Module &module);
+/**
+ * Validates and compiles every function, with fuel metering if `meterFuel`; throws CompileError
+ * (INVALID, MALFORMED, UNSUPPORTED, INTERNAL).
+ */
+CompiledCode compileOptimizing(const Module &module, bool meterFuel);
 
 }  // namespace wasmo

@@ -10,8 +10,10 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "compiler/cpu_features.h"
+#include "environ/fuel.h"
 #include "environ/function_decoder.h"
 #include "runtime/vmcontext.h"
 
@@ -71,8 +73,8 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  Singlepass(HeapAllocator *alloc, const Module &module)
-      : CodeGenerator(4096, AutoGrow, alloc), importedFuncs_(module.importedFuncs),
+  Singlepass(HeapAllocator *alloc, const Module &module, bool meterFuel)
+      : CodeGenerator(4096, AutoGrow, alloc), meterFuel_(meterFuel), importedFuncs_(module.importedFuncs),
         funcLabels_(std::make_unique<Label[]>(module.funcs.size() - module.importedFuncs)),
         hostFeatures_(hostCpuFeatures()), poolLimit_(poolLimit()) {}
 
@@ -87,6 +89,8 @@ class Singlepass : public CodeGenerator {
     frames_.clear();
     traps_.clear();
     constants_.clear();
+    fuelCharge_.reset();
+    fuelSegmentEnded_ = false;
     maxSlots_ = 0;
     locals_.assign(locals.begin(), locals.end());
     localCells_.clear();
@@ -163,6 +167,28 @@ class Singlepass : public CodeGenerator {
     if ((kSavedBytes + bytes) % 16 != 0) bytes += 8;
     if (bytes > 0x7FFFFFFF) unsupported("a frame of more than 2 GiB");
     rewrite(frameSizePatch_, static_cast<uint32_t>(-static_cast<int32_t>(bytes)), 4);
+  }
+
+  // Fuel metering (environ/fuel.h): a segment's charge is emitted before its first costly
+  // instruction, with its cost patched in as the segment grows. Between instructions rax is free
+  // and no flags are live, so the charge fits anywhere.
+  void fuel(Op op) {
+    if (!meterFuel_) return;
+    if (fuelSegmentEnded_) {
+      fuelCharge_.reset();
+      fuelSegmentEnded_ = false;
+    }
+    if (uint32_t cost = fuelCost(op)) {
+      if (!fuelCharge_) {
+        mov(rax, qword[r14 + kOffFuel]);
+        sub(qword[rax], 0x7FFFFFFF);  // the imm32 form, patched below
+        fuelCharge_ = FuelCharge{getSize() - 4, 0};
+        js(trapLabel(TrapCode::OutOfFuel), T_NEAR);
+      }
+      fuelCharge_->cost += cost;
+      rewrite(fuelCharge_->patch, fuelCharge_->cost, 4);
+    }
+    if (endsFuelSegment(op)) fuelSegmentEnded_ = true;
   }
 
   void unreachable() {
@@ -742,6 +768,13 @@ class Singlepass : public CodeGenerator {
   void floatConst(const Xmm &x, double value, bool is64);
   void divide(Op op, bool is64);
 
+  bool meterFuel_;
+  struct FuelCharge {
+    size_t patch;  // offset of the charge's imm32
+    uint32_t cost;
+  };
+  std::optional<FuelCharge> fuelCharge_;  // the current segment's, once it has one
+  bool fuelSegmentEnded_ = false;
   uint32_t importedFuncs_;
   std::unique_ptr<Label[]> funcLabels_;  // entry of each function defined in the module
   std::vector<Value> stack_;
@@ -1188,11 +1221,12 @@ void Singlepass::numeric(Op op) {
 
 }  // namespace
 
-CompiledCode compileSinglepass(const Module &module) {
+CompiledCode compileSinglepass(const Module &module, bool meterFuel) {
   refuseUnsupported(module, Tier::Singlepass);
   HeapAllocator alloc;
-  Singlepass gen(&alloc, module);
+  Singlepass gen(&alloc, module, meterFuel);
   CompiledCode out;
+  out.meterFuel = meterFuel;
   try {
     for (uint32_t i = module.importedFuncs; i < module.funcs.size(); i++) {
       out.functionOffsets.push_back(static_cast<uint32_t>(gen.getSize()));

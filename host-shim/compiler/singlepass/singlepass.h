@@ -6,7 +6,10 @@
 
 namespace wasmo {
 
-/** Validates and compiles every function; throws CompileError (INVALID, MALFORMED, UNSUPPORTED). */
-CompiledCode compileSinglepass(const Module &module);
+/**
+ * Validates and compiles every function, with fuel metering if `meterFuel`; throws CompileError
+ * (INVALID, MALFORMED, UNSUPPORTED).
+ */
+CompiledCode compileSinglepass(const Module &module, bool meterFuel);
 
 }  // namespace wasmo

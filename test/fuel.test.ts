@@ -1,0 +1,209 @@
+// Fuel (spec/fuel.ts): every engine charges the same costs at the same points, so the fuel left
+// after a run is the same on each; running out is the trap "all fuel consumed", after which the
+// store has 0 fuel and works again once refilled. Artifacts say whether their code meters fuel and
+// a store of the other kind refuses them; wasmo run --fuel.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import {
+  func_alloc, func_invoke, i32, i64, instance_export, isError, module_deserialize, module_instantiate, module_parse,
+  module_serialize, store_get_fuel, store_init, store_set_fuel, type EngineName, type FuncAddr, type Module, type Store,
+  type Val, type WasmError,
+} from '../lib/index.js';
+import { main } from '../lib/cli.js';
+import { nativeAvailable } from '../lib/native.js';
+
+const engines: EngineName[] = nativeAvailable() === true ? ['reference', 'singlepass', 'v8'] : ['reference', 'v8'];
+
+const text = `(module
+  (import "env" "host" (func $host (param i32) (result i32)))
+  (global $g (mut i32) (i32.const 0))
+  (memory 1)
+  (table funcref (elem $add $fac32))
+  (type $bin (func (param i32 i32) (result i32)))
+  (func $add (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func $fac32 (param i32 i32) (result i32) (local.get 0))
+  (func $fac (export "fac") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0))
+      (then (i64.const 1))
+      (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+  (func (export "count") (param $n i32) (result i32) (local $i i32)
+    (block (loop (br_if 1 (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1))) (br 0)))
+    (local.get $i))
+  (func (export "spin") (loop (global.set $g (i32.add (global.get $g) (i32.const 1))) (br 0)))
+  (func (export "mixed") (param $n i32) (result i32) (local $acc i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (block $b2 (block $b1 (block $b0
+          (br_table $b0 $b1 $b2 (i32.rem_u (local.get $n) (i32.const 3))))
+          (local.set $acc (call_indirect (type $bin) (local.get $acc) (local.get $n) (i32.const 0)))
+          (br $b2))
+          (i32.store (i32.const 8) (local.get $n))
+          (local.set $acc (i32.xor (local.get $acc) (i32.load (i32.const 8)))))
+        (if (i32.and (local.get $n) (i32.const 4))
+          (then (local.set $acc (call $host (local.get $acc))))
+          (else nop (drop (i32.const 7))))
+        (memory.fill (i32.const 0) (i32.const 1) (i32.const 100))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $acc))
+  (func (export "trapmid") (result i32) (i32.const 1) (i32.const 0) (i32.div_u) (i32.const 5) (i32.add)))`;
+
+function parse(src: string): Module {
+  const m = module_parse(src);
+  if (isError(m)) throw new Error(m.message);
+  return m;
+}
+
+/** A store of `engine` with `fuel`, the module instantiated, its exports, and the fuel the host import saw. */
+function setup(engine: EngineName, fuel: number, module: Module = parse(text)) {
+  const seen: number[] = [];
+  const [s0, host] = func_alloc(store_init({ engine, fuel }), { params: ['i32'], results: ['i32'] }, (store, args) => {
+    const f = store_get_fuel(store);
+    if (isError(f)) return f;
+    seen.push(f);
+    return [store, [i32(((args[0] as { value: number }).value + 1) | 0)]];
+  });
+  const [store, inst] = module_instantiate(s0, module, [host]);
+  if (isError(inst)) throw new Error(inst.message);
+  const get = (name: string): FuncAddr => {
+    const f = instance_export(inst, name);
+    if (isError(f) || f.kind !== 'func') throw new Error(name);
+    return f;
+  };
+  return { store, get, seen };
+}
+
+function fuelOf(store: Store): number {
+  const f = store_get_fuel(store);
+  if (isError(f)) throw new Error(f.message);
+  return f;
+}
+
+/** Runs `name(args)` with `fuel` and gives the result (or error) and the fuel left. */
+function runWith(engine: EngineName, fuel: number, name: string, args: Val[]) {
+  const { store, get, seen } = setup(engine, fuel);
+  const [s, r] = func_invoke(store, get(name), args);
+  return { result: isError(r) ? { kind: r.kind, message: r.message } : r, left: fuelOf(s), seen };
+}
+
+describe('the cost model', () => {
+  // Costs worked out by hand from spec/fuel.ts, the same on every engine.
+  test.each(engines)('%s charges what spec/fuel.ts says', (engine) => {
+    // add: local.get, local.get, i32.add.
+    expect(runWith(engine, 1000, 'add', [i32(2), i32(3)])).toMatchObject({ result: [i32(5)], left: 997 });
+    // fac(n) = 9n + 4: [local.get i64.eqz if] 3, then [i64.const] 1, else [5 instructions + call] 6.
+    expect(runWith(engine, 1000, 'fac', [i64(5n)])).toMatchObject({ result: [i64(120n)], left: 1000 - 49 });
+    // count(n) = 9n + 5: per iteration [4 up to br_if] + [5 up to br]; the last [4] and [local.get].
+    expect(runWith(engine, 1000, 'count', [i32(10)])).toMatchObject({ result: [i32(10)], left: 1000 - 95 });
+    // A trap consumes its whole segment: [i32.const i32.const i32.div_u i32.const i32.add].
+    expect(runWith(engine, 1000, 'trapmid', [])).toMatchObject({ result: { kind: 'trap', message: 'integer divide by zero' }, left: 995 });
+  });
+
+  test('every engine leaves the same fuel, also as seen from a host function mid-run', () => {
+    for (const n of [0, 1, 5, 17, 40]) {
+      const runs = engines.map((e) => runWith(e, 1_000_000, 'mixed', [i32(n)]));
+      for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
+    }
+  });
+
+  test('running out at any point: every engine stops at the same segment', () => {
+    for (let fuel = 0; fuel < 400; fuel += 7) {
+      const runs = engines.map((e) => runWith(e, fuel, 'mixed', [i32(13)]));
+      for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
+    }
+  });
+});
+
+describe.each(engines)('fuel on %s', (engine) => {
+  test('an infinite loop stops with "all fuel consumed", leaving 0; refilled, the store runs again', () => {
+    let { store, get } = setup(engine, 100_000);
+    let r: Val[] | WasmError;
+    [store, r] = func_invoke(store, get('spin'), []);
+    expect(isError(r) && [r.kind, r.message]).toEqual(['trap', 'all fuel consumed']);
+    expect(fuelOf(store)).toBe(0);
+    [store, r] = func_invoke(store, get('add'), [i32(1), i32(2)]);
+    expect(isError(r) && r.message).toBe('all fuel consumed');
+    const refilled = store_set_fuel(store, 50);
+    if (isError(refilled)) throw new Error(refilled.message);
+    [store, r] = func_invoke(refilled, get('add'), [i32(1), i32(2)]);
+    expect(r).toEqual([i32(3)]);
+    expect(fuelOf(store)).toBe(47);
+  });
+
+  test('a store without fuel has none to read or set; amounts are checked', () => {
+    const plain = store_init({ engine });
+    expect(store_get_fuel(plain)).toMatchObject({ kind: 'argument' });
+    expect(store_set_fuel(plain, 5)).toMatchObject({ kind: 'argument' });
+    expect(() => store_init({ engine, fuel: -1 })).toThrow(RangeError);
+    expect(() => store_set_fuel(store_init({ engine, fuel: 1 }), 1.5)).toThrow(RangeError);
+    // Setting fuel consumes the store, as every change does.
+    const s = store_init({ engine, fuel: 1 });
+    expect(isError(store_set_fuel(s, 2))).toBe(false);
+    expect(() => store_get_fuel(s)).toThrow(/consumed/);
+  });
+
+  test('a start function is metered: out of fuel, instantiation fails', () => {
+    const m = parse('(module (global (mut i32) (i32.const 0)) (func $s (loop (global.set 0 (i32.const 1)) (br 0))) (start $s))');
+    const [, inst] = module_instantiate(store_init({ engine, fuel: 1000 }), m, []);
+    expect(isError(inst) && [inst.kind, inst.message]).toEqual(['uninstantiable', 'all fuel consumed']);
+  });
+});
+
+test.skipIf(nativeAvailable() !== true)('the optimizing engine does not meter fuel yet, and says so', () => {
+  const [, inst] = module_instantiate(store_init({ engine: 'optimizing', fuel: 10 }), parse('(module (func (export "f")))'), []);
+  expect(isError(inst) && [inst.kind, inst.message]).toEqual(['unsupported', 'not supported yet: fuel on the optimizing engine']);
+  expect(module_serialize(parse('(module)'), { engine: 'optimizing', fuel: true })).toMatchObject({
+    kind: 'unsupported', message: 'not supported yet: fuel on the optimizing engine',
+  });
+});
+
+describe.skipIf(nativeAvailable() !== true)('artifacts and fuel', () => {
+  test('code is made for stores with fuel or without, and the other kind refuses it', () => {
+    const m = parse('(module (func (export "f") (result i32) (i32.add (i32.const 1) (i32.const 2))))');
+    const plain = module_serialize(m);
+    const metered = module_serialize(m, { fuel: true });
+    if (isError(plain) || isError(metered)) throw new Error('serialize');
+    const plainModule = module_deserialize(plain);
+    const meteredModule = module_deserialize(metered);
+    if (isError(plainModule) || isError(meteredModule)) throw new Error('deserialize');
+    const [, refused] = module_instantiate(store_init({ engine: 'singlepass', fuel: 10 }), plainModule, []);
+    expect(isError(refused) && refused.message).toBe('incompatible artifact: the code does not meter fuel, the store does');
+    const [, refused2] = module_instantiate(store_init({ engine: 'singlepass' }), meteredModule, []);
+    expect(isError(refused2) && refused2.message).toBe('incompatible artifact: the code meters fuel, the store does not');
+    const [store, inst] = module_instantiate(store_init({ engine: 'singlepass', fuel: 10 }), meteredModule, []);
+    if (isError(inst)) throw new Error(inst.message);
+    const f = instance_export(inst, 'f');
+    if (isError(f) || f.kind !== 'func') throw new Error('f');
+    const [after, r] = func_invoke(store, f, []);
+    expect(r).toEqual([i32(3)]);
+    expect(store_get_fuel(after)).toBe(7);
+  });
+});
+
+test('wasmo run --fuel', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wasmo-fuel-'));
+  const file = join(dir, 'm.wat');
+  writeFileSync(file, `(module
+    (func (export "spin") (loop (br 0)))
+    (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))`);
+  for (const engine of engines) {
+    let stderr = '';
+    let stdout = '';
+    const io = { stdout: (s: string) => (stdout += s), stderr: (s: string) => (stderr += s) };
+    expect(main(['run', '--engine', engine, '--cache', dir, '--fuel', '1000', '--invoke', 'spin', file], io)).toBe(134);
+    expect(stderr).toMatch(/spin: trap: all fuel consumed/);
+    expect(main(['run', '--engine', engine, '--cache', dir, '--fuel=3', '--invoke', 'add', file, '2', '3'], io)).toBe(0);
+    expect(stdout).toBe('5\n');
+    stderr = '';
+    expect(main(['run', '--engine', engine, '--cache', dir, '--fuel', '2', '--invoke', 'add', file, '2', '3'], io)).toBe(134);
+    expect(stderr).toMatch(/add: trap: all fuel consumed/);
+  }
+  let stderr = '';
+  expect(main(['run', '--fuel', 'lots', '--invoke', 'spin', file], { stdout: () => {}, stderr: (s) => (stderr += s) })).toBe(2);
+  expect(stderr).toMatch(/--fuel takes a whole number/);
+});
