@@ -139,7 +139,7 @@ describe.skipIf(nativeAvailable() !== true)('the singlepass engine', () => {
     expect(isError(ran)).toBe(false);
     const [, inst] = module_instantiate(store_init({ engine: 'optimizing' }), simd, []);
     expect(isError(inst) && [inst.kind, inst.message]).toEqual(['unsupported', 'not supported yet: 128-bit SIMD instructions']);
-    const bytes = module_serialize(simd, 'optimizing');
+    const bytes = module_serialize(simd, { engine: 'optimizing' });
     expect(isError(bytes) && bytes.kind).toBe('unsupported');
   });
 
