@@ -29,6 +29,18 @@ void hostEntry(VMContext *vmctx, uint64_t *vals) {
   store.fromAbi(f.type.results, hostSlots, vals);
 }
 
+// A row of values (environ/module.h cells()): each value's first cell through `convert`, a v128's
+// second as it is.
+template <class Convert>
+void convertRow(std::span<const ValType> types, const uint64_t *from, uint64_t *to, Convert convert) {
+  size_t c = 0;
+  for (ValType t : types) {
+    to[c] = convert(t, from[c]);
+    if (t == ValType::V128) to[c + 1] = from[c + 1];
+    c += cells(t);
+  }
+}
+
 /** The frame of the defined function whose code holds `pc` - 1 (a return address follows its call). */
 std::optional<TraceFrame> frameAt(const Store &store, uintptr_t pc) {
   for (const auto &inst : store.instances) {
@@ -110,21 +122,11 @@ uint64_t Store::toAbi(ValType t, uint64_t bits) const {
 }
 
 void Store::fromAbi(std::span<const ValType> types, const uint64_t *from, uint64_t *to) const {
-  size_t c = 0;
-  for (ValType t : types) {
-    to[c] = fromAbi(t, from[c]);
-    if (t == ValType::V128) to[c + 1] = from[c + 1];
-    c += cells(t);
-  }
+  convertRow(types, from, to, [this](ValType t, uint64_t bits) { return fromAbi(t, bits); });
 }
 
 void Store::toAbi(std::span<const ValType> types, const uint64_t *from, uint64_t *to) const {
-  size_t c = 0;
-  for (ValType t : types) {
-    to[c] = toAbi(t, from[c]);
-    if (t == ValType::V128) to[c + 1] = from[c + 1];
-    c += cells(t);
-  }
+  convertRow(types, from, to, [this](ValType t, uint64_t bits) { return toAbi(t, bits); });
 }
 
 wasmo_status Store::invoke(uint32_t func, uint64_t *vals, std::string &message) {
