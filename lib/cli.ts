@@ -141,7 +141,7 @@ Removes every compiled module from the compile cache of \`wasmo run\` (by defaul
 $XDG_CACHE_HOME/wasmo, else ~/.cache/wasmo) and says how much space that freed.
 `;
 
-const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing] FILE [-o OUT]
+const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing] [--fuel] FILE [-o OUT]
 
 Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine (or
 the one --engine names; optimizing is the LLVM compiler: slower to compile, faster code) and
@@ -153,10 +153,12 @@ saying which differs.
 Options:
   -o, --output OUT   where to write the artifact
   --engine NAME      the compiler: singlepass (the default) or optimizing
+  --fuel             compile code that meters fuel: it runs only with \`wasmo run --fuel N\`
+                     (and code compiled without it only without --fuel)
   -h, --help         show this help
 `;
 
-const WAST_HELP = `Usage: wasmo wast PATH... [--engine NAME] [--expected FILE] [--list FILE] [--json]
+const WAST_HELP = `Usage: wasmo wast PATH... [--engine NAME] [--fuel N] [--expected FILE] [--list FILE] [--json]
 
 Runs .wast scripts (the official testsuite's format) and prints one line per file (commands
 passed, failed, expected failures, unexpected passes, milliseconds) and the totals. A PATH that
@@ -166,6 +168,8 @@ that the expected-failures file does not list; unexpected passes are reported.
 Options:
   --engine NAME     engine to run on: singlepass (the default; reference where
                     the native engine cannot load), optimizing, reference or v8
+  --fuel N          run every script in a store that meters fuel, with N units for each
+                    command: running out fails the command with the trap "all fuel consumed"
   --expected FILE   JSON object mapping "file.wast:line" to the reason that command is known to
                     fail on this engine
   --list FILE       run only the files FILE names (one per line, # starts a comment), found in
@@ -260,6 +264,13 @@ function duration(text: string, option: string): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
 }
 
+/** An amount of fuel (--fuel N): a whole number a store can hold. */
+function fuelAmount(text: string): number {
+  const fuel = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(fuel)) throw new UsageError(`--fuel takes a whole number from 0 to 2^53 - 1, not "${text}"`);
+  return fuel;
+}
+
 /** A store for a run, with its limits and deadline. */
 function runStore(options: RunOptions, engine: EngineName): Store {
   const store = store_init({
@@ -338,9 +349,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
     } else if (name === '--timeout') {
       timeout = duration(value(), name);
     } else if (name === '--fuel') {
-      const text = value();
-      fuel = /^\d+$/.test(text) ? Number(text) : NaN;
-      if (!Number.isSafeInteger(fuel)) throw new UsageError(`--fuel takes a whole number from 0 to 2^53 - 1, not "${text}"`);
+      fuel = fuelAmount(value());
     } else if (name === '--max-memory') {
       limits = { ...limits, memoryPages: Math.floor(byteSize(value(), name) / PAGE_BYTES) };
     } else if (name === '--max-wasm-stack') {
@@ -527,11 +536,16 @@ function compile(args: readonly string[], io: Io): number {
   let file: string | undefined;
   let output: string | undefined;
   let engine: NativeEngineName = 'singlepass';
+  let fuel = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-h' || a === '--help') {
       io.stdout(COMPILE_HELP);
       return 0;
+    } else if (a === '--fuel') {
+      fuel = true;
+    } else if (a.startsWith('--fuel=')) {
+      throw new UsageError('compile: --fuel takes no value (the amount is given when the artifact runs: wasmo run --fuel N)');
     } else if (a === '-o' || a === '--output') {
       output = optionValue(args, i++);
     } else if (a === '--engine' || a.startsWith('--engine=')) {
@@ -549,7 +563,7 @@ function compile(args: readonly string[], io: Io): number {
   if (file === undefined) throw new UsageError('compile: no module file given (see wasmo compile --help)');
   const { dir, name } = parse(file);
   output ??= join(dir, `${name}.cwasm`);
-  const bytes = module_serialize(loadModule(file, engine), { engine });
+  const bytes = module_serialize(loadModule(file, engine), { engine, fuel });
   if (isError(bytes)) throw moduleError(file, 'cannot compile', bytes, engine);
   // Written aside, then renamed over OUT: a process reading the old file reads it whole,
   // and nobody reads a half-written artifact.
@@ -613,6 +627,7 @@ function wast(args: readonly string[], io: Io): number {
   let json = false;
   let expected: ExpectedFailures = {};
   let list: string | undefined;
+  let fuel: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-h' || a === '--help') {
@@ -620,6 +635,8 @@ function wast(args: readonly string[], io: Io): number {
       return 0;
     } else if (a === '--engine') {
       engine = engineName(optionValue(args, i++));
+    } else if (a === '--fuel') {
+      fuel = fuelAmount(optionValue(args, i++));
     } else if (a === '--json') {
       json = true;
     } else if (a === '--expected') {
@@ -647,7 +664,7 @@ function wast(args: readonly string[], io: Io): number {
     `${String(cells[0]).padEnd(44)}${cells.slice(1).map((c) => String(c).padStart(8)).join('')}\n`;
   if (!json) io.stdout(row(['file', 'passed', 'failed', 'xfail', 'xpass', 'ms']));
   for (const file of files) {
-    const r = runWast(file, { engine: engineUsed, expected });
+    const r = runWast(file, { engine: engineUsed, expected, ...(fuel === undefined ? {} : { fuel }) });
     results.push(r);
     if (!json) io.stdout(row([r.file, r.passed, r.failed, r.expectedFailures, r.unexpectedPasses, r.ms]));
   }

@@ -10,7 +10,7 @@ import { parseScript } from '../spec/text/script.js';
 import type { ValType } from '../spec/structure/types.js';
 import {
   func_alloc, func_invoke, global_alloc, global_read, instance_export, mem_alloc, module_decode,
-  module_exports, module_imports, module_instantiate, module_parse, module_validate, store_init,
+  module_exports, module_imports, module_instantiate, module_parse, module_validate, store_init, store_set_fuel,
   table_alloc,
   type ExternAddr, type Module, type ModuleInst, type Store, type Val,
 } from './index.js';
@@ -50,6 +50,8 @@ export interface FileResult {
 export interface WastOptions {
   readonly engine: EngineName;
   readonly expected?: ExpectedFailures;
+  /** The store meters fuel, and every command starts with this much (see store_set_fuel). */
+  readonly fuel?: number;
 }
 
 /** A script: a path to a .wast file, or its text with the name its results are keyed by. */
@@ -80,7 +82,7 @@ export function runWast(source: WastSource, options: WastOptions): FileResult {
   let run: ScriptRun | undefined;
   try {
     commands = parseScript(text);
-    run = new ScriptRun(options.engine);
+    run = new ScriptRun(options.engine, options.fuel);
   } catch (e) {
     // A script the parser rejects, or a store without its spectest module, is one failure at
     // line 0: nothing of the script can run.
@@ -140,14 +142,15 @@ class ScriptRun {
   /** Registered names → their exports, for resolving imports by (module, name). */
   private readonly registry = new Map<string, ReadonlyMap<string, ExternAddr>>();
 
-  constructor(private readonly engine: EngineName) {
-    this.store = store_init({ engine });
+  constructor(private readonly engine: EngineName, private readonly fuel?: number) {
+    this.store = store_init({ engine, ...(fuel === undefined ? {} : { fuel }) });
     this.registry.set('spectest', this.spectest());
   }
 
   /** Runs one command: undefined when it behaves as the script says, else what went wrong. */
   execute(command: Command): string | undefined {
     try {
+      if (this.fuel !== undefined) this.store = orFail(store_set_fuel(this.store, this.fuel), 'fuel');
       this.dispatch(command);
       return undefined;
     } catch (e) {

@@ -1,7 +1,7 @@
 // Fuel (spec/fuel.ts): every engine charges the same costs at the same points, so the fuel left
 // after a run is the same on each; running out is the trap "all fuel consumed", after which the
 // store has 0 fuel and works again once refilled. Artifacts say whether their code meters fuel and
-// a store of the other kind refuses them; wasmo run --fuel.
+// a store of the other kind refuses them; wasmo run --fuel, wasmo compile --fuel, wasmo wast --fuel.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import {
 import { main } from '../lib/cli.js';
 import { nativeAvailable } from '../lib/native.js';
 
-const engines: EngineName[] = nativeAvailable() === true ? ['reference', 'singlepass', 'v8'] : ['reference', 'v8'];
+const engines: EngineName[] = nativeAvailable() === true ? ['reference', 'singlepass', 'optimizing', 'v8'] : ['reference', 'v8'];
 
 const text = `(module
   (import "env" "host" (func $host (param i32) (result i32)))
@@ -59,8 +59,11 @@ function parse(src: string): Module {
   return m;
 }
 
+// One module value for every store: the native engines compile it once per kind of code.
+const shared = parse(text);
+
 /** A store of `engine` with `fuel`, the module instantiated, its exports, and the fuel the host import saw. */
-function setup(engine: EngineName, fuel: number, module: Module = parse(text)) {
+function setup(engine: EngineName, fuel: number, module: Module = shared) {
   const seen: number[] = [];
   const [s0, host] = func_alloc(store_init({ engine, fuel }), { params: ['i32'], results: ['i32'] }, (store, args) => {
     const f = store_get_fuel(store);
@@ -154,28 +157,20 @@ describe.each(engines)('fuel on %s', (engine) => {
   });
 });
 
-test.skipIf(nativeAvailable() !== true)('the optimizing engine does not meter fuel yet, and says so', () => {
-  const [, inst] = module_instantiate(store_init({ engine: 'optimizing', fuel: 10 }), parse('(module (func (export "f")))'), []);
-  expect(isError(inst) && [inst.kind, inst.message]).toEqual(['unsupported', 'not supported yet: fuel on the optimizing engine']);
-  expect(module_serialize(parse('(module)'), { engine: 'optimizing', fuel: true })).toMatchObject({
-    kind: 'unsupported', message: 'not supported yet: fuel on the optimizing engine',
-  });
-});
-
 describe.skipIf(nativeAvailable() !== true)('artifacts and fuel', () => {
-  test('code is made for stores with fuel or without, and the other kind refuses it', () => {
+  test.each(['singlepass', 'optimizing'] as const)('%s code is made for stores with fuel or without, and the other kind refuses it', (engine) => {
     const m = parse('(module (func (export "f") (result i32) (i32.add (i32.const 1) (i32.const 2))))');
-    const plain = module_serialize(m);
-    const metered = module_serialize(m, { fuel: true });
+    const plain = module_serialize(m, { engine });
+    const metered = module_serialize(m, { engine, fuel: true });
     if (isError(plain) || isError(metered)) throw new Error('serialize');
     const plainModule = module_deserialize(plain);
     const meteredModule = module_deserialize(metered);
     if (isError(plainModule) || isError(meteredModule)) throw new Error('deserialize');
-    const [, refused] = module_instantiate(store_init({ engine: 'singlepass', fuel: 10 }), plainModule, []);
+    const [, refused] = module_instantiate(store_init({ engine, fuel: 10 }), plainModule, []);
     expect(isError(refused) && refused.message).toBe('incompatible artifact: the code does not meter fuel, the store does');
-    const [, refused2] = module_instantiate(store_init({ engine: 'singlepass' }), meteredModule, []);
+    const [, refused2] = module_instantiate(store_init({ engine }), meteredModule, []);
     expect(isError(refused2) && refused2.message).toBe('incompatible artifact: the code meters fuel, the store does not');
-    const [store, inst] = module_instantiate(store_init({ engine: 'singlepass', fuel: 10 }), meteredModule, []);
+    const [store, inst] = module_instantiate(store_init({ engine, fuel: 10 }), meteredModule, []);
     if (isError(inst)) throw new Error(inst.message);
     const f = instance_export(inst, 'f');
     if (isError(f) || f.kind !== 'func') throw new Error('f');
@@ -206,4 +201,63 @@ test('wasmo run --fuel', () => {
   let stderr = '';
   expect(main(['run', '--fuel', 'lots', '--invoke', 'spin', file], { stdout: () => {}, stderr: (s) => (stderr += s) })).toBe(2);
   expect(stderr).toMatch(/--fuel takes a whole number/);
+});
+
+describe.skipIf(nativeAvailable() !== true)('wasmo compile --fuel', () => {
+  test.each(['singlepass', 'optimizing'] as const)('on %s: the artifact runs only with wasmo run --fuel', (engine) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmo-fuel-compile-'));
+    const file = join(dir, 'm.wat');
+    writeFileSync(file, '(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))');
+    const out = join(dir, 'm.cwasm');
+    const quiet = { stdout: () => {}, stderr: () => {} };
+    expect(main(['compile', '--engine', engine, '--fuel', file, '-o', out], quiet)).toBe(0);
+    let stdout = '';
+    let stderr = '';
+    const io = { stdout: (s: string) => (stdout += s), stderr: (s: string) => (stderr += s) };
+    expect(main(['run', '--allow-precompiled', '--fuel', '3', '--invoke', 'add', out, '2', '3'], io)).toBe(0);
+    expect(stdout).toBe('5\n');
+    expect(main(['run', '--allow-precompiled', '--fuel', '2', '--invoke', 'add', out, '2', '3'], io)).toBe(134);
+    expect(stderr).toMatch(/add: trap: all fuel consumed/);
+    stderr = '';
+    expect(main(['run', '--allow-precompiled', '--invoke', 'add', out, '2', '3'], io)).toBe(1);
+    expect(stderr).toMatch(/incompatible artifact: the code meters fuel, the store does not/);
+    // Compiled without --fuel, the other way round.
+    expect(main(['compile', '--engine', engine, file, '-o', out], quiet)).toBe(0);
+    stderr = '';
+    expect(main(['run', '--allow-precompiled', '--fuel', '3', '--invoke', 'add', out, '2', '3'], io)).toBe(1);
+    expect(stderr).toMatch(/incompatible artifact: the code does not meter fuel, the store does/);
+  });
+
+  test('--fuel takes no value in compile', () => {
+    let stderr = '';
+    expect(main(['compile', '--fuel=5', 'm.wat'], { stdout: () => {}, stderr: (s) => (stderr += s) })).toBe(2);
+    expect(stderr).toMatch(/--fuel takes no value/);
+  });
+});
+
+test('wasmo wast --fuel: every command starts with N units', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wasmo-fuel-wast-'));
+  const file = join(dir, 'count.wast');
+  // count(10) costs 95 units (see the cost model above); two of them fit in 100 only if refilled.
+  writeFileSync(file, `(module
+    (func (export "count") (param $n i32) (result i32) (local $i i32)
+      (block (loop (br_if 1 (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1))) (br 0)))
+      (local.get $i)))
+  (assert_return (invoke "count" (i32.const 10)) (i32.const 10))
+  (assert_return (invoke "count" (i32.const 10)) (i32.const 10))`);
+  for (const engine of engines) {
+    let stdout = '';
+    const io = { stdout: (s: string) => (stdout += s), stderr: () => {} };
+    expect(main(['wast', file, '--engine', engine, '--fuel', '100'], io)).toBe(0);
+    stdout = '';
+    expect(main(['wast', file, '--engine', engine, '--fuel', '94'], io)).toBe(1);
+    expect(stdout).toMatch(/FAIL count\.wast:6 assert_return: action failed unexpectedly: trap: all fuel consumed/);
+  }
+  let stderr = '';
+  expect(main(['wast', file, '--fuel', '-1'], { stdout: () => {}, stderr: (s) => (stderr += s) })).toBe(2);
+  expect(stderr).toMatch(/--fuel takes a whole number/);
+  stderr = '';
+  expect(main(['wast', file, '--fuel'], { stdout: () => {}, stderr: (s) => (stderr += s) })).toBe(2);
+  expect(stderr).toMatch(/--fuel needs a value/);
 });

@@ -5,6 +5,7 @@
 // is charged its whole cost before its first instruction that costs anything.
 #pragma once
 #include <cstdint>
+#include <optional>
 
 #include "environ/opcodes.h"
 
@@ -31,5 +32,37 @@ constexpr bool endsFuelSegment(Op op) {
       return false;
   }
 }
+
+/**
+ * Cuts a function body into segments as the decoder walks it (FuelSegments of spec/fuel.ts):
+ * `step` at every live instruction, `else` and `end`. `open()` emits a segment's charge where it
+ * goes, before the segment's first costly instruction, and returns a handle to it; `setCost(handle,
+ * cost)` is called whenever the segment's cost grows.
+ */
+template <class Charge>
+class FuelSegments {
+ public:
+  void reset() {
+    open_.reset();
+    cost_ = 0;
+    closed_ = false;
+  }
+
+  template <class Open, class SetCost>
+  void step(Op op, Open &&open, SetCost &&setCost) {
+    if (closed_) reset();
+    if (uint32_t c = fuelCost(op)) {
+      if (!open_) open_ = open();
+      cost_ += c;
+      setCost(*open_, cost_);
+    }
+    if (endsFuelSegment(op)) closed_ = true;
+  }
+
+ private:
+  std::optional<Charge> open_;
+  uint32_t cost_ = 0;
+  bool closed_ = false;
+};
 
 }  // namespace wasmo

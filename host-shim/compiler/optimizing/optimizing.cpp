@@ -26,6 +26,7 @@
 #include <mutex>
 
 #include "compiler/cpu_features.h"
+#include "environ/fuel.h"
 #include "environ/function_decoder.h"
 #include "runtime/vmcontext.h"
 
@@ -63,8 +64,9 @@ constexpr const char *kLlvmFeatures = "+sse4.1,+popcnt";
  */
 class Optimizing {
  public:
-  Optimizing(const Module &module, llvm::LLVMContext &ctx, llvm::Module &mod, std::vector<llvm::Function *> &bodies)
-      : m_(module), ctx_(ctx), mod_(mod), bodies_(bodies), b_(ctx), i8_(b_.getInt8Ty()), i32_(b_.getInt32Ty()),
+  Optimizing(const Module &module, llvm::LLVMContext &ctx, llvm::Module &mod, std::vector<llvm::Function *> &bodies,
+             bool meterFuel)
+      : m_(module), ctx_(ctx), mod_(mod), bodies_(bodies), meterFuel_(meterFuel), b_(ctx), i8_(b_.getInt8Ty()), i32_(b_.getInt32Ty()),
         i64_(b_.getInt64Ty()), f32_(b_.getFloatTy()), f64_(b_.getDoubleTy()), ptr_(b_.getPtrTy()) {
     b_.setIsFPConstrained(true);
     b_.setDefaultConstrainedExcept(llvm::fp::ebStrict);
@@ -119,6 +121,7 @@ class Optimizing {
     stack_.clear();
     locals_.clear();
     traps_.clear();
+    fuelSegments_.reset();
     results_ = ft.results;
     allocas_ = llvm::BasicBlock::Create(ctx_, "allocas", fn_);
     body_ = llvm::BasicBlock::Create(ctx_, "body", fn_);
@@ -159,7 +162,23 @@ class Optimizing {
     frames_.clear();
   }
 
-  void fuel(Op) {}
+  // Fuel metering (environ/fuel.h): a segment's charge, before its first costly instruction, takes
+  // its cost from the store's fuel and traps below 0, as singlepass code does; the cost is set as
+  // the segment grows. Not volatile: LLVM may keep the fuel's address in a register and fold the
+  // charge into one read-modify-write, but the check's trap path and every call read the fuel, and
+  // the volatile memory accesses and stack-limit reads may alias it, so no charge is dropped,
+  // merged with another or moved past one of those (a trap leaves the fuel as singlepass would).
+  void fuel(Op op) {
+    if (!meterFuel_) return;
+    fuelSegments_.step(op, [&] {
+      llvm::Value *at = loadInvariant(ptr_, field(vmctx_, kOffFuel));
+      llvm::BinaryOperator *left = llvm::BinaryOperator::CreateSub(b_.CreateLoad(i64_, at), b_.getInt64(0));
+      b_.Insert(left);
+      b_.CreateStore(left, at);
+      trapIf(b_.CreateICmpSLT(left, b_.getInt64(0)), TrapCode::OutOfFuel);
+      return left;
+    }, [&](llvm::BinaryOperator *charge, uint32_t cost) { charge->setOperand(1, b_.getInt64(cost)); });
+  }
   void unreachable() { b_.CreateBr(trapBlock(TrapCode::Unreachable)); }
   void nop() {}
 
@@ -594,6 +613,8 @@ class Optimizing {
   llvm::LLVMContext &ctx_;
   llvm::Module &mod_;
   std::vector<llvm::Function *> &bodies_;
+  bool meterFuel_;
+  FuelSegments<llvm::BinaryOperator *> fuelSegments_;  // a charge is its subtraction
   llvm::IRBuilder<> b_;
   llvm::Type *i8_, *i32_, *i64_, *f32_, *f64_, *ptr_;
   llvm::MDNode *unlikely_, *invariant_;
@@ -821,7 +842,6 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
 
 CompiledCode compileOptimizing(const Module &module, bool meterFuel) {
   refuseUnsupported(module, Tier::Optimizing);
-  if (meterFuel) unsupported("fuel on the optimizing engine");
   if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
   static std::once_flag once;
   std::call_once(once, [] {
@@ -841,7 +861,7 @@ CompiledCode compileOptimizing(const Module &module, bool meterFuel) {
   mod.setTargetTriple(kTriple);
   mod.setDataLayout(tm->createDataLayout());
   std::vector<llvm::Function *> bodies, entries;
-  Optimizing gen(module, ctx, mod, bodies);
+  Optimizing gen(module, ctx, mod, bodies, meterFuel);
   auto attributes = [](llvm::Function *f) {
     f->addFnAttr(llvm::Attribute::NoUnwind);
     f->addFnAttr(llvm::Attribute::StrictFP);
@@ -875,7 +895,9 @@ CompiledCode compileOptimizing(const Module &module, bool meterFuel) {
   llvm::legacy::PassManager emit;
   if (tm->addPassesToEmitFile(emit, objectStream, nullptr, llvm::CodeGenFileType::ObjectFile)) internal("cannot emit objects");
   emit.run(mod);
-  return link(llvm::StringRef(object.data(), object.size()), defined);
+  CompiledCode out = link(llvm::StringRef(object.data(), object.size()), defined);
+  out.meterFuel = meterFuel;
+  return out;
 }
 
 }  // namespace wasmo

@@ -10,7 +10,6 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <optional>
 
 #include "compiler/cpu_features.h"
 #include "environ/fuel.h"
@@ -89,8 +88,7 @@ class Singlepass : public CodeGenerator {
     frames_.clear();
     traps_.clear();
     constants_.clear();
-    fuelCharge_.reset();
-    fuelSegmentEnded_ = false;
+    fuelSegments_.reset();
     maxSlots_ = 0;
     locals_.assign(locals.begin(), locals.end());
     localCells_.clear();
@@ -174,21 +172,13 @@ class Singlepass : public CodeGenerator {
   // and no flags are live, so the charge fits anywhere.
   void fuel(Op op) {
     if (!meterFuel_) return;
-    if (fuelSegmentEnded_) {
-      fuelCharge_.reset();
-      fuelSegmentEnded_ = false;
-    }
-    if (uint32_t cost = fuelCost(op)) {
-      if (!fuelCharge_) {
-        mov(rax, qword[r14 + kOffFuel]);
-        sub(qword[rax], 0x7FFFFFFF);  // the imm32 form, patched below
-        fuelCharge_ = FuelCharge{getSize() - 4, 0};
-        js(trapLabel(TrapCode::OutOfFuel), T_NEAR);
-      }
-      fuelCharge_->cost += cost;
-      rewrite(fuelCharge_->patch, fuelCharge_->cost, 4);
-    }
-    if (endsFuelSegment(op)) fuelSegmentEnded_ = true;
+    fuelSegments_.step(op, [&] {
+      mov(rax, qword[r14 + kOffFuel]);
+      sub(qword[rax], 0x7FFFFFFF);  // the imm32 form, patched below
+      size_t patch = getSize() - 4;
+      js(trapLabel(TrapCode::OutOfFuel), T_NEAR);
+      return patch;
+    }, [&](size_t patch, uint32_t cost) { rewrite(patch, cost, 4); });
   }
 
   void unreachable() {
@@ -769,12 +759,7 @@ class Singlepass : public CodeGenerator {
   void divide(Op op, bool is64);
 
   bool meterFuel_;
-  struct FuelCharge {
-    size_t patch;  // offset of the charge's imm32
-    uint32_t cost;
-  };
-  std::optional<FuelCharge> fuelCharge_;  // the current segment's, once it has one
-  bool fuelSegmentEnded_ = false;
+  FuelSegments<size_t> fuelSegments_;  // a charge is the offset of its imm32
   uint32_t importedFuncs_;
   std::unique_ptr<Label[]> funcLabels_;  // entry of each function defined in the module
   std::vector<Value> stack_;
