@@ -9,7 +9,7 @@ import type {
 } from '../engine.js';
 import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
-  NativeModule, NativeStore, isNativeFailure, type NativeFailure, type NativeFuncType, type NativeWasi,
+  NativeModule, NativeStore, isNativeFailure, threadHostSlots, type NativeFailure, type NativeFuncType, type NativeWasi,
   type TypeName,
 } from '../native.js';
 import { artifactInterface } from '../artifact.js';
@@ -19,13 +19,6 @@ import type { FuncType, GlobalType, MemType, TableType, TagType, ValType } from 
 /** What the native engine cannot do yet; the message names it. */
 export class NativeUnsupported extends Error {
   override readonly name = 'NativeUnsupported';
-}
-
-/** The 64-bit cells a value takes in a row of values (host-shim/environ/module.h cells()). */
-function cells(types: readonly ValType[]): number {
-  let n = 0;
-  for (const t of types) n += t === 'v128' ? 2 : 1;
-  return n;
 }
 
 function nativeFuncType(t: FuncType): NativeFuncType {
@@ -40,8 +33,8 @@ function toError(f: NativeFailure): WasmError {
       return wasmError(f.status, f.message);
     case 'unsupported': return wasmError('unsupported', f.message);
     case 'incompatible': return wasmError('malformed', f.message);
-    // Resource failures (out of memory, of address space for a memory) and the engine's own bugs.
-    case 'internal': return wasmError('exhaustion', `native engine: ${f.message}`);
+    // Resource failures (out of memory, address space, mappings) and the engine's own bugs.
+    case 'internal': case 'resources': return wasmError('exhaustion', `native engine: ${f.message}`);
   }
 }
 
@@ -56,15 +49,14 @@ const compiledModules: Record<NativeEngineName, ByFuel> = {
   singlepass: [new WeakMap(), new WeakMap()],
   optimizing: [new WeakMap(), new WeakMap()],
 };
-const moduleCode = new FinalizationRegistry<NativeModule>((m) => m.free());
 
 function compiledOf(tier: NativeEngineName, meterFuel: boolean): WeakMap<ModuleValue, NativeModule> {
   return compiledModules[tier][Number(meterFuel)]!;
 }
 
 function remember(module: ModuleValue, compiled: NativeModule, tier: NativeEngineName): NativeModule {
+  // The code lives as long as the module value: then the NativeModule is unreachable, and freed.
   compiledOf(tier, compiled.metersFuel).set(module, compiled);
-  moduleCode.register(module, compiled);
   return compiled;
 }
 
@@ -114,10 +106,6 @@ export class NativeEngine implements Engine {
   private hostError: WasmError | undefined;
   private readonly tags: TagType[] = [];
   private readonly exns: { readonly tag: number; readonly fields: readonly EngineVal[] }[] = [];
-  // The values of outermost func_invoke calls (see funcInvoke), as 64-bit slots and 32-bit words.
-  private readonly slots = new BigUint64Array(16);
-  private readonly slotWords = new Uint32Array(this.slots.buffer);
-  private depth = 0;
 
   /** `name`: the compiler of the store's modules; both run on the same runtime. */
   constructor(limits: StoreLimits = {}, readonly name: NativeEngineName = 'singlepass', fuel?: number) {
@@ -155,7 +143,7 @@ export class NativeEngine implements Engine {
       if (refused !== undefined) return refused;
       if (start[0] !== undefined) {
         // As the C side runs it: a trap in the start function fails the instantiation.
-        const r = this.store.funcInvoke(start[0], this.slots);
+        const r = this.store.funcInvoke(start[0]);
         if (r !== true) return this.error(r.status === 'trap' || r.status === 'exhaustion' ? { ...r, status: 'uninstantiable' } : r);
       }
     }
@@ -278,25 +266,12 @@ export class NativeEngine implements Engine {
 
   funcInvoke(func: number, args: readonly EngineVal[]): EngineVal[] | WasmError {
     const type = this.store.funcType(func);
-    const n = Math.max(cells(type.params), cells(type.results), 1);
-    // One buffer for the values of outermost calls; a call from a host function (nested) gets its
-    // own, as the outer call's is in use.
-    let vals = this.slots;
-    let words = this.slotWords;
-    if (this.depth > 0 || n > vals.length) {
-      vals = new BigUint64Array(n);
-      words = new Uint32Array(vals.buffer);
-    }
-    this.writeVals(args, vals, words);
-    this.depth++;
-    let r;
-    try {
-      r = this.store.funcInvoke(func, vals);
-    } finally {
-      this.depth--;
-    }
+    // The thread's host slots serve nested calls (from host functions) too: see wasmo_func_invoke.
+    const { bits, words } = threadHostSlots();
+    this.writeVals(args, bits, words);
+    const r = this.store.funcInvoke(func);
     if (r !== true) return this.error(r);
-    return this.readVals(type.results, vals, words);
+    return this.readVals(type.results, bits, words);
   }
 
   tableAlloc(type: TableType, init: EngineRef): number {
