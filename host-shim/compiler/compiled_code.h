@@ -41,23 +41,19 @@ struct Compiled {
   CompiledCode code;
 };
 
-/** The refusal of 128-bit SIMD (`what`: its values or instructions) by the compiler `tier`, which
- *  names the engine that runs it: SIMD comes in its own issue. */
-[[noreturn]] inline void unsupportedSimd(std::string_view what, Tier tier) {
-  unsupported(std::string(what) + " on the " + std::string(tierName(tier)) + " engine (the v8 engine runs them)");
-}
-
-/** What the compiler `tier` does not run yet, in a module the decoders accept: SIMD (v128 values
- *  can only enter through types, globals and locals, and SIMD instructions reach a backend's
- *  simd()), and 3.0 exception tags. Proposals the decoders cannot read are refused there
+/** What a compiler does not run yet, in a module the decoders accept: SIMD on the optimizing tier
+ *  (v128 values can only enter through types, globals and locals, and SIMD instructions reach a
+ *  backend's simd()), and 3.0 exception tags. Proposals the decoders cannot read are refused there
  *  (environ/reader.h proposalOf). */
 inline void refuseUnsupported(const Module &module, Tier tier) {
-  auto isV128 = [](ValType t) { return t == ValType::V128; };
-  for (const FuncType &t : module.types) {
-    if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) unsupportedSimd("v128 values", tier);
-  }
-  for (const GlobalType &g : module.globals) {
-    if (isV128(g.type)) unsupportedSimd("v128 values", tier);
+  if (tier == Tier::Optimizing) {
+    auto isV128 = [](ValType t) { return t == ValType::V128; };
+    for (const FuncType &t : module.types) {
+      if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) unsupported("v128 values");
+    }
+    for (const GlobalType &g : module.globals) {
+      if (isV128(g.type)) unsupported("v128 values");
+    }
   }
   if (!module.tags.empty()) unsupported(kExceptionHandling);
 }

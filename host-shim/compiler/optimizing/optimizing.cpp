@@ -83,7 +83,7 @@ class Optimizing {
       case ValType::I64: case ValType::FuncRef: case ValType::ExternRef: return i64_;
       case ValType::F32: return f32_;
       case ValType::F64: return f64_;
-      case ValType::V128: unsupportedSimd("v128 values", Tier::Optimizing);
+      case ValType::V128: unsupported("v128 values");
     }
     internal("unknown value type");
   }
@@ -390,7 +390,7 @@ class Optimizing {
     push(loadInvariant(i64_, field(funcs, 8 * static_cast<int64_t>(func))));
   }
   // 128-bit SIMD comes in its own issue: a module that reaches one is valid but not compiled.
-  void simd(Op) { unsupportedSimd("128-bit SIMD instructions", Tier::Optimizing); }
+  void simd(Op, const SimdImmediates &) { unsupported("128-bit SIMD instructions"); }
   // Bulk memory and table instructions are runtime calls, as in singlepass code.
   void bulk(Op op, uint32_t x, uint32_t y) {
     llvm::Type *v = b_.getVoidTy();
