@@ -61,7 +61,8 @@ constexpr const char *kLlvmFeatures = "+sse4.1,+popcnt";
  *
  * Wasm semantics LLVM does not know by default:
  *   - Memory accesses may trap (guard pages): they are volatile, so LLVM neither drops an unused
- *     load nor moves an access across another, and the state a trap leaves is the program's.
+ *     load nor moves an access across another, and the state a trap leaves is the program's. For
+ *     that, global.set is volatile too (tables and bulk operations go through runtime calls).
  *   - NaN results (spec 4.3.3): an operation on a signalling NaN gives an arithmetic (quiet) NaN,
  *     which LLVM's default rules do not promise (it folds x*1.0 to x). Floating-point arithmetic is
  *     constrained (strictfp, exceptions strict), which keeps every operation; sign operations are
@@ -328,7 +329,10 @@ class Optimizing {
     push(v);
   }
   // A global's cell is 8 bytes, an i32 or f32 zero-extended (runtime/vmcontext.h, include/wasmo.h).
-  void globalSet(uint32_t x, const GlobalType &) { b_.CreateStore(toBits(pop()), globalCell(x)); }
+  // Volatile like memory accesses: a later access may trap, and the state the trap leaves must
+  // hold every earlier global.set, which LLVM would otherwise sink past the access or drop when a
+  // later global.set overwrites it.
+  void globalSet(uint32_t x, const GlobalType &) { b_.CreateStore(toBits(pop()), globalCell(x), true); }
   void tableGet(uint32_t table, ValType) {
     llvm::Value *i = pop();
     push(runtime(Libcall::TableGet, i64_, {b_.getInt32(table), i}));
@@ -398,7 +402,7 @@ class Optimizing {
     push(loadInvariant(i64_, field(funcs, 8 * static_cast<int64_t>(func))));
   }
   // 128-bit SIMD comes in its own issue: a module that reaches one is valid but not compiled.
-  void simd(Op) { unsupported("128-bit SIMD instructions"); }
+  void simd(Op, const SimdImmediates &) { unsupported("128-bit SIMD instructions"); }
   // Bulk memory and table instructions are runtime calls, as in singlepass code.
   void bulk(Op op, uint32_t x, uint32_t y) {
     llvm::Type *v = b_.getVoidTy();
@@ -877,7 +881,7 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
 }  // namespace
 
 CompiledCode compileOptimizing(const Module &module, bool meterFuel) {
-  refuseUnsupported(module);
+  refuseUnsupported(module, Tier::Optimizing);
   if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
   static std::once_flag once;
   std::call_once(once, [] {
