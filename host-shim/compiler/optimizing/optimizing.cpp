@@ -848,7 +848,7 @@ CompiledCode link(llvm::StringRef object, size_t entries) {
  * base and VMContext loads are shared (EarlyCSE, GVN) and hoisted out of loops (LICM), addresses are
  * folded (InstCombine) and the blocks the branches leave are merged (SimplifyCFG). Code generation
  * stays at its default level, loop strength reduction included. Measured on the bench kernels this
- * runs as fast as O2 and compiles 2.5 times faster.
+ * runs as fast as O2 and compiles in half the CPU time (bench big module: 26.5 s instead of ~50 s).
  */
 void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
   llvm::LoopAnalysisManager lam;
