@@ -28,7 +28,8 @@ import { StoreUsage, type StoreLimits } from './store-limits.js';
 import {
   type ExnAddr, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr,
   type ModuleInst, type Ref, type Store, StoreState, type TableAddr, type TagAddr, type Val,
-  fromEngineRef, fromEngineVal, lineage, live, own, ownerOf, toEngineRef, toEngineVal, u64, valType,
+  engineValOf, fromEngineRef, fromEngineVal, fromEngineVals, lineage, live, own, ownerOf, toEngineRef, toEngineVal, u64,
+  valType,
 } from './store.js';
 import { MalformedError, ValidationError } from '../spec/errors.js';
 import { MAX_TABLE_SIZE } from '../spec/limits.js';
@@ -56,19 +57,30 @@ function argumentError(message: string): WasmError {
 function mismatch(st: StoreState, v: Val, t: ValType, what: string): WasmError | undefined {
   const actual = valType(v);
   if (v.type === 'ref.func') own(st, v.addr, 'func');
-  return matchValType(actual, t) ? undefined : argumentError(`type mismatch: ${what} expects ${t}, got ${actual}`);
+  return matchValType(actual, t) ? undefined : typeMismatch(what, t, actual);
 }
 
-/** Checks `vals` against `types`, for arguments, host results and exception fields alike. */
-function mismatches(st: StoreState, vals: readonly Val[], types: readonly ValType[], what: string): WasmError | undefined {
+function typeMismatch(what: string, expected: ValType, actual: ValType): WasmError {
+  return argumentError(`type mismatch: ${what} expects ${expected}, got ${actual}`);
+}
+
+/**
+ * `vals` checked against `types` (as {@link mismatch} checks one) and converted for the engine in
+ * the same pass: for arguments, host results and exception fields alike. On the path of every call,
+ * so the message is built only when there is a mismatch.
+ */
+function engineVals(st: StoreState, vals: readonly Val[], types: readonly ValType[], what: string): EngineVal[] | WasmError {
   if (vals.length !== types.length) {
     return argumentError(`type mismatch: ${what} expects ${types.length} values, got ${vals.length}`);
   }
+  const out = new Array<EngineVal>(types.length);
   for (let i = 0; i < types.length; i++) {
-    const e = mismatch(st, vals[i]!, types[i]!, `${what} ${i}`);
-    if (e !== undefined) return e;
+    const v = vals[i]!;
+    const actual = valType(v);
+    out[i] = engineValOf(st, v); // a foreign function address throws here, before the type check
+    if (!matchValType(actual, types[i]!)) return typeMismatch(`${what} ${i}`, types[i]!, actual);
   }
-  return undefined;
+  return out;
 }
 
 /** For allocations, whose appendix signatures have no error: a wrong initial value throws. */
@@ -337,7 +349,7 @@ export function func_alloc(store: Store, type: FuncType, hostfunc: HostFunc): [S
   const host = (args: EngineVal[]): EngineVal[] | WasmError => {
     let out: [Store, Val[]] | WasmError;
     try {
-      out = hostfunc(st.current, args.map((v) => fromEngineVal(st, v)));
+      out = hostfunc(st.current, fromEngineVals(st, args));
     } catch (e) {
       return wasmError('host', `host function threw: ${describeThrown(e)}`, e);
     }
@@ -348,9 +360,8 @@ export function func_alloc(store: Store, type: FuncType, hostfunc: HostFunc): [S
       }
       const [s, results] = out;
       if (s !== st.current) return wasmError('host', 'host function returned a store that is not the current one');
-      const bad = mismatches(st, results, type.results, 'host function result');
-      if (bad !== undefined) return wasmError('host', bad.message);
-      return results.map((v) => toEngineVal(st, v));
+      const vals = engineVals(st, results, type.results, 'host function result');
+      return isError(vals) ? wasmError('host', vals.message) : vals;
     } catch (e) {
       return wasmError('host', `host function returned malformed results: ${describeThrown(e)}`, e);
     }
@@ -374,10 +385,10 @@ export function func_invoke(store: Store, funcaddr: FuncAddr, args: readonly Val
   const st = live(store);
   const fa = own(st, funcaddr, 'func');
   st.consume();
-  const bad = mismatches(st, args, st.engine.funcType(fa).params, 'argument');
-  if (bad !== undefined) return [st.advance(), bad];
-  const result = st.engine.funcInvoke(fa, args.map((v) => toEngineVal(st, v)));
-  return [st.advance(), isError(result) ? result : result.map((v) => fromEngineVal(st, v))];
+  const vals = engineVals(st, args, st.engine.funcType(fa).params, 'argument');
+  if (isError(vals)) return [st.advance(), vals];
+  const result = st.engine.funcInvoke(fa, vals);
+  return [st.advance(), isError(result) ? result : fromEngineVals(st, result)];
 }
 
 // 12
@@ -542,9 +553,9 @@ export function tag_type(store: Store, tagaddr: TagAddr): TagType {
 export function exn_alloc(store: Store, tagaddr: TagAddr, vals: readonly Val[]): [Store, ExnAddr] {
   const st = live(store);
   const ta = own(st, tagaddr, 'tag');
-  const bad = mismatches(st, vals, st.engine.tagType(ta).type.params, 'exception field');
-  if (bad !== undefined) throw new TypeError(bad.message);
-  const addr = st.engine.exnAlloc(ta, vals.map((v) => toEngineVal(st, v)));
+  const fields = engineVals(st, vals, st.engine.tagType(ta).type.params, 'exception field');
+  if (isError(fields)) throw new TypeError(fields.message);
+  const addr = st.engine.exnAlloc(ta, fields);
   return [st.advance(), st.addr('exn', addr)];
 }
 
@@ -557,7 +568,7 @@ export function exn_tag(store: Store, exnaddr: ExnAddr): TagAddr {
 // 28
 export function exn_read(store: Store, exnaddr: ExnAddr): Val[] {
   const st = live(store);
-  return st.engine.exnRead(own(st, exnaddr, 'exn')).map((v) => fromEngineVal(st, v));
+  return fromEngineVals(st, st.engine.exnRead(own(st, exnaddr, 'exn')));
 }
 
 // 29

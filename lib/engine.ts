@@ -27,7 +27,7 @@ export interface EngineExtern {
 /**
  * A host function as an engine sees it. The lib wraps the embedder's store-passing function into
  * this shape; it returns results of the right types or an error (which the engine propagates to
- * the caller of func_invoke as that error).
+ * the caller of func_invoke as that error). `args` is a fresh array, the callee's to keep.
  */
 export type EngineHostFunc = (args: EngineVal[]) => EngineVal[] | WasmError;
 
@@ -82,7 +82,7 @@ export interface Engine {
 
   funcAlloc(type: FuncType, host: EngineHostFunc): number;
   funcType(func: number): FuncType;
-  /** Arguments already match the function's parameter types. */
+  /** Arguments already match the function's parameter types; the results are a fresh array. */
   funcInvoke(func: number, args: readonly EngineVal[]): EngineVal[] | WasmError;
 
   tableAlloc(type: TableType, init: EngineRef): number;
@@ -129,5 +129,6 @@ export interface Engine {
   tagType(tag: number): TagType;
   exnAlloc(tag: number, fields: readonly EngineVal[]): number;
   exnTag(exn: number): number;
+  /** A fresh array. */
   exnRead(exn: number): EngineVal[];
 }

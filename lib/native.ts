@@ -14,7 +14,7 @@ import type { NativeEngineName } from './engine.js';
 /** host-shim's wasmo_status, as in wasmo.h. */
 export const Status = {
   ok: 0, malformed: 1, invalid: 2, unlinkable: 3, uninstantiable: 4, trap: 5, exhaustion: 6,
-  unsupported: 7, internal: 8, incompatible: 9, host: 10,
+  unsupported: 7, internal: 8, incompatible: 9, host: 10, resources: 11,
 } as const;
 export type StatusName = keyof typeof Status;
 const statusNames = Object.keys(Status) as StatusName[];
@@ -45,7 +45,6 @@ export class NativeUnavailableError extends Error {
 const ERR_LEN = 1024;
 // The compilers by their number in the C ABI (WASMO_TIER_SINGLEPASS, WASMO_TIER_OPTIMIZING).
 const TIERS: readonly NativeEngineName[] = ['singlepass', 'optimizing'];
-const invokeErr = new Uint8Array(ERR_LEN);
 
 // koffi returns pointers as opaque objects; keep them typed apart at this module's boundary.
 type Ptr = { readonly __native: unique symbol };
@@ -79,7 +78,8 @@ interface Bindings {
   traceFrame(s: Ptr, i: number, func: [number], name: Uint8Array, nameLen: number): number;
   funcAlloc(s: Ptr, params: Uint8Array, np: number, results: Uint8Array, nr: number, out: [number]): number;
   funcType(s: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
-  funcInvoke(s: Ptr, f: number, vals: BigUint64Array, err: Uint8Array, errLen: number): number;
+  funcInvoke(s: Ptr, f: number): number;
+  storeMessage(s: Ptr, buf: Uint8Array, len: number): number;
   tableAlloc(s: Ptr, elem: number, min: bigint, max: bigint, init: bigint, out: [number], err: Uint8Array, errLen: number): number;
   tableType(s: Ptr, t: number, elem: [number], min: [bigint | number], max: [bigint | number]): void;
   tableRead(s: Ptr, t: number, i: number): bigint | number;
@@ -186,7 +186,8 @@ function load(): Bindings {
     traceFrame: f('int wasmo_store_trace_frame(wasmo_store s, uint32_t i, _Out_ uint32_t *func, _Out_ uint8_t *name, size_t name_len)'),
     funcAlloc: f('int wasmo_func_alloc(wasmo_store s, const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr, _Out_ uint32_t *out)'),
     funcType: f('int wasmo_func_type(wasmo_store s, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
-    funcInvoke: f('int wasmo_func_invoke(wasmo_store s, uint32_t f, _Inout_ uint64_t *vals, _Out_ uint8_t *err, size_t err_len)'),
+    funcInvoke: f('int wasmo_func_invoke(wasmo_store s, uint32_t f)'),
+    storeMessage: f('size_t wasmo_store_message(wasmo_store s, _Out_ uint8_t *buf, size_t len)'),
     tableAlloc: f('int wasmo_table_alloc(wasmo_store s, uint8_t elem, uint64_t min, uint64_t max, uint64_t init, _Out_ uint32_t *out, _Out_ uint8_t *err, size_t err_len)'),
     tableType: f('void wasmo_table_type(wasmo_store s, uint32_t t, _Out_ uint8_t *elem, _Out_ uint64_t *min, _Out_ uint64_t *max)'),
     tableRead: f('uint64_t wasmo_table_read(wasmo_store s, uint32_t t, uint64_t i)'),
@@ -298,11 +299,13 @@ export function validate(bytes: Uint8Array): true | NativeFailure {
 
 /** Runs a C constructor of modules: the module, or the failure it reported. */
 function made(call: (out: [Ptr | null], err: Uint8Array) => number): Ptr | NativeFailure {
-  const err = new Uint8Array(ERR_LEN);
-  const out: [Ptr | null] = [null];
-  const status = call(out, err);
-  if (status !== Status.ok || out[0] === null) return failure(status, err);
-  return out[0];
+  return withReclamation(() => {
+    const err = new Uint8Array(ERR_LEN);
+    const out: [Ptr | null] = [null];
+    const status = call(out, err);
+    if (status !== Status.ok || out[0] === null) return failure(status, err);
+    return out[0];
+  });
 }
 
 /**
@@ -312,7 +315,10 @@ function made(call: (out: [Ptr | null], err: Uint8Array) => number): Ptr | Nativ
  * keep its code alive after free().
  */
 export class NativeModule {
-  private constructor(private handle: Ptr | null) {}
+  private constructor(private handle: Ptr | null) {
+    const b = load();
+    track(this, () => b.moduleFree(handle!));
+  }
 
   private static of(p: Ptr | NativeFailure): NativeModule | NativeFailure {
     return isNativeFailure(p) ? p : new NativeModule(p);
@@ -416,6 +422,7 @@ export class NativeModule {
 
   free(): void {
     if (this.handle !== null) load().moduleFree(this.handle);
+    untrack(this);
     this.handle = null;
   }
 }
@@ -440,8 +447,11 @@ export interface HostSlots {
 const HOST_SLOTS = 1000;
 let hostSlots: HostSlots | undefined;
 
-/** This thread's host slots; one view, made on the first host call (a thread loads this module once). */
-function threadHostSlots(): HostSlots {
+/**
+ * This thread's host slots, where host function calls and func_invoke pass their values; one view,
+ * made on first use (a thread loads this module once).
+ */
+export function threadHostSlots(): HostSlots {
   if (hostSlots === undefined) {
     const buffer = koffi.view(load().hostSlots(), HOST_SLOTS * 8);
     hostSlots = { bits: new BigUint64Array(buffer), words: new Uint32Array(buffer) };
@@ -458,25 +468,31 @@ const running: NativeStore[] = [];
 // a memory's view stays good while this does not move.
 let wasmRuns = 0;
 
-// Stores dropped without store_free are freed by their finalizers, which V8 runs only between
-// jobs: a synchronous loop of instantiations would run out of address space (8 GiB per memory)
-// first. So when a memory's reservation fails, a full collection and
-// FinalizationRegistry.prototype.cleanupSome free the unreachable stores at once and the
-// allocation is tried again. Both are V8 features behind flags, set only while a private context
-// is made (later contexts, and the embedder's, see neither); where they are missing, the failure
-// stands. Made with the first native store, so loading wasmo without one costs nothing.
+// Stores and modules dropped without store_free / free() are freed by their finalizers, which V8
+// runs only between jobs, and only after collections the JS heap's own use decides: a synchronous
+// loop of instantiations would run out of address space (8 GiB per memory) or of memory mappings
+// (vm.max_map_count: code, memories) long before. So two things free the unreachable ones at once
+// with a full collection and FinalizationRegistry.prototype.cleanupSome: an allocation that fails
+// with WASMO_RESOURCES (then tried again), and the number of native objects not yet freed passing
+// a threshold that doubles with the number still live after a collection. Both V8 features are
+// behind flags, set only while a private context is made (later contexts, and the embedder's, see
+// neither); where they are missing, finalizers run when V8 runs them. Made with the first native
+// object, so loading wasmo without one costs nothing.
 interface Reclamation {
-  readonly finalizer: FinalizationRegistry<Ptr>;
+  readonly finalizer: FinalizationRegistry<() => void>;
   readonly reclaim: () => void;
 }
 let reclamation: Reclamation | undefined;
 function makeReclamation(): Reclamation {
-  const free = (handle: Ptr): void => load().storeFree(handle);
+  const free = (release: () => void): void => {
+    live--;
+    release();
+  };
   try {
     v8.setFlagsFromString('--expose-gc');
     v8.setFlagsFromString('--harmony-weak-refs-with-cleanup-some');
     const [gc, Registry] = vm.runInNewContext('[globalThis.gc, FinalizationRegistry]') as [(() => void) | undefined, typeof FinalizationRegistry];
-    const finalizer = new Registry<Ptr>(free) as FinalizationRegistry<Ptr> & { cleanupSome?: () => void };
+    const finalizer = new Registry<() => void>(free) as FinalizationRegistry<() => void> & { cleanupSome?: () => void };
     const { cleanupSome } = finalizer;
     if (gc !== undefined && typeof cleanupSome === 'function') {
       return { finalizer, reclaim: () => { gc(); cleanupSome.call(finalizer); } };
@@ -487,13 +503,38 @@ function makeReclamation(): Reclamation {
     v8.setFlagsFromString('--no-expose-gc');
     v8.setFlagsFromString('--no-harmony-weak-refs-with-cleanup-some');
   }
-  return { finalizer: new FinalizationRegistry<Ptr>(free), reclaim: () => {} };
+  return { finalizer: new FinalizationRegistry<() => void>(free), reclaim: () => {} };
 }
 
-/** Runs `allocate`; if a memory's reservation failed, once more after freeing unreachable stores. */
+// Native objects (stores, modules) made and not yet freed, and the count at which to reclaim.
+const RECLAIM_FLOOR = 4096;
+let live = 0;
+let reclaimAt = RECLAIM_FLOOR;
+
+/** Registers a new native object, to be released by `release` if `owner` is collected unfreed. */
+function track(owner: object, release: () => void): void {
+  const r = (reclamation ??= makeReclamation());
+  r.finalizer.register(owner, release, owner);
+  if (++live > reclaimAt) {
+    r.reclaim();
+    reclaimAt = Math.max(RECLAIM_FLOOR, 2 * live);
+  }
+}
+
+/** The object `owner` was freed explicitly. */
+function untrack(owner: object): void {
+  if (reclamation?.finalizer.unregister(owner) === true) live--;
+}
+
+/** @internal Native objects made and not yet freed (for tests). */
+export function liveNativeObjects(): number {
+  return live;
+}
+
+/** Runs `allocate`; if it ran out of address space or mappings, once more after reclaiming. */
 function withReclamation<T>(allocate: () => T | NativeFailure): T | NativeFailure {
   const first = allocate();
-  if (!isNativeFailure(first) || !first.message.startsWith('cannot reserve address space')) return first;
+  if (!isNativeFailure(first) || first.status !== 'resources') return first;
   reclamation?.reclaim();
   return allocate();
 }
@@ -536,7 +577,8 @@ function maxOf(max: bigint | number): number | undefined {
 export class NativeStore {
   private handle: Ptr | null;
   readonly id = nextStoreId++;
-  private readonly hosts = new Map<number, NativeHostFunc>();
+  // By function address: an array, as a Map look-up would be a noticeable part of a host call.
+  private readonly hosts: (NativeHostFunc | undefined)[] = [];
   private readonly types = new Map<number, NativeFuncType>();
   private readonly views = new Map<number, { readonly view: Uint8Array; readonly runs: number }>();
 
@@ -545,7 +587,8 @@ export class NativeStore {
     registeredCallback ??= koffi.register(hostCallback, koffi.pointer(hostCallbackType!));
     this.handle = b.storeNew(this.id, registeredCallback);
     if (this.handle === null) throw new Error('native: cannot create a store');
-    (reclamation ??= makeReclamation()).finalizer.register(this, this.handle, this);
+    const handle = this.handle;
+    track(this, () => b.storeFree(handle));
   }
 
   /** The embedder's caps (none where undefined): see wasmo_store_set_limits. */
@@ -577,16 +620,19 @@ export class NativeStore {
     return n < 0 ? undefined : n;
   }
 
-  /** Runs `call`, which may run wasm, with this store reachable by the host callback. */
-  private running<T>(call: () => T): T {
+  /**
+   * Around a call that may run wasm (`enter(); try { … } finally { leave(); }`): the store is then
+   * reachable by the host callback. A pair rather than a function taking a closure, which would
+   * cost a noticeable part of a func_invoke.
+   */
+  private enter(): void {
     running.push(this);
     wasmRuns++;
-    try {
-      return call();
-    } finally {
-      running.pop();
-      wasmRuns++;
-    }
+  }
+
+  private leave(): void {
+    running.pop();
+    wasmRuns++;
   }
 
   private ptr(): Ptr {
@@ -599,7 +645,7 @@ export class NativeStore {
 
   /** @internal */
   hostFunc(func: number): NativeHostFunc | undefined {
-    return this.hosts.get(func);
+    return this.hosts[func];
   }
 
 
@@ -613,7 +659,13 @@ export class NativeStore {
     const exports = new Uint32Array(Math.max(module.exportCount, 1));
     const startOut: [number] | null = start === undefined ? null : [0];
     return withReclamation(() => {
-      const status = this.running(() => load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, startOut, err, ERR_LEN));
+      let status;
+      this.enter();
+      try {
+        status = load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, startOut, err, ERR_LEN);
+      } finally {
+        this.leave();
+      }
       if (status !== Status.ok) return failure(status, err);
       if (start !== undefined) start[0] = startOut![0] === NO_START ? undefined : startOut![0];
       return [...exports.subarray(0, module.exportCount)];
@@ -643,7 +695,7 @@ export class NativeStore {
     if (load().funcAlloc(this.ptr(), codes(type.params), type.params.length, codes(type.results), type.results.length, out) !== Status.ok) {
       throw new Error('native: cannot allocate a host function');
     }
-    this.hosts.set(out[0], fn);
+    this.hosts[out[0]] = fn;
     this.types.set(out[0], type);
     return out[0];
   }
@@ -675,12 +727,24 @@ export class NativeStore {
     load().wasiBindMemory(wasi.ptr(), this.ptr(), mem);
   }
 
-  /** `vals` holds the arguments and receives the results; it needs max(params, results) slots. */
-  funcInvoke(func: number, vals: BigUint64Array): true | NativeFailure {
-    // One buffer for every call's message: it is read as soon as the call that wrote it returns.
-    const err = invokeErr;
-    const status = this.running(() => load().funcInvoke(this.ptr(), func, vals, err, ERR_LEN));
-    return status === Status.ok ? true : failure(status, err);
+  /**
+   * Calls `func` with its arguments in the thread's host slots (threadHostSlots), which receive its
+   * results.
+   */
+  funcInvoke(func: number): true | NativeFailure {
+    const b = load();
+    const s = this.ptr();
+    let status;
+    this.enter();
+    try {
+      status = b.funcInvoke(s, func);
+    } finally {
+      this.leave();
+    }
+    if (status === Status.ok) return true;
+    const err = new Uint8Array(ERR_LEN);
+    b.storeMessage(s, err, ERR_LEN);
+    return failure(status, err);
   }
 
   tableAlloc(elem: TypeName, min: number, max: number | undefined, init: bigint): number | NativeFailure {
@@ -774,7 +838,7 @@ export class NativeStore {
   free(): void {
     if (running.includes(this)) throw new Error('native store freed while its wasm runs');
     if (this.handle !== null) load().storeFree(this.handle);
-    reclamation?.finalizer.unregister(this);
+    untrack(this);
     this.handle = null;
     this.views.clear();
   }

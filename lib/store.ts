@@ -225,6 +225,11 @@ export function valType(v: Val): ValType {
 /** A public value at the seam; v128 bytes are copied so the caller cannot reach store state. */
 export function toEngineVal(st: StoreState, v: Val): EngineVal {
   valType(v);
+  return engineValOf(st, v);
+}
+
+/** {@link toEngineVal} of a value whose representation `valType` has already checked. */
+export function engineValOf(st: StoreState, v: Val): EngineVal {
   switch (v.type) {
     case 'v128':
       return { type: 'v128', bytes: v.bytes.slice() };
@@ -249,6 +254,18 @@ export function fromEngineVal(st: StoreState, v: EngineVal): Val {
     default:
       return v;
   }
+}
+
+/**
+ * Seam values as public ones. Engines return fresh arrays, so numbers-only results (the common
+ * case of a call) are handed on as they are, without a copy.
+ */
+export function fromEngineVals(st: StoreState, vals: EngineVal[]): Val[] {
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i]!;
+    if (v.type === 'v128' || v.type === 'ref.func') vals[i] = fromEngineVal(st, v) as EngineVal;
+  }
+  return vals as Val[];
 }
 
 export function fromEngineRef(st: StoreState, r: EngineRef): Ref {

@@ -15,7 +15,7 @@ import {
   store_init, type FuncAddr, type Module, type Val, type WasmError,
 } from '../lib/index.js';
 import {
-  NativeModule, NativeStore, isNativeFailure, nativeAvailable, type NativeFailure,
+  NativeModule, NativeStore, isNativeFailure, nativeAvailable, threadHostSlots, type NativeFailure,
 } from '../lib/native.js';
 import { encodeModule } from '../spec/binary/encode.js';
 
@@ -56,9 +56,9 @@ function exercise(module: NativeModule): unknown[] {
   const addrs = ok(store.instantiate(module, []));
   const addr = (name: string): number => addrs[module.exports().findIndex((e) => e.name === name)]!;
   const call = (name: string, ...args: bigint[]): bigint => {
-    const vals = new BigUint64Array(Math.max(args.length, 1));
+    const vals = threadHostSlots().bits;
     args.forEach((a, i) => { vals[i] = a; });
-    const r = store.funcInvoke(addr(name), vals);
+    const r = store.funcInvoke(addr(name));
     if (r !== true) throw new Error(r.message);
     return vals[0]!;
   };
@@ -193,8 +193,9 @@ describe('artifacts', () => {
     const store = new NativeStore();
     const addrs = ok(store.instantiate(m, []));
     m.free();
-    const vals = new BigUint64Array([1n, 2n]);
-    expect(store.funcInvoke(addrs[0]!, vals)).toBe(true);
+    const vals = threadHostSlots().bits;
+    vals.set([1n, 2n]);
+    expect(store.funcInvoke(addrs[0]!)).toBe(true);
     expect(vals[0]).toBe(3n);
     store.free();
   });

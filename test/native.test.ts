@@ -8,7 +8,7 @@ import {
   module_parse, store_init, type FuncAddr, type ModuleInst, type Store, type Val, wasmError,
 } from '../lib/index.js';
 import {
-  NativeModule, NativeStore, isNativeFailure, nativeAvailable, validate, type NativeFailure,
+  NativeModule, NativeStore, isNativeFailure, nativeAvailable, threadHostSlots, validate, type NativeFailure,
 } from '../lib/native.js';
 import { NativeEngine, NativeUnsupported } from '../lib/engines/native.js';
 import { encodeModule } from '../spec/binary/encode.js';
@@ -46,9 +46,9 @@ function instantiate(text: string): { instance: NativeStore; func: (name: string
 
 /** Calls with i32/i64 arguments given as bigints (bits); returns the result bits or the failure. */
 function run(store: NativeStore, func: number, args: bigint[], results = 1): bigint[] | NativeFailure {
-  const vals = new BigUint64Array(Math.max(args.length, results, 1));
+  const vals = threadHostSlots().bits;
   args.forEach((a, i) => { vals[i] = BigInt.asUintN(64, a); });
-  const r = store.funcInvoke(func, vals);
+  const r = store.funcInvoke(func);
   return r === true ? [...vals.subarray(0, results)] : r;
 }
 

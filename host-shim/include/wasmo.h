@@ -37,9 +37,11 @@ typedef enum wasmo_status {
   WASMO_TRAP = 5,
   WASMO_EXHAUSTION = 6,     /* "call stack exhausted", or a table over the implementation limit */
   WASMO_UNSUPPORTED = 7,    /* valid, but the engine cannot run it yet ("not supported yet: <what>") */
-  WASMO_INTERNAL = 8,       /* a bug or a resource failure (out of memory, mmap) */
+  WASMO_INTERNAL = 8,       /* a bug, or memory ran out */
   WASMO_INCOMPATIBLE = 9,   /* an artifact made for another format, engine, CPU or configuration */
-  WASMO_HOST = 10           /* a host function failed: the embedder's callback knows the error */
+  WASMO_HOST = 10,          /* a host function failed: the embedder's callback knows the error */
+  WASMO_RESOURCES = 11      /* address space or memory mappings ran out (a memory's reservation, code
+                             * memory): freeing stores and modules gives them back, so try again after */
 } wasmo_status;
 
 /* Value type codes: the binary format's (spec 5.3.3, 5.3.4). */
@@ -107,8 +109,8 @@ WASMO_API int wasmo_module_global_type(const wasmo_module *module, uint32_t glob
  * WASMO_HOST. */
 typedef int (*wasmo_host_callback)(uint32_t store, uint32_t func);
 /* The calling thread's host slots: 1,000 uint64_t where every host function call on the thread
- * passes its values (a host function has at most 1,000 parameters and 1,000 results), at an address
- * that stays the same as long as the thread runs. A host function that calls wasm which calls
+ * passes its values (a host function has at most 1,000 parameters and 1,000 results), and so does
+ * every wasmo_func_invoke, at an address that stays the same as long as the thread runs. A host function that calls wasm which calls
  * another host function finds its own values overwritten: it reads its arguments first and writes
  * its results last. */
 WASMO_API uint64_t *wasmo_host_slots(void);
@@ -165,8 +167,13 @@ WASMO_API int wasmo_func_alloc(wasmo_store *store, const uint8_t *params, uint32
                                const uint8_t *results, uint32_t result_count, uint32_t *out);
 WASMO_API int wasmo_func_type(const wasmo_store *store, uint32_t func, uint8_t *params, uint32_t *param_count,
                               uint8_t *results, uint32_t *result_count);
-/* `vals` holds the arguments and receives the results; TRAP and EXHAUSTION carry the spec's message. */
-WASMO_API int wasmo_func_invoke(wasmo_store *store, uint32_t func, uint64_t *vals, char *err, size_t err_len);
+/* Calls `func` with its arguments in the calling thread's host slots (wasmo_host_slots), where its
+ * results are written back: no buffer crosses per call. The slots are free for host functions the
+ * call makes, as the arguments are read first and the results written last. On failure the message
+ * (for TRAP and EXHAUSTION the spec's) is the store's until its next failed call: wasmo_store_message
+ * copies it (NUL-terminated, truncated to len) and returns its full length. */
+WASMO_API int wasmo_func_invoke(wasmo_store *store, uint32_t func);
+WASMO_API size_t wasmo_store_message(const wasmo_store *store, char *buf, size_t len);
 
 /* Tables: `min` is the current size in wasmo_table_type; bounds are the caller's to check. */
 WASMO_API int wasmo_table_alloc(wasmo_store *store, uint8_t elem, uint64_t min, uint64_t max, uint64_t init,

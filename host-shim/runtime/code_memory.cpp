@@ -21,8 +21,9 @@ size_t pageSize() {
 }
 size_t pageRound(size_t n) { return (n + pageSize() - 1) & ~(pageSize() - 1); }
 
+// Mappings fail (ENOMEM) when the process holds too many, which freeing modules and stores cures.
 [[noreturn]] void fail(const std::string &what) {
-  throw CompileError{WASMO_INTERNAL, what + ": " + std::strerror(errno)};
+  throw CompileError{errno == ENOMEM ? WASMO_RESOURCES : WASMO_INTERNAL, what + ": " + std::strerror(errno)};
 }
 
 }  // namespace

@@ -52,7 +52,7 @@ void release(uint8_t *base, uint64_t pages) {
 LinearMemory::LinearMemory(uint64_t minPages, std::optional<uint64_t> maxPages, uint64_t capPages)
     : max_(maxPages), cap_(UINT64_MAX) {
   vm_.base = reserve();
-  if (vm_.base == nullptr) throw CompileError{WASMO_INTERNAL, "cannot reserve address space for a memory"};
+  if (vm_.base == nullptr) throw CompileError{WASMO_RESOURCES, "cannot reserve address space for a memory"};
   if (grow(minPages) < 0) {
     release(vm_.base, vm_.pages);
     throw CompileError{WASMO_INTERNAL, "cannot allocate the memory's initial pages"};

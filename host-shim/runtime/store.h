@@ -94,6 +94,9 @@ class Store {
   /** Calls function `func`: `vals` holds the arguments (ABI form) and receives the results. */
   wasmo_status invoke(uint32_t func, uint64_t *vals, std::string &message);
 
+  /** The message of the last failed wasmo_func_invoke (wasmo_store_message). */
+  std::string lastMessage;
+
   /** The backtrace of the last trap, innermost first; instantiation clears it. */
   std::vector<TraceFrame> lastTrace;
 

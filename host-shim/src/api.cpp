@@ -5,6 +5,8 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <string>
+#include <utility>
 
 #include "artifact/artifact.h"
 #include "compiler/optimizing/optimizing.h"
@@ -29,23 +31,29 @@ void writeMessage(char *err, size_t errLen, const std::string &message) {
   err[n] = '\0';
 }
 
-template <class F>
-int guarded(char *err, size_t errLen, F &&f) {
+/** Runs `f`, turning every exception into a status and its message, which goes to `report`. */
+template <class Report, class F>
+int guardedTo(Report &&report, F &&f) {
   try {
     return f();
   } catch (const wasmo::CompileError &e) {
-    writeMessage(err, errLen, e.message);
+    report(e.message);
     return e.status;
   } catch (const std::bad_alloc &) {
-    writeMessage(err, errLen, "out of memory");
+    report("out of memory");
     return WASMO_INTERNAL;
   } catch (const std::exception &e) {
-    writeMessage(err, errLen, e.what());
+    report(e.what());
     return WASMO_INTERNAL;
   } catch (...) {
-    writeMessage(err, errLen, "unknown internal error");
+    report("unknown internal error");
     return WASMO_INTERNAL;
   }
+}
+
+template <class F>
+int guarded(char *err, size_t errLen, F &&f) {
+  return guardedTo([&](const std::string &message) { writeMessage(err, errLen, message); }, std::forward<F>(f));
 }
 
 const wasmo::Module &moduleOf(const wasmo_module *m) { return m->compiled->module; }
@@ -232,13 +240,15 @@ int wasmo_func_type(const wasmo_store *store, uint32_t func, uint8_t *params, ui
   return WASMO_OK;
 }
 
-int wasmo_func_invoke(wasmo_store *store, uint32_t func, uint64_t *vals, char *err, size_t err_len) {
-  return guarded(err, err_len, [&] {
-    std::string message;
-    wasmo_status status = store->store.invoke(func, vals, message);
-    if (status != WASMO_OK) writeMessage(err, err_len, message);
-    return status;
-  });
+int wasmo_func_invoke(wasmo_store *store, uint32_t func) {
+  std::string &message = store->store.lastMessage;
+  return guardedTo([&](const std::string &m) { message = m; },
+                   [&] { return store->store.invoke(func, wasmo::threadHostSlots(), message); });
+}
+
+size_t wasmo_store_message(const wasmo_store *store, char *buf, size_t len) {
+  writeMessage(buf, len, store->store.lastMessage);
+  return store->store.lastMessage.size();
 }
 
 int wasmo_table_alloc(wasmo_store *store, uint8_t elem, uint64_t min, uint64_t max, uint64_t init, uint32_t *out,

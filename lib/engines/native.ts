@@ -9,7 +9,7 @@ import type {
 } from '../engine.js';
 import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
-  NativeModule, NativeStore, isNativeFailure, type NativeFailure, type NativeFuncType, type NativeWasi,
+  NativeModule, NativeStore, isNativeFailure, threadHostSlots, type NativeFailure, type NativeFuncType, type NativeWasi,
   type TypeName,
 } from '../native.js';
 import { artifactInterface } from '../artifact.js';
@@ -38,8 +38,8 @@ function toError(f: NativeFailure): WasmError {
       return wasmError(f.status, f.message);
     case 'unsupported': return wasmError('unsupported', f.message);
     case 'incompatible': return wasmError('malformed', f.message);
-    // Resource failures (out of memory, of address space for a memory) and the engine's own bugs.
-    case 'internal': return wasmError('exhaustion', `native engine: ${f.message}`);
+    // Resource failures (out of memory, address space, mappings) and the engine's own bugs.
+    case 'internal': case 'resources': return wasmError('exhaustion', `native engine: ${f.message}`);
   }
 }
 
@@ -54,15 +54,14 @@ const compiledModules: Record<NativeEngineName, ByFuel> = {
   singlepass: [new WeakMap(), new WeakMap()],
   optimizing: [new WeakMap(), new WeakMap()],
 };
-const moduleCode = new FinalizationRegistry<NativeModule>((m) => m.free());
 
 function compiledOf(tier: NativeEngineName, meterFuel: boolean): WeakMap<ModuleValue, NativeModule> {
   return compiledModules[tier][Number(meterFuel)]!;
 }
 
 function remember(module: ModuleValue, compiled: NativeModule, tier: NativeEngineName): NativeModule {
+  // The code lives as long as the module value: then the NativeModule is unreachable, and freed.
   compiledOf(tier, compiled.metersFuel).set(module, compiled);
-  moduleCode.register(module, compiled);
   return compiled;
 }
 
@@ -112,10 +111,6 @@ export class NativeEngine implements Engine {
   private hostError: WasmError | undefined;
   private readonly tags: TagType[] = [];
   private readonly exns: { readonly tag: number; readonly fields: readonly EngineVal[] }[] = [];
-  // The values of outermost func_invoke calls (see funcInvoke), as 64-bit slots and 32-bit words.
-  private readonly slots = new BigUint64Array(16);
-  private readonly slotWords = new Uint32Array(this.slots.buffer);
-  private depth = 0;
 
   /** `name`: the compiler of the store's modules; both run on the same runtime. */
   constructor(limits: StoreLimits = {}, readonly name: NativeEngineName = 'singlepass', fuel?: number) {
@@ -153,7 +148,7 @@ export class NativeEngine implements Engine {
       if (refused !== undefined) return refused;
       if (start[0] !== undefined) {
         // As the C side runs it: a trap in the start function fails the instantiation.
-        const r = this.store.funcInvoke(start[0], this.slots);
+        const r = this.store.funcInvoke(start[0]);
         if (r !== true) return this.error(r.status === 'trap' || r.status === 'exhaustion' ? { ...r, status: 'uninstantiable' } : r);
       }
     }
@@ -247,12 +242,12 @@ export class NativeEngine implements Engine {
 
   /** Values of `types` from ABI slots (see writeVals). */
   private readVals(types: readonly ValType[], bits: BigUint64Array, words: Uint32Array): EngineVal[] {
-    const vals: EngineVal[] = [];
+    const vals = new Array<EngineVal>(types.length);
     for (let i = 0; i < types.length; i++) {
       const t = types[i]!;
-      if (t === 'i32') vals.push({ type: 'i32', value: words[2 * i]! | 0 });
-      else if (t === 'f32') vals.push({ type: 'f32', bits: words[2 * i]! });
-      else vals.push(this.fromBits(t, bits[i]!));
+      if (t === 'i32') vals[i] = { type: 'i32', value: words[2 * i]! | 0 };
+      else if (t === 'f32') vals[i] = { type: 'f32', bits: words[2 * i]! };
+      else vals[i] = this.fromBits(t, bits[i]!);
     }
     return vals;
   }
@@ -273,26 +268,13 @@ export class NativeEngine implements Engine {
 
   funcInvoke(func: number, args: readonly EngineVal[]): EngineVal[] | WasmError {
     const type = this.store.funcType(func);
-    const n = Math.max(type.params.length, type.results.length, 1);
-    // One buffer for the values of outermost calls; a call from a host function (nested) gets its
-    // own, as the outer call's is in use.
-    let vals = this.slots;
-    let words = this.slotWords;
-    if (this.depth > 0 || n > vals.length) {
-      vals = new BigUint64Array(n);
-      words = new Uint32Array(vals.buffer);
-    }
-    const unsupported = this.writeVals(args, vals, words);
+    // The thread's host slots serve nested calls (from host functions) too: see wasmo_func_invoke.
+    const { bits, words } = threadHostSlots();
+    const unsupported = this.writeVals(args, bits, words);
     if (unsupported !== undefined) return unsupported;
-    this.depth++;
-    let r;
-    try {
-      r = this.store.funcInvoke(func, vals);
-    } finally {
-      this.depth--;
-    }
+    const r = this.store.funcInvoke(func);
     if (r !== true) return this.error(r);
-    return this.readVals(type.results, vals, words);
+    return this.readVals(type.results, bits, words);
   }
 
   tableAlloc(type: TableType, init: EngineRef): number {

@@ -54,7 +54,8 @@ constexpr const char *kLlvmFeatures = "+sse4.1,+popcnt";
  *
  * Wasm semantics LLVM does not know by default:
  *   - Memory accesses may trap (guard pages): they are volatile, so LLVM neither drops an unused
- *     load nor moves an access across another, and the state a trap leaves is the program's.
+ *     load nor moves an access across another, and the state a trap leaves is the program's. For
+ *     that, global.set is volatile too (tables and bulk operations go through runtime calls).
  *   - NaN results (spec 4.3.3): an operation on a signalling NaN gives an arithmetic (quiet) NaN,
  *     which LLVM's default rules do not promise (it folds x*1.0 to x). Floating-point arithmetic is
  *     constrained (strictfp, exceptions strict), which keeps every operation; sign operations are
@@ -316,7 +317,10 @@ class Optimizing {
     push(v);
   }
   // A global's cell is 8 bytes, an i32 or f32 zero-extended (runtime/vmcontext.h, include/wasmo.h).
-  void globalSet(uint32_t x, const GlobalType &) { b_.CreateStore(toBits(pop()), globalCell(x)); }
+  // Volatile like memory accesses: a later access may trap, and the state the trap leaves must
+  // hold every earlier global.set, which LLVM would otherwise sink past the access or drop when a
+  // later global.set overwrites it.
+  void globalSet(uint32_t x, const GlobalType &) { b_.CreateStore(toBits(pop()), globalCell(x), true); }
   void tableGet(uint32_t table, ValType) {
     llvm::Value *i = pop();
     push(runtime(Libcall::TableGet, i64_, {b_.getInt32(table), i}));
