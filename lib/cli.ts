@@ -215,7 +215,7 @@ export function main(argv: readonly string[], io: Io = processIo): number {
       io.stderr(`wasmo: ${e.message}\n`);
       return e.status;
     }
-    // A valid module the native engine cannot run yet (SIMD): say so, and what can run it.
+    // A valid module the native engine cannot run yet (SIMD on the optimizing engine): say so, and what can run it.
     if (e instanceof NativeUnsupported) {
       io.stderr(`wasmo: ${unsupported(e.message)}\n`);
       return FAILURE;

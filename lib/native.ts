@@ -93,6 +93,8 @@ interface Bindings {
   globalType(s: Ptr, g: number, type: [number], mut: [number]): void;
   globalRead(s: Ptr, g: number): bigint | number;
   globalWrite(s: Ptr, g: number, bits: bigint): void;
+  globalReadV128(s: Ptr, g: number, cells: BigUint64Array): void;
+  globalWriteV128(s: Ptr, g: number, cells: BigUint64Array): void;
   wasiFunctionCount(): number;
   wasiFunction(id: number, name: Uint8Array, nameLen: number, params: Uint8Array, np: [number], nr: [number]): number;
   wasiNew(args: readonly string[], argc: number, env: readonly string[], envc: number,
@@ -201,6 +203,8 @@ function load(): Bindings {
     globalType: f('void wasmo_global_type(wasmo_store s, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
     globalRead: f('uint64_t wasmo_global_read(wasmo_store s, uint32_t g)'),
     globalWrite: f('void wasmo_global_write(wasmo_store s, uint32_t g, uint64_t bits)'),
+    globalReadV128: f('void wasmo_global_read_v128(wasmo_store s, uint32_t g, _Out_ uint64_t *cells)'),
+    globalWriteV128: f('void wasmo_global_write_v128(wasmo_store s, uint32_t g, const uint64_t *cells)'),
     wasiFunctionCount: f('uint32_t wasmo_wasi_function_count()'),
     wasiFunction: f('int wasmo_wasi_function(uint32_t id, _Out_ uint8_t *name, size_t name_len, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint32_t *nr)'),
     wasiNew: f('int wasmo_wasi_new(const char **args, uint32_t argc, const char **env, uint32_t envc, const char **hosts, const char **guests, const uint8_t *readonly, uint32_t npreopens, const int32_t *stdio, const uint8_t *stdin_data, size_t stdin_len, uint32_t flags, _Out_ wasmo_wasi *out, _Out_ uint8_t *err, size_t err_len)'),
@@ -444,7 +448,7 @@ export interface HostSlots {
   readonly words: Uint32Array;
 }
 
-const HOST_SLOTS = 1000;
+const HOST_SLOTS = 2000;  // cells: host-shim/runtime/store.h kHostSlots
 let hostSlots: HostSlots | undefined;
 
 /**
@@ -832,6 +836,19 @@ export class NativeStore {
 
   globalWrite(global: number, bits: bigint): void {
     load().globalWrite(this.ptr(), global, bits);
+  }
+
+  /** A v128 global's 16 bytes (two cells, the low half first). */
+  globalReadV128(global: number): Uint8Array {
+    const cells = new BigUint64Array(2);
+    load().globalReadV128(this.ptr(), global, cells);
+    return new Uint8Array(cells.buffer);
+  }
+
+  globalWriteV128(global: number, bytes: Uint8Array): void {
+    const cells = new BigUint64Array(2);
+    new Uint8Array(cells.buffer).set(bytes);
+    load().globalWriteV128(this.ptr(), global, cells);
   }
 
   /** Releases the store's native objects now (memories, tables, instances); using it afterwards throws. */

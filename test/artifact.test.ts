@@ -247,8 +247,8 @@ describe('artifacts', () => {
     const vtable = table - v.getInt32(table, true);
     const formatAt = table + v.getUint16(vtable + 4, true);
     const otherFormat = artifact.slice();
-    new DataView(otherFormat.buffer).setUint32(formatAt, 2, true);
-    expect(refusal(otherFormat)).toEqual({ status: 'incompatible', message: 'incompatible artifact: format version is 2, this engine reads version 1' });
+    new DataView(otherFormat.buffer).setUint32(formatAt, 1, true);
+    expect(refusal(otherFormat)).toEqual({ status: 'incompatible', message: 'incompatible artifact: format version is 1, this engine reads version 2' });
 
     const engineVersion = /0\.1\.0\+[0-9a-f]{16}/.exec(new TextDecoder('latin1').decode(artifact.subarray(compat.offset, compat.offset + compat.size)))![0];
     const otherVersion = engineVersion.replace(/.$/, (c) => (c === '0' ? '1' : '0'));

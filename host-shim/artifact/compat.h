@@ -11,7 +11,7 @@
 namespace wasmo {
 
 /** Bumped whenever the ELF layout or a schema changes incompatibly. */
-inline constexpr uint32_t kArtifactFormatVersion = 1;
+inline constexpr uint32_t kArtifactFormatVersion = 2;
 
 /**
  * This engine's compatibility record for code of `tier` that uses `cpuFeatures` (CpuFeature bits)

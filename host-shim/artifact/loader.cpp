@@ -222,9 +222,9 @@ class ModuleReader {
   /** A constant expression of type `expected` (spec 3.3.10), as the decoder admits them: a global.get
    *  reads one of the first `globals` globals (the imported ones for global initialisers). */
   ConstExpr constExpr(const fb::ConstExpr &e, ValType expected, size_t globals) const {
-    ConstExpr out{static_cast<Op>(e.opcode()), e.bits(), valType(e.type())};
+    ConstExpr out{static_cast<Op>(e.opcode()), e.bits(), valType(e.type()), e.hi()};
     switch (out.op) {
-      case Op::I32Const: case Op::I64Const: case Op::F32Const: case Op::F64Const: case Op::RefNull: break;
+      case Op::I32Const: case Op::I64Const: case Op::F32Const: case Op::F64Const: case Op::V128Const: case Op::RefNull: break;
       case Op::RefFunc: funcIndex(out.bits); break;
       case Op::GlobalGet:
         if (out.bits >= globals || m_.globals[out.bits].type != out.type) corrupted("global.get initialiser");
@@ -235,6 +235,7 @@ class ModuleReader {
                  : out.op == Op::I64Const ? out.type == ValType::I64
                  : out.op == Op::F32Const ? out.type == ValType::F32
                  : out.op == Op::F64Const ? out.type == ValType::F64
+                 : out.op == Op::V128Const ? out.type == ValType::V128
                  : out.op == Op::RefNull ? isRef(out.type)
                  : out.op == Op::RefFunc ? out.type == ValType::FuncRef
                  : true;

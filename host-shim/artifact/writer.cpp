@@ -23,7 +23,7 @@ fb::Limits limits(const Limits &l) { return fb::Limits(l.min, l.max.value_or(0),
 fb::TableType tableType(const TableType &t) { return fb::TableType(limits(t.limits), code(t.elem)); }
 fb::GlobalType globalType(const GlobalType &g) { return fb::GlobalType(code(g.type), g.mut); }
 fb::ConstExpr constExpr(const ConstExpr &e) {
-  return fb::ConstExpr(e.bits, static_cast<uint8_t>(static_cast<uint16_t>(e.op)), code(e.type));
+  return fb::ConstExpr(e.bits, e.hi, static_cast<uint16_t>(e.op), code(e.type));
 }
 
 template <class T>

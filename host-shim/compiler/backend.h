@@ -3,6 +3,7 @@
 // only for valid, reachable code, with immediates decoded and operand types known; a backend keeps
 // its own abstract operand stack in step with the validator's.
 #pragma once
+#include <array>
 #include <concepts>
 #include <cstdint>
 #include <span>
@@ -20,11 +21,18 @@ struct MemArg {
   uint64_t offset = 0;
 };
 
+/** A SIMD instruction's immediates (WASMO_SIMD_OPS): those its kind has, the rest zero. */
+struct SimdImmediates {
+  MemArg memArg;
+  uint8_t lane = 0;
+  std::array<uint8_t, 16> bytes{};  // v128.const's bytes, i8x16.shuffle's lane indices
+};
+
 template <class B>
 concept FunctionBackend = requires(B b, const Module &m, const FuncType &ft, std::span<const ValType> types,
                                    const BlockType &bt, uint32_t u, std::span<const uint32_t> us, bool flag,
                                    ValType t, const GlobalType &gt, Op op, const MemArg &ma, int32_t i32,
-                                   int64_t i64, uint64_t bits) {
+                                   int64_t i64, uint64_t bits, const SimdImmediates &si) {
   // Once per function; `locals` holds the parameters first.
   b.beginFunction(u, ft, types);
   // Before every reachable instruction, `else` and `end` included, ahead of its own call below:
@@ -70,8 +78,8 @@ concept FunctionBackend = requires(B b, const Module &m, const FuncType &ft, std
   b.refFunc(u);
   // Every instruction of WASMO_BULK_OPS with its immediates (index or the two indices; 0 if none).
   b.bulk(op, u, u);
-  // Every instruction of WASMO_SIMD_OPS (no backend compiles them yet: immediates come with one).
-  b.simd(op);
+  // Every instruction of WASMO_SIMD_OPS with its immediates.
+  b.simd(op, si);
 };
 
 }  // namespace wasmo

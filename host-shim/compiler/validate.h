@@ -44,7 +44,7 @@ class ValidateOnly {
   void refIsNull(ValType) {}
   void refFunc(uint32_t) {}
   void bulk(Op, uint32_t, uint32_t) {}
-  void simd(Op) {}
+  void simd(Op, const SimdImmediates &) {}
 };
 static_assert(FunctionBackend<ValidateOnly>);
 

@@ -495,7 +495,7 @@ class FunctionDecoder {
 #define WASMO_SIMD_CASE(name, code, text, immediate, arg, params, results) \
       case Op::name:                                                        \
         simd(SimdImm::immediate, arg, params, results);                     \
-        if (live) b_.simd(op);                                              \
+        if (live) b_.simd(op, SimdImmediates{imm.memArg, imm.lane, imm.bytes}); \
         return;
       WASMO_SIMD_OPS(WASMO_SIMD_CASE)
 #undef WASMO_SIMD_CASE

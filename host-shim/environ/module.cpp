@@ -3,6 +3,7 @@
 // the compiler decodes them again with its own backend.
 #include "environ/module.h"
 
+#include <cstring>
 #include <optional>
 #include <unordered_set>
 #include <utility>
@@ -176,7 +177,11 @@ class ModuleDecoder {
         case Op::I64Const: e.type = ValType::I64; break;
         case Op::F32Const: e.type = ValType::F32; break;
         case Op::F64Const: e.type = ValType::F64; break;
-        case Op::V128Const: e.type = ValType::V128; break;
+        case Op::V128Const:
+          e.type = ValType::V128;
+          std::memcpy(&e.bits, imm.bytes.data(), 8);
+          std::memcpy(&e.hi, imm.bytes.data() + 8, 8);
+          break;
         case Op::RefNull: e.type = imm.type; break;
         case Op::RefFunc:
           // C.refs (spec 3.4.10): functions named in the module's constant expressions.

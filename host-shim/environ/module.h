@@ -34,6 +34,9 @@ enum class ValType : uint8_t {
   FuncRef = WASMO_FUNCREF, ExternRef = WASMO_EXTERNREF,
 };
 inline bool isRef(ValType t) { return t == ValType::FuncRef || t == ValType::ExternRef; }
+/** The 64-bit cells a value takes wherever values sit in a row (call arguments and results, the
+ *  host slots, the C ABI's vals, compiled frames): a v128 takes two, its low half first. */
+inline constexpr size_t cells(ValType t) { return t == ValType::V128 ? 2 : 1; }
 /** A value type from its binary code (spec 5.3.4), for module and function decoders alike. */
 inline ValType valType(uint8_t code) {
   switch (code) {
@@ -59,9 +62,10 @@ struct GlobalType { ValType type = ValType::I32; bool mut = false; };
 
 /** A constant expression (spec 3.3.10): one instruction before `end` in WebAssembly 2.0. */
 struct ConstExpr {
-  Op op = Op::I32Const;  // I32Const, I64Const, F32Const, F64Const, RefNull, RefFunc or GlobalGet
-  uint64_t bits = 0;     // the constant's bits, or the function / global index
+  Op op = Op::I32Const;  // I32Const, I64Const, F32Const, F64Const, V128Const, RefNull, RefFunc or GlobalGet
+  uint64_t bits = 0;     // the constant's bits (a v128's low half), or the function / global index
   ValType type = ValType::I32;
+  uint64_t hi = 0;       // a v128's high half
 };
 
 struct Import {

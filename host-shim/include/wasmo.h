@@ -108,8 +108,9 @@ WASMO_API int wasmo_module_global_type(const wasmo_module *module, uint32_t glob
  * written back there. Returns 0, or non-zero when the function failed: the call then ends with
  * WASMO_HOST. */
 typedef int (*wasmo_host_callback)(uint32_t store, uint32_t func);
-/* The calling thread's host slots: 1,000 uint64_t where every host function call on the thread
- * passes its values (a host function has at most 1,000 parameters and 1,000 results), and so does
+/* The calling thread's host slots: 2,000 uint64_t where every host function call on the thread
+ * passes its values (a host function has at most 1,000 parameters and 1,000 results, a v128 taking
+ * two slots), and so does
  * every wasmo_func_invoke, at an address that stays the same as long as the thread runs. A host function that calls wasm which calls
  * another host function finds its own values overwritten: it reads its arguments first and writes
  * its results last. */
@@ -168,7 +169,8 @@ WASMO_API int wasmo_func_alloc(wasmo_store *store, const uint8_t *params, uint32
 WASMO_API int wasmo_func_type(const wasmo_store *store, uint32_t func, uint8_t *params, uint32_t *param_count,
                               uint8_t *results, uint32_t *result_count);
 /* Calls `func` with its arguments in the calling thread's host slots (wasmo_host_slots), where its
- * results are written back: no buffer crosses per call. The slots are free for host functions the
+ * results are written back: no buffer crosses per call. Each value takes one 64-bit slot, a v128 two
+ * (its low half first), for host function calls too. The slots are free for host functions the
  * call makes, as the arguments are read first and the results written last. On failure the message
  * (for TRAP and EXHAUSTION the spec's) is the store's until its next failed call: wasmo_store_message
  * copies it (NUL-terminated, truncated to len) and returns its full length. */
@@ -197,6 +199,9 @@ WASMO_API int wasmo_global_alloc(wasmo_store *store, uint8_t type, uint8_t mut, 
 WASMO_API void wasmo_global_type(const wasmo_store *store, uint32_t global, uint8_t *type, uint8_t *mut);
 WASMO_API uint64_t wasmo_global_read(const wasmo_store *store, uint32_t global);
 WASMO_API void wasmo_global_write(wasmo_store *store, uint32_t global, uint64_t bits);
+/* A v128 global's value as two cells, its low half first (a v128 global is allocated with bits 0). */
+WASMO_API void wasmo_global_read_v128(const wasmo_store *store, uint32_t global, uint64_t *cells);
+WASMO_API void wasmo_global_write_v128(wasmo_store *store, uint32_t global, const uint64_t *cells);
 
 /* ---- WASI preview1 (host-shim/wasi/) ----
  *

@@ -115,12 +115,12 @@ void *const kLibcalls[] = {
 static_assert(std::size(kLibcalls) == static_cast<size_t>(Libcall::Count));
 
 /** A constant expression's value in store form (spec 4.4.10 evaluation of constant expressions). */
-uint64_t evalConst(const Instance &inst, const ConstExpr &e) {
+GlobalValue evalConst(const Instance &inst, const ConstExpr &e) {
   switch (e.op) {
-    case Op::I32Const: case Op::I64Const: case Op::F32Const: case Op::F64Const: return e.bits;
-    case Op::RefNull: return 0;
-    case Op::RefFunc: return reinterpret_cast<uint64_t>(inst.funcs[e.bits]);
-    case Op::GlobalGet: return *inst.globals[e.bits];
+    case Op::I32Const: case Op::I64Const: case Op::F32Const: case Op::F64Const: case Op::V128Const: return {e.bits, e.hi};
+    case Op::RefNull: return {};
+    case Op::RefFunc: return {reinterpret_cast<uint64_t>(inst.funcs[e.bits]), 0};
+    case Op::GlobalGet: return {inst.globals[e.bits][0], inst.globals[e.bits][1]};
     default: throw CompileError{WASMO_INTERNAL, std::string("constant expression ") + opName(e.op)};
   }
 }
@@ -174,16 +174,16 @@ void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, s
   for (uint32_t addr : inst.tableAddrs) inst.tables.push_back(&store.tables[addr]->vm);
   for (size_t i = m.importedMemories; i < m.memories.size(); i++) inst.memAddrs.push_back(store.allocMemory(m.memories[i]));
   if (!inst.memAddrs.empty()) inst.memory = store.mems[inst.memAddrs[0]].get();
-  for (uint32_t addr : inst.globalAddrs) inst.globals.push_back(&store.globals[addr]->value);
+  for (uint32_t addr : inst.globalAddrs) inst.globals.push_back(store.globals[addr]->value.data());
   // Global initialisers see imported globals only (spec 3.4.10, in 2.0).
   for (size_t i = 0; i < m.globalInits.size(); i++) {
     uint32_t addr = store.allocGlobal(m.globals[m.importedGlobals + i], evalConst(inst, m.globalInits[i]));
     inst.globalAddrs.push_back(addr);
-    inst.globals.push_back(&store.globals[addr]->value);
+    inst.globals.push_back(store.globals[addr]->value.data());
   }
   for (const ElemSegment &seg : m.elems) {
     std::vector<uint64_t> refs;
-    for (const ConstExpr &e : seg.init) refs.push_back(evalConst(inst, e));
+    for (const ConstExpr &e : seg.init) refs.push_back(evalConst(inst, e)[0]);
     inst.elems.push_back(std::move(refs));
   }
   for (const DataSegment &seg : m.datas) inst.datas.push_back(compiled->data.subspan(seg.begin, seg.end - seg.begin));
@@ -219,7 +219,7 @@ void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, s
     const ElemSegment &seg = m.elems[i];
     if (seg.mode == SegmentMode::Passive) continue;
     if (seg.mode == SegmentMode::Active) {
-      uint64_t d = static_cast<uint32_t>(evalConst(inst, seg.offset));
+      uint64_t d = static_cast<uint32_t>(evalConst(inst, seg.offset)[0]);
       const std::vector<uint64_t> &refs = inst.elems[i];
       TableInstance &table = *store.tables[inst.tableAddrs[seg.table]];
       if (outOfBounds(d, refs.size(), table.vm.size)) throw CompileError{WASMO_UNINSTANTIABLE, trapMessage({TrapCode::OutOfBoundsTable})};
@@ -230,7 +230,7 @@ void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, s
   for (size_t i = 0; i < m.datas.size(); i++) {
     const DataSegment &seg = m.datas[i];
     if (seg.mode != SegmentMode::Active) continue;
-    uint64_t d = static_cast<uint32_t>(evalConst(inst, seg.offset));
+    uint64_t d = static_cast<uint32_t>(evalConst(inst, seg.offset)[0]);
     std::span<const uint8_t> bytes = inst.datas[i];
     if (outOfBounds(d, bytes.size(), inst.memory->pages() * kPageSize)) {
       throw CompileError{WASMO_UNINSTANTIABLE, trapMessage({TrapCode::OutOfBoundsMemory})};

@@ -24,10 +24,21 @@ thread_local uint64_t hostSlots[kHostSlots];
 void hostEntry(VMContext *vmctx, uint64_t *vals) {
   FuncInstance &f = *reinterpret_cast<FuncInstance *>(vmctx);
   Store &store = *f.store;
-  uint64_t *slots = hostSlots;
-  for (size_t i = 0; i < f.type.params.size(); i++) slots[i] = store.toAbi(f.type.params[i], vals[i]);
+  store.toAbi(f.type.params, vals, hostSlots);
   if (callHost(store.callback(), store.id(), f.ref.addr) != 0) raiseTrap(static_cast<uint32_t>(TrapCode::HostError));
-  for (size_t i = 0; i < f.type.results.size(); i++) vals[i] = store.fromAbi(f.type.results[i], slots[i]);
+  store.fromAbi(f.type.results, hostSlots, vals);
+}
+
+// A row of values (environ/module.h cells()): each value's first cell through `convert`, a v128's
+// second as it is.
+template <class Convert>
+void convertRow(std::span<const ValType> types, const uint64_t *from, uint64_t *to, Convert convert) {
+  size_t c = 0;
+  for (ValType t : types) {
+    to[c] = convert(t, from[c]);
+    if (t == ValType::V128) to[c + 1] = from[c + 1];
+    c += cells(t);
+  }
 }
 
 /** The frame of the defined function whose code holds `pc` - 1 (a return address follows its call). */
@@ -92,7 +103,7 @@ uint32_t Store::allocMemory(MemType type) {
   return static_cast<uint32_t>(mems.size() - 1);
 }
 
-uint32_t Store::allocGlobal(GlobalType type, uint64_t value) {
+uint32_t Store::allocGlobal(GlobalType type, GlobalValue value) {
   auto g = std::make_unique<GlobalInstance>();
   g->type = type;
   g->value = value;
@@ -110,9 +121,17 @@ uint64_t Store::toAbi(ValType t, uint64_t bits) const {
   return uint64_t{reinterpret_cast<const VMFuncRef *>(bits)->addr} + 1;
 }
 
+void Store::fromAbi(std::span<const ValType> types, const uint64_t *from, uint64_t *to) const {
+  convertRow(types, from, to, [this](ValType t, uint64_t bits) { return fromAbi(t, bits); });
+}
+
+void Store::toAbi(std::span<const ValType> types, const uint64_t *from, uint64_t *to) const {
+  convertRow(types, from, to, [this](ValType t, uint64_t bits) { return toAbi(t, bits); });
+}
+
 wasmo_status Store::invoke(uint32_t func, uint64_t *vals, std::string &message) {
   FuncInstance &f = *funcs[func];
-  for (size_t i = 0; i < f.type.params.size(); i++) vals[i] = fromAbi(f.type.params[i], vals[i]);
+  fromAbi(f.type.params, vals, vals);
   std::optional<Trap> trap = callWasm(*interrupt_, wasmStackCap, f.ref.vmctx, f.ref.code, vals);
   if (trap) {
     // An interrupt shows as the limit check failing, in a prologue or at a loop header. It is
@@ -132,7 +151,7 @@ wasmo_status Store::invoke(uint32_t func, uint64_t *vals, std::string &message) 
       default: return WASMO_TRAP;
     }
   }
-  for (size_t i = 0; i < f.type.results.size(); i++) vals[i] = toAbi(f.type.results[i], vals[i]);
+  toAbi(f.type.results, vals, vals);
   return WASMO_OK;
 }
 

@@ -3,9 +3,11 @@
 // address, as the spec's store does. Reference values inside the store are VMFuncRef pointers
 // (funcref) and the embedder's handles (externref); at the C ABI a funcref is its address + 1.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,8 +38,10 @@ struct TableInstance {
   bool grow(uint64_t n, uint64_t init);
 };
 
+/** A global's value: one cell, or two for a v128 (environ/module.h cells()); code reads it in place. */
+using GlobalValue = std::array<uint64_t, 2>;
 struct GlobalInstance {
-  uint64_t value = 0;
+  alignas(16) GlobalValue value{};
   GlobalType type;
 };
 
@@ -47,8 +51,9 @@ struct TraceFrame {
   std::optional<std::string> name;
 };
 
-/** Values a host function call passes (environ/limits.h: at most 1,000 parameters or results). */
-inline constexpr size_t kHostSlots = 1'000;
+/** Cells a host function call passes (environ/limits.h: at most 1,000 parameters or results, each
+ *  of at most two cells). */
+inline constexpr size_t kHostSlots = 2'000;
 /** The calling thread's host slots, where every host function call passes its values. */
 uint64_t *threadHostSlots();
 
@@ -72,11 +77,14 @@ class Store {
   uint32_t allocHostFunc(FuncType type);
   uint32_t allocTable(TableType type, uint64_t init);
   uint32_t allocMemory(MemType type);
-  uint32_t allocGlobal(GlobalType type, uint64_t value);
+  uint32_t allocGlobal(GlobalType type, GlobalValue value);
 
   /** A reference value between its C ABI form and its store form (other values pass unchanged). */
   uint64_t fromAbi(ValType t, uint64_t bits) const;
   uint64_t toAbi(ValType t, uint64_t bits) const;
+  /** A row of values of `types` (cells()) between the two forms; `from` may be `to`. */
+  void fromAbi(std::span<const ValType> types, const uint64_t *from, uint64_t *to) const;
+  void toAbi(std::span<const ValType> types, const uint64_t *from, uint64_t *to) const;
 
   /** The embedder's limits (wasmo_store_set_limits): memories and tables grow no further. */
   uint64_t memoryPagesCap = UINT64_MAX, tableElementsCap = UINT64_MAX;

@@ -308,7 +308,7 @@ int wasmo_mem_grow(wasmo_store *store, uint32_t mem, uint64_t n) {
 int wasmo_global_alloc(wasmo_store *store, uint8_t type, uint8_t mut, uint64_t bits, uint32_t *out) {
   return guarded(nullptr, 0, [&] {
     auto t = static_cast<wasmo::ValType>(type);
-    *out = store->store.allocGlobal(wasmo::GlobalType{t, mut != 0}, store->store.fromAbi(t, bits));
+    *out = store->store.allocGlobal(wasmo::GlobalType{t, mut != 0}, {store->store.fromAbi(t, bits), 0});
     return WASMO_OK;
   });
 }
@@ -321,12 +321,22 @@ void wasmo_global_type(const wasmo_store *store, uint32_t global, uint8_t *type,
 
 uint64_t wasmo_global_read(const wasmo_store *store, uint32_t global) {
   const wasmo::GlobalInstance &g = *store->store.globals[global];
-  return store->store.toAbi(g.type.type, g.value);
+  return store->store.toAbi(g.type.type, g.value[0]);
+}
+
+void wasmo_global_read_v128(const wasmo_store *store, uint32_t global, uint64_t *cells) {
+  const wasmo::GlobalInstance &g = *store->store.globals[global];
+  cells[0] = g.value[0];
+  cells[1] = g.value[1];
+}
+
+void wasmo_global_write_v128(wasmo_store *store, uint32_t global, const uint64_t *cells) {
+  store->store.globals[global]->value = {cells[0], cells[1]};
 }
 
 void wasmo_global_write(wasmo_store *store, uint32_t global, uint64_t bits) {
   wasmo::GlobalInstance &g = *store->store.globals[global];
-  g.value = store->store.fromAbi(g.type.type, bits);
+  g.value[0] = store->store.fromAbi(g.type.type, bits);
 }
 
 // WASI functions bound directly (host-shim/wasi/bind.h).

@@ -1,6 +1,6 @@
 // The native engines behind the seam: host-shim's compilers (singlepass, optimizing) and runtime,
 // through lib/native.ts. The store lives on the C side (host-shim/runtime/store.h) and its addresses are
-// the seam's. What the C side cannot do (v128 values, memory64, tags) throws NativeUnsupported,
+// the seam's. What the C side cannot do (memory64, tags) throws NativeUnsupported,
 // naming it, rather than answering wrongly.
 
 import type { StoreLimits } from '../store-limits.js';
@@ -21,13 +21,8 @@ export class NativeUnsupported extends Error {
   override readonly name = 'NativeUnsupported';
 }
 
-function typeName(t: ValType): TypeName {
-  if (t === 'v128') throw new NativeUnsupported('not supported yet: v128 values in the native engine');
-  return t;
-}
-
 function nativeFuncType(t: FuncType): NativeFuncType {
-  return { params: t.params.map(typeName), results: t.results.map(typeName) };
+  return { params: t.params, results: t.results };
 }
 
 /** A C-side failure as the seam's error; 'unsupported' and 'internal' are not spec errors. */
@@ -174,7 +169,7 @@ export class NativeEngine implements Engine {
       case 'i64': return BigInt.asUintN(64, v.value);
       case 'f32': return BigInt(v.bits >>> 0);
       case 'f64': return v.bits;
-      case 'v128': throw new NativeUnsupported('not supported yet: v128 values in the native engine');
+      case 'v128': throw new Error('a v128 takes two cells: writeVals and globalWrite place it');
       case 'ref.null': return 0n;
       case 'ref.func': return BigInt(v.addr) + 1n;
       case 'ref.extern': {
@@ -195,7 +190,7 @@ export class NativeEngine implements Engine {
       case 'i64': return { type: 'i64', value: BigInt.asIntN(64, bits) };
       case 'f32': return { type: 'f32', bits: Number(bits & 0xffffffffn) };
       case 'f64': return { type: 'f64', bits: BigInt.asUintN(64, bits) };
-      case 'v128': throw new NativeUnsupported('not supported yet: v128 values in the native engine');
+      case 'v128': throw new Error('a v128 takes two cells: readVals and globalRead read it');
       case 'funcref': return bits === 0n ? { type: 'ref.null', heaptype: 'func' } : { type: 'ref.func', addr: Number(bits) - 1 };
       case 'externref': return bits === 0n ? { type: 'ref.null', heaptype: 'extern' } : { type: 'ref.extern', host: this.externs[Number(bits) - 1]! };
     }
@@ -222,32 +217,35 @@ export class NativeEngine implements Engine {
   }
 
   /**
-   * Puts `vals` in ABI slots: i32 and f32 as 32-bit words (zero-extended, as the ABI wants) without
-   * a BigInt, the rest as 64-bit slots. v128 values cannot cross (an unsupported error).
+   * Puts `vals` in ABI cells, one each and two for a v128 (its bytes in order): i32 and f32 as 32-bit
+   * words (zero-extended, as the ABI wants) without a BigInt, the rest as 64-bit cells.
    */
-  private writeVals(vals: readonly EngineVal[], bits: BigUint64Array, words: Uint32Array): WasmError | undefined {
-    for (let i = 0; i < vals.length; i++) {
-      const a = vals[i]!;
+  private writeVals(vals: readonly EngineVal[], bits: BigUint64Array, words: Uint32Array): void {
+    let c = 0;
+    for (const a of vals) {
       if (a.type === 'i32' || a.type === 'f32') {
-        words[2 * i] = a.type === 'i32' ? a.value : a.bits;
-        words[2 * i + 1] = 0;
+        words[2 * c] = a.type === 'i32' ? a.value : a.bits;
+        words[2 * c + 1] = 0;
       } else if (a.type === 'v128') {
-        return wasmError('unsupported', 'not supported yet: v128 values in the native engine');
+        new Uint8Array(words.buffer, words.byteOffset + 8 * c, 16).set(a.bytes);
+        c++;
       } else {
-        bits[i] = this.toBits(a);
+        bits[c] = this.toBits(a);
       }
+      c++;
     }
-    return undefined;
   }
 
-  /** Values of `types` from ABI slots (see writeVals). */
+  /** Values of `types` from ABI cells (see writeVals). */
   private readVals(types: readonly ValType[], bits: BigUint64Array, words: Uint32Array): EngineVal[] {
-    const vals = new Array<EngineVal>(types.length);
-    for (let i = 0; i < types.length; i++) {
-      const t = types[i]!;
-      if (t === 'i32') vals[i] = { type: 'i32', value: words[2 * i]! | 0 };
-      else if (t === 'f32') vals[i] = { type: 'f32', bits: words[2 * i]! };
-      else vals[i] = this.fromBits(t, bits[i]!);
+    const vals: EngineVal[] = [];
+    let c = 0;
+    for (const t of types) {
+      if (t === 'i32') vals.push({ type: 'i32', value: words[2 * c]! | 0 });
+      else if (t === 'f32') vals.push({ type: 'f32', bits: words[2 * c]! });
+      else if (t === 'v128') vals.push({ type: 'v128', bytes: new Uint8Array(words.buffer.slice(words.byteOffset + 8 * c, words.byteOffset + 8 * c + 16)) });
+      else vals.push(this.fromBits(t, bits[c]!));
+      c += t === 'v128' ? 2 : 1;
     }
     return vals;
   }
@@ -270,8 +268,7 @@ export class NativeEngine implements Engine {
     const type = this.store.funcType(func);
     // The thread's host slots serve nested calls (from host functions) too: see wasmo_func_invoke.
     const { bits, words } = threadHostSlots();
-    const unsupported = this.writeVals(args, bits, words);
-    if (unsupported !== undefined) return unsupported;
+    this.writeVals(args, bits, words);
     const r = this.store.funcInvoke(func);
     if (r !== true) return this.error(r);
     return this.readVals(type.results, bits, words);
@@ -331,7 +328,10 @@ export class NativeEngine implements Engine {
   }
 
   globalAlloc(type: GlobalType, val: EngineVal): number {
-    return this.store.globalAlloc(typeName(type.type), type.mut, this.toBits(val));
+    if (val.type !== 'v128') return this.store.globalAlloc(type.type, type.mut, this.toBits(val));
+    const g = this.store.globalAlloc('v128', type.mut, 0n);
+    this.store.globalWriteV128(g, val.bytes);
+    return g;
   }
 
   globalType(global: number): GlobalType {
@@ -340,11 +340,14 @@ export class NativeEngine implements Engine {
   }
 
   globalRead(global: number): EngineVal {
-    return this.fromBits(this.store.globalType(global).type, this.store.globalRead(global));
+    const t = this.store.globalType(global).type;
+    if (t === 'v128') return { type: 'v128', bytes: this.store.globalReadV128(global) };
+    return this.fromBits(t, this.store.globalRead(global));
   }
 
   globalWrite(global: number, val: EngineVal): void {
-    this.store.globalWrite(global, this.toBits(val));
+    if (val.type === 'v128') this.store.globalWriteV128(global, val.bytes);
+    else this.store.globalWrite(global, this.toBits(val));
   }
 
   // Tags and exception objects are store data that no WebAssembly 2.0 code touches: they stay on

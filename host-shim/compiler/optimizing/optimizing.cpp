@@ -390,7 +390,7 @@ class Optimizing {
     push(loadInvariant(i64_, field(funcs, 8 * static_cast<int64_t>(func))));
   }
   // 128-bit SIMD comes in its own issue: a module that reaches one is valid but not compiled.
-  void simd(Op) { unsupported("128-bit SIMD instructions"); }
+  void simd(Op, const SimdImmediates &) { unsupported("128-bit SIMD instructions"); }
   // Bulk memory and table instructions are runtime calls, as in singlepass code.
   void bulk(Op op, uint32_t x, uint32_t y) {
     llvm::Type *v = b_.getVoidTy();
@@ -845,7 +845,7 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
 }  // namespace
 
 CompiledCode compileOptimizing(const Module &module, bool meterFuel) {
-  refuseUnsupported(module);
+  refuseUnsupported(module, Tier::Optimizing);
   if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
   static std::once_flag once;
   std::call_once(once, [] {

@@ -7,6 +7,7 @@
 #include <array>
 #include <bit>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 
@@ -32,9 +33,11 @@ class HeapAllocator : public Allocator {
  * Frame layout (rbp-relative), set up by the prologue:
  *   [rbp+8] return address, [rbp] caller's rbp, [rbp-8] r14, [rbp-16] r15, [rbp-24] vals pointer,
  *   [rbp-32] rbx, [rbp-40] r12, [rbp-48] r13 (callee-saved, used for operands),
- *   local i at [rbp-56-8i]; operand stack slot k at [rsp+8k] (rsp fixed after the prologue).
+ *   locals in 8-byte cells downward from [rbp-56]; operand stack cells upward from [rsp] (rsp fixed
+ *   after the prologue). A value takes one cell, a v128 two (cells(), its low half at the lower
+ *   address), so an operand's slot is at its cell's offset, not its stack index.
  * Calling convention, shared by wasm->wasm calls and the entry from C (WasmFunction):
- *   rdi = VMContext, rsi = vals (arguments on entry, results written there on return).
+ *   rdi = VMContext, rsi = vals (arguments on entry, results written there on return, in cells).
  * A call passes its arguments in place: they are the caller's top operand slots, and the callee's
  * results land in the same slots.
  */
@@ -49,17 +52,19 @@ const Reg64 kOperandRegs[] = {rbx, r12, r13, r10, r11};
 const Xmm kOperandXmms[] = {xmm2, xmm3, xmm4, xmm5, xmm6, xmm7};
 constexpr uint8_t kNoReg = 0xFF;
 
+// A v128 operand is never a Const: v128.const loads it into a register.
 struct Value {
   enum Kind : uint8_t { Const, Slot, Reg, XReg } kind;
   ValType type;
   uint64_t bits;  // Const only; i32 and f32 zero-extended
   uint8_t reg = kNoReg;  // Reg: index into kOperandRegs; XReg: into kOperandXmms
+  uint32_t cell = 0;  // its slot's first cell: set by push()
 };
 
 struct Frame {
   Op op;  // Block, Loop, If; the function body is a Block at depth 0
   size_t base;  // operand stack height below the construct's parameters
-  size_t params, results;
+  std::vector<ValType> params, results;
   std::unique_ptr<Label> label;     // branch target: the end, or the loop's head
   std::unique_ptr<Label> elseLabel; // if only
   bool hasElse = false;
@@ -82,12 +87,18 @@ class Singlepass : public CodeGenerator {
     xmmOwner_.fill(SIZE_MAX);
     frames_.clear();
     traps_.clear();
+    constants_.clear();
     fuelSegments_.reset();
     maxSlots_ = 0;
-    numLocals_ = locals.size();
-    if (std::ranges::find(locals, ValType::V128) != locals.end()) unsupported("v128 values");
+    locals_.assign(locals.begin(), locals.end());
+    localCells_.clear();
+    numLocalCells_ = 0;
+    for (ValType t : locals) {
+      localCells_.push_back(numLocalCells_);
+      numLocalCells_ += cells(t);
+    }
     returnLabel_ = std::make_unique<Label>();
-    functionResults_ = ft.results.size();
+    functionResults_ = ft.results;
 
     push(rbp);
     mov(rbp, rsp);
@@ -108,21 +119,24 @@ class Singlepass : public CodeGenerator {
     mov(rsp, rax);
     mov(r15, qword[r14 + kOffMemoryBase]);
     for (size_t i = 0; i < ft.params.size(); i++) {
-      mov(rax, qword[rsi + 8 * i]);
-      mov(local(i), rax);
+      for (size_t c = 0; c < cells(locals[i]); c++) {
+        mov(rax, qword[rsi + static_cast<int32_t>(8 * (localCells_[i] + c))]);
+        mov(qword[local(i) + static_cast<int32_t>(8 * c)], rax);
+      }
     }
     // Non-parameter locals start at zero (spec 4.4.10.1).
-    size_t declared = locals.size() - ft.params.size();
+    size_t firstDeclared = ft.params.size() < locals.size() ? localCells_[ft.params.size()] : numLocalCells_;
+    size_t declared = numLocalCells_ - firstDeclared;
     if (declared > 8) {
-      lea(rdi, local(locals.size() - 1));
+      lea(rdi, qword[rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(numLocalCells_ - 1))]);
       mov(rcx, declared);
       xor_(eax, eax);
       rep();
       stosq();
     } else {
-      for (size_t i = ft.params.size(); i < locals.size(); i++) mov(local(i), 0);
+      for (size_t c = firstDeclared; c < numLocalCells_; c++) mov(qword[rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(c))], 0);
     }
-    Frame f{Op::Block, 0, 0, ft.results.size(), std::make_unique<Label>(), nullptr};
+    Frame f{Op::Block, 0, {}, ft.results, std::make_unique<Label>(), nullptr};
     frames_.push_back(std::move(f));
   }
 
@@ -145,8 +159,9 @@ class Singlepass : public CodeGenerator {
       mov(rax, qword[r14 + kOffLibcalls]);
       Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(Libcall::RaiseTrap)]);
     }
+    emitConstants();
     // The frame keeps rsp 16-byte aligned for calls into C.
-    uint64_t bytes = 8 + 8 * numLocals_ + 8 * maxSlots_;
+    uint64_t bytes = 8 + 8 * numLocalCells_ + 8 * maxSlots_;
     if ((kSavedBytes + bytes) % 16 != 0) bytes += 8;
     if (bytes > 0x7FFFFFFF) unsupported("a frame of more than 2 GiB");
     rewrite(frameSizePatch_, static_cast<uint32_t>(-static_cast<int32_t>(bytes)), 4);
@@ -194,7 +209,7 @@ class Singlepass : public CodeGenerator {
     Frame &f = frames_.back();
     if (fallthrough) {
       flush();
-      materializeTop(f.results);
+      materializeTop(f.results.size());
       jmp(*f.label, T_NEAR);
     }
     L(*f.elseLabel);
@@ -206,7 +221,7 @@ class Singlepass : public CodeGenerator {
     Frame &f = frames_.back();
     if (fallthrough) {
       flush();
-      materializeTop(f.results);
+      materializeTop(f.results.size());
     }
     if (f.op == Op::If && !f.hasElse) L(*f.elseLabel);
     if (f.op != Op::Loop) L(*f.label);
@@ -262,8 +277,8 @@ class Singlepass : public CodeGenerator {
     if (func >= importedFuncs_) {
       // A function of this module: its code is in the same block, so a PC-relative call reaches
       // it wherever the block is loaded, with this instance's VMContext.
-      noteSlot(argBase + ft.results.size());
-      lea(rsi, ptr[rsp + 8 * argBase]);
+      noteSlot(cellAt(argBase) + cellsOf(ft.results));
+      lea(rsi, ptr[rsp + static_cast<int32_t>(8 * cellAt(argBase))]);
       mov(rdi, r14);
       Xbyak::CodeGenerator::call(funcLabels_[func - importedFuncs_]);
       pushResults(argBase, ft);
@@ -299,6 +314,19 @@ class Singlepass : public CodeGenerator {
   void drop(ValType) { stack_.pop_back(); }
   void select(ValType t) {
     size_t k = stack_.size() - 3;
+    if (t == ValType::V128) {
+      loadV128(xmm0, k);
+      loadV128(xmm1, k + 1);
+      loadTo(edx, k + 2);
+      Label keep;
+      test(edx, edx);
+      jnz(keep);
+      movaps(xmm0, xmm1);
+      L(keep);
+      stack_.resize(k);
+      pushXmm(xmm0, t);
+      return;
+    }
     loadTo(rax, k);
     loadTo(rcx, k + 1);
     loadTo(edx, k + 2);
@@ -309,12 +337,14 @@ class Singlepass : public CodeGenerator {
   }
 
   void localGet(uint32_t x, ValType t) {
-    if (t == ValType::F64 || t == ValType::F32) {
-      if (t == ValType::F64) movsd(xmm0, local(x)); else movss(xmm0, dword[rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(x))]);
+    if (t == ValType::F64 || t == ValType::F32 || t == ValType::V128) {
+      if (t == ValType::F64) movsd(xmm0, qword[local(x)]);
+      else if (t == ValType::F32) movss(xmm0, dword[local(x)]);
+      else movdqu(xmm0, xword[local(x)]);
       pushXmm(xmm0, t);
       return;
     }
-    mov(rax, local(x));
+    mov(rax, qword[local(x)]);
     pushRax(t);
   }
   void localSet(uint32_t x, ValType) {
@@ -325,14 +355,18 @@ class Singlepass : public CodeGenerator {
   void globalGet(uint32_t x, const GlobalType &g) {
     mov(rax, qword[r14 + kOffGlobals]);
     mov(rax, qword[rax + 8 * x]);
+    if (g.type == ValType::V128) {
+      movdqu(xmm0, xword[rax]);
+      pushXmm(xmm0, g.type);
+      return;
+    }
     mov(rax, qword[rax]);
     pushRax(g.type);
   }
   void globalSet(uint32_t x, const GlobalType &) {
     mov(rcx, qword[r14 + kOffGlobals]);
     mov(rcx, qword[rcx + 8 * x]);
-    loadTo(rax, stack_.size() - 1);
-    mov(qword[rcx], rax);
+    storeTo(rcx, stack_.size() - 1);
     stack_.pop_back();
   }
   void tableGet(uint32_t table, ValType t) {
@@ -404,15 +438,15 @@ class Singlepass : public CodeGenerator {
     pushRax(ValType::I32);
   }
 
-  void i32Const(int32_t v) { stack_.push_back(Value{Value::Const, ValType::I32, static_cast<uint32_t>(v)}); }
-  void i64Const(int64_t v) { stack_.push_back(Value{Value::Const, ValType::I64, static_cast<uint64_t>(v)}); }
-  void f32Const(uint32_t bits) { stack_.push_back(Value{Value::Const, ValType::F32, bits}); }
-  void f64Const(uint64_t bits) { stack_.push_back(Value{Value::Const, ValType::F64, bits}); }
+  void i32Const(int32_t v) { pushValue(Value{Value::Const, ValType::I32, static_cast<uint32_t>(v)}); }
+  void i64Const(int64_t v) { pushValue(Value{Value::Const, ValType::I64, static_cast<uint64_t>(v)}); }
+  void f32Const(uint32_t bits) { pushValue(Value{Value::Const, ValType::F32, bits}); }
+  void f64Const(uint64_t bits) { pushValue(Value{Value::Const, ValType::F64, bits}); }
 
   void numeric(Op op);
 
   // A null reference is 0 for both reference types (runtime/vmcontext.h).
-  void refNull(ValType t) { stack_.push_back(Value{Value::Const, t, 0}); }
+  void refNull(ValType t) { pushValue(Value{Value::Const, t, 0}); }
   void refIsNull(ValType) {
     loadTo(rax, stack_.size() - 1);
     test(rax, rax);
@@ -426,8 +460,8 @@ class Singlepass : public CodeGenerator {
     mov(rax, qword[rax + 8 * func]);
     pushRax(ValType::FuncRef);
   }
-  // 128-bit SIMD comes in its own issue: a module that reaches one is valid but not compiled.
-  void simd(Op) { unsupported("128-bit SIMD instructions"); }
+  // 128-bit SIMD (simd.h).
+  void simd(Op op, const SimdImmediates &imm);
   // Bulk memory and table instructions are runtime calls: each checks its bounds before it writes
   // (spec 4.4.6, 4.4.7), as the spec's step-by-step definitions come down to.
   void bulk(Op op, uint32_t x, uint32_t y) {
@@ -459,8 +493,8 @@ class Singlepass : public CodeGenerator {
  private:
   // Calls the function whose VMFuncRef is in rax with the top operands from argBase on as arguments.
   void callFuncRef(size_t argBase, const FuncType &ft) {
-    noteSlot(argBase + ft.results.size());
-    lea(rsi, ptr[rsp + 8 * argBase]);
+    noteSlot(cellAt(argBase) + cellsOf(ft.results));
+    lea(rsi, ptr[rsp + static_cast<int32_t>(8 * cellAt(argBase))]);
     mov(rdi, qword[rax + kOffFuncVmctx]);
     Xbyak::CodeGenerator::call(qword[rax + kOffFuncCode]);
     pushResults(argBase, ft);
@@ -468,7 +502,7 @@ class Singlepass : public CodeGenerator {
   // A call's results are in the slots its arguments were in.
   void pushResults(size_t argBase, const FuncType &ft) {
     stack_.resize(argBase);
-    for (ValType t : ft.results) stack_.push_back(Value{Value::Slot, t, 0});
+    for (ValType t : ft.results) pushValue(Value{Value::Slot, t, 0});
   }
   // Calls a runtime function with the VMContext and the top operands, popped, in `regs` (the
   // registers after rdi, and after any immediates the caller put in the first ones).
@@ -482,13 +516,32 @@ class Singlepass : public CodeGenerator {
     mov(rax, qword[r14 + kOffLibcalls]);
     Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(id)]);
   }
-  Address local(size_t i) { return qword[rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(i))]; }
-  Address slot(size_t k) {
-    noteSlot(k + 1);
-    return qword[rsp + static_cast<int32_t>(8 * k)];
+  // Local i's lowest address: its last cell, as locals grow downward.
+  RegExp local(size_t i) {
+    return rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(localCells_[i] + cells(locals_[i]) - 1));
+  }
+  // Operand k's slot; the address of any cell, for a value of type t.
+  RegExp slot(size_t k) { return cellSlot(stack_[k].cell, stack_[k].type); }
+  RegExp cellSlot(size_t cell, ValType t) {
+    noteSlot(cell + cells(t));
+    return rsp + static_cast<int32_t>(8 * cell);
   }
   void noteSlot(size_t count) {
     if (count > maxSlots_) maxSlots_ = count;
+  }
+  static size_t cellsOf(std::span<const ValType> types) {
+    size_t n = 0;
+    for (ValType t : types) n += cells(t);
+    return n;
+  }
+  // The cell where operand k starts, or would start if pushed now (k == stack size).
+  size_t cellAt(size_t k) const {
+    if (k < stack_.size()) return stack_[k].cell;
+    return stack_.empty() ? 0 : stack_.back().cell + cells(stack_.back().type);
+  }
+  void pushValue(Value v) {
+    v.cell = static_cast<uint32_t>(cellAt(stack_.size()));
+    stack_.push_back(v);
   }
 
   Label &trapLabel(TrapCode code) {
@@ -511,24 +564,35 @@ class Singlepass : public CodeGenerator {
       if (r.isBit(32)) mov(r, static_cast<uint32_t>(v.bits));
       else mov(r, v.bits);
     } else if (r.isBit(32)) {
-      mov(r, dword[rsp + static_cast<int32_t>(8 * k)]);
+      mov(r, dword[slot(k)]);
     } else {
-      mov(r, qword[rsp + static_cast<int32_t>(8 * k)]);
+      mov(r, qword[slot(k)]);
+    }
+  }
+  // Loads v128 operand k into `x`.
+  void loadV128(const Xmm &x, size_t k) {
+    const Value &v = stack_[k];
+    if (v.kind == Value::XReg) {
+      if (kOperandXmms[v.reg].getIdx() != x.getIdx()) movaps(x, kOperandXmms[v.reg]);
+    } else {
+      movdqu(x, xword[slot(k)]);
     }
   }
   // Stores operand k at `dst` (8 bytes; an i32 or f32 with its upper half zero). Spilling a register
   // or a constant touches no general-purpose register, so a spill may come between loading a
   // scratch register and using it (the condition of if/br_if, arguments of a runtime call). Only a
   // copy from slot to slot goes through rax, and spilling never does one.
-  void storeTo(const Address &dst, size_t k) {
+  void storeTo(const RegExp &at, size_t k) {
     const Value &v = stack_[k];
-    const RegExp at = dst.getRegExp();
+    const Address dst = qword[at];
     switch (v.kind) {
       case Value::Reg:
         mov(dst, kOperandRegs[v.reg]);
         return;
       case Value::XReg:
-        if (v.type == ValType::F64) {
+        if (v.type == ValType::V128) {
+          movdqu(xword[at], kOperandXmms[v.reg]);
+        } else if (v.type == ValType::F64) {
           movsd(dst, kOperandXmms[v.reg]);
         } else {
           movss(dword[at], kOperandXmms[v.reg]);
@@ -544,6 +608,11 @@ class Singlepass : public CodeGenerator {
         }
         return;
       case Value::Slot:
+        if (v.type == ValType::V128) {
+          movdqu(xmm0, xword[slot(k)]);
+          movdqu(xword[at], xmm0);
+          return;
+        }
         loadTo(rax, k);
         mov(dst, rax);
         return;
@@ -551,7 +620,7 @@ class Singlepass : public CodeGenerator {
   }
   void materialize(size_t k) {
     if (stack_[k].kind == Value::Slot) {
-      noteSlot(k + 1);
+      slot(k);  // notes the cells
       return;
     }
     storeTo(slot(k), k);
@@ -587,7 +656,7 @@ class Singlepass : public CodeGenerator {
     switch (v.kind) {
       case Value::XReg: movaps(x, kOperandXmms[v.reg]); return;
       case Value::Slot:
-        if (is64) movsd(x, qword[rsp + static_cast<int32_t>(8 * k)]); else movss(x, dword[rsp + static_cast<int32_t>(8 * k)]);
+        if (is64) movsd(x, qword[slot(k)]); else movss(x, dword[slot(k)]);
         return;
       case Value::Reg:
       case Value::Const:
@@ -600,7 +669,7 @@ class Singlepass : public CodeGenerator {
     uint8_t r = allocXmm();
     movaps(kOperandXmms[r], x);
     xmmOwner_[r] = stack_.size();
-    stack_.push_back(Value{Value::XReg, t, 0, r});
+    pushValue(Value{Value::XReg, t, 0, r});
   }
   // Spills every operand held in a register to its slot.
   void flush() {
@@ -620,20 +689,19 @@ class Singlepass : public CodeGenerator {
     uint8_t r = allocReg();
     mov(kOperandRegs[r], rax);
     regOwner_[r] = stack_.size();
-    stack_.push_back(Value{Value::Reg, t, 0, r});
+    pushValue(Value{Value::Reg, t, 0, r});
   }
-  void resetStack(size_t base, size_t count) {
-    ValType t = ValType::I32;
-    stack_.resize(base, Value{Value::Slot, t, 0});
-    for (size_t i = 0; i < count; i++) stack_.push_back(Value{Value::Slot, t, 0});
-    // Only the kind matters after a merge point; types are the validator's business.
+  // After a merge point the operands from `base` on are `types`, in their slots.
+  void resetStack(size_t base, std::span<const ValType> types) {
+    stack_.resize(base);
+    for (ValType t : types) pushValue(Value{Value::Slot, t, 0});
   }
   void enter(Op op, const BlockType &bt) {
     flush();
     size_t p = bt.params.size();
     // Parameters live in their slots at every entry, so branches back to a loop can put them there.
     materializeTop(p);
-    Frame f{op, stack_.size() - p, p, bt.results.size(), std::make_unique<Label>(), nullptr};
+    Frame f{op, stack_.size() - p, bt.params, bt.results, std::make_unique<Label>(), nullptr};
     frames_.push_back(std::move(f));
   }
   // Moves the branch's values into the target's slots and jumps (spec 4.4.8.6: the label's arity
@@ -644,20 +712,31 @@ class Singlepass : public CodeGenerator {
       returnSequence();
       return;
     }
-    size_t n = f.op == Op::Loop ? f.params : f.results;
+    const std::vector<ValType> &types = f.op == Op::Loop ? f.params : f.results;
+    size_t n = types.size();
     size_t from = stack_.size() - n;
+    // The label's values go to consecutive cells from the frame's base, which is at or below them.
+    size_t cell = n > 0 ? cellAt(f.base) : 0;
     for (size_t i = 0; i < n; i++) {
-      if (from + i == f.base + i && stack_[from + i].kind == Value::Slot) continue;
-      storeTo(slot(f.base + i), from + i);
+      if (from != f.base || stack_[from + i].kind != Value::Slot) storeTo(cellSlot(cell, types[i]), from + i);
+      cell += cells(types[i]);
     }
     jmp(*f.label, T_NEAR);
   }
   void returnSequence() {
-    size_t n = functionResults_;
+    size_t n = functionResults_.size();
     if (n > 0) mov(rcx, qword[rbp + kSavedVals]);
+    size_t cell = 0;
     for (size_t j = 0; j < n; j++) {
-      loadTo(rax, stack_.size() - n + j);
-      mov(qword[rcx + static_cast<int32_t>(8 * j)], rax);
+      size_t k = stack_.size() - n + j;
+      if (functionResults_[j] == ValType::V128) {
+        loadV128(xmm0, k);
+        movdqu(xword[rcx + static_cast<int32_t>(8 * cell)], xmm0);
+      } else {
+        loadTo(rax, k);
+        mov(qword[rcx + static_cast<int32_t>(8 * cell)], rax);
+      }
+      cell += cells(functionResults_[j]);
     }
     jmp(*returnLabel_, T_NEAR);
   }
@@ -689,7 +768,20 @@ class Singlepass : public CodeGenerator {
   std::vector<Frame> frames_;
   std::map<TrapCode, std::unique_ptr<Label>> traps_;
   std::unique_ptr<Label> returnLabel_;
-  size_t maxSlots_ = 0, numLocals_ = 0, functionResults_ = 0, frameSizePatch_ = 0;
+  size_t maxSlots_ = 0, numLocalCells_ = 0, frameSizePatch_ = 0;  // maxSlots_: operand cells
+  std::vector<ValType> locals_, functionResults_;
+  std::vector<size_t> localCells_;  // each local's first cell
+  // 16-byte constants of the function (v128.const, masks), placed after its code.
+  std::map<std::array<uint8_t, 16>, Label> constants_;
+  Address constant(const std::array<uint8_t, 16> &bytes) { return xword[rip + constants_[bytes]]; }
+  void emitConstants() {
+    if (constants_.empty()) return;
+    align(16);
+    for (auto &[bytes, label] : constants_) {
+      L(label);
+      for (uint8_t b : bytes) db(b);
+    }
+  }
   // Emitting an instruction of an optional feature goes through needs(), so the artifact records it.
   void needs(CpuFeature feature, const std::string &what) {
     if (!(hostFeatures_ & feature)) unsupported(what);
@@ -707,6 +799,8 @@ class Singlepass : public CodeGenerator {
   size_t poolLimit_;
 };
 static_assert(FunctionBackend<Singlepass>);
+
+#include "compiler/singlepass/simd.h"
 
 void Singlepass::divide(Op op, bool is64) {
   bool isSigned = op == Op::I32DivS || op == Op::I32RemS || op == Op::I64DivS || op == Op::I64RemS;
@@ -754,7 +848,7 @@ void Singlepass::integerBinary(Op op, bool is64) {
     if (v.kind == Value::Reg) {
       if (is64) emit(kOperandRegs[v.reg]); else emit(kOperandRegs[v.reg].cvt32());
     } else if (v.kind == Value::Slot) {
-      if (is64) emit(qword[rsp + static_cast<int32_t>(8 * (k + 1))]); else emit(dword[rsp + static_cast<int32_t>(8 * (k + 1))]);
+      if (is64) emit(qword[slot(k + 1)]); else emit(dword[slot(k + 1)]);
     } else {
       const Reg b = is64 ? Reg(rcx) : Reg(ecx);
       loadTo(b, k + 1);
@@ -1113,7 +1207,7 @@ void Singlepass::numeric(Op op) {
 }  // namespace
 
 CompiledCode compileSinglepass(const Module &module, bool meterFuel) {
-  refuseUnsupported(module);
+  refuseUnsupported(module, Tier::Singlepass);
   HeapAllocator alloc;
   Singlepass gen(&alloc, module, meterFuel);
   CompiledCode out;

@@ -1,0 +1,660 @@
+// 128-bit SIMD on singlepass (spec 4.3.4, 4.4.3, 4.4.7), with SSE4.1 (SSSE3 included). Included by
+// singlepass.cpp inside its namespace: these are Singlepass members. Operands come to the scratch
+// registers xmm0 and xmm1 (xmm8..xmm11 hold temporaries: no operand lives there), and the result
+// goes to an operand register. Where x86 and the spec differ (NaN results of min and max, unsigned
+// and 64-bit compares, saturating conversions, shifts of bytes) the sequence says how it agrees.
+
+/** The 16 bytes of a v128 whose lanes all hold `v` (T: a lane's integer type). */
+template <class T>
+std::array<uint8_t, 16> splatBytes(T v) {
+  std::array<uint8_t, 16> bytes{};
+  for (size_t i = 0; i < 16; i += sizeof(T)) std::memcpy(bytes.data() + i, &v, sizeof(T));
+  return bytes;
+}
+
+void Singlepass::simd(Op op, const SimdImmediates &imm) {
+  needs(kCpuSse41, std::string(opName(op)) + " without SSE4.1");
+  const size_t top = stack_.size() - 1;
+  const Xmm t0 = xmm8, t1 = xmm9, t2 = xmm10, t3 = xmm11;
+  const uint8_t lane = imm.lane;
+  // The result in xmm0 replaces the operands from stack index `base` on.
+  auto result = [&](size_t base) {
+    stack_.resize(base);
+    pushXmm(xmm0, ValType::V128);
+  };
+  auto resultI32 = [&](size_t base) {
+    stack_.resize(base);
+    pushRax(ValType::I32);
+  };
+  // v -> v with the operand in xmm0; vv -> v with a in xmm0 and b in xmm1.
+  auto unary = [&](auto emit) {
+    loadV128(xmm0, top);
+    emit();
+    result(top);
+  };
+  auto binary = [&](auto emit) {
+    loadV128(xmm0, top - 1);
+    loadV128(xmm1, top);
+    emit();
+    result(top - 1);
+  };
+  auto invert = [&](const Xmm &x) {
+    pcmpeqd(t3, t3);
+    pxor(x, t3);
+  };
+  // Integer compares from eq, signed gt and unsigned max/min (x86 has no others): a in xmm0, b in xmm1.
+  enum class Cmp { Eq, Ne, LtS, LtU, GtS, GtU, LeS, LeU, GeS, GeU };
+  auto compare = [&](Cmp c, auto eq, auto gt, auto minU, auto maxU) {
+    binary([&] {
+      switch (c) {
+        case Cmp::Eq: eq(xmm0, xmm1); break;
+        case Cmp::Ne: eq(xmm0, xmm1); invert(xmm0); break;
+        case Cmp::GtS: gt(xmm0, xmm1); break;
+        case Cmp::LeS: gt(xmm0, xmm1); invert(xmm0); break;
+        case Cmp::LtS: gt(xmm1, xmm0); movaps(xmm0, xmm1); break;
+        case Cmp::GeS: gt(xmm1, xmm0); movaps(xmm0, xmm1); invert(xmm0); break;
+        // a >= b exactly when a = max(a, b); a <= b when a = min(a, b).
+        case Cmp::GeU: case Cmp::LtU: movaps(t0, xmm0); maxU(t0, xmm1); eq(xmm0, t0); break;
+        case Cmp::LeU: case Cmp::GtU: movaps(t0, xmm0); minU(t0, xmm1); eq(xmm0, t0); break;
+      }
+      if (c == Cmp::LtU || c == Cmp::GtU) invert(xmm0);
+    });
+  };
+#define WASMO_X(ins) [&](const Xmm &a, const Operand &b) { ins(a, b); }
+  auto cmp8 = [&](Cmp c) { compare(c, WASMO_X(pcmpeqb), WASMO_X(pcmpgtb), WASMO_X(pminub), WASMO_X(pmaxub)); };
+  auto cmp16 = [&](Cmp c) { compare(c, WASMO_X(pcmpeqw), WASMO_X(pcmpgtw), WASMO_X(pminuw), WASMO_X(pmaxuw)); };
+  auto cmp32 = [&](Cmp c) { compare(c, WASMO_X(pcmpeqd), WASMO_X(pcmpgtd), WASMO_X(pminud), WASMO_X(pmaxud)); };
+  // i64 a > b, signed, without SSE4.2's pcmpgtq: where the high halves are equal, b - a borrows
+  // from the high half exactly when a's low half is above b's (unsigned).
+  auto gt64 = [&](const Xmm &a, const Operand &b) {
+    movdqu(t0, b);
+    psubq(t0, a);
+    movaps(t1, a);
+    pcmpeqd(t1, b);
+    pand(t0, t1);
+    pcmpgtd(a, b);
+    por(a, t0);
+    pshufd(a, a, 0xF5);  // each high half's verdict to its whole lane
+  };
+  auto noUnsigned = [](const Xmm &, const Operand &) {};  // i64x2 has signed compares only
+  auto cmp64 = [&](Cmp c) { compare(c, WASMO_X(pcmpeqq), gt64, noUnsigned, noUnsigned); };
+  // Float compares: cmpps/cmppd predicates 0 eq, 1 lt, 2 le, 4 neq (true for NaN, as ne is).
+  auto fcmp = [&](bool is64, uint8_t pred, bool swap) {
+    binary([&] {
+      if (swap) {
+        if (is64) cmppd(xmm1, xmm0, pred); else cmpps(xmm1, xmm0, pred);
+        movaps(xmm0, xmm1);
+      } else {
+        if (is64) cmppd(xmm0, xmm1, pred); else cmpps(xmm0, xmm1, pred);
+      }
+    });
+  };
+  // fmin and fmax (spec 4.3.3): NaN if either is, -0 below +0. minps/maxps give their second
+  // operand for NaN or equal zeros, so both orders are combined, then NaNs made canonical (the
+  // spec allows a canonical NaN whatever the inputs: nans{z1, z2} contains it).
+  auto fminmax = [&](bool is64, bool isMin) {
+    binary([&] {
+      auto mn = [&](const Xmm &a, const Xmm &b) { if (is64) minpd(a, b); else minps(a, b); };
+      auto mx = [&](const Xmm &a, const Xmm &b) { if (is64) maxpd(a, b); else maxps(a, b); };
+      movaps(t0, xmm1);
+      movaps(t1, xmm0);
+      if (isMin) {
+        mn(t0, xmm0);
+        mn(t1, xmm1);
+        orps(t0, t1);  // -0 if either is; a NaN if either is
+      } else {
+        mx(t0, xmm0);
+        mx(t1, xmm1);
+        xorps(t1, t0);  // where the orders disagree: NaN lanes, and +0 against -0 (the sign bit)
+        orps(t0, t1);   // NaN stays NaN; -0 | sign = -0 ...
+        if (is64) subpd(t0, t1); else subps(t0, t1);  // ... and -0 - -0 = +0; elsewhere x - 0 = x
+      }
+      movaps(t1, t0);
+      if (is64) cmppd(t1, t0, 3); else cmpps(t1, t0, 3);  // unordered: the NaN lanes
+      orps(t0, t1);
+      if (is64) psrlq(t1, 13); else psrld(t1, 10);
+      andnps(t1, t0);  // all-ones NaN lanes lose their payload below the quiet bit
+      movaps(xmm0, t1);
+    });
+  };
+  auto shift = [&](unsigned width, auto emit) {
+    loadTo(ecx, top);
+    and_(ecx, width - 1);  // the count modulo the lane width (spec 4.3.4 ishl, ishr)
+    loadV128(xmm0, top - 1);
+    movd(xmm1, ecx);
+    emit();
+    result(top - 1);
+  };
+  // Broadcasts the low byte of eax to every byte of x.
+  auto broadcastByte = [&](const Xmm &x) {
+    movd(x, eax);
+    pxor(t3, t3);
+    pshufb(x, t3);
+  };
+  // Memory: the address operand is below any v128 operand.
+  auto address = [&](size_t k) {
+    stack_.resize(k + 1);
+    return effectiveAddress(imm.memArg).getRegExp();
+  };
+  auto loadLanes = [&](auto emit) {
+    RegExp a = address(top);
+    emit(a);
+    result(top);
+  };
+  auto extend = [&](bool high, auto emit) {
+    unary([&] {
+      if (high) pshufd(xmm0, xmm0, 0xEE);
+      emit(xmm0, xmm0);
+    });
+  };
+  auto extmul = [&](bool high, auto ext, auto mul) {
+    binary([&] {
+      if (high) {
+        pshufd(xmm0, xmm0, 0xEE);
+        pshufd(xmm1, xmm1, 0xEE);
+      }
+      ext(xmm0, xmm0);
+      ext(xmm1, xmm1);
+      mul(xmm0, xmm1);
+    });
+  };
+
+  switch (op) {
+    case Op::V128Load: return loadLanes([&](const RegExp &a) { movdqu(xmm0, xword[a]); });
+    case Op::V128Load8x8S: return loadLanes([&](const RegExp &a) { pmovsxbw(xmm0, qword[a]); });
+    case Op::V128Load8x8U: return loadLanes([&](const RegExp &a) { pmovzxbw(xmm0, qword[a]); });
+    case Op::V128Load16x4S: return loadLanes([&](const RegExp &a) { pmovsxwd(xmm0, qword[a]); });
+    case Op::V128Load16x4U: return loadLanes([&](const RegExp &a) { pmovzxwd(xmm0, qword[a]); });
+    case Op::V128Load32x2S: return loadLanes([&](const RegExp &a) { pmovsxdq(xmm0, qword[a]); });
+    case Op::V128Load32x2U: return loadLanes([&](const RegExp &a) { pmovzxdq(xmm0, qword[a]); });
+    case Op::V128Load8Splat:
+      return loadLanes([&](const RegExp &a) { pinsrb(xmm0, byte[a], 0); pxor(t3, t3); pshufb(xmm0, t3); });
+    case Op::V128Load16Splat:
+      return loadLanes([&](const RegExp &a) { pinsrw(xmm0, word[a], 0); pshuflw(xmm0, xmm0, 0); pshufd(xmm0, xmm0, 0); });
+    case Op::V128Load32Splat: return loadLanes([&](const RegExp &a) { movd(xmm0, dword[a]); pshufd(xmm0, xmm0, 0); });
+    case Op::V128Load64Splat: return loadLanes([&](const RegExp &a) { movq(xmm0, qword[a]); punpcklqdq(xmm0, xmm0); });
+    case Op::V128Load32Zero: return loadLanes([&](const RegExp &a) { movd(xmm0, dword[a]); });
+    case Op::V128Load64Zero: return loadLanes([&](const RegExp &a) { movq(xmm0, qword[a]); });
+    case Op::V128Store: {
+      loadV128(xmm0, top);
+      RegExp a = address(top - 1);
+      movdqu(xword[a], xmm0);
+      stack_.pop_back();
+      return;
+    }
+    case Op::V128Load8Lane: case Op::V128Load16Lane: case Op::V128Load32Lane: case Op::V128Load64Lane: {
+      loadV128(xmm0, top);
+      RegExp a = address(top - 1);
+      if (op == Op::V128Load8Lane) pinsrb(xmm0, byte[a], lane);
+      else if (op == Op::V128Load16Lane) pinsrw(xmm0, word[a], lane);
+      else if (op == Op::V128Load32Lane) pinsrd(xmm0, dword[a], lane);
+      else pinsrq(xmm0, qword[a], lane);
+      result(top - 1);
+      return;
+    }
+    case Op::V128Store8Lane: case Op::V128Store16Lane: case Op::V128Store32Lane: case Op::V128Store64Lane: {
+      loadV128(xmm0, top);
+      RegExp a = address(top - 1);
+      if (op == Op::V128Store8Lane) pextrb(byte[a], xmm0, lane);
+      else if (op == Op::V128Store16Lane) pextrw(word[a], xmm0, lane);
+      else if (op == Op::V128Store32Lane) pextrd(dword[a], xmm0, lane);
+      else pextrq(qword[a], xmm0, lane);
+      stack_.pop_back();
+      return;
+    }
+    case Op::V128Const:
+      if (std::ranges::all_of(imm.bytes, [](uint8_t b) { return b == 0; })) pxor(xmm0, xmm0);
+      else if (std::ranges::all_of(imm.bytes, [](uint8_t b) { return b == 0xFF; })) pcmpeqd(xmm0, xmm0);
+      else movdqu(xmm0, constant(imm.bytes));
+      pushXmm(xmm0, ValType::V128);
+      return;
+    case Op::I8x16Shuffle: {
+      // Lanes below 16 from a, the rest from b: each pshufb zeroes the lanes the other fills.
+      std::array<uint8_t, 16> fromA{}, fromB{};
+      for (size_t i = 0; i < 16; i++) {
+        fromA[i] = imm.bytes[i] < 16 ? imm.bytes[i] : 0x80;
+        fromB[i] = imm.bytes[i] >= 16 ? static_cast<uint8_t>(imm.bytes[i] - 16) : 0x80;
+      }
+      return binary([&] {
+        pshufb(xmm0, constant(fromA));
+        pshufb(xmm1, constant(fromB));
+        por(xmm0, xmm1);
+      });
+    }
+    case Op::I8x16Swizzle:
+      // Indices of 16 and more select 0: saturating + 0x70 sets their top bit, which pshufb zeroes by.
+      return binary([&] {
+        paddusb(xmm1, constant(splatBytes<uint8_t>(0x70)));
+        pshufb(xmm0, xmm1);
+      });
+    case Op::I8x16Splat: loadTo(eax, top); broadcastByte(xmm0); result(top); return;
+    case Op::I16x8Splat: loadTo(eax, top); movd(xmm0, eax); pshuflw(xmm0, xmm0, 0); pshufd(xmm0, xmm0, 0); result(top); return;
+    case Op::I32x4Splat: loadTo(eax, top); movd(xmm0, eax); pshufd(xmm0, xmm0, 0); result(top); return;
+    case Op::I64x2Splat: loadTo(rax, top); movq(xmm0, rax); punpcklqdq(xmm0, xmm0); result(top); return;
+    case Op::F32x4Splat: loadXmm(xmm0, top, false); pshufd(xmm0, xmm0, 0); result(top); return;
+    case Op::F64x2Splat: loadXmm(xmm0, top, true); punpcklqdq(xmm0, xmm0); result(top); return;
+    case Op::I8x16ExtractLaneS: loadV128(xmm0, top); pextrb(eax, xmm0, lane); movsx(eax, al); resultI32(top); return;
+    case Op::I8x16ExtractLaneU: loadV128(xmm0, top); pextrb(eax, xmm0, lane); resultI32(top); return;
+    case Op::I16x8ExtractLaneS: loadV128(xmm0, top); pextrw(eax, xmm0, lane); movsx(eax, ax); resultI32(top); return;
+    case Op::I16x8ExtractLaneU: loadV128(xmm0, top); pextrw(eax, xmm0, lane); resultI32(top); return;
+    case Op::I32x4ExtractLane: loadV128(xmm0, top); pextrd(eax, xmm0, lane); resultI32(top); return;
+    case Op::I64x2ExtractLane:
+      loadV128(xmm0, top);
+      pextrq(rax, xmm0, lane);
+      stack_.resize(top);
+      pushRax(ValType::I64);
+      return;
+    case Op::F32x4ExtractLane:
+      // Through eax, so the f32's register holds nothing above it.
+      loadV128(xmm0, top);
+      extractps(eax, xmm0, lane);
+      movd(xmm0, eax);
+      stack_.resize(top);
+      pushXmm(xmm0, ValType::F32);
+      return;
+    case Op::F64x2ExtractLane:
+      loadV128(xmm0, top);
+      if (lane == 1) psrldq(xmm0, 8); else movq(xmm0, xmm0);
+      stack_.resize(top);
+      pushXmm(xmm0, ValType::F64);
+      return;
+    case Op::I8x16ReplaceLane: case Op::I16x8ReplaceLane: case Op::I32x4ReplaceLane: case Op::I64x2ReplaceLane:
+      loadTo(op == Op::I64x2ReplaceLane ? Reg(rax) : Reg(eax), top);
+      loadV128(xmm0, top - 1);
+      if (op == Op::I8x16ReplaceLane) pinsrb(xmm0, eax, lane);
+      else if (op == Op::I16x8ReplaceLane) pinsrw(xmm0, eax, lane);
+      else if (op == Op::I32x4ReplaceLane) pinsrd(xmm0, eax, lane);
+      else pinsrq(xmm0, rax, lane);
+      result(top - 1);
+      return;
+    case Op::F32x4ReplaceLane:
+      loadXmm(xmm1, top, false);
+      loadV128(xmm0, top - 1);
+      insertps(xmm0, xmm1, static_cast<uint8_t>(lane << 4));
+      result(top - 1);
+      return;
+    case Op::F64x2ReplaceLane:
+      loadXmm(xmm1, top, true);
+      loadV128(xmm0, top - 1);
+      if (lane == 1) movlhps(xmm0, xmm1); else movsd(xmm0, xmm1);
+      result(top - 1);
+      return;
+
+    case Op::I8x16Eq: return cmp8(Cmp::Eq);
+    case Op::I8x16Ne: return cmp8(Cmp::Ne);
+    case Op::I8x16LtS: return cmp8(Cmp::LtS);
+    case Op::I8x16LtU: return cmp8(Cmp::LtU);
+    case Op::I8x16GtS: return cmp8(Cmp::GtS);
+    case Op::I8x16GtU: return cmp8(Cmp::GtU);
+    case Op::I8x16LeS: return cmp8(Cmp::LeS);
+    case Op::I8x16LeU: return cmp8(Cmp::LeU);
+    case Op::I8x16GeS: return cmp8(Cmp::GeS);
+    case Op::I8x16GeU: return cmp8(Cmp::GeU);
+    case Op::I16x8Eq: return cmp16(Cmp::Eq);
+    case Op::I16x8Ne: return cmp16(Cmp::Ne);
+    case Op::I16x8LtS: return cmp16(Cmp::LtS);
+    case Op::I16x8LtU: return cmp16(Cmp::LtU);
+    case Op::I16x8GtS: return cmp16(Cmp::GtS);
+    case Op::I16x8GtU: return cmp16(Cmp::GtU);
+    case Op::I16x8LeS: return cmp16(Cmp::LeS);
+    case Op::I16x8LeU: return cmp16(Cmp::LeU);
+    case Op::I16x8GeS: return cmp16(Cmp::GeS);
+    case Op::I16x8GeU: return cmp16(Cmp::GeU);
+    case Op::I32x4Eq: return cmp32(Cmp::Eq);
+    case Op::I32x4Ne: return cmp32(Cmp::Ne);
+    case Op::I32x4LtS: return cmp32(Cmp::LtS);
+    case Op::I32x4LtU: return cmp32(Cmp::LtU);
+    case Op::I32x4GtS: return cmp32(Cmp::GtS);
+    case Op::I32x4GtU: return cmp32(Cmp::GtU);
+    case Op::I32x4LeS: return cmp32(Cmp::LeS);
+    case Op::I32x4LeU: return cmp32(Cmp::LeU);
+    case Op::I32x4GeS: return cmp32(Cmp::GeS);
+    case Op::I32x4GeU: return cmp32(Cmp::GeU);
+    case Op::I64x2Eq: return cmp64(Cmp::Eq);
+    case Op::I64x2Ne: return cmp64(Cmp::Ne);
+    case Op::I64x2LtS: return cmp64(Cmp::LtS);
+    case Op::I64x2GtS: return cmp64(Cmp::GtS);
+    case Op::I64x2LeS: return cmp64(Cmp::LeS);
+    case Op::I64x2GeS: return cmp64(Cmp::GeS);
+    case Op::F32x4Eq: return fcmp(false, 0, false);
+    case Op::F32x4Ne: return fcmp(false, 4, false);
+    case Op::F32x4Lt: return fcmp(false, 1, false);
+    case Op::F32x4Gt: return fcmp(false, 1, true);
+    case Op::F32x4Le: return fcmp(false, 2, false);
+    case Op::F32x4Ge: return fcmp(false, 2, true);
+    case Op::F64x2Eq: return fcmp(true, 0, false);
+    case Op::F64x2Ne: return fcmp(true, 4, false);
+    case Op::F64x2Lt: return fcmp(true, 1, false);
+    case Op::F64x2Gt: return fcmp(true, 1, true);
+    case Op::F64x2Le: return fcmp(true, 2, false);
+    case Op::F64x2Ge: return fcmp(true, 2, true);
+
+    case Op::V128Not: return unary([&] { invert(xmm0); });
+    case Op::V128And: return binary([&] { pand(xmm0, xmm1); });
+    case Op::V128Andnot: return binary([&] { pandn(xmm1, xmm0); movaps(xmm0, xmm1); });
+    case Op::V128Or: return binary([&] { por(xmm0, xmm1); });
+    case Op::V128Xor: return binary([&] { pxor(xmm0, xmm1); });
+    case Op::V128Bitselect:
+      // v1 where c is set, v2 elsewhere: ((v1 ^ v2) & c) ^ v2.
+      loadV128(xmm0, top - 2);
+      loadV128(xmm1, top - 1);
+      loadV128(t0, top);
+      pxor(xmm0, xmm1);
+      pand(xmm0, t0);
+      pxor(xmm0, xmm1);
+      result(top - 2);
+      return;
+    case Op::V128AnyTrue: loadV128(xmm0, top); ptest(xmm0, xmm0); setnz(al); movzx(eax, al); resultI32(top); return;
+    case Op::I8x16AllTrue: case Op::I16x8AllTrue: case Op::I32x4AllTrue: case Op::I64x2AllTrue:
+      // No lane equals zero.
+      loadV128(xmm0, top);
+      pxor(xmm1, xmm1);
+      if (op == Op::I8x16AllTrue) pcmpeqb(xmm1, xmm0);
+      else if (op == Op::I16x8AllTrue) pcmpeqw(xmm1, xmm0);
+      else if (op == Op::I32x4AllTrue) pcmpeqd(xmm1, xmm0);
+      else pcmpeqq(xmm1, xmm0);
+      ptest(xmm1, xmm1);
+      setz(al);
+      movzx(eax, al);
+      resultI32(top);
+      return;
+    case Op::I8x16Bitmask: loadV128(xmm0, top); pmovmskb(eax, xmm0); resultI32(top); return;
+    case Op::I16x8Bitmask:
+      loadV128(xmm0, top);
+      packsswb(xmm0, xmm0);  // keeps each lane's sign in a byte
+      pmovmskb(eax, xmm0);
+      movzx(eax, al);
+      resultI32(top);
+      return;
+    case Op::I32x4Bitmask: loadV128(xmm0, top); movmskps(eax, xmm0); resultI32(top); return;
+    case Op::I64x2Bitmask: loadV128(xmm0, top); movmskpd(eax, xmm0); resultI32(top); return;
+
+    case Op::I8x16Abs: return unary([&] { pabsb(xmm0, xmm0); });
+    case Op::I16x8Abs: return unary([&] { pabsw(xmm0, xmm0); });
+    case Op::I32x4Abs: return unary([&] { pabsd(xmm0, xmm0); });
+    case Op::I64x2Abs:
+      return unary([&] {
+        movaps(t0, xmm0);
+        psrad(t0, 31);
+        pshufd(t0, t0, 0xF5);  // each lane's sign, all over the lane
+        pxor(xmm0, t0);
+        psubq(xmm0, t0);
+      });
+    case Op::I8x16Neg: return unary([&] { pxor(xmm1, xmm1); psubb(xmm1, xmm0); movaps(xmm0, xmm1); });
+    case Op::I16x8Neg: return unary([&] { pxor(xmm1, xmm1); psubw(xmm1, xmm0); movaps(xmm0, xmm1); });
+    case Op::I32x4Neg: return unary([&] { pxor(xmm1, xmm1); psubd(xmm1, xmm0); movaps(xmm0, xmm1); });
+    case Op::I64x2Neg: return unary([&] { pxor(xmm1, xmm1); psubq(xmm1, xmm0); movaps(xmm0, xmm1); });
+    case Op::I8x16Popcnt:
+      // Each nibble's count from a table, by pshufb.
+      return unary([&] {
+        static constexpr std::array<uint8_t, 16> kNibbleCounts{0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+        movdqu(t0, constant(splatBytes<uint8_t>(0x0F)));
+        movaps(t1, xmm0);
+        psrlw(t1, 4);
+        pand(t1, t0);
+        pand(xmm0, t0);
+        movdqu(t2, constant(kNibbleCounts));
+        movaps(t3, t2);
+        pshufb(t2, xmm0);
+        pshufb(t3, t1);
+        paddb(t2, t3);
+        movaps(xmm0, t2);
+      });
+    case Op::I8x16NarrowI16x8S: return binary([&] { packsswb(xmm0, xmm1); });
+    case Op::I8x16NarrowI16x8U: return binary([&] { packuswb(xmm0, xmm1); });
+    case Op::I16x8NarrowI32x4S: return binary([&] { packssdw(xmm0, xmm1); });
+    case Op::I16x8NarrowI32x4U: return binary([&] { packusdw(xmm0, xmm1); });
+    case Op::I16x8ExtendLowI8x16S: return extend(false, WASMO_X(pmovsxbw));
+    case Op::I16x8ExtendHighI8x16S: return extend(true, WASMO_X(pmovsxbw));
+    case Op::I16x8ExtendLowI8x16U: return extend(false, WASMO_X(pmovzxbw));
+    case Op::I16x8ExtendHighI8x16U: return extend(true, WASMO_X(pmovzxbw));
+    case Op::I32x4ExtendLowI16x8S: return extend(false, WASMO_X(pmovsxwd));
+    case Op::I32x4ExtendHighI16x8S: return extend(true, WASMO_X(pmovsxwd));
+    case Op::I32x4ExtendLowI16x8U: return extend(false, WASMO_X(pmovzxwd));
+    case Op::I32x4ExtendHighI16x8U: return extend(true, WASMO_X(pmovzxwd));
+    case Op::I64x2ExtendLowI32x4S: return extend(false, WASMO_X(pmovsxdq));
+    case Op::I64x2ExtendHighI32x4S: return extend(true, WASMO_X(pmovsxdq));
+    case Op::I64x2ExtendLowI32x4U: return extend(false, WASMO_X(pmovzxdq));
+    case Op::I64x2ExtendHighI32x4U: return extend(true, WASMO_X(pmovzxdq));
+    case Op::I16x8ExtmulLowI8x16S: return extmul(false, WASMO_X(pmovsxbw), WASMO_X(pmullw));
+    case Op::I16x8ExtmulHighI8x16S: return extmul(true, WASMO_X(pmovsxbw), WASMO_X(pmullw));
+    case Op::I16x8ExtmulLowI8x16U: return extmul(false, WASMO_X(pmovzxbw), WASMO_X(pmullw));
+    case Op::I16x8ExtmulHighI8x16U: return extmul(true, WASMO_X(pmovzxbw), WASMO_X(pmullw));
+    case Op::I32x4ExtmulLowI16x8S: return extmul(false, WASMO_X(pmovsxwd), WASMO_X(pmulld));
+    case Op::I32x4ExtmulHighI16x8S: return extmul(true, WASMO_X(pmovsxwd), WASMO_X(pmulld));
+    case Op::I32x4ExtmulLowI16x8U: return extmul(false, WASMO_X(pmovzxwd), WASMO_X(pmulld));
+    case Op::I32x4ExtmulHighI16x8U: return extmul(true, WASMO_X(pmovzxwd), WASMO_X(pmulld));
+    // pmuldq and pmuludq multiply the low 32 bits of each 64-bit lane.
+    case Op::I64x2ExtmulLowI32x4S: return extmul(false, WASMO_X(pmovsxdq), WASMO_X(pmuldq));
+    case Op::I64x2ExtmulHighI32x4S: return extmul(true, WASMO_X(pmovsxdq), WASMO_X(pmuldq));
+    case Op::I64x2ExtmulLowI32x4U: return extmul(false, WASMO_X(pmovzxdq), WASMO_X(pmuludq));
+    case Op::I64x2ExtmulHighI32x4U: return extmul(true, WASMO_X(pmovzxdq), WASMO_X(pmuludq));
+    // pmaddubsw multiplies unsigned bytes of its first operand by signed ones of its second, and
+    // adds pairs; the sums of two bytes cannot saturate.
+    case Op::I16x8ExtaddPairwiseI8x16S:
+      return unary([&] { movdqu(xmm1, constant(splatBytes<uint8_t>(1))); pmaddubsw(xmm1, xmm0); movaps(xmm0, xmm1); });
+    case Op::I16x8ExtaddPairwiseI8x16U: return unary([&] { pmaddubsw(xmm0, constant(splatBytes<uint8_t>(1))); });
+    case Op::I32x4ExtaddPairwiseI16x8S: return unary([&] { pmaddwd(xmm0, constant(splatBytes<uint16_t>(1))); });
+    case Op::I32x4ExtaddPairwiseI16x8U:
+      // pmaddwd is signed: bias each lane by -0x8000, and the pair's sum back by 0x10000.
+      return unary([&] {
+        pxor(xmm0, constant(splatBytes<uint16_t>(0x8000)));
+        pmaddwd(xmm0, constant(splatBytes<uint16_t>(1)));
+        paddd(xmm0, constant(splatBytes<uint32_t>(0x10000)));
+      });
+    case Op::I16x8Q15mulrSatS:
+      // pmulhrsw is q15mulr, except that -1 * -1 wraps to 0x8000 where the spec saturates.
+      return binary([&] {
+        pmulhrsw(xmm0, xmm1);
+        movdqu(t0, constant(splatBytes<uint16_t>(0x8000)));
+        pcmpeqw(t0, xmm0);
+        pxor(xmm0, t0);
+      });
+    case Op::I32x4DotI16x8S: return binary([&] { pmaddwd(xmm0, xmm1); });
+
+    case Op::I8x16Shl:
+      return shift(8, [&] {
+        psllw(xmm0, xmm1);
+        mov(eax, 0xFF);
+        shl(eax, cl);  // bits shifted in from the byte below are cleared
+        broadcastByte(t0);
+        pand(xmm0, t0);
+      });
+    case Op::I8x16ShrU:
+      return shift(8, [&] {
+        psrlw(xmm0, xmm1);
+        mov(eax, 0xFF);
+        shr(eax, cl);
+        broadcastByte(t0);
+        pand(xmm0, t0);
+      });
+    case Op::I8x16ShrS:
+      // Each byte doubled into a word: its high copy shifted arithmetically by 8 more is the lane.
+      return shift(8, [&] {
+        add(ecx, 8);
+        movd(xmm1, ecx);
+        movaps(t0, xmm0);
+        punpcklbw(xmm0, xmm0);
+        punpckhbw(t0, t0);
+        psraw(xmm0, xmm1);
+        psraw(t0, xmm1);
+        packsswb(xmm0, t0);
+      });
+    case Op::I16x8Shl: return shift(16, [&] { psllw(xmm0, xmm1); });
+    case Op::I16x8ShrS: return shift(16, [&] { psraw(xmm0, xmm1); });
+    case Op::I16x8ShrU: return shift(16, [&] { psrlw(xmm0, xmm1); });
+    case Op::I32x4Shl: return shift(32, [&] { pslld(xmm0, xmm1); });
+    case Op::I32x4ShrS: return shift(32, [&] { psrad(xmm0, xmm1); });
+    case Op::I32x4ShrU: return shift(32, [&] { psrld(xmm0, xmm1); });
+    case Op::I64x2Shl: return shift(64, [&] { psllq(xmm0, xmm1); });
+    case Op::I64x2ShrU: return shift(64, [&] { psrlq(xmm0, xmm1); });
+    case Op::I64x2ShrS:
+      // No psraq: shift logically, then sign-extend from the shifted sign bit m: (x ^ m) - m.
+      return shift(64, [&] {
+        movdqu(t0, constant(splatBytes<uint64_t>(uint64_t{1} << 63)));
+        psrlq(t0, xmm1);
+        psrlq(xmm0, xmm1);
+        pxor(xmm0, t0);
+        psubq(xmm0, t0);
+      });
+
+    case Op::I8x16Add: return binary([&] { paddb(xmm0, xmm1); });
+    case Op::I8x16AddSatS: return binary([&] { paddsb(xmm0, xmm1); });
+    case Op::I8x16AddSatU: return binary([&] { paddusb(xmm0, xmm1); });
+    case Op::I8x16Sub: return binary([&] { psubb(xmm0, xmm1); });
+    case Op::I8x16SubSatS: return binary([&] { psubsb(xmm0, xmm1); });
+    case Op::I8x16SubSatU: return binary([&] { psubusb(xmm0, xmm1); });
+    case Op::I8x16MinS: return binary([&] { pminsb(xmm0, xmm1); });
+    case Op::I8x16MinU: return binary([&] { pminub(xmm0, xmm1); });
+    case Op::I8x16MaxS: return binary([&] { pmaxsb(xmm0, xmm1); });
+    case Op::I8x16MaxU: return binary([&] { pmaxub(xmm0, xmm1); });
+    case Op::I8x16AvgrU: return binary([&] { pavgb(xmm0, xmm1); });
+    case Op::I16x8Add: return binary([&] { paddw(xmm0, xmm1); });
+    case Op::I16x8AddSatS: return binary([&] { paddsw(xmm0, xmm1); });
+    case Op::I16x8AddSatU: return binary([&] { paddusw(xmm0, xmm1); });
+    case Op::I16x8Sub: return binary([&] { psubw(xmm0, xmm1); });
+    case Op::I16x8SubSatS: return binary([&] { psubsw(xmm0, xmm1); });
+    case Op::I16x8SubSatU: return binary([&] { psubusw(xmm0, xmm1); });
+    case Op::I16x8Mul: return binary([&] { pmullw(xmm0, xmm1); });
+    case Op::I16x8MinS: return binary([&] { pminsw(xmm0, xmm1); });
+    case Op::I16x8MinU: return binary([&] { pminuw(xmm0, xmm1); });
+    case Op::I16x8MaxS: return binary([&] { pmaxsw(xmm0, xmm1); });
+    case Op::I16x8MaxU: return binary([&] { pmaxuw(xmm0, xmm1); });
+    case Op::I16x8AvgrU: return binary([&] { pavgw(xmm0, xmm1); });
+    case Op::I32x4Add: return binary([&] { paddd(xmm0, xmm1); });
+    case Op::I32x4Sub: return binary([&] { psubd(xmm0, xmm1); });
+    case Op::I32x4Mul: return binary([&] { pmulld(xmm0, xmm1); });
+    case Op::I32x4MinS: return binary([&] { pminsd(xmm0, xmm1); });
+    case Op::I32x4MinU: return binary([&] { pminud(xmm0, xmm1); });
+    case Op::I32x4MaxS: return binary([&] { pmaxsd(xmm0, xmm1); });
+    case Op::I32x4MaxU: return binary([&] { pmaxud(xmm0, xmm1); });
+    case Op::I64x2Add: return binary([&] { paddq(xmm0, xmm1); });
+    case Op::I64x2Sub: return binary([&] { psubq(xmm0, xmm1); });
+    case Op::I64x2Mul:
+      // lo(a)·lo(b) + (hi(a)·lo(b) + lo(a)·hi(b)) << 32, from 32×32→64 products.
+      return binary([&] {
+        movaps(t0, xmm0);
+        psrlq(t0, 32);
+        pmuludq(t0, xmm1);
+        movaps(t1, xmm1);
+        psrlq(t1, 32);
+        pmuludq(t1, xmm0);
+        paddq(t0, t1);
+        psllq(t0, 32);
+        pmuludq(xmm0, xmm1);
+        paddq(xmm0, t0);
+      });
+
+    // Sign operations on the bits alone, NaNs included (spec 4.3.3 fabs, fneg).
+    case Op::F32x4Abs: return unary([&] { andps(xmm0, constant(splatBytes<uint32_t>(0x7FFFFFFF))); });
+    case Op::F32x4Neg: return unary([&] { xorps(xmm0, constant(splatBytes<uint32_t>(0x80000000))); });
+    case Op::F64x2Abs: return unary([&] { andps(xmm0, constant(splatBytes<uint64_t>(~(uint64_t{1} << 63)))); });
+    case Op::F64x2Neg: return unary([&] { xorps(xmm0, constant(splatBytes<uint64_t>(uint64_t{1} << 63))); });
+    case Op::F32x4Sqrt: return unary([&] { sqrtps(xmm0, xmm0); });
+    case Op::F64x2Sqrt: return unary([&] { sqrtpd(xmm0, xmm0); });
+    // roundps/roundpd modes: 0 nearest-even, 1 down, 2 up, 3 toward zero.
+    case Op::F32x4Ceil: return unary([&] { roundps(xmm0, xmm0, 2); });
+    case Op::F32x4Floor: return unary([&] { roundps(xmm0, xmm0, 1); });
+    case Op::F32x4Trunc: return unary([&] { roundps(xmm0, xmm0, 3); });
+    case Op::F32x4Nearest: return unary([&] { roundps(xmm0, xmm0, 0); });
+    case Op::F64x2Ceil: return unary([&] { roundpd(xmm0, xmm0, 2); });
+    case Op::F64x2Floor: return unary([&] { roundpd(xmm0, xmm0, 1); });
+    case Op::F64x2Trunc: return unary([&] { roundpd(xmm0, xmm0, 3); });
+    case Op::F64x2Nearest: return unary([&] { roundpd(xmm0, xmm0, 0); });
+    case Op::F32x4Add: return binary([&] { addps(xmm0, xmm1); });
+    case Op::F32x4Sub: return binary([&] { subps(xmm0, xmm1); });
+    case Op::F32x4Mul: return binary([&] { mulps(xmm0, xmm1); });
+    case Op::F32x4Div: return binary([&] { divps(xmm0, xmm1); });
+    case Op::F64x2Add: return binary([&] { addpd(xmm0, xmm1); });
+    case Op::F64x2Sub: return binary([&] { subpd(xmm0, xmm1); });
+    case Op::F64x2Mul: return binary([&] { mulpd(xmm0, xmm1); });
+    case Op::F64x2Div: return binary([&] { divpd(xmm0, xmm1); });
+    case Op::F32x4Min: return fminmax(false, true);
+    case Op::F32x4Max: return fminmax(false, false);
+    case Op::F64x2Min: return fminmax(true, true);
+    case Op::F64x2Max: return fminmax(true, false);
+    // pmin is b < a ? b : a and pmax a < b ? b : a (spec 4.3.3): minps/maxps with b first, exactly.
+    case Op::F32x4Pmin: return binary([&] { minps(xmm1, xmm0); movaps(xmm0, xmm1); });
+    case Op::F32x4Pmax: return binary([&] { maxps(xmm1, xmm0); movaps(xmm0, xmm1); });
+    case Op::F64x2Pmin: return binary([&] { minpd(xmm1, xmm0); movaps(xmm0, xmm1); });
+    case Op::F64x2Pmax: return binary([&] { maxpd(xmm1, xmm0); movaps(xmm0, xmm1); });
+
+    case Op::F32x4ConvertI32x4S: return unary([&] { cvtdq2ps(xmm0, xmm0); });
+    case Op::F32x4ConvertI32x4U:
+      // The low 16 bits convert exactly; the rest, halved, too; one rounding in the final add.
+      return unary([&] {
+        pxor(t0, t0);
+        pblendw(t0, xmm0, 0x55);
+        psubd(xmm0, t0);
+        cvtdq2ps(t0, t0);
+        psrld(xmm0, 1);
+        cvtdq2ps(xmm0, xmm0);
+        addps(xmm0, xmm0);
+        addps(xmm0, t0);
+      });
+    case Op::F64x2ConvertLowI32x4S: return unary([&] { cvtdq2pd(xmm0, xmm0); });
+    case Op::F64x2ConvertLowI32x4U:
+      // 2^52 + x as the bits 0x43300000:x, then minus 2^52: exact.
+      return unary([&] {
+        unpcklps(xmm0, constant(splatBytes<uint32_t>(0x43300000)));
+        subpd(xmm0, constant(splatBytes<uint64_t>(0x4330000000000000)));
+      });
+    case Op::F32x4DemoteF64x2Zero: return unary([&] { cvtpd2ps(xmm0, xmm0); });
+    case Op::F64x2PromoteLowF32x4: return unary([&] { cvtps2pd(xmm0, xmm0); });
+    case Op::I32x4TruncSatF32x4S:
+      // cvttps2dq gives 0x80000000 for NaN and out of range: NaN lanes are zeroed first, and lanes
+      // at or above 2^31 flipped to 0x7FFFFFFF after (spec 4.3.3 trunc_sat_s).
+      return unary([&] {
+        movaps(t0, xmm0);
+        cmpps(t0, t0, 0);
+        andps(xmm0, t0);
+        movdqu(t0, constant(splatBytes<uint32_t>(0x4F000000)));  // 2^31
+        cmpps(t0, xmm0, 2);
+        cvttps2dq(xmm0, xmm0);
+        pxor(xmm0, t0);
+      });
+    case Op::I32x4TruncSatF32x4U:
+      // NaN and negatives to 0; lanes from 2^31 convert as x - 2^31 plus 0x80000000, and lanes
+      // from 2^32 saturate to 0xFFFFFFFF (spec 4.3.3 trunc_sat_u).
+      return unary([&] {
+        pxor(t0, t0);
+        maxps(xmm0, t0);
+        movdqu(t0, constant(splatBytes<uint32_t>(0x4F000000)));  // 2^31
+        movaps(t1, xmm0);
+        subps(t1, t0);
+        cmpps(t0, t1, 2);  // x - 2^31 >= 2^31
+        cvttps2dq(t1, t1);
+        pxor(t1, t0);
+        pxor(t0, t0);
+        pmaxsd(t1, t0);
+        cvttps2dq(xmm0, xmm0);
+        paddd(xmm0, t1);
+      });
+    case Op::I32x4TruncSatF64x2SZero:
+      return unary([&] {
+        movaps(t0, xmm0);
+        cmppd(t0, t0, 0);
+        andpd(xmm0, t0);
+        minpd(xmm0, constant(splatBytes<uint64_t>(std::bit_cast<uint64_t>(2147483647.0))));
+        cvttpd2dq(xmm0, xmm0);  // below -2^31 gives 0x80000000, the minimum
+      });
+    case Op::I32x4TruncSatF64x2UZero:
+      // Clamped and truncated, each lane plus 2^52 holds its integer in its low 32 bits.
+      return unary([&] {
+        pxor(t0, t0);
+        maxpd(xmm0, t0);
+        minpd(xmm0, constant(splatBytes<uint64_t>(std::bit_cast<uint64_t>(4294967295.0))));
+        roundpd(xmm0, xmm0, 3);
+        addpd(xmm0, constant(splatBytes<uint64_t>(0x4330000000000000)));
+        shufps(xmm0, t0, 0x88);
+      });
+
+    // The decoder sends these elsewhere; they never reach simd().
+#define WASMO_NOT_SIMD(name, ...) case Op::name:
+    WASMO_SPECIAL_OPS(WASMO_NOT_SIMD) WASMO_LOAD_OPS(WASMO_NOT_SIMD) WASMO_STORE_OPS(WASMO_NOT_SIMD)
+    WASMO_UNARY_OPS(WASMO_NOT_SIMD) WASMO_BINARY_OPS(WASMO_NOT_SIMD) WASMO_BULK_OPS(WASMO_NOT_SIMD)
+#undef WASMO_NOT_SIMD
+      throw CompileError{WASMO_INTERNAL, std::string("simd() called with ") + opName(op)};
+  }
+#undef WASMO_X
+}
