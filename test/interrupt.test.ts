@@ -104,6 +104,21 @@ describe.skipIf(!existsSync(built) || nativeAvailable() !== true)('threads', () 
     expect(performance.now() - t).toBeLessThan(1000);
   }, 20_000);
 
+  test('a process exits at once with a deadline pending, or one cancelled', () => {
+    // The watchdog thread waits for the next deadline; exiting must not wait with it.
+    for (const cancel of [false, true]) {
+      const script = `
+        const w = await import(${JSON.stringify(built)});
+        const store = w.store_init({ engine: 'singlepass' });
+        w.store_interrupt_after(store, 60_000);
+        ${cancel ? 'w.store_interrupt_after(store, undefined);' : ''}`;
+      const t = performance.now();
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 15_000 });
+      expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+      expect(performance.now() - t).toBeLessThan(10_000);
+    }
+  }, 40_000);
+
   test('a process whose worker spins in wasm can still exit', () => {
     const script = `
       import { Worker } from 'node:worker_threads';

@@ -31,29 +31,39 @@ struct Registered {
 std::vector<Registered> registry;
 thread_local uint64_t threadOwner = 0;
 
-// The watchdog: one thread, started with the first deadline, sleeping until the earliest.
-std::mutex watchMutex;
-std::condition_variable watchWake;
-std::map<Interrupt *, std::pair<std::weak_ptr<Interrupt>, std::chrono::steady_clock::time_point>> deadlines;
-bool watching = false;
+// The watchdog: one detached thread, started with the first deadline, sleeping until the earliest.
+// Its state is never destroyed: at exit, static destructors would destroy the condition variable
+// the thread waits on, and glibc's pthread_cond_destroy waits for its waiters, so the process would
+// hang until the next deadline, or for ever when none is pending.
+struct Watch {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::map<Interrupt *, std::pair<std::weak_ptr<Interrupt>, std::chrono::steady_clock::time_point>> deadlines;
+  bool watching = false;
+};
+Watch &watchState() {
+  static Watch *const state = new Watch;  // never deleted, see above
+  return *state;
+}
 
 void watch() {
-  std::unique_lock<std::mutex> lock(watchMutex);
+  Watch &w = watchState();
+  std::unique_lock<std::mutex> lock(w.mutex);
   for (;;) {
     auto now = std::chrono::steady_clock::now();
     auto next = std::chrono::steady_clock::time_point::max();
-    for (auto it = deadlines.begin(); it != deadlines.end();) {
+    for (auto it = w.deadlines.begin(); it != w.deadlines.end();) {
       auto &[weak, when] = it->second;
       if (when <= now) {
         if (auto interrupt = weak.lock()) interrupt->request();
-        it = deadlines.erase(it);
+        it = w.deadlines.erase(it);
       } else {
         next = std::min(next, when);
         ++it;
       }
     }
-    if (next == std::chrono::steady_clock::time_point::max()) watchWake.wait(lock);
-    else watchWake.wait_until(lock, next);
+    if (next == std::chrono::steady_clock::time_point::max()) w.wake.wait(lock);
+    else w.wake.wait_until(lock, next);
   }
 }
 
@@ -85,13 +95,14 @@ void interruptOwner(uint64_t owner) {
 }
 
 void interruptAt(const std::shared_ptr<Interrupt> &interrupt, std::chrono::steady_clock::time_point deadline) {
-  std::lock_guard<std::mutex> lock(watchMutex);
-  deadlines[interrupt.get()] = {interrupt, deadline};
-  if (!watching) {
-    watching = true;
+  Watch &w = watchState();
+  std::lock_guard<std::mutex> lock(w.mutex);
+  w.deadlines[interrupt.get()] = {interrupt, deadline};
+  if (!w.watching) {
+    w.watching = true;
     std::thread(watch).detach();
   }
-  watchWake.notify_one();
+  w.wake.notify_one();
 }
 
 }  // namespace wasmo

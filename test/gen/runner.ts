@@ -164,13 +164,15 @@ function observe(first: Store, module: Module, calls: readonly Call[], fuel?: nu
     store = s;
     const shown = isError(r) ? `${r.kind}: ${specText(r.message)}` : r.map((v) => showVal(v, funcNames)).join(' ');
     if (fuel === undefined) return shown;
-    // Engines exhaust the call stack at different depths, having consumed different fuel: start
-    // again from the same amount.
-    if (isError(r) && r.kind === 'exhaustion') {
+    // Engines exhaust the call stack at different depths, having consumed different fuel, so
+    // whether `exhaust` runs out of fuel first differs too: either is the same outcome, and the
+    // fuel starts again from the same amount.
+    const deep = isError(r) && (r.kind === 'exhaustion' || (name === 'exhaust' && r.message === 'all fuel consumed'));
+    if (deep) {
       const refilled = store_set_fuel(store, fuel);
       if (isError(refilled)) throw new Error(refilled.message);
       store = refilled;
-      return shown;
+      return name === 'exhaust' ? 'exhaustion: call stack exhausted, or out of fuel' : shown;
     }
     return `${shown}; fuel left ${String(store_get_fuel(store))}`;
   };

@@ -177,10 +177,10 @@ class Optimizing {
 
   // Fuel metering (environ/fuel.h): a segment's charge, before its first costly instruction, takes
   // its cost from the store's fuel and traps below 0, as singlepass code does; the cost is set as
-  // the segment grows. Not volatile: LLVM may keep the fuel's address in a register and fold the
-  // charge into one read-modify-write, but the check's trap path and every call read the fuel, and
-  // the volatile memory accesses and stack-limit reads may alias it, so no charge is dropped,
-  // merged with another or moved past one of those (a trap leaves the fuel as singlepass would).
+  // the segment grows. Not volatile: LLVM may keep the fuel's address and value in registers, but
+  // every charge is stored and checked at once, and the check's trap path (a call) reads the fuel,
+  // as every call does, so no charge is dropped or merged with the next; the volatile memory
+  // accesses may alias the fuel, so none moves past one (a trap leaves the fuel as singlepass would).
   void fuel(Op op) {
     if (!meterFuel_) return;
     fuelSegments_.step(op, [&] {
