@@ -368,7 +368,7 @@ class Singlepass : public CodeGenerator {
       pushXmm(xmm0, t);
       return;
     }
-    mov(rax, qword[local(x)]);
+    movFrame(false, rax, local(x));
     pushRax(t);
   }
   void localSet(uint32_t x, ValType) {
@@ -541,6 +541,66 @@ class Singlepass : public CodeGenerator {
     Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(id)]);
   }
   // Local i's lowest address: its last cell, as locals grow downward.
+  // The instructions singlepass emits most, moves and arithmetic between general registers and
+  // between a register and a local or operand cell, are encoded here and written at once: xbyak's
+  // general encoder takes a dozen calls for each (a third of the compile time went to it).
+  void emit(const uint8_t *code, size_t n) {
+    if (size_ + n > maxSize_) throw Xbyak::Error(Xbyak::ERR_CODE_IS_TOO_BIG);
+    std::memcpy(top_ + size_, code, n);
+    size_ += n;
+  }
+  // REX (Intel SDM 2.2.1): W for 64-bit operands, R extends ModRM.reg, B ModRM.rm; none if 0.
+  static size_t rex(uint8_t *code, bool w, int reg, int rm) {
+    uint8_t bits = (w ? 0x08 : 0) | (reg >= 8 ? 0x04 : 0) | (rm >= 8 ? 0x01 : 0);
+    if (bits == 0) return 0;
+    code[0] = 0x40 | bits;
+    return 1;
+  }
+  // Opcodes of the form `op r, r/m` (Intel SDM vol. 2) that regOp and frameOp encode; two bytes
+  // when above 0xFF.
+  static constexpr uint16_t kMovLoad = 0x8B, kMovStore = 0x89, kAdd = 0x03, kOr = 0x0B, kAnd = 0x23, kSub = 0x2B,
+                            kXor = 0x33, kCmp = 0x3B, kImul = 0x0FAF;
+  static size_t opcode(uint8_t *code, uint16_t op) {
+    if (op <= 0xFF) {
+      code[0] = static_cast<uint8_t>(op);
+      return 1;
+    }
+    code[0] = static_cast<uint8_t>(op >> 8);
+    code[1] = static_cast<uint8_t>(op);
+    return 2;
+  }
+  /** `op` with ModRM.reg `r` and ModRM.rm the register `rm`, of r's width (32 or 64 bits). */
+  void regOp(uint16_t op, const Reg &r, const Reg &rm) {
+    uint8_t code[4];
+    size_t n = rex(code, r.isBit(64), r.getIdx(), rm.getIdx());
+    n += opcode(code + n, op);
+    code[n++] = static_cast<uint8_t>(0xC0 | (r.getIdx() & 7) << 3 | (rm.getIdx() & 7));
+    emit(code, n);
+  }
+  /** mov dst, src: general registers of the same width (32 or 64 bits). */
+  void movReg(const Reg &dst, const Reg &src) { regOp(kMovLoad, dst, src); }
+  /** `op` with ModRM.reg `r` and ModRM.rm [base + disp] of `at`, base rbp or rsp with no index (a
+   *  local or an operand cell), of r's width. */
+  void frameOp(uint16_t op, const Reg &r, const RegExp &at) {
+    uint8_t code[9];
+    size_t n = rex(code, r.isBit(64), r.getIdx(), 0);
+    n += opcode(code + n, op);
+    const int32_t disp = static_cast<int32_t>(at.getDisp());
+    const bool disp8 = disp >= -128 && disp <= 127;
+    const int base = at.getBase().getIdx();  // rbp or rsp
+    code[n++] = static_cast<uint8_t>((disp8 ? 0x40 : 0x80) | (r.getIdx() & 7) << 3 | base);
+    if (base == 4) code[n++] = 0x24;  // rsp as a base takes a SIB byte: no index
+    if (disp8) {
+      code[n++] = static_cast<uint8_t>(disp);
+    } else {
+      std::memcpy(code + n, &disp, 4);
+      n += 4;
+    }
+    emit(code, n);
+  }
+  /** mov r, [at] (load) or mov [at], r (store), of r's width (32 or 64 bits). */
+  void movFrame(bool store, const Reg &r, const RegExp &at) { frameOp(store ? kMovStore : kMovLoad, r, at); }
+
   RegExp local(size_t i) {
     return rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(localCells_[i] + cells(locals_[i]) - 1));
   }
@@ -611,7 +671,7 @@ class Singlepass : public CodeGenerator {
     const Value &v = stack_[k];
     if (v.kind == Value::Reg) {
       const Reg64 &src = kOperandRegs[v.reg];
-      if (r.isBit(32)) mov(r, src.cvt32()); else mov(r, src);
+      if (r.isBit(32)) movReg(r, src.cvt32()); else movReg(r, src);
     } else if (v.kind == Value::XReg) {
       // An f32 is read as 32 bits, so the upper half comes out zero.
       if (r.isBit(32) || v.type == ValType::F32) movd(r.isBit(32) ? Reg32(r.getIdx()) : Reg64(r.getIdx()).cvt32(), kOperandXmms[v.reg]);
@@ -619,10 +679,8 @@ class Singlepass : public CodeGenerator {
     } else if (v.kind == Value::Const) {
       if (r.isBit(32)) mov(r, static_cast<uint32_t>(v.bits));
       else mov(r, v.bits);
-    } else if (r.isBit(32)) {
-      mov(r, dword[slot(k)]);
     } else {
-      mov(r, qword[slot(k)]);
+      movFrame(false, r, slot(k));
     }
   }
   // Loads v128 operand k into `x`.
@@ -643,7 +701,7 @@ class Singlepass : public CodeGenerator {
     const Address dst = qword[at];
     switch (v.kind) {
       case Value::Reg:
-        mov(dst, kOperandRegs[v.reg]);
+        movFrame(true, kOperandRegs[v.reg], at);
         return;
       case Value::XReg:
         if (v.type == ValType::V128) {
@@ -670,7 +728,7 @@ class Singlepass : public CodeGenerator {
           return;
         }
         loadTo(rax, k);
-        mov(dst, rax);
+        movFrame(true, rax, at);
         return;
     }
   }
@@ -743,7 +801,7 @@ class Singlepass : public CodeGenerator {
   }
   void pushRax(ValType t) {
     uint8_t r = allocReg();
-    mov(kOperandRegs[r], rax);
+    movReg(kOperandRegs[r], rax);
     regOwner_[r] = stack_.size();
     pushValue(Value{Value::Reg, t, 0, r});
   }
@@ -904,33 +962,33 @@ void Singlepass::integerBinary(Op op, bool is64) {
   size_t k = stack_.size() - 2;
   const Reg a = is64 ? Reg(rax) : Reg(eax);
   loadTo(a, k);
-  // The right operand straight from its register or slot where the instruction takes one.
-  auto withRhs = [&](auto &&emit) {
+  // `a op= right operand`, the right operand straight from its register or slot where it is one.
+  auto alu = [&](uint16_t op) {
     const Value &v = stack_[k + 1];
     if (v.kind == Value::Reg) {
-      if (is64) emit(kOperandRegs[v.reg]); else emit(kOperandRegs[v.reg].cvt32());
+      regOp(op, a, is64 ? Reg(kOperandRegs[v.reg]) : Reg(kOperandRegs[v.reg].cvt32()));
     } else if (v.kind == Value::Slot) {
-      if (is64) emit(qword[slot(k + 1)]); else emit(dword[slot(k + 1)]);
+      frameOp(op, a, slot(k + 1));
     } else {
       const Reg b = is64 ? Reg(rcx) : Reg(ecx);
       loadTo(b, k + 1);
-      emit(b);
+      regOp(op, a, b);
     }
   };
   ValType result = is64 ? ValType::I64 : ValType::I32;
   auto compare = [&](void (CodeGenerator::*set)(const Operand &)) {
-    withRhs([&](const Operand &o) { cmp(a, o); });
+    alu(kCmp);
     (this->*set)(al);
     movzx(eax, al);
     result = ValType::I32;
   };
   switch (op) {
-    case Op::I32Add: case Op::I64Add: withRhs([&](const Operand &o) { add(a, o); }); break;
-    case Op::I32Sub: case Op::I64Sub: withRhs([&](const Operand &o) { sub(a, o); }); break;
-    case Op::I32Mul: case Op::I64Mul: withRhs([&](const Operand &o) { imul(a, o); }); break;
-    case Op::I32And: case Op::I64And: withRhs([&](const Operand &o) { and_(a, o); }); break;
-    case Op::I32Or: case Op::I64Or: withRhs([&](const Operand &o) { or_(a, o); }); break;
-    case Op::I32Xor: case Op::I64Xor: withRhs([&](const Operand &o) { xor_(a, o); }); break;
+    case Op::I32Add: case Op::I64Add: alu(kAdd); break;
+    case Op::I32Sub: case Op::I64Sub: alu(kSub); break;
+    case Op::I32Mul: case Op::I64Mul: alu(kImul); break;
+    case Op::I32And: case Op::I64And: alu(kAnd); break;
+    case Op::I32Or: case Op::I64Or: alu(kOr); break;
+    case Op::I32Xor: case Op::I64Xor: alu(kXor); break;
     // x86 masks the count to 5 or 6 bits, as the spec's shifts do (spec 4.3.2).
     case Op::I32Shl: case Op::I64Shl: loadTo(ecx, k + 1); shl(a, cl); break;
     case Op::I32ShrS: case Op::I64ShrS: loadTo(ecx, k + 1); sar(a, cl); break;
