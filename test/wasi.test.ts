@@ -24,17 +24,18 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const cache = join(tmpdir(), 'wasmo-wasi-test-programs');
 mkdirSync(cache, { recursive: true });
 
-/** Compiles test/wasi/NAME.c (or another source) once per content; fails saying what to install. */
-function compile(source: string, native = false): string {
+/** Compiles test/wasi/NAME.c (or another source) once per content and flags; fails saying what to install. */
+function compile(source: string, native = false, flags: readonly string[] = []): string {
   const text = readFileSync(source);
-  const hash = createHash('sha256').update(text).update(native ? 'native' : readFileSync(join(root, 'scripts/wasi-cc.sh'))).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(text).update(native ? 'native' : readFileSync(join(root, 'scripts/wasi-cc.sh')))
+    .update(flags.join(' ')).digest('hex').slice(0, 16);
   const out = join(cache, `${hash}${native ? '' : '.wasm'}`);
   if (existsSync(out)) return out;
   // Written aside per process, then renamed: test runs in other checkouts share this folder.
   const temporary = `${out}.${process.pid}.tmp`;
   const r = native
-    ? spawnSync('cc', ['-O2', source, '-o', temporary], { encoding: 'utf8' })
-    : spawnSync(join(root, 'scripts/wasi-cc.sh'), [source, '-o', temporary], { encoding: 'utf8' });
+    ? spawnSync('cc', ['-O2', source, '-o', temporary, '-lm'], { encoding: 'utf8' })
+    : spawnSync(join(root, 'scripts/wasi-cc.sh'), [...flags, source, '-o', temporary], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cannot compile ${source}${native ? ' natively (apt-get install gcc)' : ''}: ${r.stderr}${r.error?.message ?? ''}`);
   spawnSync('mv', [temporary, out]);
   return out;
@@ -91,6 +92,14 @@ describe.each(engines)('WASI programs on %s', (engine) => {
     expect(out).toEqual({ status: 0, stdout: 'Hello, wasmo!\n', stderr: '' });
     const native = spawnSync(compile(join(root, 'examples/hello.c'), true), ['wasmo'], { encoding: 'utf8' });
     expect(out.stdout).toBe(native.stdout);
+  });
+
+  test('a program vectorized with -msimd128 prints what the native build prints', () => {
+    const m = module_decode(readFileSync(compile(program('simd'), false, ['-O3', '-msimd128'])));
+    if (isError(m)) throw new Error(m.message);
+    const out = run(m, engine, { args: ['simd'] });
+    expect(out).toEqual({ status: 0, stdout: runNative('simd', []).stdout, stderr: '' });
+    expect(out.stdout).toBe('33385974.370310 -225361954779\n');
   });
 
   test('argv and the environment are exactly what was given', () => {

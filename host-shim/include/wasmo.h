@@ -65,7 +65,7 @@ typedef struct wasmo_store wasmo_store;
 /* Decode and validate only (the validate-only backend): OK, MALFORMED or INVALID. */
 WASMO_API int wasmo_module_validate(const uint8_t *bytes, size_t len, uint32_t threads, char *err, size_t err_len);
 
-/* The compilers: singlepass (one pass, fast start) and optimizing (LLVM 19 at O2). */
+/* The compilers: singlepass (one pass, fast start) and optimizing (LLVM 19). */
 enum { WASMO_TIER_SINGLEPASS = 0, WASMO_TIER_OPTIMIZING = 1 };
 /* wasmo_module_compile flags: the code charges fuel (see wasmo_store_set_fuel). */
 enum { WASMO_COMPILE_FUEL = 1 };

@@ -13,6 +13,13 @@
 #include <llvm/Object/ELFObjectFile.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
+#include <llvm/Transforms/InstCombine/InstCombine.h>
+#include <llvm/Transforms/Scalar/EarlyCSE.h>
+#include <llvm/Transforms/Scalar/GVN.h>
+#include <llvm/Transforms/Scalar/LICM.h>
+#include <llvm/Transforms/Scalar/LoopPassManager.h>
+#include <llvm/Transforms/Scalar/SROA.h>
+#include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Target/TargetOptions.h>
@@ -87,11 +94,13 @@ class Optimizing {
     }
     internal("unknown value type");
   }
+  // Several results come back as a struct of integers, floats by their bits: x86-64 returns a
+  // third and fourth floating-point value in x87 registers, whose loads quiet a signalling NaN.
   llvm::Type *resultType(const std::vector<ValType> &results) {
     if (results.empty()) return b_.getVoidTy();
     if (results.size() == 1) return irType(results[0]);
     std::vector<llvm::Type *> fields;
-    for (ValType t : results) fields.push_back(irType(t));
+    for (ValType t : results) fields.push_back(t == ValType::F32 ? i32_ : t == ValType::F64 ? i64_ : irType(t));
     return llvm::StructType::get(ctx_, fields);
   }
   llvm::FunctionType *bodyType(const FuncType &ft) {
@@ -156,7 +165,10 @@ class Optimizing {
       b_.CreateRet(results[0]);
     } else {
       llvm::Value *agg = llvm::PoisonValue::get(fn_->getReturnType());
-      for (size_t i = 0; i < results.size(); i++) agg = b_.CreateInsertValue(agg, results[i], {static_cast<unsigned>(i)});
+      for (size_t i = 0; i < results.size(); i++) {
+        llvm::Value *r = results[i]->getType()->isFloatingPointTy() ? bits(results[i]) : results[i];
+        agg = b_.CreateInsertValue(agg, r, {static_cast<unsigned>(i)});
+      }
       b_.CreateRet(agg);
     }
     llvm::IRBuilder<>(allocas_).CreateBr(body_);
@@ -470,7 +482,10 @@ class Optimizing {
     if (ft.results.empty()) return {};
     if (ft.results.size() == 1) return {call};
     std::vector<llvm::Value *> out;
-    for (size_t i = 0; i < ft.results.size(); i++) out.push_back(b_.CreateExtractValue(call, {static_cast<unsigned>(i)}));
+    for (size_t i = 0; i < ft.results.size(); i++) {
+      llvm::Value *r = b_.CreateExtractValue(call, {static_cast<unsigned>(i)});
+      out.push_back(ft.results[i] == ValType::F32 || ft.results[i] == ValType::F64 ? fromBits(r) : r);
+    }
     return out;
   }
   // Calls the function whose VMFuncRef is `ref` through its WasmFunction entry.
@@ -824,6 +839,17 @@ CompiledCode link(llvm::StringRef object, size_t entries) {
   return out;
 }
 
+/*
+ * The optimization pipeline: a short function-level one rather than O2's (which took ~30 ms of CPU
+ * per kilobyte of wasm, 500 times singlepass). Its input is already optimized code (a C compiler's
+ * -O2 output, inlined and unrolled as that compiler chose), so O2's inliner, unrollers, IndVarSimplify
+ * and its repeated InstCombine runs redo what is done and cost most of the time; what is left to do
+ * is what lowering wasm to IR leaves behind: locals in allocas become SSA values (SROA), the memory
+ * base and VMContext loads are shared (EarlyCSE, GVN) and hoisted out of loops (LICM), addresses are
+ * folded (InstCombine) and the blocks the branches leave are merged (SimplifyCFG). Code generation
+ * stays at its default level, loop strength reduction included. Measured on the bench kernels this
+ * runs as fast as O2 and compiles in half the CPU time (bench big module: 26.5 s instead of ~50 s).
+ */
 void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
@@ -839,7 +865,17 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(mod, mam);
+  llvm::FunctionPassManager fpm;
+  fpm.addPass(llvm::SROAPass(llvm::SROAOptions::ModifyCFG));
+  fpm.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/true));
+  fpm.addPass(llvm::InstCombinePass());
+  fpm.addPass(llvm::SimplifyCFGPass());
+  fpm.addPass(llvm::createFunctionToLoopPassAdaptor(llvm::LICMPass(llvm::LICMOptions()), /*UseMemorySSA=*/true));
+  fpm.addPass(llvm::GVNPass());
+  fpm.addPass(llvm::SimplifyCFGPass());
+  llvm::ModulePassManager mpm;
+  mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+  mpm.run(mod, mam);
 }
 
 /** Compiles every function of a valid module into one LLVM module, optimized and emitted as one. */
