@@ -138,11 +138,13 @@ class FunctionDecoder {
     return BlockType{ft.params, ft.results};
   }
 
-  void pushCtrl(Op op, BlockType bt) {
+  /** Opens a construct; returns its block type, which the construct keeps. */
+  const BlockType &pushCtrl(Op op, BlockType bt) {
     bool known = live();
     popAll(bt.params);
-    ctrls_.push_back(Ctrl{op, bt, vals_.size(), false, known});
+    ctrls_.push_back(Ctrl{op, std::move(bt), vals_.size(), false, known});
     pushAll(ctrls_.back().type.params);
+    return ctrls_.back().type;
   }
 
   ValType local(uint32_t x) {
@@ -195,16 +197,15 @@ class FunctionDecoder {
         return;
       case Op::Block:
       case Op::Loop: {
-        BlockType bt = blockType();
-        pushCtrl(op, bt);
+        const BlockType &bt = pushCtrl(op, blockType());
         if (live) op == Op::Block ? b_.block(bt) : b_.loop(bt);
         return;
       }
       case Op::If: {
         BlockType bt = blockType();
         pop(ValType::I32);
-        pushCtrl(op, bt);
-        if (live) b_.if_(bt);
+        const BlockType &type = pushCtrl(op, std::move(bt));
+        if (live) b_.if_(type);
         return;
       }
       case Op::Else: {
@@ -219,7 +220,7 @@ class FunctionDecoder {
         return;
       }
       case Op::End: {
-        Ctrl c = ctrls_.back();
+        Ctrl c = std::move(ctrls_.back());
         bool fallthrough = !c.unreachable;
         popAll(c.type.results);
         if (vals_.size() != c.height) invalid("type mismatch");

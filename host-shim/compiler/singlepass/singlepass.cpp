@@ -59,12 +59,16 @@ struct Value {
   uint32_t cell = 0;  // its slot's first cell: set by push()
 };
 
+// A jump target of the function being compiled (Singlepass::newTarget).
+using Target = uint32_t;
+constexpr uint32_t kNoTarget = UINT32_MAX;
+
 struct Frame {
   Op op;  // Block, Loop, If; the function body is a Block at depth 0
   size_t base;  // operand stack height below the construct's parameters
   std::vector<ValType> params, results;
-  std::unique_ptr<Label> label;     // branch target: the end, or the loop's head
-  std::unique_ptr<Label> elseLabel; // if only
+  Target label;                    // branch target: the end, or the loop's head
+  Target elseLabel = kNoTarget;    // if only
   bool hasElse = false;
 };
 
@@ -94,7 +98,9 @@ class Singlepass : public CodeGenerator {
     regOwner_.fill(SIZE_MAX);
     xmmOwner_.fill(SIZE_MAX);
     frames_.clear();
-    traps_.clear();
+    labelAt_.clear();
+    fixups_.clear();
+    traps_.fill(kNoTarget);
     constants_.clear();
     fuelSegments_.reset();
     maxSlots_ = 0;
@@ -105,7 +111,7 @@ class Singlepass : public CodeGenerator {
       localCells_.push_back(numLocalCells_);
       numLocalCells_ += cells(t);
     }
-    returnLabel_ = std::make_unique<Label>();
+    returnLabel_ = newTarget();
     functionResults_ = ft.results;
 
     push(rbp);
@@ -123,7 +129,7 @@ class Singlepass : public CodeGenerator {
     frameSizePatch_ = getSize() - 4;
     mov(rcx, qword[r14 + kOffStackLimit]);
     cmp(rax, qword[rcx]);
-    jb(trapLabel(TrapCode::StackExhausted), T_NEAR);
+    jumpIf(Cond::B, trapLabel(TrapCode::StackExhausted));
     mov(rsp, rax);
     mov(r15, qword[r14 + kOffMemoryBase]);
     for (size_t i = 0; i < ft.params.size(); i++) {
@@ -144,13 +150,13 @@ class Singlepass : public CodeGenerator {
     } else {
       for (size_t c = firstDeclared; c < numLocalCells_; c++) mov(qword[rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(c))], 0);
     }
-    Frame f{Op::Block, 0, {}, ft.results, std::make_unique<Label>(), nullptr};
+    Frame f{Op::Block, 0, {}, ft.results, newTarget()};
     frames_.push_back(std::move(f));
   }
 
   void endFunction(bool fallthrough) {
     if (fallthrough) returnSequence();
-    L(*returnLabel_);
+    bind(returnLabel_);
     mov(r14, qword[rbp - 8]);
     mov(r15, qword[rbp - 16]);
     mov(rbx, qword[rbp - 32]);
@@ -158,8 +164,10 @@ class Singlepass : public CodeGenerator {
     mov(r13, qword[rbp - 48]);
     leave();
     ret();
-    for (auto &[code, label] : traps_) {
-      L(*label);
+    for (size_t i = 0; i < traps_.size(); i++) {
+      if (traps_[i] == kNoTarget) continue;
+      const TrapCode code = static_cast<TrapCode>(i);
+      bind(traps_[i]);
       and_(rsp, -16);  // the stack-limit trap comes before the frame is complete
       // call_indirect jumps to the element traps with the index in ecx.
       if (code == TrapCode::UndefinedElement || code == TrapCode::UninitializedElement) mov(esi, ecx);
@@ -173,6 +181,7 @@ class Singlepass : public CodeGenerator {
     if ((kSavedBytes + bytes) % 16 != 0) bytes += 8;
     if (bytes > 0x7FFFFFFF) unsupported("a frame of more than 2 GiB");
     rewrite(frameSizePatch_, static_cast<uint32_t>(-static_cast<int32_t>(bytes)), 4);
+    resolveTargets();
   }
 
   // Fuel metering (environ/fuel.h): a segment's charge is emitted before its first costly
@@ -184,43 +193,43 @@ class Singlepass : public CodeGenerator {
       mov(rax, qword[r14 + kOffFuel]);
       sub(qword[rax], 0x7FFFFFFF);  // the imm32 form, patched below
       size_t patch = getSize() - 4;
-      js(trapLabel(TrapCode::OutOfFuel), T_NEAR);
+      jumpIf(Cond::S, trapLabel(TrapCode::OutOfFuel));
       return patch;
     }, [&](size_t patch, uint32_t cost) { rewrite(patch, cost, 4); });
   }
 
   void unreachable() {
-    jmp(trapLabel(TrapCode::Unreachable), T_NEAR);
+    jumpTo(trapLabel(TrapCode::Unreachable));
   }
   void nop() {}
 
   void block(const BlockType &bt) { enter(Op::Block, bt); }
   void loop(const BlockType &bt) {
     enter(Op::Loop, bt);
-    L(*frames_.back().label);
+    bind(frames_.back().label);
     // Each iteration looks at the stack limit, which an interrupt raises above any stack pointer
     // (runtime/interrupt.h); the prologue's own check covers calls. Nothing is live in rcx here:
     // enter() spilled every operand.
     mov(rcx, qword[r14 + kOffStackLimit]);
     cmp(rsp, qword[rcx]);
-    jb(trapLabel(TrapCode::Interrupted), T_NEAR);
+    jumpIf(Cond::B, trapLabel(TrapCode::Interrupted));
   }
   void if_(const BlockType &bt) {
     loadTo(eax, stack_.size() - 1);
     stack_.pop_back();
     enter(Op::If, bt);
-    frames_.back().elseLabel = std::make_unique<Label>();
+    frames_.back().elseLabel = newTarget();
     test(eax, eax);
-    jz(*frames_.back().elseLabel, T_NEAR);
+    jumpIf(Cond::E, frames_.back().elseLabel);
   }
   void else_(bool fallthrough) {
     Frame &f = frames_.back();
     if (fallthrough) {
       flush();
       materializeTop(f.results.size());
-      jmp(*f.label, T_NEAR);
+      jumpTo(f.label);
     }
-    L(*f.elseLabel);
+    bind(f.elseLabel);
     f.hasElse = true;
     // The else branch starts from the parameters the if left in their slots.
     resetStack(f.base, f.params);
@@ -231,8 +240,8 @@ class Singlepass : public CodeGenerator {
       flush();
       materializeTop(f.results.size());
     }
-    if (f.op == Op::If && !f.hasElse) L(*f.elseLabel);
-    if (f.op != Op::Loop) L(*f.label);
+    if (f.op == Op::If && !f.hasElse) bind(f.elseLabel);
+    if (f.op != Op::Loop) bind(f.label);
     resetStack(f.base, f.results);
     frames_.pop_back();
   }
@@ -244,11 +253,11 @@ class Singlepass : public CodeGenerator {
     loadTo(eax, stack_.size() - 1);
     stack_.pop_back();
     flush();
-    Label skip;
+    Target skip = newTarget();
     test(eax, eax);
-    jz(skip, T_NEAR);
+    jumpIf(Cond::E, skip);
     branchTo(depth);
-    L(skip);
+    bind(skip);
   }
   void brTable(std::span<const uint32_t> targets, uint32_t def) {
     loadTo(ecx, stack_.size() - 1);
@@ -256,21 +265,26 @@ class Singlepass : public CodeGenerator {
     flush();
     // A jump table of `jmp rel32` entries (5 bytes each), so the code stays position-independent;
     // each distinct target gets one stub that moves the label's values and jumps.
-    std::map<uint32_t, Label> stubs;
-    Label table, fallback;
+    std::map<uint32_t, Target> stubs;
+    for (uint32_t t : targets) stubs.emplace(t, 0);
+    for (auto &[depth, label] : stubs) label = newTarget();
+    Target table = newTarget(), fallback = newTarget();
     cmp(ecx, static_cast<uint32_t>(targets.size()));
-    jae(fallback, T_NEAR);
-    lea(rax, ptr[rip + table]);
+    jumpIf(Cond::AE, fallback);
+    db(0x48);  // lea rax, [rip + rel32]
+    db(0x8D);
+    db(0x05);
+    rel32To(table);
     lea(rcx, ptr[rcx + rcx * 4]);
     add(rax, rcx);
     jmp(rax);
-    L(table);
-    for (uint32_t t : targets) jmp(stubs[t], T_NEAR);
+    bind(table);
+    for (uint32_t t : targets) jumpTo(stubs[t]);
     for (auto &[depth, label] : stubs) {
-      L(label);
+      bind(label);
       branchTo(depth);
     }
-    L(fallback);
+    bind(fallback);
     branchTo(def);
   }
   void return_() {
@@ -309,15 +323,15 @@ class Singlepass : public CodeGenerator {
     mov(rax, qword[r14 + kOffTables]);
     mov(rax, qword[rax + 8 * table]);
     cmp(rcx, qword[rax + kOffTableSize]);
-    jae(trapLabel(TrapCode::UndefinedElement), T_NEAR);
+    jumpIf(Cond::AE, trapLabel(TrapCode::UndefinedElement));
     mov(rax, qword[rax + kOffTableElems]);
     mov(rax, qword[rax + rcx * 8]);
     test(rax, rax);
-    jz(trapLabel(TrapCode::UninitializedElement), T_NEAR);
+    jumpIf(Cond::E, trapLabel(TrapCode::UninitializedElement));
     mov(rdx, qword[r14 + kOffTypeIds]);
     mov(edx, dword[rdx + 4 * typeIndex]);
     cmp(edx, dword[rax + kOffFuncTypeId]);
-    jne(trapLabel(TrapCode::IndirectCallMismatch), T_NEAR);
+    jumpIf(Cond::NE, trapLabel(TrapCode::IndirectCallMismatch));
     callFuncRef(argBase, ft);
   }
 
@@ -328,11 +342,11 @@ class Singlepass : public CodeGenerator {
       loadV128(xmm0, k);
       loadV128(xmm1, k + 1);
       loadTo(edx, k + 2);
-      Label keep;
+      Target keep = newTarget();
       test(edx, edx);
-      jnz(keep);
+      jumpIf(Cond::NE, keep);
       movaps(xmm0, xmm1);
-      L(keep);
+      bind(keep);
       stack_.resize(k);
       pushXmm(xmm0, t);
       return;
@@ -354,7 +368,7 @@ class Singlepass : public CodeGenerator {
       pushXmm(xmm0, t);
       return;
     }
-    mov(rax, qword[local(x)]);
+    movFrame(false, rax, local(x));
     pushRax(t);
   }
   void localSet(uint32_t x, ValType) {
@@ -527,6 +541,66 @@ class Singlepass : public CodeGenerator {
     Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(id)]);
   }
   // Local i's lowest address: its last cell, as locals grow downward.
+  // The instructions singlepass emits most, moves and arithmetic between general registers and
+  // between a register and a local or operand cell, are encoded here and written at once: xbyak's
+  // general encoder takes a dozen calls for each (a third of the compile time went to it).
+  void emit(const uint8_t *code, size_t n) {
+    if (size_ + n > maxSize_) throw Xbyak::Error(Xbyak::ERR_CODE_IS_TOO_BIG);
+    std::memcpy(top_ + size_, code, n);
+    size_ += n;
+  }
+  // REX (Intel SDM 2.2.1): W for 64-bit operands, R extends ModRM.reg, B ModRM.rm; none if 0.
+  static size_t rex(uint8_t *code, bool w, int reg, int rm) {
+    uint8_t bits = (w ? 0x08 : 0) | (reg >= 8 ? 0x04 : 0) | (rm >= 8 ? 0x01 : 0);
+    if (bits == 0) return 0;
+    code[0] = 0x40 | bits;
+    return 1;
+  }
+  // Opcodes of the form `op r, r/m` (Intel SDM vol. 2) that regOp and frameOp encode; two bytes
+  // when above 0xFF.
+  static constexpr uint16_t kMovLoad = 0x8B, kMovStore = 0x89, kAdd = 0x03, kOr = 0x0B, kAnd = 0x23, kSub = 0x2B,
+                            kXor = 0x33, kCmp = 0x3B, kImul = 0x0FAF;
+  static size_t opcode(uint8_t *code, uint16_t op) {
+    if (op <= 0xFF) {
+      code[0] = static_cast<uint8_t>(op);
+      return 1;
+    }
+    code[0] = static_cast<uint8_t>(op >> 8);
+    code[1] = static_cast<uint8_t>(op);
+    return 2;
+  }
+  /** `op` with ModRM.reg `r` and ModRM.rm the register `rm`, of r's width (32 or 64 bits). */
+  void regOp(uint16_t op, const Reg &r, const Reg &rm) {
+    uint8_t code[4];
+    size_t n = rex(code, r.isBit(64), r.getIdx(), rm.getIdx());
+    n += opcode(code + n, op);
+    code[n++] = static_cast<uint8_t>(0xC0 | (r.getIdx() & 7) << 3 | (rm.getIdx() & 7));
+    emit(code, n);
+  }
+  /** mov dst, src: general registers of the same width (32 or 64 bits). */
+  void movReg(const Reg &dst, const Reg &src) { regOp(kMovLoad, dst, src); }
+  /** `op` with ModRM.reg `r` and ModRM.rm [base + disp] of `at`, base rbp or rsp with no index (a
+   *  local or an operand cell), of r's width. */
+  void frameOp(uint16_t op, const Reg &r, const RegExp &at) {
+    uint8_t code[9];
+    size_t n = rex(code, r.isBit(64), r.getIdx(), 0);
+    n += opcode(code + n, op);
+    const int32_t disp = static_cast<int32_t>(at.getDisp());
+    const bool disp8 = disp >= -128 && disp <= 127;
+    const int base = at.getBase().getIdx();  // rbp or rsp
+    code[n++] = static_cast<uint8_t>((disp8 ? 0x40 : 0x80) | (r.getIdx() & 7) << 3 | base);
+    if (base == 4) code[n++] = 0x24;  // rsp as a base takes a SIB byte: no index
+    if (disp8) {
+      code[n++] = static_cast<uint8_t>(disp);
+    } else {
+      std::memcpy(code + n, &disp, 4);
+      n += 4;
+    }
+    emit(code, n);
+  }
+  /** mov r, [at] (load) or mov [at], r (store), of r's width (32 or 64 bits). */
+  void movFrame(bool store, const Reg &r, const RegExp &at) { frameOp(store ? kMovStore : kMovLoad, r, at); }
+
   RegExp local(size_t i) {
     return rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(localCells_[i] + cells(locals_[i]) - 1));
   }
@@ -554,10 +628,42 @@ class Singlepass : public CodeGenerator {
     stack_.push_back(v);
   }
 
-  Label &trapLabel(TrapCode code) {
-    auto &label = traps_[code];
-    if (!label) label = std::make_unique<Label>();
-    return *label;
+  Target trapLabel(TrapCode code) {
+    Target &label = traps_[static_cast<size_t>(code)];
+    if (label == kNoTarget) label = newTarget();
+    return label;
+  }
+
+  // Jump targets of the function being compiled, as indices into labelAt_. xbyak's labels cost
+  // hash-map work at every definition and use; these are bound once, and each rel32 that refers to
+  // one is patched when the function ends (resolveTargets). (xbyak's stay for the 16-byte
+  // constants, which instructions of every kind address.)
+  Target newTarget() {
+    labelAt_.push_back(kNoTarget);
+    return static_cast<Target>(labelAt_.size() - 1);
+  }
+  void bind(Target t) { labelAt_[t] = static_cast<uint32_t>(getSize()); }
+  void rel32To(Target t) {
+    dd(0);
+    fixups_.push_back({t, static_cast<uint32_t>(getSize() - 4)});
+  }
+  // x86 condition codes (the low nibble of Jcc), as jumpIf takes them.
+  enum class Cond : uint8_t { B = 0x2, AE = 0x3, E = 0x4, NE = 0x5, BE = 0x6, S = 0x8, P = 0xA };
+  void jumpTo(Target t) {
+    db(0xE9);  // jmp rel32
+    rel32To(t);
+  }
+  void jumpIf(Cond c, Target t) {
+    db(0x0F);  // jcc rel32
+    db(0x80 | static_cast<uint8_t>(c));
+    rel32To(t);
+  }
+  // Each rel32 is relative to the end of its instruction, which the field ends.
+  void resolveTargets() {
+    for (auto [t, at] : fixups_) {
+      if (labelAt_[t] == kNoTarget) throw CompileError{WASMO_INTERNAL, "code generation failed: a label is not defined"};
+      rewrite(at, labelAt_[t] - (at + 4), 4);
+    }
   }
 
   // Loads operand k into `r` (32-bit registers read the low half).
@@ -565,7 +671,7 @@ class Singlepass : public CodeGenerator {
     const Value &v = stack_[k];
     if (v.kind == Value::Reg) {
       const Reg64 &src = kOperandRegs[v.reg];
-      if (r.isBit(32)) mov(r, src.cvt32()); else mov(r, src);
+      if (r.isBit(32)) movReg(r, src.cvt32()); else movReg(r, src);
     } else if (v.kind == Value::XReg) {
       // An f32 is read as 32 bits, so the upper half comes out zero.
       if (r.isBit(32) || v.type == ValType::F32) movd(r.isBit(32) ? Reg32(r.getIdx()) : Reg64(r.getIdx()).cvt32(), kOperandXmms[v.reg]);
@@ -573,10 +679,8 @@ class Singlepass : public CodeGenerator {
     } else if (v.kind == Value::Const) {
       if (r.isBit(32)) mov(r, static_cast<uint32_t>(v.bits));
       else mov(r, v.bits);
-    } else if (r.isBit(32)) {
-      mov(r, dword[slot(k)]);
     } else {
-      mov(r, qword[slot(k)]);
+      movFrame(false, r, slot(k));
     }
   }
   // Loads v128 operand k into `x`.
@@ -597,7 +701,7 @@ class Singlepass : public CodeGenerator {
     const Address dst = qword[at];
     switch (v.kind) {
       case Value::Reg:
-        mov(dst, kOperandRegs[v.reg]);
+        movFrame(true, kOperandRegs[v.reg], at);
         return;
       case Value::XReg:
         if (v.type == ValType::V128) {
@@ -624,7 +728,7 @@ class Singlepass : public CodeGenerator {
           return;
         }
         loadTo(rax, k);
-        mov(dst, rax);
+        movFrame(true, rax, at);
         return;
     }
   }
@@ -697,7 +801,7 @@ class Singlepass : public CodeGenerator {
   }
   void pushRax(ValType t) {
     uint8_t r = allocReg();
-    mov(kOperandRegs[r], rax);
+    movReg(kOperandRegs[r], rax);
     regOwner_[r] = stack_.size();
     pushValue(Value{Value::Reg, t, 0, r});
   }
@@ -711,7 +815,7 @@ class Singlepass : public CodeGenerator {
     size_t p = bt.params.size();
     // Parameters live in their slots at every entry, so branches back to a loop can put them there.
     materializeTop(p);
-    Frame f{op, stack_.size() - p, bt.params, bt.results, std::make_unique<Label>(), nullptr};
+    Frame f{op, stack_.size() - p, bt.params, bt.results, newTarget()};
     frames_.push_back(std::move(f));
   }
   // Moves the branch's values into the target's slots and jumps (spec 4.4.8.6: the label's arity
@@ -731,7 +835,7 @@ class Singlepass : public CodeGenerator {
       if (from != f.base || stack_[from + i].kind != Value::Slot) storeTo(cellSlot(cell, types[i]), from + i);
       cell += cells(types[i]);
     }
-    jmp(*f.label, T_NEAR);
+    jumpTo(f.label);
   }
   void returnSequence() {
     size_t n = functionResults_.size();
@@ -748,7 +852,7 @@ class Singlepass : public CodeGenerator {
       }
       cell += cells(functionResults_[j]);
     }
-    jmp(*returnLabel_, T_NEAR);
+    jumpTo(returnLabel_);
   }
   // The address operand (top of stack) plus the static offset; r15 is the memory base. An i32
   // address plus a u32 offset is below 8 GiB, inside the reservation (runtime/memory.cpp).
@@ -776,8 +880,14 @@ class Singlepass : public CodeGenerator {
   std::array<size_t, std::size(kOperandRegs)> regOwner_;  // stack index of each register's operand
   std::array<size_t, std::size(kOperandXmms)> xmmOwner_;
   std::vector<Frame> frames_;
-  std::map<TrapCode, std::unique_ptr<Label>> traps_;
-  std::unique_ptr<Label> returnLabel_;
+  std::array<Target, static_cast<size_t>(TrapCode::OutOfFuel) + 1> traps_;  // kNoTarget: not used yet
+  Target returnLabel_ = kNoTarget;
+  std::vector<uint32_t> labelAt_;  // per target: its offset, or kNoTarget until bound
+  struct Fixup {
+    Target target;
+    uint32_t at;  // the rel32's offset
+  };
+  std::vector<Fixup> fixups_;
   size_t maxSlots_ = 0, numLocalCells_ = 0, frameSizePatch_ = 0;  // maxSlots_: operand cells
   std::vector<ValType> locals_, functionResults_;
   std::vector<size_t> localCells_;  // each local's first cell
@@ -817,16 +927,16 @@ void Singlepass::divide(Op op, bool is64) {
   bool isRem = op == Op::I32RemS || op == Op::I32RemU || op == Op::I64RemS || op == Op::I64RemU;
   Reg a = is64 ? Reg(rax) : Reg(eax), b = is64 ? Reg(rcx) : Reg(ecx), d = is64 ? Reg(rdx) : Reg(edx);
   test(b, b);
-  jz(trapLabel(TrapCode::IntegerDivideByZero), T_NEAR);
-  Label done;
+  jumpIf(Cond::E, trapLabel(TrapCode::IntegerDivideByZero));
+  Target done = newTarget();
   if (isSigned) {
     // x86 faults on INT_MIN / -1; the spec wants an overflow trap for div_s and 0 for rem_s.
-    Label normal;
+    Target normal = newTarget();
     cmp(b, -1);
-    jne(normal);
+    jumpIf(Cond::NE, normal);
     if (isRem) {
       xor_(eax, eax);
-      jmp(done, T_NEAR);
+      jumpTo(done);
     } else {
       if (is64) {
         mov(rdx, uint64_t{1} << 63);
@@ -834,9 +944,9 @@ void Singlepass::divide(Op op, bool is64) {
       } else {
         cmp(eax, 0x80000000);
       }
-      je(trapLabel(TrapCode::IntegerOverflow), T_NEAR);
+      jumpIf(Cond::E, trapLabel(TrapCode::IntegerOverflow));
     }
-    L(normal);
+    bind(normal);
     if (is64) cqo(); else cdq();
     idiv(b);
   } else {
@@ -844,7 +954,7 @@ void Singlepass::divide(Op op, bool is64) {
     div(b);
   }
   if (isRem) mov(a, d);
-  L(done);
+  bind(done);
 }
 
 // Integer binary instructions of both widths (spec 4.3.2); compares give an i32.
@@ -852,33 +962,33 @@ void Singlepass::integerBinary(Op op, bool is64) {
   size_t k = stack_.size() - 2;
   const Reg a = is64 ? Reg(rax) : Reg(eax);
   loadTo(a, k);
-  // The right operand straight from its register or slot where the instruction takes one.
-  auto withRhs = [&](auto &&emit) {
+  // `a op= right operand`, the right operand straight from its register or slot where it is one.
+  auto alu = [&](uint16_t op) {
     const Value &v = stack_[k + 1];
     if (v.kind == Value::Reg) {
-      if (is64) emit(kOperandRegs[v.reg]); else emit(kOperandRegs[v.reg].cvt32());
+      regOp(op, a, is64 ? Reg(kOperandRegs[v.reg]) : Reg(kOperandRegs[v.reg].cvt32()));
     } else if (v.kind == Value::Slot) {
-      if (is64) emit(qword[slot(k + 1)]); else emit(dword[slot(k + 1)]);
+      frameOp(op, a, slot(k + 1));
     } else {
       const Reg b = is64 ? Reg(rcx) : Reg(ecx);
       loadTo(b, k + 1);
-      emit(b);
+      regOp(op, a, b);
     }
   };
   ValType result = is64 ? ValType::I64 : ValType::I32;
   auto compare = [&](void (CodeGenerator::*set)(const Operand &)) {
-    withRhs([&](const Operand &o) { cmp(a, o); });
+    alu(kCmp);
     (this->*set)(al);
     movzx(eax, al);
     result = ValType::I32;
   };
   switch (op) {
-    case Op::I32Add: case Op::I64Add: withRhs([&](const Operand &o) { add(a, o); }); break;
-    case Op::I32Sub: case Op::I64Sub: withRhs([&](const Operand &o) { sub(a, o); }); break;
-    case Op::I32Mul: case Op::I64Mul: withRhs([&](const Operand &o) { imul(a, o); }); break;
-    case Op::I32And: case Op::I64And: withRhs([&](const Operand &o) { and_(a, o); }); break;
-    case Op::I32Or: case Op::I64Or: withRhs([&](const Operand &o) { or_(a, o); }); break;
-    case Op::I32Xor: case Op::I64Xor: withRhs([&](const Operand &o) { xor_(a, o); }); break;
+    case Op::I32Add: case Op::I64Add: alu(kAdd); break;
+    case Op::I32Sub: case Op::I64Sub: alu(kSub); break;
+    case Op::I32Mul: case Op::I64Mul: alu(kImul); break;
+    case Op::I32And: case Op::I64And: alu(kAnd); break;
+    case Op::I32Or: case Op::I64Or: alu(kOr); break;
+    case Op::I32Xor: case Op::I64Xor: alu(kXor); break;
     // x86 masks the count to 5 or 6 bits, as the spec's shifts do (spec 4.3.2).
     case Op::I32Shl: case Op::I64Shl: loadTo(ecx, k + 1); shl(a, cl); break;
     case Op::I32ShrS: case Op::I64ShrS: loadTo(ecx, k + 1); sar(a, cl); break;
@@ -941,19 +1051,19 @@ void Singlepass::floatBinary(Op op, bool is64) {
       case Op::F32Min: case Op::F64Min: case Op::F32Max: case Op::F64Max: {
         // fmin/fmax (spec 4.3.3): NaN if either is NaN, and -0 < +0, which minss/maxss ignore.
         bool isMin = op == Op::F32Min || op == Op::F64Min;
-        Label nan, equal, done;
+        Target nan = newTarget(), equal = newTarget(), done = newTarget();
         ucomi(xmm0, xmm1);
-        jp(nan, T_NEAR);
-        je(equal, T_NEAR);
+        jumpIf(Cond::P, nan);
+        jumpIf(Cond::E, equal);
         if (isMin) { if (is64) minsd(xmm0, xmm1); else minss(xmm0, xmm1); }
         else { if (is64) maxsd(xmm0, xmm1); else maxss(xmm0, xmm1); }
-        jmp(done, T_NEAR);
-        L(equal);  // equal values differ at most in the sign of zero: or keeps -0, and keeps +0
+        jumpTo(done);
+        bind(equal);  // equal values differ at most in the sign of zero: or keeps -0, and keeps +0
         if (isMin) orps(xmm0, xmm1); else andps(xmm0, xmm1);
-        jmp(done, T_NEAR);
-        L(nan);
+        jumpTo(done);
+        bind(nan);
         if (is64) addsd(xmm0, xmm1); else addss(xmm0, xmm1);  // a quiet NaN
-        L(done);
+        bind(done);
         break;
       }
       default: unsupported(opName(op));
@@ -991,18 +1101,18 @@ void Singlepass::floatUnary(Op op, bool is64) {
 // u64 -> float: cvtsi2s* is signed; for values with the top bit set, halve (keeping the low bit
 // so rounding stays correct), convert, and double.
 void Singlepass::convertU64(bool toF64) {
-  Label big, done;
+  Target big = newTarget(), done = newTarget();
   test(rax, rax);
-  js(big, T_NEAR);
+  jumpIf(Cond::S, big);
   if (toF64) cvtsi2sd(xmm0, rax); else cvtsi2ss(xmm0, rax);
-  jmp(done, T_NEAR);
-  L(big);
+  jumpTo(done);
+  bind(big);
   mov(rcx, rax);
   shr(rcx, 1);
   and_(eax, 1);
   or_(rcx, rax);
   if (toF64) { cvtsi2sd(xmm0, rcx); addsd(xmm0, xmm0); } else { cvtsi2ss(xmm0, rcx); addss(xmm0, xmm0); }
-  L(done);
+  bind(done);
   if (toF64) movq(rax, xmm0); else movd(eax, xmm0);
 }
 
@@ -1024,56 +1134,56 @@ void Singlepass::truncate(bool src64, bool dst64, bool isSigned, bool saturating
   auto ucomi = [&](const Xmm &a, const Xmm &b) { if (src64) ucomisd(a, b); else ucomiss(a, b); };
   auto cvtt = [&](const Reg &r) { if (src64) cvttsd2si(r, xmm0); else cvttss2si(r, xmm0); };
   auto [lo, loInclusive, hi] = truncBounds(src64, dst64, isSigned);
-  Label nan, low, high, done;
+  Target nan = newTarget(), low = newTarget(), high = newTarget(), done = newTarget();
   ucomi(xmm0, xmm0);
-  jp(nan, T_NEAR);
+  jumpIf(Cond::P, nan);
   floatConst(xmm1, lo, src64);
   ucomi(xmm0, xmm1);
-  if (loInclusive) jb(low, T_NEAR); else jbe(low, T_NEAR);
+  if (loInclusive) jumpIf(Cond::B, low); else jumpIf(Cond::BE, low);
   floatConst(xmm1, hi, src64);
   ucomi(xmm0, xmm1);
-  jae(high, T_NEAR);
+  jumpIf(Cond::AE, high);
   if (isSigned) {
     cvtt(dst64 ? Reg(rax) : Reg(eax));
   } else if (!dst64) {
     cvtt(rax);  // below 2^32, so the signed 64-bit conversion is exact
   } else {
-    Label big;
+    Target big = newTarget();
     floatConst(xmm1, 9223372036854775808.0, src64);
     ucomi(xmm0, xmm1);
-    jae(big, T_NEAR);
+    jumpIf(Cond::AE, big);
     cvtt(rax);
-    jmp(done, T_NEAR);
-    L(big);
+    jumpTo(done);
+    bind(big);
     if (src64) subsd(xmm0, xmm1); else subss(xmm0, xmm1);
     cvtt(rax);
     btc(rax, 63);
   }
-  jmp(done, T_NEAR);
-  L(nan);
+  jumpTo(done);
+  bind(nan);
   if (saturating) {
     xor_(eax, eax);
-    jmp(done, T_NEAR);
+    jumpTo(done);
   } else {
-    jmp(trapLabel(TrapCode::InvalidConversion), T_NEAR);
+    jumpTo(trapLabel(TrapCode::InvalidConversion));
   }
-  L(low);
+  bind(low);
   if (saturating) {
     if (!isSigned) xor_(eax, eax);
     else if (dst64) mov(rax, uint64_t{1} << 63);
     else mov(eax, 0x80000000);
-    jmp(done, T_NEAR);
+    jumpTo(done);
   } else {
-    jmp(trapLabel(TrapCode::IntegerOverflow), T_NEAR);
+    jumpTo(trapLabel(TrapCode::IntegerOverflow));
   }
-  L(high);
+  bind(high);
   if (saturating) {
     if (dst64) mov(rax, isSigned ? uint64_t{0x7FFFFFFFFFFFFFFF} : ~uint64_t{0});
     else mov(eax, isSigned ? 0x7FFFFFFFu : 0xFFFFFFFFu);
   } else {
-    jmp(trapLabel(TrapCode::IntegerOverflow), T_NEAR);
+    jumpTo(trapLabel(TrapCode::IntegerOverflow));
   }
-  L(done);
+  bind(done);
   if (!dst64) mov(eax, eax);
   stack_.pop_back();
   pushRax(dst64 ? ValType::I64 : ValType::I32);
@@ -1302,9 +1412,10 @@ void link(std::span<const WorkerCode> workers, uint32_t defined, CompiledCode &o
     size += p.size;
     if (size > 0x7FFFFFFF) unsupported("more than 2 GiB of code");
   }
-  out.code.resize(size);
-  for (uint32_t k = 0; k < defined; k++) {
-    std::memcpy(out.code.data() + out.functionOffsets[k], where[k].chunk->bytes.get() + where[k].offset, where[k].size);
+  out.code.reserve(size);  // appended without zeroing first
+  for (const Where &p : where) {
+    const uint8_t *bytes = p.chunk->bytes.get() + p.offset;
+    out.code.insert(out.code.end(), bytes, bytes + p.size);
   }
   for (const WorkerCode &w : workers) {
     for (const WorkerCode::CallSite &c : w.calls) {
