@@ -17,7 +17,7 @@
 // - What an engine cannot do at all (the V8 engine: v128 exception fields, memory64) throws from
 //   the engine; everything the spec lets fail is a returned error.
 
-import type { Engine, EngineExport, EngineName, EngineVal, ModuleValue, NativeEngineName } from './engine.js';
+import type { Engine, EngineExport, EngineName, EngineRef, EngineVal, ModuleValue, NativeEngineName } from './engine.js';
 import { NativeEngine, deserializeModule, serializeModule } from './engines/native.js';
 import { checkThreads, nativeAvailable, type CompileOptions } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
@@ -28,7 +28,7 @@ import { StoreUsage, type StoreLimits } from './store-limits.js';
 import {
   type ExnAddr, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr,
   type ModuleInst, type Ref, type Store, StoreState, type TableAddr, type TagAddr, type Val,
-  engineValOf, fromEngineRef, fromEngineVal, fromEngineVals, lineage, live, own, ownerOf, toEngineRef, toEngineVal, u64,
+  engineValOf, fromEngineRef, fromEngineVal, fromEngineVals, lineage, live, own, ownerOf, u64,
   valType,
 } from './store.js';
 import { MalformedError, ValidationError } from '../spec/errors.js';
@@ -53,40 +53,37 @@ function argumentError(message: string): WasmError {
   return wasmError('argument', message);
 }
 
-/** `undefined` when `v` fits `t`, else a "type mismatch" error naming `what`. */
-function mismatch(st: StoreState, v: Val, t: ValType, what: string): WasmError | undefined {
-  const actual = valType(v);
-  if (v.type === 'ref.func') own(st, v.addr, 'func');
-  return matchValType(actual, t) ? undefined : typeMismatch(what, t, actual);
-}
-
-function typeMismatch(what: string, expected: ValType, actual: ValType): WasmError {
-  return argumentError(`type mismatch: ${what} expects ${expected}, got ${actual}`);
-}
-
 /**
- * `vals` checked against `types` (as {@link mismatch} checks one) and converted for the engine in
- * the same pass: for arguments, host results and exception fields alike. On the path of every call,
- * so the message is built only when there is a mismatch.
+ * `v` converted for the engine when it fits `t`, else a "type mismatch" error naming `what` (and
+ * `index`, for one of several values: the message is built only when there is a mismatch, as
+ * this is on the path of every call). A foreign function address throws, before the type check.
  */
+function engineVal(st: StoreState, v: Val, t: ValType, what: string, index?: number): EngineVal | WasmError {
+  const actual = valType(v);
+  const ev = engineValOf(st, v);
+  if (matchValType(actual, t)) return ev;
+  return argumentError(`type mismatch: ${index === undefined ? what : `${what} ${index}`} expects ${t}, got ${actual}`);
+}
+
+/** `vals` checked against `types` and converted: for arguments, host results and exception fields alike. */
 function engineVals(st: StoreState, vals: readonly Val[], types: readonly ValType[], what: string): EngineVal[] | WasmError {
   if (vals.length !== types.length) {
     return argumentError(`type mismatch: ${what} expects ${types.length} values, got ${vals.length}`);
   }
   const out = new Array<EngineVal>(types.length);
   for (let i = 0; i < types.length; i++) {
-    const v = vals[i]!;
-    const actual = valType(v);
-    out[i] = engineValOf(st, v); // a foreign function address throws here, before the type check
-    if (!matchValType(actual, types[i]!)) return typeMismatch(`${what} ${i}`, types[i]!, actual);
+    const ev = engineVal(st, vals[i]!, types[i]!, what, i);
+    if (isError(ev)) return ev;
+    out[i] = ev;
   }
   return out;
 }
 
 /** For allocations, whose appendix signatures have no error: a wrong initial value throws. */
-function requireFits(st: StoreState, v: Val, t: ValType, what: string): void {
-  const e = mismatch(st, v, t, what);
-  if (e !== undefined) throw new TypeError(e.message);
+function requireFits(st: StoreState, v: Val, t: ValType, what: string): EngineVal {
+  const ev = engineVal(st, v, t, what);
+  if (isError(ev)) throw new TypeError(ev.message);
+  return ev;
 }
 
 /**
@@ -404,9 +401,9 @@ export function table_alloc(store: Store, type: TableType, init: Ref): [Store, T
   requireValid('table_alloc', { kind: 'table', type });
   // As the JS API's Table constructor: no engine allocates a table over the implementation limit.
   if (type.limits.min > MAX_TABLE_SIZE.max) throw new RangeError(`table_alloc: ${MAX_TABLE_SIZE.message}`);
-  requireFits(st, init, type.reftype, 'table_alloc initial value');
+  const initial = requireFits(st, init, type.reftype, 'table_alloc initial value') as EngineRef;
   st.usage.alloc('table', type.limits.min);
-  const addr = st.engine.tableAlloc(type, toEngineRef(st, init));
+  const addr = st.engine.tableAlloc(type, initial);
   return [st.advance(), st.addr('table', addr)];
 }
 
@@ -438,9 +435,9 @@ export function table_write(store: Store, tableaddr: TableAddr, i: number | bigi
   const slot = tableSlot(store, tableaddr, i);
   if (isError(slot)) return slot;
   const [st, ta, idx] = slot;
-  const bad = mismatch(st, ref, st.engine.tableType(ta).reftype, 'table element');
-  if (bad !== undefined) return bad;
-  st.engine.tableWrite(ta, idx, toEngineRef(st, ref));
+  const elem = engineVal(st, ref, st.engine.tableType(ta).reftype, 'table element');
+  if (isError(elem)) return elem;
+  st.engine.tableWrite(ta, idx, elem as EngineRef);
   return st.advance();
 }
 
@@ -455,9 +452,9 @@ export function table_grow(store: Store, tableaddr: TableAddr, n: number | bigin
   const st = live(store);
   const ta = own(st, tableaddr, 'table');
   const count = u64(n, 'table grow count');
-  const bad = mismatch(st, init, st.engine.tableType(ta).reftype, 'table element');
-  if (bad !== undefined) return bad;
-  if (!st.engine.tableGrow(ta, count, toEngineRef(st, init))) return argumentError(`table cannot grow by ${n}`);
+  const elem = engineVal(st, init, st.engine.tableType(ta).reftype, 'table element');
+  if (isError(elem)) return elem;
+  if (!st.engine.tableGrow(ta, count, elem as EngineRef)) return argumentError(`table cannot grow by ${n}`);
   return st.advance();
 }
 
@@ -582,8 +579,8 @@ export function exn_read(store: Store, exnaddr: ExnAddr): Val[] {
 export function global_alloc(store: Store, type: GlobalType, val: Val): [Store, GlobalAddr] {
   const st = live(store);
   requireValid('global_alloc', { kind: 'global', type });
-  requireFits(st, val, type.type, 'global_alloc initial value');
-  const addr = st.engine.globalAlloc(type, toEngineVal(st, val));
+  const initial = requireFits(st, val, type.type, 'global_alloc initial value');
+  const addr = st.engine.globalAlloc(type, initial);
   return [st.advance(), st.addr('global', addr)];
 }
 
@@ -605,9 +602,9 @@ export function global_write(store: Store, globaladdr: GlobalAddr, val: Val): St
   const ga = own(st, globaladdr, 'global');
   const type = st.engine.globalType(ga);
   if (!type.mut) return argumentError('global is immutable');
-  const bad = mismatch(st, val, type.type, 'global');
-  if (bad !== undefined) return bad;
-  st.engine.globalWrite(ga, toEngineVal(st, val));
+  const v = engineVal(st, val, type.type, 'global');
+  if (isError(v)) return v;
+  st.engine.globalWrite(ga, v);
   return st.advance();
 }
 

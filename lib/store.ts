@@ -222,13 +222,10 @@ export function valType(v: Val): ValType {
   }
 }
 
-/** A public value at the seam; v128 bytes are copied so the caller cannot reach store state. */
-export function toEngineVal(st: StoreState, v: Val): EngineVal {
-  valType(v);
-  return engineValOf(st, v);
-}
-
-/** {@link toEngineVal} of a value whose representation `valType` has already checked. */
+/**
+ * A public value at the seam, once `valType` has checked its representation; v128 bytes are
+ * copied so the caller cannot reach store state.
+ */
 export function engineValOf(st: StoreState, v: Val): EngineVal {
   switch (v.type) {
     case 'v128':
@@ -240,11 +237,7 @@ export function engineValOf(st: StoreState, v: Val): EngineVal {
   }
 }
 
-export function toEngineRef(st: StoreState, r: Ref): EngineRef {
-  return toEngineVal(st, r) as EngineRef;
-}
-
-/** A seam value as a public one; v128 bytes are copied (see {@link toEngineVal}). */
+/** A seam value as a public one; v128 bytes are copied (see {@link engineValOf}). */
 export function fromEngineVal(st: StoreState, v: EngineVal): Val {
   switch (v.type) {
     case 'v128':

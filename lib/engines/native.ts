@@ -10,7 +10,7 @@ import type {
 import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
   NativeModule, NativeStore, isNativeFailure, threadHostSlots, type CompileOptions, type NativeCompileOptions,
-  type NativeFailure, type NativeFuncType, type NativeWasi, type TypeName,
+  type NativeFailure, type NativeWasi,
 } from '../native.js';
 import { artifactInterface } from '../artifact.js';
 import { encodeModule } from '../../spec/binary/encode.js';
@@ -20,10 +20,6 @@ import type { FuncType, GlobalType, MemType, TableType, TagType, ValType } from 
 /** What the native engine cannot do yet; the message names it. */
 export class NativeUnsupported extends Error {
   override readonly name = 'NativeUnsupported';
-}
-
-function nativeFuncType(t: FuncType): NativeFuncType {
-  return { params: t.params, results: t.results };
 }
 
 /** A C-side failure as the seam's error; 'unsupported' and 'internal' are not spec errors. */
@@ -205,7 +201,7 @@ export class NativeEngine implements Engine {
   }
 
   funcAlloc(type: FuncType, host: EngineHostFunc): number {
-    return this.store.funcAlloc(nativeFuncType(type), ({ bits, words }) => {
+    return this.store.funcAlloc(type, ({ bits, words }) => {
       let results: EngineVal[] | WasmError;
       try {
         results = host(this.readVals(type.params, bits, words));
