@@ -54,26 +54,36 @@ function argumentError(message: string): WasmError {
 }
 
 /**
- * `v` converted for the engine when it fits `t`, else a "type mismatch" error naming `what` (and
- * `index`, for one of several values: the message is built only when there is a mismatch, as
- * this is on the path of every call). A foreign function address throws, before the type check.
+ * `v` converted for the engine when it fits `t`, else undefined. A foreign function address
+ * throws, before the type check.
  */
-function engineVal(st: StoreState, v: Val, t: ValType, what: string, index?: number): EngineVal | WasmError {
+function fitting(st: StoreState, v: Val, t: ValType): EngineVal | undefined {
   const actual = valType(v);
   const ev = engineValOf(st, v);
-  if (matchValType(actual, t)) return ev;
-  return argumentError(`type mismatch: ${index === undefined ? what : `${what} ${index}`} expects ${t}, got ${actual}`);
+  return matchValType(actual, t) ? ev : undefined;
 }
 
-/** `vals` checked against `types` and converted: for arguments, host results and exception fields alike. */
+function typeMismatch(what: string, expected: ValType, v: Val): WasmError {
+  return argumentError(`type mismatch: ${what} expects ${expected}, got ${valType(v)}`);
+}
+
+/** `v` converted for the engine when it fits `t`, else a "type mismatch" error naming `what`. */
+function engineVal(st: StoreState, v: Val, t: ValType, what: string): EngineVal | WasmError {
+  return fitting(st, v, t) ?? typeMismatch(what, t, v);
+}
+
+/**
+ * `vals` checked against `types` and converted: for arguments, host results and exception fields
+ * alike. On the path of every call, so a message is built only when there is a mismatch.
+ */
 function engineVals(st: StoreState, vals: readonly Val[], types: readonly ValType[], what: string): EngineVal[] | WasmError {
   if (vals.length !== types.length) {
     return argumentError(`type mismatch: ${what} expects ${types.length} values, got ${vals.length}`);
   }
   const out = new Array<EngineVal>(types.length);
   for (let i = 0; i < types.length; i++) {
-    const ev = engineVal(st, vals[i]!, types[i]!, what, i);
-    if (isError(ev)) return ev;
+    const ev = fitting(st, vals[i]!, types[i]!);
+    if (ev === undefined) return typeMismatch(`${what} ${i}`, types[i]!, vals[i]!);
     out[i] = ev;
   }
   return out;
