@@ -33,9 +33,12 @@ std::unique_ptr<CodeMemory> writeArtifact(const Module &module, const CompiledCo
 
 /**
  * Checks every header, offset and size of the image, its checksum and its compatibility with this
- * engine, then publishes its code. Throws CompileError: MALFORMED ("corrupted artifact: …"),
- * INCOMPATIBLE ("incompatible artifact: …"), INTERNAL.
+ * engine, then publishes its code. Tiered code gets its tier-up state, which compiles functions from
+ * `tierUpSource` (the decoded module with its bytes; without it the code stays singlepass code).
+ * Throws CompileError: MALFORMED ("corrupted artifact: …"), INCOMPATIBLE ("incompatible artifact: …"),
+ * INTERNAL.
  */
-std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> image);
+std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> image,
+                                                   std::optional<Module> tierUpSource = std::nullopt);
 
 }  // namespace wasmo
