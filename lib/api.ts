@@ -656,7 +656,7 @@ export function match_externtype(externtype1: ExternType, externtype2: ExternTyp
 /**
  * How far the module's code has tiered up (beyond the appendix): for a module instantiated in a
  * `tiered` store, how many of its functions run optimized code, how many the optimizing compiler
- * refused (they stay on singlepass code: 128-bit SIMD), and how many are queued or compiling, after
+ * refused (they stay on singlepass code; none should be), and how many are queued or compiling, after
  * waiting up to `options.wait` milliseconds (default 0) for those; undefined when the module has no
  * tiered code.
  */

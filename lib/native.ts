@@ -334,7 +334,7 @@ export interface TierUpOptions {
 }
 
 /** A tiered module's functions: running optimized code, refused by the optimizing compiler (they
- *  stay on singlepass code: 128-bit SIMD), and queued or compiling. */
+ *  stay on singlepass code; none should be), and queued or compiling. */
 export interface TierUpStats {
   readonly optimized: number;
   readonly refused: number;

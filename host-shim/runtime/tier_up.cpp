@@ -126,7 +126,7 @@ void TierUp::compile(uint32_t defined) {
     code->publish(0, compiled.code.size());
     entry = compiled.functionOffsets[0];
   } catch (const CompileError &e) {
-    // What the optimizing compiler does not run (SIMD), or no memory: it stays on singlepass code.
+    // What the optimizing compiler cannot compile, or no memory: it stays on singlepass code.
     refusal = e.message;
     code.reset();
   } catch (...) {
