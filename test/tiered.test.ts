@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   func_invoke, global_read, i32, instance_export, isError, module_deserialize, module_instantiate, module_parse,
   module_serialize, module_tier_up_stats, store_free, store_get_fuel, store_init, store_interrupt_after,
-  type ExternVal, type FuncAddr, type Module, type ModuleInst, type Store, type TierUpOptions, type Val,
+  type FuncAddr, type Module, type ModuleInst, type Store, type TierUpOptions, type Val,
 } from '../lib/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -32,7 +32,7 @@ function instantiate(module: Module, options: { tierUp?: TierUpOptions; fuel?: n
 }
 
 function exported(inst: ModuleInst, name: string): FuncAddr {
-  const e: ExternVal | ReturnType<typeof instance_export> = instance_export(inst, name);
+  const e = instance_export(inst, name);
   if (isError(e) || e.kind !== 'func') throw new Error(`no function ${name}`);
   return e;
 }
