@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   f32bits, func_invoke, i32, i64, instance_export, isError, module_instantiate, module_parse, store_init,
 } from '../lib/index.js';
+import { runWast } from '../lib/wast.js';
 
 describe('optimizing engine', () => {
   // x86-64 returns a third and fourth floating-point result in x87 registers, whose loads quiet a
@@ -51,6 +52,23 @@ describe('v128 on the optimizing engine', () => {
       (select (local.get 2) (f32.const nan:0x200001) (i32.and (local.get 0) (i32.const 2)))
       (select (v128.const i64x2 -1 -2) (global.get $g) (local.get 0))
       (call_indirect (type $t) (i32.const 0))))`;
+  // The guard page faults the 16-byte access as a whole (spec 4.4.7: a store out of bounds writes nothing).
+  it('traps on a v128 store across the end of memory, which writes nothing', () => {
+    const text = `(module (memory 1)
+        (func (export "store") (param i32) (v128.store (local.get 0) (v128.const i64x2 -1 -1)))
+        (func (export "store_lane") (param i32) (v128.store64_lane 1 (local.get 0) (v128.const i64x2 -1 -1)))
+        (func (export "byte") (param i32) (result i32) (i32.load8_u (local.get 0))))
+      (assert_trap (invoke "store" (i32.const 65530)) "out of bounds memory access")
+      (assert_return (invoke "byte" (i32.const 65530)) (i32.const 0))
+      (assert_return (invoke "byte" (i32.const 65535)) (i32.const 0))
+      (assert_trap (invoke "store_lane" (i32.const 65532)) "out of bounds memory access")
+      (assert_return (invoke "byte" (i32.const 65532)) (i32.const 0))
+      (assert_trap (invoke "store" (i32.const -1)) "out of bounds memory access")`;
+    const r = runWast({ text, name: 'straddle.wast' }, { engine: 'optimizing' });
+    expect(r.reports.filter((p) => p.outcome === 'failed').map((p) => p.message)).toEqual([]);
+    expect(r.passed).toBe(7);
+  });
+
   it.each([0, 1, 2, 3])('carries v128 values through calls, labels, select and globals like the reference (%i)', (arg) => {
     const runOn = (engine: 'reference' | 'optimizing') => {
       const m = module_parse(text);
