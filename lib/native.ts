@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Worker, threadId } from 'node:worker_threads';
+import { Worker, isMainThread, threadId } from 'node:worker_threads';
 import koffi, { type LibraryHandle } from 'koffi';
 import type { NativeEngineName } from './engine.js';
 
@@ -75,6 +75,7 @@ interface Bindings {
   storeSetFuel(s: Ptr, fuel: number): void;
   storeGetFuel(s: Ptr): number | bigint;
   interruptAll(): void;
+  tierUpStop(): void;
   setThreadOwner(owner: number): void;
   interruptOwner(owner: number): void;
   instantiate(s: Ptr, m: Ptr, imports: Uint32Array, n: number, exports: Uint32Array, start: [number] | null, err: Uint8Array, errLen: number): number;
@@ -189,6 +190,7 @@ function load(): Bindings {
     storeSetFuel: f('void wasmo_store_set_fuel(wasmo_store s, uint64_t fuel)'),
     storeGetFuel: f('int64_t wasmo_store_get_fuel(wasmo_store s)'),
     interruptAll: f('void wasmo_interrupt_all()'),
+    tierUpStop: f('void wasmo_tier_up_stop()'),
     setThreadOwner: f('void wasmo_set_thread_owner(uint64_t owner)'),
     interruptOwner: f('void wasmo_interrupt_owner(uint64_t owner)'),
     instantiate: f('int wasmo_store_instantiate(wasmo_store s, wasmo_module m, const uint32_t *imports, uint32_t n, _Out_ uint32_t *exports, _Out_ uint32_t *start, _Out_ uint8_t *err, size_t err_len)'),
@@ -244,7 +246,11 @@ function stopWasmWithThreads(): void {
   const withNative = (f: (b: Bindings) => void): void => {
     if (nativeAvailable() === true) f(load());
   };
-  process.on('exit', () => withNative((b) => b.interruptAll()));
+  process.on('exit', () => withNative((b) => {
+    b.interruptAll();
+    // Before node's teardown and the static destructors: tier-up's compiler must not run under them.
+    if (isMainThread) b.tierUpStop();
+  }));
   const proto = Worker.prototype as { terminate: Worker['terminate']; [wrapped]?: true };
   if (proto[wrapped]) return;
   const terminate = proto.terminate;

@@ -160,6 +160,10 @@ WASMO_API int64_t wasmo_store_get_fuel(const wasmo_store *store);
 /* Interrupts wasm in every store of the process (so that a process can exit while wasm spins in a
  * worker thread). Any thread may call it. */
 WASMO_API void wasmo_interrupt_all(void);
+/* Stops tier-up's background compiler for good, waiting (at most a few seconds) for the function it
+ * is compiling: for the process's exit, before static destructors run (LLVM's among them). Also
+ * done by an atexit handler, which may run after some of them. */
+WASMO_API void wasmo_tier_up_stop(void);
 /* Marks the stores made on the calling thread from now on as belonging to `owner` (the embedder's
  * id for the thread, e.g. a worker's threadId), and interrupts wasm in all of an owner's stores
  * (when that thread is being terminated). Any thread may call wasmo_interrupt_owner. */

@@ -21,8 +21,9 @@ namespace {
  * functions one at a time. A job holds its module's TierUp only weakly until it starts, so a module
  * freed meanwhile is skipped; while it compiles it holds it, and with it the module's code, never
  * an instance. The state is never destroyed (glibc's pthread_cond_destroy at exit would wait for the
- * sleeping thread); at exit the thread stops taking jobs and exit waits for the function being
- * compiled, if any, at most a few seconds, so LLVM's globals are not destroyed under it.
+ * sleeping thread); at exit (wasmo_tier_up_stop, from the embedder's exit hook, else an atexit
+ * handler) the thread stops taking jobs and exit waits for the function being compiled, if any, at
+ * most a few seconds, so LLVM's globals are not destroyed under it.
  */
 struct Background {
   std::mutex mutex;
@@ -62,6 +63,7 @@ struct Background {
 
   void stop() {
     std::unique_lock<std::mutex> lock(mutex);
+    if (stopping) return;
     stopping = true;
     wake.notify_one();
     idle.wait_for(lock, std::chrono::seconds(5), [&] { return !busy; });
@@ -74,6 +76,8 @@ struct Background {
 };
 
 }  // namespace
+
+void stopTierUp() { Background::instance().stop(); }
 
 TierUp::TierUp(std::optional<Module> module, uint32_t defined, bool meterFuel)
     : module_(std::move(module)), meterFuel_(meterFuel), entries_(new std::atomic<void *>[defined]),

@@ -79,4 +79,7 @@ class TierUp : public std::enable_shared_from_this<TierUp> {
   std::vector<Region> regions_;
 };
 
+/** wasmo_tier_up_stop. */
+void stopTierUp();
+
 }  // namespace wasmo

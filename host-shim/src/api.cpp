@@ -204,6 +204,7 @@ int64_t wasmo_store_get_fuel(const wasmo_store *store) {
 }
 
 void wasmo_interrupt_all(void) { wasmo::interruptAll(); }
+void wasmo_tier_up_stop(void) { wasmo::stopTierUp(); }
 void wasmo_set_thread_owner(uint64_t owner) { wasmo::setThreadOwner(owner); }
 void wasmo_interrupt_owner(uint64_t owner) { wasmo::interruptOwner(owner); }
 
