@@ -257,7 +257,7 @@ export function main(argv: readonly string[], io: Io = processIo): number {
       io.stderr(`wasmo: ${e.message}\n`);
       return e.status;
     }
-    // A valid module the native engine cannot run yet (SIMD on the optimizing engine): the message says so.
+    // A valid module the native engine cannot run yet: the message says so.
     if (e instanceof NativeUnsupported) {
       io.stderr(`wasmo: ${e.message}\n`);
       return FAILURE;

@@ -21,17 +21,15 @@ if ((process.env.WASMO_TESTSUITE !== undefined || process.env.CI) && !existsSync
 const files = existsSync(listPath) ? readFileSync(listPath, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '') : [];
 if (files.length === 0) console.warn(`conformance: testsuite not found at ${suite}; set WASMO_TESTSUITE to run it`);
 
-// The optimizing engine runs the non-SIMD files (SIMD on it comes in its own issue). Singlepass runs
-// them all twice: as it compiles by default, and with one register per pool for operands, so that
-// every operand is spilled to its slot and reloaded (the spill paths the small testsuite functions
-// otherwise hardly reach).
-const nonSimdFiles = files.filter((f) => !f.startsWith('simd_'));
+// Singlepass runs them all twice: as it compiles by default, and with one register per pool for
+// operands, so that every operand is spilled to its slot and reloaded (the spill paths the small
+// testsuite functions otherwise hardly reach).
 const engines: readonly { readonly engine: EngineName; readonly files: readonly string[]; readonly registers?: number }[] = [
   { engine: 'reference', files },
   { engine: 'v8', files },
   { engine: 'singlepass', files },
   { engine: 'singlepass', files, registers: 1 },
-  { engine: 'optimizing', files: nonSimdFiles },
+  { engine: 'optimizing', files },
 ];
 
 for (const { engine, files, registers } of engines) {

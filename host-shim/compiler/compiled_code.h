@@ -41,20 +41,9 @@ struct Compiled {
   CompiledCode code;
 };
 
-/** What a compiler does not run yet, in a module the decoders accept: SIMD on the optimizing tier
- *  (v128 values can only enter through types, globals and locals, and SIMD instructions reach a
- *  backend's simd()), and 3.0 exception tags. Proposals the decoders cannot read are refused there
- *  (environ/reader.h proposalOf). */
-inline void refuseUnsupported(const Module &module, Tier tier) {
-  if (tier == Tier::Optimizing) {
-    auto isV128 = [](ValType t) { return t == ValType::V128; };
-    for (const FuncType &t : module.types) {
-      if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) unsupported("v128 values");
-    }
-    for (const GlobalType &g : module.globals) {
-      if (isV128(g.type)) unsupported("v128 values");
-    }
-  }
+/** What a compiler does not run yet, in a module the decoders accept: 3.0 exception tags. Proposals
+ *  the decoders cannot read are refused there (environ/reader.h proposalOf). */
+inline void refuseUnsupported(const Module &module) {
   if (!module.tags.empty()) unsupported(kExceptionHandling);
 }
 

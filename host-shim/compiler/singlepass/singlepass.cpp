@@ -1506,7 +1506,7 @@ Compiled compileSinglepass(std::span<const uint8_t> bytes, const CompileOptions 
   pass.progress = options.progress;
   std::vector<WorkerCode> workers(pass.threads);
   pass.compiler = [&](const Module &module, unsigned worker) -> std::unique_ptr<BodyCompiler> {
-    refuseUnsupported(module, Tier::Singlepass);
+    refuseUnsupported(module);
     return std::make_unique<SinglepassCompiler>(module, options.meterFuel, workers[worker]);
   };
   Compiled out{decodeModule(bytes, pass), {}};
