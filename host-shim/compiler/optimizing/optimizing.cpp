@@ -595,6 +595,13 @@ class Optimizing {
   llvm::Value *signBit(llvm::Type *intType) {
     return llvm::ConstantInt::get(intType, llvm::APInt::getSignMask(intType->getScalarSizeInBits()));
   }
+  // A float comparison. A vector one is a plain fcmp: under strict exceptions x86 compares lt, le,
+  // gt and ge lane by lane with ucomiss (cmpltps signals on a quiet NaN), and wasm observes no
+  // floating-point exceptions, so the plain kind is as exact (spec 4.3.3 feq ... fge) and one cmpps.
+  llvm::Value *fcmp(llvm::CmpInst::Predicate p, llvm::Value *a, llvm::Value *b) {
+    if (!a->getType()->isVectorTy()) return b_.CreateFCmp(p, a, b);
+    return b_.Insert(new llvm::FCmpInst(p, a, b));
+  }
   // fabs and fneg on a float's bits (spec 4.3.3: they change the sign alone, NaN payloads included).
   llvm::Value *clearSign(llvm::Value *x) { return b_.CreateAnd(x, b_.CreateNot(signBit(x->getType()))); }
   llvm::Value *flipSign(llvm::Value *x) { return b_.CreateXor(x, signBit(x->getType())); }
@@ -638,9 +645,9 @@ class Optimizing {
   llvm::Value *minMax(llvm::Value *a, llvm::Value *b, bool isMin) {
     llvm::Value *nan = b_.CreateFAdd(a, b);
     llvm::Value *equal = fromBits(isMin ? b_.CreateOr(bits(a), bits(b)) : b_.CreateAnd(bits(a), bits(b)));
-    llvm::Value *pick = b_.CreateSelect(b_.CreateFCmp(isMin ? llvm::CmpInst::FCMP_OLT : llvm::CmpInst::FCMP_OGT, a, b), a, b);
-    llvm::Value *ordered = b_.CreateSelect(b_.CreateFCmp(llvm::CmpInst::FCMP_OEQ, a, b), equal, pick);
-    return b_.CreateSelect(b_.CreateFCmp(llvm::CmpInst::FCMP_UNO, a, b), nan, ordered);
+    llvm::Value *pick = b_.CreateSelect(fcmp(isMin ? llvm::CmpInst::FCMP_OLT : llvm::CmpInst::FCMP_OGT, a, b), a, b);
+    llvm::Value *ordered = b_.CreateSelect(fcmp(llvm::CmpInst::FCMP_OEQ, a, b), equal, pick);
+    return b_.CreateSelect(fcmp(llvm::CmpInst::FCMP_UNO, a, b), nan, ordered);
   }
   void minMax(bool isMin) {
     llvm::Value *b = pop(), *a = pop();

@@ -15,6 +15,9 @@ void Optimizing::simd(Op op, const SimdImmediates &imm) {
   const unsigned lane = imm.lane;
 
   auto as = [&](llvm::Value *v, llvm::Type *shape) { return b_.CreateBitCast(v, shape); };
+  // An x86 instruction, as LLVM's target intrinsic, where what it does is what the spec asks (this
+  // tier emits x86-64 only, with SSE4.1).
+  auto x86 = [&](llvm::Intrinsic::ID id, std::vector<llvm::Value *> args) { return b_.CreateIntrinsic(id, {}, args); };
   auto result = [&](llvm::Value *v) { push(b_.CreateBitCast(v, v128_)); };
   // v -> v and vv -> v in one shape.
   auto unary = [&](llvm::Type *shape, auto f) { result(f(as(pop(), shape))); };
@@ -35,7 +38,7 @@ void Optimizing::simd(Op op, const SimdImmediates &imm) {
   // float ones are false for NaN except ne, as the scalar ones.
   auto compare = [&](llvm::FixedVectorType *shape, P p) {
     binary(shape, [&](llvm::Value *a, llvm::Value *b) {
-      llvm::Value *c = llvm::CmpInst::isFPPredicate(p) ? b_.CreateFCmp(p, a, b) : b_.CreateICmp(p, a, b);
+      llvm::Value *c = llvm::CmpInst::isFPPredicate(p) ? fcmp(p, a, b) : b_.CreateICmp(p, a, b);
       return b_.CreateSExt(c, llvm::VectorType::getInteger(shape));
     });
   };
@@ -140,14 +143,43 @@ void Optimizing::simd(Op op, const SimdImmediates &imm) {
     llvm::Value *x = b_.CreateExtractElement(as(pop(), shape), lane);
     b_.CreateAlignedStore(x, effectiveAddress(imm.memArg), llvm::Align(1), true);
   };
-  // trunc_sat (spec 4.3.3 trunc_sat_s, trunc_sat_u): NaN to 0, the rest clamped, as LLVM's
-  // fpto[su]i.sat; the f64x2 forms fill the high lanes with zeros.
-  auto truncSat = [&](llvm::FixedVectorType *from, bool isSigned) {
-    unsigned n = from->getNumElements();
-    llvm::Value *x = b_.CreateIntrinsic(isSigned ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat,
-                                        {vec(i32_, n), from}, {as(pop(), from)});
-    if (n == 2) x = b_.CreateShuffleVector(x, llvm::Constant::getNullValue(x->getType()), {0, 1, 2, 3});
-    result(x);
+  // trunc_sat (spec 4.3.3 trunc_sat_s, trunc_sat_u: NaN to 0, the rest clamped to the range) from
+  // cvttps2dq and cvttpd2dq, which give 0x80000000 for NaN and out of range, as singlepass does
+  // (LLVM's fpto[su]i.sat on vectors goes lane by lane); the f64x2 forms zero the high lanes.
+  auto splatF = [&](llvm::FixedVectorType *shape, double v) { return llvm::ConstantFP::get(shape, v); };
+  auto zeroNaN = [&](llvm::Value *a) { return fromBits(b_.CreateAnd(bits(a), b_.CreateSExt(fcmp(P::FCMP_ORD, a, a), bits(a)->getType()))); };
+  auto truncSatF32 = [&](bool isSigned) {
+    unary(f32x4, [&](llvm::Value *a) -> llvm::Value * {
+      if (isSigned) {
+        // Lanes from 2^31 up: 0x80000000 flipped to 0x7FFFFFFF.
+        a = zeroNaN(a);
+        return b_.CreateXor(x86(llvm::Intrinsic::x86_sse2_cvttps2dq, {a}),
+                            b_.CreateSExt(fcmp(P::FCMP_OGE, a, splatF(f32x4, 0x1p31)), i32x4));
+      }
+      // NaN and negatives to 0 (maxps gives its second operand for NaN); lanes from 2^31 convert as
+      // 0x80000000 plus x - 2^31, lanes from 2^32 as 0x80000000 plus 0x7FFFFFFF.
+      a = x86(llvm::Intrinsic::x86_sse_max_ps, {a, llvm::Constant::getNullValue(f32x4)});
+      llvm::Value *high = b_.CreateFSub(a, splatF(f32x4, 0x1p31));
+      llvm::Value *above = b_.CreateXor(x86(llvm::Intrinsic::x86_sse2_cvttps2dq, {high}),
+                                        b_.CreateSExt(fcmp(P::FCMP_OGE, high, splatF(f32x4, 0x1p31)), i32x4));
+      above = intrinsic(llvm::Intrinsic::smax, above, llvm::Constant::getNullValue(i32x4));
+      return b_.CreateAdd(x86(llvm::Intrinsic::x86_sse2_cvttps2dq, {a}), above);
+    });
+  };
+  auto truncSatF64 = [&](bool isSigned) {
+    unary(f64x2, [&](llvm::Value *a) -> llvm::Value * {
+      if (isSigned) {
+        // Below -2^31 cvttpd2dq gives 0x80000000, the minimum already.
+        a = x86(llvm::Intrinsic::x86_sse2_min_pd, {zeroNaN(a), splatF(f64x2, 2147483647.0)});
+        return x86(llvm::Intrinsic::x86_sse2_cvttpd2dq, {a});
+      }
+      // Clamped (maxpd gives 0 for NaN) and truncated, each lane plus 2^52 holds its integer in
+      // its low 32 bits.
+      a = x86(llvm::Intrinsic::x86_sse2_max_pd, {a, llvm::Constant::getNullValue(f64x2)});
+      a = x86(llvm::Intrinsic::x86_sse2_min_pd, {a, splatF(f64x2, 4294967295.0)});
+      a = b_.CreateFAdd(constrained(llvm::Intrinsic::experimental_constrained_trunc, a), splatF(f64x2, 0x1p52));
+      return b_.CreateShuffleVector(as(a, i32x4), llvm::Constant::getNullValue(i32x4), {0, 2, 4, 5});
+    });
   };
 
   switch (op) {
@@ -190,10 +222,10 @@ void Optimizing::simd(Op op, const SimdImmediates &imm) {
     }
     case Op::I8x16Swizzle:
       // An index of 16 or more selects 0 (spec 4.3.4 swizzle): saturating + 0x70 sets its top bit, by
-      // which pshufb zeroes a lane (this tier emits x86-64 only), and keeps the low four of the rest.
+      // which pshufb zeroes a lane, and keeps the low four of the rest.
       return binary(i8x16, [&](llvm::Value *a, llvm::Value *b) {
         llvm::Value *index = intrinsic(llvm::Intrinsic::uadd_sat, b, llvm::ConstantInt::get(i8x16, 0x70));
-        return b_.CreateIntrinsic(llvm::Intrinsic::x86_ssse3_pshuf_b_128, {}, {a, index});
+        return x86(llvm::Intrinsic::x86_ssse3_pshuf_b_128, {a, index});
       });
     case Op::I8x16Splat: return splat(i8x16);
     case Op::I16x8Splat: return splat(i16x8);
@@ -328,13 +360,11 @@ void Optimizing::simd(Op op, const SimdImmediates &imm) {
     case Op::I32x4ExtaddPairwiseI16x8S: return extaddPairwise(i16x8, true);
     case Op::I32x4ExtaddPairwiseI16x8U: return extaddPairwise(i16x8, false);
     case Op::I16x8Q15mulrSatS:
-      // (a * b + 2^14) >> 15, saturated (spec 4.3.2 iq15mulrsat_s): only -1 * -1 (in Q15) exceeds
-      // the range, and only upward.
+      // (a * b + 2^14) >> 15, saturated (spec 4.3.2 iq15mulrsat_s): pmulhrsw, except that -1 * -1
+      // (in Q15), the only product out of range, wraps to 0x8000 where the spec gives 0x7FFF.
       return binary(i16x8, [&](llvm::Value *a, llvm::Value *b) {
-        llvm::Value *p = b_.CreateMul(extend(a, true), extend(b, true));
-        llvm::Type *t = p->getType();
-        p = b_.CreateAShr(b_.CreateAdd(p, llvm::ConstantInt::get(t, 0x4000)), llvm::ConstantInt::get(t, 15));
-        return b_.CreateTrunc(intrinsic(llvm::Intrinsic::smin, p, llvm::ConstantInt::get(t, 0x7FFF)), i16x8);
+        llvm::Value *r = x86(llvm::Intrinsic::x86_ssse3_pmul_hr_sw_128, {a, b});
+        return b_.CreateXor(r, b_.CreateSExt(b_.CreateICmpEQ(r, llvm::ConstantInt::get(i16x8, 0x8000)), i16x8));
       });
     case Op::I32x4DotI16x8S:
       // Products of adjacent lanes, summed modulo 2^32 (spec 4.3.4 dot_s: only two products of
@@ -418,14 +448,13 @@ void Optimizing::simd(Op op, const SimdImmediates &imm) {
       return binary(op == Op::F32x4Min ? f32x4 : f64x2, [&](llvm::Value *a, llvm::Value *b) { return minMax(a, b, true); });
     case Op::F32x4Max: case Op::F64x2Max:
       return binary(op == Op::F32x4Max ? f32x4 : f64x2, [&](llvm::Value *a, llvm::Value *b) { return minMax(a, b, false); });
-    // pmin is b < a ? b : a and pmax a < b ? b : a (spec 4.3.4 fpmin, fpmax): a NaN operand is
-    // passed through as it is, not made arithmetic.
-    case Op::F32x4Pmin: case Op::F64x2Pmin:
-      return binary(op == Op::F32x4Pmin ? f32x4 : f64x2,
-                    [&](llvm::Value *a, llvm::Value *b) { return b_.CreateSelect(b_.CreateFCmp(P::FCMP_OLT, b, a), b, a); });
-    case Op::F32x4Pmax: case Op::F64x2Pmax:
-      return binary(op == Op::F32x4Pmax ? f32x4 : f64x2,
-                    [&](llvm::Value *a, llvm::Value *b) { return b_.CreateSelect(b_.CreateFCmp(P::FCMP_OLT, a, b), b, a); });
+    // pmin is b < a ? b : a and pmax a < b ? b : a (spec 4.3.4 fpmin, fpmax; a NaN operand passes
+    // through as it is): exactly minps/maxps with b first, which give their second operand for
+    // NaN and for equal operands.
+    case Op::F32x4Pmin: return binary(f32x4, [&](llvm::Value *a, llvm::Value *b) { return x86(llvm::Intrinsic::x86_sse_min_ps, {b, a}); });
+    case Op::F32x4Pmax: return binary(f32x4, [&](llvm::Value *a, llvm::Value *b) { return x86(llvm::Intrinsic::x86_sse_max_ps, {b, a}); });
+    case Op::F64x2Pmin: return binary(f64x2, [&](llvm::Value *a, llvm::Value *b) { return x86(llvm::Intrinsic::x86_sse2_min_pd, {b, a}); });
+    case Op::F64x2Pmax: return binary(f64x2, [&](llvm::Value *a, llvm::Value *b) { return x86(llvm::Intrinsic::x86_sse2_max_pd, {b, a}); });
 
     case Op::F32x4ConvertI32x4S: return unary(i32x4, [&](llvm::Value *a) { return b_.CreateSIToFP(a, f32x4); });
     case Op::F32x4ConvertI32x4U: return unary(i32x4, [&](llvm::Value *a) { return b_.CreateUIToFP(a, f32x4); });
@@ -437,10 +466,10 @@ void Optimizing::simd(Op op, const SimdImmediates &imm) {
         return b_.CreateShuffleVector(low, llvm::Constant::getNullValue(low->getType()), {0, 1, 2, 3});
       });
     case Op::F64x2PromoteLowF32x4: return unary(f32x4, [&](llvm::Value *a) { return b_.CreateFPExt(lanes(a, 0, 1, 2), f64x2); });
-    case Op::I32x4TruncSatF32x4S: return truncSat(f32x4, true);
-    case Op::I32x4TruncSatF32x4U: return truncSat(f32x4, false);
-    case Op::I32x4TruncSatF64x2SZero: return truncSat(f64x2, true);
-    case Op::I32x4TruncSatF64x2UZero: return truncSat(f64x2, false);
+    case Op::I32x4TruncSatF32x4S: return truncSatF32(true);
+    case Op::I32x4TruncSatF32x4U: return truncSatF32(false);
+    case Op::I32x4TruncSatF64x2SZero: return truncSatF64(true);
+    case Op::I32x4TruncSatF64x2UZero: return truncSatF64(false);
 
     // The decoder sends these elsewhere; they never reach simd().
 #define WASMO_NOT_SIMD(name, ...) case Op::name:
