@@ -88,21 +88,21 @@ int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32
     std::unique_ptr<wasmo::CodeMemory> artifact = wasmo::writeArtifact(module, code);
     std::optional<wasmo::Module> source;
     if (tier == WASMO_TIER_TIERED) source = std::move(module);
-    *out = new wasmo_module{wasmo::loadArtifact(std::move(artifact), std::move(source))};
+    *out = new wasmo_module{wasmo::loadArtifact(std::move(artifact), wasmo::ImageOrigin::Written, std::move(source))};
     return WASMO_OK;
   });
 }
 
 int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}))};
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}), wasmo::ImageOrigin::Outside)};
     return WASMO_OK;
   });
 }
 
 int wasmo_module_load_file(const char *path, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromFile(path))};
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromFile(path), wasmo::ImageOrigin::Outside)};
     return WASMO_OK;
   });
 }
