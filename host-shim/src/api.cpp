@@ -84,21 +84,21 @@ int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32
     auto [module, code] = tier == WASMO_TIER_OPTIMIZING ? wasmo::compileOptimizing({bytes, len}, options)
                                                         : wasmo::compileSinglepass({bytes, len}, options);
     // Artifact first: the JIT path loads the artifact like any other (artifact/artifact.h).
-    *out = new wasmo_module{wasmo::loadArtifact(wasmo::writeArtifact(module, code))};
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::writeArtifact(module, code), wasmo::ImageOrigin::Written)};
     return WASMO_OK;
   });
 }
 
 int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}))};
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}), wasmo::ImageOrigin::Outside)};
     return WASMO_OK;
   });
 }
 
 int wasmo_module_load_file(const char *path, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromFile(path))};
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromFile(path), wasmo::ImageOrigin::Outside)};
     return WASMO_OK;
   });
 }
