@@ -160,7 +160,7 @@ describe('wasmo run', () => {
     expectOneLineError(wasmo('run', '--invoke', 'nope', add), /no export named "nope"/);
     expectOneLineError(wasmo('run', '--invoke'), /--invoke needs a value/);
     expectOneLineError(wasmo('run', add, '--invoke', 'add'), /is not a WASI program, so it takes no arguments; wasmo's options \(--invoke\) go before FILE/);
-    expectOneLineError(wasmo('run', '--engine', 'spidermonkey', add), /--engine takes reference, singlepass, optimizing or v8/);
+    expectOneLineError(wasmo('run', '--engine', 'spidermonkey', add), /--engine takes reference, singlepass, optimizing, tiered or v8/);
     expectOneLineError(wasmo('run', '--bogus', add), /unknown option --bogus/);
     const simd = file('simd.wat', '(module (func (export "f") (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))');
     expect(wasmo('run', '--engine', 'optimizing', '--invoke', 'f', simd).stdout).toBe('1\n');
@@ -314,7 +314,7 @@ describe('wasmo compile', () => {
     expect(wasmo('compile', '--engine', 'optimizing', wat, '-o', optimized)).toEqual({ status: 0, stdout: '', stderr: '' });
     expect(wasmo('run', '--allow-precompiled', '--invoke', 'fac', optimized, '20').stdout).toBe('2432902008176640000\n');
     expectOneLineError(wasmo('run', '--allow-precompiled', '--engine', 'singlepass', optimized), /compiled code for the optimizing engine cannot run on singlepass/);
-    expectOneLineError(wasmo('compile', '--engine', 'v8', wat), /compile: --engine takes singlepass or optimizing, not "v8"/);
+    expectOneLineError(wasmo('compile', '--engine', 'v8', wat), /compile: --engine takes singlepass, optimizing or tiered, not "v8"/);
     const trap = wasmo('run', '--allow-precompiled', '--invoke', 'div', cwasm, '1', '0');
     expectTrap(trap, /div: trap: integer divide by zero/, ['wasm-function[2]']);
     expect(trap.status).toBe(134);

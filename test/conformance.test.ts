@@ -23,18 +23,27 @@ if (files.length === 0) console.warn(`conformance: testsuite not found at ${suit
 
 // Singlepass runs them all twice: as it compiles by default, and with one register per pool for
 // operands, so that every operand is spilled to its slot and reloaded (the spill paths the small
-// testsuite functions otherwise hardly reach).
+// testsuite functions otherwise hardly reach). Tiered runs them with every function compiled by the
+// optimizing compiler at its first call, which waits for it (WASMO_TIER_UP_THRESHOLD=0,
+// WASMO_TIER_UP_WAIT=1): the testsuite's functions are mostly called a few times, so this runs
+// nearly all of it on optimized code compiled one function at a time, each calling the others
+// through their references.
 const engines: readonly { readonly engine: EngineName; readonly files: readonly string[]; readonly registers?: number }[] = [
   { engine: 'reference', files },
   { engine: 'v8', files },
   { engine: 'singlepass', files },
   { engine: 'singlepass', files, registers: 1 },
   { engine: 'optimizing', files },
+  { engine: 'tiered', files },
 ];
 
 for (const { engine, files, registers } of engines) {
   const title = `WebAssembly 2.0 testsuite on ${engine}${registers === undefined ? '' : ` with ${registers} operand register(s)`}`;
   describe.skipIf(files.length === 0)(title, () => {
+    if (engine === 'tiered') {
+      beforeAll(() => Object.assign(process.env, { WASMO_TIER_UP_THRESHOLD: '0', WASMO_TIER_UP_WAIT: '1' }));
+      afterAll(() => { delete process.env['WASMO_TIER_UP_THRESHOLD']; delete process.env['WASMO_TIER_UP_WAIT']; });
+    }
     if (registers !== undefined) {
       // Read by the singlepass compiler at each compile (host-shim/compiler/singlepass).
       beforeAll(() => { process.env['WASMO_SINGLEPASS_REGISTERS'] = String(registers); });

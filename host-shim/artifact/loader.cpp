@@ -288,7 +288,8 @@ class ModuleReader {
 
 }  // namespace
 
-std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> image, ImageOrigin origin) {
+std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> image, ImageOrigin origin,
+                                                   std::optional<Module> tierUpSource) {
   std::span<const uint8_t> file = image->bytes();
   std::map<std::string, Range> sections = sectionsOf(file);
   auto section = [&](const char *name) { return file.subspan(sections[name].offset, sections[name].size); };
@@ -310,6 +311,10 @@ std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> i
                                   section(elf::kRodata), sections[elf::kText].size)
                          .read(compiled->functionOffsets);
   compiled->data = section(elf::kRodata);
+  if (kind.tier == Tier::Tiered) {
+    compiled->tierUp = std::make_shared<TierUp>(std::move(tierUpSource), static_cast<uint32_t>(compiled->functionOffsets.size()),
+                                                kind.meterFuel);
+  }
   image->publish(sections[elf::kText].offset, sections[elf::kText].size);
   compiled->code = std::move(image);
   return compiled;

@@ -13,8 +13,10 @@
 namespace wasmo {
 
 /** The compilers, as the artifact's compatibility record names them (artifact/compat.fbs `tier`). */
-enum class Tier : uint32_t { Singlepass = 0, Optimizing = 1 };
-inline constexpr std::string_view kTierNames[] = {"singlepass", "optimizing"};
+enum class Tier : uint32_t { Singlepass = 0, Optimizing = 1, Tiered = 2 };
+/** `tiered`: singlepass code that counts calls and loop iterations and asks the runtime to compile
+ *  hot functions with the optimizing compiler in the background (runtime/tier_up.h). */
+inline constexpr std::string_view kTierNames[] = {"singlepass", "optimizing", "tiered"};
 inline std::string_view tierName(Tier tier) { return kTierNames[static_cast<uint32_t>(tier)]; }
 
 struct CompiledCode {
@@ -33,6 +35,8 @@ struct CompileOptions {
   std::function<void(uint32_t done, uint32_t total)> progress;
   /** The code charges fuel (environ/fuel.h). */
   bool meterFuel = false;
+  /** Singlepass: the code counts calls and loop iterations for tier-up (Tier::Tiered). */
+  bool tierUp = false;
 };
 
 /** A decoded module and its code. */

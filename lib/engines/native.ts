@@ -10,7 +10,7 @@ import type {
 import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
   NativeModule, NativeStore, isNativeFailure, threadHostSlots, type CompileOptions, type NativeCompileOptions,
-  type NativeFailure, type NativeWasi,
+  type NativeFailure, type NativeWasi, type TierUpOptions, type TierUpStats,
 } from '../native.js';
 import { artifactInterface } from '../artifact.js';
 import { encodeModule } from '../../spec/binary/encode.js';
@@ -45,6 +45,7 @@ type ByFuel = readonly [WeakMap<ModuleValue, NativeModule>, WeakMap<ModuleValue,
 const compiledModules: Record<NativeEngineName, ByFuel> = {
   singlepass: [new WeakMap(), new WeakMap()],
   optimizing: [new WeakMap(), new WeakMap()],
+  tiered: [new WeakMap(), new WeakMap()],
 };
 
 function compiledOf(tier: NativeEngineName, meterFuel: boolean): WeakMap<ModuleValue, NativeModule> {
@@ -95,6 +96,18 @@ export function deserializeModule(from: { readonly bytes: Uint8Array } | { reado
   return module;
 }
 
+/**
+ * Tier-up so far of the module's tiered code (compiled by a `tiered` store, or deserialized), after
+ * waiting up to `waitMs` for the functions queued; undefined when it has none.
+ */
+export function tierUpStats(module: ModuleValue, waitMs: number): TierUpStats | undefined {
+  for (const meterFuel of [false, true]) {
+    const stats = compiledOf('tiered', meterFuel).get(module)?.tierUpStats(waitMs);
+    if (stats !== undefined) return stats;
+  }
+  return undefined;
+}
+
 export class NativeEngine implements Engine {
   private readonly store = new NativeStore();
   // Externref host values by handle - 1: the C side keeps handles, so any number survives.
@@ -108,8 +121,9 @@ export class NativeEngine implements Engine {
   /** `name`: the compiler of the store's modules; both run on the same runtime. `compile`: how it
    *  compiles them. */
   constructor(limits: StoreLimits = {}, readonly name: NativeEngineName = 'singlepass', fuel?: number,
-    private readonly compile: CompileOptions = {}) {
+    private readonly compile: CompileOptions = {}, tierUp: Required<TierUpOptions> | undefined = undefined) {
     this.store.setLimits(limits);
+    if (tierUp !== undefined) this.store.setTierUp(tierUp);
     if (fuel !== undefined) this.store.setFuel(fuel);
   }
 

@@ -285,7 +285,9 @@ class Optimizing {
 
   void call(uint32_t func, const FuncType &ft) {
     std::vector<llvm::Value *> args = popN(ft.params.size());
-    if (func >= m_.importedFuncs) {
+    // A function compiled alone for tier-up calls the others through their VMFuncRef, whose code
+    // is the best tier they have reached (runtime/tier_up.h).
+    if (func >= m_.importedFuncs && bodies_[func - m_.importedFuncs] != nullptr) {
       args.insert(args.begin(), vmctx_);
       llvm::CallInst *c = b_.CreateCall(bodies_[func - m_.importedFuncs], args);
       // Every call keeps its frame, so endless recursion exhausts the stack (spec 4.4.10) rather
@@ -818,7 +820,7 @@ T checked(llvm::Expected<T> v, const char *what) {
  * must all be PC-relative within the block, so the block runs wherever it is loaded (the artifact
  * has no relocations left, artifact/artifact.h). Returns the block and each entry's offset.
  */
-CompiledCode link(llvm::StringRef object, size_t entries) {
+CompiledCode link(llvm::StringRef object, size_t entries, std::vector<uint32_t> *entrySizes = nullptr) {
   auto file = checked(llvm::object::ObjectFile::createELFObjectFile(llvm::MemoryBufferRef(object, "wasm")), "object");
   auto *elf = llvm::dyn_cast<llvm::object::ELF64LEObjectFile>(file.get());
   if (elf == nullptr) internal("not an ELF64 object");
@@ -875,6 +877,10 @@ CompiledCode link(llvm::StringRef object, size_t entries) {
     size_t k;
     if (!name.consume_front("wasmo.entry.") || name.getAsInteger(10, k) || k >= entries) continue;
     out.functionOffsets[k] = static_cast<uint32_t>(addressOf(sym));
+    if (entrySizes != nullptr) {
+      entrySizes->resize(entries);
+      (*entrySizes)[k] = static_cast<uint32_t>(llvm::object::ELFSymbolRef(sym).getSize());
+    }
   }
   if (std::ranges::find(out.functionOffsets, UINT32_MAX) != out.functionOffsets.end()) internal("an entry is missing");
   return out;
@@ -919,8 +925,12 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
   mpm.run(mod, mam);
 }
 
-/** Compiles every function of a valid module into one LLVM module, optimized and emitted as one. */
-CompiledCode compileModule(const Module &module, bool meterFuel) {
+/**
+ * Compiles the defined functions `funcs` of a valid module (all of them, or one for tier-up) into
+ * one LLVM module, optimized and emitted as one; the entries come in the order of `funcs`.
+ */
+CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> funcs, bool meterFuel,
+                              std::vector<uint32_t> *entrySizes = nullptr) {
   refuseUnsupported(module);
   if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
   static std::once_flag once;
@@ -940,30 +950,34 @@ CompiledCode compileModule(const Module &module, bool meterFuel) {
   llvm::Module mod("wasm", ctx);
   mod.setTargetTriple(kTriple);
   mod.setDataLayout(tm->createDataLayout());
-  std::vector<llvm::Function *> bodies, entries;
+  size_t defined = module.funcs.size() - module.importedFuncs;
+  std::vector<llvm::Function *> bodies(defined, nullptr), entries;
   Optimizing gen(module, ctx, mod, bodies, meterFuel);
-  auto attributes = [](llvm::Function *f) {
+  auto attributes = [entrySizes](llvm::Function *f) {
     f->addFnAttr(llvm::Attribute::NoUnwind);
     f->addFnAttr(llvm::Attribute::StrictFP);
     // Frames larger than a page touch each page in turn, so a huge one meets the stack's guard.
     f->addFnAttr("probe-stack", "inline-asm");
+    // Tier-up's code keeps rbp as its frame pointer, as singlepass code does, so that a trap's
+    // backtrace walks through its frames (runtime/traps.cpp captureTrace).
+    if (entrySizes != nullptr) f->addFnAttr("frame-pointer", "all");
   };
-  size_t defined = module.funcs.size() - module.importedFuncs;
-  for (size_t k = 0; k < defined; k++) {
-    const FuncType &ft = module.funcType(static_cast<uint32_t>(module.importedFuncs + k));
+  for (size_t e = 0; e < funcs.size(); e++) {
+    uint32_t k = funcs[e];
+    const FuncType &ft = module.funcType(module.importedFuncs + k);
     llvm::Function *body = llvm::Function::Create(gen.bodyType(ft), llvm::GlobalValue::InternalLinkage, llvm::Twine("f").concat(llvm::Twine(k)), mod);
     attributes(body);
-    bodies.push_back(body);
-    llvm::Function *entry = llvm::Function::Create(gen.entryType(), llvm::GlobalValue::ExternalLinkage, llvm::Twine("wasmo.entry.").concat(llvm::Twine(k)), mod);
+    bodies[k] = body;
+    llvm::Function *entry = llvm::Function::Create(gen.entryType(), llvm::GlobalValue::ExternalLinkage, llvm::Twine("wasmo.entry.").concat(llvm::Twine(e)), mod);
     entry->setVisibility(llvm::GlobalValue::HiddenVisibility);
     entry->setDSOLocal(true);
     attributes(entry);
     entries.push_back(entry);
   }
-  for (size_t k = 0; k < defined; k++) {
-    uint32_t func = static_cast<uint32_t>(module.importedFuncs + k);
+  for (size_t e = 0; e < funcs.size(); e++) {
+    uint32_t func = module.importedFuncs + funcs[e];
     FunctionDecoder<Optimizing>(module, func, gen).run();
-    gen.buildEntry(func, entries[k]);
+    gen.buildEntry(func, entries[e]);
   }
   std::string problems;
   llvm::raw_string_ostream os(problems);
@@ -975,18 +989,28 @@ CompiledCode compileModule(const Module &module, bool meterFuel) {
   llvm::legacy::PassManager emit;
   if (tm->addPassesToEmitFile(emit, objectStream, nullptr, llvm::CodeGenFileType::ObjectFile)) internal("cannot emit objects");
   emit.run(mod);
-  CompiledCode out = link(llvm::StringRef(object.data(), object.size()), defined);
+  CompiledCode out = link(llvm::StringRef(object.data(), object.size()), funcs.size(), entrySizes);
   out.meterFuel = meterFuel;
   return out;
 }
 
 }  // namespace
 
+OptimizedFunction compileFunctionOptimizing(const Module &module, uint32_t defined, bool meterFuel) {
+  OptimizedFunction out;
+  std::vector<uint32_t> entrySizes;
+  out.code = compileFunctions(module, std::span<const uint32_t>(&defined, 1), meterFuel, &entrySizes);
+  out.entrySize = entrySizes.at(0);
+  return out;
+}
+
 Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions &options) {
   // Bodies are validated on `threads` threads; LLVM then builds, optimizes and emits the one module
   // serially on this thread, without progress reports (splitting it across threads is later work).
   Compiled out{decodeModule(bytes, BodyPass{compileThreads(options.threads), {}, {}}), {}};
-  out.code = compileModule(out.module, options.meterFuel);
+  std::vector<uint32_t> all(out.module.funcs.size() - out.module.importedFuncs);
+  for (uint32_t k = 0; k < all.size(); k++) all[k] = k;
+  out.code = compileFunctions(out.module, all, options.meterFuel);
   return out;
 }
 

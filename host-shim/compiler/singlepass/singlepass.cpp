@@ -85,8 +85,8 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  Singlepass(const Module &module, bool meterFuel)
-      : CodeGenerator(0, noBuffer), meterFuel_(meterFuel), importedFuncs_(module.importedFuncs),
+  Singlepass(const Module &module, bool meterFuel, bool tierUp)
+      : CodeGenerator(0, noBuffer), meterFuel_(meterFuel), tierUp_(tierUp), importedFuncs_(module.importedFuncs),
         hostFeatures_(hostCpuFeatures()), poolLimit_(poolLimit()) {}
 
   /** Starts a function's code at `buffer`, which has room for `capacity` bytes (xbyak throws
@@ -104,7 +104,7 @@ class Singlepass : public CodeGenerator {
   /** The CPU features the code emitted so far uses (CpuFeature bits). */
   uint32_t usedFeatures() const { return usedFeatures_; }
 
-  void beginFunction(uint32_t, const FuncType &ft, std::span<const ValType> locals) {
+  void beginFunction(uint32_t func, const FuncType &ft, std::span<const ValType> locals) {
     stack_.clear();
     regOwner_.fill(SIZE_MAX);
     xmmOwner_.fill(SIZE_MAX);
@@ -126,7 +126,9 @@ class Singlepass : public CodeGenerator {
     }
     returnLabel_ = newTarget();
     functionResults_ = ft.results;
+    defined_ = func - importedFuncs_;
 
+    if (tierUp_) tierUpEntry();
     push(rbp);
     mov(rbp, rsp);
     push(r14);
@@ -177,6 +179,7 @@ class Singlepass : public CodeGenerator {
     mov(r13, qword[rbp - 48]);
     leave();
     ret();
+    if (tierUp_) tierUpStub();
     for (size_t i = 0; i < traps_.size(); i++) {
       if (traps_[i] == kNoTarget) continue;
       const TrapCode code = static_cast<TrapCode>(i);
@@ -226,6 +229,7 @@ class Singlepass : public CodeGenerator {
     mov(rcx, qword[r14 + kOffStackLimit]);
     cmp(rsp, qword[rcx]);
     jumpIf(Cond::B, trapLabel(TrapCode::Interrupted));
+    if (tierUp_) tierUpBackEdge();
   }
   void if_(const BlockType &bt) {
     loadTo(eax, stack_.size() - 1);
@@ -528,6 +532,69 @@ class Singlepass : public CodeGenerator {
   }
 
  private:
+  // Tier-up (runtime/tier_up.h). Each call and each loop iteration counts down the instance's
+  // counter of this function; the step that takes it from 0 to -1 asks the runtime to compile the
+  // function in the background, once. While the counter is negative, calls check for the optimized
+  // entry and jump to it (frames already running stay here, new calls run the optimized code).
+
+  // Before the prologue: rdi (VMContext) and rsi (vals) are the arguments, rax and rcx are free.
+  void tierUpEntry() {
+    tierUpBody_ = newTarget();
+    tierUpHot_ = newTarget();
+    mov(rax, qword[rdi + kOffTierCounters]);
+    sub(dword[rax + counterOffset()], 1);
+    jumpIf(Cond::S, tierUpHot_);
+    bind(tierUpBody_);
+  }
+  // Out of line: the counter is negative.
+  void tierUpStub() {
+    Target request = newTarget();
+    bind(tierUpHot_);
+    jumpToOptimized(request);
+    bind(request);
+    cmp(dword[rax + counterOffset()], -1);
+    jumpIf(Cond::NE, tierUpBody_);
+    // The call into C keeps the arguments and realigns rsp (8 mod 16 at a function's entry).
+    push(rdi);
+    push(rsi);
+    sub(rsp, 8);
+    mov(esi, defined_);
+    mov(rax, qword[rdi + kOffLibcalls]);
+    Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(Libcall::TierUp)]);
+    add(rsp, 8);
+    pop(rsi);
+    pop(rdi);
+    // A store that waits for tier-up has the optimized code now, unless the compiler refused it.
+    mov(rax, qword[rdi + kOffTierCounters]);
+    jumpToOptimized(tierUpBody_);
+  }
+  // Jumps to the optimized entry if there is one, else to `none`; rax holds the counters.
+  void jumpToOptimized(Target none) {
+    mov(rcx, qword[rdi + kOffTierCode]);
+    mov(rcx, qword[rcx + 8 * static_cast<int32_t>(defined_)]);
+    test(rcx, rcx);
+    jumpIf(Cond::E, none);
+    // Pinned at -1, so the counter never wraps round to positive while the optimized code exists.
+    mov(dword[rax + counterOffset()], -1);
+    jmp(rcx);
+  }
+  // At a loop header, after the interrupt check: every operand is spilled and rsp is 16-aligned,
+  // so the runtime call needs no saving.
+  void tierUpBackEdge() {
+    Target done = newTarget();
+    mov(rax, qword[r14 + kOffTierCounters]);
+    sub(dword[rax + counterOffset()], 1);
+    jumpIf(Cond::NS, done);
+    cmp(dword[rax + counterOffset()], -1);
+    jumpIf(Cond::NE, done);
+    mov(rdi, r14);
+    mov(esi, defined_);
+    mov(rax, qword[r14 + kOffLibcalls]);
+    Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(Libcall::TierUp)]);
+    bind(done);
+  }
+  int32_t counterOffset() const { return 4 * static_cast<int32_t>(defined_); }
+
   // Calls the function whose VMFuncRef is in rax with the top operands from argBase on as arguments.
   void callFuncRef(size_t argBase, const FuncType &ft) {
     noteSlot(cellAt(argBase) + cellsOf(ft.results));
@@ -704,8 +771,8 @@ class Singlepass : public CodeGenerator {
     fixups_.push_back({t, static_cast<uint32_t>(getSize() - 4)});
   }
   // x86 condition codes (the low nibble of Jcc), as jumpIf takes them.
-  enum class Cond : uint8_t { B = 0x2, AE = 0x3, E = 0x4, NE = 0x5, BE = 0x6, A = 0x7, S = 0x8, P = 0xA, L = 0xC,
-                              GE = 0xD, LE = 0xE, G = 0xF };
+  enum class Cond : uint8_t { B = 0x2, AE = 0x3, E = 0x4, NE = 0x5, BE = 0x6, A = 0x7, S = 0x8, NS = 0x9, P = 0xA,
+                              L = 0xC, GE = 0xD, LE = 0xE, G = 0xF };
   /** eax = condition c ? 1 : 0 (setcc al; movzx eax, al). */
   void setFlag(Cond c) {
     const uint8_t code[] = {0x0F, static_cast<uint8_t>(0x90 | static_cast<uint8_t>(c)), 0xC0, 0x0F, 0xB6, 0xC0};
@@ -943,6 +1010,9 @@ class Singlepass : public CodeGenerator {
 
   bool meterFuel_;
   FuelSegments<size_t> fuelSegments_;  // a charge is the offset of its imm32
+  bool tierUp_;
+  uint32_t defined_ = 0;  // the function's index among the defined ones
+  Target tierUpBody_ = kNoTarget, tierUpHot_ = kNoTarget;
   uint32_t importedFuncs_;
   std::vector<std::pair<uint32_t, uint32_t>> callSites_;
   std::vector<Value> stack_;
@@ -1420,8 +1490,8 @@ struct WorkerCode {
 // ends, in a new one when it does not fit.
 class SinglepassCompiler : public BodyCompiler {
  public:
-  SinglepassCompiler(const Module &module, bool meterFuel, WorkerCode &out)
-      : m_(module), gen_(module, meterFuel), out_(out) {}
+  SinglepassCompiler(const Module &module, const CompileOptions &options, WorkerCode &out)
+      : m_(module), gen_(module, options.meterFuel, options.tierUp), out_(out) {}
 
   void compile(uint32_t func) override {
     const FunctionBody &body = m_.bodies[func - m_.importedFuncs];
@@ -1507,10 +1577,11 @@ Compiled compileSinglepass(std::span<const uint8_t> bytes, const CompileOptions 
   std::vector<WorkerCode> workers(pass.threads);
   pass.compiler = [&](const Module &module, unsigned worker) -> std::unique_ptr<BodyCompiler> {
     refuseUnsupported(module);
-    return std::make_unique<SinglepassCompiler>(module, options.meterFuel, workers[worker]);
+    return std::make_unique<SinglepassCompiler>(module, options, workers[worker]);
   };
   Compiled out{decodeModule(bytes, pass), {}};
   out.code.meterFuel = options.meterFuel;
+  if (options.tierUp) out.code.tier = Tier::Tiered;
   link(workers, static_cast<uint32_t>(out.module.funcs.size() - out.module.importedFuncs), out.code);
   return out;
 }
