@@ -57,14 +57,22 @@ function arbInstr(op: NumericOp): fc.Arbitrary<Instr> {
   return fc.constant({ op } as Instr);
 }
 
-/** One module: export "f" takes carriers of the operands, applies the instruction and returns
- *  the result's bits (a v128 as two i64 lanes, using a local to read both). */
-function moduleFor(instr: Instr, params: readonly Operand[], result: Operand): Module {
-  const carriers = params.flatMap((p) => carrier[p]);
-  const body: Instr[] = [];
+/** Per operand of `params`, the instructions that push it from its carrier parameters. */
+function operandsOf(params: readonly Operand[]): Instr[][] {
   let at = 0;
-  for (const p of params) { body.push(...assemble(p, at)); at += carrier[p].length; }
-  body.push(instr);
+  return params.map((p) => {
+    const code = assemble(p, at);
+    at += carrier[p].length;
+    return code;
+  });
+}
+
+/** One module: export "f" takes carriers of the operands, runs `code` and returns the result's
+ *  bits (a v128 as two i64 lanes, using a local to read both). */
+function moduleFor(params: readonly Operand[], result: Operand, code: readonly Instr[]): Module {
+  const carriers = params.flatMap((p) => carrier[p]);
+  const body: Instr[] = [...code];
+  const at = carriers.length;
   const locals: ValType[] = [];
   switch (result) {
     case 'f32': body.push({ op: 'i32.reinterpret_f32' }); break;
@@ -88,6 +96,8 @@ function moduleFor(instr: Instr, params: readonly Operand[], result: Operand): M
 }
 
 type Outcome = { ok: true; bits: bigint[] } | { ok: false; message: string };
+const showArgs = (args: readonly Val[]): string => args.map((a) => ('value' in a ? String(a.value) : a.type)).join(', ');
+const show = (o: Outcome): string => JSON.stringify(o, (_, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
 
 // Each engine compiles a module once and runs it on every operand drawn for it (most instructions
 // have no immediate, so one module serves all their runs): the optimizing engine's LLVM compile
@@ -180,18 +190,54 @@ describe('reference engine, V8, singlepass and optimizing agree on single instru
     const result = results[0]!;
     fc.assert(
       fc.property(arbInstr(op), arbArgs(params), (instr, args) => {
-        const bytes = encodeModule(moduleFor(instr, params, result));
+        const bytes = encodeModule(moduleFor(params, result, [...operandsOf(params).flat(), instr]));
         const ref = run('reference', bytes, args);
         for (const engine of ['v8', 'singlepass', 'optimizing'] as const) {
           const other = run(engine, bytes, args);
           if (!sameResult(op, result, ref, other)) {
-            expect.fail(`${JSON.stringify(instr)} on ${args.map((a) => ('value' in a ? String(a.value) : a.type)).join(', ')}:`
-              + ` reference ${JSON.stringify(ref, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))}`
-              + ` ${engine} ${JSON.stringify(other, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))}`);
+            expect.fail(`${JSON.stringify(instr)} on ${showArgs(args)}:`
+              + ` reference ${show(ref)} ${engine} ${show(other)}`);
           }
         }
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+// Chains of vector instructions in one function, each taking the result before it as its first
+// operand (its others: the function's parameters), so that the optimizing engine's LLVM works
+// across instructions as on real code. Only instructions with one exact result are chained: a NaN
+// result's payload may differ between engines, and the next instruction would see its bits.
+const chainParams: readonly Operand[] = ['v128', 'v128', 'v128', 'i32'];
+const chainOps = numericOps.filter((op) => {
+  const [params, results] = opcodes[op].sig as unknown as [Operand[], Operand[]];
+  return results[0] === 'v128' && params[0] === 'v128' && params.every((p) => p === 'v128' || p === 'i32')
+    && nanFreedom(op) === undefined;
+});
+
+describe('reference engine, V8, singlepass and optimizing agree on chains of vector instructions', () => {
+  it('of 2 to 8 instructions', () => {
+    const operands = operandsOf(chainParams);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...chainOps).chain(arbInstr), { minLength: 2, maxLength: 8 }), arbArgs(chainParams), (instrs, args) => {
+        const code: Instr[] = [...operands[0]!];
+        for (const instr of instrs) {
+          const params = (opcodes[instr.op as NumericOp].sig as unknown as [Operand[], Operand[]])[0];
+          params.slice(1).forEach((p, j) => code.push(...(p === 'i32' ? operands[3]! : operands[j + 1]!)));
+          code.push(instr);
+        }
+        const bytes = encodeModule(moduleFor(chainParams, 'v128', code));
+        const ref = run('reference', bytes, args);
+        for (const engine of ['v8', 'singlepass', 'optimizing'] as const) {
+          const other = run(engine, bytes, args);
+          if (!sameResult(instrs[instrs.length - 1]!.op as NumericOp, 'v128', ref, other)) {
+            expect.fail(`${instrs.map((i) => JSON.stringify(i)).join(' ')} on ${showArgs(args)}:`
+              + ` reference ${show(ref)} ${engine} ${show(other)}`);
+          }
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

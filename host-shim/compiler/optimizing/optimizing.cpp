@@ -643,17 +643,13 @@ class Optimizing {
   }
   // fmin/fmax (spec 4.3.3): NaN if either is NaN (an arithmetic one: the sum of the operands), and
   // -0 < +0; equal operands differ at most in the sign of zero, so or keeps -0 and and keeps +0.
-  // Lane by lane for vectors (spec 4.3.4: the vector fmin and fmax are the scalar ones per lane).
-  llvm::Value *minMax(llvm::Value *a, llvm::Value *b, bool isMin) {
-    llvm::Value *nan = b_.CreateFAdd(a, b);
-    llvm::Value *equal = fromBits(isMin ? b_.CreateOr(bits(a), bits(b)) : b_.CreateAnd(bits(a), bits(b)));
-    llvm::Value *pick = b_.CreateSelect(fcmp(isMin ? llvm::CmpInst::FCMP_OLT : llvm::CmpInst::FCMP_OGT, a, b), a, b);
-    llvm::Value *ordered = b_.CreateSelect(fcmp(llvm::CmpInst::FCMP_OEQ, a, b), equal, pick);
-    return b_.CreateSelect(fcmp(llvm::CmpInst::FCMP_UNO, a, b), nan, ordered);
-  }
   void minMax(bool isMin) {
     llvm::Value *b = pop(), *a = pop();
-    push(minMax(a, b, isMin));
+    llvm::Value *nan = b_.CreateFAdd(a, b);
+    llvm::Value *equal = fromBits(isMin ? b_.CreateOr(bits(a), bits(b)) : b_.CreateAnd(bits(a), bits(b)));
+    llvm::Value *pick = b_.CreateSelect(b_.CreateFCmp(isMin ? llvm::CmpInst::FCMP_OLT : llvm::CmpInst::FCMP_OGT, a, b), a, b);
+    llvm::Value *ordered = b_.CreateSelect(b_.CreateFCmp(llvm::CmpInst::FCMP_OEQ, a, b), equal, pick);
+    push(b_.CreateSelect(b_.CreateFCmp(llvm::CmpInst::FCMP_UNO, a, b), nan, ordered));
   }
   // trunc (spec 4.3.3 trunc_s/trunc_u): NaN is an invalid conversion, values out of range
   // (truncBounds) overflow; trunc_sat maps NaN to 0 and clamps, as LLVM's fpto[su]i.sat does.

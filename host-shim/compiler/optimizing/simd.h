@@ -143,6 +143,21 @@ void Optimizing::simd(Op op, const SimdImmediates &imm) {
     llvm::Value *x = b_.CreateExtractElement(as(pop(), shape), lane);
     b_.CreateAlignedStore(x, effectiveAddress(imm.memArg), llvm::Align(1), true);
   };
+  // fmin and fmax (spec 4.3.3): NaN if either operand is, and -0 below +0. minps and maxps give
+  // their second operand for NaN and for equal operands, so both orders are taken: where they
+  // differ the operands are zeros of both signs, and or (for min) keeps -0, and (for max) +0. NaN
+  // lanes get the canonical NaN, which the spec allows whatever the operands (nans{z1, z2} holds it).
+  auto fminmax = [&](llvm::FixedVectorType *shape, bool isMin) {
+    bool is64 = shape == f64x2;
+    llvm::Intrinsic::ID id = isMin ? (is64 ? llvm::Intrinsic::x86_sse2_min_pd : llvm::Intrinsic::x86_sse_min_ps)
+                                   : (is64 ? llvm::Intrinsic::x86_sse2_max_pd : llvm::Intrinsic::x86_sse_max_ps);
+    binary(shape, [&](llvm::Value *a, llvm::Value *b) {
+      llvm::Value *ab = bits(x86(id, {a, b})), *ba = bits(x86(id, {b, a}));
+      llvm::Value *both = fromBits(isMin ? b_.CreateOr(ab, ba) : b_.CreateAnd(ab, ba));
+      llvm::Value *nan = llvm::ConstantFP::getQNaN(shape);
+      return b_.CreateSelect(fcmp(P::FCMP_UNO, a, b), nan, both);
+    });
+  };
   // trunc_sat (spec 4.3.3 trunc_sat_s, trunc_sat_u: NaN to 0, the rest clamped to the range) from
   // cvttps2dq and cvttpd2dq, which give 0x80000000 for NaN and out of range, as singlepass does
   // (LLVM's fpto[su]i.sat on vectors goes lane by lane); the f64x2 forms zero the high lanes.
@@ -444,10 +459,10 @@ void Optimizing::simd(Op op, const SimdImmediates &imm) {
       return binary(op == Op::F32x4Mul ? f32x4 : f64x2, [&](llvm::Value *a, llvm::Value *b) { return b_.CreateFMul(a, b); });
     case Op::F32x4Div: case Op::F64x2Div:
       return binary(op == Op::F32x4Div ? f32x4 : f64x2, [&](llvm::Value *a, llvm::Value *b) { return b_.CreateFDiv(a, b); });
-    case Op::F32x4Min: case Op::F64x2Min:
-      return binary(op == Op::F32x4Min ? f32x4 : f64x2, [&](llvm::Value *a, llvm::Value *b) { return minMax(a, b, true); });
-    case Op::F32x4Max: case Op::F64x2Max:
-      return binary(op == Op::F32x4Max ? f32x4 : f64x2, [&](llvm::Value *a, llvm::Value *b) { return minMax(a, b, false); });
+    case Op::F32x4Min: return fminmax(f32x4, true);
+    case Op::F32x4Max: return fminmax(f32x4, false);
+    case Op::F64x2Min: return fminmax(f64x2, true);
+    case Op::F64x2Max: return fminmax(f64x2, false);
     // pmin is b < a ? b : a and pmax a < b ? b : a (spec 4.3.4 fpmin, fpmax; a NaN operand passes
     // through as it is): exactly minps/maxps with b first, which give their second operand for
     // NaN and for equal operands.
