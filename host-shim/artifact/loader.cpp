@@ -303,6 +303,7 @@ std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> i
   auto compiled = std::make_shared<CompiledModule>();
   compiled->tier = kind.tier;
   compiled->meterFuel = kind.meterFuel;
+  compiled->boundsChecks = kind.boundsChecks;
   compiled->module = ModuleReader(verified<fb::Types>(file, sections[elf::kTypes], elf::kTypes),
                                   verified<fb::ModuleInfo>(file, sections[elf::kModule], elf::kModule),
                                   section(elf::kRodata), sections[elf::kText].size)

@@ -23,6 +23,7 @@ struct CompiledCode {
   uint32_t cpuFeatures = 0;               // CpuFeature bits the code uses
   Tier tier = Tier::Singlepass;
   bool meterFuel = false;                 // charges fuel (environ/fuel.h)
+  bool boundsChecks = false;              // checks memory bounds explicitly (runtime/memory.h)
 };
 
 struct CompileOptions {
@@ -33,6 +34,9 @@ struct CompileOptions {
   std::function<void(uint32_t done, uint32_t total)> progress;
   /** The code charges fuel (environ/fuel.h). */
   bool meterFuel = false;
+  /** Loads and stores compare their end with the memory's length instead of relying on guard pages
+   *  (for stores whose MemoryConfig asks for it, runtime/memory.h). */
+  bool boundsChecks = false;
 };
 
 /** A decoded module and its code. */

@@ -22,6 +22,7 @@ struct CompiledModule {
   std::span<const uint8_t> data;
   Tier tier = Tier::Singlepass;  // the compiler that made the code
   bool meterFuel = false;        // the code charges fuel (the artifact's compat flags say so)
+  bool boundsChecks = false;     // the code checks memory bounds explicitly (compat flags too)
 };
 
 struct Instance {

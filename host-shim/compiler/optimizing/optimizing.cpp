@@ -73,8 +73,8 @@ constexpr const char *kLlvmFeatures = "+sse4.1,+popcnt";
 class Optimizing {
  public:
   Optimizing(const Module &module, llvm::LLVMContext &ctx, llvm::Module &mod, std::vector<llvm::Function *> &bodies,
-             bool meterFuel)
-      : m_(module), ctx_(ctx), mod_(mod), bodies_(bodies), meterFuel_(meterFuel), b_(ctx), i8_(b_.getInt8Ty()), i32_(b_.getInt32Ty()),
+             bool meterFuel, bool boundsChecks)
+      : m_(module), ctx_(ctx), mod_(mod), bodies_(bodies), meterFuel_(meterFuel), boundsChecks_(boundsChecks), b_(ctx), i8_(b_.getInt8Ty()), i32_(b_.getInt32Ty()),
         i64_(b_.getInt64Ty()), f32_(b_.getFloatTy()), f64_(b_.getDoubleTy()), ptr_(b_.getPtrTy()) {
     b_.setIsFPConstrained(true);
     b_.setDefaultConstrainedExcept(llvm::fp::ebStrict);
@@ -363,7 +363,7 @@ class Optimizing {
       case Op::I64Load32U: access = i32_; result = ValType::I64; break;
       default: internal(std::string("load() called with ") + opName(op));
     }
-    llvm::LoadInst *v = b_.CreateAlignedLoad(access, effectiveAddress(ma), llvm::Align(1), true);
+    llvm::LoadInst *v = b_.CreateAlignedLoad(access, effectiveAddress(op, ma), llvm::Align(1), true);
     llvm::Type *t = irType(result);
     push(access == t ? static_cast<llvm::Value *>(v) : isSigned ? b_.CreateSExt(v, t) : b_.CreateZExt(v, t));
   }
@@ -376,7 +376,7 @@ class Optimizing {
       case Op::I64Store32: v = b_.CreateTrunc(v, i32_); break;
       default: internal(std::string("store() called with ") + opName(op));
     }
-    b_.CreateAlignedStore(v, effectiveAddress(ma), llvm::Align(1), true);
+    b_.CreateAlignedStore(v, effectiveAddress(op, ma), llvm::Align(1), true);
   }
   void memorySize(uint32_t) {
     llvm::Value *mem = loadInvariant(ptr_, field(vmctx_, kOffMemory));
@@ -509,10 +509,17 @@ class Optimizing {
     llvm::Value *table = loadInvariant(ptr_, field(vmctx_, kOffLibcalls));
     return loadInvariant(ptr_, field(table, 8 * static_cast<int64_t>(id)));
   }
-  // The address operand (top of stack) plus the static offset: an i32 address plus a u32 offset is
-  // below 8 GiB, inside the memory's reservation, whose guard pages trap (runtime/memory.cpp).
-  llvm::Value *effectiveAddress(const MemArg &ma) {
+  // The address operand (top of stack) plus the static offset of an access of `op`: an i32 address
+  // plus a u32 offset is below 8 GiB, inside the memory's reservation plus guard, whose guard pages
+  // trap (runtime/memory.h); code for smaller ones compares the access's end with the memory's
+  // length first (spec 4.4.7). The length changes only in calls, so LLVM may keep it in a register.
+  llvm::Value *effectiveAddress(Op op, const MemArg &ma) {
     llvm::Value *i = b_.CreateZExt(pop(), i64_);
+    if (boundsChecks_) {
+      llvm::Value *mem = loadInvariant(ptr_, field(vmctx_, kOffMemory));
+      llvm::Value *end = b_.CreateAdd(i, b_.getInt64(ma.offset + accessBytes(op)), "", true, true);
+      trapIf(b_.CreateICmpUGT(end, b_.CreateLoad(i64_, field(mem, kOffMemoryLength))), TrapCode::OutOfBoundsMemory);
+    }
     if (ma.offset != 0) i = b_.CreateAdd(i, b_.getInt64(ma.offset), "", true, true);
     return b_.CreateGEP(i8_, memoryBase_, i);
   }
@@ -633,6 +640,7 @@ class Optimizing {
   llvm::Module &mod_;
   std::vector<llvm::Function *> &bodies_;
   bool meterFuel_;
+  bool boundsChecks_;
   FuelSegments<llvm::BinaryOperator *> fuelSegments_;  // a charge is its subtraction
   llvm::IRBuilder<> b_;
   llvm::Type *i8_, *i32_, *i64_, *f32_, *f64_, *ptr_;
@@ -879,7 +887,7 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
 }
 
 /** Compiles every function of a valid module into one LLVM module, optimized and emitted as one. */
-CompiledCode compileModule(const Module &module, bool meterFuel) {
+CompiledCode compileModule(const Module &module, bool meterFuel, bool boundsChecks) {
   refuseUnsupported(module, Tier::Optimizing);
   if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
   static std::once_flag once;
@@ -900,7 +908,7 @@ CompiledCode compileModule(const Module &module, bool meterFuel) {
   mod.setTargetTriple(kTriple);
   mod.setDataLayout(tm->createDataLayout());
   std::vector<llvm::Function *> bodies, entries;
-  Optimizing gen(module, ctx, mod, bodies, meterFuel);
+  Optimizing gen(module, ctx, mod, bodies, meterFuel, boundsChecks);
   auto attributes = [](llvm::Function *f) {
     f->addFnAttr(llvm::Attribute::NoUnwind);
     f->addFnAttr(llvm::Attribute::StrictFP);
@@ -936,6 +944,7 @@ CompiledCode compileModule(const Module &module, bool meterFuel) {
   emit.run(mod);
   CompiledCode out = link(llvm::StringRef(object.data(), object.size()), defined);
   out.meterFuel = meterFuel;
+  out.boundsChecks = boundsChecks;
   return out;
 }
 
@@ -945,7 +954,7 @@ Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions 
   // Bodies are validated on `threads` threads; LLVM then builds, optimizes and emits the one module
   // serially on this thread, without progress reports (splitting it across threads is later work).
   Compiled out{decodeModule(bytes, BodyPass{compileThreads(options.threads), {}, {}}), {}};
-  out.code = compileModule(out.module, options.meterFuel);
+  out.code = compileModule(out.module, options.meterFuel, options.boundsChecks);
   return out;
 }
 

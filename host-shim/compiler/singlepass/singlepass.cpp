@@ -74,8 +74,8 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  Singlepass(const Module &module, bool meterFuel)
-      : CodeGenerator(0, noBuffer), meterFuel_(meterFuel), importedFuncs_(module.importedFuncs),
+  Singlepass(const Module &module, bool meterFuel, bool boundsChecks)
+      : CodeGenerator(0, noBuffer), meterFuel_(meterFuel), boundsChecks_(boundsChecks), importedFuncs_(module.importedFuncs),
         hostFeatures_(hostCpuFeatures()), poolLimit_(poolLimit()) {}
 
   /** Starts a function's code at `buffer`, which has room for `capacity` bytes (xbyak throws
@@ -404,7 +404,7 @@ class Singlepass : public CodeGenerator {
   }
 
   void load(Op op, const MemArg &ma) {
-    Address a = effectiveAddress(ma);
+    Address a = effectiveAddress(op, ma);
     ValType t = ValType::I32;
     switch (op) {
       case Op::I32Load: mov(eax, dword[a.getRegExp()]); break;
@@ -433,14 +433,14 @@ class Singlepass : public CodeGenerator {
     if ((op == Op::F32Store || op == Op::F64Store) && stack_.back().kind == Value::XReg) {
       const Xmm &x = kOperandXmms[stack_.back().reg];
       stack_.pop_back();  // nothing is allocated before the store reads x
-      Address a = effectiveAddress(ma);
+      Address a = effectiveAddress(op, ma);
       if (op == Op::F64Store) movsd(qword[a.getRegExp()], x); else movss(dword[a.getRegExp()], x);
       stack_.pop_back();
       return;
     }
     loadTo(rcx, stack_.size() - 1);
     stack_.pop_back();
-    Address a = effectiveAddress(ma);
+    Address a = effectiveAddress(op, ma);
     switch (op) {
       case Op::I32Store: case Op::F32Store: case Op::I64Store32: mov(dword[a.getRegExp()], ecx); break;
       case Op::I64Store: case Op::F64Store: mov(qword[a.getRegExp()], rcx); break;
@@ -648,7 +648,7 @@ class Singlepass : public CodeGenerator {
     fixups_.push_back({t, static_cast<uint32_t>(getSize() - 4)});
   }
   // x86 condition codes (the low nibble of Jcc), as jumpIf takes them.
-  enum class Cond : uint8_t { B = 0x2, AE = 0x3, E = 0x4, NE = 0x5, BE = 0x6, S = 0x8, P = 0xA };
+  enum class Cond : uint8_t { B = 0x2, AE = 0x3, E = 0x4, NE = 0x5, BE = 0x6, A = 0x7, S = 0x8, P = 0xA };
   void jumpTo(Target t) {
     db(0xE9);  // jmp rel32
     rel32To(t);
@@ -854,10 +854,24 @@ class Singlepass : public CodeGenerator {
     }
     jumpTo(returnLabel_);
   }
-  // The address operand (top of stack) plus the static offset; r15 is the memory base. An i32
-  // address plus a u32 offset is below 8 GiB, inside the reservation (runtime/memory.cpp).
-  Address effectiveAddress(const MemArg &ma) {
+  // The address operand (top of stack) plus the static offset of an access of `op`; r15 is the
+  // memory base. An i32 address plus a u32 offset is below 8 GiB, inside the reservation plus guard
+  // (runtime/memory.h); code for smaller ones compares the access's end with the memory's length
+  // first (spec 4.4.7: out of bounds when ea + N exceeds the length).
+  Address effectiveAddress(Op op, const MemArg &ma) {
     loadTo(eax, stack_.size() - 1);  // zero-extends into rax
+    if (boundsChecks_) {
+      uint64_t end = ma.offset + accessBytes(op);
+      mov(rsi, qword[r14 + kOffMemory]);
+      if (end <= 0x7FFFFFFF) {
+        lea(rdx, ptr[rax + static_cast<int32_t>(end)]);
+      } else {
+        mov(rdx, end);
+        add(rdx, rax);
+      }
+      cmp(rdx, qword[rsi + kOffMemoryLength]);
+      jumpIf(Cond::A, trapLabel(TrapCode::OutOfBoundsMemory));
+    }
     if (ma.offset <= 0x7FFFFFFF) return ptr[r15 + rax + static_cast<int32_t>(ma.offset)];
     mov(rdx, ma.offset);
     add(rax, rdx);
@@ -873,6 +887,7 @@ class Singlepass : public CodeGenerator {
   void divide(Op op, bool is64);
 
   bool meterFuel_;
+  bool boundsChecks_;
   FuelSegments<size_t> fuelSegments_;  // a charge is the offset of its imm32
   uint32_t importedFuncs_;
   std::vector<std::pair<uint32_t, uint32_t>> callSites_;
@@ -1351,8 +1366,8 @@ struct WorkerCode {
 // ends, in a new one when it does not fit.
 class SinglepassCompiler : public BodyCompiler {
  public:
-  SinglepassCompiler(const Module &module, bool meterFuel, WorkerCode &out)
-      : m_(module), gen_(module, meterFuel), out_(out) {}
+  SinglepassCompiler(const Module &module, const CompileOptions &options, WorkerCode &out)
+      : m_(module), gen_(module, options.meterFuel, options.boundsChecks), out_(out) {}
 
   void compile(uint32_t func) override {
     const FunctionBody &body = m_.bodies[func - m_.importedFuncs];
@@ -1436,10 +1451,11 @@ Compiled compileSinglepass(std::span<const uint8_t> bytes, const CompileOptions 
   std::vector<WorkerCode> workers(pass.threads);
   pass.compiler = [&](const Module &module, unsigned worker) -> std::unique_ptr<BodyCompiler> {
     refuseUnsupported(module, Tier::Singlepass);
-    return std::make_unique<SinglepassCompiler>(module, options.meterFuel, workers[worker]);
+    return std::make_unique<SinglepassCompiler>(module, options, workers[worker]);
   };
   Compiled out{decodeModule(bytes, pass), {}};
   out.code.meterFuel = options.meterFuel;
+  out.code.boundsChecks = options.boundsChecks;
   link(workers, static_cast<uint32_t>(out.module.funcs.size() - out.module.importedFuncs), out.code);
   return out;
 }
