@@ -12,6 +12,8 @@ export interface Kernel {
   readonly n: number;
   /** A reduced size that the reference interpreter runs in about a second or less. */
   readonly smallN: number;
+  /** Built for wasm with -msimd128: clang vectorizes its loops with 128-bit SIMD. */
+  readonly simd?: boolean;
 }
 
 export const KERNELS: readonly Kernel[] = [
@@ -22,6 +24,7 @@ export const KERNELS: readonly Kernel[] = [
   { name: 'sha256', n: 300_000, smallN: 3_000 },
   { name: 'nbody', n: 1_000_000, smallN: 3_000 },
   { name: 'fib', n: 36, smallN: 30 },
+  { name: 'simdmix', n: 1000, smallN: 5, simd: true },
 ];
 
 /** The checkout's root, from bench/ or dist/bench/. */
@@ -49,11 +52,12 @@ export const NATIVE_FLAGS = ['-O2'];
 
 /** Builds kernel `name` to wasm and native code under build/bench/; returns the two paths. */
 export function buildKernel(name: string): { readonly wasm: string; readonly native: string } {
+  const simd = KERNELS.find((k) => k.name === name)?.simd === true;
   mkdirSync(buildDir, { recursive: true });
   const source = join(benchSource, 'kernels', `${name}.c`);
   const wasm = join(buildDir, `${name}.wasm`);
   const native = join(buildDir, name);
-  execFileSync(CLANG, [...WASM_FLAGS, source, '-o', wasm], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(CLANG, [...WASM_FLAGS, ...(simd ? ['-msimd128'] : []), source, '-o', wasm], { stdio: ['ignore', 'inherit', 'inherit'] });
   execFileSync(CLANG, [...NATIVE_FLAGS, source, join(benchSource, 'native-main.c'), '-o', native], { stdio: ['ignore', 'inherit', 'inherit'] });
   return { wasm, native };
 }

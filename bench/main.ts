@@ -170,7 +170,7 @@ function main(): void {
   const columns = [singlepass, optimizing, liftoff, turbofan, native];
   const out: string[] = [
     `wasmo bench, ${new Date().toISOString()}: node ${process.version}, ${clang}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} threads)`,
-    `wasm: clang ${WASM_FLAGS.join(' ')}; native: clang ${NATIVE_FLAGS.join(' ')}`,
+    `wasm: clang ${WASM_FLAGS.join(' ')} (and -msimd128 for ${KERNELS.filter((k) => k.simd === true).map((k) => k.name).join(', ')}); native: clang ${NATIVE_FLAGS.join(' ')}`,
     `V8 Liftoff: node ${LIFTOFF.join(' ')}; V8 TurboFan: node ${TURBOFAN.join(' ')}`,
     '',
     `Run time in ms, median of ${reps} calls after one warm-up call; a/b = a's time over b's (above 1: a is slower)`,

@@ -18,8 +18,8 @@
 //   the engine; everything the spec lets fail is a returned error.
 
 import type { Engine, EngineExport, EngineName, EngineRef, EngineVal, ModuleValue, NativeEngineName } from './engine.js';
-import { NativeEngine, deserializeModule, serializeModule } from './engines/native.js';
-import { checkThreads, nativeAvailable, type CompileOptions } from './native.js';
+import { NativeEngine, deserializeModule, serializeModule, tierUpStats } from './engines/native.js';
+import { checkThreads, nativeAvailable, tierUpOptions, type CompileOptions, type TierUpOptions, type TierUpStats } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
 import { describeThrown, isError, wasmError, type WasmError } from './errors.js';
@@ -138,13 +138,16 @@ function requireValid(fn: string, xt: ExternType): void {
 export function store_init(options?: {
   engine?: EngineName; limits?: StoreLimits; fuel?: number; interruptible?: boolean; compile?: CompileOptions;
   memory?: MemoryConfig;
+  tierUp?: TierUpOptions;
 }): Store {
   const memory = memoryConfig(options?.memory);
   // The embedder's limits are checked as given, then the reservation's growth limit joins them.
   const limits = withReservation(new StoreUsage(options?.limits ?? {}).limits, memory);
   const fuel = options?.fuel === undefined ? undefined : fuelAmount('store_init', options.fuel);
   if (options?.compile?.threads !== undefined) checkThreads(options.compile.threads, 'store_init');
-  const engine = makeEngine(options?.engine ?? defaultEngine(), limits, fuel, options?.interruptible ?? false, options?.compile ?? {}, memory);
+  const name = options?.engine ?? defaultEngine();
+  const tierUp = name === 'tiered' ? tierUpOptions(options?.tierUp, 'store_init') : undefined;
+  const engine = makeEngine(name, limits, fuel, options?.interruptible ?? false, options?.compile ?? {}, tierUp, memory);
   return new StoreState(engine, new StoreUsage(limits)).current;
 }
 
@@ -225,11 +228,11 @@ export function defaultEngine(): EngineName {
 }
 
 function makeEngine(name: EngineName, limits: StoreLimits, fuel: number | undefined, interruptible: boolean, compile: CompileOptions,
-  memory: Required<MemoryConfig>): Engine {
+  tierUp: Required<TierUpOptions> | undefined, memory: Required<MemoryConfig>): Engine {
   switch (name) {
     case 'reference': return new ReferenceEngine(limits, fuel);
     case 'v8': return new V8Engine(limits, fuel, interruptible);
-    case 'singlepass': case 'optimizing': return new NativeEngine(limits, name, fuel, compile, memory);
+    case 'singlepass': case 'optimizing': case 'tiered': return new NativeEngine(limits, name, fuel, compile, tierUp, memory);
   }
 }
 
@@ -655,6 +658,17 @@ export function match_externtype(externtype1: ExternType, externtype2: ExternTyp
   return matchExternType(externtype1, externtype2);
 }
 
+/**
+ * How far the module's code has tiered up (beyond the appendix): for a module instantiated in a
+ * `tiered` store, how many of its functions run optimized code, how many the optimizing compiler
+ * refused (they stay on singlepass code; none should be), and how many are queued or compiling, after
+ * waiting up to `options.wait` milliseconds (default 0) for those; undefined when the module has no
+ * tiered code.
+ */
+export function module_tier_up_stats(module: Module, options?: { wait?: number }): TierUpStats | undefined {
+  return tierUpStats(module, options?.wait ?? 0);
+}
+
 // ---- Beyond the appendix: artifacts ----
 //
 // The native engine's compiled code, saved and loaded again without compiling. These take no store:
@@ -680,7 +694,7 @@ export function module_serialize(module: Module, options?: { engine?: NativeEngi
   if (options?.threads !== undefined) checkThreads(options.threads, 'module_serialize');
   const invalid = module_validate(module);
   if (invalid !== undefined) return invalid;
-  const tier = options?.engine ?? (module.compiledFor === 'optimizing' ? 'optimizing' : 'singlepass');
+  const tier = options?.engine ?? module.compiledFor ?? 'singlepass';
   if (module.compiledFor !== undefined && module.compiledFor !== tier) {
     throw new TypeError(`module_serialize: the module is compiled code for the ${module.compiledFor} engine, not ${tier}`);
   }

@@ -130,8 +130,9 @@ A module without imports: with --invoke, the exported function NAME is called wi
 each result is printed on its own line; without, \`_start\` is called if exported, else the
 exports are listed.
 
-On the native engines (singlepass, optimizing), compiled code is kept in a cache (see --cache), so
-the next run of the same module loads it instead of compiling again.
+On the native engines singlepass and optimizing, compiled code is kept in a cache (see --cache), so
+the next run of the same module loads it instead of compiling again (tiered compiles each run:
+its code tiers up from the module's own bytes).
 
 Options (an option's value may also follow an =, as in --dir=data):
   --dir HOST[::GUEST]      let the program reach host directory HOST as GUEST (default: HOST
@@ -148,7 +149,10 @@ Options (an option's value may also follow an =, as in --dir=data):
   --engine NAME            engine to run on: singlepass (the default; for a .cwasm, the engine
                            that compiled it; reference where the native engine cannot load),
                            optimizing (native code compiled by LLVM: slower to compile, faster
-                           to run), reference or v8
+                           to run), tiered (starts on singlepass code, hot functions switch to
+                           LLVM's code compiled in the background; $WASMO_TIER_UP_THRESHOLD
+                           calls and loop iterations make a function hot, default 10000),
+                           reference or v8
   --timeout DURATION       stop the program after DURATION (500ms, 10s, 2m) with the trap
                            "interrupted"
   --fuel N                 give the program N units of fuel (about one per wasm instruction
@@ -185,7 +189,7 @@ Removes every compiled module from the compile cache of \`wasmo run\` (by defaul
 $XDG_CACHE_HOME/wasmo, else ~/.cache/wasmo) and says how much space that freed.
 `;
 
-const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing] [--fuel] [--memory-reservation SIZE] [--memory-guard SIZE] [--compile-threads N] FILE [-o OUT]
+const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing|tiered] [--fuel] [--memory-reservation SIZE] [--memory-guard SIZE] [--compile-threads N] FILE [-o OUT]
 
 Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine (or
 the one --engine names; optimizing is the LLVM compiler: slower to compile, faster code) and
@@ -196,7 +200,8 @@ saying which differs.
 
 Options:
   -o, --output OUT        where to write the artifact
-  --engine NAME           the compiler: singlepass (the default) or optimizing
+  --engine NAME           the compiler: singlepass (the default), optimizing, or tiered
+                          (singlepass code that counts calls for tier-up when it runs)
   --fuel                  compile code that meters fuel: it runs only with \`wasmo run --fuel N\`
                           (and code compiled without it only without --fuel)
   --memory-reservation SIZE, --memory-guard SIZE
@@ -220,7 +225,7 @@ files, the one running is shown on stderr when it is a terminal.
 
 Options:
   --engine NAME     engine to run on: singlepass (the default; reference where
-                    the native engine cannot load), optimizing, reference or v8
+                    the native engine cannot load), optimizing, tiered, reference or v8
   --fuel N          run every script in a store that meters fuel, with N units for each
                     command: running out fails the command with the trap "all fuel consumed"
   --memory-reservation SIZE, --memory-guard SIZE
@@ -271,7 +276,7 @@ export function main(argv: readonly string[], io: Io = processIo): number {
       io.stderr(`wasmo: ${e.message}\n`);
       return e.status;
     }
-    // A valid module the native engine cannot run yet (SIMD on the optimizing engine): the message says so.
+    // A valid module the native engine cannot run yet: the message says so.
     if (e instanceof NativeUnsupported) {
       io.stderr(`wasmo: ${e.message}\n`);
       return FAILURE;
@@ -295,12 +300,12 @@ function version(): string {
 }
 
 function engineName(value: string | undefined): EngineName {
-  if (value === 'reference' || value === 'v8' || value === 'singlepass' || value === 'optimizing') return value;
-  throw new UsageError(`--engine takes reference, singlepass, optimizing or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
+  if (value === 'reference' || value === 'v8' || value === 'singlepass' || value === 'optimizing' || value === 'tiered') return value;
+  throw new UsageError(`--engine takes reference, singlepass, optimizing, tiered or v8, not ${value === undefined ? 'nothing' : `"${value}"`}`);
 }
 
 function isNative(engine: EngineName): engine is NativeEngineName {
-  return engine === 'singlepass' || engine === 'optimizing';
+  return engine === 'singlepass' || engine === 'optimizing' || engine === 'tiered';
 }
 
 const PAGE_BYTES = 65536;
@@ -484,8 +489,9 @@ function runModule(options: RunOptions, compile: CompileOptions, io: Io): number
   const { file, programArgs } = options;
   // A .cwasm runs on the engine that compiled it unless told otherwise (which then refuses it).
   const chosen = options.engine ?? (file.endsWith('.cwasm') ? undefined : defaultEngine());
-  // Only the native engines make artifacts to keep.
-  const cache = chosen !== undefined && isNative(chosen) && options.cache !== false
+  // Only the native engines make artifacts to keep; tiered code tiers up from the module's bytes,
+  // which an artifact does not hold.
+  const cache = chosen !== undefined && isNative(chosen) && chosen !== 'tiered' && options.cache !== false
     ? new CompileCache(options.cache, undefined, chosen, options.fuel !== undefined, checksBounds(options.memory)) : undefined;
   const module = loadModule(file, chosen ?? 'singlepass', cache, compile);
   const engine = chosen ?? module.compiledFor ?? defaultEngine();
@@ -658,7 +664,7 @@ function compile(args: readonly string[], io: Io): number {
       threads = threadCount(a.includes('=') ? a.slice(a.indexOf('=') + 1) : optionValue(args, i++));
     } else if (a === '--engine' || a.startsWith('--engine=')) {
       const chosen = engineName(a === '--engine' ? optionValue(args, i++) : a.slice('--engine='.length));
-      if (!isNative(chosen)) throw new UsageError(`compile: --engine takes singlepass or optimizing, not "${chosen}"`);
+      if (!isNative(chosen)) throw new UsageError(`compile: --engine takes singlepass, optimizing or tiered, not "${chosen}"`);
       engine = chosen;
     } else if (a.startsWith('-')) {
       throw new UsageError(`compile: unknown option ${a} (see wasmo compile --help)`);

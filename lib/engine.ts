@@ -10,9 +10,10 @@ import type {
 import type { WasmError } from './errors.js';
 import type { Ref, Val } from './values.js';
 
-export type EngineName = 'reference' | 'v8' | 'singlepass' | 'optimizing';
-/** The engines that run native code: host-shim's compilers (tiers) and runtime. */
-export type NativeEngineName = 'singlepass' | 'optimizing';
+export type EngineName = 'reference' | 'v8' | 'singlepass' | 'optimizing' | 'tiered';
+/** The engines that run native code: host-shim's compilers (tiers) and runtime. `tiered` starts on
+ *  singlepass code and has hot functions compiled by the optimizing compiler in the background. */
+export type NativeEngineName = 'singlepass' | 'optimizing' | 'tiered';
 
 /** A value at the seam: function references carry the store's plain function index. */
 export type EngineVal = Val<number>;
@@ -56,7 +57,7 @@ export interface ModuleValue {
    * engine can instantiate it, and `ast` (the same as `outline`) describes its interface only, with
    * no function bodies or initialisers.
    */
-  readonly compiledFor?: EngineName;
+  readonly compiledFor?: NativeEngineName;
 }
 
 /** An export of a new instance at the seam. */

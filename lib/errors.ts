@@ -20,7 +20,7 @@ const errorBrand: unique symbol = Symbol('wasmo.error');
  * - `argument`: an argument the embedder passed does not fit (wrong type, out of range index,
  *   immutable global, failed grow)
  * - `unsupported`: the module is valid, but this engine cannot run it yet; the message starts
- *   "not supported yet:" and names what (e.g. 128-bit SIMD on the optimizing engine)
+ *   "not supported yet:" and names what (e.g. exception handling)
  */
 export type ErrorKind =
   | 'malformed' | 'invalid' | 'unlinkable' | 'uninstantiable' | 'trap' | 'exhaustion' | 'host' | 'argument'

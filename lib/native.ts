@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Worker, threadId } from 'node:worker_threads';
+import { Worker, isMainThread, threadId } from 'node:worker_threads';
 import koffi, { type LibraryHandle } from 'koffi';
 import type { NativeEngineName } from './engine.js';
 
@@ -43,8 +43,9 @@ export class NativeUnavailableError extends Error {
 }
 
 const ERR_LEN = 1024;
-// The compilers by their number in the C ABI (WASMO_TIER_SINGLEPASS, WASMO_TIER_OPTIMIZING).
-const TIERS: readonly NativeEngineName[] = ['singlepass', 'optimizing'];
+// The compilers by their number in the C ABI (WASMO_TIER_SINGLEPASS, WASMO_TIER_OPTIMIZING,
+// WASMO_TIER_TIERED).
+const TIERS: readonly NativeEngineName[] = ['singlepass', 'optimizing', 'tiered'];
 
 // koffi returns pointers as opaque objects; keep them typed apart at this module's boundary.
 type Ptr = { readonly __native: unique symbol };
@@ -57,6 +58,8 @@ interface Bindings {
   moduleFree(m: Ptr): void;
   metersFuel(m: Ptr): number;
   checksBounds(m: Ptr): number;
+  tierUpStats(m: Ptr, waitMs: number, optimized: [number], refused: [number], pending: [number]): number;
+  storeSetTierUp(s: Ptr, threshold: number, wait: number): void;
   deserialize(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   loadFile(path: string, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   artifact(m: Ptr, len: [number]): Ptr;
@@ -74,6 +77,7 @@ interface Bindings {
   storeSetMemory(s: Ptr, reservation: number, guard: number): void;
   storeGetFuel(s: Ptr): number | bigint;
   interruptAll(): void;
+  tierUpStop(): void;
   setThreadOwner(owner: number): void;
   interruptOwner(owner: number): void;
   instantiate(s: Ptr, m: Ptr, imports: Uint32Array, n: number, exports: Uint32Array, start: [number] | null, err: Uint8Array, errLen: number): number;
@@ -171,6 +175,8 @@ function load(): Bindings {
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
     metersFuel: f('int wasmo_module_meters_fuel(wasmo_module m)'),
     checksBounds: f('int wasmo_module_checks_bounds(wasmo_module m)'),
+    tierUpStats: f('int wasmo_module_tier_up_stats(wasmo_module m, uint32_t wait_ms, _Out_ uint32_t *optimized, _Out_ uint32_t *refused, _Out_ uint32_t *pending)'),
+    storeSetTierUp: f('void wasmo_store_set_tier_up(wasmo_store s, uint32_t threshold, int wait)'),
     deserialize: f('int wasmo_module_deserialize(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     loadFile: f('int wasmo_module_load_file(const char *path, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     artifact: f('const uint8_t *wasmo_module_artifact(wasmo_module m, _Out_ size_t *len)'),
@@ -188,6 +194,7 @@ function load(): Bindings {
     storeSetMemory: f('void wasmo_store_set_memory(wasmo_store s, uint64_t reservation, uint64_t guard)'),
     storeGetFuel: f('int64_t wasmo_store_get_fuel(wasmo_store s)'),
     interruptAll: f('void wasmo_interrupt_all()'),
+    tierUpStop: f('void wasmo_tier_up_stop()'),
     setThreadOwner: f('void wasmo_set_thread_owner(uint64_t owner)'),
     interruptOwner: f('void wasmo_interrupt_owner(uint64_t owner)'),
     instantiate: f('int wasmo_store_instantiate(wasmo_store s, wasmo_module m, const uint32_t *imports, uint32_t n, _Out_ uint32_t *exports, _Out_ uint32_t *start, _Out_ uint8_t *err, size_t err_len)'),
@@ -243,7 +250,11 @@ function stopWasmWithThreads(): void {
   const withNative = (f: (b: Bindings) => void): void => {
     if (nativeAvailable() === true) f(load());
   };
-  process.on('exit', () => withNative((b) => b.interruptAll()));
+  process.on('exit', () => withNative((b) => {
+    b.interruptAll();
+    // Before node's teardown and the static destructors: tier-up's compiler must not run under them.
+    if (isMainThread) b.tierUpStop();
+  }));
   const proto = Worker.prototype as { terminate: Worker['terminate']; [wrapped]?: true };
   if (proto[wrapped]) return;
   const terminate = proto.terminate;
@@ -313,6 +324,42 @@ export interface CompileOptions {
    *  the call that compiles): how many are done, of how many; and with both equal at the end if it
    *  was called before. Singlepass only: the optimizing engine does not report progress yet. */
   readonly progress?: (done: number, total: number) => void;
+}
+
+/** The calls and loop iterations a function runs on singlepass code before tier-up, by default
+ *  (host-shim/runtime/tier_up.h kDefaultTierUpThreshold). */
+export const DEFAULT_TIER_UP_THRESHOLD = 10_000;
+
+/**
+ * How the `tiered` engine switches functions to optimized code (beyond the appendix).
+ */
+export interface TierUpOptions {
+  /** Calls plus loop iterations of a function, counted per instance, after which it is compiled by
+   *  the optimizing compiler in the background: an integer from 0 to 2^31 - 1; by default
+   *  $WASMO_TIER_UP_THRESHOLD, else 10,000. 0 compiles each function on its first call. */
+  readonly threshold?: number;
+  /** The wasm code whose count runs out waits until its function is compiled (instead of going on
+   *  on singlepass code), so tests see tier-up at a known point; by default $WASMO_TIER_UP_WAIT=1. */
+  readonly wait?: boolean;
+}
+
+/** A tiered module's functions: running optimized code, refused by the optimizing compiler (they
+ *  stay on singlepass code; none should be), and queued or compiling. */
+export interface TierUpStats {
+  readonly optimized: number;
+  readonly refused: number;
+  readonly pending: number;
+}
+
+/** The tier-up options of a store: `options` completed from $WASMO_TIER_UP_THRESHOLD and
+ *  $WASMO_TIER_UP_WAIT; a threshold out of range throws a RangeError naming `what`. */
+export function tierUpOptions(options: TierUpOptions | undefined, what: string): Required<TierUpOptions> {
+  const env = process.env['WASMO_TIER_UP_THRESHOLD'];
+  const threshold = options?.threshold ?? (env === undefined || env === '' ? DEFAULT_TIER_UP_THRESHOLD : Number(env));
+  if (!Number.isInteger(threshold) || threshold < 0 || threshold > 0x7fffffff) {
+    throw new RangeError(`${what}: the tier-up threshold is an integer from 0 to 2^31 - 1, not ${options?.threshold ?? env}`);
+  }
+  return { threshold, wait: options?.wait ?? process.env['WASMO_TIER_UP_WAIT'] === '1' };
 }
 
 /** How NativeModule.compile compiles: as CompileOptions says, with fuel metering if `meterFuel`
@@ -396,6 +443,14 @@ export class NativeModule {
   /** Does the code check memory bounds explicitly? */
   get checksBounds(): boolean {
     return load().checksBounds(this.ptr()) === 1;
+  }
+
+  /** A tiered module's tier-up so far (see TierUpStats), after waiting up to `waitMs` for the
+   *  functions queued to be compiled; undefined for a module of another tier. */
+  tierUpStats(waitMs = 0): TierUpStats | undefined {
+    const optimized: [number] = [0], refused: [number] = [0], pending: [number] = [0];
+    if (load().tierUpStats(this.ptr(), waitMs, optimized, refused, pending) !== Status.ok) return undefined;
+    return { optimized: optimized[0], refused: refused[0], pending: pending[0] };
   }
 
   /**
@@ -673,6 +728,11 @@ export class NativeStore {
    */
   setFuel(fuel: number): void {
     load().storeSetFuel(this.ptr(), fuel);
+  }
+
+  /** How tiered code instantiated from now on tiers up: see wasmo_store_set_tier_up. */
+  setTierUp(options: TierUpOptions): void {
+    load().storeSetTierUp(this.ptr(), options.threshold ?? DEFAULT_TIER_UP_THRESHOLD, options.wait === true ? 1 : 0);
   }
 
   /** The fuel left, or undefined when the store does not meter fuel. */

@@ -608,7 +608,7 @@ describe('exact bits', () => {
     expect(global_read(s, g64)).toEqual(f64bits(snan64));
   });
 
-  it.each<EngineName>(['reference', 'v8', 'singlepass'])('NaN payloads and v128 values cross host functions on the %s engine', (engine) => {
+  it.each<EngineName>(['reference', 'v8', 'singlepass', 'optimizing'])('NaN payloads and v128 values cross host functions on the %s engine', (engine) => {
     let s = store_init({ engine });
     let host: FuncAddr;
     const seen: Val[][] = [];
@@ -634,7 +634,7 @@ describe('exact bits', () => {
     expect(ok(r)).toEqual([f64bits(snan64)]);
   });
 
-  it.each<EngineName>(['reference', 'v8', 'singlepass'])('v128 values are copied in and out on the %s engine', (engine) => {
+  it.each<EngineName>(['reference', 'v8', 'singlepass', 'optimizing'])('v128 values are copied in and out on the %s engine', (engine) => {
     let s = store_init({ engine });
     let g: GlobalAddr;
     const bytes = Uint8Array.from({ length: 16 }, (_, i) => i);

@@ -257,7 +257,7 @@ describe('artifacts', () => {
     });
     const cases: [string, string, string][] = [
       ['x86_64-linux', 'x86_64-macos', 'target is x86_64-macos, this engine\'s is x86_64-linux'],
-      ['singlepass', 'liftoff-v8', 'compiler tier is liftoff-v8, this engine\'s are singlepass, optimizing'],
+      ['singlepass', 'liftoff-v8', 'compiler tier is liftoff-v8, this engine\'s are singlepass, optimizing, tiered'],
       ['guard-pages', 'explicit-ck', 'compiler flags is bounds-checks=explicit-ck, this engine\'s is bounds-checks=guard-pages'],
       ['popcnt', '3dnow!', 'needs CPU features this CPU lacks: 3dnow!'],
       ['multi-value', 'gc-proposal', 'needs WebAssembly features this engine does not enable: gc-proposal'],
@@ -465,7 +465,7 @@ describe('module_serialize / module_deserialize (beyond the appendix)', () => {
     const bytes = module_serialize(parsed());
     if (isError(bytes)) throw new Error(bytes.message);
     expect(module_deserialize(reseal(replaceIn(bytes, '.wasmo.compat', 'singlepass', 'liftoff-v8')))).toMatchObject({
-      kind: 'malformed', message: 'incompatible artifact: compiler tier is liftoff-v8, this engine\'s are singlepass, optimizing',
+      kind: 'malformed', message: 'incompatible artifact: compiler tier is liftoff-v8, this engine\'s are singlepass, optimizing, tiered',
     });
     const missing = join(dir, 'missing.cwasm');
     expect(module_deserialize_file(missing)).toMatchObject({

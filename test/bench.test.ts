@@ -21,10 +21,11 @@ describe('bench kernels', () => {
     }
   });
 
-  it.each(KERNELS)('$name: the same checksum on native code, V8, singlepass and the reference interpreter', (k) => {
+  it.each(KERNELS)('$name: the same checksum on native code, V8, singlepass, optimizing and the reference interpreter', (k) => {
     const { wasm, native } = built.get(k.name)!;
     const expected = (JSON.parse(execFileSync(native, [String(k.smallN), '1'], { encoding: 'utf8' })) as { checksum: number }).checksum;
-    for (const result of [runV8(wasm, k.smallN, 1), runApi('singlepass', wasm, k.smallN, 1), runApi('reference', wasm, k.smallN, 1)]) {
+    for (const result of [runV8(wasm, k.smallN, 1), runApi('singlepass', wasm, k.smallN, 1), runApi('optimizing', wasm, k.smallN, 1),
+      runApi('reference', wasm, k.smallN, 1)]) {
       expect(result).toMatchObject({ checksum: expected });
     }
   });

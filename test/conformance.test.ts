@@ -21,13 +21,15 @@ if ((process.env.WASMO_TESTSUITE !== undefined || process.env.CI) && !existsSync
 const files = existsSync(listPath) ? readFileSync(listPath, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '') : [];
 if (files.length === 0) console.warn(`conformance: testsuite not found at ${suite}; set WASMO_TESTSUITE to run it`);
 
-// The optimizing engine runs the non-SIMD files (SIMD on it comes in its own issue). Singlepass runs
-// them all twice: as it compiles by default, and with one register per pool for operands, so that
-// every operand is spilled to its slot and reloaded (the spill paths the small testsuite functions
-// otherwise hardly reach). Both native engines run the files about memory again in stores whose
+// Singlepass runs them all twice: as it compiles by default, and with one register per pool for
+// operands, so that every operand is spilled to its slot and reloaded (the spill paths the small
+// testsuite functions otherwise hardly reach). Tiered runs them with every function compiled by the
+// optimizing compiler at its first call, which waits for it (WASMO_TIER_UP_THRESHOLD=0,
+// WASMO_TIER_UP_WAIT=1): the testsuite's functions are mostly called a few times, so this runs
+// nearly all of it on optimized code compiled one function at a time, each calling the others
+// through their references. Both native tiers run the files about memory again in stores whose
 // memories have no guard region, where their code checks bounds explicitly.
 const suiteFiles = files;
-const nonSimdFiles = files.filter((f) => !f.startsWith('simd_'));
 const memoryFiles = files.filter((f) => /^(memory|address|align|bulk|endianness|float_memory|simd_load|simd_store)/.test(f));
 const noGuard: MemoryConfig = { reservation: 2 ** 32, guard: 0 };
 const engines: readonly {
@@ -37,15 +39,20 @@ const engines: readonly {
   { engine: 'v8', files },
   { engine: 'singlepass', files },
   { engine: 'singlepass', files, registers: 1 },
-  { engine: 'optimizing', files: nonSimdFiles },
+  { engine: 'optimizing', files },
+  { engine: 'tiered', files },
   { engine: 'singlepass', files: memoryFiles, memory: noGuard },
-  { engine: 'optimizing', files: memoryFiles.filter((f) => nonSimdFiles.includes(f)), memory: noGuard },
+  { engine: 'optimizing', files: memoryFiles, memory: noGuard },
 ];
 
 for (const { engine, files, registers, memory } of engines) {
   const title = `WebAssembly 2.0 testsuite on ${engine}${registers === undefined ? '' : ` with ${registers} operand register(s)`}${
     memory === undefined ? '' : ', memories without guard pages (explicit bounds checks)'}`;
   describe.skipIf(files.length === 0)(title, () => {
+    if (engine === 'tiered') {
+      beforeAll(() => Object.assign(process.env, { WASMO_TIER_UP_THRESHOLD: '0', WASMO_TIER_UP_WAIT: '1' }));
+      afterAll(() => { delete process.env['WASMO_TIER_UP_THRESHOLD']; delete process.env['WASMO_TIER_UP_WAIT']; });
+    }
     if (registers !== undefined) {
       // Read by the singlepass compiler at each compile (host-shim/compiler/singlepass).
       beforeAll(() => { process.env['WASMO_SINGLEPASS_REGISTERS'] = String(registers); });

@@ -1,12 +1,12 @@
 // Differential testing with the module generator (test/gen): a fixed budget of random valid
 // modules runs on the reference interpreter, singlepass (with all and with few operand
-// registers) and V8, and every tenth also on optimizing (a module takes it about 2.5 times as long
+// registers) and V8, and every tenth also on optimizing and on tiered (a module takes it about 2.5 times as long
 // as singlepass, compiling with LLVM; `npm run fuzz` runs it on every module); every observation
 // must agree bit for bit. `npm run fuzz -- --minutes N`
 // runs the same for longer; a failure names its seed (`--seed S` reproduces it).
 
 import { describe, expect, it } from 'vitest';
-import { module_parse, module_validate, isError } from '../lib/index.js';
+import { module_parse, module_validate, isError, type EngineName } from '../lib/index.js';
 import { countSeeds, missing } from './gen/coverage.js';
 import { ModuleGen } from './gen/generator.js';
 import { ENGINES, check, generate, plannedCalls, registersFor, runOn } from './gen/runner.js';
@@ -16,15 +16,19 @@ const MODULES = 1000;
 const FIRST_SEED = 1;
 const REGRESSIONS = [50010538];
 
-const WITHOUT_OPTIMIZING = ENGINES.filter((e) => e !== 'optimizing');
+// The LLVM engines take about 2.5 times as long as singlepass: optimizing runs every tenth module,
+// tiered (which compiles each function alone) the fifth of every ten.
+const WITHOUT_LLVM = ENGINES.filter((e) => e !== 'optimizing' && e !== 'tiered');
+const engines = (seed: number): readonly EngineName[] =>
+  seed % 10 === 0 ? ENGINES.filter((e) => e !== 'tiered') : seed % 10 === 5 ? ENGINES.filter((e) => e !== 'optimizing') : WITHOUT_LLVM;
 
-describe('random valid modules agree on reference, singlepass, optimizing and V8', () => {
+describe('random valid modules agree on reference, singlepass, optimizing, tiered and V8', () => {
   it(`${MODULES} modules from seed ${FIRST_SEED}`, async () => {
     for (let seed = FIRST_SEED; seed < FIRST_SEED + MODULES; seed++) {
       // A worker that never yields for minutes misses vitest's own messages and fails the run.
       if (seed % 20 === 0) await new Promise(setImmediate);
       const g = generate(seed);
-      const d = check(g.bytes, plannedCalls(g.ast, seed), seed % 10 === 0 ? ENGINES : WITHOUT_OPTIMIZING, registersFor(seed));
+      const d = check(g.bytes, plannedCalls(g.ast, seed), engines(seed), registersFor(seed));
       expect({ seed, disagreement: d }).toEqual({ seed, disagreement: undefined });
     }
   }, 120_000);
@@ -43,7 +47,7 @@ describe('random valid modules agree on reference, singlepass, optimizing and V8
       // From a few units, so that calls run out early, to enough for most to finish.
       const fuel = [5, 50, 500, 5000, 1_000_000][seed % 5]!;
       const calls = plannedCalls(g.ast, seed);
-      const d = check(g.bytes, calls, seed % 5 === 0 ? ENGINES : WITHOUT_OPTIMIZING, registersFor(seed), fuel);
+      const d = check(g.bytes, calls, seed % 5 === 0 ? ENGINES : WITHOUT_LLVM, registersFor(seed), fuel);
       expect({ seed, fuel, disagreement: d }).toEqual({ seed, fuel, disagreement: undefined });
       outOfFuel += runOn('reference', g.bytes, calls, fuel).filter((line) => line.includes('all fuel consumed')).length;
     }
@@ -56,7 +60,7 @@ describe('random valid modules agree on reference, singlepass, optimizing and V8
     for (let seed = FIRST_SEED; seed < FIRST_SEED + 150; seed++) {
       const g = generate(seed);
       const calls = plannedCalls(g.ast, seed);
-      const d = check(g.bytes, calls, seed % 5 === 0 ? ENGINES : WITHOUT_OPTIMIZING, registersFor(seed), undefined, memory);
+      const d = check(g.bytes, calls, seed % 5 === 0 ? ENGINES : WITHOUT_LLVM, registersFor(seed), undefined, memory);
       expect({ seed, disagreement: d }).toEqual({ seed, disagreement: undefined });
       outOfBounds += runOn('reference', g.bytes, calls, undefined, memory).filter((line) => line.includes('out of bounds memory access')).length;
     }

@@ -84,6 +84,16 @@ function runNative(name: string, args: readonly string[], options: { cwd?: strin
 
 const engines: EngineName[] = ['reference', 'v8', 'singlepass'];
 
+function runSimdProgram(engine: EngineName): void {
+  const m = module_decode(readFileSync(compile(program('simd'), false, ['-O3', '-msimd128'])));
+  if (isError(m)) throw new Error(m.message);
+  const out = run(m, engine, { args: ['simd'] });
+  expect(out).toEqual({ status: 0, stdout: runNative('simd', []).stdout, stderr: '' });
+  expect(out.stdout).toBe('33385974.370310 -225361954779\n');
+}
+
+test('a program vectorized with -msimd128 prints what the native build prints on optimizing', () => runSimdProgram('optimizing'));
+
 describe.each(engines)('WASI programs on %s', (engine) => {
   test('hello world, as the README runs it, prints what the native build prints', () => {
     const hello = module_decode(readFileSync(compile(join(root, 'examples/hello.c'))));
@@ -94,13 +104,7 @@ describe.each(engines)('WASI programs on %s', (engine) => {
     expect(out.stdout).toBe(native.stdout);
   });
 
-  test('a program vectorized with -msimd128 prints what the native build prints', () => {
-    const m = module_decode(readFileSync(compile(program('simd'), false, ['-O3', '-msimd128'])));
-    if (isError(m)) throw new Error(m.message);
-    const out = run(m, engine, { args: ['simd'] });
-    expect(out).toEqual({ status: 0, stdout: runNative('simd', []).stdout, stderr: '' });
-    expect(out.stdout).toBe('33385974.370310 -225361954779\n');
-  });
+  test('a program vectorized with -msimd128 prints what the native build prints', () => runSimdProgram(engine));
 
   test('argv and the environment are exactly what was given', () => {
     const args = ['args_env', 'one', 'two words', ''];

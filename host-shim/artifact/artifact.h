@@ -31,11 +31,18 @@ namespace wasmo {
  */
 std::unique_ptr<CodeMemory> writeArtifact(const Module &module, const CompiledCode &code);
 
+/** Where an image comes from: writeArtifact in this process, or outside (a buffer, a file). */
+enum class ImageOrigin { Written, Outside };
+
 /**
- * Checks every header, offset and size of the image, its checksum and its compatibility with this
- * engine, then publishes its code. Throws CompileError: MALFORMED ("corrupted artifact: …"),
- * INCOMPATIBLE ("incompatible artifact: …"), INTERNAL.
+ * Checks every header, offset and size of the image, its checksum (unless `origin` is Written: the
+ * writer has just computed it over the read-only image, a second pass over the code would only
+ * cost time) and its compatibility with this engine, then publishes its code. Tiered code gets its
+ * tier-up state, which compiles functions from `tierUpSource` (the decoded module with its bytes;
+ * without it the code stays singlepass code). Throws CompileError: MALFORMED ("corrupted artifact:
+ * …"), INCOMPATIBLE ("incompatible artifact: …"), INTERNAL.
  */
-std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> image);
+std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> image, ImageOrigin origin,
+                                                   std::optional<Module> tierUpSource = std::nullopt);
 
 }  // namespace wasmo

@@ -92,7 +92,7 @@ CodeKind checkCompat(const fb::Compat &c) {
   same("target", str(c.target()), kTarget);
   std::string tier = str(c.tier());
   auto known = std::ranges::find(kTierNames, tier);
-  if (known == std::end(kTierNames)) incompatible("compiler tier is " + tier + ", this engine's are singlepass, optimizing");
+  if (known == std::end(kTierNames)) incompatible("compiler tier is " + tier + ", this engine's are singlepass, optimizing, tiered");
   std::vector<std::string> artifactFlags = strs(c.flags());
   bool meterFuel = std::ranges::find(artifactFlags, kFuelFlag) != artifactFlags.end();
   bool boundsChecks = std::ranges::find(artifactFlags, kExplicitFlag) != artifactFlags.end();

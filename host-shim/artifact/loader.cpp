@@ -288,16 +288,19 @@ class ModuleReader {
 
 }  // namespace
 
-std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> image) {
+std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> image, ImageOrigin origin,
+                                                   std::optional<Module> tierUpSource) {
   std::span<const uint8_t> file = image->bytes();
   std::map<std::string, Range> sections = sectionsOf(file);
   auto section = [&](const char *name) { return file.subspan(sections[name].offset, sections[name].size); };
   // The format version first: a later format may change everything after it, the checksum included.
   const fb::Compat &compat = verified<fb::Compat>(file, sections[elf::kCompat], elf::kCompat);
   checkFormatVersion(compat);
-  uint64_t stored;
-  std::memcpy(&stored, section(elf::kChecksum).data(), 8);
-  if (stored != artifactChecksum(file, sections[elf::kChecksum].offset)) corrupted("checksum mismatch");
+  if (origin == ImageOrigin::Outside) {
+    uint64_t stored;
+    std::memcpy(&stored, section(elf::kChecksum).data(), 8);
+    if (stored != artifactChecksum(file, sections[elf::kChecksum].offset)) corrupted("checksum mismatch");
+  }
   CodeKind kind = checkCompat(compat);
 
   auto compiled = std::make_shared<CompiledModule>();
@@ -309,6 +312,10 @@ std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> i
                                   section(elf::kRodata), sections[elf::kText].size)
                          .read(compiled->functionOffsets);
   compiled->data = section(elf::kRodata);
+  if (kind.tier == Tier::Tiered) {
+    compiled->tierUp = std::make_shared<TierUp>(std::move(tierUpSource), static_cast<uint32_t>(compiled->functionOffsets.size()),
+                                                kind.meterFuel, kind.boundsChecks);
+  }
   image->publish(sections[elf::kText].offset, sections[elf::kText].size);
   compiled->code = std::move(image);
   return compiled;

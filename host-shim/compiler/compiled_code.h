@@ -13,8 +13,10 @@
 namespace wasmo {
 
 /** The compilers, as the artifact's compatibility record names them (artifact/compat.fbs `tier`). */
-enum class Tier : uint32_t { Singlepass = 0, Optimizing = 1 };
-inline constexpr std::string_view kTierNames[] = {"singlepass", "optimizing"};
+enum class Tier : uint32_t { Singlepass = 0, Optimizing = 1, Tiered = 2 };
+/** `tiered`: singlepass code that counts calls and loop iterations and asks the runtime to compile
+ *  hot functions with the optimizing compiler in the background (runtime/tier_up.h). */
+inline constexpr std::string_view kTierNames[] = {"singlepass", "optimizing", "tiered"};
 inline std::string_view tierName(Tier tier) { return kTierNames[static_cast<uint32_t>(tier)]; }
 
 struct CompiledCode {
@@ -34,6 +36,8 @@ struct CompileOptions {
   std::function<void(uint32_t done, uint32_t total)> progress;
   /** The code charges fuel (environ/fuel.h). */
   bool meterFuel = false;
+  /** Singlepass: the code counts calls and loop iterations for tier-up (Tier::Tiered). */
+  bool tierUp = false;
   /** Loads and stores compare their end with the memory's length instead of relying on guard pages
    *  (for stores whose MemoryConfig asks for it, runtime/memory.h). */
   bool boundsChecks = false;
@@ -45,20 +49,9 @@ struct Compiled {
   CompiledCode code;
 };
 
-/** What a compiler does not run yet, in a module the decoders accept: SIMD on the optimizing tier
- *  (v128 values can only enter through types, globals and locals, and SIMD instructions reach a
- *  backend's simd()), and 3.0 exception tags. Proposals the decoders cannot read are refused there
- *  (environ/reader.h proposalOf). */
-inline void refuseUnsupported(const Module &module, Tier tier) {
-  if (tier == Tier::Optimizing) {
-    auto isV128 = [](ValType t) { return t == ValType::V128; };
-    for (const FuncType &t : module.types) {
-      if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) unsupported("v128 values");
-    }
-    for (const GlobalType &g : module.globals) {
-      if (isV128(g.type)) unsupported("v128 values");
-    }
-  }
+/** What a compiler does not run yet, in a module the decoders accept: 3.0 exception tags. Proposals
+ *  the decoders cannot read are refused there (environ/reader.h proposalOf). */
+inline void refuseUnsupported(const Module &module) {
   if (!module.tags.empty()) unsupported(kExceptionHandling);
 }
 

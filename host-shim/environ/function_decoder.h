@@ -4,7 +4,9 @@
 // instruction the body is still decoded to its end (ExprDecoder), as the spec decodes a module
 // before validating it, so a malformation further on is the verdict.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -85,16 +87,38 @@ class FunctionDecoder {
   // validator types its body as reachable (spec 3.3.8: `unreachable` resets only the current frame).
   bool live() const { return ctrls_.back().backendKnows && !ctrls_.back().unreachable; }
 
-  void push(ValType t) { vals_.push_back(t); }
-  void pushOperand(Operand t) { vals_.push_back(t); }
+  // The validator's operand stack. Every instruction pushes or pops, and vector::push_back, with
+  // its reallocation path, was not inlined into instruction() (a call per push); here only the
+  // rare growth is out of line.
+  class Operands {
+   public:
+    size_t size() const { return size_; }
+    void push(Operand t) {
+      if (size_ == capacity_) [[unlikely]] grow();
+      data_[size_++] = t;
+    }
+    Operand pop() { return data_[--size_]; }
+    void shrink(size_t n) { size_ = n; }  // n <= size()
+
+   private:
+    [[gnu::noinline]] void grow() {
+      capacity_ = 2 * capacity_ + 16;
+      auto bigger = std::make_unique_for_overwrite<Operand[]>(capacity_);
+      std::copy_n(data_.get(), size_, bigger.get());
+      data_ = std::move(bigger);
+    }
+    std::unique_ptr<Operand[]> data_;
+    size_t size_ = 0, capacity_ = 0;
+  };
+
+  void push(ValType t) { vals_.push(t); }
+  void pushOperand(Operand t) { vals_.push(t); }
   Operand pop() {
     if (vals_.size() == ctrls_.back().height) {
       if (ctrls_.back().unreachable) return kUnknown;
       invalid("type mismatch");
     }
-    Operand t = vals_.back();
-    vals_.pop_back();
-    return t;
+    return vals_.pop();
   }
   // Returns what was popped: the bottom type stays bottom (the appendix's pop_val(expect)).
   Operand pop(ValType expected) {
@@ -109,7 +133,7 @@ class FunctionDecoder {
     for (ValType t : types) push(t);
   }
   void setUnreachable() {
-    vals_.resize(ctrls_.back().height);
+    vals_.shrink(ctrls_.back().height);
     ctrls_.back().unreachable = true;
   }
   const std::vector<ValType> &labelTypes(const Ctrl &c) const {
@@ -537,7 +561,7 @@ class FunctionDecoder {
   ExprDecoder expr_;
   bool validating_;
   std::vector<ValType> locals_;
-  std::vector<Operand> vals_;
+  Operands vals_;
   std::vector<Ctrl> ctrls_;
 };
 

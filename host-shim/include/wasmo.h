@@ -65,8 +65,10 @@ typedef struct wasmo_store wasmo_store;
 /* Decode and validate only (the validate-only backend): OK, MALFORMED or INVALID. */
 WASMO_API int wasmo_module_validate(const uint8_t *bytes, size_t len, uint32_t threads, char *err, size_t err_len);
 
-/* The compilers: singlepass (one pass, fast start) and optimizing (LLVM 19). */
-enum { WASMO_TIER_SINGLEPASS = 0, WASMO_TIER_OPTIMIZING = 1 };
+/* The compilers: singlepass (one pass, fast start), optimizing (LLVM 19), and tiered: singlepass
+ * code that has its hot functions compiled by the optimizing compiler in the background and
+ * switches to them while it runs (runtime/tier_up.h). */
+enum { WASMO_TIER_SINGLEPASS = 0, WASMO_TIER_OPTIMIZING = 1, WASMO_TIER_TIERED = 2 };
 /* wasmo_module_compile flags: the code charges fuel (see wasmo_store_set_fuel); the code checks
  * memory bounds explicitly instead of relying on guard pages (see wasmo_store_set_memory). */
 enum { WASMO_COMPILE_FUEL = 1, WASMO_COMPILE_BOUNDS_CHECKS = 2 };
@@ -86,6 +88,11 @@ WASMO_API void wasmo_module_free(wasmo_module *module);
 WASMO_API int wasmo_module_meters_fuel(const wasmo_module *module);
 /* 1 when the module's code checks memory bounds explicitly (WASMO_COMPILE_BOUNDS_CHECKS), else 0. */
 WASMO_API int wasmo_module_checks_bounds(const wasmo_module *module);
+/* A tiered module's tier-up so far: functions running optimized code, refused by the optimizing
+ * compiler (they stay on singlepass code), queued or compiling; after waiting up to `wait_ms` for
+ * none to be pending. INTERNAL for a module of another tier. */
+WASMO_API int wasmo_module_tier_up_stats(const wasmo_module *module, uint32_t wait_ms, uint32_t *optimized,
+                                         uint32_t *refused, uint32_t *pending);
 
 /* Artifacts. Every compiled module is loaded from an artifact (an ELF64 file, host-shim/artifact/),
  * and serializing gives back exactly the bytes it was loaded from. Loading refuses an artifact made
@@ -146,6 +153,11 @@ WASMO_API void wasmo_store_set_memory(wasmo_store *store, uint64_t reservation, 
  * cancels an earlier deadline and a pending interrupt): it stops at its next call or loop iteration
  * and its call returns WASMO_TRAP, "interrupted". Any thread may call it, while wasm runs too. */
 WASMO_API void wasmo_store_interrupt_after(wasmo_store *store, uint64_t timeout_ns);
+/* Tiered code instantiated in the store from now on: each function runs `threshold` calls and loop
+ * iterations (counted per instance) on singlepass code before it is queued for the optimizing
+ * compiler (default 10,000); with `wait` non-zero, the code that queues it waits until it is compiled
+ * (for tests: tier-up at a known point). */
+WASMO_API void wasmo_store_set_tier_up(wasmo_store *store, uint32_t threshold, int wait);
 /* Fuel (the cost model: spec/fuel.ts, host-shim/environ/fuel.h). Setting it makes the store meter
  * fuel: it then instantiates only modules whose code charges fuel (a store that does not meter it,
  * only modules whose code does not; INCOMPATIBLE otherwise), so set it before the first
@@ -157,6 +169,10 @@ WASMO_API int64_t wasmo_store_get_fuel(const wasmo_store *store);
 /* Interrupts wasm in every store of the process (so that a process can exit while wasm spins in a
  * worker thread). Any thread may call it. */
 WASMO_API void wasmo_interrupt_all(void);
+/* Stops tier-up's background compiler for good, waiting (at most a few seconds) for the function it
+ * is compiling: for the process's exit, before static destructors run (LLVM's among them). Also
+ * done by an atexit handler, which may run after some of them. */
+WASMO_API void wasmo_tier_up_stop(void);
 /* Marks the stores made on the calling thread from now on as belonging to `owner` (the embedder's
  * id for the thread, e.g. a worker's threadId), and interrupts wasm in all of an owner's stores
  * (when that thread is being terminated). Any thread may call wasmo_interrupt_owner. */

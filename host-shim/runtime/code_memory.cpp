@@ -28,10 +28,18 @@ size_t pageRound(size_t n) { return (n + pageSize() - 1) & ~(pageSize() - 1); }
 
 }  // namespace
 
+void adviseHugePages(std::span<uint8_t> bytes) {
+  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(bytes.data()) + kHugePage - 1) & ~(kHugePage - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(bytes.data()) + bytes.size()) & ~(kHugePage - 1);
+  if (begin < end) madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE);
+}
+
 std::unique_ptr<CodeMemory> CodeMemory::create(size_t size, const std::function<void(std::span<uint8_t>)> &fill) {
   size_t mapped = pageRound(size == 0 ? 1 : size);
   void *p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) fail("cannot map code memory");
+  adviseHugePages({static_cast<uint8_t *>(p), mapped});
   std::unique_ptr<CodeMemory> image(new CodeMemory(static_cast<uint8_t *>(p), size, mapped));
   fill({image->image_, size});
   // Read-only from here on: what the loader checks is what runs.

@@ -103,6 +103,11 @@ void memoryFill(VMContext *vmctx, uint32_t d, uint32_t val, uint32_t n) {
   std::memset(mem->base() + d, static_cast<int>(val & 0xFF), n);
 }
 
+void tierUp(VMContext *vmctx, uint32_t defined) {
+  Instance &inst = Instance::of(vmctx);
+  inst.compiled->tierUp->request(defined, inst.store->tierUpWait);
+}
+
 void *const kLibcalls[] = {
     reinterpret_cast<void *>(raiseTrap),  reinterpret_cast<void *>(memoryGrow),
     reinterpret_cast<void *>(tableGet),   reinterpret_cast<void *>(tableSet),
@@ -110,7 +115,7 @@ void *const kLibcalls[] = {
     reinterpret_cast<void *>(tableCopy),  reinterpret_cast<void *>(tableInit),
     reinterpret_cast<void *>(elemDrop),   reinterpret_cast<void *>(memoryInit),
     reinterpret_cast<void *>(dataDrop),   reinterpret_cast<void *>(memoryCopy),
-    reinterpret_cast<void *>(memoryFill),
+    reinterpret_cast<void *>(memoryFill), reinterpret_cast<void *>(tierUp),
 };
 static_assert(std::size(kLibcalls) == static_cast<size_t>(Libcall::Count));
 
@@ -205,6 +210,13 @@ void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, s
   if (inst.memory != nullptr) {
     vm.memoryBase = inst.memory->base();
     vm.memory = inst.memory->vm();
+  }
+  if (compiled->tier == Tier::Tiered) {
+    inst.tierCounters.assign(m.funcs.size() - m.importedFuncs, store.tierUpThreshold);
+    vm.tierCounters = inst.tierCounters.data();
+    vm.tierCode = compiled->tierUp->entries();
+    // From here the instance's VMFuncRefs follow the module's optimized code.
+    if (!inst.tierCounters.empty()) compiled->tierUp->registerInstance(inst);
   }
 
   for (size_t i = 0; i < m.exports.size(); i++) {

@@ -9,6 +9,7 @@
 #include "environ/module.h"
 #include "runtime/code_memory.h"
 #include "runtime/store.h"
+#include "runtime/tier_up.h"
 #include "runtime/vmcontext.h"
 
 namespace wasmo {
@@ -23,6 +24,7 @@ struct CompiledModule {
   Tier tier = Tier::Singlepass;  // the compiler that made the code
   bool meterFuel = false;        // the code charges fuel (the artifact's compat flags say so)
   bool boundsChecks = false;     // the code checks memory bounds explicitly (compat flags too)
+  std::shared_ptr<TierUp> tierUp;  // Tier::Tiered only
 };
 
 struct Instance {
@@ -38,6 +40,15 @@ struct Instance {
   // Element and data instances (spec 4.2.12, 4.2.13); dropping empties them.
   std::vector<std::vector<uint64_t>> elems;
   std::vector<std::span<const uint8_t>> datas;
+  // Tiered code: per defined function, the countdown to its tier-up (VMContext::tierCounters).
+  std::vector<int32_t> tierCounters;
+
+  Instance() = default;
+  Instance(const Instance &) = delete;
+  Instance &operator=(const Instance &) = delete;
+  ~Instance() {
+    if (!tierCounters.empty()) compiled->tierUp->unregisterInstance(*this);
+  }
 
   static Instance &of(VMContext *vmctx) { return *reinterpret_cast<Instance *>(vmctx); }
 };

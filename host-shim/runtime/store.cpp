@@ -1,6 +1,7 @@
 #include "runtime/store.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "environ/limits.h"
 
@@ -41,18 +42,28 @@ void convertRow(std::span<const ValType> types, const uint64_t *from, uint64_t *
   }
 }
 
+TraceFrame frameOf(const Module &m, uint32_t func) {
+  TraceFrame frame;
+  frame.func = func;
+  if (auto name = m.funcNames.find(func); name != m.funcNames.end()) frame.name = name->second;
+  return frame;
+}
+
 /** The frame of the defined function whose code holds `pc` - 1 (a return address follows its call). */
 std::optional<TraceFrame> frameAt(const Store &store, uintptr_t pc) {
   for (const auto &inst : store.instances) {
     const CompiledModule &c = *inst->compiled;
-    if (!c.code->contains(pc - 1)) continue;
+    if (!c.code->contains(pc - 1)) {
+      if (c.tierUp == nullptr) continue;
+      auto optimized = c.tierUp->functionAt(pc - 1);
+      if (!optimized) continue;
+      if (std::holds_alternative<TierUp::Skip>(*optimized)) return std::nullopt;
+      return frameOf(c.module, c.module.importedFuncs + std::get<uint32_t>(*optimized));
+    }
     auto offset = static_cast<uint32_t>(pc - 1 - reinterpret_cast<uintptr_t>(c.code->base()));
     auto next = std::upper_bound(c.functionOffsets.begin(), c.functionOffsets.end(), offset);
     if (next == c.functionOffsets.begin()) return std::nullopt;
-    TraceFrame frame;
-    frame.func = c.module.importedFuncs + static_cast<uint32_t>(next - c.functionOffsets.begin() - 1);
-    if (auto name = c.module.funcNames.find(frame.func); name != c.module.funcNames.end()) frame.name = name->second;
-    return frame;
+    return frameOf(c.module, c.module.importedFuncs + static_cast<uint32_t>(next - c.functionOffsets.begin() - 1));
   }
   return std::nullopt;
 }
@@ -132,7 +143,9 @@ void Store::toAbi(std::span<const ValType> types, const uint64_t *from, uint64_t
 wasmo_status Store::invoke(uint32_t func, uint64_t *vals, std::string &message) {
   FuncInstance &f = *funcs[func];
   fromAbi(f.type.params, vals, vals);
-  std::optional<Trap> trap = callWasm(*interrupt_, wasmStackCap, f.ref.vmctx, f.ref.code, vals);
+  // Tier-up may install optimized code in the reference at any time (runtime/tier_up.h).
+  WasmFunction code = std::atomic_ref<WasmFunction>(f.ref.code).load(std::memory_order_acquire);
+  std::optional<Trap> trap = callWasm(*interrupt_, wasmStackCap, f.ref.vmctx, code, vals);
   if (trap) {
     // An interrupt shows as the limit check failing, in a prologue or at a loop header. It is
     // consumed by the call it stopped.

@@ -16,6 +16,7 @@
 #include "runtime/interrupt.h"
 #include "runtime/memory.h"
 #include "runtime/memory.h"
+#include "runtime/tier_up.h"
 #include "runtime/vmcontext.h"
 
 namespace wasmo {
@@ -102,6 +103,12 @@ class Store {
    */
   bool meterFuel = false;
   int64_t fuel = 0;
+
+  /** Tiered code (runtime/tier_up.h): calls and loop iterations of a function, per instance, before
+   *  it is compiled by the optimizing compiler; with `tierUpWait` the code that asks waits for it
+   *  (tests: tier-up at a known point). */
+  int32_t tierUpThreshold = kDefaultTierUpThreshold;
+  bool tierUpWait = false;
 
   /** Calls function `func`: `vals` holds the arguments (ABI form) and receives the results. */
   wasmo_status invoke(uint32_t func, uint64_t *vals, std::string &message);

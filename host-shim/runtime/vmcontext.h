@@ -55,6 +55,7 @@ enum class Libcall : uint32_t {
   DataDrop,     // (data)
   MemoryCopy,   // (d, s, n)
   MemoryFill,   // (d, val, n)
+  TierUp,       // (defined function index): its counter ran out (runtime/tier_up.h)
   Count
 };
 
@@ -68,6 +69,10 @@ struct VMContext {
   VMFuncRef **funcs = nullptr;      // each function of the module's index space
   VMTable **tables = nullptr;
   const uint32_t *typeIds = nullptr;  // canonical id of each type of the module
+  // Tiered code only (runtime/tier_up.h): per defined function, the instance's countdown to
+  // tier-up, and the module's optimized entry (null until there is one).
+  int32_t *tierCounters = nullptr;
+  void *const *tierCode = nullptr;
 };
 
 inline constexpr int32_t kOffMemoryBase = offsetof(VMContext, memoryBase);
@@ -79,6 +84,8 @@ inline constexpr int32_t kOffGlobals = offsetof(VMContext, globals);
 inline constexpr int32_t kOffFuncs = offsetof(VMContext, funcs);
 inline constexpr int32_t kOffTables = offsetof(VMContext, tables);
 inline constexpr int32_t kOffTypeIds = offsetof(VMContext, typeIds);
+inline constexpr int32_t kOffTierCounters = offsetof(VMContext, tierCounters);
+inline constexpr int32_t kOffTierCode = offsetof(VMContext, tierCode);
 inline constexpr int32_t kOffFuncCode = offsetof(VMFuncRef, code);
 inline constexpr int32_t kOffFuncVmctx = offsetof(VMFuncRef, vmctx);
 inline constexpr int32_t kOffFuncTypeId = offsetof(VMFuncRef, typeId);

@@ -76,30 +76,34 @@ int wasmo_module_validate(const uint8_t *bytes, size_t len, uint32_t threads, ch
 int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, uint32_t threads,
                          wasmo_progress_fn progress, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    if (tier != WASMO_TIER_SINGLEPASS && tier != WASMO_TIER_OPTIMIZING) {
+    if (tier != WASMO_TIER_SINGLEPASS && tier != WASMO_TIER_OPTIMIZING && tier != WASMO_TIER_TIERED) {
       throw wasmo::CompileError{WASMO_INTERNAL, "unknown compiler tier " + std::to_string(tier)};
     }
-    wasmo::CompileOptions options{threads, {}, (flags & WASMO_COMPILE_FUEL) != 0,
+    wasmo::CompileOptions options{threads, {}, (flags & WASMO_COMPILE_FUEL) != 0, tier == WASMO_TIER_TIERED,
                                   (flags & WASMO_COMPILE_BOUNDS_CHECKS) != 0};
     if (progress != nullptr) options.progress = progress;
     auto [module, code] = tier == WASMO_TIER_OPTIMIZING ? wasmo::compileOptimizing({bytes, len}, options)
                                                         : wasmo::compileSinglepass({bytes, len}, options);
-    // Artifact first: the JIT path loads the artifact like any other (artifact/artifact.h).
-    *out = new wasmo_module{wasmo::loadArtifact(wasmo::writeArtifact(module, code))};
+    // Artifact first: the JIT path loads the artifact like any other (artifact/artifact.h). Tiered
+    // code keeps the decoded module, which tier-up compiles functions from.
+    std::unique_ptr<wasmo::CodeMemory> artifact = wasmo::writeArtifact(module, code);
+    std::optional<wasmo::Module> source;
+    if (tier == WASMO_TIER_TIERED) source = std::move(module);
+    *out = new wasmo_module{wasmo::loadArtifact(std::move(artifact), wasmo::ImageOrigin::Written, std::move(source))};
     return WASMO_OK;
   });
 }
 
 int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}))};
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}), wasmo::ImageOrigin::Outside)};
     return WASMO_OK;
   });
 }
 
 int wasmo_module_load_file(const char *path, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromFile(path))};
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromFile(path), wasmo::ImageOrigin::Outside)};
     return WASMO_OK;
   });
 }
@@ -116,6 +120,18 @@ void wasmo_module_free(wasmo_module *module) { delete module; }
 
 int wasmo_module_meters_fuel(const wasmo_module *module) { return module->compiled->meterFuel ? 1 : 0; }
 int wasmo_module_checks_bounds(const wasmo_module *module) { return module->compiled->boundsChecks ? 1 : 0; }
+
+int wasmo_module_tier_up_stats(const wasmo_module *module, uint32_t wait_ms, uint32_t *optimized, uint32_t *refused,
+                               uint32_t *pending) {
+  const std::shared_ptr<wasmo::TierUp> &tierUp = module->compiled->tierUp;
+  if (tierUp == nullptr) return WASMO_INTERNAL;
+  if (wait_ms > 0) tierUp->waitIdle(wait_ms);
+  wasmo::TierUp::Stats stats = tierUp->stats();
+  *optimized = stats.optimized;
+  *refused = stats.refused;
+  *pending = stats.pending;
+  return WASMO_OK;
+}
 
 uint32_t wasmo_module_import_count(const wasmo_module *module) {
   return static_cast<uint32_t>(moduleOf(module).imports.size());
@@ -178,6 +194,11 @@ void wasmo_store_interrupt_after(wasmo_store *store, uint64_t timeout_ns) {
   }
 }
 
+void wasmo_store_set_tier_up(wasmo_store *store, uint32_t threshold, int wait) {
+  store->store.tierUpThreshold = static_cast<int32_t>(std::min<uint32_t>(threshold, INT32_MAX));
+  store->store.tierUpWait = wait != 0;
+}
+
 void wasmo_store_set_fuel(wasmo_store *store, uint64_t fuel) {
   store->store.meterFuel = true;
   store->store.fuel = static_cast<int64_t>(std::min<uint64_t>(fuel, INT64_MAX));
@@ -189,6 +210,7 @@ int64_t wasmo_store_get_fuel(const wasmo_store *store) {
 }
 
 void wasmo_interrupt_all(void) { wasmo::interruptAll(); }
+void wasmo_tier_up_stop(void) { wasmo::stopTierUp(); }
 void wasmo_set_thread_owner(uint64_t owner) { wasmo::setThreadOwner(owner); }
 void wasmo_interrupt_owner(uint64_t owner) { wasmo::interruptOwner(owner); }
 

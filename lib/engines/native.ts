@@ -10,7 +10,7 @@ import type {
 import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
   NativeModule, NativeStore, isNativeFailure, threadHostSlots, type CompileOptions, type NativeCompileOptions,
-  type NativeFailure, type NativeWasi,
+  type NativeFailure, type NativeWasi, type TierUpOptions, type TierUpStats,
 } from '../native.js';
 import { artifactInterface } from '../artifact.js';
 import { encodeModule } from '../../spec/binary/encode.js';
@@ -43,10 +43,8 @@ function checkAddrType(t: { readonly addrtype: string }, what: string): void {
 // explicitly or not), whatever the store: code is instance-independent. A deserialized module has
 // the one kind its artifact holds.
 type CodeKinds = readonly WeakMap<ModuleValue, NativeModule>[];
-const compiledModules: Record<NativeEngineName, CodeKinds> = {
-  singlepass: [new WeakMap(), new WeakMap(), new WeakMap(), new WeakMap()],
-  optimizing: [new WeakMap(), new WeakMap(), new WeakMap(), new WeakMap()],
-};
+const kinds = (): CodeKinds => [new WeakMap(), new WeakMap(), new WeakMap(), new WeakMap()];
+const compiledModules: Record<NativeEngineName, CodeKinds> = { singlepass: kinds(), optimizing: kinds(), tiered: kinds() };
 
 function compiledOf(tier: NativeEngineName, meterFuel: boolean, boundsChecks: boolean): WeakMap<ModuleValue, NativeModule> {
   return compiledModules[tier][Number(meterFuel) + 2 * Number(boundsChecks)]!;
@@ -96,6 +94,18 @@ export function deserializeModule(from: { readonly bytes: Uint8Array } | { reado
   return module;
 }
 
+/**
+ * Tier-up so far of the module's tiered code (compiled by a `tiered` store, or deserialized), after
+ * waiting up to `waitMs` for the functions queued; undefined when it has none.
+ */
+export function tierUpStats(module: ModuleValue, waitMs: number): TierUpStats | undefined {
+  for (const kind of compiledModules.tiered) {
+    const stats = kind.get(module)?.tierUpStats(waitMs);
+    if (stats !== undefined) return stats;
+  }
+  return undefined;
+}
+
 export class NativeEngine implements Engine {
   private readonly store = new NativeStore();
   // Externref host values by handle - 1: the C side keeps handles, so any number survives.
@@ -111,10 +121,12 @@ export class NativeEngine implements Engine {
   private readonly boundsChecks: boolean;
 
   constructor(limits: StoreLimits = {}, readonly name: NativeEngineName = 'singlepass', fuel?: number,
-    private readonly compile: CompileOptions = {}, memory: Required<MemoryConfig> = memoryConfig(undefined)) {
+    private readonly compile: CompileOptions = {}, tierUp: Required<TierUpOptions> | undefined = undefined,
+    memory: Required<MemoryConfig> = memoryConfig(undefined)) {
     this.store.setLimits(limits);
     this.store.setMemory(memory);
     this.boundsChecks = explicitBoundsChecks(memory);
+    if (tierUp !== undefined) this.store.setTierUp(tierUp);
     if (fuel !== undefined) this.store.setFuel(fuel);
   }
 

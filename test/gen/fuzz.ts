@@ -6,6 +6,8 @@
 // - `--jobs J` runs J processes (one per core), process j taking seeds S + j, S + j + J, ...
 // - `--registers R` gives singlepass R operand registers per pool for every module (otherwise
 //   `registersFor` varies them by seed).
+// - `--engines a,b` compares only these engines with the reference (default: all of ENGINES); the
+//   optimizing tier's LLVM compile is most of a module's time, so leaving it out about doubles the rate.
 // - `--coverage` only generates (N modules, default 10,000) and prints what they cover
 //   (see coverage.ts).
 
@@ -17,7 +19,8 @@ import { parseArgs } from 'node:util';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { countSeeds, report } from './coverage.js';
 import { bigOptions } from './generator.js';
-import { check, generate, plannedCalls, registersFor } from './runner.js';
+import { check, ENGINES, generate, plannedCalls, registersFor } from './runner.js';
+import type { EngineName } from '../../lib/engine.js';
 import { shrink } from './shrink.js';
 import { moduleText } from './wat.js';
 
@@ -32,10 +35,16 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '1' },
     stride: { type: 'string', default: '1' },
     registers: { type: 'string' },
+    engines: { type: 'string' },
   },
 });
 const first = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
 const jobs = Number(values.jobs);
+const engines = (values.engines?.split(',') ?? ENGINES).map((e) => {
+  if ((ENGINES as readonly string[]).includes(e)) return e as EngineName;
+  console.error(`fuzz: --engines: unknown engine "${e}" (engines: ${ENGINES.join(', ')})`);
+  process.exit(2);
+});
 
 /** The final line of a run, which `--jobs` reads back from each process. */
 const SUMMARY = /^fuzz: (\d+) modules .*, (\d+) failing/;
@@ -52,7 +61,7 @@ if (values.coverage) {
 /** `--jobs J`: J processes of this script on interleaved seeds; their counts added up. */
 function runJobs(): void {
   const start = performance.now();
-  const passOn = (['minutes', 'out', 'registers'] as const).flatMap((k) => (values[k] === undefined ? [] : [`--${k}`, values[k]]));
+  const passOn = (['minutes', 'out', 'registers', 'engines'] as const).flatMap((k) => (values[k] === undefined ? [] : [`--${k}`, values[k]]));
   let modules = 0;
   let failures = 0;
   let running = jobs;
@@ -93,14 +102,15 @@ function run(): void {
   let lastReport = start;
   let seed = first;
   const strideText = stride === 1 ? '' : ` step ${stride}`;
-  const regsText = values.registers === undefined ? '' : `, ${values.registers} singlepass registers`;
+  const regsText = (values.registers === undefined ? '' : `, ${values.registers} singlepass registers`)
+    + (values.engines === undefined ? '' : `, engines ${engines.join(',')}`);
   console.log(`fuzz: seeds from ${first}${strideText}, ${minutes} min, ${values.big ? 'big' : 'default'} modules${regsText}, failures to ${values.out}`);
   const count = values.count === undefined ? Infinity : Number(values.count);
   for (; modules < count && (values.count !== undefined || performance.now() < deadline); seed = (seed + stride) >>> 0) {
     const g = generate(seed, values.big ? bigOptions : undefined);
     const calls = plannedCalls(g.ast, seed);
     modules++;
-    const d = check(g.bytes, calls, undefined, values.registers === undefined ? registersFor(seed) : Number(values.registers));
+    const d = check(g.bytes, calls, engines, values.registers === undefined ? registersFor(seed) : Number(values.registers));
     if (d !== undefined) {
       failures++;
       // Shrinking gets up to two minutes, within the run's time.

@@ -19,7 +19,15 @@ import type { Module as ModuleAst } from '../../spec/structure/module.js';
 import type { FuncType, NumType, ValType } from '../../spec/structure/types.js';
 import { ModuleGen, Rng, type GenOptions } from './generator.js';
 
-export const ENGINES: readonly EngineName[] = ['reference', 'singlepass', 'optimizing', 'v8'];
+export const ENGINES: readonly EngineName[] = ['reference', 'singlepass', 'optimizing', 'tiered', 'v8'];
+
+/**
+ * How `tiered` runs generated modules: each function is compiled by the optimizing compiler at its
+ * second call or loop iteration, and the code that asked waits for it, so that functions switch
+ * tiers in the middle of the calls (a frame that asked goes on on singlepass code, while the calls
+ * it makes and the later calls run optimized code, which calls singlepass code in turn).
+ */
+export const GEN_TIER_UP = { threshold: 1, wait: true } as const;
 
 /** What one engine did with one module: one line per observation. */
 export type Record = readonly string[];
@@ -119,7 +127,7 @@ function argOf(c: ReturnType<ModuleGen['constant']>): Val {
 export function runOn(engine: EngineName, bytes: Uint8Array, calls: readonly Call[], fuel?: number, memory?: MemoryConfig): Record {
   const module = module_decode(bytes, { engine });
   if (isError(module)) return [`decode: ${module.kind}: ${module.message}`];
-  const store = store_init({ engine, ...(fuel === undefined ? {} : { fuel }), ...(memory === undefined ? {} : { memory }) });
+  const store = store_init({ engine, tierUp: GEN_TIER_UP, ...(fuel === undefined ? {} : { fuel }), ...(memory === undefined ? {} : { memory }) });
   try {
     return observe(store, module, calls, fuel);
   } finally {

@@ -4,6 +4,7 @@
 #include <llvm/BinaryFormat/ELF.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/IntrinsicsX86.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/MDBuilder.h>
@@ -75,7 +76,8 @@ class Optimizing {
   Optimizing(const Module &module, llvm::LLVMContext &ctx, llvm::Module &mod, std::vector<llvm::Function *> &bodies,
              bool meterFuel, bool boundsChecks)
       : m_(module), ctx_(ctx), mod_(mod), bodies_(bodies), meterFuel_(meterFuel), boundsChecks_(boundsChecks), b_(ctx), i8_(b_.getInt8Ty()), i32_(b_.getInt32Ty()),
-        i64_(b_.getInt64Ty()), f32_(b_.getFloatTy()), f64_(b_.getDoubleTy()), ptr_(b_.getPtrTy()) {
+        i64_(b_.getInt64Ty()), f32_(b_.getFloatTy()), f64_(b_.getDoubleTy()), ptr_(b_.getPtrTy()),
+        v128_(llvm::FixedVectorType::get(i64_, 2)) {
     b_.setIsFPConstrained(true);
     b_.setDefaultConstrainedExcept(llvm::fp::ebStrict);
     b_.setDefaultConstrainedRounding(llvm::RoundingMode::NearestTiesToEven);
@@ -90,7 +92,7 @@ class Optimizing {
       case ValType::I64: case ValType::FuncRef: case ValType::ExternRef: return i64_;
       case ValType::F32: return f32_;
       case ValType::F64: return f64_;
-      case ValType::V128: unsupported("v128 values");
+      case ValType::V128: return v128_;  // simd.h
     }
     internal("unknown value type");
   }
@@ -115,11 +117,10 @@ class Optimizing {
     const FuncType &ft = m_.funcType(func);
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", entry));
     llvm::Value *vals = entry->getArg(1);
-    std::vector<llvm::Value *> args{entry->getArg(0)};
-    for (size_t i = 0; i < ft.params.size(); i++) args.push_back(b_.CreateLoad(irType(ft.params[i]), slotAt(vals, i)));
+    std::vector<llvm::Value *> args = loadRow(vals, ft.params);
+    args.insert(args.begin(), entry->getArg(0));
     llvm::CallInst *call = b_.CreateCall(bodies_[func - m_.importedFuncs], args);
-    std::vector<llvm::Value *> results = resultsOf(call, ft);
-    for (size_t i = 0; i < results.size(); i++) b_.CreateStore(toBits(results[i]), slotAt(vals, i));
+    storeRow(vals, resultsOf(call, ft));
     b_.CreateRetVoid();
   }
 
@@ -284,7 +285,9 @@ class Optimizing {
 
   void call(uint32_t func, const FuncType &ft) {
     std::vector<llvm::Value *> args = popN(ft.params.size());
-    if (func >= m_.importedFuncs) {
+    // A function compiled alone for tier-up calls the others through their VMFuncRef, whose code
+    // is the best tier they have reached (runtime/tier_up.h).
+    if (func >= m_.importedFuncs && bodies_[func - m_.importedFuncs] != nullptr) {
       args.insert(args.begin(), vmctx_);
       llvm::CallInst *c = b_.CreateCall(bodies_[func - m_.importedFuncs], args);
       // Every call keeps its frame, so endless recursion exhausts the stack (spec 4.4.10) rather
@@ -324,15 +327,15 @@ class Optimizing {
   void localSet(uint32_t x, ValType) { b_.CreateStore(pop(), locals_[x]); }
   void localTee(uint32_t x, ValType) { b_.CreateStore(stack_.back(), locals_[x]); }
   void globalGet(uint32_t x, const GlobalType &g) {
-    llvm::LoadInst *v = b_.CreateLoad(irType(g.type), globalCell(x));
+    llvm::LoadInst *v = b_.CreateAlignedLoad(irType(g.type), globalCell(x), llvm::Align(8));
     if (!g.mut) v->setMetadata(llvm::LLVMContext::MD_invariant_load, invariant_);
     push(v);
   }
-  // A global's cell is 8 bytes, an i32 or f32 zero-extended (runtime/vmcontext.h, include/wasmo.h).
+  // A global's cell is 8 bytes, an i32 or f32 zero-extended, a v128's two (runtime/vmcontext.h, include/wasmo.h).
   // Volatile like memory accesses: a later access may trap, and the state the trap leaves must
   // hold every earlier global.set, which LLVM would otherwise sink past the access or drop when a
   // later global.set overwrites it.
-  void globalSet(uint32_t x, const GlobalType &) { b_.CreateStore(toBits(pop()), globalCell(x), true); }
+  void globalSet(uint32_t x, const GlobalType &) { b_.CreateAlignedStore(toBits(pop()), globalCell(x), llvm::Align(8), true); }
   void tableGet(uint32_t table, ValType) {
     llvm::Value *i = pop();
     push(runtime(Libcall::TableGet, i64_, {b_.getInt32(table), i}));
@@ -401,8 +404,7 @@ class Optimizing {
     llvm::Value *funcs = loadInvariant(ptr_, field(vmctx_, kOffFuncs));
     push(loadInvariant(i64_, field(funcs, 8 * static_cast<int64_t>(func))));
   }
-  // 128-bit SIMD comes in its own issue: a module that reaches one is valid but not compiled.
-  void simd(Op, const SimdImmediates &) { unsupported("128-bit SIMD instructions"); }
+  void simd(Op op, const SimdImmediates &imm);  // simd.h
   // Bulk memory and table instructions are runtime calls, as in singlepass code.
   void bulk(Op op, uint32_t x, uint32_t y) {
     llvm::Type *v = b_.getVoidTy();
@@ -470,13 +472,35 @@ class Optimizing {
     llvm::Value *tables = loadInvariant(ptr_, field(vmctx_, kOffTables));
     return loadInvariant(ptr_, field(tables, 8 * static_cast<int64_t>(table)));
   }
-  /** A value as its 64-bit slot holds it: i32 and f32 zero-extended, the bits of floats. */
+  /** A value as its 64-bit slot holds it: i32 and f32 zero-extended, the bits of floats; a v128 as it is, in two. */
   llvm::Value *toBits(llvm::Value *v) {
     llvm::Type *t = v->getType();
     if (t == f32_) return b_.CreateZExt(b_.CreateBitCast(v, i32_), i64_);
     if (t == f64_) return b_.CreateBitCast(v, i64_);
     if (t == i32_) return b_.CreateZExt(v, i64_);
     return v;
+  }
+  // A row of values in 8-byte cells, as WasmFunction's vals hold them (environ/module.h cells()).
+  std::vector<llvm::Value *> loadRow(llvm::Value *vals, const std::vector<ValType> &types) {
+    std::vector<llvm::Value *> out;
+    size_t c = 0;
+    for (ValType t : types) {
+      out.push_back(b_.CreateAlignedLoad(irType(t), slotAt(vals, c), llvm::Align(8)));
+      c += cells(t);
+    }
+    return out;
+  }
+  void storeRow(llvm::Value *vals, const std::vector<llvm::Value *> &values) {
+    size_t c = 0;
+    for (llvm::Value *v : values) {
+      b_.CreateAlignedStore(toBits(v), slotAt(vals, c), llvm::Align(8));
+      c += v->getType() == v128_ ? 2 : 1;
+    }
+  }
+  static size_t cellsOf(const std::vector<ValType> &types) {
+    size_t n = 0;
+    for (ValType t : types) n += cells(t);
+    return n;
   }
   std::vector<llvm::Value *> resultsOf(llvm::CallInst *call, const FuncType &ft) {
     if (ft.results.empty()) return {};
@@ -490,13 +514,13 @@ class Optimizing {
   }
   // Calls the function whose VMFuncRef is `ref` through its WasmFunction entry.
   void callRef(llvm::Value *ref, const std::vector<llvm::Value *> &args, const FuncType &ft) {
-    size_t n = std::max<size_t>({ft.params.size(), ft.results.size(), 1});
+    size_t n = std::max<size_t>({cellsOf(ft.params), cellsOf(ft.results), 1});
     llvm::AllocaInst *vals = alloca(llvm::ArrayType::get(i64_, n));
-    for (size_t i = 0; i < args.size(); i++) b_.CreateStore(toBits(args[i]), slotAt(vals, i));
+    storeRow(vals, args);
     llvm::Value *code = b_.CreateLoad(ptr_, field(ref, kOffFuncCode));
     llvm::Value *calleeVmctx = b_.CreateLoad(ptr_, field(ref, kOffFuncVmctx));
     b_.CreateCall(entryType(), code, {calleeVmctx, vals});
-    for (size_t i = 0; i < ft.results.size(); i++) push(b_.CreateLoad(irType(ft.results[i]), slotAt(vals, i)));
+    pushAll(loadRow(vals, ft.results));
   }
   /** Calls runtime function `id` with the VMContext and `args` (runtime/vmcontext.h Libcall). */
   llvm::Value *runtime(Libcall id, llvm::Type *result, std::vector<llvm::Value *> args) {
@@ -569,11 +593,27 @@ class Optimizing {
   llvm::Value *constrained(llvm::Intrinsic::ID id, llvm::Value *a) {
     return b_.CreateConstrainedFPCall(llvm::Intrinsic::getDeclaration(&mod_, id, {a->getType()}), {a});
   }
-  llvm::Value *bits(llvm::Value *f) { return b_.CreateBitCast(f, f->getType() == f32_ ? i32_ : i64_); }
-  llvm::Value *fromBits(llvm::Value *i) { return b_.CreateBitCast(i, i->getType() == i32_ ? f32_ : f64_); }
-  llvm::Value *signBit(llvm::Type *intType) {
-    return llvm::ConstantInt::get(intType, llvm::APInt::getSignMask(intType->getIntegerBitWidth()));
+  // Floats as their bits and back, lane by lane for vectors (f32 lanes as i32, f64 as i64).
+  llvm::Value *bits(llvm::Value *f) {
+    return b_.CreateBitCast(f, f->getType()->getWithNewType(f->getType()->getScalarType() == f32_ ? i32_ : i64_));
   }
+  llvm::Value *fromBits(llvm::Value *i) {
+    return b_.CreateBitCast(i, i->getType()->getWithNewType(i->getType()->getScalarType() == i32_ ? f32_ : f64_));
+  }
+  // The sign bit of each lane (a vector's constant is a splat).
+  llvm::Value *signBit(llvm::Type *intType) {
+    return llvm::ConstantInt::get(intType, llvm::APInt::getSignMask(intType->getScalarSizeInBits()));
+  }
+  // A float comparison. A vector one is a plain fcmp: under strict exceptions x86 compares lt, le,
+  // gt and ge lane by lane with ucomiss (cmpltps signals on a quiet NaN), and wasm observes no
+  // floating-point exceptions, so the plain kind is as exact (spec 4.3.3 feq ... fge) and one cmpps.
+  llvm::Value *fcmp(llvm::CmpInst::Predicate p, llvm::Value *a, llvm::Value *b) {
+    if (!a->getType()->isVectorTy()) return b_.CreateFCmp(p, a, b);
+    return b_.Insert(new llvm::FCmpInst(p, a, b));
+  }
+  // fabs and fneg on a float's bits (spec 4.3.3: they change the sign alone, NaN payloads included).
+  llvm::Value *clearSign(llvm::Value *x) { return b_.CreateAnd(x, b_.CreateNot(signBit(x->getType()))); }
+  llvm::Value *flipSign(llvm::Value *x) { return b_.CreateXor(x, signBit(x->getType())); }
   void compare(llvm::CmpInst::Predicate p) {
     llvm::Value *b = pop(), *a = pop();
     llvm::Value *c = llvm::CmpInst::isFPPredicate(p) ? b_.CreateFCmp(p, a, b) : b_.CreateICmp(p, a, b);
@@ -610,13 +650,17 @@ class Optimizing {
   }
   // fmin/fmax (spec 4.3.3): NaN if either is NaN (an arithmetic one: the sum of the operands), and
   // -0 < +0; equal operands differ at most in the sign of zero, so or keeps -0 and and keeps +0.
-  void minMax(bool isMin) {
-    llvm::Value *b = pop(), *a = pop();
+  // Lane by lane for vectors (spec 4.3.4: the vector fmin and fmax are the scalar ones per lane).
+  llvm::Value *minMax(llvm::Value *a, llvm::Value *b, bool isMin) {
     llvm::Value *nan = b_.CreateFAdd(a, b);
     llvm::Value *equal = fromBits(isMin ? b_.CreateOr(bits(a), bits(b)) : b_.CreateAnd(bits(a), bits(b)));
-    llvm::Value *pick = b_.CreateSelect(b_.CreateFCmp(isMin ? llvm::CmpInst::FCMP_OLT : llvm::CmpInst::FCMP_OGT, a, b), a, b);
-    llvm::Value *ordered = b_.CreateSelect(b_.CreateFCmp(llvm::CmpInst::FCMP_OEQ, a, b), equal, pick);
-    push(b_.CreateSelect(b_.CreateFCmp(llvm::CmpInst::FCMP_UNO, a, b), nan, ordered));
+    llvm::Value *pick = b_.CreateSelect(fcmp(isMin ? llvm::CmpInst::FCMP_OLT : llvm::CmpInst::FCMP_OGT, a, b), a, b);
+    llvm::Value *ordered = b_.CreateSelect(fcmp(llvm::CmpInst::FCMP_OEQ, a, b), equal, pick);
+    return b_.CreateSelect(fcmp(llvm::CmpInst::FCMP_UNO, a, b), nan, ordered);
+  }
+  void minMax(bool isMin) {
+    llvm::Value *b = pop(), *a = pop();
+    push(minMax(a, b, isMin));
   }
   // trunc (spec 4.3.3 trunc_s/trunc_u): NaN is an invalid conversion, values out of range
   // (truncBounds) overflow; trunc_sat maps NaN to 0 and clamps, as LLVM's fpto[su]i.sat does.
@@ -644,6 +688,7 @@ class Optimizing {
   FuelSegments<llvm::BinaryOperator *> fuelSegments_;  // a charge is its subtraction
   llvm::IRBuilder<> b_;
   llvm::Type *i8_, *i32_, *i64_, *f32_, *f64_, *ptr_;
+  llvm::FixedVectorType *v128_;  // how a v128 is kept; simd.h views it in other shapes
   llvm::MDNode *unlikely_, *invariant_;
   llvm::Value *rsp_;
 
@@ -729,9 +774,9 @@ void Optimizing::numeric(Op op) {
     case Op::F32Max: case Op::F64Max: return minMax(false);
     // Sign operations act on the bits alone, NaN payloads included (spec 4.3.3 fneg, fabs, fcopysign).
     case Op::F32Abs: case Op::F64Abs:
-      return unary([&](llvm::Value *a) { llvm::Value *x = bits(a); return fromBits(b_.CreateAnd(x, b_.CreateNot(signBit(x->getType())))); });
+      return unary([&](llvm::Value *a) { return fromBits(clearSign(bits(a))); });
     case Op::F32Neg: case Op::F64Neg:
-      return unary([&](llvm::Value *a) { llvm::Value *x = bits(a); return fromBits(b_.CreateXor(x, signBit(x->getType()))); });
+      return unary([&](llvm::Value *a) { return fromBits(flipSign(bits(a))); });
     case Op::F32Copysign: case Op::F64Copysign: {
       llvm::Value *y = bits(pop()), *x = bits(pop());
       llvm::Value *sign = signBit(x->getType());
@@ -769,6 +814,8 @@ void Optimizing::numeric(Op op) {
   }
 }
 
+#include "compiler/optimizing/simd.h"
+
 std::string errorText(llvm::Error e) {
   std::string out;
   llvm::handleAllErrors(std::move(e), [&](const llvm::ErrorInfoBase &info) { out += info.message(); });
@@ -785,7 +832,7 @@ T checked(llvm::Expected<T> v, const char *what) {
  * must all be PC-relative within the block, so the block runs wherever it is loaded (the artifact
  * has no relocations left, artifact/artifact.h). Returns the block and each entry's offset.
  */
-CompiledCode link(llvm::StringRef object, size_t entries) {
+CompiledCode link(llvm::StringRef object, size_t entries, std::vector<uint32_t> *entrySizes = nullptr) {
   auto file = checked(llvm::object::ObjectFile::createELFObjectFile(llvm::MemoryBufferRef(object, "wasm")), "object");
   auto *elf = llvm::dyn_cast<llvm::object::ELF64LEObjectFile>(file.get());
   if (elf == nullptr) internal("not an ELF64 object");
@@ -842,6 +889,10 @@ CompiledCode link(llvm::StringRef object, size_t entries) {
     size_t k;
     if (!name.consume_front("wasmo.entry.") || name.getAsInteger(10, k) || k >= entries) continue;
     out.functionOffsets[k] = static_cast<uint32_t>(addressOf(sym));
+    if (entrySizes != nullptr) {
+      entrySizes->resize(entries);
+      (*entrySizes)[k] = static_cast<uint32_t>(llvm::object::ELFSymbolRef(sym).getSize());
+    }
   }
   if (std::ranges::find(out.functionOffsets, UINT32_MAX) != out.functionOffsets.end()) internal("an entry is missing");
   return out;
@@ -886,9 +937,13 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
   mpm.run(mod, mam);
 }
 
-/** Compiles every function of a valid module into one LLVM module, optimized and emitted as one. */
-CompiledCode compileModule(const Module &module, bool meterFuel, bool boundsChecks) {
-  refuseUnsupported(module, Tier::Optimizing);
+/**
+ * Compiles the defined functions `funcs` of a valid module (all of them, or one for tier-up) into
+ * one LLVM module, optimized and emitted as one; the entries come in the order of `funcs`.
+ */
+CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> funcs, bool meterFuel, bool boundsChecks,
+                              std::vector<uint32_t> *entrySizes = nullptr) {
+  refuseUnsupported(module);
   if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
   static std::once_flag once;
   std::call_once(once, [] {
@@ -907,30 +962,34 @@ CompiledCode compileModule(const Module &module, bool meterFuel, bool boundsChec
   llvm::Module mod("wasm", ctx);
   mod.setTargetTriple(kTriple);
   mod.setDataLayout(tm->createDataLayout());
-  std::vector<llvm::Function *> bodies, entries;
+  size_t defined = module.funcs.size() - module.importedFuncs;
+  std::vector<llvm::Function *> bodies(defined, nullptr), entries;
   Optimizing gen(module, ctx, mod, bodies, meterFuel, boundsChecks);
-  auto attributes = [](llvm::Function *f) {
+  auto attributes = [entrySizes](llvm::Function *f) {
     f->addFnAttr(llvm::Attribute::NoUnwind);
     f->addFnAttr(llvm::Attribute::StrictFP);
     // Frames larger than a page touch each page in turn, so a huge one meets the stack's guard.
     f->addFnAttr("probe-stack", "inline-asm");
+    // Tier-up's code keeps rbp as its frame pointer, as singlepass code does, so that a trap's
+    // backtrace walks through its frames (runtime/traps.cpp captureTrace).
+    if (entrySizes != nullptr) f->addFnAttr("frame-pointer", "all");
   };
-  size_t defined = module.funcs.size() - module.importedFuncs;
-  for (size_t k = 0; k < defined; k++) {
-    const FuncType &ft = module.funcType(static_cast<uint32_t>(module.importedFuncs + k));
+  for (size_t e = 0; e < funcs.size(); e++) {
+    uint32_t k = funcs[e];
+    const FuncType &ft = module.funcType(module.importedFuncs + k);
     llvm::Function *body = llvm::Function::Create(gen.bodyType(ft), llvm::GlobalValue::InternalLinkage, llvm::Twine("f").concat(llvm::Twine(k)), mod);
     attributes(body);
-    bodies.push_back(body);
-    llvm::Function *entry = llvm::Function::Create(gen.entryType(), llvm::GlobalValue::ExternalLinkage, llvm::Twine("wasmo.entry.").concat(llvm::Twine(k)), mod);
+    bodies[k] = body;
+    llvm::Function *entry = llvm::Function::Create(gen.entryType(), llvm::GlobalValue::ExternalLinkage, llvm::Twine("wasmo.entry.").concat(llvm::Twine(e)), mod);
     entry->setVisibility(llvm::GlobalValue::HiddenVisibility);
     entry->setDSOLocal(true);
     attributes(entry);
     entries.push_back(entry);
   }
-  for (size_t k = 0; k < defined; k++) {
-    uint32_t func = static_cast<uint32_t>(module.importedFuncs + k);
+  for (size_t e = 0; e < funcs.size(); e++) {
+    uint32_t func = module.importedFuncs + funcs[e];
     FunctionDecoder<Optimizing>(module, func, gen).run();
-    gen.buildEntry(func, entries[k]);
+    gen.buildEntry(func, entries[e]);
   }
   std::string problems;
   llvm::raw_string_ostream os(problems);
@@ -942,7 +1001,7 @@ CompiledCode compileModule(const Module &module, bool meterFuel, bool boundsChec
   llvm::legacy::PassManager emit;
   if (tm->addPassesToEmitFile(emit, objectStream, nullptr, llvm::CodeGenFileType::ObjectFile)) internal("cannot emit objects");
   emit.run(mod);
-  CompiledCode out = link(llvm::StringRef(object.data(), object.size()), defined);
+  CompiledCode out = link(llvm::StringRef(object.data(), object.size()), funcs.size(), entrySizes);
   out.meterFuel = meterFuel;
   out.boundsChecks = boundsChecks;
   return out;
@@ -950,11 +1009,21 @@ CompiledCode compileModule(const Module &module, bool meterFuel, bool boundsChec
 
 }  // namespace
 
+OptimizedFunction compileFunctionOptimizing(const Module &module, uint32_t defined, bool meterFuel, bool boundsChecks) {
+  OptimizedFunction out;
+  std::vector<uint32_t> entrySizes;
+  out.code = compileFunctions(module, std::span<const uint32_t>(&defined, 1), meterFuel, boundsChecks, &entrySizes);
+  out.entrySize = entrySizes.at(0);
+  return out;
+}
+
 Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions &options) {
   // Bodies are validated on `threads` threads; LLVM then builds, optimizes and emits the one module
   // serially on this thread, without progress reports (splitting it across threads is later work).
   Compiled out{decodeModule(bytes, BodyPass{compileThreads(options.threads), {}, {}}), {}};
-  out.code = compileModule(out.module, options.meterFuel, options.boundsChecks);
+  std::vector<uint32_t> all(out.module.funcs.size() - out.module.importedFuncs);
+  for (uint32_t k = 0; k < all.size(); k++) all[k] = k;
+  out.code = compileFunctions(out.module, all, options.meterFuel, options.boundsChecks);
   return out;
 }
 

@@ -13,7 +13,8 @@ std::array<uint8_t, 16> splatBytes(T v) {
 }
 
 void Singlepass::simd(Op op, const SimdImmediates &imm) {
-  needs(kCpuSse41, std::string(opName(op)) + " without SSE4.1");
+  // Without SSE4.1 neither native tier nor V8 runs SIMD (V8's needs SSE4.1 too): the interpreter does.
+  needs(kCpuSse41, std::string(opName(op)) + " without SSE4.1 (the reference engine runs it)");
   const size_t top = stack_.size() - 1;
   const Xmm t0 = xmm8, t1 = xmm9, t2 = xmm10, t3 = xmm11;
   const uint8_t lane = imm.lane;

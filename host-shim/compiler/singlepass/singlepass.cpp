@@ -14,6 +14,7 @@
 #include "compiler/cpu_features.h"
 #include "environ/fuel.h"
 #include "environ/function_decoder.h"
+#include "runtime/code_memory.h"
 #include "runtime/vmcontext.h"
 
 namespace wasmo {
@@ -59,6 +60,16 @@ struct Value {
   uint32_t cell = 0;  // its slot's first cell: set by push()
 };
 
+// [base + disp] with base one of the first eight general registers (no REX.B): rbp or rsp for a
+// local or an operand cell, rcx for a global. Not xbyak's RegExp, whose construction (a dozen
+// fields, checked) cost more than encoding the access (frameOp) did.
+struct FrameRef {
+  int base;  // register index below 8
+  int32_t disp;
+  Xbyak::RegExp exp() const { return Xbyak::Reg64(base) + disp; }
+  FrameRef operator+(int32_t d) const { return {base, disp + d}; }
+};
+
 // A jump target of the function being compiled (Singlepass::newTarget).
 using Target = uint32_t;
 constexpr uint32_t kNoTarget = UINT32_MAX;
@@ -74,8 +85,8 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  Singlepass(const Module &module, bool meterFuel, bool boundsChecks)
-      : CodeGenerator(0, noBuffer), meterFuel_(meterFuel), boundsChecks_(boundsChecks), importedFuncs_(module.importedFuncs),
+  Singlepass(const Module &module, bool meterFuel, bool tierUp, bool boundsChecks)
+      : CodeGenerator(0, noBuffer), meterFuel_(meterFuel), boundsChecks_(boundsChecks), tierUp_(tierUp), importedFuncs_(module.importedFuncs),
         hostFeatures_(hostCpuFeatures()), poolLimit_(poolLimit()) {}
 
   /** Starts a function's code at `buffer`, which has room for `capacity` bytes (xbyak throws
@@ -93,7 +104,7 @@ class Singlepass : public CodeGenerator {
   /** The CPU features the code emitted so far uses (CpuFeature bits). */
   uint32_t usedFeatures() const { return usedFeatures_; }
 
-  void beginFunction(uint32_t, const FuncType &ft, std::span<const ValType> locals) {
+  void beginFunction(uint32_t func, const FuncType &ft, std::span<const ValType> locals) {
     stack_.clear();
     regOwner_.fill(SIZE_MAX);
     xmmOwner_.fill(SIZE_MAX);
@@ -106,14 +117,18 @@ class Singlepass : public CodeGenerator {
     maxSlots_ = 0;
     locals_.assign(locals.begin(), locals.end());
     localCells_.clear();
+    localDisp_.clear();
     numLocalCells_ = 0;
     for (ValType t : locals) {
       localCells_.push_back(numLocalCells_);
       numLocalCells_ += cells(t);
+      localDisp_.push_back(static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(numLocalCells_ - 1)));
     }
     returnLabel_ = newTarget();
     functionResults_ = ft.results;
+    defined_ = func - importedFuncs_;
 
+    if (tierUp_) tierUpEntry();
     push(rbp);
     mov(rbp, rsp);
     push(r14);
@@ -135,7 +150,7 @@ class Singlepass : public CodeGenerator {
     for (size_t i = 0; i < ft.params.size(); i++) {
       for (size_t c = 0; c < cells(locals[i]); c++) {
         mov(rax, qword[rsi + static_cast<int32_t>(8 * (localCells_[i] + c))]);
-        mov(qword[local(i) + static_cast<int32_t>(8 * c)], rax);
+        mov(qword[(local(i) + static_cast<int32_t>(8 * c)).exp()], rax);
       }
     }
     // Non-parameter locals start at zero (spec 4.4.10.1).
@@ -164,6 +179,7 @@ class Singlepass : public CodeGenerator {
     mov(r13, qword[rbp - 48]);
     leave();
     ret();
+    if (tierUp_) tierUpStub();
     for (size_t i = 0; i < traps_.size(); i++) {
       if (traps_[i] == kNoTarget) continue;
       const TrapCode code = static_cast<TrapCode>(i);
@@ -213,13 +229,14 @@ class Singlepass : public CodeGenerator {
     mov(rcx, qword[r14 + kOffStackLimit]);
     cmp(rsp, qword[rcx]);
     jumpIf(Cond::B, trapLabel(TrapCode::Interrupted));
+    if (tierUp_) tierUpBackEdge();
   }
   void if_(const BlockType &bt) {
     loadTo(eax, stack_.size() - 1);
     stack_.pop_back();
     enter(Op::If, bt);
     frames_.back().elseLabel = newTarget();
-    test(eax, eax);
+    regOp(kTest, eax, eax);
     jumpIf(Cond::E, frames_.back().elseLabel);
   }
   void else_(bool fallthrough) {
@@ -254,7 +271,7 @@ class Singlepass : public CodeGenerator {
     stack_.pop_back();
     flush();
     Target skip = newTarget();
-    test(eax, eax);
+    regOp(kTest, eax, eax);
     jumpIf(Cond::E, skip);
     branchTo(depth);
     bind(skip);
@@ -326,7 +343,7 @@ class Singlepass : public CodeGenerator {
     jumpIf(Cond::AE, trapLabel(TrapCode::UndefinedElement));
     mov(rax, qword[rax + kOffTableElems]);
     mov(rax, qword[rax + rcx * 8]);
-    test(rax, rax);
+    regOp(kTest, rax, rax);
     jumpIf(Cond::E, trapLabel(TrapCode::UninitializedElement));
     mov(rdx, qword[r14 + kOffTypeIds]);
     mov(edx, dword[rdx + 4 * typeIndex]);
@@ -362,9 +379,9 @@ class Singlepass : public CodeGenerator {
 
   void localGet(uint32_t x, ValType t) {
     if (t == ValType::F64 || t == ValType::F32 || t == ValType::V128) {
-      if (t == ValType::F64) movsd(xmm0, qword[local(x)]);
-      else if (t == ValType::F32) movss(xmm0, dword[local(x)]);
-      else movdqu(xmm0, xword[local(x)]);
+      if (t == ValType::F64) movsd(xmm0, qword[local(x).exp()]);
+      else if (t == ValType::F32) movss(xmm0, dword[local(x).exp()]);
+      else movdqu(xmm0, xword[local(x).exp()]);
       pushXmm(xmm0, t);
       return;
     }
@@ -390,7 +407,7 @@ class Singlepass : public CodeGenerator {
   void globalSet(uint32_t x, const GlobalType &) {
     mov(rcx, qword[r14 + kOffGlobals]);
     mov(rcx, qword[rcx + 8 * x]);
-    storeTo(rcx, stack_.size() - 1);
+    storeTo(FrameRef{rcx.getIdx(), 0}, stack_.size() - 1);
     stack_.pop_back();
   }
   void tableGet(uint32_t table, ValType t) {
@@ -462,18 +479,18 @@ class Singlepass : public CodeGenerator {
     pushRax(ValType::I32);
   }
 
-  void i32Const(int32_t v) { pushValue(Value{Value::Const, ValType::I32, static_cast<uint32_t>(v)}); }
-  void i64Const(int64_t v) { pushValue(Value{Value::Const, ValType::I64, static_cast<uint64_t>(v)}); }
-  void f32Const(uint32_t bits) { pushValue(Value{Value::Const, ValType::F32, bits}); }
-  void f64Const(uint64_t bits) { pushValue(Value{Value::Const, ValType::F64, bits}); }
+  void i32Const(int32_t v) { pushValue(Value::Const, ValType::I32, static_cast<uint32_t>(v)); }
+  void i64Const(int64_t v) { pushValue(Value::Const, ValType::I64, static_cast<uint64_t>(v)); }
+  void f32Const(uint32_t bits) { pushValue(Value::Const, ValType::F32, bits); }
+  void f64Const(uint64_t bits) { pushValue(Value::Const, ValType::F64, bits); }
 
   void numeric(Op op);
 
   // A null reference is 0 for both reference types (runtime/vmcontext.h).
-  void refNull(ValType t) { pushValue(Value{Value::Const, t, 0}); }
+  void refNull(ValType t) { pushValue(Value::Const, t, 0); }
   void refIsNull(ValType) {
     loadTo(rax, stack_.size() - 1);
-    test(rax, rax);
+    regOp(kTest, rax, rax);
     sete(al);
     movzx(eax, al);
     stack_.pop_back();
@@ -515,6 +532,69 @@ class Singlepass : public CodeGenerator {
   }
 
  private:
+  // Tier-up (runtime/tier_up.h). Each call and each loop iteration counts down the instance's
+  // counter of this function; the step that takes it from 0 to -1 asks the runtime to compile the
+  // function in the background, once. While the counter is negative, calls check for the optimized
+  // entry and jump to it (frames already running stay here, new calls run the optimized code).
+
+  // Before the prologue: rdi (VMContext) and rsi (vals) are the arguments, rax and rcx are free.
+  void tierUpEntry() {
+    tierUpBody_ = newTarget();
+    tierUpHot_ = newTarget();
+    mov(rax, qword[rdi + kOffTierCounters]);
+    sub(dword[rax + counterOffset()], 1);
+    jumpIf(Cond::S, tierUpHot_);
+    bind(tierUpBody_);
+  }
+  // Out of line: the counter is negative.
+  void tierUpStub() {
+    Target request = newTarget();
+    bind(tierUpHot_);
+    jumpToOptimized(request);
+    bind(request);
+    cmp(dword[rax + counterOffset()], -1);
+    jumpIf(Cond::NE, tierUpBody_);
+    // The call into C keeps the arguments and realigns rsp (8 mod 16 at a function's entry).
+    push(rdi);
+    push(rsi);
+    sub(rsp, 8);
+    mov(esi, defined_);
+    mov(rax, qword[rdi + kOffLibcalls]);
+    Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(Libcall::TierUp)]);
+    add(rsp, 8);
+    pop(rsi);
+    pop(rdi);
+    // A store that waits for tier-up has the optimized code now, unless the compiler refused it.
+    mov(rax, qword[rdi + kOffTierCounters]);
+    jumpToOptimized(tierUpBody_);
+  }
+  // Jumps to the optimized entry if there is one, else to `none`; rax holds the counters.
+  void jumpToOptimized(Target none) {
+    mov(rcx, qword[rdi + kOffTierCode]);
+    mov(rcx, qword[rcx + 8 * static_cast<int32_t>(defined_)]);
+    test(rcx, rcx);
+    jumpIf(Cond::E, none);
+    // Pinned at -1, so the counter never wraps round to positive while the optimized code exists.
+    mov(dword[rax + counterOffset()], -1);
+    jmp(rcx);
+  }
+  // At a loop header, after the interrupt check: every operand is spilled and rsp is 16-aligned,
+  // so the runtime call needs no saving.
+  void tierUpBackEdge() {
+    Target done = newTarget();
+    mov(rax, qword[r14 + kOffTierCounters]);
+    sub(dword[rax + counterOffset()], 1);
+    jumpIf(Cond::NS, done);
+    cmp(dword[rax + counterOffset()], -1);
+    jumpIf(Cond::NE, done);
+    mov(rdi, r14);
+    mov(esi, defined_);
+    mov(rax, qword[r14 + kOffLibcalls]);
+    Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(Libcall::TierUp)]);
+    bind(done);
+  }
+  int32_t counterOffset() const { return 4 * static_cast<int32_t>(defined_); }
+
   // Calls the function whose VMFuncRef is in rax with the top operands from argBase on as arguments.
   void callFuncRef(size_t argBase, const FuncType &ft) {
     noteSlot(cellAt(argBase) + cellsOf(ft.results));
@@ -526,7 +606,7 @@ class Singlepass : public CodeGenerator {
   // A call's results are in the slots its arguments were in.
   void pushResults(size_t argBase, const FuncType &ft) {
     stack_.resize(argBase);
-    for (ValType t : ft.results) pushValue(Value{Value::Slot, t, 0});
+    for (ValType t : ft.results) pushValue(Value::Slot, t, 0);
   }
   // Calls a runtime function with the VMContext and the top operands, popped, in `regs` (the
   // registers after rdi, and after any immediates the caller put in the first ones).
@@ -540,7 +620,6 @@ class Singlepass : public CodeGenerator {
     mov(rax, qword[r14 + kOffLibcalls]);
     Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(id)]);
   }
-  // Local i's lowest address: its last cell, as locals grow downward.
   // The instructions singlepass emits most, moves and arithmetic between general registers and
   // between a register and a local or operand cell, are encoded here and written at once: xbyak's
   // general encoder takes a dozen calls for each (a third of the compile time went to it).
@@ -559,7 +638,7 @@ class Singlepass : public CodeGenerator {
   // Opcodes of the form `op r, r/m` (Intel SDM vol. 2) that regOp and frameOp encode; two bytes
   // when above 0xFF.
   static constexpr uint16_t kMovLoad = 0x8B, kMovStore = 0x89, kAdd = 0x03, kOr = 0x0B, kAnd = 0x23, kSub = 0x2B,
-                            kXor = 0x33, kCmp = 0x3B, kImul = 0x0FAF;
+                            kXor = 0x33, kCmp = 0x3B, kImul = 0x0FAF, kMovaps = 0x0F28, kTest = 0x85;
   static size_t opcode(uint8_t *code, uint16_t op) {
     if (op <= 0xFF) {
       code[0] = static_cast<uint8_t>(op);
@@ -569,7 +648,8 @@ class Singlepass : public CodeGenerator {
     code[1] = static_cast<uint8_t>(op);
     return 2;
   }
-  /** `op` with ModRM.reg `r` and ModRM.rm the register `rm`, of r's width (32 or 64 bits). */
+  /** `op` with ModRM.reg `r` and ModRM.rm the register `rm`, of r's width (32 or 64 bits; an xmm
+   *  register takes no REX.W, as movaps wants). */
   void regOp(uint16_t op, const Reg &r, const Reg &rm) {
     uint8_t code[4];
     size_t n = rex(code, r.isBit(64), r.getIdx(), rm.getIdx());
@@ -579,36 +659,76 @@ class Singlepass : public CodeGenerator {
   }
   /** mov dst, src: general registers of the same width (32 or 64 bits). */
   void movReg(const Reg &dst, const Reg &src) { regOp(kMovLoad, dst, src); }
-  /** `op` with ModRM.reg `r` and ModRM.rm [base + disp] of `at`, base rbp or rsp with no index (a
-   *  local or an operand cell), of r's width. */
-  void frameOp(uint16_t op, const Reg &r, const RegExp &at) {
+  /** `op` with ModRM.reg `r` and ModRM.rm [at] (modrmFrame), of r's width. */
+  void frameOp(uint16_t op, const Reg &r, FrameRef at) {
     uint8_t code[9];
     size_t n = rex(code, r.isBit(64), r.getIdx(), 0);
     n += opcode(code + n, op);
-    const int32_t disp = static_cast<int32_t>(at.getDisp());
-    const bool disp8 = disp >= -128 && disp <= 127;
-    const int base = at.getBase().getIdx();  // rbp or rsp
-    code[n++] = static_cast<uint8_t>((disp8 ? 0x40 : 0x80) | (r.getIdx() & 7) << 3 | base);
-    if (base == 4) code[n++] = 0x24;  // rsp as a base takes a SIB byte: no index
+    n += modrmFrame(code + n, r.getIdx(), at);
+    emit(code, n);
+  }
+  /** ModRM (with ModRM.reg `reg`), SIB and displacement of [at]: always a disp8 or disp32 form, so
+   *  rbp as a base needs no special case; rsp takes a SIB byte. */
+  static size_t modrmFrame(uint8_t *code, int reg, FrameRef at) {
+    size_t n = 0;
+    const bool disp8 = at.disp >= -128 && at.disp <= 127;
+    code[n++] = static_cast<uint8_t>((disp8 ? 0x40 : 0x80) | (reg & 7) << 3 | at.base);
+    if (at.base == 4) code[n++] = 0x24;  // rsp as a base takes a SIB byte: no index
     if (disp8) {
-      code[n++] = static_cast<uint8_t>(disp);
+      code[n++] = static_cast<uint8_t>(at.disp);
     } else {
-      std::memcpy(code + n, &disp, 4);
+      std::memcpy(code + n, &at.disp, 4);
       n += 4;
+    }
+    return n;
+  }
+  /** mov r, imm: 32-bit registers and values that fit 32 bits unsigned as mov r32, imm32 (which
+   *  zeroes the upper half), negative values that fit a sign-extended imm32 as REX.W C7 /0, the
+   *  rest with a full imm64 (REX.W B8+r). */
+  void movImm(const Reg &r, uint64_t v) {
+    uint8_t code[10];
+    size_t n = 0;
+    const int idx = r.getIdx();
+    if (v <= 0xFFFFFFFF || r.isBit(32)) {
+      n = rex(code, false, 0, idx);
+      code[n++] = static_cast<uint8_t>(0xB8 | (idx & 7));
+      const uint32_t imm = static_cast<uint32_t>(v);
+      std::memcpy(code + n, &imm, 4);
+      n += 4;
+    } else if (static_cast<int64_t>(v) == static_cast<int32_t>(v)) {
+      n = rex(code, true, 0, idx);
+      code[n++] = 0xC7;
+      code[n++] = static_cast<uint8_t>(0xC0 | (idx & 7));
+      const uint32_t imm = static_cast<uint32_t>(v);
+      std::memcpy(code + n, &imm, 4);
+      n += 4;
+    } else {
+      n = rex(code, true, 0, idx);
+      code[n++] = static_cast<uint8_t>(0xB8 | (idx & 7));
+      std::memcpy(code + n, &v, 8);
+      n += 8;
     }
     emit(code, n);
   }
-  /** mov r, [at] (load) or mov [at], r (store), of r's width (32 or 64 bits). */
-  void movFrame(bool store, const Reg &r, const RegExp &at) { frameOp(store ? kMovStore : kMovLoad, r, at); }
-
-  RegExp local(size_t i) {
-    return rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(localCells_[i] + cells(locals_[i]) - 1));
+  /** mov dword [at], imm32, or with `w` mov qword [at], imm32 sign-extended (C7 /0). */
+  void frameImm(bool w, FrameRef at, uint32_t imm) {
+    uint8_t code[13];
+    size_t n = rex(code, w, 0, 0);
+    code[n++] = 0xC7;
+    n += modrmFrame(code + n, 0, at);
+    std::memcpy(code + n, &imm, 4);
+    emit(code, n + 4);
   }
+  /** mov r, [at] (load) or mov [at], r (store), of r's width (32 or 64 bits). */
+  void movFrame(bool store, const Reg &r, FrameRef at) { frameOp(store ? kMovStore : kMovLoad, r, at); }
+
+  // Local i's lowest address: its last cell, as locals grow downward.
+  FrameRef local(size_t i) { return {rbp.getIdx(), localDisp_[i]}; }
   // Operand k's slot; the address of any cell, for a value of type t.
-  RegExp slot(size_t k) { return cellSlot(stack_[k].cell, stack_[k].type); }
-  RegExp cellSlot(size_t cell, ValType t) {
+  FrameRef slot(size_t k) { return cellSlot(stack_[k].cell, stack_[k].type); }
+  FrameRef cellSlot(size_t cell, ValType t) {
     noteSlot(cell + cells(t));
-    return rsp + static_cast<int32_t>(8 * cell);
+    return {rsp.getIdx(), static_cast<int32_t>(8 * cell)};
   }
   void noteSlot(size_t count) {
     if (count > maxSlots_) maxSlots_ = count;
@@ -623,9 +743,11 @@ class Singlepass : public CodeGenerator {
     if (k < stack_.size()) return stack_[k].cell;
     return stack_.empty() ? 0 : stack_.back().cell + cells(stack_.back().type);
   }
-  void pushValue(Value v) {
-    v.cell = static_cast<uint32_t>(cellAt(stack_.size()));
-    stack_.push_back(v);
+  // Always inlined and built in place: a Value built by the caller and passed by value (24 bytes,
+  // in memory) stalled on store forwarding at every push.
+  [[gnu::always_inline]] void pushValue(Value::Kind kind, ValType type, uint64_t bits = 0, uint8_t reg = kNoReg) {
+    uint32_t cell = static_cast<uint32_t>(cellAt(stack_.size()));
+    stack_.push_back(Value{kind, type, bits, reg, cell});
   }
 
   Target trapLabel(TrapCode code) {
@@ -644,18 +766,34 @@ class Singlepass : public CodeGenerator {
   }
   void bind(Target t) { labelAt_[t] = static_cast<uint32_t>(getSize()); }
   void rel32To(Target t) {
-    dd(0);
+    static constexpr uint8_t kZeros[4] = {};
+    emit(kZeros, 4);
     fixups_.push_back({t, static_cast<uint32_t>(getSize() - 4)});
   }
   // x86 condition codes (the low nibble of Jcc), as jumpIf takes them.
-  enum class Cond : uint8_t { B = 0x2, AE = 0x3, E = 0x4, NE = 0x5, BE = 0x6, A = 0x7, S = 0x8, P = 0xA };
+  enum class Cond : uint8_t { B = 0x2, AE = 0x3, E = 0x4, NE = 0x5, BE = 0x6, A = 0x7, S = 0x8, NS = 0x9, P = 0xA,
+                              L = 0xC, GE = 0xD, LE = 0xE, G = 0xF };
+  /** eax = condition c ? 1 : 0 (setcc al; movzx eax, al). */
+  void setFlag(Cond c) {
+    const uint8_t code[] = {0x0F, static_cast<uint8_t>(0x90 | static_cast<uint8_t>(c)), 0xC0, 0x0F, 0xB6, 0xC0};
+    emit(code, sizeof code);
+  }
+  /** A shift or rotate of `a` by cl: D3 /digit (rol 0, ror 1, shl 4, shr 5, sar 7), of a's width. */
+  void shiftByCl(uint8_t digit, const Reg &a) {
+    uint8_t code[3];
+    size_t n = rex(code, a.isBit(64), 0, a.getIdx());
+    code[n++] = 0xD3;
+    code[n++] = static_cast<uint8_t>(0xC0 | digit << 3 | (a.getIdx() & 7));
+    emit(code, n);
+  }
   void jumpTo(Target t) {
-    db(0xE9);  // jmp rel32
+    static constexpr uint8_t kJmp = 0xE9;  // jmp rel32
+    emit(&kJmp, 1);
     rel32To(t);
   }
   void jumpIf(Cond c, Target t) {
-    db(0x0F);  // jcc rel32
-    db(0x80 | static_cast<uint8_t>(c));
+    const uint8_t jcc[] = {0x0F, static_cast<uint8_t>(0x80 | static_cast<uint8_t>(c))};  // jcc rel32
+    emit(jcc, sizeof jcc);
     rel32To(t);
   }
   // Each rel32 is relative to the end of its instruction, which the field ends.
@@ -677,8 +815,7 @@ class Singlepass : public CodeGenerator {
       if (r.isBit(32) || v.type == ValType::F32) movd(r.isBit(32) ? Reg32(r.getIdx()) : Reg64(r.getIdx()).cvt32(), kOperandXmms[v.reg]);
       else movq(Reg64(r.getIdx()), kOperandXmms[v.reg]);
     } else if (v.kind == Value::Const) {
-      if (r.isBit(32)) mov(r, static_cast<uint32_t>(v.bits));
-      else mov(r, v.bits);
+      movImm(r, r.isBit(32) ? static_cast<uint32_t>(v.bits) : v.bits);
     } else {
       movFrame(false, r, slot(k));
     }
@@ -689,42 +826,41 @@ class Singlepass : public CodeGenerator {
     if (v.kind == Value::XReg) {
       if (kOperandXmms[v.reg].getIdx() != x.getIdx()) movaps(x, kOperandXmms[v.reg]);
     } else {
-      movdqu(x, xword[slot(k)]);
+      movdqu(x, xword[slot(k).exp()]);
     }
   }
   // Stores operand k at `dst` (8 bytes; an i32 or f32 with its upper half zero). Spilling a register
   // or a constant touches no general-purpose register, so a spill may come between loading a
   // scratch register and using it (the condition of if/br_if, arguments of a runtime call). Only a
   // copy from slot to slot goes through rax, and spilling never does one.
-  void storeTo(const RegExp &at, size_t k) {
+  void storeTo(FrameRef at, size_t k) {
     const Value &v = stack_[k];
-    const Address dst = qword[at];
     switch (v.kind) {
       case Value::Reg:
         movFrame(true, kOperandRegs[v.reg], at);
         return;
       case Value::XReg:
         if (v.type == ValType::V128) {
-          movdqu(xword[at], kOperandXmms[v.reg]);
+          movdqu(xword[at.exp()], kOperandXmms[v.reg]);
         } else if (v.type == ValType::F64) {
-          movsd(dst, kOperandXmms[v.reg]);
+          movsd(qword[at.exp()], kOperandXmms[v.reg]);
         } else {
-          movss(dword[at], kOperandXmms[v.reg]);
-          mov(dword[at + 4], 0);
+          movss(dword[at.exp()], kOperandXmms[v.reg]);
+          mov(dword[(at + 4).exp()], 0);
         }
         return;
       case Value::Const:
         if (static_cast<int64_t>(v.bits) == static_cast<int32_t>(v.bits)) {
-          mov(dst, v.bits);  // fits a sign-extended imm32
+          frameImm(true, at, static_cast<uint32_t>(v.bits));  // fits a sign-extended imm32
         } else {
-          mov(dword[at], static_cast<uint32_t>(v.bits));
-          mov(dword[at + 4], static_cast<uint32_t>(v.bits >> 32));
+          frameImm(false, at, static_cast<uint32_t>(v.bits));
+          frameImm(false, at + 4, static_cast<uint32_t>(v.bits >> 32));
         }
         return;
       case Value::Slot:
         if (v.type == ValType::V128) {
-          movdqu(xmm0, xword[slot(k)]);
-          movdqu(xword[at], xmm0);
+          movdqu(xmm0, xword[slot(k).exp()]);
+          movdqu(xword[at.exp()], xmm0);
           return;
         }
         loadTo(rax, k);
@@ -768,9 +904,9 @@ class Singlepass : public CodeGenerator {
   void loadXmm(const Xmm &x, size_t k, bool is64) {
     const Value &v = stack_[k];
     switch (v.kind) {
-      case Value::XReg: movaps(x, kOperandXmms[v.reg]); return;
+      case Value::XReg: regOp(kMovaps, x, kOperandXmms[v.reg]); return;
       case Value::Slot:
-        if (is64) movsd(x, qword[slot(k)]); else movss(x, dword[slot(k)]);
+        if (is64) movsd(x, qword[slot(k).exp()]); else movss(x, dword[slot(k).exp()]);
         return;
       case Value::Reg:
       case Value::Const:
@@ -781,9 +917,9 @@ class Singlepass : public CodeGenerator {
   }
   void pushXmm(const Xmm &x, ValType t) {
     uint8_t r = allocXmm();
-    movaps(kOperandXmms[r], x);
+    regOp(kMovaps, kOperandXmms[r], x);
     xmmOwner_[r] = stack_.size();
-    pushValue(Value{Value::XReg, t, 0, r});
+    pushValue(Value::XReg, t, 0, r);
   }
   // Spills every operand held in a register to its slot.
   void flush() {
@@ -803,12 +939,12 @@ class Singlepass : public CodeGenerator {
     uint8_t r = allocReg();
     movReg(kOperandRegs[r], rax);
     regOwner_[r] = stack_.size();
-    pushValue(Value{Value::Reg, t, 0, r});
+    pushValue(Value::Reg, t, 0, r);
   }
   // After a merge point the operands from `base` on are `types`, in their slots.
   void resetStack(size_t base, std::span<const ValType> types) {
     stack_.resize(base);
-    for (ValType t : types) pushValue(Value{Value::Slot, t, 0});
+    for (ValType t : types) pushValue(Value::Slot, t, 0);
   }
   void enter(Op op, const BlockType &bt) {
     flush();
@@ -889,6 +1025,9 @@ class Singlepass : public CodeGenerator {
   bool meterFuel_;
   bool boundsChecks_;
   FuelSegments<size_t> fuelSegments_;  // a charge is the offset of its imm32
+  bool tierUp_;
+  uint32_t defined_ = 0;  // the function's index among the defined ones
+  Target tierUpBody_ = kNoTarget, tierUpHot_ = kNoTarget;
   uint32_t importedFuncs_;
   std::vector<std::pair<uint32_t, uint32_t>> callSites_;
   std::vector<Value> stack_;
@@ -906,6 +1045,7 @@ class Singlepass : public CodeGenerator {
   size_t maxSlots_ = 0, numLocalCells_ = 0, frameSizePatch_ = 0;  // maxSlots_: operand cells
   std::vector<ValType> locals_, functionResults_;
   std::vector<size_t> localCells_;  // each local's first cell
+  std::vector<int32_t> localDisp_;  // each local's lowest address from rbp (local())
   // 16-byte constants of the function (v128.const, masks), placed after its code.
   std::map<std::array<uint8_t, 16>, Label> constants_;
   Address constant(const std::array<uint8_t, 16> &bytes) { return xword[rip + constants_[bytes]]; }
@@ -991,10 +1131,9 @@ void Singlepass::integerBinary(Op op, bool is64) {
     }
   };
   ValType result = is64 ? ValType::I64 : ValType::I32;
-  auto compare = [&](void (CodeGenerator::*set)(const Operand &)) {
+  auto compare = [&](Cond c) {
     alu(kCmp);
-    (this->*set)(al);
-    movzx(eax, al);
+    setFlag(c);
     result = ValType::I32;
   };
   switch (op) {
@@ -1005,26 +1144,26 @@ void Singlepass::integerBinary(Op op, bool is64) {
     case Op::I32Or: case Op::I64Or: alu(kOr); break;
     case Op::I32Xor: case Op::I64Xor: alu(kXor); break;
     // x86 masks the count to 5 or 6 bits, as the spec's shifts do (spec 4.3.2).
-    case Op::I32Shl: case Op::I64Shl: loadTo(ecx, k + 1); shl(a, cl); break;
-    case Op::I32ShrS: case Op::I64ShrS: loadTo(ecx, k + 1); sar(a, cl); break;
-    case Op::I32ShrU: case Op::I64ShrU: loadTo(ecx, k + 1); shr(a, cl); break;
-    case Op::I32Rotl: case Op::I64Rotl: loadTo(ecx, k + 1); rol(a, cl); break;
-    case Op::I32Rotr: case Op::I64Rotr: loadTo(ecx, k + 1); ror(a, cl); break;
+    case Op::I32Shl: case Op::I64Shl: loadTo(ecx, k + 1); shiftByCl(4, a); break;
+    case Op::I32ShrS: case Op::I64ShrS: loadTo(ecx, k + 1); shiftByCl(7, a); break;
+    case Op::I32ShrU: case Op::I64ShrU: loadTo(ecx, k + 1); shiftByCl(5, a); break;
+    case Op::I32Rotl: case Op::I64Rotl: loadTo(ecx, k + 1); shiftByCl(0, a); break;
+    case Op::I32Rotr: case Op::I64Rotr: loadTo(ecx, k + 1); shiftByCl(1, a); break;
     case Op::I32DivS: case Op::I32DivU: case Op::I32RemS: case Op::I32RemU:
     case Op::I64DivS: case Op::I64DivU: case Op::I64RemS: case Op::I64RemU:
       loadTo(is64 ? Reg(rcx) : Reg(ecx), k + 1);
       divide(op, is64);
       break;
-    case Op::I32Eq: case Op::I64Eq: compare(&CodeGenerator::sete); break;
-    case Op::I32Ne: case Op::I64Ne: compare(&CodeGenerator::setne); break;
-    case Op::I32LtS: case Op::I64LtS: compare(&CodeGenerator::setl); break;
-    case Op::I32LtU: case Op::I64LtU: compare(&CodeGenerator::setb); break;
-    case Op::I32GtS: case Op::I64GtS: compare(&CodeGenerator::setg); break;
-    case Op::I32GtU: case Op::I64GtU: compare(&CodeGenerator::seta); break;
-    case Op::I32LeS: case Op::I64LeS: compare(&CodeGenerator::setle); break;
-    case Op::I32LeU: case Op::I64LeU: compare(&CodeGenerator::setbe); break;
-    case Op::I32GeS: case Op::I64GeS: compare(&CodeGenerator::setge); break;
-    case Op::I32GeU: case Op::I64GeU: compare(&CodeGenerator::setae); break;
+    case Op::I32Eq: case Op::I64Eq: compare(Cond::E); break;
+    case Op::I32Ne: case Op::I64Ne: compare(Cond::NE); break;
+    case Op::I32LtS: case Op::I64LtS: compare(Cond::L); break;
+    case Op::I32LtU: case Op::I64LtU: compare(Cond::B); break;
+    case Op::I32GtS: case Op::I64GtS: compare(Cond::G); break;
+    case Op::I32GtU: case Op::I64GtU: compare(Cond::A); break;
+    case Op::I32LeS: case Op::I64LeS: compare(Cond::LE); break;
+    case Op::I32LeU: case Op::I64LeU: compare(Cond::BE); break;
+    case Op::I32GeS: case Op::I64GeS: compare(Cond::GE); break;
+    case Op::I32GeU: case Op::I64GeU: compare(Cond::AE); break;
     default: unsupported(opName(op));
   }
   stack_.resize(k);
@@ -1236,9 +1375,9 @@ void Singlepass::numeric(Op op) {
       integerBinary(op, true);
       return;
     case Op::I32Eqz:
-      return unary32(ValType::I32, [&] { test(eax, eax); sete(al); movzx(eax, al); });
+      return unary32(ValType::I32, [&] { regOp(kTest, eax, eax); setFlag(Cond::E); });
     case Op::I64Eqz:
-      return unary64(ValType::I32, [&] { test(rax, rax); sete(al); movzx(eax, al); });
+      return unary64(ValType::I32, [&] { regOp(kTest, rax, rax); setFlag(Cond::E); });
     case Op::I32Clz:
       // bsr gives the highest set bit's index and sets ZF for 0; clz = 31 - index, 32 for 0.
       return unary32(ValType::I32, [&] { mov(ecx, -1); bsr(eax, eax); cmovz(eax, ecx); neg(eax); add(eax, 31); });
@@ -1367,7 +1506,7 @@ struct WorkerCode {
 class SinglepassCompiler : public BodyCompiler {
  public:
   SinglepassCompiler(const Module &module, const CompileOptions &options, WorkerCode &out)
-      : m_(module), gen_(module, options.meterFuel, options.boundsChecks), out_(out) {}
+      : m_(module), gen_(module, options.meterFuel, options.tierUp, options.boundsChecks), out_(out) {}
 
   void compile(uint32_t func) override {
     const FunctionBody &body = m_.bodies[func - m_.importedFuncs];
@@ -1378,6 +1517,7 @@ class SinglepassCompiler : public BodyCompiler {
       if (out_.chunks.empty() || out_.chunks.back().capacity - out_.chunks.back().used < room) {
         size_t capacity = std::max(kChunk, room);
         out_.chunks.push_back(WorkerCode::Chunk{std::make_unique_for_overwrite<uint8_t[]>(capacity), capacity, 0});
+        adviseHugePages({out_.chunks.back().bytes.get(), capacity});
       }
       WorkerCode::Chunk &c = out_.chunks.back();
       gen_.startFunction(c.bytes.get() + c.used, c.capacity - c.used);
@@ -1428,6 +1568,7 @@ void link(std::span<const WorkerCode> workers, uint32_t defined, CompiledCode &o
     if (size > 0x7FFFFFFF) unsupported("more than 2 GiB of code");
   }
   out.code.reserve(size);  // appended without zeroing first
+  adviseHugePages({out.code.data(), size});
   for (const Where &p : where) {
     const uint8_t *bytes = p.chunk->bytes.get() + p.offset;
     out.code.insert(out.code.end(), bytes, bytes + p.size);
@@ -1450,12 +1591,13 @@ Compiled compileSinglepass(std::span<const uint8_t> bytes, const CompileOptions 
   pass.progress = options.progress;
   std::vector<WorkerCode> workers(pass.threads);
   pass.compiler = [&](const Module &module, unsigned worker) -> std::unique_ptr<BodyCompiler> {
-    refuseUnsupported(module, Tier::Singlepass);
+    refuseUnsupported(module);
     return std::make_unique<SinglepassCompiler>(module, options, workers[worker]);
   };
   Compiled out{decodeModule(bytes, pass), {}};
   out.code.meterFuel = options.meterFuel;
   out.code.boundsChecks = options.boundsChecks;
+  if (options.tierUp) out.code.tier = Tier::Tiered;
   link(workers, static_cast<uint32_t>(out.module.funcs.size() - out.module.importedFuncs), out.code);
   return out;
 }
