@@ -37,9 +37,12 @@ export function runV8(bytes: Uint8Array<ArrayBuffer>, n: number, reps: number): 
 
 /**
  * How a store is stopped: not at all, by fuel (more than any run needs, so what is measured is
- * metering), or by a deadline (an hour away, so what is measured is watching for it).
+ * metering), or by a deadline (an hour away, so what is measured is watching for it); or, 'bounds',
+ * a store whose memories have a 4 GiB reservation and no guard, so that native code checks bounds
+ * explicitly (what is measured is the checks).
  */
-export type Control = 'none' | 'fuel' | 'deadline';
+export type Control = 'none' | 'fuel' | 'deadline' | 'bounds';
+export const CONTROLS: readonly Control[] = ['none', 'fuel', 'deadline', 'bounds'];
 
 /** A wasmo engine through the public API, as an embedder runs it. */
 export function runApi(engine: EngineName, bytes: Uint8Array, n: number, reps: number, control: Control = 'none'): WorkerResult {
@@ -47,7 +50,9 @@ export function runApi(engine: EngineName, bytes: Uint8Array, n: number, reps: n
   if (isError(module)) throw new Error(`${engine}: ${module.message}`);
   let instantiated: ReturnType<typeof module_instantiate>;
   try {
-    const store = store_init(control === 'fuel' ? { engine, fuel: Number.MAX_SAFE_INTEGER } : { engine, interruptible: control === 'deadline' });
+    const store = store_init(control === 'fuel' ? { engine, fuel: Number.MAX_SAFE_INTEGER }
+      : control === 'bounds' ? { engine, memory: { reservation: 2 ** 32, guard: 0 } }
+        : { engine, interruptible: control === 'deadline' });
     if (control === 'deadline') store_interrupt_after(store, 3_600_000);
     instantiated = module_instantiate(store, module, []);
   } catch (e) {

@@ -33,6 +33,8 @@ const singlepassDeadline = controlled('sp+deadline', 'singlepass+deadline');
 const optimizingFuel = controlled('opt+fuel', 'optimizing+fuel');
 const optimizingDeadline = controlled('opt+deadline', 'optimizing+deadline');
 const v8Engine = controlled('v8 engine', 'v8-engine+deadline', TURBOFAN);
+const singlepassBounds = controlled('sp+bounds', 'singlepass+bounds');
+const optimizingBounds = controlled('opt+bounds', 'optimizing+bounds');
 
 /**
  * Runs every column on every kernel at the size `size` picks. The last column (native code) gives
@@ -183,6 +185,11 @@ function main(): void {
     '(store_init({ fuel })) and with a deadline set (store_interrupt_after), each over itself alone; ' +
     'wasmo\'s v8 engine in an interruptible store (whose modules meter fuel, under TurboFan) over TurboFan',
   report(kernels, control, runAll(kernels, control, (k) => k.n, reps), (k) => k.n, [[1, 0], [2, 0], [4, 3], [5, 3], [6, 7]]));
+  // Explicit bounds checks (a store whose memories have no guard region) against guard pages.
+  const bounds = [singlepass, singlepassBounds, optimizing, optimizingBounds, native];
+  out.push('', `Explicit bounds checks, median of ${reps} calls after one warm-up call: singlepass and optimizing in a ` +
+    'store whose memories have no guard region (store_init({ memory: { reservation: 4 GiB, guard: 0 } })), each over itself with guard pages',
+  report(kernels, bounds, runAll(kernels, bounds, (k) => k.n, reps), (k) => k.n, [[1, 0], [3, 2]]));
   if (!values['no-reference']) {
     const small = [reference, singlepass, native];
     out.push('', `Reference interpreter on reduced sizes, median of ${reps} calls after one warm-up call`,

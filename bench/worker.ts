@@ -7,11 +7,11 @@
 //
 // ENGINE is v8 (Liftoff or TurboFan according to the flags, run directly), singlepass or reference,
 // or for `run` also wasmo's v8 engine (`v8-engine`, through the API) and an API engine with a
-// control after a plus: `singlepass+fuel`, `singlepass+deadline` (see engines.ts Control). A module
+// control after a plus: `singlepass+fuel`, `singlepass+deadline`, `singlepass+bounds` (see engines.ts Control). A module
 // an engine cannot run yet gives {"unsupported":"not supported yet: …"} instead of times.
 
 import { readFileSync } from 'node:fs';
-import { compileTimes, loadTimes, runApi, runV8, type Control, type WorkerResult } from './engines.js';
+import { CONTROLS, compileTimes, loadTimes, runApi, runV8, type Control, type WorkerResult } from './engines.js';
 
 function main(argv: readonly string[]): WorkerResult {
   const [mode, engine, file, ...rest] = argv;
@@ -23,7 +23,7 @@ function main(argv: readonly string[]): WorkerResult {
   if (mode !== 'run') throw new Error(`unknown mode ${mode}`);
   const [n = 0, reps = 1] = nums;
   const [name, control = 'none'] = engine.split('+') as [string, Control | undefined];
-  if (!['none', 'fuel', 'deadline'].includes(control)) throw new Error(`unknown control ${control}`);
+  if (!CONTROLS.includes(control)) throw new Error(`unknown control ${control}`);
   switch (name) {
     case 'v8': return runV8(bytes, n, reps);
     case 'singlepass': case 'optimizing': case 'reference': return runApi(name, bytes, n, reps, control);

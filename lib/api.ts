@@ -24,7 +24,7 @@ import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
 import { describeThrown, isError, wasmError, type WasmError } from './errors.js';
 import { nativeDecoded, referenceDecoded } from './module.js';
-import { StoreUsage, type StoreLimits } from './store-limits.js';
+import { memoryConfig, StoreUsage, withReservation, type MemoryConfig, type StoreLimits } from './store-limits.js';
 import {
   type ExnAddr, type ExternAddr, type FuncAddr, type GlobalAddr, type MemAddr,
   type ModuleInst, type Ref, type Store, StoreState, type TableAddr, type TagAddr, type Val,
@@ -131,19 +131,24 @@ function requireValid(fn: string, xt: ExternType): void {
  * instantiates first: on how many threads, with what progress callback (see {@link CompileOptions};
  * a module is compiled once, for every store). A thread count that is not an integer from 1 to 1024
  * throws a RangeError.
+ * `options.memory` (beyond the appendix) sets each memory's address-space reservation and guard
+ * region (see {@link MemoryConfig}): memories grow no further than the reservation on every engine,
+ * and below the default sizes native code checks bounds explicitly. A wrong size throws a RangeError.
  */
 export function store_init(options?: {
   engine?: EngineName; limits?: StoreLimits; fuel?: number; interruptible?: boolean; compile?: CompileOptions;
+  memory?: MemoryConfig;
   tierUp?: TierUpOptions;
 }): Store {
-  const limits = options?.limits ?? {};
-  const usage = new StoreUsage(limits);
+  const memory = memoryConfig(options?.memory);
+  // The embedder's limits are checked as given, then the reservation's growth limit joins them.
+  const limits = withReservation(new StoreUsage(options?.limits ?? {}).limits, memory);
   const fuel = options?.fuel === undefined ? undefined : fuelAmount('store_init', options.fuel);
   if (options?.compile?.threads !== undefined) checkThreads(options.compile.threads, 'store_init');
   const name = options?.engine ?? defaultEngine();
   const tierUp = name === 'tiered' ? tierUpOptions(options?.tierUp, 'store_init') : undefined;
-  const engine = makeEngine(name, limits, fuel, options?.interruptible ?? false, options?.compile ?? {}, tierUp);
-  return new StoreState(engine, usage).current;
+  const engine = makeEngine(name, limits, fuel, options?.interruptible ?? false, options?.compile ?? {}, tierUp, memory);
+  return new StoreState(engine, new StoreUsage(limits)).current;
 }
 
 /** A fuel amount: a safe integer ≥ 0 (anything else is the embedder's mistake, and throws). */
@@ -223,11 +228,11 @@ export function defaultEngine(): EngineName {
 }
 
 function makeEngine(name: EngineName, limits: StoreLimits, fuel: number | undefined, interruptible: boolean, compile: CompileOptions,
-  tierUp: Required<TierUpOptions> | undefined): Engine {
+  tierUp: Required<TierUpOptions> | undefined, memory: Required<MemoryConfig>): Engine {
   switch (name) {
     case 'reference': return new ReferenceEngine(limits, fuel);
     case 'v8': return new V8Engine(limits, fuel, interruptible);
-    case 'singlepass': case 'optimizing': case 'tiered': return new NativeEngine(limits, name, fuel, compile, tierUp);
+    case 'singlepass': case 'optimizing': case 'tiered': return new NativeEngine(limits, name, fuel, compile, tierUp, memory);
   }
 }
 
@@ -685,7 +690,7 @@ export function module_tier_up_stats(module: Module, options?: { wait?: number }
  * threads it compiles and what to call back with its progress (the bytes are the same whatever the
  * threads); a module already compiled is not compiled again.
  */
-export function module_serialize(module: Module, options?: { engine?: NativeEngineName; fuel?: boolean } & CompileOptions): Uint8Array | WasmError {
+export function module_serialize(module: Module, options?: { engine?: NativeEngineName; fuel?: boolean; boundsChecks?: boolean } & CompileOptions): Uint8Array | WasmError {
   if (options?.threads !== undefined) checkThreads(options.threads, 'module_serialize');
   const invalid = module_validate(module);
   if (invalid !== undefined) return invalid;
@@ -693,7 +698,7 @@ export function module_serialize(module: Module, options?: { engine?: NativeEngi
   if (module.compiledFor !== undefined && module.compiledFor !== tier) {
     throw new TypeError(`module_serialize: the module is compiled code for the ${module.compiledFor} engine, not ${tier}`);
   }
-  return serializeModule(module, tier, { ...options, meterFuel: options?.fuel ?? false });
+  return serializeModule(module, tier, { ...options, meterFuel: options?.fuel ?? false, boundsChecks: options?.boundsChecks ?? false });
 }
 
 /**

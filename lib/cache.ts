@@ -33,10 +33,12 @@ export class CompileCache {
 
   /**
    * `tier`: the compiler whose artifacts get and put read and write; `fuel`: code that meters fuel
-   * (for stores made with fuel), kept apart from code that does not.
+   * (for stores made with fuel), kept apart from code that does not; `boundsChecks` the same for
+   * code that checks memory bounds explicitly (for stores with small memory reservations).
    */
   constructor(root: string = defaultCacheDir(), private readonly maxBytes = CACHE_MAX_BYTES,
-    private readonly tier: NativeEngineName = 'singlepass', private readonly fuel = false) {
+    private readonly tier: NativeEngineName = 'singlepass', private readonly fuel = false,
+    private readonly boundsChecks = false) {
     this.dir = join(root, LAYOUT);
   }
 
@@ -44,7 +46,7 @@ export class CompileCache {
   private entry(bytes: Uint8Array): string {
     const hash = createHash('sha256').update(bytes).digest('hex');
     const tier = this.tier === 'singlepass' ? '' : `-${this.tier}`;
-    return join(this.dir, `${hash}-${engineBuild()}${tier}${this.fuel ? '-fuel' : ''}.cwasm`);
+    return join(this.dir, `${hash}-${engineBuild()}${tier}${this.fuel ? '-fuel' : ''}${this.boundsChecks ? '-bounds' : ''}.cwasm`);
   }
 
   /** The module compiled earlier from `bytes`, read from its file; undefined on a miss. */
@@ -74,7 +76,7 @@ export class CompileCache {
   put(bytes: Uint8Array, module: Module, compile: CompileOptions = {}): boolean {
     let artifact;
     try {
-      artifact = module_serialize(module, { ...compile, engine: this.tier, fuel: this.fuel });
+      artifact = module_serialize(module, { ...compile, engine: this.tier, fuel: this.fuel, boundsChecks: this.boundsChecks });
     } catch {
       return false;  // what the engine cannot compile yet fails again, and is reported, when it runs
     }

@@ -23,7 +23,7 @@ import { formatExternType, formatFuncType } from './types.js';
 import { CompileCache, defaultCacheDir } from './cache.js';
 import type { CompileOptions } from './native.js';
 import { progressLine, progressReporter, type ProgressSink } from './progress.js';
-import type { StoreLimits } from './store-limits.js';
+import { explicitBoundsChecks, memoryConfig, type MemoryConfig, type StoreLimits } from './store-limits.js';
 import type { ModuleInst, Store } from './store.js';
 import { Wasi, WASI_MODULE, WasiSetupError, type Preopen } from '../wasi/index.js';
 import { f32bits, f64bits, i32, i64, refNull } from './values.js';
@@ -163,6 +163,13 @@ Options (an option's value may also follow an =, as in --dir=data):
                            larger is refused
   --max-wasm-stack SIZE    the most stack the program's wasm may use (64KiB, 1MiB): deeper
                            recursion traps with "call stack exhausted" (not on the v8 engine)
+  --memory-reservation SIZE
+                           address space each memory reserves and may grow to (a multiple of
+                           64KiB, at most 4GiB, the default): memory.grow past it fails
+  --memory-guard SIZE      inaccessible bytes after each memory's reservation (default with the
+                           default reservation: 4GiB + 64KiB; with --memory-reservation: 0).
+                           When the two cover less than 8GiB + 64KiB the native engines compile
+                           code that checks memory bounds explicitly (slower)
   --cache DIR              the compile cache's folder (default: $XDG_CACHE_HOME/wasmo, else
                            ~/.cache/wasmo); entries are keyed by the module's bytes, the
                            compiler, the engine's build and --fuel, and the least recently used go past 1 GiB
@@ -182,7 +189,7 @@ Removes every compiled module from the compile cache of \`wasmo run\` (by defaul
 $XDG_CACHE_HOME/wasmo, else ~/.cache/wasmo) and says how much space that freed.
 `;
 
-const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing|tiered] [--fuel] [--compile-threads N] FILE [-o OUT]
+const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing|tiered] [--fuel] [--memory-reservation SIZE] [--memory-guard SIZE] [--compile-threads N] FILE [-o OUT]
 
 Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine (or
 the one --engine names; optimizing is the LLVM compiler: slower to compile, faster code) and
@@ -197,6 +204,10 @@ Options:
                           (singlepass code that counts calls for tier-up when it runs)
   --fuel                  compile code that meters fuel: it runs only with \`wasmo run --fuel N\`
                           (and code compiled without it only without --fuel)
+  --memory-reservation SIZE, --memory-guard SIZE
+                          compile for stores with these memory sizes (see wasmo run --help):
+                          below 8GiB + 64KiB together the code checks memory bounds explicitly,
+                          and runs only with sizes that small (the other kind of code is refused)
   --compile-threads N     compile on N threads (default: $WASMO_COMPILE_THREADS, else one per
                           hardware thread); the artifact is the same whatever N. A singlepass
                           compile that takes over a second shows its progress when stderr is a
@@ -204,7 +215,7 @@ Options:
   -h, --help              show this help
 `;
 
-const WAST_HELP = `Usage: wasmo wast PATH... [--engine NAME] [--fuel N] [--expected FILE] [--list FILE] [--json]
+const WAST_HELP = `Usage: wasmo wast PATH... [--engine NAME] [--fuel N] [--memory-reservation SIZE] [--memory-guard SIZE] [--expected FILE] [--list FILE] [--json]
 
 Runs .wast scripts (the official testsuite's format) and prints one line per file (commands
 passed, failed, expected failures, unexpected passes, milliseconds) and the totals. A PATH that
@@ -217,6 +228,9 @@ Options:
                     the native engine cannot load), optimizing, tiered, reference or v8
   --fuel N          run every script in a store that meters fuel, with N units for each
                     command: running out fails the command with the trap "all fuel consumed"
+  --memory-reservation SIZE, --memory-guard SIZE
+                    run in stores with these memory sizes (see wasmo run --help): small ones
+                    make the native engines check memory bounds explicitly
   --expected FILE   JSON object mapping "file.wast:line" to the reason that command is known to
                     fail on this engine
   --list FILE       run only the files FILE names (one per line, # starts a comment), found in
@@ -318,11 +332,40 @@ function fuelAmount(text: string): number {
   return fuel;
 }
 
-/** A store for a run, with its limits, deadline, fuel and how it compiles. */
+/**
+ * The memory layout --memory-reservation and --memory-guard (byte sizes, or undefined when not
+ * given) ask for, checked: its mistakes are the command line's.
+ */
+function memoryOptions(reservation: number | undefined, guard: number | undefined): MemoryConfig | undefined {
+  if (reservation === undefined && guard === undefined) return undefined;
+  const config = { ...(reservation === undefined ? {} : { reservation }), ...(guard === undefined ? {} : { guard }) };
+  try {
+    memoryConfig(config, { reservation: '--memory-reservation', guard: '--memory-guard' });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return config;
+}
+
+/** Reads --memory-reservation / --memory-guard into `sizes`; false for any other option. */
+function memoryOption(name: string, value: () => string, sizes: { reservation?: number; guard?: number }): boolean {
+  if (name === '--memory-reservation') sizes.reservation = byteSize(value(), name);
+  else if (name === '--memory-guard') sizes.guard = byteSize(value(), name);
+  else return false;
+  return true;
+}
+
+/** Whether code for stores of this memory layout checks bounds explicitly (compile, the cache). */
+function checksBounds(memory: MemoryConfig | undefined): boolean {
+  return explicitBoundsChecks(memoryConfig(memory));
+}
+
+/** A store for a run, with its limits, deadline, fuel, memory layout and how it compiles. */
 function runStore(options: RunOptions, engine: EngineName, compile: CompileOptions): Store {
   const store = store_init({
     engine, limits: options.limits, interruptible: options.timeout !== undefined, compile,
     ...(options.fuel === undefined ? {} : { fuel: options.fuel }),
+    ...(options.memory === undefined ? {} : { memory: options.memory }),
   });
   if (options.timeout !== undefined) {
     const refused = store_interrupt_after(store, options.timeout);
@@ -351,6 +394,7 @@ interface RunOptions {
   limits: StoreLimits;
   timeout: number | undefined;  // milliseconds
   fuel: number | undefined;
+  memory: MemoryConfig | undefined;
   allowPrecompiled: boolean;  // a .cwasm is native code: run only when the user vouches for it
   compileThreads: number | undefined;
 }
@@ -362,6 +406,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
   let limits: StoreLimits = {};
   let timeout: number | undefined;
   let fuel: number | undefined;
+  const memorySizes: { reservation?: number; guard?: number } = {};
   let allowPrecompiled = false;
   let compileThreads: number | undefined;
   const preopens: Preopen[] = [];
@@ -405,12 +450,15 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       limits = { ...limits, memoryPages: Math.floor(byteSize(value(), name) / PAGE_BYTES) };
     } else if (name === '--max-wasm-stack') {
       limits = { ...limits, wasmStack: byteSize(value(), name) };
+    } else if (memoryOption(name, value, memorySizes)) {
+      // read into memorySizes
     } else if (arg === '--' || !arg.startsWith('-')) {
       const at = arg === '--' ? i + 1 : i;
       const file = args[at];
       if (file === undefined) break;
       const rest = args.slice(at + 1);
-      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, fuel, allowPrecompiled, compileThreads };
+      const memory = memoryOptions(memorySizes.reservation, memorySizes.guard);
+      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, fuel, memory, allowPrecompiled, compileThreads };
       return invoke === undefined ? { ...common, programArgs: rest } : { ...common, invoke: { name: invoke, args: rest }, programArgs: [] };
     } else {
       throw new UsageError(`run: unknown option ${arg} (see wasmo run --help)`);
@@ -444,7 +492,7 @@ function runModule(options: RunOptions, compile: CompileOptions, io: Io): number
   // Only the native engines make artifacts to keep; tiered code tiers up from the module's bytes,
   // which an artifact does not hold.
   const cache = chosen !== undefined && isNative(chosen) && chosen !== 'tiered' && options.cache !== false
-    ? new CompileCache(options.cache, undefined, chosen, options.fuel !== undefined) : undefined;
+    ? new CompileCache(options.cache, undefined, chosen, options.fuel !== undefined, checksBounds(options.memory)) : undefined;
   const module = loadModule(file, chosen ?? 'singlepass', cache, compile);
   const engine = chosen ?? module.compiledFor ?? defaultEngine();
   if (module.compiledFor !== undefined && module.compiledFor !== engine) {
@@ -597,11 +645,15 @@ function compile(args: readonly string[], io: Io): number {
   let threads: number | undefined;
   let engine: NativeEngineName = 'singlepass';
   let fuel = false;
+  const memorySizes: { reservation?: number; guard?: number } = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     if (a === '-h' || a === '--help') {
       io.stdout(COMPILE_HELP);
       return 0;
+    } else if (memoryOption(eq < 0 ? a : a.slice(0, eq), () => (eq < 0 ? optionValue(args, i++) : a.slice(eq + 1)), memorySizes)) {
+      // read into memorySizes
     } else if (a === '--fuel') {
       fuel = true;
     } else if (a.startsWith('--fuel=')) {
@@ -623,12 +675,13 @@ function compile(args: readonly string[], io: Io): number {
     }
   }
   if (file === undefined) throw new UsageError('compile: no module file given (see wasmo compile --help)');
+  const boundsChecks = checksBounds(memoryOptions(memorySizes.reservation, memorySizes.guard));
   const { dir, name } = parse(file);
   output ??= join(dir, `${name}.cwasm`);
   const settings = compileSettings(file, threads, io);
   let bytes;
   try {
-    bytes = module_serialize(loadModule(file, engine), { ...settings.options, engine, fuel });
+    bytes = module_serialize(loadModule(file, engine), { ...settings.options, engine, fuel, boundsChecks });
   } finally {
     settings.end();
   }
@@ -696,11 +749,14 @@ function wast(args: readonly string[], io: Io): number {
   let expected: ExpectedFailures = {};
   let list: string | undefined;
   let fuel: number | undefined;
+  const memorySizes: { reservation?: number; guard?: number } = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-h' || a === '--help') {
       io.stdout(WAST_HELP);
       return 0;
+    } else if (memoryOption(a, () => optionValue(args, i++), memorySizes)) {
+      // read into memorySizes
     } else if (a === '--engine') {
       engine = engineName(optionValue(args, i++));
     } else if (a === '--fuel') {
@@ -725,6 +781,7 @@ function wast(args: readonly string[], io: Io): number {
   const files = scriptFiles(paths, list);
   if (files.length === 0) throw new UsageError('wast: no .wast files given (see wasmo wast --help)');
   const engineUsed = engine ?? defaultEngine();
+  const memory = memoryOptions(memorySizes.reservation, memorySizes.guard);
 
   const start = performance.now();
   const results: FileResult[] = [];
@@ -737,7 +794,7 @@ function wast(args: readonly string[], io: Io): number {
   try {
     for (const [i, file] of files.entries()) {
       update?.(`${progressLine('wast', i, files.length, 'files')} ${basename(file)}`);
-      const r = runWast(file, { engine: engineUsed, expected, ...(fuel === undefined ? {} : { fuel }) });
+      const r = runWast(file, { engine: engineUsed, expected, ...(fuel === undefined ? {} : { fuel }), ...(memory === undefined ? {} : { memory }) });
       results.push(r);
       reporter.end();
       if (!json) io.stdout(row([r.file, r.passed, r.failed, r.expectedFailures, r.unexpectedPasses, r.ms]));

@@ -2,7 +2,7 @@
 
 export * from './api.js';
 export { Linker, type ImportProvider } from './linker.js';
-export type { StoreLimits } from './store-limits.js';
+export type { MemoryConfig, StoreLimits } from './store-limits.js';
 export type { CompileOptions, TierUpOptions, TierUpStats } from './native.js';
 export { formatExternType, formatFuncType } from './types.js';
 export type { EngineName, NativeEngineName } from './engine.js';

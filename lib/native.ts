@@ -57,6 +57,7 @@ interface Bindings {
   moduleTier(m: Ptr): number;
   moduleFree(m: Ptr): void;
   metersFuel(m: Ptr): number;
+  checksBounds(m: Ptr): number;
   tierUpStats(m: Ptr, waitMs: number, optimized: [number], refused: [number], pending: [number]): number;
   storeSetTierUp(s: Ptr, threshold: number, wait: number): void;
   deserialize(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
@@ -73,6 +74,7 @@ interface Bindings {
   storeSetLimits(s: Ptr, memoryPages: bigint, tableElements: bigint, wasmStack: bigint): void;
   storeInterruptAfter(s: Ptr, timeoutNs: bigint): void;
   storeSetFuel(s: Ptr, fuel: number): void;
+  storeSetMemory(s: Ptr, reservation: number, guard: number): void;
   storeGetFuel(s: Ptr): number | bigint;
   interruptAll(): void;
   tierUpStop(): void;
@@ -172,6 +174,7 @@ function load(): Bindings {
     moduleTier: f('uint32_t wasmo_module_tier(wasmo_module m)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
     metersFuel: f('int wasmo_module_meters_fuel(wasmo_module m)'),
+    checksBounds: f('int wasmo_module_checks_bounds(wasmo_module m)'),
     tierUpStats: f('int wasmo_module_tier_up_stats(wasmo_module m, uint32_t wait_ms, _Out_ uint32_t *optimized, _Out_ uint32_t *refused, _Out_ uint32_t *pending)'),
     storeSetTierUp: f('void wasmo_store_set_tier_up(wasmo_store s, uint32_t threshold, int wait)'),
     deserialize: f('int wasmo_module_deserialize(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
@@ -188,6 +191,7 @@ function load(): Bindings {
     storeSetLimits: f('void wasmo_store_set_limits(wasmo_store s, uint64_t memory_pages, uint64_t table_elements, uint64_t wasm_stack)'),
     storeInterruptAfter: f('void wasmo_store_interrupt_after(wasmo_store s, uint64_t timeout_ns)'),
     storeSetFuel: f('void wasmo_store_set_fuel(wasmo_store s, uint64_t fuel)'),
+    storeSetMemory: f('void wasmo_store_set_memory(wasmo_store s, uint64_t reservation, uint64_t guard)'),
     storeGetFuel: f('int64_t wasmo_store_get_fuel(wasmo_store s)'),
     interruptAll: f('void wasmo_interrupt_all()'),
     tierUpStop: f('void wasmo_tier_up_stop()'),
@@ -358,10 +362,12 @@ export function tierUpOptions(options: TierUpOptions | undefined, what: string):
   return { threshold, wait: options?.wait ?? process.env['WASMO_TIER_UP_WAIT'] === '1' };
 }
 
-/** How NativeModule.compile compiles: as CompileOptions says, and with fuel metering if `meterFuel`
- *  (the code charges fuel, for stores that meter it: see NativeStore.setFuel). */
+/** How NativeModule.compile compiles: as CompileOptions says, with fuel metering if `meterFuel`
+ *  (the code charges fuel, for stores that meter it: see NativeStore.setFuel), and with explicit
+ *  bounds checks if `boundsChecks` (for stores with small memory reservations: NativeStore.setMemory). */
 export interface NativeCompileOptions extends CompileOptions {
   readonly meterFuel?: boolean;
+  readonly boundsChecks?: boolean;
 }
 
 /** Checks a thread count given as an option: a positive integer, at most 1024. */
@@ -418,7 +424,7 @@ export class NativeModule {
     const b = load();
     const threads = compileThreads(options);
     const progress = options.progress ?? null;
-    const flags = options.meterFuel === true ? 1 : 0;
+    const flags = (options.meterFuel === true ? 1 : 0) | (options.boundsChecks === true ? 2 : 0);
     return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, TIERS.indexOf(tier), flags, threads, progress, out, err, ERR_LEN)));
   }
 
@@ -432,6 +438,11 @@ export class NativeModule {
   /** Does the code charge fuel? */
   get metersFuel(): boolean {
     return load().metersFuel(this.ptr()) === 1;
+  }
+
+  /** Does the code check memory bounds explicitly? */
+  get checksBounds(): boolean {
+    return load().checksBounds(this.ptr()) === 1;
   }
 
   /** A tiered module's tier-up so far (see TierUpStats), after waiting up to `waitMs` for the
@@ -704,6 +715,11 @@ export class NativeStore {
   interruptAfter(ms: number | undefined): void {
     const ns = ms === undefined ? NO_MAX : BigInt(Math.max(0, Math.round(ms * 1e6)));
     load().storeInterruptAfter(this.ptr(), ns);
+  }
+
+  /** The layout of memories made from now on (checked sizes): see wasmo_store_set_memory. */
+  setMemory(memory: { readonly reservation: number; readonly guard: number }): void {
+    load().storeSetMemory(this.ptr(), memory.reservation, memory.guard);
   }
 
   /**

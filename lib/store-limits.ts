@@ -27,6 +27,57 @@ export interface StoreLimits {
   readonly wasmStack?: number;
 }
 
+/**
+ * How a store lays out its memories (beyond the appendix, as wasmtime's memory_reservation and
+ * memory_guard_size): each memory reserves `reservation` bytes of address space, the most it may
+ * grow to (memory.grow past it gives -1, as the spec allows any growth to fail; a memory starting
+ * larger is an `exhaustion` error), followed by `guard` inaccessible bytes. Both are multiples of
+ * 64 KiB; the defaults, 4 GiB and 4 GiB + 64 KiB, cover every address an i32 load or store can form,
+ * so native code needs no bounds checks. Smaller ones let many more memories live at once, and the
+ * native engines then compile code that checks bounds explicitly (slower). The reference and v8
+ * engines keep only the growth limit.
+ */
+export interface MemoryConfig {
+  readonly reservation?: number;
+  readonly guard?: number;
+}
+
+const PAGE = 65536;
+export const DEFAULT_RESERVATION = 2 ** 32;
+/** An i32 address + a u32 offset + the widest access (16 bytes), rounded up to a page. */
+const GUARDED_RANGE = 2 ** 33 + PAGE;
+export const DEFAULT_GUARD = GUARDED_RANGE - DEFAULT_RESERVATION;
+
+/**
+ * A complete memory layout, checked; a wrong one throws a RangeError naming the mistake, the sizes
+ * called by `names` (the option's names where they were given).
+ */
+export function memoryConfig(config: MemoryConfig | undefined, names = { reservation: 'store_init: memory.reservation', guard: 'store_init: memory.guard' }): Required<MemoryConfig> {
+  const size = (name: string, n: number, min: number, max: number): number => {
+    if (!Number.isSafeInteger(n) || n % PAGE !== 0 || n < min || n > max) {
+      throw new RangeError(`${name} must be a multiple of 64KiB (65536) from ${min} to ${max} bytes, not ${n}`);
+    }
+    return n;
+  };
+  if (config?.guard !== undefined && config.reservation === undefined) {
+    throw new RangeError(`${names.guard} needs a reservation too (the default guard belongs to the default 4GiB reservation)`);
+  }
+  const reservation = size(names.reservation, config?.reservation ?? DEFAULT_RESERVATION, PAGE, DEFAULT_RESERVATION);
+  const guard = size(names.guard, config?.guard ?? (config?.reservation === undefined ? DEFAULT_GUARD : 0), 0, GUARDED_RANGE);
+  return { reservation, guard };
+}
+
+/** Native code for memories of this layout must check bounds explicitly. */
+export function explicitBoundsChecks(config: Required<MemoryConfig>): boolean {
+  return config.reservation + config.guard < GUARDED_RANGE;
+}
+
+/** The limits with the reservation's growth limit folded in: every engine grows memories as far. */
+export function withReservation(limits: StoreLimits, config: Required<MemoryConfig>): StoreLimits {
+  const pages = config.reservation / PAGE;
+  return pages >= 65536 || (limits.memoryPages !== undefined && limits.memoryPages <= pages) ? limits : { ...limits, memoryPages: pages };
+}
+
 /** What a store holds so far, against its limits. */
 export class StoreUsage {
   private instances = 0;

@@ -3,6 +3,7 @@
 // spec's reference interpreter does (interpreter/script/run.ml): exact bits, NaN patterns per
 // lane, and error messages that must start with the expected text.
 
+import type { MemoryConfig } from './store-limits.js';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Action, Command, Expected, ModuleSource, NanPattern, ScriptValue } from '../spec/script/ast.js';
@@ -52,6 +53,8 @@ export interface WastOptions {
   readonly expected?: ExpectedFailures;
   /** The store meters fuel, and every command starts with this much (see store_set_fuel). */
   readonly fuel?: number;
+  /** The store's memory reservation and guard (see MemoryConfig). */
+  readonly memory?: MemoryConfig;
 }
 
 /** A script: a path to a .wast file, or its text with the name its results are keyed by. */
@@ -82,7 +85,7 @@ export function runWast(source: WastSource, options: WastOptions): FileResult {
   let run: ScriptRun | undefined;
   try {
     commands = parseScript(text);
-    run = new ScriptRun(options.engine, options.fuel);
+    run = new ScriptRun(options.engine, options.fuel, options.memory);
   } catch (e) {
     // A script the parser rejects, or a store without its spectest module, is one failure at
     // line 0: nothing of the script can run.
@@ -142,8 +145,8 @@ class ScriptRun {
   /** Registered names → their exports, for resolving imports by (module, name). */
   private readonly registry = new Map<string, ReadonlyMap<string, ExternAddr>>();
 
-  constructor(private readonly engine: EngineName, private readonly fuel?: number) {
-    this.store = store_init({ engine, ...(fuel === undefined ? {} : { fuel }) });
+  constructor(private readonly engine: EngineName, private readonly fuel?: number, memory?: MemoryConfig) {
+    this.store = store_init({ engine, ...(fuel === undefined ? {} : { fuel }), ...(memory === undefined ? {} : { memory }) });
     this.registry.set('spectest', this.spectest());
   }
 

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EngineName } from '../lib/engine.js';
-import { isError, module_parse, module_serialize } from '../lib/index.js';
+import { isError, module_parse, module_serialize, type MemoryConfig } from '../lib/index.js';
 import { f32bits, f64bits, i32, refExtern, refNull, v128 } from '../lib/values.js';
 import { formatVal, isNan32, isNan64, loadExpectedFailures, matches, runWast } from '../lib/wast.js';
 
@@ -27,18 +27,27 @@ if (files.length === 0) console.warn(`conformance: testsuite not found at ${suit
 // optimizing compiler at its first call, which waits for it (WASMO_TIER_UP_THRESHOLD=0,
 // WASMO_TIER_UP_WAIT=1): the testsuite's functions are mostly called a few times, so this runs
 // nearly all of it on optimized code compiled one function at a time, each calling the others
-// through their references.
-const engines: readonly { readonly engine: EngineName; readonly files: readonly string[]; readonly registers?: number }[] = [
+// through their references. Both native tiers run the files about memory again in stores whose
+// memories have no guard region, where their code checks bounds explicitly.
+const suiteFiles = files;
+const memoryFiles = files.filter((f) => /^(memory|address|align|bulk|endianness|float_memory|simd_load|simd_store)/.test(f));
+const noGuard: MemoryConfig = { reservation: 2 ** 32, guard: 0 };
+const engines: readonly {
+  readonly engine: EngineName; readonly files: readonly string[]; readonly registers?: number; readonly memory?: MemoryConfig;
+}[] = [
   { engine: 'reference', files },
   { engine: 'v8', files },
   { engine: 'singlepass', files },
   { engine: 'singlepass', files, registers: 1 },
   { engine: 'optimizing', files },
   { engine: 'tiered', files },
+  { engine: 'singlepass', files: memoryFiles, memory: noGuard },
+  { engine: 'optimizing', files: memoryFiles, memory: noGuard },
 ];
 
-for (const { engine, files, registers } of engines) {
-  const title = `WebAssembly 2.0 testsuite on ${engine}${registers === undefined ? '' : ` with ${registers} operand register(s)`}`;
+for (const { engine, files, registers, memory } of engines) {
+  const title = `WebAssembly 2.0 testsuite on ${engine}${registers === undefined ? '' : ` with ${registers} operand register(s)`}${
+    memory === undefined ? '' : ', memories without guard pages (explicit bounds checks)'}`;
   describe.skipIf(files.length === 0)(title, () => {
     if (engine === 'tiered') {
       beforeAll(() => Object.assign(process.env, { WASMO_TIER_UP_THRESHOLD: '0', WASMO_TIER_UP_WAIT: '1' }));
@@ -70,13 +79,13 @@ for (const { engine, files, registers } of engines) {
     const unexpectedPasses: string[] = [];
 
     test('every expected failure names a file of the suite', () => {
-      const unknown = Object.keys(expected).filter((key) => !files.includes(key.replace(/:\d+$/, '')));
+      const unknown = Object.keys(expected).filter((key) => !suiteFiles.includes(key.replace(/:\d+$/, '')));
       expect(unknown).toEqual([]);
     });
 
     for (const file of files) {
       test(file, () => {
-        const r = runWast(join(suite, 'core', file), { engine, expected });
+        const r = runWast(join(suite, 'core', file), { engine, expected, ...(memory === undefined ? {} : { memory }) });
         for (const p of r.reports) if (p.outcome === 'unexpected-pass') unexpectedPasses.push(`${file}:${p.line} (${p.reason})`);
         const failures = r.reports.filter((p) => p.outcome === 'failed').map((p) => `${file}:${p.line} ${p.command}: ${p.message}`);
         // Enough lines to diagnose without flooding the report of a badly broken engine.

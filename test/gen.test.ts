@@ -54,6 +54,19 @@ describe('random valid modules agree on reference, singlepass, optimizing, tiere
     expect(outOfFuel).toBeGreaterThan(25);
   }, 120_000);
 
+  it('with a 256 KiB memory reservation and no guard (explicit bounds checks on the native engines), every engine agrees', () => {
+    const memory = { reservation: 4 * 65536, guard: 0 };
+    let outOfBounds = 0;
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + 150; seed++) {
+      const g = generate(seed);
+      const calls = plannedCalls(g.ast, seed);
+      const d = check(g.bytes, calls, seed % 5 === 0 ? ENGINES : WITHOUT_LLVM, registersFor(seed), undefined, memory);
+      expect({ seed, disagreement: d }).toEqual({ seed, disagreement: undefined });
+      outOfBounds += runOn('reference', g.bytes, calls, undefined, memory).filter((line) => line.includes('out of bounds memory access')).length;
+    }
+    expect(outOfBounds).toBeGreaterThan(25);
+  }, 120_000);
+
   it('modules are valid by construction, deep and under register pressure', () => {
     let deepest = 0;
     for (let seed = 0; seed < 50; seed++) {

@@ -13,13 +13,15 @@ namespace wasmo {
 namespace {
 
 constexpr const char *kTarget = "x86_64-linux";
-// Code assumes every 32-bit memory reserves its whole index range plus guard (runtime/memory.h).
-const std::vector<std::string> kFlags = {"bounds-checks=guard-pages"};
+// Code either assumes every 32-bit memory reserves its whole index range plus guard, or checks
+// bounds explicitly (runtime/memory.h MemoryConfig).
+constexpr const char *kGuardPagesFlag = "bounds-checks=guard-pages";
+constexpr const char *kExplicitFlag = "bounds-checks=explicit";
 // Code that charges fuel (environ/fuel.h) has this flag too.
 constexpr const char *kFuelFlag = "fuel";
 
-std::vector<std::string> flags(bool meterFuel) {
-  std::vector<std::string> out = kFlags;
+std::vector<std::string> flags(bool meterFuel, bool boundsChecks) {
+  std::vector<std::string> out = {boundsChecks ? kExplicitFlag : kGuardPagesFlag};
   if (meterFuel) out.push_back(kFuelFlag);
   return out;
 }
@@ -67,12 +69,12 @@ std::vector<std::string> featureNames(uint32_t features) {
 }  // namespace
 
 flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures, Tier tier,
-                                            bool meterFuel) {
+                                            bool meterFuel, bool boundsChecks) {
   auto engineVersion = b.CreateString(WASMO_ENGINE_VERSION);
   auto target = b.CreateString(kTarget);
   auto cpu = b.CreateVectorOfStrings(featureNames(cpuFeatures));
   auto tierString = b.CreateString(tierName(tier).data(), tierName(tier).size());
-  auto codeFlags = b.CreateVectorOfStrings(flags(meterFuel));
+  auto codeFlags = b.CreateVectorOfStrings(flags(meterFuel, boundsChecks));
   auto wasm = b.CreateVectorOfStrings(kWasmFeatures);
   return fb::CreateCompat(b, kArtifactFormatVersion, engineVersion, target, cpu, tierString, codeFlags, wasm);
 }
@@ -93,10 +95,11 @@ CodeKind checkCompat(const fb::Compat &c) {
   if (known == std::end(kTierNames)) incompatible("compiler tier is " + tier + ", this engine's are singlepass, optimizing, tiered");
   std::vector<std::string> artifactFlags = strs(c.flags());
   bool meterFuel = std::ranges::find(artifactFlags, kFuelFlag) != artifactFlags.end();
-  same("compiler flags", join(artifactFlags), join(flags(meterFuel)));
+  bool boundsChecks = std::ranges::find(artifactFlags, kExplicitFlag) != artifactFlags.end();
+  same("compiler flags", join(artifactFlags), join(flags(meterFuel, boundsChecks)));
   subset("needs CPU features this CPU lacks:", strs(c.cpu_features()), featureNames(hostCpuFeatures()));
   subset("needs WebAssembly features this engine does not enable:", strs(c.wasm_features()), kWasmFeatures);
-  return {static_cast<Tier>(known - std::begin(kTierNames)), meterFuel};
+  return {static_cast<Tier>(known - std::begin(kTierNames)), meterFuel, boundsChecks};
 }
 
 }  // namespace wasmo

@@ -15,16 +15,18 @@ inline constexpr uint32_t kArtifactFormatVersion = 2;
 
 /**
  * This engine's compatibility record for code of `tier` that uses `cpuFeatures` (CpuFeature bits)
- * and meters fuel if `meterFuel` (the flag "fuel").
+ * and meters fuel if `meterFuel` (the flag "fuel"), checking memory bounds explicitly if `boundsChecks`
+ * (the flag "bounds-checks=explicit" instead of "bounds-checks=guard-pages").
  */
 flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures, Tier tier,
-                                            bool meterFuel);
+                                            bool meterFuel, bool boundsChecks);
 
 /** What kind of code an artifact holds: every tier of this engine runs on the same runtime, and
  *  which stores may run fuel-metered code is the store's check. */
 struct CodeKind {
   Tier tier;
   bool meterFuel;
+  bool boundsChecks;
 };
 
 /**

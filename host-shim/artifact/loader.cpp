@@ -306,6 +306,7 @@ std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> i
   auto compiled = std::make_shared<CompiledModule>();
   compiled->tier = kind.tier;
   compiled->meterFuel = kind.meterFuel;
+  compiled->boundsChecks = kind.boundsChecks;
   compiled->module = ModuleReader(verified<fb::Types>(file, sections[elf::kTypes], elf::kTypes),
                                   verified<fb::ModuleInfo>(file, sections[elf::kModule], elf::kModule),
                                   section(elf::kRodata), sections[elf::kText].size)
@@ -313,7 +314,7 @@ std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> i
   compiled->data = section(elf::kRodata);
   if (kind.tier == Tier::Tiered) {
     compiled->tierUp = std::make_shared<TierUp>(std::move(tierUpSource), static_cast<uint32_t>(compiled->functionOffsets.size()),
-                                                kind.meterFuel);
+                                                kind.meterFuel, kind.boundsChecks);
   }
   image->publish(sections[elf::kText].offset, sections[elf::kText].size);
   compiled->code = std::move(image);

@@ -134,7 +134,7 @@ std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &c
   using namespace elf;
   flatbuffers::FlatBufferBuilder compatBuilder;
   std::vector<uint8_t> compat =
-      finished(compatBuilder, buildCompat(compatBuilder, code.cpuFeatures, code.tier, code.meterFuel));
+      finished(compatBuilder, buildCompat(compatBuilder, code.cpuFeatures, code.tier, code.meterFuel, code.boundsChecks));
   std::vector<uint8_t> types = typesSection(m);
   std::vector<uint8_t> rodata;
   std::vector<uint8_t> moduleInfo = moduleSection(m, code, rodata);

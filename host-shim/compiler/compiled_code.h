@@ -25,6 +25,7 @@ struct CompiledCode {
   uint32_t cpuFeatures = 0;               // CpuFeature bits the code uses
   Tier tier = Tier::Singlepass;
   bool meterFuel = false;                 // charges fuel (environ/fuel.h)
+  bool boundsChecks = false;              // checks memory bounds explicitly (runtime/memory.h)
 };
 
 struct CompileOptions {
@@ -37,6 +38,9 @@ struct CompileOptions {
   bool meterFuel = false;
   /** Singlepass: the code counts calls and loop iterations for tier-up (Tier::Tiered). */
   bool tierUp = false;
+  /** Loads and stores compare their end with the memory's length instead of relying on guard pages
+   *  (for stores whose MemoryConfig asks for it, runtime/memory.h). */
+  bool boundsChecks = false;
 };
 
 /** A decoded module and its code. */

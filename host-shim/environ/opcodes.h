@@ -402,6 +402,25 @@ constexpr bool knownOp(uint64_t code) {
   }
 }
 
+/** The bytes a load or store accesses: its natural alignment, which for every memory instruction is
+ *  its width (spec 3.3.7); 0 for other instructions. */
+constexpr uint32_t accessBytes(Op op) {
+  switch (op) {
+#define WASMO_ACCESS_CASE(name, code, text, type, align) case Op::name: return 1u << align;
+    WASMO_LOAD_OPS(WASMO_ACCESS_CASE) WASMO_STORE_OPS(WASMO_ACCESS_CASE)
+#undef WASMO_ACCESS_CASE
+// A memory instruction's argument is a log2 width, 0 to 4; `& 7` only keeps the other kinds'
+// arguments (lane counts up to 32), never used, from shifting past 32 bits.
+#define WASMO_SIMD_ACCESS_CASE(name, code, text, imm, arg, ...) \
+  case Op::name:                                               \
+    return SimdImm::imm == SimdImm::Memarg || SimdImm::imm == SimdImm::MemargLane ? 1u << (arg & 7) : 0;
+    WASMO_SIMD_OPS(WASMO_SIMD_ACCESS_CASE)
+#undef WASMO_SIMD_ACCESS_CASE
+    default:
+      return 0;
+  }
+}
+
 /** The instruction's text name, for messages ("not supported yet: f32.add"). */
 const char *opName(Op op);
 

@@ -69,8 +69,9 @@ WASMO_API int wasmo_module_validate(const uint8_t *bytes, size_t len, uint32_t t
  * code that has its hot functions compiled by the optimizing compiler in the background and
  * switches to them while it runs (runtime/tier_up.h). */
 enum { WASMO_TIER_SINGLEPASS = 0, WASMO_TIER_OPTIMIZING = 1, WASMO_TIER_TIERED = 2 };
-/* wasmo_module_compile flags: the code charges fuel (see wasmo_store_set_fuel). */
-enum { WASMO_COMPILE_FUEL = 1 };
+/* wasmo_module_compile flags: the code charges fuel (see wasmo_store_set_fuel); the code checks
+ * memory bounds explicitly instead of relying on guard pages (see wasmo_store_set_memory). */
+enum { WASMO_COMPILE_FUEL = 1, WASMO_COMPILE_BOUNDS_CHECKS = 2 };
 
 /* Called on the thread that called wasmo_module_compile, about every 100 ms while it compiles
  * function bodies: how many are done, of how many; at the end, if it was called before, with both
@@ -85,6 +86,8 @@ WASMO_API void wasmo_module_free(wasmo_module *module);
 /* 1 when the module's code charges fuel (compiled with WASMO_COMPILE_FUEL; for an artifact, its
  * compat flags say so), else 0. */
 WASMO_API int wasmo_module_meters_fuel(const wasmo_module *module);
+/* 1 when the module's code checks memory bounds explicitly (WASMO_COMPILE_BOUNDS_CHECKS), else 0. */
+WASMO_API int wasmo_module_checks_bounds(const wasmo_module *module);
 /* A tiered module's tier-up so far: functions running optimized code, refused by the optimizing
  * compiler (they stay on singlepass code), queued or compiling; after waiting up to `wait_ms` for
  * none to be pending. INTERNAL for a module of another tier. */
@@ -140,6 +143,12 @@ WASMO_API void wasmo_store_free(wasmo_store *store);
  * exhausted"; the thread's wasm stack, 256 MiB less margins, bounds it anyway). */
 WASMO_API void wasmo_store_set_limits(wasmo_store *store, uint64_t memory_pages, uint64_t table_elements,
                                       uint64_t wasm_stack);
+/* The layout of memories made from now on: `reservation` bytes of address space each may grow to
+ * (growing further fails, memory.grow gives -1) and `guard` inaccessible bytes after it, both
+ * multiples of 65536. When the two cover less than 8 GiB + 64 KiB (what an i32 address, a u32 offset
+ * and an access can reach), the store instantiates only code compiled with
+ * WASMO_COMPILE_BOUNDS_CHECKS, and otherwise only code compiled without. */
+WASMO_API void wasmo_store_set_memory(wasmo_store *store, uint64_t reservation, uint64_t guard);
 /* Interrupts wasm running in the store `timeout_ns` from now (0: at once; UINT64_MAX: never, which
  * cancels an earlier deadline and a pending interrupt): it stops at its next call or loop iteration
  * and its call returns WASMO_TRAP, "interrupted". Any thread may call it, while wasm runs too. */

@@ -142,6 +142,12 @@ void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, s
                                                ? "incompatible artifact: the code meters fuel, the store does not"
                                                : "incompatible artifact: the code does not meter fuel, the store does"};
   }
+  if (compiled->boundsChecks != store.memoryConfig.explicitBoundsChecks()) {
+    throw CompileError{WASMO_INCOMPATIBLE,
+                       compiled->boundsChecks
+                           ? "incompatible artifact: the code checks memory bounds explicitly, the store's memories have guard pages"
+                           : "incompatible artifact: the code relies on guard pages, the store's memory reservation and guard are too small for that"};
+  }
 
   store.lastTrace.clear();  // a segment's trap has none
   store.instances.push_back(std::make_unique<Instance>());

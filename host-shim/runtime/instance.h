@@ -23,6 +23,7 @@ struct CompiledModule {
   std::span<const uint8_t> data;
   Tier tier = Tier::Singlepass;  // the compiler that made the code
   bool meterFuel = false;        // the code charges fuel (the artifact's compat flags say so)
+  bool boundsChecks = false;     // the code checks memory bounds explicitly (compat flags too)
   std::shared_ptr<TierUp> tierUp;  // Tier::Tiered only
 };
 

@@ -110,7 +110,7 @@ uint32_t Store::allocTable(TableType type, uint64_t init) {
 }
 
 uint32_t Store::allocMemory(MemType type) {
-  mems.push_back(std::make_unique<LinearMemory>(type.limits.min, type.limits.max, memoryPagesCap));
+  mems.push_back(std::make_unique<LinearMemory>(type.limits.min, type.limits.max, memoryPagesCap, memoryConfig));
   return static_cast<uint32_t>(mems.size() - 1);
 }
 

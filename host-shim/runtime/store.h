@@ -15,6 +15,7 @@
 #include "include/wasmo.h"
 #include "runtime/interrupt.h"
 #include "runtime/memory.h"
+#include "runtime/memory.h"
 #include "runtime/tier_up.h"
 #include "runtime/vmcontext.h"
 
@@ -91,6 +92,9 @@ class Store {
   uint64_t memoryPagesCap = UINT64_MAX, tableElementsCap = UINT64_MAX;
   /** Bytes of stack wasm may use (wasmo_store_set_limits). */
   uint64_t wasmStackCap = UINT64_MAX;
+  /** The layout of memories made from now on (wasmo_store_set_memory); code instantiated in the
+   *  store must check bounds explicitly exactly when it asks for that. */
+  MemoryConfig memoryConfig;
 
   /**
    * Fuel (environ/fuel.h): a store that meters it instantiates only code compiled to charge it, and

@@ -79,8 +79,8 @@ struct Background {
 
 void stopTierUp() { Background::instance().stop(); }
 
-TierUp::TierUp(std::optional<Module> module, uint32_t defined, bool meterFuel)
-    : module_(std::move(module)), meterFuel_(meterFuel), entries_(new std::atomic<void *>[defined]),
+TierUp::TierUp(std::optional<Module> module, uint32_t defined, bool meterFuel, bool boundsChecks)
+    : module_(std::move(module)), meterFuel_(meterFuel), boundsChecks_(boundsChecks), entries_(new std::atomic<void *>[defined]),
       states_(defined, State::Counting) {
   static_assert(sizeof(std::atomic<void *>) == sizeof(void *) && std::atomic<void *>::is_always_lock_free,
                 "code reads the entries as plain pointers");
@@ -121,7 +121,7 @@ void TierUp::compile(uint32_t defined) {
   auto started = std::chrono::steady_clock::now();
   std::string refusal;
   try {
-    OptimizedFunction optimized = compileFunctionOptimizing(*module_, defined, meterFuel_);
+    OptimizedFunction optimized = compileFunctionOptimizing(*module_, defined, meterFuel_, boundsChecks_);
     const CompiledCode &compiled = optimized.code;
     entrySize = optimized.entrySize;
     code = CodeMemory::create(compiled.code.size(), [&](std::span<uint8_t> out) {

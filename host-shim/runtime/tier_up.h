@@ -32,7 +32,7 @@ class TierUp : public std::enable_shared_from_this<TierUp> {
  public:
   /** `module`: the decoded module with its bytes, which the optimizing compiler reads; without them
    *  (an artifact loaded from a file has only the code) nothing tiers up. */
-  TierUp(std::optional<Module> module, uint32_t defined, bool meterFuel);
+  TierUp(std::optional<Module> module, uint32_t defined, bool meterFuel, bool boundsChecks);
   ~TierUp();
 
   /** Per defined function: its optimized entry, or null (VMContext::tierCode). */
@@ -66,6 +66,7 @@ class TierUp : public std::enable_shared_from_this<TierUp> {
   enum class State : uint8_t { Counting, Queued, Optimized, Refused };
   std::optional<Module> module_;
   bool meterFuel_;
+  bool boundsChecks_;  // optimized code checks memory bounds as the singlepass code does
   std::unique_ptr<std::atomic<void *>[]> entries_;
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -28,6 +28,7 @@ struct VMFuncRef {
 struct VMMemory {
   uint8_t *base = nullptr;
   uint64_t pages = 0;
+  uint64_t length = 0;  // pages in bytes, which explicitly bounds-checked code compares with
 };
 
 /**
@@ -89,6 +90,7 @@ inline constexpr int32_t kOffFuncCode = offsetof(VMFuncRef, code);
 inline constexpr int32_t kOffFuncVmctx = offsetof(VMFuncRef, vmctx);
 inline constexpr int32_t kOffFuncTypeId = offsetof(VMFuncRef, typeId);
 inline constexpr int32_t kOffMemoryPages = offsetof(VMMemory, pages);
+inline constexpr int32_t kOffMemoryLength = offsetof(VMMemory, length);
 inline constexpr int32_t kOffTableElems = offsetof(VMTable, elems);
 inline constexpr int32_t kOffTableSize = offsetof(VMTable, size);
 

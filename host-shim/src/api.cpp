@@ -79,7 +79,8 @@ int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32
     if (tier != WASMO_TIER_SINGLEPASS && tier != WASMO_TIER_OPTIMIZING && tier != WASMO_TIER_TIERED) {
       throw wasmo::CompileError{WASMO_INTERNAL, "unknown compiler tier " + std::to_string(tier)};
     }
-    wasmo::CompileOptions options{threads, {}, (flags & WASMO_COMPILE_FUEL) != 0, tier == WASMO_TIER_TIERED};
+    wasmo::CompileOptions options{threads, {}, (flags & WASMO_COMPILE_FUEL) != 0, tier == WASMO_TIER_TIERED,
+                                  (flags & WASMO_COMPILE_BOUNDS_CHECKS) != 0};
     if (progress != nullptr) options.progress = progress;
     auto [module, code] = tier == WASMO_TIER_OPTIMIZING ? wasmo::compileOptimizing({bytes, len}, options)
                                                         : wasmo::compileSinglepass({bytes, len}, options);
@@ -118,6 +119,7 @@ uint32_t wasmo_module_tier(const wasmo_module *module) { return static_cast<uint
 void wasmo_module_free(wasmo_module *module) { delete module; }
 
 int wasmo_module_meters_fuel(const wasmo_module *module) { return module->compiled->meterFuel ? 1 : 0; }
+int wasmo_module_checks_bounds(const wasmo_module *module) { return module->compiled->boundsChecks ? 1 : 0; }
 
 int wasmo_module_tier_up_stats(const wasmo_module *module, uint32_t wait_ms, uint32_t *optimized, uint32_t *refused,
                                uint32_t *pending) {
@@ -173,6 +175,10 @@ void wasmo_store_set_limits(wasmo_store *store, uint64_t memory_pages, uint64_t 
   store->store.memoryPagesCap = memory_pages;
   store->store.tableElementsCap = table_elements;
   store->store.wasmStackCap = wasm_stack;
+}
+
+void wasmo_store_set_memory(wasmo_store *store, uint64_t reservation, uint64_t guard) {
+  store->store.memoryConfig = {reservation, guard};
 }
 
 void wasmo_store_interrupt_after(wasmo_store *store, uint64_t timeout_ns) {

@@ -3,7 +3,7 @@
 // the seam's. What the C side cannot do (memory64, tags) throws NativeUnsupported,
 // naming it, rather than answering wrongly.
 
-import type { StoreLimits } from '../store-limits.js';
+import { explicitBoundsChecks, memoryConfig, type MemoryConfig, type StoreLimits } from '../store-limits.js';
 import type {
   BeforeStart, Engine, EngineExport, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue, NativeEngineName,
 } from '../engine.js';
@@ -39,35 +39,33 @@ function checkAddrType(t: { readonly addrtype: string }, what: string): void {
   if (t.addrtype !== 'i32') throw new NativeUnsupported(`not supported yet: 64-bit ${what} in the native engine`);
 }
 
-// Compiled once per module value, compiler and kind of code (charging fuel or not), whatever the
-// store: code is instance-independent. A deserialized module has the one kind its artifact holds.
-type ByFuel = readonly [WeakMap<ModuleValue, NativeModule>, WeakMap<ModuleValue, NativeModule>];
-const compiledModules: Record<NativeEngineName, ByFuel> = {
-  singlepass: [new WeakMap(), new WeakMap()],
-  optimizing: [new WeakMap(), new WeakMap()],
-  tiered: [new WeakMap(), new WeakMap()],
-};
+// Compiled once per module value, compiler and kind of code (charging fuel or not, checking bounds
+// explicitly or not), whatever the store: code is instance-independent. A deserialized module has
+// the one kind its artifact holds.
+type CodeKinds = readonly WeakMap<ModuleValue, NativeModule>[];
+const kinds = (): CodeKinds => [new WeakMap(), new WeakMap(), new WeakMap(), new WeakMap()];
+const compiledModules: Record<NativeEngineName, CodeKinds> = { singlepass: kinds(), optimizing: kinds(), tiered: kinds() };
 
-function compiledOf(tier: NativeEngineName, meterFuel: boolean): WeakMap<ModuleValue, NativeModule> {
-  return compiledModules[tier][Number(meterFuel)]!;
+function compiledOf(tier: NativeEngineName, meterFuel: boolean, boundsChecks: boolean): WeakMap<ModuleValue, NativeModule> {
+  return compiledModules[tier][Number(meterFuel) + 2 * Number(boundsChecks)]!;
 }
 
 function remember(module: ModuleValue, compiled: NativeModule, tier: NativeEngineName): NativeModule {
   // The code lives as long as the module value: then the NativeModule is unreachable, and freed.
-  compiledOf(tier, compiled.metersFuel).set(module, compiled);
+  compiledOf(tier, compiled.metersFuel, compiled.checksBounds).set(module, compiled);
   return compiled;
 }
 
 /**
  * The module's native code by `tier`: compiled on first use (an artifact, loaded), then shared by
- * every store; with fuel metering for stores that meter fuel (`options.meterFuel`).
+ * every store; with fuel metering for stores that meter fuel (`options.meterFuel`), with explicit
+ * bounds checks for stores whose memories have no full guard regions (`options.boundsChecks`).
  */
 function compiledModule(module: ModuleValue, tier: NativeEngineName, options: NativeCompileOptions): NativeModule | NativeFailure {
-  const meterFuel = options.meterFuel === true;
-  const known = compiledOf(tier, meterFuel).get(module);
+  const known = compiledOf(tier, options.meterFuel === true, options.boundsChecks === true).get(module);
   if (known !== undefined) return known;
   // The other kind of an artifact's code: the store refuses it, saying why.
-  if (module.compiledFor !== undefined) return compiledOf(tier, !meterFuel).get(module)!;
+  if (module.compiledFor !== undefined) return compiledModules[tier].map((kind) => kind.get(module)).find((c) => c !== undefined)!;
   const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast), tier, options);
   return isNativeFailure(c) ? c : remember(module, c, tier);
 }
@@ -101,8 +99,8 @@ export function deserializeModule(from: { readonly bytes: Uint8Array } | { reado
  * waiting up to `waitMs` for the functions queued; undefined when it has none.
  */
 export function tierUpStats(module: ModuleValue, waitMs: number): TierUpStats | undefined {
-  for (const meterFuel of [false, true]) {
-    const stats = compiledOf('tiered', meterFuel).get(module)?.tierUpStats(waitMs);
+  for (const kind of compiledModules.tiered) {
+    const stats = kind.get(module)?.tierUpStats(waitMs);
     if (stats !== undefined) return stats;
   }
   return undefined;
@@ -120,9 +118,14 @@ export class NativeEngine implements Engine {
 
   /** `name`: the compiler of the store's modules; both run on the same runtime. `compile`: how it
    *  compiles them. */
+  private readonly boundsChecks: boolean;
+
   constructor(limits: StoreLimits = {}, readonly name: NativeEngineName = 'singlepass', fuel?: number,
-    private readonly compile: CompileOptions = {}, tierUp: Required<TierUpOptions> | undefined = undefined) {
+    private readonly compile: CompileOptions = {}, tierUp: Required<TierUpOptions> | undefined = undefined,
+    memory: Required<MemoryConfig> = memoryConfig(undefined)) {
     this.store.setLimits(limits);
+    this.store.setMemory(memory);
+    this.boundsChecks = explicitBoundsChecks(memory);
     if (tierUp !== undefined) this.store.setTierUp(tierUp);
     if (fuel !== undefined) this.store.setFuel(fuel);
   }
@@ -146,7 +149,7 @@ export class NativeEngine implements Engine {
 
   instantiate(module: ModuleValue, imports: readonly EngineExtern[], beforeStart?: BeforeStart):
     { readonly exports: readonly EngineExport[] } | WasmError {
-    const compiled = compiledModule(module, this.name, { ...this.compile, meterFuel: this.store.fuel() !== undefined });
+    const compiled = compiledModule(module, this.name, { ...this.compile, meterFuel: this.store.fuel() !== undefined, boundsChecks: this.boundsChecks });
     if (isNativeFailure(compiled)) return this.error(compiled);
     const start: [number | undefined] = [undefined];
     const addrs = this.store.instantiate(compiled, imports.map((x) => x.addr), beforeStart === undefined ? undefined : start);

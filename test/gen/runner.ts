@@ -13,6 +13,7 @@ import {
   type Store, type TableAddr, type Val, refExtern, refNull,
 } from '../../lib/index.js';
 import { live, own } from '../../lib/store.js';
+import type { MemoryConfig } from '../../lib/store-limits.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import type { Module as ModuleAst } from '../../spec/structure/module.js';
 import type { FuncType, NumType, ValType } from '../../spec/structure/types.js';
@@ -120,11 +121,13 @@ function argOf(c: ReturnType<ModuleGen['constant']>): Val {
  * observation. The store is freed at once: waiting for the garbage collector would leave thousands
  * of native memories (8 GiB of address space each) reserved. With `fuel`, the store meters fuel
  * (spec/fuel.ts), starting with that much, and the fuel left after each call is an observation too.
+ * With `memory`, the store's memories have that reservation and guard (small ones: the native
+ * engines check bounds explicitly, and every engine grows memories no further than the reservation).
  */
-export function runOn(engine: EngineName, bytes: Uint8Array, calls: readonly Call[], fuel?: number): Record {
+export function runOn(engine: EngineName, bytes: Uint8Array, calls: readonly Call[], fuel?: number, memory?: MemoryConfig): Record {
   const module = module_decode(bytes, { engine });
   if (isError(module)) return [`decode: ${module.kind}: ${module.message}`];
-  const store = store_init({ engine, tierUp: GEN_TIER_UP, ...(fuel === undefined ? {} : { fuel }) });
+  const store = store_init({ engine, tierUp: GEN_TIER_UP, ...(fuel === undefined ? {} : { fuel }), ...(memory === undefined ? {} : { memory }) });
   try {
     return observe(store, module, calls, fuel);
   } finally {
@@ -237,17 +240,18 @@ export function registersFor(seed: number): number | undefined {
  */
 export function check(
   bytes: Uint8Array, calls: readonly Call[], engines: readonly EngineName[] = ENGINES, registers?: number, fuel?: number,
+  memory?: MemoryConfig,
 ): Disagreement | undefined {
   const module = module_decode(bytes, { engine: 'reference' });
   const invalid = isError(module) ? module : module_validate(module);
   if (invalid !== undefined) throw new Error(`generator bug: module is not valid: ${invalid.message}`);
-  const ref = runOn('reference', bytes, calls, fuel);
+  const ref = runOn('reference', bytes, calls, fuel, memory);
   for (const engine of engines) {
     if (engine === 'reference') continue;
     let rec: Record;
     if (registers !== undefined) process.env['WASMO_SINGLEPASS_REGISTERS'] = String(registers);
     try {
-      rec = runOn(engine, bytes, calls, fuel);
+      rec = runOn(engine, bytes, calls, fuel, memory);
     } catch (e) {
       rec = [`exception: ${e instanceof Error ? e.message : String(e)}`];
     } finally {

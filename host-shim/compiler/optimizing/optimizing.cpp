@@ -74,8 +74,8 @@ constexpr const char *kLlvmFeatures = "+sse4.1,+popcnt";
 class Optimizing {
  public:
   Optimizing(const Module &module, llvm::LLVMContext &ctx, llvm::Module &mod, std::vector<llvm::Function *> &bodies,
-             bool meterFuel)
-      : m_(module), ctx_(ctx), mod_(mod), bodies_(bodies), meterFuel_(meterFuel), b_(ctx), i8_(b_.getInt8Ty()), i32_(b_.getInt32Ty()),
+             bool meterFuel, bool boundsChecks)
+      : m_(module), ctx_(ctx), mod_(mod), bodies_(bodies), meterFuel_(meterFuel), boundsChecks_(boundsChecks), b_(ctx), i8_(b_.getInt8Ty()), i32_(b_.getInt32Ty()),
         i64_(b_.getInt64Ty()), f32_(b_.getFloatTy()), f64_(b_.getDoubleTy()), ptr_(b_.getPtrTy()),
         v128_(llvm::FixedVectorType::get(i64_, 2)) {
     b_.setIsFPConstrained(true);
@@ -366,7 +366,7 @@ class Optimizing {
       case Op::I64Load32U: access = i32_; result = ValType::I64; break;
       default: internal(std::string("load() called with ") + opName(op));
     }
-    llvm::LoadInst *v = b_.CreateAlignedLoad(access, effectiveAddress(ma), llvm::Align(1), true);
+    llvm::LoadInst *v = b_.CreateAlignedLoad(access, effectiveAddress(op, ma), llvm::Align(1), true);
     llvm::Type *t = irType(result);
     push(access == t ? static_cast<llvm::Value *>(v) : isSigned ? b_.CreateSExt(v, t) : b_.CreateZExt(v, t));
   }
@@ -379,7 +379,7 @@ class Optimizing {
       case Op::I64Store32: v = b_.CreateTrunc(v, i32_); break;
       default: internal(std::string("store() called with ") + opName(op));
     }
-    b_.CreateAlignedStore(v, effectiveAddress(ma), llvm::Align(1), true);
+    b_.CreateAlignedStore(v, effectiveAddress(op, ma), llvm::Align(1), true);
   }
   void memorySize(uint32_t) {
     llvm::Value *mem = loadInvariant(ptr_, field(vmctx_, kOffMemory));
@@ -533,10 +533,17 @@ class Optimizing {
     llvm::Value *table = loadInvariant(ptr_, field(vmctx_, kOffLibcalls));
     return loadInvariant(ptr_, field(table, 8 * static_cast<int64_t>(id)));
   }
-  // The address operand (top of stack) plus the static offset: an i32 address plus a u32 offset is
-  // below 8 GiB, inside the memory's reservation, whose guard pages trap (runtime/memory.cpp).
-  llvm::Value *effectiveAddress(const MemArg &ma) {
+  // The address operand (top of stack) plus the static offset of an access of `op`: an i32 address
+  // plus a u32 offset is below 8 GiB, inside the memory's reservation plus guard, whose guard pages
+  // trap (runtime/memory.h); code for smaller ones compares the access's end with the memory's
+  // length first (spec 4.4.7). The length changes only in calls, so LLVM may keep it in a register.
+  llvm::Value *effectiveAddress(Op op, const MemArg &ma) {
     llvm::Value *i = b_.CreateZExt(pop(), i64_);
+    if (boundsChecks_) {
+      llvm::Value *mem = loadInvariant(ptr_, field(vmctx_, kOffMemory));
+      llvm::Value *end = b_.CreateAdd(i, b_.getInt64(ma.offset + accessBytes(op)), "", true, true);
+      trapIf(b_.CreateICmpUGT(end, b_.CreateLoad(i64_, field(mem, kOffMemoryLength))), TrapCode::OutOfBoundsMemory);
+    }
     if (ma.offset != 0) i = b_.CreateAdd(i, b_.getInt64(ma.offset), "", true, true);
     return b_.CreateGEP(i8_, memoryBase_, i);
   }
@@ -673,6 +680,7 @@ class Optimizing {
   llvm::Module &mod_;
   std::vector<llvm::Function *> &bodies_;
   bool meterFuel_;
+  bool boundsChecks_;
   FuelSegments<llvm::BinaryOperator *> fuelSegments_;  // a charge is its subtraction
   llvm::IRBuilder<> b_;
   llvm::Type *i8_, *i32_, *i64_, *f32_, *f64_, *ptr_;
@@ -929,7 +937,7 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
  * Compiles the defined functions `funcs` of a valid module (all of them, or one for tier-up) into
  * one LLVM module, optimized and emitted as one; the entries come in the order of `funcs`.
  */
-CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> funcs, bool meterFuel,
+CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> funcs, bool meterFuel, bool boundsChecks,
                               std::vector<uint32_t> *entrySizes = nullptr) {
   refuseUnsupported(module);
   if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
@@ -952,7 +960,7 @@ CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> fu
   mod.setDataLayout(tm->createDataLayout());
   size_t defined = module.funcs.size() - module.importedFuncs;
   std::vector<llvm::Function *> bodies(defined, nullptr), entries;
-  Optimizing gen(module, ctx, mod, bodies, meterFuel);
+  Optimizing gen(module, ctx, mod, bodies, meterFuel, boundsChecks);
   auto attributes = [entrySizes](llvm::Function *f) {
     f->addFnAttr(llvm::Attribute::NoUnwind);
     f->addFnAttr(llvm::Attribute::StrictFP);
@@ -991,15 +999,16 @@ CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> fu
   emit.run(mod);
   CompiledCode out = link(llvm::StringRef(object.data(), object.size()), funcs.size(), entrySizes);
   out.meterFuel = meterFuel;
+  out.boundsChecks = boundsChecks;
   return out;
 }
 
 }  // namespace
 
-OptimizedFunction compileFunctionOptimizing(const Module &module, uint32_t defined, bool meterFuel) {
+OptimizedFunction compileFunctionOptimizing(const Module &module, uint32_t defined, bool meterFuel, bool boundsChecks) {
   OptimizedFunction out;
   std::vector<uint32_t> entrySizes;
-  out.code = compileFunctions(module, std::span<const uint32_t>(&defined, 1), meterFuel, &entrySizes);
+  out.code = compileFunctions(module, std::span<const uint32_t>(&defined, 1), meterFuel, boundsChecks, &entrySizes);
   out.entrySize = entrySizes.at(0);
   return out;
 }
@@ -1010,7 +1019,7 @@ Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions 
   Compiled out{decodeModule(bytes, BodyPass{compileThreads(options.threads), {}, {}}), {}};
   std::vector<uint32_t> all(out.module.funcs.size() - out.module.importedFuncs);
   for (uint32_t k = 0; k < all.size(); k++) all[k] = k;
-  out.code = compileFunctions(out.module, all, options.meterFuel);
+  out.code = compileFunctions(out.module, all, options.meterFuel, options.boundsChecks);
   return out;
 }
 

@@ -21,6 +21,6 @@ struct OptimizedFunction {
 /** Compiles defined function `defined` of a valid module alone (tier-up, runtime/tier_up.h): its
  *  calls of other functions go through their VMFuncRef, and it keeps frame pointers. Throws
  *  CompileError (UNSUPPORTED, INTERNAL). Thread-safe. */
-OptimizedFunction compileFunctionOptimizing(const Module &module, uint32_t defined, bool meterFuel);
+OptimizedFunction compileFunctionOptimizing(const Module &module, uint32_t defined, bool meterFuel, bool boundsChecks);
 
 }  // namespace wasmo

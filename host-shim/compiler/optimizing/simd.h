@@ -128,7 +128,7 @@ void Optimizing::simd(Op op, const SimdImmediates &imm) {
   // Trapping memory accesses, never dropped or reordered (see the class comment); the address
   // operand is below any v128 operand.
   auto loadMemory = [&](llvm::Type *t) {
-    return b_.CreateAlignedLoad(t, effectiveAddress(imm.memArg), llvm::Align(1), true);
+    return b_.CreateAlignedLoad(t, effectiveAddress(op, imm.memArg), llvm::Align(1), true);
   };
   auto loadExtend = [&](llvm::Type *lane, bool isSigned) { result(extend(loadMemory(vec(lane, 64 / lane->getScalarSizeInBits())), isSigned)); };
   auto loadSplat = [&](llvm::FixedVectorType *shape) { result(b_.CreateVectorSplat(shape->getNumElements(), loadMemory(shape->getScalarType()))); };
@@ -141,7 +141,7 @@ void Optimizing::simd(Op op, const SimdImmediates &imm) {
   };
   auto storeLane = [&](llvm::FixedVectorType *shape) {
     llvm::Value *x = b_.CreateExtractElement(as(pop(), shape), lane);
-    b_.CreateAlignedStore(x, effectiveAddress(imm.memArg), llvm::Align(1), true);
+    b_.CreateAlignedStore(x, effectiveAddress(op, imm.memArg), llvm::Align(1), true);
   };
   // fmin and fmax (spec 4.3.3): NaN if either operand is, and -0 below +0. minps and maxps give
   // their second operand for NaN and for equal operands, so both orders are taken: where they
@@ -213,7 +213,7 @@ void Optimizing::simd(Op op, const SimdImmediates &imm) {
     case Op::V128Load64Zero: return loadZero(i64x2);
     case Op::V128Store: {
       llvm::Value *v = pop();
-      b_.CreateAlignedStore(v, effectiveAddress(imm.memArg), llvm::Align(1), true);
+      b_.CreateAlignedStore(v, effectiveAddress(op, imm.memArg), llvm::Align(1), true);
       return;
     }
     case Op::V128Load8Lane: return loadLane(i8x16);

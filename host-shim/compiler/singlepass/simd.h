@@ -135,7 +135,7 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
   // Memory: the address operand is below any v128 operand.
   auto address = [&](size_t k) {
     stack_.resize(k + 1);
-    return effectiveAddress(imm.memArg).getRegExp();
+    return effectiveAddress(op, imm.memArg).getRegExp();
   };
   auto loadLanes = [&](auto emit) {
     RegExp a = address(top);

@@ -85,8 +85,8 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  Singlepass(const Module &module, bool meterFuel, bool tierUp)
-      : CodeGenerator(0, noBuffer), meterFuel_(meterFuel), tierUp_(tierUp), importedFuncs_(module.importedFuncs),
+  Singlepass(const Module &module, bool meterFuel, bool tierUp, bool boundsChecks)
+      : CodeGenerator(0, noBuffer), meterFuel_(meterFuel), boundsChecks_(boundsChecks), tierUp_(tierUp), importedFuncs_(module.importedFuncs),
         hostFeatures_(hostCpuFeatures()), poolLimit_(poolLimit()) {}
 
   /** Starts a function's code at `buffer`, which has room for `capacity` bytes (xbyak throws
@@ -421,7 +421,7 @@ class Singlepass : public CodeGenerator {
   }
 
   void load(Op op, const MemArg &ma) {
-    Address a = effectiveAddress(ma);
+    Address a = effectiveAddress(op, ma);
     ValType t = ValType::I32;
     switch (op) {
       case Op::I32Load: mov(eax, dword[a.getRegExp()]); break;
@@ -450,14 +450,14 @@ class Singlepass : public CodeGenerator {
     if ((op == Op::F32Store || op == Op::F64Store) && stack_.back().kind == Value::XReg) {
       const Xmm &x = kOperandXmms[stack_.back().reg];
       stack_.pop_back();  // nothing is allocated before the store reads x
-      Address a = effectiveAddress(ma);
+      Address a = effectiveAddress(op, ma);
       if (op == Op::F64Store) movsd(qword[a.getRegExp()], x); else movss(dword[a.getRegExp()], x);
       stack_.pop_back();
       return;
     }
     loadTo(rcx, stack_.size() - 1);
     stack_.pop_back();
-    Address a = effectiveAddress(ma);
+    Address a = effectiveAddress(op, ma);
     switch (op) {
       case Op::I32Store: case Op::F32Store: case Op::I64Store32: mov(dword[a.getRegExp()], ecx); break;
       case Op::I64Store: case Op::F64Store: mov(qword[a.getRegExp()], rcx); break;
@@ -990,10 +990,24 @@ class Singlepass : public CodeGenerator {
     }
     jumpTo(returnLabel_);
   }
-  // The address operand (top of stack) plus the static offset; r15 is the memory base. An i32
-  // address plus a u32 offset is below 8 GiB, inside the reservation (runtime/memory.cpp).
-  Address effectiveAddress(const MemArg &ma) {
+  // The address operand (top of stack) plus the static offset of an access of `op`; r15 is the
+  // memory base. An i32 address plus a u32 offset is below 8 GiB, inside the reservation plus guard
+  // (runtime/memory.h); code for smaller ones compares the access's end with the memory's length
+  // first (spec 4.4.7: out of bounds when ea + N exceeds the length).
+  Address effectiveAddress(Op op, const MemArg &ma) {
     loadTo(eax, stack_.size() - 1);  // zero-extends into rax
+    if (boundsChecks_) {
+      uint64_t end = ma.offset + accessBytes(op);
+      mov(rsi, qword[r14 + kOffMemory]);
+      if (end <= 0x7FFFFFFF) {
+        lea(rdx, ptr[rax + static_cast<int32_t>(end)]);
+      } else {
+        mov(rdx, end);
+        add(rdx, rax);
+      }
+      cmp(rdx, qword[rsi + kOffMemoryLength]);
+      jumpIf(Cond::A, trapLabel(TrapCode::OutOfBoundsMemory));
+    }
     if (ma.offset <= 0x7FFFFFFF) return ptr[r15 + rax + static_cast<int32_t>(ma.offset)];
     mov(rdx, ma.offset);
     add(rax, rdx);
@@ -1009,6 +1023,7 @@ class Singlepass : public CodeGenerator {
   void divide(Op op, bool is64);
 
   bool meterFuel_;
+  bool boundsChecks_;
   FuelSegments<size_t> fuelSegments_;  // a charge is the offset of its imm32
   bool tierUp_;
   uint32_t defined_ = 0;  // the function's index among the defined ones
@@ -1491,7 +1506,7 @@ struct WorkerCode {
 class SinglepassCompiler : public BodyCompiler {
  public:
   SinglepassCompiler(const Module &module, const CompileOptions &options, WorkerCode &out)
-      : m_(module), gen_(module, options.meterFuel, options.tierUp), out_(out) {}
+      : m_(module), gen_(module, options.meterFuel, options.tierUp, options.boundsChecks), out_(out) {}
 
   void compile(uint32_t func) override {
     const FunctionBody &body = m_.bodies[func - m_.importedFuncs];
@@ -1581,6 +1596,7 @@ Compiled compileSinglepass(std::span<const uint8_t> bytes, const CompileOptions 
   };
   Compiled out{decodeModule(bytes, pass), {}};
   out.code.meterFuel = options.meterFuel;
+  out.code.boundsChecks = options.boundsChecks;
   if (options.tierUp) out.code.tier = Tier::Tiered;
   link(workers, static_cast<uint32_t>(out.module.funcs.size() - out.module.importedFuncs), out.code);
   return out;
