@@ -13,6 +13,7 @@
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Object/ELFObjectFile.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/CommandLine.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Transforms/InstCombine/InstCombine.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
@@ -945,6 +946,14 @@ CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> fu
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    // X86's cmov converter turns a cmov whose operand is a folded load into a branch with the load
+    // on one arm, so a wasm `select` would not execute the load it does not choose, and an
+    // out-of-bounds load there would not trap (spec 4.4.7.1: select's operands are evaluated
+    // first; test/optimizing.test.ts, generator seed 56005380). The pass has no per-function switch.
+    auto &options = llvm::cl::getRegisteredOptions();
+    auto converter = options.find("x86-cmov-converter");
+    if (converter == options.end()) internal("LLVM has no x86-cmov-converter option");
+    converter->second->addOccurrence(0, "x86-cmov-converter", "false");
   });
   std::string error;
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(kTriple, error);
