@@ -12,7 +12,7 @@ import type { EngineName } from '../lib/engine.js';
 import { encodeModule } from '../spec/binary/encode.js';
 import { writeUnsigned } from '../spec/binary/leb128.js';
 
-const engines: EngineName[] = ['reference', 'v8', 'singlepass'];
+const engines: EngineName[] = ['reference', 'v8', 'singlepass', 'optimizing', 'tiered'];
 
 /** A name section with the function names subsection (spec appendix 7.4). */
 function nameSection(names: ReadonlyMap<number, string | Uint8Array>): { name: string; bytes: Uint8Array } {
@@ -134,12 +134,12 @@ describe.each(engines)('on %s', (engine) => {
   });
 });
 
-test('a serialized module keeps its names', () => {
-  const bytes = module_serialize(binary(TEXT, NAMES));
+test.each(['singlepass', 'optimizing'] as const)('a module serialized for %s keeps its names and its frames', (engine) => {
+  const bytes = module_serialize(binary(TEXT, NAMES), { engine });
   if (isError(bytes)) throw new Error(bytes.message);
   const m = module_deserialize(bytes);
   if (isError(m)) throw new Error(m.message);
-  const e = trapOf(instance('singlepass', m).call('outer', 0));
+  const e = trapOf(instance(engine, m).call('outer', 0));
   expect(e.trace).toEqual(THREE_DEEP);
 });
 

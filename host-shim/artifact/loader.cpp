@@ -108,7 +108,7 @@ class ModuleReader {
   ModuleReader(const fb::Types &types, const fb::ModuleInfo &info, std::span<const uint8_t> rodata, size_t codeSize)
       : types_(types), info_(info), rodata_(rodata), codeSize_(codeSize) {}
 
-  Module read(std::vector<uint32_t> &functionOffsets) {
+  Module read(std::vector<uint32_t> &functionOffsets, std::vector<uint32_t> &entrySizes) {
     if (types_.types()) {
       for (const fb::FuncType *ft : *types_.types()) {
         FuncType t;
@@ -143,6 +143,14 @@ class ModuleReader {
         corrupted("function offset out of range");
       }
       functionOffsets.push_back(offset);
+    }
+    if (const auto *sizes = info_.entry_sizes()) {
+      if (sizes->size() != functionOffsets.size()) corrupted("entry sizes");
+      for (uint32_t k = 0; k < sizes->size(); k++) {
+        uint64_t end = k + 1 < functionOffsets.size() ? functionOffsets[k + 1] : codeSize_;
+        if (sizes->Get(k) > end - functionOffsets[k]) corrupted("entry size out of range");
+        entrySizes.push_back(sizes->Get(k));
+      }
     }
     if (info_.func_names()) {
       for (const fb::FuncName *n : *info_.func_names()) {
@@ -310,7 +318,7 @@ std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> i
   compiled->module = ModuleReader(verified<fb::Types>(file, sections[elf::kTypes], elf::kTypes),
                                   verified<fb::ModuleInfo>(file, sections[elf::kModule], elf::kModule),
                                   section(elf::kRodata), sections[elf::kText].size)
-                         .read(compiled->functionOffsets);
+                         .read(compiled->functionOffsets, compiled->entrySizes);
   compiled->data = section(elf::kRodata);
   if (kind.tier == Tier::Tiered) {
     compiled->tierUp = std::make_shared<TierUp>(std::move(tierUpSource), static_cast<uint32_t>(compiled->functionOffsets.size()),

@@ -84,7 +84,7 @@ std::vector<uint8_t> moduleSection(const Module &m, const CompiledCode &c, std::
   for (const auto &[index, name] : m.funcNames) funcNames.push_back(fb::CreateFuncNameDirect(b, index, name.c_str()));
   return finished(b, fb::CreateModuleInfoDirect(b, &imports, &funcs, &tables, &memories, &globals, &globalInits,
                                                 &exports, m.start.value_or(0), m.start.has_value(), &elems, &datas,
-                                                &c.functionOffsets, &funcNames));
+                                                &c.functionOffsets, &funcNames, c.entrySizes.empty() ? nullptr : &c.entrySizes));
 }
 
 struct Section {

@@ -22,6 +22,10 @@ inline std::string_view tierName(Tier tier) { return kTierNames[static_cast<uint
 struct CompiledCode {
   std::vector<uint8_t> code;              // all functions, one position-independent block
   std::vector<uint32_t> functionOffsets;  // per defined function: its entry (WasmFunction)
+  // Optimizing: per defined function, the size of its entry, which only calls the body that follows
+  // it (a frame that backtraces leave out: the body's is the function's). Empty for singlepass,
+  // whose entry is the body.
+  std::vector<uint32_t> entrySizes;
   uint32_t cpuFeatures = 0;               // CpuFeature bits the code uses
   Tier tier = Tier::Singlepass;
   bool meterFuel = false;                 // charges fuel (environ/fuel.h)

@@ -18,6 +18,7 @@ struct CompiledModule {
   Module module;
   std::unique_ptr<CodeMemory> code;
   std::vector<uint32_t> functionOffsets;
+  std::vector<uint32_t> entrySizes;  // CompiledCode::entrySizes: empty, or one per defined function
   // The data segments' bytes, in place in the artifact (its .rodata): [begin, end) of each of
   // module.datas. (module.bytes, the binary the decoder read, is not kept.)
   std::span<const uint8_t> data;

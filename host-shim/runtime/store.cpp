@@ -63,7 +63,10 @@ std::optional<TraceFrame> frameAt(const Store &store, uintptr_t pc) {
     auto offset = static_cast<uint32_t>(pc - 1 - reinterpret_cast<uintptr_t>(c.code->base()));
     auto next = std::upper_bound(c.functionOffsets.begin(), c.functionOffsets.end(), offset);
     if (next == c.functionOffsets.begin()) return std::nullopt;
-    return frameOf(c.module, c.module.importedFuncs + static_cast<uint32_t>(next - c.functionOffsets.begin() - 1));
+    auto k = static_cast<uint32_t>(next - c.functionOffsets.begin() - 1);
+    // An optimizing entry's frame is its body's caller, the same function: one frame in a backtrace.
+    if (!c.entrySizes.empty() && offset < c.functionOffsets[k] + c.entrySizes[k]) return std::nullopt;
+    return frameOf(c.module, c.module.importedFuncs + k);
   }
   return std::nullopt;
 }

@@ -121,9 +121,8 @@ void TierUp::compile(uint32_t defined) {
   auto started = std::chrono::steady_clock::now();
   std::string refusal;
   try {
-    OptimizedFunction optimized = compileFunctionOptimizing(*module_, defined, meterFuel_, boundsChecks_);
-    const CompiledCode &compiled = optimized.code;
-    entrySize = optimized.entrySize;
+    CompiledCode compiled = compileFunctionOptimizing(*module_, defined, meterFuel_, boundsChecks_);
+    entrySize = compiled.entrySizes.at(0);
     code = CodeMemory::create(compiled.code.size(), [&](std::span<uint8_t> out) {
       std::memcpy(out.data(), compiled.code.data(), compiled.code.size());
     });

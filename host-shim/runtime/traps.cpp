@@ -163,7 +163,9 @@ void captureTrace(EntryFrame &frame, uintptr_t pc, uintptr_t fp) {
   const uintptr_t low = threadStackLimit - kStackMargin;  // the wasm stack's end above its guard
   while (n < kMaxTraceFrames && fp >= low && fp % 8 == 0 && fp + 16 <= frame.wasmTop) {
     const auto *link = reinterpret_cast<const uintptr_t *>(fp);
-    if (inWasmCode(link[1])) {
+    // A return address follows its call, which may end the code (a call that does not return,
+    // last in a function): the call is at the address before it, as in frameAt.
+    if (inWasmCode(link[1] - 1)) {
       frame.trace[n++] = link[1];
     } else if (n > 0) {
       break;

@@ -827,9 +827,9 @@ T checked(llvm::Expected<T> v, const char *what) {
 /**
  * Lays the object's code and read-only data out as one block and resolves its relocations, which
  * must all be PC-relative within the block, so the block runs wherever it is loaded (the artifact
- * has no relocations left, artifact/artifact.h). Returns the block and each entry's offset.
+ * has no relocations left, artifact/artifact.h). Returns the block and each entry's offset and size.
  */
-CompiledCode link(llvm::StringRef object, size_t entries, std::vector<uint32_t> *entrySizes = nullptr) {
+CompiledCode link(llvm::StringRef object, size_t entries) {
   auto file = checked(llvm::object::ObjectFile::createELFObjectFile(llvm::MemoryBufferRef(object, "wasm")), "object");
   auto *elf = llvm::dyn_cast<llvm::object::ELF64LEObjectFile>(file.get());
   if (elf == nullptr) internal("not an ELF64 object");
@@ -881,17 +881,18 @@ CompiledCode link(llvm::StringRef object, size_t entries, std::vector<uint32_t> 
     }
   }
   out.functionOffsets.assign(entries, UINT32_MAX);
+  out.entrySizes.assign(entries, 0);
   for (const llvm::object::SymbolRef sym : elf->symbols()) {
     llvm::StringRef name = checked(sym.getName(), "symbol name");
     size_t k;
     if (!name.consume_front("wasmo.entry.") || name.getAsInteger(10, k) || k >= entries) continue;
     out.functionOffsets[k] = static_cast<uint32_t>(addressOf(sym));
-    if (entrySizes != nullptr) {
-      entrySizes->resize(entries);
-      (*entrySizes)[k] = static_cast<uint32_t>(llvm::object::ELFSymbolRef(sym).getSize());
-    }
+    out.entrySizes[k] = static_cast<uint32_t>(llvm::object::ELFSymbolRef(sym).getSize());
   }
   if (std::ranges::find(out.functionOffsets, UINT32_MAX) != out.functionOffsets.end()) internal("an entry is missing");
+  // A function's code is its entry, then its body (see compileFunctions): a pc maps to the function
+  // whose entry is the last at or below it (runtime/store.cpp frameAt, artifact symbols).
+  if (!std::ranges::is_sorted(out.functionOffsets)) internal("the entries are out of order");
   return out;
 }
 
@@ -938,8 +939,7 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
  * Compiles the defined functions `funcs` of a valid module (all of them, or one for tier-up) into
  * one LLVM module, optimized and emitted as one; the entries come in the order of `funcs`.
  */
-CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> funcs, bool meterFuel, bool boundsChecks,
-                              std::vector<uint32_t> *entrySizes = nullptr) {
+CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> funcs, bool meterFuel, bool boundsChecks) {
   refuseUnsupported(module);
   if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
   static std::once_flag once;
@@ -970,26 +970,29 @@ CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> fu
   size_t defined = module.funcs.size() - module.importedFuncs;
   std::vector<llvm::Function *> bodies(defined, nullptr), entries;
   Optimizing gen(module, ctx, mod, bodies, meterFuel, boundsChecks);
-  auto attributes = [entrySizes](llvm::Function *f) {
+  auto attributes = [](llvm::Function *f) {
     f->addFnAttr(llvm::Attribute::NoUnwind);
     f->addFnAttr(llvm::Attribute::StrictFP);
     // Frames larger than a page touch each page in turn, so a huge one meets the stack's guard.
     f->addFnAttr("probe-stack", "inline-asm");
-    // Tier-up's code keeps rbp as its frame pointer, as singlepass code does, so that a trap's
-    // backtrace walks through its frames (runtime/traps.cpp captureTrace).
-    if (entrySizes != nullptr) f->addFnAttr("frame-pointer", "all");
+    // rbp is the frame pointer, as in singlepass code, so that a trap's backtrace walks through
+    // these frames (runtime/traps.cpp captureTrace).
+    f->addFnAttr("frame-pointer", "all");
   };
+  // Each entry comes right before its body (LLVM emits functions in the module's order), so a
+  // function's code is one range from its entry on; the pipeline has no inliner, so every body
+  // stays a function, and a backtrace has a frame per wasm call.
   for (size_t e = 0; e < funcs.size(); e++) {
     uint32_t k = funcs[e];
     const FuncType &ft = module.funcType(module.importedFuncs + k);
-    llvm::Function *body = llvm::Function::Create(gen.bodyType(ft), llvm::GlobalValue::InternalLinkage, llvm::Twine("f").concat(llvm::Twine(k)), mod);
-    attributes(body);
-    bodies[k] = body;
     llvm::Function *entry = llvm::Function::Create(gen.entryType(), llvm::GlobalValue::ExternalLinkage, llvm::Twine("wasmo.entry.").concat(llvm::Twine(e)), mod);
     entry->setVisibility(llvm::GlobalValue::HiddenVisibility);
     entry->setDSOLocal(true);
     attributes(entry);
     entries.push_back(entry);
+    llvm::Function *body = llvm::Function::Create(gen.bodyType(ft), llvm::GlobalValue::InternalLinkage, llvm::Twine("f").concat(llvm::Twine(k)), mod);
+    attributes(body);
+    bodies[k] = body;
   }
   for (size_t e = 0; e < funcs.size(); e++) {
     uint32_t func = module.importedFuncs + funcs[e];
@@ -1006,7 +1009,7 @@ CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> fu
   llvm::legacy::PassManager emit;
   if (tm->addPassesToEmitFile(emit, objectStream, nullptr, llvm::CodeGenFileType::ObjectFile)) internal("cannot emit objects");
   emit.run(mod);
-  CompiledCode out = link(llvm::StringRef(object.data(), object.size()), funcs.size(), entrySizes);
+  CompiledCode out = link(llvm::StringRef(object.data(), object.size()), funcs.size());
   out.meterFuel = meterFuel;
   out.boundsChecks = boundsChecks;
   return out;
@@ -1014,12 +1017,8 @@ CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> fu
 
 }  // namespace
 
-OptimizedFunction compileFunctionOptimizing(const Module &module, uint32_t defined, bool meterFuel, bool boundsChecks) {
-  OptimizedFunction out;
-  std::vector<uint32_t> entrySizes;
-  out.code = compileFunctions(module, std::span<const uint32_t>(&defined, 1), meterFuel, boundsChecks, &entrySizes);
-  out.entrySize = entrySizes.at(0);
-  return out;
+CompiledCode compileFunctionOptimizing(const Module &module, uint32_t defined, bool meterFuel, bool boundsChecks) {
+  return compileFunctions(module, std::span<const uint32_t>(&defined, 1), meterFuel, boundsChecks);
 }
 
 Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions &options) {

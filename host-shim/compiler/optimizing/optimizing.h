@@ -11,16 +11,9 @@ namespace wasmo {
  *  throws CompileError (MALFORMED, INVALID, UNSUPPORTED, INTERNAL). */
 Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions &options);
 
-/** A function compiled alone: its entry (WasmFunction) at code.functionOffsets[0], `entrySize`
- *  bytes of code that call its body, which is elsewhere in code.code. */
-struct OptimizedFunction {
-  CompiledCode code;
-  uint32_t entrySize = 0;
-};
-
 /** Compiles defined function `defined` of a valid module alone (tier-up, runtime/tier_up.h): its
- *  calls of other functions go through their VMFuncRef, and it keeps frame pointers. Throws
- *  CompileError (UNSUPPORTED, INTERNAL). Thread-safe. */
-OptimizedFunction compileFunctionOptimizing(const Module &module, uint32_t defined, bool meterFuel, bool boundsChecks);
+ *  entry is at functionOffsets[0], entrySizes[0] bytes that call its body; its calls of other
+ *  functions go through their VMFuncRef. Throws CompileError (UNSUPPORTED, INTERNAL). Thread-safe. */
+CompiledCode compileFunctionOptimizing(const Module &module, uint32_t defined, bool meterFuel, bool boundsChecks);
 
 }  // namespace wasmo
