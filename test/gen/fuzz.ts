@@ -8,6 +8,8 @@
 //   `registersFor` varies them by seed).
 // - `--engines a,b` compares only these engines with the reference (default: all of ENGINES); the
 //   optimizing tier's LLVM compile is most of a module's time, so leaving it out about doubles the rate.
+// - `--simd all|none`: every module with v128 values and SIMD instructions, or none (otherwise
+//   every fourth seed's, seed % 4 = 3).
 // - `--coverage` only generates (N modules, default 10,000) and prints what they cover
 //   (see coverage.ts).
 
@@ -18,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { countSeeds, report } from './coverage.js';
-import { bigOptions } from './generator.js';
+import { bigOptions, defaultOptions, type GenOptions } from './generator.js';
 import { check, ENGINES, generate, plannedCalls, registersFor } from './runner.js';
 import type { EngineName } from '../../lib/engine.js';
 import { shrink } from './shrink.js';
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     stride: { type: 'string', default: '1' },
     registers: { type: 'string' },
     engines: { type: 'string' },
+    simd: { type: 'string' },
   },
 });
 const first = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
@@ -46,12 +49,22 @@ const engines = (values.engines?.split(',') ?? ENGINES).map((e) => {
   process.exit(2);
 });
 
+if (values.simd !== undefined && values.simd !== 'all' && values.simd !== 'none') {
+  console.error(`fuzz: --simd: "${values.simd}" is not all or none`);
+  process.exit(2);
+}
+/** The generator's options: --big, --simd. */
+const options: GenOptions = {
+  ...(values.big ? bigOptions : defaultOptions),
+  ...(values.simd === undefined ? {} : { simd: values.simd === 'all' }),
+};
+
 /** The final line of a run, which `--jobs` reads back from each process. */
 const SUMMARY = /^fuzz: (\d+) modules .*, (\d+) failing/;
 
 if (values.coverage) {
   const n = Number(values.count ?? 10_000);
-  console.log(report(countSeeds(Number(values.seed ?? 1), n, values.big ? bigOptions : undefined), n));
+  console.log(report(countSeeds(Number(values.seed ?? 1), n, options), n));
 } else if (jobs > 1) {
   runJobs();
 } else {
@@ -61,7 +74,7 @@ if (values.coverage) {
 /** `--jobs J`: J processes of this script on interleaved seeds; their counts added up. */
 function runJobs(): void {
   const start = performance.now();
-  const passOn = (['minutes', 'out', 'registers', 'engines'] as const).flatMap((k) => (values[k] === undefined ? [] : [`--${k}`, values[k]]));
+  const passOn = (['minutes', 'out', 'registers', 'engines', 'simd'] as const).flatMap((k) => (values[k] === undefined ? [] : [`--${k}`, values[k]]));
   let modules = 0;
   let failures = 0;
   let running = jobs;
@@ -104,10 +117,11 @@ function run(): void {
   const strideText = stride === 1 ? '' : ` step ${stride}`;
   const regsText = (values.registers === undefined ? '' : `, ${values.registers} singlepass registers`)
     + (values.engines === undefined ? '' : `, engines ${engines.join(',')}`);
-  console.log(`fuzz: seeds from ${first}${strideText}, ${minutes} min, ${values.big ? 'big' : 'default'} modules${regsText}, failures to ${values.out}`);
+  const simdText = values.simd === undefined ? ', SIMD in every fourth' : values.simd === 'all' ? ', all with SIMD' : ', no SIMD';
+  console.log(`fuzz: seeds from ${first}${strideText}, ${minutes} min, ${values.big ? 'big' : 'default'} modules${simdText}${regsText}, failures to ${values.out}`);
   const count = values.count === undefined ? Infinity : Number(values.count);
   for (; modules < count && (values.count !== undefined || performance.now() < deadline); seed = (seed + stride) >>> 0) {
-    const g = generate(seed, values.big ? bigOptions : undefined);
+    const g = generate(seed, options);
     const calls = plannedCalls(g.ast, seed);
     modules++;
     const d = check(g.bytes, calls, engines, values.registers === undefined ? registersFor(seed) : Number(values.registers));
