@@ -111,7 +111,7 @@ class FunctionDecoder {
     size_t size_ = 0, capacity_ = 0;
   };
 
-  void push(ValType t) { vals_.push(t); }
+  [[gnu::always_inline]] void push(ValType t) { vals_.push(t); }
   void pushOperand(Operand t) { vals_.push(t); }
   Operand pop() {
     if (vals_.size() == ctrls_.back().height) {

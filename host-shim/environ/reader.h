@@ -27,7 +27,7 @@ class Reader {
   /** The next byte, or -1 at the end of the input. */
   int peek() const { return pos_ < end_ ? data_[pos_] : -1; }
 
-  uint8_t u8() {
+  [[gnu::always_inline]] uint8_t u8() {
     if (pos_ >= end_) malformed("unexpected end of section or function");
     return data_[pos_++];
   }
@@ -198,12 +198,10 @@ inline Op readOp(Reader &r) {
   if (r.pos() >= r.limit() && r.peek() != 0x0B && r.peek() != 0x05)
     malformed("unexpected end of section or function");
   uint8_t byte = r.u8();
-  switch (kOpBytes[byte]) {
-    case OpByte::Op: return static_cast<Op>(byte);
-    case OpByte::Proposal: unsupported(proposalOf(byte));
-    case OpByte::Illegal: illegalOpcode(byte, std::nullopt);
-    case OpByte::Prefix: break;
-  }
+  const OpByte kind = kOpBytes[byte];
+  if (kind == OpByte::Op) [[likely]] return static_cast<Op>(byte);
+  if (kind == OpByte::Proposal) unsupported(proposalOf(byte));
+  if (kind == OpByte::Illegal) illegalOpcode(byte, std::nullopt);
   // A prefix and a u32 sub-opcode; the table has none past 0xFF.
   uint32_t sub = r.u32();
   uint64_t code = sub > 0xFF ? UINT64_MAX : (uint64_t{byte} << 8) | sub;

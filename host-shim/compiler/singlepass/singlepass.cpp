@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "compiler/cpu_features.h"
 #include "environ/fuel.h"
@@ -696,6 +697,25 @@ class Singlepass : public CodeGenerator {
     }
     emit(code, n);
   }
+  /** `op r, imm` of r's width: 83 /digit ib or 81 /digit id (add 0, or 1, and 4, sub 5, xor 6, cmp 7),
+   *  or with kImulImm imul r, r, imm (6B /r ib or 69 /r id); the immediate is sign-extended. */
+  static constexpr uint8_t kImulImm = 0xFF;
+  void aluImm(uint8_t digit, const Reg &r, int32_t imm) {
+    Encoding code{};
+    const int idx = r.getIdx();
+    const bool imm8 = imm >= -128 && imm <= 127;
+    const bool imul = digit == kImulImm;
+    size_t n = rex(code, r.isBit(64), imul ? idx : 0, idx);
+    code[n++] = imul ? (imm8 ? 0x6B : 0x69) : (imm8 ? 0x83 : 0x81);
+    code[n++] = static_cast<uint8_t>(0xC0 | (imul ? idx & 7 : digit) << 3 | (idx & 7));
+    if (imm8) {
+      code[n++] = static_cast<uint8_t>(imm);
+    } else {
+      std::memcpy(code + n, &imm, 4);
+      n += 4;
+    }
+    emit(code, n);
+  }
   /** mov dst, src: general registers of the same width (32 or 64 bits). */
   void movReg(const Reg &dst, const Reg &src) { regOp(kMovLoad, dst, src); }
   /** `op` with ModRM.reg `r` and ModRM.rm [at] (modrmFrame), of r's width. */
@@ -1181,34 +1201,68 @@ void Singlepass::divide(Op op, bool is64) {
 // Integer binary instructions of both widths (spec 4.3.2); compares give an i32.
 void Singlepass::integerBinary(Op op, bool is64) {
   size_t k = stack_.size() - 2;
-  const Reg a = is64 ? Reg(rax) : Reg(eax);
-  loadTo(a, k);
-  // `a op= right operand`, the right operand straight from its register or slot where it is one.
-  auto alu = [&](uint16_t op) {
+  // Arithmetic and compares: the opcode of `op r, r/m` and the ModRM digit of `op r/m, imm`.
+  struct Alu {
+    uint16_t code;
+    uint8_t digit;
+  };
+  std::optional<Alu> alu;
+  std::optional<Cond> compare;
+  switch (op) {
+    case Op::I32Add: case Op::I64Add: alu = Alu{kAdd, 0}; break;
+    case Op::I32Sub: case Op::I64Sub: alu = Alu{kSub, 5}; break;
+    case Op::I32Mul: case Op::I64Mul: alu = Alu{kImul, kImulImm}; break;
+    case Op::I32And: case Op::I64And: alu = Alu{kAnd, 4}; break;
+    case Op::I32Or: case Op::I64Or: alu = Alu{kOr, 1}; break;
+    case Op::I32Xor: case Op::I64Xor: alu = Alu{kXor, 6}; break;
+    case Op::I32Eq: case Op::I64Eq: compare = Cond::E; break;
+    case Op::I32Ne: case Op::I64Ne: compare = Cond::NE; break;
+    case Op::I32LtS: case Op::I64LtS: compare = Cond::L; break;
+    case Op::I32LtU: case Op::I64LtU: compare = Cond::B; break;
+    case Op::I32GtS: case Op::I64GtS: compare = Cond::G; break;
+    case Op::I32GtU: case Op::I64GtU: compare = Cond::A; break;
+    case Op::I32LeS: case Op::I64LeS: compare = Cond::LE; break;
+    case Op::I32LeU: case Op::I64LeU: compare = Cond::BE; break;
+    case Op::I32GeS: case Op::I64GeS: compare = Cond::GE; break;
+    case Op::I32GeU: case Op::I64GeU: compare = Cond::AE; break;
+    default: break;
+  }
+  if (compare) alu = Alu{kCmp, 7};
+  if (alu) {
+    // A left operand in a register is worked on in place and becomes the result (a compare only
+    // reads it); the right one comes straight from its register or slot, or as an immediate.
+    const Value &l = stack_[k];
+    const bool inPlace = l.kind == Value::Reg;
+    const int idx = inPlace ? kOperandRegs[l.reg].getIdx() : rax.getIdx();
+    const Reg a = is64 ? Reg(Reg64(idx)) : Reg(Reg32(idx));
+    if (!inPlace) loadTo(a, k);
     const Value &v = stack_[k + 1];
     if (v.kind == Value::Reg) {
-      regOp(op, a, kOperandRegs[v.reg]);
+      regOp(alu->code, a, kOperandRegs[v.reg]);
     } else if (v.kind == Value::Slot) {
-      frameOp(op, a, slot(k + 1));
+      frameOp(alu->code, a, slot(k + 1));
+    } else if (!is64 || static_cast<int64_t>(v.bits) == static_cast<int32_t>(v.bits)) {
+      aluImm(alu->digit, a, static_cast<int32_t>(v.bits));
     } else {
       const Reg b = is64 ? Reg(rcx) : Reg(ecx);
       loadTo(b, k + 1);
-      regOp(op, a, b);
+      regOp(alu->code, a, b);
     }
-  };
-  ValType result = is64 ? ValType::I64 : ValType::I32;
-  auto compare = [&](Cond c) {
-    alu(kCmp);
-    setFlag(c);
-    result = ValType::I32;
-  };
+    if (compare) {
+      setFlag(*compare);
+      dropTo(k);
+      pushRax(ValType::I32);
+    } else if (inPlace) {
+      stack_.pop_back();
+    } else {
+      dropTo(k);
+      pushRax(is64 ? ValType::I64 : ValType::I32);
+    }
+    return;
+  }
+  const Reg a = is64 ? Reg(rax) : Reg(eax);
+  loadTo(a, k);
   switch (op) {
-    case Op::I32Add: case Op::I64Add: alu(kAdd); break;
-    case Op::I32Sub: case Op::I64Sub: alu(kSub); break;
-    case Op::I32Mul: case Op::I64Mul: alu(kImul); break;
-    case Op::I32And: case Op::I64And: alu(kAnd); break;
-    case Op::I32Or: case Op::I64Or: alu(kOr); break;
-    case Op::I32Xor: case Op::I64Xor: alu(kXor); break;
     // x86 masks the count to 5 or 6 bits, as the spec's shifts do (spec 4.3.2).
     case Op::I32Shl: case Op::I64Shl: loadTo(ecx, k + 1); shiftByCl(4, a); break;
     case Op::I32ShrS: case Op::I64ShrS: loadTo(ecx, k + 1); shiftByCl(7, a); break;
@@ -1220,20 +1274,10 @@ void Singlepass::integerBinary(Op op, bool is64) {
       loadTo(is64 ? Reg(rcx) : Reg(ecx), k + 1);
       divide(op, is64);
       break;
-    case Op::I32Eq: case Op::I64Eq: compare(Cond::E); break;
-    case Op::I32Ne: case Op::I64Ne: compare(Cond::NE); break;
-    case Op::I32LtS: case Op::I64LtS: compare(Cond::L); break;
-    case Op::I32LtU: case Op::I64LtU: compare(Cond::B); break;
-    case Op::I32GtS: case Op::I64GtS: compare(Cond::G); break;
-    case Op::I32GtU: case Op::I64GtU: compare(Cond::A); break;
-    case Op::I32LeS: case Op::I64LeS: compare(Cond::LE); break;
-    case Op::I32LeU: case Op::I64LeU: compare(Cond::BE); break;
-    case Op::I32GeS: case Op::I64GeS: compare(Cond::GE); break;
-    case Op::I32GeU: case Op::I64GeU: compare(Cond::AE); break;
     default: unsupported(opName(op));
   }
   dropTo(k);
-  pushRax(result);
+  pushRax(is64 ? ValType::I64 : ValType::I32);
 }
 
 void Singlepass::floatBinary(Op op, bool is64) {
