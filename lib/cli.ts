@@ -10,6 +10,7 @@ import {
 import { basename, dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F32, F64, parseFloat, parseInt } from '../spec/text/numbers.js';
+import { SHAPES, isShape, laneBytes } from '../spec/text/parse.js';
 import type { ValType } from '../spec/structure/types.js';
 import type { EngineName, NativeEngineName } from './engine.js';
 import { describeThrown, formatTrace, isError, type WasmError } from './errors.js';
@@ -26,7 +27,7 @@ import { progressLine, progressReporter, type ProgressSink } from './progress.js
 import { explicitBoundsChecks, memoryConfig, type MemoryConfig, type StoreLimits } from './store-limits.js';
 import type { ModuleInst, Store } from './store.js';
 import { Wasi, WASI_MODULE, WasiSetupError, type Preopen } from '../wasi/index.js';
-import { f32bits, f64bits, i32, i64, refNull } from './values.js';
+import { f32bits, f64bits, i32, i64, refNull, v128 } from './values.js';
 import {
   formatVal, loadExpectedFailures, runWast,
   type ExpectedFailures, type FileResult,
@@ -145,7 +146,8 @@ Options (an option's value may also follow an =, as in --dir=data):
   --invoke NAME            call export NAME instead of \`_start\`; every ARG is one of its
                            parameters, written as a wasm text constant of the parameter's
                            type: i32/i64 decimal or hex (-1, 0xff), f32/f64 decimal, hex float
-                           (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\` for a reference
+                           (0x1.8p3), inf, -inf, nan, nan:0x200000; \`null\` for a reference;
+                           for a v128, a shape and its lanes in one argument ("i32x4 1 2 3 4")
   --engine NAME            engine to run on: singlepass (the default; for a .cwasm, the engine
                            that compiled it; reference where the native engine cannot load),
                            optimizing (native code compiled by LLVM: slower to compile, faster
@@ -735,8 +737,18 @@ export function parseArgument(text: string, type: ValType, position: number): Va
     case 'funcref':
     case 'externref':
       return text === 'null' ? refNull(type === 'funcref' ? 'func' : 'extern') : bad(`is not accepted for ${type}: only null is`);
-    case 'v128':
-      return bad('cannot be given: v128 parameters are not supported on the command line');
+    case 'v128': {
+      // One argument holding what follows `v128.const` in the text format (§6.5.10): "i32x4 1 2 3 4".
+      const [shape = '', ...lanes] = text.trim().split(/\s+/);
+      if (!isShape(shape)) return bad('is not a v128 constant: give a shape and its lanes in one argument, as in "i32x4 1 2 3 4"');
+      const { lanes: n, bits: width, float } = SHAPES[shape];
+      if (lanes.length !== n) return bad(`has ${lanes.length} lanes: ${shape} needs ${n}`);
+      const lane = (l: string): bigint => {
+        const r = float ? parseFloat(l, width === 32 ? F32 : F64) : parseInt(l, width);
+        return r === 'syntax' ? bad(`has a lane "${l}" that is not a valid ${shape} lane`) : r === 'range' ? bad(`has a lane "${l}" out of range for ${shape}`) : r;
+      };
+      return v128(laneBytes(lanes.map(lane), width));
+    }
   }
 }
 

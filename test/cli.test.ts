@@ -94,6 +94,16 @@ describe('wasmo run', () => {
     expect(wasmo('run', '--invoke', 'f', path, '0.1').stdout).toBe('0.1\n-5\nnan:0x1234\n');
   });
 
+  test('takes a v128 argument as a shape and its lanes, in one argument', () => {
+    const path = file('v128.wat', `(module (func (export "f") (param v128 i32) (result v128)
+      (i32x4.add (local.get 0) (i32x4.splat (local.get 1)))))`);
+    expect(wasmo('run', '--invoke', 'f', path, 'i32x4 1 2 3 -1', '1')).toEqual({ status: 0, stdout: 'i32x4 0x00000002 0x00000003 0x00000004 0x00000000\n', stderr: '' });
+    expect(wasmo('run', '--invoke', 'f', path, 'f32x4 1.5 -0 inf nan:0x1', '0').stdout).toBe(wasmo('run', '--invoke', 'f', path, 'i32x4 0x3fc00000 0x80000000 0x7f800000 0x7f800001', '0').stdout);
+    expect(wasmo('run', '--invoke', 'f', path, 'i8x16 1 2 3', '0')).toMatchObject({ status: 2, stderr: expect.stringContaining('argument 1 "i8x16 1 2 3" has 3 lanes: i8x16 needs 16') });
+    expect(wasmo('run', '--invoke', 'f', path, '7', '0')).toMatchObject({ status: 2, stderr: expect.stringContaining('is not a v128 constant: give a shape and its lanes in one argument, as in "i32x4 1 2 3 4"') });
+    expect(wasmo('run', '--invoke', 'f', path, 'i16x8 0 0 0 0 0 0 0 65536', '0')).toMatchObject({ status: 2, stderr: expect.stringContaining('lane "65536" out of range for i16x8') });
+  });
+
   test('runs a binary module', () => {
     const add = Uint8Array.from([
       0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,

@@ -2,7 +2,7 @@
 // asks for (block types with parameters and several results, branches carrying values, to loops
 // too, calls with many parameters and results, locals of every type, nesting depth). `npm run
 // fuzz -- --coverage --count N` prints the counts over N modules; gen.test.ts requires every
-// non-SIMD instruction and every shape in a smaller sample.
+// instruction and every shape in a smaller sample (SIMD ones in modules with SIMD).
 
 import { opcodes, opInfo, walkExpr, type BlockType, type Opname } from '../../spec/structure/instructions.js';
 import type { Module } from '../../spec/structure/module.js';
@@ -11,6 +11,8 @@ import { ModuleGen, type GenOptions } from './generator.js';
 
 /** Every non-SIMD instruction of the opcode table: what a generated module should contain. */
 export const SCALAR_OPS: readonly Opname[] = (Object.keys(opcodes) as Opname[]).filter((op) => opInfo(op).prefix !== 0xfd);
+/** Every SIMD instruction: what a module with SIMD should contain too. */
+export const SIMD_OPS: readonly Opname[] = (Object.keys(opcodes) as Opname[]).filter((op) => opInfo(op).prefix === 0xfd);
 
 /** The shapes counted beside instructions (keys of `Counts`). */
 export const SHAPES = [
@@ -19,7 +21,7 @@ export const SHAPES = [
   'br_table carrying values', 'br to a loop', 'br_if to a loop', 'br_table to a loop', 'br out of 3+ constructs',
   'return from a nested construct', 'call with 8+ params', 'call with 3+ results',
   'call_indirect with 8+ params', 'call_indirect with 3+ results', 'dead block', 'dead loop', 'dead if',
-  'local i32', 'local i64', 'local f32', 'local f64', 'local funcref', 'local externref',
+  'local i32', 'local i64', 'local f32', 'local f64', 'local v128', 'local funcref', 'local externref',
   'nesting 16+', 'nesting 32+', 'start function', 'typed select', 'call_indirect through table 1+',
   'externref table', 'table.copy between tables',
 ] as const;
@@ -114,7 +116,7 @@ export function countSeeds(first: number, n: number, opt?: GenOptions): Counts {
 
 /** What `c` lacks: instructions never generated live, and shapes never seen. */
 export function missing(c: Counts): string[] {
-  return [...SCALAR_OPS, ...SHAPES].filter((k) => (c.get(k) ?? 0) === 0);
+  return [...SCALAR_OPS, ...SIMD_OPS, ...SHAPES].filter((k) => (c.get(k) ?? 0) === 0);
 }
 
 /** The counts as a table: instructions live and dead, then shapes, then what is missing. */
@@ -122,7 +124,7 @@ export function report(c: Counts, n: number): string {
   const num = (k: string): string => String(c.get(k) ?? 0).padStart(9);
   return [
     `${'instruction'.padEnd(32)} ${'live'.padStart(9)} ${'dead'.padStart(9)}   (over ${n} modules)`,
-    ...SCALAR_OPS.map((op) => `${op.padEnd(32)} ${num(op)} ${num(`${op} dead`)}`),
+    ...[...SCALAR_OPS, ...SIMD_OPS].map((op) => `${op.padEnd(32)} ${num(op)} ${num(`${op} dead`)}`),
     '',
     ...SHAPES.map((k) => `${k.padEnd(32)} ${num(k)}`),
     '',

@@ -10,6 +10,8 @@
 //   optimizing tier's LLVM compile is most of a module's time, so leaving it out about doubles the rate.
 // - `--fuel` runs every module in stores that meter fuel (`fuelFor(seed)` units), so the fuel left
 //   after each call and the point where a call runs out are compared too.
+// - `--simd all|none`: every module with v128 values and SIMD instructions, or none (otherwise
+//   every fourth seed's, seed % 4 = 3).
 // - `--coverage` only generates (N modules, default 10,000) and prints what they cover
 //   (see coverage.ts).
 
@@ -20,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { countSeeds, report } from './coverage.js';
-import { bigOptions } from './generator.js';
+import { bigOptions, defaultOptions, type GenOptions } from './generator.js';
 import { check, ENGINES, fuelFor, generate, plannedCalls, registersFor } from './runner.js';
 import type { EngineName } from '../../lib/engine.js';
 import { shrink } from './shrink.js';
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     registers: { type: 'string' },
     engines: { type: 'string' },
     fuel: { type: 'boolean', default: false },
+    simd: { type: 'string' },
   },
 });
 const first = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
@@ -49,12 +52,22 @@ const engines = (values.engines?.split(',') ?? ENGINES).map((e) => {
   process.exit(2);
 });
 
+if (values.simd !== undefined && values.simd !== 'all' && values.simd !== 'none') {
+  console.error(`fuzz: --simd: "${values.simd}" is not all or none`);
+  process.exit(2);
+}
+/** The generator's options: --big, --simd. */
+const options: GenOptions = {
+  ...(values.big ? bigOptions : defaultOptions),
+  ...(values.simd === undefined ? {} : { simd: values.simd === 'all' }),
+};
+
 /** The final line of a run, which `--jobs` reads back from each process. */
 const SUMMARY = /^fuzz: (\d+) modules .*, (\d+) failing/;
 
 if (values.coverage) {
   const n = Number(values.count ?? 10_000);
-  console.log(report(countSeeds(Number(values.seed ?? 1), n, values.big ? bigOptions : undefined), n));
+  console.log(report(countSeeds(Number(values.seed ?? 1), n, options), n));
 } else if (jobs > 1) {
   runJobs();
 } else {
@@ -64,7 +77,7 @@ if (values.coverage) {
 /** `--jobs J`: J processes of this script on interleaved seeds; their counts added up. */
 function runJobs(): void {
   const start = performance.now();
-  const passOn = (['minutes', 'out', 'registers', 'engines'] as const).flatMap((k) => (values[k] === undefined ? [] : [`--${k}`, values[k]]));
+  const passOn = (['minutes', 'out', 'registers', 'engines', 'simd'] as const).flatMap((k) => (values[k] === undefined ? [] : [`--${k}`, values[k]]));
   let modules = 0;
   let failures = 0;
   let running = jobs;
@@ -108,10 +121,11 @@ function run(): void {
   const regsText = (values.registers === undefined ? '' : `, ${values.registers} singlepass registers`)
     + (values.engines === undefined ? '' : `, engines ${engines.join(',')}`)
     + (values.fuel ? ', metering fuel' : '');
-  console.log(`fuzz: seeds from ${first}${strideText}, ${minutes} min, ${values.big ? 'big' : 'default'} modules${regsText}, failures to ${values.out}`);
+  const simdText = values.simd === undefined ? ', SIMD in every fourth' : values.simd === 'all' ? ', all with SIMD' : ', no SIMD';
+  console.log(`fuzz: seeds from ${first}${strideText}, ${minutes} min, ${values.big ? 'big' : 'default'} modules${simdText}${regsText}, failures to ${values.out}`);
   const count = values.count === undefined ? Infinity : Number(values.count);
   for (; modules < count && (values.count !== undefined || performance.now() < deadline); seed = (seed + stride) >>> 0) {
-    const g = generate(seed, values.big ? bigOptions : undefined);
+    const g = generate(seed, options);
     const calls = plannedCalls(g.ast, seed);
     modules++;
     const fuel = values.fuel ? fuelFor(seed) : undefined;

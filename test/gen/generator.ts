@@ -1,11 +1,14 @@
-// A seeded generator of random valid WebAssembly 2.0 modules (no SIMD) for differential testing:
+// A seeded generator of random valid WebAssembly 2.0 modules for differential testing:
 // type-directed code over an operand stack and control frames, so every module is valid by
 // construction. It aims at what a single-pass compiler gets wrong: many live values of mixed
 // types (registers, then spill slots), conditions computed right above live floats, multi-value
 // blocks, ifs and loops with parameters, branches carrying values out of nested constructs,
 // br_table, code after br/return/unreachable (whole dead blocks included, popping from the
 // polymorphic stack), calls with many parameters and results, every numeric instruction of the
-// opcode table, memory, table, global and bulk instructions, and traps.
+// opcode table, memory, table, global and bulk instructions, and traps. Every fourth seed's module
+// (seed % 4 = 3, unless GenOptions.simd says otherwise) also has v128 values: locals, parameters,
+// results, globals, block types, every SIMD instruction with lane and shuffle immediates, and
+// vector loads and stores, so vector registers are spilled and carried across calls and branches.
 //
 // Runs are deterministic: a global fuel counter, decremented at every function entry and loop
 // iteration, traps ("unreachable") when it runs out, so nothing loops forever or recurses to
@@ -15,7 +18,10 @@
 // its sign and payload nondeterministically. The generator tracks which stack value may hold such
 // a NaN ("dirty") and canonicalises it (`select x nan (x == x)`) before anything can see its bits:
 // a local, global, memory, call, branch, block end or reinterpret. Only the top of the stack is
-// ever dirty: pushing onto a dirty value canonicalises it first.
+// ever dirty: pushing onto a dirty value canonicalises it first. A v128 is dirty in the lanes of
+// one shape (f32x4 or f64x2): float instructions of that shape may take it (their NaN results are
+// nondeterministic anyway), and anything that reads its bits otherwise gets it canonicalised
+// lane by lane (`v128.bitselect x nan (eq x x)`).
 
 import {
   opcodes, type BlockType, type Instr, type MemArg, type Opname,
@@ -45,6 +51,7 @@ const NUM: readonly NumType[] = ['i32', 'i64', 'f32', 'f64'];
 const REF: readonly RefType[] = ['funcref', 'externref'];
 const isRef = (t: ValType): t is RefType => t === 'funcref' || t === 'externref';
 const isFloat = (t: ValType): boolean => t === 'f32' || t === 'f64';
+type Shape = 'f32x4' | 'f64x2';
 
 /** Float instructions whose NaN results are nondeterministic (§4.3.3); the others are bit-exact. */
 const NAN_PRODUCING = new Set<Opname>([
@@ -56,7 +63,8 @@ const NAN_PRODUCING = new Set<Opname>([
  *  result is not a NaN but takes the sign of one. That operand must be canonical. */
 const BIT_OBSERVING = new Set<Opname>(['i32.reinterpret_f32', 'i64.reinterpret_f64', 'f32.copysign', 'f64.copysign']);
 
-interface NumOp { readonly op: Opname; readonly params: readonly NumType[]; readonly result: NumType }
+/** An instruction computed from its operands; `lanes` for one with a lane index, 32 for a shuffle. */
+interface NumOp { readonly op: Opname; readonly params: readonly ValType[]; readonly result: ValType; readonly lanes?: number }
 
 /** Every non-SIMD numeric instruction of the opcode table (consts and memory excluded). */
 const NUM_OPS: readonly NumOp[] = (Object.keys(opcodes) as Opname[]).flatMap((op) => {
@@ -68,12 +76,47 @@ const NUM_OPS: readonly NumOp[] = (Object.keys(opcodes) as Opname[]).flatMap((op
 });
 const OPS_BY_RESULT = new Map(NUM.map((t) => [t, NUM_OPS.filter((o) => o.result === t)]));
 
+/** Every SIMD instruction computed from its operands (with lane and shuffle immediates). */
+export const VEC_OPS: readonly NumOp[] = (Object.keys(opcodes) as Opname[]).flatMap((op) => {
+  const info: { readonly prefix?: number; readonly imm: string; readonly sig?: readonly [readonly string[], readonly string[]] } = opcodes[op];
+  if (info.prefix !== 0xfd || info.sig === undefined || info.sig[1].length !== 1) return [];
+  if (info.imm !== 'none' && info.imm !== 'lane' && info.imm !== 'shuffle') return [];
+  const lanes = info.imm === 'shuffle' ? 32 : info.imm === 'lane' ? 128 / Number(/^[if](\d+)x/.exec(op)![1]) : undefined;
+  return [{ op, params: info.sig[0] as ValType[], result: info.sig[1][0] as ValType, ...(lanes === undefined ? {} : { lanes }) }];
+});
+const VEC_BY_RESULT = new Map((['v128', ...NUM] as const).map((t) => [t as ValType, VEC_OPS.filter((o) => o.result === t)]));
+/** SIMD float instructions whose NaN results are nondeterministic (§4.3.3, lane-wise). */
+const VEC_NAN_PRODUCING = new Set<Opname>([
+  ...(['f32x4', 'f64x2'] as const).flatMap((s) => ['add', 'sub', 'mul', 'div', 'sqrt', 'min', 'max', 'ceil', 'floor', 'trunc', 'nearest']
+    .map((o) => `${s}.${o}` as Opname)),
+  'f32x4.demote_f64x2_zero', 'f64x2.promote_low_f32x4',
+]);
+/** SIMD instructions that give a float operand's NaN back (sign changed at most): dirty stays dirty. */
+const VEC_NAN_KEEPING = /^(f32x4|f64x2)\.(abs|neg|pmin|pmax|replace_lane|splat|extract_lane)$/;
+/** The shape whose lanes a SIMD instruction reads as floats (so a dirty value of that shape may
+ *  go in without canonicalisation), if any. */
+function floatShapeIn(op: Opname): Shape | undefined {
+  const conv = /_(f32x4|f64x2)/.exec(op);
+  if (conv !== null) return conv[1] as Shape;
+  return /^(f32x4|f64x2)\./.test(op) && !op.includes('convert') ? op.slice(0, 5) as Shape : undefined;
+}
+const shapeOf = (t: 'f32' | 'f64'): Shape => (t === 'f32' ? 'f32x4' : 'f64x2');
+const ALL_OPS: readonly NumOp[] = [...NUM_OPS, ...VEC_OPS];
+
 const LOADS: Record<NumType, readonly [Opname, number][]> = {
   i32: [['i32.load', 2], ['i32.load8_s', 0], ['i32.load8_u', 0], ['i32.load16_s', 1], ['i32.load16_u', 1]],
   i64: [['i64.load', 3], ['i64.load8_s', 0], ['i64.load8_u', 0], ['i64.load16_s', 1], ['i64.load16_u', 1], ['i64.load32_s', 2], ['i64.load32_u', 2]],
   f32: [['f32.load', 2]],
   f64: [['f64.load', 3]],
 };
+const VEC_LOADS: readonly [Opname, number][] = [
+  ['v128.load', 4], ['v128.load8x8_s', 3], ['v128.load8x8_u', 3], ['v128.load16x4_s', 3], ['v128.load16x4_u', 3],
+  ['v128.load32x2_s', 3], ['v128.load32x2_u', 3], ['v128.load8_splat', 0], ['v128.load16_splat', 1],
+  ['v128.load32_splat', 2], ['v128.load64_splat', 3], ['v128.load32_zero', 2], ['v128.load64_zero', 3],
+];
+/** Loads and stores of one lane: [op, natural alignment]; the lane count is 16 >> alignment. */
+const LANE_LOADS: readonly [Opname, number][] = [['v128.load8_lane', 0], ['v128.load16_lane', 1], ['v128.load32_lane', 2], ['v128.load64_lane', 3]];
+const LANE_STORES: readonly [Opname, number][] = [['v128.store8_lane', 0], ['v128.store16_lane', 1], ['v128.store32_lane', 2], ['v128.store64_lane', 3]];
 const STORES: Record<NumType, readonly [Opname, number][]> = {
   i32: [['i32.store', 2], ['i32.store8', 0], ['i32.store16', 1]],
   i64: [['i64.store', 3], ['i64.store8', 0], ['i64.store16', 1], ['i64.store32', 2]],
@@ -87,6 +130,8 @@ export interface GenOptions {
   /** Instructions budget per function body (roughly). */
   readonly bodySize: number;
   readonly maxDepth: number;
+  /** v128 values and SIMD instructions; when absent, every fourth seed (seed % 4 = 3). */
+  readonly simd?: boolean;
 }
 export const defaultOptions: GenOptions = { maxFuncs: 5, bodySize: 120, maxDepth: 10 };
 export const bigOptions: GenOptions = { maxFuncs: 6, bodySize: 500, maxDepth: 24 };
@@ -107,7 +152,7 @@ const ELEMS = 4;
 export const HOST_IMPORT = { module: 'host', name: 'h' } as const;
 const FUEL = 1000;
 
-interface Slot { readonly t: ValType; dirty: boolean }
+interface Slot { readonly t: ValType; dirty: boolean; readonly shape?: Shape }
 interface Frame {
   readonly kind: 'block' | 'loop' | 'if' | 'func';
   readonly results: readonly ValType[];
@@ -123,6 +168,7 @@ interface Frame {
 export class ModuleGen {
   readonly rng: Rng;
   private readonly opt: GenOptions;
+  private readonly simd: boolean;
   private readonly types: FuncType[] = [];
   private readonly funcTypes: number[] = [];
   private readonly globals: Global[] = [];
@@ -146,6 +192,7 @@ export class ModuleGen {
   constructor(seed: number, opt: GenOptions = defaultOptions) {
     this.rng = new Rng(seed);
     this.opt = opt;
+    this.simd = opt.simd ?? seed % 4 === 3;
   }
 
   private typeIndex(ft: FuncType): number {
@@ -157,8 +204,15 @@ export class ModuleGen {
   }
 
   private numType(): NumType { return this.rng.pick(NUM); }
+  /** A number, or with SIMD sometimes a v128 (no draw without SIMD: other seeds stay as they were). */
+  private dataType(): NumType | 'v128' { return this.simd && this.rng.chance(0.4) ? 'v128' : this.numType(); }
   /** Mostly numbers, sometimes references. */
-  private valType(): ValType { return this.rng.chance(0.08) ? this.rng.pick(REF) : this.numType(); }
+  private valType(): ValType {
+    if (this.simd && this.rng.chance(0.35)) return 'v128';
+    return this.rng.chance(0.08) ? this.rng.pick(REF) : this.numType();
+  }
+  /** The instructions computed from operands that this module may use. */
+  private ops(): readonly NumOp[] { return this.simd ? ALL_OPS : NUM_OPS; }
   private resultTypes(max: number): ValType[] {
     return Array.from({ length: this.rng.int(max + 1) }, () => this.valType());
   }
@@ -182,6 +236,7 @@ export class ModuleGen {
       for (const t of NUM) this.globals.push({ type: { mut, type: t }, init: [this.constant(t)] });
     }
     for (const t of REF) this.globals.push({ type: { mut: true, type: t }, init: [{ op: 'ref.null', heaptype: t === 'funcref' ? 'func' : 'extern' }] });
+    if (this.simd) for (const mut of [true, false]) this.globals.push({ type: { mut, type: 'v128' }, init: [this.constant('v128')] });
     const funcs: Func[] = [];
     for (let i = 1; i <= nf; i++) {
       this.current = i;
@@ -251,9 +306,24 @@ export class ModuleGen {
 
   // ---- values ----
 
-  constant(t: NumType): Instr {
+  constant(t: NumType | 'v128'): Instr {
     const r = this.rng;
     switch (t) {
+      case 'v128': {
+        // Lanes of special values of one shape (NaNs, infinities, limits), or random bytes.
+        const b = new Uint8Array(16);
+        const v = new DataView(b.buffer);
+        const k = r.int(5);
+        for (let i = 0; i < (k < 2 ? 4 : 2); i++) {
+          const c = this.constant(r.pick(k < 2 ? ['i32', 'f32'] as const : k < 4 ? ['i64', 'f64'] as const : ['i64'] as const));
+          if (c.op === 'i32.const') v.setInt32(4 * i, c.value, true);
+          else if (c.op === 'f32.const') v.setUint32(4 * i, c.bits, true);
+          else if (c.op === 'i64.const') v.setBigInt64(8 * i, k === 4 ? BigInt(r.u32()) << 32n | BigInt(r.u32()) : c.value, true);
+          else if (c.op === 'f64.const') v.setBigUint64(8 * i, c.bits, true);
+        }
+        if (k < 2) for (let i = 4; i < 16; i += 4) if (r.chance(0.5)) v.setUint32(i, v.getUint32(0, true), true);
+        return { op: 'v128.const', bytes: b };
+      }
       case 'i32': return { op: 'i32.const', value: r.pick([0, 1, -1, 2, 3, 7, 8, 31, 32, 63, 255, 0x7fffffff, -0x80000000, 0xffff, r.int(64), r.u32() | 0, r.int(1 << 12)]) | 0 };
       case 'i64': return { op: 'i64.const', value: BigInt.asIntN(64, r.pick([0n, 1n, -1n, 2n, 63n, 64n, 0x7fffffffffffffffn, -0x8000000000000000n, 0xffffffffn, 0x100000000n, BigInt(r.int(1000)), BigInt(r.u32()) << 32n | BigInt(r.u32())])) };
       case 'f32': return { op: 'f32.const', bits: r.pick([0, 0x80000000, 0x3f800000, 0xbf800000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7fa00001, 0xffc00000, 0x4f000000, 0xcf000000, 0x00000001, 0x7f7fffff, 0x3fc00000, 0x5f000000, r.u32()]) };
@@ -264,14 +334,25 @@ export class ModuleGen {
   private get frame(): Frame { return this.frames[this.frames.length - 1]!; }
   private avail(): number { return this.stack.length - this.frame.height; }
 
-  /** The NaN canonicalisation of a dirty top value: `select x nan (x == x)`. */
+  /** The NaN canonicalisation of a dirty top value: `select x nan (x == x)`, or for a v128
+   *  `v128.bitselect x nan (eq x x)` in the lanes of its shape. */
   private canonTop(out: Instr[]): void {
     const top = this.stack[this.stack.length - 1];
     if (top === undefined || !top.dirty || this.avail() <= 0) return;
-    const t = top.t as 'f32' | 'f64';
+    const t = top.t as 'f32' | 'f64' | 'v128';
     let s = this.scratch.get(t);
     if (s === undefined) { s = this.newLocal(t); this.scratch.set(t, s); this.reserved.add(s); }
     out.push({ op: 'local.tee', local: s });
+    if (t === 'v128') {
+      const nan = new Uint8Array(16);
+      const v = new DataView(nan.buffer);
+      for (let i = 0; i < 16; i += top.shape === 'f32x4' ? 4 : 8) {
+        if (top.shape === 'f32x4') v.setUint32(i, 0x7fc00000, true); else v.setBigUint64(i, 0x7ff8000000000000n, true);
+      }
+      out.push({ op: 'v128.const', bytes: nan }, { op: 'local.get', local: s }, { op: 'local.get', local: s }, { op: `${top.shape!}.eq` }, { op: 'v128.bitselect' });
+      this.stack[this.stack.length - 1] = { t, dirty: false };
+      return;
+    }
     out.push(t === 'f32' ? { op: 'f32.const', bits: 0x7fc00000 } : { op: 'f64.const', bits: 0x7ff8000000000000n });
     out.push({ op: 'local.get', local: s }, { op: 'local.get', local: s }, { op: t === 'f32' ? 'f32.eq' : 'f64.eq' }, { op: 'select' });
     top.dirty = false;
@@ -279,8 +360,8 @@ export class ModuleGen {
 
   /** Before emitting code that pushes: the value under it must not be dirty. */
   private prePush(out: Instr[]): void { this.canonTop(out); }
-  private push(t: ValType, dirty = false): void {
-    this.stack.push({ t, dirty });
+  private push(t: ValType, dirty = false, shape?: Shape): void {
+    this.stack.push(shape === undefined ? { t, dirty } : { t, dirty, shape });
     this.maxStack = Math.max(this.maxStack, this.stack.length);
   }
   private pop(): void {
@@ -312,8 +393,9 @@ export class ModuleGen {
       this.refValue(out, vt, depth);
       return;
     }
-    const t = vt as NumType;
-    if (depth <= 0 || this.budget <= 0 || r.chance(0.3)) {
+    const t = vt as NumType | 'v128';
+    // Vectors are mostly computed: leaves would make most of them constants.
+    if (depth <= 0 || this.budget <= 0 || r.chance(t === 'v128' ? 0.1 : 0.3)) {
       const locals = this.locals.flatMap((lt, i) => (lt === t && !this.reserved.has(i) ? [i] : []));
       const globals = this.globals.flatMap((g, i) => (g.type.type === t && i !== FUEL_GLOBAL ? [i] : []));
       const k = r.int(10);
@@ -325,9 +407,11 @@ export class ModuleGen {
     }
     const k = r.int(20);
     if (k < 11) {
-      let o = r.pick(OPS_BY_RESULT.get(t)!);
+      // With SIMD, scalars sometimes come out of vectors (lanes, tests, bitmasks).
+      const from = t === 'v128' || (this.simd && VEC_BY_RESULT.get(t)!.length > 0 && r.chance(0.3)) ? VEC_BY_RESULT : OPS_BY_RESULT;
+      let o = r.pick(from.get(t)!);
       // Trapping truncations are drawn less often, so fewer calls end early.
-      if (/trunc_f/.test(o.op) && r.chance(0.8)) o = r.pick(OPS_BY_RESULT.get(t)!);
+      if (/trunc_f/.test(o.op) && r.chance(0.8)) o = r.pick(from.get(t)!);
       this.numOp(out, o, depth);
     } else if (k < 13) {
       this.load(out, t, depth);
@@ -421,6 +505,10 @@ export class ModuleGen {
 
   /** Applies `o` to the stack top (its operands are there). */
   private emitOp(out: Instr[], o: NumOp): void {
+    if (o.op.startsWith('v128.') || o.params.includes('v128') || o.result === 'v128') {
+      this.emitVecOp(out, o);
+      return;
+    }
     if (BIT_OBSERVING.has(o.op)) this.canonTop(out);
     const dirtyIn = this.stack.slice(this.stack.length - o.params.length).some((s) => s.dirty);
     out.push({ op: o.op } as Instr);
@@ -428,6 +516,30 @@ export class ModuleGen {
     const dirty = isFloat(o.result) && (NAN_PRODUCING.has(o.op) || (dirtyIn && isFloat(o.params[0]!)));
     this.push(o.result, dirty);
     if (dirty && this.rng.chance(0.5)) this.canonTop(out);
+  }
+
+  /** A SIMD instruction: its operand (only the top can be dirty) goes in as it is when the
+   *  instruction reads it as floats of its shape, else canonical. */
+  private emitVecOp(out: Instr[], o: NumOp): void {
+    const r = this.rng;
+    const top = this.stack[this.stack.length - 1];
+    const shape = floatShapeIn(o.op);
+    const fits = top !== undefined && this.avail() > 0 && top.dirty && shape !== undefined
+      && (top.t === 'v128' ? top.shape === shape : shapeOf(top.t as 'f32' | 'f64') === shape);
+    if (!fits) this.canonTop(out);
+    const dirtyIn = fits;
+    if (o.lanes === 32) out.push({ op: 'i8x16.shuffle', lanes: Array.from({ length: 16 }, () => r.int(32)) });
+    else if (o.lanes !== undefined) out.push({ op: o.op, lane: r.int(o.lanes) } as Instr);
+    else out.push({ op: o.op } as Instr);
+    this.popN(o.params.length);
+    const resultShape = o.result === 'v128' && /^f(32x4|64x2)\./.test(o.op) ? o.op.slice(0, 5) as Shape : undefined;
+    if (VEC_NAN_PRODUCING.has(o.op) || (dirtyIn && VEC_NAN_KEEPING.test(o.op))) {
+      if (o.result === 'v128') this.push('v128', true, resultShape);
+      else this.push(o.result, true);
+      if (r.chance(0.5)) this.canonTop(out);
+    } else {
+      this.push(o.result);
+    }
   }
 
   private memarg(natural: number): MemArg {
@@ -480,8 +592,19 @@ export class ModuleGen {
     if (this.rng.chance(0.85)) out.push({ op: 'i32.const', value: mask }, { op: 'i32.and' });
   }
 
-  private load(out: Instr[], t: NumType, depth: number): void {
-    const [op, natural] = this.rng.pick(LOADS[t]);
+  private load(out: Instr[], t: NumType | 'v128', depth: number): void {
+    if (t === 'v128' && this.rng.chance(0.25)) {
+      // One lane loaded into a vector.
+      const [op, natural] = this.rng.pick(LANE_LOADS);
+      this.address(out, depth);
+      this.value(out, 'v128', depth - 1);
+      this.canonTop(out);
+      out.push({ op, memarg: this.memarg(natural), lane: this.rng.int(16 >> natural) } as Instr);
+      this.popN(2);
+      this.push(t);
+      return;
+    }
+    const [op, natural] = this.rng.pick(t === 'v128' ? VEC_LOADS : LOADS[t]);
     this.address(out, depth);
     out.push({ op, memarg: this.memarg(natural) } as Instr);
     this.pop();
@@ -607,7 +730,7 @@ export class ModuleGen {
    */
   private staleRead(out: Instr[], depth: number): void {
     const r = this.rng;
-    const t = this.numType();
+    const t = this.dataType();
     this.prePush(out);
     if (r.chance(0.6)) {
       const l = this.localOf(t);
@@ -726,12 +849,13 @@ export class ModuleGen {
   }
 
   private store(out: Instr[], depth: number): void {
-    const t = this.numType();
-    const [op, natural] = this.rng.pick(STORES[t]);
+    const t = this.dataType();
+    const lane = t === 'v128' && this.rng.chance(0.4);
+    const [op, natural] = t === 'v128' ? this.rng.pick(lane ? LANE_STORES : [['v128.store', 4] as const]) : this.rng.pick(STORES[t]);
     this.address(out, depth);
     this.value(out, t, depth - 1);
     this.canonTop(out);
-    out.push({ op, memarg: this.memarg(natural) } as Instr);
+    out.push((lane ? { op, memarg: this.memarg(natural), lane: this.rng.int(16 >> natural) } : { op, memarg: this.memarg(natural) }) as Instr);
     this.popN(2);
   }
 
@@ -793,7 +917,7 @@ export class ModuleGen {
       for (let i = r.range(1, 3); i > 0; i--) this.value(out, this.valType(), r.int(3));
     } else if (k < 42 && a > 0) {
       // Operate on what is already on the stack.
-      const ops = NUM_OPS.filter((o) => this.topIs(o.params) && (o.params.length <= a || r.chance(0.3)));
+      const ops = this.ops().filter((o) => this.topIs(o.params) && (o.params.length <= a || r.chance(0.3)));
       if (ops.length > 0) this.emitOp(out, r.pick(ops));
       else { this.canonTop(out); out.push({ op: 'drop' }); this.pop(); }
     } else if (k < 48 && a > 0) {
@@ -843,7 +967,7 @@ export class ModuleGen {
       }
     } else if (k < 93 && this.frame.unreachable) {
       // Dead code popping from the polymorphic stack.
-      const o = r.pick(NUM_OPS);
+      const o = r.pick(this.ops());
       if (this.topIs(o.params)) this.emitOp(out, o);
     } else if (a > 0) {
       this.canonTop(out);

@@ -39,6 +39,7 @@ function bitsOf(v: Val): bigint {
     case 'f32': return BigInt(v.bits);
     case 'f64': return v.bits;
     case 'ref.extern': return BigInt(v.host) + 1n;
+    case 'v128': return new DataView(v.bytes.buffer, v.bytes.byteOffset).getBigUint64(0, true) ^ new DataView(v.bytes.buffer, v.bytes.byteOffset).getBigUint64(8, true) * 3n;
     default: return 0n;
   }
 }
@@ -51,6 +52,13 @@ function valOf(t: ValType, bits: bigint): Val {
     case 'f32': return { type: 'f32', bits: Number(BigInt.asUintN(32, bits)) };
     case 'f64': return { type: 'f64', bits };
     case 'externref': return bits % 3n === 0n ? refNull('extern') : refExtern(Number(bits % 1000n));
+    case 'v128': {
+      const bytes = new Uint8Array(16);
+      const v = new DataView(bytes.buffer);
+      v.setBigUint64(0, BigInt.asUintN(64, bits), true);
+      v.setBigUint64(8, BigInt.asUintN(64, bits * 0x9e3779b97f4a7c15n), true);
+      return { type: 'v128', bytes };
+    }
     default: return refNull('func');
   }
 }
@@ -65,7 +73,7 @@ function showVal(v: Val, names?: ReadonlyMap<FuncAddr, string>): string {
     case 'ref.extern': return `extern:${v.host}`;
     case 'ref.null': return `null:${v.heaptype}`;
     case 'ref.func': return `func:${names?.get(v.addr) ?? '?'}`;
-    default: return v.type;
+    case 'v128': return `v128:${Buffer.from(v.bytes).toString('hex')}`;
   }
 }
 
@@ -99,7 +107,7 @@ export function plannedCalls(ast: ModuleAst, seed: number): Call[] {
     for (const e of funcs) {
       if (round > 0 && e.name === 'exhaust') continue;
       const ft = ast.types[ast.funcs[e.desc.index - ast.imports.length]!.type]!;
-      calls.push({ name: e.name, args: ft.params.map((t) => (t === 'funcref' || t === 'externref' ? valOf(t, BigInt(rng.u32())) : argOf(consts.constant(t as NumType)))) });
+      calls.push({ name: e.name, args: ft.params.map((t) => (t === 'funcref' || t === 'externref' ? valOf(t, BigInt(rng.u32())) : argOf(consts.constant(t as NumType | 'v128')))) });
     }
   }
   return calls;
@@ -111,6 +119,7 @@ function argOf(c: ReturnType<ModuleGen['constant']>): Val {
     case 'i64.const': return { type: 'i64', value: c.value };
     case 'f32.const': return { type: 'f32', bits: c.bits };
     case 'f64.const': return { type: 'f64', bits: c.bits };
+    case 'v128.const': return { type: 'v128', bytes: c.bytes };
     default: throw new Error(`not a constant: ${c.op}`);
   }
 }

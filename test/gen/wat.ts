@@ -58,6 +58,9 @@ function instr(i: Instr, indent: string, out: string[]): void {
   if (i.op === 'i32.const' || i.op === 'i64.const') imm.push(String(i.value));
   if (i.op === 'f32.const') imm.push(f32Text(i.bits));
   if (i.op === 'f64.const') imm.push(f64Text(i.bits));
+  if (i.op === 'v128.const') imm.push('i8x16', ...[...i.bytes].map(String));
+  if (i.op === 'i8x16.shuffle') imm.push(...i.lanes.map(String));
+  if ('lane' in x) imm.push(String(x.lane));
   if ('heaptype' in x) imm.push(String(x.heaptype));
   if (i.op === 'select' && i.types !== undefined) imm.push(`(result ${i.types.join(' ')})`);
   line([i.op, ...imm].join(' '));
