@@ -625,7 +625,9 @@ class Optimizing {
     llvm::IRBuilderBase::InsertPointGuard guard(b_);
     llvm::BasicBlock *bb = newBlock("trap");
     b_.SetInsertPoint(bb);
-    if (meterFuel_) b_.CreateStore(b_.CreateLoad(i64_, fuel_), fuelAt_);
+    // Running out leaves 0, which the store reads any fuel below 0 as: the charge that failed is not
+    // kept alive for the trap, and LLVM charges the fuel left in place.
+    if (meterFuel_) b_.CreateStore(code == TrapCode::OutOfFuel ? b_.getInt64(0) : static_cast<llvm::Value *>(b_.CreateLoad(i64_, fuel_)), fuelAt_);
     llvm::FunctionType *raise = llvm::FunctionType::get(b_.getVoidTy(), {i32_, i32_}, false);
     llvm::CallInst *call = b_.CreateCall(raise, libcall(Libcall::RaiseTrap),
                                          {b_.getInt32(static_cast<uint32_t>(code)), element ? element : b_.getInt32(0)});
