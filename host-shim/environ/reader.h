@@ -1,6 +1,7 @@
 // A bounds-checked cursor over the binary format (spec 5.1, 5.2): LEB128 integers with the
 // testsuite's error texts for overlong or overflowing encodings.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -37,10 +38,21 @@ class Reader {
     if (b & 0x80) malformed("integer representation too long");
     return b;
   }
-  uint32_t u32() { return static_cast<uint32_t>(unsignedLeb(32)); }
+  // Most integers in code are one byte: that case inline, which no check of unsignedLeb and
+  // signedLeb can fail, the rest out of line.
+  uint32_t u32() {
+    if (pos_ < end_ && data_[pos_] < 0x80) return data_[pos_++];
+    return static_cast<uint32_t>(unsignedLeb(32));
+  }
   uint64_t u64() { return unsignedLeb(64); }
-  int32_t s32() { return static_cast<int32_t>(signedLeb(32)); }
-  int64_t s64() { return signedLeb(64); }
+  int32_t s32() {
+    if (pos_ < end_ && data_[pos_] < 0x80) return oneByteSigned(data_[pos_++]);
+    return static_cast<int32_t>(signedLeb(32));
+  }
+  int64_t s64() {
+    if (pos_ < end_ && data_[pos_] < 0x80) return oneByteSigned(data_[pos_++]);
+    return signedLeb(64);
+  }
   /** A block type's s33 (spec 5.4.1). */
   int64_t s33() { return signedLeb(33); }
   /** A vector length or byte count (decode.ml's len32): it cannot exceed what is left of the
@@ -78,7 +90,9 @@ class Reader {
   // LEB128 (spec 5.2.2) in the order of decode.ml's vuN and vsN: the bits a last byte may not
   // carry are "integer too large" before a byte past the last one is "integer representation too
   // long" (binary-leb128.wast).
-  uint64_t unsignedLeb(int bits) {
+  // A one-byte signed LEB128: 7 bits, bit 6 the sign.
+  static int32_t oneByteSigned(uint8_t b) { return (b & 0x40) ? static_cast<int32_t>(b) - 0x80 : b; }
+  [[gnu::noinline]] uint64_t unsignedLeb(int bits) {
     uint64_t result = 0;
     for (int shift = 0;; shift += 7) {
       int remaining = bits - shift;
@@ -89,7 +103,7 @@ class Reader {
       if (!(b & 0x80)) return result;
     }
   }
-  int64_t signedLeb(int bits) {
+  [[gnu::noinline]] int64_t signedLeb(int bits) {
     uint64_t result = 0;
     for (int shift = 0;; shift += 7) {
       int remaining = bits - shift;
@@ -140,7 +154,7 @@ class Reader {
  *  prefix), named as "not supported yet: …" says it; nullptr for 2.0's own bytes and unused ones
  *  (which stay "illegal opcode"). spec/binary/format.ts PROPOSAL_OPCODES refuses the same bytes
  *  with the same names. */
-inline const char *proposalOf(uint8_t byte) {
+constexpr const char *proposalOf(uint8_t byte) {
   switch (byte) {
     case 0x06: case 0x07: case 0x08: case 0x09: case 0x0A: case 0x18: case 0x19: case 0x1F:
       return kExceptionHandling;
@@ -152,6 +166,29 @@ inline const char *proposalOf(uint8_t byte) {
   }
 }
 
+/** What a first byte of an instruction is: an opcode of the table on its own, a prefix, a
+ *  proposal's opcode (proposalOf) or an illegal byte. One look-up per instruction, where two
+ *  switches over the whole table were. */
+enum class OpByte : uint8_t { Op, Prefix, Proposal, Illegal };
+inline constexpr std::array<OpByte, 256> kOpBytes = [] {
+  std::array<OpByte, 256> kinds{};
+  for (unsigned b = 0; b < 256; b++) {
+    kinds[b] = proposalOf(static_cast<uint8_t>(b)) ? OpByte::Proposal
+               : b == 0xFC || b == 0xFD            ? OpByte::Prefix
+               : knownOp(b)                        ? OpByte::Op
+                                                   : OpByte::Illegal;
+  }
+  return kinds;
+}();
+
+[[noreturn]] inline void illegalOpcode(uint8_t byte, std::optional<uint32_t> sub) {
+  // Named in hex as the reference names it (binary.wast expects "illegal opcode ff").
+  char text[40];
+  if (sub) std::snprintf(text, sizeof text, "illegal opcode %02x %02x", unsigned{byte}, unsigned{*sub});
+  else std::snprintf(text, sizeof text, "illegal opcode %02x", unsigned{byte});
+  malformed(text);
+}
+
 /** An opcode (spec 5.4): a byte, or 0xFC or 0xFD and a u32 sub-opcode; one the table lacks is malformed;
  *  a proposal's opcode is unsupported (proposalOf).
  *  As decode.ml reads, no instruction starts past the sized content, but the `end` or `else` that
@@ -161,21 +198,16 @@ inline Op readOp(Reader &r) {
   if (r.pos() >= r.limit() && r.peek() != 0x0B && r.peek() != 0x05)
     malformed("unexpected end of section or function");
   uint8_t byte = r.u8();
-  if (const char *proposal = proposalOf(byte)) unsupported(proposal);
-  uint64_t code = byte;
-  std::optional<uint32_t> sub;
-  if (byte == 0xFC || byte == 0xFD) {
-    // A prefix and a u32 sub-opcode; the table has none past 0xFF.
-    sub = r.u32();
-    code = *sub > 0xFF ? UINT64_MAX : (uint64_t{byte} << 8) | *sub;
+  switch (kOpBytes[byte]) {
+    case OpByte::Op: return static_cast<Op>(byte);
+    case OpByte::Proposal: unsupported(proposalOf(byte));
+    case OpByte::Illegal: illegalOpcode(byte, std::nullopt);
+    case OpByte::Prefix: break;
   }
-  if (!knownOp(code)) {
-    // Named in hex as the reference names it (binary.wast expects "illegal opcode ff").
-    char text[40];
-    if (sub) std::snprintf(text, sizeof text, "illegal opcode %02x %02x", unsigned{byte}, unsigned{*sub});
-    else std::snprintf(text, sizeof text, "illegal opcode %02x", unsigned{byte});
-    malformed(text);
-  }
+  // A prefix and a u32 sub-opcode; the table has none past 0xFF.
+  uint32_t sub = r.u32();
+  uint64_t code = sub > 0xFF ? UINT64_MAX : (uint64_t{byte} << 8) | sub;
+  if (!knownOp(code)) illegalOpcode(byte, sub);
   return static_cast<Op>(code);
 }
 

@@ -14,17 +14,17 @@ std::array<uint8_t, 16> splatBytes(T v) {
 
 void Singlepass::simd(Op op, const SimdImmediates &imm) {
   // Without SSE4.1 neither native tier nor V8 runs SIMD (V8's needs SSE4.1 too): the interpreter does.
-  needs(kCpuSse41, std::string(opName(op)) + " without SSE4.1 (the reference engine runs it)");
+  needs(kCpuSse41, op, " without SSE4.1 (the reference engine runs it)");
   const size_t top = stack_.size() - 1;
   const Xmm t0 = xmm8, t1 = xmm9, t2 = xmm10, t3 = xmm11;
   const uint8_t lane = imm.lane;
   // The result in xmm0 replaces the operands from stack index `base` on.
   auto result = [&](size_t base) {
-    stack_.resize(base);
+    dropTo(base);
     pushXmm(xmm0, ValType::V128);
   };
   auto resultI32 = [&](size_t base) {
-    stack_.resize(base);
+    dropTo(base);
     pushRax(ValType::I32);
   };
   // v -> v with the operand in xmm0; vv -> v with a in xmm0 and b in xmm1.
@@ -134,8 +134,8 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
   };
   // Memory: the address operand is below any v128 operand.
   auto address = [&](size_t k) {
-    stack_.resize(k + 1);
-    return effectiveAddress(op, imm.memArg).getRegExp();
+    dropTo(k + 1);
+    return r15 + rax + effectiveAddress(op, imm.memArg);
   };
   auto loadLanes = [&](auto emit) {
     RegExp a = address(top);
@@ -242,7 +242,7 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::I64x2ExtractLane:
       loadV128(xmm0, top);
       pextrq(rax, xmm0, lane);
-      stack_.resize(top);
+      dropTo(top);
       pushRax(ValType::I64);
       return;
     case Op::F32x4ExtractLane:
@@ -250,13 +250,13 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
       loadV128(xmm0, top);
       extractps(eax, xmm0, lane);
       movd(xmm0, eax);
-      stack_.resize(top);
+      dropTo(top);
       pushXmm(xmm0, ValType::F32);
       return;
     case Op::F64x2ExtractLane:
       loadV128(xmm0, top);
       if (lane == 1) psrldq(xmm0, 8); else movq(xmm0, xmm0);
-      stack_.resize(top);
+      dropTo(top);
       pushXmm(xmm0, ValType::F64);
       return;
     case Op::I8x16ReplaceLane: case Op::I16x8ReplaceLane: case Op::I32x4ReplaceLane: case Op::I64x2ReplaceLane:

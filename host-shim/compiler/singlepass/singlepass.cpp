@@ -60,11 +60,11 @@ struct Value {
   uint32_t cell = 0;  // its slot's first cell: set by push()
 };
 
-// [base + disp] with base one of the first eight general registers (no REX.B): rbp or rsp for a
-// local or an operand cell, rcx for a global. Not xbyak's RegExp, whose construction (a dozen
+// [base + disp] with base a general register: rbp or rsp for a local or an operand cell, rcx for a
+// global, r14 for a field of the VMContext. Not xbyak's RegExp, whose construction (a dozen
 // fields, checked) cost more than encoding the access (frameOp) did.
 struct FrameRef {
-  int base;  // register index below 8
+  int base;  // register index
   int32_t disp;
   Xbyak::RegExp exp() const { return Xbyak::Reg64(base) + disp; }
   FrameRef operator+(int32_t d) const { return {base, disp + d}; }
@@ -129,28 +129,25 @@ class Singlepass : public CodeGenerator {
     defined_ = func - importedFuncs_;
 
     if (tierUp_) tierUpEntry();
-    push(rbp);
-    mov(rbp, rsp);
-    push(r14);
-    push(r15);
-    push(rsi);
-    push(rbx);
-    push(r12);
-    push(r13);
-    mov(r14, rdi);
+    // push rbp; mov rbp, rsp; push r14, r15, rsi, rbx, r12, r13 (kSavedBytes); mov r14, rdi
+    static constexpr Encoding kPrologue{0x55, 0x48, 0x89, 0xE5, 0x41, 0x56, 0x41, 0x57, 0x56, 0x53, 0x41, 0x54, 0x41, 0x55,
+                                        0x49, 0x89};
+    emit(kPrologue, sizeof kPrologue);
+    static constexpr Encoding kMovR14Rdi{0xFE};  // the ModRM byte of mov r14, rdi
+    emit(kMovR14Rdi, 1);
     // Below the limit there is no room left for this frame: trap before touching it (spec 4.4.10,
     // "call stack exhausted" is the embedder's resource limit).
-    lea(rax, ptr[rsp - 0x7FFFFFFF]);  // disp32 form, patched in endFunction with -(frame size)
+    frameOp(0x8D, rax, FrameRef{rsp.getIdx(), -0x7FFFFFFF});  // lea, disp32 form, patched in endFunction with -(frame size)
     frameSizePatch_ = getSize() - 4;
-    mov(rcx, qword[r14 + kOffStackLimit]);
-    cmp(rax, qword[rcx]);
+    movFrame(false, rcx, vmctx(kOffStackLimit));
+    frameOp(kCmp, rax, at(rcx));
     jumpIf(Cond::B, trapLabel(TrapCode::StackExhausted));
-    mov(rsp, rax);
-    mov(r15, qword[r14 + kOffMemoryBase]);
+    movReg(rsp, rax);
+    movFrame(false, r15, vmctx(kOffMemoryBase));
     for (size_t i = 0; i < ft.params.size(); i++) {
       for (size_t c = 0; c < cells(locals[i]); c++) {
-        mov(rax, qword[rsi + static_cast<int32_t>(8 * (localCells_[i] + c))]);
-        mov(qword[(local(i) + static_cast<int32_t>(8 * c)).exp()], rax);
+        movFrame(false, rax, at(rsi, static_cast<int32_t>(8 * (localCells_[i] + c))));
+        movFrame(true, rax, local(i) + static_cast<int32_t>(8 * c));
       }
     }
     // Non-parameter locals start at zero (spec 4.4.10.1).
@@ -163,7 +160,7 @@ class Singlepass : public CodeGenerator {
       rep();
       stosq();
     } else {
-      for (size_t c = firstDeclared; c < numLocalCells_; c++) mov(qword[rbp + static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(c))], 0);
+      for (size_t c = firstDeclared; c < numLocalCells_; c++) frameImm(true, at(rbp, static_cast<int32_t>(kLocalsStart - 8 * static_cast<int64_t>(c))), 0);
     }
     Frame f{Op::Block, 0, {}, ft.results, newTarget()};
     frames_.push_back(std::move(f));
@@ -172,24 +169,25 @@ class Singlepass : public CodeGenerator {
   void endFunction(bool fallthrough) {
     if (fallthrough) returnSequence();
     bind(returnLabel_);
-    mov(r14, qword[rbp - 8]);
-    mov(r15, qword[rbp - 16]);
-    mov(rbx, qword[rbp - 32]);
-    mov(r12, qword[rbp - 40]);
-    mov(r13, qword[rbp - 48]);
-    leave();
-    ret();
+    movFrame(false, r14, at(rbp, -8));
+    movFrame(false, r15, at(rbp, -16));
+    movFrame(false, rbx, at(rbp, -32));
+    movFrame(false, r12, at(rbp, -40));
+    movFrame(false, r13, at(rbp, -48));
+    static constexpr Encoding kLeaveRet{0xC9, 0xC3};
+    emit(kLeaveRet, 2);
     if (tierUp_) tierUpStub();
     for (size_t i = 0; i < traps_.size(); i++) {
       if (traps_[i] == kNoTarget) continue;
       const TrapCode code = static_cast<TrapCode>(i);
       bind(traps_[i]);
-      and_(rsp, -16);  // the stack-limit trap comes before the frame is complete
+      static constexpr Encoding kAlignRsp{0x48, 0x83, 0xE4, 0xF0};  // and rsp, -16
+      emit(kAlignRsp, 4);  // the stack-limit trap comes before the frame is complete
       // call_indirect jumps to the element traps with the index in ecx.
-      if (code == TrapCode::UndefinedElement || code == TrapCode::UninitializedElement) mov(esi, ecx);
-      mov(edi, static_cast<uint32_t>(code));
-      mov(rax, qword[r14 + kOffLibcalls]);
-      Xbyak::CodeGenerator::call(qword[rax + 8 * static_cast<int32_t>(Libcall::RaiseTrap)]);
+      if (code == TrapCode::UndefinedElement || code == TrapCode::UninitializedElement) movReg(esi, ecx);
+      movImm(edi, static_cast<uint32_t>(code));
+      movFrame(false, rax, vmctx(kOffLibcalls));
+      callMem(at(rax, 8 * static_cast<int32_t>(Libcall::RaiseTrap)));
     }
     emitConstants();
     // The frame keeps rsp 16-byte aligned for calls into C.
@@ -226,8 +224,8 @@ class Singlepass : public CodeGenerator {
     // Each iteration looks at the stack limit, which an interrupt raises above any stack pointer
     // (runtime/interrupt.h); the prologue's own check covers calls. Nothing is live in rcx here:
     // enter() spilled every operand.
-    mov(rcx, qword[r14 + kOffStackLimit]);
-    cmp(rsp, qword[rcx]);
+    movFrame(false, rcx, vmctx(kOffStackLimit));
+    frameOp(kCmp, rsp, at(rcx));
     jumpIf(Cond::B, trapLabel(TrapCode::Interrupted));
     if (tierUp_) tierUpBackEdge();
   }
@@ -364,7 +362,7 @@ class Singlepass : public CodeGenerator {
       jumpIf(Cond::NE, keep);
       movaps(xmm0, xmm1);
       bind(keep);
-      stack_.resize(k);
+      dropTo(k);
       pushXmm(xmm0, t);
       return;
     }
@@ -373,20 +371,19 @@ class Singlepass : public CodeGenerator {
     loadTo(edx, k + 2);
     test(edx, edx);
     cmovz(rax, rcx);
-    stack_.resize(k);
+    dropTo(k);
     pushRax(t);
   }
 
+  // Straight into the operand's register.
   void localGet(uint32_t x, ValType t) {
     if (t == ValType::F64 || t == ValType::F32 || t == ValType::V128) {
-      if (t == ValType::F64) movsd(xmm0, qword[local(x).exp()]);
-      else if (t == ValType::F32) movss(xmm0, dword[local(x).exp()]);
-      else movdqu(xmm0, xword[local(x).exp()]);
-      pushXmm(xmm0, t);
+      const Xmm &r = kOperandXmms[pushNewXmm(t)];
+      if (t == ValType::V128) vectorFrame(false, r, local(x));
+      else scalarFrame(false, t == ValType::F64, r, local(x));
       return;
     }
-    movFrame(false, rax, local(x));
-    pushRax(t);
+    movFrame(false, kOperandRegs[pushNewReg(t)], local(x));
   }
   void localSet(uint32_t x, ValType) {
     storeTo(local(x), stack_.size() - 1);
@@ -394,20 +391,19 @@ class Singlepass : public CodeGenerator {
   }
   void localTee(uint32_t x, ValType) { storeTo(local(x), stack_.size() - 1); }
   void globalGet(uint32_t x, const GlobalType &g) {
-    mov(rax, qword[r14 + kOffGlobals]);
-    mov(rax, qword[rax + 8 * x]);
+    movFrame(false, rax, vmctx(kOffGlobals));
+    movFrame(false, rax, at(rax, static_cast<int32_t>(8 * x)));
     if (g.type == ValType::V128) {
       movdqu(xmm0, xword[rax]);
       pushXmm(xmm0, g.type);
       return;
     }
-    mov(rax, qword[rax]);
-    pushRax(g.type);
+    movFrame(false, kOperandRegs[pushNewReg(g.type)], at(rax));
   }
   void globalSet(uint32_t x, const GlobalType &) {
-    mov(rcx, qword[r14 + kOffGlobals]);
-    mov(rcx, qword[rcx + 8 * x]);
-    storeTo(FrameRef{rcx.getIdx(), 0}, stack_.size() - 1);
+    movFrame(false, rcx, vmctx(kOffGlobals));
+    movFrame(false, rcx, at(rcx, static_cast<int32_t>(8 * x)));
+    storeTo(at(rcx), stack_.size() - 1);
     stack_.pop_back();
   }
   void tableGet(uint32_t table, ValType t) {
@@ -420,50 +416,56 @@ class Singlepass : public CodeGenerator {
     libcall(Libcall::TableSet, {edx, rcx});
   }
 
+  // A load goes straight to the register of its result, which allocating cannot take from the
+  // address in rax (spilling uses no general register).
   void load(Op op, const MemArg &ma) {
-    Address a = effectiveAddress(op, ma);
-    ValType t = ValType::I32;
-    switch (op) {
-      case Op::I32Load: mov(eax, dword[a.getRegExp()]); break;
-      case Op::I64Load: mov(rax, qword[a.getRegExp()]); t = ValType::I64; break;
-      case Op::F32Load: case Op::F64Load:
-        if (op == Op::F64Load) movsd(xmm0, qword[a.getRegExp()]); else movss(xmm0, dword[a.getRegExp()]);
-        stack_.pop_back();
-        pushXmm(xmm0, op == Op::F64Load ? ValType::F64 : ValType::F32);
-        return;
-      case Op::I32Load8S: movsx(eax, byte[a.getRegExp()]); break;
-      case Op::I32Load8U: movzx(eax, byte[a.getRegExp()]); break;
-      case Op::I32Load16S: movsx(eax, word[a.getRegExp()]); break;
-      case Op::I32Load16U: movzx(eax, word[a.getRegExp()]); break;
-      case Op::I64Load8S: movsx(rax, byte[a.getRegExp()]); t = ValType::I64; break;
-      case Op::I64Load8U: movzx(eax, byte[a.getRegExp()]); t = ValType::I64; break;
-      case Op::I64Load16S: movsx(rax, word[a.getRegExp()]); t = ValType::I64; break;
-      case Op::I64Load16U: movzx(eax, word[a.getRegExp()]); t = ValType::I64; break;
-      case Op::I64Load32S: movsxd(rax, dword[a.getRegExp()]); t = ValType::I64; break;
-      case Op::I64Load32U: mov(eax, dword[a.getRegExp()]); t = ValType::I64; break;
-      default: unsupported(opName(op));
-    }
+    int32_t disp = effectiveAddress(op, ma);
     stack_.pop_back();
-    pushRax(t);
-  }
-  void store(Op op, const MemArg &ma) {
-    if ((op == Op::F32Store || op == Op::F64Store) && stack_.back().kind == Value::XReg) {
-      const Xmm &x = kOperandXmms[stack_.back().reg];
-      stack_.pop_back();  // nothing is allocated before the store reads x
-      Address a = effectiveAddress(op, ma);
-      if (op == Op::F64Store) movsd(qword[a.getRegExp()], x); else movss(dword[a.getRegExp()], x);
-      stack_.pop_back();
+    if (op == Op::F32Load || op == Op::F64Load) {
+      const bool is64 = op == Op::F64Load;
+      uint8_t x = pushNewXmm(is64 ? ValType::F64 : ValType::F32);
+      memoryOp(is64 ? 0xF2 : 0xF3, false, kMovsdLoad, kOperandXmms[x].getIdx(), disp);  // movsd/movss
       return;
     }
-    loadTo(rcx, stack_.size() - 1);
-    stack_.pop_back();
-    Address a = effectiveAddress(op, ma);
+    // Opcode and REX.W of each load (Intel SDM vol. 2: mov, movsx, movzx, movsxd); the unsigned
+    // i64 loads write 32 bits or fewer, which zero-extends.
+    uint16_t code = kMovLoad;
+    bool w = false;
     switch (op) {
-      case Op::I32Store: case Op::F32Store: case Op::I64Store32: mov(dword[a.getRegExp()], ecx); break;
-      case Op::I64Store: case Op::F64Store: mov(qword[a.getRegExp()], rcx); break;
-      case Op::I32Store8: case Op::I64Store8: mov(byte[a.getRegExp()], cl); break;
-      case Op::I32Store16: case Op::I64Store16: mov(word[a.getRegExp()], cx); break;
+      case Op::I32Load: case Op::I64Load32U: break;
+      case Op::I64Load: w = true; break;
+      case Op::I32Load8S: code = 0x0FBE; break;
+      case Op::I32Load8U: case Op::I64Load8U: code = 0x0FB6; break;
+      case Op::I32Load16S: code = 0x0FBF; break;
+      case Op::I32Load16U: case Op::I64Load16U: code = 0x0FB7; break;
+      case Op::I64Load8S: code = 0x0FBE; w = true; break;
+      case Op::I64Load16S: code = 0x0FBF; w = true; break;
+      case Op::I64Load32S: code = 0x63; w = true; break;
       default: unsupported(opName(op));
+    }
+    uint8_t r = pushNewReg(isI64Load(op) ? ValType::I64 : ValType::I32);
+    memoryOp(0, w, code, kOperandRegs[r].getIdx(), disp);
+  }
+  // A store reads its value from the operand's own register (effectiveAddress uses rax, rdx and rsi
+  // only), else from rcx.
+  void store(Op op, const MemArg &ma) {
+    const Value v = stack_.back();
+    const bool isFloat = op == Op::F32Store || op == Op::F64Store;
+    int value = rcx.getIdx();
+    if (v.kind == Value::Reg) value = kOperandRegs[v.reg].getIdx();
+    else if (v.kind != Value::XReg || !isFloat) loadTo(rcx, stack_.size() - 1);
+    stack_.pop_back();  // nothing is allocated before the store reads the value's register
+    int32_t disp = effectiveAddress(op, ma);
+    if (isFloat && v.kind == Value::XReg) {
+      memoryOp(op == Op::F64Store ? 0xF2 : 0xF3, false, kMovsdStore, kOperandXmms[v.reg].getIdx(), disp);
+    } else {
+      switch (op) {
+        case Op::I32Store: case Op::F32Store: case Op::I64Store32: memoryOp(0, false, kMovStore, value, disp); break;
+        case Op::I64Store: case Op::F64Store: memoryOp(0, true, kMovStore, value, disp); break;
+        case Op::I32Store8: case Op::I64Store8: memoryOp(0, false, 0x88, value, disp); break;
+        case Op::I32Store16: case Op::I64Store16: memoryOp(0x66, false, kMovStore, value, disp); break;
+        default: unsupported(opName(op));
+      }
     }
     stack_.pop_back();
   }
@@ -605,7 +607,7 @@ class Singlepass : public CodeGenerator {
   }
   // A call's results are in the slots its arguments were in.
   void pushResults(size_t argBase, const FuncType &ft) {
-    stack_.resize(argBase);
+    dropTo(argBase);
     for (ValType t : ft.results) pushValue(Value::Slot, t, 0);
   }
   // Calls a runtime function with the VMContext and the top operands, popped, in `regs` (the
@@ -614,7 +616,7 @@ class Singlepass : public CodeGenerator {
     size_t base = stack_.size() - regs.size();
     size_t k = base;
     for (const Reg &r : regs) loadTo(r, k++);
-    stack_.resize(base);
+    dropTo(base);
     flush();  // runtime functions may clobber every caller-saved register
     mov(rdi, r14);
     mov(rax, qword[r14 + kOffLibcalls]);
@@ -623,9 +625,13 @@ class Singlepass : public CodeGenerator {
   // The instructions singlepass emits most, moves and arithmetic between general registers and
   // between a register and a local or operand cell, are encoded here and written at once: xbyak's
   // general encoder takes a dozen calls for each (a third of the compile time went to it).
-  void emit(const uint8_t *code, size_t n) {
-    if (size_ + n > maxSize_) throw Xbyak::Error(Xbyak::ERR_CODE_IS_TOO_BIG);
-    std::memcpy(top_ + size_, code, n);
+  // Each is built in a zeroed Encoding, copied whole and `n` bytes of it kept: a copy of constant
+  // size is two moves, where one of n bytes was a loop.
+  static constexpr size_t kMaxInstruction = 16;
+  using Encoding = uint8_t[kMaxInstruction];
+  void emit(const Encoding &code, size_t n) {
+    if (size_ + kMaxInstruction > maxSize_) throw Xbyak::Error(Xbyak::ERR_CODE_IS_TOO_BIG);
+    std::memcpy(top_ + size_, code, kMaxInstruction);
     size_ += n;
   }
   // REX (Intel SDM 2.2.1): W for 64-bit operands, R extends ModRM.reg, B ModRM.rm; none if 0.
@@ -639,6 +645,15 @@ class Singlepass : public CodeGenerator {
   // when above 0xFF.
   static constexpr uint16_t kMovLoad = 0x8B, kMovStore = 0x89, kAdd = 0x03, kOr = 0x0B, kAnd = 0x23, kSub = 0x2B,
                             kXor = 0x33, kCmp = 0x3B, kImul = 0x0FAF, kMovaps = 0x0F28, kTest = 0x85;
+  // SSE moves between a register and memory, after a prefix: F2 movsd, F3 movss (load 0F10, store
+  // 0F11); F3 movdqu (load 0F6F, store 0F7F).
+  static constexpr uint16_t kMovsdLoad = 0x0F10, kMovsdStore = 0x0F11, kMovdquLoad = 0x0F6F, kMovdquStore = 0x0F7F;
+  /** movsd (64 bits) or movss (32 bits) between `x` and [at]. */
+  void scalarFrame(bool store, bool is64, const Xmm &x, FrameRef at) {
+    prefixedFrameOp(is64 ? 0xF2 : 0xF3, store ? kMovsdStore : kMovsdLoad, x, at);
+  }
+  /** movdqu between `x` and [at]. */
+  void vectorFrame(bool store, const Xmm &x, FrameRef at) { prefixedFrameOp(0xF3, store ? kMovdquStore : kMovdquLoad, x, at); }
   static size_t opcode(uint8_t *code, uint16_t op) {
     if (op <= 0xFF) {
       code[0] = static_cast<uint8_t>(op);
@@ -649,31 +664,55 @@ class Singlepass : public CodeGenerator {
     return 2;
   }
   /** `op` with ModRM.reg `r` and ModRM.rm the register `rm`, of r's width (32 or 64 bits; an xmm
-   *  register takes no REX.W, as movaps wants). */
+   *  register takes no REX.W, as movaps wants); rm's own width is not looked at. */
   void regOp(uint16_t op, const Reg &r, const Reg &rm) {
-    uint8_t code[4];
+    Encoding code{};
     size_t n = rex(code, r.isBit(64), r.getIdx(), rm.getIdx());
     n += opcode(code + n, op);
     code[n++] = static_cast<uint8_t>(0xC0 | (r.getIdx() & 7) << 3 | (rm.getIdx() & 7));
     emit(code, n);
   }
+  /** `op`, after a mandatory `prefix` if not 0, with ModRM.reg `reg` (a register index) and ModRM.rm
+   *  the linear memory access [r15 + rax + disp] (effectiveAddress): a SIB byte, base r15 (REX.B). */
+  void memoryOp(uint8_t prefix, bool w, uint16_t op, int reg, int32_t disp) {
+    Encoding code{};
+    size_t n = 0;
+    if (prefix != 0) code[n++] = prefix;
+    code[n++] = static_cast<uint8_t>(0x41 | (w ? 0x08 : 0) | (reg >= 8 ? 0x04 : 0));
+    n += opcode(code + n, op);
+    // r15's low bits are not 101, so mod 00 means no displacement.
+    const uint8_t mod = disp == 0 ? 0x00 : disp >= -128 && disp <= 127 ? 0x40 : 0x80;
+    code[n++] = static_cast<uint8_t>(mod | (reg & 7) << 3 | 0x04);
+    code[n++] = 0x07;  // SIB: scale 1, index rax, base r15
+    if (mod == 0x40) {
+      code[n++] = static_cast<uint8_t>(disp);
+    } else if (mod == 0x80) {
+      std::memcpy(code + n, &disp, 4);
+      n += 4;
+    }
+    emit(code, n);
+  }
   /** mov dst, src: general registers of the same width (32 or 64 bits). */
   void movReg(const Reg &dst, const Reg &src) { regOp(kMovLoad, dst, src); }
   /** `op` with ModRM.reg `r` and ModRM.rm [at] (modrmFrame), of r's width. */
-  void frameOp(uint16_t op, const Reg &r, FrameRef at) {
-    uint8_t code[9];
-    size_t n = rex(code, r.isBit(64), r.getIdx(), 0);
+  void frameOp(uint16_t op, const Reg &r, FrameRef at) { prefixedFrameOp(0, op, r, at); }
+  /** frameOp after a mandatory prefix (0: none), for the SSE moves of scalars and vectors. */
+  void prefixedFrameOp(uint8_t prefix, uint16_t op, const Reg &r, FrameRef at) {
+    Encoding code{};
+    size_t n = 0;
+    if (prefix != 0) code[n++] = prefix;
+    n += rex(code + n, r.isBit(64), r.getIdx(), at.base);
     n += opcode(code + n, op);
     n += modrmFrame(code + n, r.getIdx(), at);
     emit(code, n);
   }
-  /** ModRM (with ModRM.reg `reg`), SIB and displacement of [at]: always a disp8 or disp32 form, so
-   *  rbp as a base needs no special case; rsp takes a SIB byte. */
+  /** ModRM (with ModRM.reg `reg`), SIB and displacement of [at] (REX.B apart): always a disp8 or
+   *  disp32 form, so rbp and r13 as a base need no special case; rsp and r12 take a SIB byte. */
   static size_t modrmFrame(uint8_t *code, int reg, FrameRef at) {
     size_t n = 0;
     const bool disp8 = at.disp >= -128 && at.disp <= 127;
-    code[n++] = static_cast<uint8_t>((disp8 ? 0x40 : 0x80) | (reg & 7) << 3 | at.base);
-    if (at.base == 4) code[n++] = 0x24;  // rsp as a base takes a SIB byte: no index
+    code[n++] = static_cast<uint8_t>((disp8 ? 0x40 : 0x80) | (reg & 7) << 3 | (at.base & 7));
+    if ((at.base & 7) == 4) code[n++] = 0x24;  // a SIB byte: no index
     if (disp8) {
       code[n++] = static_cast<uint8_t>(at.disp);
     } else {
@@ -686,7 +725,7 @@ class Singlepass : public CodeGenerator {
    *  zeroes the upper half), negative values that fit a sign-extended imm32 as REX.W C7 /0, the
    *  rest with a full imm64 (REX.W B8+r). */
   void movImm(const Reg &r, uint64_t v) {
-    uint8_t code[10];
+    Encoding code{};
     size_t n = 0;
     const int idx = r.getIdx();
     if (v <= 0xFFFFFFFF || r.isBit(32)) {
@@ -712,8 +751,8 @@ class Singlepass : public CodeGenerator {
   }
   /** mov dword [at], imm32, or with `w` mov qword [at], imm32 sign-extended (C7 /0). */
   void frameImm(bool w, FrameRef at, uint32_t imm) {
-    uint8_t code[13];
-    size_t n = rex(code, w, 0, 0);
+    Encoding code{};
+    size_t n = rex(code, w, 0, at.base);
     code[n++] = 0xC7;
     n += modrmFrame(code + n, 0, at);
     std::memcpy(code + n, &imm, 4);
@@ -721,6 +760,12 @@ class Singlepass : public CodeGenerator {
   }
   /** mov r, [at] (load) or mov [at], r (store), of r's width (32 or 64 bits). */
   void movFrame(bool store, const Reg &r, FrameRef at) { frameOp(store ? kMovStore : kMovLoad, r, at); }
+
+  // A field of the VMContext (runtime/vmcontext.h), which r14 holds.
+  FrameRef vmctx(int32_t offset) const { return {r14.getIdx(), offset}; }
+  static FrameRef at(const Reg64 &base, int32_t disp = 0) { return {base.getIdx(), disp}; }
+  /** call qword [at] (FF /2). */
+  void callMem(FrameRef at) { frameOp(0xFF, edx, at); }
 
   // Local i's lowest address: its last cell, as locals grow downward.
   FrameRef local(size_t i) { return {rbp.getIdx(), localDisp_[i]}; }
@@ -743,6 +788,8 @@ class Singlepass : public CodeGenerator {
     if (k < stack_.size()) return stack_[k].cell;
     return stack_.empty() ? 0 : stack_.back().cell + cells(stack_.back().type);
   }
+  // Drops the operands from k on (k <= size); vector::resize, which can also grow, was not inlined.
+  void dropTo(size_t k) { stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(k), stack_.end()); }
   // Always inlined and built in place: a Value built by the caller and passed by value (24 bytes,
   // in memory) stalled on store forwarding at every push.
   [[gnu::always_inline]] void pushValue(Value::Kind kind, ValType type, uint64_t bits = 0, uint8_t reg = kNoReg) {
@@ -766,7 +813,7 @@ class Singlepass : public CodeGenerator {
   }
   void bind(Target t) { labelAt_[t] = static_cast<uint32_t>(getSize()); }
   void rel32To(Target t) {
-    static constexpr uint8_t kZeros[4] = {};
+    static constexpr Encoding kZeros{};
     emit(kZeros, 4);
     fixups_.push_back({t, static_cast<uint32_t>(getSize() - 4)});
   }
@@ -775,26 +822,27 @@ class Singlepass : public CodeGenerator {
                               L = 0xC, GE = 0xD, LE = 0xE, G = 0xF };
   /** eax = condition c ? 1 : 0 (setcc al; movzx eax, al). */
   void setFlag(Cond c) {
-    const uint8_t code[] = {0x0F, static_cast<uint8_t>(0x90 | static_cast<uint8_t>(c)), 0xC0, 0x0F, 0xB6, 0xC0};
-    emit(code, sizeof code);
+    const Encoding code{0x0F, static_cast<uint8_t>(0x90 | static_cast<uint8_t>(c)), 0xC0, 0x0F, 0xB6, 0xC0};
+    emit(code, 6);
   }
   /** A shift or rotate of `a` by cl: D3 /digit (rol 0, ror 1, shl 4, shr 5, sar 7), of a's width. */
   void shiftByCl(uint8_t digit, const Reg &a) {
-    uint8_t code[3];
+    Encoding code{};
     size_t n = rex(code, a.isBit(64), 0, a.getIdx());
     code[n++] = 0xD3;
     code[n++] = static_cast<uint8_t>(0xC0 | digit << 3 | (a.getIdx() & 7));
     emit(code, n);
   }
+  // The rel32 is written as zeros and recorded for resolveTargets.
   void jumpTo(Target t) {
-    static constexpr uint8_t kJmp = 0xE9;  // jmp rel32
-    emit(&kJmp, 1);
-    rel32To(t);
+    static constexpr Encoding kJmp{0xE9};  // jmp rel32
+    emit(kJmp, 5);
+    fixups_.push_back({t, static_cast<uint32_t>(getSize() - 4)});
   }
   void jumpIf(Cond c, Target t) {
-    const uint8_t jcc[] = {0x0F, static_cast<uint8_t>(0x80 | static_cast<uint8_t>(c))};  // jcc rel32
-    emit(jcc, sizeof jcc);
-    rel32To(t);
+    const Encoding jcc{0x0F, static_cast<uint8_t>(0x80 | static_cast<uint8_t>(c))};  // jcc rel32
+    emit(jcc, 6);
+    fixups_.push_back({t, static_cast<uint32_t>(getSize() - 4)});
   }
   // Each rel32 is relative to the end of its instruction, which the field ends.
   void resolveTargets() {
@@ -808,8 +856,7 @@ class Singlepass : public CodeGenerator {
   void loadTo(const Reg &r, size_t k) {
     const Value &v = stack_[k];
     if (v.kind == Value::Reg) {
-      const Reg64 &src = kOperandRegs[v.reg];
-      if (r.isBit(32)) movReg(r, src.cvt32()); else movReg(r, src);
+      movReg(r, kOperandRegs[v.reg]);
     } else if (v.kind == Value::XReg) {
       // An f32 is read as 32 bits, so the upper half comes out zero.
       if (r.isBit(32) || v.type == ValType::F32) movd(r.isBit(32) ? Reg32(r.getIdx()) : Reg64(r.getIdx()).cvt32(), kOperandXmms[v.reg]);
@@ -826,7 +873,7 @@ class Singlepass : public CodeGenerator {
     if (v.kind == Value::XReg) {
       if (kOperandXmms[v.reg].getIdx() != x.getIdx()) movaps(x, kOperandXmms[v.reg]);
     } else {
-      movdqu(x, xword[slot(k).exp()]);
+      vectorFrame(false, x, slot(k));
     }
   }
   // Stores operand k at `dst` (8 bytes; an i32 or f32 with its upper half zero). Spilling a register
@@ -841,12 +888,10 @@ class Singlepass : public CodeGenerator {
         return;
       case Value::XReg:
         if (v.type == ValType::V128) {
-          movdqu(xword[at.exp()], kOperandXmms[v.reg]);
-        } else if (v.type == ValType::F64) {
-          movsd(qword[at.exp()], kOperandXmms[v.reg]);
+          vectorFrame(true, kOperandXmms[v.reg], at);
         } else {
-          movss(dword[at.exp()], kOperandXmms[v.reg]);
-          mov(dword[(at + 4).exp()], 0);
+          scalarFrame(true, v.type == ValType::F64, kOperandXmms[v.reg], at);
+          if (v.type == ValType::F32) frameImm(false, at + 4, 0);
         }
         return;
       case Value::Const:
@@ -859,8 +904,8 @@ class Singlepass : public CodeGenerator {
         return;
       case Value::Slot:
         if (v.type == ValType::V128) {
-          movdqu(xmm0, xword[slot(k).exp()]);
-          movdqu(xword[at.exp()], xmm0);
+          vectorFrame(false, xmm0, slot(k));
+          vectorFrame(true, xmm0, at);
           return;
         }
         loadTo(rax, k);
@@ -906,7 +951,7 @@ class Singlepass : public CodeGenerator {
     switch (v.kind) {
       case Value::XReg: regOp(kMovaps, x, kOperandXmms[v.reg]); return;
       case Value::Slot:
-        if (is64) movsd(x, qword[slot(k).exp()]); else movss(x, dword[slot(k).exp()]);
+        scalarFrame(false, is64, x, slot(k));
         return;
       case Value::Reg:
       case Value::Const:
@@ -915,11 +960,20 @@ class Singlepass : public CodeGenerator {
         return;
     }
   }
-  void pushXmm(const Xmm &x, ValType t) {
+  void pushXmm(const Xmm &x, ValType t) { regOp(kMovaps, kOperandXmms[pushNewXmm(t)], x); }
+  /** Pushes an operand of type t in a register of its own, spilling one if need be; returns the
+   *  register's index, for the caller to write the value to. */
+  uint8_t pushNewXmm(ValType t) {
     uint8_t r = allocXmm();
-    regOp(kMovaps, kOperandXmms[r], x);
     xmmOwner_[r] = stack_.size();
     pushValue(Value::XReg, t, 0, r);
+    return r;
+  }
+  uint8_t pushNewReg(ValType t) {
+    uint8_t r = allocReg();
+    regOwner_[r] = stack_.size();
+    pushValue(Value::Reg, t, 0, r);
+    return r;
   }
   // Spills every operand held in a register to its slot.
   void flush() {
@@ -935,15 +989,10 @@ class Singlepass : public CodeGenerator {
   void materializeTop(size_t n) {
     for (size_t k = stack_.size() - n; k < stack_.size(); k++) materialize(k);
   }
-  void pushRax(ValType t) {
-    uint8_t r = allocReg();
-    movReg(kOperandRegs[r], rax);
-    regOwner_[r] = stack_.size();
-    pushValue(Value::Reg, t, 0, r);
-  }
+  void pushRax(ValType t) { movReg(kOperandRegs[pushNewReg(t)], rax); }
   // After a merge point the operands from `base` on are `types`, in their slots.
   void resetStack(size_t base, std::span<const ValType> types) {
-    stack_.resize(base);
+    dropTo(base);
     for (ValType t : types) pushValue(Value::Slot, t, 0);
   }
   void enter(Op op, const BlockType &bt) {
@@ -975,7 +1024,7 @@ class Singlepass : public CodeGenerator {
   }
   void returnSequence() {
     size_t n = functionResults_.size();
-    if (n > 0) mov(rcx, qword[rbp + kSavedVals]);
+    if (n > 0) movFrame(false, rcx, at(rbp, kSavedVals));
     size_t cell = 0;
     for (size_t j = 0; j < n; j++) {
       size_t k = stack_.size() - n + j;
@@ -984,7 +1033,7 @@ class Singlepass : public CodeGenerator {
         movdqu(xword[rcx + static_cast<int32_t>(8 * cell)], xmm0);
       } else {
         loadTo(rax, k);
-        mov(qword[rcx + static_cast<int32_t>(8 * cell)], rax);
+        movFrame(true, rax, at(rcx, static_cast<int32_t>(8 * cell)));
       }
       cell += cells(functionResults_[j]);
     }
@@ -993,8 +1042,9 @@ class Singlepass : public CodeGenerator {
   // The address operand (top of stack) plus the static offset of an access of `op`; r15 is the
   // memory base. An i32 address plus a u32 offset is below 8 GiB, inside the reservation plus guard
   // (runtime/memory.h); code for smaller ones compares the access's end with the memory's length
-  // first (spec 4.4.7: out of bounds when ea + N exceeds the length).
-  Address effectiveAddress(Op op, const MemArg &ma) {
+  // first (spec 4.4.7: out of bounds when ea + N exceeds the length). The access is then at
+  // [r15 + rax + the displacement returned] (memoryOp).
+  int32_t effectiveAddress(Op op, const MemArg &ma) {
     loadTo(eax, stack_.size() - 1);  // zero-extends into rax
     if (boundsChecks_) {
       uint64_t end = ma.offset + accessBytes(op);
@@ -1008,10 +1058,14 @@ class Singlepass : public CodeGenerator {
       cmp(rdx, qword[rsi + kOffMemoryLength]);
       jumpIf(Cond::A, trapLabel(TrapCode::OutOfBoundsMemory));
     }
-    if (ma.offset <= 0x7FFFFFFF) return ptr[r15 + rax + static_cast<int32_t>(ma.offset)];
+    if (ma.offset <= 0x7FFFFFFF) return static_cast<int32_t>(ma.offset);
     mov(rdx, ma.offset);
     add(rax, rdx);
-    return ptr[r15 + rax];
+    return 0;
+  }
+  static bool isI64Load(Op op) {
+    return op == Op::I64Load || op == Op::I64Load8S || op == Op::I64Load8U || op == Op::I64Load16S ||
+           op == Op::I64Load16U || op == Op::I64Load32S || op == Op::I64Load32U;
   }
 
   void integerBinary(Op op, bool is64);
@@ -1058,8 +1112,9 @@ class Singlepass : public CodeGenerator {
     }
   }
   // Emitting an instruction of an optional feature goes through needs(), so the artifact records it.
-  void needs(CpuFeature feature, const std::string &what) {
-    if (!(hostFeatures_ & feature)) unsupported(what);
+  // The refusal names `op` followed by `without`, put together only when it is made.
+  void needs(CpuFeature feature, Op op, const char *without) {
+    if (!(hostFeatures_ & feature)) unsupported(std::string(opName(op)) + without);
     usedFeatures_ |= feature;
   }
   uint32_t hostFeatures_ = 0, usedFeatures_ = 0;
@@ -1121,7 +1176,7 @@ void Singlepass::integerBinary(Op op, bool is64) {
   auto alu = [&](uint16_t op) {
     const Value &v = stack_[k + 1];
     if (v.kind == Value::Reg) {
-      regOp(op, a, is64 ? Reg(kOperandRegs[v.reg]) : Reg(kOperandRegs[v.reg].cvt32()));
+      regOp(op, a, kOperandRegs[v.reg]);
     } else if (v.kind == Value::Slot) {
       frameOp(op, a, slot(k + 1));
     } else {
@@ -1166,7 +1221,7 @@ void Singlepass::integerBinary(Op op, bool is64) {
     case Op::I32GeU: case Op::I64GeU: compare(Cond::AE); break;
     default: unsupported(opName(op));
   }
-  stack_.resize(k);
+  dropTo(k);
   pushRax(result);
 }
 
@@ -1222,17 +1277,17 @@ void Singlepass::floatBinary(Op op, bool is64) {
       }
       default: unsupported(opName(op));
     }
-    stack_.resize(k);
+    dropTo(k);
     pushXmm(xmm0, result);
     return;
   }
-  stack_.resize(k);
+  dropTo(k);
   pushRax(ValType::I32);
 }
 
 void Singlepass::floatUnary(Op op, bool is64) {
   size_t k = stack_.size() - 1;
-  if (op != Op::F32Sqrt && op != Op::F64Sqrt) needs(kCpuSse41, std::string(opName(op)) + " without SSE4.1");
+  if (op != Op::F32Sqrt && op != Op::F64Sqrt) needs(kCpuSse41, op, " without SSE4.1");
   loadXmm(xmm0, k, is64);
   // roundss/roundsd modes: 0 nearest-even, 1 down, 2 up, 3 toward zero.
   switch (op) {
@@ -1388,10 +1443,10 @@ void Singlepass::numeric(Op op) {
     case Op::I64Ctz:
       return unary64(ValType::I64, [&] { mov(ecx, 64); bsf(rax, rax); cmovz(rax, rcx); });
     case Op::I32Popcnt:
-      needs(kCpuPopcnt, "i32.popcnt on a CPU without POPCNT");
+      needs(kCpuPopcnt, op, " on a CPU without POPCNT");
       return unary32(ValType::I32, [&] { popcnt(eax, eax); });
     case Op::I64Popcnt:
-      needs(kCpuPopcnt, "i64.popcnt on a CPU without POPCNT");
+      needs(kCpuPopcnt, op, " on a CPU without POPCNT");
       return unary64(ValType::I64, [&] { popcnt(rax, rax); });
     case Op::I32WrapI64: return unary32(ValType::I32, [] {});  // the 32-bit load drops the high half
     case Op::I64ExtendI32S: return unary32(ValType::I64, [&] { movsxd(rax, eax); });
@@ -1432,7 +1487,7 @@ void Singlepass::numeric(Op op) {
       shr(y, bit);
       shl(y, bit);
       or_(x, y);
-      stack_.resize(a);
+      dropTo(a);
       pushRax(is64 ? ValType::F64 : ValType::F32);
       return;
     }
