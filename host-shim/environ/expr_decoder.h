@@ -45,7 +45,7 @@ class ExprDecoder {
   const Immediates &imm() const { return imm_; }
 
   /** Reads the next instruction; its immediates are then in imm(). */
-  Op next() {
+  [[gnu::always_inline]] Op next() {
     Op op = readOp(r_);
     switch (op) {
       case Op::Block: case Op::Loop: case Op::If:

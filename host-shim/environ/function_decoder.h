@@ -93,7 +93,7 @@ class FunctionDecoder {
   class Operands {
    public:
     size_t size() const { return size_; }
-    void push(Operand t) {
+    [[gnu::always_inline]] void push(Operand t) {
       if (size_ == capacity_) [[unlikely]] grow();
       data_[size_++] = t;
     }
@@ -120,8 +120,9 @@ class FunctionDecoder {
     }
     return vals_.pop();
   }
-  // Returns what was popped: the bottom type stays bottom (the appendix's pop_val(expect)).
-  Operand pop(ValType expected) {
+  // Returns what was popped: the bottom type stays bottom (the appendix's pop_val(expect)). Most
+  // instructions pop this way: inline.
+  [[gnu::always_inline]] Operand pop(ValType expected) {
     Operand t = pop();
     if (t && *t != expected) invalid("type mismatch");
     return t;
@@ -205,7 +206,9 @@ class FunctionDecoder {
     if (ma.offset > UINT32_MAX) invalid("offset out of range");
   }
 
-  void instruction(Op op) {
+  // Inlined into run()'s loop, as ExprDecoder::next is: as calls, their entries and exits (saving
+  // and restoring registers) cost more than many an instruction's own work.
+  [[gnu::always_inline]] void instruction(Op op) {
     const Immediates &imm = expr_.imm();
     const bool live = this->live();
     // An `else` or `end` that is not live follows a br, br_table, return or unreachable, which

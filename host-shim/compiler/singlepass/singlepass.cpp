@@ -665,9 +665,13 @@ class Singlepass : public CodeGenerator {
   }
   /** `op` with ModRM.reg `r` and ModRM.rm the register `rm`, of r's width (32 or 64 bits; an xmm
    *  register takes no REX.W, as movaps wants); rm's own width is not looked at. */
-  void regOp(uint16_t op, const Reg &r, const Reg &rm) {
+  void regOp(uint16_t op, const Reg &r, const Reg &rm) { prefixedRegOp(0, op, r, rm); }
+  /** regOp after a mandatory prefix (0: none), for SSE instructions between registers. */
+  void prefixedRegOp(uint8_t prefix, uint16_t op, const Reg &r, const Reg &rm) {
     Encoding code{};
-    size_t n = rex(code, r.isBit(64), r.getIdx(), rm.getIdx());
+    size_t n = 0;
+    if (prefix != 0) code[n++] = prefix;
+    n += rex(code + n, r.isBit(64), r.getIdx(), rm.getIdx());
     n += opcode(code + n, op);
     code[n++] = static_cast<uint8_t>(0xC0 | (r.getIdx() & 7) << 3 | (rm.getIdx() & 7));
     emit(code, n);
@@ -871,7 +875,7 @@ class Singlepass : public CodeGenerator {
   void loadV128(const Xmm &x, size_t k) {
     const Value &v = stack_[k];
     if (v.kind == Value::XReg) {
-      if (kOperandXmms[v.reg].getIdx() != x.getIdx()) movaps(x, kOperandXmms[v.reg]);
+      if (kOperandXmms[v.reg].getIdx() != x.getIdx()) regOp(kMovaps, x, kOperandXmms[v.reg]);
     } else {
       vectorFrame(false, x, slot(k));
     }
@@ -930,13 +934,20 @@ class Singlepass : public CodeGenerator {
     size_t k = owners[i];
     return k < stack_.size() && stack_[k].kind == kind && stack_[k].reg == i;
   }
-  // A free register of a pool, spilling the deepest operand that holds one if none is free.
+  // A free register of a pool, spilling the deepest operand that holds one if none is free (out of
+  // line: rare, and inlined it made every push save and restore registers).
   template <size_t N>
   uint8_t alloc(const std::array<size_t, N> &owners, Value::Kind kind) {
-    size_t victim = SIZE_MAX;
     for (size_t i = 0; i < std::min(N, poolLimit_); i++) {
       if (!live(owners, kind, i)) return static_cast<uint8_t>(i);
-      if (victim == SIZE_MAX || owners[i] < owners[victim]) victim = i;
+    }
+    return spillDeepest(owners);
+  }
+  template <size_t N>
+  [[gnu::noinline]] uint8_t spillDeepest(const std::array<size_t, N> &owners) {
+    size_t victim = 0;
+    for (size_t i = 1; i < std::min(N, poolLimit_); i++) {
+      if (owners[i] < owners[victim]) victim = i;
     }
     materialize(owners[victim]);
     return static_cast<uint8_t>(victim);
@@ -1229,34 +1240,32 @@ void Singlepass::floatBinary(Op op, bool is64) {
   size_t k = stack_.size() - 2;
   loadXmm(xmm0, k, is64);
   loadXmm(xmm1, k + 1, is64);
-  auto ucomi = [&](const Xmm &a, const Xmm &b) { if (is64) ucomisd(a, b); else ucomiss(a, b); };
+  // ucomisd (66 0F 2E) or ucomiss (0F 2E).
+  auto ucomi = [&](const Xmm &a, const Xmm &b) { prefixedRegOp(is64 ? 0x66 : 0, 0x0F2E, a, b); };
   // Unordered compares set ZF, PF and CF: every test below is false for NaN except ne.
-  auto compare = [&](bool swap, void (CodeGenerator::*set)(const Operand &)) {
+  auto compare = [&](bool swap, Cond c) {
     if (swap) ucomi(xmm1, xmm0); else ucomi(xmm0, xmm1);
-    (this->*set)(al);
-    movzx(eax, al);
+    setFlag(c);
   };
+  // addsd, subsd, mulsd, divsd after F2; the ss forms after F3 (0F 58, 5C, 59, 5E).
+  auto arith = [&](uint16_t op) { prefixedRegOp(is64 ? 0xF2 : 0xF3, op, xmm0, xmm1); };
   ValType result = is64 ? ValType::F64 : ValType::F32;
   bool isCompare = true;
   switch (op) {
     case Op::F32Eq: case Op::F64Eq: ucomi(xmm0, xmm1); sete(al); setnp(cl); and_(al, cl); movzx(eax, al); break;
     case Op::F32Ne: case Op::F64Ne: ucomi(xmm0, xmm1); setne(al); setp(cl); or_(al, cl); movzx(eax, al); break;
-    case Op::F32Gt: case Op::F64Gt: compare(false, &CodeGenerator::seta); break;
-    case Op::F32Ge: case Op::F64Ge: compare(false, &CodeGenerator::setae); break;
-    case Op::F32Lt: case Op::F64Lt: compare(true, &CodeGenerator::seta); break;
-    case Op::F32Le: case Op::F64Le: compare(true, &CodeGenerator::setae); break;
+    case Op::F32Gt: case Op::F64Gt: compare(false, Cond::A); break;
+    case Op::F32Ge: case Op::F64Ge: compare(false, Cond::AE); break;
+    case Op::F32Lt: case Op::F64Lt: compare(true, Cond::A); break;
+    case Op::F32Le: case Op::F64Le: compare(true, Cond::AE); break;
     default: isCompare = false; break;
   }
   if (!isCompare) {
     switch (op) {
-      case Op::F32Add: addss(xmm0, xmm1); break;
-      case Op::F64Add: addsd(xmm0, xmm1); break;
-      case Op::F32Sub: subss(xmm0, xmm1); break;
-      case Op::F64Sub: subsd(xmm0, xmm1); break;
-      case Op::F32Mul: mulss(xmm0, xmm1); break;
-      case Op::F64Mul: mulsd(xmm0, xmm1); break;
-      case Op::F32Div: divss(xmm0, xmm1); break;
-      case Op::F64Div: divsd(xmm0, xmm1); break;
+      case Op::F32Add: case Op::F64Add: arith(0x0F58); break;
+      case Op::F32Sub: case Op::F64Sub: arith(0x0F5C); break;
+      case Op::F32Mul: case Op::F64Mul: arith(0x0F59); break;
+      case Op::F32Div: case Op::F64Div: arith(0x0F5E); break;
       case Op::F32Min: case Op::F64Min: case Op::F32Max: case Op::F64Max: {
         // fmin/fmax (spec 4.3.3): NaN if either is NaN, and -0 < +0, which minss/maxss ignore.
         bool isMin = op == Op::F32Min || op == Op::F64Min;
