@@ -34,8 +34,9 @@ import {
 import { MalformedError, ValidationError } from '../spec/errors.js';
 import { MAX_TABLE_SIZE } from '../spec/limits.js';
 import { emptyModule, type Import } from '../spec/structure/module.js';
-import type {
-  ExternType, FuncType, GlobalType, MemType, RefType, TableType, TagType, ValType,
+import {
+  isNumType, type ExternType, type FuncType, type GlobalType, type MemType, type NumType, type RefType, type TableType,
+  type TagType, type ValType,
 } from '../spec/structure/types.js';
 import { parseModule } from '../spec/text/parse.js';
 import { matchExternType, matchValType } from '../spec/valid/match.js';
@@ -87,6 +88,20 @@ function engineVals(st: StoreState, vals: readonly Val[], types: readonly ValTyp
     out[i] = ev;
   }
   return out;
+}
+
+/**
+ * Do `vals` fit `types` as they are, all numbers (which cross the seam unconverted)? The fast path
+ * of a call: checked as engineVals checks them, so a malformed value throws the same, and false
+ * sends the caller to engineVals for the conversion or the error.
+ */
+function numbersFit(vals: readonly Val[], types: readonly ValType[]): vals is readonly Extract<Val, { type: NumType }>[] {
+  if (vals.length !== types.length) return false;
+  for (let i = 0; i < types.length; i++) {
+    const t = valType(vals[i]!);
+    if (t !== types[i] || !isNumType(t)) return false;
+  }
+  return true;
 }
 
 /** For allocations, whose appendix signatures have no error: a wrong initial value throws. */
@@ -369,10 +384,12 @@ export function instance_export(moduleinst: ModuleInst, name: string): ExternAdd
 export function func_alloc(store: Store, type: FuncType, hostfunc: HostFunc): [Store, FuncAddr] {
   const st = live(store);
   requireValid('func_alloc', { kind: 'func', type });
-  const host = (args: EngineVal[]): EngineVal[] | WasmError => {
+  // Numbers cross the seam as they are: with only numbers in, the arguments need no conversion.
+  const numbersIn = type.params.every(isNumType);
+  const host = (args: EngineVal[]): readonly EngineVal[] | WasmError => {
     let out: [Store, Val[]] | WasmError;
     try {
-      out = hostfunc(st.current, fromEngineVals(st, args));
+      out = hostfunc(st.current, numbersIn ? args as Val[] : fromEngineVals(st, args));
     } catch (e) {
       return wasmError('host', `host function threw: ${describeThrown(e)}`, e);
     }
@@ -381,8 +398,10 @@ export function func_alloc(store: Store, type: FuncType, hostfunc: HostFunc): [S
       if (!Array.isArray(out) || !Array.isArray(out[1])) {
         return wasmError('host', 'host function returned malformed results: not an error nor [store, values]');
       }
-      const [s, results] = out;
+      const s = out[0];
+      const results = out[1];
       if (s !== st.current) return wasmError('host', 'host function returned a store that is not the current one');
+      if (numbersFit(results, type.results)) return results;
       const vals = engineVals(st, results, type.results, 'host function result');
       return isError(vals) ? wasmError('host', vals.message) : vals;
     } catch (e) {
@@ -408,7 +427,8 @@ export function func_invoke(store: Store, funcaddr: FuncAddr, args: readonly Val
   const st = live(store);
   const fa = own(st, funcaddr, 'func');
   st.consume();
-  const vals = engineVals(st, args, st.engine.funcType(fa).params, 'argument');
+  const params = st.engine.funcType(fa).params;
+  const vals = numbersFit(args, params) ? args : engineVals(st, args, params, 'argument');
   if (isError(vals)) return [st.advance(), vals];
   const result = st.engine.funcInvoke(fa, vals);
   return [st.advance(), isError(result) ? result : fromEngineVals(st, result)];

@@ -28,9 +28,10 @@ export interface EngineExtern {
 /**
  * A host function as an engine sees it. The lib wraps the embedder's store-passing function into
  * this shape; it returns results of the right types or an error (which the engine propagates to
- * the caller of func_invoke as that error). `args` is a fresh array, the callee's to keep.
+ * the caller of func_invoke as that error). `args` is a fresh array, the callee's to keep; the
+ * results are the engine's to read at once, not to keep (they may be the embedder's own array).
  */
-export type EngineHostFunc = (args: EngineVal[]) => EngineVal[] | WasmError;
+export type EngineHostFunc = (args: EngineVal[]) => readonly EngineVal[] | WasmError;
 
 /**
  * A decoded or parsed module as the API hands it around; validation results are cached. A module

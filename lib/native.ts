@@ -163,7 +163,7 @@ function load(): Bindings {
   // Named pointer types: the signatures below refer to them by name.
   koffi.pointer('wasmo_module', koffi.opaque());
   koffi.pointer('wasmo_store', koffi.opaque());
-  hostCallbackType = koffi.proto('int wasmo_host_callback(uint32_t store, uint32_t func)');
+  hostCallbackType = koffi.proto('void wasmo_host_callback()');
   koffi.proto('void wasmo_progress_fn(uint32_t done, uint32_t total)');
   koffi.pointer('wasmo_wasi', koffi.opaque());
   const f = (sig: string): ReturnType<LibraryHandle['func']> => lib.func(sig);
@@ -555,7 +555,12 @@ export interface HostSlots {
   readonly words: Uint32Array;
 }
 
-const HOST_SLOTS = 2000;  // cells: host-shim/runtime/store.h kHostSlots
+// wasmo.h: WASMO_HOST_SLOTS cells of values, then the call in progress (WASMO_HOST_CALL: the store's
+// id and the function, as words) and its status (WASMO_HOST_STATUS).
+const HOST_SLOTS = 2000;
+const CALL_STORE = 2 * HOST_SLOTS;
+const CALL_FUNC = CALL_STORE + 1;
+const CALL_STATUS = 2 * (HOST_SLOTS + 1);
 let hostSlots: HostSlots | undefined;
 
 /**
@@ -564,8 +569,8 @@ let hostSlots: HostSlots | undefined;
  */
 export function threadHostSlots(): HostSlots {
   if (hostSlots === undefined) {
-    const buffer = koffi.view(load().hostSlots(), HOST_SLOTS * 8);
-    hostSlots = { bits: new BigUint64Array(buffer), words: new Uint32Array(buffer) };
+    const buffer = koffi.view(load().hostSlots(), (HOST_SLOTS + 2) * 8);
+    hostSlots = { bits: new BigUint64Array(buffer, 0, HOST_SLOTS), words: new Uint32Array(buffer) };
   }
   return hostSlots;
 }
@@ -652,23 +657,30 @@ function withReclamation<T>(allocate: () => T | NativeFailure): T | NativeFailur
 let nextStoreId = 1;
 let registeredCallback: unknown;
 
-function hostCallback(store: number, func: number): number {
-  // Nothing may be thrown back into native code (koffi would return garbage to it): any failure
-  // here fails the call, which then unwinds the wasm that made it.
-  // Almost always the innermost: the store whose wasm is calling out.
+/** Calls the host function that wasm calls (wasmo.h wasmo_host_callback). */
+function hostCallback(): void {
+  // The slots exist: every store made them (NativeStore's constructor).
+  const slots = hostSlots!;
+  const words = slots.words;
+  const store = words[CALL_STORE]!;
+  const func = words[CALL_FUNC]!;
+  // Nothing may be thrown back into native code: any failure here leaves the status failed, and the
+  // call then unwinds the wasm that made it. The status is written last: calls the host function
+  // makes write theirs first.
   let s: NativeStore | undefined;
+  let ok = false;
   wasmRuns++;
   try {
+    // Almost always the innermost: the store whose wasm is calling out.
     for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
     const host = s?.hostFunc(func);
-    if (host === undefined) return 1;
-    return host(hostSlots ?? threadHostSlots()) ? 0 : 1;
+    if (host !== undefined) ok = host(slots);
   } catch (e) {
     // Thrown past the host function's own handling (as a JS stack overflow can be): kept for the
     // call that fails with it.
     if (s !== undefined) s.hostException = { thrown: e };
-    return 1;
   }
+  words[CALL_STATUS] = ok ? 0 : 1;
 }
 
 /** wasmo_store_instantiate's start address for a module without a start function. */
@@ -696,6 +708,7 @@ export class NativeStore {
   constructor() {
     const b = load();
     registeredCallback ??= koffi.register(hostCallback, koffi.pointer(hostCallbackType!));
+    threadHostSlots();
     this.handle = b.storeNew(this.id, registeredCallback);
     if (this.handle === null) throw new Error('native: cannot create a store');
     const handle = this.handle;

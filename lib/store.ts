@@ -88,9 +88,13 @@ export class StoreState {
 
   constructor(readonly engine: Engine, readonly usage: StoreUsage) {}
 
-  /** The current store value. */
+  /** The current store value (read twice by every host call: minting stays out of line). */
   get current(): Store {
-    this.minted ??= new Store(this.engine.name, this, this.generation, minting);
+    return this.minted ?? this.mint();
+  }
+
+  private mint(): Store {
+    this.minted = new Store(this.engine.name, this, this.generation, minting);
     return this.minted;
   }
 

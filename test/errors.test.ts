@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import {
   func_alloc, func_invoke, global_read, i32, instance_export, isError, module_instantiate, module_parse,
-  module_serialize, store_init, wasmError, type FuncAddr, type Module, type Store, type Val,
+  module_serialize, store_init, wasmError, type FuncAddr, type GlobalAddr, type Module, type Store, type Val,
 } from '../lib/index.js';
 import type { EngineName } from '../lib/engine.js';
 import { nativeAvailable } from '../lib/native.js';
@@ -73,6 +73,13 @@ const malformed: [string, (s: Store) => unknown, RegExp][] = [
   ['results that are not an array', (s) => [s, 7], /^host function returned malformed results: not an error nor \[store, values\]$/],
   ['a promise (an async host function)', (s) => Promise.resolve([s, [i32(1)]]), /^host function returned malformed results: not an error nor \[store, values\]$/],
   ['null', () => null, /^host function returned malformed results: not an error nor \[store, values\]$/],
+  // Numbers-only results take a fast path (lib/api.ts numbersFit): malformed ones fail as on the slow one.
+  ['an i32 out of range', (s) => [s, [{ type: 'i32', value: 2 ** 31 }]], /^host function returned malformed results: i32 value must be a signed 32-bit integer, got 2147483648$/],
+  ['an i32 that is not an integer', (s) => [s, [{ type: 'i32', value: 0.5 }]], /^host function returned malformed results: i32 value must be a signed 32-bit integer, got 0.5$/],
+  ['an i32 that is a bigint', (s) => [s, [{ type: 'i32', value: 1n }]], /^host function returned malformed results: i32 value must be a signed 32-bit integer, got 1$/],
+  ['a value whose type getter throws', (s) => [s, [{ get type() { throw new Error('getter'); } }]], /^host function returned malformed results: getter$/],
+  ['a hole for a value', (s) => [s, new Array(1)], /^host function returned malformed results: /],
+  ['a value of the wrong type after a good one', (s) => [s, [i32(1), { type: 'f32', bits: 0 }]], /^type mismatch: host function result expects 1 values, got 2$/],
 ];
 
 describe.each(engines)('on %s', (engine) => {
@@ -128,6 +135,56 @@ describe.each(engines)('on %s', (engine) => {
     expect(isError(r) && r.message).toBe('host function threw: bottom');
     expect(depth).toBe(3);
     expect(func_invoke(s2, instance_export(inst, 'ok') as FuncAddr, [])[1]).toEqual([i32(42)]);
+  });
+});
+
+// Host calls nest (wasm -> host -> wasm -> host): each reports its own outcome, whatever the calls
+// it made reported, and a trap in wasm a host function called is that host function's to handle.
+const nesting = parse(`(module (import "host" "f" (func $f (param i32) (result i32)))
+  (global $after (export "after") (mut i32) (i32.const 0))
+  (func (export "run") (param i32) (result i32) (local $r i32)
+    (global.set $after (i32.const 0))
+    (local.set $r (call $f (local.get 0))) (global.set $after (i32.const 1)) (local.get $r))
+  (func (export "trap") (result i32) unreachable))`);
+
+describe.each(engines)('nested host calls on %s', (engine) => {
+  let store: Store = store_init({ engine });
+  let f: FuncAddr;
+  [store, f] = func_alloc(store, { params: ['i32'], results: ['i32'] }, (s, [x]) => {
+    const n = (x as { value: number }).value;
+    if (n === 1) return [s, [i32(100)]];
+    if (n === 2) return wasmError('host', 'inner refused');
+    // The outer calls: through wasm to an inner one (1 succeeds, 2 fails), or to a trap.
+    const [s2, r] = func_invoke(s, n === 30 ? trap : run, n === 30 ? [] : [i32(n === 10 ? 1 : 2)]);
+    if (n === 10) return [s2, []];
+    return [s2, [i32(isError(r) ? (r.kind === 'trap' ? 6 : 5) : -1)]];
+  });
+  const [s, inst] = module_instantiate(store, nesting, [f]);
+  if (isError(inst)) throw new Error(inst.message);
+  store = s;
+  const run = instance_export(inst, 'run') as FuncAddr;
+  const trap = instance_export(inst, 'trap') as FuncAddr;
+  const after = instance_export(inst, 'after') as GlobalAddr;
+  const outer = (x: number) => {
+    let r;
+    [store, r] = func_invoke(store, run, [i32(x)]);
+    return r;
+  };
+
+  test('an inner success does not make a failing outer call succeed', () => {
+    const r = outer(10);
+    expect(isError(r) && r.kind).toBe('host');
+    expect(isError(r) && r.message).toMatch(/^type mismatch: host function result expects 1 values, got 0$/);
+  });
+
+  test('an inner failure does not make a succeeding outer call fail', () => {
+    expect(outer(20)).toEqual([i32(5)]);
+    expect(global_read(store, after)).toEqual(i32(1));
+  });
+
+  test('a trap in wasm a host function called is its to handle', () => {
+    expect(outer(30)).toEqual([i32(6)]);
+    expect(outer(1)).toEqual([i32(100)]);
   });
 });
 

@@ -122,17 +122,21 @@ WASMO_API int wasmo_module_func_type(const wasmo_module *module, uint32_t func, 
 WASMO_API int wasmo_module_global_type(const wasmo_module *module, uint32_t global, uint8_t *type,
                                        uint8_t *mut);
 
-/* The one way wasm calls the embedder: host function `func` of store `store` (the id given to
- * wasmo_store_new), its arguments in the calling thread's host slots (wasmo_host_slots), its results
- * written back there. Returns 0, or non-zero when the function failed: the call then ends with
- * WASMO_HOST. */
-typedef int (*wasmo_host_callback)(uint32_t store, uint32_t func);
-/* The calling thread's host slots: 2,000 uint64_t where every host function call on the thread
- * passes its values (a host function has at most 1,000 parameters and 1,000 results, a v128 taking
- * two slots), and so does
- * every wasmo_func_invoke, at an address that stays the same as long as the thread runs. A host function that calls wasm which calls
- * another host function finds its own values overwritten: it reads its arguments first and writes
- * its results last. */
+/* The one way wasm calls the embedder: a call of host function `func` of store `store` (the id given
+ * to wasmo_store_new) puts its arguments in the calling thread's host slots (wasmo_host_slots), and
+ * `store` and `func` in the slot WASMO_HOST_CALL (`store` in the low 32 bits), sets the slot
+ * WASMO_HOST_STATUS to 1 and calls the callback, which writes the results to the slots and 0 to
+ * WASMO_HOST_STATUS when the function succeeded; else the call ends with WASMO_HOST. No arguments
+ * and no result: each value that crosses into JS has its cost on every call. */
+typedef void (*wasmo_host_callback)(void);
+enum { WASMO_HOST_SLOTS = 2000, WASMO_HOST_CALL = WASMO_HOST_SLOTS, WASMO_HOST_STATUS = WASMO_HOST_SLOTS + 1 };
+/* The calling thread's host slots: WASMO_HOST_SLOTS uint64_t where every host function call on the
+ * thread passes its values (a host function has at most 1,000 parameters and 1,000 results, a v128
+ * taking two slots), and so does every wasmo_func_invoke, then the two slots of the host call in
+ * progress (WASMO_HOST_CALL, WASMO_HOST_STATUS); at an address that stays the same as long as the
+ * thread runs. A host function that calls wasm which calls another host function finds its own
+ * values and call slots overwritten: it reads its arguments and call first and writes its results
+ * and status last. */
 WASMO_API uint64_t *wasmo_host_slots(void);
 
 WASMO_API wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback);

@@ -15,19 +15,25 @@ namespace {
 
 // The thread's host slots (wasmo_host_slots): values cross to the embedder there, at an address
 // that never changes, so the embedder makes its view of them once rather than on every call.
-thread_local uint64_t hostSlots[kHostSlots];
+static_assert(kHostSlots == 2 * std::max(kMaxParams.max, kMaxResults.max) && WASMO_HOST_STATUS == kHostSlots + 1);
+thread_local uint64_t hostSlots[WASMO_HOST_STATUS + 1];
 
-// A host function's code: puts the arguments in the host slots in their ABI form, calls the
-// embedder's callback on the native stack (runtime/traps.cpp), and takes the results back from the
-// slots. `vmctx` is the function's own FuncInstance (see allocHostFunc). A host function that
-// re-enters wasm which calls another reuses the slots: the embedder reads its arguments before and
-// writes its results after anything it calls.
+// A host function's code: puts the arguments in the host slots in their ABI form and the call in
+// the call slots, calls the embedder's callback on the native stack (runtime/traps.cpp), and takes
+// the results back from the slots. `vmctx` is the function's own FuncInstance (see allocHostFunc).
+// A host function that re-enters wasm which calls another reuses the slots: the embedder reads its
+// arguments and call before and writes its results and status after anything it calls. A callback
+// that never ran (JS could not be entered) leaves the status failed.
 void hostEntry(VMContext *vmctx, uint64_t *vals) {
   FuncInstance &f = *reinterpret_cast<FuncInstance *>(vmctx);
   Store &store = *f.store;
-  store.toAbi(f.type.params, vals, hostSlots);
-  if (callHost(store.callback(), store.id(), f.ref.addr) != 0) raiseTrap(static_cast<uint32_t>(TrapCode::HostError));
-  store.fromAbi(f.type.results, hostSlots, vals);
+  uint64_t *slots = threadHostSlots();
+  store.toAbi(f.type.params, vals, slots);
+  slots[WASMO_HOST_CALL] = store.id() | uint64_t{f.ref.addr} << 32;
+  slots[WASMO_HOST_STATUS] = 1;
+  callHost(store.callback());
+  if (slots[WASMO_HOST_STATUS] != 0) raiseTrap(static_cast<uint32_t>(TrapCode::HostError));
+  store.fromAbi(f.type.results, slots, vals);
 }
 
 // A row of values (environ/module.h cells()): each value's first cell through `convert`, a v128's

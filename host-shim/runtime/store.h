@@ -54,10 +54,12 @@ struct TraceFrame {
 };
 
 /** Cells a host function call passes (environ/limits.h: at most 1,000 parameters or results, each
- *  of at most two cells). */
-inline constexpr size_t kHostSlots = 2'000;
-/** The calling thread's host slots, where every host function call passes its values. */
-uint64_t *threadHostSlots();
+ *  of at most two cells), followed by the slots of the call in progress (wasmo.h WASMO_HOST_CALL). */
+inline constexpr size_t kHostSlots = WASMO_HOST_SLOTS;
+/** The calling thread's host slots, where every host function call passes its values. Not inlined:
+ *  in a shared library a thread-local's address is a call (__tls_get_addr), which the compiler
+ *  would repeat for every value a host call passes rather than keep the address it returned. */
+[[gnu::noinline]] uint64_t *threadHostSlots();
 
 class Store {
  public:

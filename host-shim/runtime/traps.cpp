@@ -303,15 +303,7 @@ void enterWasm(void *p) {
   c->f(c->vmctx, c->vals);
 }
 
-struct HostCall {
-  wasmo_host_callback callback;
-  uint32_t store, func;
-  int status;
-};
-void enterHost(void *p) {
-  auto *c = static_cast<HostCall *>(p);
-  c->status = c->callback(c->store, c->func);
-}
+void enterHost(void *callback) { reinterpret_cast<wasmo_host_callback>(callback)(); }
 
 void leave(EntryFrame &frame) {
   innermost = frame.prev;
@@ -351,12 +343,10 @@ std::optional<Trap> callWasm(Interrupt &interrupt, uint64_t maxStack, VMContext 
   return trap;
 }
 
-int callHost(wasmo_host_callback callback, uint32_t store, uint32_t func) {
-  HostCall call{callback, store, func, 0};
+void callHost(wasmo_host_callback callback) {
   uintptr_t savedTop = wasmTop;
-  wasmo_switch_stack(&call, enterHost, nativeSp, &wasmTop);
+  wasmo_switch_stack(reinterpret_cast<void *>(callback), enterHost, nativeSp, &wasmTop);
   wasmTop = savedTop;
-  return call.status;
 }
 
 }  // namespace wasmo

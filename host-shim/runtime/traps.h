@@ -24,8 +24,8 @@ namespace wasmo {
  */
 std::optional<Trap> callWasm(Interrupt &interrupt, uint64_t maxStack, VMContext *vmctx, WasmFunction f, uint64_t *vals);
 
-/** From wasm: runs `callback(store, func)` on the native stack of the innermost entry. */
-int callHost(wasmo_host_callback callback, uint32_t store, uint32_t func);
+/** From wasm: runs `callback()` on the native stack of the innermost entry. */
+void callHost(wasmo_host_callback callback);
 
 /** The signal handler treats faults in [begin, end) as wasm's. Safe to call while code runs. */
 void registerCode(const uint8_t *begin, size_t size);

@@ -219,7 +219,7 @@ export class NativeEngine implements Engine {
 
   funcAlloc(type: FuncType, host: EngineHostFunc): number {
     return this.store.funcAlloc(type, ({ bits, words }) => {
-      let results: EngineVal[] | WasmError;
+      let results: readonly EngineVal[] | WasmError;
       try {
         results = host(this.readVals(type.params, bits, words));
         if (!isError(results)) this.writeVals(results, bits, words);
@@ -235,7 +235,9 @@ export class NativeEngine implements Engine {
 
   /**
    * Puts `vals` in ABI cells, one each and two for a v128 (its bytes in order): i32 and f32 as 32-bit
-   * words (zero-extended, as the ABI wants) without a BigInt, the rest as 64-bit cells.
+   * words (zero-extended, as the ABI wants) without a BigInt, the rest as 64-bit cells. Numbers are
+   * placed here, the rest out of line (writeCells): on the path of every call, this stays small
+   * enough for V8 to inline.
    */
   private writeVals(vals: readonly EngineVal[], bits: BigUint64Array, words: Uint32Array): void {
     let c = 0;
@@ -244,17 +246,28 @@ export class NativeEngine implements Engine {
       if (a.type === 'i32' || a.type === 'f32') {
         words[2 * c] = a.type === 'i32' ? a.value : a.bits;
         words[2 * c + 1] = 0;
-      } else if (a.type === 'v128') {
-        new Uint8Array(words.buffer, words.byteOffset + 8 * c, 16).set(a.bytes);
-        c++;
+      } else if (a.type === 'i64') {
+        bits[c] = BigInt.asUintN(64, a.value);
+      } else if (a.type === 'f64') {
+        bits[c] = a.bits;
       } else {
-        bits[c] = this.toBits(a);
+        c = this.writeCells(a, c, bits, words);
       }
       c++;
     }
   }
 
-  /** Values of `types` from ABI cells (see writeVals). */
+  /** A v128 or reference value in cell `c` (see writeVals); the last cell it took. */
+  private writeCells(a: EngineVal, c: number, bits: BigUint64Array, words: Uint32Array): number {
+    if (a.type !== 'v128') {
+      bits[c] = this.toBits(a);
+      return c;
+    }
+    new Uint8Array(words.buffer, words.byteOffset + 8 * c, 16).set(a.bytes);
+    return c + 1;
+  }
+
+  /** Values of `types` from ABI cells (see writeVals): numbers read here, the rest by readCells. */
   private readVals(types: readonly ValType[], bits: BigUint64Array, words: Uint32Array): EngineVal[] {
     // Sized up front: growing an array from empty is a noticeable part of a host call.
     const vals = new Array<EngineVal>(types.length);
@@ -263,11 +276,19 @@ export class NativeEngine implements Engine {
       const t = types[i]!;
       if (t === 'i32') vals[i] = { type: 'i32', value: words[2 * c]! | 0 };
       else if (t === 'f32') vals[i] = { type: 'f32', bits: words[2 * c]! };
-      else if (t === 'v128') vals[i] = { type: 'v128', bytes: new Uint8Array(words.buffer.slice(words.byteOffset + 8 * c, words.byteOffset + 8 * c + 16)) };
-      else vals[i] = this.fromBits(t, bits[c]!);
+      else if (t === 'i64') vals[i] = { type: 'i64', value: BigInt.asIntN(64, bits[c]!) };
+      else if (t === 'f64') vals[i] = { type: 'f64', bits: bits[c]! };
+      else vals[i] = this.readCells(t, c, bits, words);
       c += t === 'v128' ? 2 : 1;
     }
     return vals;
+  }
+
+  /** A v128 or reference value from cell `c` (see readVals). */
+  private readCells(t: ValType, c: number, bits: BigUint64Array, words: Uint32Array): EngineVal {
+    if (t !== 'v128') return this.fromBits(t, bits[c]!);
+    const at = words.byteOffset + 8 * c;
+    return { type: 'v128', bytes: new Uint8Array(words.buffer.slice(at, at + 16)) };
   }
 
   /** WASI function `id` of `wasi`, bound so that compiled code calls it with no JS on the path. */

@@ -6,7 +6,7 @@ import type { StoreLimits } from '../store-limits.js';
 import type {
   BeforeStart, Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
-import { MAX_TRACE_FRAMES, traceFrame, wasmError, type TraceFrame, type WasmError } from '../errors.js';
+import { MAX_TRACE_FRAMES, isError, traceFrame, wasmError, type TraceFrame, type WasmError } from '../errors.js';
 import { Exhaustion, LinkError, Trap } from '../../spec/errors.js';
 import { invoke } from '../../spec/exec/eval.js';
 import { instantiate } from '../../spec/exec/instantiate.js';
@@ -122,7 +122,7 @@ export class ReferenceEngine implements Engine {
   funcAlloc(type: FuncType, host: EngineHostFunc): number {
     return allochostfunc(this.S, type, (args) => {
       const result = host(args.map((v, i) => fromValue(type.params[i]!, v)));
-      if (!Array.isArray(result)) throw new HostError(result);
+      if (isError(result)) throw new HostError(result);
       return result.map(toValue);
     });
   }

@@ -33,7 +33,7 @@ import type { StoreLimits } from '../store-limits.js';
 import type {
   BeforeStart, Engine, EngineExtern, EngineHostFunc, EngineRef, EngineVal, ModuleValue,
 } from '../engine.js';
-import { MAX_TRACE_FRAMES, traceFrame, wasmError, type TraceFrame, type WasmError } from '../errors.js';
+import { MAX_TRACE_FRAMES, isError, traceFrame, wasmError, type TraceFrame, type WasmError } from '../errors.js';
 import { SLICE, meterFuel, type Metered } from './v8-fuel.js';
 import { OUT_OF_FUEL } from '../../spec/fuel.js';
 import { f32, f32ToNumber, f64, f64ToNumber } from '../values.js';
@@ -623,7 +623,7 @@ export class V8Engine implements Engine {
   funcAlloc(type: FuncType, host: EngineHostFunc): number {
     const js = (): void => {
       const result = host(this.readSlots(type.params));
-      if (!Array.isArray(result)) throw new HostFailure(result);
+      if (isError(result)) throw new HostFailure(result);
       this.writeSlots(type.results, result);
     };
     const body: Instr[] = [
