@@ -51,7 +51,11 @@ const text = `(module
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $next)))
     (local.get $acc))
-  (func (export "trapmid") (result i32) (i32.const 1) (i32.const 0) (i32.div_u) (i32.const 5) (i32.add)))`;
+  (func (export "trapmid") (result i32) (i32.const 1) (i32.const 0) (i32.div_u) (i32.const 5) (i32.add))
+  (func (export "oob") (param $a i32) (result i32)
+    (if (i32.eqz (local.get $a)) (then (return (i32.const 0))))
+    (drop (call $add (local.get $a) (i32.const 1)))
+    (i32.load (i32.add (local.get $a) (i32.const 65536)))))`;
 
 function parse(src: string): Module {
   const m = module_parse(src);
@@ -105,6 +109,9 @@ describe('the cost model', () => {
     expect(runWith(engine, 1000, 'count', [i32(10)])).toMatchObject({ result: [i32(10)], left: 1000 - 95 });
     // A trap consumes its whole segment: [i32.const i32.const i32.div_u i32.const i32.add].
     expect(runWith(engine, 1000, 'trapmid', [])).toMatchObject({ result: { kind: 'trap', message: 'integer divide by zero' }, left: 995 });
+    // A memory access that faults too, after a call in its segment: [local.get i32.eqz if] 3, then
+    // [local.get i32.const call drop local.get i32.const i32.add i32.load] 7, and add's 3.
+    expect(runWith(engine, 1000, 'oob', [i32(5)])).toMatchObject({ result: { kind: 'trap', message: 'out of bounds memory access' }, left: 987 });
   });
 
   test('every engine leaves the same fuel, also as seen from a host function mid-run', () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { module_parse, module_validate, isError, type EngineName } from '../lib/index.js';
 import { countSeeds, missing } from './gen/coverage.js';
 import { ModuleGen } from './gen/generator.js';
-import { ENGINES, check, generate, plannedCalls, registersFor, runOn } from './gen/runner.js';
+import { ENGINES, check, fuelFor, generate, plannedCalls, registersFor, runOn } from './gen/runner.js';
 import { moduleText } from './gen/wat.js';
 
 const MODULES = 1000;
@@ -44,8 +44,7 @@ describe('random valid modules agree on reference, singlepass, optimizing, tiere
     let outOfFuel = 0;
     for (let seed = FIRST_SEED; seed < FIRST_SEED + 150; seed++) {
       const g = generate(seed);
-      // From a few units, so that calls run out early, to enough for most to finish.
-      const fuel = [5, 50, 500, 5000, 1_000_000][seed % 5]!;
+      const fuel = fuelFor(seed);
       const calls = plannedCalls(g.ast, seed);
       const d = check(g.bytes, calls, seed % 5 === 0 ? ENGINES : WITHOUT_LLVM, registersFor(seed), fuel);
       expect({ seed, fuel, disagreement: d }).toEqual({ seed, fuel, disagreement: undefined });

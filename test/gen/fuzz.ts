@@ -8,6 +8,8 @@
 //   `registersFor` varies them by seed).
 // - `--engines a,b` compares only these engines with the reference (default: all of ENGINES); the
 //   optimizing tier's LLVM compile is most of a module's time, so leaving it out about doubles the rate.
+// - `--fuel` runs every module in stores that meter fuel (`fuelFor(seed)` units), so the fuel left
+//   after each call and the point where a call runs out are compared too.
 // - `--simd all|none`: every module with v128 values and SIMD instructions, or none (otherwise
 //   every fourth seed's, seed % 4 = 3).
 // - `--coverage` only generates (N modules, default 10,000) and prints what they cover
@@ -21,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { countSeeds, report } from './coverage.js';
 import { bigOptions, defaultOptions, type GenOptions } from './generator.js';
-import { check, ENGINES, generate, plannedCalls, registersFor } from './runner.js';
+import { check, ENGINES, fuelFor, generate, plannedCalls, registersFor } from './runner.js';
 import type { EngineName } from '../../lib/engine.js';
 import { shrink } from './shrink.js';
 import { moduleText } from './wat.js';
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     stride: { type: 'string', default: '1' },
     registers: { type: 'string' },
     engines: { type: 'string' },
+    fuel: { type: 'boolean', default: false },
     simd: { type: 'string' },
   },
 });
@@ -82,7 +85,7 @@ function runJobs(): void {
   for (let j = 0; j < jobs; j++) {
     const count = values.count === undefined ? [] : ['--count', String(Math.ceil((Number(values.count) - j) / jobs))];
     const child = spawn(process.execPath, [
-      process.argv[1]!, fileURLToPath(import.meta.url), '--', ...passOn, ...count, ...(values.big ? ['--big'] : []),
+      process.argv[1]!, fileURLToPath(import.meta.url), '--', ...passOn, ...count, ...(values.big ? ['--big'] : []), ...(values.fuel ? ['--fuel'] : []),
       '--seed', String((first + j) >>> 0), '--stride', String(jobs),
     ], { stdio: ['ignore', 'pipe', 'inherit'] });
     let pending = '';
@@ -116,7 +119,8 @@ function run(): void {
   let seed = first;
   const strideText = stride === 1 ? '' : ` step ${stride}`;
   const regsText = (values.registers === undefined ? '' : `, ${values.registers} singlepass registers`)
-    + (values.engines === undefined ? '' : `, engines ${engines.join(',')}`);
+    + (values.engines === undefined ? '' : `, engines ${engines.join(',')}`)
+    + (values.fuel ? ', metering fuel' : '');
   const simdText = values.simd === undefined ? ', SIMD in every fourth' : values.simd === 'all' ? ', all with SIMD' : ', no SIMD';
   console.log(`fuzz: seeds from ${first}${strideText}, ${minutes} min, ${values.big ? 'big' : 'default'} modules${simdText}${regsText}, failures to ${values.out}`);
   const count = values.count === undefined ? Infinity : Number(values.count);
@@ -124,7 +128,8 @@ function run(): void {
     const g = generate(seed, options);
     const calls = plannedCalls(g.ast, seed);
     modules++;
-    const d = check(g.bytes, calls, engines, values.registers === undefined ? registersFor(seed) : Number(values.registers));
+    const fuel = values.fuel ? fuelFor(seed) : undefined;
+    const d = check(g.bytes, calls, engines, values.registers === undefined ? registersFor(seed) : Number(values.registers), fuel);
     if (d !== undefined) {
       failures++;
       // Shrinking gets up to two minutes, within the run's time.
@@ -133,9 +138,10 @@ function run(): void {
       const base = join(values.out, `seed-${seed}${values.big ? '-big' : ''}`);
       const calls2 = s.calls.map((c) => `;; ${c.name}(${c.args.map((a) => JSON.stringify(a, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))).join(', ')})`);
       const regs = s.disagreement.registers === undefined ? '' : ` (WASMO_SINGLEPASS_REGISTERS=${s.disagreement.registers})`;
-      writeFileSync(`${base}.wat`, `;; seed ${seed}: ${s.disagreement.engine}${regs} differs from reference\n;; reference: ${s.disagreement.expected}\n;; ${s.disagreement.engine}: ${s.disagreement.actual}\n;; calls:\n${calls2.join('\n')}\n${moduleText(s.ast)}`);
+      const metered = fuel === undefined ? '' : ` with ${fuel} fuel`;
+      writeFileSync(`${base}.wat`, `;; seed ${seed}: ${s.disagreement.engine}${regs} differs from reference${metered}\n;; reference: ${s.disagreement.expected}\n;; ${s.disagreement.engine}: ${s.disagreement.actual}\n;; calls:\n${calls2.join('\n')}\n${moduleText(s.ast)}`);
       writeFileSync(`${base}.wasm`, encodeModule(s.ast));
-      console.log(`seed ${seed}: ${d.engine} differs: reference "${d.expected}" vs "${d.actual}" -> ${base}.wat`);
+      console.log(`seed ${seed}${metered}: ${d.engine} differs: reference "${d.expected}" vs "${d.actual}" -> ${base}.wat`);
     }
     if (performance.now() - lastReport > 10_000) {
       lastReport = performance.now();

@@ -232,6 +232,8 @@ export interface Disagreement {
   readonly expected: string;
   readonly actual: string;
   readonly registers?: number;
+  /** The fuel the stores started with, if they metered fuel. */
+  readonly fuel?: number;
 }
 
 /**
@@ -241,6 +243,15 @@ export interface Disagreement {
  */
 export function registersFor(seed: number): number | undefined {
   return [undefined, undefined, 1, 2, 3][seed % 5];
+}
+
+/**
+ * The fuel a seed's module runs with in a run that meters fuel: from a few units, so that calls run
+ * out early, to enough for most to finish. Not by `seed % 5`, which picks the registers and, in
+ * test/gen.test.ts, the engines: every engine meets every amount.
+ */
+export function fuelFor(seed: number): number {
+  return [5, 50, 500, 5000, 1_000_000][Math.floor(seed / 5) % 5]!;
 }
 
 /**
@@ -271,7 +282,7 @@ export function check(
     for (let i = 0; i < n; i++) {
       const [want, got] = [ref[i], rec[i]];
       if (want === undefined || got === undefined || norm(want) !== norm(got)) {
-        return { engine, expected: want ?? '(nothing)', actual: got ?? '(nothing)', registers };
+        return { engine, expected: want ?? '(nothing)', actual: got ?? '(nothing)', registers, ...(fuel === undefined ? {} : { fuel }) };
       }
     }
   }

@@ -76,7 +76,7 @@ export function shrink(ast0: ModuleAst, calls0: readonly Call[], first: Disagree
     let d: Disagreement | undefined;
     try {
       // An invalid module (a deletion broke it) throws.
-      d = check(encodeModule(ast), calls, ['reference', first.engine], first.registers);
+      d = check(encodeModule(ast), calls, ['reference', first.engine], first.registers, first.fuel);
     } catch {
       return false;
     }

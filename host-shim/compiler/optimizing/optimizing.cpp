@@ -55,7 +55,7 @@ constexpr const char *kLlvmFeatures = "+sse4.1,+popcnt";
  * Each defined function becomes two LLVM functions:
  *   - its body, internal, `ret @f(ptr vmctx, params...)` with the results as a struct when there
  *     are several, called directly by the module's own calls (so LLVM passes values in registers
- *     and may inline);
+ *     and may inline); code that meters fuel passes the fuel left in and out too (fuel());
  *   - its entry, `void @eN(ptr vmctx, ptr vals)`: the WasmFunction convention singlepass code, the
  *     runtime's trampolines and tables use (arguments in vals, results written back there).
  * Operands are SSA values; locals and the values a branch carries to a label are allocas, which
@@ -97,19 +97,23 @@ class Optimizing {
     }
     internal("unknown value type");
   }
-  // Several results come back as a struct of integers, floats by their bits: x86-64 returns a
-  // third and fourth floating-point value in x87 registers, whose loads quiet a signalling NaN.
-  llvm::Type *resultType(const std::vector<ValType> &results) {
-    if (results.empty()) return b_.getVoidTy();
-    if (results.size() == 1) return irType(results[0]);
+  // A body returns its results, then the fuel left in code that meters fuel; several values as a
+  // struct. Several results are integers, floats by their bits: x86-64 returns a third and fourth
+  // floating-point value in x87 registers, whose loads quiet a signalling NaN.
+  llvm::Type *returnType(const std::vector<ValType> &results) {
     std::vector<llvm::Type *> fields;
-    for (ValType t : results) fields.push_back(t == ValType::F32 ? i32_ : t == ValType::F64 ? i64_ : irType(t));
+    for (ValType t : results) fields.push_back(results.size() == 1 ? irType(t) : t == ValType::F32 ? i32_ : t == ValType::F64 ? i64_ : irType(t));
+    if (meterFuel_) fields.push_back(i64_);
+    if (fields.empty()) return b_.getVoidTy();
+    if (fields.size() == 1) return fields[0];
     return llvm::StructType::get(ctx_, fields);
   }
+  // A body takes the VMContext, the fuel left in code that meters fuel, and its parameters.
   llvm::FunctionType *bodyType(const FuncType &ft) {
     std::vector<llvm::Type *> params{ptr_};
+    if (meterFuel_) params.push_back(i64_);
     for (ValType t : ft.params) params.push_back(irType(t));
-    return llvm::FunctionType::get(resultType(ft.results), params, false);
+    return llvm::FunctionType::get(returnType(ft.results), params, false);
   }
   llvm::FunctionType *entryType() { return llvm::FunctionType::get(b_.getVoidTy(), {ptr_, ptr_}, false); }
 
@@ -119,9 +123,19 @@ class Optimizing {
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", entry));
     llvm::Value *vals = entry->getArg(1);
     std::vector<llvm::Value *> args = loadRow(vals, ft.params);
-    args.insert(args.begin(), entry->getArg(0));
+    llvm::Value *vmctx = entry->getArg(0), *fuelAt = nullptr;
+    if (meterFuel_) {
+      fuelAt = loadInvariant(ptr_, field(vmctx, kOffFuel));
+      args.insert(args.begin(), b_.CreateLoad(i64_, fuelAt));
+    }
+    args.insert(args.begin(), vmctx);
     llvm::CallInst *call = b_.CreateCall(bodies_[func - m_.importedFuncs], args);
-    storeRow(vals, resultsOf(call, ft));
+    std::vector<llvm::Value *> results = returned(call, ft);
+    if (meterFuel_) {
+      b_.CreateStore(results.back(), fuelAt);
+      results.pop_back();
+    }
+    storeRow(vals, results);
     b_.CreateRetVoid();
   }
 
@@ -139,10 +153,17 @@ class Optimizing {
     body_ = llvm::BasicBlock::Create(ctx_, "body", fn_);
     b_.SetInsertPoint(body_);
     vmctx_ = fn_->getArg(0);
+    unsigned firstParam = 1;
+    if (meterFuel_) {
+      fuelAt_ = loadInvariant(ptr_, field(vmctx_, kOffFuel));
+      fuel_ = alloca(i64_);
+      b_.CreateStore(fn_->getArg(firstParam++), fuel_);
+      fuelSynced_ = false;
+    }
     for (size_t i = 0; i < locals.size(); i++) {
       locals_.push_back(alloca(irType(locals[i])));
       // Parameters, then the declared locals at zero (spec 4.4.10.1).
-      b_.CreateStore(i < ft.params.size() ? static_cast<llvm::Value *>(fn_->getArg(i + 1)) : zero(locals[i]),
+      b_.CreateStore(i < ft.params.size() ? static_cast<llvm::Value *>(fn_->getArg(firstParam + i)) : zero(locals[i]),
                      locals_[i]);
     }
     // The base never moves: memories grow in place (runtime/memory.h).
@@ -159,18 +180,19 @@ class Optimizing {
     if (fallthrough) branchTo(0);
     Frame &f = frames_[0];
     b_.SetInsertPoint(f.target);
-    std::vector<llvm::Value *> results;
-    for (size_t i = 0; i < f.slots.size(); i++) results.push_back(b_.CreateLoad(irType(results_[i]), f.slots[i]));
-    if (results.empty()) {
+    std::vector<llvm::Value *> values;  // as returnType() says
+    for (size_t i = 0; i < f.slots.size(); i++) {
+      llvm::Value *r = b_.CreateLoad(irType(results_[i]), f.slots[i]);
+      values.push_back(results_.size() > 1 && r->getType()->isFloatingPointTy() ? bits(r) : r);
+    }
+    if (meterFuel_) values.push_back(b_.CreateLoad(i64_, fuel_));
+    if (values.empty()) {
       b_.CreateRetVoid();
-    } else if (results.size() == 1) {
-      b_.CreateRet(results[0]);
+    } else if (values.size() == 1) {
+      b_.CreateRet(values[0]);
     } else {
       llvm::Value *agg = llvm::PoisonValue::get(fn_->getReturnType());
-      for (size_t i = 0; i < results.size(); i++) {
-        llvm::Value *r = results[i]->getType()->isFloatingPointTy() ? bits(results[i]) : results[i];
-        agg = b_.CreateInsertValue(agg, r, {static_cast<unsigned>(i)});
-      }
+      for (size_t i = 0; i < values.size(); i++) agg = b_.CreateInsertValue(agg, values[i], {static_cast<unsigned>(i)});
       b_.CreateRet(agg);
     }
     llvm::IRBuilder<>(allocas_).CreateBr(body_);
@@ -178,18 +200,18 @@ class Optimizing {
   }
 
   // Fuel metering (environ/fuel.h): a segment's charge, before its first costly instruction, takes
-  // its cost from the store's fuel and traps below 0, as singlepass code does; the cost is set as
-  // the segment grows. Not volatile: LLVM may keep the fuel's address and value in registers, but
-  // every charge is stored and checked at once, and the check's trap path (a call) reads the fuel,
-  // as every call does, so no charge is dropped or merged with the next; the volatile memory
-  // accesses may alias the fuel, so none moves past one (a trap leaves the fuel as singlepass would).
+  // its cost from the fuel left and traps below 0, as singlepass code does; the cost is set as the
+  // segment grows. The fuel left is a local (fuel_), which LLVM keeps in a register, and bodies
+  // pass it to each other in registers; the store's copy (fuelAt_) is written wherever the store
+  // may see it (syncFuel): before a call and before an access that may fault, and in every trap
+  // path, so that a trap or a host function sees the fuel singlepass code would leave there.
   void fuel(Op op) {
     if (!meterFuel_) return;
     fuelSegments_.step(op, [&] {
-      llvm::Value *at = loadInvariant(ptr_, field(vmctx_, kOffFuel));
-      llvm::BinaryOperator *left = llvm::BinaryOperator::CreateSub(b_.CreateLoad(i64_, at), b_.getInt64(0));
+      llvm::BinaryOperator *left = llvm::BinaryOperator::CreateSub(b_.CreateLoad(i64_, fuel_), b_.getInt64(0));
       b_.Insert(left);
-      b_.CreateStore(left, at);
+      b_.CreateStore(left, fuel_);
+      fuelSynced_ = false;
       trapIf(b_.CreateICmpSLT(left, b_.getInt64(0)), TrapCode::OutOfFuel);
       return left;
     }, [&](llvm::BinaryOperator *charge, uint32_t cost) { charge->setOperand(1, b_.getInt64(cost)); });
@@ -289,12 +311,22 @@ class Optimizing {
     // A function compiled alone for tier-up calls the others through their VMFuncRef, whose code
     // is the best tier they have reached (runtime/tier_up.h).
     if (func >= m_.importedFuncs && bodies_[func - m_.importedFuncs] != nullptr) {
+      // The store's fuel too: a frame too large for the stack meets the guard in the callee's
+      // prologue, before the callee can write it.
+      syncFuel();
+      if (meterFuel_) args.insert(args.begin(), b_.CreateLoad(i64_, fuel_));
       args.insert(args.begin(), vmctx_);
       llvm::CallInst *c = b_.CreateCall(bodies_[func - m_.importedFuncs], args);
       // Every call keeps its frame, so endless recursion exhausts the stack (spec 4.4.10) rather
       // than becoming a loop that never checks the stack limit.
       c->setTailCallKind(llvm::CallInst::TCK_NoTail);
-      pushAll(resultsOf(c, ft));
+      std::vector<llvm::Value *> results = returned(c, ft);
+      if (meterFuel_) {
+        b_.CreateStore(results.back(), fuel_);
+        fuelSynced_ = false;
+        results.pop_back();
+      }
+      pushAll(results);
       return;
     }
     llvm::Value *funcs = loadInvariant(ptr_, field(vmctx_, kOffFuncs));
@@ -503,15 +535,33 @@ class Optimizing {
     for (ValType t : types) n += cells(t);
     return n;
   }
-  std::vector<llvm::Value *> resultsOf(llvm::CallInst *call, const FuncType &ft) {
-    if (ft.results.empty()) return {};
-    if (ft.results.size() == 1) return {call};
+  // What a call of a body returns (returnType()): its results, then the fuel left if it meters fuel.
+  std::vector<llvm::Value *> returned(llvm::CallInst *call, const FuncType &ft) {
+    size_t n = ft.results.size() + (meterFuel_ ? 1 : 0);
+    if (n == 0) return {};
+    if (n == 1) return {call};
     std::vector<llvm::Value *> out;
-    for (size_t i = 0; i < ft.results.size(); i++) {
+    for (size_t i = 0; i < n; i++) {
       llvm::Value *r = b_.CreateExtractValue(call, {static_cast<unsigned>(i)});
-      out.push_back(ft.results[i] == ValType::F32 || ft.results[i] == ValType::F64 ? fromBits(r) : r);
+      bool asBits = ft.results.size() > 1 && i < ft.results.size() && (ft.results[i] == ValType::F32 || ft.results[i] == ValType::F64);
+      out.push_back(asBits ? fromBits(r) : r);
     }
     return out;
+  }
+  // Writes the fuel left to the store, if a charge changed it since it was last written. Volatile,
+  // so that it stays before the access that may fault after it. Every access that may fault or
+  // call costs fuel, so a charge comes between it and the last label: the flag is exact.
+  void syncFuel() {
+    if (!meterFuel_ || fuelSynced_) return;
+    b_.CreateStore(b_.CreateLoad(i64_, fuel_), fuelAt_, true);
+    fuelSynced_ = true;
+  }
+  // After a call that may change the store's fuel (a host function sets it, code of another
+  // module charges it), the fuel left is the store's.
+  void reloadFuel() {
+    if (!meterFuel_) return;
+    b_.CreateStore(b_.CreateLoad(i64_, fuelAt_), fuel_);
+    fuelSynced_ = true;
   }
   // Calls the function whose VMFuncRef is `ref` through its WasmFunction entry.
   void callRef(llvm::Value *ref, const std::vector<llvm::Value *> &args, const FuncType &ft) {
@@ -520,7 +570,9 @@ class Optimizing {
     storeRow(vals, args);
     llvm::Value *code = b_.CreateLoad(ptr_, field(ref, kOffFuncCode));
     llvm::Value *calleeVmctx = b_.CreateLoad(ptr_, field(ref, kOffFuncVmctx));
+    syncFuel();
     b_.CreateCall(entryType(), code, {calleeVmctx, vals});
+    reloadFuel();
     pushAll(loadRow(vals, ft.results));
   }
   /** Calls runtime function `id` with the VMContext and `args` (runtime/vmcontext.h Libcall). */
@@ -528,7 +580,10 @@ class Optimizing {
     args.insert(args.begin(), vmctx_);
     std::vector<llvm::Type *> types;
     for (llvm::Value *a : args) types.push_back(a->getType());
-    return b_.CreateCall(llvm::FunctionType::get(result, types, false), libcall(id), args);
+    syncFuel();
+    llvm::Value *r = b_.CreateCall(llvm::FunctionType::get(result, types, false), libcall(id), args);
+    reloadFuel();
+    return r;
   }
   llvm::Value *libcall(Libcall id) {
     llvm::Value *table = loadInvariant(ptr_, field(vmctx_, kOffLibcalls));
@@ -538,12 +593,15 @@ class Optimizing {
   // plus a u32 offset is below 8 GiB, inside the memory's reservation plus guard, whose guard pages
   // trap (runtime/memory.h); code for smaller ones compares the access's end with the memory's
   // length first (spec 4.4.7). The length changes only in calls, so LLVM may keep it in a register.
+  // Only an access without that check may fault, and needs the store's fuel written first.
   llvm::Value *effectiveAddress(Op op, const MemArg &ma) {
     llvm::Value *i = b_.CreateZExt(pop(), i64_);
     if (boundsChecks_) {
       llvm::Value *mem = loadInvariant(ptr_, field(vmctx_, kOffMemory));
       llvm::Value *end = b_.CreateAdd(i, b_.getInt64(ma.offset + accessBytes(op)), "", true, true);
       trapIf(b_.CreateICmpUGT(end, b_.CreateLoad(i64_, field(mem, kOffMemoryLength))), TrapCode::OutOfBoundsMemory);
+    } else {
+      syncFuel();
     }
     if (ma.offset != 0) i = b_.CreateAdd(i, b_.getInt64(ma.offset), "", true, true);
     return b_.CreateGEP(i8_, memoryBase_, i);
@@ -567,6 +625,9 @@ class Optimizing {
     llvm::IRBuilderBase::InsertPointGuard guard(b_);
     llvm::BasicBlock *bb = newBlock("trap");
     b_.SetInsertPoint(bb);
+    // Running out leaves 0, which the store reads any fuel below 0 as: the charge that failed is not
+    // kept alive for the trap, and LLVM charges the fuel left in place.
+    if (meterFuel_) b_.CreateStore(code == TrapCode::OutOfFuel ? b_.getInt64(0) : static_cast<llvm::Value *>(b_.CreateLoad(i64_, fuel_)), fuelAt_);
     llvm::FunctionType *raise = llvm::FunctionType::get(b_.getVoidTy(), {i32_, i32_}, false);
     llvm::CallInst *call = b_.CreateCall(raise, libcall(Libcall::RaiseTrap),
                                          {b_.getInt32(static_cast<uint32_t>(code)), element ? element : b_.getInt32(0)});
@@ -683,6 +744,9 @@ class Optimizing {
   bool meterFuel_;
   bool boundsChecks_;
   FuelSegments<llvm::BinaryOperator *> fuelSegments_;  // a charge is its subtraction
+  llvm::AllocaInst *fuel_ = nullptr;  // the fuel left, in code that meters fuel
+  llvm::Value *fuelAt_ = nullptr;     // the store's fuel
+  bool fuelSynced_ = false;           // *fuelAt_ is fuel_ (syncFuel)
   llvm::IRBuilder<> b_;
   llvm::Type *i8_, *i32_, *i64_, *f32_, *f64_, *ptr_;
   llvm::FixedVectorType *v128_;  // how a v128 is kept; simd.h views it in other shapes
