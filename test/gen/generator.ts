@@ -63,27 +63,25 @@ const NAN_PRODUCING = new Set<Opname>([
  *  result is not a NaN but takes the sign of one. That operand must be canonical. */
 const BIT_OBSERVING = new Set<Opname>(['i32.reinterpret_f32', 'i64.reinterpret_f64', 'f32.copysign', 'f64.copysign']);
 
-/** An instruction computed from its operands; `lanes` for one with a lane index, 32 for a shuffle. */
-interface NumOp { readonly op: Opname; readonly params: readonly ValType[]; readonly result: ValType; readonly lanes?: number }
+/** An instruction computed from its operands; `vec` for a SIMD one, `lanes` for one with a lane
+ *  index, 32 for a shuffle. */
+interface NumOp { readonly op: Opname; readonly params: readonly ValType[]; readonly result: ValType; readonly vec: boolean; readonly lanes?: number }
 
-/** Every non-SIMD numeric instruction of the opcode table (consts and memory excluded). */
-const NUM_OPS: readonly NumOp[] = (Object.keys(opcodes) as Opname[]).flatMap((op) => {
-  const info: { readonly imm: string; readonly sig?: readonly [readonly string[], readonly string[]] } = opcodes[op];
-  if (info.imm !== 'none' || info.sig === undefined) return [];
-  const [ps, rs] = info.sig;
-  if (rs.length !== 1 || ![...ps, ...rs].every((t) => (NUM as readonly string[]).includes(t))) return [];
-  return [{ op, params: ps as NumType[], result: rs[0] as NumType }];
-});
-const OPS_BY_RESULT = new Map(NUM.map((t) => [t, NUM_OPS.filter((o) => o.result === t)]));
-
-/** Every SIMD instruction computed from its operands (with lane and shuffle immediates). */
-export const VEC_OPS: readonly NumOp[] = (Object.keys(opcodes) as Opname[]).flatMap((op) => {
+/** Every instruction of the opcode table computed from its operands alone, with one result
+ *  (consts and memory excluded), in the table's order; SIMD ones with their lane counts. */
+const COMPUTED: readonly NumOp[] = (Object.keys(opcodes) as Opname[]).flatMap((op) => {
   const info: { readonly prefix?: number; readonly imm: string; readonly sig?: readonly [readonly string[], readonly string[]] } = opcodes[op];
-  if (info.prefix !== 0xfd || info.sig === undefined || info.sig[1].length !== 1) return [];
+  if (info.sig === undefined || info.sig[1].length !== 1) return [];
   if (info.imm !== 'none' && info.imm !== 'lane' && info.imm !== 'shuffle') return [];
   const lanes = info.imm === 'shuffle' ? 32 : info.imm === 'lane' ? 128 / Number(/^[if](\d+)x/.exec(op)![1]) : undefined;
-  return [{ op, params: info.sig[0] as ValType[], result: info.sig[1][0] as ValType, ...(lanes === undefined ? {} : { lanes }) }];
+  const [ps, rs] = info.sig as readonly [readonly ValType[], readonly ValType[]];
+  return [{ op, params: ps, result: rs[0]!, vec: info.prefix === 0xfd, ...(lanes === undefined ? {} : { lanes }) }];
 });
+/** The non-SIMD numeric ones. */
+const NUM_OPS: readonly NumOp[] = COMPUTED.filter((o) => !o.vec);
+const OPS_BY_RESULT = new Map(NUM.map((t) => [t, NUM_OPS.filter((o) => o.result === t)]));
+/** The SIMD ones. */
+const VEC_OPS: readonly NumOp[] = COMPUTED.filter((o) => o.vec);
 const VEC_BY_RESULT = new Map((['v128', ...NUM] as const).map((t) => [t as ValType, VEC_OPS.filter((o) => o.result === t)]));
 /** SIMD float instructions whose NaN results are nondeterministic (§4.3.3, lane-wise). */
 const VEC_NAN_PRODUCING = new Set<Opname>([
@@ -93,12 +91,14 @@ const VEC_NAN_PRODUCING = new Set<Opname>([
 ]);
 /** SIMD instructions that give a float operand's NaN back (sign changed at most): dirty stays dirty. */
 const VEC_NAN_KEEPING = /^(f32x4|f64x2)\.(abs|neg|pmin|pmax|replace_lane|splat|extract_lane)$/;
+/** The float shape a SIMD instruction is named by (`f32x4.add`), if any. */
+const namedShape = (op: Opname): Shape | undefined => (/^(f32x4|f64x2)\./.exec(op)?.[1] as Shape | undefined);
 /** The shape whose lanes a SIMD instruction reads as floats (so a dirty value of that shape may
  *  go in without canonicalisation), if any. */
 function floatShapeIn(op: Opname): Shape | undefined {
   const conv = /_(f32x4|f64x2)/.exec(op);
   if (conv !== null) return conv[1] as Shape;
-  return /^(f32x4|f64x2)\./.test(op) && !op.includes('convert') ? op.slice(0, 5) as Shape : undefined;
+  return op.includes('convert') ? undefined : namedShape(op);
 }
 const shapeOf = (t: 'f32' | 'f64'): Shape => (t === 'f32' ? 'f32x4' : 'f64x2');
 const ALL_OPS: readonly NumOp[] = [...NUM_OPS, ...VEC_OPS];
@@ -505,7 +505,7 @@ export class ModuleGen {
 
   /** Applies `o` to the stack top (its operands are there). */
   private emitOp(out: Instr[], o: NumOp): void {
-    if (o.op.startsWith('v128.') || o.params.includes('v128') || o.result === 'v128') {
+    if (o.vec) {
       this.emitVecOp(out, o);
       return;
     }
@@ -527,14 +527,12 @@ export class ModuleGen {
     const fits = top !== undefined && this.avail() > 0 && top.dirty && shape !== undefined
       && (top.t === 'v128' ? top.shape === shape : shapeOf(top.t as 'f32' | 'f64') === shape);
     if (!fits) this.canonTop(out);
-    const dirtyIn = fits;
     if (o.lanes === 32) out.push({ op: 'i8x16.shuffle', lanes: Array.from({ length: 16 }, () => r.int(32)) });
     else if (o.lanes !== undefined) out.push({ op: o.op, lane: r.int(o.lanes) } as Instr);
     else out.push({ op: o.op } as Instr);
     this.popN(o.params.length);
-    const resultShape = o.result === 'v128' && /^f(32x4|64x2)\./.test(o.op) ? o.op.slice(0, 5) as Shape : undefined;
-    if (VEC_NAN_PRODUCING.has(o.op) || (dirtyIn && VEC_NAN_KEEPING.test(o.op))) {
-      if (o.result === 'v128') this.push('v128', true, resultShape);
+    if (VEC_NAN_PRODUCING.has(o.op) || (fits && VEC_NAN_KEEPING.test(o.op))) {
+      if (o.result === 'v128') this.push('v128', true, namedShape(o.op));
       else this.push(o.result, true);
       if (r.chance(0.5)) this.canonTop(out);
     } else {

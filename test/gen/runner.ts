@@ -39,7 +39,10 @@ function bitsOf(v: Val): bigint {
     case 'f32': return BigInt(v.bits);
     case 'f64': return v.bits;
     case 'ref.extern': return BigInt(v.host) + 1n;
-    case 'v128': return new DataView(v.bytes.buffer, v.bytes.byteOffset).getBigUint64(0, true) ^ new DataView(v.bytes.buffer, v.bytes.byteOffset).getBigUint64(8, true) * 3n;
+    case 'v128': {
+      const d = new DataView(v.bytes.buffer, v.bytes.byteOffset, 16);
+      return d.getBigUint64(0, true) ^ d.getBigUint64(8, true) * 3n;
+    }
     default: return 0n;
   }
 }
