@@ -15,12 +15,13 @@ import type { ValType } from '../spec/structure/types.js';
 import type { EngineName, NativeEngineName } from './engine.js';
 import { describeThrown, formatTrace, isError, type WasmError } from './errors.js';
 import {
-  defaultEngine, func_invoke, func_type, instance_export, module_decode, module_deserialize_file, module_exports,
-  module_imports, module_instantiate, module_parse, module_serialize, module_tier_up_stats, module_validate, store_init,
+  defaultEngine, func_invoke, func_type, instance_export, module_decode, module_deserialize, module_deserialize_file,
+  module_exports, module_imports, module_instantiate, module_parse, module_serialize, module_tier_up_stats, module_validate, store_init,
   store_interrupt_after, type Module, type Val,
 } from './index.js';
 import { NativeUnsupported } from './engines/native.js';
 import { formatExternType, formatFuncType } from './types.js';
+import { artifactSummary } from './artifact.js';
 import { CompileCache, defaultCacheDir } from './cache.js';
 import type { CompileOptions } from './native.js';
 import { progressLine, progressReporter, type ProgressSink } from './progress.js';
@@ -104,6 +105,7 @@ Commands:
   compile FILE [-o OUT]               compile a module ahead of time into a .cwasm artifact
   wast PATH... [options]              run .wast conformance scripts and report per file
   cache clean [--cache DIR]           empty the compile cache of \`wasmo run\`
+  inspect FILE.cwasm                  describe an artifact: what it was made for, each function's tier
 
 Options:
   -h, --help      show this help (\`wasmo <command> --help\` shows a command's options)
@@ -184,6 +186,15 @@ Options (an option's value may also follow an =, as in --dir=data):
                            takes over a second shows its progress when stderr is a terminal
   --                       ends wasmo's options: the next argument is FILE
   -h, --help               show this help
+`;
+
+const INSPECT_HELP = `Usage: wasmo inspect FILE
+
+Describes the artifact FILE (from \`wasmo compile\`, module_serialize or the compile cache) without
+running it: its format version, the engine, target, compiler, code flags, CPU and WebAssembly
+features it was made for, whether this engine loads it (else why not), and each function with its
+name, the tier its code is (on tiered code, the tier the function had reached when the artifact was
+written) and its size.
 `;
 
 const CACHE_HELP = `Usage: wasmo cache clean [--cache DIR]
@@ -271,6 +282,8 @@ export function main(argv: readonly string[], io: Io = processIo): number {
         return wast(rest, io);
       case 'cache':
         return cacheCommand(rest, io);
+      case 'inspect':
+        return inspect(rest, io);
       default:
         throw new UsageError(`unknown command "${command}" (see wasmo --help)`);
     }
@@ -715,6 +728,51 @@ function compile(args: readonly string[], io: Io): number {
     rmSync(temporary, { force: true });
     throw new UsageError(`cannot write ${output}: ${(e as Error).message}`, FAILURE);
   }
+  return 0;
+}
+
+// ---- wasmo inspect ----
+
+function inspect(args: readonly string[], io: Io): number {
+  const [file, ...rest] = args;
+  if (file === undefined || file === '-h' || file === '--help') {
+    io.stdout(INSPECT_HELP);
+    return file === undefined ? USAGE : 0;
+  }
+  if (rest.length > 0) throw new UsageError(`inspect: one artifact only, got "${file}" and "${rest[0]}"`);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, FAILURE);
+  }
+  let summary;
+  try {
+    summary = artifactSummary(bytes);
+  } catch (e) {
+    throw new UsageError(`${file}: not a wasmo artifact (${(e as Error).message})`, FAILURE);
+  }
+  const loaded = module_deserialize(bytes);
+  const list = (v: readonly string[]): string => (v.length === 0 ? 'none' : v.join(', '));
+  const lines = [
+    `${file}: wasmo artifact, format version ${summary.formatVersion}`,
+    `  engine          ${summary.engineVersion}`,
+    `  target          ${summary.target}`,
+    `  compiler        ${summary.tier}`,
+    `  code flags      ${list(summary.flags)}`,
+    `  CPU features    ${list(summary.cpuFeatures)}`,
+    `  wasm features   ${list(summary.wasmFeatures)}`,
+    `  loads here      ${isError(loaded) ? `no: ${loaded.message}` : 'yes'}`,
+  ];
+  if (summary.functions !== undefined) {
+    const tiers = new Map<string, number>();
+    for (const f of summary.functions) tiers.set(f.tier, (tiers.get(f.tier) ?? 0) + 1);
+    lines.push(`  functions       ${summary.functions.length}${tiers.size === 0 ? '' : `: ${[...tiers].map(([t, n]) => `${n} ${t}`).join(', ')}`}`);
+    for (const f of summary.functions) {
+      lines.push(`    wasm-function[${f.index}]  ${f.tier.padEnd(10)}  ${String(f.bytes).padStart(7)} bytes${f.name === undefined ? '' : `  ${f.name}`}`);
+    }
+  }
+  io.stdout(`${lines.join('\n')}\n`);
   return 0;
 }
 

@@ -259,6 +259,29 @@ describe('the compile cache of wasmo run', () => {
     expect(entries(cache)).toEqual([entry]);
     expect(tiersOf(entry!)).toEqual(['optimizing', 'optimizing', 'optimizing']);
     expect(run(1_000_000, 'squares', program, '10')).toBe('385\n');
+    // wasmo inspect lists each function's tier.
+    const r = wasmo('inspect', join(cache, 'artifacts-v1', entry!));
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(3, 4)).toEqual(['  compiler        tiered']);
+    expect(lines.filter((l) => l.startsWith('  loads here') || l.startsWith('  functions'))).toEqual(['  loads here      yes', '  functions       3: 3 optimizing']);
+    expect(lines.filter((l) => l.startsWith('    ')).map((l) => l.replace(/ +\d+ bytes/, ' N bytes'))).toEqual([
+      '    wasm-function[0]  optimizing N bytes', '    wasm-function[1]  optimizing N bytes', '    wasm-function[2]  optimizing N bytes']);
+  });
+
+  test('wasmo inspect shows what an artifact was made for, whether it loads here, and each function', () => {
+    const out = join(dir, 'inspect-me.cwasm');
+    expect(wasmo('compile', file('inspect-me.wat', `(module (func $one (export "one") (result i32) (i32.const 1))
+      (func (export "two") (result i32) (i32.const 2)))`), '-o', out).status).toBe(0);
+    const r = wasmo('inspect', out);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(`${out}: wasmo artifact, format version 3`);
+    expect(lines.slice(3, 5)).toEqual(['  compiler        singlepass', '  code flags      bounds-checks=guard-pages']);
+    expect(lines.slice(7, 9)).toEqual(['  loads here      yes', '  functions       2: 2 singlepass']);
+    expect(lines[9]).toMatch(/^ {4}wasm-function\[0\] {2}singlepass {2} +\d+ bytes$/);
+    expect(lines[10]).toMatch(/^ {4}wasm-function\[1\] {2}singlepass {2} +\d+ bytes$/);
+    expectOneLineError(wasmo('inspect', file('not-an-artifact.cwasm', 'hello')), /not-an-artifact\.cwasm: not a wasmo artifact/);
   });
 
   test('the least recently used entries go past the bound', () => {

@@ -4,7 +4,8 @@
 //   .wasmo.compat    engine compatibility (compat.fbs): checked first, so a refusal names the difference
 //   .wasmo.types     the module's function types (types.fbs)
 //   .wasmo.module    what instantiation needs (module.fbs): index spaces, imports, exports, segments,
-//                    the code offset of every defined function
+//                    the code offset of every defined function; for tiered code, each function's tier
+//                    and optimized block
 //   .rodata          data segment bytes
 //   .wasmo.checksum  XXH64 of every other byte of the file (checksum.h)
 //   .wasmo.wasm      tiered code: the module's binary, which tier-up compiles functions from; empty

@@ -5,6 +5,8 @@
 // (VMContext::tierCode), which singlepass prologues jump through once their counter is spent, and
 // the VMFuncRef of the function in every live instance, through which calls from optimized code,
 // call_indirect, imports and the embedder go. Frames already running finish on singlepass code.
+// A tiered artifact written after a run (artifact/artifact.h writeTieredArtifact) holds the optimized
+// code too: loading it starts those functions optimized (TierUp::loaded), and the rest go on counting.
 #pragma once
 #include <atomic>
 #include <condition_variable>
