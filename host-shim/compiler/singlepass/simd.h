@@ -1,7 +1,16 @@
 // 128-bit SIMD on singlepass (spec 4.3.4, 4.4.3, 4.4.7), with SSE4.1 (SSSE3 included). Included by
 // singlepass.cpp inside its namespace: these are Singlepass members. Operands come to the scratch
 // registers xmm0 and xmm1 (xmm8..xmm11 hold temporaries: no operand lives there), and the result
-// goes to an operand register. Where x86 and the spec differ (NaN results of min and max, unsigned
+// goes to an operand register. With AVX (where the CPU has it and the compile may use it: avx_), the
+// instructions below that go through WASMO_V take their VEX forms (Intel SDM vol. 2, 2.3): the
+// destination is a third register, so binary3 and unary3 read operands in the registers they live in
+// and write the result straight into a register of its own, without the copies through xmm0 and xmm1
+// the two-operand SSE forms need. Only VEX.128 forms: they zero bits 255:128 of their destination,
+// so wasm code never leaves the upper halves of the ymm registers dirty, and needs no vzeroupper
+// where it returns to or calls C (Intel Optimization Reference Manual, "Mixing AVX code with SSE
+// code": the transition penalty and the rule to issue VZEROUPPER concern a dirty upper state, which
+// only 256-bit and wider instructions make); the SSE instructions singlepass still emits elsewhere
+// mix with them freely for the same reason. Where x86 and the spec differ (NaN results of min and max, unsigned
 // and 64-bit compares, saturating conversions, shifts of bytes) the sequence says how it agrees.
 
 /** The 16 bytes of a v128 whose lanes all hold `v` (T: a lane's integer type). */
@@ -39,56 +48,123 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     emit();
     result(top - 1);
   };
+  // An instruction as d = a op b (WASMO_V) or d = op a (WASMO_V1): VEX with AVX, else the SSE form
+  // on d after copying a there (so d must not be b unless it is a).
+#define WASMO_V(ins)                                                  \
+  [&](const Xmm &d, const Xmm &a, const Operand &b) {                 \
+    if (avx_) {                                                       \
+      usedFeatures_ |= kCpuAvx;                                       \
+      v##ins(d, a, b);                                                \
+    } else {                                                          \
+      if (d.getIdx() != a.getIdx()) movaps(d, a);                     \
+      ins(d, b);                                                      \
+    }                                                                 \
+  }
+#define WASMO_V1(ins)                                                 \
+  [&](const Xmm &d, const Xmm &a) {                                   \
+    if (avx_) {                                                       \
+      usedFeatures_ |= kCpuAvx;                                       \
+      v##ins(d, a);                                                   \
+    } else {                                                          \
+      ins(d, a);                                                      \
+    }                                                                 \
+  }
+#define WASMO_VI(ins, imm)                                            \
+  [&](const Xmm &d, const Xmm &a) {                                   \
+    if (avx_) {                                                       \
+      usedFeatures_ |= kCpuAvx;                                       \
+      v##ins(d, a, imm);                                              \
+    } else {                                                          \
+      ins(d, a, imm);                                                 \
+    }                                                                 \
+  }
+  // The register v128 operand k is in: its own, or `scratch` loaded from its slot.
+  auto source = [&](size_t k, const Xmm &scratch) {
+    const Value &v = stack_[k];
+    if (v.kind == Value::XReg) return kOperandXmms[v.reg];
+    loadV128(scratch, k);
+    return scratch;
+  };
+  // vv -> v as emit(d, a, b). With AVX, a and b are read where they are and d is the result's own
+  // register (it may be a's or b's: a VEX instruction reads its sources first). Without, a is in xmm0
+  // and b in xmm1, and d is xmm0, or xmm1 if `intoB` (for sequences that compute into b's copy).
+  auto binary3 = [&](auto emit, bool intoB = false) {
+    if (avx_) {
+      Xmm a = source(top - 1, xmm0), b = source(top, xmm1);
+      dropTo(top - 1);
+      emit(kOperandXmms[pushNewXmm(ValType::V128)], a, b);
+      return;
+    }
+    loadV128(xmm0, top - 1);
+    loadV128(xmm1, top);
+    const Xmm &d = intoB ? xmm1 : xmm0;
+    emit(d, xmm0, xmm1);
+    dropTo(top - 1);
+    pushXmm(d, ValType::V128);
+  };
+  // v -> v as emit(d, a): a where the operand is, d the result's own register, which may be a's.
+  auto unary3 = [&](auto emit) {
+    Xmm a = source(top, xmm0);
+    dropTo(top);
+    emit(kOperandXmms[pushNewXmm(ValType::V128)], a);
+  };
   auto invert = [&](const Xmm &x) {
-    pcmpeqd(t3, t3);
-    pxor(x, t3);
+    WASMO_V(pcmpeqd)(t3, t3, t3);
+    WASMO_V(pxor)(x, x, t3);
   };
   // Integer compares from eq, signed gt and unsigned max/min (x86 has no others): a in xmm0, b in xmm1.
   enum class Cmp { Eq, Ne, LtS, LtU, GtS, GtU, LeS, LeU, GeS, GeU };
+  // a < b is b > a, computed into b's copy without AVX (binary3's intoB).
   auto compare = [&](Cmp c, auto eq, auto gt, auto minU, auto maxU) {
-    binary([&] {
+    binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
       switch (c) {
-        case Cmp::Eq: eq(xmm0, xmm1); break;
-        case Cmp::Ne: eq(xmm0, xmm1); invert(xmm0); break;
-        case Cmp::GtS: gt(xmm0, xmm1); break;
-        case Cmp::LeS: gt(xmm0, xmm1); invert(xmm0); break;
-        case Cmp::LtS: gt(xmm1, xmm0); movaps(xmm0, xmm1); break;
-        case Cmp::GeS: gt(xmm1, xmm0); movaps(xmm0, xmm1); invert(xmm0); break;
+        case Cmp::Eq: eq(d, a, b); break;
+        case Cmp::Ne: eq(d, a, b); invert(d); break;
+        case Cmp::GtS: gt(d, a, b); break;
+        case Cmp::LeS: gt(d, a, b); invert(d); break;
+        case Cmp::LtS: gt(d, b, a); break;
+        case Cmp::GeS: gt(d, b, a); invert(d); break;
         // a >= b exactly when a = max(a, b); a <= b when a = min(a, b).
-        case Cmp::GeU: case Cmp::LtU: movaps(t0, xmm0); maxU(t0, xmm1); eq(xmm0, t0); break;
-        case Cmp::LeU: case Cmp::GtU: movaps(t0, xmm0); minU(t0, xmm1); eq(xmm0, t0); break;
+        case Cmp::GeU: case Cmp::LtU: maxU(t0, a, b); eq(d, a, t0); break;
+        case Cmp::LeU: case Cmp::GtU: minU(t0, a, b); eq(d, a, t0); break;
       }
-      if (c == Cmp::LtU || c == Cmp::GtU) invert(xmm0);
-    });
+      if (c == Cmp::LtU || c == Cmp::GtU) invert(d);
+    }, c == Cmp::LtS || c == Cmp::GeS);
   };
-#define WASMO_X(ins) [&](const Xmm &a, const Operand &b) { ins(a, b); }
-  auto cmp8 = [&](Cmp c) { compare(c, WASMO_X(pcmpeqb), WASMO_X(pcmpgtb), WASMO_X(pminub), WASMO_X(pmaxub)); };
-  auto cmp16 = [&](Cmp c) { compare(c, WASMO_X(pcmpeqw), WASMO_X(pcmpgtw), WASMO_X(pminuw), WASMO_X(pmaxuw)); };
-  auto cmp32 = [&](Cmp c) { compare(c, WASMO_X(pcmpeqd), WASMO_X(pcmpgtd), WASMO_X(pminud), WASMO_X(pmaxud)); };
-  // i64 a > b, signed, without SSE4.2's pcmpgtq: where the high halves are equal, b - a borrows
-  // from the high half exactly when a's low half is above b's (unsigned).
-  auto gt64 = [&](const Xmm &a, const Operand &b) {
-    movdqu(t0, b);
+  auto cmp8 = [&](Cmp c) { compare(c, WASMO_V(pcmpeqb), WASMO_V(pcmpgtb), WASMO_V(pminub), WASMO_V(pmaxub)); };
+  auto cmp16 = [&](Cmp c) { compare(c, WASMO_V(pcmpeqw), WASMO_V(pcmpgtw), WASMO_V(pminuw), WASMO_V(pmaxuw)); };
+  auto cmp32 = [&](Cmp c) { compare(c, WASMO_V(pcmpeqd), WASMO_V(pcmpgtd), WASMO_V(pminud), WASMO_V(pmaxud)); };
+  // i64 a > b, signed: SSE4.2's pcmpgtq (its VEX form needs only AVX). Without either, where the
+  // high halves are equal, b - a borrows from the high half exactly when a's low half is above b's
+  // (unsigned); d is a there (binary3 without AVX).
+  auto gt64 = [&](const Xmm &d, const Xmm &a, const Xmm &b) {
+    if (avx_ || (allowedFeatures_ & kCpuSse42)) {
+      if (!avx_) usedFeatures_ |= kCpuSse42;
+      WASMO_V(pcmpgtq)(d, a, b);
+      return;
+    }
+    movaps(t0, b);
     psubq(t0, a);
     movaps(t1, a);
     pcmpeqd(t1, b);
     pand(t0, t1);
-    pcmpgtd(a, b);
-    por(a, t0);
-    pshufd(a, a, 0xF5);  // each high half's verdict to its whole lane
+    pcmpgtd(d, b);
+    por(d, t0);
+    pshufd(d, d, 0xF5);  // each high half's verdict to its whole lane
   };
-  auto noUnsigned = [](const Xmm &, const Operand &) {};  // i64x2 has signed compares only
-  auto cmp64 = [&](Cmp c) { compare(c, WASMO_X(pcmpeqq), gt64, noUnsigned, noUnsigned); };
+  auto noUnsigned = [](const Xmm &, const Xmm &, const Xmm &) {};  // i64x2 has signed compares only
+  auto cmp64 = [&](Cmp c) { compare(c, WASMO_V(pcmpeqq), gt64, noUnsigned, noUnsigned); };
   // Float compares: cmpps/cmppd predicates 0 eq, 1 lt, 2 le, 4 neq (true for NaN, as ne is).
   auto fcmp = [&](bool is64, uint8_t pred, bool swap) {
-    binary([&] {
-      if (swap) {
-        if (is64) cmppd(xmm1, xmm0, pred); else cmpps(xmm1, xmm0, pred);
-        movaps(xmm0, xmm1);
+    binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
+      const Xmm &x = swap ? b : a, &y = swap ? a : b;
+      if (avx_) {
+        usedFeatures_ |= kCpuAvx;
+        if (is64) vcmppd(d, x, y, pred); else vcmpps(d, x, y, pred);
       } else {
-        if (is64) cmppd(xmm0, xmm1, pred); else cmpps(xmm0, xmm1, pred);
+        if (is64) cmppd(d, y, pred); else cmpps(d, y, pred);  // d is x
       }
-    });
+    }, swap);
   };
   // fmin and fmax (spec 4.3.3): NaN if either is, -0 below +0. minps/maxps give their second
   // operand for NaN or equal zeros, so both orders are combined, then NaNs made canonical (the
@@ -143,20 +219,28 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     result(top);
   };
   auto extend = [&](bool high, auto emit) {
-    unary([&] {
-      if (high) pshufd(xmm0, xmm0, 0xEE);
-      emit(xmm0, xmm0);
+    unary3([&](const Xmm &d, const Xmm &a) {
+      if (high) {
+        WASMO_VI(pshufd, 0xEE)(d, a);
+        emit(d, d);
+      } else {
+        emit(d, a);
+      }
     });
   };
+  // b is extended first, into t1: d may be b's register.
   auto extmul = [&](bool high, auto ext, auto mul) {
-    binary([&] {
+    binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
       if (high) {
-        pshufd(xmm0, xmm0, 0xEE);
-        pshufd(xmm1, xmm1, 0xEE);
+        WASMO_VI(pshufd, 0xEE)(t1, b);
+        ext(t1, t1);
+        WASMO_VI(pshufd, 0xEE)(d, a);
+        ext(d, d);
+      } else {
+        ext(t1, b);
+        ext(d, a);
       }
-      ext(xmm0, xmm0);
-      ext(xmm1, xmm1);
-      mul(xmm0, xmm1);
+      mul(d, d, t1);
     });
   };
 
@@ -331,10 +415,10 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::F64x2Ge: return fcmp(true, 2, true);
 
     case Op::V128Not: return unary([&] { invert(xmm0); });
-    case Op::V128And: return binary([&] { pand(xmm0, xmm1); });
-    case Op::V128Andnot: return binary([&] { pandn(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::V128Or: return binary([&] { por(xmm0, xmm1); });
-    case Op::V128Xor: return binary([&] { pxor(xmm0, xmm1); });
+    case Op::V128And: return binary3(WASMO_V(pand));
+    case Op::V128Andnot: return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { WASMO_V(pandn)(d, b, a); }, true);
+    case Op::V128Or: return binary3(WASMO_V(por));
+    case Op::V128Xor: return binary3(WASMO_V(pxor));
     case Op::V128Bitselect:
       // v1 where c is set, v2 elsewhere: ((v1 ^ v2) & c) ^ v2.
       loadV128(xmm0, top - 2);
@@ -370,9 +454,9 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::I32x4Bitmask: loadV128(xmm0, top); movmskps(eax, xmm0); resultI32(top); return;
     case Op::I64x2Bitmask: loadV128(xmm0, top); movmskpd(eax, xmm0); resultI32(top); return;
 
-    case Op::I8x16Abs: return unary([&] { pabsb(xmm0, xmm0); });
-    case Op::I16x8Abs: return unary([&] { pabsw(xmm0, xmm0); });
-    case Op::I32x4Abs: return unary([&] { pabsd(xmm0, xmm0); });
+    case Op::I8x16Abs: return unary3(WASMO_V1(pabsb));
+    case Op::I16x8Abs: return unary3(WASMO_V1(pabsw));
+    case Op::I32x4Abs: return unary3(WASMO_V1(pabsd));
     case Op::I64x2Abs:
       return unary([&] {
         movaps(t0, xmm0);
@@ -401,41 +485,41 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         paddb(t2, t3);
         movaps(xmm0, t2);
       });
-    case Op::I8x16NarrowI16x8S: return binary([&] { packsswb(xmm0, xmm1); });
-    case Op::I8x16NarrowI16x8U: return binary([&] { packuswb(xmm0, xmm1); });
-    case Op::I16x8NarrowI32x4S: return binary([&] { packssdw(xmm0, xmm1); });
-    case Op::I16x8NarrowI32x4U: return binary([&] { packusdw(xmm0, xmm1); });
-    case Op::I16x8ExtendLowI8x16S: return extend(false, WASMO_X(pmovsxbw));
-    case Op::I16x8ExtendHighI8x16S: return extend(true, WASMO_X(pmovsxbw));
-    case Op::I16x8ExtendLowI8x16U: return extend(false, WASMO_X(pmovzxbw));
-    case Op::I16x8ExtendHighI8x16U: return extend(true, WASMO_X(pmovzxbw));
-    case Op::I32x4ExtendLowI16x8S: return extend(false, WASMO_X(pmovsxwd));
-    case Op::I32x4ExtendHighI16x8S: return extend(true, WASMO_X(pmovsxwd));
-    case Op::I32x4ExtendLowI16x8U: return extend(false, WASMO_X(pmovzxwd));
-    case Op::I32x4ExtendHighI16x8U: return extend(true, WASMO_X(pmovzxwd));
-    case Op::I64x2ExtendLowI32x4S: return extend(false, WASMO_X(pmovsxdq));
-    case Op::I64x2ExtendHighI32x4S: return extend(true, WASMO_X(pmovsxdq));
-    case Op::I64x2ExtendLowI32x4U: return extend(false, WASMO_X(pmovzxdq));
-    case Op::I64x2ExtendHighI32x4U: return extend(true, WASMO_X(pmovzxdq));
-    case Op::I16x8ExtmulLowI8x16S: return extmul(false, WASMO_X(pmovsxbw), WASMO_X(pmullw));
-    case Op::I16x8ExtmulHighI8x16S: return extmul(true, WASMO_X(pmovsxbw), WASMO_X(pmullw));
-    case Op::I16x8ExtmulLowI8x16U: return extmul(false, WASMO_X(pmovzxbw), WASMO_X(pmullw));
-    case Op::I16x8ExtmulHighI8x16U: return extmul(true, WASMO_X(pmovzxbw), WASMO_X(pmullw));
-    case Op::I32x4ExtmulLowI16x8S: return extmul(false, WASMO_X(pmovsxwd), WASMO_X(pmulld));
-    case Op::I32x4ExtmulHighI16x8S: return extmul(true, WASMO_X(pmovsxwd), WASMO_X(pmulld));
-    case Op::I32x4ExtmulLowI16x8U: return extmul(false, WASMO_X(pmovzxwd), WASMO_X(pmulld));
-    case Op::I32x4ExtmulHighI16x8U: return extmul(true, WASMO_X(pmovzxwd), WASMO_X(pmulld));
+    case Op::I8x16NarrowI16x8S: return binary3(WASMO_V(packsswb));
+    case Op::I8x16NarrowI16x8U: return binary3(WASMO_V(packuswb));
+    case Op::I16x8NarrowI32x4S: return binary3(WASMO_V(packssdw));
+    case Op::I16x8NarrowI32x4U: return binary3(WASMO_V(packusdw));
+    case Op::I16x8ExtendLowI8x16S: return extend(false, WASMO_V1(pmovsxbw));
+    case Op::I16x8ExtendHighI8x16S: return extend(true, WASMO_V1(pmovsxbw));
+    case Op::I16x8ExtendLowI8x16U: return extend(false, WASMO_V1(pmovzxbw));
+    case Op::I16x8ExtendHighI8x16U: return extend(true, WASMO_V1(pmovzxbw));
+    case Op::I32x4ExtendLowI16x8S: return extend(false, WASMO_V1(pmovsxwd));
+    case Op::I32x4ExtendHighI16x8S: return extend(true, WASMO_V1(pmovsxwd));
+    case Op::I32x4ExtendLowI16x8U: return extend(false, WASMO_V1(pmovzxwd));
+    case Op::I32x4ExtendHighI16x8U: return extend(true, WASMO_V1(pmovzxwd));
+    case Op::I64x2ExtendLowI32x4S: return extend(false, WASMO_V1(pmovsxdq));
+    case Op::I64x2ExtendHighI32x4S: return extend(true, WASMO_V1(pmovsxdq));
+    case Op::I64x2ExtendLowI32x4U: return extend(false, WASMO_V1(pmovzxdq));
+    case Op::I64x2ExtendHighI32x4U: return extend(true, WASMO_V1(pmovzxdq));
+    case Op::I16x8ExtmulLowI8x16S: return extmul(false, WASMO_V1(pmovsxbw), WASMO_V(pmullw));
+    case Op::I16x8ExtmulHighI8x16S: return extmul(true, WASMO_V1(pmovsxbw), WASMO_V(pmullw));
+    case Op::I16x8ExtmulLowI8x16U: return extmul(false, WASMO_V1(pmovzxbw), WASMO_V(pmullw));
+    case Op::I16x8ExtmulHighI8x16U: return extmul(true, WASMO_V1(pmovzxbw), WASMO_V(pmullw));
+    case Op::I32x4ExtmulLowI16x8S: return extmul(false, WASMO_V1(pmovsxwd), WASMO_V(pmulld));
+    case Op::I32x4ExtmulHighI16x8S: return extmul(true, WASMO_V1(pmovsxwd), WASMO_V(pmulld));
+    case Op::I32x4ExtmulLowI16x8U: return extmul(false, WASMO_V1(pmovzxwd), WASMO_V(pmulld));
+    case Op::I32x4ExtmulHighI16x8U: return extmul(true, WASMO_V1(pmovzxwd), WASMO_V(pmulld));
     // pmuldq and pmuludq multiply the low 32 bits of each 64-bit lane.
-    case Op::I64x2ExtmulLowI32x4S: return extmul(false, WASMO_X(pmovsxdq), WASMO_X(pmuldq));
-    case Op::I64x2ExtmulHighI32x4S: return extmul(true, WASMO_X(pmovsxdq), WASMO_X(pmuldq));
-    case Op::I64x2ExtmulLowI32x4U: return extmul(false, WASMO_X(pmovzxdq), WASMO_X(pmuludq));
-    case Op::I64x2ExtmulHighI32x4U: return extmul(true, WASMO_X(pmovzxdq), WASMO_X(pmuludq));
+    case Op::I64x2ExtmulLowI32x4S: return extmul(false, WASMO_V1(pmovsxdq), WASMO_V(pmuldq));
+    case Op::I64x2ExtmulHighI32x4S: return extmul(true, WASMO_V1(pmovsxdq), WASMO_V(pmuldq));
+    case Op::I64x2ExtmulLowI32x4U: return extmul(false, WASMO_V1(pmovzxdq), WASMO_V(pmuludq));
+    case Op::I64x2ExtmulHighI32x4U: return extmul(true, WASMO_V1(pmovzxdq), WASMO_V(pmuludq));
     // pmaddubsw multiplies unsigned bytes of its first operand by signed ones of its second, and
     // adds pairs; the sums of two bytes cannot saturate.
     case Op::I16x8ExtaddPairwiseI8x16S:
       return unary([&] { movdqu(xmm1, constant(splatBytes<uint8_t>(1))); pmaddubsw(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::I16x8ExtaddPairwiseI8x16U: return unary([&] { pmaddubsw(xmm0, constant(splatBytes<uint8_t>(1))); });
-    case Op::I32x4ExtaddPairwiseI16x8S: return unary([&] { pmaddwd(xmm0, constant(splatBytes<uint16_t>(1))); });
+    case Op::I16x8ExtaddPairwiseI8x16U: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(pmaddubsw)(d, a, constant(splatBytes<uint8_t>(1))); });
+    case Op::I32x4ExtaddPairwiseI16x8S: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(pmaddwd)(d, a, constant(splatBytes<uint16_t>(1))); });
     case Op::I32x4ExtaddPairwiseI16x8U:
       // pmaddwd is signed: bias each lane by -0x8000, and the pair's sum back by 0x10000.
       return unary([&] {
@@ -451,7 +535,7 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         pcmpeqw(t0, xmm0);
         pxor(xmm0, t0);
       });
-    case Op::I32x4DotI16x8S: return binary([&] { pmaddwd(xmm0, xmm1); });
+    case Op::I32x4DotI16x8S: return binary3(WASMO_V(pmaddwd));
 
     case Op::I8x16Shl:
       return shift(8, [&] {
@@ -499,38 +583,38 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         psubq(xmm0, t0);
       });
 
-    case Op::I8x16Add: return binary([&] { paddb(xmm0, xmm1); });
-    case Op::I8x16AddSatS: return binary([&] { paddsb(xmm0, xmm1); });
-    case Op::I8x16AddSatU: return binary([&] { paddusb(xmm0, xmm1); });
-    case Op::I8x16Sub: return binary([&] { psubb(xmm0, xmm1); });
-    case Op::I8x16SubSatS: return binary([&] { psubsb(xmm0, xmm1); });
-    case Op::I8x16SubSatU: return binary([&] { psubusb(xmm0, xmm1); });
-    case Op::I8x16MinS: return binary([&] { pminsb(xmm0, xmm1); });
-    case Op::I8x16MinU: return binary([&] { pminub(xmm0, xmm1); });
-    case Op::I8x16MaxS: return binary([&] { pmaxsb(xmm0, xmm1); });
-    case Op::I8x16MaxU: return binary([&] { pmaxub(xmm0, xmm1); });
-    case Op::I8x16AvgrU: return binary([&] { pavgb(xmm0, xmm1); });
-    case Op::I16x8Add: return binary([&] { paddw(xmm0, xmm1); });
-    case Op::I16x8AddSatS: return binary([&] { paddsw(xmm0, xmm1); });
-    case Op::I16x8AddSatU: return binary([&] { paddusw(xmm0, xmm1); });
-    case Op::I16x8Sub: return binary([&] { psubw(xmm0, xmm1); });
-    case Op::I16x8SubSatS: return binary([&] { psubsw(xmm0, xmm1); });
-    case Op::I16x8SubSatU: return binary([&] { psubusw(xmm0, xmm1); });
-    case Op::I16x8Mul: return binary([&] { pmullw(xmm0, xmm1); });
-    case Op::I16x8MinS: return binary([&] { pminsw(xmm0, xmm1); });
-    case Op::I16x8MinU: return binary([&] { pminuw(xmm0, xmm1); });
-    case Op::I16x8MaxS: return binary([&] { pmaxsw(xmm0, xmm1); });
-    case Op::I16x8MaxU: return binary([&] { pmaxuw(xmm0, xmm1); });
-    case Op::I16x8AvgrU: return binary([&] { pavgw(xmm0, xmm1); });
-    case Op::I32x4Add: return binary([&] { paddd(xmm0, xmm1); });
-    case Op::I32x4Sub: return binary([&] { psubd(xmm0, xmm1); });
-    case Op::I32x4Mul: return binary([&] { pmulld(xmm0, xmm1); });
-    case Op::I32x4MinS: return binary([&] { pminsd(xmm0, xmm1); });
-    case Op::I32x4MinU: return binary([&] { pminud(xmm0, xmm1); });
-    case Op::I32x4MaxS: return binary([&] { pmaxsd(xmm0, xmm1); });
-    case Op::I32x4MaxU: return binary([&] { pmaxud(xmm0, xmm1); });
-    case Op::I64x2Add: return binary([&] { paddq(xmm0, xmm1); });
-    case Op::I64x2Sub: return binary([&] { psubq(xmm0, xmm1); });
+    case Op::I8x16Add: return binary3(WASMO_V(paddb));
+    case Op::I8x16AddSatS: return binary3(WASMO_V(paddsb));
+    case Op::I8x16AddSatU: return binary3(WASMO_V(paddusb));
+    case Op::I8x16Sub: return binary3(WASMO_V(psubb));
+    case Op::I8x16SubSatS: return binary3(WASMO_V(psubsb));
+    case Op::I8x16SubSatU: return binary3(WASMO_V(psubusb));
+    case Op::I8x16MinS: return binary3(WASMO_V(pminsb));
+    case Op::I8x16MinU: return binary3(WASMO_V(pminub));
+    case Op::I8x16MaxS: return binary3(WASMO_V(pmaxsb));
+    case Op::I8x16MaxU: return binary3(WASMO_V(pmaxub));
+    case Op::I8x16AvgrU: return binary3(WASMO_V(pavgb));
+    case Op::I16x8Add: return binary3(WASMO_V(paddw));
+    case Op::I16x8AddSatS: return binary3(WASMO_V(paddsw));
+    case Op::I16x8AddSatU: return binary3(WASMO_V(paddusw));
+    case Op::I16x8Sub: return binary3(WASMO_V(psubw));
+    case Op::I16x8SubSatS: return binary3(WASMO_V(psubsw));
+    case Op::I16x8SubSatU: return binary3(WASMO_V(psubusw));
+    case Op::I16x8Mul: return binary3(WASMO_V(pmullw));
+    case Op::I16x8MinS: return binary3(WASMO_V(pminsw));
+    case Op::I16x8MinU: return binary3(WASMO_V(pminuw));
+    case Op::I16x8MaxS: return binary3(WASMO_V(pmaxsw));
+    case Op::I16x8MaxU: return binary3(WASMO_V(pmaxuw));
+    case Op::I16x8AvgrU: return binary3(WASMO_V(pavgw));
+    case Op::I32x4Add: return binary3(WASMO_V(paddd));
+    case Op::I32x4Sub: return binary3(WASMO_V(psubd));
+    case Op::I32x4Mul: return binary3(WASMO_V(pmulld));
+    case Op::I32x4MinS: return binary3(WASMO_V(pminsd));
+    case Op::I32x4MinU: return binary3(WASMO_V(pminud));
+    case Op::I32x4MaxS: return binary3(WASMO_V(pmaxsd));
+    case Op::I32x4MaxU: return binary3(WASMO_V(pmaxud));
+    case Op::I64x2Add: return binary3(WASMO_V(paddq));
+    case Op::I64x2Sub: return binary3(WASMO_V(psubq));
     case Op::I64x2Mul:
       // lo(a)·lo(b) + (hi(a)·lo(b) + lo(a)·hi(b)) << 32, from 32×32→64 products.
       return binary([&] {
@@ -547,40 +631,40 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
       });
 
     // Sign operations on the bits alone, NaNs included (spec 4.3.3 fabs, fneg).
-    case Op::F32x4Abs: return unary([&] { andps(xmm0, constant(splatBytes<uint32_t>(0x7FFFFFFF))); });
-    case Op::F32x4Neg: return unary([&] { xorps(xmm0, constant(splatBytes<uint32_t>(0x80000000))); });
-    case Op::F64x2Abs: return unary([&] { andps(xmm0, constant(splatBytes<uint64_t>(~(uint64_t{1} << 63)))); });
-    case Op::F64x2Neg: return unary([&] { xorps(xmm0, constant(splatBytes<uint64_t>(uint64_t{1} << 63))); });
-    case Op::F32x4Sqrt: return unary([&] { sqrtps(xmm0, xmm0); });
-    case Op::F64x2Sqrt: return unary([&] { sqrtpd(xmm0, xmm0); });
+    case Op::F32x4Abs: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(andps)(d, a, constant(splatBytes<uint32_t>(0x7FFFFFFF))); });
+    case Op::F32x4Neg: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(xorps)(d, a, constant(splatBytes<uint32_t>(0x80000000))); });
+    case Op::F64x2Abs: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(andps)(d, a, constant(splatBytes<uint64_t>(~(uint64_t{1} << 63)))); });
+    case Op::F64x2Neg: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(xorps)(d, a, constant(splatBytes<uint64_t>(uint64_t{1} << 63))); });
+    case Op::F32x4Sqrt: return unary3(WASMO_V1(sqrtps));
+    case Op::F64x2Sqrt: return unary3(WASMO_V1(sqrtpd));
     // roundps/roundpd modes: 0 nearest-even, 1 down, 2 up, 3 toward zero.
-    case Op::F32x4Ceil: return unary([&] { roundps(xmm0, xmm0, 2); });
-    case Op::F32x4Floor: return unary([&] { roundps(xmm0, xmm0, 1); });
-    case Op::F32x4Trunc: return unary([&] { roundps(xmm0, xmm0, 3); });
-    case Op::F32x4Nearest: return unary([&] { roundps(xmm0, xmm0, 0); });
-    case Op::F64x2Ceil: return unary([&] { roundpd(xmm0, xmm0, 2); });
-    case Op::F64x2Floor: return unary([&] { roundpd(xmm0, xmm0, 1); });
-    case Op::F64x2Trunc: return unary([&] { roundpd(xmm0, xmm0, 3); });
-    case Op::F64x2Nearest: return unary([&] { roundpd(xmm0, xmm0, 0); });
-    case Op::F32x4Add: return binary([&] { addps(xmm0, xmm1); });
-    case Op::F32x4Sub: return binary([&] { subps(xmm0, xmm1); });
-    case Op::F32x4Mul: return binary([&] { mulps(xmm0, xmm1); });
-    case Op::F32x4Div: return binary([&] { divps(xmm0, xmm1); });
-    case Op::F64x2Add: return binary([&] { addpd(xmm0, xmm1); });
-    case Op::F64x2Sub: return binary([&] { subpd(xmm0, xmm1); });
-    case Op::F64x2Mul: return binary([&] { mulpd(xmm0, xmm1); });
-    case Op::F64x2Div: return binary([&] { divpd(xmm0, xmm1); });
+    case Op::F32x4Ceil: return unary3(WASMO_VI(roundps, 2));
+    case Op::F32x4Floor: return unary3(WASMO_VI(roundps, 1));
+    case Op::F32x4Trunc: return unary3(WASMO_VI(roundps, 3));
+    case Op::F32x4Nearest: return unary3(WASMO_VI(roundps, 0));
+    case Op::F64x2Ceil: return unary3(WASMO_VI(roundpd, 2));
+    case Op::F64x2Floor: return unary3(WASMO_VI(roundpd, 1));
+    case Op::F64x2Trunc: return unary3(WASMO_VI(roundpd, 3));
+    case Op::F64x2Nearest: return unary3(WASMO_VI(roundpd, 0));
+    case Op::F32x4Add: return binary3(WASMO_V(addps));
+    case Op::F32x4Sub: return binary3(WASMO_V(subps));
+    case Op::F32x4Mul: return binary3(WASMO_V(mulps));
+    case Op::F32x4Div: return binary3(WASMO_V(divps));
+    case Op::F64x2Add: return binary3(WASMO_V(addpd));
+    case Op::F64x2Sub: return binary3(WASMO_V(subpd));
+    case Op::F64x2Mul: return binary3(WASMO_V(mulpd));
+    case Op::F64x2Div: return binary3(WASMO_V(divpd));
     case Op::F32x4Min: return fminmax(false, true);
     case Op::F32x4Max: return fminmax(false, false);
     case Op::F64x2Min: return fminmax(true, true);
     case Op::F64x2Max: return fminmax(true, false);
     // pmin is b < a ? b : a and pmax a < b ? b : a (spec 4.3.3): minps/maxps with b first, exactly.
-    case Op::F32x4Pmin: return binary([&] { minps(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::F32x4Pmax: return binary([&] { maxps(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::F64x2Pmin: return binary([&] { minpd(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::F64x2Pmax: return binary([&] { maxpd(xmm1, xmm0); movaps(xmm0, xmm1); });
+    case Op::F32x4Pmin: return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { WASMO_V(minps)(d, b, a); }, true);
+    case Op::F32x4Pmax: return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { WASMO_V(maxps)(d, b, a); }, true);
+    case Op::F64x2Pmin: return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { WASMO_V(minpd)(d, b, a); }, true);
+    case Op::F64x2Pmax: return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { WASMO_V(maxpd)(d, b, a); }, true);
 
-    case Op::F32x4ConvertI32x4S: return unary([&] { cvtdq2ps(xmm0, xmm0); });
+    case Op::F32x4ConvertI32x4S: return unary3(WASMO_V1(cvtdq2ps));
     case Op::F32x4ConvertI32x4U:
       // The low 16 bits convert exactly; the rest, halved, too; one rounding in the final add.
       return unary([&] {
@@ -593,15 +677,15 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         addps(xmm0, xmm0);
         addps(xmm0, t0);
       });
-    case Op::F64x2ConvertLowI32x4S: return unary([&] { cvtdq2pd(xmm0, xmm0); });
+    case Op::F64x2ConvertLowI32x4S: return unary3(WASMO_V1(cvtdq2pd));
     case Op::F64x2ConvertLowI32x4U:
       // 2^52 + x as the bits 0x43300000:x, then minus 2^52: exact.
       return unary([&] {
         unpcklps(xmm0, constant(splatBytes<uint32_t>(0x43300000)));
         subpd(xmm0, constant(splatBytes<uint64_t>(0x4330000000000000)));
       });
-    case Op::F32x4DemoteF64x2Zero: return unary([&] { cvtpd2ps(xmm0, xmm0); });
-    case Op::F64x2PromoteLowF32x4: return unary([&] { cvtps2pd(xmm0, xmm0); });
+    case Op::F32x4DemoteF64x2Zero: return unary3(WASMO_V1(cvtpd2ps));
+    case Op::F64x2PromoteLowF32x4: return unary3(WASMO_V1(cvtps2pd));
     case Op::I32x4TruncSatF32x4S:
       // cvttps2dq gives 0x80000000 for NaN and out of range: NaN lanes are zeroed first, and lanes
       // at or above 2^31 flipped to 0x7FFFFFFF after (spec 4.3.3 trunc_sat_s).
@@ -657,5 +741,7 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
 #undef WASMO_NOT_SIMD
       throw CompileError{WASMO_INTERNAL, std::string("simd() called with ") + opName(op)};
   }
-#undef WASMO_X
+#undef WASMO_V
+#undef WASMO_V1
+#undef WASMO_VI
 }

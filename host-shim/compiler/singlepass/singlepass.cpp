@@ -86,9 +86,10 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  Singlepass(const Module &module, bool meterFuel, bool tierUp, bool boundsChecks)
-      : CodeGenerator(0, noBuffer), meterFuel_(meterFuel), boundsChecks_(boundsChecks), tierUp_(tierUp), importedFuncs_(module.importedFuncs),
-        hostFeatures_(hostCpuFeatures()), poolLimit_(poolLimit()) {}
+  Singlepass(const Module &module, const CompileOptions &options)
+      : CodeGenerator(0, noBuffer), meterFuel_(options.meterFuel), boundsChecks_(options.boundsChecks), tierUp_(options.tierUp),
+        importedFuncs_(module.importedFuncs), allowedFeatures_(options.cpuFeatures & hostCpuFeatures()),
+        avx_((allowedFeatures_ & kCpuAvx) != 0), poolLimit_(poolLimit()) {}
 
   /** Starts a function's code at `buffer`, which has room for `capacity` bytes (xbyak throws
    *  ERR_CODE_IS_TOO_BIG past it). Each function is compiled on its own: nothing but its calls of
@@ -1145,10 +1146,13 @@ class Singlepass : public CodeGenerator {
   // Emitting an instruction of an optional feature goes through needs(), so the artifact records it.
   // The refusal names `op` followed by `without`, put together only when it is made.
   void needs(CpuFeature feature, Op op, const char *without) {
-    if (!(hostFeatures_ & feature)) unsupported(std::string(opName(op)) + without);
+    if (!(allowedFeatures_ & feature)) unsupported(std::string(opName(op)) + without);
     usedFeatures_ |= feature;
   }
-  uint32_t hostFeatures_ = 0, usedFeatures_ = 0;
+  // The features the code may use: the host's, restricted by CompileOptions::cpuFeatures.
+  uint32_t allowedFeatures_ = 0, usedFeatures_ = 0;
+  // VEX encodings (AVX) for SIMD: see simd().
+  bool avx_ = false;
   // How many registers of each pool operands may use. Tests lower it with
   // WASMO_SINGLEPASS_REGISTERS=1..6 so that every operand of every instruction is spilled and
   // reloaded, which the testsuite's small functions otherwise rarely make happen.
@@ -1626,7 +1630,7 @@ struct WorkerCode {
 class SinglepassCompiler : public BodyCompiler {
  public:
   SinglepassCompiler(const Module &module, const CompileOptions &options, WorkerCode &out)
-      : m_(module), gen_(module, options.meterFuel, options.tierUp, options.boundsChecks), out_(out) {}
+      : m_(module), gen_(module, options), out_(out) {}
 
   void compile(uint32_t func) override {
     const FunctionBody &body = m_.bodies[func - m_.importedFuncs];
