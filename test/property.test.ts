@@ -247,3 +247,26 @@ describe('reference engine, V8, singlepass and optimizing agree on chains of vec
     );
   });
 });
+
+// Shifts by a constant count compile to immediate forms on singlepass (a count in a register to
+// another): every count modulo the lane width and a few beyond, on random vectors.
+const shiftOps = numericOps.filter((op) => /^i(8x16|16x8|32x4|64x2)\.sh[lr]/.test(op));
+
+describe('reference engine, V8, singlepass and optimizing agree on vector shifts by constant counts', () => {
+  it.each(shiftOps)('%s', (op) => {
+    instances.clear();
+    const counts = [0, 1, 3, 7, 8, 9, 15, 16, 31, 32, 33, 63, 64, 65, 127, -1];
+    fc.assert(
+      fc.property(fc.constantFrom(...counts), arbArgs(['v128']), (count, args) => {
+        const code: Instr[] = [...operandsOf(['v128'])[0]!, { op: 'i32.const', value: count }, { op } as Instr];
+        const bytes = encodeModule(moduleFor(['v128'], 'v128', code));
+        const ref = run('reference', bytes, args);
+        for (const engine of ENGINES) {
+          const other = run(engine, bytes, args);
+          if (!sameResult(op, 'v128', ref, other)) expect.fail(`${op} by ${count} on ${showArgs(args)}: reference ${show(ref)} ${engine} ${show(other)}`);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

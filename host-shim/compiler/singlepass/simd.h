@@ -48,7 +48,7 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     emit();
     result(top - 1);
   };
-  // An instruction as d = a op b (WASMO_V) or d = op a (WASMO_V1): VEX with AVX, else the SSE form
+  // An instruction as d = a op b (WASMO_V), d = a shifted by n (WASMO_VS) or d = op a (WASMO_V1): VEX with AVX, else the SSE form
   // on d after copying a there (so d must not be b unless it is a).
 #define WASMO_V(ins)                                                  \
   [&](const Xmm &d, const Xmm &a, const Operand &b) {                 \
@@ -67,6 +67,16 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
       v##ins(d, a);                                                   \
     } else {                                                          \
       ins(d, a);                                                      \
+    }                                                                 \
+  }
+#define WASMO_VS(ins)                                                 \
+  [&](const Xmm &d, const Xmm &a, uint8_t n) {                        \
+    if (avx_) {                                                       \
+      usedFeatures_ |= kCpuAvx;                                       \
+      v##ins(d, a, n);                                                \
+    } else {                                                          \
+      if (d.getIdx() != a.getIdx()) movaps(d, a);                     \
+      ins(d, n);                                                      \
     }                                                                 \
   }
 #define WASMO_VI(ins, imm)                                            \
@@ -102,12 +112,14 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     dropTo(top - 1);
     pushXmm(d, ValType::V128);
   };
-  // v -> v as emit(d, a): a where the operand is, d the result's own register, which may be a's.
-  auto unary3 = [&](auto emit) {
-    Xmm a = source(top, xmm0);
-    dropTo(top);
+  // v -> v as emit(d, a), for the operand at k (the top): a where the operand is, d the result's own
+  // register, which may be a's.
+  auto unary3At = [&](size_t k, auto emit) {
+    Xmm a = source(k, xmm0);
+    dropTo(k);
     emit(kOperandXmms[pushNewXmm(ValType::V128)], a);
   };
+  auto unary3 = [&](auto emit) { unary3At(top, emit); };
   auto invert = [&](const Xmm &x) {
     WASMO_V(pcmpeqd)(t3, t3, t3);
     WASMO_V(pxor)(x, x, t3);
@@ -202,6 +214,23 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     emit();
     result(top - 1);
   };
+  // A shift by a constant count (as counts mostly are), as byImm(d, a, n) with the count modulo the
+  // lane width (spec 4.3.4 ishl, ishr).
+  auto shiftImm = [&](unsigned width, auto byImm) {
+    auto n = static_cast<uint8_t>(stack_[top].bits & (width - 1));
+    dropTo(top);
+    unary3At(top - 1, [&](const Xmm &d, const Xmm &a) { byImm(d, a, n); });
+  };
+  // A shift of 16-, 32- or 64-bit lanes by one instruction (WASMO_VS, WASMO_V): by an immediate, or
+  // by the count in xmm1.
+  auto shift3 = [&](unsigned width, auto byImm, auto byXmm) {
+    if (stack_[top].kind == Value::Const) return shiftImm(width, byImm);
+    loadTo(ecx, top);
+    and_(ecx, width - 1);
+    movd(xmm1, ecx);
+    dropTo(top);
+    unary3At(top - 1, [&](const Xmm &d, const Xmm &a) { byXmm(d, a, xmm1); });
+  };
   // Broadcasts the low byte of eax to every byte of x.
   auto broadcastByte = [&](const Xmm &x) {
     movd(x, eax);
@@ -213,10 +242,11 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     dropTo(k + 1);
     return r15 + rax + effectiveAddress(op, imm.memArg);
   };
+  // Straight into the result's register (spilling one touches no general register: rax stays).
   auto loadLanes = [&](auto emit) {
     RegExp a = address(top);
-    emit(a);
-    result(top);
+    dropTo(top);
+    emit(kOperandXmms[pushNewXmm(ValType::V128)], a);
   };
   auto extend = [&](bool high, auto emit) {
     unary3([&](const Xmm &d, const Xmm &a) {
@@ -245,25 +275,25 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
   };
 
   switch (op) {
-    case Op::V128Load: return loadLanes([&](const RegExp &a) { movdqu(xmm0, xword[a]); });
-    case Op::V128Load8x8S: return loadLanes([&](const RegExp &a) { pmovsxbw(xmm0, qword[a]); });
-    case Op::V128Load8x8U: return loadLanes([&](const RegExp &a) { pmovzxbw(xmm0, qword[a]); });
-    case Op::V128Load16x4S: return loadLanes([&](const RegExp &a) { pmovsxwd(xmm0, qword[a]); });
-    case Op::V128Load16x4U: return loadLanes([&](const RegExp &a) { pmovzxwd(xmm0, qword[a]); });
-    case Op::V128Load32x2S: return loadLanes([&](const RegExp &a) { pmovsxdq(xmm0, qword[a]); });
-    case Op::V128Load32x2U: return loadLanes([&](const RegExp &a) { pmovzxdq(xmm0, qword[a]); });
+    case Op::V128Load: return loadLanes([&](const Xmm &d, const RegExp &a) { movdqu(d, xword[a]); });
+    case Op::V128Load8x8S: return loadLanes([&](const Xmm &d, const RegExp &a) { pmovsxbw(d, qword[a]); });
+    case Op::V128Load8x8U: return loadLanes([&](const Xmm &d, const RegExp &a) { pmovzxbw(d, qword[a]); });
+    case Op::V128Load16x4S: return loadLanes([&](const Xmm &d, const RegExp &a) { pmovsxwd(d, qword[a]); });
+    case Op::V128Load16x4U: return loadLanes([&](const Xmm &d, const RegExp &a) { pmovzxwd(d, qword[a]); });
+    case Op::V128Load32x2S: return loadLanes([&](const Xmm &d, const RegExp &a) { pmovsxdq(d, qword[a]); });
+    case Op::V128Load32x2U: return loadLanes([&](const Xmm &d, const RegExp &a) { pmovzxdq(d, qword[a]); });
     case Op::V128Load8Splat:
-      return loadLanes([&](const RegExp &a) { pinsrb(xmm0, byte[a], 0); pxor(t3, t3); pshufb(xmm0, t3); });
+      return loadLanes([&](const Xmm &d, const RegExp &a) { pinsrb(d, byte[a], 0); pxor(t3, t3); pshufb(d, t3); });
     case Op::V128Load16Splat:
-      return loadLanes([&](const RegExp &a) { pinsrw(xmm0, word[a], 0); pshuflw(xmm0, xmm0, 0); pshufd(xmm0, xmm0, 0); });
-    case Op::V128Load32Splat: return loadLanes([&](const RegExp &a) { movd(xmm0, dword[a]); pshufd(xmm0, xmm0, 0); });
-    case Op::V128Load64Splat: return loadLanes([&](const RegExp &a) { movq(xmm0, qword[a]); punpcklqdq(xmm0, xmm0); });
-    case Op::V128Load32Zero: return loadLanes([&](const RegExp &a) { movd(xmm0, dword[a]); });
-    case Op::V128Load64Zero: return loadLanes([&](const RegExp &a) { movq(xmm0, qword[a]); });
+      return loadLanes([&](const Xmm &d, const RegExp &a) { pinsrw(d, word[a], 0); pshuflw(d, d, 0); pshufd(d, d, 0); });
+    case Op::V128Load32Splat: return loadLanes([&](const Xmm &d, const RegExp &a) { movd(d, dword[a]); pshufd(d, d, 0); });
+    case Op::V128Load64Splat: return loadLanes([&](const Xmm &d, const RegExp &a) { movq(d, qword[a]); punpcklqdq(d, d); });
+    case Op::V128Load32Zero: return loadLanes([&](const Xmm &d, const RegExp &a) { movd(d, dword[a]); });
+    case Op::V128Load64Zero: return loadLanes([&](const Xmm &d, const RegExp &a) { movq(d, qword[a]); });
     case Op::V128Store: {
-      loadV128(xmm0, top);
+      Xmm v = source(top, xmm0);
       RegExp a = address(top - 1);
-      movdqu(xword[a], xmm0);
+      movdqu(xword[a], v);
       stack_.pop_back();
       return;
     }
@@ -314,9 +344,16 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
       });
     case Op::I8x16Splat: loadTo(eax, top); broadcastByte(xmm0); result(top); return;
     case Op::I16x8Splat: loadTo(eax, top); movd(xmm0, eax); pshuflw(xmm0, xmm0, 0); pshufd(xmm0, xmm0, 0); result(top); return;
-    case Op::I32x4Splat: loadTo(eax, top); movd(xmm0, eax); pshufd(xmm0, xmm0, 0); result(top); return;
+    case Op::I32x4Splat: {
+      loadTo(eax, top);
+      dropTo(top);
+      const Xmm &d = kOperandXmms[pushNewXmm(ValType::V128)];
+      movd(d, eax);
+      pshufd(d, d, 0);
+      return;
+    }
     case Op::I64x2Splat: loadTo(rax, top); movq(xmm0, rax); punpcklqdq(xmm0, xmm0); result(top); return;
-    case Op::F32x4Splat: loadXmm(xmm0, top, false); pshufd(xmm0, xmm0, 0); result(top); return;
+    case Op::F32x4Splat: loadXmm(xmm0, top, false); dropTo(top); pshufd(kOperandXmms[pushNewXmm(ValType::V128)], xmm0, 0); return;
     case Op::F64x2Splat: loadXmm(xmm0, top, true); punpcklqdq(xmm0, xmm0); result(top); return;
     case Op::I8x16ExtractLaneS: loadV128(xmm0, top); pextrb(eax, xmm0, lane); movsx(eax, al); resultI32(top); return;
     case Op::I8x16ExtractLaneU: loadV128(xmm0, top); pextrb(eax, xmm0, lane); resultI32(top); return;
@@ -419,16 +456,16 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::V128Andnot: return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { WASMO_V(pandn)(d, b, a); }, true);
     case Op::V128Or: return binary3(WASMO_V(por));
     case Op::V128Xor: return binary3(WASMO_V(pxor));
-    case Op::V128Bitselect:
-      // v1 where c is set, v2 elsewhere: ((v1 ^ v2) & c) ^ v2.
-      loadV128(xmm0, top - 2);
-      loadV128(xmm1, top - 1);
-      loadV128(t0, top);
-      pxor(xmm0, xmm1);
-      pand(xmm0, t0);
-      pxor(xmm0, xmm1);
-      result(top - 2);
+    case Op::V128Bitselect: {
+      // v1 where c is set, v2 elsewhere: ((v1 ^ v2) & c) ^ v2 (d may be v2's register: read last).
+      Xmm v1 = source(top - 2, xmm0), v2 = source(top - 1, xmm1), c = source(top, t0);
+      dropTo(top - 2);
+      const Xmm &d = kOperandXmms[pushNewXmm(ValType::V128)];
+      WASMO_V(pxor)(t1, v1, v2);
+      WASMO_V(pand)(t1, t1, c);
+      WASMO_V(pxor)(d, v2, t1);
       return;
+    }
     case Op::V128AnyTrue: loadV128(xmm0, top); ptest(xmm0, xmm0); setnz(al); movzx(eax, al); resultI32(top); return;
     case Op::I8x16AllTrue: case Op::I16x8AllTrue: case Op::I32x4AllTrue: case Op::I64x2AllTrue:
       // No lane equals zero.
@@ -537,7 +574,14 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
       });
     case Op::I32x4DotI16x8S: return binary3(WASMO_V(pmaddwd));
 
+    // Shifting bytes as words: the bits shifted in from the neighbouring byte are masked off.
     case Op::I8x16Shl:
+      if (stack_[top].kind == Value::Const) {
+        return shiftImm(8, [&](const Xmm &d, const Xmm &a, uint8_t n) {
+          WASMO_VS(psllw)(d, a, n);
+          WASMO_V(pand)(d, d, constant(splatBytes<uint8_t>(static_cast<uint8_t>(0xFF << n))));
+        });
+      }
       return shift(8, [&] {
         psllw(xmm0, xmm1);
         mov(eax, 0xFF);
@@ -546,6 +590,12 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         pand(xmm0, t0);
       });
     case Op::I8x16ShrU:
+      if (stack_[top].kind == Value::Const) {
+        return shiftImm(8, [&](const Xmm &d, const Xmm &a, uint8_t n) {
+          WASMO_VS(psrlw)(d, a, n);
+          WASMO_V(pand)(d, d, constant(splatBytes<uint8_t>(static_cast<uint8_t>(0xFF >> n))));
+        });
+      }
       return shift(8, [&] {
         psrlw(xmm0, xmm1);
         mov(eax, 0xFF);
@@ -565,14 +615,14 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         psraw(t0, xmm1);
         packsswb(xmm0, t0);
       });
-    case Op::I16x8Shl: return shift(16, [&] { psllw(xmm0, xmm1); });
-    case Op::I16x8ShrS: return shift(16, [&] { psraw(xmm0, xmm1); });
-    case Op::I16x8ShrU: return shift(16, [&] { psrlw(xmm0, xmm1); });
-    case Op::I32x4Shl: return shift(32, [&] { pslld(xmm0, xmm1); });
-    case Op::I32x4ShrS: return shift(32, [&] { psrad(xmm0, xmm1); });
-    case Op::I32x4ShrU: return shift(32, [&] { psrld(xmm0, xmm1); });
-    case Op::I64x2Shl: return shift(64, [&] { psllq(xmm0, xmm1); });
-    case Op::I64x2ShrU: return shift(64, [&] { psrlq(xmm0, xmm1); });
+    case Op::I16x8Shl: return shift3(16, WASMO_VS(psllw), WASMO_V(psllw));
+    case Op::I16x8ShrS: return shift3(16, WASMO_VS(psraw), WASMO_V(psraw));
+    case Op::I16x8ShrU: return shift3(16, WASMO_VS(psrlw), WASMO_V(psrlw));
+    case Op::I32x4Shl: return shift3(32, WASMO_VS(pslld), WASMO_V(pslld));
+    case Op::I32x4ShrS: return shift3(32, WASMO_VS(psrad), WASMO_V(psrad));
+    case Op::I32x4ShrU: return shift3(32, WASMO_VS(psrld), WASMO_V(psrld));
+    case Op::I64x2Shl: return shift3(64, WASMO_VS(psllq), WASMO_V(psllq));
+    case Op::I64x2ShrU: return shift3(64, WASMO_VS(psrlq), WASMO_V(psrlq));
     case Op::I64x2ShrS:
       // No psraq: shift logically, then sign-extend from the shifted sign bit m: (x ^ m) - m.
       return shift(64, [&] {
@@ -744,4 +794,5 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
 #undef WASMO_V
 #undef WASMO_V1
 #undef WASMO_VI
+#undef WASMO_VS
 }
