@@ -88,19 +88,12 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
       ins(d, a, imm);                                                 \
     }                                                                 \
   }
-  // The register v128 operand k is in: its own, or `scratch` loaded from its slot.
-  auto source = [&](size_t k, const Xmm &scratch) {
-    const Value &v = stack_[k];
-    if (v.kind == Value::XReg) return kOperandXmms[v.reg];
-    loadV128(scratch, k);
-    return scratch;
-  };
   // vv -> v as emit(d, a, b). With AVX, a and b are read where they are and d is the result's own
   // register (it may be a's or b's: a VEX instruction reads its sources first). Without, a is in xmm0
   // and b in xmm1, and d is xmm0, or xmm1 if `intoB` (for sequences that compute into b's copy).
   auto binary3 = [&](auto emit, bool intoB = false) {
     if (avx_) {
-      Xmm a = source(top - 1, xmm0), b = source(top, xmm1);
+      Xmm a = operandXmm(top - 1, xmm0), b = operandXmm(top, xmm1);
       dropTo(top - 1);
       emit(kOperandXmms[pushNewXmm(ValType::V128)], a, b);
       return;
@@ -115,7 +108,7 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
   // v -> v as emit(d, a), for the operand at k (the top): a where the operand is, d the result's own
   // register, which may be a's.
   auto unary3At = [&](size_t k, auto emit) {
-    Xmm a = source(k, xmm0);
+    Xmm a = operandXmm(k, xmm0);
     dropTo(k);
     emit(kOperandXmms[pushNewXmm(ValType::V128)], a);
   };
@@ -291,7 +284,7 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::V128Load32Zero: return loadLanes([&](const Xmm &d, const RegExp &a) { movd(d, dword[a]); });
     case Op::V128Load64Zero: return loadLanes([&](const Xmm &d, const RegExp &a) { movq(d, qword[a]); });
     case Op::V128Store: {
-      Xmm v = source(top, xmm0);
+      Xmm v = operandXmm(top, xmm0);
       RegExp a = address(top - 1);
       movdqu(xword[a], v);
       stack_.pop_back();
@@ -317,12 +310,13 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
       stack_.pop_back();
       return;
     }
-    case Op::V128Const:
-      if (std::ranges::all_of(imm.bytes, [](uint8_t b) { return b == 0; })) pxor(xmm0, xmm0);
-      else if (std::ranges::all_of(imm.bytes, [](uint8_t b) { return b == 0xFF; })) pcmpeqd(xmm0, xmm0);
-      else movdqu(xmm0, constant(imm.bytes));
-      pushXmm(xmm0, ValType::V128);
+    case Op::V128Const: {
+      const Xmm &d = kOperandXmms[pushNewXmm(ValType::V128)];
+      if (std::ranges::all_of(imm.bytes, [](uint8_t b) { return b == 0; })) pxor(d, d);
+      else if (std::ranges::all_of(imm.bytes, [](uint8_t b) { return b == 0xFF; })) pcmpeqd(d, d);
+      else movdqu(d, constant(imm.bytes));
       return;
+    }
     case Op::I8x16Shuffle: {
       // Lanes below 16 from a, the rest from b: each pshufb zeroes the lanes the other fills.
       std::array<uint8_t, 16> fromA{}, fromB{};
@@ -330,17 +324,21 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         fromA[i] = imm.bytes[i] < 16 ? imm.bytes[i] : 0x80;
         fromB[i] = imm.bytes[i] >= 16 ? static_cast<uint8_t>(imm.bytes[i] - 16) : 0x80;
       }
-      return binary([&] {
-        pshufb(xmm0, constant(fromA));
-        pshufb(xmm1, constant(fromB));
-        por(xmm0, xmm1);
+      // One pshufb where all lanes come from one operand (as from shuffles that widen or reverse).
+      bool onlyA = std::ranges::all_of(imm.bytes, [](uint8_t i) { return i < 16; });
+      bool onlyB = std::ranges::all_of(imm.bytes, [](uint8_t i) { return i >= 16; });
+      return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
+        if (onlyB) return WASMO_V(pshufb)(d, b, constant(fromB));
+        if (!onlyA) WASMO_V(pshufb)(t0, b, constant(fromB));  // first: d may be b's register
+        WASMO_V(pshufb)(d, a, constant(fromA));
+        if (!onlyA) WASMO_V(por)(d, d, t0);
       });
     }
     case Op::I8x16Swizzle:
       // Indices of 16 and more select 0: saturating + 0x70 sets their top bit, which pshufb zeroes by.
-      return binary([&] {
-        paddusb(xmm1, constant(splatBytes<uint8_t>(0x70)));
-        pshufb(xmm0, xmm1);
+      return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
+        WASMO_V(paddusb)(t0, b, constant(splatBytes<uint8_t>(0x70)));
+        WASMO_V(pshufb)(d, a, t0);
       });
     case Op::I8x16Splat: loadTo(eax, top); broadcastByte(xmm0); result(top); return;
     case Op::I16x8Splat: loadTo(eax, top); movd(xmm0, eax); pshuflw(xmm0, xmm0, 0); pshufd(xmm0, xmm0, 0); result(top); return;
@@ -458,7 +456,7 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::V128Xor: return binary3(WASMO_V(pxor));
     case Op::V128Bitselect: {
       // v1 where c is set, v2 elsewhere: ((v1 ^ v2) & c) ^ v2 (d may be v2's register: read last).
-      Xmm v1 = source(top - 2, xmm0), v2 = source(top - 1, xmm1), c = source(top, t0);
+      Xmm v1 = operandXmm(top - 2, xmm0), v2 = operandXmm(top - 1, xmm1), c = operandXmm(top, t0);
       dropTo(top - 2);
       const Xmm &d = kOperandXmms[pushNewXmm(ValType::V128)];
       WASMO_V(pxor)(t1, v1, v2);
