@@ -48,46 +48,25 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     emit();
     result(top - 1);
   };
-  // An instruction as d = a op b (WASMO_V), d = a shifted by n (WASMO_VS) or d = op a (WASMO_V1): VEX with AVX, else the SSE form
-  // on d after copying a there (so d must not be b unless it is a).
-#define WASMO_V(ins)                                                  \
-  [&](const Xmm &d, const Xmm &a, const Operand &b) {                 \
-    if (avx_) {                                                       \
-      usedFeatures_ |= kCpuAvx;                                       \
-      v##ins(d, a, b);                                                \
-    } else {                                                          \
-      if (d.getIdx() != a.getIdx()) movaps(d, a);                     \
-      ins(d, b);                                                      \
-    }                                                                 \
-  }
-#define WASMO_V1(ins)                                                 \
-  [&](const Xmm &d, const Xmm &a) {                                   \
-    if (avx_) {                                                       \
-      usedFeatures_ |= kCpuAvx;                                       \
-      v##ins(d, a);                                                   \
-    } else {                                                          \
-      ins(d, a);                                                      \
-    }                                                                 \
-  }
-#define WASMO_VS(ins)                                                 \
-  [&](const Xmm &d, const Xmm &a, uint8_t n) {                        \
-    if (avx_) {                                                       \
-      usedFeatures_ |= kCpuAvx;                                       \
-      v##ins(d, a, n);                                                \
-    } else {                                                          \
-      if (d.getIdx() != a.getIdx()) movaps(d, a);                     \
-      ins(d, n);                                                      \
-    }                                                                 \
-  }
-#define WASMO_VI(ins, imm)                                            \
-  [&](const Xmm &d, const Xmm &a) {                                   \
-    if (avx_) {                                                       \
-      usedFeatures_ |= kCpuAvx;                                       \
-      v##ins(d, a, imm);                                              \
-    } else {                                                          \
-      ins(d, a, imm);                                                 \
-    }                                                                 \
-  }
+  // An instruction as d = a op b (WASMO_V), d = a shifted by n (WASMO_VS), d = op a (WASMO_V1) or
+  // d = op(a, imm) (WASMO_VI): VEX with AVX (WASMO_AVX_OR records it), else the SSE form, on d after
+  // copying a there for the two-operand ones (so d must not be b unless it is a).
+#define WASMO_AVX_OR(vex, sse) \
+  do {                         \
+    if (avx_) {                \
+      usedFeatures_ |= kCpuAvx; \
+      vex;                     \
+    } else {                   \
+      sse;                     \
+    }                          \
+  } while (false)
+  auto copyTo = [&](const Xmm &d, const Xmm &a) {
+    if (d.getIdx() != a.getIdx()) movaps(d, a);
+  };
+#define WASMO_V(ins) [&](const Xmm &d, const Xmm &a, const Operand &b) { WASMO_AVX_OR(v##ins(d, a, b), copyTo(d, a); ins(d, b)); }
+#define WASMO_VS(ins) [&](const Xmm &d, const Xmm &a, uint8_t n) { WASMO_AVX_OR(v##ins(d, a, n), copyTo(d, a); ins(d, n)); }
+#define WASMO_V1(ins) [&](const Xmm &d, const Xmm &a) { WASMO_AVX_OR(v##ins(d, a), ins(d, a)); }
+#define WASMO_VI(ins, imm) [&](const Xmm &d, const Xmm &a) { WASMO_AVX_OR(v##ins(d, a, imm), ins(d, a, imm)); }
   // vv -> v as emit(d, a, b). With AVX, a and b are read where they are and d is the result's own
   // register (it may be a's or b's: a VEX instruction reads its sources first). Without, a is in xmm0
   // and b in xmm1, and d is xmm0, or xmm1 if `intoB` (for sequences that compute into b's copy).
@@ -163,12 +142,9 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
   auto fcmp = [&](bool is64, uint8_t pred, bool swap) {
     binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
       const Xmm &x = swap ? b : a, &y = swap ? a : b;
-      if (avx_) {
-        usedFeatures_ |= kCpuAvx;
-        if (is64) vcmppd(d, x, y, pred); else vcmpps(d, x, y, pred);
-      } else {
-        if (is64) cmppd(d, y, pred); else cmpps(d, y, pred);  // d is x
-      }
+      // Without AVX, d is x.
+      if (is64) WASMO_AVX_OR(vcmppd(d, x, y, pred), cmppd(d, y, pred));
+      else WASMO_AVX_OR(vcmpps(d, x, y, pred), cmpps(d, y, pred));
     }, swap);
   };
   // fmin and fmax (spec 4.3.3): NaN if either is, -0 below +0. minps/maxps give their second
@@ -793,4 +769,5 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
 #undef WASMO_V1
 #undef WASMO_VI
 #undef WASMO_VS
+#undef WASMO_AVX_OR
 }
