@@ -340,7 +340,9 @@ export const DEFAULT_TIER_UP_THRESHOLD = 10_000;
 export interface TierUpOptions {
   /** Calls plus loop iterations of a function, counted per instance, after which it is compiled by
    *  the optimizing compiler in the background: an integer from 0 to 2^31 - 1; by default
-   *  $WASMO_TIER_UP_THRESHOLD, else 10,000. 0 compiles each function on its first call. */
+   *  $WASMO_TIER_UP_THRESHOLD, else 10,000. 0 compiles each function on its first call. A function
+   *  whose body is larger than 16 KiB is refused instead, and stays on singlepass code: its compile
+   *  would take longer than it saves (host-shim/runtime/tier_up.h kMaxTierUpBodyBytes). */
   readonly threshold?: number;
   /** The wasm code whose count runs out waits until its function is compiled (instead of going on
    *  on singlepass code), so tests see tier-up at a known point; by default $WASMO_TIER_UP_WAIT=1. */
@@ -348,7 +350,8 @@ export interface TierUpOptions {
 }
 
 /** A tiered module's functions: running optimized code, refused by the optimizing compiler (they
- *  stay on singlepass code; none should be), and queued or compiling. */
+ *  stay on singlepass code: bodies larger than 16 KiB, and none else should be), and queued or
+ *  compiling. */
 export interface TierUpStats {
   readonly optimized: number;
   readonly refused: number;
