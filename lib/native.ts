@@ -481,17 +481,18 @@ export class NativeModule {
   }
 
   /**
-   * The module's artifact as its code is now: for tiered code, with the optimized code of the
+   * The module's artifact as its code is now, for tiered code with the optimized code of the
    * functions tier-up compiled since it was loaded (each function's tier recorded, so that loading
-   * it starts them optimized); otherwise serialize()'s.
+   * it starts them optimized), otherwise serialize()'s: given to `use` in the engine's memory,
+   * valid until `use` returns (a copy of a large artifact costs as much as writing it to a file).
    */
-  currentArtifact(): Uint8Array | NativeFailure {
+  withCurrentArtifact<T>(use: (bytes: Uint8Array) => T): T | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
     const bytes: [Ptr | null] = [null];
     const len: [number] = [0];
     const status = load().serialize(this.ptr(), bytes, len, err, ERR_LEN);
     if (status !== Status.ok || bytes[0] === null) return failure(status, err);
-    return new Uint8Array(koffi.view(bytes[0], len[0])).slice();
+    return use(new Uint8Array(koffi.view(bytes[0], len[0])));
   }
 
   /** A tiered module's tier per defined function (`count` of them): which code its calls run now;
