@@ -720,11 +720,9 @@ export function module_function_tiers(module: Module): ('singlepass' | 'optimizi
  * threads it compiles and what to call back with its progress (the bytes are the same whatever the
  * threads); a module already compiled is not compiled again.
  */
-export function module_serialize(module: Module, options?: SerializeOptions): Uint8Array | WasmError {
+export function module_serialize(module: Module, options?: { engine?: NativeEngineName; fuel?: boolean; boundsChecks?: boolean } & CompileOptions): Uint8Array | WasmError {
   return withArtifact('module_serialize', module, options, (bytes) => bytes.slice());
 }
-
-type SerializeOptions = { engine?: NativeEngineName; fuel?: boolean; boundsChecks?: boolean } & CompileOptions;
 
 /**
  * module_serialize, with the artifact written to the file `path` (created or replaced) from the
@@ -732,12 +730,12 @@ type SerializeOptions = { engine?: NativeEngineName; fuel?: boolean; boundsCheck
  * about as much as the write (0.4 s for esbuild's 71 MB). undefined once written; the errors of
  * module_serialize; throws the file system's error if the file cannot be written.
  */
-export function module_serialize_file(module: Module, path: string, options?: SerializeOptions): WasmError | undefined {
+export function module_serialize_file(module: Module, path: string, options?: { engine?: NativeEngineName; fuel?: boolean; boundsChecks?: boolean } & CompileOptions): WasmError | undefined {
   return withArtifact('module_serialize_file', module, options, (bytes): undefined => { writeFileSync(path, bytes); });
 }
 
 /** module_serialize's checks, then its artifact given to `use`, valid only until `use` returns. */
-function withArtifact<T>(what: string, module: Module, options: SerializeOptions | undefined, use: (bytes: Uint8Array) => T): T | WasmError {
+function withArtifact<T>(what: string, module: Module, options: ({ engine?: NativeEngineName; fuel?: boolean; boundsChecks?: boolean } & CompileOptions) | undefined, use: (bytes: Uint8Array) => T): T | WasmError {
   if (options?.threads !== undefined) checkThreads(options.threads, what);
   const invalid = module_validate(module);
   if (invalid !== undefined) return invalid;
