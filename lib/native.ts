@@ -348,7 +348,9 @@ export const DEFAULT_TIER_UP_THRESHOLD = 10_000;
 export interface TierUpOptions {
   /** Calls plus loop iterations of a function, counted per instance, after which it is compiled by
    *  the optimizing compiler in the background: an integer from 0 to 2^31 - 1; by default
-   *  $WASMO_TIER_UP_THRESHOLD, else 10,000. 0 compiles each function on its first call. */
+   *  $WASMO_TIER_UP_THRESHOLD, else 10,000. 0 compiles each function on its first call. A function
+   *  whose body is larger than 16 KiB is refused instead, and stays on singlepass code: its compile
+   *  would take longer than it saves (host-shim/runtime/tier_up.h kMaxTierUpBodyBytes). */
   readonly threshold?: number;
   /** The wasm code whose count runs out waits until its function is compiled (instead of going on
    *  on singlepass code), so tests see tier-up at a known point; by default $WASMO_TIER_UP_WAIT=1. */
@@ -356,7 +358,8 @@ export interface TierUpOptions {
 }
 
 /** A tiered module's functions: running optimized code, refused by the optimizing compiler (they
- *  stay on singlepass code; none should be), and queued or compiling. */
+ *  stay on singlepass code: bodies larger than 16 KiB, and none else should be), and queued or
+ *  compiling. */
 export interface TierUpStats {
   readonly optimized: number;
   readonly refused: number;
@@ -493,17 +496,18 @@ export class NativeModule {
   }
 
   /**
-   * The module's artifact as its code is now: for tiered code, with the optimized code of the
+   * The module's artifact as its code is now, for tiered code with the optimized code of the
    * functions tier-up compiled since it was loaded (each function's tier recorded, so that loading
-   * it starts them optimized); otherwise serialize()'s.
+   * it starts them optimized), otherwise serialize()'s: given to `use` in the engine's memory,
+   * valid until `use` returns (a copy of a large artifact costs as much as writing it to a file).
    */
-  currentArtifact(): Uint8Array | NativeFailure {
+  withCurrentArtifact<T>(use: (bytes: Uint8Array) => T): T | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
     const bytes: [Ptr | null] = [null];
     const len: [number] = [0];
     const status = load().serialize(this.ptr(), bytes, len, err, ERR_LEN);
     if (status !== Status.ok || bytes[0] === null) return failure(status, err);
-    return new Uint8Array(koffi.view(bytes[0], len[0])).slice();
+    return use(new Uint8Array(koffi.view(bytes[0], len[0])));
   }
 
   /** A tiered module's tier per defined function (`count` of them): which code its calls run now;

@@ -13,7 +13,7 @@ import { artifactInterface, artifactSections, artifactSummary } from '../lib/art
 import { ModuleInfo } from '../lib/generated/module_generated.js';
 import {
   func_alloc, func_invoke, i32, instance_export, isError, module_deserialize, module_deserialize_file,
-  module_exports, module_function_tiers, module_imports, module_instantiate, module_parse, module_serialize, module_validate,
+  module_exports, module_function_tiers, module_imports, module_instantiate, module_parse, module_serialize, module_serialize_file, module_validate,
   store_init, type FuncAddr, type Module, type Val, type WasmError,
 } from '../lib/index.js';
 import {
@@ -436,6 +436,22 @@ describe('module_serialize / module_deserialize (beyond the appendix)', () => {
     expect(module_validate(loaded)).toBeUndefined();
     expect(run(loaded)).toEqual([i32(47)]);
     expect(run(loaded)).toEqual(run(original));
+  });
+
+  it('module_serialize_file writes the bytes module_serialize gives, and gives its errors', () => {
+    const m = module_parse('(module (func (export "f") (result i32) (i32.const 47)))');
+    if (isError(m)) throw new Error(m.message);
+    const file = join(dir, 'written.cwasm');
+    expect(module_serialize_file(m, file)).toBeUndefined();
+    expect(new Uint8Array(readFileSync(file))).toEqual(module_serialize(m));
+    const invalid = module_parse('(module (func (result i32)))');
+    if (isError(invalid)) throw new Error(invalid.message);
+    expect(module_serialize_file(invalid, join(dir, 'invalid.cwasm'))).toMatchObject({ kind: 'invalid' });
+    expect(() => module_serialize_file(m, join(dir, 'no-such-folder', 'x.cwasm'))).toThrow(/ENOENT/);
+    const loaded = module_deserialize_file(file);
+    if (isError(loaded)) throw new Error(loaded.message);
+    expect(() => module_serialize_file(loaded, file, { engine: 'optimizing' }))
+      .toThrow('module_serialize_file: the module is compiled code for the singlepass engine, not optimizing');
   });
 
   it('a loaded file can change or shrink: the live instance runs the checked code, a new load is refused', () => {

@@ -81,13 +81,14 @@ function compiledModule(module: ModuleValue, tier: NativeEngineName, options: Na
 
 /**
  * The artifact of a valid module compiled by `tier`: its native code and what instantiating it
- * needs; with fuel metering (for stores made with fuel) if `options.meterFuel`.
+ * needs; with fuel metering (for stores made with fuel) if `options.meterFuel`. Given to `use`,
+ * and valid only until it returns (NativeModule.withCurrentArtifact).
  */
-export function serializeModule(module: ModuleValue, tier: NativeEngineName, options: NativeCompileOptions = {}): Uint8Array | WasmError {
+export function serializeModule<T>(module: ModuleValue, tier: NativeEngineName, options: NativeCompileOptions, use: (bytes: Uint8Array) => T): T | WasmError {
   const c = compiledModule(module, tier, options);
   if (isNativeFailure(c)) return toError(c);
-  const artifact = c.currentArtifact();
-  return isNativeFailure(artifact) ? toError(artifact) : artifact;
+  const result = c.withCurrentArtifact(use);
+  return isNativeFailure(result) ? toError(result) : result;
 }
 
 /**
