@@ -204,7 +204,7 @@ Removes every compiled module from the compile cache of \`wasmo run\` (by defaul
 $XDG_CACHE_HOME/wasmo, else ~/.cache/wasmo) and says how much space that freed.
 `;
 
-const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing|tiered] [--fuel] [--memory-reservation SIZE] [--memory-guard SIZE] [--compile-threads N] FILE [-o OUT]
+const COMPILE_HELP = `Usage: wasmo compile [--engine singlepass|optimizing|tiered] [--fuel] [--memory-reservation SIZE] [--memory-guard SIZE] [--compile-threads N] [--cpu-features LIST] FILE [-o OUT]
 
 Compiles FILE (.wasm: binary format; anything else: text format) with the singlepass engine (or
 the one --engine names; optimizing is the LLVM compiler: slower to compile, faster code) and
@@ -227,6 +227,10 @@ Options:
                           hardware thread); the artifact is the same whatever N. A singlepass
                           compile that takes over a second shows its progress when stderr is a
                           terminal
+  --cpu-features LIST     the x86-64 features beyond SSE2 the code may use, comma-separated, of
+                          popcnt, sse4.1, sse4.2 and avx ("" for none), for CPUs older than this
+                          one (default: $WASMO_CPU_FEATURES, else all this CPU has); the
+                          artifact records those its code uses
   -h, --help              show this help
 `;
 
@@ -685,6 +689,7 @@ function compile(args: readonly string[], io: Io): number {
   let file: string | undefined;
   let output: string | undefined;
   let threads: number | undefined;
+  let cpuFeatures: string[] | undefined;
   let engine: NativeEngineName = 'singlepass';
   let fuel = false;
   const memorySizes: { reservation?: number; guard?: number } = {};
@@ -704,6 +709,9 @@ function compile(args: readonly string[], io: Io): number {
       output = optionValue(args, i++);
     } else if (a === '--compile-threads' || a.startsWith('--compile-threads=')) {
       threads = threadCount(a.includes('=') ? a.slice(a.indexOf('=') + 1) : optionValue(args, i++));
+    } else if (a === '--cpu-features' || a.startsWith('--cpu-features=')) {
+      const list = a.includes('=') ? a.slice(a.indexOf('=') + 1) : optionValue(args, i++);
+      cpuFeatures = list === '' ? [] : list.split(',');
     } else if (a === '--engine' || a.startsWith('--engine=')) {
       const chosen = engineName(a === '--engine' ? optionValue(args, i++) : a.slice('--engine='.length));
       if (!isNative(chosen)) throw new UsageError(`compile: --engine takes singlepass, optimizing or tiered, not "${chosen}"`);
@@ -723,7 +731,9 @@ function compile(args: readonly string[], io: Io): number {
   const settings = compileSettings(file, threads, io);
   let bytes;
   try {
-    bytes = module_serialize(loadModule(file, engine).module, { ...settings.options, engine, fuel, boundsChecks });
+    bytes = module_serialize(loadModule(file, engine).module, {
+      ...settings.options, ...(cpuFeatures === undefined ? {} : { cpuFeatures }), engine, fuel, boundsChecks,
+    });
   } finally {
     settings.end();
   }

@@ -52,7 +52,7 @@ type Ptr = { readonly __native: unique symbol };
 
 interface Bindings {
   validate(bytes: Uint8Array, len: number, threads: number, err: Uint8Array, errLen: number): number;
-  compile(bytes: Uint8Array, len: number, tier: number, flags: number, threads: number,
+  compile(bytes: Uint8Array, len: number, tier: number, flags: number, threads: number, cpuFeatures: string | null,
     progress: ((done: number, total: number) => void) | null, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   moduleTier(m: Ptr): number;
   moduleFree(m: Ptr): void;
@@ -172,7 +172,7 @@ function load(): Bindings {
   const b = {
     validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, uint32_t threads, _Out_ uint8_t *err, size_t err_len)'),
     // `progress` is called back during the call only, on this thread: a JS function passes as is.
-    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, uint32_t threads, wasmo_progress_fn *progress, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, uint32_t threads, const char *cpu_features, wasmo_progress_fn *progress, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     moduleTier: f('uint32_t wasmo_module_tier(wasmo_module m)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
     metersFuel: f('int wasmo_module_meters_fuel(wasmo_module m)'),
@@ -328,6 +328,14 @@ export interface CompileOptions {
    *  the call that compiles): how many are done, of how many; and with both equal at the end if it
    *  was called before. Singlepass only: the optimizing engine does not report progress yet. */
   readonly progress?: (done: number, total: number) => void;
+  /** The x86-64 CPU features beyond SSE2 that native code may use, of `popcnt`, `sse4.1`, `sse4.2`
+   *  and `avx` (like wasmtime's target features): by default $WASMO_CPU_FEATURES (the names
+   *  comma-separated), else all this CPU has. Fewer make code that runs on older CPUs (an artifact
+   *  records the features its code uses, and loading refuses code the CPU cannot run); `[]` means
+   *  SSE2 only, where singlepass leaves SIMD and the float rounding instructions to the reference
+   *  engine. A name this engine does not know, or a feature this CPU lacks, fails the compile with
+   *  an `incompatible` error naming it. */
+  readonly cpuFeatures?: readonly string[];
 }
 
 /** The calls and loop iterations a function runs on singlepass code before tier-up, by default
@@ -392,6 +400,13 @@ function compileThreads(options: CompileOptions | undefined): number {
   return env === undefined || env === '' ? 0 : checkThreads(Number(env), 'WASMO_COMPILE_THREADS');
 }
 
+/** The CPU features to compile for, comma-separated: the option, else $WASMO_CPU_FEATURES, else
+ *  null (all the host has). */
+export function cpuFeatureList(options: CompileOptions | undefined): string | null {
+  if (options?.cpuFeatures !== undefined) return options.cpuFeatures.join(',');
+  return process.env['WASMO_CPU_FEATURES'] ?? null;
+}
+
 /** Decode and validate only. */
 export function validate(bytes: Uint8Array, options?: CompileOptions): true | NativeFailure {
   const b = load();
@@ -432,7 +447,7 @@ export class NativeModule {
     const threads = compileThreads(options);
     const progress = options.progress ?? null;
     const flags = (options.meterFuel === true ? 1 : 0) | (options.boundsChecks === true ? 2 : 0);
-    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, TIERS.indexOf(tier), flags, threads, progress, out, err, ERR_LEN)));
+    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, TIERS.indexOf(tier), flags, threads, cpuFeatureList(options), progress, out, err, ERR_LEN)));
   }
 
   /** The compiler that made the code (an artifact records it). */
