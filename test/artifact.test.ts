@@ -550,7 +550,7 @@ describe.skipIf(!available)('compiling for a set of CPU features (CompileOptions
     (func (export "add") (param i64 i64) (result i64) (i64x2.extract_lane 1 (i32x4.add (i64x2.splat (local.get 0)) (i64x2.splat (local.get 1)))))
     (func (export "gt") (param i64 i64) (result i64) (i64x2.extract_lane 0 (i64x2.gt_s (i64x2.splat (local.get 0)) (i64x2.splat (local.get 1))))))`);
   const hostFlags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(/\s+/) ?? [];
-  const compiled = (cpuFeatures?: string[], tier: 'singlepass' | 'optimizing' = 'singlepass'): NativeModule | NativeFailure =>
+  const compiled = (cpuFeatures?: string[], tier: 'singlepass' | 'optimizing' | 'tiered' = 'singlepass'): NativeModule | NativeFailure =>
     NativeModule.compile(SIMD, tier, cpuFeatures === undefined ? {} : { cpuFeatures });
   const recorded = (m: NativeModule): readonly string[] => artifactSummary(m.serialize()).cpuFeatures;
   // add and gt on 0x1_0000_0007 and -3 (as the low-level API passes them: bits in the thread's slots).
@@ -593,7 +593,11 @@ describe.skipIf(!available)('compiling for a set of CPU features (CompileOptions
     }
     expect(compiled([])).toEqual({ status: 'unsupported', message: 'not supported yet: i64x2.splat without SSE4.1 (the reference engine runs it)' });
     expect(compiled(['popcnt'], 'optimizing')).toEqual({
-      status: 'unsupported', message: 'not supported yet: the optimizing compiler without SSE4.1 and POPCNT among the CPU features it may use',
+      status: 'unsupported', message: 'not supported yet: the optimizing engine without SSE4.1 and POPCNT among the CPU features it may use',
+    });
+    // Tiered code would get optimized functions that use them.
+    expect(compiled(['sse4.1'], 'tiered')).toEqual({
+      status: 'unsupported', message: 'not supported yet: the tiered engine without SSE4.1 and POPCNT among the CPU features it may use',
     });
     const m = module_parse('(module)');
     if (isError(m)) throw new Error(m.message);

@@ -44,7 +44,6 @@ namespace {
 
 constexpr const char *kTriple = "x86_64-unknown-linux-gnu";
 // The features the artifact records (compiler/cpu_features.h): LLVM may use them anywhere.
-constexpr uint32_t kFeatures = kCpuSse41 | kCpuPopcnt;
 constexpr const char *kLlvmFeatures = "+sse4.1,+popcnt";
 
 [[noreturn]] void internal(const std::string &what) {
@@ -899,7 +898,7 @@ CompiledCode link(llvm::StringRef object, size_t entries) {
   if (elf == nullptr) internal("not an ELF64 object");
   CompiledCode out;
   out.tier = Tier::Optimizing;
-  out.cpuFeatures = kFeatures;
+  out.cpuFeatures = kOptimizingCpuFeatures;
   std::map<uint64_t, uint64_t> placed;  // section index -> offset in the block
   for (const llvm::object::ELFSectionRef s : elf->sections()) {
     if (!(s.getFlags() & llvm::ELF::SHF_ALLOC) || s.getSize() == 0) continue;
@@ -1007,7 +1006,7 @@ void optimize(llvm::Module &mod, llvm::TargetMachine &tm) {
  */
 CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> funcs, bool meterFuel, bool boundsChecks) {
   refuseUnsupported(module);
-  if ((hostCpuFeatures() & kFeatures) != kFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
+  if ((hostCpuFeatures() & kOptimizingCpuFeatures) != kOptimizingCpuFeatures) unsupported("the optimizing compiler on a CPU without SSE4.1 and POPCNT");
   static std::once_flag once;
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
@@ -1087,10 +1086,16 @@ CompiledCode compileFunctionOptimizing(const Module &module, uint32_t defined, b
   return compileFunctions(module, std::span<const uint32_t>(&defined, 1), meterFuel, boundsChecks);
 }
 
+void checkOptimizingCpuFeatures(const CompileOptions &options, const char *engine) {
+  if ((options.cpuFeatures & kOptimizingCpuFeatures) != kOptimizingCpuFeatures) {
+    unsupported(std::string("the ") + engine + " engine without SSE4.1 and POPCNT among the CPU features it may use");
+  }
+}
+
 Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions &options) {
   // Bodies are validated on `threads` threads; LLVM then builds, optimizes and emits the one module
   // serially on this thread, without progress reports (splitting it across threads is later work).
-  if ((options.cpuFeatures & kFeatures) != kFeatures) unsupported("the optimizing compiler without SSE4.1 and POPCNT among the CPU features it may use");
+  checkOptimizingCpuFeatures(options, "optimizing");
   Compiled out{decodeModule(bytes, BodyPass{compileThreads(options.threads), {}, {}}), {}};
   std::vector<uint32_t> all(out.module.funcs.size() - out.module.importedFuncs);
   for (uint32_t k = 0; k < all.size(); k++) all[k] = k;

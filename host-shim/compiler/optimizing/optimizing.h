@@ -4,8 +4,15 @@
 // and every import run it unchanged. All LLVM is inside optimizing.cpp.
 #pragma once
 #include "compiler/compiled_code.h"
+#include "compiler/cpu_features.h"
 
 namespace wasmo {
+
+/** The CPU features optimizing code uses: a compile restricted to fewer (CompileOptions::cpuFeatures)
+ *  is refused, for the optimizing engine and for the tiered one, whose hot functions it compiles. */
+inline constexpr uint32_t kOptimizingCpuFeatures = kCpuSse41 | kCpuPopcnt;
+/** Refuses (UNSUPPORTED) a compile for `engine` restricted below kOptimizingCpuFeatures. */
+void checkOptimizingCpuFeatures(const CompileOptions &options, const char *engine);
 
 /** Decodes and validates `bytes` (bodies on options.threads threads), then compiles every function;
  *  throws CompileError (MALFORMED, INVALID, UNSUPPORTED, INTERNAL). */

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "compiler/cpu_features.h"
+#include "compiler/optimizing/optimizing.h"
 #include "environ/fuel.h"
 #include "environ/function_decoder.h"
 #include "runtime/code_memory.h"
@@ -1750,6 +1751,8 @@ void link(std::span<const WorkerCode> workers, uint32_t defined, CompiledCode &o
 }  // namespace
 
 Compiled compileSinglepass(std::span<const uint8_t> bytes, const CompileOptions &options) {
+  // Tiered code gets optimized functions, which must keep to the features asked for too.
+  if (options.tierUp) checkOptimizingCpuFeatures(options, "tiered");
   BodyPass pass;
   pass.threads = compileThreads(options.threads);
   pass.progress = options.progress;
