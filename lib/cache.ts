@@ -1,6 +1,6 @@
 // The compile cache of `wasmo run`: artifacts of the native engines kept on disk, keyed by the
-// module's bytes, the compiler (singlepass, optimizing or tiered), fuel metering, bounds checks and
-// the native engine's build, so a second run loads the code instead of decoding, validating and
+// module's bytes, the compiler (singlepass, optimizing or tiered), fuel metering, bounds checks, the
+// CPU features asked for ($WASMO_CPU_FEATURES) and the native engine's build, so a second run loads the code instead of decoding, validating and
 // compiling again. A tiered entry is rewritten as runs tier more functions up (see wasmo run). Entries are written aside and renamed into place (a reader never
 // reads half a file, and concurrent runs race harmlessly); the least recently used go when the
 // cache grows past its bound. Anything wrong with an entry makes it a miss, never a failure.
@@ -15,7 +15,7 @@ import { module_deserialize_file, module_serialize_file, type Module } from './a
 import type { NativeEngineName } from './engine.js';
 import type { CompileOptions } from './native.js';
 import { isError } from './errors.js';
-import { engineBuild } from './native.js';
+import { cpuFeatureList, engineBuild } from './native.js';
 
 /** $XDG_CACHE_HOME/wasmo, else ~/.cache/wasmo. */
 export function defaultCacheDir(): string {
@@ -47,7 +47,10 @@ export class CompileCache {
   private entry(bytes: Uint8Array): string {
     const hash = createHash('sha256').update(bytes).digest('hex');
     const tier = this.tier === 'singlepass' ? '' : `-${this.tier}`;
-    return join(this.dir, `${hash}-${engineBuild()}${tier}${this.fuel ? '-fuel' : ''}${this.boundsChecks ? '-bounds' : ''}.cwasm`);
+    // Code for fewer CPU features than the host has is kept apart from the host's.
+    const features = cpuFeatureList(undefined);
+    const cpu = features === null ? '' : `-cpu=${features.replace(/[^a-z0-9.]/gi, '_')}`;
+    return join(this.dir, `${hash}-${engineBuild()}${tier}${this.fuel ? '-fuel' : ''}${this.boundsChecks ? '-bounds' : ''}${cpu}.cwasm`);
   }
 
   /** The module compiled earlier from `bytes`, read from its file; undefined on a miss. */

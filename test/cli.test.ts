@@ -304,6 +304,24 @@ describe('the compile cache of wasmo run', () => {
     expect(roomy.get(bytes(1))).toBeDefined();
   });
 
+  test('code compiled for fewer CPU features ($WASMO_CPU_FEATURES) has entries of its own', () => {
+    const cache = cacheDir();
+    const wat = file('cpu.wat', source(4));
+    expect(wasmo('run', '--cache', cache, '--invoke', 'f', wat).stdout).toBe('4\n');
+    const saved = process.env['WASMO_CPU_FEATURES'];
+    process.env['WASMO_CPU_FEATURES'] = 'popcnt,sse4.1';
+    try {
+      expect(wasmo('run', '--cache', cache, '--invoke', 'f', wat).stdout).toBe('4\n');
+      expect(wasmo('run', '--cache', cache, '--invoke', 'f', wat).stdout).toBe('4\n');
+    } finally {
+      if (saved === undefined) delete process.env['WASMO_CPU_FEATURES'];
+      else process.env['WASMO_CPU_FEATURES'] = saved;
+    }
+    const names = entries(cache);
+    expect(names).toHaveLength(2);
+    expect(names.filter((n) => n.endsWith('-cpu=popcnt_sse4.1.cwasm'))).toHaveLength(1);
+  });
+
   test('wasmo cache clean empties it; a wrong action is a usage error', () => {
     const cache = cacheDir();
     expect(wasmo('run', '--cache', cache, '--invoke', 'f', file('clean.wat', source(3))).stdout).toBe('3\n');
