@@ -3,7 +3,8 @@
 // default (Liftoff first, hot functions recompiled by TurboFan in the background), with V8's two
 // tiers alone beside. Each engine runs in a fresh process: it compiles the module (on the wasmo
 // engines, module_decode and module_instantiate; on V8, new WebAssembly.Module and Instance) and
-// calls `run(n)` ITERS times, timing each call.
+// calls `run(n)` ITERS times, timing each call. "tiered, 2nd run" loads the artifact the tiered run
+// wrote after its calls (each function at the tier it reached) instead of compiling.
 //
 //   npm run bench:tiering [-- --iters 40 --kernels matmul,fib --threshold 10000]
 //
@@ -13,14 +14,15 @@
 // few calls. Timings are for people, never asserted (test/bench.test.ts checks the kernels only).
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  func_invoke, i32, instance_export, isError, module_decode, module_instantiate, module_tier_up_stats, store_init,
-  type EngineName,
+  func_invoke, i32, instance_export, isError, module_decode, module_deserialize_file, module_instantiate, module_serialize,
+  module_tier_up_stats, store_init, type EngineName,
 } from '../lib/index.js';
 import { KERNELS, buildKernel, clangVersion } from './kernels.js';
 import { LIFTOFF, TURBOFAN, median, table } from './measure.js';
@@ -37,20 +39,26 @@ interface Timeline {
   readonly optimized?: number;
 }
 
-/** In the child: compile, then `iters` calls of run(n), timed from the process's start of work. */
-function child(engine: string, file: string, n: number, iters: number): Timeline {
+/**
+ * In the child: compile, then `iters` calls of run(n), timed from the process's start of work.
+ * `artifact`: on tiered, where to write the module's artifact after the calls (each function at the
+ * tier it reached, as `wasmo run`'s cache keeps it); on 'tiered-artifact', where to load the module
+ * from instead of compiling it.
+ */
+function child(engine: string, file: string, n: number, iters: number, artifact?: string): Timeline {
   const bytes = new Uint8Array(readFileSync(file));
   const t0 = performance.now();
   let call: () => number;
   let optimized: (() => number | undefined) | undefined;
+  let save: (() => void) | undefined;
   if (engine === 'v8') {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
     const run = instance.exports['run'] as (n: number) => number;
     call = () => run(n) >>> 0;
   } else {
-    const module = module_decode(bytes);
+    const module = engine === 'tiered-artifact' ? module_deserialize_file(artifact!) : module_decode(bytes);
     if (isError(module)) throw new Error(module.message);
-    let [store, inst] = module_instantiate(store_init({ engine: engine as EngineName }), module, []);
+    let [store, inst] = module_instantiate(store_init({ engine: (module.compiledFor ?? engine) as EngineName }), module, []);
     if (isError(inst)) throw new Error(inst.message);
     const run = instance_export(inst, 'run');
     if (isError(run) || run.kind !== 'func') throw new Error('no run export');
@@ -60,7 +68,14 @@ function child(engine: string, file: string, n: number, iters: number): Timeline
       if (isError(r) || r[0]?.type !== 'i32') throw new Error(isError(r) ? r.message : 'not an i32');
       return r[0].value >>> 0;
     };
-    if (engine === 'tiered') optimized = () => module_tier_up_stats(module)?.optimized;
+    if (module.compiledFor === 'tiered' || engine === 'tiered') optimized = () => module_tier_up_stats(module)?.optimized;
+    if (engine === 'tiered' && artifact !== undefined) {
+      save = () => {
+        const written = module_serialize(module, { engine: 'tiered' });
+        if (isError(written)) throw new Error(written.message);
+        writeFileSync(artifact, written);
+      };
+    }
   }
   const compileMs = performance.now() - t0;
   const callMs: number[] = [];
@@ -73,6 +88,7 @@ function child(engine: string, file: string, n: number, iters: number): Timeline
     checksum = c;
   }
   const o = optimized?.();
+  save?.();
   return { compileMs, callMs, checksum, ...(o === undefined ? {} : { optimized: o }) };
 }
 
@@ -83,9 +99,9 @@ interface Column {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-function measureColumn(c: Column, file: string, n: number, iters: number): Timeline | string {
+function measureColumn(c: Column, file: string, n: number, iters: number, artifact: string): Timeline | string {
   const self = fileURLToPath(import.meta.url);
-  const p = spawnSync(process.execPath, [...c.flags, self, '--child', c.engine, file, String(n), String(iters)],
+  const p = spawnSync(process.execPath, [...c.flags, self, '--child', c.engine, file, String(n), String(iters), artifact],
     { encoding: 'utf8', env: { ...process.env, ...c.env }, maxBuffer: 1 << 24 });
   if (p.status !== 0) return (p.stderr || `exit status ${p.status}`).trim().split('\n').slice(-2).join(' | ');
   return JSON.parse(p.stdout.trim().split('\n').pop()!) as Timeline;
@@ -108,8 +124,8 @@ function main(): void {
   });
   if (values.child === true) {
     const args = process.argv.slice(process.argv.indexOf('--child') + 1);
-    const [engine, file, n, iters] = args as [string, string, string, string];
-    process.stdout.write(`${JSON.stringify(child(engine, file, Number(n), Number(iters)))}\n`);
+    const [engine, file, n, iters, artifact] = args as [string, string, string, string, string];
+    process.stdout.write(`${JSON.stringify(child(engine, file, Number(n), Number(iters), artifact))}\n`);
     return;
   }
   const iters = Number(values.iters);
@@ -123,6 +139,8 @@ function main(): void {
     { label: 'singlepass', engine: 'singlepass', flags: [] },
     { label: 'optimizing', engine: 'optimizing', flags: [] },
     { label: 'tiered', engine: 'tiered', flags: [] },
+    // A second run from the artifact the first left (as `wasmo run --engine tiered` with its cache).
+    { label: 'tiered, 2nd run', engine: 'tiered-artifact', flags: [] },
     ...thresholds.map((t) => ({ label: `tiered@${t}`, engine: 'tiered', flags: [], env: { WASMO_TIER_UP_THRESHOLD: t } })),
     { label: 'v8 (Liftoff→TurboFan)', engine: 'v8', flags: [] },
     { label: 'v8 Liftoff only', engine: 'v8', flags: LIFTOFF },
@@ -133,13 +151,15 @@ function main(): void {
     `${iters} calls of run(n) per engine in a fresh process; ms: compile = until the first call can start, first = start to first result,`,
     'steady = median call of the last third, total = start to last result; tiered: the default threshold unless @N ($WASMO_TIER_UP_THRESHOLD).',
   ];
+  const scratch = mkdtempSync(join(tmpdir(), 'wasmo-tiering-'));
   for (const kernel of selected) {
     const { wasm } = buildKernel(kernel.name);
+    const artifact = join(scratch, `${kernel.name}.cwasm`);
     const n = ITERATION_N[kernel.name] ?? kernel.smallN;
     const rows: string[][] = [['', 'compile', 'first', 'steady', 'total', 'first calls (ms)']];
     let checksum: number | undefined;
     for (const c of columns) {
-      const t = measureColumn(c, wasm, n, iters);
+      const t = measureColumn(c, wasm, n, iters, artifact);
       if (typeof t === 'string') {
         rows.push([c.label, '—', '—', '—', '—', t.slice(0, 80)]);
         continue;
@@ -154,6 +174,7 @@ function main(): void {
     }
     out.push('', `${kernel.name} (n = ${n})`, table(rows));
   }
+  rmSync(scratch, { recursive: true, force: true });
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

@@ -18,7 +18,7 @@
 //   the engine; everything the spec lets fail is a returned error.
 
 import type { Engine, EngineExport, EngineName, EngineRef, EngineVal, ModuleValue, NativeEngineName } from './engine.js';
-import { NativeEngine, deserializeModule, serializeModule, tierUpStats } from './engines/native.js';
+import { NativeEngine, deserializeModule, functionTiers, serializeModule, tierUpStats } from './engines/native.js';
 import { checkThreads, nativeAvailable, tierUpOptions, type CompileOptions, type TierUpOptions, type TierUpStats } from './native.js';
 import { ReferenceEngine } from './engines/reference.js';
 import { V8Engine } from './engines/v8.js';
@@ -687,6 +687,15 @@ export function match_externtype(externtype1: ExternType, externtype2: ExternTyp
  */
 export function module_tier_up_stats(module: Module, options?: { wait?: number }): TierUpStats | undefined {
   return tierUpStats(module, options?.wait ?? 0);
+}
+
+/**
+ * The tier of each function the module defines (beyond the appendix), in index order after the
+ * imported ones: 'optimizing' for a function whose calls run the code tier-up compiled (or that a
+ * tiered artifact brought), else 'singlepass'; undefined when the module has no tiered code.
+ */
+export function module_function_tiers(module: Module): ('singlepass' | 'optimizing')[] | undefined {
+  return functionTiers(module);
 }
 
 // ---- Beyond the appendix: artifacts ----

@@ -2,9 +2,11 @@
 // the FlatBuffers sections .wasmo.types and .wasmo.module with the readers flatc generates from
 // host-shim/artifact/*.fbs (`npm run build:schemas`, into lib/generated/). The format itself is
 // described in host-shim/artifact/artifact.h; only artifacts the native loader accepted (it checks
-// every offset and size) are read here.
+// every offset and size) are read here, but for artifactSummary, which `wasmo inspect` shows of any
+// file (it throws on what it cannot read).
 
 import * as flatbuffers from 'flatbuffers';
+import { Compat } from './generated/compat_generated.js';
 import { ModuleInfo, type Limits as FbLimits } from './generated/module_generated.js';
 import { Types } from './generated/types_generated.js';
 import { valTypeByCode } from '../spec/binary/format.js';
@@ -37,6 +39,64 @@ export function artifactSections(bytes: Uint8Array): Map<string, ArtifactSection
     });
   }
   return out;
+}
+
+/** The artifact format this reader knows (host-shim/artifact/compat.h kArtifactFormatVersion). */
+const FORMAT_VERSION = 3;
+
+/** An artifact's compatibility record, and each defined function's code when the format is ours. */
+export interface ArtifactSummary {
+  readonly formatVersion: number;
+  readonly engineVersion: string;
+  readonly target: string;
+  readonly tier: string;
+  readonly cpuFeatures: readonly string[];
+  readonly flags: readonly string[];
+  readonly wasmFeatures: readonly string[];
+  /** In index order; the tier is what the function's calls run (tiered code: the tier it reached). */
+  readonly functions?: readonly { readonly index: number; readonly name?: string; readonly tier: string; readonly bytes: number }[];
+}
+
+export function artifactSummary(bytes: Uint8Array): ArtifactSummary {
+  if (bytes.length < 64 || bytes[0] !== 0x7f || String.fromCharCode(...bytes.subarray(1, 4)) !== 'ELF') throw new Error('not an ELF file');
+  const sections = artifactSections(bytes);
+  const buffer = (name: string): flatbuffers.ByteBuffer => {
+    const s = sections.get(name);
+    if (s === undefined || s.offset + s.size > bytes.length) throw new Error(`no section ${name}`);
+    return new flatbuffers.ByteBuffer(bytes.subarray(s.offset, s.offset + s.size));
+  };
+  const compat = Compat.getRootAsCompat(buffer('.wasmo.compat'));
+  const strings = (n: number, at: (i: number) => string | null): string[] => Array.from({ length: n }, (_, i) => at(i) ?? '');
+  const summary: ArtifactSummary = {
+    formatVersion: compat.formatVersion(),
+    engineVersion: compat.engineVersion() ?? '',
+    target: compat.target() ?? '',
+    tier: compat.tier() ?? '',
+    cpuFeatures: strings(compat.cpuFeaturesLength(), (i) => compat.cpuFeatures(i)),
+    flags: strings(compat.flagsLength(), (i) => compat.flags(i)),
+    wasmFeatures: strings(compat.wasmFeaturesLength(), (i) => compat.wasmFeatures(i)),
+  };
+  if (summary.formatVersion !== FORMAT_VERSION) return summary;
+  const info = ModuleInfo.getRootAsModuleInfo(buffer('.wasmo.module'));
+  const imported = Array.from({ length: info.importsLength() }, (_, i) => info.imports(i)!.kind()).filter((k) => k === 0).length;
+  const names = new Map(Array.from({ length: info.funcNamesLength() }, (_, i) => [info.funcNames(i)!.index(), info.funcNames(i)!.name() ?? '']));
+  const offsets = [...info.functionOffsetsArray() ?? []];
+  const tiered = Array.from({ length: info.tieredLength() }, (_, k) => info.tiered(k)!);
+  // The singlepass code ends where the first optimized block of tiered code starts.
+  const singlepassEnd = Math.min(sections.get('.text')!.size, ...tiered.filter((t) => t.tier() === 1).map((t) => t.begin()));
+  return {
+    ...summary,
+    functions: offsets.map((offset, k) => {
+      const optimized = tiered[k]?.tier() === 1 ? tiered[k] : undefined;
+      const name = names.get(imported + k);
+      return {
+        index: imported + k,
+        ...(name === undefined ? {} : { name }),
+        tier: optimized !== undefined ? 'optimizing' : summary.tier === 'tiered' ? 'singlepass' : summary.tier,
+        bytes: optimized !== undefined ? optimized.end() - optimized.begin() : (offsets[k + 1] ?? singlepassEnd) - offset,
+      };
+    }),
+  };
 }
 
 /**

@@ -15,12 +15,13 @@ import type { ValType } from '../spec/structure/types.js';
 import type { EngineName, NativeEngineName } from './engine.js';
 import { describeThrown, formatTrace, isError, type WasmError } from './errors.js';
 import {
-  defaultEngine, func_invoke, func_type, instance_export, module_decode, module_deserialize_file, module_exports,
-  module_imports, module_instantiate, module_parse, module_serialize, module_validate, store_init, store_interrupt_after, type Module,
-  type Val,
+  defaultEngine, func_invoke, func_type, instance_export, module_decode, module_deserialize, module_deserialize_file,
+  module_exports, module_imports, module_instantiate, module_parse, module_serialize, module_tier_up_stats, module_validate, store_init,
+  store_interrupt_after, type Module, type Val,
 } from './index.js';
 import { NativeUnsupported } from './engines/native.js';
 import { formatExternType, formatFuncType } from './types.js';
+import { artifactSummary } from './artifact.js';
 import { CompileCache, defaultCacheDir } from './cache.js';
 import type { CompileOptions } from './native.js';
 import { progressLine, progressReporter, type ProgressSink } from './progress.js';
@@ -104,6 +105,7 @@ Commands:
   compile FILE [-o OUT]               compile a module ahead of time into a .cwasm artifact
   wast PATH... [options]              run .wast conformance scripts and report per file
   cache clean [--cache DIR]           empty the compile cache of \`wasmo run\`
+  inspect FILE.cwasm                  describe an artifact: what it was made for, each function's tier
 
 Options:
   -h, --help      show this help (\`wasmo <command> --help\` shows a command's options)
@@ -131,9 +133,10 @@ A module without imports: with --invoke, the exported function NAME is called wi
 each result is printed on its own line; without, \`_start\` is called if exported, else the
 exports are listed.
 
-On the native engines singlepass and optimizing, compiled code is kept in a cache (see --cache), so
-the next run of the same module loads it instead of compiling again (tiered compiles each run:
-its code tiers up from the module's own bytes).
+On the native engines, compiled code is kept in a cache (see --cache), so the next run of the same
+module loads it instead of compiling again. On tiered, the cache keeps the code as a run leaves it,
+each function at the tier it reached: the next run starts with the functions that were hot
+already optimized, and the others go on tiering up.
 
 Options (an option's value may also follow an =, as in --dir=data):
   --dir HOST[::GUEST]      let the program reach host directory HOST as GUEST (default: HOST
@@ -183,6 +186,15 @@ Options (an option's value may also follow an =, as in --dir=data):
                            takes over a second shows its progress when stderr is a terminal
   --                       ends wasmo's options: the next argument is FILE
   -h, --help               show this help
+`;
+
+const INSPECT_HELP = `Usage: wasmo inspect FILE
+
+Describes the artifact FILE (from \`wasmo compile\`, module_serialize or the compile cache) without
+running it: its format version, the engine, target, compiler, code flags, CPU and WebAssembly
+features it was made for, whether this engine loads it (else why not), and each function with its
+name, the tier its code is (on tiered code, the tier the function had reached when the artifact was
+written) and its size.
 `;
 
 const CACHE_HELP = `Usage: wasmo cache clean [--cache DIR]
@@ -270,6 +282,8 @@ export function main(argv: readonly string[], io: Io = processIo): number {
         return wast(rest, io);
       case 'cache':
         return cacheCommand(rest, io);
+      case 'inspect':
+        return inspect(rest, io);
       default:
         throw new UsageError(`unknown command "${command}" (see wasmo --help)`);
     }
@@ -491,11 +505,26 @@ function runModule(options: RunOptions, compile: CompileOptions, io: Io): number
   const { file, programArgs } = options;
   // A .cwasm runs on the engine that compiled it unless told otherwise (which then refuses it).
   const chosen = options.engine ?? (file.endsWith('.cwasm') ? undefined : defaultEngine());
-  // Only the native engines make artifacts to keep; tiered code tiers up from the module's bytes,
-  // which an artifact does not hold.
-  const cache = chosen !== undefined && isNative(chosen) && chosen !== 'tiered' && options.cache !== false
+  // Only the native engines make artifacts to keep.
+  const cache = chosen !== undefined && isNative(chosen) && options.cache !== false
     ? new CompileCache(options.cache, undefined, chosen, options.fuel !== undefined, checksBounds(options.memory)) : undefined;
-  const module = loadModule(file, chosen ?? 'singlepass', cache, compile);
+  const { module, bytes } = loadModule(file, chosen ?? 'singlepass', cache, compile);
+  if (chosen !== 'tiered' || cache === undefined || bytes === undefined) return runLoaded(options, module, chosen, compile, io);
+  // Tiered code is kept as the run leaves it: each function at the tier it reached, so the next run
+  // starts with the hot ones optimized (and goes on tiering). Written when tier-up compiled anything
+  // (or the run compiled the module), whatever the run's outcome; functions still being compiled
+  // at exit are not waited for.
+  const before = module_tier_up_stats(module)?.optimized;
+  try {
+    return runLoaded(options, module, chosen, compile, io);
+  } finally {
+    const after = module_tier_up_stats(module)?.optimized;
+    if (after !== undefined && (before === undefined || after > before)) cache.put(bytes, module, compile);
+  }
+}
+
+function runLoaded(options: RunOptions, module: Module, chosen: EngineName | undefined, compile: CompileOptions, io: Io): number {
+  const { file, programArgs } = options;
   const engine = chosen ?? module.compiledFor ?? defaultEngine();
   if (module.compiledFor !== undefined && module.compiledFor !== engine) {
     throw new UsageError(`${file}: compiled code for the ${module.compiledFor} engine cannot run on ${engine}`, FAILURE);
@@ -603,13 +632,14 @@ function runWasi(options: RunOptions & { engine: EngineName }, module: Module, c
   }
 }
 
-/** FILE as a valid module; through `cache` when given (a hit skips decoding and compiling; a miss
- *  compiles, as `compile` says). */
-function loadModule(file: string, engine: EngineName, cache?: CompileCache, compile: CompileOptions = {}): Module {
+/** FILE as a valid module, with its bytes unless it is an artifact; through `cache` when given (a
+ *  hit skips decoding and compiling; a miss compiles, as `compile` says, and keeps the code, but
+ *  tiered code only once it has run: see runModule). */
+function loadModule(file: string, engine: EngineName, cache?: CompileCache, compile: CompileOptions = {}): { module: Module; bytes?: Uint8Array } {
   if (file.endsWith('.cwasm')) {
     const module = module_deserialize_file(file);
     if (isError(module)) throw moduleError(file, 'cannot load compiled module', module);
-    return module;
+    return { module };
   }
   let bytes: Uint8Array;
   try {
@@ -619,13 +649,13 @@ function loadModule(file: string, engine: EngineName, cache?: CompileCache, comp
     throw new UsageError(`cannot read ${file}: ${reason}`, FAILURE);
   }
   const cached = cache?.get(bytes);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) return { module: cached, bytes };
   const module = file.endsWith('.wasm') ? module_decode(bytes, { engine }) : module_parse(new TextDecoder().decode(bytes));
   if (isError(module)) throw moduleError(file, 'malformed module', module);
   const invalid = module_validate(module);
   if (invalid !== undefined) throw moduleError(file, 'invalid module', invalid);
-  cache?.put(bytes, module, compile);
-  return module;
+  if (engine !== 'tiered') cache?.put(bytes, module, compile);
+  return { module, bytes };
 }
 
 function moduleError(file: string, what: string, error: WasmError): UsageError {
@@ -683,7 +713,7 @@ function compile(args: readonly string[], io: Io): number {
   const settings = compileSettings(file, threads, io);
   let bytes;
   try {
-    bytes = module_serialize(loadModule(file, engine), { ...settings.options, engine, fuel, boundsChecks });
+    bytes = module_serialize(loadModule(file, engine).module, { ...settings.options, engine, fuel, boundsChecks });
   } finally {
     settings.end();
   }
@@ -698,6 +728,51 @@ function compile(args: readonly string[], io: Io): number {
     rmSync(temporary, { force: true });
     throw new UsageError(`cannot write ${output}: ${(e as Error).message}`, FAILURE);
   }
+  return 0;
+}
+
+// ---- wasmo inspect ----
+
+function inspect(args: readonly string[], io: Io): number {
+  const [file, ...rest] = args;
+  if (file === undefined || file === '-h' || file === '--help') {
+    io.stdout(INSPECT_HELP);
+    return file === undefined ? USAGE : 0;
+  }
+  if (rest.length > 0) throw new UsageError(`inspect: one artifact only, got "${file}" and "${rest[0]}"`);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, FAILURE);
+  }
+  let summary;
+  try {
+    summary = artifactSummary(bytes);
+  } catch (e) {
+    throw new UsageError(`${file}: not a wasmo artifact (${(e as Error).message})`, FAILURE);
+  }
+  const loaded = module_deserialize(bytes);
+  const list = (v: readonly string[]): string => (v.length === 0 ? 'none' : v.join(', '));
+  const lines = [
+    `${file}: wasmo artifact, format version ${summary.formatVersion}`,
+    `  engine          ${summary.engineVersion}`,
+    `  target          ${summary.target}`,
+    `  compiler        ${summary.tier}`,
+    `  code flags      ${list(summary.flags)}`,
+    `  CPU features    ${list(summary.cpuFeatures)}`,
+    `  wasm features   ${list(summary.wasmFeatures)}`,
+    `  loads here      ${isError(loaded) ? `no: ${loaded.message}` : 'yes'}`,
+  ];
+  if (summary.functions !== undefined) {
+    const tiers = new Map<string, number>();
+    for (const f of summary.functions) tiers.set(f.tier, (tiers.get(f.tier) ?? 0) + 1);
+    lines.push(`  functions       ${summary.functions.length}${tiers.size === 0 ? '' : `: ${[...tiers].map(([t, n]) => `${n} ${t}`).join(', ')}`}`);
+    for (const f of summary.functions) {
+      lines.push(`    wasm-function[${f.index}]  ${f.tier.padEnd(10)}  ${String(f.bytes).padStart(7)} bytes${f.name === undefined ? '' : `  ${f.name}`}`);
+    }
+  }
+  io.stdout(`${lines.join('\n')}\n`);
   return 0;
 }
 

@@ -66,6 +66,8 @@ interface Bindings {
   deserialize(bytes: Uint8Array, len: number, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   loadFile(path: string, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   artifact(m: Ptr, len: [number]): Ptr;
+  serialize(m: Ptr, bytes: [Ptr | null], len: [number], err: Uint8Array, errLen: number): number;
+  functionTiers(m: Ptr, tiers: Uint8Array, count: number): number;
   importCount(m: Ptr): number;
   exportCount(m: Ptr): number;
   exportAt(m: Ptr, i: number, name: Uint8Array, nameLen: number, kind: [number], index: [number]): number;
@@ -182,6 +184,8 @@ function load(): Bindings {
     deserialize: f('int wasmo_module_deserialize(const uint8_t *bytes, size_t len, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     loadFile: f('int wasmo_module_load_file(const char *path, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     artifact: f('const uint8_t *wasmo_module_artifact(wasmo_module m, _Out_ size_t *len)'),
+    serialize: f('int wasmo_module_serialize(wasmo_module m, _Out_ void **bytes, _Out_ size_t *len, _Out_ uint8_t *err, size_t err_len)'),
+    functionTiers: f('int wasmo_module_function_tiers(wasmo_module m, _Out_ uint8_t *tiers, uint32_t count)'),
     importCount: f('uint32_t wasmo_module_import_count(wasmo_module m)'),
     exportCount: f('uint32_t wasmo_module_export_count(wasmo_module m)'),
     exportAt: f('int wasmo_module_export(wasmo_module m, uint32_t i, _Out_ uint8_t *name, size_t name_len, _Out_ uint32_t *kind, _Out_ uint32_t *index)'),
@@ -474,6 +478,28 @@ export class NativeModule {
   /** The artifact this module was loaded from, byte for byte. */
   serialize(): Uint8Array {
     return this.artifactView().slice();
+  }
+
+  /**
+   * The module's artifact as its code is now: for tiered code, with the optimized code of the
+   * functions tier-up compiled since it was loaded (each function's tier recorded, so that loading
+   * it starts them optimized); otherwise serialize()'s.
+   */
+  currentArtifact(): Uint8Array | NativeFailure {
+    const err = new Uint8Array(ERR_LEN);
+    const bytes: [Ptr | null] = [null];
+    const len: [number] = [0];
+    const status = load().serialize(this.ptr(), bytes, len, err, ERR_LEN);
+    if (status !== Status.ok || bytes[0] === null) return failure(status, err);
+    return new Uint8Array(koffi.view(bytes[0], len[0])).slice();
+  }
+
+  /** A tiered module's tier per defined function (`count` of them): which code its calls run now;
+   *  undefined for a module of another tier. */
+  functionTiers(count: number): ('singlepass' | 'optimizing')[] | undefined {
+    const tiers = new Uint8Array(count);
+    if (load().functionTiers(this.ptr(), tiers, count) !== Status.ok) return undefined;
+    return [...tiers].map((t) => (t === 1 ? 'optimizing' : 'singlepass'));
   }
 
   /**

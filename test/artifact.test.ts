@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as flatbuffers from 'flatbuffers';
 import { artifactInterface, artifactSections } from '../lib/artifact.js';
+import { ModuleInfo } from '../lib/generated/module_generated.js';
 import {
   func_alloc, func_invoke, i32, instance_export, isError, module_deserialize, module_deserialize_file,
-  module_exports, module_imports, module_instantiate, module_parse, module_serialize, module_validate,
+  module_exports, module_function_tiers, module_imports, module_instantiate, module_parse, module_serialize, module_validate,
   store_init, type FuncAddr, type Module, type Val, type WasmError,
 } from '../lib/index.js';
 import {
@@ -160,7 +162,8 @@ describe('artifacts', () => {
     expect(new DataView(artifact.buffer).getUint16(0x12, true)).toBe(62);  // EM_X86_64
     const s = sections(artifact);
     expect([...s.keys()].sort()).toEqual(
-      ['.rodata', '.shstrtab', '.strtab', '.symtab', '.text', '.wasmo.checksum', '.wasmo.compat', '.wasmo.module', '.wasmo.types']);
+      ['.rodata', '.shstrtab', '.strtab', '.symtab', '.text', '.wasmo.checksum', '.wasmo.compat', '.wasmo.module', '.wasmo.types', '.wasmo.wasm']);
+    expect(s.get('.wasmo.wasm')!.size).toBe(0);  // the module's binary: tiered code only
     expect(s.get('.text')!.offset % 4096).toBe(0);
     expect(new TextDecoder().decode(artifact.subarray(s.get('.rodata')!.offset, s.get('.rodata')!.offset + 12))).toBe('hellopassive');
     const again = ok(NativeModule.compile(wasm(TEXT)));
@@ -248,7 +251,7 @@ describe('artifacts', () => {
     const formatAt = table + v.getUint16(vtable + 4, true);
     const otherFormat = artifact.slice();
     new DataView(otherFormat.buffer).setUint32(formatAt, 1, true);
-    expect(refusal(otherFormat)).toEqual({ status: 'incompatible', message: 'incompatible artifact: format version is 1, this engine reads version 2' });
+    expect(refusal(otherFormat)).toEqual({ status: 'incompatible', message: 'incompatible artifact: format version is 1, this engine reads version 3' });
 
     const engineVersion = /0\.1\.0\+[0-9a-f]{16}/.exec(new TextDecoder('latin1').decode(artifact.subarray(compat.offset, compat.offset + compat.size)))![0];
     const otherVersion = engineVersion.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
@@ -316,6 +319,47 @@ describe('artifacts', () => {
     for (const [what, r] of cases) {
       expect({ what, status: r.status, corrupted: r.message.startsWith('corrupted artifact: ') }).toEqual({ what, status: 'malformed', corrupted: true });
     }
+  });
+
+  it('refuses a damaged per-function tier record of tiered code, naming the function and the damage', () => {
+    // $add and $twice tier up, $other does not.
+    const m = module_parse(`(module
+      (func $add (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+      (func (export "twice") (param i32) (result i32) (call $add (local.get 0) (local.get 0)))
+      (func (export "other") (result i32) (i32.const 7)))`);
+    if (isError(m)) throw new Error(m.message);
+    let [store, inst] = module_instantiate(store_init({ engine: 'tiered', tierUp: { threshold: 0, wait: true } }), m, []);
+    if (isError(inst)) throw new Error(inst.message);
+    [store] = func_invoke(store, instance_export(inst, 'twice') as FuncAddr, [i32(2)]);
+    const tiered = module_serialize(m, { engine: 'tiered' });
+    if (isError(tiered)) throw new Error(tiered.message);
+    const s = sections(tiered);
+    const module = s.get('.wasmo.module')!;
+    const info = ModuleInfo.getRootAsModuleInfo(new flatbuffers.ByteBuffer(tiered.subarray(module.offset, module.offset + module.size)));
+    expect(Array.from({ length: info.tieredLength() }, (_, k) => info.tiered(k)!.tier())).toEqual([1, 1, 0]);
+    const block = { begin: info.tiered(1)!.begin(), end: info.tiered(1)!.end(), entry: info.tiered(1)!.entry() };
+    // Field offsets in a TieredFunction: tier 0, begin 4, end 8, entry 12, entry_size 16.
+    const damaged = (k: number, field: number, value: number): string => {
+      const out = tiered.slice();
+      const at = module.offset + info.tiered(k)!.bb_pos + field;
+      if (field === 0) out[at] = value;
+      else new DataView(out.buffer).setUint32(at, value, true);
+      const r = refusal(reseal(out));
+      expect(r.status).toBe('malformed');
+      return r.message;
+    };
+    const record = (f: number) => `corrupted artifact: function ${f}'s tier record: `;
+    expect(damaged(2, 0, 7)).toBe(`${record(2)}unknown tier 7`);
+    expect(damaged(0, 0, 0)).toBe(`${record(0)}singlepass with a code block`);
+    expect(damaged(2, 0, 1)).toBe(`${record(2)}code block out of range`);
+    expect(damaged(1, 4, block.begin + 8)).toBe(`${record(1)}code block out of range`);
+    expect(damaged(1, 8, 1 << 30)).toBe(`${record(1)}code block out of range`);
+    expect(damaged(1, 12, block.end)).toBe(`${record(1)}entry out of range`);
+    expect(damaged(1, 16, block.end - block.entry + 1)).toBe(`${record(1)}entry out of range`);
+    // Intact, it loads with the tiers it records.
+    const loaded = module_deserialize(tiered);
+    if (isError(loaded)) throw new Error(loaded.message);
+    expect(module_function_tiers(loaded)).toEqual(['optimizing', 'optimizing', 'singlepass']);
   });
 
   it('refuses any flipped byte (fast-check), before running anything', () => {

@@ -11,7 +11,7 @@ import { main } from '../lib/cli.js';
 import { CompileCache } from '../lib/cache.js';
 import {
   MAX_TRACE_FRAMES, func_invoke, i64, instance_export, isError, module_deserialize_file, module_instantiate,
-  module_parse, store_init,
+  module_function_tiers, module_parse, store_init,
 } from '../lib/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -216,6 +216,72 @@ describe('the compile cache of wasmo run', () => {
     expect(wasmo('run', '--cache', cache, '--no-cache', '--invoke', 'f', one).stdout).toBe('1\n');
     expect(wasmo('run', '--cache', cache, '--engine', 'reference', '--invoke', 'f', one).stdout).toBe('1\n');
     expect(entries(cache)).toEqual([]);
+  });
+
+  test('on tiered it keeps the code as each run leaves it: the next run starts with the hot functions optimized', () => {
+    const cache = cacheDir();
+    const program = file('tiered.wat', `(module
+      (func $square (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+      (func (export "squares") (param i32) (result i32) (local i32)
+        (block $done (loop $l (br_if $done (i32.eqz (local.get 0)))
+          (local.set 1 (i32.add (local.get 1) (call $square (local.get 0))))
+          (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br $l)))
+        (local.get 1))
+      (func (export "five") (result i32) (i32.const 5)))`);
+    const tiersOf = (entry: string): unknown => {
+      const m = module_deserialize_file(join(cache, 'artifacts-v1', entry));
+      if (isError(m)) throw new Error(m.message);
+      return module_function_tiers(m);
+    };
+    const saved = { threshold: process.env['WASMO_TIER_UP_THRESHOLD'], wait: process.env['WASMO_TIER_UP_WAIT'] };
+    const run = (threshold: number, ...args: string[]): string => {
+      process.env['WASMO_TIER_UP_THRESHOLD'] = String(threshold);
+      process.env['WASMO_TIER_UP_WAIT'] = '1';
+      try {
+        return wasmo('run', '--engine', 'tiered', '--cache', cache, '--invoke', ...args).stdout;
+      } finally {
+        for (const [key, value] of [['WASMO_TIER_UP_THRESHOLD', saved.threshold], ['WASMO_TIER_UP_WAIT', saved.wait]] as const) {
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+        }
+      }
+    };
+    expect(run(100, 'squares', program, '1000')).toBe('333833500\n');
+    const [entry] = entries(cache);
+    expect(entry).toMatch(/^[0-9a-f]{64}-[0-9a-f]{16}-tiered\.cwasm$/);
+    expect(tiersOf(entry!)).toEqual(['optimizing', 'optimizing', 'singlepass']);
+    // A run that tiers nothing up leaves the entry as it is.
+    const first = readFileSync(join(cache, 'artifacts-v1', entry!));
+    expect(run(100, 'five', program)).toBe('5\n');
+    expect(readFileSync(join(cache, 'artifacts-v1', entry!))).toEqual(first);
+    // One that does rewrites it, the earlier runs' optimized code kept.
+    expect(run(0, 'five', program)).toBe('5\n');
+    expect(entries(cache)).toEqual([entry]);
+    expect(tiersOf(entry!)).toEqual(['optimizing', 'optimizing', 'optimizing']);
+    expect(run(1_000_000, 'squares', program, '10')).toBe('385\n');
+    // wasmo inspect lists each function's tier.
+    const r = wasmo('inspect', join(cache, 'artifacts-v1', entry!));
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(3, 4)).toEqual(['  compiler        tiered']);
+    expect(lines.filter((l) => l.startsWith('  loads here') || l.startsWith('  functions'))).toEqual(['  loads here      yes', '  functions       3: 3 optimizing']);
+    expect(lines.filter((l) => l.startsWith('    ')).map((l) => l.replace(/ +\d+ bytes/, ' N bytes'))).toEqual([
+      '    wasm-function[0]  optimizing N bytes', '    wasm-function[1]  optimizing N bytes', '    wasm-function[2]  optimizing N bytes']);
+  });
+
+  test('wasmo inspect shows what an artifact was made for, whether it loads here, and each function', () => {
+    const out = join(dir, 'inspect-me.cwasm');
+    expect(wasmo('compile', file('inspect-me.wat', `(module (func $one (export "one") (result i32) (i32.const 1))
+      (func (export "two") (result i32) (i32.const 2)))`), '-o', out).status).toBe(0);
+    const r = wasmo('inspect', out);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(`${out}: wasmo artifact, format version 3`);
+    expect(lines.slice(3, 5)).toEqual(['  compiler        singlepass', '  code flags      bounds-checks=guard-pages']);
+    expect(lines.slice(7, 9)).toEqual(['  loads here      yes', '  functions       2: 2 singlepass']);
+    expect(lines[9]).toMatch(/^ {4}wasm-function\[0\] {2}singlepass {2} +\d+ bytes$/);
+    expect(lines[10]).toMatch(/^ {4}wasm-function\[1\] {2}singlepass {2} +\d+ bytes$/);
+    expectOneLineError(wasmo('inspect', file('not-an-artifact.cwasm', 'hello')), /not-an-artifact\.cwasm: not a wasmo artifact/);
   });
 
   test('the least recently used entries go past the bound', () => {

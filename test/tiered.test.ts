@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  func_invoke, global_read, i32, instance_export, isError, module_deserialize, module_instantiate, module_parse,
-  module_serialize, module_tier_up_stats, store_free, store_get_fuel, store_init, store_interrupt_after,
+  func_invoke, global_read, i32, instance_export, isError, module_deserialize, module_function_tiers, module_instantiate,
+  module_parse, module_serialize, module_tier_up_stats, store_free, store_get_fuel, store_init, store_interrupt_after,
   type FuncAddr, type Module, type ModuleInst, type Store, type TierUpOptions, type Val,
 } from '../lib/index.js';
 
@@ -178,16 +178,22 @@ describe('tiered engine', () => {
     expect(module_tier_up_stats(m)).toEqual({ optimized: 2, refused: 0, pending: 0 });
   });
 
-  it('serializes singlepass code that counts, recorded as tiered, which only tiered stores run', () => {
+  it('serializes singlepass code that counts, recorded as tiered, which only tiered stores run and which tiers up', () => {
     const m = parse(SUM);
     const bytes = module_serialize(m, { engine: 'tiered' });
     if (isError(bytes)) throw new Error(bytes.message);
     const loaded = module_deserialize(bytes);
     if (isError(loaded)) throw new Error(loaded.message);
     expect(loaded.compiledFor).toBe('tiered');
+    expect(module_function_tiers(loaded)).toEqual(['singlepass', 'singlepass']);
     expect(() => module_instantiate(store_init({ engine: 'singlepass' }), loaded, [])).toThrow(TypeError);
     const [store, inst] = instantiate(loaded, { tierUp: { threshold: 10 } });
-    expect(call(store, exported(inst, 'sum'), [i32(100)])[1]).toEqual([i32(5050)]);
+    const [next, r] = call(store, exported(inst, 'sum'), [i32(100)]);
+    expect(r).toEqual([i32(5050)]);
+    // Tier-up compiles from the module's binary the artifact holds.
+    expect(module_tier_up_stats(loaded, { wait: 10_000 })).toEqual({ optimized: 2, refused: 0, pending: 0 });
+    expect(module_function_tiers(loaded)).toEqual(['optimizing', 'optimizing']);
+    expect(call(next, exported(inst, 'sum'), [i32(100)])[1]).toEqual([i32(5050)]);
   });
 
   it('frees a store whose functions are being compiled', () => {
@@ -213,5 +219,103 @@ describe('tiered engine', () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect({ status: r.status, signal: r.signal, stdout: r.stdout.trim() }).toEqual({ status: 0, signal: null, stdout: 'done' });
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+// A tiered artifact holds the tier each function reached: serializing after a run writes the
+// optimized code of the functions that tiered up (and their singlepass code, which singlepass
+// callers still call directly), and loading it starts them optimized while the others go on counting.
+describe('tiered artifacts', () => {
+  const MIXED = `(module
+    (func $add (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+    (func $sum (export "sum") (param i32) (result i32) (local i32)
+      (block $done (loop $l
+        (br_if $done (i32.eqz (local.get 0)))
+        (local.set 1 (call $add (local.get 1) (local.get 0)))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (br $l)))
+      (local.get 1))
+    (func (export "cold") (param i32) (result i32) (i32.mul (call $add (local.get 0) (i32.const 1)) (i32.const 3)))
+    (func (export "div") (param i32) (result i32) (i32.div_u (call $sum (i32.const 4)) (local.get 0))))`;
+
+  function serialized(m: Module): Uint8Array {
+    const bytes = module_serialize(m, { engine: 'tiered' });
+    if (isError(bytes)) throw new Error(bytes.message);
+    return bytes;
+  }
+  function deserialized(bytes: Uint8Array): Module {
+    const m = module_deserialize(bytes);
+    if (isError(m)) throw new Error(m.message);
+    return m;
+  }
+
+  it('holds the optimized code of the functions that tiered up; loaded, they start optimized, the rest go on tiering', () => {
+    const m = parse(MIXED);
+    let [store, inst] = instantiate(m, { tierUp: { threshold: 50, wait: true } });
+    expect(call(store, exported(inst, 'sum'), [i32(1000)])[1]).toEqual([i32(500500)]);
+    expect(module_function_tiers(m)).toEqual(['optimizing', 'optimizing', 'singlepass', 'singlepass']);
+    const first = serialized(m);
+    // Written anew only when tier-up has compiled something since: the same state, the same bytes.
+    expect(serialized(m)).toEqual(first);
+
+    const loaded = deserialized(first);
+    expect(module_function_tiers(loaded)).toEqual(['optimizing', 'optimizing', 'singlepass', 'singlepass']);
+    expect(module_tier_up_stats(loaded)).toEqual({ optimized: 2, refused: 0, pending: 0 });
+    // Nothing compiled since loading: its artifact is the one it was loaded from.
+    expect(serialized(loaded)).toEqual(first);
+    [store, inst] = instantiate(loaded, { tierUp: { threshold: 5, wait: true } });
+    let sum;
+    [store, sum] = call(store, exported(inst, 'sum'), [i32(1000)]);
+    expect(sum).toEqual([i32(500500)]);
+    expect(module_tier_up_stats(loaded)).toEqual({ optimized: 2, refused: 0, pending: 0 });
+    for (let k = 0; k < 3; k++) [store] = call(store, exported(inst, 'cold'), [i32(k)]);
+    expect(module_tier_up_stats(loaded)).toEqual({ optimized: 2, refused: 0, pending: 0 });
+    for (let k = 0; k < 4; k++) {
+      let r;
+      [store, r] = call(store, exported(inst, 'cold'), [i32(k)]);
+      expect(r).toEqual([i32(3 * (k + 1))]);
+    }
+    expect(module_function_tiers(loaded)).toEqual(['optimizing', 'optimizing', 'optimizing', 'singlepass']);
+
+    // And again: the second artifact holds three optimized functions, the first's two among them.
+    const second = serialized(loaded);
+    const again = deserialized(second);
+    expect(module_function_tiers(again)).toEqual(['optimizing', 'optimizing', 'optimizing', 'singlepass']);
+    [store, inst] = instantiate(again, { tierUp: { threshold: 1_000_000 } });
+    const results = [];
+    for (const [name, arg] of [['sum', 100], ['cold', 6], ['div', 2]] as const) {
+      let r;
+      [store, r] = call(store, exported(inst, name), [i32(arg)]);
+      results.push(r);
+    }
+    expect(results).toEqual([[i32(5050)], [i32(21)], [i32(5)]]);
+    expect(module_tier_up_stats(again)).toEqual({ optimized: 3, refused: 0, pending: 0 });
+  });
+
+  it('runs loaded optimized code for calls from singlepass code, whose frames are smaller', () => {
+    // "outer" stays on singlepass code and calls "down" directly: the loaded optimized "down" must run.
+    const m = parse(`(module (global $depth (export "depth") (mut i32) (i32.const 0))
+      (func $down (export "down") (param i64 i64 i64 i64) (result i64)
+        (global.set $depth (i32.add (global.get $depth) (i32.const 1)))
+        (i64.add (call $down (i64.add (local.get 0) (i64.const 1)) (local.get 1) (local.get 2) (local.get 3)) (local.get 0)))
+      (func (export "outer") (result i64) (call $down (i64.const 0) (i64.const 1) (i64.const 2) (i64.const 3))))`);
+    const depthOf = (module: Module): number => {
+      let [store, inst] = instantiate(module, { tierUp: { threshold: 1_000_000 }, wasmStack: 1 << 20 });
+      const [s, r] = func_invoke(store, exported(inst, 'outer'), []);
+      store = s;
+      expect(isError(r) && r.message).toBe('call stack exhausted');
+      const d = instance_export(inst, 'depth');
+      if (isError(d) || d.kind !== 'global') throw new Error('no depth');
+      const v = global_read(store, d);
+      return v.type === 'i32' ? v.value : -1;
+    };
+    const singlepass = depthOf(deserialized(serialized(m)));
+    // "down" tiers up alone: called directly, in a store that waits for its code at its first call.
+    const [store, inst] = instantiate(m, { tierUp: { threshold: 0, wait: true }, wasmStack: 1 << 20 });
+    const i64 = (value: bigint): Val => ({ type: 'i64', value });
+    const [, r] = func_invoke(store, exported(inst, 'down'), [i64(0n), i64(1n), i64(2n), i64(3n)]);
+    expect(isError(r) && r.message).toBe('call stack exhausted');
+    expect(module_function_tiers(m)).toEqual(['optimizing', 'singlepass']);
+    expect(depthOf(deserialized(serialized(m)))).toBeGreaterThan(singlepass);
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   MAX_TRACE_FRAMES, formatTrace, func_alloc, func_invoke, i32, instance_export, isError, module_decode,
-  module_deserialize, module_instantiate, module_parse, module_serialize, store_init, type FuncAddr, type Module,
+  module_deserialize, module_function_tiers, module_instantiate, module_parse, module_serialize, store_init, type FuncAddr, type Module,
   type Store, type TraceFrame, type Val, type WasmError,
 } from '../lib/index.js';
 import type { EngineName } from '../lib/engine.js';
@@ -141,6 +141,36 @@ test.each(['singlepass', 'optimizing'] as const)('a module serialized for %s kee
   if (isError(m)) throw new Error(m.message);
   const e = trapOf(instance(engine, m).call('outer', 0));
   expect(e.trace).toEqual(THREE_DEEP);
+});
+
+// Tiered code mixes tiers: here $leaf and $hot run optimized code, $cold its singlepass code, which
+// calls $hot's singlepass entry, which jumps on to the optimized one. The same frames, whether the
+// code tiered up in this process or came so from a tiered artifact.
+test('a trap through optimized and singlepass frames of tiered code, live and from its artifact, lists each once', () => {
+  const m = binary(`(module
+    (func $leaf (param i32) (result i32) (i32.div_u (i32.const 100) (local.get 0)))
+    (func $hot (export "hot") (param i32) (result i32) (call $leaf (local.get 0)))
+    (func $cold (export "cold") (param i32) (result i32) (call $hot (local.get 0))))`, new Map([[0, 'leaf'], [1, 'hot'], [2, 'cold']]));
+  const expected = { kind: 'trap', message: 'integer divide by zero', trace: [{ func: 0, name: 'leaf' }, { func: 1, name: 'hot' }, { func: 2, name: 'cold' }] };
+  const traced = (module: Module, tierUp: { threshold: number; wait?: boolean }, warm: number): WasmError => {
+    let [store, inst] = module_instantiate(store_init({ engine: 'tiered', tierUp }), module, []);
+    if (isError(inst)) throw new Error(inst.message);
+    const call = (name: string, arg: number): WasmError | Val[] => {
+      const [s, r] = func_invoke(store, instance_export(inst, name) as FuncAddr, [i32(arg)]);
+      store = s;
+      return r;
+    };
+    for (let k = 0; k < warm; k++) expect(call('hot', 1)).toEqual([i32(100)]);
+    return trapOf(call('cold', 0));
+  };
+  expect(traced(m, { threshold: 2, wait: true }, 4)).toMatchObject(expected);
+  expect(module_function_tiers(m)).toEqual(['optimizing', 'optimizing', 'singlepass']);
+  const bytes = module_serialize(m, { engine: 'tiered' });
+  if (isError(bytes)) throw new Error(bytes.message);
+  const loaded = module_deserialize(bytes);
+  if (isError(loaded)) throw new Error(loaded.message);
+  expect(module_function_tiers(loaded)).toEqual(['optimizing', 'optimizing', 'singlepass']);
+  expect(traced(loaded, { threshold: 1_000_000 }, 0)).toMatchObject(expected);
 });
 
 test('formatTrace prints a line per frame, as wasmtime does', () => {

@@ -4,9 +4,12 @@
 //   .wasmo.compat    engine compatibility (compat.fbs): checked first, so a refusal names the difference
 //   .wasmo.types     the module's function types (types.fbs)
 //   .wasmo.module    what instantiation needs (module.fbs): index spaces, imports, exports, segments,
-//                    the code offset of every defined function
+//                    the code offset of every defined function; for tiered code, each function's tier
+//                    and optimized block
 //   .rodata          data segment bytes
 //   .wasmo.checksum  XXH64 of every other byte of the file (checksum.h)
+//   .wasmo.wasm      tiered code: the module's binary, which tier-up compiles functions from; empty
+//                    for the other tiers
 //   .shstrtab        section names
 //   .symtab .strtab  a symbol "wasm-function[i]" per defined function, for objdump and perf only
 //   .text            the code of all functions, linked (calls go through the VMContext, so nothing
@@ -30,6 +33,14 @@ namespace wasmo {
  * JIT path copies the code once); deterministic: the same input gives the same bytes.
  */
 std::unique_ptr<CodeMemory> writeArtifact(const Module &module, const CompiledCode &code);
+
+/**
+ * A tiered module's artifact as its code is now: the functions tier-up has compiled since it was
+ * loaded get their optimized code next to what the module's artifact holds (recorded per function),
+ * so that loading it starts them optimized. Null when tier-up has compiled nothing since: the
+ * module's artifact is that already. Throws CompileError (UNSUPPORTED, INTERNAL).
+ */
+std::unique_ptr<CodeMemory> writeTieredArtifact(const CompiledModule &compiled);
 
 /** Where an image comes from: writeArtifact in this process, or outside (a buffer, a file). */
 enum class ImageOrigin { Written, Outside };

@@ -97,9 +97,13 @@ CodeKind checkCompat(const fb::Compat &c) {
   bool meterFuel = std::ranges::find(artifactFlags, kFuelFlag) != artifactFlags.end();
   bool boundsChecks = std::ranges::find(artifactFlags, kExplicitFlag) != artifactFlags.end();
   same("compiler flags", join(artifactFlags), join(flags(meterFuel, boundsChecks)));
-  subset("needs CPU features this CPU lacks:", strs(c.cpu_features()), featureNames(hostCpuFeatures()));
+  std::vector<std::string> cpu = strs(c.cpu_features());
+  subset("needs CPU features this CPU lacks:", cpu, featureNames(hostCpuFeatures()));
   subset("needs WebAssembly features this engine does not enable:", strs(c.wasm_features()), kWasmFeatures);
-  return {static_cast<Tier>(known - std::begin(kTierNames)), meterFuel, boundsChecks};
+  uint32_t cpuFeatures = 0;
+  for (const CpuFeatureName &f : kCpuFeatureNames)
+    if (std::ranges::find(cpu, f.name) != cpu.end()) cpuFeatures |= f.feature;
+  return {static_cast<Tier>(known - std::begin(kTierNames)), cpuFeatures, meterFuel, boundsChecks};
 }
 
 }  // namespace wasmo

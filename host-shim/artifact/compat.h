@@ -11,7 +11,7 @@
 namespace wasmo {
 
 /** Bumped whenever the ELF layout or a schema changes incompatibly. */
-inline constexpr uint32_t kArtifactFormatVersion = 2;
+inline constexpr uint32_t kArtifactFormatVersion = 3;
 
 /**
  * This engine's compatibility record for code of `tier` that uses `cpuFeatures` (CpuFeature bits)
@@ -25,6 +25,7 @@ flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, u
  *  which stores may run fuel-metered code is the store's check. */
 struct CodeKind {
   Tier tier;
+  uint32_t cpuFeatures;  // CpuFeature bits
   bool meterFuel;
   bool boundsChecks;
 };

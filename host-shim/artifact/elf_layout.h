@@ -19,6 +19,7 @@ inline constexpr const char *kChecksum = ".wasmo.checksum";
 inline constexpr const char *kShstrtab = ".shstrtab";
 inline constexpr const char *kSymtab = ".symtab";  // for tools only: the loader does not read it
 inline constexpr const char *kStrtab = ".strtab";
+inline constexpr const char *kWasm = ".wasmo.wasm";
 inline constexpr const char *kText = ".text";
 
 inline constexpr size_t alignUp(size_t n, size_t a) { return (n + a - 1) / a * a; }

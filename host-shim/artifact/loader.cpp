@@ -1,5 +1,6 @@
 // Loading artifacts (artifact.h): nothing in the image is used before it is checked, and the code
 // is published only when everything else has passed.
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <string>
@@ -66,13 +67,13 @@ std::map<std::string, Range> sectionsOf(std::span<const uint8_t> file) {
     if (s.sh_name >= names.sh_size) corrupted("section name out of bounds");
     std::string name(reinterpret_cast<const char *>(file.data() + names.sh_offset + s.sh_name));
     bool known = name == kCompat || name == kTypes || name == kModule || name == kRodata || name == kChecksum ||
-                 name == kShstrtab || name == kText || name == kSymtab || name == kStrtab;
+                 name == kShstrtab || name == kText || name == kSymtab || name == kStrtab || name == kWasm;
     if (!known) corrupted("unknown section " + name);
     if (!out.emplace(name, Range{s.sh_offset, s.sh_size}).second) corrupted("duplicate section " + name);
     // .text is published by whole pages: nothing else may share them.
     all.push_back(name == kText ? Range{s.sh_offset, alignUp(s.sh_size, kPage)} : Range{s.sh_offset, s.sh_size});
   }
-  for (const char *name : {kCompat, kTypes, kModule, kRodata, kChecksum, kShstrtab, kText}) {
+  for (const char *name : {kCompat, kTypes, kModule, kRodata, kChecksum, kShstrtab, kText, kWasm}) {
     if (!out.contains(name)) corrupted(std::string("missing section ") + name);
   }
   for (const char *name : {kCompat, kTypes, kModule, kChecksum}) {
@@ -108,7 +109,9 @@ class ModuleReader {
   ModuleReader(const fb::Types &types, const fb::ModuleInfo &info, std::span<const uint8_t> rodata, size_t codeSize)
       : types_(types), info_(info), rodata_(rodata), codeSize_(codeSize) {}
 
-  Module read(std::vector<uint32_t> &functionOffsets, std::vector<uint32_t> &entrySizes) {
+  /** The module, and into `c` its functions' code: offsets, entry sizes, tiers (of `tier`). */
+  Module read(CompiledModule &c) {
+    std::vector<uint32_t> &functionOffsets = c.functionOffsets;
     if (types_.types()) {
       for (const fb::FuncType *ft : *types_.types()) {
         FuncType t;
@@ -144,14 +147,21 @@ class ModuleReader {
       }
       functionOffsets.push_back(offset);
     }
-    if (const auto *sizes = info_.entry_sizes()) {
-      if (sizes->size() != functionOffsets.size()) corrupted("entry sizes");
-      for (uint32_t k = 0; k < sizes->size(); k++) {
-        uint64_t end = k + 1 < functionOffsets.size() ? functionOffsets[k + 1] : codeSize_;
-        if (sizes->Get(k) > end - functionOffsets[k]) corrupted("entry size out of range");
-        entrySizes.push_back(sizes->Get(k));
-      }
+    // Tiered code: the optimized blocks follow the singlepass functions.
+    uint64_t singlepassEnd = tieredFunctions(c);
+    const auto *sizes = info_.entry_sizes();
+    if (sizes && sizes->size() != functionOffsets.size()) corrupted("entry sizes");
+    for (uint32_t k = 0; k < functionOffsets.size(); k++) {
+      uint64_t end = k + 1 < functionOffsets.size() ? functionOffsets[k + 1] : singlepassEnd;
+      uint32_t entrySize = sizes ? sizes->Get(k) : 0;
+      if (entrySize > end - functionOffsets[k]) corrupted("entry size out of range");
+      c.ranges.push_back({functionOffsets[k], end, functionOffsets[k], functionOffsets[k] + entrySize, k});
     }
+    for (uint32_t k = 0; k < c.tieredFunctions.size(); k++) {
+      const TieredFunction &f = c.tieredFunctions[k];
+      if (f.tier == Tier::Optimizing) c.ranges.push_back({f.begin, f.end, f.entry, f.entry + f.entrySize, k});
+    }
+    std::ranges::sort(c.ranges, {}, &FunctionRange::begin);
     if (info_.func_names()) {
       for (const fb::FuncName *n : *info_.func_names()) {
         if (n->name()) m_.funcNames.emplace(n->index(), n->name()->str());
@@ -161,6 +171,43 @@ class ModuleReader {
   }
 
  private:
+  /** Reads the tiered code's per-function record (present exactly when `c.tier` is tiered, one per
+   *  defined function, each optimized block after the singlepass code and the one before it, inside
+   *  the code, its entry inside it) into `c`; returns where the singlepass code ends. */
+  uint64_t tieredFunctions(CompiledModule &c) const {
+    const auto *tiered = info_.tiered();
+    if ((tiered != nullptr) != (c.tier == Tier::Tiered)) {
+      corrupted(tiered ? "per-function tiers in an artifact of " + std::string(tierName(c.tier)) + " code"
+                       : std::string("tiered code without its per-function tiers"));
+    }
+    if (!tiered) return codeSize_;
+    if (tiered->size() != c.functionOffsets.size()) {
+      corrupted("per-function tiers: " + std::to_string(tiered->size()) + " records for " +
+                std::to_string(c.functionOffsets.size()) + " functions");
+    }
+    uint64_t singlepassEnd = codeSize_, last = c.functionOffsets.empty() ? 0 : c.functionOffsets.back() + uint64_t{1};
+    for (uint32_t k = 0; k < tiered->size(); k++) {
+      const fb::TieredFunction &r = *tiered->Get(k);
+      std::string which = "function " + std::to_string(m_.importedFuncs + k) + "'s tier record: ";
+      TieredFunction f{Tier::Singlepass, r.begin(), r.end(), r.entry(), r.entry_size()};
+      if (r.tier() == 0) {
+        if (f.begin != 0 || f.end != 0 || f.entry != 0 || f.entrySize != 0) corrupted(which + "singlepass with a code block");
+      } else if (r.tier() == 1) {
+        f.tier = Tier::Optimizing;
+        if (f.begin < last || f.begin % kOptimizedBlockAlign != 0 || f.end <= f.begin || f.end > codeSize_) {
+          corrupted(which + "code block out of range");
+        }
+        if (f.entry < f.begin || f.entry >= f.end || f.entrySize > f.end - f.entry) corrupted(which + "entry out of range");
+        singlepassEnd = std::min<uint64_t>(singlepassEnd, f.begin);
+        last = f.end;
+      } else {
+        corrupted(which + "unknown tier " + std::to_string(r.tier()));
+      }
+      c.tieredFunctions.push_back(f);
+    }
+    return singlepassEnd;
+  }
+
   static ValType valType(uint8_t c) {
     switch (c) {
       case WASMO_I32: case WASMO_I64: case WASMO_F32: case WASMO_F64: case WASMO_V128:
@@ -313,18 +360,31 @@ std::shared_ptr<const CompiledModule> loadArtifact(std::unique_ptr<CodeMemory> i
 
   auto compiled = std::make_shared<CompiledModule>();
   compiled->tier = kind.tier;
+  compiled->cpuFeatures = kind.cpuFeatures;
   compiled->meterFuel = kind.meterFuel;
   compiled->boundsChecks = kind.boundsChecks;
   compiled->module = ModuleReader(verified<fb::Types>(file, sections[elf::kTypes], elf::kTypes),
                                   verified<fb::ModuleInfo>(file, sections[elf::kModule], elf::kModule),
                                   section(elf::kRodata), sections[elf::kText].size)
-                         .read(compiled->functionOffsets, compiled->entrySizes);
+                         .read(*compiled);
   compiled->data = section(elf::kRodata);
-  if (kind.tier == Tier::Tiered) {
-    compiled->tierUp = std::make_shared<TierUp>(std::move(tierUpSource), static_cast<uint32_t>(compiled->functionOffsets.size()),
-                                                kind.meterFuel, kind.boundsChecks);
+  compiled->wasm = section(elf::kWasm);
+  if ((kind.tier == Tier::Tiered) == compiled->wasm.empty()) {
+    corrupted(kind.tier == Tier::Tiered ? "tiered code without its module binary"
+                                        : "a module binary in an artifact of " + std::string(tierName(kind.tier)) + " code");
   }
   image->publish(sections[elf::kText].offset, sections[elf::kText].size);
+  if (kind.tier == Tier::Tiered) {
+    // Tier-up compiles from the decoded module when there is one, else from the artifact's binary.
+    compiled->tierUp = std::make_shared<TierUp>(std::move(tierUpSource), compiled->wasm,
+                                                static_cast<uint32_t>(compiled->functionOffsets.size()), kind.meterFuel,
+                                                kind.boundsChecks);
+    auto base = reinterpret_cast<uintptr_t>(image->base());
+    for (uint32_t k = 0; k < compiled->tieredFunctions.size(); k++) {
+      const TieredFunction &f = compiled->tieredFunctions[k];
+      if (f.tier == Tier::Optimizing) compiled->tierUp->loaded(k, base + f.entry);
+    }
+  }
   compiled->code = std::move(image);
   return compiled;
 }

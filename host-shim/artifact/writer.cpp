@@ -44,8 +44,10 @@ std::vector<uint8_t> typesSection(const Module &m) {
   return finished(b, fb::CreateTypesDirect(b, &types));
 }
 
-/** The module section; `rodata` receives the data segments' bytes. */
-std::vector<uint8_t> moduleSection(const Module &m, const CompiledCode &c, std::vector<uint8_t> &rodata) {
+/** The module section; `rodata` receives the data segments' bytes, from `segments` (what their
+ *  ranges are in). */
+std::vector<uint8_t> moduleSection(const Module &m, std::span<const uint8_t> segments, const CompiledCode &c,
+                                   std::vector<uint8_t> &rodata) {
   flatbuffers::FlatBufferBuilder b;
   std::vector<flatbuffers::Offset<fb::Import>> imports;
   for (const Import &im : m.imports) {
@@ -77,14 +79,20 @@ std::vector<uint8_t> moduleSection(const Module &m, const CompiledCode &c, std::
   std::vector<fb::DataSegment> datas;
   for (const DataSegment &seg : m.datas) {
     uint64_t begin = rodata.size();
-    rodata.insert(rodata.end(), m.bytes.begin() + seg.begin, m.bytes.begin() + seg.end);
+    rodata.insert(rodata.end(), segments.begin() + static_cast<std::ptrdiff_t>(seg.begin),
+                  segments.begin() + static_cast<std::ptrdiff_t>(seg.end));
     datas.emplace_back(constExpr(seg.offset), begin, rodata.size(), seg.memory, static_cast<uint8_t>(seg.mode));
   }
   std::vector<flatbuffers::Offset<fb::FuncName>> funcNames;
   for (const auto &[index, name] : m.funcNames) funcNames.push_back(fb::CreateFuncNameDirect(b, index, name.c_str()));
+  std::vector<fb::TieredFunction> tiered;
+  for (const TieredFunction &f : c.tieredFunctions) {
+    tiered.emplace_back(f.tier == Tier::Optimizing ? 1 : 0, f.begin, f.end, f.entry, f.entrySize);
+  }
   return finished(b, fb::CreateModuleInfoDirect(b, &imports, &funcs, &tables, &memories, &globals, &globalInits,
                                                 &exports, m.start.value_or(0), m.start.has_value(), &elems, &datas,
-                                                &c.functionOffsets, &funcNames, c.entrySizes.empty() ? nullptr : &c.entrySizes));
+                                                &c.functionOffsets, &funcNames, c.entrySizes.empty() ? nullptr : &c.entrySizes,
+                                                c.tier == Tier::Tiered ? &tiered : nullptr));
 }
 
 struct Section {
@@ -98,25 +106,35 @@ struct Section {
 };
 
 // Section header indices (the null section is 0).
-enum : uint16_t { kChecksumIndex = 5, kShstrtabIndex = 6, kStrtabIndex = 8, kTextIndex = 9 };
+enum : uint16_t { kChecksumIndex = 5, kShstrtabIndex = 6, kStrtabIndex = 8, kTextIndex = 10 };
 
 /**
- * A local function symbol "wasm-function[i]" (V8's name in stack traces) per defined function, so
- * objdump and perf show where each function starts; `strtab` receives the names.
+ * A local function symbol "wasm-function[i]" (V8's name in stack traces) per defined function, and
+ * one per optimized block of tiered code, so objdump and perf show where each function starts;
+ * `strtab` receives the names.
  */
 std::vector<uint8_t> symbolTable(const Module &m, const CompiledCode &c, std::vector<uint8_t> &strtab) {
   std::vector<Elf64_Sym> syms(1);  // index 0: the null symbol
   strtab.push_back(0);
-  for (size_t k = 0; k < c.functionOffsets.size(); k++) {
+  auto symbol = [&](size_t k, uint64_t begin, uint64_t end) {
     std::string name = "wasm-function[" + std::to_string(m.importedFuncs + k) + "]";
     Elf64_Sym sym{};
     sym.st_name = static_cast<uint32_t>(strtab.size());
     sym.st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC);
     sym.st_shndx = kTextIndex;
-    sym.st_value = c.functionOffsets[k];
-    sym.st_size = (k + 1 < c.functionOffsets.size() ? c.functionOffsets[k + 1] : c.code.size()) - c.functionOffsets[k];
+    sym.st_value = begin;
+    sym.st_size = end - begin;
     strtab.insert(strtab.end(), name.c_str(), name.c_str() + name.size() + 1);
     syms.push_back(sym);
+  };
+  uint64_t singlepassEnd = c.code.size();
+  for (const TieredFunction &f : c.tieredFunctions)
+    if (f.tier == Tier::Optimizing) singlepassEnd = std::min<uint64_t>(singlepassEnd, f.begin);
+  for (size_t k = 0; k < c.functionOffsets.size(); k++) {
+    symbol(k, c.functionOffsets[k], k + 1 < c.functionOffsets.size() ? c.functionOffsets[k + 1] : singlepassEnd);
+  }
+  for (size_t k = 0; k < c.tieredFunctions.size(); k++) {
+    if (c.tieredFunctions[k].tier == Tier::Optimizing) symbol(k, c.tieredFunctions[k].begin, c.tieredFunctions[k].end);
   }
   std::vector<uint8_t> out(syms.size() * sizeof(Elf64_Sym));
   std::memcpy(out.data(), syms.data(), out.size());
@@ -128,16 +146,17 @@ void put(std::span<uint8_t> out, size_t at, const T &value) {
   std::memcpy(out.data() + at, &value, sizeof value);
 }
 
-}  // namespace
-
-std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &code) {
+/** writeArtifact, with the data segments' bytes in `segments` and, for tiered code, the module's
+ *  binary `wasm`. */
+std::unique_ptr<CodeMemory> write(const Module &m, std::span<const uint8_t> segments, const CompiledCode &code,
+                                  std::span<const uint8_t> wasm) {
   using namespace elf;
   flatbuffers::FlatBufferBuilder compatBuilder;
   std::vector<uint8_t> compat =
       finished(compatBuilder, buildCompat(compatBuilder, code.cpuFeatures, code.tier, code.meterFuel, code.boundsChecks));
   std::vector<uint8_t> types = typesSection(m);
   std::vector<uint8_t> rodata;
-  std::vector<uint8_t> moduleInfo = moduleSection(m, code, rodata);
+  std::vector<uint8_t> moduleInfo = moduleSection(m, segments, code, rodata);
   static constexpr uint8_t kZeros[8] = {};
   std::vector<uint8_t> strtab;
   std::vector<uint8_t> symtab = symbolTable(m, code, strtab);
@@ -153,9 +172,10 @@ std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &c
       {kSymtab, SHT_SYMTAB, 0, 8, symtab, kStrtabIndex, static_cast<uint32_t>(symtab.size() / sizeof(Elf64_Sym)),
        sizeof(Elf64_Sym)},
       {kStrtab, SHT_STRTAB, 0, 1, strtab},
+      {kWasm, SHT_PROGBITS, 0, 1, wasm},
       {kText, SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, kPage, code.code},
   };
-  static_assert(kTextIndex == 9, "section header index = position in `sections` + 1");
+  static_assert(kTextIndex == 10, "section header index = position in `sections` + 1");
   names.push_back(0);  // index 0: the empty name of the null section
   for (Section &s : sections) {
     s.nameOffset = names.size();
@@ -210,6 +230,56 @@ std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &c
     const size_t checksumAt = sections[kChecksumIndex - 1].offset;
     put(out, checksumAt, artifactChecksum(out, checksumAt));
   });
+}
+
+}  // namespace
+
+std::unique_ptr<CodeMemory> writeArtifact(const Module &m, const CompiledCode &code) {
+  return write(m, m.bytes, code, code.tier == Tier::Tiered ? std::span<const uint8_t>(m.bytes) : std::span<const uint8_t>());
+}
+
+std::unique_ptr<CodeMemory> writeTieredArtifact(const CompiledModule &c) {
+  std::vector<TierUp::Compiled> compiled = c.tierUp->compiled();
+  if (compiled.empty()) return nullptr;
+  CompiledCode code;
+  code.tier = Tier::Tiered;
+  code.cpuFeatures = c.cpuFeatures;
+  code.meterFuel = c.meterFuel;
+  code.boundsChecks = c.boundsChecks;
+  code.functionOffsets = c.functionOffsets;
+  code.tieredFunctions = c.tieredFunctions;
+  // The singlepass code as it is, then every optimized block by function: those the artifact
+  // brought, from it, and those compiled since.
+  std::span<const uint8_t> text(c.code->base(), c.ranges.empty() ? 0 : c.ranges.back().end);
+  uint64_t singlepassEnd = text.size();
+  for (const TieredFunction &f : c.tieredFunctions)
+    if (f.tier == Tier::Optimizing) singlepassEnd = std::min<uint64_t>(singlepassEnd, f.begin);
+  code.code.assign(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(singlepassEnd));
+  std::vector<std::span<const uint8_t>> blocks(c.tieredFunctions.size());
+  for (size_t k = 0; k < c.tieredFunctions.size(); k++) {
+    const TieredFunction &f = c.tieredFunctions[k];
+    if (f.tier == Tier::Optimizing) blocks[k] = text.subspan(f.begin, f.end - f.begin);
+  }
+  std::vector<uint32_t> entries(c.tieredFunctions.size()), entrySizes(c.tieredFunctions.size());
+  for (size_t k = 0; k < c.tieredFunctions.size(); k++) {
+    entries[k] = c.tieredFunctions[k].entry - c.tieredFunctions[k].begin;
+    entrySizes[k] = c.tieredFunctions[k].entrySize;
+  }
+  for (const TierUp::Compiled &f : compiled) {
+    blocks[f.func] = f.code;
+    entries[f.func] = f.entry;
+    entrySizes[f.func] = f.entrySize;
+    code.cpuFeatures |= f.cpuFeatures;
+  }
+  for (size_t k = 0; k < blocks.size(); k++) {
+    if (blocks[k].empty()) continue;
+    code.code.resize(elf::alignUp(code.code.size(), kOptimizedBlockAlign));
+    auto begin = static_cast<uint32_t>(code.code.size());
+    code.code.insert(code.code.end(), blocks[k].begin(), blocks[k].end());
+    if (code.code.size() > 0x7FFFFFFF) unsupported("more than 2 GiB of code");
+    code.tieredFunctions[k] = {Tier::Optimizing, begin, static_cast<uint32_t>(code.code.size()), begin + entries[k], entrySizes[k]};
+  }
+  return write(c.module, c.data, code, c.wasm);
 }
 
 }  // namespace wasmo

@@ -19,6 +19,18 @@ enum class Tier : uint32_t { Singlepass = 0, Optimizing = 1, Tiered = 2 };
 inline constexpr std::string_view kTierNames[] = {"singlepass", "optimizing", "tiered"};
 inline std::string_view tierName(Tier tier) { return kTierNames[static_cast<uint32_t>(tier)]; }
 
+/** Tiered code: what a defined function's calls run (artifact/module.fbs TieredFunction). */
+struct TieredFunction {
+  Tier tier = Tier::Singlepass;  // Singlepass: its counting code; Optimizing: the code below
+  // Optimizing: its block [begin, end) in the code, after every singlepass function, and its entry,
+  // entrySize bytes that call its body (as CompiledCode::entrySizes).
+  uint32_t begin = 0, end = 0, entry = 0, entrySize = 0;
+};
+
+/** Optimized code blocks start at this alignment in an artifact's code, the largest any of their
+ *  sections asks for (16-byte SSE constants; 64 leaves room). */
+inline constexpr uint32_t kOptimizedBlockAlign = 64;
+
 struct CompiledCode {
   std::vector<uint8_t> code;              // all functions, one position-independent block
   std::vector<uint32_t> functionOffsets;  // per defined function: its entry (WasmFunction)
@@ -26,6 +38,9 @@ struct CompiledCode {
   // it (a frame that backtraces leave out: the body's is the function's). Empty for singlepass,
   // whose entry is the body.
   std::vector<uint32_t> entrySizes;
+  // Tiered: per defined function, the tier it reached; the singlepass functions' code (all of them,
+  // at functionOffsets) comes first, then the blocks tier-up compiled.
+  std::vector<TieredFunction> tieredFunctions;
   uint32_t cpuFeatures = 0;               // CpuFeature bits the code uses
   Tier tier = Tier::Singlepass;
   bool meterFuel = false;                 // charges fuel (environ/fuel.h)

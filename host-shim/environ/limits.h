@@ -17,7 +17,7 @@ inline constexpr Limit kMaxModuleSize{1'073'741'824, "module too large"};
 inline constexpr Limit kMaxTypes{1'000'000, "too many types"};
 inline constexpr Limit kMaxFunctions{1'000'000, "too many functions"};
 inline constexpr Limit kMaxImports{100'000, "too many imports"};
-inline constexpr Limit kMaxExports{100'000, "too many exports"};
+inline constexpr Limit kMaxExports{1'000'000, "too many exports"};
 inline constexpr Limit kMaxGlobals{1'000'000, "too many globals"};
 inline constexpr Limit kMaxDataSegments{100'000, "too many data segments"};
 inline constexpr Limit kMaxTables{100'000, "too many tables"};

@@ -107,6 +107,16 @@ WASMO_API int wasmo_module_load_file(const char *path, wasmo_module **out, char 
 /* The artifact the module was loaded from, byte for byte: `*len` read-only bytes, valid until the
  * module is freed. */
 WASMO_API const uint8_t *wasmo_module_artifact(const wasmo_module *module, size_t *len);
+/* The module's artifact as its code is now: for tiered code, with the optimized code of every
+ * function tier-up has compiled since it was loaded (each function's tier is recorded, and loading
+ * it starts those functions optimized); otherwise the artifact it was loaded from. `*len` read-only
+ * bytes, valid until the next call for the module or until it is freed. */
+WASMO_API int wasmo_module_serialize(wasmo_module *module, const uint8_t **bytes, size_t *len, char *err,
+                                     size_t err_len);
+/* A tiered module's tier per defined function: WASMO_TIER_OPTIMIZING for a function whose calls run
+ * optimized code, else WASMO_TIER_SINGLEPASS; `count` must be the number of defined functions.
+ * INTERNAL for a module of another tier. */
+WASMO_API int wasmo_module_function_tiers(const wasmo_module *module, uint8_t *tiers, uint32_t count);
 /* The compiler that made the module's code (an artifact records it). */
 WASMO_API uint32_t wasmo_module_tier(const wasmo_module *module);
 

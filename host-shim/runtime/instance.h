@@ -18,7 +18,12 @@ struct CompiledModule {
   Module module;
   std::unique_ptr<CodeMemory> code;
   std::vector<uint32_t> functionOffsets;
-  std::vector<uint32_t> entrySizes;  // CompiledCode::entrySizes: empty, or one per defined function
+  // Every defined function's code, as offsets in `code`, sorted: what backtraces look up.
+  std::vector<FunctionRange> ranges;
+  std::vector<TieredFunction> tieredFunctions;  // CompiledCode::tieredFunctions
+  uint32_t cpuFeatures = 0;                     // CpuFeature bits the code uses
+  // Tiered code: the module's binary, in place in the artifact (its .wasmo.wasm).
+  std::span<const uint8_t> wasm;
   // The data segments' bytes, in place in the artifact (its .rodata): [begin, end) of each of
   // module.datas. (module.bytes, the binary the decoder read, is not kept.)
   std::span<const uint8_t> data;

@@ -54,20 +54,12 @@ TraceFrame frameOf(const Module &m, uint32_t func) {
 std::optional<TraceFrame> frameAt(const Store &store, uintptr_t pc) {
   for (const auto &inst : store.instances) {
     const CompiledModule &c = *inst->compiled;
-    if (!c.code->contains(pc - 1)) {
-      if (c.tierUp == nullptr) continue;
-      auto optimized = c.tierUp->functionAt(pc - 1);
-      if (!optimized) continue;
-      if (std::holds_alternative<TierUp::Skip>(*optimized)) return std::nullopt;
-      return frameOf(c.module, c.module.importedFuncs + std::get<uint32_t>(*optimized));
-    }
-    auto offset = static_cast<uint32_t>(pc - 1 - reinterpret_cast<uintptr_t>(c.code->base()));
-    auto next = std::upper_bound(c.functionOffsets.begin(), c.functionOffsets.end(), offset);
-    if (next == c.functionOffsets.begin()) return std::nullopt;
-    auto k = static_cast<uint32_t>(next - c.functionOffsets.begin() - 1);
-    // An optimizing entry's frame is its body's caller, the same function: one frame in a backtrace.
-    if (!c.entrySizes.empty() && offset < c.functionOffsets[k] + c.entrySizes[k]) return std::nullopt;
-    return frameOf(c.module, c.module.importedFuncs + k);
+    std::optional<std::variant<uint32_t, EntryFrame>> found;
+    if (c.code->contains(pc - 1)) found = functionIn(c.ranges, pc - 1 - reinterpret_cast<uintptr_t>(c.code->base()));
+    else if (c.tierUp != nullptr) found = c.tierUp->functionAt(pc - 1);
+    if (!found) continue;
+    if (std::holds_alternative<EntryFrame>(*found)) return std::nullopt;
+    return frameOf(c.module, c.module.importedFuncs + std::get<uint32_t>(*found));
   }
   return std::nullopt;
 }

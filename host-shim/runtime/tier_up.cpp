@@ -79,8 +79,9 @@ struct Background {
 
 void stopTierUp() { Background::instance().stop(); }
 
-TierUp::TierUp(std::optional<Module> module, uint32_t defined, bool meterFuel, bool boundsChecks)
-    : module_(std::move(module)), meterFuel_(meterFuel), boundsChecks_(boundsChecks), entries_(new std::atomic<void *>[defined]),
+TierUp::TierUp(std::optional<Module> module, std::span<const uint8_t> wasm, uint32_t defined, bool meterFuel, bool boundsChecks)
+    : module_(std::move(module)), source_(module_ ? std::vector<uint8_t>() : std::vector<uint8_t>(wasm.begin(), wasm.end())),
+      canCompile_(module_ || !source_.empty()), meterFuel_(meterFuel), boundsChecks_(boundsChecks), entries_(new std::atomic<void *>[defined]),
       states_(defined, State::Counting) {
   static_assert(sizeof(std::atomic<void *>) == sizeof(void *) && std::atomic<void *>::is_always_lock_free,
                 "code reads the entries as plain pointers");
@@ -89,12 +90,18 @@ TierUp::TierUp(std::optional<Module> module, uint32_t defined, bool meterFuel, b
 
 TierUp::~TierUp() = default;
 
+void TierUp::loaded(uint32_t defined, uintptr_t entry) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  entries_[defined].store(reinterpret_cast<void *>(entry), std::memory_order_relaxed);
+  states_[defined] = State::Optimized;
+}
+
 void TierUp::request(uint32_t defined, bool wait) noexcept {
   try {
     std::unique_lock<std::mutex> lock(mutex_);
     if (defined >= states_.size()) return;
     if (states_[defined] == State::Counting) {
-      if (!module_) {
+      if (!canCompile_) {
         states_[defined] = State::Refused;
         return;
       }
@@ -117,12 +124,22 @@ const bool kLog = [] {
 
 void TierUp::compile(uint32_t defined) {
   std::unique_ptr<CodeMemory> code;
-  uint32_t entry = 0, entrySize = 0;
+  uint32_t entry = 0, entrySize = 0, cpuFeatures = 0;
   auto started = std::chrono::steady_clock::now();
   std::string refusal;
   try {
+    if (!module_) {
+      // Only this thread reads module_ once the TierUp exists.
+      Module decoded = decodeModule(source_);
+      if (decoded.bodies.size() != states_.size()) {
+        throw CompileError{WASMO_INTERNAL, "the artifact's module binary does not match its code"};
+      }
+      module_ = std::move(decoded);
+      source_ = {};
+    }
     CompiledCode compiled = compileFunctionOptimizing(*module_, defined, meterFuel_, boundsChecks_);
     entrySize = compiled.entrySizes.at(0);
+    cpuFeatures = compiled.cpuFeatures;
     code = CodeMemory::create(compiled.code.size(), [&](std::span<uint8_t> out) {
       std::memcpy(out.data(), compiled.code.data(), compiled.code.size());
     });
@@ -138,7 +155,7 @@ void TierUp::compile(uint32_t defined) {
   }
   if (kLog) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    uint32_t func = module_->importedFuncs + defined;
+    uint32_t func = (module_ ? module_->importedFuncs : 0) + defined;
     if (code) std::fprintf(stderr, "wasmo: tier-up: function %u optimized in %.2f ms\n", func, ms);
     else std::fprintf(stderr, "wasmo: tier-up: function %u refused: %s\n", func, refusal.c_str());
   }
@@ -147,8 +164,11 @@ void TierUp::compile(uint32_t defined) {
     states_[defined] = State::Refused;
   } else {
     auto *at = reinterpret_cast<WasmFunction>(const_cast<uint8_t *>(code->base()) + entry);
-    uintptr_t wrapper = reinterpret_cast<uintptr_t>(at);
-    regions_.push_back({std::move(code), defined, wrapper, wrapper + entrySize});
+    auto base = reinterpret_cast<uintptr_t>(code->base());
+    FunctionRange range{base, base + code->bytes().size(), base + entry, base + entry + entrySize, defined};
+    ranges_.insert(std::ranges::upper_bound(ranges_, range.begin, {}, &FunctionRange::begin), range);
+    regions_.push_back({std::move(code), Compiled{defined, {}, entry, entrySize, cpuFeatures}});
+    regions_.back().what.code = regions_.back().code->bytes();
     entries_[defined].store(reinterpret_cast<void *>(at), std::memory_order_release);
     for (Instance *inst : instances_) {
       std::atomic_ref<WasmFunction>(inst->funcs[module_->importedFuncs + defined]->code).store(at, std::memory_order_release);
@@ -165,6 +185,9 @@ void TierUp::registerInstance(Instance &inst) {
   for (uint32_t k = 0; k < states_.size(); k++) {
     if (void *at = entries_[k].load(std::memory_order_relaxed)) {
       std::atomic_ref<WasmFunction>(inst.funcs[imported + k]->code).store(reinterpret_cast<WasmFunction>(at), std::memory_order_release);
+      // Spent (pinned at -1, see the singlepass prologue): a direct call from singlepass code jumps
+      // on at once. No code of the instance runs yet, so a plain store does.
+      inst.tierCounters[k] = -1;
     }
   }
 }
@@ -174,15 +197,24 @@ void TierUp::unregisterInstance(Instance &inst) {
   std::erase(instances_, &inst);
 }
 
-std::optional<std::variant<uint32_t, TierUp::Skip>> TierUp::functionAt(uintptr_t pc) {
+std::optional<std::variant<uint32_t, EntryFrame>> TierUp::functionAt(uintptr_t pc) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const Region &r : regions_) {
-    if (!r.code->contains(pc)) continue;
-    // The entry's frame is the body's caller, the same function: one frame in a backtrace.
-    if (pc >= r.entryBegin && pc < r.entryEnd) return Skip{};
-    return r.func;
-  }
-  return std::nullopt;
+  return functionIn(ranges_, pc);
+}
+
+std::vector<TierUp::Compiled> TierUp::compiled() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<Compiled> out;
+  for (const Region &r : regions_) out.push_back(r.what);
+  std::ranges::sort(out, {}, &Compiled::func);
+  return out;
+}
+
+std::vector<bool> TierUp::optimized() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<bool> out;
+  for (State state : states_) out.push_back(state == State::Optimized);
+  return out;
 }
 
 TierUp::Stats TierUp::stats() {

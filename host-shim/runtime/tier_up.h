@@ -5,6 +5,8 @@
 // (VMContext::tierCode), which singlepass prologues jump through once their counter is spent, and
 // the VMFuncRef of the function in every live instance, through which calls from optimized code,
 // call_indirect, imports and the embedder go. Frames already running finish on singlepass code.
+// A tiered artifact written after a run (artifact/artifact.h writeTieredArtifact) holds the optimized
+// code too: loading it starts those functions optimized (TierUp::loaded), and the rest go on counting.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -12,11 +14,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <variant>
 #include <vector>
 
 #include "environ/module.h"
 #include "runtime/code_memory.h"
+#include "runtime/function_ranges.h"
 
 namespace wasmo {
 
@@ -30,9 +34,10 @@ inline constexpr int32_t kDefaultTierUpThreshold = 10'000;
  *  instances, while it compiles). */
 class TierUp : public std::enable_shared_from_this<TierUp> {
  public:
-  /** `module`: the decoded module with its bytes, which the optimizing compiler reads; without them
-   *  (an artifact loaded from a file has only the code) nothing tiers up. */
-  TierUp(std::optional<Module> module, uint32_t defined, bool meterFuel, bool boundsChecks);
+  /** `module`: the decoded module with its bytes, which the optimizing compiler reads; else `wasm`,
+   *  the module's binary (a tiered artifact holds it), decoded when the first function is compiled;
+   *  with neither, nothing tiers up. */
+  TierUp(std::optional<Module> module, std::span<const uint8_t> wasm, uint32_t defined, bool meterFuel, bool boundsChecks);
   ~TierUp();
 
   /** Per defined function: its optimized entry, or null (VMContext::tierCode). */
@@ -42,15 +47,31 @@ class TierUp : public std::enable_shared_from_this<TierUp> {
    *  already; with `wait`, returns once it is compiled or refused. Never throws. */
   void request(uint32_t defined, bool wait) noexcept;
 
-  /** An instance of the module: its VMFuncRefs get each optimized entry, now and as they come.
+  /** Before any instance: function `defined`'s optimized entry is `entry`, in a tiered artifact's
+   *  code (which lives as long as this module). */
+  void loaded(uint32_t defined, uintptr_t entry);
+
+  /** An instance of the module: its VMFuncRefs get each optimized entry, now and as they come, and
+   *  the counters of functions optimized already start spent, so its singlepass callers go straight on.
    *  `unregisterInstance` before it is destroyed. */
   void registerInstance(Instance &inst);
   void unregisterInstance(Instance &inst);
 
-  /** The defined function whose optimized code holds `pc`, if any; Skip for a return address in an
-   *  entry that called its body, which is not a frame of its own in a backtrace. */
-  struct Skip {};
-  std::optional<std::variant<uint32_t, Skip>> functionAt(uintptr_t pc);
+  /** The defined function whose optimized code compiled here holds `pc`, if any (functionIn). */
+  std::optional<std::variant<uint32_t, EntryFrame>> functionAt(uintptr_t pc);
+
+  /** A function's code compiled here: a block, its entry in it, and the CPU features it uses. */
+  struct Compiled {
+    uint32_t func;
+    std::span<const uint8_t> code;
+    uint32_t entry, entrySize, cpuFeatures;
+  };
+  /** What has been compiled here (not what an artifact brought), by function; the code lives as long
+   *  as this. */
+  std::vector<Compiled> compiled();
+
+  /** Per defined function: does its code run optimized now? */
+  std::vector<bool> optimized();
 
   struct Stats {
     uint32_t optimized = 0, refused = 0, pending = 0;
@@ -64,7 +85,9 @@ class TierUp : public std::enable_shared_from_this<TierUp> {
 
  private:
   enum class State : uint8_t { Counting, Queued, Optimized, Refused };
-  std::optional<Module> module_;
+  std::optional<Module> module_;  // decoded from source_ by the background thread when absent
+  std::vector<uint8_t> source_;
+  bool canCompile_;
   bool meterFuel_;
   bool boundsChecks_;  // optimized code checks memory bounds as the singlepass code does
   std::unique_ptr<std::atomic<void *>[]> entries_;
@@ -74,10 +97,10 @@ class TierUp : public std::enable_shared_from_this<TierUp> {
   std::vector<Instance *> instances_;
   struct Region {
     std::unique_ptr<CodeMemory> code;
-    uint32_t func;
-    uintptr_t entryBegin, entryEnd;  // the entry, which calls the body (WasmFunction)
+    Compiled what;
   };
-  std::vector<Region> regions_;
+  std::vector<Region> regions_;         // by the time they were compiled
+  std::vector<FunctionRange> ranges_;  // of the regions, sorted by address
 };
 
 /** wasmo_tier_up_stop. */

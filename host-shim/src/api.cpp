@@ -17,6 +17,7 @@
 
 struct wasmo_module {
   std::shared_ptr<const wasmo::CompiledModule> compiled;
+  std::unique_ptr<wasmo::CodeMemory> written;  // wasmo_module_serialize's latest tiered artifact
 };
 struct wasmo_store {
   wasmo::Store store;
@@ -89,21 +90,21 @@ int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32
     std::unique_ptr<wasmo::CodeMemory> artifact = wasmo::writeArtifact(module, code);
     std::optional<wasmo::Module> source;
     if (tier == WASMO_TIER_TIERED) source = std::move(module);
-    *out = new wasmo_module{wasmo::loadArtifact(std::move(artifact), wasmo::ImageOrigin::Written, std::move(source))};
+    *out = new wasmo_module{wasmo::loadArtifact(std::move(artifact), wasmo::ImageOrigin::Written, std::move(source)), nullptr};
     return WASMO_OK;
   });
 }
 
 int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}), wasmo::ImageOrigin::Outside)};
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}), wasmo::ImageOrigin::Outside), nullptr};
     return WASMO_OK;
   });
 }
 
 int wasmo_module_load_file(const char *path, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromFile(path), wasmo::ImageOrigin::Outside)};
+    *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromFile(path), wasmo::ImageOrigin::Outside), nullptr};
     return WASMO_OK;
   });
 }
@@ -112,6 +113,28 @@ const uint8_t *wasmo_module_artifact(const wasmo_module *module, size_t *len) {
   std::span<const uint8_t> bytes = module->compiled->code->bytes();
   *len = bytes.size();
   return bytes.data();
+}
+
+int wasmo_module_serialize(wasmo_module *module, const uint8_t **bytes, size_t *len, char *err, size_t err_len) {
+  return guarded(err, err_len, [&] {
+    const wasmo::CompiledModule &c = *module->compiled;
+    module->written = c.tierUp != nullptr ? wasmo::writeTieredArtifact(c) : nullptr;
+    std::span<const uint8_t> out = module->written != nullptr ? module->written->bytes() : c.code->bytes();
+    *bytes = out.data();
+    *len = out.size();
+    return WASMO_OK;
+  });
+}
+
+int wasmo_module_function_tiers(const wasmo_module *module, uint8_t *tiers, uint32_t count) {
+  const std::shared_ptr<wasmo::TierUp> &tierUp = module->compiled->tierUp;
+  if (tierUp == nullptr) return WASMO_INTERNAL;
+  return guardedTo([](const std::string &) {}, [&] {
+    std::vector<bool> optimized = tierUp->optimized();
+    if (optimized.size() != count) return WASMO_INTERNAL;
+    for (uint32_t k = 0; k < count; k++) tiers[k] = optimized[k] ? WASMO_TIER_OPTIMIZING : WASMO_TIER_SINGLEPASS;
+    return WASMO_OK;
+  });
 }
 
 uint32_t wasmo_module_tier(const wasmo_module *module) { return static_cast<uint32_t>(module->compiled->tier); }

@@ -76,7 +76,9 @@ function compiledModule(module: ModuleValue, tier: NativeEngineName, options: Na
  */
 export function serializeModule(module: ModuleValue, tier: NativeEngineName, options: NativeCompileOptions = {}): Uint8Array | WasmError {
   const c = compiledModule(module, tier, options);
-  return isNativeFailure(c) ? toError(c) : c.serialize();
+  if (isNativeFailure(c)) return toError(c);
+  const artifact = c.currentArtifact();
+  return isNativeFailure(artifact) ? toError(artifact) : artifact;
 }
 
 /**
@@ -94,16 +96,20 @@ export function deserializeModule(from: { readonly bytes: Uint8Array } | { reado
   return module;
 }
 
-/**
- * Tier-up so far of the module's tiered code (compiled by a `tiered` store, or deserialized), after
- * waiting up to `waitMs` for the functions queued; undefined when it has none.
- */
+/** The module's tiered code (compiled by a `tiered` store, or deserialized), if it has any. */
+function tieredCode(module: ModuleValue): NativeModule | undefined {
+  return compiledModules.tiered.map((kind) => kind.get(module)).find((c) => c !== undefined);
+}
+
+/** Tier-up so far of the module's tiered code, after waiting up to `waitMs` for the functions
+ *  queued; undefined when it has none. */
 export function tierUpStats(module: ModuleValue, waitMs: number): TierUpStats | undefined {
-  for (const kind of compiledModules.tiered) {
-    const stats = kind.get(module)?.tierUpStats(waitMs);
-    if (stats !== undefined) return stats;
-  }
-  return undefined;
+  return tieredCode(module)?.tierUpStats(waitMs);
+}
+
+/** The tier of each defined function of the module's tiered code; undefined when it has none. */
+export function functionTiers(module: ModuleValue): ('singlepass' | 'optimizing')[] | undefined {
+  return tieredCode(module)?.functionTiers(module.outline.funcs.length);
 }
 
 export class NativeEngine implements Engine {

@@ -18,7 +18,9 @@
 // (from a table, a global or a call) is an exported-function object whose index and type the
 // engine already knows (the JS API returns the same object for the same function every time). A
 // table rather than an export per function: V8 allows 100,000 exports, a module 1,000,000
-// functions (spec/limits.ts). Tables are exported under hidden names too, and the module is named
+// functions and exports (spec/limits.ts); the module's own function exports are taken from that
+// table too and left out of the re-encoded module, so only its other exports count against V8's
+// limit (`V8_MAX_EXPORTS`). Tables are exported under hidden names too, and the module is named
 // "wasmo<k>" (name section) so a trap's stack frame leads back to the module's bytes.
 // The module's active segments and start function do not run in V8's constructor but in a hidden
 // function called once it returns (see `initFunc`): only then are the instance's functions and
@@ -47,6 +49,9 @@ import type {
   ExternKind, FuncType, GlobalType, MemType, RefType, TableType, TagType, ValType,
 } from '../../spec/structure/types.js';
 import { PAGE_SIZE, heapTypeOf } from '../../spec/structure/types.js';
+
+/** V8's limit on a module's exports (the JS API's "Limits"; wasm-limits.h kV8MaxWasmExports). */
+const V8_MAX_EXPORTS = 100_000;
 
 /** A host function's error, thrown through V8's frames so the invoker gets it back. */
 class HostFailure extends Error {
@@ -549,6 +554,12 @@ export class V8Engine implements Engine {
     const n = funcTypes.length;
     const initIndex = this.metered ? n + 1 : n;
     const k = this.compiled.length;
+    const others = m.exports.filter((x) => x.desc.kind !== 'func');
+    if (others.length + tableCount + 2 > V8_MAX_EXPORTS) {
+      // An implementation limit, like a table over MAX_TABLE_SIZE (lib/errors.ts `exhaustion`).
+      return wasmError('exhaustion', `too many exports for the v8 engine: V8 allows ${V8_MAX_EXPORTS}, and this module `
+        + `exports ${others.length} tables, memories, globals and tags (its functions do not count)`);
+    }
     const rewritten: Module = {
       ...m,
       types: [...m.types, { params: [], results: [] }],
@@ -568,7 +579,7 @@ export class V8Engine implements Engine {
         mode: { kind: 'active', table: tableCount, offset: [{ op: 'i32.const', value: 0 }] },
       }],
       exports: [
-        ...m.exports,
+        ...others,
         ...Array.from({ length: tableCount + 1 }, (_, i) => ({ name: hidden(i), desc: { kind: 'table' as const, index: i } })),
         { name: init, desc: { kind: 'func', index: initIndex } },
       ],
@@ -596,7 +607,7 @@ export class V8Engine implements Engine {
       (ex[init] as () => void)();
       const types = validated!.exports;
       const exports = ast.exports.map((x, i) => {
-        const obj = ex[x.name];
+        const obj = x.desc.kind === 'func' ? funcs.get(x.desc.index) : ex[x.name];
         const xt = types[i]!;
         let addr: number;
         switch (xt.kind) {

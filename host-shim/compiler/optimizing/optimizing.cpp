@@ -907,6 +907,8 @@ CompiledCode link(llvm::StringRef object, size_t entries) {
     if (name == ".eh_frame") continue;  // no unwinding through wasm frames: traps leave by siglongjmp
     if (s.getFlags() & llvm::ELF::SHF_WRITE) internal("writable section " + name.str());
     uint64_t align = std::max<uint64_t>(s.getAlignment().value(), 1);
+    // Tiered artifacts place a function's block at this alignment (artifact/writer.cpp).
+    if (align > kOptimizedBlockAlign) internal("section " + name.str() + " aligned to " + std::to_string(align));
     out.code.resize((out.code.size() + align - 1) / align * align);
     placed[s.getIndex()] = out.code.size();
     if (s.getType() == llvm::ELF::SHT_NOBITS) {

@@ -1705,8 +1705,12 @@ Compiled compileSinglepass(std::span<const uint8_t> bytes, const CompileOptions 
   Compiled out{decodeModule(bytes, pass), {}};
   out.code.meterFuel = options.meterFuel;
   out.code.boundsChecks = options.boundsChecks;
-  if (options.tierUp) out.code.tier = Tier::Tiered;
-  link(workers, static_cast<uint32_t>(out.module.funcs.size() - out.module.importedFuncs), out.code);
+  auto defined = static_cast<uint32_t>(out.module.funcs.size() - out.module.importedFuncs);
+  if (options.tierUp) {
+    out.code.tier = Tier::Tiered;
+    out.code.tieredFunctions.assign(defined, {});  // every function starts on its singlepass code
+  }
+  link(workers, defined, out.code);
   return out;
 }
 
