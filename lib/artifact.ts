@@ -41,6 +41,13 @@ export function artifactSections(bytes: Uint8Array): Map<string, ArtifactSection
   return out;
 }
 
+/** The FlatBuffers section `name` of an artifact; throws if it is missing or runs past the file. */
+function sectionBuffer(bytes: Uint8Array, sections: Map<string, ArtifactSection>, name: string): flatbuffers.ByteBuffer {
+  const s = sections.get(name);
+  if (s === undefined || s.offset + s.size > bytes.length) throw new Error(`no section ${name}`);
+  return new flatbuffers.ByteBuffer(bytes.subarray(s.offset, s.offset + s.size));
+}
+
 /** The artifact format this reader knows (host-shim/artifact/compat.h kArtifactFormatVersion). */
 const FORMAT_VERSION = 3;
 
@@ -60,11 +67,7 @@ export interface ArtifactSummary {
 export function artifactSummary(bytes: Uint8Array): ArtifactSummary {
   if (bytes.length < 64 || bytes[0] !== 0x7f || String.fromCharCode(...bytes.subarray(1, 4)) !== 'ELF') throw new Error('not an ELF file');
   const sections = artifactSections(bytes);
-  const buffer = (name: string): flatbuffers.ByteBuffer => {
-    const s = sections.get(name);
-    if (s === undefined || s.offset + s.size > bytes.length) throw new Error(`no section ${name}`);
-    return new flatbuffers.ByteBuffer(bytes.subarray(s.offset, s.offset + s.size));
-  };
+  const buffer = (name: string): flatbuffers.ByteBuffer => sectionBuffer(bytes, sections, name);
   const compat = Compat.getRootAsCompat(buffer('.wasmo.compat'));
   const strings = (n: number, at: (i: number) => string | null): string[] => Array.from({ length: n }, (_, i) => at(i) ?? '');
   const summary: ArtifactSummary = {
@@ -83,7 +86,9 @@ export function artifactSummary(bytes: Uint8Array): ArtifactSummary {
   const offsets = [...info.functionOffsetsArray() ?? []];
   const tiered = Array.from({ length: info.tieredLength() }, (_, k) => info.tiered(k)!);
   // The singlepass code ends where the first optimized block of tiered code starts.
-  const singlepassEnd = Math.min(sections.get('.text')!.size, ...tiered.filter((t) => t.tier() === 1).map((t) => t.begin()));
+  // A loop, not Math.min(...): a module may have more optimized functions than a call takes arguments.
+  let singlepassEnd = sections.get('.text')!.size;
+  for (const t of tiered) if (t.tier() === 1) singlepassEnd = Math.min(singlepassEnd, t.begin());
   return {
     ...summary,
     functions: offsets.map((offset, k) => {
@@ -122,10 +127,7 @@ function limits(l: FbLimits): Limits {
 
 export function artifactInterface(bytes: Uint8Array): ArtifactInterface {
   const sections = artifactSections(bytes);
-  const buffer = (name: string): flatbuffers.ByteBuffer => {
-    const s = sections.get(name)!;
-    return new flatbuffers.ByteBuffer(bytes.subarray(s.offset, s.offset + s.size));
-  };
+  const buffer = (name: string): flatbuffers.ByteBuffer => sectionBuffer(bytes, sections, name);
   const fbTypes = Types.getRootAsTypes(buffer('.wasmo.types'));
   const info = ModuleInfo.getRootAsModuleInfo(buffer('.wasmo.module'));
 

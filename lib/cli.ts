@@ -641,13 +641,7 @@ function loadModule(file: string, engine: EngineName, cache?: CompileCache, comp
     if (isError(module)) throw moduleError(file, 'cannot load compiled module', module);
     return { module };
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new UsageError(`cannot read ${file}: ${reason}`, FAILURE);
-  }
+  const bytes = readInput(file);
   const cached = cache?.get(bytes);
   if (cached !== undefined) return { module: cached, bytes };
   const module = file.endsWith('.wasm') ? module_decode(bytes, { engine }) : module_parse(new TextDecoder().decode(bytes));
@@ -656,6 +650,16 @@ function loadModule(file: string, engine: EngineName, cache?: CompileCache, comp
   if (invalid !== undefined) throw moduleError(file, 'invalid module', invalid);
   if (engine !== 'tiered') cache?.put(bytes, module, compile);
   return { module, bytes };
+}
+
+/** FILE's bytes; a file that cannot be read is a failure that says why. */
+function readInput(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    throw new UsageError(`cannot read ${file}: ${reason}`, FAILURE);
+  }
 }
 
 function moduleError(file: string, what: string, error: WasmError): UsageError {
@@ -740,12 +744,7 @@ function inspect(args: readonly string[], io: Io): number {
     return file === undefined ? USAGE : 0;
   }
   if (rest.length > 0) throw new UsageError(`inspect: one artifact only, got "${file}" and "${rest[0]}"`);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, FAILURE);
-  }
+  const bytes = readInput(file);
   let summary;
   try {
     summary = artifactSummary(bytes);

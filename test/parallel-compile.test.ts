@@ -103,6 +103,42 @@ describe.runIf(native)('parallel compile (singlepass)', () => {
     expect(Buffer.compare(metered[0]!, artifacts[0]!)).not.toBe(0);
   });
 
+  it('keeps the 16-byte constants of SIMD code aligned wherever a function lands', () => {
+    // Functions with SIMD constants (f32x4.abs masks with andps, which faults on an unaligned
+    // operand) between functions of other sizes without any: a function compiled by one thread after
+    // another's functions lands at an offset unrelated to where it was compiled. Every call must give
+    // |x|, and every thread count the same artifact.
+    const funcs: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const pad = '(local.set 1 (i32.add (local.get 1) (i32.const 3)))'.repeat(i % 7);
+      funcs.push(i % 2 === 0
+        ? `(func (export "f${i}") (param f32) (result f32) (local i32) ${pad} (f32x4.extract_lane 0 (f32x4.abs (f32x4.splat (local.get 0)))))`
+        : `(func (export "f${i}") (param f32) (result f32) (local i32) ${pad} (f32.abs (local.get 0)))`);
+    }
+    const m = module_parse(`(module ${funcs.join('\n')})`);
+    if (isError(m)) throw new Error(m.message);
+    const bytes = encodeModule(m.ast);
+    const artifacts = THREADS.map((threads) => {
+      const c = NativeModule.compile(bytes, 'singlepass', { threads });
+      if (isNativeFailure(c)) throw new Error(c.message);
+      const store = new NativeStore();
+      const addrs = store.instantiate(c, []);
+      if (isNativeFailure(addrs)) throw new Error(addrs.message);
+      let wrong = 0;
+      for (const addr of addrs) {
+        const vals = threadHostSlots().bits;
+        vals[0] = 0xc0000000n;  // -2.0f
+        if (store.funcInvoke(addr) !== true || vals[0] !== 0x40000000n) wrong++;  // 2.0f
+      }
+      expect(wrong).toBe(0);
+      store.free();
+      const artifact = c.serialize();
+      c.free();
+      return artifact;
+    });
+    for (const a of artifacts.slice(1)) expect(Buffer.compare(a, artifacts[0]!)).toBe(0);
+  });
+
   it.each([
     ['the first invalid body in index order', moduleOf(bodies({ 2000: typeMismatch, 2500: unknownLocal })), 'invalid: type mismatch'],
     ['an earlier invalid body', moduleOf(bodies({ 100: unknownLocal, 2000: typeMismatch })), 'invalid: unknown local'],

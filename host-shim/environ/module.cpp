@@ -3,18 +3,21 @@
 // compiler's backend at once (or the validate-only backend).
 #include "environ/module.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <unordered_set>
 #include <utility>
 
 #include "compiler/validate.h"
 #include "environ/expr_decoder.h"
+#include "runtime/code_memory.h"
 
 namespace wasmo {
 
@@ -36,6 +39,9 @@ constexpr uint64_t kMaxPages = 65536;  // 4 GiB of 64 KiB pages (spec 3.2.4)
 class ModuleDecoder {
  public:
   explicit ModuleDecoder(std::span<const uint8_t> bytes) {
+    // Fresh memory, written once: huge pages make the copy of a big module several times cheaper.
+    m_.bytes.reserve(bytes.size());
+    adviseHugePages({m_.bytes.data(), bytes.size()});
     m_.bytes.assign(bytes.begin(), bytes.end());
   }
 
@@ -352,10 +358,17 @@ class ModuleDecoder {
   void exportSection(Reader &r) {
     uint32_t n = r.len();
     checkLimit(kMaxExports, n);
-    std::unordered_set<std::string> names;  // kMaxExports of them: a linear search each is quadratic
+    // kMaxExports of them: a linear search each is quadratic. The set holds views of the names in
+    // the module's bytes (no copies), its room made once, for as many as the section can hold (an
+    // export takes 3 bytes at least), whatever count it claims.
+    const size_t room = std::min<size_t>(n, (r.limit() - r.pos()) / 3);
+    std::unordered_set<std::string_view> names;
+    names.reserve(room);
+    m_.exports.reserve(room);
     for (uint32_t i = 0; i < n; i++) {
       Export e;
       e.name = r.name();
+      std::string_view name(reinterpret_cast<const char *>(m_.bytes.data()) + r.pos() - e.name.size(), e.name.size());
       e.kind = r.u8();
       size_t bound = 0;
       const char *what = "";
@@ -370,7 +383,7 @@ class ModuleDecoder {
       e.index = r.u32();
       if (e.index >= bound) invalidLater(Phase::Exports, what + std::to_string(e.index));
       else if (e.kind == WASMO_EXTERN_FUNC) m_.declaredRefs[e.index] = true;
-      if (!names.insert(e.name).second) invalidLater(Phase::Exports, "duplicate export name");
+      if (!names.insert(name).second) invalidLater(Phase::Exports, "duplicate export name");
       m_.exports.push_back(std::move(e));
     }
   }

@@ -1587,25 +1587,37 @@ void Singlepass::numeric(Op op) {
 }
 
 
+// Every function starts 16-byte aligned, in its worker's chunk and in the linked block alike, so the
+// 16-byte constants it aligns (emitConstants, for SSE operands that must be aligned) stay aligned
+// where it lands, and its bytes do not depend on which functions its worker compiled before it.
+constexpr size_t kFunctionAlign = 16;
+// Chunks are whole, aligned huge pages (runtime/code_memory.h adviseHugePages): a 4 MiB chunk from
+// malloc holds only one aligned 2 MiB page, so half its memory took a page fault per 4 KiB.
+constexpr size_t kHugePage = size_t{2} << 20;
+static_assert(kHugePage % kFunctionAlign == 0);
+
 /** What one worker thread compiled: its functions' code in chunks of its own, for linking. */
 struct WorkerCode {
-  struct Chunk {
-    std::unique_ptr<uint8_t[]> bytes;
-    size_t capacity = 0, used = 0;
-  };
-  /** Defined function `func`'s code is `size` bytes at `offset` in chunk `chunk`. */
-  struct Placed {
+  /** Defined function `func`'s code: `size` bytes at `offset` in its chunk. */
+  struct Function {
     uint32_t func;
-    size_t chunk, offset, size;
+    size_t offset, size;
   };
   /** A call of defined function `callee` by defined function `caller`: its rel32 is at `at` in the
    *  caller's code. */
   struct CallSite {
     uint32_t caller, at, callee;
   };
+  struct Free {
+    void operator()(uint8_t *p) const { std::free(p); }
+  };
+  struct Chunk {
+    std::unique_ptr<uint8_t, Free> bytes;
+    size_t capacity = 0, used = 0;
+    std::vector<Function> functions;
+    std::vector<CallSite> calls;  // made by the chunk's functions
+  };
   std::vector<Chunk> chunks;
-  std::vector<Placed> placed;
-  std::vector<CallSite> calls;
   uint32_t cpuFeatures = 0;
 };
 
@@ -1622,31 +1634,36 @@ class SinglepassCompiler : public BodyCompiler {
     // a chunk twice that size.
     size_t room = std::max<size_t>(kMinRoom, 16 * (body.end - body.begin));
     for (;;) {
-      if (out_.chunks.empty() || out_.chunks.back().capacity - out_.chunks.back().used < room) {
-        size_t capacity = std::max(kChunk, room);
-        out_.chunks.push_back(WorkerCode::Chunk{std::make_unique_for_overwrite<uint8_t[]>(capacity), capacity, 0});
-        adviseHugePages({out_.chunks.back().bytes.get(), capacity});
+      if (out_.chunks.empty() || out_.chunks.back().capacity - alignUp(out_.chunks.back().used) < room) {
+        size_t capacity = std::max(kChunk, (room + kHugePage - 1) / kHugePage * kHugePage);
+        auto *bytes = static_cast<uint8_t *>(std::aligned_alloc(kHugePage, capacity));
+        if (bytes == nullptr) throw std::bad_alloc();
+        out_.chunks.push_back(WorkerCode::Chunk{std::unique_ptr<uint8_t, WorkerCode::Free>(bytes), capacity, 0, {}, {}});
+        adviseHugePages({bytes, capacity});
       }
       WorkerCode::Chunk &c = out_.chunks.back();
-      gen_.startFunction(c.bytes.get() + c.used, c.capacity - c.used);
+      const size_t at = alignUp(c.used);
+      gen_.startFunction(c.bytes.get() + at, c.capacity - at);
       try {
         FunctionDecoder<Singlepass>(m_, func, gen_).run();
       } catch (const Xbyak::Error &e) {
         if (static_cast<int>(e) != Xbyak::ERR_CODE_IS_TOO_BIG) {
           throw CompileError{WASMO_INTERNAL, std::string("code generation failed: ") + e.what()};
         }
-        room = 2 * (c.capacity - c.used);
+        room = 2 * (c.capacity - at);
         continue;
       }
       if (gen_.hasUndefinedLabel()) throw CompileError{WASMO_INTERNAL, "code generation failed: a label is not defined"};
       uint32_t caller = func - m_.importedFuncs;
-      out_.placed.push_back({caller, out_.chunks.size() - 1, c.used, gen_.getSize()});
-      for (auto [at, callee] : gen_.callSites()) out_.calls.push_back({caller, at, callee});
+      c.functions.push_back({caller, at, gen_.getSize()});
+      for (auto [site, callee] : gen_.callSites()) c.calls.push_back({caller, site, callee});
       out_.cpuFeatures |= gen_.usedFeatures();
-      c.used += gen_.getSize();
+      c.used = at + gen_.getSize();
       return;
     }
   }
+
+  static size_t alignUp(size_t n) { return (n + kFunctionAlign - 1) & ~(kFunctionAlign - 1); }
 
  private:
   static constexpr size_t kChunk = size_t{4} << 20, kMinRoom = size_t{64} << 10;
@@ -1665,12 +1682,15 @@ void link(std::span<const WorkerCode> workers, uint32_t defined, CompiledCode &o
   };
   std::vector<Where> where(defined);
   for (const WorkerCode &w : workers) {
-    for (const WorkerCode::Placed &p : w.placed) where[p.func] = {&w.chunks[p.chunk], p.offset, p.size};
+    for (const WorkerCode::Chunk &c : w.chunks) {
+      for (const WorkerCode::Function &f : c.functions) where[f.func] = {&c, f.offset, f.size};
+    }
     out.cpuFeatures |= w.cpuFeatures;
   }
   size_t size = 0;
   out.functionOffsets.reserve(defined);
   for (const Where &p : where) {
+    size = SinglepassCompiler::alignUp(size);
     out.functionOffsets.push_back(static_cast<uint32_t>(size));
     size += p.size;
     if (size > 0x7FFFFFFF) unsupported("more than 2 GiB of code");
@@ -1678,15 +1698,18 @@ void link(std::span<const WorkerCode> workers, uint32_t defined, CompiledCode &o
   out.code.reserve(size);  // appended without zeroing first
   adviseHugePages({out.code.data(), size});
   for (const Where &p : where) {
+    out.code.resize(SinglepassCompiler::alignUp(out.code.size()));  // zeros between functions
     const uint8_t *bytes = p.chunk->bytes.get() + p.offset;
     out.code.insert(out.code.end(), bytes, bytes + p.size);
   }
   for (const WorkerCode &w : workers) {
-    for (const WorkerCode::CallSite &c : w.calls) {
-      // rel32 is relative to the end of the call instruction, 4 bytes after it (size < 2 GiB).
-      size_t at = out.functionOffsets[c.caller] + c.at;
-      int32_t rel = static_cast<int32_t>(static_cast<int64_t>(out.functionOffsets[c.callee]) - static_cast<int64_t>(at + 4));
-      std::memcpy(out.code.data() + at, &rel, sizeof rel);
+    for (const WorkerCode::Chunk &c : w.chunks) {
+      for (const WorkerCode::CallSite &call : c.calls) {
+        // rel32 is relative to the end of the call instruction, 4 bytes after it (size < 2 GiB).
+        size_t at = out.functionOffsets[call.caller] + call.at;
+        auto rel = static_cast<int32_t>(static_cast<int64_t>(out.functionOffsets[call.callee]) - static_cast<int64_t>(at + 4));
+        std::memcpy(out.code.data() + at, &rel, sizeof rel);
+      }
     }
   }
 }
