@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import {
-  func_alloc, func_invoke, global_write, i32, instance_export, isError, module_function_tiers, module_instantiate, module_parse,
+  func_alloc, func_invoke, global_write, i32, instance_export, isError, module_exports, module_function_tiers, module_instantiate, module_parse,
   store_free, store_get_fuel, store_init, store_interrupt_after, wasmError, type FuncAddr, type Module, type Store, type Val,
 } from '../lib/index.js';
 import type { EngineName } from '../lib/engine.js';
@@ -37,16 +37,19 @@ const pingPong = parse(pingPongText);
 
 const value = (r: readonly Val[] | ReturnType<typeof wasmError>): unknown => (isError(r) ? r : (r[0] as { value: number }).value);
 
-/** A store with pingPong instantiated, `down` running `host(store, n)`. */
-function setUp(engine: EngineName, host: (s: Store, n: number, fs: Record<string, FuncAddr>) => ReturnType<Parameters<typeof func_alloc>[2]>) {
-  let s = store_init({ engine });
+type Host = (s: Store, n: number, fs: Record<string, FuncAddr>) => ReturnType<Parameters<typeof func_alloc>[2]>;
+
+/** A store (made with `options`) with `module` instantiated, its one import (i32) -> i32 running
+ *  `host(store, n, fs)`; fs: its exported functions by name. */
+function setUp(engine: EngineName, host: Host, options: Parameters<typeof store_init>[0] = {}, module = pingPong) {
+  let s = store_init({ ...options, engine });
   const fs: Record<string, FuncAddr> = {};
-  let down: FuncAddr;
-  [s, down] = func_alloc(s, { params: ['i32'], results: ['i32'] }, (store, [n]) => host(store, (n as { value: number }).value, fs));
+  let imported: FuncAddr;
+  [s, imported] = func_alloc(s, { params: ['i32'], results: ['i32'] }, (store, [n]) => host(store, (n as { value: number }).value, fs));
   let inst;
-  [s, inst] = module_instantiate(s, pingPong, [down]);
+  [s, inst] = module_instantiate(s, module, [imported]);
   if (isError(inst)) throw new Error(inst.message);
-  for (const name of ['f', 'deep', 'spin']) fs[name] = instance_export(inst, name) as FuncAddr;
+  for (const [name, type] of module_exports(module)) if (type.kind === 'func') fs[name] = instance_export(inst, name) as FuncAddr;
   return { s, fs, inst };
 }
 
@@ -192,22 +195,9 @@ const after = parse(`(module
   (func (export "spin") (result i32) (drop (call $h (i32.const 3))) (loop $l (br $l)) (i32.const 0))
   (func (export "twice") (param i32) (result i32) (i32.add (call $h (local.get 0)) (call $h (i32.const 10)))))`);
 
-/** A store with `after` instantiated, `h` running `host(store, n)`. */
-function setUpAfter(engine: EngineName, host: (s: Store, n: number) => ReturnType<Parameters<typeof func_alloc>[2]>, options: Parameters<typeof store_init>[0] = {}) {
-  let s = store_init({ ...options, engine });
-  let h: FuncAddr;
-  [s, h] = func_alloc(s, { params: ['i32'], results: ['i32'] }, (store, [n]) => host(store, (n as { value: number }).value));
-  let inst;
-  [s, inst] = module_instantiate(s, after, [h]);
-  if (isError(inst)) throw new Error(inst.message);
-  const fs: Record<string, FuncAddr> = {};
-  for (const name of ['trap', 'deep', 'spin', 'twice']) fs[name] = instance_export(inst, name) as FuncAddr;
-  return { s, fs };
-}
-
 describe.each(engines)('wasm resumed after a host call on %s', (engine) => {
   it('traps and exhausts its stack as wasm that never called out, and the store goes on', () => {
-    let { s, fs } = setUpAfter(engine, (store, n) => [store, [i32(n)]]);
+    let { s, fs } = setUp(engine, (store, n) => [store, [i32(n)]], {}, after);
     let r;
     [s, r] = func_invoke(s, fs['trap']!, []);
     expect(r).toMatchObject({ kind: 'trap', message: 'unreachable' });
@@ -219,11 +209,11 @@ describe.each(engines)('wasm resumed after a host call on %s', (engine) => {
   });
 
   it('stops with the host function\'s error, whether it throws or returns one, and the store goes on', () => {
-    let { s, fs } = setUpAfter(engine, (store, n) => {
+    let { s, fs } = setUp(engine, (store, n) => {
       if (n === 1) throw new TypeError('first');
       if (n === 2) return wasmError('trap', 'refused 2');
       return [store, [i32(n)]];
-    });
+    }, {}, after);
     let r;
     [s, r] = func_invoke(s, fs['twice']!, [i32(1)]);
     expect(r).toMatchObject({ kind: 'host', message: 'host function threw: first' });
@@ -234,12 +224,12 @@ describe.each(engines)('wasm resumed after a host call on %s', (engine) => {
   });
 
   it('is stopped by a deadline that passed while its host function ran', () => {
-    let { s, fs } = setUpAfter(engine, (store, n) => {
+    let { s, fs } = setUp(engine, (store, n) => {
       // Past the deadline before the wasm goes on: the watchdog requests the interrupt meanwhile.
       const end = performance.now() + 50;
       while (performance.now() < end);
       return [store, [i32(n)]];
-    });
+    }, {}, after);
     expect(store_interrupt_after(s, 10)).toBeUndefined();
     let r;
     [s, r] = func_invoke(s, fs['spin']!, []);
@@ -253,7 +243,7 @@ describe.each(engines)('wasm resumed after a host call on %s', (engine) => {
     // twice(n) = h(n) + h(10); h(n) nests twice(n - 1) but for 0 and 10, which it answers at once.
     const run = (e: EngineName, fuel: number): unknown[] => {
       const seen: unknown[] = [];
-      let { s, fs } = setUpAfter(e, (store, n) => {
+      let { s, fs } = setUp(e, (store, n, fs) => {
         if (n <= 0 || n === 10) return [store, [i32(n)]];
         const [next, r] = func_invoke(store, fs['twice']!, [i32(n - 1)]);
         if (isError(r)) {
@@ -261,7 +251,7 @@ describe.each(engines)('wasm resumed after a host call on %s', (engine) => {
           return r;
         }
         return [next, [i32(value(r) as number)]];
-      }, { fuel });
+      }, { fuel }, after);
       let r;
       [s, r] = func_invoke(s, fs['twice']!, [i32(30)]);
       seen.push(isError(r) ? `${r.kind}: ${r.message}` : value(r), store_get_fuel(s));
@@ -282,7 +272,7 @@ describe.each(engines)('wasm resumed after a host call on %s', (engine) => {
     const refused: string[] = [];
     // The current value of each store: a host function is given its own, and takes the other's from here.
     const current: Store[] = [];
-    const level = (self: 0 | 1) => (store: Store, n: number): ReturnType<Parameters<typeof func_alloc>[2]> => {
+    const level = (self: 0 | 1): Host => (store, n) => {
       current[self] = store;
       const other = 1 - self;
       // b's wasm runs only inside a's host functions, so a's waits whenever b's host functions run.
@@ -318,23 +308,16 @@ describe.skipIf(engines.length === 0)('tier-up under a suspended call', () => {
   it('swaps in optimized code for a function whose singlepass frames wait for host functions, and they finish on it', () => {
     // A module of its own: tier-up counts per module and instance.
     const m = parse(pingPongText);
-    let s = store_init({ engine: 'tiered', tierUp: { threshold: 50, wait: true } });
-    let f: FuncAddr | undefined;
-    let down: FuncAddr;
-    [s, down] = func_alloc(s, { params: ['i32'], results: ['i32'] }, (store, [n]) => {
-      const [next, r] = func_invoke(store, f!, [n!]);
+    let { s, fs } = setUp('tiered', (store, n, fns) => {
+      const [next, r] = func_invoke(store, fns['f']!, [i32(n)]);
       return isError(r) ? r : [next, r];
-    });
-    let inst;
-    [s, inst] = module_instantiate(s, m, [down]);
-    if (isError(inst)) throw new Error(inst.message);
-    f = instance_export(inst, 'f') as FuncAddr;
+    }, { tierUp: { threshold: 50, wait: true } }, m);
     let r;
-    [s, r] = func_invoke(s, f, [i32(200)]);
+    [s, r] = func_invoke(s, fs['f']!, [i32(200)]);
     expect(value(r)).toBe(200);
     // f tiered up at about its 50th level; the levels above it returned through their singlepass frames.
     expect(module_function_tiers(m)).toEqual(['optimizing', 'singlepass', 'singlepass']);
-    [s, r] = func_invoke(s, f, [i32(7)]);
+    [s, r] = func_invoke(s, fs['f']!, [i32(7)]);
     expect(value(r)).toBe(7);
     store_free(s);
   });

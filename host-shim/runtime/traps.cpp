@@ -111,38 +111,37 @@ extern "C" uintptr_t wasmo_start(void *act, wasmo::VMContext *vmctx, wasmo::Wasm
 // leaves wasm by siglongjmp, which restores the native stack pointer itself.
 extern "C" uintptr_t wasmo_swap(uintptr_t *save, uintptr_t to, uintptr_t value);
 asm(R"(
-  .text
-  .p2align 4
-  .hidden wasmo_start
-  .type wasmo_start, @function
-wasmo_start:
+  .macro wasmo_save_registers
   push %rbp
   push %rbx
   push %r12
   push %r13
   push %r14
   push %r15
+  .endm
+
+  .text
+  .p2align 4
+  .hidden wasmo_start
+  .type wasmo_start, @function
+wasmo_start:
+  wasmo_save_registers
   mov %rsp, 8(%rdi)
   mov %rdi, %rbx
   mov %rdi, %rsp
-  xor %ebp, %ebp
+  xor %ebp, %ebp  # ends the frame-pointer chain (captureTrace)
   mov %rsi, %rdi
   mov %rcx, %rsi
   call *%rdx
-  mov 8(%rbx), %rsp
-  xor %eax, %eax
+  mov 8(%rbx), %rsp  # rbx is callee-saved: still `act`
+  xor %eax, %eax  # kFinished
   jmp 1f
 
   .p2align 4
   .hidden wasmo_swap
   .type wasmo_swap, @function
 wasmo_swap:
-  push %rbp
-  push %rbx
-  push %r12
-  push %r13
-  push %r14
-  push %r15
+  wasmo_save_registers
   mov %rsp, (%rdi)
   mov %rsi, %rsp
   mov %rdx, %rax
