@@ -6,7 +6,7 @@
 // file (it throws on what it cannot read).
 
 import * as flatbuffers from 'flatbuffers';
-import { Compat } from './generated/compat_generated.js';
+import { Compat, FormatVersion } from './generated/compat_generated.js';
 import { ModuleInfo, type Limits as FbLimits } from './generated/module_generated.js';
 import { Types } from './generated/types_generated.js';
 import { valTypeByCode } from '../spec/binary/format.js';
@@ -48,8 +48,6 @@ function sectionBuffer(bytes: Uint8Array, sections: Map<string, ArtifactSection>
   return new flatbuffers.ByteBuffer(bytes.subarray(s.offset, s.offset + s.size));
 }
 
-/** The artifact format this reader knows (host-shim/artifact/compat.h kArtifactFormatVersion). */
-const FORMAT_VERSION = 3;
 
 /** An artifact's compatibility record, and each defined function's code when the format is ours. */
 export interface ArtifactSummary {
@@ -79,7 +77,7 @@ export function artifactSummary(bytes: Uint8Array): ArtifactSummary {
     flags: strings(compat.flagsLength(), (i) => compat.flags(i)),
     wasmFeatures: strings(compat.wasmFeaturesLength(), (i) => compat.wasmFeatures(i)),
   };
-  if (summary.formatVersion !== FORMAT_VERSION) return summary;
+  if (summary.formatVersion !== FormatVersion.Current) return summary;
   const info = ModuleInfo.getRootAsModuleInfo(buffer('.wasmo.module'));
   const imported = Array.from({ length: info.importsLength() }, (_, i) => info.imports(i)!.kind()).filter((k) => k === 0).length;
   const names = new Map(Array.from({ length: info.funcNamesLength() }, (_, i) => [info.funcNames(i)!.index(), info.funcNames(i)!.name() ?? '']));

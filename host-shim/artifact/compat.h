@@ -10,8 +10,8 @@
 
 namespace wasmo {
 
-/** Bumped whenever the ELF layout or a schema changes incompatibly. */
-inline constexpr uint32_t kArtifactFormatVersion = 3;
+/** Bumped whenever the ELF layout or a schema changes incompatibly (compat.fbs). */
+inline constexpr uint32_t kArtifactFormatVersion = fb::FormatVersion_Current;
 
 /**
  * This engine's compatibility record for code of `tier` that uses `cpuFeatures` (CpuFeature bits)

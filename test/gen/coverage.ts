@@ -23,7 +23,7 @@ export const SHAPES = [
   'call_indirect with 8+ params', 'call_indirect with 3+ results', 'dead block', 'dead loop', 'dead if',
   'local i32', 'local i64', 'local f32', 'local f64', 'local v128', 'local funcref', 'local externref',
   'nesting 16+', 'nesting 32+', 'start function', 'typed select', 'call_indirect through table 1+',
-  'externref table', 'table.copy between tables',
+  'externref table', 'table.copy between tables', '64 KiB+ of code (compiled on several threads)',
 ] as const;
 
 export type Counts = Map<string, number>;
@@ -47,8 +47,10 @@ export function countModule(m: Module, c: Counts): void {
     for (const t of new Set([...ft.params, ...f.locals])) add(c, `local ${t}`);
     const frames: Frame[] = [{ loop: false, label: ft.results.length, dead: false, outerDead: false }];
     const target = (l: number): Frame => frames[frames.length - 1 - l]!;
+    let size = 0;
     walkExpr(f.body, {
       instr: (i) => {
+        size += i.op === 'br_table' ? 2 + i.labels.length : 1;
         const top = frames[frames.length - 1]!;
         add(c, top.dead ? `${i.op} dead` : i.op);
         const shape = (s: (typeof SHAPES)[number]): void => { if (!top.dead) add(c, s); };
@@ -104,6 +106,9 @@ export function countModule(m: Module, c: Counts): void {
       else: () => { frames[frames.length - 1]!.dead = frames[frames.length - 1]!.outerDead; },
       end: () => { frames.pop(); },
     });
+    // An instruction takes a byte at least, and a label too: the native compilers use a thread per
+    // 64 KiB of code.
+    if (size >= 65536) add(c, '64 KiB+ of code (compiled on several threads)');
   }
 }
 

@@ -12,6 +12,8 @@
 //   after each call and the point where a call runs out are compared too.
 // - `--simd all|none`: every module with v128 values and SIMD instructions, or none (otherwise
 //   every fourth seed's, seed % 4 = 3).
+// - `--parallel all|none`: every module with a 64 KiB function, so that the native compilers
+//   compile it on several threads, or none (otherwise seed % 16 = 5 or 15).
 // - `--coverage` only generates (N modules, default 10,000) and prints what they cover
 //   (see coverage.ts).
 
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     engines: { type: 'string' },
     fuel: { type: 'boolean', default: false },
     simd: { type: 'string' },
+    parallel: { type: 'string' },
   },
 });
 const first = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
@@ -52,14 +55,17 @@ const engines = (values.engines?.split(',') ?? ENGINES).map((e) => {
   process.exit(2);
 });
 
-if (values.simd !== undefined && values.simd !== 'all' && values.simd !== 'none') {
-  console.error(`fuzz: --simd: "${values.simd}" is not all or none`);
-  process.exit(2);
+for (const k of ['simd', 'parallel'] as const) {
+  if (values[k] !== undefined && values[k] !== 'all' && values[k] !== 'none') {
+    console.error(`fuzz: --${k}: "${values[k]}" is not all or none`);
+    process.exit(2);
+  }
 }
-/** The generator's options: --big, --simd. */
+/** The generator's options: --big, --simd, --parallel. */
 const options: GenOptions = {
   ...(values.big ? bigOptions : defaultOptions),
   ...(values.simd === undefined ? {} : { simd: values.simd === 'all' }),
+  ...(values.parallel === undefined ? {} : { parallel: values.parallel === 'all' }),
 };
 
 /** The final line of a run, which `--jobs` reads back from each process. */
@@ -77,7 +83,7 @@ if (values.coverage) {
 /** `--jobs J`: J processes of this script on interleaved seeds; their counts added up. */
 function runJobs(): void {
   const start = performance.now();
-  const passOn = (['minutes', 'out', 'registers', 'engines', 'simd'] as const).flatMap((k) => (values[k] === undefined ? [] : [`--${k}`, values[k]]));
+  const passOn = (['minutes', 'out', 'registers', 'engines', 'simd', 'parallel'] as const).flatMap((k) => (values[k] === undefined ? [] : [`--${k}`, values[k]]));
   let modules = 0;
   let failures = 0;
   let running = jobs;

@@ -9,6 +9,10 @@
 // (seed % 4 = 3, unless GenOptions.simd says otherwise) also has v128 values: locals, parameters,
 // results, globals, block types, every SIMD instruction with lane and shuffle immediates, and
 // vector loads and stores, so vector registers are spilled and carried across calls and branches.
+// Every eighth seed's module (seed % 16 = 5 or 15, unless GenOptions.parallel says otherwise) has
+// a function of 64 KiB of dead code at a random place among its own, never called directly: its
+// size makes the native compilers compile the module on several threads (one per 64 KiB of code
+// section), so functions compiled on different threads call each other.
 //
 // Runs are deterministic: a global fuel counter, decremented at every function entry and loop
 // iteration, traps ("unreachable") when it runs out, so nothing loops forever or recurses to
@@ -132,6 +136,8 @@ export interface GenOptions {
   readonly maxDepth: number;
   /** v128 values and SIMD instructions; when absent, every fourth seed (seed % 4 = 3). */
   readonly simd?: boolean;
+  /** A 64 KiB function among the module's own (see above); when absent, seed % 16 = 5 or 15. */
+  readonly parallel?: boolean;
 }
 export const defaultOptions: GenOptions = { maxFuncs: 5, bodySize: 120, maxDepth: 10 };
 export const bigOptions: GenOptions = { maxFuncs: 6, bodySize: 500, maxDepth: 24 };
@@ -169,6 +175,9 @@ export class ModuleGen {
   readonly rng: Rng;
   private readonly opt: GenOptions;
   private readonly simd: boolean;
+  private readonly parallel: boolean;
+  /** The index of the 64 KiB function, if the module has one. */
+  private pad: number | undefined;
   private readonly types: FuncType[] = [];
   private readonly funcTypes: number[] = [];
   private readonly globals: Global[] = [];
@@ -193,6 +202,7 @@ export class ModuleGen {
     this.rng = new Rng(seed);
     this.opt = opt;
     this.simd = opt.simd ?? seed % 4 === 3;
+    this.parallel = opt.parallel ?? (seed % 16 === 5 || seed % 16 === 15);
   }
 
   private typeIndex(ft: FuncType): number {
@@ -230,6 +240,13 @@ export class ModuleGen {
       };
       this.funcTypes.push(this.typeIndex(ft));
     }
+    // Draws only when padding: other seeds stay as they were.
+    if (this.parallel) {
+      this.pad = r.range(1, nf + 1);
+      this.funcTypes.splice(this.pad, 0, this.typeIndex({ params: [], results: [] }));
+    }
+    /** Functions before the one that exhausts the stack, the import included. */
+    const nd = this.funcTypes.length;
     // Globals: the fuel, then a mutable and an immutable one of each numeric type.
     this.globals.push({ type: { mut: true, type: 'i32' }, init: [{ op: 'i32.const', value: FUEL }] });
     for (const mut of [true, false]) {
@@ -238,15 +255,19 @@ export class ModuleGen {
     for (const t of REF) this.globals.push({ type: { mut: true, type: t }, init: [{ op: 'ref.null', heaptype: t === 'funcref' ? 'func' : 'extern' }] });
     if (this.simd) for (const mut of [true, false]) this.globals.push({ type: { mut, type: 'v128' }, init: [this.constant('v128')] });
     const funcs: Func[] = [];
-    for (let i = 1; i <= nf; i++) {
+    for (let i = 1; i < nd; i++) {
       this.current = i;
-      funcs.push(this.func(this.types[this.funcTypes[i]!]!));
+      // Dead code compiles to almost nothing, but is decoded and validated; 64 br_tables of 1,024
+      // labels make 64 KiB cheaply (V8 refuses more than 65,520 labels in one).
+      funcs.push(i === this.pad
+        ? { type: this.funcTypes[i]!, locals: [], body: [{ op: 'unreachable' }, ...Array.from({ length: 64 }, (): Instr => ({ op: 'br_table', labels: new Array<number>(1024).fill(0), default: 0 }))] }
+        : this.func(this.types[this.funcTypes[i]!]!));
     }
     // Sometimes a function that recurses until the call stack is exhausted, with values of both
     // register classes live across each call; it has no side effects, so depth limits can differ.
     // (Rarely: running into the limit takes the engines tens of milliseconds.)
     if (r.chance(0.005)) {
-      const self = nf + 1;
+      const self = nd;
       funcs.push({
         type: this.typeIndex({ params: ['i32', 'f64'], results: ['i32'] }),
         locals: ['i64', 'f32'],
@@ -259,12 +280,12 @@ export class ModuleGen {
     }
     // Active segments of functions, some entries null, some segments short.
     const funcElems = (n: number): Instr[][] => Array.from({ length: r.chance(0.8) ? n : r.range(1, n) }, () => [
-      r.chance(0.1) ? { op: 'ref.null', heaptype: 'func' } : { op: 'ref.func', func: r.int(nf + 1) },
+      r.chance(0.1) ? { op: 'ref.null', heaptype: 'func' } : { op: 'ref.func', func: r.int(nd) },
     ]);
     const elems: Elem[] = [
       { type: 'funcref', init: funcElems(TABLES[0]!.size), mode: { kind: 'active', table: 0, offset: [{ op: 'i32.const', value: 0 }] } },
       // Passive, for table.init; it also declares every function for ref.func.
-      { type: 'funcref', init: Array.from({ length: nf + 1 }, (_, f) => [{ op: 'ref.func', func: f }] as Instr[]), mode: { kind: 'passive' } },
+      { type: 'funcref', init: Array.from({ length: nd }, (_, f) => [{ op: 'ref.func', func: f }] as Instr[]), mode: { kind: 'passive' } },
       { type: 'externref', init: Array.from({ length: r.range(1, 4) }, (): Instr[] => [{ op: 'ref.null', heaptype: 'extern' }]), mode: { kind: 'passive' } },
       { type: 'funcref', init: funcElems(TABLES[2]!.size), mode: { kind: 'active', table: 2, offset: [{ op: 'i32.const', value: 0 }] } },
     ];
@@ -276,11 +297,11 @@ export class ModuleGen {
     // A start function, when one has no parameters and results; it may trap, failing instantiation.
     const starters = this.funcTypes.flatMap((ti, f) => {
       const ft = this.types[ti]!;
-      return f > 0 && ft.params.length === 0 && ft.results.length === 0 ? [f] : [];
+      return f > 0 && f !== this.pad && ft.params.length === 0 && ft.results.length === 0 ? [f] : [];
     });
     const start = starters.length > 0 && r.chance(0.3) ? r.pick(starters) : undefined;
     const exports: Export[] = [
-      ...funcs.map((_, i) => ({ name: i === nf ? 'exhaust' : `f${i + 1}`, desc: { kind: 'func' as const, index: i + 1 } })),
+      ...funcs.flatMap((_, i) => (i + 1 === this.pad ? [] : [{ name: i + 1 === nd ? 'exhaust' : `f${i + 1}`, desc: { kind: 'func' as const, index: i + 1 } }])),
       ...this.globals.map((_, i) => ({ name: `g${i}`, desc: { kind: 'global' as const, index: i } })),
       { name: 'mem', desc: { kind: 'mem', index: 0 } },
       ...TABLES.map((_, i) => ({ name: `tab${i}`, desc: { kind: 'table' as const, index: i } })),
@@ -614,7 +635,9 @@ export class ModuleGen {
     this.callSites--;
     // Mostly calls forward (a DAG), so the fuel is rarely all spent on recursion.
     const later = this.funcTypes.length - this.current - 1;
-    const f = r.chance(0.25) ? 0 : later > 0 && r.chance(0.95) ? this.current + 1 + r.int(later) : r.int(this.funcTypes.length);
+    const pick = r.chance(0.25) ? 0 : later > 0 && r.chance(0.95) ? this.current + 1 + r.int(later) : r.int(this.funcTypes.length);
+    // Not the 64 KiB function, which only traps (through a table it may).
+    const f = pick === this.pad ? 0 : pick;
     const ft = this.types[this.funcTypes[f]!]!;
     const base = this.stack.length;
     if (want === undefined && ft.params.length > 0 && this.topIs(ft.params) && r.chance(0.6)) {
