@@ -17,6 +17,7 @@
 // - What an engine cannot do at all (the V8 engine: v128 exception fields, memory64) throws from
 //   the engine; everything the spec lets fail is a returned error.
 
+import { writeFileSync } from 'node:fs';
 import type { Engine, EngineExport, EngineName, EngineRef, EngineVal, ModuleValue, NativeEngineName } from './engine.js';
 import { NativeEngine, deserializeModule, functionTiers, serializeModule, tierUpStats } from './engines/native.js';
 import { checkThreads, nativeAvailable, tierUpOptions, type CompileOptions, type TierUpOptions, type TierUpStats } from './native.js';
@@ -720,14 +721,29 @@ export function module_function_tiers(module: Module): ('singlepass' | 'optimizi
  * threads); a module already compiled is not compiled again.
  */
 export function module_serialize(module: Module, options?: { engine?: NativeEngineName; fuel?: boolean; boundsChecks?: boolean } & CompileOptions): Uint8Array | WasmError {
-  if (options?.threads !== undefined) checkThreads(options.threads, 'module_serialize');
+  return withArtifact('module_serialize', module, options, (bytes) => bytes.slice());
+}
+
+/**
+ * module_serialize, with the artifact written to the file `path` (created or replaced) from the
+ * engine's memory, without the copy module_serialize returns: for a large artifact that copy costs
+ * about as much as the write (0.4 s for esbuild's 71 MB). undefined once written; the errors of
+ * module_serialize; throws the file system's error if the file cannot be written.
+ */
+export function module_serialize_file(module: Module, path: string, options?: { engine?: NativeEngineName; fuel?: boolean; boundsChecks?: boolean } & CompileOptions): WasmError | undefined {
+  return withArtifact('module_serialize_file', module, options, (bytes): undefined => { writeFileSync(path, bytes); });
+}
+
+/** module_serialize's checks, then its artifact given to `use`, valid only until `use` returns. */
+function withArtifact<T>(what: string, module: Module, options: ({ engine?: NativeEngineName; fuel?: boolean; boundsChecks?: boolean } & CompileOptions) | undefined, use: (bytes: Uint8Array) => T): T | WasmError {
+  if (options?.threads !== undefined) checkThreads(options.threads, what);
   const invalid = module_validate(module);
   if (invalid !== undefined) return invalid;
   const tier = options?.engine ?? module.compiledFor ?? 'singlepass';
   if (module.compiledFor !== undefined && module.compiledFor !== tier) {
-    throw new TypeError(`module_serialize: the module is compiled code for the ${module.compiledFor} engine, not ${tier}`);
+    throw new TypeError(`${what}: the module is compiled code for the ${module.compiledFor} engine, not ${tier}`);
   }
-  return serializeModule(module, tier, { ...options, meterFuel: options?.fuel ?? false, boundsChecks: options?.boundsChecks ?? false });
+  return serializeModule(module, tier, { ...options, meterFuel: options?.fuel ?? false, boundsChecks: options?.boundsChecks ?? false }, use);
 }
 
 /**

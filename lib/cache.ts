@@ -7,11 +7,11 @@
 
 import { createHash } from 'node:crypto';
 import {
-  mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync,
+  mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { module_deserialize_file, module_serialize, type Module } from './api.js';
+import { module_deserialize_file, module_serialize_file, type Module } from './api.js';
 import type { NativeEngineName } from './engine.js';
 import type { CompileOptions } from './native.js';
 import { isError } from './errors.js';
@@ -75,18 +75,13 @@ export class CompileCache {
    * false when it could not be written (the run goes on without the cache).
    */
   put(bytes: Uint8Array, module: Module, compile: CompileOptions = {}): boolean {
-    let artifact;
-    try {
-      artifact = module_serialize(module, { ...compile, engine: this.tier, fuel: this.fuel, boundsChecks: this.boundsChecks });
-    } catch {
-      return false;  // what the engine cannot compile yet fails again, and is reported, when it runs
-    }
-    if (isError(artifact)) return false;
     const path = this.entry(bytes);
     const temporary = `${path}.${process.pid}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true });
-      writeFileSync(temporary, artifact);
+      // An error (what the engine cannot compile yet) comes again, and is reported, when it runs.
+      const error = module_serialize_file(module, temporary, { ...compile, engine: this.tier, fuel: this.fuel, boundsChecks: this.boundsChecks });
+      if (error !== undefined) return false;
       renameSync(temporary, path);
     } catch {
       rmSync(temporary, { force: true });

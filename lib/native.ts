@@ -55,7 +55,7 @@ type Ptr = { readonly __native: unique symbol };
 
 interface Bindings {
   validate(bytes: Uint8Array, len: number, threads: number, err: Uint8Array, errLen: number): number;
-  compile(bytes: Uint8Array, len: number, tier: number, flags: number, threads: number,
+  compile(bytes: Uint8Array, len: number, tier: number, flags: number, threads: number, cpuFeatures: string | null,
     progress: ((done: number, total: number) => void) | null, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   moduleTier(m: Ptr): number;
   moduleFree(m: Ptr): void;
@@ -174,7 +174,7 @@ function load(): Bindings {
   const b = {
     validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, uint32_t threads, _Out_ uint8_t *err, size_t err_len)'),
     // `progress` is called back during the call only, on this thread: a JS function passes as is.
-    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, uint32_t threads, wasmo_progress_fn *progress, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, uint32_t threads, const char *cpu_features, wasmo_progress_fn *progress, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     moduleTier: f('uint32_t wasmo_module_tier(wasmo_module m)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
     metersFuel: f('int wasmo_module_meters_fuel(wasmo_module m)'),
@@ -331,6 +331,14 @@ export interface CompileOptions {
    *  the call that compiles): how many are done, of how many; and with both equal at the end if it
    *  was called before. Singlepass only: the optimizing engine does not report progress yet. */
   readonly progress?: (done: number, total: number) => void;
+  /** The x86-64 CPU features beyond SSE2 that native code may use, of `popcnt`, `sse4.1`, `sse4.2`
+   *  and `avx` (like wasmtime's target features): by default $WASMO_CPU_FEATURES (the names
+   *  comma-separated), else all this CPU has. Fewer make code that runs on older CPUs (an artifact
+   *  records the features its code uses, and loading refuses code the CPU cannot run); `[]` means
+   *  SSE2 only, where singlepass leaves SIMD and the float rounding instructions to the reference
+   *  engine. A name this engine does not know, or a feature this CPU lacks, fails the compile with
+   *  an `incompatible` error naming it. */
+  readonly cpuFeatures?: readonly string[];
 }
 
 /** The calls and loop iterations a function runs on singlepass code before tier-up, by default
@@ -343,7 +351,9 @@ export const DEFAULT_TIER_UP_THRESHOLD = 10_000;
 export interface TierUpOptions {
   /** Calls plus loop iterations of a function, counted per instance, after which it is compiled by
    *  the optimizing compiler in the background: an integer from 0 to 2^31 - 1; by default
-   *  $WASMO_TIER_UP_THRESHOLD, else 10,000. 0 compiles each function on its first call. */
+   *  $WASMO_TIER_UP_THRESHOLD, else 10,000. 0 compiles each function on its first call. A function
+   *  whose body is larger than 16 KiB is refused instead, and stays on singlepass code: its compile
+   *  would take longer than it saves (host-shim/runtime/tier_up.h kMaxTierUpBodyBytes). */
   readonly threshold?: number;
   /** The wasm code whose count runs out waits until its function is compiled (instead of going on
    *  on singlepass code), so tests see tier-up at a known point; by default $WASMO_TIER_UP_WAIT=1. */
@@ -351,7 +361,8 @@ export interface TierUpOptions {
 }
 
 /** A tiered module's functions: running optimized code, refused by the optimizing compiler (they
- *  stay on singlepass code; none should be), and queued or compiling. */
+ *  stay on singlepass code: bodies larger than 16 KiB, and none else should be), and queued or
+ *  compiling. */
 export interface TierUpStats {
   readonly optimized: number;
   readonly refused: number;
@@ -390,6 +401,13 @@ function compileThreads(options: CompileOptions | undefined): number {
   if (options?.threads !== undefined) return checkThreads(options.threads, 'threads');
   const env = process.env['WASMO_COMPILE_THREADS'];
   return env === undefined || env === '' ? 0 : checkThreads(Number(env), 'WASMO_COMPILE_THREADS');
+}
+
+/** The CPU features to compile for, comma-separated: the option, else $WASMO_CPU_FEATURES, else
+ *  null (all the host has). */
+export function cpuFeatureList(options: CompileOptions | undefined): string | null {
+  if (options?.cpuFeatures !== undefined) return options.cpuFeatures.join(',');
+  return process.env['WASMO_CPU_FEATURES'] ?? null;
 }
 
 /** Decode and validate only. */
@@ -432,7 +450,7 @@ export class NativeModule {
     const threads = compileThreads(options);
     const progress = options.progress ?? null;
     const flags = (options.meterFuel === true ? 1 : 0) | (options.boundsChecks === true ? 2 : 0);
-    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, TIERS.indexOf(tier), flags, threads, progress, out, err, ERR_LEN)));
+    return NativeModule.of(made((out, err) => b.compile(bytes, bytes.length, TIERS.indexOf(tier), flags, threads, cpuFeatureList(options), progress, out, err, ERR_LEN)));
   }
 
   /** The compiler that made the code (an artifact records it). */
@@ -481,17 +499,18 @@ export class NativeModule {
   }
 
   /**
-   * The module's artifact as its code is now: for tiered code, with the optimized code of the
+   * The module's artifact as its code is now, for tiered code with the optimized code of the
    * functions tier-up compiled since it was loaded (each function's tier recorded, so that loading
-   * it starts them optimized); otherwise serialize()'s.
+   * it starts them optimized), otherwise serialize()'s: given to `use` in the engine's memory,
+   * valid until `use` returns (a copy of a large artifact costs as much as writing it to a file).
    */
-  currentArtifact(): Uint8Array | NativeFailure {
+  withCurrentArtifact<T>(use: (bytes: Uint8Array) => T): T | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
     const bytes: [Ptr | null] = [null];
     const len: [number] = [0];
     const status = load().serialize(this.ptr(), bytes, len, err, ERR_LEN);
     if (status !== Status.ok || bytes[0] === null) return failure(status, err);
-    return new Uint8Array(koffi.view(bytes[0], len[0])).slice();
+    return use(new Uint8Array(koffi.view(bytes[0], len[0])));
   }
 
   /** A tiered module's tier per defined function (`count` of them): which code its calls run now;

@@ -3,17 +3,17 @@
 // refused with an error naming it, before any of the artifact's code could run.
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as flatbuffers from 'flatbuffers';
-import { artifactInterface, artifactSections } from '../lib/artifact.js';
+import { artifactInterface, artifactSections, artifactSummary } from '../lib/artifact.js';
 import { ModuleInfo } from '../lib/generated/module_generated.js';
 import {
   func_alloc, func_invoke, i32, instance_export, isError, module_deserialize, module_deserialize_file,
-  module_exports, module_function_tiers, module_imports, module_instantiate, module_parse, module_serialize, module_validate,
+  module_exports, module_function_tiers, module_imports, module_instantiate, module_parse, module_serialize, module_serialize_file, module_validate,
   store_init, type FuncAddr, type Module, type Val, type WasmError,
 } from '../lib/index.js';
 import {
@@ -438,6 +438,22 @@ describe('module_serialize / module_deserialize (beyond the appendix)', () => {
     expect(run(loaded)).toEqual(run(original));
   });
 
+  it('module_serialize_file writes the bytes module_serialize gives, and gives its errors', () => {
+    const m = module_parse('(module (func (export "f") (result i32) (i32.const 47)))');
+    if (isError(m)) throw new Error(m.message);
+    const file = join(dir, 'written.cwasm');
+    expect(module_serialize_file(m, file)).toBeUndefined();
+    expect(new Uint8Array(readFileSync(file))).toEqual(module_serialize(m));
+    const invalid = module_parse('(module (func (result i32)))');
+    if (isError(invalid)) throw new Error(invalid.message);
+    expect(module_serialize_file(invalid, join(dir, 'invalid.cwasm'))).toMatchObject({ kind: 'invalid' });
+    expect(() => module_serialize_file(m, join(dir, 'no-such-folder', 'x.cwasm'))).toThrow(/ENOENT/);
+    const loaded = module_deserialize_file(file);
+    if (isError(loaded)) throw new Error(loaded.message);
+    expect(() => module_serialize_file(loaded, file, { engine: 'optimizing' }))
+      .toThrow('module_serialize_file: the module is compiled code for the singlepass engine, not optimizing');
+  });
+
   it('a loaded file can change or shrink: the live instance runs the checked code, a new load is refused', () => {
     const m = module_parse('(module (func (export "f") (result i32) (i32.const 47)))');
     if (isError(m)) throw new Error(m.message);
@@ -526,5 +542,72 @@ describe('module_serialize / module_deserialize (beyond the appendix)', () => {
     expect(() => module_instantiate(store, loaded, [])).toThrow(
       new TypeError('module_instantiate: the module is compiled code for the singlepass engine, this store runs on reference'));
     expect(() => module_instantiate(store, parsed(), [])).not.toThrow(TypeError);
+  });
+});
+
+describe.skipIf(!available)('compiling for a set of CPU features (CompileOptions.cpuFeatures)', () => {
+  const SIMD = wasm(`(module
+    (func (export "add") (param i64 i64) (result i64) (i64x2.extract_lane 1 (i32x4.add (i64x2.splat (local.get 0)) (i64x2.splat (local.get 1)))))
+    (func (export "gt") (param i64 i64) (result i64) (i64x2.extract_lane 0 (i64x2.gt_s (i64x2.splat (local.get 0)) (i64x2.splat (local.get 1))))))`);
+  const hostFlags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(/\s+/) ?? [];
+  const compiled = (cpuFeatures?: string[], tier: 'singlepass' | 'optimizing' = 'singlepass'): NativeModule | NativeFailure =>
+    NativeModule.compile(SIMD, tier, cpuFeatures === undefined ? {} : { cpuFeatures });
+  const recorded = (m: NativeModule): readonly string[] => artifactSummary(m.serialize()).cpuFeatures;
+  // add and gt on 0x1_0000_0007 and -3 (as the low-level API passes them: bits in the thread's slots).
+  const results = (m: NativeModule): bigint[] => {
+    const store = new NativeStore();
+    const addrs = ok(store.instantiate(m, []));
+    const out = addrs.map((addr) => {
+      const vals = threadHostSlots().bits;
+      [vals[0], vals[1]] = [0x1_0000_0007n, BigInt.asUintN(64, -3n)];
+      const r = store.funcInvoke(addr);
+      if (r !== true) throw new Error(r.message);
+      return vals[0]!;
+    });
+    store.free();
+    return out;
+  };
+
+  it('records what the code uses: SSE4.1 alone, SSE4.2 for i64x2.gt_s where allowed, AVX where allowed', () => {
+    const sse41 = ok(compiled(['popcnt', 'sse4.1']));
+    const sse42 = ok(compiled(['sse4.1', 'sse4.2']));
+    expect(recorded(sse41)).toEqual(['sse4.1']);
+    expect(recorded(sse42)).toEqual(['sse4.1', 'sse4.2']);
+    expect(results(sse41)).toEqual([4n, 0xffff_ffff_ffff_ffffn]);
+    expect(results(sse42)).toEqual(results(sse41));
+    if (hostFlags.includes('avx')) {
+      const avx = ok(compiled(['sse4.1', 'avx']));
+      expect(recorded(avx)).toEqual(['sse4.1', 'avx']);
+      expect(recorded(ok(compiled()))).toContain('avx');  // the host's features by default
+      expect(results(avx)).toEqual(results(sse41));
+      avx.free();
+    }
+    sse41.free();
+    sse42.free();
+  });
+
+  it('refuses unknown names, features this CPU lacks, and SIMD without SSE4.1, as error values', () => {
+    expect(compiled(['sse4.1', 'sse5'])).toEqual({ status: 'incompatible', message: 'unknown CPU feature "sse5" (known: popcnt, sse4.1, sse4.2, avx)' });
+    for (const f of ['popcnt', 'sse4.1', 'sse4.2', 'avx'].filter((f) => !hostFlags.includes(f.replace('.', '_')))) {
+      expect(compiled([f])).toEqual({ status: 'incompatible', message: `CPU feature ${f} is not available on this CPU` });
+    }
+    expect(compiled([])).toEqual({ status: 'unsupported', message: 'not supported yet: i64x2.splat without SSE4.1 (the reference engine runs it)' });
+    expect(compiled(['popcnt'], 'optimizing')).toEqual({
+      status: 'unsupported', message: 'not supported yet: the optimizing compiler without SSE4.1 and POPCNT among the CPU features it may use',
+    });
+    const m = module_parse('(module)');
+    if (isError(m)) throw new Error(m.message);
+    const e = module_serialize(m, { cpuFeatures: ['mmx'] });
+    expect(isError(e) && e.message).toContain('unknown CPU feature "mmx"');
+  });
+
+  it.skipIf(!hostFlags.includes('avx'))('loading refuses AVX code where the CPU lacks a feature it records', () => {
+    const avx = ok(compiled(['sse4.1', 'avx']));
+    const bytes = avx.serialize();
+    avx.free();
+    // The loader's check is the same for every name: one the host cannot have stands for AVX here.
+    expect(refusal(reseal(replaceIn(bytes, '.wasmo.compat', 'avx', 'av9')))).toEqual({
+      status: 'incompatible', message: 'incompatible artifact: needs CPU features this CPU lacks: av9',
+    });
   });
 });

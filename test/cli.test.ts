@@ -396,6 +396,19 @@ describe('wasmo compile', () => {
     expect(trap.status).toBe(134);
   });
 
+  test('--cpu-features restricts the CPU features the code may use, and the artifact records them', () => {
+    const wat = file('vadd.wat', '(module (func (export "f") (param v128 v128) (result v128) (i64x2.gt_s (local.get 0) (local.get 1))))');
+    const features = (...options: string[]): string | undefined => {
+      const out = join(dir, 'vadd.cwasm');
+      expect(wasmo('compile', ...options, wat, '-o', out)).toEqual({ status: 0, stdout: '', stderr: '' });
+      return /^ {2}CPU features +(.*)$/m.exec(wasmo('inspect', out).stdout)?.[1];
+    };
+    expect(features('--cpu-features', 'popcnt,sse4.1')).toBe('sse4.1');
+    expect(features('--cpu-features=sse4.1,sse4.2')).toBe('sse4.1, sse4.2');
+    expectOneLineError(wasmo('compile', '--cpu-features', 'sse4.1,3dnow', wat), /vadd\.wat: cannot compile: .*unknown CPU feature "3dnow" \(known: popcnt, sse4\.1, sse4\.2, avx\)/);
+    expectOneLineError(wasmo('compile', '--cpu-features', '', wat), /vadd\.wat: not supported yet: i64x2\.gt_s without SSE4\.1/);
+  });
+
   test('-o names the output; the same module compiles to the same bytes', () => {
     const out = join(dir, 'other.cwasm');
     expect(wasmo('compile', example('add.wat'), '-o', out).status).toBe(0);

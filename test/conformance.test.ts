@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EngineName } from '../lib/engine.js';
+import { artifactSummary } from '../lib/artifact.js';
 import { isError, module_parse, module_serialize, type MemoryConfig } from '../lib/index.js';
 import { f32bits, f64bits, i32, refExtern, refNull, v128 } from '../lib/values.js';
 import { formatVal, isNan32, isNan64, loadExpectedFailures, matches, runWast } from '../lib/wast.js';
@@ -28,26 +29,32 @@ if (files.length === 0) console.warn(`conformance: testsuite not found at ${suit
 // WASMO_TIER_UP_WAIT=1): the testsuite's functions are mostly called a few times, so this runs
 // nearly all of it on optimized code compiled one function at a time, each calling the others
 // through their references. Both native tiers run the files about memory again in stores whose
-// memories have no guard region, where their code checks bounds explicitly.
+// memories have no guard region, where their code checks bounds explicitly. Singlepass runs them
+// all once more compiled for SSE4.1 without AVX (CompileOptions.cpuFeatures, through
+// $WASMO_CPU_FEATURES): by default it uses the VEX (AVX) encodings for SIMD where the CPU has AVX,
+// and this runs the SSE ones too.
 const suiteFiles = files;
 const memoryFiles = files.filter((f) => /^(memory|address|align|bulk|endianness|float_memory|simd_load|simd_store)/.test(f));
 const noGuard: MemoryConfig = { reservation: 2 ** 32, guard: 0 };
 const engines: readonly {
   readonly engine: EngineName; readonly files: readonly string[]; readonly registers?: number; readonly memory?: MemoryConfig;
+  readonly cpuFeatures?: string;
 }[] = [
   { engine: 'reference', files },
   { engine: 'v8', files },
   { engine: 'singlepass', files },
   { engine: 'singlepass', files, registers: 1 },
+  { engine: 'singlepass', files, cpuFeatures: 'popcnt,sse4.1' },
   { engine: 'optimizing', files },
   { engine: 'tiered', files },
   { engine: 'singlepass', files: memoryFiles, memory: noGuard },
   { engine: 'optimizing', files: memoryFiles, memory: noGuard },
 ];
 
-for (const { engine, files, registers, memory } of engines) {
+for (const { engine, files, registers, memory, cpuFeatures } of engines) {
   const title = `WebAssembly 2.0 testsuite on ${engine}${registers === undefined ? '' : ` with ${registers} operand register(s)`}${
-    memory === undefined ? '' : ', memories without guard pages (explicit bounds checks)'}`;
+    memory === undefined ? '' : ', memories without guard pages (explicit bounds checks)'}${
+    cpuFeatures === undefined ? '' : ` compiled for the CPU features ${cpuFeatures}`}`;
   describe.skipIf(files.length === 0)(title, () => {
     if (engine === 'tiered') {
       beforeAll(() => Object.assign(process.env, { WASMO_TIER_UP_THRESHOLD: '0', WASMO_TIER_UP_WAIT: '1' }));
@@ -72,6 +79,18 @@ for (const { engine, files, registers, memory } of engines) {
         process.env['WASMO_SINGLEPASS_REGISTERS'] = String(registers);
         expect(Buffer.compare(unlimited, again)).toBe(0);
         expect(Buffer.compare(limited, unlimited)).not.toBe(0);
+      });
+    }
+    if (cpuFeatures !== undefined) {
+      // Read by lib/native.ts at each compile.
+      beforeAll(() => { process.env['WASMO_CPU_FEATURES'] = cpuFeatures; });
+      afterAll(() => { delete process.env['WASMO_CPU_FEATURES']; });
+      test('the feature set reaches the compiler: SIMD code records SSE4.1 and not AVX', () => {
+        const m = module_parse('(module (func (export "f") (param v128 v128) (result v128) (i32x4.add (local.get 0) (local.get 1))))');
+        if (isError(m)) throw new Error(m.message);
+        const bytes = module_serialize(m);
+        if (isError(bytes)) throw new Error(bytes.message);
+        expect(artifactSummary(bytes).cpuFeatures).toEqual(cpuFeatures.split(',').filter((f) => f === 'sse4.1'));
       });
     }
     const expectedPath = join(root, 'test/expected-failures', `${engine}.json`);

@@ -104,13 +104,19 @@ const show = (o: Outcome): string => JSON.stringify(o, (_, v: unknown) => (typeo
 // costs milliseconds.
 const instances = new Map<string, { store: Store; f: FuncAddr }>();
 
-function run(engine: EngineName, bytes: Uint8Array, args: Val[]): Outcome {
+// Singlepass twice: as it compiles by default (with the VEX encodings where the CPU has AVX), and
+// with SSE4.1 at most (CompileOptions.cpuFeatures).
+const SSE_ONLY = 'singlepass without AVX';
+const ENGINES = ['v8', 'singlepass', SSE_ONLY, 'optimizing'] as const;
+
+function run(engine: EngineName | typeof SSE_ONLY, bytes: Uint8Array, args: Val[]): Outcome {
   const key = `${engine} ${Buffer.from(bytes).toString('base64')}`;
   let instance = instances.get(key);
   if (instance === undefined) {
     const module = module_decode(bytes);
     if (isError(module)) throw new Error(`encoder produced a malformed module: ${module.message}`);
-    const [store, inst] = module_instantiate(store_init({ engine }), module, []);
+    const [store, inst] = module_instantiate(
+      store_init(engine === SSE_ONLY ? { engine: 'singlepass', compile: { cpuFeatures: ['popcnt', 'sse4.1'] } } : { engine }), module, []);
     if (isError(inst)) throw new Error(`${engine}: instantiation failed: ${inst.message}`);
     const f = instance_export(inst, 'f');
     if (isError(f) || f.kind !== 'func') throw new Error('export f missing');
@@ -192,7 +198,7 @@ describe('reference engine, V8, singlepass and optimizing agree on single instru
       fc.property(arbInstr(op), arbArgs(params), (instr, args) => {
         const bytes = encodeModule(moduleFor(params, result, [...operandsOf(params).flat(), instr]));
         const ref = run('reference', bytes, args);
-        for (const engine of ['v8', 'singlepass', 'optimizing'] as const) {
+        for (const engine of ENGINES) {
           const other = run(engine, bytes, args);
           if (!sameResult(op, result, ref, other)) {
             expect.fail(`${JSON.stringify(instr)} on ${showArgs(args)}:`
@@ -229,7 +235,7 @@ describe('reference engine, V8, singlepass and optimizing agree on chains of vec
         }
         const bytes = encodeModule(moduleFor(chainParams, 'v128', code));
         const ref = run('reference', bytes, args);
-        for (const engine of ['v8', 'singlepass', 'optimizing'] as const) {
+        for (const engine of ENGINES) {
           const other = run(engine, bytes, args);
           if (!sameResult(instrs[instrs.length - 1]!.op as NumericOp, 'v128', ref, other)) {
             expect.fail(`${instrs.map((i) => JSON.stringify(i)).join(' ')} on ${showArgs(args)}:`
@@ -238,6 +244,29 @@ describe('reference engine, V8, singlepass and optimizing agree on chains of vec
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+// Shifts by a constant count compile to immediate forms on singlepass (a count in a register to
+// another): every count modulo the lane width and a few beyond, on random vectors.
+const shiftOps = numericOps.filter((op) => /^i(8x16|16x8|32x4|64x2)\.sh[lr]/.test(op));
+
+describe('reference engine, V8, singlepass and optimizing agree on vector shifts by constant counts', () => {
+  it.each(shiftOps)('%s', (op) => {
+    instances.clear();
+    const counts = [0, 1, 3, 7, 8, 9, 15, 16, 31, 32, 33, 63, 64, 65, 127, -1];
+    fc.assert(
+      fc.property(fc.constantFrom(...counts), arbArgs(['v128']), (count, args) => {
+        const code: Instr[] = [...operandsOf(['v128'])[0]!, { op: 'i32.const', value: count }, { op } as Instr];
+        const bytes = encodeModule(moduleFor(['v128'], 'v128', code));
+        const ref = run('reference', bytes, args);
+        for (const engine of ENGINES) {
+          const other = run(engine, bytes, args);
+          if (!sameResult(op, 'v128', ref, other)) expect.fail(`${op} by ${count} on ${showArgs(args)}: reference ${show(ref)} ${engine} ${show(other)}`);
+        }
+      }),
+      { numRuns: 60 },
     );
   });
 });

@@ -65,6 +65,24 @@ describe('tiered engine', () => {
     expect(call(store, f, [i32(7)])[1]).toEqual([i32(21)]);
   });
 
+  it('leaves a function whose body is larger than 16 KiB on singlepass code, refused, and optimizes one just under', () => {
+    // (drop (i32.const 0)) is 3 bytes of body.
+    const body = (n: number): string => '(drop (i32.const 0))'.repeat(n);
+    const m = parse(`(module (func (export "large") ${body(5500)}) (func (export "under") (result i32) ${body(5400)} (i32.const 7)))`);
+    let [store, inst] = instantiate(m, { tierUp: { threshold: 0, wait: true } });
+    let results: Val[];
+    [store] = call(store, exported(inst, 'large'), []);
+    [store, results] = call(store, exported(inst, 'under'), []);
+    expect(results).toEqual([i32(7)]);
+    expect(module_tier_up_stats(m, { wait: 10_000 })).toEqual({ optimized: 1, refused: 1, pending: 0 });
+    expect(module_function_tiers(m)).toEqual(['singlepass', 'optimizing']);
+    // Refused, it goes on running on singlepass code; the other runs its optimized code.
+    [store] = call(store, exported(inst, 'large'), []);
+    [store, results] = call(store, exported(inst, 'under'), []);
+    expect(results).toEqual([i32(7)]);
+    store_free(store);
+  });
+
   it('counts loop iterations, so a hot loop in a function called once tiers up, and its callees too', () => {
     const m = parse(SUM);
     const [store, inst] = instantiate(m, { tierUp: { threshold: 100 } });

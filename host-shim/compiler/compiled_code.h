@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compiler/cpu_features.h"
 #include "environ/module.h"
 
 namespace wasmo {
@@ -60,6 +61,9 @@ struct CompileOptions {
   /** Loads and stores compare their end with the memory's length instead of relying on guard pages
    *  (for stores whose MemoryConfig asks for it, runtime/memory.h). */
   bool boundsChecks = false;
+  /** The CPU features the code may use (CpuFeature bits, a subset of the host's: parseCpuFeatures);
+   *  by default all of the host's. Fewer make code for older CPUs, and let tests run each encoding. */
+  uint32_t cpuFeatures = hostCpuFeatures();
 };
 
 /** A decoded module and its code. */

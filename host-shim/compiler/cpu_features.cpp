@@ -2,6 +2,8 @@
 
 #include <xbyak/xbyak_util.h>
 
+#include "environ/module.h"
+
 namespace wasmo {
 
 uint32_t hostCpuFeatures() {
@@ -11,8 +13,30 @@ uint32_t hostCpuFeatures() {
     uint32_t f = 0;
     if (cpu.has(Xbyak::util::Cpu::tPOPCNT)) f |= kCpuPopcnt;
     if (cpu.has(Xbyak::util::Cpu::tSSE41)) f |= kCpuSse41;
+    if (cpu.has(Xbyak::util::Cpu::tSSE42)) f |= kCpuSse42;
+    // xbyak reports AVX only where the OS saves the ymm state too (OSXSAVE and XCR0), as it must be.
+    if (cpu.has(Xbyak::util::Cpu::tAVX)) f |= kCpuAvx;
     return f;
   }();
+  return features;
+}
+
+uint32_t parseCpuFeatures(std::string_view names) {
+  uint32_t features = 0;
+  while (!names.empty()) {
+    size_t comma = names.find(',');
+    std::string_view name = names.substr(0, comma);
+    names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
+    const CpuFeatureName *known = nullptr;
+    std::string all;
+    for (const CpuFeatureName &f : kCpuFeatureNames) {
+      if (name == f.name) known = &f;
+      all += all.empty() ? f.name : std::string(", ") + f.name;
+    }
+    if (known == nullptr) throw CompileError{WASMO_INCOMPATIBLE, "unknown CPU feature \"" + std::string(name) + "\" (known: " + all + ")"};
+    if (!(hostCpuFeatures() & known->feature)) throw CompileError{WASMO_INCOMPATIBLE, std::string("CPU feature ") + known->name + " is not available on this CPU"};
+    features |= known->feature;
+  }
   return features;
 }
 

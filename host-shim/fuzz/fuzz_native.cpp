@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char compileErr[256] = "";
   int validated = wasmo_module_validate(data, size, 1, validateErr, sizeof validateErr);
   wasmo_module *module = nullptr;
-  int compiled = wasmo_module_compile(data, size, WASMO_TIER_SINGLEPASS, 0, 1, nullptr, &module, compileErr, sizeof compileErr);
+  int compiled = wasmo_module_compile(data, size, WASMO_TIER_SINGLEPASS, 0, 1, nullptr, nullptr, &module, compileErr, sizeof compileErr);
   if (module != nullptr) wasmo_module_free(module);
   bool agree = (compiled == validated && std::strcmp(validateErr, compileErr) == 0) ||
                (compiled == WASMO_UNSUPPORTED && validated == WASMO_OK);

@@ -38,7 +38,8 @@ typedef enum wasmo_status {
   WASMO_EXHAUSTION = 6,     /* "call stack exhausted", or a table over the implementation limit */
   WASMO_UNSUPPORTED = 7,    /* valid, but the engine cannot run it yet ("not supported yet: <what>") */
   WASMO_INTERNAL = 8,       /* a bug, or memory ran out */
-  WASMO_INCOMPATIBLE = 9,   /* an artifact made for another format, engine, CPU or configuration */
+  WASMO_INCOMPATIBLE = 9,   /* an artifact made for another format, engine, CPU or configuration; or
+                             * a compile asked for CPU features this CPU lacks */
   WASMO_HOST = 10,          /* a host function failed: the embedder knows the error */
   WASMO_RESOURCES = 11,     /* address space or memory mappings ran out (a memory's reservation, code
                              * memory): freeing stores and modules gives them back, so try again after */
@@ -80,9 +81,12 @@ enum { WASMO_COMPILE_FUEL = 1, WASMO_COMPILE_BOUNDS_CHECKS = 2 };
 typedef void (*wasmo_progress_fn)(uint32_t done, uint32_t total);
 
 /* Decode, validate and compile with the compiler `tier` and `flags`, on up to `threads` threads;
- * `progress` may be NULL. */
+ * `progress` may be NULL. `cpu_features` names the x86-64 features beyond SSE2 the code may use,
+ * comma-separated, of popcnt, sse4.1, sse4.2 and avx ("" for none: code for any x86-64 CPU), or is
+ * NULL for all this CPU has; an unknown name, or a feature this CPU lacks, is INCOMPATIBLE. The
+ * artifact records the features its code uses (wasmo_module_serialize). */
 WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, uint32_t threads,
-                                   wasmo_progress_fn progress, wasmo_module **out, char *err, size_t err_len);
+                                   const char *cpu_features, wasmo_progress_fn progress, wasmo_module **out, char *err, size_t err_len);
 WASMO_API void wasmo_module_free(wasmo_module *module);
 /* 1 when the module's code charges fuel (compiled with WASMO_COMPILE_FUEL; for an artifact, its
  * compat flags say so), else 0. */

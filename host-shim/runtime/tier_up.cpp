@@ -9,6 +9,9 @@
 #include <string>
 #include <thread>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include "compiler/optimizing/optimizing.h"
 #include "runtime/instance.h"
 
@@ -43,6 +46,9 @@ struct Background {
   }
 
   void run() {
+    // Below the guest's threads: on a machine with few cores the compiler must not slow down the
+    // program it is meant to speed up (Linux's nice value is per thread).
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
     std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
       wake.wait(lock, [&] { return stopping || !queue.empty(); });
@@ -127,6 +133,7 @@ void TierUp::compile(uint32_t defined) {
   uint32_t entry = 0, entrySize = 0, cpuFeatures = 0;
   auto started = std::chrono::steady_clock::now();
   std::string refusal;
+  size_t bodyBytes = 0;
   try {
     if (!module_) {
       // Only this thread reads module_ once the TierUp exists.
@@ -137,6 +144,8 @@ void TierUp::compile(uint32_t defined) {
       module_ = std::move(decoded);
       source_ = {};
     }
+    bodyBytes = module_->bodies[defined].end - module_->bodies[defined].begin;
+    if (bodyBytes > kMaxTierUpBodyBytes) throw CompileError{WASMO_UNSUPPORTED, "its body is too large to pay back its compile time"};
     CompiledCode compiled = compileFunctionOptimizing(*module_, defined, meterFuel_, boundsChecks_);
     entrySize = compiled.entrySizes.at(0);
     cpuFeatures = compiled.cpuFeatures;
@@ -156,7 +165,7 @@ void TierUp::compile(uint32_t defined) {
   if (kLog) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     uint32_t func = (module_ ? module_->importedFuncs : 0) + defined;
-    if (code) std::fprintf(stderr, "wasmo: tier-up: function %u optimized in %.2f ms\n", func, ms);
+    if (code) std::fprintf(stderr, "wasmo: tier-up: function %u optimized in %.2f ms (%zu bytes)\n", func, ms, bodyBytes);
     else std::fprintf(stderr, "wasmo: tier-up: function %u refused: %s\n", func, refusal.c_str());
   }
   std::lock_guard<std::mutex> lock(mutex_);

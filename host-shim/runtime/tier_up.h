@@ -7,9 +7,13 @@
 // call_indirect, imports and the embedder go. Frames already running finish on singlepass code.
 // A tiered artifact written after a run (artifact/artifact.h writeTieredArtifact) holds the optimized
 // code too: loading it starts those functions optimized (TierUp::loaded), and the rest go on counting.
+// One background thread compiles, at a lower priority than the guest's, and bodies too large to pay
+// back are refused (kMaxTierUpBodyBytes). Functions still queued when the program exits are dropped,
+// and exit waits only for the one being compiled: an artifact written at exit lacks them.
 #pragma once
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -29,6 +33,12 @@ struct Instance;
 /** How many calls and loop iterations a function runs on singlepass code before tier-up, by default
  *  (wasmo_store_set_tier_up). */
 inline constexpr int32_t kDefaultTierUpThreshold = 10'000;
+
+/** Functions whose body is larger (in bytes of wasm) stay on singlepass code: LLVM takes about 35 µs
+ *  a byte of body on esbuild's functions, so one of 40 KB keeps the only background thread busy for
+ *  1.5 s (and exit waits for the function being compiled), longer than most programs gain from it.
+ *  Without this bound tiered took 2.4x singlepass's time on esbuild (bench/programs.ts). */
+inline constexpr size_t kMaxTierUpBodyBytes = 16 * 1024;
 
 /** A tiered module's tier-up state, shared with the background compiler (which holds it, never the
  *  instances, while it compiles). */

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "artifact/artifact.h"
+#include "compiler/cpu_features.h"
 #include "compiler/optimizing/optimizing.h"
 #include "compiler/singlepass/singlepass.h"
 #include "runtime/instance.h"
@@ -75,7 +76,7 @@ int wasmo_module_validate(const uint8_t *bytes, size_t len, uint32_t threads, ch
 }
 
 int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, uint32_t threads,
-                         wasmo_progress_fn progress, wasmo_module **out, char *err, size_t err_len) {
+                         const char *cpu_features, wasmo_progress_fn progress, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
     if (tier != WASMO_TIER_SINGLEPASS && tier != WASMO_TIER_OPTIMIZING && tier != WASMO_TIER_TIERED) {
       throw wasmo::CompileError{WASMO_INTERNAL, "unknown compiler tier " + std::to_string(tier)};
@@ -83,6 +84,7 @@ int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32
     wasmo::CompileOptions options{threads, {}, (flags & WASMO_COMPILE_FUEL) != 0, tier == WASMO_TIER_TIERED,
                                   (flags & WASMO_COMPILE_BOUNDS_CHECKS) != 0};
     if (progress != nullptr) options.progress = progress;
+    if (cpu_features != nullptr) options.cpuFeatures = wasmo::parseCpuFeatures(cpu_features);
     auto [module, code] = tier == WASMO_TIER_OPTIMIZING ? wasmo::compileOptimizing({bytes, len}, options)
                                                         : wasmo::compileSinglepass({bytes, len}, options);
     // Artifact first: the JIT path loads the artifact like any other (artifact/artifact.h). Tiered

@@ -9,7 +9,7 @@ import type {
 } from '../engine.js';
 import { describeThrown, isError, wasmError, type WasmError } from '../errors.js';
 import {
-  NativeModule, NativeStore, isNativeFailure, threadHostSlots, type CompileOptions, type NativeCompileOptions,
+  NativeModule, NativeStore, cpuFeatureList, isNativeFailure, threadHostSlots, type CompileOptions, type NativeCompileOptions,
   type NativeFailure, type NativeWasi, type TierUpOptions, type TierUpStats,
 } from '../native.js';
 import { artifactInterface } from '../artifact.js';
@@ -39,20 +39,28 @@ function checkAddrType(t: { readonly addrtype: string }, what: string): void {
   if (t.addrtype !== 'i32') throw new NativeUnsupported(`not supported yet: 64-bit ${what} in the native engine`);
 }
 
-// Compiled once per module value, compiler and kind of code (charging fuel or not, checking bounds
-// explicitly or not), whatever the store: code is instance-independent. A deserialized module has
-// the one kind its artifact holds.
+// Compiled once per module value, compiler, kind of code (charging fuel or not, checking bounds
+// explicitly or not) and CPU features asked for (CompileOptions.cpuFeatures), whatever the store:
+// code is instance-independent. A deserialized module has the one kind its artifact holds, kept
+// with the host's features.
 type CodeKinds = readonly WeakMap<ModuleValue, NativeModule>[];
 const kinds = (): CodeKinds => [new WeakMap(), new WeakMap(), new WeakMap(), new WeakMap()];
-const compiledModules: Record<NativeEngineName, CodeKinds> = { singlepass: kinds(), optimizing: kinds(), tiered: kinds() };
+const HOST_FEATURES = 'host';
+const compiledModules: Record<NativeEngineName, Map<string, CodeKinds>> = { singlepass: new Map(), optimizing: new Map(), tiered: new Map() };
 
-function compiledOf(tier: NativeEngineName, meterFuel: boolean, boundsChecks: boolean): WeakMap<ModuleValue, NativeModule> {
-  return compiledModules[tier][Number(meterFuel) + 2 * Number(boundsChecks)]!;
+function kindsOf(tier: NativeEngineName, features: string): CodeKinds {
+  let k = compiledModules[tier].get(features);
+  if (k === undefined) compiledModules[tier].set(features, k = kinds());
+  return k;
 }
 
-function remember(module: ModuleValue, compiled: NativeModule, tier: NativeEngineName): NativeModule {
+function compiledOf(tier: NativeEngineName, meterFuel: boolean, boundsChecks: boolean, features: string): WeakMap<ModuleValue, NativeModule> {
+  return kindsOf(tier, features)[Number(meterFuel) + 2 * Number(boundsChecks)]!;
+}
+
+function remember(module: ModuleValue, compiled: NativeModule, tier: NativeEngineName, features: string): NativeModule {
   // The code lives as long as the module value: then the NativeModule is unreachable, and freed.
-  compiledOf(tier, compiled.metersFuel, compiled.checksBounds).set(module, compiled);
+  compiledOf(tier, compiled.metersFuel, compiled.checksBounds, features).set(module, compiled);
   return compiled;
 }
 
@@ -62,23 +70,25 @@ function remember(module: ModuleValue, compiled: NativeModule, tier: NativeEngin
  * bounds checks for stores whose memories have no full guard regions (`options.boundsChecks`).
  */
 function compiledModule(module: ModuleValue, tier: NativeEngineName, options: NativeCompileOptions): NativeModule | NativeFailure {
-  const known = compiledOf(tier, options.meterFuel === true, options.boundsChecks === true).get(module);
+  const features = cpuFeatureList(options) ?? HOST_FEATURES;
+  const known = compiledOf(tier, options.meterFuel === true, options.boundsChecks === true, features).get(module);
   if (known !== undefined) return known;
   // The other kind of an artifact's code: the store refuses it, saying why.
-  if (module.compiledFor !== undefined) return compiledModules[tier].map((kind) => kind.get(module)).find((c) => c !== undefined)!;
+  if (module.compiledFor !== undefined) return kindsOf(tier, HOST_FEATURES).map((kind) => kind.get(module)).find((c) => c !== undefined)!;
   const c = NativeModule.compile(module.bytes ?? encodeModule(module.ast), tier, options);
-  return isNativeFailure(c) ? c : remember(module, c, tier);
+  return isNativeFailure(c) ? c : remember(module, c, tier, features);
 }
 
 /**
  * The artifact of a valid module compiled by `tier`: its native code and what instantiating it
- * needs; with fuel metering (for stores made with fuel) if `options.meterFuel`.
+ * needs; with fuel metering (for stores made with fuel) if `options.meterFuel`. Given to `use`,
+ * and valid only until it returns (NativeModule.withCurrentArtifact).
  */
-export function serializeModule(module: ModuleValue, tier: NativeEngineName, options: NativeCompileOptions = {}): Uint8Array | WasmError {
+export function serializeModule<T>(module: ModuleValue, tier: NativeEngineName, options: NativeCompileOptions, use: (bytes: Uint8Array) => T): T | WasmError {
   const c = compiledModule(module, tier, options);
   if (isNativeFailure(c)) return toError(c);
-  const artifact = c.currentArtifact();
-  return isNativeFailure(artifact) ? toError(artifact) : artifact;
+  const result = c.withCurrentArtifact(use);
+  return isNativeFailure(result) ? toError(result) : result;
 }
 
 /**
@@ -92,13 +102,17 @@ export function deserializeModule(from: { readonly bytes: Uint8Array } | { reado
   const { ast, imports, exports } = artifactInterface(c.artifactView());
   const tier = c.tier();
   const module: ModuleValue = { ast, outline: ast, validated: { imports, exports }, compiledFor: tier };
-  remember(module, c, tier);
+  remember(module, c, tier, HOST_FEATURES);
   return module;
 }
 
 /** The module's tiered code (compiled by a `tiered` store, or deserialized), if it has any. */
 function tieredCode(module: ModuleValue): NativeModule | undefined {
-  return compiledModules.tiered.map((kind) => kind.get(module)).find((c) => c !== undefined);
+  for (const k of compiledModules.tiered.values()) {
+    const c = k.map((kind) => kind.get(module)).find((c) => c !== undefined);
+    if (c !== undefined) return c;
+  }
+  return undefined;
 }
 
 /** Tier-up so far of the module's tiered code, after waiting up to `waitMs` for the functions

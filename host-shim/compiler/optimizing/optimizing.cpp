@@ -1090,6 +1090,7 @@ CompiledCode compileFunctionOptimizing(const Module &module, uint32_t defined, b
 Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions &options) {
   // Bodies are validated on `threads` threads; LLVM then builds, optimizes and emits the one module
   // serially on this thread, without progress reports (splitting it across threads is later work).
+  if ((options.cpuFeatures & kFeatures) != kFeatures) unsupported("the optimizing compiler without SSE4.1 and POPCNT among the CPU features it may use");
   Compiled out{decodeModule(bytes, BodyPass{compileThreads(options.threads), {}, {}}), {}};
   std::vector<uint32_t> all(out.module.funcs.size() - out.module.importedFuncs);
   for (uint32_t k = 0; k < all.size(); k++) all[k] = k;

@@ -1,7 +1,16 @@
 // 128-bit SIMD on singlepass (spec 4.3.4, 4.4.3, 4.4.7), with SSE4.1 (SSSE3 included). Included by
 // singlepass.cpp inside its namespace: these are Singlepass members. Operands come to the scratch
 // registers xmm0 and xmm1 (xmm8..xmm11 hold temporaries: no operand lives there), and the result
-// goes to an operand register. Where x86 and the spec differ (NaN results of min and max, unsigned
+// goes to an operand register. With AVX (where the CPU has it and the compile may use it: avx_), the
+// instructions below that go through WASMO_V take their VEX forms (Intel SDM vol. 2, 2.3): the
+// destination is a third register, so binary3 and unary3 read operands in the registers they live in
+// and write the result straight into a register of its own, without the copies through xmm0 and xmm1
+// the two-operand SSE forms need. Only VEX.128 forms: they zero bits 255:128 of their destination,
+// so wasm code never leaves the upper halves of the ymm registers dirty, and needs no vzeroupper
+// where it returns to or calls C (Intel Optimization Reference Manual, "Mixing AVX code with SSE
+// code": the transition penalty and the rule to issue VZEROUPPER concern a dirty upper state, which
+// only 256-bit and wider instructions make); the SSE instructions singlepass still emits elsewhere
+// mix with them freely for the same reason. Where x86 and the spec differ (NaN results of min and max, unsigned
 // and 64-bit compares, saturating conversions, shifts of bytes) the sequence says how it agrees.
 
 /** The 16 bytes of a v128 whose lanes all hold `v` (T: a lane's integer type). */
@@ -39,56 +48,104 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     emit();
     result(top - 1);
   };
+  // An instruction as d = a op b (WASMO_V), d = a shifted by n (WASMO_VS), d = op a (WASMO_V1) or
+  // d = op(a, imm) (WASMO_VI): VEX with AVX (WASMO_AVX_OR records it), else the SSE form, on d after
+  // copying a there for the two-operand ones (so d must not be b unless it is a).
+#define WASMO_AVX_OR(vex, sse) \
+  do {                         \
+    if (avx_) {                \
+      usedFeatures_ |= kCpuAvx; \
+      vex;                     \
+    } else {                   \
+      sse;                     \
+    }                          \
+  } while (false)
+  auto copyTo = [&](const Xmm &d, const Xmm &a) {
+    if (d.getIdx() != a.getIdx()) movaps(d, a);
+  };
+#define WASMO_V(ins) [&](const Xmm &d, const Xmm &a, const Operand &b) { WASMO_AVX_OR(v##ins(d, a, b), copyTo(d, a); ins(d, b)); }
+#define WASMO_VS(ins) [&](const Xmm &d, const Xmm &a, uint8_t n) { WASMO_AVX_OR(v##ins(d, a, n), copyTo(d, a); ins(d, n)); }
+#define WASMO_V1(ins) [&](const Xmm &d, const Xmm &a) { WASMO_AVX_OR(v##ins(d, a), ins(d, a)); }
+#define WASMO_VI(ins, imm) [&](const Xmm &d, const Xmm &a) { WASMO_AVX_OR(v##ins(d, a, imm), ins(d, a, imm)); }
+  // vv -> v as emit(d, a, b). With AVX, a and b are read where they are and d is the result's own
+  // register (it may be a's or b's: a VEX instruction reads its sources first). Without, a is in xmm0
+  // and b in xmm1, and d is xmm0, or xmm1 if `intoB` (for sequences that compute into b's copy).
+  auto binary3 = [&](auto emit, bool intoB = false) {
+    if (avx_) {
+      Xmm a = operandXmm(top - 1, xmm0), b = operandXmm(top, xmm1);
+      dropTo(top - 1);
+      emit(kOperandXmms[pushNewXmm(ValType::V128)], a, b);
+      return;
+    }
+    loadV128(xmm0, top - 1);
+    loadV128(xmm1, top);
+    const Xmm &d = intoB ? xmm1 : xmm0;
+    emit(d, xmm0, xmm1);
+    dropTo(top - 1);
+    pushXmm(d, ValType::V128);
+  };
+  // v -> v as emit(d, a), for the operand at k (the top): a where the operand is, d the result's own
+  // register, which may be a's.
+  auto unary3At = [&](size_t k, auto emit) {
+    Xmm a = operandXmm(k, xmm0);
+    dropTo(k);
+    emit(kOperandXmms[pushNewXmm(ValType::V128)], a);
+  };
+  auto unary3 = [&](auto emit) { unary3At(top, emit); };
   auto invert = [&](const Xmm &x) {
-    pcmpeqd(t3, t3);
-    pxor(x, t3);
+    WASMO_V(pcmpeqd)(t3, t3, t3);
+    WASMO_V(pxor)(x, x, t3);
   };
   // Integer compares from eq, signed gt and unsigned max/min (x86 has no others): a in xmm0, b in xmm1.
   enum class Cmp { Eq, Ne, LtS, LtU, GtS, GtU, LeS, LeU, GeS, GeU };
+  // a < b is b > a, computed into b's copy without AVX (binary3's intoB).
   auto compare = [&](Cmp c, auto eq, auto gt, auto minU, auto maxU) {
-    binary([&] {
+    binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
       switch (c) {
-        case Cmp::Eq: eq(xmm0, xmm1); break;
-        case Cmp::Ne: eq(xmm0, xmm1); invert(xmm0); break;
-        case Cmp::GtS: gt(xmm0, xmm1); break;
-        case Cmp::LeS: gt(xmm0, xmm1); invert(xmm0); break;
-        case Cmp::LtS: gt(xmm1, xmm0); movaps(xmm0, xmm1); break;
-        case Cmp::GeS: gt(xmm1, xmm0); movaps(xmm0, xmm1); invert(xmm0); break;
+        case Cmp::Eq: eq(d, a, b); break;
+        case Cmp::Ne: eq(d, a, b); invert(d); break;
+        case Cmp::GtS: gt(d, a, b); break;
+        case Cmp::LeS: gt(d, a, b); invert(d); break;
+        case Cmp::LtS: gt(d, b, a); break;
+        case Cmp::GeS: gt(d, b, a); invert(d); break;
         // a >= b exactly when a = max(a, b); a <= b when a = min(a, b).
-        case Cmp::GeU: case Cmp::LtU: movaps(t0, xmm0); maxU(t0, xmm1); eq(xmm0, t0); break;
-        case Cmp::LeU: case Cmp::GtU: movaps(t0, xmm0); minU(t0, xmm1); eq(xmm0, t0); break;
+        case Cmp::GeU: case Cmp::LtU: maxU(t0, a, b); eq(d, a, t0); break;
+        case Cmp::LeU: case Cmp::GtU: minU(t0, a, b); eq(d, a, t0); break;
       }
-      if (c == Cmp::LtU || c == Cmp::GtU) invert(xmm0);
-    });
+      if (c == Cmp::LtU || c == Cmp::GtU) invert(d);
+    }, c == Cmp::LtS || c == Cmp::GeS);
   };
-#define WASMO_X(ins) [&](const Xmm &a, const Operand &b) { ins(a, b); }
-  auto cmp8 = [&](Cmp c) { compare(c, WASMO_X(pcmpeqb), WASMO_X(pcmpgtb), WASMO_X(pminub), WASMO_X(pmaxub)); };
-  auto cmp16 = [&](Cmp c) { compare(c, WASMO_X(pcmpeqw), WASMO_X(pcmpgtw), WASMO_X(pminuw), WASMO_X(pmaxuw)); };
-  auto cmp32 = [&](Cmp c) { compare(c, WASMO_X(pcmpeqd), WASMO_X(pcmpgtd), WASMO_X(pminud), WASMO_X(pmaxud)); };
-  // i64 a > b, signed, without SSE4.2's pcmpgtq: where the high halves are equal, b - a borrows
-  // from the high half exactly when a's low half is above b's (unsigned).
-  auto gt64 = [&](const Xmm &a, const Operand &b) {
-    movdqu(t0, b);
+  auto cmp8 = [&](Cmp c) { compare(c, WASMO_V(pcmpeqb), WASMO_V(pcmpgtb), WASMO_V(pminub), WASMO_V(pmaxub)); };
+  auto cmp16 = [&](Cmp c) { compare(c, WASMO_V(pcmpeqw), WASMO_V(pcmpgtw), WASMO_V(pminuw), WASMO_V(pmaxuw)); };
+  auto cmp32 = [&](Cmp c) { compare(c, WASMO_V(pcmpeqd), WASMO_V(pcmpgtd), WASMO_V(pminud), WASMO_V(pmaxud)); };
+  // i64 a > b, signed: SSE4.2's pcmpgtq (its VEX form needs only AVX). Without either, where the
+  // high halves are equal, b - a borrows from the high half exactly when a's low half is above b's
+  // (unsigned); d is a there (binary3 without AVX).
+  auto gt64 = [&](const Xmm &d, const Xmm &a, const Xmm &b) {
+    if (avx_ || (allowedFeatures_ & kCpuSse42)) {
+      if (!avx_) usedFeatures_ |= kCpuSse42;
+      WASMO_V(pcmpgtq)(d, a, b);
+      return;
+    }
+    movaps(t0, b);
     psubq(t0, a);
     movaps(t1, a);
     pcmpeqd(t1, b);
     pand(t0, t1);
-    pcmpgtd(a, b);
-    por(a, t0);
-    pshufd(a, a, 0xF5);  // each high half's verdict to its whole lane
+    pcmpgtd(d, b);
+    por(d, t0);
+    pshufd(d, d, 0xF5);  // each high half's verdict to its whole lane
   };
-  auto noUnsigned = [](const Xmm &, const Operand &) {};  // i64x2 has signed compares only
-  auto cmp64 = [&](Cmp c) { compare(c, WASMO_X(pcmpeqq), gt64, noUnsigned, noUnsigned); };
+  auto noUnsigned = [](const Xmm &, const Xmm &, const Xmm &) {};  // i64x2 has signed compares only
+  auto cmp64 = [&](Cmp c) { compare(c, WASMO_V(pcmpeqq), gt64, noUnsigned, noUnsigned); };
   // Float compares: cmpps/cmppd predicates 0 eq, 1 lt, 2 le, 4 neq (true for NaN, as ne is).
   auto fcmp = [&](bool is64, uint8_t pred, bool swap) {
-    binary([&] {
-      if (swap) {
-        if (is64) cmppd(xmm1, xmm0, pred); else cmpps(xmm1, xmm0, pred);
-        movaps(xmm0, xmm1);
-      } else {
-        if (is64) cmppd(xmm0, xmm1, pred); else cmpps(xmm0, xmm1, pred);
-      }
-    });
+    binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
+      const Xmm &x = swap ? b : a, &y = swap ? a : b;
+      // Without AVX, d is x.
+      if (is64) WASMO_AVX_OR(vcmppd(d, x, y, pred), cmppd(d, y, pred));
+      else WASMO_AVX_OR(vcmpps(d, x, y, pred), cmpps(d, y, pred));
+    }, swap);
   };
   // fmin and fmax (spec 4.3.3): NaN if either is, -0 below +0. minps/maxps give their second
   // operand for NaN or equal zeros, so both orders are combined, then NaNs made canonical (the
@@ -126,6 +183,23 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     emit();
     result(top - 1);
   };
+  // A shift by a constant count (as counts mostly are), as byImm(d, a, n) with the count modulo the
+  // lane width (spec 4.3.4 ishl, ishr).
+  auto shiftImm = [&](unsigned width, auto byImm) {
+    auto n = static_cast<uint8_t>(stack_[top].bits & (width - 1));
+    dropTo(top);
+    unary3At(top - 1, [&](const Xmm &d, const Xmm &a) { byImm(d, a, n); });
+  };
+  // A shift of 16-, 32- or 64-bit lanes by one instruction (WASMO_VS, WASMO_V): by an immediate, or
+  // by the count in xmm1.
+  auto shift3 = [&](unsigned width, auto byImm, auto byXmm) {
+    if (stack_[top].kind == Value::Const) return shiftImm(width, byImm);
+    loadTo(ecx, top);
+    and_(ecx, width - 1);
+    movd(xmm1, ecx);
+    dropTo(top);
+    unary3At(top - 1, [&](const Xmm &d, const Xmm &a) { byXmm(d, a, xmm1); });
+  };
   // Broadcasts the low byte of eax to every byte of x.
   auto broadcastByte = [&](const Xmm &x) {
     movd(x, eax);
@@ -137,49 +211,58 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     dropTo(k + 1);
     return r15 + rax + effectiveAddress(op, imm.memArg);
   };
+  // Straight into the result's register (spilling one touches no general register: rax stays).
   auto loadLanes = [&](auto emit) {
     RegExp a = address(top);
-    emit(a);
-    result(top);
+    dropTo(top);
+    emit(kOperandXmms[pushNewXmm(ValType::V128)], a);
   };
   auto extend = [&](bool high, auto emit) {
-    unary([&] {
-      if (high) pshufd(xmm0, xmm0, 0xEE);
-      emit(xmm0, xmm0);
+    unary3([&](const Xmm &d, const Xmm &a) {
+      if (high) {
+        WASMO_VI(pshufd, 0xEE)(d, a);
+        emit(d, d);
+      } else {
+        emit(d, a);
+      }
     });
   };
+  // b is extended first, into t1: d may be b's register.
   auto extmul = [&](bool high, auto ext, auto mul) {
-    binary([&] {
+    binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
       if (high) {
-        pshufd(xmm0, xmm0, 0xEE);
-        pshufd(xmm1, xmm1, 0xEE);
+        WASMO_VI(pshufd, 0xEE)(t1, b);
+        ext(t1, t1);
+        WASMO_VI(pshufd, 0xEE)(d, a);
+        ext(d, d);
+      } else {
+        ext(t1, b);
+        ext(d, a);
       }
-      ext(xmm0, xmm0);
-      ext(xmm1, xmm1);
-      mul(xmm0, xmm1);
+      mul(d, d, t1);
     });
   };
 
   switch (op) {
-    case Op::V128Load: return loadLanes([&](const RegExp &a) { movdqu(xmm0, xword[a]); });
-    case Op::V128Load8x8S: return loadLanes([&](const RegExp &a) { pmovsxbw(xmm0, qword[a]); });
-    case Op::V128Load8x8U: return loadLanes([&](const RegExp &a) { pmovzxbw(xmm0, qword[a]); });
-    case Op::V128Load16x4S: return loadLanes([&](const RegExp &a) { pmovsxwd(xmm0, qword[a]); });
-    case Op::V128Load16x4U: return loadLanes([&](const RegExp &a) { pmovzxwd(xmm0, qword[a]); });
-    case Op::V128Load32x2S: return loadLanes([&](const RegExp &a) { pmovsxdq(xmm0, qword[a]); });
-    case Op::V128Load32x2U: return loadLanes([&](const RegExp &a) { pmovzxdq(xmm0, qword[a]); });
+    case Op::V128Load: return loadLanes([&](const Xmm &d, const RegExp &a) { movdqu(d, xword[a]); });
+    case Op::V128Load8x8S: return loadLanes([&](const Xmm &d, const RegExp &a) { pmovsxbw(d, qword[a]); });
+    case Op::V128Load8x8U: return loadLanes([&](const Xmm &d, const RegExp &a) { pmovzxbw(d, qword[a]); });
+    case Op::V128Load16x4S: return loadLanes([&](const Xmm &d, const RegExp &a) { pmovsxwd(d, qword[a]); });
+    case Op::V128Load16x4U: return loadLanes([&](const Xmm &d, const RegExp &a) { pmovzxwd(d, qword[a]); });
+    case Op::V128Load32x2S: return loadLanes([&](const Xmm &d, const RegExp &a) { pmovsxdq(d, qword[a]); });
+    case Op::V128Load32x2U: return loadLanes([&](const Xmm &d, const RegExp &a) { pmovzxdq(d, qword[a]); });
     case Op::V128Load8Splat:
-      return loadLanes([&](const RegExp &a) { pinsrb(xmm0, byte[a], 0); pxor(t3, t3); pshufb(xmm0, t3); });
+      return loadLanes([&](const Xmm &d, const RegExp &a) { pinsrb(d, byte[a], 0); pxor(t3, t3); pshufb(d, t3); });
     case Op::V128Load16Splat:
-      return loadLanes([&](const RegExp &a) { pinsrw(xmm0, word[a], 0); pshuflw(xmm0, xmm0, 0); pshufd(xmm0, xmm0, 0); });
-    case Op::V128Load32Splat: return loadLanes([&](const RegExp &a) { movd(xmm0, dword[a]); pshufd(xmm0, xmm0, 0); });
-    case Op::V128Load64Splat: return loadLanes([&](const RegExp &a) { movq(xmm0, qword[a]); punpcklqdq(xmm0, xmm0); });
-    case Op::V128Load32Zero: return loadLanes([&](const RegExp &a) { movd(xmm0, dword[a]); });
-    case Op::V128Load64Zero: return loadLanes([&](const RegExp &a) { movq(xmm0, qword[a]); });
+      return loadLanes([&](const Xmm &d, const RegExp &a) { pinsrw(d, word[a], 0); pshuflw(d, d, 0); pshufd(d, d, 0); });
+    case Op::V128Load32Splat: return loadLanes([&](const Xmm &d, const RegExp &a) { movd(d, dword[a]); pshufd(d, d, 0); });
+    case Op::V128Load64Splat: return loadLanes([&](const Xmm &d, const RegExp &a) { movq(d, qword[a]); punpcklqdq(d, d); });
+    case Op::V128Load32Zero: return loadLanes([&](const Xmm &d, const RegExp &a) { movd(d, dword[a]); });
+    case Op::V128Load64Zero: return loadLanes([&](const Xmm &d, const RegExp &a) { movq(d, qword[a]); });
     case Op::V128Store: {
-      loadV128(xmm0, top);
+      Xmm v = operandXmm(top, xmm0);
       RegExp a = address(top - 1);
-      movdqu(xword[a], xmm0);
+      movdqu(xword[a], v);
       stack_.pop_back();
       return;
     }
@@ -203,12 +286,13 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
       stack_.pop_back();
       return;
     }
-    case Op::V128Const:
-      if (std::ranges::all_of(imm.bytes, [](uint8_t b) { return b == 0; })) pxor(xmm0, xmm0);
-      else if (std::ranges::all_of(imm.bytes, [](uint8_t b) { return b == 0xFF; })) pcmpeqd(xmm0, xmm0);
-      else movdqu(xmm0, constant(imm.bytes));
-      pushXmm(xmm0, ValType::V128);
+    case Op::V128Const: {
+      const Xmm &d = kOperandXmms[pushNewXmm(ValType::V128)];
+      if (std::ranges::all_of(imm.bytes, [](uint8_t b) { return b == 0; })) pxor(d, d);
+      else if (std::ranges::all_of(imm.bytes, [](uint8_t b) { return b == 0xFF; })) pcmpeqd(d, d);
+      else movdqu(d, constant(imm.bytes));
       return;
+    }
     case Op::I8x16Shuffle: {
       // Lanes below 16 from a, the rest from b: each pshufb zeroes the lanes the other fills.
       std::array<uint8_t, 16> fromA{}, fromB{};
@@ -216,23 +300,34 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         fromA[i] = imm.bytes[i] < 16 ? imm.bytes[i] : 0x80;
         fromB[i] = imm.bytes[i] >= 16 ? static_cast<uint8_t>(imm.bytes[i] - 16) : 0x80;
       }
-      return binary([&] {
-        pshufb(xmm0, constant(fromA));
-        pshufb(xmm1, constant(fromB));
-        por(xmm0, xmm1);
+      // One pshufb where all lanes come from one operand (as from shuffles that widen or reverse).
+      bool onlyA = std::ranges::all_of(imm.bytes, [](uint8_t i) { return i < 16; });
+      bool onlyB = std::ranges::all_of(imm.bytes, [](uint8_t i) { return i >= 16; });
+      return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
+        if (onlyB) return WASMO_V(pshufb)(d, b, constant(fromB));
+        if (!onlyA) WASMO_V(pshufb)(t0, b, constant(fromB));  // first: d may be b's register
+        WASMO_V(pshufb)(d, a, constant(fromA));
+        if (!onlyA) WASMO_V(por)(d, d, t0);
       });
     }
     case Op::I8x16Swizzle:
       // Indices of 16 and more select 0: saturating + 0x70 sets their top bit, which pshufb zeroes by.
-      return binary([&] {
-        paddusb(xmm1, constant(splatBytes<uint8_t>(0x70)));
-        pshufb(xmm0, xmm1);
+      return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
+        WASMO_V(paddusb)(t0, b, constant(splatBytes<uint8_t>(0x70)));
+        WASMO_V(pshufb)(d, a, t0);
       });
     case Op::I8x16Splat: loadTo(eax, top); broadcastByte(xmm0); result(top); return;
     case Op::I16x8Splat: loadTo(eax, top); movd(xmm0, eax); pshuflw(xmm0, xmm0, 0); pshufd(xmm0, xmm0, 0); result(top); return;
-    case Op::I32x4Splat: loadTo(eax, top); movd(xmm0, eax); pshufd(xmm0, xmm0, 0); result(top); return;
+    case Op::I32x4Splat: {
+      loadTo(eax, top);
+      dropTo(top);
+      const Xmm &d = kOperandXmms[pushNewXmm(ValType::V128)];
+      movd(d, eax);
+      pshufd(d, d, 0);
+      return;
+    }
     case Op::I64x2Splat: loadTo(rax, top); movq(xmm0, rax); punpcklqdq(xmm0, xmm0); result(top); return;
-    case Op::F32x4Splat: loadXmm(xmm0, top, false); pshufd(xmm0, xmm0, 0); result(top); return;
+    case Op::F32x4Splat: loadXmm(xmm0, top, false); dropTo(top); pshufd(kOperandXmms[pushNewXmm(ValType::V128)], xmm0, 0); return;
     case Op::F64x2Splat: loadXmm(xmm0, top, true); punpcklqdq(xmm0, xmm0); result(top); return;
     case Op::I8x16ExtractLaneS: loadV128(xmm0, top); pextrb(eax, xmm0, lane); movsx(eax, al); resultI32(top); return;
     case Op::I8x16ExtractLaneU: loadV128(xmm0, top); pextrb(eax, xmm0, lane); resultI32(top); return;
@@ -331,20 +426,20 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::F64x2Ge: return fcmp(true, 2, true);
 
     case Op::V128Not: return unary([&] { invert(xmm0); });
-    case Op::V128And: return binary([&] { pand(xmm0, xmm1); });
-    case Op::V128Andnot: return binary([&] { pandn(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::V128Or: return binary([&] { por(xmm0, xmm1); });
-    case Op::V128Xor: return binary([&] { pxor(xmm0, xmm1); });
-    case Op::V128Bitselect:
-      // v1 where c is set, v2 elsewhere: ((v1 ^ v2) & c) ^ v2.
-      loadV128(xmm0, top - 2);
-      loadV128(xmm1, top - 1);
-      loadV128(t0, top);
-      pxor(xmm0, xmm1);
-      pand(xmm0, t0);
-      pxor(xmm0, xmm1);
-      result(top - 2);
+    case Op::V128And: return binary3(WASMO_V(pand));
+    case Op::V128Andnot: return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { WASMO_V(pandn)(d, b, a); }, true);
+    case Op::V128Or: return binary3(WASMO_V(por));
+    case Op::V128Xor: return binary3(WASMO_V(pxor));
+    case Op::V128Bitselect: {
+      // v1 where c is set, v2 elsewhere: ((v1 ^ v2) & c) ^ v2 (d may be v2's register: read last).
+      Xmm v1 = operandXmm(top - 2, xmm0), v2 = operandXmm(top - 1, xmm1), c = operandXmm(top, t0);
+      dropTo(top - 2);
+      const Xmm &d = kOperandXmms[pushNewXmm(ValType::V128)];
+      WASMO_V(pxor)(t1, v1, v2);
+      WASMO_V(pand)(t1, t1, c);
+      WASMO_V(pxor)(d, v2, t1);
       return;
+    }
     case Op::V128AnyTrue: loadV128(xmm0, top); ptest(xmm0, xmm0); setnz(al); movzx(eax, al); resultI32(top); return;
     case Op::I8x16AllTrue: case Op::I16x8AllTrue: case Op::I32x4AllTrue: case Op::I64x2AllTrue:
       // No lane equals zero.
@@ -370,9 +465,9 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::I32x4Bitmask: loadV128(xmm0, top); movmskps(eax, xmm0); resultI32(top); return;
     case Op::I64x2Bitmask: loadV128(xmm0, top); movmskpd(eax, xmm0); resultI32(top); return;
 
-    case Op::I8x16Abs: return unary([&] { pabsb(xmm0, xmm0); });
-    case Op::I16x8Abs: return unary([&] { pabsw(xmm0, xmm0); });
-    case Op::I32x4Abs: return unary([&] { pabsd(xmm0, xmm0); });
+    case Op::I8x16Abs: return unary3(WASMO_V1(pabsb));
+    case Op::I16x8Abs: return unary3(WASMO_V1(pabsw));
+    case Op::I32x4Abs: return unary3(WASMO_V1(pabsd));
     case Op::I64x2Abs:
       return unary([&] {
         movaps(t0, xmm0);
@@ -401,41 +496,41 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         paddb(t2, t3);
         movaps(xmm0, t2);
       });
-    case Op::I8x16NarrowI16x8S: return binary([&] { packsswb(xmm0, xmm1); });
-    case Op::I8x16NarrowI16x8U: return binary([&] { packuswb(xmm0, xmm1); });
-    case Op::I16x8NarrowI32x4S: return binary([&] { packssdw(xmm0, xmm1); });
-    case Op::I16x8NarrowI32x4U: return binary([&] { packusdw(xmm0, xmm1); });
-    case Op::I16x8ExtendLowI8x16S: return extend(false, WASMO_X(pmovsxbw));
-    case Op::I16x8ExtendHighI8x16S: return extend(true, WASMO_X(pmovsxbw));
-    case Op::I16x8ExtendLowI8x16U: return extend(false, WASMO_X(pmovzxbw));
-    case Op::I16x8ExtendHighI8x16U: return extend(true, WASMO_X(pmovzxbw));
-    case Op::I32x4ExtendLowI16x8S: return extend(false, WASMO_X(pmovsxwd));
-    case Op::I32x4ExtendHighI16x8S: return extend(true, WASMO_X(pmovsxwd));
-    case Op::I32x4ExtendLowI16x8U: return extend(false, WASMO_X(pmovzxwd));
-    case Op::I32x4ExtendHighI16x8U: return extend(true, WASMO_X(pmovzxwd));
-    case Op::I64x2ExtendLowI32x4S: return extend(false, WASMO_X(pmovsxdq));
-    case Op::I64x2ExtendHighI32x4S: return extend(true, WASMO_X(pmovsxdq));
-    case Op::I64x2ExtendLowI32x4U: return extend(false, WASMO_X(pmovzxdq));
-    case Op::I64x2ExtendHighI32x4U: return extend(true, WASMO_X(pmovzxdq));
-    case Op::I16x8ExtmulLowI8x16S: return extmul(false, WASMO_X(pmovsxbw), WASMO_X(pmullw));
-    case Op::I16x8ExtmulHighI8x16S: return extmul(true, WASMO_X(pmovsxbw), WASMO_X(pmullw));
-    case Op::I16x8ExtmulLowI8x16U: return extmul(false, WASMO_X(pmovzxbw), WASMO_X(pmullw));
-    case Op::I16x8ExtmulHighI8x16U: return extmul(true, WASMO_X(pmovzxbw), WASMO_X(pmullw));
-    case Op::I32x4ExtmulLowI16x8S: return extmul(false, WASMO_X(pmovsxwd), WASMO_X(pmulld));
-    case Op::I32x4ExtmulHighI16x8S: return extmul(true, WASMO_X(pmovsxwd), WASMO_X(pmulld));
-    case Op::I32x4ExtmulLowI16x8U: return extmul(false, WASMO_X(pmovzxwd), WASMO_X(pmulld));
-    case Op::I32x4ExtmulHighI16x8U: return extmul(true, WASMO_X(pmovzxwd), WASMO_X(pmulld));
+    case Op::I8x16NarrowI16x8S: return binary3(WASMO_V(packsswb));
+    case Op::I8x16NarrowI16x8U: return binary3(WASMO_V(packuswb));
+    case Op::I16x8NarrowI32x4S: return binary3(WASMO_V(packssdw));
+    case Op::I16x8NarrowI32x4U: return binary3(WASMO_V(packusdw));
+    case Op::I16x8ExtendLowI8x16S: return extend(false, WASMO_V1(pmovsxbw));
+    case Op::I16x8ExtendHighI8x16S: return extend(true, WASMO_V1(pmovsxbw));
+    case Op::I16x8ExtendLowI8x16U: return extend(false, WASMO_V1(pmovzxbw));
+    case Op::I16x8ExtendHighI8x16U: return extend(true, WASMO_V1(pmovzxbw));
+    case Op::I32x4ExtendLowI16x8S: return extend(false, WASMO_V1(pmovsxwd));
+    case Op::I32x4ExtendHighI16x8S: return extend(true, WASMO_V1(pmovsxwd));
+    case Op::I32x4ExtendLowI16x8U: return extend(false, WASMO_V1(pmovzxwd));
+    case Op::I32x4ExtendHighI16x8U: return extend(true, WASMO_V1(pmovzxwd));
+    case Op::I64x2ExtendLowI32x4S: return extend(false, WASMO_V1(pmovsxdq));
+    case Op::I64x2ExtendHighI32x4S: return extend(true, WASMO_V1(pmovsxdq));
+    case Op::I64x2ExtendLowI32x4U: return extend(false, WASMO_V1(pmovzxdq));
+    case Op::I64x2ExtendHighI32x4U: return extend(true, WASMO_V1(pmovzxdq));
+    case Op::I16x8ExtmulLowI8x16S: return extmul(false, WASMO_V1(pmovsxbw), WASMO_V(pmullw));
+    case Op::I16x8ExtmulHighI8x16S: return extmul(true, WASMO_V1(pmovsxbw), WASMO_V(pmullw));
+    case Op::I16x8ExtmulLowI8x16U: return extmul(false, WASMO_V1(pmovzxbw), WASMO_V(pmullw));
+    case Op::I16x8ExtmulHighI8x16U: return extmul(true, WASMO_V1(pmovzxbw), WASMO_V(pmullw));
+    case Op::I32x4ExtmulLowI16x8S: return extmul(false, WASMO_V1(pmovsxwd), WASMO_V(pmulld));
+    case Op::I32x4ExtmulHighI16x8S: return extmul(true, WASMO_V1(pmovsxwd), WASMO_V(pmulld));
+    case Op::I32x4ExtmulLowI16x8U: return extmul(false, WASMO_V1(pmovzxwd), WASMO_V(pmulld));
+    case Op::I32x4ExtmulHighI16x8U: return extmul(true, WASMO_V1(pmovzxwd), WASMO_V(pmulld));
     // pmuldq and pmuludq multiply the low 32 bits of each 64-bit lane.
-    case Op::I64x2ExtmulLowI32x4S: return extmul(false, WASMO_X(pmovsxdq), WASMO_X(pmuldq));
-    case Op::I64x2ExtmulHighI32x4S: return extmul(true, WASMO_X(pmovsxdq), WASMO_X(pmuldq));
-    case Op::I64x2ExtmulLowI32x4U: return extmul(false, WASMO_X(pmovzxdq), WASMO_X(pmuludq));
-    case Op::I64x2ExtmulHighI32x4U: return extmul(true, WASMO_X(pmovzxdq), WASMO_X(pmuludq));
+    case Op::I64x2ExtmulLowI32x4S: return extmul(false, WASMO_V1(pmovsxdq), WASMO_V(pmuldq));
+    case Op::I64x2ExtmulHighI32x4S: return extmul(true, WASMO_V1(pmovsxdq), WASMO_V(pmuldq));
+    case Op::I64x2ExtmulLowI32x4U: return extmul(false, WASMO_V1(pmovzxdq), WASMO_V(pmuludq));
+    case Op::I64x2ExtmulHighI32x4U: return extmul(true, WASMO_V1(pmovzxdq), WASMO_V(pmuludq));
     // pmaddubsw multiplies unsigned bytes of its first operand by signed ones of its second, and
     // adds pairs; the sums of two bytes cannot saturate.
     case Op::I16x8ExtaddPairwiseI8x16S:
       return unary([&] { movdqu(xmm1, constant(splatBytes<uint8_t>(1))); pmaddubsw(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::I16x8ExtaddPairwiseI8x16U: return unary([&] { pmaddubsw(xmm0, constant(splatBytes<uint8_t>(1))); });
-    case Op::I32x4ExtaddPairwiseI16x8S: return unary([&] { pmaddwd(xmm0, constant(splatBytes<uint16_t>(1))); });
+    case Op::I16x8ExtaddPairwiseI8x16U: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(pmaddubsw)(d, a, constant(splatBytes<uint8_t>(1))); });
+    case Op::I32x4ExtaddPairwiseI16x8S: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(pmaddwd)(d, a, constant(splatBytes<uint16_t>(1))); });
     case Op::I32x4ExtaddPairwiseI16x8U:
       // pmaddwd is signed: bias each lane by -0x8000, and the pair's sum back by 0x10000.
       return unary([&] {
@@ -451,9 +546,16 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         pcmpeqw(t0, xmm0);
         pxor(xmm0, t0);
       });
-    case Op::I32x4DotI16x8S: return binary([&] { pmaddwd(xmm0, xmm1); });
+    case Op::I32x4DotI16x8S: return binary3(WASMO_V(pmaddwd));
 
+    // Shifting bytes as words: the bits shifted in from the neighbouring byte are masked off.
     case Op::I8x16Shl:
+      if (stack_[top].kind == Value::Const) {
+        return shiftImm(8, [&](const Xmm &d, const Xmm &a, uint8_t n) {
+          WASMO_VS(psllw)(d, a, n);
+          WASMO_V(pand)(d, d, constant(splatBytes<uint8_t>(static_cast<uint8_t>(0xFF << n))));
+        });
+      }
       return shift(8, [&] {
         psllw(xmm0, xmm1);
         mov(eax, 0xFF);
@@ -462,6 +564,12 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         pand(xmm0, t0);
       });
     case Op::I8x16ShrU:
+      if (stack_[top].kind == Value::Const) {
+        return shiftImm(8, [&](const Xmm &d, const Xmm &a, uint8_t n) {
+          WASMO_VS(psrlw)(d, a, n);
+          WASMO_V(pand)(d, d, constant(splatBytes<uint8_t>(static_cast<uint8_t>(0xFF >> n))));
+        });
+      }
       return shift(8, [&] {
         psrlw(xmm0, xmm1);
         mov(eax, 0xFF);
@@ -481,14 +589,14 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         psraw(t0, xmm1);
         packsswb(xmm0, t0);
       });
-    case Op::I16x8Shl: return shift(16, [&] { psllw(xmm0, xmm1); });
-    case Op::I16x8ShrS: return shift(16, [&] { psraw(xmm0, xmm1); });
-    case Op::I16x8ShrU: return shift(16, [&] { psrlw(xmm0, xmm1); });
-    case Op::I32x4Shl: return shift(32, [&] { pslld(xmm0, xmm1); });
-    case Op::I32x4ShrS: return shift(32, [&] { psrad(xmm0, xmm1); });
-    case Op::I32x4ShrU: return shift(32, [&] { psrld(xmm0, xmm1); });
-    case Op::I64x2Shl: return shift(64, [&] { psllq(xmm0, xmm1); });
-    case Op::I64x2ShrU: return shift(64, [&] { psrlq(xmm0, xmm1); });
+    case Op::I16x8Shl: return shift3(16, WASMO_VS(psllw), WASMO_V(psllw));
+    case Op::I16x8ShrS: return shift3(16, WASMO_VS(psraw), WASMO_V(psraw));
+    case Op::I16x8ShrU: return shift3(16, WASMO_VS(psrlw), WASMO_V(psrlw));
+    case Op::I32x4Shl: return shift3(32, WASMO_VS(pslld), WASMO_V(pslld));
+    case Op::I32x4ShrS: return shift3(32, WASMO_VS(psrad), WASMO_V(psrad));
+    case Op::I32x4ShrU: return shift3(32, WASMO_VS(psrld), WASMO_V(psrld));
+    case Op::I64x2Shl: return shift3(64, WASMO_VS(psllq), WASMO_V(psllq));
+    case Op::I64x2ShrU: return shift3(64, WASMO_VS(psrlq), WASMO_V(psrlq));
     case Op::I64x2ShrS:
       // No psraq: shift logically, then sign-extend from the shifted sign bit m: (x ^ m) - m.
       return shift(64, [&] {
@@ -499,38 +607,38 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         psubq(xmm0, t0);
       });
 
-    case Op::I8x16Add: return binary([&] { paddb(xmm0, xmm1); });
-    case Op::I8x16AddSatS: return binary([&] { paddsb(xmm0, xmm1); });
-    case Op::I8x16AddSatU: return binary([&] { paddusb(xmm0, xmm1); });
-    case Op::I8x16Sub: return binary([&] { psubb(xmm0, xmm1); });
-    case Op::I8x16SubSatS: return binary([&] { psubsb(xmm0, xmm1); });
-    case Op::I8x16SubSatU: return binary([&] { psubusb(xmm0, xmm1); });
-    case Op::I8x16MinS: return binary([&] { pminsb(xmm0, xmm1); });
-    case Op::I8x16MinU: return binary([&] { pminub(xmm0, xmm1); });
-    case Op::I8x16MaxS: return binary([&] { pmaxsb(xmm0, xmm1); });
-    case Op::I8x16MaxU: return binary([&] { pmaxub(xmm0, xmm1); });
-    case Op::I8x16AvgrU: return binary([&] { pavgb(xmm0, xmm1); });
-    case Op::I16x8Add: return binary([&] { paddw(xmm0, xmm1); });
-    case Op::I16x8AddSatS: return binary([&] { paddsw(xmm0, xmm1); });
-    case Op::I16x8AddSatU: return binary([&] { paddusw(xmm0, xmm1); });
-    case Op::I16x8Sub: return binary([&] { psubw(xmm0, xmm1); });
-    case Op::I16x8SubSatS: return binary([&] { psubsw(xmm0, xmm1); });
-    case Op::I16x8SubSatU: return binary([&] { psubusw(xmm0, xmm1); });
-    case Op::I16x8Mul: return binary([&] { pmullw(xmm0, xmm1); });
-    case Op::I16x8MinS: return binary([&] { pminsw(xmm0, xmm1); });
-    case Op::I16x8MinU: return binary([&] { pminuw(xmm0, xmm1); });
-    case Op::I16x8MaxS: return binary([&] { pmaxsw(xmm0, xmm1); });
-    case Op::I16x8MaxU: return binary([&] { pmaxuw(xmm0, xmm1); });
-    case Op::I16x8AvgrU: return binary([&] { pavgw(xmm0, xmm1); });
-    case Op::I32x4Add: return binary([&] { paddd(xmm0, xmm1); });
-    case Op::I32x4Sub: return binary([&] { psubd(xmm0, xmm1); });
-    case Op::I32x4Mul: return binary([&] { pmulld(xmm0, xmm1); });
-    case Op::I32x4MinS: return binary([&] { pminsd(xmm0, xmm1); });
-    case Op::I32x4MinU: return binary([&] { pminud(xmm0, xmm1); });
-    case Op::I32x4MaxS: return binary([&] { pmaxsd(xmm0, xmm1); });
-    case Op::I32x4MaxU: return binary([&] { pmaxud(xmm0, xmm1); });
-    case Op::I64x2Add: return binary([&] { paddq(xmm0, xmm1); });
-    case Op::I64x2Sub: return binary([&] { psubq(xmm0, xmm1); });
+    case Op::I8x16Add: return binary3(WASMO_V(paddb));
+    case Op::I8x16AddSatS: return binary3(WASMO_V(paddsb));
+    case Op::I8x16AddSatU: return binary3(WASMO_V(paddusb));
+    case Op::I8x16Sub: return binary3(WASMO_V(psubb));
+    case Op::I8x16SubSatS: return binary3(WASMO_V(psubsb));
+    case Op::I8x16SubSatU: return binary3(WASMO_V(psubusb));
+    case Op::I8x16MinS: return binary3(WASMO_V(pminsb));
+    case Op::I8x16MinU: return binary3(WASMO_V(pminub));
+    case Op::I8x16MaxS: return binary3(WASMO_V(pmaxsb));
+    case Op::I8x16MaxU: return binary3(WASMO_V(pmaxub));
+    case Op::I8x16AvgrU: return binary3(WASMO_V(pavgb));
+    case Op::I16x8Add: return binary3(WASMO_V(paddw));
+    case Op::I16x8AddSatS: return binary3(WASMO_V(paddsw));
+    case Op::I16x8AddSatU: return binary3(WASMO_V(paddusw));
+    case Op::I16x8Sub: return binary3(WASMO_V(psubw));
+    case Op::I16x8SubSatS: return binary3(WASMO_V(psubsw));
+    case Op::I16x8SubSatU: return binary3(WASMO_V(psubusw));
+    case Op::I16x8Mul: return binary3(WASMO_V(pmullw));
+    case Op::I16x8MinS: return binary3(WASMO_V(pminsw));
+    case Op::I16x8MinU: return binary3(WASMO_V(pminuw));
+    case Op::I16x8MaxS: return binary3(WASMO_V(pmaxsw));
+    case Op::I16x8MaxU: return binary3(WASMO_V(pmaxuw));
+    case Op::I16x8AvgrU: return binary3(WASMO_V(pavgw));
+    case Op::I32x4Add: return binary3(WASMO_V(paddd));
+    case Op::I32x4Sub: return binary3(WASMO_V(psubd));
+    case Op::I32x4Mul: return binary3(WASMO_V(pmulld));
+    case Op::I32x4MinS: return binary3(WASMO_V(pminsd));
+    case Op::I32x4MinU: return binary3(WASMO_V(pminud));
+    case Op::I32x4MaxS: return binary3(WASMO_V(pmaxsd));
+    case Op::I32x4MaxU: return binary3(WASMO_V(pmaxud));
+    case Op::I64x2Add: return binary3(WASMO_V(paddq));
+    case Op::I64x2Sub: return binary3(WASMO_V(psubq));
     case Op::I64x2Mul:
       // lo(a)·lo(b) + (hi(a)·lo(b) + lo(a)·hi(b)) << 32, from 32×32→64 products.
       return binary([&] {
@@ -547,40 +655,40 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
       });
 
     // Sign operations on the bits alone, NaNs included (spec 4.3.3 fabs, fneg).
-    case Op::F32x4Abs: return unary([&] { andps(xmm0, constant(splatBytes<uint32_t>(0x7FFFFFFF))); });
-    case Op::F32x4Neg: return unary([&] { xorps(xmm0, constant(splatBytes<uint32_t>(0x80000000))); });
-    case Op::F64x2Abs: return unary([&] { andps(xmm0, constant(splatBytes<uint64_t>(~(uint64_t{1} << 63)))); });
-    case Op::F64x2Neg: return unary([&] { xorps(xmm0, constant(splatBytes<uint64_t>(uint64_t{1} << 63))); });
-    case Op::F32x4Sqrt: return unary([&] { sqrtps(xmm0, xmm0); });
-    case Op::F64x2Sqrt: return unary([&] { sqrtpd(xmm0, xmm0); });
+    case Op::F32x4Abs: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(andps)(d, a, constant(splatBytes<uint32_t>(0x7FFFFFFF))); });
+    case Op::F32x4Neg: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(xorps)(d, a, constant(splatBytes<uint32_t>(0x80000000))); });
+    case Op::F64x2Abs: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(andps)(d, a, constant(splatBytes<uint64_t>(~(uint64_t{1} << 63)))); });
+    case Op::F64x2Neg: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(xorps)(d, a, constant(splatBytes<uint64_t>(uint64_t{1} << 63))); });
+    case Op::F32x4Sqrt: return unary3(WASMO_V1(sqrtps));
+    case Op::F64x2Sqrt: return unary3(WASMO_V1(sqrtpd));
     // roundps/roundpd modes: 0 nearest-even, 1 down, 2 up, 3 toward zero.
-    case Op::F32x4Ceil: return unary([&] { roundps(xmm0, xmm0, 2); });
-    case Op::F32x4Floor: return unary([&] { roundps(xmm0, xmm0, 1); });
-    case Op::F32x4Trunc: return unary([&] { roundps(xmm0, xmm0, 3); });
-    case Op::F32x4Nearest: return unary([&] { roundps(xmm0, xmm0, 0); });
-    case Op::F64x2Ceil: return unary([&] { roundpd(xmm0, xmm0, 2); });
-    case Op::F64x2Floor: return unary([&] { roundpd(xmm0, xmm0, 1); });
-    case Op::F64x2Trunc: return unary([&] { roundpd(xmm0, xmm0, 3); });
-    case Op::F64x2Nearest: return unary([&] { roundpd(xmm0, xmm0, 0); });
-    case Op::F32x4Add: return binary([&] { addps(xmm0, xmm1); });
-    case Op::F32x4Sub: return binary([&] { subps(xmm0, xmm1); });
-    case Op::F32x4Mul: return binary([&] { mulps(xmm0, xmm1); });
-    case Op::F32x4Div: return binary([&] { divps(xmm0, xmm1); });
-    case Op::F64x2Add: return binary([&] { addpd(xmm0, xmm1); });
-    case Op::F64x2Sub: return binary([&] { subpd(xmm0, xmm1); });
-    case Op::F64x2Mul: return binary([&] { mulpd(xmm0, xmm1); });
-    case Op::F64x2Div: return binary([&] { divpd(xmm0, xmm1); });
+    case Op::F32x4Ceil: return unary3(WASMO_VI(roundps, 2));
+    case Op::F32x4Floor: return unary3(WASMO_VI(roundps, 1));
+    case Op::F32x4Trunc: return unary3(WASMO_VI(roundps, 3));
+    case Op::F32x4Nearest: return unary3(WASMO_VI(roundps, 0));
+    case Op::F64x2Ceil: return unary3(WASMO_VI(roundpd, 2));
+    case Op::F64x2Floor: return unary3(WASMO_VI(roundpd, 1));
+    case Op::F64x2Trunc: return unary3(WASMO_VI(roundpd, 3));
+    case Op::F64x2Nearest: return unary3(WASMO_VI(roundpd, 0));
+    case Op::F32x4Add: return binary3(WASMO_V(addps));
+    case Op::F32x4Sub: return binary3(WASMO_V(subps));
+    case Op::F32x4Mul: return binary3(WASMO_V(mulps));
+    case Op::F32x4Div: return binary3(WASMO_V(divps));
+    case Op::F64x2Add: return binary3(WASMO_V(addpd));
+    case Op::F64x2Sub: return binary3(WASMO_V(subpd));
+    case Op::F64x2Mul: return binary3(WASMO_V(mulpd));
+    case Op::F64x2Div: return binary3(WASMO_V(divpd));
     case Op::F32x4Min: return fminmax(false, true);
     case Op::F32x4Max: return fminmax(false, false);
     case Op::F64x2Min: return fminmax(true, true);
     case Op::F64x2Max: return fminmax(true, false);
     // pmin is b < a ? b : a and pmax a < b ? b : a (spec 4.3.3): minps/maxps with b first, exactly.
-    case Op::F32x4Pmin: return binary([&] { minps(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::F32x4Pmax: return binary([&] { maxps(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::F64x2Pmin: return binary([&] { minpd(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::F64x2Pmax: return binary([&] { maxpd(xmm1, xmm0); movaps(xmm0, xmm1); });
+    case Op::F32x4Pmin: return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { WASMO_V(minps)(d, b, a); }, true);
+    case Op::F32x4Pmax: return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { WASMO_V(maxps)(d, b, a); }, true);
+    case Op::F64x2Pmin: return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { WASMO_V(minpd)(d, b, a); }, true);
+    case Op::F64x2Pmax: return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { WASMO_V(maxpd)(d, b, a); }, true);
 
-    case Op::F32x4ConvertI32x4S: return unary([&] { cvtdq2ps(xmm0, xmm0); });
+    case Op::F32x4ConvertI32x4S: return unary3(WASMO_V1(cvtdq2ps));
     case Op::F32x4ConvertI32x4U:
       // The low 16 bits convert exactly; the rest, halved, too; one rounding in the final add.
       return unary([&] {
@@ -593,15 +701,15 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
         addps(xmm0, xmm0);
         addps(xmm0, t0);
       });
-    case Op::F64x2ConvertLowI32x4S: return unary([&] { cvtdq2pd(xmm0, xmm0); });
+    case Op::F64x2ConvertLowI32x4S: return unary3(WASMO_V1(cvtdq2pd));
     case Op::F64x2ConvertLowI32x4U:
       // 2^52 + x as the bits 0x43300000:x, then minus 2^52: exact.
       return unary([&] {
         unpcklps(xmm0, constant(splatBytes<uint32_t>(0x43300000)));
         subpd(xmm0, constant(splatBytes<uint64_t>(0x4330000000000000)));
       });
-    case Op::F32x4DemoteF64x2Zero: return unary([&] { cvtpd2ps(xmm0, xmm0); });
-    case Op::F64x2PromoteLowF32x4: return unary([&] { cvtps2pd(xmm0, xmm0); });
+    case Op::F32x4DemoteF64x2Zero: return unary3(WASMO_V1(cvtpd2ps));
+    case Op::F64x2PromoteLowF32x4: return unary3(WASMO_V1(cvtps2pd));
     case Op::I32x4TruncSatF32x4S:
       // cvttps2dq gives 0x80000000 for NaN and out of range: NaN lanes are zeroed first, and lanes
       // at or above 2^31 flipped to 0x7FFFFFFF after (spec 4.3.3 trunc_sat_s).
@@ -657,5 +765,9 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
 #undef WASMO_NOT_SIMD
       throw CompileError{WASMO_INTERNAL, std::string("simd() called with ") + opName(op)};
   }
-#undef WASMO_X
+#undef WASMO_V
+#undef WASMO_V1
+#undef WASMO_VI
+#undef WASMO_VS
+#undef WASMO_AVX_OR
 }

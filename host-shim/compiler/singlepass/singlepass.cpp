@@ -86,9 +86,10 @@ struct Frame {
 
 class Singlepass : public CodeGenerator {
  public:
-  Singlepass(const Module &module, bool meterFuel, bool tierUp, bool boundsChecks)
-      : CodeGenerator(0, noBuffer), meterFuel_(meterFuel), boundsChecks_(boundsChecks), tierUp_(tierUp), importedFuncs_(module.importedFuncs),
-        hostFeatures_(hostCpuFeatures()), poolLimit_(poolLimit()) {}
+  Singlepass(const Module &module, const CompileOptions &options)
+      : CodeGenerator(0, noBuffer), meterFuel_(options.meterFuel), boundsChecks_(options.boundsChecks), tierUp_(options.tierUp),
+        importedFuncs_(module.importedFuncs), allowedFeatures_(options.cpuFeatures & hostCpuFeatures()),
+        avx_((allowedFeatures_ & kCpuAvx) != 0), poolLimit_(poolLimit()) {}
 
   /** Starts a function's code at `buffer`, which has room for `capacity` bytes (xbyak throws
    *  ERR_CODE_IS_TOO_BIG past it). Each function is compiled on its own: nothing but its calls of
@@ -976,6 +977,15 @@ class Singlepass : public CodeGenerator {
   bool xmmLive(size_t i) const { return live(xmmOwner_, Value::XReg, i); }
   uint8_t allocReg() { return alloc(regOwner_, Value::Reg); }
   uint8_t allocXmm() { return alloc(xmmOwner_, Value::XReg); }
+  // The register float or v128 operand k is in: its own, or `scratch` loaded with it. For the
+  // three-operand (VEX) forms, which read operands where they are.
+  Xmm operandXmm(size_t k, const Xmm &scratch) {
+    const Value &v = stack_[k];
+    if (v.kind == Value::XReg) return kOperandXmms[v.reg];
+    if (v.type == ValType::V128) loadV128(scratch, k);
+    else loadXmm(scratch, k, v.type == ValType::F64);
+    return scratch;
+  }
   // Loads float operand k into `x`, as a scalar of 64 or 32 bits.
   void loadXmm(const Xmm &x, size_t k, bool is64) {
     const Value &v = stack_[k];
@@ -1145,10 +1155,13 @@ class Singlepass : public CodeGenerator {
   // Emitting an instruction of an optional feature goes through needs(), so the artifact records it.
   // The refusal names `op` followed by `without`, put together only when it is made.
   void needs(CpuFeature feature, Op op, const char *without) {
-    if (!(hostFeatures_ & feature)) unsupported(std::string(opName(op)) + without);
+    if (!(allowedFeatures_ & feature)) unsupported(std::string(opName(op)) + without);
     usedFeatures_ |= feature;
   }
-  uint32_t hostFeatures_ = 0, usedFeatures_ = 0;
+  // The features the code may use: the host's, restricted by CompileOptions::cpuFeatures.
+  uint32_t allowedFeatures_ = 0, usedFeatures_ = 0;
+  // VEX encodings (AVX) for SIMD: see simd().
+  bool avx_ = false;
   // How many registers of each pool operands may use. Tests lower it with
   // WASMO_SINGLEPASS_REGISTERS=1..6 so that every operand of every instruction is spilled and
   // reloaded, which the testsuite's small functions otherwise rarely make happen.
@@ -1282,6 +1295,26 @@ void Singlepass::integerBinary(Op op, bool is64) {
 
 void Singlepass::floatBinary(Op op, bool is64) {
   size_t k = stack_.size() - 2;
+  // With AVX, add, sub, mul and div in their VEX forms, as SIMD (simd.h): the operands read where
+  // they are, the result written into its own register.
+  static constexpr Op kArith[] = {Op::F32Add, Op::F32Sub, Op::F32Mul, Op::F32Div, Op::F64Add, Op::F64Sub, Op::F64Mul, Op::F64Div};
+  if (avx_ && std::ranges::find(kArith, op) != std::end(kArith)) {
+    Xmm a = operandXmm(k, xmm0), b = operandXmm(k + 1, xmm1);
+    dropTo(k);
+    const Xmm &d = kOperandXmms[pushNewXmm(is64 ? ValType::F64 : ValType::F32)];
+    switch (op) {
+      case Op::F32Add: vaddss(d, a, b); break;
+      case Op::F32Sub: vsubss(d, a, b); break;
+      case Op::F32Mul: vmulss(d, a, b); break;
+      case Op::F32Div: vdivss(d, a, b); break;
+      case Op::F64Add: vaddsd(d, a, b); break;
+      case Op::F64Sub: vsubsd(d, a, b); break;
+      case Op::F64Mul: vmulsd(d, a, b); break;
+      default: vdivsd(d, a, b); break;
+    }
+    usedFeatures_ |= kCpuAvx;
+    return;
+  }
   loadXmm(xmm0, k, is64);
   loadXmm(xmm1, k + 1, is64);
   // ucomisd (66 0F 2E) or ucomiss (0F 2E).
@@ -1626,7 +1659,7 @@ struct WorkerCode {
 class SinglepassCompiler : public BodyCompiler {
  public:
   SinglepassCompiler(const Module &module, const CompileOptions &options, WorkerCode &out)
-      : m_(module), gen_(module, options.meterFuel, options.tierUp, options.boundsChecks), out_(out) {}
+      : m_(module), gen_(module, options), out_(out) {}
 
   void compile(uint32_t func) override {
     const FunctionBody &body = m_.bodies[func - m_.importedFuncs];
