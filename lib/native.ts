@@ -16,6 +16,9 @@ export const Status = {
   ok: 0, malformed: 1, invalid: 2, unlinkable: 3, uninstantiable: 4, trap: 5, exhaustion: 6,
   unsupported: 7, internal: 8, incompatible: 9, host: 10, resources: 11,
 } as const;
+// wasmo_func_invoke's and wasmo_func_resume's status while the wasm waits for a host function
+// (WASMO_HOST_PENDING): not a failure, and never returned from this module.
+const HOST_PENDING = 12;
 export type StatusName = keyof typeof Status;
 const statusNames = Object.keys(Status) as StatusName[];
 
@@ -70,7 +73,7 @@ interface Bindings {
   exportAt(m: Ptr, i: number, name: Uint8Array, nameLen: number, kind: [number], index: [number]): number;
   moduleFuncType(m: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
   moduleGlobalType(m: Ptr, g: number, type: [number], mut: [number]): number;
-  storeNew(id: number, callback: unknown): Ptr | null;
+  storeNew(): Ptr | null;
   hostSlots(): Ptr;
   storeFree(s: Ptr): void;
   storeSetLimits(s: Ptr, memoryPages: bigint, tableElements: bigint, wasmStack: bigint): void;
@@ -88,6 +91,7 @@ interface Bindings {
   funcAlloc(s: Ptr, params: Uint8Array, np: number, results: Uint8Array, nr: number, out: [number]): number;
   funcType(s: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
   funcInvoke(s: Ptr, f: number): number;
+  funcResume(s: Ptr, ok: number): number;
   storeMessage(s: Ptr, buf: Uint8Array, len: number): number;
   tableAlloc(s: Ptr, elem: number, min: bigint, max: bigint, init: bigint, out: [number], err: Uint8Array, errLen: number): number;
   tableType(s: Ptr, t: number, elem: [number], min: [bigint | number], max: [bigint | number]): void;
@@ -151,7 +155,6 @@ export function engineBuild(): string {
 }
 
 let bindings: Bindings | undefined;
-let hostCallbackType: ReturnType<typeof koffi.proto> | undefined;
 
 function load(): Bindings {
   if (bindings) return bindings;
@@ -165,7 +168,6 @@ function load(): Bindings {
   // Named pointer types: the signatures below refer to them by name.
   koffi.pointer('wasmo_module', koffi.opaque());
   koffi.pointer('wasmo_store', koffi.opaque());
-  hostCallbackType = koffi.proto('void wasmo_host_callback()');
   koffi.proto('void wasmo_progress_fn(uint32_t done, uint32_t total)');
   koffi.pointer('wasmo_wasi', koffi.opaque());
   const f = (sig: string): ReturnType<LibraryHandle['func']> => lib.func(sig);
@@ -189,7 +191,7 @@ function load(): Bindings {
     exportAt: f('int wasmo_module_export(wasmo_module m, uint32_t i, _Out_ uint8_t *name, size_t name_len, _Out_ uint32_t *kind, _Out_ uint32_t *index)'),
     moduleFuncType: f('int wasmo_module_func_type(wasmo_module m, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
     moduleGlobalType: f('int wasmo_module_global_type(wasmo_module m, uint32_t g, _Out_ uint8_t *type, _Out_ uint8_t *mut)'),
-    storeNew: f('wasmo_store wasmo_store_new(uint32_t id, wasmo_host_callback *callback)'),
+    storeNew: f('wasmo_store wasmo_store_new()'),
     hostSlots: f('uint64_t *wasmo_host_slots()'),
     storeFree: f('void wasmo_store_free(wasmo_store s)'),
     storeSetLimits: f('void wasmo_store_set_limits(wasmo_store s, uint64_t memory_pages, uint64_t table_elements, uint64_t wasm_stack)'),
@@ -207,6 +209,7 @@ function load(): Bindings {
     funcAlloc: f('int wasmo_func_alloc(wasmo_store s, const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr, _Out_ uint32_t *out)'),
     funcType: f('int wasmo_func_type(wasmo_store s, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
     funcInvoke: f('int wasmo_func_invoke(wasmo_store s, uint32_t f)'),
+    funcResume: f('int wasmo_func_resume(wasmo_store s, int ok)'),
     storeMessage: f('size_t wasmo_store_message(wasmo_store s, _Out_ uint8_t *buf, size_t len)'),
     tableAlloc: f('int wasmo_table_alloc(wasmo_store s, uint8_t elem, uint64_t min, uint64_t max, uint64_t init, _Out_ uint32_t *out, _Out_ uint8_t *err, size_t err_len)'),
     tableType: f('void wasmo_table_type(wasmo_store s, uint32_t t, _Out_ uint8_t *elem, _Out_ uint64_t *min, _Out_ uint64_t *max)'),
@@ -584,9 +587,9 @@ export class NativeModule {
 }
 
 /**
- * A host function as the native store calls it: `vals` holds the arguments' bits and receives the
- * results'. It returns true, or false when it failed (its caller then gets status 'host'); it must
- * not throw.
+ * A host function as the native store calls it: `slots` hold the arguments' bits and receive the
+ * results'. It returns true, or false when it failed (its caller then gets status 'host'); it should
+ * not throw (what it throws is kept in NativeStore.hostException, and the call fails).
  */
 export type NativeHostFunc = (slots: HostSlots) => boolean;
 
@@ -600,12 +603,10 @@ export interface HostSlots {
   readonly words: Uint32Array;
 }
 
-// wasmo.h: WASMO_HOST_SLOTS cells of values, then the call in progress (WASMO_HOST_CALL: the store's
-// id and the function, as words) and its status (WASMO_HOST_STATUS).
+// wasmo.h: WASMO_HOST_SLOTS cells of values, then the host function called (WASMO_HOST_CALL, its
+// low word).
 const HOST_SLOTS = 2000;
-const CALL_STORE = 2 * HOST_SLOTS;
-const CALL_FUNC = CALL_STORE + 1;
-const CALL_STATUS = 2 * (HOST_SLOTS + 1);
+const CALL_FUNC = 2 * HOST_SLOTS;
 let hostSlots: HostSlots | undefined;
 
 /**
@@ -614,17 +615,12 @@ let hostSlots: HostSlots | undefined;
  */
 export function threadHostSlots(): HostSlots {
   if (hostSlots === undefined) {
-    const buffer = koffi.view(load().hostSlots(), (HOST_SLOTS + 2) * 8);
+    const buffer = koffi.view(load().hostSlots(), (HOST_SLOTS + 1) * 8);
     hostSlots = { bits: new BigUint64Array(buffer, 0, HOST_SLOTS), words: new Uint32Array(buffer) };
   }
   return hostSlots;
 }
 
-// The stores whose wasm is running, innermost last, for the one callback through which every
-// store's wasm calls its host functions. Only while it runs: a map of WeakRefs to every store would
-// keep each alive to the end of the current job (a WeakRef's target is), so a synchronous loop of
-// stores could not give their memories' reservations back before it ends.
-const running: NativeStore[] = [];
 // Counts the moments a memory may have grown unseen (wasm entered or left, a host function called):
 // a memory's view stays good while this does not move.
 let wasmRuns = 0;
@@ -699,35 +695,6 @@ function withReclamation<T>(allocate: () => T | NativeFailure): T | NativeFailur
   reclamation?.reclaim();
   return allocate();
 }
-let nextStoreId = 1;
-let registeredCallback: unknown;
-
-/** Calls the host function that wasm calls (wasmo.h wasmo_host_callback). */
-function hostCallback(): void {
-  // The slots exist: every store made them (NativeStore's constructor).
-  const slots = hostSlots!;
-  const words = slots.words;
-  const store = words[CALL_STORE]!;
-  const func = words[CALL_FUNC]!;
-  // Nothing may be thrown back into native code: any failure here leaves the status failed, and the
-  // call then unwinds the wasm that made it. The status is written last: calls the host function
-  // makes write theirs first.
-  let s: NativeStore | undefined;
-  let ok = false;
-  wasmRuns++;
-  try {
-    // Almost always the innermost: the store whose wasm is calling out.
-    for (let i = running.length - 1; i >= 0 && s === undefined; i--) if (running[i]!.id === store) s = running[i];
-    const host = s?.hostFunc(func);
-    if (host !== undefined) ok = host(slots);
-  } catch (e) {
-    // Thrown past the host function's own handling (as a JS stack overflow can be): kept for the
-    // call that fails with it.
-    if (s !== undefined) s.hostException = { thrown: e };
-  }
-  words[CALL_STATUS] = ok ? 0 : 1;
-}
-
 /** wasmo_store_instantiate's start address for a module without a start function. */
 const NO_START = 0xffffffff;
 
@@ -744,7 +711,8 @@ function maxOf(max: bigint | number): number | undefined {
  */
 export class NativeStore {
   private handle: Ptr | null;
-  readonly id = nextStoreId++;
+  // Calls into the store's wasm in progress on this thread (nested through host functions).
+  private running = 0;
   // By function address: an array, as a Map look-up would be a noticeable part of a host call.
   private readonly hosts: (NativeHostFunc | undefined)[] = [];
   private readonly types = new Map<number, NativeFuncType>();
@@ -752,9 +720,8 @@ export class NativeStore {
 
   constructor() {
     const b = load();
-    registeredCallback ??= koffi.register(hostCallback, koffi.pointer(hostCallbackType!));
     threadHostSlots();
-    this.handle = b.storeNew(this.id, registeredCallback);
+    this.handle = b.storeNew();
     if (this.handle === null) throw new Error('native: cannot create a store');
     const handle = this.handle;
     track(this, () => b.storeFree(handle));
@@ -799,56 +766,37 @@ export class NativeStore {
     return n < 0 ? undefined : n;
   }
 
-  /**
-   * Around a call that may run wasm (`enter(); try { … } finally { leave(); }`): the store is then
-   * reachable by the host callback. A pair rather than a function taking a closure, which would
-   * cost a noticeable part of a func_invoke.
-   */
-  private enter(): void {
-    running.push(this);
-    wasmRuns++;
-  }
-
-  private leave(): void {
-    running.pop();
-    wasmRuns++;
-  }
 
   private ptr(): Ptr {
     if (this.handle === null) throw new Error('native store used after free()');
     return this.handle;
   }
 
-  /** @internal What the host callback caught, if the last failed host call threw past its handler. */
+  /** @internal What the last failed host call threw past its handler, if it did. */
   hostException: { readonly thrown: unknown } | undefined;
-
-  /** @internal */
-  hostFunc(func: number): NativeHostFunc | undefined {
-    return this.hosts[func];
-  }
-
 
   /**
    * Instantiates with `imports` (addresses in import order); the addresses of the exports, in order.
    * With `start` given, the start function does not run: start[0] receives its address (undefined
-   * when the module has none), for the caller to invoke.
+   * when the module has none), for the caller to invoke; else it runs, and a trap in it fails the
+   * instantiation ('uninstantiable').
    */
   instantiate(module: NativeModule, imports: readonly number[], start?: [number | undefined]): number[] | NativeFailure {
     const err = new Uint8Array(ERR_LEN);
     const exports = new Uint32Array(Math.max(module.exportCount, 1));
-    const startOut: [number] | null = start === undefined ? null : [0];
-    return withReclamation(() => {
-      let status;
-      this.enter();
-      try {
-        status = load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, startOut, err, ERR_LEN);
-      } finally {
-        this.leave();
-      }
-      if (status !== Status.ok) return failure(status, err);
-      if (start !== undefined) start[0] = startOut![0] === NO_START ? undefined : startOut![0];
-      return [...exports.subarray(0, module.exportCount)];
+    const startOut: [number] = [0];
+    const addrs = withReclamation(() => {
+      const status = load().instantiate(this.ptr(), module.ptr(), Uint32Array.from(imports), imports.length, exports, startOut, err, ERR_LEN);
+      return status === Status.ok ? [...exports.subarray(0, module.exportCount)] : failure(status, err);
     });
+    const startAddr = startOut[0] === NO_START ? undefined : startOut[0];
+    if (isNativeFailure(addrs) || start !== undefined) {
+      if (start !== undefined) start[0] = startAddr;
+      return addrs;
+    }
+    const r = startAddr === undefined ? true : this.funcInvoke(startAddr);
+    if (r === true) return addrs;
+    return r.status === 'trap' || r.status === 'exhaustion' ? { ...r, status: 'uninstantiable' } : r;
   }
 
   /**
@@ -913,17 +861,41 @@ export class NativeStore {
   funcInvoke(func: number): true | NativeFailure {
     const b = load();
     const s = this.ptr();
-    let status;
-    this.enter();
+    let status: number = Status.internal;
+    this.running++;
+    wasmRuns++;
     try {
+      // Each host function the wasm calls returns it here (wasmo.h wasmo_func_resume).
       status = b.funcInvoke(s, func);
+      while (status === HOST_PENDING) status = b.funcResume(s, this.callHost());
     } finally {
-      this.leave();
+      // Left by a throw the host call could not catch (a JS stack overflow at its edge): the wasm
+      // waiting for it must not stay suspended, so it ends with a host error.
+      if (status === HOST_PENDING) b.funcResume(s, 0);
+      this.running--;
+      wasmRuns++;
     }
     if (status === Status.ok) return true;
     const err = new Uint8Array(ERR_LEN);
     b.storeMessage(s, err, ERR_LEN);
     return failure(status, err);
+  }
+
+  /** Runs the host function the wasm calls (its arguments in the host slots): 1 when it succeeded. */
+  private callHost(): number {
+    // The slots exist: the constructor made them.
+    const slots = hostSlots!;
+    // The host function may grow a memory; a view is made anew after it (memBytes).
+    wasmRuns++;
+    try {
+      const host = this.hosts[slots.words[CALL_FUNC]!];
+      return host !== undefined && host(slots) ? 1 : 0;
+    } catch (e) {
+      // Thrown past the host function's own handling (as a JS stack overflow can be): kept for the
+      // call that fails with it.
+      this.hostException = { thrown: e };
+      return 0;
+    }
   }
 
   tableAlloc(elem: TypeName, min: number, max: number | undefined, init: bigint): number | NativeFailure {
@@ -1028,7 +1000,7 @@ export class NativeStore {
 
   /** Releases the store's native objects now (memories, tables, instances); using it afterwards throws. */
   free(): void {
-    if (running.includes(this)) throw new Error('native store freed while its wasm runs');
+    if (this.running > 0) throw new Error('native store freed while its wasm runs');
     if (this.handle !== null) load().storeFree(this.handle);
     untrack(this);
     this.handle = null;

@@ -400,7 +400,7 @@ describe('trap safety', () => {
   });
 });
 
-describe('host functions on the native stack', () => {
+describe('host functions that re-enter wasm', () => {
   it('re-enter wasm many levels deep, and errors and exceptions reach the caller', () => {
     const m = module_parse(`(module
       (import "host" "down" (func $down (param i32) (result i32)))

@@ -40,9 +40,10 @@ typedef enum wasmo_status {
   WASMO_INTERNAL = 8,       /* a bug, or memory ran out */
   WASMO_INCOMPATIBLE = 9,   /* an artifact made for another format, engine, CPU or configuration; or
                              * a compile asked for CPU features this CPU lacks */
-  WASMO_HOST = 10,          /* a host function failed: the embedder's callback knows the error */
-  WASMO_RESOURCES = 11      /* address space or memory mappings ran out (a memory's reservation, code
+  WASMO_HOST = 10,          /* a host function failed: the embedder knows the error */
+  WASMO_RESOURCES = 11,     /* address space or memory mappings ran out (a memory's reservation, code
                              * memory): freeing stores and modules gives them back, so try again after */
+  WASMO_HOST_PENDING = 12   /* not a failure: the wasm calls a host function (see wasmo_func_resume) */
 } wasmo_status;
 
 /* Value type codes: the binary format's (spec 5.3.3, 5.3.4). */
@@ -136,24 +137,33 @@ WASMO_API int wasmo_module_func_type(const wasmo_module *module, uint32_t func, 
 WASMO_API int wasmo_module_global_type(const wasmo_module *module, uint32_t global, uint8_t *type,
                                        uint8_t *mut);
 
-/* The one way wasm calls the embedder: a call of host function `func` of store `store` (the id given
- * to wasmo_store_new) puts its arguments in the calling thread's host slots (wasmo_host_slots), and
- * `store` and `func` in the slot WASMO_HOST_CALL (`store` in the low 32 bits), sets the slot
- * WASMO_HOST_STATUS to 1 and calls the callback, which writes the results to the slots and 0 to
- * WASMO_HOST_STATUS when the function succeeded; else the call ends with WASMO_HOST. No arguments
- * and no result: each value that crosses into JS has its cost on every call. */
-typedef void (*wasmo_host_callback)(void);
-enum { WASMO_HOST_SLOTS = 2000, WASMO_HOST_CALL = WASMO_HOST_SLOTS, WASMO_HOST_STATUS = WASMO_HOST_SLOTS + 1 };
+/* The one way wasm calls the embedder: no callback, so no JS is ever entered from native code. A
+ * call of host function `func` from wasm running in `store` puts its arguments in the calling
+ * thread's host slots (wasmo_host_slots) and `func` in the slot WASMO_HOST_CALL, suspends the wasm,
+ * and the native call that was running it (wasmo_func_invoke or wasmo_func_resume) returns
+ * WASMO_HOST_PENDING. The embedder runs the host function, writes its results to the slots, and
+ * calls wasmo_func_resume(store, ok) with ok non-zero, or 0 when it failed, which ends the
+ * suspended call with WASMO_HOST; that runs the wasm on until it returns, traps or calls a host
+ * function again:
+ *
+ *   status = wasmo_func_invoke(store, f);
+ *   while (status == WASMO_HOST_PENDING) status = wasmo_func_resume(store, run_host(slots[WASMO_HOST_CALL]));
+ *
+ * A host function may call wasmo_func_invoke (on any store) itself: calls nest, the innermost
+ * suspended one is the one wasmo_func_resume resumes (INTERNAL when it is not `store`'s), and a host
+ * function must finish those it started before it returns. Its own values and call slot are then
+ * overwritten: it reads its arguments and call first and writes its results last. A suspended call
+ * keeps its store in use: free the store only after it ended (a thread that ends takes its
+ * suspended calls with it). No arguments and no result cross into JS from native code: each value
+ * that crosses has its cost on every call. */
+enum { WASMO_HOST_SLOTS = 2000, WASMO_HOST_CALL = WASMO_HOST_SLOTS };
 /* The calling thread's host slots: WASMO_HOST_SLOTS uint64_t where every host function call on the
  * thread passes its values (a host function has at most 1,000 parameters and 1,000 results, a v128
- * taking two slots), and so does every wasmo_func_invoke, then the two slots of the host call in
- * progress (WASMO_HOST_CALL, WASMO_HOST_STATUS); at an address that stays the same as long as the
- * thread runs. A host function that calls wasm which calls another host function finds its own
- * values and call slots overwritten: it reads its arguments and call first and writes its results
- * and status last. */
+ * taking two slots), and so does every wasmo_func_invoke, then the slot of the host call in
+ * progress (WASMO_HOST_CALL); at an address that stays the same as long as the thread runs. */
 WASMO_API uint64_t *wasmo_host_slots(void);
 
-WASMO_API wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback);
+WASMO_API wasmo_store *wasmo_store_new(void);
 WASMO_API void wasmo_store_free(wasmo_store *store);
 /* The embedder's limits on the store's memories (pages) and tables (elements) made from now on:
  * growing one past its limit fails as growing past its maximum does (memory.grow gives -1); and
@@ -199,10 +209,10 @@ WASMO_API void wasmo_interrupt_owner(uint64_t owner);
 
 /* Instantiate (spec 4.5.4) with `imports`: store addresses in the module's import order, already
  * checked against the import types. `exports` receives the store address of each export, in
- * order. UNINSTANTIABLE when a segment or the start function traps (earlier writes stay). With
- * `start` non-NULL the start function does not run: `*start` receives its store address (UINT32_MAX
- * when the module has none), for the caller to invoke once it has done what must come first (WASI
- * binds the instance's memory). */
+ * order. UNINSTANTIABLE when a segment traps (earlier writes stay). The start function does not run:
+ * `*start` receives its store address (UINT32_MAX when the module has none), for the caller to
+ * invoke (wasmo_func_invoke: it may call host functions) once it has done what must come first
+ * (WASI binds the instance's memory); a trap there fails the instantiation. */
 WASMO_API int wasmo_store_instantiate(wasmo_store *store, const wasmo_module *module, const uint32_t *imports,
                                       uint32_t import_count, uint32_t *exports, uint32_t *start, char *err,
                                       size_t err_len);
@@ -221,12 +231,17 @@ WASMO_API int wasmo_func_alloc(wasmo_store *store, const uint8_t *params, uint32
 WASMO_API int wasmo_func_type(const wasmo_store *store, uint32_t func, uint8_t *params, uint32_t *param_count,
                               uint8_t *results, uint32_t *result_count);
 /* Calls `func` with its arguments in the calling thread's host slots (wasmo_host_slots), where its
- * results are written back: no buffer crosses per call. Each value takes one 64-bit slot, a v128 two
+ * results are written back: no buffer crosses per call (WASMO_HOST_PENDING while the wasm calls a
+ * host function: see wasmo_func_resume). Each value takes one 64-bit slot, a v128 two
  * (its low half first), for host function calls too. The slots are free for host functions the
  * call makes, as the arguments are read first and the results written last. On failure the message
  * (for TRAP and EXHAUSTION the spec's) is the store's until its next failed call: wasmo_store_message
  * copies it (NUL-terminated, truncated to len) and returns its full length. */
 WASMO_API int wasmo_func_invoke(wasmo_store *store, uint32_t func);
+/* Returns to the wasm whose host function call made the store's innermost native call return
+ * WASMO_HOST_PENDING (see wasmo_host_slots): the host function succeeded, its results in the host
+ * slots, when `ok` is non-zero; else it failed. Returns as wasmo_func_invoke does. */
+WASMO_API int wasmo_func_resume(wasmo_store *store, int ok);
 WASMO_API size_t wasmo_store_message(const wasmo_store *store, char *buf, size_t len);
 
 /* Tables: `min` is the current size in wasmo_table_type; bounds are the caller's to check. */

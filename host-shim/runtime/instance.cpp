@@ -133,7 +133,7 @@ GlobalValue evalConst(const Instance &inst, const ConstExpr &e) {
 }  // namespace
 
 void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, std::span<const uint32_t> imports,
-                 uint32_t *exports, uint32_t *start) {
+                 uint32_t *exports, uint32_t &start) {
   const Module &m = compiled->module;
   if (m.memories.size() > 1) unsupported("more than one memory");
   if (imports.size() != m.imports.size()) throw CompileError{WASMO_INTERNAL, "import count mismatch"};
@@ -256,14 +256,7 @@ void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, s
     if (!bytes.empty()) std::memcpy(inst.memory->base() + d, bytes.data(), bytes.size());
     inst.datas[i] = {};
   }
-  if (start != nullptr) {
-    *start = m.start ? inst.funcAddrs[*m.start] : UINT32_MAX;
-  } else if (m.start) {
-    std::string message;
-    wasmo_status status = store.invoke(inst.funcAddrs[*m.start], nullptr, message);
-    if (status == WASMO_TRAP || status == WASMO_EXHAUSTION) throw CompileError{WASMO_UNINSTANTIABLE, message};
-    if (status != WASMO_OK) throw CompileError{status, message};
-  }
+  start = m.start ? inst.funcAddrs[*m.start] : UINT32_MAX;
 }
 
 }  // namespace wasmo

@@ -62,11 +62,11 @@ struct Instance {
 /**
  * Instantiates `compiled` in `store` with `imports` (store addresses, in import order, already
  * checked against the import types by the caller); writes the store address of each export, in
- * order, to `exports`. With `start` null, runs the start function; else leaves it to the caller,
- * writing its store address (UINT32_MAX: none) there. Throws CompileError: UNINSTANTIABLE (a trap
+ * order, to `exports`, and the start function's to `start` (UINT32_MAX: none): the caller runs it,
+ * as it may call host functions (runtime/traps.h). Throws CompileError: UNINSTANTIABLE (a trap
  * while initialising; what was initialised stays, spec 4.5.4), UNSUPPORTED, INTERNAL.
  */
 void instantiate(Store &store, std::shared_ptr<const CompiledModule> compiled, std::span<const uint32_t> imports,
-                 uint32_t *exports, uint32_t *start);
+                 uint32_t *exports, uint32_t &start);
 
 }  // namespace wasmo

@@ -13,26 +13,21 @@ namespace wasmo {
 
 namespace {
 
-// The thread's host slots (wasmo_host_slots): values cross to the embedder there, at an address
-// that never changes, so the embedder makes its view of them once rather than on every call.
-static_assert(kHostSlots == 2 * std::max(kMaxParams.max, kMaxResults.max) && WASMO_HOST_STATUS == kHostSlots + 1);
-thread_local uint64_t hostSlots[WASMO_HOST_STATUS + 1];
+static_assert(kHostSlots == 2 * std::max(kMaxParams.max, kMaxResults.max));
 
-// A host function's code: puts the arguments in the host slots in their ABI form and the call in
-// the call slots, calls the embedder's callback on the native stack (runtime/traps.cpp), and takes
-// the results back from the slots. `vmctx` is the function's own FuncInstance (see allocHostFunc).
-// A host function that re-enters wasm which calls another reuses the slots: the embedder reads its
-// arguments and call before and writes its results and status after anything it calls. A callback
-// that never ran (JS could not be entered) leaves the status failed.
+// A host function's code: puts the arguments in the host slots in their ABI form and the function
+// in the call slot, suspends the activation for the embedder to run the host function
+// (runtime/traps.h), and takes the results back from the slots. `vmctx` is the function's own
+// FuncInstance (see allocHostFunc). A host function that re-enters wasm which calls another reuses
+// the slots: the embedder reads its arguments and function before and writes its results after
+// anything it calls.
 void hostEntry(VMContext *vmctx, uint64_t *vals) {
   FuncInstance &f = *reinterpret_cast<FuncInstance *>(vmctx);
-  Store &store = *f.store;
+  const Store &store = *f.store;
   uint64_t *slots = threadHostSlots();
   store.toAbi(f.type.params, vals, slots);
-  slots[WASMO_HOST_CALL] = store.id() | uint64_t{f.ref.addr} << 32;
-  slots[WASMO_HOST_STATUS] = 1;
-  callHost(store.callback());
-  if (slots[WASMO_HOST_STATUS] != 0) raiseTrap(static_cast<uint32_t>(TrapCode::HostError));
+  slots[WASMO_HOST_CALL] = f.ref.addr;
+  if (!suspendForHost(slots)) raiseTrap(static_cast<uint32_t>(TrapCode::HostError));
   store.fromAbi(f.type.results, slots, vals);
 }
 
@@ -82,8 +77,6 @@ bool TableInstance::grow(uint64_t n, uint64_t init) {
 }
 
 Store::~Store() = default;
-
-uint64_t *threadHostSlots() { return hostSlots; }
 
 uint32_t Store::allocHostFunc(FuncType type) {
   // Its values must fit the host slots: as many as a module's function type may have.
@@ -146,8 +139,21 @@ wasmo_status Store::invoke(uint32_t func, uint64_t *vals, std::string &message) 
   fromAbi(f.type.params, vals, vals);
   // Tier-up may install optimized code in the reference at any time (runtime/tier_up.h).
   WasmFunction code = std::atomic_ref<WasmFunction>(f.ref.code).load(std::memory_order_acquire);
-  std::optional<Trap> trap = callWasm(*interrupt_, wasmStackCap, f.ref.vmctx, code, vals);
-  if (trap) {
+  return finish(startWasm(*interrupt_, wasmStackCap, f.ref.vmctx, code, vals, this, &f), message);
+}
+
+wasmo_status Store::resume(bool ok, std::string &message) {
+  std::optional<WasmExit> exit = resumeWasm(this, ok);
+  if (!exit) {
+    message = "no host function call of this store to return from";
+    return WASMO_INTERNAL;
+  }
+  return finish(std::move(*exit), message);
+}
+
+wasmo_status Store::finish(WasmExit exit, std::string &message) {
+  if (exit.hostCall) return WASMO_HOST_PENDING;
+  if (std::optional<Trap> &trap = exit.trap) {
     // An interrupt shows as the limit check failing, in a prologue or at a loop header. It is
     // consumed by the call it stopped.
     if (interrupt_->requested() && (trap->code == TrapCode::StackExhausted || trap->code == TrapCode::Interrupted)) {
@@ -165,7 +171,7 @@ wasmo_status Store::invoke(uint32_t func, uint64_t *vals, std::string &message) 
       default: return WASMO_TRAP;
     }
   }
-  toAbi(f.type.results, vals, vals);
+  toAbi(static_cast<const FuncInstance *>(exit.owner)->type.results, exit.vals, exit.vals);
   return WASMO_OK;
 }
 

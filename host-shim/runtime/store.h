@@ -15,8 +15,8 @@
 #include "include/wasmo.h"
 #include "runtime/interrupt.h"
 #include "runtime/memory.h"
-#include "runtime/memory.h"
 #include "runtime/tier_up.h"
+#include "runtime/traps.h"
 #include "runtime/vmcontext.h"
 
 namespace wasmo {
@@ -56,18 +56,12 @@ struct TraceFrame {
 /** Cells a host function call passes (environ/limits.h: at most 1,000 parameters or results, each
  *  of at most two cells), followed by the slots of the call in progress (wasmo.h WASMO_HOST_CALL). */
 inline constexpr size_t kHostSlots = WASMO_HOST_SLOTS;
-/** The calling thread's host slots, where every host function call passes its values. Not inlined:
- *  in a shared library a thread-local's address is a call (__tls_get_addr), which the compiler
- *  would repeat for every value a host call passes rather than keep the address it returned. */
-[[gnu::noinline]] uint64_t *threadHostSlots();
 
 class Store {
  public:
-  Store(uint32_t id, wasmo_host_callback callback) : id_(id), callback_(callback) {}
+  Store() = default;
   ~Store();
 
-  uint32_t id() const { return id_; }
-  wasmo_host_callback callback() const { return callback_; }
   uintptr_t *stackLimit() { return interrupt_->stackLimit(); }
   /** For the deadline watchdog and other threads: see runtime/interrupt.h. */
   const std::shared_ptr<Interrupt> &interrupt() const { return interrupt_; }
@@ -112,8 +106,11 @@ class Store {
   int32_t tierUpThreshold = kDefaultTierUpThreshold;
   bool tierUpWait = false;
 
-  /** Calls function `func`: `vals` holds the arguments (ABI form) and receives the results. */
+  /** Calls function `func`: `vals` holds the arguments (ABI form) and receives the results; or
+   *  WASMO_HOST_PENDING when its wasm calls a host function (wasmo_func_invoke). */
   wasmo_status invoke(uint32_t func, uint64_t *vals, std::string &message);
+  /** Resumes the call of the store's that waits for the host function it called (wasmo_func_resume). */
+  wasmo_status resume(bool ok, std::string &message);
 
   /** The message of the last failed wasmo_func_invoke (wasmo_store_message). */
   std::string lastMessage;
@@ -122,8 +119,8 @@ class Store {
   std::vector<TraceFrame> lastTrace;
 
  private:
-  uint32_t id_;
-  wasmo_host_callback callback_;
+  wasmo_status finish(WasmExit exit, std::string &message);
+
   std::shared_ptr<Interrupt> interrupt_ = makeInterrupt();
 };
 

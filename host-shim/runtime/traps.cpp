@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -46,56 +47,114 @@ std::string trapMessage(Trap trap) {
 
 namespace {
 
+// A native call running wasm (starting or resuming an activation): where traps go.
 struct EntryFrame {
   sigjmp_buf jb;
-  EntryFrame *prev;
   uint32_t trap, element;
-  uintptr_t wasmTop, nativeSp;  // the thread's, when this entry began
+  uintptr_t wasmTop;  // where the running activation's frames begin
   uintptr_t trace[kMaxTraceFrames];  // see captureTrace
   uint32_t traceLength;
 };
-thread_local EntryFrame *innermost = nullptr;
-thread_local bool threadReady = false;
+
+// An activation's record, at the top of its part of the wasm stack (its frames begin below it).
+struct Activation {
+  // Its context while suspended, and the context of the native call running it (where it returns
+  // to when it finishes or calls a host function): stack pointers saved by wasmo_start and wasmo_swap.
+  uintptr_t wasmSp, nativeSp;
+  Activation *outer;  // the suspended activation whose host function started this one
+  uintptr_t outermostTop;  // where the outermost activation's frames begin: stack budgets count from there
+  uintptr_t limit;  // the store's stack limit while it runs
+  Interrupt *interrupt;
+  const void *store;  // whose call it is (startWasm)
+  VMContext *vmctx;
+  WasmFunction f;
+  uint64_t *vals;
+  void *owner;
+};
 
 // Reserved, not committed: a million frames of recursion fit, and only the pages touched cost memory.
 constexpr size_t kWasmStackSize = size_t{256} << 20;
 constexpr size_t kStackGuard = 64 * 1024;
 constexpr size_t kStackMargin = 256 * 1024;  // for C++ helpers called from wasm and the handler
 constexpr size_t kAltStackSize = 64 * 1024;
-thread_local uintptr_t threadStackLimit = 0;
-// Where the next entry's wasm frames begin (the stack's top, or below the frames of wasm that
-// called a host function), and the native stack pointer host functions run below.
-thread_local uintptr_t wasmTop = 0;
-thread_local uintptr_t nativeSp = 0;
-// Where the outermost entry's wasm frames begin: a store's wasm stack budget counts from there,
-// through host functions that re-enter.
-thread_local uintptr_t outermostTop = 0;
+
+// A thread's state, in one thread-local (each is a call in a shared library).
+struct ThreadState {
+  EntryFrame *entry;  // the native call running wasm now, if any
+  Activation *activation;  // the innermost activation: running, or suspended in a host call
+  uintptr_t stackLimit;  // the wasm stack's lowest usable address (0 before the thread's first entry)
+  uintptr_t stackTop;
+  // The host slots (wasmo_host_slots): values cross to the embedder there, at an address that never
+  // changes, so the embedder makes its view of them once rather than on every call.
+  uint64_t hostSlots[WASMO_HOST_CALL + 1];
+};
+thread_local ThreadState thread;
+
+// What a native call running an activation gets back from it when it does not trap.
+enum : uintptr_t { kFinished = 0, kHostCall = 1 };
+// wasmo_start finds the native stack pointer to return to there.
+static_assert(offsetof(Activation, nativeSp) == 8);
 
 }  // namespace
 }  // namespace wasmo
 
-// wasmo_switch_stack(arg, fn, stackTop, saveSp): stores its own stack pointer (16-aligned down) in
-// *saveSp, calls fn(arg) with rsp = stackTop (16-aligned down), and returns on the caller's stack.
-// A trap leaves by siglongjmp, which restores rsp itself.
-extern "C" void wasmo_switch_stack(void *arg, void (*fn)(void *), uintptr_t stackTop, uintptr_t *saveSp);
+// wasmo_start(act, vmctx, f, vals): saves the callee-saved registers on the native stack and the
+// stack pointer in act->nativeSp, calls f(vmctx, vals) on the wasm stack below `act`, and when it
+// returns (into the native call running the activation then, whose stack pointer is act->nativeSp
+// again) returns kFinished there. A call and its return, so that the processor's return-address
+// prediction stays right for the frames above: a call that never suspends costs no mispredicted
+// return (a fresh context entered by `ret` cost every return up to JS one, ~100 ns per call).
+extern "C" uintptr_t wasmo_start(void *act, wasmo::VMContext *vmctx, wasmo::WasmFunction f, uint64_t *vals);
+// wasmo_swap(save, to, value): saves the callee-saved registers on the stack and the stack pointer
+// in *save, then switches to the context whose stack pointer `to` is (saved by wasmo_start or
+// wasmo_swap: the same six registers), restores its registers and returns `value` there. A trap
+// leaves wasm by siglongjmp, which restores the native stack pointer itself.
+extern "C" uintptr_t wasmo_swap(uintptr_t *save, uintptr_t to, uintptr_t value);
 asm(R"(
+  .macro wasmo_save_registers
+  push %rbp
+  push %rbx
+  push %r12
+  push %r13
+  push %r14
+  push %r15
+  .endm
+
   .text
   .p2align 4
-  .hidden wasmo_switch_stack
-  .type wasmo_switch_stack, @function
-wasmo_switch_stack:
-  push %rbp
-  mov %rsp, %rbp
-  mov %rsp, %rax
-  and $-16, %rax
-  mov %rax, (%rcx)
-  and $-16, %rdx
-  mov %rdx, %rsp
-  call *%rsi
-  mov %rbp, %rsp
+  .hidden wasmo_start
+  .type wasmo_start, @function
+wasmo_start:
+  wasmo_save_registers
+  mov %rsp, 8(%rdi)
+  mov %rdi, %rbx
+  mov %rdi, %rsp
+  xor %ebp, %ebp  # ends the frame-pointer chain (captureTrace)
+  mov %rsi, %rdi
+  mov %rcx, %rsi
+  call *%rdx
+  mov 8(%rbx), %rsp  # rbx is callee-saved: still `act`
+  xor %eax, %eax  # kFinished
+  jmp 1f
+
+  .p2align 4
+  .hidden wasmo_swap
+  .type wasmo_swap, @function
+wasmo_swap:
+  wasmo_save_registers
+  mov %rsp, (%rdi)
+  mov %rsi, %rsp
+  mov %rdx, %rax
+1:
+  pop %r15
+  pop %r14
+  pop %r13
+  pop %r12
+  pop %rbx
   pop %rbp
   ret
-  .size wasmo_switch_stack, .-wasmo_switch_stack
+  .size wasmo_swap, .-wasmo_swap
+  .size wasmo_start, wasmo_swap-wasmo_start
 )");
 
 namespace wasmo {
@@ -160,7 +219,7 @@ void chain(const struct sigaction &prev, int sig, siginfo_t *info, void *ucontex
 void captureTrace(EntryFrame &frame, uintptr_t pc, uintptr_t fp) {
   uint32_t n = 0;
   if (pc != 0) frame.trace[n++] = pc;
-  const uintptr_t low = threadStackLimit - kStackMargin;  // the wasm stack's end above its guard
+  const uintptr_t low = thread.stackLimit - kStackMargin;  // the wasm stack's end above its guard
   while (n < kMaxTraceFrames && fp >= low && fp % 8 == 0 && fp + 16 <= frame.wasmTop) {
     const auto *link = reinterpret_cast<const uintptr_t *>(fp);
     // A return address follows its call, which may end the code (a call that does not return,
@@ -179,7 +238,8 @@ void captureTrace(EntryFrame &frame, uintptr_t pc, uintptr_t fp) {
 void handleFault(int sig, siginfo_t *info, void *ucontext) {
   auto *uc = static_cast<ucontext_t *>(ucontext);
   uintptr_t pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
-  if (innermost != nullptr && inWasmCode(pc)) {
+  EntryFrame *entry = thread.entry;
+  if (entry != nullptr && inWasmCode(pc)) {
     // A load or store in wasm code hit the guard region: the only faults compiled code makes.
     // SIGSEGV stays blocked inside the handler; unblock it before leaving by siglongjmp, since
     // sigsetjmp(jb, 0) does not restore the mask.
@@ -190,11 +250,11 @@ void handleFault(int sig, siginfo_t *info, void *ucontext) {
     // A frame too large for the margin below the stack limit probes its pages (the optimizing
     // compiler's code does) and meets the wasm stack's guard: the stack is exhausted.
     auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
-    uintptr_t guard = threadStackLimit - kStackMargin - kStackGuard;  // the wasm stack's lowest pages
-    bool stackGuard = threadStackLimit != 0 && addr >= guard && addr < guard + kStackGuard;
-    innermost->trap = static_cast<uint32_t>(stackGuard ? TrapCode::StackExhausted : TrapCode::OutOfBoundsMemory);
-    captureTrace(*innermost, pc, static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RBP]));
-    siglongjmp(innermost->jb, 1);
+    uintptr_t guard = thread.stackLimit - kStackMargin - kStackGuard;  // the wasm stack's lowest pages
+    bool stackGuard = addr >= guard && addr < guard + kStackGuard;
+    entry->trap = static_cast<uint32_t>(stackGuard ? TrapCode::StackExhausted : TrapCode::OutOfBoundsMemory);
+    captureTrace(*entry, pc, static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RBP]));
+    siglongjmp(entry->jb, 1);
   }
   chain(sig == SIGSEGV ? previousSegv : previousBus, sig, info, ucontext);
 }
@@ -231,7 +291,7 @@ thread_local ThreadStacks threadStacks;
 // Node gives threads no alternate signal stack; without one a fault near the stack's end could
 // not be handled at all.
 void ensureThreadSetup() {
-  if (threadReady) return;
+  if (thread.stackLimit != 0) return;
   stack_t current;
   if (sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
     void *mem = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -250,21 +310,21 @@ void ensureThreadSetup() {
   if (mem == MAP_FAILED) throw CompileError{WASMO_INTERNAL, "cannot map a stack for wasm"};
   mprotect(mem, kStackGuard, PROT_NONE);
   threadStacks.wasmStack = static_cast<uint8_t *>(mem);
-  threadStackLimit = reinterpret_cast<uintptr_t>(mem) + kStackGuard + kStackMargin;
-  wasmTop = reinterpret_cast<uintptr_t>(mem) + kWasmStackSize;
-  threadReady = true;
+  thread.stackLimit = reinterpret_cast<uintptr_t>(mem) + kStackGuard + kStackMargin;
+  thread.stackTop = reinterpret_cast<uintptr_t>(mem) + kWasmStackSize;
 }
 
 }  // namespace
 
 [[noreturn]] void raiseTrap(uint32_t code, uint32_t element) {
-  innermost->trap = code;
-  innermost->element = element;
+  EntryFrame &entry = *thread.entry;
+  entry.trap = code;
+  entry.element = element;
   // A host function's failure is the embedder's error, which has no trace.
   if (code != static_cast<uint32_t>(TrapCode::HostError)) {
-    captureTrace(*innermost, 0, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
+    captureTrace(entry, 0, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
   }
-  siglongjmp(innermost->jb, 1);
+  siglongjmp(entry.jb, 1);
 }
 
 void registerCode(const uint8_t *begin, size_t size) {
@@ -293,62 +353,81 @@ void unregisterCode(const uint8_t *begin) {
   });
 }
 
+uint64_t *threadHostSlots() { return thread.hostSlots; }
+
 namespace {
 
-struct WasmCall {
-  VMContext *vmctx;
-  WasmFunction f;
-  uint64_t *vals;
-};
-void enterWasm(void *p) {
-  auto *c = static_cast<WasmCall *>(p);
-  c->f(c->vmctx, c->vals);
-}
-
-void enterHost(void *callback) { reinterpret_cast<wasmo_host_callback>(callback)(); }
-
-void leave(EntryFrame &frame) {
-  innermost = frame.prev;
-  wasmTop = frame.wasmTop;
-  nativeSp = frame.nativeSp;
+// Runs `act` until it finishes, traps or calls a host function: from its start (`resume` false), or
+// from its suspended host call, which returns `value` (whether the host function succeeded).
+WasmExit run(ThreadState &t, Activation &act, bool resume, uintptr_t value) {
+  EntryFrame frame;
+  frame.trap = 0;
+  frame.element = 0;
+  frame.traceLength = 0;
+  frame.wasmTop = reinterpret_cast<uintptr_t>(&act);
+  act.interrupt->enter(act.limit);
+  WasmExit exit{act.owner, act.vals, false, std::nullopt};
+  if (sigsetjmp(frame.jb, 0) == 0) {
+    t.entry = &frame;
+    uintptr_t why = resume ? wasmo_swap(&act.nativeSp, act.wasmSp, value) : wasmo_start(&act, act.vmctx, act.f, act.vals);
+    t.entry = nullptr;
+    if (why == kHostCall) {
+      exit.hostCall = true;
+    } else {
+      t.activation = act.outer;
+    }
+    return exit;
+  }
+  t.entry = nullptr;
+  t.activation = act.outer;
+  exit.trap = Trap{static_cast<TrapCode>(frame.trap), frame.element, {frame.trace, frame.trace + frame.traceLength}};
+  // Deep recursion committed the pages it touched; give them back once the outermost activation is done.
+  if (exit.trap->code == TrapCode::StackExhausted && t.activation == nullptr) {
+    madvise(threadStacks.wasmStack + kStackGuard, kWasmStackSize - kStackGuard - (size_t{1} << 20), MADV_DONTNEED);
+  }
+  return exit;
 }
 
 }  // namespace
 
-std::optional<Trap> callWasm(Interrupt &interrupt, uint64_t maxStack, VMContext *vmctx, WasmFunction f, uint64_t *vals) {
+WasmExit startWasm(Interrupt &interrupt, uint64_t maxStack, VMContext *vmctx, WasmFunction f, uint64_t *vals,
+                   const void *store, void *owner) {
   installHandlers();
   ensureThreadSetup();
-  if (innermost == nullptr) outermostTop = wasmTop;
-  EntryFrame frame;
-  frame.prev = innermost;
-  frame.trap = 0;
-  frame.element = 0;
-  frame.traceLength = 0;
-  frame.wasmTop = wasmTop;
-  frame.nativeSp = nativeSp;
-  uintptr_t limit = threadStackLimit;
-  if (maxStack < outermostTop - threadStackLimit) limit = outermostTop - maxStack;
-  interrupt.enter(limit);
-  WasmCall call{vmctx, f, vals};
-  if (sigsetjmp(frame.jb, 0) == 0) {
-    innermost = &frame;
-    wasmo_switch_stack(&call, enterWasm, wasmTop, &nativeSp);
-    leave(frame);
-    return std::nullopt;
-  }
-  leave(frame);
-  Trap trap{static_cast<TrapCode>(frame.trap), frame.element, {frame.trace, frame.trace + frame.traceLength}};
-  // Deep recursion committed the pages it touched; give them back once the outermost entry is done.
-  if (trap.code == TrapCode::StackExhausted && innermost == nullptr) {
-    madvise(threadStacks.wasmStack + kStackGuard, kWasmStackSize - kStackGuard - (size_t{1} << 20), MADV_DONTNEED);
-  }
-  return trap;
+  ThreadState &t = thread;
+  // Wasm never calls into native code that enters wasm: a host function runs after its activation
+  // is suspended and the native call that ran it has returned.
+  if (t.entry != nullptr) throw CompileError{WASMO_INTERNAL, "wasm entered while wasm runs"};
+  Activation *outer = t.activation;
+  // Below the suspended activation's saved registers (wasmo_swap pushed them below its stack pointer).
+  uintptr_t top = outer != nullptr ? outer->wasmSp : t.stackTop;
+  auto *act = reinterpret_cast<Activation *>((top - sizeof(Activation)) & ~uintptr_t{15});
+  act->outer = outer;
+  act->outermostTop = outer != nullptr ? outer->outermostTop : top;
+  act->limit = t.stackLimit;
+  if (maxStack < act->outermostTop - t.stackLimit) act->limit = act->outermostTop - maxStack;
+  act->interrupt = &interrupt;
+  act->store = store;
+  act->vmctx = vmctx;
+  act->f = f;
+  act->vals = vals;
+  act->owner = owner;
+  t.activation = act;
+  return run(t, *act, false, 0);
 }
 
-void callHost(wasmo_host_callback callback) {
-  uintptr_t savedTop = wasmTop;
-  wasmo_switch_stack(reinterpret_cast<void *>(callback), enterHost, nativeSp, &wasmTop);
-  wasmTop = savedTop;
+std::optional<WasmExit> resumeWasm(const void *store, bool ok) {
+  ThreadState &t = thread;
+  Activation *act = t.activation;
+  if (t.entry != nullptr || act == nullptr || act->store != store) return std::nullopt;
+  return run(t, *act, true, ok ? 1 : 0);
+}
+
+bool suspendForHost(uint64_t *slots) {
+  // The slots are the thread's (threadHostSlots): its state without another look-up.
+  auto &t = *reinterpret_cast<ThreadState *>(reinterpret_cast<uint8_t *>(slots) - offsetof(ThreadState, hostSlots));
+  Activation &act = *t.activation;
+  return wasmo_swap(&act.wasmSp, act.nativeSp, kHostCall) != 0;
 }
 
 }  // namespace wasmo

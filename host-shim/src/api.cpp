@@ -241,9 +241,9 @@ void wasmo_interrupt_owner(uint64_t owner) { wasmo::interruptOwner(owner); }
 
 uint64_t *wasmo_host_slots(void) { return wasmo::threadHostSlots(); }
 
-wasmo_store *wasmo_store_new(uint32_t id, wasmo_host_callback callback) {
+wasmo_store *wasmo_store_new(void) {
   try {
-    return new wasmo_store{wasmo::Store(id, callback)};
+    return new wasmo_store{};
   } catch (...) {
     return nullptr;
   }
@@ -254,7 +254,7 @@ void wasmo_store_free(wasmo_store *store) { delete store; }
 int wasmo_store_instantiate(wasmo_store *store, const wasmo_module *module, const uint32_t *imports,
                             uint32_t import_count, uint32_t *exports, uint32_t *start, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
-    wasmo::instantiate(store->store, module->compiled, {imports, import_count}, exports, start);
+    wasmo::instantiate(store->store, module->compiled, {imports, import_count}, exports, *start);
     return WASMO_OK;
   });
 }
@@ -297,6 +297,11 @@ int wasmo_func_invoke(wasmo_store *store, uint32_t func) {
   std::string &message = store->store.lastMessage;
   return guardedTo([&](const std::string &m) { message = m; },
                    [&] { return store->store.invoke(func, wasmo::threadHostSlots(), message); });
+}
+
+int wasmo_func_resume(wasmo_store *store, int ok) {
+  std::string &message = store->store.lastMessage;
+  return guardedTo([&](const std::string &m) { message = m; }, [&] { return store->store.resume(ok != 0, message); });
 }
 
 size_t wasmo_store_message(const wasmo_store *store, char *buf, size_t len) {
