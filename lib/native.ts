@@ -794,9 +794,14 @@ export class NativeStore {
       if (start !== undefined) start[0] = startAddr;
       return addrs;
     }
-    const r = startAddr === undefined ? true : this.funcInvoke(startAddr);
-    if (r === true) return addrs;
-    return r.status === 'trap' || r.status === 'exhaustion' ? { ...r, status: 'uninstantiable' } : r;
+    const r = startAddr === undefined ? true : this.runStart(startAddr);
+    return r === true ? addrs : r;
+  }
+
+  /** Runs the start function at `addr`: a trap in it fails the instantiation ('uninstantiable'). */
+  runStart(addr: number): true | NativeFailure {
+    const r = this.funcInvoke(addr);
+    return r === true || (r.status !== 'trap' && r.status !== 'exhaustion') ? r : { ...r, status: 'uninstantiable' };
   }
 
   /**

@@ -178,11 +178,8 @@ export class NativeEngine implements Engine {
     if (beforeStart !== undefined) {
       const refused = beforeStart(exports);
       if (refused !== undefined) return refused;
-      if (start[0] !== undefined) {
-        // As the C side runs it: a trap in the start function fails the instantiation.
-        const r = this.store.funcInvoke(start[0]);
-        if (r !== true) return this.error(r.status === 'trap' || r.status === 'exhaustion' ? { ...r, status: 'uninstantiable' } : r);
-      }
+      const r = start[0] === undefined ? true : this.store.runStart(start[0]);
+      if (r !== true) return this.error(r);
     }
     return { exports };
   }
