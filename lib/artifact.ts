@@ -48,7 +48,6 @@ function sectionBuffer(bytes: Uint8Array, sections: Map<string, ArtifactSection>
   return new flatbuffers.ByteBuffer(bytes.subarray(s.offset, s.offset + s.size));
 }
 
-
 /** An artifact's compatibility record, and each defined function's code when the format is ours. */
 export interface ArtifactSummary {
   readonly formatVersion: number;

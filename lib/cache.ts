@@ -1,9 +1,10 @@
 // The compile cache of `wasmo run`: artifacts of the native engines kept on disk, keyed by the
 // module's bytes, the compiler (singlepass, optimizing or tiered), fuel metering, bounds checks, the
-// CPU features asked for ($WASMO_CPU_FEATURES) and the native engine's build, so a second run loads the code instead of decoding, validating and
-// compiling again. A tiered entry is rewritten as runs tier more functions up (see wasmo run). Entries are written aside and renamed into place (a reader never
-// reads half a file, and concurrent runs race harmlessly); the least recently used go when the
-// cache grows past its bound. Anything wrong with an entry makes it a miss, never a failure.
+// CPU features asked for ($WASMO_CPU_FEATURES) and the native engine's build, so a second run loads
+// the code instead of decoding, validating and compiling again. A tiered entry is rewritten as runs
+// tier more functions up (see wasmo run). Entries are written aside and renamed into place (a
+// reader never reads half a file, and concurrent runs race harmlessly); the least recently used go
+// when the cache grows past its bound. Anything wrong with an entry makes it a miss, never a failure.
 
 import { createHash } from 'node:crypto';
 import {

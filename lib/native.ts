@@ -766,7 +766,6 @@ export class NativeStore {
     return n < 0 ? undefined : n;
   }
 
-
   private ptr(): Ptr {
     if (this.handle === null) throw new Error('native store used after free()');
     return this.handle;
