@@ -13,10 +13,11 @@ import { join } from 'node:path';
 import { nativeAvailable } from '../lib/native.js';
 import { bigModuleOfSize, codeSectionSize } from './big-module.js';
 import { KERNELS, buildDir, buildKernel } from './kernels.js';
-import { benchArgs, LIFTOFF, ONE_THREAD, progress, table, worker, type Outcome } from './measure.js';
+import { LIFTOFF, ONE_THREAD, progress, table, worker, type Outcome } from './measure.js';
+import { scriptArgs } from './args.js';
 
 function main(): void {
-  const { values } = benchArgs('node dist/bench/compile.js [--mb 20] [--threads N] [--reps 5]', {
+  const { values } = scriptArgs('node dist/bench/compile.js [--mb 20] [--threads N] [--reps 5]', {
     options: {
       mb: { type: 'string', default: '20' },
       threads: { type: 'string', default: String(availableParallelism()) },

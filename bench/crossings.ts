@@ -13,9 +13,9 @@ import {
 } from '../lib/index.js';
 import type { EngineName } from '../lib/engine.js';
 import { nativeAvailable, nativeNoop } from '../lib/native.js';
-import { benchArgs } from './measure.js';
+import { scriptArgs } from './args.js';
 
-const { values } = benchArgs('node dist/bench/crossings.js [--calls N]', { options: { calls: { type: 'string', default: '1000000' } } });
+const { values } = scriptArgs('node dist/bench/crossings.js [--calls N]', { options: { calls: { type: 'string', default: '1000000' } } });
 const calls = Number(values.calls);
 
 function parse(text: string): Module {

@@ -4,7 +4,6 @@
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { WorkerResult } from './engines.js';
 
 const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -58,22 +57,4 @@ export function progress(what: string): void {
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
-}
-
-/**
- * A bench script's options: `--help` prints `usage` and exits 0; an unknown or malformed option
- * prints what is wrong and `usage`, and exits 2 (rather than a stack trace).
- */
-export function benchArgs<T extends ParseArgsConfig>(usage: string, config: T): ReturnType<typeof parseArgs<T>> {
-  const args = config.args ?? process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(`usage: ${usage}`);
-    process.exit(0);
-  }
-  try {
-    return parseArgs(config);
-  } catch (e) {
-    console.error(`${(e as Error).message}\nusage: ${usage}`);
-    process.exit(2);
-  }
 }

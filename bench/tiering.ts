@@ -24,7 +24,8 @@ import {
   module_tier_up_stats, store_init, type EngineName,
 } from '../lib/index.js';
 import { KERNELS, buildKernel, clangVersion } from './kernels.js';
-import { benchArgs, LIFTOFF, TURBOFAN, median, table } from './measure.js';
+import { LIFTOFF, TURBOFAN, median, table } from './measure.js';
+import { scriptArgs } from './args.js';
 
 /** Per kernel, an `n` for which one singlepass iteration takes some tens of milliseconds. */
 const ITERATION_N: Readonly<Record<string, number>> = {
@@ -111,7 +112,7 @@ function fmt(ms: number): string {
 }
 
 function main(): void {
-  const { values, positionals } = benchArgs('node dist/bench/tiering.js [--iters 40] [--kernels a,b,…] [--threshold N]...', {
+  const { values, positionals } = scriptArgs('node dist/bench/tiering.js [--iters 40] [--kernels a,b,…] [--threshold N]...', {
     options: {
       iters: { type: 'string', default: '40' },
       kernels: { type: 'string' },
