@@ -57,6 +57,7 @@ interface Bindings {
   validate(bytes: Uint8Array, len: number, threads: number, err: Uint8Array, errLen: number): number;
   compile(bytes: Uint8Array, len: number, tier: number, flags: number, threads: number, cpuFeatures: string | null,
     progress: ((done: number, total: number) => void) | null, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  checkCpuFeatures(cpuFeatures: string, err: Uint8Array, errLen: number): number;
   moduleTier(m: Ptr): number;
   moduleFree(m: Ptr): void;
   metersFuel(m: Ptr): number;
@@ -175,6 +176,7 @@ function load(): Bindings {
     validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, uint32_t threads, _Out_ uint8_t *err, size_t err_len)'),
     // `progress` is called back during the call only, on this thread: a JS function passes as is.
     compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, uint32_t threads, const char *cpu_features, wasmo_progress_fn *progress, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    checkCpuFeatures: f('int wasmo_cpu_features_check(const char *cpu_features, _Out_ uint8_t *err, size_t err_len)'),
     moduleTier: f('uint32_t wasmo_module_tier(wasmo_module m)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
     metersFuel: f('int wasmo_module_meters_fuel(wasmo_module m)'),
@@ -408,6 +410,14 @@ function compileThreads(options: CompileOptions | undefined): number {
 export function cpuFeatureList(options: CompileOptions | undefined): string | null {
   if (options?.cpuFeatures !== undefined) return options.cpuFeatures.join(',');
   return process.env['WASMO_CPU_FEATURES'] ?? null;
+}
+
+/** Would a compile accept these CPU features (CompileOptions.cpuFeatures)? The failure says why not:
+ *  an unknown name, or a feature this CPU lacks (`incompatible`). */
+export function checkCpuFeatures(cpuFeatures: readonly string[]): true | NativeFailure {
+  const err = new Uint8Array(ERR_LEN);
+  const status = load().checkCpuFeatures(cpuFeatures.join(','), err, ERR_LEN);
+  return status === Status.ok ? true : failure(status, err);
 }
 
 /** Decode and validate only. */

@@ -87,6 +87,9 @@ typedef void (*wasmo_progress_fn)(uint32_t done, uint32_t total);
  * artifact records the features its code uses (wasmo_module_serialize). */
 WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, uint32_t threads,
                                    const char *cpu_features, wasmo_progress_fn progress, wasmo_module **out, char *err, size_t err_len);
+/* OK when wasmo_module_compile would accept `cpu_features` (not NULL), else INCOMPATIBLE, with the
+ * reason in err: an unknown name, or a feature this CPU lacks. */
+WASMO_API int wasmo_cpu_features_check(const char *cpu_features, char *err, size_t err_len);
 WASMO_API void wasmo_module_free(wasmo_module *module);
 /* 1 when the module's code charges fuel (compiled with WASMO_COMPILE_FUEL; for an artifact, its
  * compat flags say so), else 0. */

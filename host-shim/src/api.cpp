@@ -97,6 +97,13 @@ int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32
   });
 }
 
+int wasmo_cpu_features_check(const char *cpu_features, char *err, size_t err_len) {
+  return guarded(err, err_len, [&] {
+    wasmo::parseCpuFeatures(cpu_features);
+    return WASMO_OK;
+  });
+}
+
 int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
     *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}), wasmo::ImageOrigin::Outside), nullptr};
