@@ -306,9 +306,9 @@ int wasmo_func_invoke(wasmo_store *store, uint32_t func) {
                    [&] { return store->store.invoke(func, wasmo::threadHostSlots(), message); });
 }
 
-int wasmo_func_resume(wasmo_store *store, int ok) {
+int wasmo_func_resume(wasmo_store *store, uint32_t token, int ok) {
   std::string &message = store->store.lastMessage;
-  return guardedTo([&](const std::string &m) { message = m; }, [&] { return store->store.resume(ok != 0, message); });
+  return guardedTo([&](const std::string &m) { message = m; }, [&] { return store->store.resume(token, ok != 0, message); });
 }
 
 size_t wasmo_store_message(const wasmo_store *store, char *buf, size_t len) {
