@@ -51,6 +51,20 @@ function reference(bytes: Uint8Array): string {
   return invalid === undefined ? 'ok' : `${invalid.kind}: ${invalid.message}`;
 }
 
+/** Runs the chains' two exports (f_0 then h_{n-1}, each adding its index on the way to the end) on `c`. */
+function expectChains(c: NativeModule, n: number): void {
+  const store = new NativeStore();
+  const addrs = store.instantiate(c, []);
+  if (isNativeFailure(addrs)) throw new Error(addrs.message);
+  for (const addr of addrs) {
+    const vals = threadHostSlots().bits;
+    vals[0] = 0n;
+    expect(store.funcInvoke(addr)).toBe(true);
+    expect(vals[0]).toBe(BigInt(((n - 1) * (n - 2)) / 2 + (addrs.indexOf(addr) === 1 ? n - 1 : 0)));
+  }
+  store.free();
+}
+
 describe.runIf(native)('parallel compile (singlepass)', () => {
   it('gives the same artifact whatever the thread count, with calls linked across threads', () => {
     // Two chains of 5,000 functions: f_i calls f_{i+1} (forward), h_i calls h_{i-1} (backward).
@@ -76,16 +90,7 @@ describe.runIf(native)('parallel compile (singlepass)', () => {
       if (isNativeFailure(c)) throw new Error(c.message);
       const artifact = c.serialize();
       if (threads === 3) {
-        const store = new NativeStore();
-        const addrs = store.instantiate(c, []);
-        if (isNativeFailure(addrs)) throw new Error(addrs.message);
-        for (const addr of addrs) {
-          const vals = threadHostSlots().bits;
-          vals[0] = 0n;
-          expect(store.funcInvoke(addr)).toBe(true);
-          expect(vals[0]).toBe(BigInt(((n - 1) * (n - 2)) / 2 + (addrs.indexOf(addr) === 1 ? n - 1 : 0)));
-        }
-        store.free();
+        expectChains(c, n);
       }
       c.free();
       return artifact;
@@ -209,16 +214,7 @@ describe.runIf(native)('parallel compile (optimizing)', () => {
       // A report as the calling thread finishes each of its chunks: alone, it compiles all three.
       if (threads === 1) expect(calls.map(([done, total]) => [done < 2 * n, total])).toEqual([[true, 2 * n], [true, 2 * n], [false, 2 * n]]);
       for (const [done, total] of calls) expect(done).toBeLessThanOrEqual(total);
-      const store = new NativeStore();
-      const addrs = store.instantiate(c, []);
-      if (isNativeFailure(addrs)) throw new Error(addrs.message);
-      for (const addr of addrs) {
-        const vals = threadHostSlots().bits;
-        vals[0] = 0n;
-        expect(store.funcInvoke(addr)).toBe(true);
-        expect(vals[0]).toBe(BigInt(((n - 1) * (n - 2)) / 2 + (addrs.indexOf(addr) === 1 ? n - 1 : 0)));
-      }
-      store.free();
+      expectChains(c, n);
       const artifact = c.serialize();
       c.free();
       artifacts1 ??= artifact;
