@@ -36,7 +36,6 @@
 #include <mutex>
 #include <numeric>
 #include <optional>
-#include <thread>
 
 #include "compiler/cpu_features.h"
 #include "environ/fuel.h"
@@ -1147,7 +1146,7 @@ Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions 
   std::vector<std::optional<CompileError>> failures(count);
   std::atomic<size_t> next{0};
   std::atomic<uint32_t> done{0};
-  auto work = [&](bool caller) {
+  auto work = [&](unsigned worker) {
     for (size_t c; (c = next++) < count;) {
       std::vector<uint32_t> funcs(starts[c + 1] - starts[c]);
       std::iota(funcs.begin(), funcs.end(), starts[c]);
@@ -1161,19 +1160,10 @@ Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions 
         failures[c] = CompileError{WASMO_INTERNAL, e.what()};
       }
       uint32_t n = done += static_cast<uint32_t>(funcs.size());
-      if (caller && options.progress && count > 1) options.progress(n, static_cast<uint32_t>(module.bodies.size()));
+      if (worker == 0 && options.progress && count > 1) options.progress(n, static_cast<uint32_t>(module.bodies.size()));
     }
   };
-  unsigned n = std::max<unsigned>(1, std::min<size_t>(compileThreads(options.threads), count));
-  std::vector<std::thread> threads;
-  threads.reserve(n - 1);
-  try {
-    for (unsigned w = 1; w < n; w++) threads.emplace_back(work, false);
-  } catch (const std::system_error &) {
-    // No more threads: the ones running and this one do the work.
-  }
-  work(true);
-  for (std::thread &t : threads) t.join();
+  runWorkers(std::max<unsigned>(1, std::min<size_t>(compileThreads(options.threads), count)), work);
   for (std::optional<CompileError> &f : failures) {
     if (f) throw std::move(*f);
   }
