@@ -10,14 +10,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { nativeAvailable } from '../lib/native.js';
 import { bigModuleOfSize, codeSectionSize } from './big-module.js';
 import { KERNELS, buildDir, buildKernel } from './kernels.js';
 import { LIFTOFF, ONE_THREAD, progress, table, worker, type Outcome } from './measure.js';
+import { scriptArgs } from './args.js';
 
 function main(): void {
-  const { values } = parseArgs({
+  const { values } = scriptArgs('node dist/bench/compile.js [--mb 20] [--threads N] [--reps 5]', {
     options: {
       mb: { type: 'string', default: '20' },
       threads: { type: 'string', default: String(availableParallelism()) },

@@ -7,15 +7,15 @@
 //
 //   node dist/bench/crossings.js [--calls N]
 
-import { parseArgs } from 'node:util';
 import {
   func_alloc, func_invoke, i32, instance_export, isError, mem_read, mem_read_bytes, module_instantiate, module_parse,
   store_init, type FuncAddr, type MemAddr, type Module, type Store,
 } from '../lib/index.js';
 import type { EngineName } from '../lib/engine.js';
 import { nativeAvailable, nativeNoop } from '../lib/native.js';
+import { scriptArgs } from './args.js';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000000' } } });
+const { values } = scriptArgs('node dist/bench/crossings.js [--calls N]', { options: { calls: { type: 'string', default: '1000000' } } });
 const calls = Number(values.calls);
 
 function parse(text: string): Module {

@@ -7,13 +7,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { NativeModule, isNativeFailure, nativeAvailable } from '../lib/native.js';
 import { bigModule, codeSectionSize } from './big-module.js';
 import { KERNELS, NATIVE_FLAGS, WASM_FLAGS, buildDir, buildKernel, clangVersion, type Kernel } from './kernels.js';
 import {
   LIFTOFF, ONE_THREAD, TURBOFAN, measure, progress, table, worker, type Outcome,
 } from './measure.js';
+import { scriptArgs } from './args.js';
 
 interface Column { readonly label: string; readonly run: (k: Built, n: number, reps: number) => Outcome }
 interface Built { readonly kernel: Kernel; readonly wasm: string; readonly native: string }
@@ -145,7 +145,7 @@ function artifactLoad(wasm: Uint8Array, compile: Outcome, reps: number): string 
 }
 
 function main(): void {
-  const { values } = parseArgs({
+  const { values } = scriptArgs('node dist/bench/main.js [--reps N] [--kernels a,b,…] [--copies N] [--no-reference]', {
     options: {
       reps: { type: 'string', default: '5' },
       kernels: { type: 'string' },

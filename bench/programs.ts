@@ -18,13 +18,14 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { table } from './measure.js';
+import { scriptArgs } from './args.js';
 
 // Options come before PROG.wasm; everything after it is the program's.
 const argv = process.argv.slice(2);
 const at = argv.findIndex((a, i) => !a.startsWith('--') && (i === 0 || !['--reps', '--stdin', '--dir', '--engine'].includes(argv[i - 1]!)));
-const { values } = parseArgs({
+const USAGE = 'node dist/bench/programs.js [--reps N] [--engine E]... [--v8-tiers] [--cached-only] [--stdin FILE] [--dir HOST::GUEST]... PROG.wasm [ARG...]';
+const { values } = scriptArgs(USAGE, {
   args: at < 0 ? argv : argv.slice(0, at),
   options: {
     reps: { type: 'string', default: '5' },
@@ -37,7 +38,7 @@ const { values } = parseArgs({
 });
 const [program, ...args] = at < 0 ? [] : argv.slice(at);
 if (program === undefined) {
-  console.error('usage: node dist/bench/programs.js [--reps N] [--engine E]... [--v8-tiers] [--cached-only] [--stdin FILE] [--dir HOST::GUEST]... PROG.wasm [ARG...]');
+  console.error(`usage: ${USAGE}`);
   process.exit(2);
 }
 const reps = Number(values.reps);

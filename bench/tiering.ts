@@ -19,13 +19,13 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   func_invoke, i32, instance_export, isError, module_decode, module_deserialize_file, module_instantiate, module_serialize,
   module_tier_up_stats, store_init, type EngineName,
 } from '../lib/index.js';
 import { KERNELS, buildKernel, clangVersion } from './kernels.js';
 import { LIFTOFF, TURBOFAN, median, table } from './measure.js';
+import { scriptArgs } from './args.js';
 
 /** Per kernel, an `n` for which one singlepass iteration takes some tens of milliseconds. */
 const ITERATION_N: Readonly<Record<string, number>> = {
@@ -112,27 +112,27 @@ function fmt(ms: number): string {
 }
 
 function main(): void {
-  const { values } = parseArgs({
+  const { values, positionals } = scriptArgs('node dist/bench/tiering.js [--iters 40] [--kernels a,b,…] [--threshold N]...', {
     options: {
       iters: { type: 'string', default: '40' },
       kernels: { type: 'string' },
-      threshold: { type: 'string', multiple: true },
+      threshold: { type: 'string', multiple: true, default: [] },
+      // The measuring process's mode (see `measureColumn`): ENGINE FILE N ITERS ARTIFACT follow.
       child: { type: 'boolean', default: false },
     },
     allowPositionals: true,
-    strict: false,
   });
-  if (values.child === true) {
-    const args = process.argv.slice(process.argv.indexOf('--child') + 1);
-    const [engine, file, n, iters, artifact] = args as [string, string, string, string, string];
+  if (values.child) {
+    const [engine, file, n, iters, artifact] = positionals as [string, string, string, string, string];
     process.stdout.write(`${JSON.stringify(child(engine, file, Number(n), Number(iters), artifact))}\n`);
     return;
   }
   const iters = Number(values.iters);
-  if (!Number.isInteger(iters) || iters < 3) throw new Error(`--iters wants an integer ≥ 3, not ${String(values.iters)}`);
-  const wanted = typeof values.kernels === 'string' ? values.kernels.split(',') : undefined;
+  if (!Number.isInteger(iters) || iters < 3) throw new Error(`--iters wants an integer ≥ 3, not ${values.iters}`);
+  const wanted = values.kernels?.split(',');
   const selected = KERNELS.filter((k) => wanted === undefined || wanted.includes(k.name));
-  const thresholds = (values.threshold as string[] | undefined) ?? [];
+  if (selected.length === 0) throw new Error(`no such kernels: ${values.kernels}; there are ${KERNELS.map((k) => k.name).join(', ')}`);
+  const thresholds = values.threshold;
   const clang = clangVersion();
   if (clang instanceof Error) throw clang;
   const columns: Column[] = [

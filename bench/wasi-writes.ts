@@ -8,10 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from './args.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const { values } = parseArgs({ options: { writes: { type: 'string', default: '200000' }, 'reference-writes': { type: 'string', default: '20000' } } });
+const { values } = scriptArgs('node dist/bench/wasi-writes.js [--writes N] [--reference-writes N]', { options: { writes: { type: 'string', default: '200000' }, 'reference-writes': { type: 'string', default: '20000' } } });
 const writes = Number(values.writes);
 const referenceWrites = Number(values['reference-writes']);
 

@@ -1,10 +1,11 @@
 // The compile cache of `wasmo run`: artifacts of the native engines kept on disk, keyed by the
 // module's bytes, the compiler (singlepass, optimizing or tiered), fuel metering, bounds checks, the
-// CPU features asked for ($WASMO_CPU_FEATURES) and the native engine's build, so a second run loads
-// the code instead of decoding, validating and compiling again. A tiered entry is rewritten as runs
-// tier more functions up (see wasmo run). Entries are written aside and renamed into place (a
-// reader never reads half a file, and concurrent runs race harmlessly); the least recently used go
-// when the cache grows past its bound. Anything wrong with an entry makes it a miss, never a failure.
+// CPU features the compile may use (CompileOptions.cpuFeatures, else $WASMO_CPU_FEATURES) and the
+// native engine's build, so a second run loads the code instead of decoding, validating and
+// compiling again. A tiered entry is rewritten as runs tier more functions up (see wasmo run).
+// Entries are written aside and renamed into place (a reader never reads half a file, and concurrent
+// runs race harmlessly); the least recently used go when the cache grows past its bound. Anything
+// wrong with an entry makes it a miss, never a failure.
 
 import { createHash } from 'node:crypto';
 import {
@@ -44,19 +45,21 @@ export class CompileCache {
     this.dir = join(root, LAYOUT);
   }
 
-  /** The entry for `bytes` under this compiler, kind of code and engine build. */
-  private entry(bytes: Uint8Array): string {
+  /** The entry for `bytes` under this compiler, kind of code, CPU features (as `compile` asks for
+   *  them) and engine build. */
+  private entry(bytes: Uint8Array, compile: CompileOptions): string {
     const hash = createHash('sha256').update(bytes).digest('hex');
     const tier = this.tier === 'singlepass' ? '' : `-${this.tier}`;
     // Code for fewer CPU features than the host has is kept apart from the host's.
-    const features = cpuFeatureList(undefined);
+    const features = cpuFeatureList(compile);
     const cpu = features === null ? '' : `-cpu=${features.replace(/[^a-z0-9.]/gi, '_')}`;
     return join(this.dir, `${hash}-${engineBuild()}${tier}${this.fuel ? '-fuel' : ''}${this.boundsChecks ? '-bounds' : ''}${cpu}.cwasm`);
   }
 
-  /** The module compiled earlier from `bytes`, read from its file; undefined on a miss. */
-  get(bytes: Uint8Array): Module | undefined {
-    const path = this.entry(bytes);
+  /** The module compiled earlier from `bytes` with `compile`'s CPU features, read from its file;
+   *  undefined on a miss. */
+  get(bytes: Uint8Array, compile: CompileOptions = {}): Module | undefined {
+    const path = this.entry(bytes, compile);
     let module;
     try {
       statSync(path);
@@ -79,7 +82,7 @@ export class CompileCache {
    * false when it could not be written (the run goes on without the cache).
    */
   put(bytes: Uint8Array, module: Module, compile: CompileOptions = {}): boolean {
-    const path = this.entry(bytes);
+    const path = this.entry(bytes, compile);
     const temporary = `${path}.${process.pid}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true });

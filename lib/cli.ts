@@ -23,7 +23,7 @@ import { NativeUnsupported } from './engines/native.js';
 import { formatExternType, formatFuncType } from './types.js';
 import { artifactSummary } from './artifact.js';
 import { CompileCache, defaultCacheDir } from './cache.js';
-import type { CompileOptions } from './native.js';
+import { checkCpuFeatures, type CompileOptions } from './native.js';
 import { progressLine, progressReporter, type ProgressSink } from './progress.js';
 import { explicitBoundsChecks, memoryConfig, type MemoryConfig, type StoreLimits } from './store-limits.js';
 import type { ModuleInst, Store } from './store.js';
@@ -64,7 +64,7 @@ function stderrSink(io: Io): ProgressSink {
 
 /** How a native engine compiles FILE for the command: threads, and progress on a terminal,
  *  erased when the compile ends (the engine reports all done then) or at the latest by `end`. */
-function compileSettings(file: string, threads: number | undefined, io: Io): { readonly options: CompileOptions; end(): void } {
+function compileSettings(file: string, threads: number | undefined, cpuFeatures: readonly string[] | undefined, io: Io): { readonly options: CompileOptions; end(): void } {
   const reporter = progressReporter(stderrSink(io), PROGRESS_DELAY_MS);
   const update = reporter.update;
   const progress = update === undefined ? undefined : (done: number, total: number): void => {
@@ -72,7 +72,10 @@ function compileSettings(file: string, threads: number | undefined, io: Io): { r
     else update(progressLine(`compiling ${file}`, done, total, 'functions'));
   };
   return {
-    options: { ...(threads === undefined ? {} : { threads }), ...(progress === undefined ? {} : { progress }) },
+    options: {
+      ...(threads === undefined ? {} : { threads }), ...(progress === undefined ? {} : { progress }),
+      ...(cpuFeatures === undefined ? {} : { cpuFeatures }),
+    },
     end: () => reporter.end(),
   };
 }
@@ -82,6 +85,15 @@ function threadCount(text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1 || n > 1024) throw new UsageError(`--compile-threads takes a number of threads from 1 to 1024, not "${text}"`);
   return n;
+}
+
+/** The value of --cpu-features: names separated by commas ("" for none), each a feature this engine
+ *  knows and this CPU has. */
+function cpuFeaturesOption(text: string): string[] {
+  const features = text === '' ? [] : text.split(',');
+  const checked = checkCpuFeatures(features);
+  if (checked !== true) throw new UsageError(`--cpu-features: ${checked.message}`);
+  return features;
 }
 
 /** Exit statuses: failures of the work itself, mistakes in the command line, and a trap (128 +
@@ -178,13 +190,18 @@ Options (an option's value may also follow an =, as in --dir=data):
                            code that checks memory bounds explicitly (slower)
   --cache DIR              the compile cache's folder (default: $XDG_CACHE_HOME/wasmo, else
                            ~/.cache/wasmo); entries are keyed by the module's bytes, the
-                           compiler, the engine's build and --fuel, and the least recently used go past 1 GiB
+                           compiler, the engine's build, --fuel and --cpu-features, and the least
+                           recently used go past 1 GiB
   --no-cache               compile without reading or writing the cache
   --allow-precompiled      run a .cwasm FILE: an artifact is native code that runs unsandboxed
                            in wasmo's process, so give this only for artifacts you trust
   --compile-threads N      compile on N threads (default: $WASMO_COMPILE_THREADS, else one per
                            hardware thread); the code is the same whatever N. A compile that
                            takes over a second shows its progress when stderr is a terminal
+  --cpu-features LIST      the x86-64 features beyond SSE2 the native engines' code may use,
+                           comma-separated, of popcnt, sse4.1, sse4.2 and avx ("" for none), as
+                           for older CPUs (default: $WASMO_CPU_FEATURES, else all this CPU has); a
+                           name wasmo does not know or a feature this CPU lacks is refused
   --                       ends wasmo's options: the next argument is FILE
   -h, --help               show this help
 `;
@@ -418,6 +435,7 @@ interface RunOptions {
   memory: MemoryConfig | undefined;
   allowPrecompiled: boolean;  // a .cwasm is native code: run only when the user vouches for it
   compileThreads: number | undefined;
+  cpuFeatures: string[] | undefined;
 }
 
 function parseRun(args: readonly string[]): RunOptions | 'help' {
@@ -430,6 +448,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
   const memorySizes: { reservation?: number; guard?: number } = {};
   let allowPrecompiled = false;
   let compileThreads: number | undefined;
+  let cpuFeatures: string[] | undefined;
   const preopens: Preopen[] = [];
   const env: string[] = [];
   // wasmo's options come before FILE; everything after FILE is the program's (as in wasmtime).
@@ -463,6 +482,8 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       allowPrecompiled = true;
     } else if (name === '--compile-threads') {
       compileThreads = threadCount(value());
+    } else if (name === '--cpu-features') {
+      cpuFeatures = cpuFeaturesOption(value());
     } else if (name === '--timeout') {
       timeout = duration(value(), name);
     } else if (name === '--fuel') {
@@ -479,7 +500,7 @@ function parseRun(args: readonly string[]): RunOptions | 'help' {
       if (file === undefined) break;
       const rest = args.slice(at + 1);
       const memory = memoryOptions(memorySizes.reservation, memorySizes.guard);
-      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, fuel, memory, allowPrecompiled, compileThreads };
+      const common = { file, engine, preopens, env, cache: cache ?? defaultCacheDir(), limits, timeout, fuel, memory, allowPrecompiled, compileThreads, cpuFeatures };
       return invoke === undefined ? { ...common, programArgs: rest } : { ...common, invoke: { name: invoke, args: rest }, programArgs: [] };
     } else {
       throw new UsageError(`run: unknown option ${arg} (see wasmo run --help)`);
@@ -498,7 +519,7 @@ function run(args: readonly string[], io: Io): number {
   if (file.endsWith('.cwasm') && !options.allowPrecompiled) {
     throw new UsageError(`${file}: a .cwasm is native code that would run unsandboxed in wasmo's process; run it only if you trust it, with --allow-precompiled`, FAILURE);
   }
-  const compile = compileSettings(file, options.compileThreads, io);
+  const compile = compileSettings(file, options.compileThreads, options.cpuFeatures, io);
   try {
     return runModule(options, compile.options, io);
   } finally {
@@ -652,7 +673,7 @@ function loadModule(file: string, engine: EngineName, cache?: CompileCache, comp
     return { module };
   }
   const bytes = readInput(file);
-  const cached = cache?.get(bytes);
+  const cached = cache?.get(bytes, compile);
   if (cached !== undefined) return { module: cached, bytes };
   const module = file.endsWith('.wasm') ? module_decode(bytes, { engine }) : module_parse(new TextDecoder().decode(bytes));
   if (isError(module)) throw moduleError(file, 'malformed module', module);
@@ -710,8 +731,7 @@ function compile(args: readonly string[], io: Io): number {
     } else if (a === '--compile-threads' || a.startsWith('--compile-threads=')) {
       threads = threadCount(a.includes('=') ? a.slice(a.indexOf('=') + 1) : optionValue(args, i++));
     } else if (a === '--cpu-features' || a.startsWith('--cpu-features=')) {
-      const list = a.includes('=') ? a.slice(a.indexOf('=') + 1) : optionValue(args, i++);
-      cpuFeatures = list === '' ? [] : list.split(',');
+      cpuFeatures = cpuFeaturesOption(a.includes('=') ? a.slice(a.indexOf('=') + 1) : optionValue(args, i++));
     } else if (a === '--engine' || a.startsWith('--engine=')) {
       const chosen = engineName(a === '--engine' ? optionValue(args, i++) : a.slice('--engine='.length));
       if (!isNative(chosen)) throw new UsageError(`compile: --engine takes singlepass, optimizing or tiered, not "${chosen}"`);
@@ -728,11 +748,11 @@ function compile(args: readonly string[], io: Io): number {
   const boundsChecks = checksBounds(memoryOptions(memorySizes.reservation, memorySizes.guard));
   const { dir, name } = parse(file);
   output ??= join(dir, `${name}.cwasm`);
-  const settings = compileSettings(file, threads, io);
+  const settings = compileSettings(file, threads, cpuFeatures, io);
   let bytes;
   try {
     bytes = module_serialize(loadModule(file, engine).module, {
-      ...settings.options, ...(cpuFeatures === undefined ? {} : { cpuFeatures }), engine, fuel, boundsChecks,
+      ...settings.options, engine, fuel, boundsChecks,
     });
   } finally {
     settings.end();

@@ -57,6 +57,7 @@ interface Bindings {
   validate(bytes: Uint8Array, len: number, threads: number, err: Uint8Array, errLen: number): number;
   compile(bytes: Uint8Array, len: number, tier: number, flags: number, threads: number, cpuFeatures: string | null,
     progress: ((done: number, total: number) => void) | null, out: [Ptr | null], err: Uint8Array, errLen: number): number;
+  checkCpuFeatures(cpuFeatures: string, err: Uint8Array, errLen: number): number;
   moduleTier(m: Ptr): number;
   moduleFree(m: Ptr): void;
   metersFuel(m: Ptr): number;
@@ -91,7 +92,7 @@ interface Bindings {
   funcAlloc(s: Ptr, params: Uint8Array, np: number, results: Uint8Array, nr: number, out: [number]): number;
   funcType(s: Ptr, f: number, params: Uint8Array, np: [number], results: Uint8Array, nr: [number]): number;
   funcInvoke(s: Ptr, f: number): number;
-  funcResume(s: Ptr, ok: number): number;
+  funcResume(s: Ptr, token: number, ok: number): number;
   storeMessage(s: Ptr, buf: Uint8Array, len: number): number;
   tableAlloc(s: Ptr, elem: number, min: bigint, max: bigint, init: bigint, out: [number], err: Uint8Array, errLen: number): number;
   tableType(s: Ptr, t: number, elem: [number], min: [bigint | number], max: [bigint | number]): void;
@@ -175,6 +176,7 @@ function load(): Bindings {
     validate: f('int wasmo_module_validate(const uint8_t *bytes, size_t len, uint32_t threads, _Out_ uint8_t *err, size_t err_len)'),
     // `progress` is called back during the call only, on this thread: a JS function passes as is.
     compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, uint32_t threads, const char *cpu_features, wasmo_progress_fn *progress, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
+    checkCpuFeatures: f('int wasmo_cpu_features_check(const char *cpu_features, _Out_ uint8_t *err, size_t err_len)'),
     moduleTier: f('uint32_t wasmo_module_tier(wasmo_module m)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
     metersFuel: f('int wasmo_module_meters_fuel(wasmo_module m)'),
@@ -209,7 +211,7 @@ function load(): Bindings {
     funcAlloc: f('int wasmo_func_alloc(wasmo_store s, const uint8_t *params, uint32_t np, const uint8_t *results, uint32_t nr, _Out_ uint32_t *out)'),
     funcType: f('int wasmo_func_type(wasmo_store s, uint32_t f, _Out_ uint8_t *params, _Out_ uint32_t *np, _Out_ uint8_t *results, _Out_ uint32_t *nr)'),
     funcInvoke: f('int wasmo_func_invoke(wasmo_store s, uint32_t f)'),
-    funcResume: f('int wasmo_func_resume(wasmo_store s, int ok)'),
+    funcResume: f('int wasmo_func_resume(wasmo_store s, uint32_t token, int ok)'),
     storeMessage: f('size_t wasmo_store_message(wasmo_store s, _Out_ uint8_t *buf, size_t len)'),
     tableAlloc: f('int wasmo_table_alloc(wasmo_store s, uint8_t elem, uint64_t min, uint64_t max, uint64_t init, _Out_ uint32_t *out, _Out_ uint8_t *err, size_t err_len)'),
     tableType: f('void wasmo_table_type(wasmo_store s, uint32_t t, _Out_ uint8_t *elem, _Out_ uint64_t *min, _Out_ uint64_t *max)'),
@@ -410,6 +412,14 @@ export function cpuFeatureList(options: CompileOptions | undefined): string | nu
   return process.env['WASMO_CPU_FEATURES'] ?? null;
 }
 
+/** Would a compile accept these CPU features (CompileOptions.cpuFeatures)? The failure says why not:
+ *  an unknown name, or a feature this CPU lacks (`incompatible`). */
+export function checkCpuFeatures(cpuFeatures: readonly string[]): true | NativeFailure {
+  const err = new Uint8Array(ERR_LEN);
+  const status = load().checkCpuFeatures(cpuFeatures.join(','), err, ERR_LEN);
+  return status === Status.ok ? true : failure(status, err);
+}
+
 /** Decode and validate only. */
 export function validate(bytes: Uint8Array, options?: CompileOptions): true | NativeFailure {
   const b = load();
@@ -603,10 +613,12 @@ export interface HostSlots {
   readonly words: Uint32Array;
 }
 
-// wasmo.h: WASMO_HOST_SLOTS cells of values, then the host function called (WASMO_HOST_CALL, its
-// low word).
+// wasmo.h: WASMO_HOST_SLOTS cells of values, then the host function called (WASMO_HOST_CALL) and
+// the token of its suspended call (WASMO_HOST_TOKEN), by their low words.
 const HOST_SLOTS = 2000;
 const CALL_FUNC = 2 * HOST_SLOTS;
+/** The index in HostSlots.words of the token of the host call in progress (NativeStore.endHostCall). */
+export const CALL_TOKEN = CALL_FUNC + 2;
 let hostSlots: HostSlots | undefined;
 
 /**
@@ -615,7 +627,7 @@ let hostSlots: HostSlots | undefined;
  */
 export function threadHostSlots(): HostSlots {
   if (hostSlots === undefined) {
-    const buffer = koffi.view(load().hostSlots(), (HOST_SLOTS + 1) * 8);
+    const buffer = koffi.view(load().hostSlots(), (HOST_SLOTS + 2) * 8);
     hostSlots = { bits: new BigUint64Array(buffer, 0, HOST_SLOTS), words: new Uint32Array(buffer) };
   }
   return hostSlots;
@@ -865,23 +877,46 @@ export class NativeStore {
   funcInvoke(func: number): true | NativeFailure {
     const b = load();
     const s = this.ptr();
+    // The slots exist once a store does (the constructor made them).
+    const words = hostSlots!.words;
     let status: number = Status.internal;
+    let token = 0;
     this.running++;
     wasmRuns++;
     try {
-      // Each host function the wasm calls returns it here (wasmo.h wasmo_func_resume).
+      // Each host function the wasm calls returns it here (wasmo.h wasmo_func_resume), naming the
+      // call by its token, read before the host function runs (its own calls overwrite it).
       status = b.funcInvoke(s, func);
-      while (status === HOST_PENDING) status = b.funcResume(s, this.callHost());
+      while (status === HOST_PENDING) {
+        token = words[CALL_TOKEN]!;
+        status = b.funcResume(s, token, this.callHost());
+      }
     } finally {
       // Left by a throw the host call could not catch (a JS stack overflow at its edge): the wasm
-      // waiting for it must not stay suspended, so it ends with a host error.
-      if (status === HOST_PENDING) b.funcResume(s, 0);
+      // waiting for it must not stay suspended, so it ends with a host error. (Left with no finally
+      // at all, as a terminated execution is, the call stays suspended until the next resume of a
+      // call it is nested in abandons it.)
+      if (status === HOST_PENDING) this.endHostCall(token);
       this.running--;
       wasmRuns++;
     }
+    return this.outcome(status);
+  }
+
+  /**
+   * Ends the suspended host call that `token` names (the value of its host slot WASMO_HOST_TOKEN)
+   * as failed: its wasm call ends with a host error. A token of no suspended call of this store's
+   * on this thread ends nothing and fails with 'internal'.
+   */
+  endHostCall(token: number): true | NativeFailure {
+    return this.outcome(load().funcResume(this.ptr(), token, 0));
+  }
+
+  /** A native call's status as funcInvoke returns it (not HOST_PENDING). */
+  private outcome(status: number): true | NativeFailure {
     if (status === Status.ok) return true;
     const err = new Uint8Array(ERR_LEN);
-    b.storeMessage(s, err, ERR_LEN);
+    load().storeMessage(this.ptr(), err, ERR_LEN);
     return failure(status, err);
   }
 

@@ -200,6 +200,23 @@ describe('encodeModule', () => {
     );
   });
 
+  it('round-trips bodies and data far larger than its buffers start (growth, appends across a growth)', () => {
+    const labels = Array.from({ length: 65_000 }, (_, i) => i % 2); // V8 takes 65,520 at most
+    const m: Module = {
+      ...emptyModule(),
+      types: [{ params: [], results: [] }],
+      funcs: [{ type: 0, locals: [], body: [
+        { op: 'block', bt: null, body: [{ op: 'i32.const', value: -123_456 }, { op: 'br_table', labels, default: 1 }] },
+        { op: 'v128.const', bytes: Uint8Array.from({ length: 16 }, (_, i) => 255 - i) }, { op: 'drop' },
+      ] }],
+      mems: [{ type: { addrtype: 'i32', limits: { min: 1 } } }],
+      datas: [{ init: Uint8Array.from({ length: 100_000 }, (_, i) => i * 7), mode: { kind: 'passive' } }],
+    };
+    const bytes = encodeModule(m);
+    expect(decodeModule(bytes)).toEqual(m);
+    expect(WebAssembly.validate(bytes)).toBe(true);
+  });
+
   it('produces binaries V8 accepts', () => {
     const m: Module = {
       ...emptyModule(),

@@ -304,6 +304,33 @@ describe('the compile cache of wasmo run', () => {
     expect(roomy.get(bytes(1))).toBeDefined();
   });
 
+  test('wasmo run --cpu-features compiles for those features, into entries of their own', () => {
+    const cache = cacheDir();
+    const wat = file('run-cpu.wat', `(module (func (export "f") (result i32)
+      (i32x4.extract_lane 1 (i32x4.add (v128.const i32x4 1 2 3 4) (v128.const i32x4 10 20 30 40)))))`);
+    expect(wasmo('run', '--cache', cache, '--cpu-features', 'popcnt,sse4.1', '--invoke', 'f', wat)).toEqual({ status: 0, stdout: '22\n', stderr: '' });
+    const [entry] = entries(cache);
+    expect(entry).toMatch(/-cpu=popcnt_sse4\.1\.cwasm$/);
+    expect(/^ {2}CPU features +(.*)$/m.exec(wasmo('inspect', join(cache, 'artifacts-v1', entry!)).stdout)?.[1]).toBe('sse4.1');
+    expect(wasmo('run', '--cache', cache, '--cpu-features=popcnt,sse4.1', '--invoke', 'f', wat).stdout).toBe('22\n');
+    expect(entries(cache)).toHaveLength(1);
+    expect(wasmo('run', '--cache', cache, '--invoke', 'f', wat).stdout).toBe('22\n');
+    expect(entries(cache)).toHaveLength(2);
+  });
+
+  test('wasmo run --cpu-features refuses a name it does not know or a feature this CPU lacks, as a usage error', () => {
+    const wat = file('run-cpu-bad.wat', source(1));
+    const unknown = wasmo('run', '--cpu-features', 'sse4.1,3dnow', '--invoke', 'f', wat);
+    expectOneLineError(unknown, /^wasmo: --cpu-features: unknown CPU feature "3dnow" \(known: popcnt, sse4\.1, sse4\.2, avx\)$/m);
+    expect(unknown.status).toBe(2);
+    const hostFlags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(/\s+/) ?? [];
+    for (const f of ['popcnt', 'sse4.1', 'sse4.2', 'avx'].filter((f) => !hostFlags.includes(f.replace('.', '_')))) {
+      const lacking = wasmo('run', '--cpu-features', f, '--invoke', 'f', wat);
+      expectOneLineError(lacking, `wasmo: --cpu-features: CPU feature ${f} is not available on this CPU`);
+      expect(lacking.status).toBe(2);
+    }
+  });
+
   test('code compiled for fewer CPU features ($WASMO_CPU_FEATURES) has entries of its own', () => {
     const cache = cacheDir();
     const wat = file('cpu.wat', source(4));
@@ -320,6 +347,23 @@ describe('the compile cache of wasmo run', () => {
     const names = entries(cache);
     expect(names).toHaveLength(2);
     expect(names.filter((n) => n.endsWith('-cpu=popcnt_sse4.1.cwasm'))).toHaveLength(1);
+  });
+
+  test('an entry is keyed by the CPU features the compile is given (CompileOptions.cpuFeatures), as put compiles with them', () => {
+    const cache = new CompileCache(cacheDir());
+    const simd = '(module (func (export "f") (param v128 v128) (result v128) (f32x4.min (local.get 0) (local.get 1))))';
+    const bytes = new TextEncoder().encode(simd);
+    const m = module_parse(simd);
+    if (isError(m)) throw new Error(m.message);
+    const sse = { cpuFeatures: ['popcnt', 'sse4.1'] };
+    expect(cache.put(bytes, m, sse)).toBe(true);
+    // Not the entry of a compile with all the host's features, which would run this SSE-only code.
+    expect(cache.get(bytes)).toBeUndefined();
+    expect(cache.get(bytes, { cpuFeatures: ['sse4.1'] })).toBeUndefined();
+    expect(cache.get(bytes, sse)).toBeDefined();
+    const [entry] = cache.entries();
+    expect(entry!.path).toMatch(/-cpu=popcnt_sse4\.1\.cwasm$/);
+    expect(/^ {2}CPU features +(.*)$/m.exec(wasmo('inspect', entry!.path).stdout)?.[1]).toBe('sse4.1');
   });
 
   test('wasmo cache clean empties it; a wrong action is a usage error', () => {
@@ -423,7 +467,9 @@ describe('wasmo compile', () => {
     };
     expect(features('--cpu-features', 'popcnt,sse4.1')).toBe('sse4.1');
     expect(features('--cpu-features=sse4.1,sse4.2')).toBe('sse4.1, sse4.2');
-    expectOneLineError(wasmo('compile', '--cpu-features', 'sse4.1,3dnow', wat), /vadd\.wat: cannot compile: .*unknown CPU feature "3dnow" \(known: popcnt, sse4\.1, sse4\.2, avx\)/);
+    const unknown = wasmo('compile', '--cpu-features', 'sse4.1,3dnow', wat);
+    expectOneLineError(unknown, /^wasmo: --cpu-features: unknown CPU feature "3dnow" \(known: popcnt, sse4\.1, sse4\.2, avx\)$/m);
+    expect(unknown.status).toBe(2);
     expectOneLineError(wasmo('compile', '--cpu-features', '', wat), /vadd\.wat: not supported yet: i64x2\.gt_s without SSE4\.1/);
   });
 

@@ -5,6 +5,11 @@
 // must agree bit for bit. `npm run fuzz -- --minutes N`
 // runs the same for longer; a failure names its seed (`--seed S` reproduces it).
 
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { module_parse, module_validate, isError, type EngineName } from '../lib/index.js';
 import { countSeeds, missing } from './gen/coverage.js';
@@ -101,5 +106,38 @@ describe('random valid modules agree on reference, singlepass, optimizing, tiere
     expect(missing(counts)).toEqual([]);
     // Dead code gets every kind of instruction too (popping from the polymorphic stack).
     expect(['i32.add dead', 'f64.div dead', 'call dead', 'br_table dead', 'memory.fill dead', 'i8x16.shuffle dead', 'v128.load dead'].filter((k) => !counts.has(k))).toEqual([]);
+  });
+});
+
+describe('npm run fuzz (test/gen/fuzz.ts)', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const fuzz = (...args: string[]) => spawnSync(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/gen/fuzz.ts', '--', ...args],
+    { cwd: root, encoding: 'utf8' });
+
+  it('--help prints the usage; a mistaken option, engine or mode says what is wrong and exits 2', () => {
+    const help = fuzz('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run fuzz -- .*--engines a,b/);
+    for (const [args, message] of [
+      [['--no-such-option'], "Unknown option '--no-such-option'"],
+      [['--engines', 'singlepass,nope'], 'unknown engine "nope"'],
+      [['--simd', 'some'], '--simd: "some" is not all or none'],
+    ] as const) {
+      const r = fuzz(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+  });
+
+  it('--count runs that many modules and says how many failed', () => {
+    const out = mkdtempSync(join(tmpdir(), 'wasmo-fuzz-'));
+    try {
+      const r = fuzz('--seed', '7', '--count', '3', '--engines', 'singlepass', '--out', out);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/fuzz: 3 modules .*, 0 failing/);
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@
 // nested call can end (result, trap, host error, exhaustion, interrupt) leaves the outer ones going.
 
 import { existsSync, readFileSync } from 'node:fs';
+import vm from 'node:vm';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -13,7 +14,8 @@ import {
   store_free, store_get_fuel, store_init, store_interrupt_after, wasmError, type FuncAddr, type Module, type Store, type Val,
 } from '../lib/index.js';
 import type { EngineName } from '../lib/engine.js';
-import { nativeAvailable } from '../lib/native.js';
+import { CALL_TOKEN, NativeModule, NativeStore, isNativeFailure, nativeAvailable, threadHostSlots } from '../lib/native.js';
+import { encodeModule } from '../spec/binary/encode.js';
 
 const engines = nativeAvailable() === true ? (['singlepass', 'optimizing', 'tiered'] as const) : [];
 
@@ -368,4 +370,76 @@ describe.skipIf(!existsSync(built) || engines.length === 0)('a worker whose wasm
     // A wasm stack is a 256 MiB reservation: 16 kept would be 4 GiB.
     expect(vmSize() - vm).toBeLessThan(1024 ** 3);
   }, 60_000);
+});
+
+// A host call resumes the suspended call its token names, so a call whose resume never came (its
+// caller's execution was terminated, skipping every finally) is never resumed in another's place.
+describe.runIf(nativeAvailable() === true)('the token of a suspended host call', () => {
+  // g(x) = h(x) + 1 through host function h, the module's one import.
+  const calling = (op: string) => {
+    const m = NativeModule.compile(encodeModule(parse(`(module (import "host" "h" (func $h (param i32) (result i32)))
+      (func (export "g") (param i32) (result i32) (${op} (call $h (local.get 0)) (i32.const 100))))`).ast));
+    if (isNativeFailure(m)) throw new Error(m.message);
+    return m;
+  };
+  const adding = calling('i32.add');
+  const multiplying = calling('i32.mul');
+  const slots = threadHostSlots();
+  /** The export of `module` instantiated in `store` with host function `host`. */
+  const instantiate = (store: NativeStore, module: NativeModule, host: () => boolean): number => {
+    const addrs = store.instantiate(module, [store.funcAlloc({ params: ['i32'], results: ['i32'] }, host)]);
+    if (isNativeFailure(addrs)) throw new Error(addrs.message);
+    return addrs[0]!;
+  };
+  /** Runs `call` in a vm context whose execution is terminated after 20 ms: host function
+   *  `spin` below it never returns, and no finally on the way out runs. */
+  const terminated = (call: () => unknown): void => {
+    expect(() => vm.runInNewContext('call()', { call }, { timeout: 20 })).toThrow(/timed out/);
+  };
+  let spunToken = -1;
+  const spin = (): boolean => {
+    spunToken = slots.words[CALL_TOKEN]!;
+    for (;;);
+  };
+
+  it('resumes the call that waits for the host function, not a terminated one nested in it', () => {
+    const store = new NativeStore();
+    const inner = instantiate(store, multiplying, spin);
+    const outer = instantiate(store, adding, () => {
+      terminated(() => store.funcInvoke(inner));
+      slots.words[0] = 41;
+      return true;
+    });
+    slots.words[0] = 5;
+    expect(store.funcInvoke(outer)).toBe(true);
+    // 41 * 100 had the terminated inner call been resumed instead.
+    expect(slots.words[0]).toBe(141);
+    // The abandoned call was dropped: its token names nothing any more.
+    expect(store.endHostCall(spunToken)).toEqual({
+      status: 'internal', message: 'no suspended host function call has this token (it ended, or is another thread\'s)',
+    });
+    slots.words[0] = 7;
+    expect(store.funcInvoke(outer)).toBe(true);
+    expect(slots.words[0]).toBe(141);
+  });
+
+  it('refuses a token of another store\'s call or of one that ended, and ends a call left suspended', () => {
+    const store = new NativeStore();
+    const other = new NativeStore();
+    const spinning = instantiate(store, multiplying, spin);
+    terminated(() => store.funcInvoke(spinning));
+    const token = spunToken;
+    expect(other.endHostCall(token)).toEqual({ status: 'internal', message: 'the host function call of this token is another store\'s' });
+    expect(other.endHostCall(token + 1)).toMatchObject({ status: 'internal', message: /no suspended host function call has this token/ });
+    // Calls made meanwhile nest in the suspended one and leave it suspended.
+    const adder = instantiate(store, adding, () => true);
+    slots.words[0] = 1;
+    expect(store.funcInvoke(adder)).toBe(true);
+    expect(slots.words[0]).toBe(101);
+    expect(store.endHostCall(token)).toEqual({ status: 'host', message: 'host function failed' });
+    expect(store.endHostCall(token)).toMatchObject({ status: 'internal', message: /no suspended host function call has this token/ });
+    slots.words[0] = 2;
+    expect(store.funcInvoke(adder)).toBe(true);
+    expect(slots.words[0]).toBe(102);
+  });
 });

@@ -51,6 +51,20 @@ function reference(bytes: Uint8Array): string {
   return invalid === undefined ? 'ok' : `${invalid.kind}: ${invalid.message}`;
 }
 
+/** Runs the chains' two exports (f_0 then h_{n-1}, each adding its index on the way to the end) on `c`. */
+function expectChains(c: NativeModule, n: number): void {
+  const store = new NativeStore();
+  const addrs = store.instantiate(c, []);
+  if (isNativeFailure(addrs)) throw new Error(addrs.message);
+  for (const addr of addrs) {
+    const vals = threadHostSlots().bits;
+    vals[0] = 0n;
+    expect(store.funcInvoke(addr)).toBe(true);
+    expect(vals[0]).toBe(BigInt(((n - 1) * (n - 2)) / 2 + (addrs.indexOf(addr) === 1 ? n - 1 : 0)));
+  }
+  store.free();
+}
+
 describe.runIf(native)('parallel compile (singlepass)', () => {
   it('gives the same artifact whatever the thread count, with calls linked across threads', () => {
     // Two chains of 5,000 functions: f_i calls f_{i+1} (forward), h_i calls h_{i-1} (backward).
@@ -76,16 +90,7 @@ describe.runIf(native)('parallel compile (singlepass)', () => {
       if (isNativeFailure(c)) throw new Error(c.message);
       const artifact = c.serialize();
       if (threads === 3) {
-        const store = new NativeStore();
-        const addrs = store.instantiate(c, []);
-        if (isNativeFailure(addrs)) throw new Error(addrs.message);
-        for (const addr of addrs) {
-          const vals = threadHostSlots().bits;
-          vals[0] = 0n;
-          expect(store.funcInvoke(addr)).toBe(true);
-          expect(vals[0]).toBe(BigInt(((n - 1) * (n - 2)) / 2 + (addrs.indexOf(addr) === 1 ? n - 1 : 0)));
-        }
-        store.free();
+        expectChains(c, n);
       }
       c.free();
       return artifact;
@@ -174,5 +179,48 @@ describe.runIf(native)('parallel compile (singlepass)', () => {
       else process.env['WASMO_COMPILE_THREADS'] = saved;
     }
     expect(() => NativeModule.compile(bytes, 'singlepass', { threads: 0 })).toThrow(RangeError);
+  });
+});
+
+describe.runIf(native)('parallel compile (optimizing)', () => {
+  it('compiles a large module in chunks on several threads, the same artifact whatever the count', () => {
+    // Two chains of 400 functions as in singlepass's test, each padded with 350 nops (about 285 KB of
+    // code: three chunks of about 128 KiB), so calls cross from chunk to chunk both ways; every fifth function also
+    // uses a 16-byte constant (f32x4.abs's mask), which must stay aligned in each chunk's block.
+    const n = 400;
+    const pad = ' nop'.repeat(350);
+    const simd = '(drop (f32x4.abs (f32x4.splat (f32.const -1))))';
+    const funcs: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const extra = `${pad} ${i % 5 === 0 ? simd : ''}`;
+      funcs.push(i + 1 < n
+        ? `(func $f${i} (param i32) (result i32) ${extra} (call $f${i + 1} (i32.add (local.get 0) (i32.const ${i}))))`
+        : `(func $f${i} (param i32) (result i32) (local.get 0))`);
+      funcs.push(i > 0
+        ? `(func $h${i} (param i32) (result i32) ${extra} (call $h${i - 1} (i32.add (local.get 0) (i32.const ${i}))))`
+        : `(func $h${i} (param i32) (result i32) (local.get 0))`);
+    }
+    const m = module_parse(`(module ${funcs.join('\n')} (export "f" (func $f0)) (export "h" (func $h${n - 1})))`);
+    if (isError(m)) throw new Error(m.message);
+    const bytes = encodeModule(m.ast);
+    let artifacts1: Uint8Array | undefined;
+    const artifacts = [1, 2, 0].map((threads) => {
+      const calls: [number, number][] = [];
+      // 0: the first compile's artifact, loaded (the chunks' blocks are one code section).
+      const c = threads === 0 ? NativeModule.deserialize(artifacts1!)
+        : NativeModule.compile(bytes, 'optimizing', { threads, progress: (done, total) => calls.push([done, total]) });
+      if (isNativeFailure(c)) throw new Error(c.message);
+      if (threads === 0) expect(c.tier()).toBe('optimizing');
+      // A report as the calling thread finishes each of its chunks: alone, it compiles all three.
+      if (threads === 1) expect(calls.map(([done, total]) => [done < 2 * n, total])).toEqual([[true, 2 * n], [true, 2 * n], [false, 2 * n]]);
+      for (const [done, total] of calls) expect(done).toBeLessThanOrEqual(total);
+      expectChains(c, n);
+      const artifact = c.serialize();
+      c.free();
+      artifacts1 ??= artifact;
+      return artifact;
+    });
+    expect(Buffer.compare(artifacts[1]!, artifacts[0]!)).toBe(0);
+    expect(Buffer.compare(artifacts[2]!, artifacts[0]!)).toBe(0);
   });
 });

@@ -270,3 +270,58 @@ describe('reference engine, V8, singlepass and optimizing agree on vector shifts
     );
   });
 });
+
+// The edges of the instructions singlepass computes by sequences (spec 4.3.3: fmin/fmax on NaN
+// payloads and signed zeros, saturation bounds, q15mulr's overflow, 64-bit lanes), every pair of
+// these vectors, on both encodings; and the scalar float instructions with operands held in
+// registers (through f32x4.splat / extract_lane, which keep the bits), as the other tests pass
+// them in general registers.
+const EDGES: readonly bigint[] = [
+  0n, 0x8000000080000000n, 0x7fc000017fa00001n, -0x3fffff00800000n, 0x3f8000004f800000n, 0x4f0000004effffffn,
+  -0x8000000000000000n, 0x7ff8000000000001n, 0x7ff0000000000001n, -0x10000000000000n, 0x41efffffffe00000n,
+  0x41e0000000000000n, -0x3e1fffffffe00000n, -0x7fff7fff7fff8000n, 0x7fff7fff80018001n, -1n, 1n,
+];
+const edgeOps = numericOps.filter((op) => (opcodes[op].sig as unknown as [Operand[], Operand[]])[1][0] === 'v128'
+  && /^(f32x4|f64x2)\.(p?min|p?max)$|trunc_sat|convert_i32x4_u|convert_low_i32x4_u|q15mulr|^i64x2\.(mul|abs|neg|shr_s)$|^i8x16\.(popcnt|shr_s)$|extadd_pairwise/.test(op));
+
+describe('reference engine, V8, singlepass and optimizing agree on edge operands', () => {
+  it.each(edgeOps)('%s', (op) => {
+    instances.clear();
+    const [params] = opcodes[op].sig as unknown as [Operand[], Operand[]];
+    const bytes = encodeModule(moduleFor(params, 'v128', [...operandsOf(params).flat(), { op } as Instr]));
+    for (const [i, x] of EDGES.entries()) {
+      for (const [j, z] of EDGES.entries()) {
+        const vectors = [[x, EDGES[(i + 1) % EDGES.length]!], [z, EDGES[(j + 3) % EDGES.length]!]];
+        const args = params.flatMap((p, k): Val[] => (p === 'v128'
+          ? vectors[k]!.map((v): Val => ({ type: 'i64', value: BigInt.asIntN(64, v) }))
+          : [{ type: 'i32', value: Number(BigInt.asIntN(32, vectors[k]![0]!)) }]));
+        const ref = run('reference', bytes, args);
+        for (const engine of ENGINES) {
+          const other = run(engine, bytes, args);
+          if (!sameResult(op, 'v128', ref, other)) expect.fail(`${op} on ${showArgs(args)}: reference ${show(ref)} ${engine} ${show(other)}`);
+        }
+      }
+    }
+  });
+
+  const scalarOps = numericOps.filter((op) => /^f(32|64)\.(add|sub|mul|div|min|max|eq|ne|lt|gt|le|ge|sqrt|ceil|floor|trunc|nearest|abs|neg)$/.test(op));
+  it.each(scalarOps)('%s with operands in registers', (op) => {
+    instances.clear();
+    const [params, results] = opcodes[op].sig as unknown as [Operand[], Operand[]];
+    const shape = op.startsWith('f32') ? 'f32x4' : 'f64x2';
+    const code = operandsOf(params).flatMap((c): Instr[] => [...c, { op: `${shape}.splat` } as Instr, { op: `${shape}.extract_lane`, lane: 0 } as Instr]);
+    const bytes = encodeModule(moduleFor(params, results[0]!, [...code, { op } as Instr]));
+    const lanes = op.startsWith('f32') ? EDGES.flatMap((v) => [v & 0xffffffffn, (v >> 32n) & 0xffffffffn]) : EDGES;
+    for (const x of lanes) {
+      for (const z of params.length === 2 ? lanes : [0n]) {
+        const args = [x, z].slice(0, params.length).map((v): Val => (op.startsWith('f32')
+          ? { type: 'i32', value: Number(BigInt.asIntN(32, v)) } : { type: 'i64', value: BigInt.asIntN(64, v) }));
+        const ref = run('reference', bytes, args);
+        for (const engine of ENGINES) {
+          const other = run(engine, bytes, args);
+          if (!sameResult(op, results[0]!, ref, other)) expect.fail(`${op} on ${showArgs(args)}: reference ${show(ref)} ${engine} ${show(other)}`);
+        }
+      }
+    }
+  });
+});

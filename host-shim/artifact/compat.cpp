@@ -59,20 +59,13 @@ void subset(const char *what, const std::vector<std::string> &artifact, const st
   if (!missing.empty()) incompatible(std::string(what) + " " + join(missing));
 }
 
-std::vector<std::string> featureNames(uint32_t features) {
-  std::vector<std::string> out;
-  for (const CpuFeatureName &f : kCpuFeatureNames)
-    if (features & f.feature) out.push_back(f.name);
-  return out;
-}
-
 }  // namespace
 
 flatbuffers::Offset<fb::Compat> buildCompat(flatbuffers::FlatBufferBuilder &b, uint32_t cpuFeatures, Tier tier,
                                             bool meterFuel, bool boundsChecks) {
   auto engineVersion = b.CreateString(WASMO_ENGINE_VERSION);
   auto target = b.CreateString(kTarget);
-  auto cpu = b.CreateVectorOfStrings(featureNames(cpuFeatures));
+  auto cpu = b.CreateVectorOfStrings(cpuFeatureNames(cpuFeatures));
   auto tierString = b.CreateString(tierName(tier).data(), tierName(tier).size());
   auto codeFlags = b.CreateVectorOfStrings(flags(meterFuel, boundsChecks));
   auto wasm = b.CreateVectorOfStrings(kWasmFeatures);
@@ -98,7 +91,7 @@ CodeKind checkCompat(const fb::Compat &c) {
   bool boundsChecks = std::ranges::find(artifactFlags, kExplicitFlag) != artifactFlags.end();
   same("compiler flags", join(artifactFlags), join(flags(meterFuel, boundsChecks)));
   std::vector<std::string> cpu = strs(c.cpu_features());
-  subset("needs CPU features this CPU lacks:", cpu, featureNames(hostCpuFeatures()));
+  subset("needs CPU features this CPU lacks:", cpu, cpuFeatureNames(hostCpuFeatures()));
   subset("needs WebAssembly features this engine does not enable:", strs(c.wasm_features()), kWasmFeatures);
   uint32_t cpuFeatures = 0;
   for (const CpuFeatureName &f : kCpuFeatureNames)

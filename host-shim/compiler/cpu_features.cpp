@@ -2,6 +2,8 @@
 
 #include <xbyak/xbyak_util.h>
 
+#include <algorithm>
+
 #include "environ/module.h"
 
 namespace wasmo {
@@ -21,19 +23,25 @@ uint32_t hostCpuFeatures() {
   return features;
 }
 
+std::vector<std::string> cpuFeatureNames(uint32_t features) {
+  std::vector<std::string> out;
+  for (const CpuFeatureName &f : kCpuFeatureNames)
+    if (features & f.feature) out.push_back(f.name);
+  return out;
+}
+
 uint32_t parseCpuFeatures(std::string_view names) {
   uint32_t features = 0;
   while (!names.empty()) {
     size_t comma = names.find(',');
     std::string_view name = names.substr(0, comma);
     names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
-    const CpuFeatureName *known = nullptr;
-    std::string all;
-    for (const CpuFeatureName &f : kCpuFeatureNames) {
-      if (name == f.name) known = &f;
-      all += all.empty() ? f.name : std::string(", ") + f.name;
+    auto known = std::ranges::find(kCpuFeatureNames, name, &CpuFeatureName::name);
+    if (known == std::end(kCpuFeatureNames)) {
+      std::string all;
+      for (const std::string &n : cpuFeatureNames(~0u)) all += (all.empty() ? "" : ", ") + n;
+      throw CompileError{WASMO_INCOMPATIBLE, "unknown CPU feature \"" + std::string(name) + "\" (known: " + all + ")"};
     }
-    if (known == nullptr) throw CompileError{WASMO_INCOMPATIBLE, "unknown CPU feature \"" + std::string(name) + "\" (known: " + all + ")"};
     if (!(hostCpuFeatures() & known->feature)) throw CompileError{WASMO_INCOMPATIBLE, std::string("CPU feature ") + known->name + " is not available on this CPU"};
     features |= known->feature;
   }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace wasmo {
 
@@ -20,6 +21,9 @@ inline constexpr CpuFeatureName kCpuFeatureNames[] = {
 
 /** The features of the CPU this process runs on (a set of CpuFeature bits). */
 uint32_t hostCpuFeatures();
+
+/** The names of the features among `features` (CpuFeature bits), in kCpuFeatureNames' order. */
+std::vector<std::string> cpuFeatureNames(uint32_t features);
 
 /** The features named in `names` (comma-separated names of kCpuFeatureNames; empty: none), for a
  *  compile restricted to them; throws CompileError (INCOMPATIBLE) for an unknown name or a feature

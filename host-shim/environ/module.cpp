@@ -544,15 +544,7 @@ class ModuleDecoder {
     // A thread costs tens of microseconds: one per 64 KiB of code at most.
     size_t codeBytes = total == 0 ? 0 : m_.bodies[total - 1].end - m_.bodies[0].begin;
     unsigned n = std::max<unsigned>(1, std::min<size_t>({compileThreads(pass.threads), total, codeBytes / 65536 + 1}));
-    std::vector<std::thread> threads;
-    threads.reserve(n - 1);
-    try {
-      for (unsigned w = 1; w < n; w++) threads.emplace_back(work, w);
-    } catch (const std::system_error &) {
-      // No more threads: the ones running and this one do the work.
-    }
-    work(0);
-    for (std::thread &t : threads) t.join();
+    runWorkers(n, work);
     if (reported) pass.progress(total, total);
     return f;
   }
@@ -588,6 +580,18 @@ class ModuleDecoder {
 unsigned compileThreads(unsigned requested) {
   if (requested != 0) return requested;
   return std::max(1u, std::thread::hardware_concurrency());
+}
+
+void runWorkers(unsigned n, const std::function<void(unsigned worker)> &work) {
+  std::vector<std::thread> threads;
+  threads.reserve(n - 1);
+  try {
+    for (unsigned w = 1; w < n; w++) threads.emplace_back(work, w);
+  } catch (const std::system_error &) {
+    // No more threads: the ones running and this one do the work.
+  }
+  work(0);
+  for (std::thread &t : threads) t.join();
 }
 
 Module decodeModule(std::span<const uint8_t> bytes, const BodyPass &pass) {

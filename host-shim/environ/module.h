@@ -160,6 +160,10 @@ struct BodyPass {
 /** Threads for `requested` (0: one per hardware thread). */
 unsigned compileThreads(unsigned requested);
 
+/** Runs work(worker) for workers 0 to n - 1 at once, worker 0 on the calling thread, and returns when
+ *  all are done; when no more threads can be started, the workers started so far do the work. */
+void runWorkers(unsigned n, const std::function<void(unsigned worker)> &work);
+
 /**
  * Decodes the module's sections (spec 5.5) and validates it (spec 3.4), function bodies on
  * `pass.threads` threads with `pass.compiler`. Throws CompileError: the verdict is the same

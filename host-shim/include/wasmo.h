@@ -87,6 +87,9 @@ typedef void (*wasmo_progress_fn)(uint32_t done, uint32_t total);
  * artifact records the features its code uses (wasmo_module_serialize). */
 WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, uint32_t threads,
                                    const char *cpu_features, wasmo_progress_fn progress, wasmo_module **out, char *err, size_t err_len);
+/* OK when wasmo_module_compile would accept `cpu_features` (not NULL), else INCOMPATIBLE, with the
+ * reason in err: an unknown name, or a feature this CPU lacks. */
+WASMO_API int wasmo_cpu_features_check(const char *cpu_features, char *err, size_t err_len);
 WASMO_API void wasmo_module_free(wasmo_module *module);
 /* 1 when the module's code charges fuel (compiled with WASMO_COMPILE_FUEL; for an artifact, its
  * compat flags say so), else 0. */
@@ -139,28 +142,34 @@ WASMO_API int wasmo_module_global_type(const wasmo_module *module, uint32_t glob
 
 /* The one way wasm calls the embedder: no callback, so no JS is ever entered from native code. A
  * call of host function `func` from wasm running in `store` puts its arguments in the calling
- * thread's host slots (wasmo_host_slots) and `func` in the slot WASMO_HOST_CALL, suspends the wasm,
- * and the native call that was running it (wasmo_func_invoke or wasmo_func_resume) returns
- * WASMO_HOST_PENDING. The embedder runs the host function, writes its results to the slots, and
- * calls wasmo_func_resume(store, ok) with ok non-zero, or 0 when it failed, which ends the
- * suspended call with WASMO_HOST; that runs the wasm on until it returns, traps or calls a host
- * function again:
+ * thread's host slots (wasmo_host_slots), `func` in the slot WASMO_HOST_CALL and a token naming
+ * this suspended call in the slot WASMO_HOST_TOKEN, suspends the wasm, and the native call that was
+ * running it (wasmo_func_invoke or wasmo_func_resume) returns WASMO_HOST_PENDING. The embedder runs
+ * the host function, writes its results to the slots, and calls wasmo_func_resume(store, token, ok)
+ * with ok non-zero, or 0 when it failed, which ends the suspended call with WASMO_HOST; that runs
+ * the wasm on until it returns, traps or calls a host function again:
  *
  *   status = wasmo_func_invoke(store, f);
- *   while (status == WASMO_HOST_PENDING) status = wasmo_func_resume(store, run_host(slots[WASMO_HOST_CALL]));
+ *   while (status == WASMO_HOST_PENDING) {
+ *     uint32_t token = slots[WASMO_HOST_TOKEN];
+ *     status = wasmo_func_resume(store, token, run_host(slots[WASMO_HOST_CALL]));
+ *   }
  *
- * A host function may call wasmo_func_invoke (on any store) itself: calls nest, the innermost
- * suspended one is the one wasmo_func_resume resumes (INTERNAL when it is not `store`'s), and a host
- * function must finish those it started before it returns. Its own values and call slot are then
- * overwritten: it reads its arguments and call first and writes its results last. A suspended call
- * keeps its store in use: free the store only after it ended (a thread that ends takes its
- * suspended calls with it). No arguments and no result cross into JS from native code: each value
- * that crosses has its cost on every call. */
-enum { WASMO_HOST_SLOTS = 2000, WASMO_HOST_CALL = WASMO_HOST_SLOTS };
+ * A host function may call wasmo_func_invoke (on any store) itself: calls nest, and a host function
+ * must finish those it started before it returns. Its own values, call and token slots are then
+ * overwritten: it reads its arguments, call and token first and writes its results last. Resuming
+ * a call abandons the calls nested in it that were left suspended (as when the embedder's execution
+ * was terminated between its wasmo_func_invoke and its last wasmo_func_resume); a token of no
+ * suspended call of `store` on the calling thread (one that ended, or another store's or thread's)
+ * resumes nothing and returns INTERNAL. A suspended call keeps its store in use: free the store only
+ * after it ended (a thread that ends takes its suspended calls with it). No arguments and no result
+ * cross into JS from native code: each value that crosses has its cost on every call. */
+enum { WASMO_HOST_SLOTS = 2000, WASMO_HOST_CALL = WASMO_HOST_SLOTS, WASMO_HOST_TOKEN };
 /* The calling thread's host slots: WASMO_HOST_SLOTS uint64_t where every host function call on the
  * thread passes its values (a host function has at most 1,000 parameters and 1,000 results, a v128
  * taking two slots), and so does every wasmo_func_invoke, then the slot of the host call in
- * progress (WASMO_HOST_CALL); at an address that stays the same as long as the thread runs. */
+ * progress (WASMO_HOST_CALL) and its token (WASMO_HOST_TOKEN, below 2^32); at an address that stays
+ * the same as long as the thread runs. */
 WASMO_API uint64_t *wasmo_host_slots(void);
 
 WASMO_API wasmo_store *wasmo_store_new(void);
@@ -238,10 +247,10 @@ WASMO_API int wasmo_func_type(const wasmo_store *store, uint32_t func, uint8_t *
  * (for TRAP and EXHAUSTION the spec's) is the store's until its next failed call: wasmo_store_message
  * copies it (NUL-terminated, truncated to len) and returns its full length. */
 WASMO_API int wasmo_func_invoke(wasmo_store *store, uint32_t func);
-/* Returns to the wasm whose host function call made the store's innermost native call return
- * WASMO_HOST_PENDING (see wasmo_host_slots): the host function succeeded, its results in the host
- * slots, when `ok` is non-zero; else it failed. Returns as wasmo_func_invoke does. */
-WASMO_API int wasmo_func_resume(wasmo_store *store, int ok);
+/* Returns to the wasm whose host function call `token` names (see wasmo_host_slots): the host
+ * function succeeded, its results in the host slots, when `ok` is non-zero; else it failed. Returns
+ * as wasmo_func_invoke does; INTERNAL, resuming nothing, for a token of no suspended call of `store`'s. */
+WASMO_API int wasmo_func_resume(wasmo_store *store, uint32_t token, int ok);
 WASMO_API size_t wasmo_store_message(const wasmo_store *store, char *buf, size_t len);
 
 /* Tables: `min` is the current size in wasmo_table_type; bounds are the caller's to check. */

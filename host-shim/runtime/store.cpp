@@ -15,22 +15,6 @@ namespace {
 
 static_assert(kHostSlots == 2 * std::max(kMaxParams.max, kMaxResults.max));
 
-// A host function's code: puts the arguments in the host slots in their ABI form and the function
-// in the call slot, suspends the activation for the embedder to run the host function
-// (runtime/traps.h), and takes the results back from the slots. `vmctx` is the function's own
-// FuncInstance (see allocHostFunc). A host function that re-enters wasm which calls another reuses
-// the slots: the embedder reads its arguments and function before and writes its results after
-// anything it calls.
-void hostEntry(VMContext *vmctx, uint64_t *vals) {
-  FuncInstance &f = *reinterpret_cast<FuncInstance *>(vmctx);
-  const Store &store = *f.store;
-  uint64_t *slots = threadHostSlots();
-  store.toAbi(f.type.params, vals, slots);
-  slots[WASMO_HOST_CALL] = f.ref.addr;
-  if (!suspendForHost(slots)) raiseTrap(static_cast<uint32_t>(TrapCode::HostError));
-  store.fromAbi(f.type.results, slots, vals);
-}
-
 // A row of values (environ/module.h cells()): each value's first cell through `convert`, a v128's
 // second as it is.
 template <class Convert>
@@ -66,6 +50,20 @@ std::optional<TraceFrame> frameAt(const Store &store, uintptr_t pc) {
 
 }  // namespace
 
+// A host function's `vmctx` is its own FuncInstance (see allocHostFunc). A host function that
+// re-enters wasm which calls another reuses the slots: the embedder reads its arguments and
+// function before and writes its results after anything it calls.
+void hostCallArgs(VMContext *vmctx, const uint64_t *vals, uint64_t *slots) {
+  const FuncInstance &f = *reinterpret_cast<const FuncInstance *>(vmctx);
+  f.store->toAbi(f.type.params, vals, slots);
+  slots[WASMO_HOST_CALL] = f.ref.addr;
+}
+
+void hostCallResults(VMContext *vmctx, const uint64_t *slots, uint64_t *vals) {
+  const FuncInstance &f = *reinterpret_cast<const FuncInstance *>(vmctx);
+  f.store->fromAbi(f.type.results, slots, vals);
+}
+
 bool TableInstance::grow(uint64_t n, uint64_t init) {
   // Tables are plain vectors: kMaxTableSize bounds them well below what would exhaust memory.
   uint64_t limit = std::min({type.limits.max.value_or(UINT32_MAX), kMaxTableSize.max, cap});
@@ -83,7 +81,7 @@ uint32_t Store::allocHostFunc(FuncType type) {
   checkLimit(kMaxParams, type.params.size());
   checkLimit(kMaxResults, type.results.size());
   auto f = std::make_unique<FuncInstance>();
-  f->ref.code = hostEntry;
+  f->ref.code = wasmo_host_call;
   f->ref.vmctx = reinterpret_cast<VMContext *>(f.get());
   f->ref.typeId = canonicalTypeId(type);
   f->ref.addr = static_cast<uint32_t>(funcs.size());
@@ -142,13 +140,13 @@ wasmo_status Store::invoke(uint32_t func, uint64_t *vals, std::string &message) 
   return finish(startWasm(*interrupt_, wasmStackCap, f.ref.vmctx, code, vals, this, &f), message);
 }
 
-wasmo_status Store::resume(bool ok, std::string &message) {
-  std::optional<WasmExit> exit = resumeWasm(this, ok);
-  if (!exit) {
-    message = "no host function call of this store to return from";
+wasmo_status Store::resume(uint32_t token, bool ok, std::string &message) {
+  std::variant<WasmExit, const char *> exit = resumeWasm(this, token, ok);
+  if (const char *const *refused = std::get_if<const char *>(&exit)) {
+    message = *refused;
     return WASMO_INTERNAL;
   }
-  return finish(std::move(*exit), message);
+  return finish(std::move(std::get<WasmExit>(exit)), message);
 }
 
 wasmo_status Store::finish(WasmExit exit, std::string &message) {

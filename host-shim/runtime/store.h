@@ -109,8 +109,8 @@ class Store {
   /** Calls function `func`: `vals` holds the arguments (ABI form) and receives the results; or
    *  WASMO_HOST_PENDING when its wasm calls a host function (wasmo_func_invoke). */
   wasmo_status invoke(uint32_t func, uint64_t *vals, std::string &message);
-  /** Resumes the call of the store's that waits for the host function it called (wasmo_func_resume). */
-  wasmo_status resume(bool ok, std::string &message);
+  /** Resumes the call of the store's suspended in the host call `token` names (wasmo_func_resume). */
+  wasmo_status resume(uint32_t token, bool ok, std::string &message);
 
   /** The message of the last failed wasmo_func_invoke (wasmo_store_message). */
   std::string lastMessage;

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <variant>
 
 namespace wasmo {
 
@@ -58,8 +59,8 @@ struct EntryFrame {
 
 // An activation's record, at the top of its part of the wasm stack (its frames begin below it).
 struct Activation {
-  // Its context while suspended, and the context of the native call running it (where it returns
-  // to when it finishes or calls a host function): stack pointers saved by wasmo_start and wasmo_swap.
+  // Its stack pointer while suspended in a host call (saved by wasmo_host_call), and the one of the
+  // native call running it (saved by wasmo_start and wasmo_resume: where it exits to).
   uintptr_t wasmSp, nativeSp;
   Activation *outer;  // the suspended activation whose host function started this one
   uintptr_t outermostTop;  // where the outermost activation's frames begin: stack budgets count from there
@@ -70,6 +71,11 @@ struct Activation {
   WasmFunction f;
   uint64_t *vals;
   void *owner;
+  // While suspended: the host function called and its values (wasmo_host_call), and the token that
+  // names this suspension to resumeWasm.
+  VMContext *hostCtx;
+  uint64_t *hostVals;
+  uint32_t token;
 };
 
 // Reserved, not committed: a million frames of recursion fit, and only the pages touched cost memory.
@@ -84,32 +90,41 @@ struct ThreadState {
   Activation *activation;  // the innermost activation: running, or suspended in a host call
   uintptr_t stackLimit;  // the wasm stack's lowest usable address (0 before the thread's first entry)
   uintptr_t stackTop;
+  uint32_t suspensions;  // counts host calls, for their tokens
   // The host slots (wasmo_host_slots): values cross to the embedder there, at an address that never
   // changes, so the embedder makes its view of them once rather than on every call.
-  uint64_t hostSlots[WASMO_HOST_CALL + 1];
+  uint64_t hostSlots[WASMO_HOST_TOKEN + 1];
 };
 thread_local ThreadState thread;
 
 // What a native call running an activation gets back from it when it does not trap.
 enum : uintptr_t { kFinished = 0, kHostCall = 1 };
-// wasmo_start finds the native stack pointer to return to there.
-static_assert(offsetof(Activation, nativeSp) == 8);
+// The assembly below finds the stack pointers there.
+static_assert(offsetof(Activation, wasmSp) == 0 && offsetof(Activation, nativeSp) == 8);
 
 }  // namespace
 }  // namespace wasmo
 
-// wasmo_start(act, vmctx, f, vals): saves the callee-saved registers on the native stack and the
-// stack pointer in act->nativeSp, calls f(vmctx, vals) on the wasm stack below `act`, and when it
-// returns (into the native call running the activation then, whose stack pointer is act->nativeSp
-// again) returns kFinished there. A call and its return, so that the processor's return-address
-// prediction stays right for the frames above: a call that never suspends costs no mispredicted
-// return (a fresh context entered by `ret` cost every return up to JS one, ~100 ns per call).
+// Entering and leaving an activation. The processor predicts each `ret` from a stack of the return
+// addresses of the calls before it, so every switch of stacks that returns where no call was made
+// mispredicts the returns after it (up to JS: ~100 ns per call once). So entering is a call
+// (wasmo_start, wasmo_resume) that the one return of the native call running the activation
+// matches, and the wasm side of a host call is entered by a jump, not a return: a host call costs
+// one mispredicted return (into the exit pad), a call without host calls none.
+//
+// wasmo_start(act, vmctx, f, vals) and wasmo_resume(act) save the callee-saved registers on the
+// native stack below the address of the exit pad, and that stack pointer in act->nativeSp. Then
+// wasmo_start calls f(vmctx, vals) on the wasm stack below `act`; when f returns it takes the
+// native stack pointer of the native call running the activation then, and leaves by the exit pad
+// with kFinished. wasmo_resume goes back into the wasm suspended in wasmo_host_call (its stack
+// pointer in act->wasmSp). A trap leaves wasm by siglongjmp, which restores the native stack pointer
+// itself.
 extern "C" uintptr_t wasmo_start(void *act, wasmo::VMContext *vmctx, wasmo::WasmFunction f, uint64_t *vals);
-// wasmo_swap(save, to, value): saves the callee-saved registers on the stack and the stack pointer
-// in *save, then switches to the context whose stack pointer `to` is (saved by wasmo_start or
-// wasmo_swap: the same six registers), restores its registers and returns `value` there. A trap
-// leaves wasm by siglongjmp, which restores the native stack pointer itself.
-extern "C" uintptr_t wasmo_swap(uintptr_t *save, uintptr_t to, uintptr_t value);
+extern "C" uintptr_t wasmo_resume(void *act);
+// Every host function's code (FuncInstance::ref.code), called by wasm as f(vmctx, vals): saves the
+// wasm's callee-saved registers, has wasmo_suspend_host_call pass the arguments and name the
+// suspension, and leaves the activation by the exit pad with kHostCall.
+extern "C" void wasmo_host_call(wasmo::VMContext *vmctx, uint64_t *vals);
 asm(R"(
   .macro wasmo_save_registers
   push %rbp
@@ -119,6 +134,14 @@ asm(R"(
   push %r14
   push %r15
   .endm
+  .macro wasmo_restore_registers
+  pop %r15
+  pop %r14
+  pop %r13
+  pop %r12
+  pop %rbx
+  pop %rbp
+  .endm
 
   .text
   .p2align 4
@@ -126,6 +149,8 @@ asm(R"(
   .type wasmo_start, @function
 wasmo_start:
   wasmo_save_registers
+  lea wasmo_exit_pad(%rip), %rax
+  push %rax
   mov %rsp, 8(%rdi)
   mov %rdi, %rbx
   mov %rdi, %rsp
@@ -134,27 +159,46 @@ wasmo_start:
   mov %rcx, %rsi
   call *%rdx
   mov 8(%rbx), %rsp  # rbx is callee-saved: still `act`
+  add $8, %rsp  # past the exit pad's address: this return matches wasmo_start's call
   xor %eax, %eax  # kFinished
-  jmp 1f
+  jmp wasmo_exit_pad
+  .size wasmo_start, .-wasmo_start
 
   .p2align 4
-  .hidden wasmo_swap
-  .type wasmo_swap, @function
-wasmo_swap:
+  .hidden wasmo_resume
+  .type wasmo_resume, @function
+wasmo_resume:
   wasmo_save_registers
-  mov %rsp, (%rdi)
-  mov %rsi, %rsp
-  mov %rdx, %rax
-1:
-  pop %r15
-  pop %r14
-  pop %r13
-  pop %r12
-  pop %rbx
-  pop %rbp
+  lea wasmo_exit_pad(%rip), %rax
+  push %rax
+  mov %rsp, 8(%rdi)
+  mov (%rdi), %rsp
+  add $8, %rsp  # wasmo_host_call's alignment slot
+  wasmo_restore_registers
+  pop %rcx  # the return address into the wasm (rcx is caller-saved)
+  jmp *%rcx
+  .size wasmo_resume, .-wasmo_resume
+
+  .p2align 4
+  .type wasmo_exit_pad, @function
+wasmo_exit_pad:
+  wasmo_restore_registers
   ret
-  .size wasmo_swap, .-wasmo_swap
-  .size wasmo_start, wasmo_swap-wasmo_start
+  .size wasmo_exit_pad, .-wasmo_exit_pad
+
+  .p2align 4
+  .globl wasmo_host_call  # store.cpp's host functions' code
+  .hidden wasmo_host_call
+  .type wasmo_host_call, @function
+wasmo_host_call:
+  wasmo_save_registers
+  sub $8, %rsp  # aligns the stack for the call
+  call wasmo_suspend_host_call
+  mov %rsp, (%rax)
+  mov 8(%rax), %rsp
+  mov $1, %eax  # kHostCall
+  ret  # into the exit pad
+  .size wasmo_host_call, .-wasmo_host_call
 )");
 
 namespace wasmo {
@@ -270,15 +314,18 @@ void handleFault(int sig, siginfo_t *info, void *ucontext) {
 }
 
 void installHandlers() {
-  static std::once_flag once;
-  std::call_once(once, [] {
+  // A static's guarded initialization, on the path of every call: it makes no thread-local look-up
+  // (std::call_once makes two).
+  static const bool installed = [] {
     struct sigaction sa {};
     sa.sa_sigaction = handleFault;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, &previousSegv);
     sigaction(SIGBUS, &sa, &previousBus);
-  });
+    return true;
+  }();
+  (void)installed;
 }
 
 // A thread's stacks, mapped on its first entry into wasm and unmapped when the thread ends, so a
@@ -300,8 +347,8 @@ thread_local ThreadStacks threadStacks;
 
 // Node gives threads no alternate signal stack; without one a fault near the stack's end could
 // not be handled at all.
-void ensureThreadSetup() {
-  if (thread.stackLimit != 0) return;
+void ensureThreadSetup(ThreadState &t) {
+  if (t.stackLimit != 0) return;
   stack_t current;
   if (sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
     void *mem = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -320,8 +367,8 @@ void ensureThreadSetup() {
   if (mem == MAP_FAILED) throw CompileError{WASMO_INTERNAL, "cannot map a stack for wasm"};
   mprotect(mem, kStackGuard, PROT_NONE);
   threadStacks.wasmStack = static_cast<uint8_t *>(mem);
-  thread.stackLimit = reinterpret_cast<uintptr_t>(mem) + kStackGuard + kStackMargin;
-  thread.stackTop = reinterpret_cast<uintptr_t>(mem) + kWasmStackSize;
+  t.stackLimit = reinterpret_cast<uintptr_t>(mem) + kStackGuard + kStackMargin;
+  t.stackTop = reinterpret_cast<uintptr_t>(mem) + kWasmStackSize;
 }
 
 }  // namespace
@@ -363,13 +410,11 @@ void unregisterCode(const uint8_t *begin) {
   });
 }
 
-uint64_t *threadHostSlots() { return thread.hostSlots; }
-
 namespace {
 
-// Runs `act` until it finishes, traps or calls a host function: from its start (`resume` false), or
-// from its suspended host call, which returns `value` (whether the host function succeeded).
-WasmExit run(ThreadState &t, Activation &act, bool resume, uintptr_t value) {
+// Runs `act` until it finishes, traps or calls a host function: from its start, or (`resume`) from
+// its suspended host call.
+WasmExit run(ThreadState &t, Activation &act, bool resume) {
   EntryFrame frame;
   frame.trap = 0;
   frame.element = 0;
@@ -379,7 +424,7 @@ WasmExit run(ThreadState &t, Activation &act, bool resume, uintptr_t value) {
   WasmExit exit{act.owner, act.vals, false, std::nullopt};
   if (sigsetjmp(frame.jb, 0) == 0) {
     t.entry = &frame;
-    uintptr_t why = resume ? wasmo_swap(&act.nativeSp, act.wasmSp, value) : wasmo_start(&act, act.vmctx, act.f, act.vals);
+    uintptr_t why = resume ? wasmo_resume(&act) : wasmo_start(&act, act.vmctx, act.f, act.vals);
     t.entry = nullptr;
     if (why == kHostCall) {
       exit.hostCall = true;
@@ -403,13 +448,13 @@ WasmExit run(ThreadState &t, Activation &act, bool resume, uintptr_t value) {
 WasmExit startWasm(Interrupt &interrupt, uint64_t maxStack, VMContext *vmctx, WasmFunction f, uint64_t *vals,
                    const void *store, void *owner) {
   installHandlers();
-  ensureThreadSetup();
   ThreadState &t = thread;
+  ensureThreadSetup(t);
   // Wasm never calls into native code that enters wasm: a host function runs after its activation
   // is suspended and the native call that ran it has returned.
   if (t.entry != nullptr) throw CompileError{WASMO_INTERNAL, "wasm entered while wasm runs"};
   Activation *outer = t.activation;
-  // Below the suspended activation's saved registers (wasmo_swap pushed them below its stack pointer).
+  // Below the suspended activation's saved registers (wasmo_host_call pushed them below its stack pointer).
   uintptr_t top = outer != nullptr ? outer->wasmSp : t.stackTop;
   auto *act = reinterpret_cast<Activation *>((top - sizeof(Activation)) & ~uintptr_t{15});
   act->outer = outer;
@@ -423,21 +468,41 @@ WasmExit startWasm(Interrupt &interrupt, uint64_t maxStack, VMContext *vmctx, Wa
   act->vals = vals;
   act->owner = owner;
   t.activation = act;
-  return run(t, *act, false, 0);
+  return run(t, *act, false);
 }
 
-std::optional<WasmExit> resumeWasm(const void *store, bool ok) {
+std::variant<WasmExit, const char *> resumeWasm(const void *store, uint32_t token, bool ok) {
   ThreadState &t = thread;
+  if (t.entry != nullptr) return "a host function call resumed while wasm runs";
   Activation *act = t.activation;
-  if (t.entry != nullptr || act == nullptr || act->store != store) return std::nullopt;
-  return run(t, *act, true, ok ? 1 : 0);
+  while (act != nullptr && act->token != token) act = act->outer;
+  if (act == nullptr) return "no suspended host function call has this token (it ended, or is another thread's)";
+  if (act->store != store) return "the host function call of this token is another store's";
+  // The activations nested in it were abandoned: their native calls' callers, nested in the caller
+  // of this one, left without resuming them (as when a JS execution is terminated). Their frames are
+  // dropped with no code to run, and their stack is reused.
+  t.activation = act;
+  if (!ok) {
+    // The host function failed: its call ends with a host error, without the wasm running again.
+    t.activation = act->outer;
+    return WasmExit{act->owner, act->vals, false, Trap{TrapCode::HostError, 0, {}}};
+  }
+  hostCallResults(act->hostCtx, t.hostSlots, act->hostVals);
+  return run(t, *act, true);
 }
 
-bool suspendForHost(uint64_t *slots) {
-  // The slots are the thread's (threadHostSlots): its state without another look-up.
-  auto &t = *reinterpret_cast<ThreadState *>(reinterpret_cast<uint8_t *>(slots) - offsetof(ThreadState, hostSlots));
-  Activation &act = *t.activation;
-  return wasmo_swap(&act.wasmSp, act.nativeSp, kHostCall) != 0;
-}
+uint64_t *threadHostSlots() { return thread.hostSlots; }
 
 }  // namespace wasmo
+
+// Called by wasmo_host_call on the wasm stack: the activation, for its stack pointers.
+extern "C" [[gnu::visibility("hidden")]] void *wasmo_suspend_host_call(wasmo::VMContext *vmctx, uint64_t *vals) {
+  wasmo::ThreadState &t = wasmo::thread;
+  wasmo::hostCallArgs(vmctx, vals, t.hostSlots);
+  wasmo::Activation &act = *t.activation;
+  act.hostCtx = vmctx;
+  act.hostVals = vals;
+  act.token = ++t.suspensions;
+  t.hostSlots[WASMO_HOST_TOKEN] = act.token;
+  return &act;
+}

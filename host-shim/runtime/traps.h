@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <variant>
 
 #include "include/wasmo.h"
 #include "runtime/interrupt.h"
@@ -24,7 +25,7 @@ struct WasmExit {
   /** The function the activation runs, as given to startWasm, and its values (see startWasm). */
   void *owner;
   uint64_t *vals;
-  /** Suspended in a host call (see suspendForHost), for resumeWasm. */
+  /** Suspended in a host call (wasmo_host_call), for resumeWasm. */
   bool hostCall = false;
   /** The trap that ended it; neither this nor hostCall: it finished, with its results in `vals`. */
   std::optional<Trap> trap;
@@ -42,13 +43,23 @@ struct WasmExit {
 WasmExit startWasm(Interrupt &interrupt, uint64_t maxStack, VMContext *vmctx, WasmFunction f, uint64_t *vals,
                    const void *store, void *owner);
 
-/** Resumes the innermost activation of this thread, suspended in a host call, if it is `store`'s
- *  (else nothing): the host call failed (a host error ends the activation) unless `ok`. */
-std::optional<WasmExit> resumeWasm(const void *store, bool ok);
+/**
+ * Resumes the activation of `store` suspended in the host call that `token` names (the token of
+ * its suspension, given to the embedder in the host slot WASMO_HOST_TOKEN): the host function
+ * succeeded, its results in this thread's host slots, unless `ok` is false (then the host call
+ * ends the activation with a host error). Activations nested in it are abandoned. What refused it,
+ * when no suspended call of `store` on this thread has the token.
+ */
+std::variant<WasmExit, const char *> resumeWasm(const void *store, uint32_t token, bool ok);
 
-/** From wasm (a host function's code, which put its values in `slots`, this thread's host slots):
- *  suspends the activation until resumeWasm; whether the host function succeeded. */
-bool suspendForHost(uint64_t *slots);
+/** Every host function's code (FuncInstance::ref.code): suspends the activation that calls it until
+ *  resumeWasm, after hostCallArgs has passed its arguments. */
+extern "C" void wasmo_host_call(VMContext *vmctx, uint64_t *vals);
+
+/** The store's part of a host call (runtime/store.cpp): its arguments from `vals` to the host
+ *  slots, with the function called; its results from the host slots to `vals`. */
+void hostCallArgs(VMContext *vmctx, const uint64_t *vals, uint64_t *slots);
+void hostCallResults(VMContext *vmctx, const uint64_t *slots, uint64_t *vals);
 
 /** The calling thread's host slots (wasmo_host_slots). Not inlined: in a shared library a
  *  thread-local's address is a call (__tls_get_addr), which the compiler would repeat for every

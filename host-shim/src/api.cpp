@@ -97,6 +97,13 @@ int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32
   });
 }
 
+int wasmo_cpu_features_check(const char *cpu_features, char *err, size_t err_len) {
+  return guarded(err, err_len, [&] {
+    wasmo::parseCpuFeatures(cpu_features);
+    return WASMO_OK;
+  });
+}
+
 int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
     *out = new wasmo_module{wasmo::loadArtifact(wasmo::CodeMemory::fromBuffer({bytes, len}), wasmo::ImageOrigin::Outside), nullptr};
@@ -299,9 +306,9 @@ int wasmo_func_invoke(wasmo_store *store, uint32_t func) {
                    [&] { return store->store.invoke(func, wasmo::threadHostSlots(), message); });
 }
 
-int wasmo_func_resume(wasmo_store *store, int ok) {
+int wasmo_func_resume(wasmo_store *store, uint32_t token, int ok) {
   std::string &message = store->store.lastMessage;
-  return guardedTo([&](const std::string &m) { message = m; }, [&] { return store->store.resume(ok != 0, message); });
+  return guardedTo([&](const std::string &m) { message = m; }, [&] { return store->store.resume(token, ok != 0, message); });
 }
 
 size_t wasmo_store_message(const wasmo_store *store, char *buf, size_t len) {

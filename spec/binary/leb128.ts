@@ -71,8 +71,13 @@ function checkSignedLast(b: number, remaining: number): void {
   if ((b & mask) !== 0 && (b & mask) !== mask) throw new MalformedError('integer too large');
 }
 
+/** Where encoded bytes go: a number[], or the encoder's growable buffer. */
+export interface ByteSink {
+  push(b: number): unknown;
+}
+
 /** Shortest unsigned encoding of a non-negative integer (number or bigint). */
-export function writeUnsigned(out: number[], value: number | bigint): void {
+export function writeUnsigned(out: ByteSink, value: number | bigint): void {
   if (typeof value === 'number' && value <= 0xffff_ffff) {
     // Indices and sizes: the common case, without bigint arithmetic.
     let v = value;
@@ -93,7 +98,20 @@ export function writeUnsigned(out: number[], value: number | bigint): void {
 }
 
 /** Shortest signed encoding. */
-export function writeSigned(out: number[], value: number | bigint): void {
+export function writeSigned(out: ByteSink, value: number | bigint): void {
+  if (typeof value === 'number' && (value | 0) === value) {
+    // i32 constants and type indices: the common case, without bigint arithmetic.
+    let v = value;
+    for (;;) {
+      const b = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+        out.push(b);
+        return;
+      }
+      out.push(b | 0x80);
+    }
+  }
   let v = BigInt(value);
   for (;;) {
     const b = Number(v & 0x7fn);

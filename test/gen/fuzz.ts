@@ -21,7 +21,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../../bench/args.js';
 import { encodeModule } from '../../spec/binary/encode.js';
 import { countSeeds, report } from './coverage.js';
 import { bigOptions, defaultOptions, type GenOptions } from './generator.js';
@@ -30,7 +30,9 @@ import type { EngineName } from '../../lib/engine.js';
 import { shrink } from './shrink.js';
 import { moduleText } from './wat.js';
 
-const { values } = parseArgs({
+const USAGE = 'npm run fuzz -- [--minutes N | --count N] [--seed S] [--out DIR] [--jobs J] [--engines a,b] [--fuel] '
+  + '[--simd all|none] [--parallel all|none] [--big] [--registers R] [--coverage]   (test/gen/fuzz.ts explains each)';
+const { values } = scriptArgs(USAGE, {
   options: {
     minutes: { type: 'string', default: '1' },
     seed: { type: 'string' },

@@ -36,33 +36,9 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     dropTo(base);
     pushRax(ValType::I32);
   };
-  // v -> v with the operand in xmm0; vv -> v with a in xmm0 and b in xmm1.
-  auto unary = [&](auto emit) {
-    loadV128(xmm0, top);
-    emit();
-    result(top);
-  };
-  auto binary = [&](auto emit) {
-    loadV128(xmm0, top - 1);
-    loadV128(xmm1, top);
-    emit();
-    result(top - 1);
-  };
   // An instruction as d = a op b (WASMO_V), d = a shifted by n (WASMO_VS), d = op a (WASMO_V1) or
   // d = op(a, imm) (WASMO_VI): VEX with AVX (WASMO_AVX_OR records it), else the SSE form, on d after
   // copying a there for the two-operand ones (so d must not be b unless it is a).
-#define WASMO_AVX_OR(vex, sse) \
-  do {                         \
-    if (avx_) {                \
-      usedFeatures_ |= kCpuAvx; \
-      vex;                     \
-    } else {                   \
-      sse;                     \
-    }                          \
-  } while (false)
-  auto copyTo = [&](const Xmm &d, const Xmm &a) {
-    if (d.getIdx() != a.getIdx()) movaps(d, a);
-  };
 #define WASMO_V(ins) [&](const Xmm &d, const Xmm &a, const Operand &b) { WASMO_AVX_OR(v##ins(d, a, b), copyTo(d, a); ins(d, b)); }
 #define WASMO_VS(ins) [&](const Xmm &d, const Xmm &a, uint8_t n) { WASMO_AVX_OR(v##ins(d, a, n), copyTo(d, a); ins(d, n)); }
 #define WASMO_V1(ins) [&](const Xmm &d, const Xmm &a) { WASMO_AVX_OR(v##ins(d, a), ins(d, a)); }
@@ -84,17 +60,31 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     dropTo(top - 1);
     pushXmm(d, ValType::V128);
   };
-  // v -> v as emit(d, a), for the operand at k (the top): a where the operand is, d the result's own
-  // register, which may be a's.
-  auto unary3At = [&](size_t k, auto emit) {
+  // v -> v (or a float of type t) as emit(d, a), for the operand at k (the top): a where the operand
+  // is, d the result's own register, which may be a's.
+  auto unary3At = [&](size_t k, auto emit, ValType t = ValType::V128) {
     Xmm a = operandXmm(k, xmm0);
     dropTo(k);
-    emit(kOperandXmms[pushNewXmm(ValType::V128)], a);
+    emit(kOperandXmms[pushNewXmm(t)], a);
   };
   auto unary3 = [&](auto emit) { unary3At(top, emit); };
-  auto invert = [&](const Xmm &x) {
+  // d = ~a.
+  auto invertTo = [&](const Xmm &d, const Xmm &a) {
     WASMO_V(pcmpeqd)(t3, t3, t3);
-    WASMO_V(pxor)(x, x, t3);
+    WASMO_V(pxor)(d, a, t3);
+  };
+  auto invert = [&](const Xmm &x) { invertTo(x, x); };
+  // d = 0 - a by `sub` (WASMO_V); without AVX through t0, as d may be a.
+  auto negate = [&](auto sub) {
+    unary3([&](const Xmm &d, const Xmm &a) {
+      WASMO_V(pxor)(t0, t0, t0);
+      if (avx_) {
+        sub(d, t0, a);
+      } else {
+        sub(t0, t0, a);
+        movaps(d, t0);
+      }
+    });
   };
   // Integer compares from eq, signed gt and unsigned max/min (x86 has no others): a in xmm0, b in xmm1.
   enum class Cmp { Eq, Ne, LtS, LtU, GtS, GtU, LeS, LeU, GeS, GeU };
@@ -138,50 +128,37 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
   };
   auto noUnsigned = [](const Xmm &, const Xmm &, const Xmm &) {};  // i64x2 has signed compares only
   auto cmp64 = [&](Cmp c) { compare(c, WASMO_V(pcmpeqq), gt64, noUnsigned, noUnsigned); };
-  // Float compares: cmpps/cmppd predicates 0 eq, 1 lt, 2 le, 4 neq (true for NaN, as ne is).
+  // d = a `pred` b, lane by lane: cmpps/cmppd predicates 0 eq, 1 lt, 2 le, 3 unordered, 4 neq (true
+  // for NaN, as ne is), 5 not lt.
+  auto cmpp = [&](bool is64, const Xmm &d, const Xmm &a, const Operand &b, uint8_t pred) {
+    if (is64) WASMO_AVX_OR(vcmppd(d, a, b, pred), copyTo(d, a); cmppd(d, b, pred));
+    else WASMO_AVX_OR(vcmpps(d, a, b, pred), copyTo(d, a); cmpps(d, b, pred));
+  };
+  // Float compares (without AVX, d is the first operand: binary3's intoB where swapped).
   auto fcmp = [&](bool is64, uint8_t pred, bool swap) {
-    binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
-      const Xmm &x = swap ? b : a, &y = swap ? a : b;
-      // Without AVX, d is x.
-      if (is64) WASMO_AVX_OR(vcmppd(d, x, y, pred), cmppd(d, y, pred));
-      else WASMO_AVX_OR(vcmpps(d, x, y, pred), cmpps(d, y, pred));
-    }, swap);
+    binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { cmpp(is64, d, swap ? b : a, swap ? a : b, pred); }, swap);
   };
   // fmin and fmax (spec 4.3.3): NaN if either is, -0 below +0. minps/maxps give their second
   // operand for NaN or equal zeros, so both orders are combined, then NaNs made canonical (the
   // spec allows a canonical NaN whatever the inputs: nans{z1, z2} contains it).
   auto fminmax = [&](bool is64, bool isMin) {
-    binary([&] {
-      auto mn = [&](const Xmm &a, const Xmm &b) { if (is64) minpd(a, b); else minps(a, b); };
-      auto mx = [&](const Xmm &a, const Xmm &b) { if (is64) maxpd(a, b); else maxps(a, b); };
-      movaps(t0, xmm1);
-      movaps(t1, xmm0);
+    binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
       if (isMin) {
-        mn(t0, xmm0);
-        mn(t1, xmm1);
-        orps(t0, t1);  // -0 if either is; a NaN if either is
+        if (is64) { WASMO_V(minpd)(t0, b, a); WASMO_V(minpd)(t1, a, b); }
+        else { WASMO_V(minps)(t0, b, a); WASMO_V(minps)(t1, a, b); }
+        WASMO_V(orps)(t0, t0, t1);  // -0 if either is; a NaN if either is
       } else {
-        mx(t0, xmm0);
-        mx(t1, xmm1);
-        xorps(t1, t0);  // where the orders disagree: NaN lanes, and +0 against -0 (the sign bit)
-        orps(t0, t1);   // NaN stays NaN; -0 | sign = -0 ...
-        if (is64) subpd(t0, t1); else subps(t0, t1);  // ... and -0 - -0 = +0; elsewhere x - 0 = x
+        if (is64) { WASMO_V(maxpd)(t0, b, a); WASMO_V(maxpd)(t1, a, b); }
+        else { WASMO_V(maxps)(t0, b, a); WASMO_V(maxps)(t1, a, b); }
+        WASMO_V(xorps)(t1, t1, t0);  // where the orders disagree: NaN lanes, and +0 against -0 (the sign bit)
+        WASMO_V(orps)(t0, t0, t1);   // NaN stays NaN; -0 | sign = -0 ...
+        if (is64) WASMO_V(subpd)(t0, t0, t1); else WASMO_V(subps)(t0, t0, t1);  // ... and -0 - -0 = +0; elsewhere x - 0 = x
       }
-      movaps(t1, t0);
-      if (is64) cmppd(t1, t0, 3); else cmpps(t1, t0, 3);  // unordered: the NaN lanes
-      orps(t0, t1);
-      if (is64) psrlq(t1, 13); else psrld(t1, 10);
-      andnps(t1, t0);  // all-ones NaN lanes lose their payload below the quiet bit
-      movaps(xmm0, t1);
+      cmpp(is64, t1, t0, t0, 3);  // unordered: the NaN lanes
+      WASMO_V(orps)(t0, t0, t1);
+      if (is64) WASMO_VS(psrlq)(t1, t1, 13); else WASMO_VS(psrld)(t1, t1, 10);
+      WASMO_V(andnps)(d, t1, t0);  // all-ones NaN lanes lose their payload below the quiet bit
     });
-  };
-  auto shift = [&](unsigned width, auto emit) {
-    loadTo(ecx, top);
-    and_(ecx, width - 1);  // the count modulo the lane width (spec 4.3.4 ishl, ishr)
-    loadV128(xmm0, top - 1);
-    movd(xmm1, ecx);
-    emit();
-    result(top - 1);
   };
   // A shift by a constant count (as counts mostly are), as byImm(d, a, n) with the count modulo the
   // lane width (spec 4.3.4 ishl, ishr).
@@ -190,8 +167,8 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     dropTo(top);
     unary3At(top - 1, [&](const Xmm &d, const Xmm &a) { byImm(d, a, n); });
   };
-  // A shift of 16-, 32- or 64-bit lanes by one instruction (WASMO_VS, WASMO_V): by an immediate, or
-  // by the count in xmm1.
+  // A shift as byImm(d, a, n) by a constant count, else as byXmm(d, a, xmm1) by the count in xmm1
+  // (and in ecx), modulo the lane width (spec 4.3.4 ishl, ishr).
   auto shift3 = [&](unsigned width, auto byImm, auto byXmm) {
     if (stack_[top].kind == Value::Const) return shiftImm(width, byImm);
     loadTo(ecx, top);
@@ -199,6 +176,15 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     movd(xmm1, ecx);
     dropTo(top);
     unary3At(top - 1, [&](const Xmm &d, const Xmm &a) { byXmm(d, a, xmm1); });
+  };
+  // The v128 at top - 1 with a lane replaced by the float at top, as emit(d, a, x): x is the float's
+  // register, or xmm1 without AVX, where d may be the float's own register (copying a there first).
+  auto replaceFloatLane = [&](bool is64, auto emit) {
+    Xmm x = xmm1;
+    if (avx_) x = operandXmm(top, xmm1);
+    else loadXmm(xmm1, top, is64);
+    dropTo(top);
+    unary3At(top - 1, [&](const Xmm &d, const Xmm &a) { emit(d, a, x); });
   };
   // Broadcasts the low byte of eax to every byte of x.
   auto broadcastByte = [&](const Xmm &x) {
@@ -329,52 +315,48 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::I64x2Splat: loadTo(rax, top); movq(xmm0, rax); punpcklqdq(xmm0, xmm0); result(top); return;
     case Op::F32x4Splat: loadXmm(xmm0, top, false); dropTo(top); pshufd(kOperandXmms[pushNewXmm(ValType::V128)], xmm0, 0); return;
     case Op::F64x2Splat: loadXmm(xmm0, top, true); punpcklqdq(xmm0, xmm0); result(top); return;
-    case Op::I8x16ExtractLaneS: loadV128(xmm0, top); pextrb(eax, xmm0, lane); movsx(eax, al); resultI32(top); return;
-    case Op::I8x16ExtractLaneU: loadV128(xmm0, top); pextrb(eax, xmm0, lane); resultI32(top); return;
-    case Op::I16x8ExtractLaneS: loadV128(xmm0, top); pextrw(eax, xmm0, lane); movsx(eax, ax); resultI32(top); return;
-    case Op::I16x8ExtractLaneU: loadV128(xmm0, top); pextrw(eax, xmm0, lane); resultI32(top); return;
-    case Op::I32x4ExtractLane: loadV128(xmm0, top); pextrd(eax, xmm0, lane); resultI32(top); return;
+    // Lanes are read from the operand's own register (pextr* and extractps take any source: no VEX
+    // form would save more).
+    case Op::I8x16ExtractLaneS: pextrb(eax, operandXmm(top, xmm0), lane); movsx(eax, al); resultI32(top); return;
+    case Op::I8x16ExtractLaneU: pextrb(eax, operandXmm(top, xmm0), lane); resultI32(top); return;
+    case Op::I16x8ExtractLaneS: pextrw(eax, operandXmm(top, xmm0), lane); movsx(eax, ax); resultI32(top); return;
+    case Op::I16x8ExtractLaneU: pextrw(eax, operandXmm(top, xmm0), lane); resultI32(top); return;
+    case Op::I32x4ExtractLane: pextrd(eax, operandXmm(top, xmm0), lane); resultI32(top); return;
     case Op::I64x2ExtractLane:
-      loadV128(xmm0, top);
-      pextrq(rax, xmm0, lane);
+      pextrq(rax, operandXmm(top, xmm0), lane);
       dropTo(top);
       pushRax(ValType::I64);
       return;
     case Op::F32x4ExtractLane:
-      // Through eax, so the f32's register holds nothing above it.
-      loadV128(xmm0, top);
-      extractps(eax, xmm0, lane);
-      movd(xmm0, eax);
-      dropTo(top);
-      pushXmm(xmm0, ValType::F32);
-      return;
+      // insertps of the lane into lane 0 with the zero mask 0b1110: the f32's register holds nothing
+      // above it, and the SSE form does not read its destination either.
+      return unary3At(top, [&](const Xmm &d, const Xmm &a) {
+        auto imm = static_cast<uint8_t>(lane << 6 | 0x0E);
+        WASMO_AVX_OR(vinsertps(d, a, a, imm), insertps(d, a, imm));
+      }, ValType::F32);
     case Op::F64x2ExtractLane:
-      loadV128(xmm0, top);
-      if (lane == 1) psrldq(xmm0, 8); else movq(xmm0, xmm0);
-      dropTo(top);
-      pushXmm(xmm0, ValType::F64);
-      return;
+      return unary3At(top, [&](const Xmm &d, const Xmm &a) {
+        if (lane == 1) WASMO_VS(psrldq)(d, a, 8); else movq(d, a);  // the upper lane zero
+      }, ValType::F64);
     case Op::I8x16ReplaceLane: case Op::I16x8ReplaceLane: case Op::I32x4ReplaceLane: case Op::I64x2ReplaceLane:
       loadTo(op == Op::I64x2ReplaceLane ? Reg(rax) : Reg(eax), top);
-      loadV128(xmm0, top - 1);
-      if (op == Op::I8x16ReplaceLane) pinsrb(xmm0, eax, lane);
-      else if (op == Op::I16x8ReplaceLane) pinsrw(xmm0, eax, lane);
-      else if (op == Op::I32x4ReplaceLane) pinsrd(xmm0, eax, lane);
-      else pinsrq(xmm0, rax, lane);
-      result(top - 1);
-      return;
+      dropTo(top);
+      return unary3At(top - 1, [&](const Xmm &d, const Xmm &a) {
+        if (op == Op::I8x16ReplaceLane) WASMO_AVX_OR(vpinsrb(d, a, eax, lane), copyTo(d, a); pinsrb(d, eax, lane));
+        else if (op == Op::I16x8ReplaceLane) WASMO_AVX_OR(vpinsrw(d, a, eax, lane), copyTo(d, a); pinsrw(d, eax, lane));
+        else if (op == Op::I32x4ReplaceLane) WASMO_AVX_OR(vpinsrd(d, a, eax, lane), copyTo(d, a); pinsrd(d, eax, lane));
+        else WASMO_AVX_OR(vpinsrq(d, a, rax, lane), copyTo(d, a); pinsrq(d, rax, lane));
+      });
     case Op::F32x4ReplaceLane:
-      loadXmm(xmm1, top, false);
-      loadV128(xmm0, top - 1);
-      insertps(xmm0, xmm1, static_cast<uint8_t>(lane << 4));
-      result(top - 1);
-      return;
+      return replaceFloatLane(false, [&](const Xmm &d, const Xmm &a, const Xmm &x) {
+        auto imm = static_cast<uint8_t>(lane << 4);
+        WASMO_AVX_OR(vinsertps(d, a, x, imm), copyTo(d, a); insertps(d, x, imm));
+      });
     case Op::F64x2ReplaceLane:
-      loadXmm(xmm1, top, true);
-      loadV128(xmm0, top - 1);
-      if (lane == 1) movlhps(xmm0, xmm1); else movsd(xmm0, xmm1);
-      result(top - 1);
-      return;
+      return replaceFloatLane(true, [&](const Xmm &d, const Xmm &a, const Xmm &x) {
+        if (lane == 1) WASMO_AVX_OR(vmovlhps(d, a, x), copyTo(d, a); movlhps(d, x));
+        else WASMO_AVX_OR(vmovsd(d, a, x), copyTo(d, a); movsd(d, x));
+      });
 
     case Op::I8x16Eq: return cmp8(Cmp::Eq);
     case Op::I8x16Ne: return cmp8(Cmp::Ne);
@@ -425,7 +407,7 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::F64x2Le: return fcmp(true, 2, false);
     case Op::F64x2Ge: return fcmp(true, 2, true);
 
-    case Op::V128Not: return unary([&] { invert(xmm0); });
+    case Op::V128Not: return unary3(invertTo);
     case Op::V128And: return binary3(WASMO_V(pand));
     case Op::V128Andnot: return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) { WASMO_V(pandn)(d, b, a); }, true);
     case Op::V128Or: return binary3(WASMO_V(por));
@@ -440,61 +422,68 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
       WASMO_V(pxor)(d, v2, t1);
       return;
     }
-    case Op::V128AnyTrue: loadV128(xmm0, top); ptest(xmm0, xmm0); setnz(al); movzx(eax, al); resultI32(top); return;
-    case Op::I8x16AllTrue: case Op::I16x8AllTrue: case Op::I32x4AllTrue: case Op::I64x2AllTrue:
+    // These read the operand where it is; only i16x8.bitmask gains by a VEX form (its pack is into
+    // another register), the others' instructions do not write it.
+    case Op::V128AnyTrue: {
+      Xmm a = operandXmm(top, xmm0);
+      ptest(a, a);
+      setnz(al);
+      movzx(eax, al);
+      resultI32(top);
+      return;
+    }
+    case Op::I8x16AllTrue: case Op::I16x8AllTrue: case Op::I32x4AllTrue: case Op::I64x2AllTrue: {
       // No lane equals zero.
-      loadV128(xmm0, top);
+      Xmm a = operandXmm(top, xmm0);
       pxor(xmm1, xmm1);
-      if (op == Op::I8x16AllTrue) pcmpeqb(xmm1, xmm0);
-      else if (op == Op::I16x8AllTrue) pcmpeqw(xmm1, xmm0);
-      else if (op == Op::I32x4AllTrue) pcmpeqd(xmm1, xmm0);
-      else pcmpeqq(xmm1, xmm0);
+      if (op == Op::I8x16AllTrue) pcmpeqb(xmm1, a);
+      else if (op == Op::I16x8AllTrue) pcmpeqw(xmm1, a);
+      else if (op == Op::I32x4AllTrue) pcmpeqd(xmm1, a);
+      else pcmpeqq(xmm1, a);
       ptest(xmm1, xmm1);
       setz(al);
       movzx(eax, al);
       resultI32(top);
       return;
-    case Op::I8x16Bitmask: loadV128(xmm0, top); pmovmskb(eax, xmm0); resultI32(top); return;
-    case Op::I16x8Bitmask:
-      loadV128(xmm0, top);
-      packsswb(xmm0, xmm0);  // keeps each lane's sign in a byte
-      pmovmskb(eax, xmm0);
+    }
+    case Op::I8x16Bitmask: pmovmskb(eax, operandXmm(top, xmm0)); resultI32(top); return;
+    case Op::I16x8Bitmask: {
+      Xmm a = operandXmm(top, xmm0);
+      WASMO_V(packsswb)(xmm1, a, a);  // keeps each lane's sign in a byte
+      pmovmskb(eax, xmm1);
       movzx(eax, al);
       resultI32(top);
       return;
-    case Op::I32x4Bitmask: loadV128(xmm0, top); movmskps(eax, xmm0); resultI32(top); return;
-    case Op::I64x2Bitmask: loadV128(xmm0, top); movmskpd(eax, xmm0); resultI32(top); return;
+    }
+    case Op::I32x4Bitmask: movmskps(eax, operandXmm(top, xmm0)); resultI32(top); return;
+    case Op::I64x2Bitmask: movmskpd(eax, operandXmm(top, xmm0)); resultI32(top); return;
 
     case Op::I8x16Abs: return unary3(WASMO_V1(pabsb));
     case Op::I16x8Abs: return unary3(WASMO_V1(pabsw));
     case Op::I32x4Abs: return unary3(WASMO_V1(pabsd));
     case Op::I64x2Abs:
-      return unary([&] {
-        movaps(t0, xmm0);
-        psrad(t0, 31);
-        pshufd(t0, t0, 0xF5);  // each lane's sign, all over the lane
-        pxor(xmm0, t0);
-        psubq(xmm0, t0);
+      return unary3([&](const Xmm &d, const Xmm &a) {
+        WASMO_VS(psrad)(t0, a, 31);
+        WASMO_VI(pshufd, 0xF5)(t0, t0);  // each lane's sign, all over the lane
+        WASMO_V(pxor)(d, a, t0);
+        WASMO_V(psubq)(d, d, t0);
       });
-    case Op::I8x16Neg: return unary([&] { pxor(xmm1, xmm1); psubb(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::I16x8Neg: return unary([&] { pxor(xmm1, xmm1); psubw(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::I32x4Neg: return unary([&] { pxor(xmm1, xmm1); psubd(xmm1, xmm0); movaps(xmm0, xmm1); });
-    case Op::I64x2Neg: return unary([&] { pxor(xmm1, xmm1); psubq(xmm1, xmm0); movaps(xmm0, xmm1); });
+    case Op::I8x16Neg: return negate(WASMO_V(psubb));
+    case Op::I16x8Neg: return negate(WASMO_V(psubw));
+    case Op::I32x4Neg: return negate(WASMO_V(psubd));
+    case Op::I64x2Neg: return negate(WASMO_V(psubq));
     case Op::I8x16Popcnt:
-      // Each nibble's count from a table, by pshufb.
-      return unary([&] {
+      // Each nibble's count from a table, by pshufb (d is written once a is read).
+      return unary3([&](const Xmm &d, const Xmm &a) {
         static constexpr std::array<uint8_t, 16> kNibbleCounts{0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
         movdqu(t0, constant(splatBytes<uint8_t>(0x0F)));
-        movaps(t1, xmm0);
-        psrlw(t1, 4);
-        pand(t1, t0);
-        pand(xmm0, t0);
-        movdqu(t2, constant(kNibbleCounts));
-        movaps(t3, t2);
-        pshufb(t2, xmm0);
-        pshufb(t3, t1);
-        paddb(t2, t3);
-        movaps(xmm0, t2);
+        WASMO_VS(psrlw)(t1, a, 4);
+        WASMO_V(pand)(t1, t1, t0);
+        WASMO_V(pand)(t2, a, t0);
+        movdqu(t0, constant(kNibbleCounts));
+        WASMO_V(pshufb)(d, t0, t2);
+        WASMO_V(pshufb)(t3, t0, t1);
+        WASMO_V(paddb)(d, d, t3);
       });
     case Op::I8x16NarrowI16x8S: return binary3(WASMO_V(packsswb));
     case Op::I8x16NarrowI16x8U: return binary3(WASMO_V(packuswb));
@@ -528,67 +517,68 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     // pmaddubsw multiplies unsigned bytes of its first operand by signed ones of its second, and
     // adds pairs; the sums of two bytes cannot saturate.
     case Op::I16x8ExtaddPairwiseI8x16S:
-      return unary([&] { movdqu(xmm1, constant(splatBytes<uint8_t>(1))); pmaddubsw(xmm1, xmm0); movaps(xmm0, xmm1); });
+      return unary3([&](const Xmm &d, const Xmm &a) {
+        movdqu(t0, constant(splatBytes<uint8_t>(1)));
+        WASMO_AVX_OR(vpmaddubsw(d, t0, a), pmaddubsw(t0, a); movaps(d, t0));  // without AVX, d may be a
+      });
     case Op::I16x8ExtaddPairwiseI8x16U: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(pmaddubsw)(d, a, constant(splatBytes<uint8_t>(1))); });
     case Op::I32x4ExtaddPairwiseI16x8S: return unary3([&](const Xmm &d, const Xmm &a) { WASMO_V(pmaddwd)(d, a, constant(splatBytes<uint16_t>(1))); });
     case Op::I32x4ExtaddPairwiseI16x8U:
       // pmaddwd is signed: bias each lane by -0x8000, and the pair's sum back by 0x10000.
-      return unary([&] {
-        pxor(xmm0, constant(splatBytes<uint16_t>(0x8000)));
-        pmaddwd(xmm0, constant(splatBytes<uint16_t>(1)));
-        paddd(xmm0, constant(splatBytes<uint32_t>(0x10000)));
+      return unary3([&](const Xmm &d, const Xmm &a) {
+        WASMO_V(pxor)(d, a, constant(splatBytes<uint16_t>(0x8000)));
+        WASMO_V(pmaddwd)(d, d, constant(splatBytes<uint16_t>(1)));
+        WASMO_V(paddd)(d, d, constant(splatBytes<uint32_t>(0x10000)));
       });
     case Op::I16x8Q15mulrSatS:
       // pmulhrsw is q15mulr, except that -1 * -1 wraps to 0x8000 where the spec saturates.
-      return binary([&] {
-        pmulhrsw(xmm0, xmm1);
-        movdqu(t0, constant(splatBytes<uint16_t>(0x8000)));
-        pcmpeqw(t0, xmm0);
-        pxor(xmm0, t0);
+      return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
+        WASMO_V(pmulhrsw)(d, a, b);
+        WASMO_V(pcmpeqw)(t0, d, constant(splatBytes<uint16_t>(0x8000)));
+        WASMO_V(pxor)(d, d, t0);
       });
     case Op::I32x4DotI16x8S: return binary3(WASMO_V(pmaddwd));
 
     // Shifting bytes as words: the bits shifted in from the neighbouring byte are masked off.
     case Op::I8x16Shl:
-      if (stack_[top].kind == Value::Const) {
-        return shiftImm(8, [&](const Xmm &d, const Xmm &a, uint8_t n) {
-          WASMO_VS(psllw)(d, a, n);
-          WASMO_V(pand)(d, d, constant(splatBytes<uint8_t>(static_cast<uint8_t>(0xFF << n))));
-        });
-      }
-      return shift(8, [&] {
-        psllw(xmm0, xmm1);
+      return shift3(8, [&](const Xmm &d, const Xmm &a, uint8_t n) {
+        WASMO_VS(psllw)(d, a, n);
+        WASMO_V(pand)(d, d, constant(splatBytes<uint8_t>(static_cast<uint8_t>(0xFF << n))));
+      }, [&](const Xmm &d, const Xmm &a, const Xmm &count) {
+        WASMO_V(psllw)(d, a, count);
         mov(eax, 0xFF);
         shl(eax, cl);  // bits shifted in from the byte below are cleared
         broadcastByte(t0);
-        pand(xmm0, t0);
+        WASMO_V(pand)(d, d, t0);
       });
     case Op::I8x16ShrU:
-      if (stack_[top].kind == Value::Const) {
-        return shiftImm(8, [&](const Xmm &d, const Xmm &a, uint8_t n) {
-          WASMO_VS(psrlw)(d, a, n);
-          WASMO_V(pand)(d, d, constant(splatBytes<uint8_t>(static_cast<uint8_t>(0xFF >> n))));
-        });
-      }
-      return shift(8, [&] {
-        psrlw(xmm0, xmm1);
+      return shift3(8, [&](const Xmm &d, const Xmm &a, uint8_t n) {
+        WASMO_VS(psrlw)(d, a, n);
+        WASMO_V(pand)(d, d, constant(splatBytes<uint8_t>(static_cast<uint8_t>(0xFF >> n))));
+      }, [&](const Xmm &d, const Xmm &a, const Xmm &count) {
+        WASMO_V(psrlw)(d, a, count);
         mov(eax, 0xFF);
         shr(eax, cl);
         broadcastByte(t0);
-        pand(xmm0, t0);
+        WASMO_V(pand)(d, d, t0);
       });
-    case Op::I8x16ShrS:
+    case Op::I8x16ShrS: {
       // Each byte doubled into a word: its high copy shifted arithmetically by 8 more is the lane.
-      return shift(8, [&] {
+      auto byWords = [&](const Xmm &d, const Xmm &a, auto sraw) {
+        WASMO_V(punpckhbw)(t0, a, a);
+        WASMO_V(punpcklbw)(d, a, a);
+        sraw(t0);
+        sraw(d);
+        WASMO_V(packsswb)(d, d, t0);
+      };
+      return shift3(8, [&](const Xmm &d, const Xmm &a, uint8_t n) {
+        byWords(d, a, [&](const Xmm &x) { WASMO_VS(psraw)(x, x, static_cast<uint8_t>(n + 8)); });
+      }, [&](const Xmm &d, const Xmm &a, const Xmm &count) {
         add(ecx, 8);
-        movd(xmm1, ecx);
-        movaps(t0, xmm0);
-        punpcklbw(xmm0, xmm0);
-        punpckhbw(t0, t0);
-        psraw(xmm0, xmm1);
-        psraw(t0, xmm1);
-        packsswb(xmm0, t0);
+        movd(count, ecx);
+        byWords(d, a, [&](const Xmm &x) { WASMO_V(psraw)(x, x, count); });
       });
+    }
     case Op::I16x8Shl: return shift3(16, WASMO_VS(psllw), WASMO_V(psllw));
     case Op::I16x8ShrS: return shift3(16, WASMO_VS(psraw), WASMO_V(psraw));
     case Op::I16x8ShrU: return shift3(16, WASMO_VS(psrlw), WASMO_V(psrlw));
@@ -599,12 +589,17 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::I64x2ShrU: return shift3(64, WASMO_VS(psrlq), WASMO_V(psrlq));
     case Op::I64x2ShrS:
       // No psraq: shift logically, then sign-extend from the shifted sign bit m: (x ^ m) - m.
-      return shift(64, [&] {
+      return shift3(64, [&](const Xmm &d, const Xmm &a, uint8_t n) {
+        Address m = constant(splatBytes<uint64_t>((uint64_t{1} << 63) >> n));
+        WASMO_VS(psrlq)(d, a, n);
+        WASMO_V(pxor)(d, d, m);
+        WASMO_V(psubq)(d, d, m);
+      }, [&](const Xmm &d, const Xmm &a, const Xmm &count) {
         movdqu(t0, constant(splatBytes<uint64_t>(uint64_t{1} << 63)));
-        psrlq(t0, xmm1);
-        psrlq(xmm0, xmm1);
-        pxor(xmm0, t0);
-        psubq(xmm0, t0);
+        WASMO_V(psrlq)(t0, t0, count);
+        WASMO_V(psrlq)(d, a, count);
+        WASMO_V(pxor)(d, d, t0);
+        WASMO_V(psubq)(d, d, t0);
       });
 
     case Op::I8x16Add: return binary3(WASMO_V(paddb));
@@ -641,17 +636,15 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::I64x2Sub: return binary3(WASMO_V(psubq));
     case Op::I64x2Mul:
       // lo(a)·lo(b) + (hi(a)·lo(b) + lo(a)·hi(b)) << 32, from 32×32→64 products.
-      return binary([&] {
-        movaps(t0, xmm0);
-        psrlq(t0, 32);
-        pmuludq(t0, xmm1);
-        movaps(t1, xmm1);
-        psrlq(t1, 32);
-        pmuludq(t1, xmm0);
-        paddq(t0, t1);
-        psllq(t0, 32);
-        pmuludq(xmm0, xmm1);
-        paddq(xmm0, t0);
+      return binary3([&](const Xmm &d, const Xmm &a, const Xmm &b) {
+        WASMO_VS(psrlq)(t0, a, 32);
+        WASMO_V(pmuludq)(t0, t0, b);
+        WASMO_VS(psrlq)(t1, b, 32);
+        WASMO_V(pmuludq)(t1, t1, a);
+        WASMO_V(paddq)(t0, t0, t1);
+        WASMO_VS(psllq)(t0, t0, 32);
+        WASMO_V(pmuludq)(d, a, b);
+        WASMO_V(paddq)(d, d, t0);
       });
 
     // Sign operations on the bits alone, NaNs included (spec 4.3.3 fabs, fneg).
@@ -691,71 +684,67 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
     case Op::F32x4ConvertI32x4S: return unary3(WASMO_V1(cvtdq2ps));
     case Op::F32x4ConvertI32x4U:
       // The low 16 bits convert exactly; the rest, halved, too; one rounding in the final add.
-      return unary([&] {
-        pxor(t0, t0);
-        pblendw(t0, xmm0, 0x55);
-        psubd(xmm0, t0);
-        cvtdq2ps(t0, t0);
-        psrld(xmm0, 1);
-        cvtdq2ps(xmm0, xmm0);
-        addps(xmm0, xmm0);
-        addps(xmm0, t0);
+      return unary3([&](const Xmm &d, const Xmm &a) {
+        WASMO_V(pxor)(t0, t0, t0);
+        WASMO_AVX_OR(vpblendw(t0, t0, a, 0x55), pblendw(t0, a, 0x55));
+        WASMO_V(psubd)(t1, a, t0);
+        WASMO_V1(cvtdq2ps)(t0, t0);
+        WASMO_VS(psrld)(t1, t1, 1);
+        WASMO_V1(cvtdq2ps)(t1, t1);
+        WASMO_V(addps)(t1, t1, t1);
+        WASMO_V(addps)(d, t1, t0);
       });
     case Op::F64x2ConvertLowI32x4S: return unary3(WASMO_V1(cvtdq2pd));
     case Op::F64x2ConvertLowI32x4U:
       // 2^52 + x as the bits 0x43300000:x, then minus 2^52: exact.
-      return unary([&] {
-        unpcklps(xmm0, constant(splatBytes<uint32_t>(0x43300000)));
-        subpd(xmm0, constant(splatBytes<uint64_t>(0x4330000000000000)));
+      return unary3([&](const Xmm &d, const Xmm &a) {
+        WASMO_V(unpcklps)(d, a, constant(splatBytes<uint32_t>(0x43300000)));
+        WASMO_V(subpd)(d, d, constant(splatBytes<uint64_t>(0x4330000000000000)));
       });
     case Op::F32x4DemoteF64x2Zero: return unary3(WASMO_V1(cvtpd2ps));
     case Op::F64x2PromoteLowF32x4: return unary3(WASMO_V1(cvtps2pd));
     case Op::I32x4TruncSatF32x4S:
       // cvttps2dq gives 0x80000000 for NaN and out of range: NaN lanes are zeroed first, and lanes
       // at or above 2^31 flipped to 0x7FFFFFFF after (spec 4.3.3 trunc_sat_s).
-      return unary([&] {
-        movaps(t0, xmm0);
-        cmpps(t0, t0, 0);
-        andps(xmm0, t0);
-        movdqu(t0, constant(splatBytes<uint32_t>(0x4F000000)));  // 2^31
-        cmpps(t0, xmm0, 2);
-        cvttps2dq(xmm0, xmm0);
-        pxor(xmm0, t0);
+      return unary3([&](const Xmm &d, const Xmm &a) {
+        cmpp(false, t0, a, a, 0);
+        WASMO_V(andps)(t1, a, t0);
+        cmpp(false, t0, t1, constant(splatBytes<uint32_t>(0x4F000000)), 5);  // not below 2^31
+        WASMO_V1(cvttps2dq)(d, t1);
+        WASMO_V(pxor)(d, d, t0);
       });
     case Op::I32x4TruncSatF32x4U:
-      // NaN and negatives to 0; lanes from 2^31 convert as x - 2^31 plus 0x80000000, and lanes
-      // from 2^32 saturate to 0xFFFFFFFF (spec 4.3.3 trunc_sat_u).
-      return unary([&] {
-        pxor(t0, t0);
-        maxps(xmm0, t0);
-        movdqu(t0, constant(splatBytes<uint32_t>(0x4F000000)));  // 2^31
-        movaps(t1, xmm0);
-        subps(t1, t0);
-        cmpps(t0, t1, 2);  // x - 2^31 >= 2^31
-        cvttps2dq(t1, t1);
-        pxor(t1, t0);
-        pxor(t0, t0);
-        pmaxsd(t1, t0);
-        cvttps2dq(xmm0, xmm0);
-        paddd(xmm0, t1);
+      // NaN and negatives to 0 (maxps gives its second operand for NaN); lanes from 2^31 convert as
+      // x - 2^31 plus 0x80000000, and lanes from 2^32 saturate to 0xFFFFFFFF (spec 4.3.3 trunc_sat_u).
+      return unary3([&](const Xmm &d, const Xmm &a) {
+        Address twoTo31 = constant(splatBytes<uint32_t>(0x4F000000));
+        WASMO_V(pxor)(t0, t0, t0);
+        WASMO_V(maxps)(t2, a, t0);
+        WASMO_V(subps)(t1, t2, twoTo31);
+        cmpp(false, t0, t1, twoTo31, 5);  // x - 2^31 >= 2^31
+        WASMO_V1(cvttps2dq)(t1, t1);
+        WASMO_V(pxor)(t1, t1, t0);
+        WASMO_V(pxor)(t0, t0, t0);
+        WASMO_V(pmaxsd)(t1, t1, t0);
+        WASMO_V1(cvttps2dq)(d, t2);
+        WASMO_V(paddd)(d, d, t1);
       });
     case Op::I32x4TruncSatF64x2SZero:
-      return unary([&] {
-        movaps(t0, xmm0);
-        cmppd(t0, t0, 0);
-        andpd(xmm0, t0);
-        minpd(xmm0, constant(splatBytes<uint64_t>(std::bit_cast<uint64_t>(2147483647.0))));
-        cvttpd2dq(xmm0, xmm0);  // below -2^31 gives 0x80000000, the minimum
+      return unary3([&](const Xmm &d, const Xmm &a) {
+        cmpp(true, t0, a, a, 0);
+        WASMO_V(andpd)(t0, t0, a);
+        WASMO_V(minpd)(t0, t0, constant(splatBytes<uint64_t>(std::bit_cast<uint64_t>(2147483647.0))));
+        WASMO_V1(cvttpd2dq)(d, t0);  // below -2^31 gives 0x80000000, the minimum
       });
     case Op::I32x4TruncSatF64x2UZero:
       // Clamped and truncated, each lane plus 2^52 holds its integer in its low 32 bits.
-      return unary([&] {
-        pxor(t0, t0);
-        maxpd(xmm0, t0);
-        minpd(xmm0, constant(splatBytes<uint64_t>(std::bit_cast<uint64_t>(4294967295.0))));
-        roundpd(xmm0, xmm0, 3);
-        addpd(xmm0, constant(splatBytes<uint64_t>(0x4330000000000000)));
-        shufps(xmm0, t0, 0x88);
+      return unary3([&](const Xmm &d, const Xmm &a) {
+        WASMO_V(pxor)(t0, t0, t0);
+        WASMO_V(maxpd)(t1, a, t0);
+        WASMO_V(minpd)(t1, t1, constant(splatBytes<uint64_t>(std::bit_cast<uint64_t>(4294967295.0))));
+        WASMO_VI(roundpd, 3)(t1, t1);
+        WASMO_V(addpd)(t1, t1, constant(splatBytes<uint64_t>(0x4330000000000000)));
+        WASMO_AVX_OR(vshufps(d, t1, t0, 0x88), copyTo(d, t1); shufps(d, t0, 0x88));
       });
 
     // The decoder sends these elsewhere; they never reach simd().
@@ -769,5 +758,4 @@ void Singlepass::simd(Op op, const SimdImmediates &imm) {
 #undef WASMO_V1
 #undef WASMO_VI
 #undef WASMO_VS
-#undef WASMO_AVX_OR
 }

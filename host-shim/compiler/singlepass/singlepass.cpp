@@ -1003,6 +1003,9 @@ class Singlepass : public CodeGenerator {
     }
   }
   void pushXmm(const Xmm &x, ValType t) { regOp(kMovaps, kOperandXmms[pushNewXmm(t)], x); }
+  void copyTo(const Xmm &d, const Xmm &a) {
+    if (d.getIdx() != a.getIdx()) regOp(kMovaps, d, a);
+  }
   /** Pushes an operand of type t in a register of its own, spilling one if need be; returns the
    *  register's index, for the caller to write the value to. */
   uint8_t pushNewXmm(ValType t) {
@@ -1113,6 +1116,7 @@ class Singlepass : public CodeGenerator {
   void integerBinary(Op op, bool is64);
   void floatBinary(Op op, bool is64);
   void floatUnary(Op op, bool is64);
+  bool floatSignInXmm(Op op);
   void convertU64(bool toF64);
   void truncate(bool src64, bool dst64, bool isSigned, bool saturating);
   void floatConst(const Xmm &x, double value, bool is64);
@@ -1174,6 +1178,17 @@ class Singlepass : public CodeGenerator {
   size_t poolLimit_;
 };
 static_assert(FunctionBackend<Singlepass>);
+
+// The VEX form with AVX (avx_), recording that the code uses AVX, else the SSE form (see simd.h).
+#define WASMO_AVX_OR(vex, sse) \
+  do {                         \
+    if (avx_) {                \
+      usedFeatures_ |= kCpuAvx; \
+      vex;                     \
+    } else {                   \
+      sse;                     \
+    }                          \
+  } while (false)
 
 #include "compiler/singlepass/simd.h"
 
@@ -1296,103 +1311,122 @@ void Singlepass::integerBinary(Op op, bool is64) {
 
 void Singlepass::floatBinary(Op op, bool is64) {
   size_t k = stack_.size() - 2;
-  // With AVX, add, sub, mul and div in their VEX forms, as SIMD (simd.h): the operands read where
-  // they are, the result written into its own register.
-  static constexpr Op kArith[] = {Op::F32Add, Op::F32Sub, Op::F32Mul, Op::F32Div, Op::F64Add, Op::F64Sub, Op::F64Mul, Op::F64Div};
-  if (avx_ && std::ranges::find(kArith, op) != std::end(kArith)) {
-    Xmm a = operandXmm(k, xmm0), b = operandXmm(k + 1, xmm1);
-    dropTo(k);
-    const Xmm &d = kOperandXmms[pushNewXmm(is64 ? ValType::F64 : ValType::F32)];
-    switch (op) {
-      case Op::F32Add: vaddss(d, a, b); break;
-      case Op::F32Sub: vsubss(d, a, b); break;
-      case Op::F32Mul: vmulss(d, a, b); break;
-      case Op::F32Div: vdivss(d, a, b); break;
-      case Op::F64Add: vaddsd(d, a, b); break;
-      case Op::F64Sub: vsubsd(d, a, b); break;
-      case Op::F64Mul: vmulsd(d, a, b); break;
-      default: vdivsd(d, a, b); break;
-    }
-    usedFeatures_ |= kCpuAvx;
-    return;
-  }
-  loadXmm(xmm0, k, is64);
-  loadXmm(xmm1, k + 1, is64);
+  // The operands are read where they are: compares write no float register (no VEX form would save
+  // more), and with AVX the VEX forms write the result straight into a register of its own, as in
+  // simd(). Without AVX the result is computed in xmm0, from a copy of a.
+  Xmm a = operandXmm(k, xmm0), b = operandXmm(k + 1, xmm1);
   // ucomisd (66 0F 2E) or ucomiss (0F 2E).
-  auto ucomi = [&](const Xmm &a, const Xmm &b) { prefixedRegOp(is64 ? 0x66 : 0, 0x0F2E, a, b); };
+  auto ucomi = [&](const Xmm &x, const Xmm &y) { prefixedRegOp(is64 ? 0x66 : 0, 0x0F2E, x, y); };
   // Unordered compares set ZF, PF and CF: every test below is false for NaN except ne.
   auto compare = [&](bool swap, Cond c) {
-    if (swap) ucomi(xmm1, xmm0); else ucomi(xmm0, xmm1);
+    if (swap) ucomi(b, a); else ucomi(a, b);
     setFlag(c);
   };
-  // addsd, subsd, mulsd, divsd after F2; the ss forms after F3 (0F 58, 5C, 59, 5E).
-  auto arith = [&](uint16_t op) { prefixedRegOp(is64 ? 0xF2 : 0xF3, op, xmm0, xmm1); };
-  ValType result = is64 ? ValType::F64 : ValType::F32;
   bool isCompare = true;
   switch (op) {
-    case Op::F32Eq: case Op::F64Eq: ucomi(xmm0, xmm1); sete(al); setnp(cl); and_(al, cl); movzx(eax, al); break;
-    case Op::F32Ne: case Op::F64Ne: ucomi(xmm0, xmm1); setne(al); setp(cl); or_(al, cl); movzx(eax, al); break;
+    case Op::F32Eq: case Op::F64Eq: ucomi(a, b); sete(al); setnp(cl); and_(al, cl); movzx(eax, al); break;
+    case Op::F32Ne: case Op::F64Ne: ucomi(a, b); setne(al); setp(cl); or_(al, cl); movzx(eax, al); break;
     case Op::F32Gt: case Op::F64Gt: compare(false, Cond::A); break;
     case Op::F32Ge: case Op::F64Ge: compare(false, Cond::AE); break;
     case Op::F32Lt: case Op::F64Lt: compare(true, Cond::A); break;
     case Op::F32Le: case Op::F64Le: compare(true, Cond::AE); break;
     default: isCompare = false; break;
   }
-  if (!isCompare) {
-    switch (op) {
-      case Op::F32Add: case Op::F64Add: arith(0x0F58); break;
-      case Op::F32Sub: case Op::F64Sub: arith(0x0F5C); break;
-      case Op::F32Mul: case Op::F64Mul: arith(0x0F59); break;
-      case Op::F32Div: case Op::F64Div: arith(0x0F5E); break;
-      case Op::F32Min: case Op::F64Min: case Op::F32Max: case Op::F64Max: {
-        // fmin/fmax (spec 4.3.3): NaN if either is NaN, and -0 < +0, which minss/maxss ignore.
-        bool isMin = op == Op::F32Min || op == Op::F64Min;
-        Target nan = newTarget(), equal = newTarget(), done = newTarget();
-        ucomi(xmm0, xmm1);
-        jumpIf(Cond::P, nan);
-        jumpIf(Cond::E, equal);
-        if (isMin) { if (is64) minsd(xmm0, xmm1); else minss(xmm0, xmm1); }
-        else { if (is64) maxsd(xmm0, xmm1); else maxss(xmm0, xmm1); }
-        jumpTo(done);
-        bind(equal);  // equal values differ at most in the sign of zero: or keeps -0, and keeps +0
-        if (isMin) orps(xmm0, xmm1); else andps(xmm0, xmm1);
-        jumpTo(done);
-        bind(nan);
-        if (is64) addsd(xmm0, xmm1); else addss(xmm0, xmm1);  // a quiet NaN
-        bind(done);
-        break;
-      }
-      default: unsupported(opName(op));
-    }
+  if (isCompare) {
     dropTo(k);
-    pushXmm(xmm0, result);
+    pushRax(ValType::I32);
     return;
   }
-  dropTo(k);
-  pushRax(ValType::I32);
+  ValType result = is64 ? ValType::F64 : ValType::F32;
+  Xmm d = xmm0;
+  if (avx_) {
+    dropTo(k);
+    d = kOperandXmms[pushNewXmm(result)];
+  } else {
+    copyTo(xmm0, a);
+  }
+  // addsd, subsd, mulsd, divsd after F2; the ss forms after F3 (0F 58, 5C, 59, 5E).
+  auto arith = [&](uint16_t sse) { prefixedRegOp(is64 ? 0xF2 : 0xF3, sse, d, b); };
+  switch (op) {
+    case Op::F32Add: case Op::F64Add: WASMO_AVX_OR(is64 ? vaddsd(d, a, b) : vaddss(d, a, b), arith(0x0F58)); break;
+    case Op::F32Sub: case Op::F64Sub: WASMO_AVX_OR(is64 ? vsubsd(d, a, b) : vsubss(d, a, b), arith(0x0F5C)); break;
+    case Op::F32Mul: case Op::F64Mul: WASMO_AVX_OR(is64 ? vmulsd(d, a, b) : vmulss(d, a, b), arith(0x0F59)); break;
+    case Op::F32Div: case Op::F64Div: WASMO_AVX_OR(is64 ? vdivsd(d, a, b) : vdivss(d, a, b), arith(0x0F5E)); break;
+    case Op::F32Min: case Op::F64Min: case Op::F32Max: case Op::F64Max: {
+      // fmin/fmax (spec 4.3.3): NaN if either is NaN, and -0 < +0, which minss/maxss ignore. Each
+      // path is one instruction that reads a and b before it writes d (which may be a's or b's).
+      bool isMin = op == Op::F32Min || op == Op::F64Min;
+      Target nan = newTarget(), equal = newTarget(), done = newTarget();
+      ucomi(a, b);
+      jumpIf(Cond::P, nan);
+      jumpIf(Cond::E, equal);
+      if (isMin) WASMO_AVX_OR(is64 ? vminsd(d, a, b) : vminss(d, a, b), is64 ? minsd(d, b) : minss(d, b));
+      else WASMO_AVX_OR(is64 ? vmaxsd(d, a, b) : vmaxss(d, a, b), is64 ? maxsd(d, b) : maxss(d, b));
+      jumpTo(done);
+      bind(equal);  // equal values differ at most in the sign of zero: or keeps -0, and keeps +0
+      if (isMin) WASMO_AVX_OR(vorps(d, a, b), orps(d, b));
+      else WASMO_AVX_OR(vandps(d, a, b), andps(d, b));
+      jumpTo(done);
+      bind(nan);
+      WASMO_AVX_OR(is64 ? vaddsd(d, a, b) : vaddss(d, a, b), is64 ? addsd(d, b) : addss(d, b));  // a quiet NaN
+      bind(done);
+      break;
+    }
+    default: unsupported(opName(op));
+  }
+  if (!avx_) {
+    dropTo(k);
+    pushXmm(xmm0, result);
+  }
 }
 
 void Singlepass::floatUnary(Op op, bool is64) {
   size_t k = stack_.size() - 1;
   if (op != Op::F32Sqrt && op != Op::F64Sqrt) needs(kCpuSse41, op, " without SSE4.1");
-  loadXmm(xmm0, k, is64);
+  // Into the result's own register: with AVX from a where it is (its upper bits with it, as the SSE
+  // forms keep their destination's), without from a copy of a there.
+  Xmm a = operandXmm(k, xmm0);
+  dropTo(k);
+  const Xmm &d = kOperandXmms[pushNewXmm(is64 ? ValType::F64 : ValType::F32)];
+  if (!avx_) copyTo(d, a);
+  const Xmm &x = avx_ ? a : d;
+  auto round = [&](uint8_t mode) {
+    if (is64) WASMO_AVX_OR(vroundsd(d, x, x, mode), roundsd(d, x, mode));
+    else WASMO_AVX_OR(vroundss(d, x, x, mode), roundss(d, x, mode));
+  };
   // roundss/roundsd modes: 0 nearest-even, 1 down, 2 up, 3 toward zero.
   switch (op) {
-    case Op::F32Sqrt: sqrtss(xmm0, xmm0); break;
-    case Op::F64Sqrt: sqrtsd(xmm0, xmm0); break;
-    case Op::F32Nearest: roundss(xmm0, xmm0, 0); break;
-    case Op::F64Nearest: roundsd(xmm0, xmm0, 0); break;
-    case Op::F32Floor: roundss(xmm0, xmm0, 1); break;
-    case Op::F64Floor: roundsd(xmm0, xmm0, 1); break;
-    case Op::F32Ceil: roundss(xmm0, xmm0, 2); break;
-    case Op::F64Ceil: roundsd(xmm0, xmm0, 2); break;
-    case Op::F32Trunc: roundss(xmm0, xmm0, 3); break;
-    case Op::F64Trunc: roundsd(xmm0, xmm0, 3); break;
+    case Op::F32Sqrt: WASMO_AVX_OR(vsqrtss(d, x, x), sqrtss(d, x)); break;
+    case Op::F64Sqrt: WASMO_AVX_OR(vsqrtsd(d, x, x), sqrtsd(d, x)); break;
+    case Op::F32Nearest: case Op::F64Nearest: round(0); break;
+    case Op::F32Floor: case Op::F64Floor: round(1); break;
+    case Op::F32Ceil: case Op::F64Ceil: round(2); break;
+    case Op::F32Trunc: case Op::F64Trunc: round(3); break;
     default: unsupported(opName(op));
   }
-  stack_.pop_back();
-  pushXmm(xmm0, is64 ? ValType::F64 : ValType::F32);
 }
+
+// abs or neg of a float held in an xmm register, there: by a mask of the sign bit (the bits above
+// the float's kept as they are), without the round trip through rax. False for an operand elsewhere
+// (in memory, a general register or a constant), where the integer instructions do better.
+bool Singlepass::floatSignInXmm(Op op) {
+  size_t k = stack_.size() - 1;
+  if (stack_[k].kind != Value::XReg) return false;
+  bool is64 = op == Op::F64Abs || op == Op::F64Neg, isAbs = op == Op::F32Abs || op == Op::F64Abs;
+  std::array<uint8_t, 16> mask{};
+  if (isAbs) mask.fill(0xFF);
+  uint64_t sign = is64 ? uint64_t{1} << 63 : uint64_t{1} << 31;
+  uint64_t low = isAbs ? (is64 ? ~sign : ~sign & 0xFFFFFFFF) : sign;
+  std::memcpy(mask.data(), &low, is64 ? 8 : 4);
+  Xmm a = kOperandXmms[stack_[k].reg];
+  dropTo(k);
+  const Xmm &d = kOperandXmms[pushNewXmm(is64 ? ValType::F64 : ValType::F32)];
+  if (isAbs) WASMO_AVX_OR(vandps(d, a, constant(mask)), copyTo(d, a); andps(d, constant(mask)));
+  else WASMO_AVX_OR(vxorps(d, a, constant(mask)), copyTo(d, a); xorps(d, constant(mask)));
+  return true;
+}
+
+#undef WASMO_AVX_OR
 
 // u64 -> float: cvtsi2s* is signed; for values with the top bit set, halve (keeping the low bit
 // so rounding stays correct), convert, and double.
@@ -1558,10 +1592,10 @@ void Singlepass::numeric(Op op) {
       floatBinary(op, true);
       return;
     // Sign operations act on the bits alone, NaN payloads included (spec 4.3.3 fneg, fabs, fcopysign).
-    case Op::F32Abs: return unary32(ValType::F32, [&] { and_(eax, 0x7FFFFFFF); });
-    case Op::F32Neg: return unary32(ValType::F32, [&] { xor_(eax, 0x80000000); });
-    case Op::F64Abs: return unary64(ValType::F64, [&] { btr(rax, 63); });
-    case Op::F64Neg: return unary64(ValType::F64, [&] { btc(rax, 63); });
+    case Op::F32Abs: if (!floatSignInXmm(op)) unary32(ValType::F32, [&] { and_(eax, 0x7FFFFFFF); }); return;
+    case Op::F32Neg: if (!floatSignInXmm(op)) unary32(ValType::F32, [&] { xor_(eax, 0x80000000); }); return;
+    case Op::F64Abs: if (!floatSignInXmm(op)) unary64(ValType::F64, [&] { btr(rax, 63); }); return;
+    case Op::F64Neg: if (!floatSignInXmm(op)) unary64(ValType::F64, [&] { btc(rax, 63); }); return;
     case Op::F32Copysign: case Op::F64Copysign: {
       bool is64 = op == Op::F64Copysign;
       size_t a = stack_.size() - 2;
