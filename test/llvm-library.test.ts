@@ -1,11 +1,12 @@
 // The optimizing compiler's LLVM half is a library of its own, libwasmo-llvm.so, that libwasmo.so
 // opens from its own folder on first use (host-shim/compiler/optimizing/llvm_library.h): a process
 // that runs singlepass code never maps it, and where it is missing or broken an optimizing compile
-// fails with an error naming the file, tier-up leaves functions on singlepass code, and singlepass
-// works. Each case runs in a process of its own (the built package in dist/, the library from a
-// folder of the test's making), since a library once loaded stays.
+// fails with an error naming the file, tier-up leaves functions on singlepass code, singlepass
+// works, and so does optimized code from an artifact (the loader is wasmo's own). Each case runs in
+// a process of its own (the built package in dist/, the library from a folder of the test's
+// making), since a library once loaded stays.
 
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const built = join(root, 'build/native');
+
+/** node with `args` in a process whose libwasmo.so is `lib`. */
+function node(lib: string, args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, WASMO_NATIVE_LIB: lib }, timeout: 60_000 });
+}
 
 /** Runs `f` (i32.mul by 3) of 4 on each engine in a fresh process whose libwasmo.so is `lib`:
  *  the result or the error, tier-up's stats, and whether libwasmo-llvm.so is mapped after each. */
@@ -34,9 +40,7 @@ function runEngines(lib: string): Record<string, { result?: number; error?: stri
     const out = {};
     for (const engine of ['singlepass', 'tiered', 'optimizing']) out[engine] = run(engine);
     console.log(JSON.stringify(out));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    encoding: 'utf8', env: { ...process.env, WASMO_NATIVE_LIB: lib }, timeout: 60_000,
-  });
+  const r = node(lib, ['--input-type=module', '-e', script]);
   if (r.status !== 0) throw new Error(`the child failed (${r.status ?? r.signal}): ${r.stderr}`);
   return JSON.parse(r.stdout) as ReturnType<typeof runEngines>;
 }
@@ -54,7 +58,7 @@ function folder(llvm?: (path: string) => void): string {
 
 describe('the optimizing compiler library', () => {
   beforeAll(() => {
-    for (const file of ['dist/lib/index.js', 'build/native/libwasmo.so', 'build/native/libwasmo-llvm.so']) {
+    for (const file of ['dist/lib/index.js', 'dist/lib/cli.js', 'build/native/libwasmo.so', 'build/native/libwasmo-llvm.so']) {
       if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run \`npm run build\` first`);
     }
   });
@@ -93,5 +97,18 @@ describe('the optimizing compiler library', () => {
     };
     expect(optimizing(empty)).toBe(`the optimizing compiler is not available: cannot load ${join(empty, 'libwasmo-llvm.so')}: file too short`);
     expect(optimizing(other)).toBe(`the optimizing compiler is not available: ${join(other, 'libwasmo-llvm.so')} has no wasmo_llvm_compiler`);
+  });
+
+  it('is not needed to run optimized code from an artifact', () => {
+    const dir = folder();
+    const cli = (lib: string, ...args: string[]): unknown => {
+      const r = node(lib, [join(root, 'dist/lib/cli.js'), ...args]);
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const artifact = join(dir, 'add.cwasm');
+    expect(cli(join(built, 'libwasmo.so'), 'compile', '--engine', 'optimizing', join(root, 'examples/add.wat'), '-o', artifact))
+      .toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(cli(join(dir, 'libwasmo.so'), 'run', '--allow-precompiled', '--invoke', 'add', artifact, '2', '3'))
+      .toEqual({ status: 0, stdout: '5\n', stderr: '' });
   });
 });
