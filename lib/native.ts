@@ -2,8 +2,7 @@
 // Everything native goes through the typed wrappers below; statuses become values, never throws,
 // except when the library itself cannot be loaded (NativeUnavailableError).
 
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -58,6 +57,7 @@ interface Bindings {
   compile(bytes: Uint8Array, len: number, tier: number, flags: number, threads: number, cpuFeatures: string | null,
     progress: ((done: number, total: number) => void) | null, out: [Ptr | null], err: Uint8Array, errLen: number): number;
   checkCpuFeatures(cpuFeatures: string, err: Uint8Array, errLen: number): number;
+  engineVersion(): string;
   moduleTier(m: Ptr): number;
   moduleFree(m: Ptr): void;
   metersFuel(m: Ptr): number;
@@ -144,16 +144,15 @@ function libraryPath(): string {
   return found;
 }
 
-let build: string | undefined;
-
 /**
- * Which build of the native engine this is: a hash of the library's bytes (artifacts of one build
- * load in another only if nothing they depend on changed; a cache keys by it to avoid the retry).
- * libwasmo-llvm.so, which makes optimized code, is left out: it is of the same build (libwasmo.so
- * refuses another's), whose engine version, a hash of every native source, is in these bytes.
+ * Which build of the native engine this is, its engine version: package.json's version and a hash
+ * of every native source and the toolchain (artifacts of another build are refused; a cache keys
+ * by it to avoid the retry). libwasmo-llvm.so, which makes optimized code, is of the same build
+ * (libwasmo.so refuses another's).
  */
+let build: string | undefined;
 export function engineBuild(): string {
-  build ??= createHash('sha256').update(readFileSync(libraryPath())).digest('hex').slice(0, 16);
+  build ??= load().engineVersion();
   return build;
 }
 
@@ -179,6 +178,7 @@ function load(): Bindings {
     // `progress` is called back during the call only, on this thread: a JS function passes as is.
     compile: f('int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t tier, uint32_t flags, uint32_t threads, const char *cpu_features, wasmo_progress_fn *progress, _Out_ wasmo_module *out, _Out_ uint8_t *err, size_t err_len)'),
     checkCpuFeatures: f('int wasmo_cpu_features_check(const char *cpu_features, _Out_ uint8_t *err, size_t err_len)'),
+    engineVersion: f('const char *wasmo_engine_version()'),
     moduleTier: f('uint32_t wasmo_module_tier(wasmo_module m)'),
     moduleFree: f('void wasmo_module_free(wasmo_module m)'),
     metersFuel: f('int wasmo_module_meters_fuel(wasmo_module m)'),

@@ -193,7 +193,10 @@ describe('the compile cache of wasmo run', () => {
     const one = file('cached-one.wat', source(1));
     expect(wasmo('run', '--cache', cache, '--invoke', 'f', one).stdout).toBe('1\n');
     const [entry] = entries(cache);
-    expect(entry).toMatch(/^[0-9a-f]{64}-[0-9a-f]{16}\.cwasm$/);
+    expect(entry).toMatch(/^[0-9a-f]{64}-\d+\.\d+\.\d+\+[0-9a-f]{16}\.cwasm$/);
+    // Keyed by the engine version the artifact inside carries.
+    const engine = /^ {2}engine +(\S+)$/m.exec(wasmo('inspect', join(cache, 'artifacts-v1', entry!)).stdout)?.[1];
+    expect(entry).toContain(`-${engine}.cwasm`);
     // Put another module's code in its place: a hit runs what the entry holds.
     const two = file('cached-two.wat', source(2));
     expect(wasmo('compile', two, '-o', join(cache, 'artifacts-v1', entry!)).status).toBe(0);
@@ -248,7 +251,7 @@ describe('the compile cache of wasmo run', () => {
     };
     expect(run(100, 'squares', program, '1000')).toBe('333833500\n');
     const [entry] = entries(cache);
-    expect(entry).toMatch(/^[0-9a-f]{64}-[0-9a-f]{16}-tiered\.cwasm$/);
+    expect(entry).toMatch(/^[0-9a-f]{64}-\d+\.\d+\.\d+\+[0-9a-f]{16}-tiered\.cwasm$/);
     expect(tiersOf(entry!)).toEqual(['optimizing', 'optimizing', 'singlepass']);
     // A run that tiers nothing up leaves the entry as it is.
     const first = readFileSync(join(cache, 'artifacts-v1', entry!));

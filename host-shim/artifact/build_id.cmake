@@ -1,7 +1,8 @@
 # Writes OUT: the engine version artifacts carry, VERSION (package.json's) plus a hash of every native
-# source listed in SOURCES_LIST, so that code from any other build of the engine is refused.
+# source listed in SOURCES_LIST and of TOOLCHAIN (the compilers' versions), so that code from any
+# other build of the engine is refused.
 file(STRINGS "${SOURCES_LIST}" sources)
-set(all "")
+set(all "${TOOLCHAIN}\n")
 foreach(source IN LISTS sources)
   file(SHA256 "${source}" hash)
   string(APPEND all "${source}:${hash}\n")

@@ -91,6 +91,9 @@ WASMO_API int wasmo_module_compile(const uint8_t *bytes, size_t len, uint32_t ti
  * reason in err: an unknown name, or a feature this CPU lacks. */
 WASMO_API int wasmo_cpu_features_check(const char *cpu_features, char *err, size_t err_len);
 WASMO_API void wasmo_module_free(wasmo_module *module);
+/* This build's engine version (package version + a hash of every native source and the toolchain):
+ * artifacts of any other are refused as INCOMPATIBLE. A static string. */
+WASMO_API const char *wasmo_engine_version(void);
 /* 1 when the module's code charges fuel (compiled with WASMO_COMPILE_FUEL; for an artifact, its
  * compat flags say so), else 0. */
 WASMO_API int wasmo_module_meters_fuel(const wasmo_module *module);

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "artifact/artifact.h"
+#include "artifact/build_id.h"  // generated: WASMO_ENGINE_VERSION
 #include "compiler/cpu_features.h"
 #include "compiler/optimizing/optimizing.h"
 #include "compiler/singlepass/singlepass.h"
@@ -103,6 +104,8 @@ int wasmo_cpu_features_check(const char *cpu_features, char *err, size_t err_len
     return WASMO_OK;
   });
 }
+
+const char *wasmo_engine_version(void) { return WASMO_ENGINE_VERSION; }
 
 int wasmo_module_deserialize(const uint8_t *bytes, size_t len, wasmo_module **out, char *err, size_t err_len) {
   return guarded(err, err_len, [&] {
