@@ -777,9 +777,9 @@ function maxOf(max: bigint | number): number | undefined {
  */
 export class NativeStore {
   private handle: Ptr | null;
-  // By function address: an array, as a Map look-up would be a noticeable part of a host call.
+  // By function address: arrays, as a Map look-up would be a noticeable part of a call.
   private readonly hosts: (NativeHostFunc | undefined)[] = [];
-  private readonly types = new Map<number, NativeFuncType>();
+  private readonly types: (NativeFuncType | undefined)[] = [];
   private readonly views = new Map<number, { readonly view: Uint8Array; readonly runs: number }>();
 
   constructor() {
@@ -891,12 +891,12 @@ export class NativeStore {
       throw new Error('native: cannot allocate a host function');
     }
     this.hosts[out[0]] = fn;
-    this.types.set(out[0], type);
+    this.types[out[0]] = type;
     return out[0];
   }
 
   funcType(func: number): NativeFuncType {
-    let t = this.types.get(func);
+    let t = this.types[func];
     if (t === undefined) {
       const params = new Uint8Array(256);
       const results = new Uint8Array(256);
@@ -905,7 +905,7 @@ export class NativeStore {
       const status = load().funcType(this.ptr(), func, params, np, results, nr);
       if (status !== Status.ok) throw new Error(`native: the type of function ${func} has more than 256 values`);
       t = funcTypeFrom(params, np[0], results, nr[0]);
-      this.types.set(func, t);
+      this.types[func] = t;
     }
     return t;
   }
