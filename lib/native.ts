@@ -149,6 +149,8 @@ let build: string | undefined;
 /**
  * Which build of the native engine this is: a hash of the library's bytes (artifacts of one build
  * load in another only if nothing they depend on changed; a cache keys by it to avoid the retry).
+ * libwasmo-llvm.so, which makes optimized code, is left out: it is of the same build (libwasmo.so
+ * refuses another's), whose engine version, a hash of every native source, is in these bytes.
  */
 export function engineBuild(): string {
   build ??= createHash('sha256').update(readFileSync(libraryPath())).digest('hex').slice(0, 16);

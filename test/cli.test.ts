@@ -323,6 +323,12 @@ describe('the compile cache of wasmo run', () => {
     const unknown = wasmo('run', '--cpu-features', 'sse4.1,3dnow', '--invoke', 'f', wat);
     expectOneLineError(unknown, /^wasmo: --cpu-features: unknown CPU feature "3dnow" \(known: popcnt, sse4\.1, sse4\.2, avx\)$/m);
     expect(unknown.status).toBe(2);
+    // An empty name between or after commas is a mistake too, not a name left out.
+    for (const list of ['sse4.1,', 'sse4.1,,popcnt', ',sse4.1']) {
+      const empty = wasmo('run', '--cpu-features', list, '--invoke', 'f', wat);
+      expectOneLineError(empty, /^wasmo: --cpu-features: unknown CPU feature "" \(known: /m);
+      expect(empty.status).toBe(2);
+    }
     const hostFlags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(/\s+/) ?? [];
     for (const f of ['popcnt', 'sse4.1', 'sse4.2', 'avx'].filter((f) => !hostFlags.includes(f.replace('.', '_')))) {
       const lacking = wasmo('run', '--cpu-features', f, '--invoke', 'f', wat);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   func_alloc, func_invoke, i32, i64, instance_export, isError, module_deserialize, module_instantiate, module_parse,
-  module_serialize, store_get_fuel, store_init, store_set_fuel, type EngineName, type FuncAddr, type Module, type Store,
+  module_serialize, module_tier_up_stats, store_get_fuel, store_init, store_set_fuel, type EngineName, type FuncAddr, type Module, type Store,
   type Val, type WasmError,
 } from '../lib/index.js';
 import { main } from '../lib/cli.js';
@@ -126,6 +126,90 @@ describe('the cost model', () => {
       const runs = engines.map((e) => runWith(e, fuel, 'mixed', [i32(13)]));
       for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
     }
+  });
+});
+
+// The optimizing tier keeps the fuel left in a register and the store's copy is stale while a loop
+// runs (compiler/optimizing/optimizing.cpp markedLoad): a trap there must still leave exactly the
+// reference's fuel, whether the access faults on the guard pages, a division traps or the fuel runs
+// out, after calls that charged it too, in code compiled ahead (optimizing) or tiered up.
+describe('a trap inside a hot loop leaves the fuel the reference leaves', () => {
+  const loops = parse(`(module
+    (memory 1)
+    (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+    ;; Walks memory from $start by $step: loads of every width and kind, a store, a call every
+    ;; eighth step; out of bounds past the memory's end (a load, or the store when $store is set).
+    (func (export "walk") (param $start i32) (param $step i32) (param $store i32) (result i64)
+      (local $a i32) (local $acc i64)
+      (local.set $a (local.get $start))
+      (loop $next
+        (local.set $acc (i64.add (local.get $acc) (i64.load (local.get $a))))
+        (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.load8_s offset=1 (local.get $a)))))
+        (local.set $acc (i64.add (local.get $acc) (i64.load16_u offset=2 (local.get $a))))
+        (local.set $acc (i64.add (local.get $acc) (i64.load32_s offset=4 (local.get $a))))
+        (local.set $acc (i64.add (local.get $acc) (i64.reinterpret_f64 (f64.load (local.get $a)))))
+        (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.reinterpret_f32 (f32.load offset=4 (local.get $a))))))
+        (if (i32.eqz (i32.and (local.get $a) (i32.const 63)))
+          (then (local.set $a (call $inc (local.get $a))) (local.set $a (i32.sub (local.get $a) (i32.const 1)))))
+        (if (local.get $store)
+          (then (i64.store32 offset=8 (i32.add (local.get $a) (local.get $step)) (local.get $acc))
+                (i32.store8 offset=7 (local.get $a) (i32.wrap_i64 (local.get $acc)))))
+        (local.set $a (i32.add (local.get $a) (local.get $step)))
+        (br $next))
+      (unreachable))
+    ;; Divides by $d - i at step i: an integer division by zero at step $d.
+    (func (export "divide") (param $d i32) (result i32) (local $i i32) (local $acc i32)
+      (loop $next
+        (i32.store (i32.const 16) (local.get $acc))
+        (local.set $acc (i32.add (i32.load (i32.const 16)) (i32.div_u (i32.const 1000) (i32.sub (local.get $d) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next))
+      (unreachable))
+    ;; An offset past 2 GiB: out of bounds whatever the address, after $n steps.
+    (func (export "far") (param $n i32) (result i32) (local $acc i32)
+      (loop $next
+        (local.set $acc (i32.add (local.get $acc) (i32.load (i32.const 0))))
+        (if (i32.eqz (local.get $n)) (then (drop (i32.load offset=0x80000000 (i32.const 0)))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next))
+      (local.get $acc)))`);
+  const calls: [string, Val[]][] = [
+    ['walk', [i32(0), i32(8), i32(0)]], ['walk', [i32(3), i32(8), i32(1)]], ['walk', [i32(60000), i32(1), i32(0)]],
+    ['walk', [i32(5), i32(24), i32(1)]], ['divide', [i32(37)]], ['far', [i32(9)]],
+  ];
+  /** Each call in a new store with `fuel`, its outcome and the fuel left; on tiered, each function optimized first. */
+  function outcomes(engine: EngineName, fuel: number) {
+    return calls.map(([name, args]) => {
+      const store0 = store_init(engine === 'tiered' ? { engine, fuel, tierUp: { threshold: 0, wait: true } } : { engine, fuel });
+      const [s1, inst] = module_instantiate(store0, loops, []);
+      if (isError(inst)) throw new Error(inst.message);
+      const f = instance_export(inst, name);
+      if (isError(f) || f.kind !== 'func') throw new Error(name);
+      let s = s1;
+      if (engine === 'tiered') {
+        // A call that runs out of fuel at once has the function compiled; then the store is refilled.
+        [s] = func_invoke(s, f, args);
+        expect(module_tier_up_stats(loops, { wait: 10_000 })?.pending).toBe(0);
+        const refilled = store_set_fuel(s, fuel);
+        if (isError(refilled)) throw new Error(refilled.message);
+        s = refilled;
+      }
+      const [after, r] = func_invoke(s, f, args);
+      return { name, result: isError(r) ? `${r.kind}: ${r.message}` : r, left: fuelOf(after) };
+    });
+  }
+  const native: EngineName[] = nativeAvailable() === true ? ['singlepass', 'optimizing', 'tiered'] : [];
+
+  test.each(native)('on %s', (engine) => {
+    for (const fuel of [1_000_000, 200_000, 5_000, 777]) {
+      const expected = outcomes('reference', fuel);
+      expect(outcomes(engine, fuel)).toEqual(expected);
+    }
+    // The calls trap as meant when fuel suffices, not only by running out.
+    expect(outcomes('reference', 1_000_000).map((o) => o.result)).toEqual([
+      'trap: out of bounds memory access', 'trap: out of bounds memory access', 'trap: out of bounds memory access',
+      'trap: out of bounds memory access', 'trap: integer divide by zero', 'trap: out of bounds memory access',
+    ]);
   });
 });
 

@@ -30,7 +30,7 @@ describe('the npm package', () => {
     run(join(dir, 'node_modules/.bin/wasmo'), args, dir);
 
   beforeAll(() => {
-    for (const built of ['dist/lib/cli.js', 'dist/native/libwasmo.so', 'build/examples/hello.wasm']) {
+    for (const built of ['dist/lib/cli.js', 'dist/native/libwasmo.so', 'dist/native/libwasmo-llvm.so', 'build/examples/hello.wasm']) {
       if (!existsSync(join(root, built))) throw new Error(`${built} is missing: run \`npm run build\` first`);
     }
     // --ignore-scripts: the checkout is built already (prepack would build it again).
@@ -45,9 +45,10 @@ describe('the npm package', () => {
     copyFileSync(join(root, 'examples/add.wat'), join(dir, 'add.wat'));
   }, 300_000);
 
-  test('ships the runtime, the native library and the license, not the sources of the tests', () => {
+  test('ships the runtime, the native libraries and the license, not the sources of the tests', () => {
     expect(files).toContain('LICENSE');
     expect(files).toContain('dist/native/libwasmo.so');
+    expect(files).toContain('dist/native/libwasmo-llvm.so');
     expect(files).toContain('dist/lib/cli.js');
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('dist/bench/'))).toEqual([]);
   });
@@ -55,6 +56,11 @@ describe('the npm package', () => {
   test('npx wasmo runs a WASI program on the native engine', () => {
     const r = wasmo('run', '--engine', 'singlepass', 'hello.wasm', 'package');
     expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: 'Hello, package!\n', stderr: '' });
+  });
+
+  test('npx wasmo runs a WASI program on the optimizing engine (its LLVM library ships beside)', () => {
+    const r = wasmo('run', '--engine', 'optimizing', '--no-cache', 'hello.wasm', 'optimizer');
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: 'Hello, optimizer!\n', stderr: '' });
   });
 
   test('the default engine is the native one: no fallback message', () => {

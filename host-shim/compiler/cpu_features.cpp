@@ -32,10 +32,11 @@ std::vector<std::string> cpuFeatureNames(uint32_t features) {
 
 uint32_t parseCpuFeatures(std::string_view names) {
   uint32_t features = 0;
-  while (!names.empty()) {
-    size_t comma = names.find(',');
-    std::string_view name = names.substr(0, comma);
-    names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
+  if (names.empty()) return features;  // none: the baseline
+  // Every name between commas counts, an empty one too: "avx," is a mistake, not "avx".
+  for (size_t start = 0, comma = 0; comma != std::string_view::npos; start = comma + 1) {
+    comma = names.find(',', start);
+    std::string_view name = names.substr(start, comma == std::string_view::npos ? comma : comma - start);
     auto known = std::ranges::find(kCpuFeatureNames, name, &CpuFeatureName::name);
     if (known == std::end(kCpuFeatureNames)) {
       std::string all;

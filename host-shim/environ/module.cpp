@@ -20,18 +20,6 @@
 #include "runtime/code_memory.h"
 
 namespace wasmo {
-
-const char *opName(Op op) {
-  switch (op) {
-#define WASMO_NAME(name, code, text, ...) case Op::name: return text;
-    WASMO_SPECIAL_OPS(WASMO_NAME) WASMO_LOAD_OPS(WASMO_NAME) WASMO_STORE_OPS(WASMO_NAME)
-    WASMO_UNARY_OPS(WASMO_NAME) WASMO_BINARY_OPS(WASMO_NAME) WASMO_BULK_OPS(WASMO_NAME)
-    WASMO_SIMD_OPS(WASMO_NAME)
-#undef WASMO_NAME
-  }
-  return "?";
-}
-
 namespace {
 
 constexpr uint64_t kMaxPages = 65536;  // 4 GiB of 64 KiB pages (spec 3.2.4)

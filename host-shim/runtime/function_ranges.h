@@ -20,15 +20,15 @@ struct FunctionRange {
 };
 
 /** Left out of a backtrace: `pc` is in an optimizing entry. */
-struct EntryFrame {};
+struct OptimizingEntry {};
 
 /** The function of `ranges` (sorted by begin, disjoint) whose code holds `pc`, if any. */
-inline std::optional<std::variant<uint32_t, EntryFrame>> functionIn(std::span<const FunctionRange> ranges, uintptr_t pc) {
+inline std::optional<std::variant<uint32_t, OptimizingEntry>> functionIn(std::span<const FunctionRange> ranges, uintptr_t pc) {
   auto next = std::ranges::upper_bound(ranges, pc, {}, &FunctionRange::begin);
   if (next == ranges.begin()) return std::nullopt;
   const FunctionRange &r = *(next - 1);
   if (pc >= r.end) return std::nullopt;
-  if (pc >= r.entry && pc < r.entryEnd) return EntryFrame{};
+  if (pc >= r.entry && pc < r.entryEnd) return OptimizingEntry{};
   return r.func;
 }
 

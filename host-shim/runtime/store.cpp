@@ -38,11 +38,11 @@ TraceFrame frameOf(const Module &m, uint32_t func) {
 std::optional<TraceFrame> frameAt(const Store &store, uintptr_t pc) {
   for (const auto &inst : store.instances) {
     const CompiledModule &c = *inst->compiled;
-    std::optional<std::variant<uint32_t, EntryFrame>> found;
+    std::optional<std::variant<uint32_t, OptimizingEntry>> found;
     if (c.code->contains(pc - 1)) found = functionIn(c.ranges, pc - 1 - reinterpret_cast<uintptr_t>(c.code->base()));
     else if (c.tierUp != nullptr) found = c.tierUp->functionAt(pc - 1);
     if (!found) continue;
-    if (std::holds_alternative<EntryFrame>(*found)) return std::nullopt;
+    if (std::holds_alternative<OptimizingEntry>(*found)) return std::nullopt;
     return frameOf(c.module, c.module.importedFuncs + std::get<uint32_t>(*found));
   }
   return std::nullopt;

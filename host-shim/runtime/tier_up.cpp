@@ -206,7 +206,7 @@ void TierUp::unregisterInstance(Instance &inst) {
   std::erase(instances_, &inst);
 }
 
-std::optional<std::variant<uint32_t, EntryFrame>> TierUp::functionAt(uintptr_t pc) {
+std::optional<std::variant<uint32_t, OptimizingEntry>> TierUp::functionAt(uintptr_t pc) {
   std::lock_guard<std::mutex> lock(mutex_);
   return functionIn(ranges_, pc);
 }

@@ -68,7 +68,7 @@ class TierUp : public std::enable_shared_from_this<TierUp> {
   void unregisterInstance(Instance &inst);
 
   /** The defined function whose optimized code compiled here holds `pc`, if any (functionIn). */
-  std::optional<std::variant<uint32_t, EntryFrame>> functionAt(uintptr_t pc);
+  std::optional<std::variant<uint32_t, OptimizingEntry>> functionAt(uintptr_t pc);
 
   /** A function's code compiled here: a block, its entry in it, and the CPU features it uses. */
   struct Compiled {

@@ -279,6 +279,11 @@ void captureTrace(EntryFrame &frame, uintptr_t pc, uintptr_t fp) {
   frame.traceLength = n;
 }
 
+// The DS segment prefix (no effect in 64-bit mode) marks a memory access of optimized code that
+// meters fuel: it holds the fuel left in r11, not yet written to the store.
+constexpr uint8_t kFuelAtFaultPrefix = 0x3e;
+constexpr int kFuelAtFaultRegister = REG_R11;
+
 void handleFault(int sig, siginfo_t *info, void *ucontext) {
   auto *uc = static_cast<ucontext_t *>(ucontext);
   uintptr_t pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
@@ -296,6 +301,11 @@ void handleFault(int sig, siginfo_t *info, void *ucontext) {
     auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
     uintptr_t guard = thread.stackLimit - kStackMargin - kStackGuard;  // the wasm stack's lowest pages
     bool stackGuard = addr >= guard && addr < guard + kStackGuard;
+    // An access of optimized code that meters fuel holds the fuel left in a register rather than in
+    // the store (compiler/optimizing/optimizing.cpp markedLoad): its trap leaves that.
+    if (!stackGuard && *reinterpret_cast<const uint8_t *>(pc) == kFuelAtFaultPrefix) {
+      *thread.activation->vmctx->fuel = static_cast<int64_t>(uc->uc_mcontext.gregs[kFuelAtFaultRegister]);
+    }
     entry->trap = static_cast<uint32_t>(stackGuard ? TrapCode::StackExhausted : TrapCode::OutOfBoundsMemory);
     captureTrace(*entry, pc, static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RBP]));
     siglongjmp(entry->jb, 1);

@@ -1,8 +1,10 @@
 #include "compiler/optimizing/optimizing.h"
+#include "compiler/optimizing/llvm_library.h"
 
 #include <llvm/Analysis/TargetLibraryInfo.h>
 #include <llvm/BinaryFormat/ELF.h>
 #include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/IntrinsicsX86.h>
 #include <llvm/IR/LLVMContext.h>
@@ -37,6 +39,7 @@
 #include <numeric>
 #include <optional>
 
+#include "artifact/build_id.h"  // generated: WASMO_ENGINE_VERSION
 #include "compiler/cpu_features.h"
 #include "environ/fuel.h"
 #include "environ/function_decoder.h"
@@ -401,12 +404,20 @@ class Optimizing {
       case Op::I64Load32U: access = i32_; result = ValType::I64; break;
       default: internal(std::string("load() called with ") + opName(op));
     }
-    llvm::LoadInst *v = b_.CreateAlignedLoad(access, effectiveAddress(op, ma), llvm::Align(1), true);
     llvm::Type *t = irType(result);
+    if (fuelAtFaults()) {
+      push(markedLoad(op, t, ma));
+      return;
+    }
+    llvm::LoadInst *v = b_.CreateAlignedLoad(access, effectiveAddress(op, ma), llvm::Align(1), true);
     push(access == t ? static_cast<llvm::Value *>(v) : isSigned ? b_.CreateSExt(v, t) : b_.CreateZExt(v, t));
   }
   void store(Op op, const MemArg &ma) {
     llvm::Value *v = pop();
+    if (fuelAtFaults()) {
+      markedStore(op, v, ma);
+      return;
+    }
     switch (op) {
       case Op::I32Store: case Op::I64Store: case Op::F32Store: case Op::F64Store: break;
       case Op::I32Store8: case Op::I64Store8: v = b_.CreateTrunc(v, i8_); break;
@@ -607,6 +618,66 @@ class Optimizing {
     }
     if (ma.offset != 0) i = b_.CreateAdd(i, b_.getInt64(ma.offset), "", true, true);
     return b_.CreateGEP(i8_, memoryBase_, i);
+  }
+  // Scalar accesses in code that meters fuel with guard pages: writing the store's fuel before each
+  // access that may fault cost up to 50% in loops (bench matmul), so instead each is an instruction
+  // of its own that holds the fuel left in a register the signal handler reads, marked as such by a
+  // DS segment prefix (ignored by the processor in 64-bit mode, emitted by nothing else):
+  // runtime/traps.cpp kFuelAtFaultPrefix, kFuelAtFaultRegister. Side effects, like volatile
+  // accesses: none is dropped or moved across another, and each holds the fuel of its segment.
+  // The address is registers (base, index) and a displacement, not a memory operand: one would
+  // make LLVM follow the access with an x87 `wait` in strictfp code (X86InsertWait).
+  bool fuelAtFaults() const { return meterFuel_ && !boundsChecks_; }
+  llvm::Value *marked(llvm::Type *result, const char *instr, const char *constraint, const MemArg &ma, llvm::Value *stored = nullptr) {
+    llvm::Value *i = b_.CreateZExt(pop(), i64_);
+    uint64_t disp = ma.offset;
+    if (disp > INT32_MAX) {
+      i = b_.CreateAdd(i, b_.getInt64(disp), "", true, true);
+      disp = 0;
+    }
+    std::string text = std::string(".byte 0x3e\n\t") + instr;
+    text.replace(text.find("MEM"), 3, std::to_string(disp) + "($1,$2)");
+    std::vector<llvm::Value *> args{memoryBase_, i, b_.CreateLoad(i64_, fuel_)};
+    if (stored != nullptr) args.insert(args.begin(), stored);
+    std::vector<llvm::Type *> types;
+    for (llvm::Value *a : args) types.push_back(a->getType());
+    std::string constraints = std::string(constraint) + ",r,r,{r11}";
+    return b_.CreateCall(llvm::InlineAsm::get(llvm::FunctionType::get(result, types, false), text, constraints, true), args);
+  }
+  llvm::Value *markedLoad(Op op, llvm::Type *result, const MemArg &ma) {
+    const char *instr = nullptr;
+    switch (op) {
+      case Op::I32Load: instr = "movl MEM, $0"; break;
+      case Op::I64Load: instr = "movq MEM, $0"; break;
+      case Op::F32Load: instr = "movss MEM, $0"; break;
+      case Op::F64Load: instr = "movsd MEM, $0"; break;
+      case Op::I32Load8S: instr = "movsbl MEM, $0"; break;
+      case Op::I32Load8U: instr = "movzbl MEM, $0"; break;
+      case Op::I32Load16S: instr = "movswl MEM, $0"; break;
+      case Op::I32Load16U: instr = "movzwl MEM, $0"; break;
+      case Op::I64Load8S: instr = "movsbq MEM, $0"; break;
+      case Op::I64Load8U: instr = "movzbl MEM, ${0:k}"; break;
+      case Op::I64Load16S: instr = "movswq MEM, $0"; break;
+      case Op::I64Load16U: instr = "movzwl MEM, ${0:k}"; break;
+      case Op::I64Load32S: instr = "movslq MEM, $0"; break;
+      case Op::I64Load32U: instr = "movl MEM, ${0:k}"; break;
+      default: internal(std::string("markedLoad() called with ") + opName(op));
+    }
+    return marked(result, instr, result->isFloatingPointTy() ? "=x" : "=r", ma);
+  }
+  void markedStore(Op op, llvm::Value *v, const MemArg &ma) {
+    const char *instr = nullptr;
+    switch (op) {
+      case Op::I32Store: instr = "movl $0, MEM"; break;
+      case Op::I64Store: instr = "movq $0, MEM"; break;
+      case Op::F32Store: instr = "movss $0, MEM"; break;
+      case Op::F64Store: instr = "movsd $0, MEM"; break;
+      case Op::I32Store8: case Op::I64Store8: instr = "movb ${0:b}, MEM"; break;
+      case Op::I32Store16: case Op::I64Store16: instr = "movw ${0:w}, MEM"; break;
+      case Op::I64Store32: instr = "movl ${0:k}, MEM"; break;
+      default: internal(std::string("markedStore() called with ") + opName(op));
+    }
+    marked(b_.getVoidTy(), instr, v->getType()->isFloatingPointTy() ? "x" : "r", ma, v);
   }
   void checkStackLimit(TrapCode code) {
     llvm::Value *sp = b_.CreateIntrinsic(llvm::Intrinsic::read_register, {i64_}, {rsp_});
@@ -1014,6 +1085,7 @@ CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> fu
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();  // the inline assembly of marked accesses (markedLoad)
     // X86's cmov converter turns a cmov whose operand is a folded load into a branch with the load
     // on one arm, so a wasm `select` would not execute the load it does not choose, and an
     // out-of-bounds load there would not trap (spec 4.4.7.1: select's operands are evaluated
@@ -1085,90 +1157,27 @@ CompiledCode compileFunctions(const Module &module, std::span<const uint32_t> fu
 
 }  // namespace
 
-CompiledCode compileFunctionOptimizing(const Module &module, uint32_t defined, bool meterFuel, bool boundsChecks) {
-  return compileFunctions(module, std::span<const uint32_t>(&defined, 1), meterFuel, boundsChecks);
-}
-
-void checkOptimizingCpuFeatures(const CompileOptions &options, const char *engine) {
-  if ((options.cpuFeatures & kOptimizingCpuFeatures) != kOptimizingCpuFeatures) {
-    unsupported(std::string("the ") + engine + " engine without SSE4.1 and POPCNT among the CPU features it may use");
-  }
-}
-
-namespace {
-
-/**
- * LLVM compiles a module in chunks of consecutive functions of about this much wasm each, one LLVM
- * module a chunk, on the compile's threads (at ~15 ms of CPU a kilobyte, about 2 s a chunk). The
- * chunks do not depend on the thread count, so neither does the code; a call between chunks goes
- * through the callee's VMFuncRef, as tier-up code's calls do.
- */
-constexpr size_t kChunkBytes = 128 * 1024;
-
-/** The chunks of `module`'s defined functions, as their first function; the last ends them all. */
-std::vector<uint32_t> chunkStarts(const Module &module) {
-  std::vector<uint32_t> starts{0};
-  size_t bytes = 0;
-  for (uint32_t k = 0; k < module.bodies.size(); k++) {
-    if (bytes >= kChunkBytes) {
-      starts.push_back(k);
-      bytes = 0;
-    }
-    bytes += module.bodies[k].end - module.bodies[k].begin;
-  }
-  starts.push_back(static_cast<uint32_t>(module.bodies.size()));
-  return starts;
-}
-
-/** The chunks' blocks one after the other, each at kOptimizedBlockAlign as `link` laid it out. */
-CompiledCode joinChunks(std::vector<CompiledCode> &chunks) {
-  CompiledCode out = std::move(chunks[0]);
-  for (size_t c = 1; c < chunks.size(); c++) {
-    out.code.resize((out.code.size() + kOptimizedBlockAlign - 1) / kOptimizedBlockAlign * kOptimizedBlockAlign);
-    auto base = static_cast<uint32_t>(out.code.size());
-    out.code.insert(out.code.end(), chunks[c].code.begin(), chunks[c].code.end());
-    for (uint32_t offset : chunks[c].functionOffsets) out.functionOffsets.push_back(base + offset);
-    out.entrySizes.insert(out.entrySizes.end(), chunks[c].entrySizes.begin(), chunks[c].entrySizes.end());
-  }
-  return out;
-}
-
-}  // namespace
-
-Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions &options) {
-  checkOptimizingCpuFeatures(options, "optimizing");
-  Compiled out{decodeModule(bytes, BodyPass{compileThreads(options.threads), {}, {}}), {}};
-  const Module &module = out.module;
-  std::vector<uint32_t> starts = chunkStarts(module);
-  size_t count = starts.size() - 1;
-  std::vector<CompiledCode> chunks(count);
-  // The first failure in chunk order is the compile's, whatever the threads.
-  std::vector<std::optional<CompileError>> failures(count);
-  std::atomic<size_t> next{0};
-  std::atomic<uint32_t> done{0};
-  auto work = [&](unsigned worker) {
-    for (size_t c; (c = next++) < count;) {
-      std::vector<uint32_t> funcs(starts[c + 1] - starts[c]);
-      std::iota(funcs.begin(), funcs.end(), starts[c]);
-      try {
-        chunks[c] = compileFunctions(module, funcs, options.meterFuel, options.boundsChecks);
-      } catch (const CompileError &e) {
-        failures[c] = e;
-      } catch (const std::bad_alloc &) {
-        failures[c] = CompileError{WASMO_INTERNAL, "out of memory"};
-      } catch (const std::exception &e) {
-        failures[c] = CompileError{WASMO_INTERNAL, e.what()};
-      }
-      uint32_t n = done += static_cast<uint32_t>(funcs.size());
-      if (worker == 0 && options.progress && count > 1) options.progress(n, static_cast<uint32_t>(module.bodies.size()));
-    }
-  };
-  runWorkers(std::max<unsigned>(1, std::min<size_t>(compileThreads(options.threads), count)), work);
-  for (std::optional<CompileError> &f : failures) {
-    if (f) throw std::move(*f);
-  }
-  out.code = joinChunks(chunks);
-  return out;
-}
-
 }  // namespace wasmo
+
+// The library's one entry point (compiler/optimizing/llvm_library.h).
+extern "C" __attribute__((visibility("default"))) const wasmo::LlvmCompiler *wasmo_llvm_compiler() {
+  static const wasmo::LlvmCompiler compiler{
+      WASMO_ENGINE_VERSION,
+      [](const wasmo::Module &module, std::span<const uint32_t> funcs, bool meterFuel, bool boundsChecks,
+         wasmo::CompiledCode &out, std::string &error) {
+        // No exception leaves the library (the other one has its own copy of the C++ runtime).
+        try {
+          out = wasmo::compileFunctions(module, funcs, meterFuel, boundsChecks);
+          return WASMO_OK;
+        } catch (const wasmo::CompileError &e) {
+          error = e.message;
+          return e.status;
+        } catch (const std::bad_alloc &) {
+          error = "out of memory";
+        } catch (const std::exception &e) {
+          error = e.what();
+        }
+        return WASMO_INTERNAL;
+      }};
+  return &compiler;
+}

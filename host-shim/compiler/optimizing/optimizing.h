@@ -1,7 +1,8 @@
 // The optimizing compiler: the function decoder drives an LLVM 19 IR builder, LLVM optimizes at O2
 // and emits x86-64 code, linked here into one position-independent block. Its code shares the
 // singlepass compiler's calling convention (WasmFunction) and VMContext, so the runtime, artifacts
-// and every import run it unchanged. All LLVM is inside optimizing.cpp.
+// and every import run it unchanged. All LLVM is inside optimizing.cpp, which is a library of its own
+// (llvm_library.h); these are driver.cpp's, in libwasmo.so, which opens it on first use.
 #pragma once
 #include "compiler/compiled_code.h"
 #include "compiler/cpu_features.h"
