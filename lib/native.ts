@@ -639,6 +639,60 @@ export function threadHostSlots(): HostSlots {
 // a memory's view stays good while this does not move.
 let wasmRuns = 0;
 
+// The calls into wasm in progress on this thread (NativeStore.funcInvoke frames), outermost first:
+// the first `depth` entries, each one's store, and the token of the host call its wasm waits for
+// (0 while it waits for none). A frame removes itself, and any left above it, when it ends. An
+// execution that V8 terminates (a vm timeout, SIGINT with breakOnSigint, worker.terminate()) unwinds
+// without running a finally: its frames stay, and their stores could not be freed, though their
+// calls will never be resumed. vm's timeout and SIGINT are the terminations that JS runs on after
+// (a terminated worker runs no more JS): the executions vm runs are watched, and the frames a
+// terminated one left end when it does (endAbandoned). A counter, not the array's length: setting
+// that is a call into V8's runtime, a noticeable part of a call.
+const invoking: (NativeStore | undefined)[] = [];
+const invokingTokens: number[] = [];
+let depth = 0;
+
+/** Ends the calls of the frames from `frame` on, whose JS is gone: their wasm waiting for a host
+ *  function ends with a host error (leaving this thread's wasm stack), their stores can be freed. */
+function endAbandoned(frame: number): void {
+  for (let i = frame; i < depth; i++) {
+    // The outermost suspended call ends the ones nested in it; their tokens then name nothing.
+    if (invokingTokens[i] !== 0) invoking[i]!.endHostCall(invokingTokens[i]!);
+    invoking[i] = undefined;
+  }
+  depth = frame;
+  wasmRuns++;
+}
+
+/**
+ * Makes vm's executions (vm.Script's runInContext, which runInNewContext and vm.runIn*Context call,
+ * and runInThisContext) end the calls their termination abandoned. The methods are wrapped once per
+ * thread; each copy of this module loaded in it registers its own ending.
+ */
+function endAbandonedCallsAfterVm(): void {
+  type Run = (this: vm.Script, ...args: unknown[]) => unknown;
+  const key = Symbol.for('wasmo.vm-abandoned-calls');
+  const global = globalThis as { [key]?: Set<{ readonly mark: () => number; readonly end: (mark: number) => void }> };
+  let copies = global[key];
+  if (copies === undefined) {
+    const all = (copies = global[key] = new Set());
+    const proto = vm.Script.prototype as unknown as Record<'runInContext' | 'runInThisContext', Run>;
+    for (const name of ['runInContext', 'runInThisContext'] as const) {
+      const run = proto[name];
+      proto[name] = function (this: vm.Script, ...args: unknown[]) {
+        const marks = [...all].map((c) => [c, c.mark()] as const);
+        try {
+          return run.apply(this, args);
+        } finally {
+          for (const [c, mark] of marks) c.end(mark);
+        }
+      };
+    }
+  }
+  copies.add({ mark: () => depth, end: (mark) => { if (depth > mark) endAbandoned(mark); } });
+}
+endAbandonedCallsAfterVm();
+
 // Stores and modules dropped without store_free / free() are freed by their finalizers, which V8
 // runs only between jobs, and only after collections the JS heap's own use decides: a synchronous
 // loop of instantiations would run out of address space (8 GiB per memory) or of memory mappings
@@ -725,11 +779,9 @@ function maxOf(max: bigint | number): number | undefined {
  */
 export class NativeStore {
   private handle: Ptr | null;
-  // Calls into the store's wasm in progress on this thread (nested through host functions).
-  private running = 0;
-  // By function address: an array, as a Map look-up would be a noticeable part of a host call.
+  // By function address: arrays, as a Map look-up would be a noticeable part of a call.
   private readonly hosts: (NativeHostFunc | undefined)[] = [];
-  private readonly types = new Map<number, NativeFuncType>();
+  private readonly types: (NativeFuncType | undefined)[] = [];
   private readonly views = new Map<number, { readonly view: Uint8Array; readonly runs: number }>();
 
   constructor() {
@@ -841,12 +893,12 @@ export class NativeStore {
       throw new Error('native: cannot allocate a host function');
     }
     this.hosts[out[0]] = fn;
-    this.types.set(out[0], type);
+    this.types[out[0]] = type;
     return out[0];
   }
 
   funcType(func: number): NativeFuncType {
-    let t = this.types.get(func);
+    let t = this.types[func];
     if (t === undefined) {
       const params = new Uint8Array(256);
       const results = new Uint8Array(256);
@@ -855,7 +907,7 @@ export class NativeStore {
       const status = load().funcType(this.ptr(), func, params, np, results, nr);
       if (status !== Status.ok) throw new Error(`native: the type of function ${func} has more than 256 values`);
       t = funcTypeFrom(params, np[0], results, nr[0]);
-      this.types.set(func, t);
+      this.types[func] = t;
     }
     return t;
   }
@@ -881,26 +933,34 @@ export class NativeStore {
     const s = this.ptr();
     // The slots exist once a store does (the constructor made them).
     const words = hostSlots!.words;
+    const frame = depth++;
+    invoking[frame] = this;
+    invokingTokens[frame] = 0;
     let status: number = Status.internal;
-    let token = 0;
-    this.running++;
     wasmRuns++;
     try {
       // Each host function the wasm calls returns it here (wasmo.h wasmo_func_resume), naming the
-      // call by its token, read before the host function runs (its own calls overwrite it).
+      // call by its token. The token is recorded as soon as a native call returns, before JS can be
+      // terminated (at a call or a loop's back edge), so that endAbandoned can end the call.
       status = b.funcInvoke(s, func);
-      while (status === HOST_PENDING) {
-        token = words[CALL_TOKEN]!;
-        status = b.funcResume(s, token, this.callHost());
+      if (status === HOST_PENDING) {
+        invokingTokens[frame] = words[CALL_TOKEN]!;
+        do {
+          status = b.funcResume(s, invokingTokens[frame]!, this.callHost());
+          invokingTokens[frame] = status === HOST_PENDING ? words[CALL_TOKEN]! : 0;
+        } while (status === HOST_PENDING);
       }
     } finally {
-      // Left by a throw the host call could not catch (a JS stack overflow at its edge): the wasm
-      // waiting for it must not stay suspended, so it ends with a host error. (Left with no finally
-      // at all, as a terminated execution is, the call stays suspended until the next resume of a
-      // call it is nested in abandons it.)
-      if (status === HOST_PENDING) this.endHostCall(token);
-      this.running--;
-      wasmRuns++;
+      // Left by a throw the host call could not catch (a JS stack overflow at its edge), the wasm
+      // waiting for it must not stay suspended: it ends with a host error; so do the calls of frames
+      // left above this one by a terminated execution.
+      if (depth === frame + 1 && invokingTokens[frame] === 0) {
+        invoking[frame] = undefined;
+        depth = frame;
+        wasmRuns++;
+      } else {
+        endAbandoned(frame);
+      }
     }
     return this.outcome(status);
   }
@@ -1041,7 +1101,8 @@ export class NativeStore {
 
   /** Releases the store's native objects now (memories, tables, instances); using it afterwards throws. */
   free(): void {
-    if (this.running > 0) throw new Error('native store freed while its wasm runs');
+    // Its wasm waiting for a host function would be resumed in freed memory.
+    for (let i = 0; i < depth; i++) if (invoking[i] === this) throw new Error('native store freed while its wasm runs');
     if (this.handle !== null) load().storeFree(this.handle);
     untrack(this);
     this.handle = null;

@@ -15,10 +15,25 @@ import { refTypeOf } from '../spec/structure/types.js';
 
 export type AddrKind = ExternKind | 'exn';
 
+// Stores and addresses are minted by lineages only: their constructors want this token.
+const minting = Symbol('minting');
+
 /** An address in one store lineage; interned, so equal addresses are the same object. */
 export class Addr<K extends AddrKind> {
-  /** Only the store creates addresses (through the store lineage's interning). */
-  constructor(readonly kind: K, readonly index: number) {}
+  // Its lineage, in a private field: checked on every call (own), where a table look-up would cost
+  // a noticeable part of it, and nothing outside can forge or change it.
+  readonly #owner: StoreState;
+
+  /** @internal Only the store creates addresses (through the store lineage's interning). */
+  constructor(readonly kind: K, readonly index: number, owner: StoreState, token: symbol) {
+    if (token !== minting) throw new TypeError('addresses are made by their store');
+    this.#owner = owner;
+  }
+
+  /** @internal */
+  static owner(addr: Addr<AddrKind>): StoreState {
+    return addr.#owner;
+  }
 }
 
 export type FuncAddr = Addr<'func'>;
@@ -31,9 +46,6 @@ export type ExternAddr = FuncAddr | TableAddr | MemAddr | GlobalAddr | TagAddr;
 
 export type Val = ValOf<FuncAddr>;
 export type Ref = RefOf<FuncAddr>;
-
-// Stores are minted by lineages only: the constructor wants this token.
-const minting = Symbol('minting');
 
 /**
  * One store value; opaque apart from the name of the engine that runs it. Disposing any store
@@ -73,8 +85,8 @@ export class ModuleInst {
   constructor(readonly exports: readonly { readonly name: string; readonly addr: ExternAddr }[]) {}
 }
 
-// Which lineage each address and instance belongs to. A WeakMap keeps that out of the public
-// objects, so embedders cannot forge or re-home them.
+// Which lineage each instance belongs to. A WeakMap keeps that out of the public objects, so
+// embedders cannot forge or re-home them.
 const owners = new WeakMap<object, StoreState>();
 
 /** The state behind a chain of store values: the engine and the interned addresses. */
@@ -131,8 +143,7 @@ export class StoreState {
     if (list === undefined) this.interned.set(kind, (list = []));
     let a = list[index];
     if (a === undefined) {
-      a = new Addr(kind, index);
-      owners.set(a, this);
+      a = new Addr(kind, index, this, minting);
       list[index] = a;
     }
     return a as Addr<K>;
@@ -163,7 +174,7 @@ export function live(store: Store): StoreState {
 /** The store index of `addr`, which must be a `kind` address of lineage `st`. */
 export function own<K extends AddrKind>(st: StoreState, addr: Addr<K>, kind: K): number {
   if (!(addr instanceof Addr) || addr.kind !== kind) throw new TypeError(`not a ${kind} address`);
-  if (owners.get(addr) !== st) throw new ForeignAddressError(`${kind} address from another store`);
+  if (Addr.owner(addr) !== st) throw new ForeignAddressError(`${kind} address from another store`);
   return addr.index;
 }
 

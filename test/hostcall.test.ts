@@ -306,6 +306,65 @@ describe.each(engines)('wasm resumed after a host call on %s', (engine) => {
   });
 });
 
+// An execution V8 terminates (here vm's timeout) unwinds through the calls of wasmo's it was in
+// without running their finally blocks; the calls whose host function it was in are ended when the
+// vm run ends, so that their store can be freed, and goes on.
+describe.each(engines)('a store whose call an execution was terminated in, on %s', (engine) => {
+  type Runner = (call: () => unknown) => unknown;
+  const runners: [string, Runner][] = [
+    ['vm.runInNewContext', (call) => vm.runInNewContext('call()', { call }, { timeout: 20 })],
+    ['vm.Script runInThisContext', (call) => {
+      (globalThis as { wasmoTestCall?: () => unknown }).wasmoTestCall = call;
+      return new vm.Script('globalThis.wasmoTestCall()').runInThisContext({ timeout: 20 });
+    }],
+  ];
+
+  it.each(runners)('can be freed, and used with the store its host function got, after %s timed out in its host function', (_, run) => {
+    let spin = true;
+    let kept: Store | undefined;
+    const { s: s0, fs } = setUp(engine, (store, n) => {
+      kept = store;
+      while (spin);
+      return [store, [i32(n * 2)]];
+    });
+    expect(() => run(() => func_invoke(s0, fs['f']!, [i32(1)]))).toThrow(/timed out/);
+    spin = false;
+    // The host function's store is the current one: the terminated call never returned another.
+    let [s, r] = func_invoke(kept!, fs['f']!, [i32(5)]);
+    expect(value(r)).toBe(9);
+    [s, r] = func_invoke(s, fs['f']!, [i32(0)]);
+    expect(value(r)).toBe(0);
+    // Any store value of the lineage frees it, the consumed one given to the terminated call too.
+    store_free(s0);
+    expect(() => func_invoke(s, fs['f']!, [i32(0)])).toThrow('this store was freed (store_free)');
+  });
+
+  it('stays unfreeable while a call of its waits for a host function, whatever was terminated inside it', () => {
+    const refused: string[] = [];
+    let spinning = false;
+    let kept: Store | undefined;
+    const { s: s0, fs } = setUp(engine, (store, n, fns) => {
+      kept = store;
+      if (spinning) for (;;);
+      if (n !== 3) return [store, [i32(n)]];
+      spinning = true;
+      // f(2) calls this host function, which spins until the execution is terminated.
+      expect(() => vm.runInNewContext('call()', { call: () => func_invoke(store, fns['f']!, [i32(2)]) }, { timeout: 20 })).toThrow(/timed out/);
+      spinning = false;
+      try {
+        store_free(kept);
+      } catch (e) {
+        refused.push(String(e));
+      }
+      return [kept, [i32(40)]];
+    });
+    const [s, r] = func_invoke(s0, fs['f']!, [i32(4)]);
+    expect(value(r)).toBe(41);
+    expect(refused).toEqual(['Error: native store freed while its wasm runs']);
+    store_free(s);
+  });
+});
+
 describe.skipIf(engines.length === 0)('tier-up under a suspended call', () => {
   it('swaps in optimized code for a function whose singlepass frames wait for host functions, and they finish on it', () => {
     // A module of its own: tier-up counts per module and instance.
@@ -423,23 +482,32 @@ describe.runIf(nativeAvailable() === true)('the token of a suspended host call',
     expect(slots.words[0]).toBe(141);
   });
 
-  it('refuses a token of another store\'s call or of one that ended, and ends a call left suspended', () => {
+  it('refuses a token of another store\'s call or of no suspended call; a terminated execution ends the call it left suspended', () => {
     const store = new NativeStore();
     const other = new NativeStore();
+    const refusals: unknown[] = [];
+    const checking = instantiate(store, multiplying, () => {
+      const token = slots.words[CALL_TOKEN]!;
+      refusals.push(other.endHostCall(token), store.endHostCall(token + 1));
+      slots.words[0] = 3;
+      return true;
+    });
+    slots.words[0] = 1;
+    expect(store.funcInvoke(checking)).toBe(true);
+    expect(slots.words[0]).toBe(300);
+    expect(refusals).toEqual([
+      { status: 'internal', message: 'the host function call of this token is another store\'s' },
+      { status: 'internal', message: 'no suspended host function call has this token (it ended, or is another thread\'s)' },
+    ]);
     const spinning = instantiate(store, multiplying, spin);
     terminated(() => store.funcInvoke(spinning));
-    const token = spunToken;
-    expect(other.endHostCall(token)).toEqual({ status: 'internal', message: 'the host function call of this token is another store\'s' });
-    expect(other.endHostCall(token + 1)).toMatchObject({ status: 'internal', message: /no suspended host function call has this token/ });
-    // Calls made meanwhile nest in the suspended one and leave it suspended.
+    // Ended when the vm run did: no call waits for it, and the store can be freed.
+    expect(store.endHostCall(spunToken)).toMatchObject({ status: 'internal', message: /no suspended host function call has this token/ });
     const adder = instantiate(store, adding, () => true);
-    slots.words[0] = 1;
-    expect(store.funcInvoke(adder)).toBe(true);
-    expect(slots.words[0]).toBe(101);
-    expect(store.endHostCall(token)).toEqual({ status: 'host', message: 'host function failed' });
-    expect(store.endHostCall(token)).toMatchObject({ status: 'internal', message: /no suspended host function call has this token/ });
     slots.words[0] = 2;
     expect(store.funcInvoke(adder)).toBe(true);
     expect(slots.words[0]).toBe(102);
+    store.free();
+    other.free();
   });
 });
