@@ -1,9 +1,10 @@
 // `npm run bench:crossings`: what crossing between JS and wasm costs, per engine, beside its floors:
 // func_invoke of (i32, i32) -> i32, a host function called from wasm, and the floors under them —
 // V8's own JS->wasm and wasm->JS calls through the WebAssembly API, and one koffi call of a trivial
-// C function (the singlepass engine crosses through koffi both ways). Then the embedder's access to
-// a memory: mem_read of one byte in a 1-page and a 1024-page memory (its cost must not grow with
-// the memory), and mem_read_bytes of 64 KiB, beside reading a byte of a Uint8Array.
+// C function (the singlepass engine crosses through koffi both ways), each with its ratio to V8's.
+// Then the embedder's access to a memory: mem_read of one byte in a 1-page and a 1024-page memory
+// (its cost must not grow with the memory), and mem_read_bytes of 64 KiB, beside reading a byte of
+// a Uint8Array and copying 64 KiB out of one.
 //
 //   node dist/bench/crossings.js [--calls N]
 
@@ -13,6 +14,8 @@ import {
 } from '../lib/index.js';
 import type { EngineName } from '../lib/engine.js';
 import { nativeAvailable, nativeNoop } from '../lib/native.js';
+import { encodeModule } from '../spec/binary/encode.js';
+import { parseModule } from '../spec/text/parse.js';
 import { scriptArgs } from './args.js';
 
 const { values } = scriptArgs('node dist/bench/crossings.js [--calls N]', { options: { calls: { type: 'string', default: '1000000' } } });
@@ -24,16 +27,18 @@ function parse(text: string): Module {
   return m;
 }
 
-const add = parse('(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))');
+const ADD = '(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))';
 // Calls the host function `n` times in a wasm loop.
-const caller = parse(`(module (import "host" "f" (func $f (param i32) (result i32)))
+const CALLER = `(module (import "host" "f" (func $f (param i32) (result i32)))
   (func (export "loop") (param $n i32) (result i32) (local $acc i32)
     (block $done (loop $next
       (br_if $done (i32.eqz (local.get $n)))
       (local.set $acc (i32.add (local.get $acc) (call $f (local.get $n))))
       (local.set $n (i32.sub (local.get $n) (i32.const 1)))
       (br $next)))
-    (local.get $acc)))`);
+    (local.get $acc)))`;
+const add = parse(ADD);
+const caller = parse(CALLER);
 
 /** Nanoseconds per iteration of `body`, after a warm-up of a tenth as many. */
 function nsPer(n: number, body: (n: number) => void): number {
@@ -72,19 +77,28 @@ for (const engine of ['singlepass', 'v8', 'reference'] as const) {
   rows.push(engineRow(engine));
 }
 
-// The floors: V8's own crossings, with no store-passing and no value conversion.
-const v8 = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(
-  // (module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))
-  [0, 97, 115, 109, 1, 0, 0, 0, 1, 7, 1, 96, 2, 127, 127, 1, 127, 3, 2, 1, 0, 7, 7, 1, 3, 97, 100, 100, 0, 0, 10, 9, 1, 7, 0, 32, 0, 32, 1, 106, 11])));
-const v8add = v8.exports['add'] as (a: number, b: number) => number;
+// The floors: V8's own crossings through the WebAssembly API, with no store-passing and no value
+// conversion: a JS->wasm call of the same `add`, and the same wasm loop calling a JS function.
+const v8 = (text: string, imports: WebAssembly.Imports = {}): WebAssembly.Exports =>
+  new WebAssembly.Instance(new WebAssembly.Module(encodeModule(parseModule(text))), imports).exports;
+const v8add = v8(ADD)['add'] as (a: number, b: number) => number;
+const v8loop = v8(CALLER, { host: { f: (x: number) => x } })['loop'] as (n: number) => number;
 let sink = 0;
 const v8invoke = nsPer(calls, (n) => { for (let i = 0; i < n; i++) sink += v8add(2, 3); });
+const v8host = nsPer(calls, (n) => { sink += v8loop(n); });
 const koffi = nativeAvailable() === true ? nsPer(calls, (n) => { for (let i = 0; i < n; i++) sink += nativeNoop(); }) : NaN;
 
-console.log(`crossings, ns per call (${calls} calls; node ${process.version})`);
-console.log('engine        func_invoke   host call from wasm');
-for (const [engine, invoke, host] of rows) console.log(`${engine.padEnd(12)}  ${invoke.toFixed(0).padStart(11)}   ${host.toFixed(0).padStart(19)}`);
-console.log(`floor: V8 JS->wasm call ${v8invoke.toFixed(1)} ns; one koffi call of a trivial C function ${koffi.toFixed(1)} ns`);
+/** `ns` and its ratio to `floor`, in a column `width` wide. */
+const cell = (ns: number, floor: number, width: number): string => {
+  const ratio = ns / floor;
+  return `${ns.toFixed(0)} (${ratio.toFixed(ratio < 10 ? 1 : 0)}×)`.padStart(width);
+};
+
+console.log(`crossings, ns per call and the ratio to V8's own crossing (${calls} calls; node ${process.version})`);
+console.log('engine          func_invoke   host call from wasm');
+for (const [engine, invoke, host] of rows) console.log(`${engine.padEnd(12)}  ${cell(invoke, v8invoke, 13)}   ${cell(host, v8host, 19)}`);
+console.log(`V8 (floor)    ${v8invoke.toFixed(1).padStart(13)}   ${v8host.toFixed(1).padStart(19)}`);
+console.log(`floor of the native engines: one koffi call of a trivial C function ${koffi.toFixed(1)} ns`);
 
 /** ns per mem_read of one byte in a memory of `pages`, and per mem_read_bytes of 64 KiB. */
 function memoryRow(engine: EngineName): [string, number, number, number] {
@@ -100,13 +114,15 @@ function memoryRow(engine: EngineName): [string, number, number, number] {
   const [large] = read(1024);
   return [engine, small, large, block];
 }
+// The floors: reading a byte of a Uint8Array, and copying 64 KiB out of one.
 const bytes = new Uint8Array(65536);
 const byteFloor = nsPer(calls, (n) => { for (let i = 0; i < n; i++) sink += bytes[i & 0xffff]!; });
-console.log('\nmemory access from the embedder, ns per call');
-console.log('engine        mem_read (1 page)   mem_read (1024 pages)   mem_read_bytes 64 KiB');
+const blockFloor = nsPer(calls / 100, (n) => { for (let i = 0; i < n; i++) sink += bytes.slice(0, 65536).length; });
+console.log('\nmemory access from the embedder, ns per call and the ratio to the same on a Uint8Array');
+console.log('engine          mem_read (1 page)   mem_read (1024 pages)   mem_read_bytes 64 KiB');
 for (const engine of rows.map(([e]) => e as EngineName)) {
   const [, small, large, block] = memoryRow(engine);
-  console.log(`${engine.padEnd(12)}  ${small.toFixed(0).padStart(17)}   ${large.toFixed(0).padStart(21)}   ${block.toFixed(0).padStart(21)}`);
+  console.log(`${engine.padEnd(12)}  ${cell(small, byteFloor, 19)}   ${cell(large, byteFloor, 21)}   ${cell(block, blockFloor, 21)}`);
 }
-console.log(`floor: reading a byte of a Uint8Array ${byteFloor.toFixed(1)} ns`);
+console.log(`Uint8Array    ${byteFloor.toFixed(1).padStart(19)}   ${byteFloor.toFixed(1).padStart(21)}   ${blockFloor.toFixed(0).padStart(21)}`);
 if (sink === -1) console.log(sink);
