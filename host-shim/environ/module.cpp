@@ -513,10 +513,8 @@ class ModuleDecoder {
         } catch (const CompileError &e) {
           if (compiler) classify(k, e);
           else record(e.status == WASMO_INVALID ? &BodyFailures::invalid : &BodyFailures::decode, k, e);
-        } catch (const std::bad_alloc &) {
-          classify(k, CompileError{WASMO_INTERNAL, "out of memory"});
-        } catch (const std::exception &e) {
-          classify(k, CompileError{WASMO_INTERNAL, e.what()});
+        } catch (...) {
+          classify(k, currentCompileError());
         }
         uint32_t n = ++done;
         if (worker == 0 && pass.progress) {

@@ -2,9 +2,11 @@
 // spaces and segments, with function bodies left as byte ranges for the function decoder.
 #pragma once
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,6 +23,21 @@ struct CompileError {
   wasmo_status status;
   std::string message;
 };
+/** The exception being handled, as a CompileError: itself, else INTERNAL with what it says ("out of
+ *  memory" for bad_alloc). Only inside a catch block. */
+inline CompileError currentCompileError() noexcept {
+  try {
+    throw;
+  } catch (const CompileError &e) {
+    return e;
+  } catch (const std::bad_alloc &) {
+    return CompileError{WASMO_INTERNAL, "out of memory"};
+  } catch (const std::exception &e) {
+    return CompileError{WASMO_INTERNAL, e.what()};
+  } catch (...) {
+    return CompileError{WASMO_INTERNAL, "unknown internal error"};
+  }
+}
 [[noreturn]] inline void malformed(std::string message) { throw CompileError{WASMO_MALFORMED, std::move(message)}; }
 [[noreturn]] inline void invalid(std::string message) { throw CompileError{WASMO_INVALID, std::move(message)}; }
 /** Refuses `n` things where `limit` allows fewer (environ/limits.h), before allocating for them. */

@@ -39,18 +39,10 @@ template <class Report, class F>
 int guardedTo(Report &&report, F &&f) {
   try {
     return f();
-  } catch (const wasmo::CompileError &e) {
+  } catch (...) {
+    wasmo::CompileError e = wasmo::currentCompileError();
     report(e.message);
     return e.status;
-  } catch (const std::bad_alloc &) {
-    report("out of memory");
-    return WASMO_INTERNAL;
-  } catch (const std::exception &e) {
-    report(e.what());
-    return WASMO_INTERNAL;
-  } catch (...) {
-    report("unknown internal error");
-    return WASMO_INTERNAL;
   }
 }
 

@@ -135,12 +135,8 @@ Compiled compileOptimizing(std::span<const uint8_t> bytes, const CompileOptions 
       std::iota(funcs.begin(), funcs.end(), starts[c]);
       try {
         chunks[c] = compileFunctions(module, funcs, options.meterFuel, options.boundsChecks);
-      } catch (const CompileError &e) {
-        failures[c] = e;
-      } catch (const std::bad_alloc &) {
-        failures[c] = CompileError{WASMO_INTERNAL, "out of memory"};
-      } catch (const std::exception &e) {
-        failures[c] = CompileError{WASMO_INTERNAL, e.what()};
+      } catch (...) {
+        failures[c] = currentCompileError();
       }
       uint32_t n = done += static_cast<uint32_t>(funcs.size());
       if (worker == 0 && options.progress && count > 1) options.progress(n, static_cast<uint32_t>(module.bodies.size()));

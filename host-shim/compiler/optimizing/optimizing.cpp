@@ -30,14 +30,11 @@
 #include <llvm/TargetParser/Triple.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <numeric>
-#include <optional>
 
 #include "artifact/build_id.h"  // generated: WASMO_ENGINE_VERSION
 #include "compiler/cpu_features.h"
@@ -1169,15 +1166,11 @@ extern "C" __attribute__((visibility("default"))) const wasmo::LlvmCompiler *was
         try {
           out = wasmo::compileFunctions(module, funcs, meterFuel, boundsChecks);
           return WASMO_OK;
-        } catch (const wasmo::CompileError &e) {
-          error = e.message;
+        } catch (...) {
+          wasmo::CompileError e = wasmo::currentCompileError();
+          error = std::move(e.message);
           return e.status;
-        } catch (const std::bad_alloc &) {
-          error = "out of memory";
-        } catch (const std::exception &e) {
-          error = e.what();
         }
-        return WASMO_INTERNAL;
       }};
   return &compiler;
 }
