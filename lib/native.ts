@@ -954,13 +954,7 @@ export class NativeStore {
       // Left by a throw the host call could not catch (a JS stack overflow at its edge), the wasm
       // waiting for it must not stay suspended: it ends with a host error; so do the calls of frames
       // left above this one by a terminated execution.
-      if (depth === frame + 1 && invokingTokens[frame] === 0) {
-        invoking[frame] = undefined;
-        depth = frame;
-        wasmRuns++;
-      } else {
-        endAbandoned(frame);
-      }
+      endAbandoned(frame);
     }
     return this.outcome(status);
   }

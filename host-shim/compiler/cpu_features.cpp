@@ -36,7 +36,7 @@ uint32_t parseCpuFeatures(std::string_view names) {
   // Every name between commas counts, an empty one too: "avx," is a mistake, not "avx".
   for (size_t start = 0, comma = 0; comma != std::string_view::npos; start = comma + 1) {
     comma = names.find(',', start);
-    std::string_view name = names.substr(start, comma == std::string_view::npos ? comma : comma - start);
+    std::string_view name = names.substr(start, comma - start);  // to the end when there is no comma
     auto known = std::ranges::find(kCpuFeatureNames, name, &CpuFeatureName::name);
     if (known == std::end(kCpuFeatureNames)) {
       std::string all;
